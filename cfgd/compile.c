@@ -1,0 +1,675 @@
+#include "cfgd/compile.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strmap.h"
+#include "config.pb-c.h"
+
+/* VRP's defaults where the configuration is silent. */
+#define DEF_PRIORITY 100
+#define DEF_ADVERT_MS 1000
+#define DEF_VERSION 2
+
+/* Everything allocated while building, freed in one go after packing. */
+struct pool {
+	void **p;
+	size_t n, cap;
+	int oom;
+};
+
+static void *palloc(struct pool *pl, size_t size)
+{
+	void *m;
+
+	if (pl->n == pl->cap) {
+		size_t cap = pl->cap ? pl->cap * 2 : 64;
+		void **p = realloc(pl->p, cap * sizeof(*p));
+
+		if (p == NULL) {
+			pl->oom = 1;
+			return NULL;
+		}
+		pl->p = p;
+		pl->cap = cap;
+	}
+	m = calloc(1, size ? size : 1);
+	if (m == NULL) {
+		pl->oom = 1;
+		return NULL;
+	}
+	pl->p[pl->n++] = m;
+	return m;
+}
+
+static char *pstrdup(struct pool *pl, const char *s)
+{
+	char *d = palloc(pl, strlen(s) + 1);
+
+	if (d)
+		strcpy(d, s);
+	return d;
+}
+
+/* Append to a protobuf repeated field of pointers. */
+static int push_ptr(struct pool *pl, void ***arr, size_t *n, size_t *cap, void *v)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 4;
+		void **a = palloc(pl, nc * sizeof(void *));
+
+		if (a == NULL)
+			return -ENOMEM;
+		if (*n)
+			memcpy(a, *arr, *n * sizeof(void *));
+		*arr = a;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+static void pool_free(struct pool *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		free(pl->p[i]);
+	free(pl->p);
+}
+
+/* A group under construction, with its capacities. */
+struct grp {
+	Db__VrrpGroupConfig g;
+	size_t vip_cap;
+	char track_if[64];
+	unsigned track_vrid;
+	int has_vip;
+	int is_v6;
+};
+
+struct build {
+	struct pool pl;
+	struct errlist *errs;
+	Db__VrrpdConfig vrrp;
+	size_t groups_cap;
+	struct strmap *groups;   /* "ifname vrid" -> struct grp */
+	struct strmap *vips;     /* address -> "ifname vrid" owner */
+	Db__RbsdConfig rbsd;
+	size_t rbs_cap, batch_cap;
+	Db__RbpdConfig rbpd;
+	size_t rbp_cap;
+	struct strmap *rbps;     /* name -> Db__RbpConfig */
+	struct strmap *rbss;     /* name -> Db__RbsConfig */
+	struct strmap *ssls;     /* name -> Db__SslPolicyConfig */
+	struct strmap *backup_ids;  /* "N" -> rbp name */
+	struct strmap *rbs_ssl;     /* RBS name -> name of its bound policy */
+};
+
+static const struct gram_arg *arg(const struct gram_result *r, const char *name)
+{
+	static const struct gram_arg none = {0};
+	const struct gram_arg *a = gram_arg(r, name);
+
+	return a ? a : &none;
+}
+
+static struct grp *group(struct build *b, const char *ifname, unsigned vrid)
+{
+	char id[64];
+	struct grp *g;
+
+	snprintf(id, sizeof(id), "%s %u", ifname, vrid);
+	g = strmap_get(b->groups, id);
+	if (g)
+		return g;
+	g = palloc(&b->pl, sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	db__vrrp_group_config__init(&g->g);
+	g->g.ifname = pstrdup(&b->pl, ifname);
+	g->g.vrid = vrid;
+	g->g.priority = DEF_PRIORITY;
+	g->g.preempt = 1;
+	g->g.advert_interval_ms = DEF_ADVERT_MS;
+	if (g->g.ifname == NULL || strmap_put(b->groups, id, g) < 0 ||
+	    push_ptr(&b->pl, (void ***)&b->vrrp.groups, &b->vrrp.n_groups, &b->groups_cap, g) < 0)
+		return NULL;
+	return g;
+}
+
+static int add_vip(struct build *b, struct grp *g, const char *addr, int v6)
+{
+	char owner[64], *o;
+
+	snprintf(owner, sizeof(owner), "%s vrid %u", g->g.ifname, g->g.vrid);
+	o = strmap_get(b->vips, addr);
+	if (o && strcmp(o, owner) != 0)
+		return errlist_add(b->errs,
+				   "interface %s: vrrp vrid %u: virtual-ip %s is already used by "
+				   "interface %s",
+				   g->g.ifname, g->g.vrid, addr, o) ?: -EINVAL;
+	o = pstrdup(&b->pl, owner);
+	if (o == NULL || strmap_put(b->vips, addr, o) < 0)
+		return -ENOMEM;
+	g->has_vip = 1;
+	if (v6)
+		g->is_v6 = 1;
+	return push_ptr(&b->pl, (void ***)&g->g.virtual_ips, &g->g.n_virtual_ips, &g->vip_cap,
+			pstrdup(&b->pl, addr));
+}
+
+static int interface_line(struct build *b, const char *ifname, const struct gram_result *r)
+{
+	unsigned vrid = (unsigned)arg(r, "virtual-router-id")->num;
+	struct grp *g;
+
+	if (r->id == G_IF_RBP)
+		return 0;  /* handled with the profiles */
+	g = group(b, ifname, vrid);
+	if (g == NULL)
+		return -ENOMEM;
+	switch (r->id) {
+	case G_VRRP_VIP:
+		return add_vip(b, g, arg(r, "virtual-address")->str, 0);
+	case G_VRRP6_VIP:
+		return add_vip(b, g, arg(r, "virtual-address")->str, 1);
+	case G_VRRP_PRIORITY:
+		g->g.priority = (uint32_t)arg(r, "priority-value")->num;
+		break;
+	case G_VRRP_PREEMPT_DELAY:
+		g->g.preempt = 1;
+		g->g.preempt_delay_s = (uint32_t)arg(r, "delay-time")->num;
+		break;
+	case G_VRRP_PREEMPT_DISABLE:
+		g->g.preempt = 0;
+		break;
+	case G_VRRP_ADVERTISE:
+		g->g.advert_interval_ms = (uint32_t)arg(r, "adver-interval")->num * 1000;
+		break;
+	case G_VRRP_ADVERTISE_MS:
+		g->g.advert_interval_ms = (uint32_t)arg(r, "adver-interval-ms")->num;
+		break;
+	case G_ADMIN_VRRP:
+		g->g.admin = 1;
+		g->g.ignore_if_down = strstr(r->canon, "ignore-if-down") != NULL;
+		break;
+	case G_VRRP_TRACK_ADMIN:
+		snprintf(g->track_if, sizeof(g->track_if), "%s", arg(r, "interface-name")->str);
+		g->track_vrid = (unsigned)arg(r, "admin-vrid")->num;
+		break;
+	case G_VRRP_VMAC:
+		break;  /* carried to vrrpd with the vrrpd issue */
+	default:
+		break;
+	}
+	return 0;
+}
+
+static Db__RbpConfig *rbp(struct build *b, const char *name)
+{
+	Db__RbpConfig *p = strmap_get(b->rbps, name);
+
+	if (p)
+		return p;
+	p = palloc(&b->pl, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	db__rbp_config__init(p);
+	p->name = pstrdup(&b->pl, name);
+	if (strmap_put(b->rbps, name, p) < 0 ||
+	    push_ptr(&b->pl, (void ***)&b->rbpd.profiles, &b->rbpd.n_profiles, &b->rbp_cap, p) < 0)
+		return NULL;
+	return p;
+}
+
+static int rbp_line(struct build *b, Db__RbpConfig *p, const struct gram_result *r)
+{
+	switch (r->id) {
+	case G_PEER_BACKUP:
+		p->backup_mode = pstrdup(&b->pl, arg(r, "mode")->str);
+		break;
+	case G_BACKUP_ID: {
+		char id[16];
+		const char *other;
+
+		p->backup_id = (uint32_t)arg(r, "backup-id")->num;
+		p->service = pstrdup(&b->pl, arg(r, "service-name")->str);
+		snprintf(id, sizeof(id), "%u", p->backup_id);
+		other = strmap_get(b->backup_ids, id);
+		if (other)
+			return errlist_add(b->errs,
+					   "remote-backup-profile %s: backup-id %u is already used by "
+					   "remote-backup-profile %s",
+					   p->name, p->backup_id, other) ?: -EINVAL;
+		if (strmap_put(b->backup_ids, id, p->name) < 0)
+			return -ENOMEM;
+		break;
+	}
+	case G_VRRP_ID: {
+		Db__RbpBinding *bd = palloc(&b->pl, sizeof(*bd));
+		size_t cap = p->n_bindings;  /* arrays here are exact-size */
+		Db__RbpBinding **arr;
+
+		if (bd == NULL)
+			return -ENOMEM;
+		db__rbp_binding__init(bd);
+		bd->vrid = (uint32_t)arg(r, "vrid")->num;
+		bd->ifname = pstrdup(&b->pl, arg(r, "interface-name")->str);
+		bd->odd_mac = strcmp(arg(r, "parity")->str, "odd-mac") == 0;
+		arr = palloc(&b->pl, (cap + 1) * sizeof(*arr));
+		if (arr == NULL)
+			return -ENOMEM;
+		if (cap)
+			memcpy(arr, p->bindings, cap * sizeof(*arr));
+		arr[cap] = bd;
+		p->bindings = arr;
+		p->n_bindings = cap + 1;
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+static Db__RbsConfig *rbs(struct build *b, const char *name)
+{
+	Db__RbsConfig *s = strmap_get(b->rbss, name);
+
+	if (s)
+		return s;
+	s = palloc(&b->pl, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	db__rbs_config__init(s);
+	s->name = pstrdup(&b->pl, name);
+	if (strmap_put(b->rbss, name, s) < 0 ||
+	    push_ptr(&b->pl, (void ***)&b->rbsd.services, &b->rbsd.n_services, &b->rbs_cap, s) < 0)
+		return NULL;
+	return s;
+}
+
+static Db__SslPolicyConfig *ssl(struct build *b, const char *name)
+{
+	Db__SslPolicyConfig *s = strmap_get(b->ssls, name);
+
+	if (s)
+		return s;
+	s = palloc(&b->pl, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	db__ssl_policy_config__init(s);
+	s->name = pstrdup(&b->pl, name);
+	if (strmap_put(b->ssls, name, s) < 0)
+		return NULL;
+	return s;
+}
+
+static int section(struct build *b, const struct conf_section *s)
+{
+	struct conf_line **lines;
+	int n = conf_lines(s, &lines), rc = 0;
+	void *obj = NULL;
+
+	if (n < 0)
+		return n;
+	if (s->view == VIEW_RBP)
+		obj = rbp(b, s->name);
+	else if (s->view == VIEW_RBS)
+		obj = rbs(b, s->name);
+	else if (s->view == VIEW_SSL)
+		obj = ssl(b, s->name);
+	if (s->view != VIEW_SYSTEM && s->view != VIEW_INTERFACE && obj == NULL)
+		rc = -ENOMEM;
+	for (int i = 0; i < n && rc >= 0; i++) {
+		struct gram_result r;
+
+		/* Stored lines are canonical: they parse in their own view. */
+		if (gram_parse(s->view, lines[i]->text, &r) != 0) {
+			rc = errlist_add(b->errs, "%s: cannot parse stored line '%s'", s->name,
+					 lines[i]->text) ?: -EINVAL;
+			break;
+		}
+		switch (s->view) {
+		case VIEW_SYSTEM:
+			if (r.id == G_DOWNLOAD_DELAY)
+				b->rbpd.download_delay_s = (uint32_t)arg(&r, "delay-time")->num;
+			else if (r.id == G_VRRP_VERSION)
+				b->vrrp.version = arg(&r, "version")->str[1] - '0';
+			break;
+		case VIEW_INTERFACE:
+			rc = interface_line(b, s->name, &r);
+			break;
+		case VIEW_RBP:
+			rc = rbp_line(b, obj, &r);
+			break;
+		case VIEW_RBS: {
+			Db__RbsConfig *sv = obj;
+
+			if (r.id == G_PEER) {
+				sv->peer = pstrdup(&b->pl, arg(&r, "peer-ip-address")->str);
+				sv->source = pstrdup(&b->pl, arg(&r, "source-ip-address")->str);
+				sv->port = (uint32_t)arg(&r, "port-id")->num;
+			} else if (r.id == G_BIND_SSL) {
+				/* resolved after every policy is known */
+				char *pn = pstrdup(&b->pl, arg(&r, "ssl-policy-name")->str);
+
+				if (pn == NULL || strmap_put(b->rbs_ssl, sv->name, pn) < 0)
+					rc = -ENOMEM;
+			}
+			break;
+		}
+		case VIEW_SSL: {
+			Db__SslPolicyConfig *p = obj;
+
+			if (r.id == G_SSL_CERT) {
+				p->cert_file = pstrdup(&b->pl, arg(&r, "cert-file")->str);
+				p->key_type = pstrdup(&b->pl, arg(&r, "key-type")->str);
+				p->key_file = pstrdup(&b->pl, arg(&r, "key-file")->str);
+			} else if (r.id == G_SSL_CA) {
+				char **arr = palloc(&b->pl, (p->n_ca_files + 1) * sizeof(char *));
+
+				if (arr == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				if (p->n_ca_files)
+					memcpy(arr, p->ca_files, p->n_ca_files * sizeof(char *));
+				arr[p->n_ca_files] = pstrdup(&b->pl, arg(&r, "ca-file")->str);
+				p->ca_files = arr;
+				p->n_ca_files++;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	free(lines);
+	return rc;
+}
+
+/* Cross-references that need the whole configuration. */
+static int check_refs(struct build *b, const struct conf *c)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < b->vrrp.n_groups; i++) {
+		struct grp *g = (struct grp *)b->vrrp.groups[i];
+
+		if (!g->has_vip) {
+			errlist_add(b->errs, "interface %s: vrrp vrid %u has no virtual-ip",
+				    g->g.ifname, g->g.vrid);
+			bad = 1;
+		}
+		if (g->track_if[0]) {
+			char id[64];
+			struct grp *a;
+
+			snprintf(id, sizeof(id), "%s %u", g->track_if, g->track_vrid);
+			a = strmap_get(b->groups, id);
+			if (a == NULL || !a->g.admin) {
+				errlist_add(b->errs,
+					    "interface %s: vrrp vrid %u tracks interface %s vrid %u, "
+					    "which is not an admin-vrrp group",
+					    g->g.ifname, g->g.vrid, g->track_if, g->track_vrid);
+				bad = 1;
+			}
+		}
+	}
+	for (size_t i = 0; i < b->rbpd.n_profiles; i++) {
+		Db__RbpConfig *p = b->rbpd.profiles[i];
+		int odd = 0, even = 0;
+
+		if (p->n_bindings > 2) {
+			errlist_add(b->errs,
+				    "remote-backup-profile %s: at most two vrrp-id bindings (one "
+				    "odd-mac, one even-mac), %zu configured",
+				    p->name, p->n_bindings);
+			bad = 1;
+		}
+		for (size_t j = 0; j < p->n_bindings; j++) {
+			Db__RbpBinding *bd = p->bindings[j];
+			char id[64];
+
+			snprintf(id, sizeof(id), "%s %u", bd->ifname, bd->vrid);
+			if (strmap_get(b->groups, id) == NULL) {
+				errlist_add(b->errs,
+					    "remote-backup-profile %s: vrrp-id %u interface %s: no such "
+					    "VRRP group on that interface",
+					    p->name, bd->vrid, bd->ifname);
+				bad = 1;
+			}
+			if (bd->odd_mac ? odd++ : even++) {
+				errlist_add(b->errs,
+					    "remote-backup-profile %s: two bindings use %s; one must be "
+					    "odd-mac and the other even-mac",
+					    p->name, bd->odd_mac ? "odd-mac" : "even-mac");
+				bad = 1;
+			}
+		}
+	}
+	/* a service's summary of the profiles that use it; the RBS may not
+	 * exist yet (legal: the binding becomes active when it appears) */
+	for (size_t i = 0; i < b->rbpd.n_profiles; i++) {
+		Db__RbpConfig *p = b->rbpd.profiles[i];
+		Db__RbsConfig *s;
+		Db__RbpSummary *sum, **arr;
+
+		if (p->service == NULL || (s = strmap_get(b->rbss, p->service)) == NULL)
+			continue;
+		sum = palloc(&b->pl, sizeof(*sum));
+		arr = palloc(&b->pl, (s->n_profiles + 1) * sizeof(*arr));
+		if (sum == NULL || arr == NULL)
+			return -ENOMEM;
+		db__rbp_summary__init(sum);
+		sum->name = p->name;
+		sum->backup_id = p->backup_id;
+		sum->n_bindings = p->n_bindings;
+		sum->bindings = p->bindings;
+		if (s->n_profiles)
+			memcpy(arr, s->profiles, s->n_profiles * sizeof(*arr));
+		arr[s->n_profiles] = sum;
+		s->profiles = arr;
+		s->n_profiles++;
+	}
+	for (size_t i = 0; i < b->rbsd.n_services; i++) {
+		Db__RbsConfig *s = b->rbsd.services[i];
+		const char *pname = strmap_get(b->rbs_ssl, s->name);
+		Db__SslPolicyConfig *pol;
+
+		if (pname == NULL)
+			continue;
+		pol = strmap_get(b->ssls, pname);
+		s->ssl = pol;
+		if (pol == NULL) {
+			errlist_add(b->errs,
+				    "remote-backup-service %s: bind ssl-policy %s: no such ssl policy",
+				    s->name, pname);
+			bad = 1;
+		} else if (pol->cert_file == NULL || pol->n_ca_files == 0) {
+			errlist_add(b->errs,
+				    "remote-backup-service %s: ssl policy %s needs a certificate and a "
+				    "trusted-ca for mutual authentication",
+				    s->name, pname);
+			bad = 1;
+		}
+		if (s->peer && s->source) {
+			int v6p = strchr(s->peer, ':') != NULL, v6s = strchr(s->source, ':') != NULL;
+
+			if (v6p != v6s) {
+				errlist_add(b->errs,
+					    "remote-backup-service %s: peer %s and source %s are not of "
+					    "the same address family",
+					    s->name, s->peer, s->source);
+				bad = 1;
+			}
+		}
+	}
+	/* interfaces that name a profile */
+	{
+		struct conf_section **secs;
+		int ns = conf_sections(c, &secs);
+
+		if (ns < 0)
+			return ns;
+		for (int i = 0; i < ns; i++) {
+			struct conf_line *l;
+			Db__RbpConfig *p;
+			char **arr;
+			const char *name;
+
+			if (secs[i]->view != VIEW_INTERFACE)
+				continue;
+			l = conf_line(c, VIEW_INTERFACE, secs[i]->name, "remote-backup-profile");
+			if (l == NULL)
+				continue;
+			name = l->text + strlen("remote-backup-profile ");
+			p = strmap_get(b->rbps, name);
+			if (p == NULL) {
+				errlist_add(b->errs,
+					    "interface %s: remote-backup-profile %s: no such profile",
+					    secs[i]->name, name);
+				bad = 1;
+				continue;
+			}
+			arr = palloc(&b->pl, (p->n_interfaces + 1) * sizeof(char *));
+			if (arr == NULL) {
+				free(secs);
+				return -ENOMEM;
+			}
+			if (p->n_interfaces)
+				memcpy(arr, p->interfaces, p->n_interfaces * sizeof(char *));
+			arr[p->n_interfaces] = pstrdup(&b->pl, secs[i]->name);
+			p->interfaces = arr;
+			p->n_interfaces++;
+		}
+		free(secs);
+	}
+	return bad ? -EINVAL : 0;
+}
+
+static int add_actions(struct build *b, const struct candidate *cd)
+{
+	for (size_t i = 0; cd && i < cd->n; i++) {
+		const struct cand_op *op = &cd->ops[i];
+		Db__BatchBackup *bb;
+		struct gram_result r;
+
+		if (op->type != OP_ACTION || op->id != G_BATCH_BACKUP)
+			continue;
+		if (gram_parse(VIEW_RBS, op->text, &r) != 0)
+			continue;
+		if (strmap_get(b->rbss, op->name) == NULL) {
+			errlist_add(b->errs,
+				    "remote-backup-service %s: batch-backup: the service does not exist",
+				    op->name);
+			return -EINVAL;
+		}
+		bb = palloc(&b->pl, sizeof(*bb));
+		if (bb == NULL)
+			return -ENOMEM;
+		db__batch_backup__init(bb);
+		bb->service = pstrdup(&b->pl, op->name);
+		bb->service_type = pstrdup(&b->pl, arg(&r, "service-type")->str);
+		if (push_ptr(&b->pl, (void ***)&b->rbsd.batch, &b->rbsd.n_batch, &b->batch_cap, bb) <
+		    0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int pack(struct compiled *out, enum cfg_daemon d, const ProtobufCMessage *m)
+{
+	out->len[d] = protobuf_c_message_get_packed_size(m);
+	out->sec[d] = malloc(out->len[d] ? out->len[d] : 1);
+	if (out->sec[d] == NULL)
+		return -ENOMEM;
+	protobuf_c_message_pack(m, out->sec[d]);
+	return 0;
+}
+
+int cfg_compile(const struct conf *c, const struct candidate *cd, struct compiled *out,
+		struct errlist *errs)
+{
+	struct conf_section **secs;
+	struct build b;
+	int ns, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&b, 0, sizeof(b));
+	b.errs = errs;
+	db__vrrpd_config__init(&b.vrrp);
+	db__rbsd_config__init(&b.rbsd);
+	db__rbpd_config__init(&b.rbpd);
+	b.vrrp.version = DEF_VERSION;
+	b.groups = strmap_new();
+	b.vips = strmap_new();
+	b.rbps = strmap_new();
+	b.rbss = strmap_new();
+	b.ssls = strmap_new();
+	b.backup_ids = strmap_new();
+	b.rbs_ssl = strmap_new();
+	if (!b.groups || !b.vips || !b.rbps || !b.rbss || !b.ssls || !b.backup_ids || !b.rbs_ssl) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ns = conf_sections(c, &secs);
+	if (ns < 0) {
+		rc = ns;
+		goto out;
+	}
+	for (int i = 0; i < ns; i++) {
+		int r = section(&b, secs[i]);
+
+		if (r == -ENOMEM) {
+			rc = r;
+			break;
+		}
+		if (r < 0)
+			rc = r;
+	}
+	free(secs);
+	if (rc == 0)
+		rc = check_refs(&b, c);
+	if (rc == 0)
+		rc = add_actions(&b, cd);
+	if (rc == 0 && b.pl.oom)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = pack(out, D_VRRPD, &b.vrrp.base);
+	if (rc == 0)
+		rc = pack(out, D_RBSD, &b.rbsd.base);
+	if (rc == 0)
+		rc = pack(out, D_RBPD, &b.rbpd.base);
+	if (rc < 0)
+		cfg_compiled_free(out);
+out:
+	strmap_free(b.groups);
+	strmap_free(b.vips);
+	strmap_free(b.rbps);
+	strmap_free(b.rbss);
+	strmap_free(b.ssls);
+	strmap_free(b.backup_ids);
+	strmap_free(b.rbs_ssl);
+	pool_free(&b.pl);
+	return rc;
+}
+
+void cfg_compiled_free(struct compiled *out)
+{
+	for (int i = 0; i < D__COUNT; i++) {
+		free(out->sec[i]);
+		out->sec[i] = NULL;
+		out->len[i] = 0;
+	}
+}
+
+const char *cfg_sysname(const struct conf *c)
+{
+	struct conf_line *l = conf_line(c, VIEW_SYSTEM, "", "sysname");
+
+	return l ? l->text + strlen("sysname ") : "dualbackup";
+}

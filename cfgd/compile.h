@@ -1,0 +1,34 @@
+/*
+ * From the text configuration to what each daemon runs: checks the
+ * cross-references cfgd can check alone (a binding names a group that
+ * exists, a backup-id belongs to one profile, a bound SSL policy exists
+ * …) and builds the typed sections (proto/config.proto) of vrrpd, rbsd
+ * and rbpd. Pure: no I/O.
+ */
+#ifndef DB_COMPILE_H
+#define DB_COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfgd/conf.h"
+#include "common/errlist.h"
+
+enum cfg_daemon { D_VRRPD, D_RBSD, D_RBPD, D__COUNT };
+
+struct compiled {
+	uint8_t *sec[D__COUNT];  /* packed Db__VrrpdConfig, Db__RbsdConfig, Db__RbpdConfig */
+	size_t len[D__COUNT];
+};
+
+/* Check `c` and build its sections; `cd` (may be NULL) adds the one-shot
+ * actions of a commit (batch-backup … now) to rbsd's section. Returns 0,
+ * -EINVAL with one message per problem in errs, or -ENOMEM. */
+int cfg_compile(const struct conf *c, const struct candidate *cd, struct compiled *out,
+		struct errlist *errs);
+void cfg_compiled_free(struct compiled *out);
+
+/* The sysname of c, or "HUAWEI"-style default "dualbackup". */
+const char *cfg_sysname(const struct conf *c);
+
+#endif

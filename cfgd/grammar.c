@@ -1,0 +1,1020 @@
+#include "cfgd/grammar.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- the command table ------------------------------------------------ */
+
+#define F_UNDO 0x1       /* an undo form exists */
+#define F_UNDO_ONLY 0x2  /* only as undo */
+#define F_NO_USER 0x4    /* global, but not in the user view */
+#define F_USER_ONLY 0x8
+
+#define VIEW_ANY VIEW_NONE
+
+struct cmd_def {
+	enum gram_view view;
+	enum gram_id id;
+	enum gram_kind kind;
+	const char *pattern;
+	int key_words;  /* GK_SET: words of the key; 0 = the whole line */
+	unsigned flags;
+	enum gram_view enters;
+};
+
+/*
+ * Pattern language: words separated by blanks.
+ *   keyword         a fixed word, abbreviable to an unambiguous prefix
+ *   {a|b|c}         one of these keywords
+ *   <name:lo-hi>    an integer in [lo, hi]; <name:lo-hi/step> in steps
+ *   <name:TYPE>     ipv4, ipv6, ip, name, ifname, path, sysname, word
+ *   [token]         the token may be left out
+ */
+static const struct cmd_def cmds[] = {
+	/* in every view */
+	{VIEW_USER, G_SYSTEM_VIEW, GK_SESSION, "system-view", 0, 0, VIEW_SYSTEM},
+	{VIEW_ANY, G_QUIT, GK_SESSION, "quit", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_RETURN, GK_SESSION, "return", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_COMMIT, GK_SESSION, "commit", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_COMMIT_TRIAL, GK_SESSION, "commit trial <seconds:1-65535>", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_COMMIT_LABEL, GK_SESSION, "commit label <label:word>", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_ABORT_TRIAL, GK_SESSION, "abort trial", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_CLEAR_CANDIDATE, GK_SESSION, "clear configuration candidate", 0, F_NO_USER,
+	 VIEW_NONE},
+	{VIEW_ANY, G_ROLLBACK, GK_SESSION,
+	 "rollback configuration to commit-id <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_CURRENT, GK_SESSION, "display current-configuration", 0, 0,
+	 VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_CANDIDATE, GK_SESSION, "display configuration candidate", 0, 0,
+	 VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_COMMIT_LIST, GK_SESSION, "display configuration commit list", 0, 0,
+	 VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_COMMIT_CHANGES, GK_SESSION,
+	 "display configuration commit changes at <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_VRRP, GK_SESSION, "display vrrp [{brief|statistics}:detail]", 0, 0,
+	 VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>]", 0,
+	 0, VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_RBP, GK_SESSION, "display remote-backup-profile [<rbp-name:name>]", 0,
+	 0, VIEW_NONE},
+
+	/* system view */
+	{VIEW_SYSTEM, G_SYSNAME, GK_SET, "sysname <host-name:sysname>", 1, F_UNDO, VIEW_NONE},
+	{VIEW_SYSTEM, G_INTERFACE, GK_ENTER, "interface <interface-name:ifname>", 0, F_UNDO,
+	 VIEW_INTERFACE},
+	{VIEW_SYSTEM, G_RBP, GK_ENTER, "remote-backup-profile <profile-name:name>", 0, F_UNDO,
+	 VIEW_RBP},
+	{VIEW_SYSTEM, G_RBS, GK_ENTER, "remote-backup-service <service-name:name>", 0, F_UNDO,
+	 VIEW_RBS},
+	{VIEW_SYSTEM, G_SSL_POLICY, GK_ENTER, "ssl policy <policy-name:name>", 0, F_UNDO, VIEW_SSL},
+	{VIEW_SYSTEM, G_DOWNLOAD_DELAY, GK_SET,
+	 "peer-backup download-vrrp-table delay-time <delay-time:1-3600>", 3, F_UNDO, VIEW_NONE},
+	{VIEW_SYSTEM, G_VRRP_VERSION, GK_SET, "vrrp version {v2|v3}:version", 2, F_UNDO, VIEW_NONE},
+
+	/* interface view */
+	{VIEW_INTERFACE, G_VRRP_VIP, GK_SET, "vrrp vrid <virtual-router-id:1-255> virtual-ip <virtual-address:ipv4>", 0, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_PRIORITY, GK_SET, "vrrp vrid <virtual-router-id:1-255> priority <priority-value:1-254>", 4, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_PREEMPT_DELAY, GK_SET, "vrrp vrid <virtual-router-id:1-255> preempt-mode timer delay <delay-time:0-3600>", 4, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_PREEMPT_DISABLE, GK_SET, "vrrp vrid <virtual-router-id:1-255> preempt-mode disable", 4, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_ADVERTISE, GK_SET, "vrrp vrid <virtual-router-id:1-255> timer advertise <adver-interval:1-255>", 5, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_ADVERTISE_MS, GK_SET, "vrrp vrid <virtual-router-id:1-255> timer advertise <adver-interval-ms:10-40950/10> msec", 5, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_VMAC, GK_SET, "vrrp vrid <virtual-router-id:1-255> virtual-mac", 4, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_TRACK_ADMIN, GK_SET, "vrrp vrid <virtual-router-id:1-255> track admin-vrrp interface <interface-name:ifname> vrid <admin-vrid:1-255>", 5, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP_GROUP, GK_SET, "vrrp vrid <virtual-router-id:1-255>", 3, F_UNDO_ONLY, VIEW_NONE},
+	{VIEW_INTERFACE, G_ADMIN_VRRP, GK_SET, "admin-vrrp vrid <virtual-router-id:1-255> [ignore-if-down]", 3, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_VRRP6_VIP, GK_SET, "vrrp6 vrid <virtual-router-id:1-255> virtual-ip <virtual-address:ipv6>", 0, F_UNDO, VIEW_NONE},
+	{VIEW_INTERFACE, G_IF_RBP, GK_SET, "remote-backup-profile <profile-name:name>", 1, F_UNDO, VIEW_NONE},
+
+	/* remote-backup-profile view */
+	{VIEW_RBP, G_PEER_BACKUP, GK_SET, "peer-backup {hot|warm}:mode", 1, F_UNDO, VIEW_NONE},
+	{VIEW_RBP, G_VRRP_ID, GK_SET, "vrrp-id <vrid:1-255> interface <interface-name:ifname> {odd-mac|even-mac}:parity", 4, F_UNDO, VIEW_NONE},
+	{VIEW_RBP, G_BACKUP_ID, GK_SET, "backup-id <backup-id:1-65535> remote-backup-service <service-name:name>", 1, F_UNDO, VIEW_NONE},
+
+	/* remote-backup-service view */
+	{VIEW_RBS, G_BIND_SSL, GK_SET, "bind ssl-policy <ssl-policy-name:name>", 2, F_UNDO, VIEW_NONE},
+	{VIEW_RBS, G_PEER, GK_SET, "peer <peer-ip-address:ip> source <source-ip-address:ip> port <port-id:1-65535>", 1, F_UNDO, VIEW_NONE},
+	{VIEW_RBS, G_BATCH_BACKUP, GK_ACTION, "batch-backup service-type {arp|all|ipsec|bras|l2tp|dhcp-server|nd|dhcpv6-relay}:service-type now", 0, 0, VIEW_NONE},
+
+	/* ssl policy view */
+	{VIEW_SSL, G_SSL_CERT, GK_SET, "certificate load pem-cert <cert-file:path> key-pair {rsa|ecc}:key-type key-file <key-file:path>", 2, F_UNDO, VIEW_NONE},
+	{VIEW_SSL, G_SSL_CA, GK_SET, "trusted-ca load pem-ca <ca-file:path>", 0, F_UNDO, VIEW_NONE},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const struct {
+	const char *word;
+	const char *help;
+} kw_help[] = {
+	{"abort", "Abort a trial commit"},
+	{"admin-vrrp", "Configure an mVRRP (administrative VRRP) group"},
+	{"advertise", "Interval between VRRP advertisements"},
+	{"all", "All service types"},
+	{"arp", "ARP users"},
+	{"at", "A given commit"},
+	{"backup-id", "User backup ID of the profile"},
+	{"batch-backup", "Back up user information now"},
+	{"bind", "Bind a policy"},
+	{"brief", "Brief information"},
+	{"bras", "BRAS users"},
+	{"candidate", "The candidate configuration of this session"},
+	{"certificate", "Local certificate"},
+	{"changes", "Changes made by a commit"},
+	{"clear", "Clear"},
+	{"commit", "Commit the candidate configuration"},
+	{"commit-id", "Commit identifier"},
+	{"configuration", "Configuration"},
+	{"current-configuration", "The running configuration"},
+	{"delay", "Preemption delay"},
+	{"delay-time", "Delay time"},
+	{"dhcp-server", "DHCP server users"},
+	{"dhcpv6-relay", "DHCPv6 relay users"},
+	{"disable", "Disable preemption"},
+	{"display", "Display information"},
+	{"download-vrrp-table", "Delay before forwarding is withdrawn on master to backup"},
+	{"ecc", "ECC key pair"},
+	{"even-mac", "Users with an even MAC address"},
+	{"hot", "Hot backup: entries installed on the backup at once"},
+	{"ignore-if-down", "Do not react to the interface going down"},
+	{"interface", "Interface"},
+	{"ipsec", "IPsec users"},
+	{"key-file", "Private key file (PEM)"},
+	{"key-pair", "Type of the key pair"},
+	{"l2tp", "L2TP users"},
+	{"label", "A label for the commit"},
+	{"list", "List of commits"},
+	{"load", "Load from a file"},
+	{"msec", "The interval is in milliseconds"},
+	{"nd", "ND users"},
+	{"now", "Now"},
+	{"odd-mac", "Users with an odd MAC address"},
+	{"peer", "Peer of the TCP connection"},
+	{"peer-backup", "User information backup"},
+	{"pem-ca", "CA certificate file in PEM format"},
+	{"pem-cert", "Certificate file in PEM format"},
+	{"policy", "SSL policy"},
+	{"port", "TCP port"},
+	{"preempt-mode", "Preemption"},
+	{"priority", "Priority of this device in the group"},
+	{"quit", "Exit from the current view"},
+	{"remote-backup-profile", "Remote backup profile"},
+	{"remote-backup-service", "Remote backup service"},
+	{"return", "Return to the user view"},
+	{"rollback", "Roll the configuration back"},
+	{"rsa", "RSA key pair"},
+	{"service-type", "Service type"},
+	{"source", "Local address of the TCP connection"},
+	{"ssl", "SSL"},
+	{"ssl-policy", "SSL policy"},
+	{"statistics", "Statistics"},
+	{"sysname", "Host name of the device"},
+	{"system-view", "Enter the system view"},
+	{"timer", "Timers"},
+	{"to", "Roll back to"},
+	{"track", "Track another group"},
+	{"trial", "Commit on trial, rolled back unless confirmed"},
+	{"trusted-ca", "Trusted CA"},
+	{"undo", "Negate a command or set its default"},
+	{"v2", "VRRP version 2 (RFC 3768)"},
+	{"v3", "VRRP version 3 (RFC 5798)"},
+	{"version", "VRRP version"},
+	{"virtual-ip", "Virtual IP address of the group"},
+	{"virtual-mac", "Use the virtual MAC address 00-00-5E-00-01-{VRID}"},
+	{"vrid", "VRRP group"},
+	{"vrrp", "VRRP"},
+	{"vrrp-id", "Bind a VRRP group"},
+	{"vrrp6", "VRRP for IPv6"},
+	{"warm", "Warm backup: entries installed at switchover"},
+};
+
+/* ---- compiled patterns ------------------------------------------------- */
+
+enum tok_type { T_KW, T_INT, T_IPV4, T_IPV6, T_IP, T_NAME, T_IFNAME, T_PATH, T_SYSNAME, T_WORD };
+
+#define MAX_TOKS 12
+#define MAX_ALTS 8
+
+struct tok {
+	enum tok_type type;
+	bool optional;
+	int nkw;
+	char kw[MAX_ALTS][24];  /* T_KW: the keyword or its alternatives */
+	char name[64];          /* parameters */
+	long lo, hi, step;
+};
+
+struct pat {
+	int n;
+	struct tok t[MAX_TOKS];
+};
+
+static struct pat pats[NCMDS];
+static bool compiled;
+
+static void compile_tok(struct tok *t, const char *w)
+{
+	size_t len = strlen(w);
+
+	memset(t, 0, sizeof(*t));
+	if (w[0] == '[') {
+		char inner[64];
+
+		snprintf(inner, sizeof(inner), "%.*s", (int)(len - 2), w + 1);
+		compile_tok(t, inner);
+		t->optional = true;
+		return;
+	}
+	if (w[0] == '{') {
+		char inner[256], *save, *p;
+		const char *close = strchr(w, '}');
+
+		/* "{a|b}:name" names the choice; unnamed it is called after "a" */
+		snprintf(inner, sizeof(inner), "%.*s", (int)(close - w - 1), w + 1);
+		if (close[1] == ':')
+			snprintf(t->name, sizeof(t->name), "%s", close + 2);
+		t->type = T_KW;
+		for (p = strtok_r(inner, "|", &save); p && t->nkw < MAX_ALTS;
+		     p = strtok_r(NULL, "|", &save))
+			snprintf(t->kw[t->nkw++], sizeof(t->kw[0]), "%s", p);
+		if (!t->name[0])
+			snprintf(t->name, sizeof(t->name), "%s", t->kw[0]);
+		return;
+	}
+	if (w[0] == '<') {
+		char inner[64], *colon;
+
+		snprintf(inner, sizeof(inner), "%.*s", (int)(len - 2), w + 1);
+		colon = strchr(inner, ':');
+		*colon = '\0';
+		snprintf(t->name, sizeof(t->name), "%s", inner);
+		colon++;
+		if (isdigit((unsigned char)colon[0])) {
+			t->type = T_INT;
+			t->step = 1;
+			if (sscanf(colon, "%ld-%ld/%ld", &t->lo, &t->hi, &t->step) < 2)
+				abort();
+		} else if (!strcmp(colon, "ipv4")) {
+			t->type = T_IPV4;
+		} else if (!strcmp(colon, "ipv6")) {
+			t->type = T_IPV6;
+		} else if (!strcmp(colon, "ip")) {
+			t->type = T_IP;
+		} else if (!strcmp(colon, "name")) {
+			t->type = T_NAME;
+		} else if (!strcmp(colon, "ifname")) {
+			t->type = T_IFNAME;
+		} else if (!strcmp(colon, "path")) {
+			t->type = T_PATH;
+		} else if (!strcmp(colon, "sysname")) {
+			t->type = T_SYSNAME;
+		} else {
+			t->type = T_WORD;
+		}
+		return;
+	}
+	t->type = T_KW;
+	t->nkw = 1;
+	snprintf(t->kw[0], sizeof(t->kw[0]), "%s", w);
+}
+
+static void compile_all(void)
+{
+	if (compiled)
+		return;
+	for (size_t i = 0; i < NCMDS; i++) {
+		char buf[512], *save, *w;
+
+		snprintf(buf, sizeof(buf), "%s", cmds[i].pattern);
+		pats[i].n = 0;
+		for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			compile_tok(&pats[i].t[pats[i].n++], w);
+	}
+	compiled = true;
+}
+
+/* ---- tokenizer --------------------------------------------------------- */
+
+#define MAX_WORDS 32
+
+struct words {
+	int n;
+	char w[MAX_WORDS][256];
+	int off[MAX_WORDS];
+	bool trailing_blank;  /* the line ends with a blank (or is empty) */
+	bool too_long;
+};
+
+static void split(const char *line, struct words *ws)
+{
+	const char *p = line;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->trailing_blank = true;
+	while (*p) {
+		const char *s;
+		size_t len;
+
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		s = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		len = (size_t)(p - s);
+		if (ws->n == MAX_WORDS || len >= sizeof(ws->w[0])) {
+			ws->too_long = true;
+			ws->off[ws->n < MAX_WORDS ? ws->n : MAX_WORDS - 1] = (int)(s - line);
+			return;
+		}
+		memcpy(ws->w[ws->n], s, len);
+		ws->w[ws->n][len] = '\0';
+		ws->off[ws->n] = (int)(s - line);
+		ws->n++;
+		ws->trailing_blank = *p != '\0';
+	}
+	if (ws->n == 0)
+		ws->trailing_blank = true;
+}
+
+/* ---- value checks ------------------------------------------------------ */
+
+static bool name_ok(const char *s, size_t max, const char *extra)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > max)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+/* Check word `w` against parameter token `t`. On success writes the
+ * canonical value into canon and the number into *num and returns true;
+ * otherwise writes the reason. */
+static bool check_param(const struct tok *t, const char *w, char *canon, size_t clen, long *num,
+			char *reason, size_t rlen)
+{
+	unsigned char addr[16];
+
+	*num = 0;
+	switch (t->type) {
+	case T_INT: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(w, &end, 10);
+		if (!isdigit((unsigned char)w[0]) || *end || errno) {
+			snprintf(reason, rlen, "%s must be an integer from %ld to %ld", t->name,
+				 t->lo, t->hi);
+			return false;
+		}
+		if (v < t->lo || v > t->hi) {
+			snprintf(reason, rlen, "%s %s is out of range %ld-%ld", t->name, w, t->lo,
+				 t->hi);
+			return false;
+		}
+		if (v % t->step) {
+			snprintf(reason, rlen, "%s must be a multiple of %ld", t->name, t->step);
+			return false;
+		}
+		*num = v;
+		snprintf(canon, clen, "%ld", v);
+		return true;
+	}
+	case T_IPV4:
+		if (inet_pton(AF_INET, w, addr) != 1) {
+			snprintf(reason, rlen, "%s '%s' is not an IPv4 address", t->name, w);
+			return false;
+		}
+		if (addr[0] == 0 || addr[0] >= 224 || addr[0] == 127) {
+			snprintf(reason, rlen, "%s %s is not a unicast host address", t->name, w);
+			return false;
+		}
+		inet_ntop(AF_INET, addr, canon, clen);
+		return true;
+	case T_IPV6:
+		if (inet_pton(AF_INET6, w, addr) != 1) {
+			snprintf(reason, rlen, "%s '%s' is not an IPv6 address", t->name, w);
+			return false;
+		}
+		if (addr[0] == 0xff) {
+			snprintf(reason, rlen, "%s %s is a multicast address", t->name, w);
+			return false;
+		}
+		inet_ntop(AF_INET6, addr, canon, clen);
+		return true;
+	case T_IP:
+		if (inet_pton(AF_INET, w, addr) == 1) {
+			inet_ntop(AF_INET, addr, canon, clen);
+			return true;
+		}
+		if (inet_pton(AF_INET6, w, addr) == 1) {
+			inet_ntop(AF_INET6, addr, canon, clen);
+			return true;
+		}
+		snprintf(reason, rlen, "%s '%s' is not an IP address", t->name, w);
+		return false;
+	case T_NAME:
+		if (!name_ok(w, 31, "-_.")) {
+			snprintf(reason, rlen,
+				 "%s must be 1-31 characters of letters, digits, '-', '_' or '.'",
+				 t->name);
+			return false;
+		}
+		break;
+	case T_IFNAME:
+		/* Linux: IFNAMSIZ-1 bytes, no '/', no blanks, not "." or "..". */
+		if (!name_ok(w, 15, "-_.") || !strcmp(w, ".") || !strcmp(w, "..")) {
+			snprintf(reason, rlen,
+				 "%s must be 1-15 characters of letters, digits, '-', '_' or '.'",
+				 t->name);
+			return false;
+		}
+		break;
+	case T_PATH:
+		if (strlen(w) > 255 || !name_ok(w, 255, "-_./+@=,:~")) {
+			snprintf(reason, rlen, "%s '%s' is not a usable file name", t->name, w);
+			return false;
+		}
+		break;
+	case T_SYSNAME:
+		if (!name_ok(w, 64, "-_.")) {
+			snprintf(reason, rlen,
+				 "%s must be 1-64 characters of letters, digits, '-', '_' or '.'",
+				 t->name);
+			return false;
+		}
+		break;
+	case T_WORD:
+		if (!name_ok(w, 64, "-_.:")) {
+			snprintf(reason, rlen, "%s must be 1-64 characters of letters, digits, "
+				 "'-', '_', '.' or ':'", t->name);
+			return false;
+		}
+		break;
+	case T_KW:
+		return false;
+	}
+	snprintf(canon, clen, "%s", w);
+	return true;
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+static bool view_has(const struct cmd_def *c, enum gram_view v)
+{
+	if (c->view == VIEW_ANY) {
+		if ((c->flags & F_NO_USER) && v == VIEW_USER)
+			return false;
+		return true;
+	}
+	return c->view == v;
+}
+
+struct cand {
+	int cmd;
+	int pi;  /* next pattern token */
+	bool alive;
+	char canon[GRAM_LINE_MAX];
+	int nwords;         /* canonical words so far */
+	int key_len;        /* length of canon at the end of the key */
+	int nargs;
+	struct gram_arg args[GRAM_MAX_ARGS];
+};
+
+enum fail { FAIL_NONE, FAIL_UNKNOWN, FAIL_PARAM, FAIL_TOO_MANY, FAIL_AMBIGUOUS, FAIL_INCOMPLETE };
+
+struct matcher {
+	struct cand c[NCMDS];
+	int n;
+	enum fail fail;
+	int fail_word;
+	char reason[256];
+};
+
+/* Is the rest of the pattern (from pi) optional, or for undo beyond the key? */
+static bool tail_optional(const struct cand *c, bool undo)
+{
+	const struct cmd_def *d = &cmds[c->cmd];
+	const struct pat *p = &pats[c->cmd];
+
+	if (undo && d->kind == GK_SET && d->key_words > 0 && c->pi >= d->key_words)
+		return true;
+	for (int i = c->pi; i < p->n; i++)
+		if (!p->t[i].optional)
+			return false;
+	return true;
+}
+
+static void add_word(struct cand *c, const char *w)
+{
+	size_t len = strlen(c->canon);
+
+	snprintf(c->canon + len, sizeof(c->canon) - len, "%s%s", len ? " " : "", w);
+	c->nwords++;
+	if (cmds[c->cmd].key_words > 0 && c->nwords == cmds[c->cmd].key_words)
+		c->key_len = (int)strlen(c->canon);
+}
+
+/* How token t takes word w: 2 exact keyword, 1 keyword prefix (the full
+ * word in *full), 3 parameter, 0 no. */
+static int take(const struct tok *t, const char *w, const char **full)
+{
+	if (t->type != T_KW)
+		return 3;
+	for (int k = 0; k < t->nkw; k++) {
+		if (!strcasecmp(t->kw[k], w)) {
+			*full = t->kw[k];
+			return 2;
+		}
+	}
+	for (int k = 0; k < t->nkw; k++) {
+		if (!strncasecmp(t->kw[k], w, strlen(w))) {
+			*full = t->kw[k];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void fail_at(struct matcher *m, enum fail f, int word, const char *reason)
+{
+	/* Keep the failure that got furthest; at the same word prefer a
+	 * precise reason (bad parameter) over a generic one. */
+	/* A bad value says more than "too many parameters" from a shorter
+	 * command that happened to accept it ("timer advertise 15 msec"). */
+	if (m->fail == FAIL_PARAM && f == FAIL_TOO_MANY)
+		return;
+	if (word < m->fail_word && !(f == FAIL_PARAM && m->fail == FAIL_TOO_MANY))
+		return;
+	if (word == m->fail_word && m->fail == FAIL_PARAM && f != FAIL_PARAM)
+		return;
+	m->fail = f;
+	m->fail_word = word;
+	snprintf(m->reason, sizeof(m->reason), "%s", reason ? reason : "");
+}
+
+static void start(struct matcher *m, enum gram_view view, bool undo)
+{
+	memset(m, 0, sizeof(*m));
+	m->fail_word = -1;
+	for (size_t i = 0; i < NCMDS; i++) {
+		const struct cmd_def *d = &cmds[i];
+
+		if (!view_has(d, view))
+			continue;
+		if (undo && !(d->flags & (F_UNDO | F_UNDO_ONLY)))
+			continue;
+		if (!undo && (d->flags & F_UNDO_ONLY))
+			continue;
+		m->c[m->n].cmd = (int)i;
+		m->c[m->n].alive = true;
+		m->n++;
+	}
+}
+
+/* Feed word number wi. Returns false when no candidate is left. */
+static bool feed(struct matcher *m, const struct words *ws, int wi, bool undo)
+{
+	const char *w = ws->w[wi];
+	const char *prefix_kw = NULL;
+	bool exact = false, ambiguous = false;
+	int how[NCMDS];
+	const char *full[NCMDS];
+
+	/* First pass: how each candidate would take the word. */
+	for (int i = 0; i < m->n; i++) {
+		struct cand *c = &m->c[i];
+		const struct pat *p = &pats[c->cmd];
+
+		how[i] = 0;
+		full[i] = NULL;
+		if (!c->alive)
+			continue;
+		/* Skip optional keyword tokens that do not take this word. */
+		while (c->pi < p->n) {
+			how[i] = take(&p->t[c->pi], w, &full[i]);
+			if (how[i] || !p->t[c->pi].optional)
+				break;
+			c->pi++;
+		}
+		if (c->pi >= p->n) {
+			c->alive = false;
+			fail_at(m, FAIL_TOO_MANY, wi, NULL);
+			continue;
+		}
+		if (how[i] == 0) {
+			c->alive = false;
+			fail_at(m, FAIL_UNKNOWN, wi, NULL);
+			continue;
+		}
+		if (how[i] == 2)
+			exact = true;
+		if (how[i] == 1) {
+			if (prefix_kw && strcmp(prefix_kw, full[i]))
+				ambiguous = true;
+			prefix_kw = full[i];
+		}
+	}
+	if (!exact && ambiguous) {
+		fail_at(m, FAIL_AMBIGUOUS, wi, NULL);
+		for (int i = 0; i < m->n; i++)
+			m->c[i].alive = false;
+		return false;
+	}
+	/* Second pass: consume. An exact keyword beats prefixes of others. */
+	for (int i = 0; i < m->n; i++) {
+		struct cand *c = &m->c[i];
+		const struct tok *t;
+
+		if (!c->alive)
+			continue;
+		t = &pats[c->cmd].t[c->pi];
+		if (how[i] == 1 && exact) {
+			c->alive = false;
+			continue;
+		}
+		if (how[i] == 3) {
+			char canon[256], reason[256];
+			long num;
+
+			if (!check_param(t, w, canon, sizeof(canon), &num, reason, sizeof(reason))) {
+				c->alive = false;
+				fail_at(m, FAIL_PARAM, wi, reason);
+				continue;
+			}
+			add_word(c, canon);
+			if (c->nargs < GRAM_MAX_ARGS) {
+				struct gram_arg *a = &c->args[c->nargs++];
+
+				a->name = t->name;
+				a->num = num;
+				snprintf(a->str, sizeof(a->str), "%s", canon);
+			}
+		} else {
+			add_word(c, full[i]);
+			if (t->nkw > 1 && c->nargs < GRAM_MAX_ARGS) {
+				/* an alternative is a choice the caller needs */
+				struct gram_arg *a = &c->args[c->nargs++];
+
+				a->name = t->name;
+				snprintf(a->str, sizeof(a->str), "%s", full[i]);
+			}
+		}
+		c->pi++;
+	}
+	(void)undo;
+	for (int i = 0; i < m->n; i++)
+		if (m->c[i].alive)
+			return true;
+	return false;
+}
+
+static const char *fail_text(enum fail f)
+{
+	switch (f) {
+	case FAIL_PARAM:
+		return "Error: Wrong parameter found at '^' position.";
+	case FAIL_TOO_MANY:
+		return "Error: Too many parameters found at '^' position.";
+	case FAIL_AMBIGUOUS:
+		return "Error: Ambiguous command found at '^' position.";
+	case FAIL_INCOMPLETE:
+		return "Error: Incomplete command found at '^' position.";
+	default:
+		return "Error: Unrecognized command found at '^' position.";
+	}
+}
+
+static void set_error(struct gram_result *r, const struct matcher *m, const struct words *ws,
+		      const char *line)
+{
+	int wi = m->fail_word;
+
+	r->err_pos = wi < 0 ? 0 : wi < ws->n ? ws->off[wi] : (int)strlen(line);
+	snprintf(r->err, sizeof(r->err), "%s", fail_text(m->fail));
+	snprintf(r->reason, sizeof(r->reason), "%s", m->reason);
+}
+
+/* Run the matcher over all words of the line in one view. Returns the index
+ * of the completed candidate, or -1 with the failure in m. */
+static int match_view(struct matcher *m, enum gram_view view, const struct words *ws, int first,
+		      bool undo)
+{
+	int best = -1;
+
+	start(m, view, undo);
+	if (m->n == 0) {
+		fail_at(m, FAIL_UNKNOWN, first, NULL);
+		return -1;
+	}
+	for (int wi = first; wi < ws->n; wi++)
+		if (!feed(m, ws, wi, undo))
+			return -1;
+	for (int i = 0; i < m->n; i++) {
+		if (!m->c[i].alive)
+			continue;
+		if (tail_optional(&m->c[i], undo)) {
+			/* The view's own command wins over a global one. */
+			if (best < 0 || (cmds[m->c[best].cmd].view == VIEW_ANY &&
+					 cmds[m->c[i].cmd].view != VIEW_ANY))
+				best = i;
+		}
+	}
+	if (best < 0)
+		fail_at(m, FAIL_INCOMPLETE, ws->n, NULL);
+	return best;
+}
+
+enum gram_view gram_parent(enum gram_view v)
+{
+	switch (v) {
+	case VIEW_SYSTEM:
+		return VIEW_USER;
+	case VIEW_USER:
+		return VIEW_NONE;
+	default:
+		return VIEW_SYSTEM;
+	}
+}
+
+const char *gram_view_word(enum gram_view v)
+{
+	switch (v) {
+	case VIEW_INTERFACE:
+		return "interface";
+	case VIEW_RBP:
+		return "remote-backup-profile";
+	case VIEW_RBS:
+		return "remote-backup-service";
+	case VIEW_SSL:
+		return "ssl policy";
+	default:
+		return "";
+	}
+}
+
+static void fill(struct gram_result *r, const struct cand *c, bool undo)
+{
+	const struct cmd_def *d = &cmds[c->cmd];
+
+	r->id = d->id;
+	r->kind = d->kind;
+	r->undo = undo;
+	r->view = d->view;
+	r->enters = undo ? VIEW_NONE : d->enters;
+	snprintf(r->canon, sizeof(r->canon), "%s", c->canon);
+	if (d->kind == GK_SET && d->key_words > 0)
+		snprintf(r->key, sizeof(r->key), "%.*s", c->key_len ? c->key_len : (int)strlen(c->canon),
+			 c->canon);
+	else
+		snprintf(r->key, sizeof(r->key), "%s", c->canon);
+	r->nargs = c->nargs;
+	memcpy(r->args, c->args, sizeof(r->args));
+}
+
+int gram_parse(enum gram_view view, const char *line, struct gram_result *r)
+{
+	struct words ws;
+	struct matcher m, m2;
+	int first = 0, best;
+	bool undo = false;
+
+	compile_all();
+	memset(r, 0, sizeof(*r));
+	r->enters = VIEW_NONE;
+	split(line, &ws);
+	if (ws.too_long) {
+		r->err_pos = ws.off[ws.n < MAX_WORDS ? ws.n : MAX_WORDS - 1];
+		snprintf(r->err, sizeof(r->err), "%s", fail_text(FAIL_TOO_MANY));
+		snprintf(r->reason, sizeof(r->reason), "the line has too many or too long words");
+		return -EINVAL;
+	}
+	if (ws.n == 0 || ws.w[0][0] == '#' || ws.w[0][0] == '!')
+		return 1;
+	if (strlen(ws.w[0]) >= 2 && !strncasecmp("undo", ws.w[0], strlen(ws.w[0]))) {
+		undo = true;
+		first = 1;
+		if (ws.n == 1) {
+			r->err_pos = (int)strlen(line);
+			snprintf(r->err, sizeof(r->err), "%s", fail_text(FAIL_INCOMPLETE));
+			return -EINVAL;
+		}
+	}
+	best = match_view(&m, view, &ws, first, undo);
+	if (best >= 0) {
+		fill(r, &m.c[best], undo);
+		return 0;
+	}
+	/* Not a command of this view: try the parent views, as VRP does. */
+	for (enum gram_view p = gram_parent(view); p != VIEW_NONE && p != VIEW_USER;
+	     p = gram_parent(p)) {
+		int b2 = match_view(&m2, p, &ws, first, undo);
+
+		if (b2 >= 0) {
+			fill(r, &m2.c[b2], undo);
+			return 0;
+		}
+		if (m2.fail_word > m.fail_word)
+			m = m2;
+	}
+	set_error(r, &m, &ws, line);
+	return -EINVAL;
+}
+
+const struct gram_arg *gram_arg(const struct gram_result *r, const char *name)
+{
+	for (int i = 0; i < r->nargs; i++)
+		if (r->args[i].name && !strcmp(r->args[i].name, name))
+			return &r->args[i];
+	return NULL;
+}
+
+void gram_format_error(const char *line, const struct gram_result *r, char *out, size_t len)
+{
+	int pos = r->err_pos;
+
+	if (pos > 200)
+		pos = 200;
+	snprintf(out, len, "%s\n%*s^\n%s%s%s", line, pos, "", r->err, r->reason[0] ? " " : "",
+		 r->reason);
+}
+
+/* ---- help and completion ----------------------------------------------- */
+
+static const char *help_of(const char *word)
+{
+	for (size_t i = 0; i < sizeof(kw_help) / sizeof(kw_help[0]); i++)
+		if (!strcmp(kw_help[i].word, word))
+			return kw_help[i].help;
+	return "";
+}
+
+struct choice {
+	char word[48];
+	char help[128];
+};
+
+static void add_choice(struct choice *ch, int *n, int max, const char *word, const char *help)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(ch[i].word, word))
+			return;
+	if (*n == max)
+		return;
+	snprintf(ch[*n].word, sizeof(ch[0].word), "%s", word);
+	snprintf(ch[*n].help, sizeof(ch[0].help), "%s", help);
+	(*n)++;
+}
+
+static void param_choice(const struct tok *t, char *word, size_t wl, char *help, size_t hl)
+{
+	switch (t->type) {
+	case T_INT:
+		snprintf(word, wl, "INTEGER<%ld-%ld>", t->lo, t->hi);
+		break;
+	case T_IPV4:
+		snprintf(word, wl, "X.X.X.X");
+		break;
+	case T_IPV6:
+		snprintf(word, wl, "X:X::X:X");
+		break;
+	case T_IP:
+		snprintf(word, wl, "IP-ADDRESS");
+		break;
+	case T_IFNAME:
+		snprintf(word, wl, "STRING<1-15>");
+		break;
+	case T_NAME:
+		snprintf(word, wl, "STRING<1-31>");
+		break;
+	default:
+		snprintf(word, wl, "STRING<1-255>");
+		break;
+	}
+	snprintf(help, hl, "%s", t->name);
+}
+
+static int cmp_choice(const void *a, const void *b)
+{
+	return strcmp(((const struct choice *)a)->word, ((const struct choice *)b)->word);
+}
+
+/* Collect what may come at the next word (prefix: the partial word). */
+static int collect(enum gram_view view, const char *line, struct choice *ch, int max,
+		   bool params, char *err, size_t errlen)
+{
+	struct words ws;
+	struct matcher m;
+	const char *partial = "";
+	int first = 0, nfull, n = 0;
+	bool undo = false;
+
+	compile_all();
+	split(line, &ws);
+	nfull = ws.n;
+	if (!ws.trailing_blank && ws.n > 0) {
+		partial = ws.w[ws.n - 1];
+		nfull = ws.n - 1;
+	}
+	if (nfull > 0 && strlen(ws.w[0]) >= 2 && !strncasecmp("undo", ws.w[0], strlen(ws.w[0]))) {
+		undo = true;
+		first = 1;
+	}
+	if (nfull == 0 && !strncasecmp("undo", partial, strlen(partial)))
+		add_choice(ch, &n, max, "undo", help_of("undo"));
+	start(&m, view, undo);
+	for (int wi = first; wi < nfull; wi++) {
+		if (!feed(&m, &ws, wi, undo)) {
+			struct gram_result r = {0};
+
+			set_error(&r, &m, &ws, line);
+			snprintf(err, errlen, "%s%s%s", r.err, r.reason[0] ? " " : "", r.reason);
+			return -EINVAL;
+		}
+	}
+	for (int i = 0; i < m.n; i++) {
+		struct cand *c = &m.c[i];
+		const struct pat *p = &pats[c->cmd];
+
+		if (!c->alive)
+			continue;
+		for (int pi = c->pi; pi < p->n; pi++) {
+			const struct tok *t = &p->t[pi];
+
+			if (t->type == T_KW) {
+				for (int k = 0; k < t->nkw; k++)
+					if (!strncasecmp(t->kw[k], partial, strlen(partial)))
+						add_choice(ch, &n, max, t->kw[k], help_of(t->kw[k]));
+			} else if (params && !partial[0]) {
+				char w[48], h[128];
+
+				param_choice(t, w, sizeof(w), h, sizeof(h));
+				add_choice(ch, &n, max, w, h);
+			}
+			if (!t->optional)
+				break;
+		}
+		if (params && !partial[0]) {
+			int save = c->pi;
+			bool done;
+
+			/* <cr> when the command may end here */
+			done = tail_optional(c, undo);
+			c->pi = save;
+			if (done)
+				add_choice(ch, &n, max, "<cr>", "");
+		}
+	}
+	qsort(ch, (size_t)n, sizeof(ch[0]), cmp_choice);
+	return n;
+}
+
+int gram_help(enum gram_view view, const char *line, char *out, size_t outlen)
+{
+	struct choice ch[64];
+	char err[300];
+	size_t used = 0;
+	int n;
+
+	n = collect(view, line, ch, 64, true, err, sizeof(err));
+	if (n < 0) {
+		snprintf(out, outlen, "%s", err);
+		return n;
+	}
+	out[0] = '\0';
+	if (n == 0) {
+		snprintf(out, outlen, "Error: Unrecognized command found at '^' position.");
+		return 0;
+	}
+	for (int i = 0; i < n && used < outlen; i++) {
+		int w = snprintf(out + used, outlen - used, "  %-26s%s\n", ch[i].word, ch[i].help);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	return n;
+}
+
+int gram_complete(enum gram_view view, const char *line, const char **out, int max)
+{
+	static struct choice ch[64];
+	char err[300];
+	int n, k = 0;
+
+	n = collect(view, line, ch, 64, false, err, sizeof(err));
+	for (int i = 0; i < n && k < max; i++)
+		out[k++] = ch[i].word;
+	return k;
+}

@@ -1,0 +1,106 @@
+#include "common/ctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "common/bus.h"
+#include "common/log.h"
+
+struct ctl {
+	struct bus_sock *sock;
+	Db__Role role;
+	ctl_query_fn fn;
+	void *arg;
+	unsigned long dropped;
+};
+
+static void drop(struct ctl *c, const char *why)
+{
+	/* Log the first and then every 1000th, so garbage cannot flood the log. */
+	if (c->dropped++ % 1000 == 0)
+		log_warnx("control: message dropped: %s (%lu so far)", why, c->dropped);
+}
+
+static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	Db__QueryReply r = DB__QUERY_REPLY__INIT;
+	struct ctl *c = arg;
+	Db__Envelope *env;
+	Db__Query *q;
+	char *text;
+	int ok = 1;
+
+	if (n != 2) {
+		drop(c, "wrong number of frames");
+		return;
+	}
+	env = bus_unpack(parts[1].data, parts[1].len);
+	if (env == NULL || env->type != DB__MSG_TYPE__MSG_QUERY) {
+		drop(c, "not a query");
+		if (env)
+			db__envelope__free_unpacked(env, NULL);
+		return;
+	}
+	q = db__query__unpack(NULL, env->payload.len, env->payload.data);
+	if (q == NULL) {
+		drop(c, "malformed query");
+		db__envelope__free_unpacked(env, NULL);
+		return;
+	}
+	text = c->fn(c->arg, q->what, &ok);
+	r.ok = ok;
+	r.text = text ? text : "";
+	bus_send_msg(s, parts[0].data, parts[0].len, DB__MSG_TYPE__MSG_QUERY_REPLY, c->role,
+		     env->id, &r.base);
+	free(text);
+	db__query__free_unpacked(q, NULL);
+	db__envelope__free_unpacked(env, NULL);
+}
+
+int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, Db__Role role,
+	     ctl_query_fn fn, void *arg)
+{
+	struct bus_opts o = {0};
+	struct ctl *c;
+	char ep[4200], path[4200];
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->role = role;
+	c->fn = fn;
+	c->arg = arg;
+	snprintf(ep, sizeof(ep), "ipc://%s/%s.ipc", rundir, bus_role_name(role));
+	/* A socket file left by a killed instance would make bind fail. */
+	snprintf(path, sizeof(path), "%s/%s.ipc", rundir, bus_role_name(role));
+	unlink(path);
+	o.type = ZMQ_ROUTER;
+	o.endpoint = ep;
+	o.bind = 1;
+	o.cb = on_recv;
+	o.arg = c;
+	rc = bus_open(&c->sock, loop, zctx, &o);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+unsigned long ctl_dropped(const struct ctl *c)
+{
+	return c->dropped;
+}
+
+void ctl_close(struct ctl *c)
+{
+	if (c == NULL)
+		return;
+	bus_close(c->sock);
+	free(c);
+}

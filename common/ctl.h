@@ -1,0 +1,25 @@
+/* A daemon's control socket: a ROUTER at RUNDIR/NAME.ipc answering
+ * `display` queries from dbcli. */
+#ifndef DB_CTL_H
+#define DB_CTL_H
+
+#include <uv.h>
+
+#include "bus.pb-c.h"
+
+struct ctl;
+
+/* Answer `what` (e.g. "vrrp brief"). Return a malloc'd text, which the
+ * ctl module frees, and set *ok to 0 for an unknown query. */
+typedef char *(*ctl_query_fn)(void *arg, const char *what, int *ok);
+
+/* Bind RUNDIR/NAME.ipc (NAME from `role`). Returns 0 or -errno. */
+int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, Db__Role role,
+	     ctl_query_fn fn, void *arg);
+
+/* Messages dropped as malformed or not allowed. */
+unsigned long ctl_dropped(const struct ctl *c);
+
+void ctl_close(struct ctl *c);
+
+#endif

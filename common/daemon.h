@@ -1,0 +1,39 @@
+/* Start-up shared by the daemons: options, run directory, readiness. */
+#ifndef DB_DAEMON_H
+#define DB_DAEMON_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#define DB_DEFAULT_RUNDIR "/run/dualbackup"
+#define DB_DEFAULT_STATEDIR "/var/lib/dualbackup"
+
+struct daemon_opts {
+	const char *name;      /* "vrrpd" */
+	bool foreground;       /* -d */
+	bool verbose;          /* -v */
+	const char *rundir;    /* -r */
+	const char *statedir;  /* -s, cfgd only */
+};
+
+/* Parse -d -v -r RUNDIR [-s STATEDIR] -h. `with_statedir` enables -s.
+ * Prints usage and exits on -h (0) or a bad option (2). Creates RUNDIR
+ * (and STATEDIR) when missing and starts logging. */
+void daemon_start(struct daemon_opts *o, int argc, char **argv, bool with_statedir);
+
+/* Build "ipc://RUNDIR/NAME.ipc" into buf. Returns 0 or -ENAMETOOLONG. */
+int daemon_endpoint(char *buf, size_t len, const char *rundir, const char *name);
+
+/* Tell systemd (when it started us) that start-up is complete. */
+void daemon_ready(void);
+
+/* Tell systemd we are stopping. */
+void daemon_stopping(void);
+
+/* Watch SIGTERM and SIGINT on `loop`; `cb` runs once on the first. */
+void daemon_on_signal(uv_loop_t *loop, void (*cb)(void *arg), void *arg);
+
+/* Close every handle still open on `loop` and run it until they are gone. */
+void daemon_close_loop(uv_loop_t *loop);
+
+#endif

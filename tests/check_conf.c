@@ -1,0 +1,225 @@
+/* The configuration model: load, render, diff, candidate edits and
+ * conflicts, and the cross-reference checks of the compile step. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgd/compile.h"
+#include "cfgd/conf.h"
+#include "config.pb-c.h"
+
+static const char *spec_conf =
+	"sysname A\n"
+	"peer-backup download-vrrp-table delay-time 10\n"
+	"ssl policy pol1\n"
+	" certificate load pem-cert /etc/a.pem key-pair rsa key-file /etc/a.key\n"
+	" trusted-ca load pem-ca /etc/ca.pem\n"
+	"interface eth1\n"
+	" vrrp vrid 1 virtual-ip 192.0.2.100\n"
+	" vrrp vrid 1 preempt-mode timer delay 600\n"
+	" admin-vrrp vrid 1 ignore-if-down\n"
+	" vrrp vrid 1 priority 120\n"
+	" vrrp vrid 2 virtual-ip 192.0.2.101\n"
+	"remote-backup-profile rbp1\n"
+	" peer-backup hot\n"
+	" vrrp-id 1 interface eth1 odd-mac\n"
+	" vrrp-id 2 interface eth1 even-mac\n"
+	" backup-id 10 remote-backup-service rbs1\n"
+	"remote-backup-service rbs1\n"
+	" bind ssl-policy pol1\n"
+	" peer 198.51.100.2 source 198.51.100.1 port 6000\n";
+
+static struct conf *load(const char *text)
+{
+	struct conf *c = conf_new();
+	char err[256];
+
+	ck_assert_msg(conf_load(c, text, err, sizeof(err)) == 0, "%s", err);
+	return c;
+}
+
+START_TEST(render_then_load_gives_same_configuration)
+{
+	struct conf *a = load(spec_conf), *b;
+	char *ta = conf_render(a), *tb;
+
+	b = load(ta);
+	tb = conf_render(b);
+	ck_assert_str_eq(ta, tb);
+	ck_assert(conf_equal(a, b));
+	ck_assert_int_eq(conf_count(a), 15);
+	free(ta);
+	free(tb);
+	conf_free(a);
+	conf_free(b);
+}
+END_TEST
+
+START_TEST(setting_again_replaces_and_undo_removes)
+{
+	struct conf *c = load(spec_conf);
+	struct conf_line *l;
+
+	ck_assert_int_eq(conf_set(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority",
+				  "vrrp vrid 1 priority 90", G_VRRP_PRIORITY), 0);
+	l = conf_line(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority");
+	ck_assert_str_eq(l->text, "vrrp vrid 1 priority 90");
+	ck_assert_int_eq(conf_count(c), 15);
+	conf_del_prefix(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1");
+	ck_assert_ptr_null(conf_line(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority"));
+	ck_assert_ptr_nonnull(conf_line(c, VIEW_INTERFACE, "eth1", "vrrp vrid 2 virtual-ip 192.0.2.101"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(diff_names_added_and_removed_lines)
+{
+	struct conf *a = load(spec_conf), *b = conf_dup(a);
+	char *d;
+
+	conf_set(b, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority", "vrrp vrid 1 priority 90",
+		 G_VRRP_PRIORITY);
+	conf_section_del(b, VIEW_RBS, "rbs1");
+	d = conf_diff(a, b);
+	ck_assert_ptr_nonnull(strstr(d, "- vrrp vrid 1 priority 120\n+ vrrp vrid 1 priority 90\n"));
+	ck_assert_ptr_nonnull(strstr(d, "-remote-backup-service rbs1\n"));
+	ck_assert_ptr_nonnull(strstr(d, "- peer 198.51.100.2 source 198.51.100.1 port 6000\n"));
+	free(d);
+	d = conf_diff(a, a);
+	ck_assert_str_eq(d, "");
+	free(d);
+	conf_free(a);
+	conf_free(b);
+}
+END_TEST
+
+START_TEST(candidate_conflict_names_both_sides)
+{
+	struct conf *run = load(spec_conf);
+	struct candidate mine = {0}, theirs = {0};
+	char out[1024];
+
+	/* both sessions began at commit 5 */
+	cand_add(&mine, OP_SET, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority",
+		 "vrrp vrid 1 priority 110", G_VRRP_PRIORITY, 5);
+	cand_add(&theirs, OP_SET, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority",
+		 "vrrp vrid 1 priority 130", G_VRRP_PRIORITY, 5);
+	ck_assert_int_eq(cand_conflicts(&theirs, run, "bob", out, sizeof(out)), 0);
+	cand_apply(&theirs, run);
+	cand_touch(&theirs, run, 6, "bob");
+	ck_assert_int_eq(cand_conflicts(&mine, run, "alice", out, sizeof(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "vrrp vrid 1 priority"));
+	ck_assert_ptr_nonnull(strstr(out, "bob"));
+	ck_assert_ptr_nonnull(strstr(out, "alice"));
+	ck_assert_ptr_nonnull(strstr(out, "commit 6"));
+	cand_clear(&mine);
+	cand_clear(&theirs);
+	conf_free(run);
+}
+END_TEST
+
+static int compile_errors(const char *text, const char *want)
+{
+	struct conf *c = load(text);
+	struct compiled out;
+	struct errlist errs = {0};
+	int rc = cfg_compile(c, NULL, &out, &errs), found = 0;
+
+	for (size_t i = 0; i < errs.n; i++)
+		if (strstr(errs.v[i], want))
+			found = 1;
+	ck_assert_msg(want == NULL || found, "no error containing '%s' (rc %d, %zu errors%s%s)",
+		      want, rc, errs.n, errs.n ? ": " : "", errs.n ? errs.v[0] : "");
+	errlist_free(&errs);
+	if (rc == 0)
+		cfg_compiled_free(&out);
+	conf_free(c);
+	return rc;
+}
+
+START_TEST(compile_checks_cross_references)
+{
+	ck_assert_int_eq(compile_errors(spec_conf, NULL), 0);
+	/* the spec's order: the profile names its RBS before the RBS exists */
+	ck_assert_int_eq(compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
+					"remote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
+					" backup-id 1 remote-backup-service later\n", NULL), 0);
+	ck_assert_int_lt(compile_errors("remote-backup-profile p\n vrrp-id 3 interface eth1 odd-mac\n",
+					"no such VRRP group"), 0);
+	ck_assert_int_lt(compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
+					" vrrp vrid 2 virtual-ip 192.0.2.2\n"
+					"remote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
+					" vrrp-id 2 interface eth1 odd-mac\n", "odd-mac"), 0);
+	ck_assert_int_lt(compile_errors("remote-backup-profile p\n backup-id 7 remote-backup-service s\n"
+					"remote-backup-profile q\n backup-id 7 remote-backup-service s\n",
+					"backup-id 7 is already used"), 0);
+	ck_assert_int_lt(compile_errors("remote-backup-service s\n bind ssl-policy nope\n",
+					"no such ssl policy"), 0);
+	ck_assert_int_lt(compile_errors("interface eth1\n vrrp vrid 1 priority 120\n",
+					"has no virtual-ip"), 0);
+	ck_assert_int_lt(compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
+					"interface eth2\n vrrp vrid 1 virtual-ip 192.0.2.1\n",
+					"already used"), 0);
+}
+END_TEST
+
+START_TEST(compile_builds_typed_sections)
+{
+	struct conf *c = load(spec_conf);
+	struct compiled out;
+	struct errlist errs = {0};
+	Db__VrrpdConfig *v;
+	Db__RbsdConfig *s;
+	Db__RbpdConfig *p;
+
+	ck_assert_int_eq(cfg_compile(c, NULL, &out, &errs), 0);
+	v = db__vrrpd_config__unpack(NULL, out.len[D_VRRPD], out.sec[D_VRRPD]);
+	ck_assert_uint_eq(v->n_groups, 2);
+	for (size_t i = 0; i < v->n_groups; i++) {
+		if (v->groups[i]->vrid != 1)
+			continue;
+		ck_assert_uint_eq(v->groups[i]->priority, 120);
+		ck_assert_uint_eq(v->groups[i]->preempt_delay_s, 600);
+		ck_assert(v->groups[i]->admin);
+		ck_assert(v->groups[i]->ignore_if_down);
+		ck_assert_str_eq(v->groups[i]->virtual_ips[0], "192.0.2.100");
+	}
+	s = db__rbsd_config__unpack(NULL, out.len[D_RBSD], out.sec[D_RBSD]);
+	ck_assert_uint_eq(s->n_services, 1);
+	ck_assert_str_eq(s->services[0]->peer, "198.51.100.2");
+	ck_assert_uint_eq(s->services[0]->port, 6000);
+	ck_assert_str_eq(s->services[0]->ssl->cert_file, "/etc/a.pem");
+	ck_assert_uint_eq(s->services[0]->n_profiles, 1);
+	ck_assert_uint_eq(s->services[0]->profiles[0]->backup_id, 10);
+	p = db__rbpd_config__unpack(NULL, out.len[D_RBPD], out.sec[D_RBPD]);
+	ck_assert_uint_eq(p->download_delay_s, 10);
+	ck_assert_str_eq(p->profiles[0]->backup_mode, "hot");
+	ck_assert_uint_eq(p->profiles[0]->n_bindings, 2);
+	db__vrrpd_config__free_unpacked(v, NULL);
+	db__rbsd_config__free_unpacked(s, NULL);
+	db__rbpd_config__free_unpacked(p, NULL);
+	cfg_compiled_free(&out);
+	conf_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, render_then_load_gives_same_configuration);
+	tcase_add_test(tc, setting_again_replaces_and_undo_removes);
+	tcase_add_test(tc, diff_names_added_and_removed_lines);
+	tcase_add_test(tc, candidate_conflict_names_both_sides);
+	tcase_add_test(tc, compile_checks_cross_references);
+	tcase_add_test(tc, compile_builds_typed_sections);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
