@@ -36,7 +36,7 @@ COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c commo
 	common/strmap.c common/errlist.c
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c
+CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
 # Programs whose main source exists (the suite grows one daemon at a time).

@@ -38,7 +38,9 @@ struct cmd_def {
  */
 static const struct cmd_def cmds[] = {
 	/* in every view */
-	{VIEW_USER, G_SYSTEM_VIEW, GK_SESSION, "system-view", 0, 0, VIEW_SYSTEM},
+	/* VRP knows system-view in the user view only; the procedure starts
+	 * each step with it, so it is accepted anywhere and goes to system. */
+	{VIEW_ANY, G_SYSTEM_VIEW, GK_SESSION, "system-view", 0, 0, VIEW_SYSTEM},
 	{VIEW_ANY, G_QUIT, GK_SESSION, "quit", 0, 0, VIEW_NONE},
 	{VIEW_ANY, G_RETURN, GK_SESSION, "return", 0, 0, VIEW_NONE},
 	{VIEW_ANY, G_COMMIT, GK_SESSION, "commit", 0, 0, VIEW_NONE},
@@ -57,6 +59,7 @@ static const struct cmd_def cmds[] = {
 	 VIEW_NONE},
 	{VIEW_ANY, G_DISPLAY_COMMIT_CHANGES, GK_SESSION,
 	 "display configuration commit changes at <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
+	{VIEW_ANY, G_DISPLAY_SYNC, GK_SESSION, "display configuration sync", 0, 0, VIEW_NONE},
 	{VIEW_ANY, G_DISPLAY_VRRP, GK_SESSION, "display vrrp [{brief|statistics}:detail]", 0, 0,
 	 VIEW_NONE},
 	{VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>]", 0,
@@ -173,6 +176,7 @@ static const struct {
 	{"ssl", "SSL"},
 	{"ssl-policy", "SSL policy"},
 	{"statistics", "Statistics"},
+	{"sync", "Whether every daemon runs the running configuration"},
 	{"sysname", "Host name of the device"},
 	{"system-view", "Enter the system view"},
 	{"timer", "Timers"},

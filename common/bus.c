@@ -258,6 +258,20 @@ Db__Envelope *bus_unpack(const uint8_t *buf, size_t len)
 	return env;
 }
 
+uint64_t bus_digest(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t h = 1469598103934665603ULL;
+
+	if (len == 0)
+		return 1;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
 const char *bus_role_name(Db__Role r)
 {
 	switch (r) {

@@ -77,6 +77,9 @@ Db__Envelope *bus_unpack(const uint8_t *buf, size_t len);
 /* May a sender of role `r` send messages of type `t`? */
 int bus_allowed(Db__Role r, Db__MsgType t);
 
+/* 64-bit FNV-1a of buf; 1 for an empty buffer, never 0 (0 means "none"). */
+uint64_t bus_digest(const void *buf, size_t len);
+
 /* Name of a role ("vrrpd"), for identities and logs. */
 const char *bus_role_name(Db__Role r);
 

@@ -27,6 +27,8 @@ struct cfgclient {
 	int synced;             /* cfgd has pushed to us since we started */
 	uint64_t prepared_txn;  /* txn held by prepare(), 0 when none */
 	uint64_t prepared_commit;
+	uint64_t digest;         /* of the section applied */
+	uint64_t prepared_digest;
 	/* fault injection */
 	enum fault_action fault;
 	Db__MsgType fault_msg;
@@ -56,6 +58,7 @@ static void send_hello(struct cfgclient *c)
 	h.role = c->role;
 	h.applied_commit = c->applied;
 	h.pid = (uint64_t)getpid();
+	h.digest = c->digest;
 	send_msg(c, DB__MSG_TYPE__MSG_HELLO, 0, &h.base);
 }
 
@@ -73,6 +76,8 @@ static void on_heartbeat(uv_timer_t *t)
 	if (uv_timer_get_repeat(t) != HEARTBEAT_MS)
 		uv_timer_set_repeat(t, HEARTBEAT_MS);
 	hb.applied_commit = c->applied;
+	hb.digest = c->digest;
+	hb.pid = (uint64_t)getpid();
 	send_msg(c, DB__MSG_TYPE__MSG_HEARTBEAT, 0, &hb.base);
 }
 
@@ -92,6 +97,7 @@ static void send_errors(struct cfgclient *c, Db__MsgType t, uint64_t txn, int ok
 
 		a.txn = txn;
 		a.commit_id = c->applied;
+		a.digest = c->digest;
 		a.n_errors = errs->n;
 		a.errors = errs->v;
 		send_msg(c, t, txn, &a.base);
@@ -116,6 +122,7 @@ static void handle_prepare(struct cfgclient *c, const Db__Envelope *env)
 	if (rc == 0) {
 		c->prepared_txn = p->txn;
 		c->prepared_commit = p->commit_id;
+		c->prepared_digest = bus_digest(p->section.data, p->section.len);
 	} else if (errs.n == 0) {
 		errlist_add(&errs, "%s", strerror(-rc));
 	}
@@ -146,6 +153,7 @@ static void handle_decision(struct cfgclient *c, const Db__Envelope *env)
 	if (env->type == DB__MSG_TYPE__MSG_COMMIT) {
 		c->ops->commit(c->arg, &errs);
 		c->applied = c->prepared_commit;
+		c->digest = c->prepared_digest;
 		log_info("txn %llu: commit %llu applied", (unsigned long long)r->txn,
 			 (unsigned long long)c->applied);
 		send_errors(c, DB__MSG_TYPE__MSG_ACK, r->txn, 1, &errs);
@@ -173,6 +181,7 @@ static void handle_push(struct cfgclient *c, const Db__Envelope *env)
 	}
 	if (c->ops->push(c->arg, p->section.data, p->section.len, &errs) == 0) {
 		c->applied = p->commit_id;
+		c->digest = bus_digest(p->section.data, p->section.len);
 		log_info("commit %llu applied from cfgd's running configuration",
 			 (unsigned long long)c->applied);
 	} else {

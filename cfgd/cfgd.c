@@ -1,0 +1,1052 @@
+/*
+ * cfgd: owns the running configuration and its history, serves the CLI
+ * sessions of dbcli, and runs the two-phase commit across the daemons.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "cfgd/compile.h"
+#include "cfgd/conf.h"
+#include "cfgd/session.h"
+#include "cfgd/store.h"
+#include "cfgd/txn.h"
+#include "common/bus.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "common/strmap.h"
+
+#define FIRST_COMMIT_ID 1000000000ULL
+#define PREPARE_TIMEOUT_MS 3000
+#define ACK_TIMEOUT_MS 3000
+#define DAEMON_DEAD_MS 3500
+#define PUSH_RETRY_MS 2000
+#define SESSION_IDLE_MS (3600 * 1000)
+#define TICK_MS 100
+
+struct daemon_state {
+	bool up;
+	uint64_t last_seen_ms;
+	uint64_t applied;        /* commit id it reports */
+	uint64_t digest;         /* digest of the section it reports applied */
+	uint64_t pid;
+	uint64_t last_push_ms;
+};
+
+/* A CLI request waiting for a commit to finish. */
+struct pending {
+	char ident[256];
+	size_t identlen;
+	uint64_t req_id;
+	struct session *sess;
+	bool trial_confirm;
+	unsigned trial_s;
+	char label[64];
+	bool forced;             /* trial expiry rollback: no vote */
+	bool fixed;              /* target is not the session's candidate (rollback) */
+	struct conf *target;     /* the configuration to commit */
+	struct candidate *actions;
+	char info[256];
+};
+
+struct cfgd {
+	uv_loop_t *loop;
+	void *zctx;
+	struct bus_sock *sock;
+	struct store *store;
+	struct daemon_opts opts;
+	uv_timer_t tick;
+	struct conf *running;
+	uint64_t running_id;
+	struct compiled compiled;           /* sections of the running config */
+	struct daemon_state d[D__COUNT];
+	struct strmap *sessions;            /* identity (hex) -> struct session */
+	/* the transaction in flight */
+	bool busy;
+	struct cfg_txn txn;
+	struct pending cur;
+	struct compiled next;
+	uint64_t next_id;
+	uint64_t txn_seq;
+	/* commits waiting their turn */
+	struct pending *queue;
+	size_t nqueue;
+	/* trial */
+	uint64_t trial_commit, trial_rollback_to;
+	time_t trial_deadline;
+};
+
+static struct cfgd g;
+
+static uint64_t now_ms(void)
+{
+	return uv_now(g.loop);
+}
+
+static void hexid(const uint8_t *id, size_t len, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	if (len > 64)
+		len = 64;
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hx[id[i] >> 4];
+		out[2 * i + 1] = hx[id[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, const char *out,
+		     const struct session *s, const struct sess_result *fw)
+{
+	Db__CliReply r = DB__CLI_REPLY__INIT;
+	char prompt[160] = "";
+	int rc;
+
+	if (s)
+		sess_prompt(s, cfg_sysname(g.running), prompt, sizeof(prompt));
+	r.ok = ok;
+	r.output = (char *)(out ? out : "");
+	r.prompt = prompt;
+	r.close = s && s->closed;
+	if (fw && fw->req == SR_FORWARD) {
+		static const Db__Role roles[D__COUNT] = {DB__ROLE__ROLE_VRRPD, DB__ROLE__ROLE_RBSD,
+							 DB__ROLE__ROLE_RBPD};
+
+		r.forward_to = roles[fw->forward_to];
+		r.query = (char *)fw->query;
+	}
+	rc = bus_send_msg(g.sock, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD,
+			  id, &r.base);
+	if (rc < 0)
+		log_debug("reply to dbcli: %s", strerror(-rc));
+}
+
+/* ---- pushing and daemons ------------------------------------------------ */
+
+static int daemon_of(Db__Role r)
+{
+	switch (r) {
+	case DB__ROLE__ROLE_VRRPD:
+		return D_VRRPD;
+	case DB__ROLE__ROLE_RBSD:
+		return D_RBSD;
+	case DB__ROLE__ROLE_RBPD:
+		return D_RBPD;
+	default:
+		return -1;
+	}
+}
+
+static int send_to(enum cfg_daemon d, Db__MsgType t, uint64_t id, const ProtobufCMessage *m)
+{
+	const char *name = cfg_daemon_name(d);
+
+	return bus_send_msg(g.sock, name, strlen(name), t, DB__ROLE__ROLE_CFGD, id, m);
+}
+
+static void push(enum cfg_daemon d)
+{
+	Db__Push p = DB__PUSH__INIT;
+
+	p.commit_id = g.running_id;
+	p.section.data = g.compiled.sec[d];
+	p.section.len = g.compiled.len[d];
+	g.d[d].last_push_ms = now_ms();
+	if (send_to(d, DB__MSG_TYPE__MSG_PUSH, 0, &p.base) == 0)
+		log_info("%s: pushed running configuration (commit %llu)", cfg_daemon_name(d),
+			 (unsigned long long)g.running_id);
+}
+
+static bool in_sync(enum cfg_daemon d)
+{
+	return g.d[d].digest == bus_digest(g.compiled.sec[d], g.compiled.len[d]);
+}
+
+/* Anti-divergence: a daemon whose applied section differs from the
+ * running one gets the running configuration, whatever was lost on the
+ * way (a dropped COMMIT, a restart, a cfgd restart). */
+static void maybe_push(enum cfg_daemon d)
+{
+	struct daemon_state *ds = &g.d[d];
+
+	if (!ds->up || in_sync(d))
+		return;
+	if (g.busy && (g.txn.participants & (1u << d)))
+		return;
+	if (ds->last_push_ms && now_ms() - ds->last_push_ms < PUSH_RETRY_MS)
+		return;
+	push(d);
+}
+
+/* ---- the commit pipeline ------------------------------------------------ */
+
+static void start_next(void);
+
+static void finish(bool ok, const char *out)
+{
+	struct pending *p = &g.cur;
+
+	if (p->identlen)
+		send_cli(p->ident, p->identlen, p->req_id, ok, out, p->sess, NULL);
+	conf_free(p->target);
+	if (p->actions) {
+		cand_clear(p->actions);
+		free(p->actions);
+	}
+	memset(p, 0, sizeof(*p));
+	cfg_compiled_free(&g.next);
+	cfg_txn_end(&g.txn);
+	g.busy = false;
+	start_next();
+}
+
+static char *join_reasons(const char *head, const struct errlist *e)
+{
+	size_t len = strlen(head) + 2;
+	char *s;
+
+	for (size_t i = 0; i < e->n; i++)
+		len += strlen(e->v[i]) + 16;
+	s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	strcpy(s, head);
+	for (size_t i = 0; i < e->n; i++) {
+		strcat(s, "\n  ");
+		strcat(s, e->v[i]);
+	}
+	return s;
+}
+
+static void abort_txn(void)
+{
+	Db__TxnRef ref = DB__TXN_REF__INIT;
+	char *msg;
+
+	ref.txn = g.txn.id;
+	for (int d = 0; d < D__COUNT; d++)
+		if (g.txn.participants & (1u << d))
+			send_to(d, DB__MSG_TYPE__MSG_ABORT, g.txn.id, &ref.base);
+	log_info("txn %llu: aborted, nothing changed", (unsigned long long)g.txn.id);
+	msg = join_reasons("Error: The commit failed and nothing was changed:", &g.txn.reasons);
+	finish(false, msg ? msg : "Error: The commit failed and nothing was changed.");
+	free(msg);
+}
+
+static int make_durable(void)
+{
+	struct store_commit c = {0};
+	char *text;
+	int rc;
+
+	/* The trial is recorded before the commit it guards: a crash between
+	 * the two leaves a trial naming a commit that never happened, which
+	 * recovery discards, never a commit that escaped its trial. */
+	if (g.cur.trial_s) {
+		time_t deadline = time(NULL) + g.cur.trial_s;
+
+		rc = store_trial_save(g.store, g.next_id, g.running_id, deadline);
+		if (rc < 0)
+			return rc;
+		g.trial_commit = g.next_id;
+		g.trial_rollback_to = g.running_id;
+		g.trial_deadline = deadline;
+	}
+	text = conf_render(g.cur.target);
+	if (text == NULL)
+		return -ENOMEM;
+	c.id = g.next_id;
+	c.time = time(NULL);
+	snprintf(c.user, sizeof(c.user), "%s", g.cur.sess ? g.cur.sess->user : "cfgd");
+	snprintf(c.label, sizeof(c.label), "%s", g.cur.label);
+	c.text = text;
+	c.len = strlen(text);
+	rc = store_write(g.store, &c);
+	free(text);
+	return rc;
+}
+
+/* The decision is made and durable: the new configuration is running. */
+static void activate(void)
+{
+	const char *user = g.cur.sess ? g.cur.sess->user : "cfgd";
+
+	if (g.cur.sess) {
+		cand_touch(&g.cur.sess->cand, g.cur.target, g.next_id, user);
+		cand_clear(&g.cur.sess->cand);
+	}
+	conf_free(g.running);
+	g.running = g.cur.target;
+	g.cur.target = NULL;
+	g.running_id = g.next_id;
+	cfg_compiled_free(&g.compiled);
+	g.compiled = g.next;
+	memset(&g.next, 0, sizeof(g.next));
+}
+
+static void send_commit(void)
+{
+	Db__TxnRef ref = DB__TXN_REF__INIT;
+	int rc = make_durable();
+
+	if (rc < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "cannot write the state directory %s: %s",
+			 g.opts.statedir, strerror(-rc));
+		log_warnx("txn %llu: %s", (unsigned long long)g.txn.id, why);
+		cfg_txn_fail(&g.txn, why);
+		abort_txn();
+		return;
+	}
+	ref.txn = g.txn.id;
+	for (int d = 0; d < D__COUNT; d++)
+		if (g.txn.participants & (1u << d))
+			send_to(d, DB__MSG_TYPE__MSG_COMMIT, g.txn.id, &ref.base);
+	log_info("txn %llu: commit %llu durable, COMMIT sent", (unsigned long long)g.txn.id,
+		 (unsigned long long)g.next_id);
+	activate();
+	cfg_txn_committed(&g.txn, now_ms(), ACK_TIMEOUT_MS);
+}
+
+static void acks_complete(void)
+{
+	unsigned miss = cfg_txn_unacked(&g.txn);
+	char out[512];
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (g.cur.info[0])
+		used += (size_t)snprintf(out, sizeof(out), "%s", g.cur.info);
+	for (int d = 0; d < D__COUNT; d++) {
+		if (!(miss & (1u << d)))
+			continue;
+		/* it will be brought up to date by push when it shows up */
+		g.d[d].last_push_ms = 0;
+		used += (size_t)snprintf(out + used, sizeof(out) - used,
+					 "%sWarning: %s did not confirm commit %llu; it will be "
+					 "resynchronised.",
+					 used ? "\n" : "", cfg_daemon_name(d),
+					 (unsigned long long)g.running_id);
+		if (used >= sizeof(out))
+			break;
+	}
+	finish(true, out[0] ? out : NULL);
+}
+
+static void begin(struct pending *p)
+{
+	struct errlist errs = {0};
+	unsigned parts = 0;
+	int rc;
+
+	g.busy = true;
+	g.cur = *p;
+	rc = cfg_compile(g.cur.target, g.cur.actions, &g.next, &errs);
+	if (rc < 0) {
+		char *msg = join_reasons("Error: The configuration is not valid; nothing was "
+					 "changed:",
+					 &errs);
+
+		errlist_free(&errs);
+		finish(false, msg ? msg : "Error: The configuration is not valid.");
+		free(msg);
+		return;
+	}
+	for (int d = 0; d < D__COUNT; d++)
+		if (g.next.len[d] != g.compiled.len[d] ||
+		    memcmp(g.next.sec[d], g.compiled.sec[d], g.next.len[d]) != 0)
+			parts |= 1u << d;
+	if (parts == 0 && conf_equal(g.running, g.cur.target)) {
+		finish(true, g.cur.info[0] ? g.cur.info : "Info: No configuration changes to commit.");
+		return;
+	}
+	g.next_id = g.running_id + 1;
+	cfg_txn_begin(&g.txn, ++g.txn_seq, parts, now_ms(), PREPARE_TIMEOUT_MS);
+	if (g.cur.forced) {
+		/* A trial that expired rolls back whatever the daemons say: they
+		 * follow by push. */
+		int wrc;
+
+		g.txn.decision = TXN_COMMIT;
+		wrc = make_durable();
+		if (wrc < 0)
+			log_warnx("trial rollback: cannot write state: %s", strerror(-wrc));
+		activate();
+		for (int d = 0; d < D__COUNT; d++)
+			if (parts & (1u << d))
+				push(d);
+		finish(true, NULL);
+		return;
+	}
+	if (parts == 0) {
+		/* cfgd's own settings (sysname): nobody to ask */
+		send_commit();
+		if (g.busy && g.txn.acks_done)
+			acks_complete();
+		return;
+	}
+	for (int d = 0; d < D__COUNT; d++) {
+		Db__Prepare pr = DB__PREPARE__INIT;
+
+		if (!(parts & (1u << d)))
+			continue;
+		if (!g.d[d].up) {
+			errlist_add(&g.txn.reasons, "%s: not running (no HELLO from it)",
+				    cfg_daemon_name(d));
+			g.txn.decision = TXN_ABORT;
+			continue;
+		}
+		pr.txn = g.txn.id;
+		pr.commit_id = g.next_id;
+		pr.section.data = g.next.sec[d];
+		pr.section.len = g.next.len[d];
+		send_to(d, DB__MSG_TYPE__MSG_PREPARE, g.txn.id, &pr.base);
+	}
+	log_info("txn %llu: PREPARE commit %llu to%s%s%s", (unsigned long long)g.txn.id,
+		 (unsigned long long)g.next_id, parts & 1 ? " vrrpd" : "", parts & 2 ? " rbsd" : "",
+		 parts & 4 ? " rbpd" : "");
+	if (g.txn.decision == TXN_ABORT)
+		abort_txn();
+}
+
+static void enqueue(struct pending *p)
+{
+	struct pending *q;
+
+	if (!g.busy) {
+		begin(p);
+		return;
+	}
+	q = realloc(g.queue, (g.nqueue + 1) * sizeof(*q));
+	if (q == NULL) {
+		send_cli(p->ident, p->identlen, p->req_id, false, "Error: out of memory.", p->sess,
+			 NULL);
+		conf_free(p->target);
+		return;
+	}
+	g.queue = q;
+	g.queue[g.nqueue++] = *p;
+}
+
+static void start_next(void)
+{
+	struct pending p;
+
+	while (!g.busy && g.nqueue > 0) {
+		p = g.queue[0];
+		memmove(g.queue, g.queue + 1, (g.nqueue - 1) * sizeof(*g.queue));
+		g.nqueue--;
+		if (p.sess == NULL && !p.forced) {
+			/* its session expired while it waited */
+			conf_free(p.target);
+			continue;
+		}
+		if (!p.forced && !p.fixed) {
+			/* re-base on what is running now */
+			char out[2048];
+
+			conf_free(p.target);
+			p.target = conf_dup(g.running);
+			if (p.target == NULL)
+				continue;
+			if (cand_conflicts(&p.sess->cand, g.running, p.sess->user, out, sizeof(out))) {
+				send_cli(p.ident, p.identlen, p.req_id, false, out, p.sess, NULL);
+				conf_free(p.target);
+				continue;
+			}
+			cand_apply(&p.sess->cand, p.target);
+		}
+		begin(&p);
+	}
+}
+
+/* ---- trial ------------------------------------------------------------- */
+
+static int load_commit_conf(uint64_t id, struct conf **out)
+{
+	struct store_commit c;
+	char err[256];
+	int rc;
+
+	*out = conf_new();
+	if (*out == NULL)
+		return -ENOMEM;
+	if (id <= FIRST_COMMIT_ID)
+		return 0;  /* before the first commit: empty */
+	rc = store_load(g.store, id, &c);
+	if (rc < 0) {
+		conf_free(*out);
+		*out = NULL;
+		return rc;
+	}
+	rc = conf_load(*out, c.text, err, sizeof(err));
+	store_commit_free(&c);
+	if (rc < 0) {
+		conf_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static void trial_rollback(const char *why)
+{
+	struct pending p = {0};
+
+	if (!g.trial_commit)
+		return;
+	log_info("trial commit %llu: %s, rolling back to commit %llu",
+		 (unsigned long long)g.trial_commit, why, (unsigned long long)g.trial_rollback_to);
+	if (load_commit_conf(g.trial_rollback_to, &p.target) < 0) {
+		log_warnx("trial: cannot load commit %llu", (unsigned long long)g.trial_rollback_to);
+		return;
+	}
+	p.forced = true;
+	snprintf(p.label, sizeof(p.label), "trial-rollback");
+	g.trial_commit = 0;
+	store_trial_clear(g.store);
+	enqueue(&p);
+}
+
+/* ---- CLI --------------------------------------------------------------- */
+
+static char *commit_list(void)
+{
+	struct store_commit *list;
+	size_t n;
+	char *out, *p;
+
+	if (store_list(g.store, &list, &n) < 0)
+		return strdup("Error: cannot read the commit history.");
+	out = malloc(200 + n * 160);
+	if (out == NULL) {
+		free(list);
+		return NULL;
+	}
+	p = out + sprintf(out, "Number  CommitId    Label                User        TimeStamp\n");
+	for (size_t i = 0; i < n; i++) {
+		struct tm tm;
+		char ts[32];
+
+		localtime_r(&list[i].time, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+		p += sprintf(p, "%-7zu %-11llu %-20s %-11s %s\n", i + 1,
+			     (unsigned long long)list[i].id, list[i].label[0] ? list[i].label : "-",
+			     list[i].user, ts);
+	}
+	sprintf(p, "Total: %zu", n);
+	free(list);
+	return out;
+}
+
+static char *commit_changes(uint64_t id)
+{
+	struct conf *before, *after;
+	char *d, *out;
+
+	if (load_commit_conf(id, &after) < 0)
+		return NULL;
+	if (load_commit_conf(id - 1, &before) < 0) {
+		/* pruned predecessor: show the commit whole */
+		before = conf_new();
+	}
+	d = conf_diff(before, after);
+	if (asprintf(&out, "Building configuration\n%s", d && d[0] ? d : "(no changes)\n") < 0)
+		out = NULL;
+	free(d);
+	conf_free(before);
+	conf_free(after);
+	return out;
+}
+
+/* Whether every daemon runs the running configuration: the content
+ * digests of their applied sections against cfgd's. */
+static char *sync_status(void)
+{
+	char *out = malloc(1024), *p = out;
+
+	if (out == NULL)
+		return NULL;
+	p += sprintf(p, "Running commit: %llu\n", (unsigned long long)g.running_id);
+	p += sprintf(p, "Daemon  State  PID       Applied     Digest            Sync\n");
+	for (int d = 0; d < D__COUNT; d++)
+		p += sprintf(p, "%-7s %-6s %-9llu %-11llu %016llx  %s\n", cfg_daemon_name(d),
+			     g.d[d].up ? "up" : "down", (unsigned long long)g.d[d].pid,
+			     (unsigned long long)g.d[d].applied, (unsigned long long)g.d[d].digest,
+			     g.d[d].up && in_sync(d) ? "yes" : "no");
+	p[-1] = '\0';
+	return out;
+}
+
+static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct session *s,
+		     const char *line)
+{
+	struct sess_result res;
+	struct pending p = {0};
+	char *text;
+
+	sess_exec(s, g.running, g.running_id, line, &res);
+	memcpy(p.ident, ident, identlen);
+	p.identlen = identlen;
+	p.req_id = req_id;
+	p.sess = s;
+	switch (res.req) {
+	case SR_NONE:
+	case SR_FORWARD:
+		send_cli(ident, identlen, req_id, res.ok, res.output, s, &res);
+		break;
+	case SR_COMMIT: {
+		char out[2048];
+
+		if (g.trial_commit && res.trial_s == 0 && !cand_pending(&s->cand)) {
+			log_info("trial commit %llu confirmed by %s",
+				 (unsigned long long)g.trial_commit, s->user);
+			g.trial_commit = 0;
+			store_trial_clear(g.store);
+			send_cli(ident, identlen, req_id, true,
+				 "Info: The trial commit was confirmed.", s, NULL);
+			break;
+		}
+		if (cand_conflicts(&s->cand, g.running, s->user, out, sizeof(out))) {
+			send_cli(ident, identlen, req_id, false, out, s, NULL);
+			break;
+		}
+		p.target = conf_dup(g.running);
+		if (p.target == NULL || cand_apply(&s->cand, p.target) < 0) {
+			conf_free(p.target);
+			send_cli(ident, identlen, req_id, false, "Error: out of memory.", s, NULL);
+			break;
+		}
+		p.actions = calloc(1, sizeof(*p.actions));
+		for (size_t i = 0; p.actions && i < s->cand.n; i++)
+			if (s->cand.ops[i].type == OP_ACTION)
+				cand_add(p.actions, OP_ACTION, s->cand.ops[i].view,
+					 s->cand.ops[i].name, s->cand.ops[i].key,
+					 s->cand.ops[i].text, s->cand.ops[i].id, 0);
+		p.trial_s = res.trial_s;
+		snprintf(p.label, sizeof(p.label), "%s", res.label);
+		if (res.trial_s)
+			snprintf(p.info, sizeof(p.info),
+				 "Info: Trial commit: it is rolled back in %u seconds unless "
+				 "confirmed with commit.",
+				 res.trial_s);
+		enqueue(&p);
+		break;
+	}
+	case SR_ABORT_TRIAL:
+		if (!g.trial_commit) {
+			send_cli(ident, identlen, req_id, false, "Error: No trial commit is pending.", s,
+				 NULL);
+			break;
+		}
+		trial_rollback("aborted by the operator");
+		send_cli(ident, identlen, req_id, true, "Info: The trial commit is being rolled back.",
+			 s, NULL);
+		break;
+	case SR_ROLLBACK:
+		if (res.commit_id > g.running_id || res.commit_id <= FIRST_COMMIT_ID ||
+		    load_commit_conf(res.commit_id - 1, &p.target) < 0) {
+			send_cli(ident, identlen, req_id, false,
+				 "Error: No such commit in the history.", s, NULL);
+			break;
+		}
+		p.fixed = true;
+		snprintf(p.label, sizeof(p.label), "rollback-%llu",
+			 (unsigned long long)res.commit_id);
+		snprintf(p.info, sizeof(p.info),
+			 "Info: The configuration was rolled back to the state before commit %llu.",
+			 (unsigned long long)res.commit_id);
+		enqueue(&p);
+		break;
+	case SR_SYNC:
+		text = sync_status();
+		send_cli(ident, identlen, req_id, text != NULL, text, s, NULL);
+		free(text);
+		break;
+	case SR_COMMIT_LIST:
+		text = commit_list();
+		send_cli(ident, identlen, req_id, text != NULL, text, s, NULL);
+		free(text);
+		break;
+	case SR_COMMIT_CHANGES:
+		text = commit_changes(res.commit_id);
+		send_cli(ident, identlen, req_id, text != NULL,
+			 text ? text : "Error: No such commit in the history.", s, NULL);
+		free(text);
+		break;
+	}
+	free(res.output);
+}
+
+static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelope *env)
+{
+	Db__CliRequest *rq = db__cli_request__unpack(NULL, env->payload.len, env->payload.data);
+	struct session *s;
+	char key[140];
+
+	if (rq == NULL) {
+		log_warnx("dbcli: malformed request dropped");
+		return;
+	}
+	hexid(ident, identlen, key);
+	s = strmap_get(g.sessions, key);
+	if (s == NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL || strmap_put(g.sessions, key, s) < 0) {
+			free(s);
+			db__cli_request__free_unpacked(rq, NULL);
+			return;
+		}
+		s->view = VIEW_USER;
+		snprintf(s->user, sizeof(s->user), "%s", rq->user[0] ? rq->user : "unknown");
+	}
+	s->last_active_ms = now_ms();
+	switch (rq->op) {
+	case DB__CLI_OP__CLI_OPEN:
+		send_cli((const char *)ident, identlen, env->id, true, NULL, s, NULL);
+		break;
+	case DB__CLI_OP__CLI_CLOSE:
+		s->closed = true;
+		send_cli((const char *)ident, identlen, env->id, true, NULL, s, NULL);
+		break;
+	case DB__CLI_OP__CLI_HELP: {
+		char out[8192];
+
+		gram_help(s->view, rq->line, out, sizeof(out));
+		send_cli((const char *)ident, identlen, env->id, true, out, s, NULL);
+		break;
+	}
+	case DB__CLI_OP__CLI_COMPLETE: {
+		Db__CliReply r = DB__CLI_REPLY__INIT;
+		const char *words[64];
+		char prompt[160];
+		int n = gram_complete(s->view, rq->line, words, 64);
+
+		sess_prompt(s, cfg_sysname(g.running), prompt, sizeof(prompt));
+		r.ok = 1;
+		r.prompt = prompt;
+		r.n_completions = (size_t)n;
+		r.completions = (char **)words;
+		bus_send_msg(g.sock, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY,
+			     DB__ROLE__ROLE_CFGD, env->id, &r.base);
+		break;
+	}
+	case DB__CLI_OP__CLI_EXEC:
+	default:
+		cli_exec((const char *)ident, identlen, env->id, s, rq->line);
+		break;
+	}
+	db__cli_request__free_unpacked(rq, NULL);
+}
+
+/* ---- daemons ----------------------------------------------------------- */
+
+static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
+{
+	struct daemon_state *ds = &g.d[d];
+
+	if (!ds->up)
+		log_info("%s: connected", cfg_daemon_name(d));
+	ds->up = true;
+	ds->last_seen_ms = now_ms();
+	switch (env->type) {
+	case DB__MSG_TYPE__MSG_HELLO: {
+		Db__Hello *h = db__hello__unpack(NULL, env->payload.len, env->payload.data);
+
+		if (h == NULL)
+			break;
+		log_info("%s: HELLO (pid %llu, runs commit %llu)", cfg_daemon_name(d),
+			 (unsigned long long)h->pid, (unsigned long long)h->applied_commit);
+		ds->applied = h->applied_commit;
+		ds->digest = h->digest;
+		ds->pid = h->pid;
+		db__hello__free_unpacked(h, NULL);
+		/* A (re)started daemon: it may have lost a transaction it had
+		 * prepared; the coordinator learns it now rather than at the
+		 * deadline. */
+		if (g.busy && g.txn.decision == TXN_PENDING &&
+		    cfg_txn_lost(&g.txn, d) == TXN_ABORT) {
+			abort_txn();
+		}
+		ds->last_push_ms = 0;
+		maybe_push(d);
+		break;
+	}
+	case DB__MSG_TYPE__MSG_HEARTBEAT: {
+		Db__Heartbeat *h = db__heartbeat__unpack(NULL, env->payload.len, env->payload.data);
+
+		if (h == NULL)
+			break;
+		ds->applied = h->applied_commit;
+		ds->digest = h->digest;
+		if (ds->pid != h->pid)
+			log_info("%s: now pid %llu", cfg_daemon_name(d), (unsigned long long)h->pid);
+		ds->pid = h->pid;
+		db__heartbeat__free_unpacked(h, NULL);
+		maybe_push(d);
+		break;
+	}
+	case DB__MSG_TYPE__MSG_VOTE: {
+		Db__Vote *v = db__vote__unpack(NULL, env->payload.len, env->payload.data);
+		enum txn_decision dec;
+
+		if (v == NULL)
+			break;
+		if (g.busy && v->txn == g.txn.id && g.txn.decision == TXN_PENDING) {
+			dec = cfg_txn_vote(&g.txn, d, v->ok, v->errors, v->n_errors);
+			if (dec == TXN_COMMIT)
+				send_commit();
+			else if (dec == TXN_ABORT)
+				abort_txn();
+		}
+		db__vote__free_unpacked(v, NULL);
+		break;
+	}
+	case DB__MSG_TYPE__MSG_ACK: {
+		Db__Ack *a = db__ack__unpack(NULL, env->payload.len, env->payload.data);
+
+		if (a == NULL)
+			break;
+		ds->applied = a->commit_id;
+		ds->digest = a->digest;
+		for (size_t i = 0; i < a->n_errors; i++)
+			log_warnx("%s: commit %llu: %s", cfg_daemon_name(d),
+				  (unsigned long long)a->commit_id, a->errors[i]);
+		if (g.busy && a->txn && a->txn == g.txn.id && g.txn.decision == TXN_COMMIT &&
+		    cfg_txn_ack(&g.txn, d))
+			acks_complete();
+		db__ack__free_unpacked(a, NULL);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static unsigned long dropped;
+
+static void drop(const char *why)
+{
+	if (dropped++ % 1000 == 0)
+		log_warnx("bus: message dropped: %s (%lu so far)", why, dropped);
+}
+
+static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	Db__Envelope *env;
+	int d;
+
+	(void)s;
+	(void)arg;
+	if (n != 2) {
+		drop("wrong number of frames");
+		return;
+	}
+	env = bus_unpack(parts[1].data, parts[1].len);
+	if (env == NULL) {
+		drop("malformed or not allowed");
+		return;
+	}
+	if (env->sender == DB__ROLE__ROLE_CLI) {
+		if (env->type == DB__MSG_TYPE__MSG_CLI_REQUEST)
+			cli_request(parts[0].data, parts[0].len, env);
+		else
+			drop("dbcli may only send requests");
+	} else if ((d = daemon_of(env->sender)) >= 0) {
+		const char *name = cfg_daemon_name(d);
+
+		/* A daemon's identity is its name: nobody speaks for another. */
+		if (parts[0].len != strlen(name) || memcmp(parts[0].data, name, parts[0].len))
+			drop("daemon message from a foreign identity");
+		else
+			daemon_msg(d, env);
+	} else {
+		drop("unknown sender");
+	}
+	db__envelope__free_unpacked(env, NULL);
+}
+
+/* ---- clock ------------------------------------------------------------- */
+
+struct expire_walk {
+	char **keys;
+	size_t n;
+};
+
+static void find_expired(const char *k, void *v, void *arg)
+{
+	struct session *s = v;
+	struct expire_walk *w = arg;
+
+	if ((s->closed || now_ms() - s->last_active_ms > SESSION_IDLE_MS) &&
+	    !(g.busy && g.cur.sess == s))
+		w->keys[w->n++] = strdup(k);
+}
+
+static void expire_sessions(void)
+{
+	struct expire_walk w = {0};
+
+	w.keys = calloc(strmap_count(g.sessions) + 1, sizeof(char *));
+	if (w.keys == NULL)
+		return;
+	strmap_each(g.sessions, find_expired, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		struct session *s = w.keys[i] ? strmap_del(g.sessions, w.keys[i]) : NULL;
+
+		for (size_t q = 0; s && q < g.nqueue; q++)
+			if (g.queue[q].sess == s)
+				g.queue[q].sess = NULL;
+		if (s) {
+			cand_clear(&s->cand);
+			free(s);
+		}
+		free(w.keys[i]);
+	}
+	free(w.keys);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	uint64_t now = now_ms();
+
+	(void)t;
+	for (int d = 0; d < D__COUNT; d++) {
+		if (g.d[d].up && now - g.d[d].last_seen_ms > DAEMON_DEAD_MS) {
+			log_warnx("%s: silent for %d ms, considered down", cfg_daemon_name(d),
+				  DAEMON_DEAD_MS);
+			g.d[d].up = false;
+			if (g.busy && g.txn.decision == TXN_PENDING &&
+			    cfg_txn_lost(&g.txn, d) == TXN_ABORT)
+				abort_txn();
+		}
+		maybe_push(d);
+	}
+	if (g.busy) {
+		enum txn_decision before = g.txn.decision;
+		enum txn_decision dec = cfg_txn_tick(&g.txn, now);
+
+		if (before == TXN_PENDING && dec == TXN_ABORT)
+			abort_txn();
+		else if (dec == TXN_COMMIT && g.txn.acks_done)
+			acks_complete();
+	}
+	if (g.trial_commit && time(NULL) >= g.trial_deadline)
+		trial_rollback("not confirmed in time");
+	expire_sessions();
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+static void recover(void)
+{
+	struct store_commit c;
+	char err[256];
+	struct errlist errs = {0};
+	uint64_t tc, tr;
+	time_t td;
+	int rc;
+
+	g.running = conf_new();
+	g.running_id = FIRST_COMMIT_ID;
+	if (g.running == NULL)
+		fatalx("out of memory");
+	rc = store_latest(g.store, &c);
+	if (rc < 0 && rc != -ENOENT)
+		fatalx("cannot read the commit history in %s: %s", g.opts.statedir, strerror(-rc));
+	if (rc == 0) {
+		if (conf_load(g.running, c.text, err, sizeof(err)) < 0)
+			fatalx("commit %llu in %s does not load: %s", (unsigned long long)c.id,
+			       g.opts.statedir, err);
+		g.running_id = c.id;
+		log_info("recovered commit %llu from %s", (unsigned long long)c.id, g.opts.statedir);
+		store_commit_free(&c);
+	}
+	if (store_skipped(g.store))
+		log_warnx("%u unreadable commit files skipped in %s", store_skipped(g.store),
+			  g.opts.statedir);
+	if (cfg_compile(g.running, NULL, &g.compiled, &errs) < 0)
+		fatalx("the recovered configuration does not compile: %s",
+		       errs.n ? errs.v[0] : "out of memory");
+	errlist_free(&errs);
+	if (store_trial_load(g.store, &tc, &tr, &td) == 0 && tc > g.running_id) {
+		log_info("trial for commit %llu that never happened discarded",
+			 (unsigned long long)tc);
+		store_trial_clear(g.store);
+	} else if (store_trial_load(g.store, &tc, &tr, &td) == 0) {
+		g.trial_commit = tc;
+		g.trial_rollback_to = tr;
+		g.trial_deadline = td;
+		log_info("trial commit %llu pending, rolls back at %lld unless confirmed",
+			 (unsigned long long)tc, (long long)td);
+	}
+	g.txn_seq = (uint64_t)time(NULL) << 16;
+}
+
+static void on_stop(void *arg)
+{
+	(void)arg;
+	daemon_stopping();
+	uv_timer_stop(&g.tick);
+	bus_close(g.sock);
+	uv_stop(g.loop);
+}
+
+static void free_session(const char *k, void *v, void *arg)
+{
+	struct session *s = v;
+
+	(void)k;
+	(void)arg;
+	cand_clear(&s->cand);
+	free(s);
+}
+
+int main(int argc, char **argv)
+{
+	struct bus_opts o = {0};
+	char ep[4200], path[4200];
+	int rc;
+
+	g.opts.name = "cfgd";
+	daemon_start(&g.opts, argc, argv, true);
+	g.loop = uv_default_loop();
+	g.zctx = zmq_ctx_new();
+	g.sessions = strmap_new();
+	rc = store_open(&g.store, g.opts.statedir);
+	if (rc < 0)
+		fatalx("state directory %s: %s", g.opts.statedir, strerror(-rc));
+	recover();
+	daemon_endpoint(ep, sizeof(ep), g.opts.rundir, "cfgd");
+	snprintf(path, sizeof(path), "%s/cfgd.ipc", g.opts.rundir);
+	unlink(path);
+	o.type = ZMQ_ROUTER;
+	o.endpoint = ep;
+	o.bind = 1;
+	o.cb = on_recv;
+	rc = bus_open(&g.sock, g.loop, g.zctx, &o);
+	if (rc < 0)
+		fatalx("cannot bind %s: %s", ep, strerror(-rc));
+	uv_timer_init(g.loop, &g.tick);
+	uv_timer_start(&g.tick, on_tick, TICK_MS, TICK_MS);
+	daemon_on_signal(g.loop, on_stop, NULL);
+	log_info("ready: %s, running commit %llu", ep, (unsigned long long)g.running_id);
+	daemon_ready();
+	uv_run(g.loop, UV_RUN_DEFAULT);
+	daemon_close_loop(g.loop);
+	strmap_each(g.sessions, free_session, NULL);
+	strmap_free(g.sessions);
+	conf_free(g.running);
+	cfg_compiled_free(&g.compiled);
+	store_close(g.store);
+	zmq_ctx_term(g.zctx);
+	log_info("stopped");
+	return 0;
+}

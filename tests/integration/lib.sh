@@ -1,0 +1,128 @@
+# Helpers for integration tests: devices in network namespaces with their
+# own run and state directories, real daemons, dbcli. Everything created
+# is recorded and removed by cleanup, also when a test fails.
+# Only documentation prefixes are used (192.0.2.0/24, 198.51.100.0/24).
+
+BIN=${BIN:?BIN must point at build/bin}
+ROOT=$(mktemp -d /tmp/dbtest.XXXXXX)
+TAG=db$$
+declare -A DEV_NS=() DEV_PID=()
+PASS=0
+FAIL=0
+
+cleanup() {
+	local k
+	for k in "${!DEV_PID[@]}"; do
+		kill -9 "${DEV_PID[$k]}" 2>/dev/null
+		wait "${DEV_PID[$k]}" 2>/dev/null
+	done
+	for k in "${!DEV_NS[@]}"; do
+		ip netns del "${DEV_NS[$k]}" 2>/dev/null
+	done
+	rm -rf "$ROOT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+run_dir() { echo "$ROOT/$1/run"; }
+state_dir() { echo "$ROOT/$1/state"; }
+
+# dev_create NAME ADDR/LEN: a namespace with loopback up and eth1 (one end
+# of a veth pair whose other end, eth1p, stays in the namespace: dummy
+# interfaces are not available on every kernel).
+dev_create() {
+	local name=$1 addr=$2 ns="$TAG-$1"
+	ip netns add "$ns" || return 1
+	DEV_NS[$name]=$ns
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add eth1 type veth peer name eth1p || return 1
+	ip -n "$ns" link set eth1p up
+	ip -n "$ns" link set eth1 up
+	ip -n "$ns" addr add "$addr" dev eth1
+	mkdir -p "$(run_dir "$name")" "$(state_dir "$name")"
+}
+
+# start DEV DAEMON [ENV...]: start one daemon in the device's namespace.
+start() {
+	local dev=$1 d=$2 extra=()
+	shift 2
+	[ "$d" = cfgd ] && extra=(-s "$(state_dir "$dev")")
+	env "$@" ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" -d -r "$(run_dir "$dev")" "${extra[@]}" \
+		>>"$ROOT/$dev/$d.log" 2>&1 &
+	DEV_PID[$dev.$d]=$!
+}
+
+# stop9 DEV DAEMON: kill -9 one daemon we started.
+stop9() {
+	local pid=${DEV_PID[$1.$2]:-}
+	[ -n "$pid" ] || return 0
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "DEV_PID[$1.$2]"
+}
+
+alive() {
+	local pid=${DEV_PID[$1.$2]:-}
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+start_all() {
+	local d
+	for d in cfgd vrrpd rbsd rbpd; do start "$1" "$d"; done
+	wait_sync "$1"
+}
+
+cli() {
+	local dev=$1
+	shift
+	"$BIN/dbcli" -r "$(run_dir "$dev")" "$@"
+}
+
+# wait_sync DEV: until cfgd sees the three daemons we started (their PIDs)
+# up and running its configuration (content digests equal), at most 15 s.
+wait_sync() {
+	local i d ok out
+	for i in $(seq 150); do
+		out=$(cli "$1" -c "display configuration sync" 2>/dev/null)
+		ok=1
+		for d in vrrpd rbsd rbpd; do
+			echo "$out" | grep -Eq "^$d +up +${DEV_PID[$1.$d]:-x} .* yes$" || ok=0
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "  device $1 did not converge (started: vrrpd ${DEV_PID[$1.vrrpd]:-} rbsd ${DEV_PID[$1.rbsd]:-} rbpd ${DEV_PID[$1.rbpd]:-}):" >&2
+	cli "$1" -c "display configuration sync" >&2
+	tail -n 4 "$ROOT/$1"/*.log >&2
+	return 1
+}
+
+# make_certs DIR: a CA and certificates for devices A and B.
+make_certs() {
+	local dir=$1 n
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=dualbackup test CA" \
+		-keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1 || return 1
+	for n in A B; do
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=device $n" \
+			-keyout "$dir/$n.key" -out "$dir/$n.csr" >/dev/null 2>&1 || return 1
+		openssl x509 -req -in "$dir/$n.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+			-CAcreateserial -days 30 -out "$dir/$n.pem" >/dev/null 2>&1 || return 1
+	done
+}
+
+# t NAME FUNCTION: run one test and count it.
+t() {
+	local name=$1
+	shift
+	if [ -n "${ONLY:-}" ] && [[ "$name" != setup* ]] && ! [[ "$name" =~ $ONLY ]]; then
+		return 0
+	fi
+	if "$@"; then
+		PASS=$((PASS + 1))
+		echo "ok - $name"
+	else
+		FAIL=$((FAIL + 1))
+		echo "not ok - $name"
+	fi
+}

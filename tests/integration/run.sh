@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Integration tests: real daemons on devices in network namespaces, driven
+# through dbcli. Usage: tests/integration/run.sh BUILDDIR
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$(cd "${1:-build}/bin" && pwd)
+. "$HERE/lib.sh"
+
+CERTS=$ROOT/certs
+SPEC=$ROOT/spec-procedure.txt
+GOLDEN=$ROOT/spec-procedure.conf
+
+setup() {
+	make_certs "$CERTS" || return 1
+	sed "s|@CERTDIR@|$CERTS|g" "$HERE/spec-procedure.txt" >"$SPEC"
+	sed "s|@CERTDIR@|$CERTS|g" "$HERE/../golden/spec-procedure.conf" >"$GOLDEN"
+	dev_create A 198.51.100.1/24 && start_all A
+}
+
+# The whole procedure through dbcli; display current-configuration is
+# exactly it, and every daemon runs it.
+test_spec_procedure() {
+	cli A -q -f "$SPEC" >"$ROOT/spec.out" 2>&1 || { cat "$ROOT/spec.out"; return 1; }
+	cli A -c "display current-configuration" >"$ROOT/current.conf" || return 1
+	diff -u "$GOLDEN" "$ROOT/current.conf" || return 1
+	wait_sync A || return 1
+	cli A -c "display vrrp" | grep -q "PriorityConfig   : 120" || return 1
+	cli A -c "display remote-backup-service rbs1" | grep -q "TLS            : on, ssl policy rbs_ssl" || return 1
+	cli A -c "display remote-backup-profile rbp1" | grep -q "vrid 2 interface eth1 even-mac"
+}
+
+# A commit one daemon refuses changes nothing anywhere, and says why.
+test_refused_commit_changes_nothing() {
+	local before out rc
+	before=$(cli A -c "display current-configuration")
+	out=$(cli A -c "system-view" -c "interface eth9" -c "vrrp vrid 9 virtual-ip 192.0.2.9" \
+		-c "quit" -c "remote-backup-profile rbp1" -c "peer-backup warm" -c "commit" 2>&1)
+	rc=$?
+	[ $rc = 1 ] || { echo "  dbcli exit $rc"; return 1; }
+	echo "$out" | grep -q "vrrpd: interface eth9: vrrp vrid 9: the interface does not exist" || { echo "$out"; return 1; }
+	[ "$(cli A -c "display current-configuration")" = "$before" ] || return 1
+	cli A -c "display vrrp" | grep -q "eth9" && return 1
+	cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : hot" || return 1
+	wait_sync A
+}
+
+# Errors from cfgd's own checks name the offending object.
+test_cross_reference_refused() {
+	local out
+	out=$(cli A -c "system-view" -c "remote-backup-profile rbp2" \
+		-c "backup-id 10 remote-backup-service rbs1" -c "commit" 2>&1) && return 1
+	echo "$out" | grep -q "backup-id 10 is already used by remote-backup-profile rbp1"
+}
+
+# kill -9 of a daemon after a commit: restarted, it runs the configuration.
+test_daemon_restart_resyncs() {
+	local d
+	for d in vrrpd rbsd rbpd; do
+		stop9 A $d
+		start A $d
+	done
+	wait_sync A || return 1
+	cli A -c "display vrrp brief" | grep -q "192.0.2.101"
+}
+
+# Garbage on every endpoint leaves every daemon up, and commits still work.
+test_garbage_on_every_endpoint() {
+	local ep d
+	for ep in cfgd vrrpd rbsd rbpd; do
+		"$BIN/zmq-garbage" "ipc://$(run_dir A)/$ep.ipc" 600 >/dev/null || return 1
+	done
+	for d in cfgd vrrpd rbsd rbpd; do
+		alive A $d || { echo "  $d died"; return 1; }
+	done
+	cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority 110" -c "commit" >/dev/null || return 1
+	wait_sync A || return 1
+	cli A -c "display vrrp" | grep -q "PriorityConfig   : 110"
+}
+
+# Fault injection at each step of the commit: whatever happens, once the
+# daemon is back every daemon runs cfgd's running configuration.
+fault_case() {
+	local daemon=$1 fault=$2 expect=$3 prio=$4 out rc
+	stop9 A "$daemon"
+	start A "$daemon" DB_FAULT="$fault"
+	wait_sync A || return 1
+	out=$(cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority $prio" \
+		-c "quit" -c "remote-backup-profile rbp1" -c "peer-backup warm" -c "commit" 2>&1)
+	rc=$?
+	if ! alive A "$daemon"; then
+		stop9 A "$daemon"
+		start A "$daemon"
+	fi
+	if [ "$expect" = commit ] && [ $rc != 0 ]; then echo "  $out"; return 1; fi
+	if [ "$expect" = abort ]; then
+		[ $rc = 1 ] || { echo "  commit went through"; return 1; }
+		echo "$out" | grep -q "nothing was changed" || { echo "$out"; return 1; }
+		echo "$out" | grep -q "$daemon: " || { echo "$out"; return 1; }
+	fi
+	wait_sync A || return 1
+	if [ "$expect" = commit ]; then
+		cli A -c "display vrrp" | grep -q "PriorityConfig   : $prio" || return 1
+		cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : warm" || return 1
+	else
+		cli A -c "display vrrp" | grep -q "PriorityConfig   : $prio" && return 1
+		cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : hot" || return 1
+	fi
+	# restore for the next case; then daemons and cfgd agree again
+	cli A -c "system-view" -c "remote-backup-profile rbp1" -c "peer-backup hot" -c "commit" >/dev/null || return 1
+	stop9 A "$daemon"
+	start A "$daemon"
+	wait_sync A
+}
+
+test_fault_drop_prepare() { fault_case vrrpd drop:prepare abort 101; }
+test_fault_delay_prepare() { fault_case rbpd delay:prepare:5000 abort 102; }
+test_fault_die_on_prepare() { fault_case vrrpd die:prepare abort 103; }
+test_fault_drop_commit() { fault_case vrrpd drop:commit commit 104; }
+test_fault_die_on_commit() { fault_case rbpd die:commit commit 105; }
+test_fault_delay_commit() { fault_case vrrpd delay:commit:4000 commit 106; }
+
+# cfgd killed and restarted recovers its running configuration.
+test_cfgd_restart_recovers() {
+	local before
+	before=$(cli A -c "display current-configuration")
+	stop9 A cfgd
+	start A cfgd
+	wait_sync A || return 1
+	[ "$(cli A -c "display current-configuration")" = "$before" ]
+}
+
+# display current-configuration replayed into a fresh device gives the
+# identical configuration.
+test_golden_replay() {
+	local cur
+	cur=$(cli A -c "display current-configuration")
+	dev_create R 198.51.100.1/24 && start_all R || return 1
+	{ echo system-view; echo "$cur"; echo commit; } | cli R -q >/dev/null || return 1
+	[ "$(cli R -c "display current-configuration")" = "$cur" ] || return 1
+	wait_sync R
+}
+
+# commit trial rolls back unless confirmed, also across a cfgd restart.
+test_commit_trial() {
+	local before
+	before=$(cli A -c "display current-configuration")
+	cli A -c "system-view" -c "sysname trial" -c "commit trial 2" >/dev/null || return 1
+	cli A -c "display current-configuration" | grep -q "sysname trial" || return 1
+	stop9 A cfgd
+	start A cfgd
+	sleep 3
+	wait_sync A || return 1
+	[ "$(cli A -c "display current-configuration")" = "$before" ] || return 1
+	# confirmed: it stays
+	cli A -c "system-view" -c "sysname kept" -c "commit trial 2" -c "commit" >/dev/null || return 1
+	sleep 3
+	cli A -c "display current-configuration" | grep -q "sysname kept" || return 1
+	cli A -c "system-view" -c "sysname A" -c "commit" >/dev/null
+}
+
+# Two sessions editing the same setting: the second commit is refused,
+# naming both sides.
+test_concurrent_sessions_conflict() {
+	local fifo=$ROOT/s1.in out=$ROOT/s1.out
+	mkfifo "$fifo"
+	cli A <"$fifo" >"$out" 2>&1 &
+	local s1=$!
+	exec 7>"$fifo"
+	echo "system-view" >&7
+	echo "interface eth1" >&7
+	echo "vrrp vrid 2 priority 150" >&7
+	sleep 0.5
+	cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority 160" -c "commit" >/dev/null || return 1
+	echo "commit" >&7
+	exec 7>&-
+	wait $s1
+	grep -q "was changed by" "$out" || { cat "$out"; return 1; }
+	cli A -c "display vrrp" | grep -q "PriorityConfig   : 160"
+}
+
+test_rollback_and_history() {
+	local id
+	cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority 170" -c "commit label p170" >/dev/null || return 1
+	cli A -c "display configuration commit list" | grep -q "p170" || return 1
+	id=$(cli A -c "display configuration commit list" | awk 'NR==2 {print $2}')
+	cli A -c "display configuration commit changes at $id" | grep -q "+ vrrp vrid 2 priority 170" || return 1
+	cli A -c "rollback configuration to commit-id $id" >/dev/null || return 1
+	cli A -c "display current-configuration" | grep -q "priority 170" && return 1
+	wait_sync A
+}
+
+t "setup: device A in a namespace, four daemons" setup || exit 1
+t "the spec's procedure through dbcli is the running configuration" test_spec_procedure
+t "a commit refused by vrrpd changes nothing in any daemon" test_refused_commit_changes_nothing
+t "cfgd refuses a backup-id used by another profile" test_cross_reference_refused
+t "kill -9 and restart of each daemon: it runs the running configuration" test_daemon_restart_resyncs
+t "garbage on every ZeroMQ endpoint leaves every daemon up" test_garbage_on_every_endpoint
+t "fault: PREPARE dropped -> abort, consistent" test_fault_drop_prepare
+t "fault: PREPARE delayed past the deadline -> abort, consistent" test_fault_delay_prepare
+t "fault: participant dies on PREPARE -> abort, consistent" test_fault_die_on_prepare
+t "fault: COMMIT dropped -> committed, resynchronised" test_fault_drop_commit
+t "fault: participant dies on COMMIT -> committed, resynchronised" test_fault_die_on_commit
+t "fault: COMMIT delayed -> committed, consistent" test_fault_delay_commit
+t "cfgd kill -9 and restart recovers the running configuration" test_cfgd_restart_recovers
+t "display current-configuration replays into a fresh device identically" test_golden_replay
+t "commit trial rolls back unless confirmed, across a cfgd restart" test_commit_trial
+t "a second session's commit over the same setting is refused" test_concurrent_sessions_conflict
+t "commit history, changes and rollback" test_rollback_and_history
+
+echo "integration: $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
