@@ -5,6 +5,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= : binaries and systemd units
 # SAN=1 builds with ASan+UBSan into build-san/.
 
+SHELL := /bin/bash
 PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
@@ -103,13 +104,40 @@ integration: $(BINS) tests
 	@if [ -f tests/integration/run.sh ]; then bash tests/integration/run.sh $(B); \
 	else echo "no integration tests yet"; fi
 
+# Fuzz targets (libFuzzer, clang) for every parser of CLI or bus input,
+# each run for FUZZ_SECONDS from its seed corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Ibuild/gen \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus
+
+build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c cfgd/grammar.c cfgd/conf.c common/strmap.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/log.c $(PROTO_C) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c -luv -lzmq
+
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+		n=$$(basename $$f | sed 's/^fuzz_//'); \
+		mkdir -p build-fuzz/corpus-$$n; \
+		echo "== $$f for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build-fuzz/corpus-$$n tests/fuzz/corpus/$$n 2>&1 | \
+			grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' || true; \
+		test $${PIPESTATUS[0]} -eq 0; \
+	done
+
 # Install what is missing, then build and run everything.
 deps:
 	@bash .ci/install-deps
 
 check: deps
 	$(MAKE) unit integration
-	$(MAKE) SAN=1 unit
+	$(MAKE) SAN=1 unit integration
+	$(MAKE) fuzz
 
 demo: deps
 	$(MAKE) all
@@ -117,6 +145,7 @@ demo: deps
 	else echo "make demo: the two-device demo is not written yet (see the issues)"; exit 1; fi
 
 bench: $(BINS) $(B)/bin/bench-commit
+	bash bench/commit.sh $(B)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDDIR)
@@ -128,12 +157,12 @@ install: $(BINS)
 	done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit integration deps check demo bench install clean format
+.PHONY: all tests unit integration deps check demo bench install clean format fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

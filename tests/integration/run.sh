@@ -189,6 +189,27 @@ test_rollback_and_history() {
 	wait_sync A
 }
 
+# SIGTERM stops every daemon cleanly (exit 0), and no daemon's log holds
+# a sanitizer report (the SAN=1 build runs this same suite).
+test_sigterm_and_clean_logs() {
+	local dev d pid rc bad=0
+	for dev in A R; do
+		for d in vrrpd rbsd rbpd cfgd; do
+			pid=${DEV_PID[$dev.$d]:-}
+			[ -n "$pid" ] || continue
+			kill -TERM "$pid"
+			wait "$pid"
+			rc=$?
+			unset "DEV_PID[$dev.$d]"
+			[ $rc = 0 ] || { echo "  $dev $d exited $rc on SIGTERM"; bad=1; }
+		done
+	done
+	if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$ROOT"/*/*.log; then
+		bad=1
+	fi
+	[ $bad = 0 ]
+}
+
 t "setup: device A in a namespace, four daemons" setup || exit 1
 t "the spec's procedure through dbcli is the running configuration" test_spec_procedure
 t "a commit refused by vrrpd changes nothing in any daemon" test_refused_commit_changes_nothing
@@ -206,6 +227,7 @@ t "display current-configuration replays into a fresh device identically" test_g
 t "commit trial rolls back unless confirmed, across a cfgd restart" test_commit_trial
 t "a second session's commit over the same setting is refused" test_concurrent_sessions_conflict
 t "commit history, changes and rollback" test_rollback_and_history
+t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "integration: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
