@@ -142,7 +142,7 @@ check: deps
 demo: deps
 	$(MAKE) all
 	@if [ -f tests/demo.sh ]; then bash tests/demo.sh build; \
-	else echo "make demo: the two-device demo is not written yet (see the issues)"; exit 1; fi
+	else echo "tests/demo.sh is missing"; exit 1; fi
 
 bench: $(BINS) $(B)/bin/bench-commit
 	bash bench/commit.sh $(B)
