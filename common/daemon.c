@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "common/log.h"
@@ -48,6 +51,30 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* One instance per run directory: a second one would take over the
+ * first one's ZeroMQ endpoints. The lock lives as long as the process. */
+static void lock_pidfile(const struct daemon_opts *o)
+{
+	char path[4200], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s.pid", o->rundir, o->name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fatal("cannot open %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fatalx("%s is already running in %s (pid %s)", o->name, o->rundir,
+		       buf[0] ? buf : "?");
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n)
+		log_warn("cannot write %s", path);
+	/* fd stays open: closing it would drop the lock */
+}
+
 void daemon_start(struct daemon_opts *o, int argc, char **argv, bool with_statedir)
 {
 	int c;
@@ -83,6 +110,7 @@ void daemon_start(struct daemon_opts *o, int argc, char **argv, bool with_stated
 		fatal("cannot create run directory %s", o->rundir);
 	if (with_statedir && mkdir_p(o->statedir, 0700) < 0)
 		fatal("cannot create state directory %s", o->statedir);
+	lock_pidfile(o);
 	/* A peer vanishing must not kill us through a write. */
 	signal(SIGPIPE, SIG_IGN);
 }

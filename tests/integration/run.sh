@@ -210,6 +210,30 @@ test_sigterm_and_clean_logs() {
 	[ $bad = 0 ]
 }
 
+# A second instance on the same run directory refuses to start instead of
+# taking over the first one's endpoints.
+test_second_instance_refused() {
+	local out rc
+	out=$(timeout 5 "$BIN/cfgd" -d -r "$(run_dir A)" -s "$ROOT/other-state" 2>&1)
+	rc=$?
+	[ $rc = 1 ] && echo "$out" | grep -q "cfgd is already running in $(run_dir A) (pid ${DEV_PID[A.cfgd]})" &&
+		alive A cfgd
+}
+
+# make install puts binaries and one Type=notify unit per daemon under
+# DESTDIR/PREFIX.
+test_make_install() {
+	local inst=$ROOT/inst u
+	make -s -C "$HERE/../.." install B="$(dirname "$BIN")" DESTDIR="$inst" PREFIX=/usr >/dev/null || return 1
+	for u in cfgd vrrpd rbsd rbpd; do
+		[ -x "$inst/usr/sbin/$u" ] || return 1
+		grep -q "^ExecStart=/usr/sbin/$u " "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
+		grep -q "^Type=notify" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
+		grep -q "^Restart=on-failure" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
+	done
+	[ -x "$inst/usr/bin/dbcli" ] && [ -f "$inst/usr/lib/systemd/system/dualbackup.target" ]
+}
+
 t "setup: device A in a namespace, four daemons" setup || exit 1
 t "the spec's procedure through dbcli is the running configuration" test_spec_procedure
 t "a commit refused by vrrpd changes nothing in any daemon" test_refused_commit_changes_nothing
@@ -227,6 +251,8 @@ t "display current-configuration replays into a fresh device identically" test_g
 t "commit trial rolls back unless confirmed, across a cfgd restart" test_commit_trial
 t "a second session's commit over the same setting is refused" test_concurrent_sessions_conflict
 t "commit history, changes and rollback" test_rollback_and_history
+t "a second cfgd on the same run directory refuses to start" test_second_instance_refused
+t "make install honours DESTDIR and PREFIX and installs the units" test_make_install
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "integration: $PASS passed, $FAIL failed"
