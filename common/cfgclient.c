@@ -25,7 +25,8 @@ struct cfgclient {
 	void *arg;
 	uint64_t applied;       /* commit id applied */
 	int synced;             /* cfgd has pushed to us since we started */
-	uint64_t prepared_txn;  /* txn held by prepare(), 0 when none */
+	uint64_t prepared_txn;  /* txn held, 0 when none */
+	void *held;             /* the prepared object */
 	uint64_t prepared_commit;
 	uint64_t digest;         /* of the section applied */
 	uint64_t prepared_digest;
@@ -104,31 +105,40 @@ static void send_errors(struct cfgclient *c, Db__MsgType t, uint64_t txn, int ok
 	}
 }
 
+static void drop_held(struct cfgclient *c)
+{
+	if (c->held)
+		c->ops->discard(c->arg, c->held);
+	c->held = NULL;
+	c->prepared_txn = 0;
+}
+
 static void handle_prepare(struct cfgclient *c, const Db__Envelope *env)
 {
 	struct errlist errs = {0};
 	Db__Prepare *p;
-	int rc;
+	void *obj;
 
 	p = db__prepare__unpack(NULL, env->payload.len, env->payload.data);
 	if (p == NULL) {
 		log_warnx("cfgd: malformed PREPARE dropped");
 		return;
 	}
-	if (c->prepared_txn)
-		c->ops->abort(c->arg);
-	c->prepared_txn = 0;
-	rc = c->ops->prepare(c->arg, p->section.data, p->section.len, &errs);
-	if (rc == 0) {
+	drop_held(c);
+	obj = c->ops->check(c->arg, p->section.data, p->section.len, &errs);
+	if (obj == NULL && errs.n == 0)
+		errlist_add(&errs, "the configuration section does not unpack");
+	if (errs.n == 0) {
+		c->held = obj;
 		c->prepared_txn = p->txn;
 		c->prepared_commit = p->commit_id;
 		c->prepared_digest = bus_digest(p->section.data, p->section.len);
-	} else if (errs.n == 0) {
-		errlist_add(&errs, "%s", strerror(-rc));
+	} else if (obj) {
+		c->ops->discard(c->arg, obj);
 	}
 	log_info("txn %llu: prepare for commit %llu: %s", (unsigned long long)p->txn,
-		 (unsigned long long)p->commit_id, rc == 0 ? "ok" : errs.v[0]);
-	send_errors(c, DB__MSG_TYPE__MSG_VOTE, p->txn, rc == 0, &errs);
+		 (unsigned long long)p->commit_id, errs.n ? errs.v[0] : "ok");
+	send_errors(c, DB__MSG_TYPE__MSG_VOTE, p->txn, errs.n == 0, &errs);
 	errlist_free(&errs);
 	db__prepare__free_unpacked(p, NULL);
 }
@@ -143,25 +153,25 @@ static void handle_decision(struct cfgclient *c, const Db__Envelope *env)
 		return;
 	}
 	if (r->txn != c->prepared_txn || c->prepared_txn == 0) {
-		/* Not ours (we restarted, or already aborted it): cfgd's next
-		 * heartbeat check re-pushes if we are behind. */
+		/* Not ours (we restarted, or already aborted it): cfgd compares
+		 * our digest with its own and re-pushes if we are behind. */
 		log_info("txn %llu: decision for a transaction not held, ignored",
 			 (unsigned long long)r->txn);
 		db__txn_ref__free_unpacked(r, NULL);
 		return;
 	}
 	if (env->type == DB__MSG_TYPE__MSG_COMMIT) {
-		c->ops->commit(c->arg, &errs);
+		c->ops->apply(c->arg, c->held);
+		c->held = NULL;
 		c->applied = c->prepared_commit;
 		c->digest = c->prepared_digest;
 		log_info("txn %llu: commit %llu applied", (unsigned long long)r->txn,
 			 (unsigned long long)c->applied);
 		send_errors(c, DB__MSG_TYPE__MSG_ACK, r->txn, 1, &errs);
 	} else {
-		c->ops->abort(c->arg);
 		log_info("txn %llu: aborted", (unsigned long long)r->txn);
 	}
-	c->prepared_txn = 0;
+	drop_held(c);
 	errlist_free(&errs);
 	db__txn_ref__free_unpacked(r, NULL);
 }
@@ -170,23 +180,27 @@ static void handle_push(struct cfgclient *c, const Db__Envelope *env)
 {
 	struct errlist errs = {0};
 	Db__Push *p = db__push__unpack(NULL, env->payload.len, env->payload.data);
+	void *obj;
 
 	if (p == NULL) {
 		log_warnx("cfgd: malformed PUSH dropped");
 		return;
 	}
-	if (c->prepared_txn) {
-		c->ops->abort(c->arg);
-		c->prepared_txn = 0;
-	}
-	if (c->ops->push(c->arg, p->section.data, p->section.len, &errs) == 0) {
+	drop_held(c);
+	obj = c->ops->check(c->arg, p->section.data, p->section.len, &errs);
+	if (obj) {
+		/* Committed already: the operator's configuration is the truth,
+		 * what the live system lacks is reported, not refused. */
+		for (size_t i = 0; i < errs.n; i++)
+			log_warnx("commit %llu: %s", (unsigned long long)p->commit_id, errs.v[i]);
+		c->ops->apply(c->arg, obj);
 		c->applied = p->commit_id;
 		c->digest = bus_digest(p->section.data, p->section.len);
 		log_info("commit %llu applied from cfgd's running configuration",
 			 (unsigned long long)c->applied);
 	} else {
-		log_warnx("commit %llu pushed by cfgd not applied: %s",
-			  (unsigned long long)p->commit_id, errs.n ? errs.v[0] : "?");
+		log_warnx("commit %llu pushed by cfgd does not unpack",
+			  (unsigned long long)p->commit_id);
 	}
 	send_errors(c, DB__MSG_TYPE__MSG_ACK, 0, 1, &errs);
 	errlist_free(&errs);
@@ -372,6 +386,7 @@ void cfgclient_close(struct cfgclient *c)
 {
 	if (c == NULL)
 		return;
+	drop_held(c);
 	bus_close(c->sock);
 	uv_timer_stop(&c->heartbeat);
 	uv_close((uv_handle_t *)&c->heartbeat, on_closed);

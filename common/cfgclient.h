@@ -27,17 +27,17 @@
 struct cfgclient;
 
 struct cfgclient_ops {
-	/* Check `section` (a packed config message of this daemon) against
-	 * the live system and hold it without activating. Return 0 to vote
-	 * yes, or a negative errno with reasons added to `errs`. */
-	int (*prepare)(void *arg, const uint8_t *section, size_t len, struct errlist *errs);
-	/* Activate what prepare() held. Problems go to `errs` (reported to
-	 * cfgd and logged), but the new configuration stays applied. */
-	void (*commit)(void *arg, struct errlist *errs);
-	/* Drop what prepare() held. */
-	void (*abort)(void *arg);
-	/* Check and apply `section` at once (start-up, resync). */
-	int (*push)(void *arg, const uint8_t *section, size_t len, struct errlist *errs);
+	/* Unpack `section` (a packed configuration message of this daemon)
+	 * and check it against the live system. Returns the daemon's object
+	 * for it, or NULL when it does not unpack; every problem goes to errs
+	 * as one message naming the offending command. With problems a
+	 * PREPARE votes no and the object is discarded; a PUSH (cfgd's running
+	 * configuration, already committed) is applied anyway. */
+	void *(*check)(void *arg, const uint8_t *section, size_t len, struct errlist *errs);
+	/* Make obj the running configuration. Takes ownership of obj. */
+	void (*apply)(void *arg, void *obj);
+	/* Free an object from check() that will not be applied. */
+	void (*discard)(void *arg, void *obj);
 };
 
 /* Connect to cfgd at RUNDIR/cfgd.ipc as `role`. Returns 0 or -errno. */

@@ -9,34 +9,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
-#include "common/cfgclient.h"
-#include "common/ctl.h"
-#include "common/daemon.h"
 #include "common/log.h"
+#include "common/service.h"
 #include "config.pb-c.h"
 
 struct rbpd {
-	uv_loop_t *loop;
-	void *zctx;
-	struct daemon_opts opts;
-	struct cfgclient *cfg;
-	struct ctl *ctl;
 	Db__RbpdConfig *running;
-	Db__RbpdConfig *prepared;
 };
 
 static struct rbpd g;
 
-static Db__RbpdConfig *check(const uint8_t *sec, size_t len, struct errlist *errs)
+/* cfgclient_ops.check: unpack and check against the live system. */
+static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
 {
 	Db__RbpdConfig *c = db__rbpd_config__unpack(NULL, len, sec);
 
-	if (c == NULL) {
-		errlist_add(errs, "malformed configuration section");
+	(void)arg;
+	if (c == NULL)
 		return NULL;
-	}
 	for (size_t i = 0; i < c->n_profiles; i++) {
 		Db__RbpConfig *p = c->profiles[i];
 
@@ -51,53 +42,26 @@ static Db__RbpdConfig *check(const uint8_t *sec, size_t len, struct errlist *err
 				errlist_add(errs, "interface %s: the interface does not exist",
 					    p->interfaces[j]);
 	}
-	if (errs->n) {
-		db__rbpd_config__free_unpacked(c, NULL);
-		return NULL;
-	}
 	return c;
 }
 
-static void apply(Db__RbpdConfig *c)
+/* cfgclient_ops.apply: takes ownership of obj. */
+static void apply(void *arg, void *obj)
 {
+	Db__RbpdConfig *c = obj;
+
+	(void)arg;
 	if (g.running)
 		db__rbpd_config__free_unpacked(g.running, NULL);
 	g.running = c;
 	log_info("%zu remote backup profile(s) configured", c->n_profiles);
 }
 
-static int on_prepare(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
+/* cfgclient_ops.discard */
+static void discard(void *arg, void *obj)
 {
 	(void)arg;
-	g.prepared = check(sec, len, errs);
-	return g.prepared ? 0 : -EINVAL;
-}
-
-static void on_commit(void *arg, struct errlist *errs)
-{
-	(void)arg;
-	(void)errs;
-	apply(g.prepared);
-	g.prepared = NULL;
-}
-
-static void on_abort(void *arg)
-{
-	(void)arg;
-	if (g.prepared)
-		db__rbpd_config__free_unpacked(g.prepared, NULL);
-	g.prepared = NULL;
-}
-
-static int on_push(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
-{
-	Db__RbpdConfig *c = check(sec, len, errs);
-
-	(void)arg;
-	if (c == NULL && (c = db__rbpd_config__unpack(NULL, len, sec)) == NULL)
-		return -EINVAL;
-	apply(c);
-	return 0;
+	db__rbpd_config__free_unpacked(obj, NULL);
 }
 
 static char *display(void *arg, const char *what, int *ok)
@@ -142,40 +106,14 @@ static char *display(void *arg, const char *what, int *ok)
 	return out;
 }
 
-static const struct cfgclient_ops ops = {on_prepare, on_commit, on_abort, on_push};
-
-static void on_stop(void *arg)
-{
-	(void)arg;
-	daemon_stopping();
-	cfgclient_close(g.cfg);
-	ctl_close(g.ctl);
-	uv_stop(g.loop);
-}
+static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	int rc;
+	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, NULL};
+	int rc = service_main(argc, argv, &svc);
 
-	g.opts.name = "rbpd";
-	daemon_start(&g.opts, argc, argv, false);
-	g.loop = uv_default_loop();
-	g.zctx = zmq_ctx_new();
-	rc = ctl_open(&g.ctl, g.loop, g.zctx, g.opts.rundir, DB__ROLE__ROLE_RBPD, display, NULL);
-	if (rc < 0)
-		fatalx("control socket in %s: %s", g.opts.rundir, strerror(-rc));
-	rc = cfgclient_open(&g.cfg, g.loop, g.zctx, g.opts.rundir, DB__ROLE__ROLE_RBPD, &ops,
-			    NULL);
-	if (rc < 0)
-		fatalx("cfgd connection in %s: %s", g.opts.rundir, strerror(-rc));
-	daemon_on_signal(g.loop, on_stop, NULL);
-	log_info("ready");
-	daemon_ready();
-	uv_run(g.loop, UV_RUN_DEFAULT);
-	daemon_close_loop(g.loop);
 	if (g.running)
 		db__rbpd_config__free_unpacked(g.running, NULL);
-	on_abort(NULL);
-	zmq_ctx_term(g.zctx);
-	return 0;
+	return rc;
 }

@@ -16,22 +16,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zmq.h>
 
-#include "common/cfgclient.h"
-#include "common/ctl.h"
-#include "common/daemon.h"
 #include "common/log.h"
+#include "common/service.h"
 #include "config.pb-c.h"
 
 struct rbsd {
-	uv_loop_t *loop;
-	void *zctx;
-	struct daemon_opts opts;
-	struct cfgclient *cfg;
-	struct ctl *ctl;
 	Db__RbsdConfig *running;
-	Db__RbsdConfig *prepared;
 	unsigned long batches;   /* batch-backup requests received */
 };
 
@@ -146,14 +137,14 @@ static void check_ssl(const Db__RbsConfig *s, struct errlist *errs)
 	SSL_CTX_free(ctx);
 }
 
-static Db__RbsdConfig *check(const uint8_t *sec, size_t len, struct errlist *errs)
+/* cfgclient_ops.check: unpack and check against the live system. */
+static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
 {
 	Db__RbsdConfig *c = db__rbsd_config__unpack(NULL, len, sec);
 
-	if (c == NULL) {
-		errlist_add(errs, "malformed configuration section");
+	(void)arg;
+	if (c == NULL)
 		return NULL;
-	}
 	for (size_t i = 0; i < c->n_services; i++) {
 		Db__RbsConfig *s = c->services[i];
 		int rc;
@@ -172,15 +163,15 @@ static Db__RbsdConfig *check(const uint8_t *sec, size_t len, struct errlist *err
 		if (s->ssl)
 			check_ssl(s, errs);
 	}
-	if (errs->n) {
-		db__rbsd_config__free_unpacked(c, NULL);
-		return NULL;
-	}
 	return c;
 }
 
-static void apply(Db__RbsdConfig *c)
+/* cfgclient_ops.apply: takes ownership of obj. */
+static void apply(void *arg, void *obj)
 {
+	Db__RbsdConfig *c = obj;
+
+	(void)arg;
 	for (size_t i = 0; i < c->n_batch; i++) {
 		g.batches++;
 		log_info("remote-backup-service %s: batch-backup %s requested", c->batch[i]->service,
@@ -192,38 +183,11 @@ static void apply(Db__RbsdConfig *c)
 	log_info("%zu remote backup service(s) configured", c->n_services);
 }
 
-static int on_prepare(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
+/* cfgclient_ops.discard */
+static void discard(void *arg, void *obj)
 {
 	(void)arg;
-	g.prepared = check(sec, len, errs);
-	return g.prepared ? 0 : -EINVAL;
-}
-
-static void on_commit(void *arg, struct errlist *errs)
-{
-	(void)arg;
-	(void)errs;
-	apply(g.prepared);
-	g.prepared = NULL;
-}
-
-static void on_abort(void *arg)
-{
-	(void)arg;
-	if (g.prepared)
-		db__rbsd_config__free_unpacked(g.prepared, NULL);
-	g.prepared = NULL;
-}
-
-static int on_push(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
-{
-	Db__RbsdConfig *c = check(sec, len, errs);
-
-	(void)arg;
-	if (c == NULL && (c = db__rbsd_config__unpack(NULL, len, sec)) == NULL)
-		return -EINVAL;
-	apply(c);
-	return 0;
+	db__rbsd_config__free_unpacked(obj, NULL);
 }
 
 static char *display(void *arg, const char *what, int *ok)
@@ -265,40 +229,14 @@ static char *display(void *arg, const char *what, int *ok)
 	return out;
 }
 
-static const struct cfgclient_ops ops = {on_prepare, on_commit, on_abort, on_push};
-
-static void on_stop(void *arg)
-{
-	(void)arg;
-	daemon_stopping();
-	cfgclient_close(g.cfg);
-	ctl_close(g.ctl);
-	uv_stop(g.loop);
-}
+static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	int rc;
+	static const struct service svc = {"rbsd", DB__ROLE__ROLE_RBSD, &ops, display, NULL};
+	int rc = service_main(argc, argv, &svc);
 
-	g.opts.name = "rbsd";
-	daemon_start(&g.opts, argc, argv, false);
-	g.loop = uv_default_loop();
-	g.zctx = zmq_ctx_new();
-	rc = ctl_open(&g.ctl, g.loop, g.zctx, g.opts.rundir, DB__ROLE__ROLE_RBSD, display, NULL);
-	if (rc < 0)
-		fatalx("control socket in %s: %s", g.opts.rundir, strerror(-rc));
-	rc = cfgclient_open(&g.cfg, g.loop, g.zctx, g.opts.rundir, DB__ROLE__ROLE_RBSD, &ops,
-			    NULL);
-	if (rc < 0)
-		fatalx("cfgd connection in %s: %s", g.opts.rundir, strerror(-rc));
-	daemon_on_signal(g.loop, on_stop, NULL);
-	log_info("ready");
-	daemon_ready();
-	uv_run(g.loop, UV_RUN_DEFAULT);
-	daemon_close_loop(g.loop);
 	if (g.running)
 		db__rbsd_config__free_unpacked(g.running, NULL);
-	on_abort(NULL);
-	zmq_ctx_term(g.zctx);
-	return 0;
+	return rc;
 }

@@ -9,36 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
-#include "common/cfgclient.h"
-#include "common/ctl.h"
-#include "common/daemon.h"
 #include "common/log.h"
+#include "common/service.h"
 #include "config.pb-c.h"
 
 struct vrrpd {
-	uv_loop_t *loop;
-	void *zctx;
-	struct daemon_opts opts;
-	struct cfgclient *cfg;
-	struct ctl *ctl;
 	Db__VrrpdConfig *running;   /* applied */
-	Db__VrrpdConfig *prepared;  /* held between PREPARE and COMMIT */
 };
 
 static struct vrrpd g;
 
 /* Check a section against the live system. Returns the unpacked config or
  * NULL with reasons in errs. */
-static Db__VrrpdConfig *check(const uint8_t *sec, size_t len, struct errlist *errs)
+/* cfgclient_ops.check: unpack and check against the live system. */
+static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
 {
 	Db__VrrpdConfig *c = db__vrrpd_config__unpack(NULL, len, sec);
 
-	if (c == NULL) {
-		errlist_add(errs, "malformed configuration section");
+	(void)arg;
+	if (c == NULL)
 		return NULL;
-	}
 	for (size_t i = 0; i < c->n_groups; i++) {
 		Db__VrrpGroupConfig *gr = c->groups[i];
 
@@ -46,58 +37,26 @@ static Db__VrrpdConfig *check(const uint8_t *sec, size_t len, struct errlist *er
 			errlist_add(errs, "interface %s: vrrp vrid %u: the interface does not exist",
 				    gr->ifname, gr->vrid);
 	}
-	if (errs->n) {
-		db__vrrpd_config__free_unpacked(c, NULL);
-		return NULL;
-	}
 	return c;
 }
 
-static int on_prepare(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
+/* cfgclient_ops.apply: takes ownership of obj. */
+static void apply(void *arg, void *obj)
 {
-	(void)arg;
-	g.prepared = check(sec, len, errs);
-	return g.prepared ? 0 : -EINVAL;
-}
+	Db__VrrpdConfig *c = obj;
 
-static void apply(Db__VrrpdConfig *c)
-{
+	(void)arg;
 	if (g.running)
 		db__vrrpd_config__free_unpacked(g.running, NULL);
 	g.running = c;
 	log_info("%zu VRRP group(s) configured", c->n_groups);
 }
 
-static void on_commit(void *arg, struct errlist *errs)
+/* cfgclient_ops.discard */
+static void discard(void *arg, void *obj)
 {
 	(void)arg;
-	(void)errs;
-	apply(g.prepared);
-	g.prepared = NULL;
-}
-
-static void on_abort(void *arg)
-{
-	(void)arg;
-	if (g.prepared)
-		db__vrrpd_config__free_unpacked(g.prepared, NULL);
-	g.prepared = NULL;
-}
-
-static int on_push(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
-{
-	Db__VrrpdConfig *c = check(sec, len, errs);
-
-	(void)arg;
-	if (c == NULL) {
-		/* Apply what was committed anyway: the operator's configuration is
-		 * the truth; groups on missing interfaces stay down. */
-		c = db__vrrpd_config__unpack(NULL, len, sec);
-		if (c == NULL)
-			return -EINVAL;
-	}
-	apply(c);
-	return 0;
+	db__vrrpd_config__free_unpacked(obj, NULL);
 }
 
 static char *display(void *arg, const char *what, int *ok)
@@ -146,40 +105,14 @@ static char *display(void *arg, const char *what, int *ok)
 	return out;
 }
 
-static const struct cfgclient_ops ops = {on_prepare, on_commit, on_abort, on_push};
-
-static void on_stop(void *arg)
-{
-	(void)arg;
-	daemon_stopping();
-	cfgclient_close(g.cfg);
-	ctl_close(g.ctl);
-	uv_stop(g.loop);
-}
+static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	int rc;
+	static const struct service svc = {"vrrpd", DB__ROLE__ROLE_VRRPD, &ops, display, NULL};
+	int rc = service_main(argc, argv, &svc);
 
-	g.opts.name = "vrrpd";
-	daemon_start(&g.opts, argc, argv, false);
-	g.loop = uv_default_loop();
-	g.zctx = zmq_ctx_new();
-	rc = ctl_open(&g.ctl, g.loop, g.zctx, g.opts.rundir, DB__ROLE__ROLE_VRRPD, display, NULL);
-	if (rc < 0)
-		fatalx("control socket in %s: %s", g.opts.rundir, strerror(-rc));
-	rc = cfgclient_open(&g.cfg, g.loop, g.zctx, g.opts.rundir, DB__ROLE__ROLE_VRRPD, &ops,
-			    NULL);
-	if (rc < 0)
-		fatalx("cfgd connection in %s: %s", g.opts.rundir, strerror(-rc));
-	daemon_on_signal(g.loop, on_stop, NULL);
-	log_info("ready");
-	daemon_ready();
-	uv_run(g.loop, UV_RUN_DEFAULT);
-	daemon_close_loop(g.loop);
 	if (g.running)
 		db__vrrpd_config__free_unpacked(g.running, NULL);
-	on_abort(NULL);
-	zmq_ctx_term(g.zctx);
-	return 0;
+	return rc;
 }

@@ -1,0 +1,20 @@
+/* The life of a daemon: start-up, its control socket, its connection to
+ * cfgd, readiness, and a clean stop on SIGTERM. */
+#ifndef DB_SERVICE_H
+#define DB_SERVICE_H
+
+#include "common/cfgclient.h"
+#include "common/ctl.h"
+
+struct service {
+	const char *name;                 /* "vrrpd" */
+	Db__Role role;
+	const struct cfgclient_ops *ops;  /* its configuration section */
+	ctl_query_fn query;               /* its display commands */
+	void *arg;                        /* given to ops and query */
+};
+
+/* Run the daemon until SIGTERM/SIGINT. Returns the exit status. */
+int service_main(int argc, char **argv, const struct service *svc);
+
+#endif
