@@ -31,8 +31,8 @@
 struct daemon_state {
 	bool up;
 	uint64_t last_seen_ms;
-	uint64_t applied;        /* commit id it reports */
-	uint64_t digest;         /* digest of the section it reports applied */
+	uint64_t applied; /* commit id it reports */
+	uint64_t digest;  /* digest of the section it reports applied */
 	uint64_t pid;
 	uint64_t last_push_ms;
 };
@@ -46,9 +46,9 @@ struct pending {
 	bool trial_confirm;
 	unsigned trial_s;
 	char label[64];
-	bool forced;             /* trial expiry rollback: no vote */
-	bool fixed;              /* target is not the session's candidate (rollback) */
-	struct conf *target;     /* the configuration to commit */
+	bool forced;	     /* trial expiry rollback: no vote */
+	bool fixed;	     /* target is not the session's candidate (rollback) */
+	struct conf *target; /* the configuration to commit */
 	struct candidate *actions;
 	char info[256];
 };
@@ -62,9 +62,9 @@ struct cfgd {
 	uv_timer_t tick;
 	struct conf *running;
 	uint64_t running_id;
-	struct compiled compiled;           /* sections of the running config */
+	struct compiled compiled; /* sections of the running config */
 	struct daemon_state d[D__COUNT];
-	struct strmap *sessions;            /* identity (hex) -> struct session */
+	struct strmap *sessions; /* identity (hex) -> struct session */
 	/* the transaction in flight */
 	bool busy;
 	struct cfg_txn txn;
@@ -365,7 +365,8 @@ static void begin(struct pending *p)
 		    memcmp(g.next.sec[d], g.compiled.sec[d], g.next.len[d]) != 0)
 			parts |= 1u << d;
 	if (parts == 0 && conf_equal(g.running, g.cur.target)) {
-		finish(true, g.cur.info[0] ? g.cur.info : "Info: No configuration changes to commit.");
+		finish(true,
+		       g.cur.info[0] ? g.cur.info : "Info: No configuration changes to commit.");
 		return;
 	}
 	g.next_id = g.running_id + 1;
@@ -457,7 +458,8 @@ static void start_next(void)
 			p.target = conf_dup(g.running);
 			if (p.target == NULL)
 				continue;
-			if (cand_conflicts(&p.sess->cand, g.running, p.sess->user, out, sizeof(out))) {
+			if (cand_conflicts(&p.sess->cand, g.running, p.sess->user, out,
+					   sizeof(out))) {
 				send_cli(p.ident, p.identlen, p.req_id, false, out, p.sess, NULL);
 				conf_free(p.target);
 				continue;
@@ -480,7 +482,7 @@ static int load_commit_conf(uint64_t id, struct conf **out)
 	if (*out == NULL)
 		return -ENOMEM;
 	if (id <= FIRST_COMMIT_ID)
-		return 0;  /* before the first commit: empty */
+		return 0; /* before the first commit: empty */
 	rc = store_load(g.store, id, &c);
 	if (rc < 0) {
 		conf_free(*out);
@@ -505,7 +507,8 @@ static void trial_rollback(const char *why)
 	log_info("trial commit %llu: %s, rolling back to commit %llu",
 		 (unsigned long long)g.trial_commit, why, (unsigned long long)g.trial_rollback_to);
 	if (load_commit_conf(g.trial_rollback_to, &p.target) < 0) {
-		log_warnx("trial: cannot load commit %llu", (unsigned long long)g.trial_rollback_to);
+		log_warnx("trial: cannot load commit %llu",
+			  (unsigned long long)g.trial_rollback_to);
 		return;
 	}
 	p.forced = true;
@@ -642,13 +645,13 @@ static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct
 	}
 	case SR_ABORT_TRIAL:
 		if (!g.trial_commit) {
-			send_cli(ident, identlen, req_id, false, "Error: No trial commit is pending.", s,
-				 NULL);
+			send_cli(ident, identlen, req_id, false,
+				 "Error: No trial commit is pending.", s, NULL);
 			break;
 		}
 		trial_rollback("aborted by the operator");
-		send_cli(ident, identlen, req_id, true, "Info: The trial commit is being rolled back.",
-			 s, NULL);
+		send_cli(ident, identlen, req_id, true,
+			 "Info: The trial commit is being rolled back.", s, NULL);
 		break;
 	case SR_ROLLBACK:
 		if (res.commit_id > g.running_id || res.commit_id <= FIRST_COMMIT_ID ||
@@ -787,7 +790,8 @@ static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
 		ds->applied = h->applied_commit;
 		ds->digest = h->digest;
 		if (ds->pid != h->pid)
-			log_info("%s: now pid %llu", cfg_daemon_name(d), (unsigned long long)h->pid);
+			log_info("%s: now pid %llu", cfg_daemon_name(d),
+				 (unsigned long long)h->pid);
 		ds->pid = h->pid;
 		db__heartbeat__free_unpacked(h, NULL);
 		maybe_push(d);
@@ -966,7 +970,8 @@ static void recover(void)
 			fatalx("commit %llu in %s does not load: %s", (unsigned long long)c.id,
 			       g.opts.statedir, err);
 		g.running_id = c.id;
-		log_info("recovered commit %llu from %s", (unsigned long long)c.id, g.opts.statedir);
+		log_info("recovered commit %llu from %s", (unsigned long long)c.id,
+			 g.opts.statedir);
 		store_commit_free(&c);
 	}
 	if (store_skipped(g.store))

@@ -94,17 +94,17 @@ struct build {
 	struct errlist *errs;
 	Db__VrrpdConfig vrrp;
 	size_t groups_cap;
-	struct strmap *groups;   /* "ifname vrid" -> struct grp */
-	struct strmap *vips;     /* address -> "ifname vrid" owner */
+	struct strmap *groups; /* "ifname vrid" -> struct grp */
+	struct strmap *vips;   /* address -> "ifname vrid" owner */
 	Db__RbsdConfig rbsd;
 	size_t rbs_cap, batch_cap;
 	Db__RbpdConfig rbpd;
 	size_t rbp_cap;
-	struct strmap *rbps;     /* name -> Db__RbpConfig */
-	struct strmap *rbss;     /* name -> Db__RbsConfig */
-	struct strmap *ssls;     /* name -> Db__SslPolicyConfig */
-	struct strmap *backup_ids;  /* "N" -> rbp name */
-	struct strmap *rbs_ssl;     /* RBS name -> name of its bound policy */
+	struct strmap *rbps;	   /* name -> Db__RbpConfig */
+	struct strmap *rbss;	   /* name -> Db__RbsConfig */
+	struct strmap *ssls;	   /* name -> Db__SslPolicyConfig */
+	struct strmap *backup_ids; /* "N" -> rbp name */
+	struct strmap *rbs_ssl;	   /* RBS name -> name of its bound policy */
 };
 
 static const struct gram_arg *arg(const struct gram_result *r, const char *name)
@@ -149,7 +149,8 @@ static int add_vip(struct build *b, struct grp *g, const char *addr, int v6)
 		return errlist_add(b->errs,
 				   "interface %s: vrrp vrid %u: virtual-ip %s is already used by "
 				   "interface %s",
-				   g->g.ifname, g->g.vrid, addr, o) ?: -EINVAL;
+				   g->g.ifname, g->g.vrid, addr, o)
+			   ?: -EINVAL;
 	o = pstrdup(&b->pl, owner);
 	if (o == NULL || strmap_put(b->vips, addr, o) < 0)
 		return -ENOMEM;
@@ -166,7 +167,7 @@ static int interface_line(struct build *b, const char *ifname, const struct gram
 	struct grp *g;
 
 	if (r->id == G_IF_RBP)
-		return 0;  /* handled with the profiles */
+		return 0; /* handled with the profiles */
 	g = group(b, ifname, vrid);
 	if (g == NULL)
 		return -ENOMEM;
@@ -200,7 +201,7 @@ static int interface_line(struct build *b, const char *ifname, const struct gram
 		g->track_vrid = (unsigned)arg(r, "admin-vrid")->num;
 		break;
 	case G_VRRP_VMAC:
-		break;  /* carried to vrrpd with the vrrpd issue */
+		break; /* carried to vrrpd with the vrrpd issue */
 	default:
 		break;
 	}
@@ -239,17 +240,19 @@ static int rbp_line(struct build *b, Db__RbpConfig *p, const struct gram_result 
 		snprintf(id, sizeof(id), "%u", p->backup_id);
 		other = strmap_get(b->backup_ids, id);
 		if (other)
-			return errlist_add(b->errs,
-					   "remote-backup-profile %s: backup-id %u is already used by "
-					   "remote-backup-profile %s",
-					   p->name, p->backup_id, other) ?: -EINVAL;
+			return errlist_add(
+				   b->errs,
+				   "remote-backup-profile %s: backup-id %u is already used by "
+				   "remote-backup-profile %s",
+				   p->name, p->backup_id, other)
+				   ?: -EINVAL;
 		if (strmap_put(b->backup_ids, id, p->name) < 0)
 			return -ENOMEM;
 		break;
 	}
 	case G_VRRP_ID: {
 		Db__RbpBinding *bd = palloc(&b->pl, sizeof(*bd));
-		size_t cap = p->n_bindings;  /* arrays here are exact-size */
+		size_t cap = p->n_bindings; /* arrays here are exact-size */
 		Db__RbpBinding **arr;
 
 		if (bd == NULL)
@@ -329,7 +332,8 @@ static int section(struct build *b, const struct conf_section *s)
 		/* Stored lines are canonical: they parse in their own view. */
 		if (gram_parse(s->view, lines[i]->text, &r) != 0) {
 			rc = errlist_add(b->errs, "%s: cannot parse stored line '%s'", s->name,
-					 lines[i]->text) ?: -EINVAL;
+					 lines[i]->text)
+				 ?: -EINVAL;
 			break;
 		}
 		switch (s->view) {
@@ -411,10 +415,11 @@ static int check_refs(struct build *b, const struct conf *c)
 			snprintf(id, sizeof(id), "%s %u", g->track_if, g->track_vrid);
 			a = strmap_get(b->groups, id);
 			if (a == NULL || !a->g.admin) {
-				errlist_add(b->errs,
-					    "interface %s: vrrp vrid %u tracks interface %s vrid %u, "
-					    "which is not an admin-vrrp group",
-					    g->g.ifname, g->g.vrid, g->track_if, g->track_vrid);
+				errlist_add(
+				    b->errs,
+				    "interface %s: vrrp vrid %u tracks interface %s vrid %u, "
+				    "which is not an admin-vrrp group",
+				    g->g.ifname, g->g.vrid, g->track_if, g->track_vrid);
 				bad = 1;
 			}
 		}
@@ -436,17 +441,19 @@ static int check_refs(struct build *b, const struct conf *c)
 
 			snprintf(id, sizeof(id), "%s %u", bd->ifname, bd->vrid);
 			if (strmap_get(b->groups, id) == NULL) {
-				errlist_add(b->errs,
-					    "remote-backup-profile %s: vrrp-id %u interface %s: no such "
-					    "VRRP group on that interface",
-					    p->name, bd->vrid, bd->ifname);
+				errlist_add(
+				    b->errs,
+				    "remote-backup-profile %s: vrrp-id %u interface %s: no such "
+				    "VRRP group on that interface",
+				    p->name, bd->vrid, bd->ifname);
 				bad = 1;
 			}
 			if (bd->odd_mac ? odd++ : even++) {
-				errlist_add(b->errs,
-					    "remote-backup-profile %s: two bindings use %s; one must be "
-					    "odd-mac and the other even-mac",
-					    p->name, bd->odd_mac ? "odd-mac" : "even-mac");
+				errlist_add(
+				    b->errs,
+				    "remote-backup-profile %s: two bindings use %s; one must be "
+				    "odd-mac and the other even-mac",
+				    p->name, bd->odd_mac ? "odd-mac" : "even-mac");
 				bad = 1;
 			}
 		}
@@ -485,25 +492,29 @@ static int check_refs(struct build *b, const struct conf *c)
 		pol = strmap_get(b->ssls, pname);
 		s->ssl = pol;
 		if (pol == NULL) {
-			errlist_add(b->errs,
-				    "remote-backup-service %s: bind ssl-policy %s: no such ssl policy",
-				    s->name, pname);
+			errlist_add(
+			    b->errs,
+			    "remote-backup-service %s: bind ssl-policy %s: no such ssl policy",
+			    s->name, pname);
 			bad = 1;
 		} else if (pol->cert_file == NULL || pol->n_ca_files == 0) {
-			errlist_add(b->errs,
-				    "remote-backup-service %s: ssl policy %s needs a certificate and a "
-				    "trusted-ca for mutual authentication",
-				    s->name, pname);
+			errlist_add(
+			    b->errs,
+			    "remote-backup-service %s: ssl policy %s needs a certificate and a "
+			    "trusted-ca for mutual authentication",
+			    s->name, pname);
 			bad = 1;
 		}
 		if (s->peer && s->source) {
-			int v6p = strchr(s->peer, ':') != NULL, v6s = strchr(s->source, ':') != NULL;
+			int v6p = strchr(s->peer, ':') != NULL,
+			    v6s = strchr(s->source, ':') != NULL;
 
 			if (v6p != v6s) {
-				errlist_add(b->errs,
-					    "remote-backup-service %s: peer %s and source %s are not of "
-					    "the same address family",
-					    s->name, s->peer, s->source);
+				errlist_add(
+				    b->errs,
+				    "remote-backup-service %s: peer %s and source %s are not of "
+				    "the same address family",
+				    s->name, s->peer, s->source);
 				bad = 1;
 			}
 		}
@@ -529,9 +540,10 @@ static int check_refs(struct build *b, const struct conf *c)
 			name = l->text + strlen("remote-backup-profile ");
 			p = strmap_get(b->rbps, name);
 			if (p == NULL) {
-				errlist_add(b->errs,
-					    "interface %s: remote-backup-profile %s: no such profile",
-					    secs[i]->name, name);
+				errlist_add(
+				    b->errs,
+				    "interface %s: remote-backup-profile %s: no such profile",
+				    secs[i]->name, name);
 				bad = 1;
 				continue;
 			}
@@ -563,9 +575,10 @@ static int add_actions(struct build *b, const struct candidate *cd)
 		if (gram_parse(VIEW_RBS, op->text, &r) != 0)
 			continue;
 		if (strmap_get(b->rbss, op->name) == NULL) {
-			errlist_add(b->errs,
-				    "remote-backup-service %s: batch-backup: the service does not exist",
-				    op->name);
+			errlist_add(
+			    b->errs,
+			    "remote-backup-service %s: batch-backup: the service does not exist",
+			    op->name);
 			return -EINVAL;
 		}
 		bb = palloc(&b->pl, sizeof(*bb));
@@ -574,8 +587,8 @@ static int add_actions(struct build *b, const struct candidate *cd)
 		db__batch_backup__init(bb);
 		bb->service = pstrdup(&b->pl, op->name);
 		bb->service_type = pstrdup(&b->pl, arg(&r, "service-type")->str);
-		if (push_ptr(&b->pl, (void ***)&b->rbsd.batch, &b->rbsd.n_batch, &b->batch_cap, bb) <
-		    0)
+		if (push_ptr(&b->pl, (void ***)&b->rbsd.batch, &b->rbsd.n_batch, &b->batch_cap,
+			     bb) < 0)
 			return -ENOMEM;
 	}
 	return 0;

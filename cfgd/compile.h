@@ -17,7 +17,7 @@
 enum cfg_daemon { D_VRRPD, D_RBSD, D_RBPD, D__COUNT };
 
 struct compiled {
-	uint8_t *sec[D__COUNT];  /* packed Db__VrrpdConfig, Db__RbsdConfig, Db__RbpdConfig */
+	uint8_t *sec[D__COUNT]; /* packed Db__VrrpdConfig, Db__RbsdConfig, Db__RbpdConfig */
 	size_t len[D__COUNT];
 };
 

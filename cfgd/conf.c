@@ -1,8 +1,8 @@
 #include "cfgd/conf.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +10,8 @@
 #include "common/strmap.h"
 
 struct conf {
-	struct strmap *secs;     /* "view:name" -> struct conf_section */
-	struct strmap *touched;  /* "view:name\037key" -> struct conf_touch */
+	struct strmap *secs;	/* "view:name" -> struct conf_section */
+	struct strmap *touched; /* "view:name\037key" -> struct conf_touch */
 };
 
 static void sec_id(char *buf, size_t len, enum gram_view view, const char *name)
@@ -516,7 +516,8 @@ int conf_load(struct conf *c, const char *text, char *err, size_t errlen)
 			continue;
 		}
 		if (r.kind == GK_SESSION || r.kind == GK_ACTION || r.undo) {
-			snprintf(err, errlen, "line %d: not a configuration line: %s", lineno, line);
+			snprintf(err, errlen, "line %d: not a configuration line: %s", lineno,
+				 line);
 			rc = -EINVAL;
 			break;
 		}
@@ -647,8 +648,8 @@ static void dup_section(const char *k, void *v, void *arg)
 		return;
 	}
 	for (int i = 0; i < n && !w->rc; i++)
-		w->rc = conf_set(w->dst, s->view, s->name, lines[i]->key, lines[i]->text,
-				 lines[i]->id);
+		w->rc =
+		    conf_set(w->dst, s->view, s->name, lines[i]->key, lines[i]->text, lines[i]->id);
 	free(lines);
 }
 
@@ -687,8 +688,7 @@ struct conf *conf_dup(const struct conf *c)
 
 /* ---- touches ----------------------------------------------------------- */
 
-static void touch_id(char *buf, size_t len, enum gram_view view, const char *name,
-		     const char *key)
+static void touch_id(char *buf, size_t len, enum gram_view view, const char *name, const char *key)
 {
 	snprintf(buf, len, "%d:%s\037%s", (int)view, name, key);
 }
@@ -713,8 +713,8 @@ int conf_touch(struct conf *c, enum gram_view view, const char *name, const char
 	return 0;
 }
 
-const struct conf_touch *conf_touched(const struct conf *c, enum gram_view view,
-				      const char *name, const char *key)
+const struct conf_touch *conf_touched(const struct conf *c, enum gram_view view, const char *name,
+				      const char *key)
 {
 	char id[GRAM_LINE_MAX + 160];
 
@@ -724,9 +724,8 @@ const struct conf_touch *conf_touched(const struct conf *c, enum gram_view view,
 
 /* ---- candidate --------------------------------------------------------- */
 
-int cand_add(struct candidate *cd, enum cand_op_type type, enum gram_view view,
-	     const char *name, const char *key, const char *text, enum gram_id id,
-	     uint64_t base)
+int cand_add(struct candidate *cd, enum cand_op_type type, enum gram_view view, const char *name,
+	     const char *key, const char *text, enum gram_id id, uint64_t base)
 {
 	struct cand_op *op;
 
@@ -842,8 +841,7 @@ int cand_conflicts(const struct candidate *cd, const struct conf *running, const
 	return n;
 }
 
-int cand_touch(const struct candidate *cd, struct conf *running, uint64_t commit,
-	       const char *user)
+int cand_touch(const struct candidate *cd, struct conf *running, uint64_t commit, const char *user)
 {
 	int rc = 0;
 

@@ -25,7 +25,7 @@ struct conf_line {
 
 struct conf_section {
 	enum gram_view view;
-	char *name;           /* "" for the system view */
+	char *name;	      /* "" for the system view */
 	struct strmap *lines; /* key -> struct conf_line */
 };
 
@@ -81,8 +81,8 @@ struct conf_touch {
 };
 int conf_touch(struct conf *c, enum gram_view view, const char *name, const char *key,
 	       uint64_t commit, const char *user);
-const struct conf_touch *conf_touched(const struct conf *c, enum gram_view view,
-				      const char *name, const char *key);
+const struct conf_touch *conf_touched(const struct conf *c, enum gram_view view, const char *name,
+				      const char *key);
 
 /* ---- candidate: one session's edits ------------------------------------ */
 
@@ -91,11 +91,11 @@ enum cand_op_type { OP_SET, OP_DEL, OP_DEL_PREFIX, OP_ENTER, OP_DEL_SECTION, OP_
 struct cand_op {
 	enum cand_op_type type;
 	enum gram_view view;
-	char *name;     /* section name */
+	char *name; /* section name */
 	char *key;
-	char *text;     /* OP_SET, OP_ACTION */
+	char *text; /* OP_SET, OP_ACTION */
 	enum gram_id id;
-	uint64_t base;  /* running commit id when the op was typed */
+	uint64_t base; /* running commit id when the op was typed */
 };
 
 struct candidate {
@@ -104,9 +104,8 @@ struct candidate {
 };
 
 /* Add an op (strings copied). Returns 0 or -ENOMEM. */
-int cand_add(struct candidate *cd, enum cand_op_type type, enum gram_view view,
-	     const char *name, const char *key, const char *text, enum gram_id id,
-	     uint64_t base);
+int cand_add(struct candidate *cd, enum cand_op_type type, enum gram_view view, const char *name,
+	     const char *key, const char *text, enum gram_id id, uint64_t base);
 void cand_clear(struct candidate *cd);
 /* Has the candidate anything to commit? */
 bool cand_pending(const struct candidate *cd);
@@ -122,8 +121,7 @@ int cand_conflicts(const struct candidate *cd, const struct conf *running, const
 
 /* Record in `running` that commit `commit` by `user` touched every key
  * of the candidate. */
-int cand_touch(const struct candidate *cd, struct conf *running, uint64_t commit,
-	       const char *user);
+int cand_touch(const struct candidate *cd, struct conf *running, uint64_t commit, const char *user);
 
 /* The section header as rendered: "interface eth1", "" for system. */
 void conf_section_title(enum gram_view view, const char *name, char *out, size_t len);

@@ -11,9 +11,9 @@
 
 /* ---- the command table ------------------------------------------------ */
 
-#define F_UNDO 0x1       /* an undo form exists */
-#define F_UNDO_ONLY 0x2  /* only as undo */
-#define F_NO_USER 0x4    /* global, but not in the user view */
+#define F_UNDO 0x1	/* an undo form exists */
+#define F_UNDO_ONLY 0x2 /* only as undo */
+#define F_NO_USER 0x4	/* global, but not in the user view */
 #define F_USER_ONLY 0x8
 
 #define VIEW_ANY VIEW_NONE
@@ -23,7 +23,7 @@ struct cmd_def {
 	enum gram_id id;
 	enum gram_kind kind;
 	const char *pattern;
-	int key_words;  /* GK_SET: words of the key; 0 = the whole line */
+	int key_words; /* GK_SET: words of the key; 0 = the whole line */
 	unsigned flags;
 	enum gram_view enters;
 };
@@ -37,76 +37,104 @@ struct cmd_def {
  *   [token]         the token may be left out
  */
 static const struct cmd_def cmds[] = {
-	/* in every view */
-	/* VRP knows system-view in the user view only; the procedure starts
-	 * each step with it, so it is accepted anywhere and goes to system. */
-	{VIEW_ANY, G_SYSTEM_VIEW, GK_SESSION, "system-view", 0, 0, VIEW_SYSTEM},
-	{VIEW_ANY, G_QUIT, GK_SESSION, "quit", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_RETURN, GK_SESSION, "return", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_COMMIT, GK_SESSION, "commit", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_COMMIT_TRIAL, GK_SESSION, "commit trial <seconds:1-65535>", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_COMMIT_LABEL, GK_SESSION, "commit label <label:word>", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_ABORT_TRIAL, GK_SESSION, "abort trial", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_CLEAR_CANDIDATE, GK_SESSION, "clear configuration candidate", 0, F_NO_USER,
-	 VIEW_NONE},
-	{VIEW_ANY, G_ROLLBACK, GK_SESSION,
-	 "rollback configuration to commit-id <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_CURRENT, GK_SESSION, "display current-configuration", 0, 0,
-	 VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_CANDIDATE, GK_SESSION, "display configuration candidate", 0, 0,
-	 VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_COMMIT_LIST, GK_SESSION, "display configuration commit list", 0, 0,
-	 VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_COMMIT_CHANGES, GK_SESSION,
-	 "display configuration commit changes at <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_SYNC, GK_SESSION, "display configuration sync", 0, 0, VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_VRRP, GK_SESSION, "display vrrp [{brief|statistics}:detail]", 0, 0,
-	 VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>]", 0,
-	 0, VIEW_NONE},
-	{VIEW_ANY, G_DISPLAY_RBP, GK_SESSION, "display remote-backup-profile [<rbp-name:name>]", 0,
-	 0, VIEW_NONE},
+    /* in every view */
+    /* VRP knows system-view in the user view only; the procedure starts
+     * each step with it, so it is accepted anywhere and goes to system. */
+    {VIEW_ANY, G_SYSTEM_VIEW, GK_SESSION, "system-view", 0, 0, VIEW_SYSTEM},
+    {VIEW_ANY, G_QUIT, GK_SESSION, "quit", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_RETURN, GK_SESSION, "return", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_COMMIT, GK_SESSION, "commit", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_COMMIT_TRIAL, GK_SESSION, "commit trial <seconds:1-65535>", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_COMMIT_LABEL, GK_SESSION, "commit label <label:word>", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_ABORT_TRIAL, GK_SESSION, "abort trial", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_CLEAR_CANDIDATE, GK_SESSION, "clear configuration candidate", 0, F_NO_USER,
+     VIEW_NONE},
+    {VIEW_ANY, G_ROLLBACK, GK_SESSION,
+     "rollback configuration to commit-id <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_CURRENT, GK_SESSION, "display current-configuration", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_CANDIDATE, GK_SESSION, "display configuration candidate", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_COMMIT_LIST, GK_SESSION, "display configuration commit list", 0, 0,
+     VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_COMMIT_CHANGES, GK_SESSION,
+     "display configuration commit changes at <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_SYNC, GK_SESSION, "display configuration sync", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_VRRP, GK_SESSION, "display vrrp [{brief|statistics}:detail]", 0, 0,
+     VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>]", 0, 0,
+     VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_RBP, GK_SESSION, "display remote-backup-profile [<rbp-name:name>]", 0, 0,
+     VIEW_NONE},
 
-	/* system view */
-	{VIEW_SYSTEM, G_SYSNAME, GK_SET, "sysname <host-name:sysname>", 1, F_UNDO, VIEW_NONE},
-	{VIEW_SYSTEM, G_INTERFACE, GK_ENTER, "interface <interface-name:ifname>", 0, F_UNDO,
-	 VIEW_INTERFACE},
-	{VIEW_SYSTEM, G_RBP, GK_ENTER, "remote-backup-profile <profile-name:name>", 0, F_UNDO,
-	 VIEW_RBP},
-	{VIEW_SYSTEM, G_RBS, GK_ENTER, "remote-backup-service <service-name:name>", 0, F_UNDO,
-	 VIEW_RBS},
-	{VIEW_SYSTEM, G_SSL_POLICY, GK_ENTER, "ssl policy <policy-name:name>", 0, F_UNDO, VIEW_SSL},
-	{VIEW_SYSTEM, G_DOWNLOAD_DELAY, GK_SET,
-	 "peer-backup download-vrrp-table delay-time <delay-time:1-3600>", 3, F_UNDO, VIEW_NONE},
-	{VIEW_SYSTEM, G_VRRP_VERSION, GK_SET, "vrrp version {v2|v3}:version", 2, F_UNDO, VIEW_NONE},
+    /* system view */
+    {VIEW_SYSTEM, G_SYSNAME, GK_SET, "sysname <host-name:sysname>", 1, F_UNDO, VIEW_NONE},
+    {VIEW_SYSTEM, G_INTERFACE, GK_ENTER, "interface <interface-name:ifname>", 0, F_UNDO,
+     VIEW_INTERFACE},
+    {VIEW_SYSTEM, G_RBP, GK_ENTER, "remote-backup-profile <profile-name:name>", 0, F_UNDO,
+     VIEW_RBP},
+    {VIEW_SYSTEM, G_RBS, GK_ENTER, "remote-backup-service <service-name:name>", 0, F_UNDO,
+     VIEW_RBS},
+    {VIEW_SYSTEM, G_SSL_POLICY, GK_ENTER, "ssl policy <policy-name:name>", 0, F_UNDO, VIEW_SSL},
+    {VIEW_SYSTEM, G_DOWNLOAD_DELAY, GK_SET,
+     "peer-backup download-vrrp-table delay-time <delay-time:1-3600>", 3, F_UNDO, VIEW_NONE},
+    {VIEW_SYSTEM, G_VRRP_VERSION, GK_SET, "vrrp version {v2|v3}:version", 2, F_UNDO, VIEW_NONE},
 
-	/* interface view */
-	{VIEW_INTERFACE, G_VRRP_VIP, GK_SET, "vrrp vrid <virtual-router-id:1-255> virtual-ip <virtual-address:ipv4>", 0, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_PRIORITY, GK_SET, "vrrp vrid <virtual-router-id:1-255> priority <priority-value:1-254>", 4, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_PREEMPT_DELAY, GK_SET, "vrrp vrid <virtual-router-id:1-255> preempt-mode timer delay <delay-time:0-3600>", 4, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_PREEMPT_DISABLE, GK_SET, "vrrp vrid <virtual-router-id:1-255> preempt-mode disable", 4, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_ADVERTISE, GK_SET, "vrrp vrid <virtual-router-id:1-255> timer advertise <adver-interval:1-255>", 5, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_ADVERTISE_MS, GK_SET, "vrrp vrid <virtual-router-id:1-255> timer advertise <adver-interval-ms:10-40950/10> msec", 5, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_VMAC, GK_SET, "vrrp vrid <virtual-router-id:1-255> virtual-mac", 4, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_TRACK_ADMIN, GK_SET, "vrrp vrid <virtual-router-id:1-255> track admin-vrrp interface <interface-name:ifname> vrid <admin-vrid:1-255>", 5, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP_GROUP, GK_SET, "vrrp vrid <virtual-router-id:1-255>", 3, F_UNDO_ONLY, VIEW_NONE},
-	{VIEW_INTERFACE, G_ADMIN_VRRP, GK_SET, "admin-vrrp vrid <virtual-router-id:1-255> [ignore-if-down]", 3, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_VRRP6_VIP, GK_SET, "vrrp6 vrid <virtual-router-id:1-255> virtual-ip <virtual-address:ipv6>", 0, F_UNDO, VIEW_NONE},
-	{VIEW_INTERFACE, G_IF_RBP, GK_SET, "remote-backup-profile <profile-name:name>", 1, F_UNDO, VIEW_NONE},
+    /* interface view */
+    {VIEW_INTERFACE, G_VRRP_VIP, GK_SET,
+     "vrrp vrid <virtual-router-id:1-255> virtual-ip <virtual-address:ipv4>", 0, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_PRIORITY, GK_SET,
+     "vrrp vrid <virtual-router-id:1-255> priority <priority-value:1-254>", 4, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_PREEMPT_DELAY, GK_SET,
+     "vrrp vrid <virtual-router-id:1-255> preempt-mode timer delay <delay-time:0-3600>", 4, F_UNDO,
+     VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_PREEMPT_DISABLE, GK_SET,
+     "vrrp vrid <virtual-router-id:1-255> preempt-mode disable", 4, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_ADVERTISE, GK_SET,
+     "vrrp vrid <virtual-router-id:1-255> timer advertise <adver-interval:1-255>", 5, F_UNDO,
+     VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_ADVERTISE_MS, GK_SET,
+     "vrrp vrid <virtual-router-id:1-255> timer advertise <adver-interval-ms:10-40950/10> msec", 5,
+     F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_VMAC, GK_SET, "vrrp vrid <virtual-router-id:1-255> virtual-mac", 4,
+     F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_ADMIN, GK_SET,
+     "vrrp vrid <virtual-router-id:1-255> track admin-vrrp interface <interface-name:ifname> vrid "
+     "<admin-vrid:1-255>",
+     5, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_GROUP, GK_SET, "vrrp vrid <virtual-router-id:1-255>", 3, F_UNDO_ONLY,
+     VIEW_NONE},
+    {VIEW_INTERFACE, G_ADMIN_VRRP, GK_SET,
+     "admin-vrrp vrid <virtual-router-id:1-255> [ignore-if-down]", 3, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP6_VIP, GK_SET,
+     "vrrp6 vrid <virtual-router-id:1-255> virtual-ip <virtual-address:ipv6>", 0, F_UNDO,
+     VIEW_NONE},
+    {VIEW_INTERFACE, G_IF_RBP, GK_SET, "remote-backup-profile <profile-name:name>", 1, F_UNDO,
+     VIEW_NONE},
 
-	/* remote-backup-profile view */
-	{VIEW_RBP, G_PEER_BACKUP, GK_SET, "peer-backup {hot|warm}:mode", 1, F_UNDO, VIEW_NONE},
-	{VIEW_RBP, G_VRRP_ID, GK_SET, "vrrp-id <vrid:1-255> interface <interface-name:ifname> {odd-mac|even-mac}:parity", 4, F_UNDO, VIEW_NONE},
-	{VIEW_RBP, G_BACKUP_ID, GK_SET, "backup-id <backup-id:1-65535> remote-backup-service <service-name:name>", 1, F_UNDO, VIEW_NONE},
+    /* remote-backup-profile view */
+    {VIEW_RBP, G_PEER_BACKUP, GK_SET, "peer-backup {hot|warm}:mode", 1, F_UNDO, VIEW_NONE},
+    {VIEW_RBP, G_VRRP_ID, GK_SET,
+     "vrrp-id <vrid:1-255> interface <interface-name:ifname> {odd-mac|even-mac}:parity", 4, F_UNDO,
+     VIEW_NONE},
+    {VIEW_RBP, G_BACKUP_ID, GK_SET,
+     "backup-id <backup-id:1-65535> remote-backup-service <service-name:name>", 1, F_UNDO,
+     VIEW_NONE},
 
-	/* remote-backup-service view */
-	{VIEW_RBS, G_BIND_SSL, GK_SET, "bind ssl-policy <ssl-policy-name:name>", 2, F_UNDO, VIEW_NONE},
-	{VIEW_RBS, G_PEER, GK_SET, "peer <peer-ip-address:ip> source <source-ip-address:ip> port <port-id:1-65535>", 1, F_UNDO, VIEW_NONE},
-	{VIEW_RBS, G_BATCH_BACKUP, GK_ACTION, "batch-backup service-type {arp|all|ipsec|bras|l2tp|dhcp-server|nd|dhcpv6-relay}:service-type now", 0, 0, VIEW_NONE},
+    /* remote-backup-service view */
+    {VIEW_RBS, G_BIND_SSL, GK_SET, "bind ssl-policy <ssl-policy-name:name>", 2, F_UNDO, VIEW_NONE},
+    {VIEW_RBS, G_PEER, GK_SET,
+     "peer <peer-ip-address:ip> source <source-ip-address:ip> port <port-id:1-65535>", 1, F_UNDO,
+     VIEW_NONE},
+    {VIEW_RBS, G_BATCH_BACKUP, GK_ACTION,
+     "batch-backup service-type {arp|all|ipsec|bras|l2tp|dhcp-server|nd|dhcpv6-relay}:service-type "
+     "now",
+     0, 0, VIEW_NONE},
 
-	/* ssl policy view */
-	{VIEW_SSL, G_SSL_CERT, GK_SET, "certificate load pem-cert <cert-file:path> key-pair {rsa|ecc}:key-type key-file <key-file:path>", 2, F_UNDO, VIEW_NONE},
-	{VIEW_SSL, G_SSL_CA, GK_SET, "trusted-ca load pem-ca <ca-file:path>", 0, F_UNDO, VIEW_NONE},
+    /* ssl policy view */
+    {VIEW_SSL, G_SSL_CERT, GK_SET,
+     "certificate load pem-cert <cert-file:path> key-pair {rsa|ecc}:key-type key-file "
+     "<key-file:path>",
+     2, F_UNDO, VIEW_NONE},
+    {VIEW_SSL, G_SSL_CA, GK_SET, "trusted-ca load pem-ca <ca-file:path>", 0, F_UNDO, VIEW_NONE},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -115,86 +143,86 @@ static const struct {
 	const char *word;
 	const char *help;
 } kw_help[] = {
-	{"abort", "Abort a trial commit"},
-	{"admin-vrrp", "Configure an mVRRP (administrative VRRP) group"},
-	{"advertise", "Interval between VRRP advertisements"},
-	{"all", "All service types"},
-	{"arp", "ARP users"},
-	{"at", "A given commit"},
-	{"backup-id", "User backup ID of the profile"},
-	{"batch-backup", "Back up user information now"},
-	{"bind", "Bind a policy"},
-	{"brief", "Brief information"},
-	{"bras", "BRAS users"},
-	{"candidate", "The candidate configuration of this session"},
-	{"certificate", "Local certificate"},
-	{"changes", "Changes made by a commit"},
-	{"clear", "Clear"},
-	{"commit", "Commit the candidate configuration"},
-	{"commit-id", "Commit identifier"},
-	{"configuration", "Configuration"},
-	{"current-configuration", "The running configuration"},
-	{"delay", "Preemption delay"},
-	{"delay-time", "Delay time"},
-	{"dhcp-server", "DHCP server users"},
-	{"dhcpv6-relay", "DHCPv6 relay users"},
-	{"disable", "Disable preemption"},
-	{"display", "Display information"},
-	{"download-vrrp-table", "Delay before forwarding is withdrawn on master to backup"},
-	{"ecc", "ECC key pair"},
-	{"even-mac", "Users with an even MAC address"},
-	{"hot", "Hot backup: entries installed on the backup at once"},
-	{"ignore-if-down", "Do not react to the interface going down"},
-	{"interface", "Interface"},
-	{"ipsec", "IPsec users"},
-	{"key-file", "Private key file (PEM)"},
-	{"key-pair", "Type of the key pair"},
-	{"l2tp", "L2TP users"},
-	{"label", "A label for the commit"},
-	{"list", "List of commits"},
-	{"load", "Load from a file"},
-	{"msec", "The interval is in milliseconds"},
-	{"nd", "ND users"},
-	{"now", "Now"},
-	{"odd-mac", "Users with an odd MAC address"},
-	{"peer", "Peer of the TCP connection"},
-	{"peer-backup", "User information backup"},
-	{"pem-ca", "CA certificate file in PEM format"},
-	{"pem-cert", "Certificate file in PEM format"},
-	{"policy", "SSL policy"},
-	{"port", "TCP port"},
-	{"preempt-mode", "Preemption"},
-	{"priority", "Priority of this device in the group"},
-	{"quit", "Exit from the current view"},
-	{"remote-backup-profile", "Remote backup profile"},
-	{"remote-backup-service", "Remote backup service"},
-	{"return", "Return to the user view"},
-	{"rollback", "Roll the configuration back"},
-	{"rsa", "RSA key pair"},
-	{"service-type", "Service type"},
-	{"source", "Local address of the TCP connection"},
-	{"ssl", "SSL"},
-	{"ssl-policy", "SSL policy"},
-	{"statistics", "Statistics"},
-	{"sync", "Whether every daemon runs the running configuration"},
-	{"sysname", "Host name of the device"},
-	{"system-view", "Enter the system view"},
-	{"timer", "Timers"},
-	{"to", "Roll back to"},
-	{"track", "Track another group"},
-	{"trial", "Commit on trial, rolled back unless confirmed"},
-	{"trusted-ca", "Trusted CA"},
-	{"undo", "Negate a command or set its default"},
-	{"v2", "VRRP version 2 (RFC 3768)"},
-	{"v3", "VRRP version 3 (RFC 5798)"},
-	{"version", "VRRP version"},
-	{"virtual-ip", "Virtual IP address of the group"},
-	{"virtual-mac", "Use the virtual MAC address 00-00-5E-00-01-{VRID}"},
-	{"vrid", "VRRP group"},
-	{"vrrp", "VRRP"},
-	{"vrrp-id", "Bind a VRRP group"},
-	{"vrrp6", "VRRP for IPv6"},
-	{"warm", "Warm backup: entries installed at switchover"},
+    {"abort", "Abort a trial commit"},
+    {"admin-vrrp", "Configure an mVRRP (administrative VRRP) group"},
+    {"advertise", "Interval between VRRP advertisements"},
+    {"all", "All service types"},
+    {"arp", "ARP users"},
+    {"at", "A given commit"},
+    {"backup-id", "User backup ID of the profile"},
+    {"batch-backup", "Back up user information now"},
+    {"bind", "Bind a policy"},
+    {"brief", "Brief information"},
+    {"bras", "BRAS users"},
+    {"candidate", "The candidate configuration of this session"},
+    {"certificate", "Local certificate"},
+    {"changes", "Changes made by a commit"},
+    {"clear", "Clear"},
+    {"commit", "Commit the candidate configuration"},
+    {"commit-id", "Commit identifier"},
+    {"configuration", "Configuration"},
+    {"current-configuration", "The running configuration"},
+    {"delay", "Preemption delay"},
+    {"delay-time", "Delay time"},
+    {"dhcp-server", "DHCP server users"},
+    {"dhcpv6-relay", "DHCPv6 relay users"},
+    {"disable", "Disable preemption"},
+    {"display", "Display information"},
+    {"download-vrrp-table", "Delay before forwarding is withdrawn on master to backup"},
+    {"ecc", "ECC key pair"},
+    {"even-mac", "Users with an even MAC address"},
+    {"hot", "Hot backup: entries installed on the backup at once"},
+    {"ignore-if-down", "Do not react to the interface going down"},
+    {"interface", "Interface"},
+    {"ipsec", "IPsec users"},
+    {"key-file", "Private key file (PEM)"},
+    {"key-pair", "Type of the key pair"},
+    {"l2tp", "L2TP users"},
+    {"label", "A label for the commit"},
+    {"list", "List of commits"},
+    {"load", "Load from a file"},
+    {"msec", "The interval is in milliseconds"},
+    {"nd", "ND users"},
+    {"now", "Now"},
+    {"odd-mac", "Users with an odd MAC address"},
+    {"peer", "Peer of the TCP connection"},
+    {"peer-backup", "User information backup"},
+    {"pem-ca", "CA certificate file in PEM format"},
+    {"pem-cert", "Certificate file in PEM format"},
+    {"policy", "SSL policy"},
+    {"port", "TCP port"},
+    {"preempt-mode", "Preemption"},
+    {"priority", "Priority of this device in the group"},
+    {"quit", "Exit from the current view"},
+    {"remote-backup-profile", "Remote backup profile"},
+    {"remote-backup-service", "Remote backup service"},
+    {"return", "Return to the user view"},
+    {"rollback", "Roll the configuration back"},
+    {"rsa", "RSA key pair"},
+    {"service-type", "Service type"},
+    {"source", "Local address of the TCP connection"},
+    {"ssl", "SSL"},
+    {"ssl-policy", "SSL policy"},
+    {"statistics", "Statistics"},
+    {"sync", "Whether every daemon runs the running configuration"},
+    {"sysname", "Host name of the device"},
+    {"system-view", "Enter the system view"},
+    {"timer", "Timers"},
+    {"to", "Roll back to"},
+    {"track", "Track another group"},
+    {"trial", "Commit on trial, rolled back unless confirmed"},
+    {"trusted-ca", "Trusted CA"},
+    {"undo", "Negate a command or set its default"},
+    {"v2", "VRRP version 2 (RFC 3768)"},
+    {"v3", "VRRP version 3 (RFC 5798)"},
+    {"version", "VRRP version"},
+    {"virtual-ip", "Virtual IP address of the group"},
+    {"virtual-mac", "Use the virtual MAC address 00-00-5E-00-01-{VRID}"},
+    {"vrid", "VRRP group"},
+    {"vrrp", "VRRP"},
+    {"vrrp-id", "Bind a VRRP group"},
+    {"vrrp6", "VRRP for IPv6"},
+    {"warm", "Warm backup: entries installed at switchover"},
 };
 
 /* ---- compiled patterns ------------------------------------------------- */
@@ -208,8 +236,8 @@ struct tok {
 	enum tok_type type;
 	bool optional;
 	int nkw;
-	char kw[MAX_ALTS][24];  /* T_KW: the keyword or its alternatives */
-	char name[64];          /* parameters */
+	char kw[MAX_ALTS][24]; /* T_KW: the keyword or its alternatives */
+	char name[64];	       /* parameters */
 	long lo, hi, step;
 };
 
@@ -310,7 +338,7 @@ struct words {
 	int n;
 	char w[MAX_WORDS][256];
 	int off[MAX_WORDS];
-	bool trailing_blank;  /* the line ends with a blank (or is empty) */
+	bool trailing_blank; /* the line ends with a blank (or is empty) */
 	bool too_long;
 };
 
@@ -461,8 +489,10 @@ static bool check_param(const struct tok *t, const char *w, char *canon, size_t 
 		break;
 	case T_WORD:
 		if (!name_ok(w, 64, "-_.:")) {
-			snprintf(reason, rlen, "%s must be 1-64 characters of letters, digits, "
-				 "'-', '_', '.' or ':'", t->name);
+			snprintf(reason, rlen,
+				 "%s must be 1-64 characters of letters, digits, "
+				 "'-', '_', '.' or ':'",
+				 t->name);
 			return false;
 		}
 		break;
@@ -487,11 +517,11 @@ static bool view_has(const struct cmd_def *c, enum gram_view v)
 
 struct cand {
 	int cmd;
-	int pi;  /* next pattern token */
+	int pi; /* next pattern token */
 	bool alive;
 	char canon[GRAM_LINE_MAX];
-	int nwords;         /* canonical words so far */
-	int key_len;        /* length of canon at the end of the key */
+	int nwords;  /* canonical words so far */
+	int key_len; /* length of canon at the end of the key */
 	int nargs;
 	struct gram_arg args[GRAM_MAX_ARGS];
 };
@@ -652,7 +682,8 @@ static bool feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 			char canon[256], reason[256];
 			long num;
 
-			if (!check_param(t, w, canon, sizeof(canon), &num, reason, sizeof(reason))) {
+			if (!check_param(t, w, canon, sizeof(canon), &num, reason,
+					 sizeof(reason))) {
 				c->alive = false;
 				fail_at(m, FAIL_PARAM, wi, reason);
 				continue;
@@ -779,8 +810,8 @@ static void fill(struct gram_result *r, const struct cand *c, bool undo)
 	r->enters = undo ? VIEW_NONE : d->enters;
 	snprintf(r->canon, sizeof(r->canon), "%s", c->canon);
 	if (d->kind == GK_SET && d->key_words > 0)
-		snprintf(r->key, sizeof(r->key), "%.*s", c->key_len ? c->key_len : (int)strlen(c->canon),
-			 c->canon);
+		snprintf(r->key, sizeof(r->key), "%.*s",
+			 c->key_len ? c->key_len : (int)strlen(c->canon), c->canon);
 	else
 		snprintf(r->key, sizeof(r->key), "%s", c->canon);
 	r->nargs = c->nargs;
@@ -915,8 +946,8 @@ static int cmp_choice(const void *a, const void *b)
 }
 
 /* Collect what may come at the next word (prefix: the partial word). */
-static int collect(enum gram_view view, const char *line, struct choice *ch, int max,
-		   bool params, char *err, size_t errlen)
+static int collect(enum gram_view view, const char *line, struct choice *ch, int max, bool params,
+		   char *err, size_t errlen)
 {
 	struct words ws;
 	struct matcher m;
@@ -959,7 +990,8 @@ static int collect(enum gram_view view, const char *line, struct choice *ch, int
 			if (t->type == T_KW) {
 				for (int k = 0; k < t->nkw; k++)
 					if (!strncasecmp(t->kw[k], partial, strlen(partial)))
-						add_choice(ch, &n, max, t->kw[k], help_of(t->kw[k]));
+						add_choice(ch, &n, max, t->kw[k],
+							   help_of(t->kw[k]));
 			} else if (params && !partial[0]) {
 				char w[48], h[128];
 

@@ -18,9 +18,9 @@ enum gram_view {
 	VIEW_USER,
 	VIEW_SYSTEM,
 	VIEW_INTERFACE,
-	VIEW_RBP,        /* remote-backup-profile NAME */
-	VIEW_RBS,        /* remote-backup-service NAME */
-	VIEW_SSL,        /* ssl policy NAME */
+	VIEW_RBP, /* remote-backup-profile NAME */
+	VIEW_RBS, /* remote-backup-service NAME */
+	VIEW_SSL, /* ssl policy NAME */
 	VIEW__COUNT,
 	VIEW_NONE = -1,
 };
@@ -61,10 +61,10 @@ enum gram_id {
 	G_VRRP_ADVERTISE_MS,
 	G_VRRP_VMAC,
 	G_VRRP_TRACK_ADMIN,
-	G_VRRP_GROUP,          /* undo vrrp vrid N: the whole group */
+	G_VRRP_GROUP, /* undo vrrp vrid N: the whole group */
 	G_ADMIN_VRRP,
 	G_VRRP6_VIP,
-	G_IF_RBP,              /* remote-backup-profile NAME in an interface */
+	G_IF_RBP, /* remote-backup-profile NAME in an interface */
 	/* RBP view */
 	G_PEER_BACKUP,
 	G_VRRP_ID,
@@ -81,27 +81,27 @@ enum gram_id {
 
 /* How a parsed command touches the configuration. */
 enum gram_kind {
-	GK_SESSION,   /* acts on the session (view, commit, display …) */
-	GK_SET,       /* sets the line `canon` under key `key` in the section */
-	GK_ENTER,     /* enters (and creates) a section; undo removes it */
-	GK_ACTION,    /* a one-shot action carried by the next commit */
+	GK_SESSION, /* acts on the session (view, commit, display …) */
+	GK_SET,	    /* sets the line `canon` under key `key` in the section */
+	GK_ENTER,   /* enters (and creates) a section; undo removes it */
+	GK_ACTION,  /* a one-shot action carried by the next commit */
 };
 
 #define GRAM_MAX_ARGS 8
 #define GRAM_LINE_MAX 1024
 
 struct gram_arg {
-	const char *name;   /* parameter name from the grammar, e.g. "vrid" */
-	long num;           /* integers */
-	char str[256];      /* everything, canonical text */
+	const char *name; /* parameter name from the grammar, e.g. "vrid" */
+	long num;	  /* integers */
+	char str[256];	  /* everything, canonical text */
 };
 
 struct gram_result {
 	enum gram_id id;
 	enum gram_kind kind;
 	bool undo;
-	enum gram_view view;    /* view the command belongs to */
-	enum gram_view enters;  /* view entered (GK_ENTER, system-view), else VIEW_NONE */
+	enum gram_view view;   /* view the command belongs to */
+	enum gram_view enters; /* view entered (GK_ENTER, system-view), else VIEW_NONE */
 	/* canonical text without "undo": full keywords, normalised values */
 	char canon[GRAM_LINE_MAX];
 	/* the words that identify the setting (GK_SET); for undo of a whole
@@ -110,9 +110,9 @@ struct gram_result {
 	int nargs;
 	struct gram_arg args[GRAM_MAX_ARGS];
 	/* errors */
-	int err_pos;            /* byte offset in the line of the bad word */
-	char err[256];          /* VRP-style message, e.g. "Wrong parameter found at '^' position." */
-	char reason[256];       /* what is wrong, e.g. "vrid must be 1-255" */
+	int err_pos;	  /* byte offset in the line of the bad word */
+	char err[256];	  /* VRP-style message, e.g. "Wrong parameter found at '^' position." */
+	char reason[256]; /* what is wrong, e.g. "vrid must be 1-255" */
 };
 
 /* Parse `line` typed in `view`. Returns 0 and fills *r, 1 for an empty or

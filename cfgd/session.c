@@ -8,7 +8,7 @@
 #include "cfgd/compile.h"
 
 static void reply(struct sess_result *res, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void reply(struct sess_result *res, bool ok, const char *fmt, ...)
 {
@@ -35,8 +35,8 @@ static struct conf *candidate_conf(const struct session *s, const struct conf *r
 	return c;
 }
 
-static bool section_exists(const struct session *s, const struct conf *running,
-			   enum gram_view v, const char *name)
+static bool section_exists(const struct session *s, const struct conf *running, enum gram_view v,
+			   const char *name)
 {
 	struct conf *c = candidate_conf(s, running);
 	bool yes = c && conf_section(c, v, name) != NULL;
@@ -53,10 +53,10 @@ static void edit(struct session *s, const struct conf *running, uint64_t base,
 
 	if (r->kind == GK_ENTER) {
 		const char *target = r->args[0].str;
-		enum gram_view v = r->id == G_INTERFACE ? VIEW_INTERFACE :
-				   r->id == G_RBP	 ? VIEW_RBP :
-				   r->id == G_RBS	 ? VIEW_RBS :
-							   VIEW_SSL;
+		enum gram_view v = r->id == G_INTERFACE ? VIEW_INTERFACE
+				   : r->id == G_RBP	? VIEW_RBP
+				   : r->id == G_RBS	? VIEW_RBS
+							: VIEW_SSL;
 
 		if (r->undo && !section_exists(s, running, v, target)) {
 			reply(res, false, "Error: %s does not exist.", r->canon);
@@ -117,8 +117,8 @@ static void display_candidate(struct session *s, const struct conf *running,
 
 			if (op->type != OP_ACTION)
 				continue;
-			if (asprintf(&n, "%s* remote-backup-service %s: %s (runs at commit)\n", acts,
-				     op->name, op->text) < 0)
+			if (asprintf(&n, "%s* remote-backup-service %s: %s (runs at commit)\n",
+				     acts, op->name, op->text) < 0)
 				n = NULL;
 			free(acts);
 			acts = n;
@@ -130,8 +130,8 @@ static void display_candidate(struct session *s, const struct conf *running,
 	conf_free(c);
 }
 
-static void session_cmd(struct session *s, const struct conf *running,
-			const struct gram_result *r, struct sess_result *res)
+static void session_cmd(struct session *s, const struct conf *running, const struct gram_result *r,
+			struct sess_result *res)
 {
 	const struct gram_arg *a;
 
@@ -218,8 +218,8 @@ static void session_cmd(struct session *s, const struct conf *running,
 	}
 }
 
-void sess_exec(struct session *s, const struct conf *running, uint64_t running_id,
-	       const char *line, struct sess_result *res)
+void sess_exec(struct session *s, const struct conf *running, uint64_t running_id, const char *line,
+	       struct sess_result *res)
 {
 	struct gram_result r;
 	int rc;

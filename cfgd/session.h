@@ -17,41 +17,41 @@
 struct session {
 	char user[64];
 	enum gram_view view;
-	char section[64];        /* name of the interface/RBP/RBS/SSL policy */
+	char section[64]; /* name of the interface/RBP/RBS/SSL policy */
 	struct candidate cand;
 	uint64_t last_active_ms;
 	bool closed;
 };
 
 enum sess_request {
-	SR_NONE,        /* done: output is the answer */
-	SR_COMMIT,      /* commit the candidate (arg: trial seconds, label) */
-	SR_ROLLBACK,    /* rollback configuration to commit-id */
+	SR_NONE,     /* done: output is the answer */
+	SR_COMMIT,   /* commit the candidate (arg: trial seconds, label) */
+	SR_ROLLBACK, /* rollback configuration to commit-id */
 	SR_ABORT_TRIAL,
 	SR_COMMIT_LIST,
 	SR_COMMIT_CHANGES,
-	SR_FORWARD,     /* a display answered by a daemon */
-	SR_SYNC,        /* display configuration sync */
+	SR_FORWARD, /* a display answered by a daemon */
+	SR_SYNC,    /* display configuration sync */
 };
 
 struct sess_result {
 	bool ok;
 	enum sess_request req;
-	char *output;           /* malloc'd, may be NULL */
+	char *output; /* malloc'd, may be NULL */
 	/* SR_COMMIT */
 	unsigned trial_s;
 	char label[64];
 	/* SR_ROLLBACK, SR_COMMIT_CHANGES */
 	uint64_t commit_id;
 	/* SR_FORWARD */
-	int forward_to;         /* enum cfg_daemon */
+	int forward_to; /* enum cfg_daemon */
 	char query[128];
 };
 
 /* Run one line in session s over the running configuration. `running_id`
  * is the running commit id (the base of new candidate edits). */
-void sess_exec(struct session *s, const struct conf *running, uint64_t running_id,
-	       const char *line, struct sess_result *res);
+void sess_exec(struct session *s, const struct conf *running, uint64_t running_id, const char *line,
+	       struct sess_result *res);
 
 /* The prompt: <host>, [~host], [*host-eth1] … */
 void sess_prompt(const struct session *s, const char *host, char *out, size_t len);

@@ -24,8 +24,8 @@ static bool member(const struct cfg_txn *t, enum cfg_daemon d)
 	return d < D__COUNT && (t->participants & (1u << d));
 }
 
-enum txn_decision cfg_txn_vote(struct cfg_txn *t, enum cfg_daemon d, bool ok,
-			       char *const *errors, size_t n)
+enum txn_decision cfg_txn_vote(struct cfg_txn *t, enum cfg_daemon d, bool ok, char *const *errors,
+			       size_t n)
 {
 	unsigned bit = 1u << d;
 

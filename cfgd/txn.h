@@ -21,11 +21,11 @@ enum txn_decision { TXN_PENDING, TXN_COMMIT, TXN_ABORT };
 
 struct cfg_txn {
 	uint64_t id;
-	unsigned participants;  /* bit (1 << enum cfg_daemon) */
+	unsigned participants; /* bit (1 << enum cfg_daemon) */
 	unsigned voted, yes, acked;
 	enum txn_decision decision;
 	bool acks_done;
-	uint64_t deadline_ms;   /* of the current phase */
+	uint64_t deadline_ms;	/* of the current phase */
 	struct errlist reasons; /* "vrrpd: …" for each no, lost or silent participant */
 };
 
@@ -36,8 +36,8 @@ void cfg_txn_begin(struct cfg_txn *t, uint64_t id, unsigned participants, uint64
 /* A vote from daemon d with its errors (n strings). Returns the decision
  * (TXN_PENDING until every vote is in or one is no). Votes after the
  * decision, twice, or from non-participants are ignored. */
-enum txn_decision cfg_txn_vote(struct cfg_txn *t, enum cfg_daemon d, bool ok,
-			       char *const *errors, size_t n);
+enum txn_decision cfg_txn_vote(struct cfg_txn *t, enum cfg_daemon d, bool ok, char *const *errors,
+			       size_t n);
 
 /* Daemon d went away. Before the decision this aborts the transaction. */
 enum txn_decision cfg_txn_lost(struct cfg_txn *t, enum cfg_daemon d);

@@ -152,8 +152,7 @@ static void after_send(struct bus_sock *s)
 		uv_idle_start(&s->idle, on_idle);
 }
 
-int bus_send(struct bus_sock *s, const void *ident, size_t identlen, const void *buf,
-	     size_t len)
+int bus_send(struct bus_sock *s, const void *ident, size_t identlen, const void *buf, size_t len)
 {
 	int rc = 0;
 

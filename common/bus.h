@@ -33,11 +33,11 @@ typedef void (*bus_recv_cb)(struct bus_sock *s, const struct bus_part *parts, in
 			    void *arg);
 
 struct bus_opts {
-	int type;                /* ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB */
-	const char *endpoint;    /* e.g. "ipc:///run/dualbackup/cfgd.ipc" */
-	int bind;                /* 1: bind, 0: connect */
-	const char *routing_id;  /* DEALER identity, or NULL */
-	bus_recv_cb cb;          /* NULL for send-only sockets */
+	int type;		/* ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB */
+	const char *endpoint;	/* e.g. "ipc:///run/dualbackup/cfgd.ipc" */
+	int bind;		/* 1: bind, 0: connect */
+	const char *routing_id; /* DEALER identity, or NULL */
+	bus_recv_cb cb;		/* NULL for send-only sockets */
 	void *arg;
 };
 
@@ -48,8 +48,7 @@ int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bu
 /* Send one message: an optional identity frame (ROUTER) then `len` bytes.
  * Never blocks: returns 0, -EAGAIN when the peer's queue is full or it is
  * unknown to a ROUTER, or another negative errno. */
-int bus_send(struct bus_sock *s, const void *ident, size_t identlen, const void *buf,
-	     size_t len);
+int bus_send(struct bus_sock *s, const void *ident, size_t identlen, const void *buf, size_t len);
 
 /* Pack `payload` (may be NULL) in an Envelope and send it. */
 int bus_send_msg(struct bus_sock *s, const void *ident, size_t identlen, Db__MsgType type,

@@ -23,12 +23,12 @@ struct cfgclient {
 	Db__Role role;
 	const struct cfgclient_ops *ops;
 	void *arg;
-	uint64_t applied;       /* commit id applied */
-	int synced;             /* cfgd has pushed to us since we started */
-	uint64_t prepared_txn;  /* txn held, 0 when none */
-	void *held;             /* the prepared object */
+	uint64_t applied;      /* commit id applied */
+	int synced;	       /* cfgd has pushed to us since we started */
+	uint64_t prepared_txn; /* txn held, 0 when none */
+	void *held;	       /* the prepared object */
 	uint64_t prepared_commit;
-	uint64_t digest;         /* of the section applied */
+	uint64_t digest; /* of the section applied */
 	uint64_t prepared_digest;
 	/* fault injection */
 	enum fault_action fault;
@@ -313,10 +313,10 @@ static void parse_fault(struct cfgclient *c)
 		const char *name;
 		Db__MsgType t;
 	} msgs[] = {
-		{"prepare", DB__MSG_TYPE__MSG_PREPARE},
-		{"commit", DB__MSG_TYPE__MSG_COMMIT},
-		{"abort", DB__MSG_TYPE__MSG_ABORT},
-		{"push", DB__MSG_TYPE__MSG_PUSH},
+	    {"prepare", DB__MSG_TYPE__MSG_PREPARE},
+	    {"commit", DB__MSG_TYPE__MSG_COMMIT},
+	    {"abort", DB__MSG_TYPE__MSG_ABORT},
+	    {"push", DB__MSG_TYPE__MSG_PUSH},
 	};
 
 	if (f == NULL || sscanf(f, "%15[a-z]:%15[a-z]:%u", action, msg, &n) < 2)

@@ -9,11 +9,11 @@
 #define DB_DEFAULT_STATEDIR "/var/lib/dualbackup"
 
 struct daemon_opts {
-	const char *name;      /* "vrrpd" */
-	bool foreground;       /* -d */
-	bool verbose;          /* -v */
-	const char *rundir;    /* -r */
-	const char *statedir;  /* -s, cfgd only */
+	const char *name;     /* "vrrpd" */
+	bool foreground;      /* -d */
+	bool verbose;	      /* -v */
+	const char *rundir;   /* -r */
+	const char *statedir; /* -s, cfgd only */
 };
 
 /* Parse -d -v -r RUNDIR [-s STATEDIR] -h. `with_statedir` enables -s.

@@ -45,15 +45,15 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	}
 }
 
-#define LOG_FN(name, pri, with_errno)                                     \
-	void name(const char *fmt, ...)                                   \
-	{                                                                 \
-		int saved = errno;                                        \
-		va_list ap;                                               \
-		va_start(ap, fmt);                                        \
-		vlog(pri, fmt, ap, with_errno ? strerror(saved) : NULL);  \
-		va_end(ap);                                               \
-		errno = saved;                                            \
+#define LOG_FN(name, pri, with_errno)                                                              \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		int saved = errno;                                                                 \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		vlog(pri, fmt, ap, with_errno ? strerror(saved) : NULL);                           \
+		va_end(ap);                                                                        \
+		errno = saved;                                                                     \
 	}
 
 LOG_FN(log_info, LOG_INFO, 0)

@@ -7,11 +7,11 @@
 #include "common/ctl.h"
 
 struct service {
-	const char *name;                 /* "vrrpd" */
+	const char *name; /* "vrrpd" */
 	Db__Role role;
-	const struct cfgclient_ops *ops;  /* its configuration section */
-	ctl_query_fn query;               /* its display commands */
-	void *arg;                        /* given to ops and query */
+	const struct cfgclient_ops *ops; /* its configuration section */
+	ctl_query_fn query;		 /* its display commands */
+	void *arg;			 /* given to ops and query */
 };
 
 /* Run the daemon until SIGTERM/SIGINT. Returns the exit status. */

@@ -6,15 +6,15 @@
 #include <string.h>
 
 struct slot {
-	char *key;   /* NULL: empty; TOMB: deleted */
+	char *key; /* NULL: empty; TOMB: deleted */
 	void *val;
 };
 
 struct strmap {
 	struct slot *s;
-	size_t cap;   /* power of two */
-	size_t n;     /* live entries */
-	size_t used;  /* live + tombstones */
+	size_t cap;  /* power of two */
+	size_t n;    /* live entries */
+	size_t used; /* live + tombstones */
 };
 
 static char tomb;
@@ -22,7 +22,7 @@ static char tomb;
 
 static uint64_t hash(const char *k)
 {
-	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 
 	while (*k) {
 		h ^= (unsigned char)*k++;

@@ -33,10 +33,11 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 
 		for (size_t j = 0; j < p->n_bindings; j++)
 			if (if_nametoindex(p->bindings[j]->ifname) == 0)
-				errlist_add(errs,
-					    "remote-backup-profile %s: vrrp-id %u interface %s: the "
-					    "interface does not exist",
-					    p->name, p->bindings[j]->vrid, p->bindings[j]->ifname);
+				errlist_add(
+				    errs,
+				    "remote-backup-profile %s: vrrp-id %u interface %s: the "
+				    "interface does not exist",
+				    p->name, p->bindings[j]->vrid, p->bindings[j]->ifname);
 		for (size_t j = 0; j < p->n_interfaces; j++)
 			if (if_nametoindex(p->interfaces[j]) == 0)
 				errlist_add(errs, "interface %s: the interface does not exist",
@@ -81,10 +82,11 @@ static char *display(void *arg, const char *what, int *ok)
 			continue;
 		shown++;
 		p += sprintf(p, "Remote backup profile: %s\n", r->name);
-		p += sprintf(p, "  Backup mode    : %s\n", r->backup_mode[0] ? r->backup_mode : "-");
+		p +=
+		    sprintf(p, "  Backup mode    : %s\n", r->backup_mode[0] ? r->backup_mode : "-");
 		if (r->backup_id)
-			p += sprintf(p, "  Backup-id      : %u\n  Service        : %s\n", r->backup_id,
-				     r->service);
+			p += sprintf(p, "  Backup-id      : %u\n  Service        : %s\n",
+				     r->backup_id, r->service);
 		for (size_t j = 0; j < r->n_bindings && j < 2; j++)
 			p += sprintf(p, "  VRRP binding   : vrid %u interface %s %s\n",
 				     r->bindings[j]->vrid, r->bindings[j]->ifname,

@@ -23,13 +23,12 @@
 
 struct rbsd {
 	Db__RbsdConfig *running;
-	unsigned long batches;   /* batch-backup requests received */
+	unsigned long batches; /* batch-backup requests received */
 };
 
 static struct rbsd g;
 
-static int to_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss,
-		       socklen_t *len)
+static int to_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -151,12 +150,14 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 
 		if (s->source && s->source[0]) {
 			if (!address_is_local(s->source)) {
-				errlist_add(errs,
-					    "remote-backup-service %s: source %s is not an address of "
-					    "this device",
-					    s->name, s->source);
+				errlist_add(
+				    errs,
+				    "remote-backup-service %s: source %s is not an address of "
+				    "this device",
+				    s->name, s->source);
 			} else if ((rc = port_free(s)) < 0) {
-				errlist_add(errs, "remote-backup-service %s: cannot bind %s port %u: %s",
+				errlist_add(errs,
+					    "remote-backup-service %s: cannot bind %s port %u: %s",
 					    s->name, s->source, s->port, strerror(-rc));
 			}
 		}
@@ -174,8 +175,8 @@ static void apply(void *arg, void *obj)
 	(void)arg;
 	for (size_t i = 0; i < c->n_batch; i++) {
 		g.batches++;
-		log_info("remote-backup-service %s: batch-backup %s requested", c->batch[i]->service,
-			 c->batch[i]->service_type);
+		log_info("remote-backup-service %s: batch-backup %s requested",
+			 c->batch[i]->service, c->batch[i]->service_type);
 	}
 	if (g.running)
 		db__rbsd_config__free_unpacked(g.running, NULL);
@@ -208,15 +209,17 @@ static char *display(void *arg, const char *what, int *ok)
 		shown++;
 		p += sprintf(p, "Remote backup service: %s\n", s->name);
 		p += sprintf(p, "  State          : Init (the channel is not implemented yet)\n");
-		p += sprintf(p, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n",
-			     s->peer[0] ? s->peer : "-", s->source[0] ? s->source : "-", s->port);
+		p += sprintf(
+		    p, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n",
+		    s->peer[0] ? s->peer : "-", s->source[0] ? s->source : "-", s->port);
 		if (s->ssl)
 			p += sprintf(p, "  TLS            : on, ssl policy %s\n", s->ssl->name);
 		else
-			p += sprintf(p, "  TLS            : OFF - user data would cross in the clear\n");
+			p += sprintf(
+			    p, "  TLS            : OFF - user data would cross in the clear\n");
 		for (size_t j = 0; j < s->n_profiles; j++)
-			p += sprintf(p, "  Profile        : %s backup-id %u\n", s->profiles[j]->name,
-				     s->profiles[j]->backup_id);
+			p += sprintf(p, "  Profile        : %s backup-id %u\n",
+				     s->profiles[j]->name, s->profiles[j]->backup_id);
 	}
 	if (name && shown == 0) {
 		sprintf(out, "Error: The remote backup service %s does not exist.", name);

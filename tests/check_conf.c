@@ -9,25 +9,25 @@
 #include "config.pb-c.h"
 
 static const char *spec_conf =
-	"sysname A\n"
-	"peer-backup download-vrrp-table delay-time 10\n"
-	"ssl policy pol1\n"
-	" certificate load pem-cert /etc/a.pem key-pair rsa key-file /etc/a.key\n"
-	" trusted-ca load pem-ca /etc/ca.pem\n"
-	"interface eth1\n"
-	" vrrp vrid 1 virtual-ip 192.0.2.100\n"
-	" vrrp vrid 1 preempt-mode timer delay 600\n"
-	" admin-vrrp vrid 1 ignore-if-down\n"
-	" vrrp vrid 1 priority 120\n"
-	" vrrp vrid 2 virtual-ip 192.0.2.101\n"
-	"remote-backup-profile rbp1\n"
-	" peer-backup hot\n"
-	" vrrp-id 1 interface eth1 odd-mac\n"
-	" vrrp-id 2 interface eth1 even-mac\n"
-	" backup-id 10 remote-backup-service rbs1\n"
-	"remote-backup-service rbs1\n"
-	" bind ssl-policy pol1\n"
-	" peer 198.51.100.2 source 198.51.100.1 port 6000\n";
+    "sysname A\n"
+    "peer-backup download-vrrp-table delay-time 10\n"
+    "ssl policy pol1\n"
+    " certificate load pem-cert /etc/a.pem key-pair rsa key-file /etc/a.key\n"
+    " trusted-ca load pem-ca /etc/ca.pem\n"
+    "interface eth1\n"
+    " vrrp vrid 1 virtual-ip 192.0.2.100\n"
+    " vrrp vrid 1 preempt-mode timer delay 600\n"
+    " admin-vrrp vrid 1 ignore-if-down\n"
+    " vrrp vrid 1 priority 120\n"
+    " vrrp vrid 2 virtual-ip 192.0.2.101\n"
+    "remote-backup-profile rbp1\n"
+    " peer-backup hot\n"
+    " vrrp-id 1 interface eth1 odd-mac\n"
+    " vrrp-id 2 interface eth1 even-mac\n"
+    " backup-id 10 remote-backup-service rbs1\n"
+    "remote-backup-service rbs1\n"
+    " bind ssl-policy pol1\n"
+    " peer 198.51.100.2 source 198.51.100.1 port 6000\n";
 
 static struct conf *load(const char *text)
 {
@@ -61,13 +61,15 @@ START_TEST(setting_again_replaces_and_undo_removes)
 	struct conf_line *l;
 
 	ck_assert_int_eq(conf_set(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority",
-				  "vrrp vrid 1 priority 90", G_VRRP_PRIORITY), 0);
+				  "vrrp vrid 1 priority 90", G_VRRP_PRIORITY),
+			 0);
 	l = conf_line(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority");
 	ck_assert_str_eq(l->text, "vrrp vrid 1 priority 90");
 	ck_assert_int_eq(conf_count(c), 15);
 	conf_del_prefix(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1");
 	ck_assert_ptr_null(conf_line(c, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority"));
-	ck_assert_ptr_nonnull(conf_line(c, VIEW_INTERFACE, "eth1", "vrrp vrid 2 virtual-ip 192.0.2.101"));
+	ck_assert_ptr_nonnull(
+	    conf_line(c, VIEW_INTERFACE, "eth1", "vrrp vrid 2 virtual-ip 192.0.2.101"));
 	conf_free(c);
 }
 END_TEST
@@ -141,25 +143,37 @@ START_TEST(compile_checks_cross_references)
 {
 	ck_assert_int_eq(compile_errors(spec_conf, NULL), 0);
 	/* the spec's order: the profile names its RBS before the RBS exists */
-	ck_assert_int_eq(compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
-					"remote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
-					" backup-id 1 remote-backup-service later\n", NULL), 0);
-	ck_assert_int_lt(compile_errors("remote-backup-profile p\n vrrp-id 3 interface eth1 odd-mac\n",
-					"no such VRRP group"), 0);
-	ck_assert_int_lt(compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
-					" vrrp vrid 2 virtual-ip 192.0.2.2\n"
-					"remote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
-					" vrrp-id 2 interface eth1 odd-mac\n", "odd-mac"), 0);
-	ck_assert_int_lt(compile_errors("remote-backup-profile p\n backup-id 7 remote-backup-service s\n"
-					"remote-backup-profile q\n backup-id 7 remote-backup-service s\n",
-					"backup-id 7 is already used"), 0);
+	ck_assert_int_eq(
+	    compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
+			   "remote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
+			   " backup-id 1 remote-backup-service later\n",
+			   NULL),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("remote-backup-profile p\n vrrp-id 3 interface eth1 odd-mac\n",
+			   "no such VRRP group"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
+			   " vrrp vrid 2 virtual-ip 192.0.2.2\n"
+			   "remote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
+			   " vrrp-id 2 interface eth1 odd-mac\n",
+			   "odd-mac"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("remote-backup-profile p\n backup-id 7 remote-backup-service s\n"
+			   "remote-backup-profile q\n backup-id 7 remote-backup-service s\n",
+			   "backup-id 7 is already used"),
+	    0);
 	ck_assert_int_lt(compile_errors("remote-backup-service s\n bind ssl-policy nope\n",
-					"no such ssl policy"), 0);
-	ck_assert_int_lt(compile_errors("interface eth1\n vrrp vrid 1 priority 120\n",
-					"has no virtual-ip"), 0);
+					"no such ssl policy"),
+			 0);
+	ck_assert_int_lt(
+	    compile_errors("interface eth1\n vrrp vrid 1 priority 120\n", "has no virtual-ip"), 0);
 	ck_assert_int_lt(compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
 					"interface eth2\n vrrp vrid 1 virtual-ip 192.0.2.1\n",
-					"already used"), 0);
+					"already used"),
+			 0);
 }
 END_TEST
 

@@ -15,7 +15,7 @@
 #include "config.pb-c.h"
 
 struct vrrpd {
-	Db__VrrpdConfig *running;   /* applied */
+	Db__VrrpdConfig *running; /* applied */
 };
 
 static struct vrrpd g;
@@ -34,7 +34,8 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 		Db__VrrpGroupConfig *gr = c->groups[i];
 
 		if (if_nametoindex(gr->ifname) == 0)
-			errlist_add(errs, "interface %s: vrrp vrid %u: the interface does not exist",
+			errlist_add(errs,
+				    "interface %s: vrrp vrid %u: the interface does not exist",
 				    gr->ifname, gr->vrid);
 	}
 	return c;
@@ -89,8 +90,8 @@ static char *display(void *arg, const char *what, int *ok)
 		p += sprintf(p, "  Virtual IP       :");
 		for (size_t j = 0; j < gr->n_virtual_ips && j < 8; j++)
 			p += sprintf(p, " %s", gr->virtual_ips[j]);
-		p += sprintf(p, "\n  PriorityRun      : %u\n  PriorityConfig   : %u\n", gr->priority,
-			     gr->priority);
+		p += sprintf(p, "\n  PriorityRun      : %u\n  PriorityConfig   : %u\n",
+			     gr->priority, gr->priority);
 		p += sprintf(p, "  Preempt          : %s   Delay Time : %u s\n",
 			     gr->preempt ? "YES" : "NO", gr->preempt_delay_s);
 		p += sprintf(p, "  Adver Timer      : %u ms\n", gr->advert_interval_ms);

@@ -32,12 +32,12 @@ static void payload(const Db__Envelope *env)
 		Db__Prepare *m = db__prepare__unpack(NULL, n, p);
 
 		if (m) {
-			Db__VrrpdConfig *v = db__vrrpd_config__unpack(NULL, m->section.len,
-								      m->section.data);
-			Db__RbsdConfig *s = db__rbsd_config__unpack(NULL, m->section.len,
-								    m->section.data);
-			Db__RbpdConfig *r = db__rbpd_config__unpack(NULL, m->section.len,
-								    m->section.data);
+			Db__VrrpdConfig *v =
+			    db__vrrpd_config__unpack(NULL, m->section.len, m->section.data);
+			Db__RbsdConfig *s =
+			    db__rbsd_config__unpack(NULL, m->section.len, m->section.data);
+			Db__RbpdConfig *r =
+			    db__rbpd_config__unpack(NULL, m->section.len, m->section.data);
 
 			if (v)
 				db__vrrpd_config__free_unpacked(v, NULL);
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (env == NULL)
 		return 0;
 	if (!bus_allowed(env->sender, env->type))
-		abort();  /* bus_unpack let through what the policy forbids */
+		abort(); /* bus_unpack let through what the policy forbids */
 	payload(env);
 	db__envelope__free_unpacked(env, NULL);
 	return 0;

@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct conf *c2 = conf_new();
 
 			/* a loaded configuration renders to text that loads to itself */
-			if (text && c2 && (conf_load(c2, text, err, sizeof(err)) != 0 ||
-					   !conf_equal(c, c2)))
+			if (text && c2 &&
+			    (conf_load(c2, text, err, sizeof(err)) != 0 || !conf_equal(c, c2)))
 				abort();
 			free(text);
 			conf_free(c2);

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (kind == 2)
-			len = sizeof(buf);  /* oversized */
+			len = sizeof(buf); /* oversized */
 		if (kind == 3) {
 			/* too many frames */
 			for (int f = 0; f < 6; f++)
