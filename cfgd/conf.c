@@ -128,6 +128,8 @@ int conf_section_del(struct conf *c, enum gram_view view, const char *name)
 	return 0;
 }
 
+static unsigned group_of(const char *key);
+
 int conf_set(struct conf *c, enum gram_view view, const char *name, const char *key,
 	     const char *text, enum gram_id id)
 {
@@ -145,6 +147,7 @@ int conf_set(struct conf *c, enum gram_view view, const char *name, const char *
 		free(l->text);
 		l->text = t;
 		l->id = id;
+		l->group = group_of(key);
 		return 0;
 	}
 	l = calloc(1, sizeof(*l));
@@ -153,6 +156,7 @@ int conf_set(struct conf *c, enum gram_view view, const char *name, const char *
 	l->key = strdup(key);
 	l->text = strdup(text);
 	l->id = id;
+	l->group = group_of(key);
 	if (l->key == NULL || l->text == NULL || strmap_put(s->lines, key, l) < 0) {
 		free_line(NULL, l, NULL);
 		return -ENOMEM;
@@ -321,10 +325,8 @@ static int cmp_line(const void *pa, const void *pb)
 {
 	const struct conf_line *a = *(const struct conf_line *const *)pa;
 	const struct conf_line *b = *(const struct conf_line *const *)pb;
-	unsigned ga = group_of(a->key), gb = group_of(b->key);
-
-	if (ga != gb)
-		return ga < gb ? -1 : 1;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
 	if (a->id != b->id)
 		return (int)a->id - (int)b->id;
 	return natcmp(a->text, b->text);

@@ -600,10 +600,16 @@ static void fail_at(struct matcher *m, enum fail f, int word, const char *reason
 
 static void start(struct matcher *m, enum gram_view view, bool undo)
 {
-	memset(m, 0, sizeof(*m));
+	/* Only the header and the candidates in use are reset: clearing the
+	 * whole matcher (every candidate's canonical buffer) cost more than
+	 * parsing the line. */
+	m->n = 0;
+	m->fail = FAIL_NONE;
 	m->fail_word = -1;
+	m->reason[0] = '\0';
 	for (size_t i = 0; i < NCMDS; i++) {
 		const struct cmd_def *d = &cmds[i];
+		struct cand *c;
 
 		if (!view_has(d, view))
 			continue;
@@ -611,9 +617,14 @@ static void start(struct matcher *m, enum gram_view view, bool undo)
 			continue;
 		if (!undo && (d->flags & F_UNDO_ONLY))
 			continue;
-		m->c[m->n].cmd = (int)i;
-		m->c[m->n].alive = true;
-		m->n++;
+		c = &m->c[m->n++];
+		c->cmd = (int)i;
+		c->pi = 0;
+		c->alive = true;
+		c->canon[0] = '\0';
+		c->nwords = 0;
+		c->key_len = 0;
+		c->nargs = 0;
 	}
 }
 

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Commit latency benchmark: one device (cfgd, vrrpd, rbsd, rbpd) in its own
+# network namespace, driven by bench-commit. Prints numbers; see
+# bench/README.md for what they mean.
+#
+#   bash bench/commit.sh [BUILDDIR]     (root; BUILDDIR defaults to build)
+#
+# Environment: ITER (one-line commits, default 1000), LINES (lines of the
+# big commit, default 10000), IFACES (veth pairs for it, default 40),
+# TMPDIR (where the run and state directories go: the filesystem whose
+# fsync is measured, default /tmp).
+#
+# Everything it creates (the namespace, the daemons, the temp directory)
+# is removed on exit, also on failure or Ctrl-C. Addresses are
+# documentation prefixes only, and only inside the namespace.
+set -u
+
+BUILD=${1:-build}
+ITER=${ITER:-1000}
+LINES=${LINES:-10000}
+IFACES=${IFACES:-40}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench/commit.sh: needs root (network namespaces)" >&2
+	exit 2
+fi
+BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || {
+	echo "bench/commit.sh: no $BUILD/bin; run: make all $BUILD/bin/bench-commit" >&2
+	exit 2
+}
+for b in cfgd vrrpd rbsd rbpd dbcli bench-commit; do
+	if [ ! -x "$BIN/$b" ]; then
+		echo "bench/commit.sh: missing $BIN/$b; run: make all $BUILD/bin/bench-commit" >&2
+		exit 2
+	fi
+done
+
+NS=dbbench$$
+NS_MADE=0
+ROOT=$(mktemp -d "${TMPDIR:-/tmp}/dbbench.XXXXXX") || exit 1
+RUN=$ROOT/run
+STATE=$ROOT/state
+declare -A PID=()
+BENCH=
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	local d i
+	if [ -n "$BENCH" ]; then
+		kill -TERM "$BENCH" 2>/dev/null
+		wait "$BENCH" 2>/dev/null
+	fi
+	for d in "${!PID[@]}"; do
+		kill -TERM "${PID[$d]}" 2>/dev/null
+	done
+	for d in "${!PID[@]}"; do
+		for i in $(seq 20); do
+			kill -0 "${PID[$d]}" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "${PID[$d]}" 2>/dev/null
+		wait "${PID[$d]}" 2>/dev/null
+	done
+	[ "$NS_MADE" = 1 ] && ip netns del "$NS" 2>/dev/null
+	rm -rf "$ROOT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	echo "bench/commit.sh: $*" >&2
+	local f
+	for f in "$ROOT"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- last lines of $(basename "$f")" >&2
+		tail -n 8 "$f" >&2
+	done
+	exit 1
+}
+
+# The device: loopback, eth1 (a veth pair eth1/eth1p: dummy interfaces are
+# not available on every kernel) with the RBS source address, and the
+# veth pairs vethN/vethNp for the big configuration, all up.
+ip netns add "$NS" || fail "cannot create namespace $NS"
+NS_MADE=1
+{
+	echo "link set lo up"
+	echo "link add eth1 type veth peer name eth1p"
+	echo "link set eth1p up"
+	echo "link set eth1 up"
+	echo "addr add 198.51.100.1/24 dev eth1"
+	for ((i = 0; i < IFACES; i++)); do
+		echo "link add veth$i type veth peer name veth${i}p"
+		echo "link set veth${i}p up"
+		echo "link set veth$i up"
+	done
+} | ip -n "$NS" -batch - || fail "cannot set up the interfaces in $NS"
+mkdir -p "$RUN" "$STATE"
+
+start() {
+	local d=$1 extra=()
+	[ "$d" = cfgd ] && extra=(-s "$STATE")
+	ip netns exec "$NS" "$BIN/$d" -d -r "$RUN" "${extra[@]}" >>"$ROOT/$d.log" 2>&1 &
+	PID[$d]=$!
+}
+
+for d in cfgd vrrpd rbsd rbpd; do
+	start "$d"
+done
+
+# Until cfgd sees the three daemons we started up and running its
+# configuration, at most 15 s.
+synced=0
+for i in $(seq 150); do
+	out=$("$BIN/dbcli" -r "$RUN" -c "display configuration sync" 2>/dev/null)
+	ok=1
+	for d in vrrpd rbsd rbpd; do
+		echo "$out" | grep -Eq "^$d +up +${PID[$d]} .* yes$" || ok=0
+	done
+	if [ $ok = 1 ]; then
+		synced=1
+		break
+	fi
+	sleep 0.1
+done
+[ $synced = 1 ] || fail "the daemons did not come up in sync:
+$("$BIN/dbcli" -r "$RUN" -c "display configuration sync" 2>&1)"
+
+echo "bench/commit.sh: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "state dir on $(df -T "$STATE" | awk 'NR == 2 { print $2 " (" $1 ")" }'), commits fsync'd"
+
+# In the background, so that a signal reaches our trap at once.
+"$BIN/bench-commit" -r "$RUN" -s "$STATE" -n "$ITER" -l "$LINES" -i "$IFACES" &
+BENCH=$!
+wait "$BENCH"
+rc=$?
+BENCH=
+[ $rc = 0 ] || fail "bench-commit exited $rc"
+
+for d in cfgd vrrpd rbsd rbpd; do
+	kill -0 "${PID[$d]}" 2>/dev/null || fail "$d died during the benchmark"
+done
+exit 0
