@@ -69,6 +69,9 @@ static const struct cmd_def cmds[] = {
     {VIEW_SYSTEM, G_SYSNAME, GK_SET, "sysname <host-name:sysname>", 1, F_UNDO, VIEW_NONE},
     {VIEW_SYSTEM, G_INTERFACE, GK_ENTER, "interface <interface-name:ifname>", 0, F_UNDO,
      VIEW_INTERFACE},
+    /* { interface-name | interface-type interface-number }: "interface eth 1" is eth1 */
+    {VIEW_SYSTEM, G_INTERFACE, GK_ENTER,
+     "interface <interface-type:iftype> <interface-number:ifnum>", 0, F_UNDO, VIEW_INTERFACE},
     {VIEW_SYSTEM, G_RBP, GK_ENTER, "remote-backup-profile <profile-name:name>", 0, F_UNDO,
      VIEW_RBP},
     {VIEW_SYSTEM, G_RBS, GK_ENTER, "remote-backup-service <service-name:name>", 0, F_UNDO,
@@ -227,7 +230,20 @@ static const struct {
 
 /* ---- compiled patterns ------------------------------------------------- */
 
-enum tok_type { T_KW, T_INT, T_IPV4, T_IPV6, T_IP, T_NAME, T_IFNAME, T_PATH, T_SYSNAME, T_WORD };
+enum tok_type {
+	T_KW,
+	T_INT,
+	T_IPV4,
+	T_IPV6,
+	T_IP,
+	T_NAME,
+	T_IFNAME,
+	T_IFTYPE,
+	T_IFNUM,
+	T_PATH,
+	T_SYSNAME,
+	T_WORD
+};
 
 #define MAX_TOKS 12
 #define MAX_ALTS 8
@@ -299,6 +315,10 @@ static void compile_tok(struct tok *t, const char *w)
 			t->type = T_IP;
 		} else if (!strcmp(colon, "name")) {
 			t->type = T_NAME;
+		} else if (!strcmp(colon, "iftype")) {
+			t->type = T_IFTYPE;
+		} else if (!strcmp(colon, "ifnum")) {
+			t->type = T_IFNUM;
 		} else if (!strcmp(colon, "ifname")) {
 			t->type = T_IFNAME;
 		} else if (!strcmp(colon, "path")) {
@@ -473,6 +493,23 @@ static bool check_param(const struct tok *t, const char *w, char *canon, size_t 
 			return false;
 		}
 		break;
+	case T_IFTYPE:
+		for (const char *q = w; *q; q++)
+			if (!isalpha((unsigned char)*q) && *q != '-')
+				goto bad_iftype;
+		if (strlen(w) == 0 || strlen(w) > 14) {
+		bad_iftype:
+			snprintf(reason, rlen, "%s must be 1-14 letters", t->name);
+			return false;
+		}
+		break;
+	case T_IFNUM:
+		if (!isdigit((unsigned char)w[0]) || !name_ok(w, 14, ".")) {
+			snprintf(reason, rlen, "%s must be digits, with '.' before a sub-interface",
+				 t->name);
+			return false;
+		}
+		break;
 	case T_PATH:
 		if (strlen(w) > 255 || !name_ok(w, 255, "-_./+@=,:~")) {
 			snprintf(reason, rlen, "%s '%s' is not a usable file name", t->name, w);
@@ -591,7 +628,9 @@ static void fail_at(struct matcher *m, enum fail f, int word, const char *reason
 		return;
 	if (word < m->fail_word && !(f == FAIL_PARAM && m->fail == FAIL_TOO_MANY))
 		return;
-	if (word == m->fail_word && m->fail == FAIL_PARAM && f != FAIL_PARAM)
+	/* At the same word the first bad value in table order says it best
+	 * ("interface NAME" before "interface TYPE NUMBER"). */
+	if (word == m->fail_word && m->fail == FAIL_PARAM)
 		return;
 	m->fail = f;
 	m->fail_word = word;
@@ -827,6 +866,15 @@ static void fill(struct gram_result *r, const struct cand *c, bool undo)
 		snprintf(r->key, sizeof(r->key), "%s", c->canon);
 	r->nargs = c->nargs;
 	memcpy(r->args, c->args, sizeof(r->args));
+	if (d->id == G_INTERFACE && c->nargs == 2) {
+		/* "interface eth 1" names eth1: one canonical form for both */
+		snprintf(r->args[0].str, sizeof(r->args[0].str), "%s%s", c->args[0].str,
+			 c->args[1].str);
+		r->args[0].name = "interface-name";
+		r->nargs = 1;
+		snprintf(r->canon, sizeof(r->canon), "interface %s", r->args[0].str);
+		snprintf(r->key, sizeof(r->key), "%s", r->canon);
+	}
 }
 
 int gram_parse(enum gram_view view, const char *line, struct gram_result *r)
@@ -939,7 +987,11 @@ static void param_choice(const struct tok *t, char *word, size_t wl, char *help,
 		snprintf(word, wl, "IP-ADDRESS");
 		break;
 	case T_IFNAME:
+	case T_IFTYPE:
 		snprintf(word, wl, "STRING<1-15>");
+		break;
+	case T_IFNUM:
+		snprintf(word, wl, "STRING<1-14>");
 		break;
 	case T_NAME:
 		snprintf(word, wl, "STRING<1-31>");

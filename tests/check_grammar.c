@@ -141,6 +141,22 @@ START_TEST(unknown_incomplete_and_extra_words)
 }
 END_TEST
 
+START_TEST(interface_type_and_number_name_one_interface)
+{
+	ck_assert_int_eq(parse(VIEW_SYSTEM, "interface eth 1"), 0);
+	ck_assert_int_eq(r.id, G_INTERFACE);
+	ck_assert_str_eq(r.canon, "interface eth1");
+	ck_assert_str_eq(gram_arg(&r, "interface-name")->str, "eth1");
+	ck_assert_int_eq(parse(VIEW_SYSTEM, "interface vlan 1.100"), 0);
+	ck_assert_str_eq(r.canon, "interface vlan1.100");
+	ck_assert_int_eq(parse(VIEW_SYSTEM, "interface eth1"), 0);
+	ck_assert_str_eq(r.canon, "interface eth1");
+	/* VRP's slot/card/port numbers have no Linux equivalent */
+	ck_assert_int_lt(parse(VIEW_SYSTEM, "interface GigabitEthernet 0/1/0"), 0);
+	ck_assert_ptr_nonnull(strstr(r.err, "Wrong parameter"));
+}
+END_TEST
+
 START_TEST(parent_view_commands_switch_view)
 {
 	ck_assert_int_eq(parse(VIEW_INTERFACE, "interface eth2"), 0);
@@ -220,6 +236,7 @@ Suite *grammar_suite(void)
 	tcase_add_test(tc, abbreviations_expand_to_canonical_text);
 	tcase_add_test(tc, ranges_are_refused_at_the_bad_word);
 	tcase_add_test(tc, unknown_incomplete_and_extra_words);
+	tcase_add_test(tc, interface_type_and_number_name_one_interface);
 	tcase_add_test(tc, parent_view_commands_switch_view);
 	tcase_add_test(tc, undo_forms);
 	tcase_add_test(tc, help_and_completion);
