@@ -189,10 +189,10 @@ static void maybe_push(enum cfg_daemon d)
 
 static void start_next(void);
 
-static void finish(bool ok, const char *out)
+/* Answer a pending commit's CLI request (if it came from one) and free
+ * what it owns. */
+static void pending_done(struct pending *p, bool ok, const char *out)
 {
-	struct pending *p = &g.cur;
-
 	if (p->identlen)
 		send_cli(p->ident, p->identlen, p->req_id, ok, out, p->sess, NULL);
 	conf_free(p->target);
@@ -201,6 +201,11 @@ static void finish(bool ok, const char *out)
 		free(p->actions);
 	}
 	memset(p, 0, sizeof(*p));
+}
+
+static void finish(bool ok, const char *out)
+{
+	pending_done(&g.cur, ok, out);
 	cfg_compiled_free(&g.next);
 	cfg_txn_end(&g.txn);
 	g.busy = false;
@@ -428,9 +433,7 @@ static void enqueue(struct pending *p)
 	}
 	q = realloc(g.queue, (g.nqueue + 1) * sizeof(*q));
 	if (q == NULL) {
-		send_cli(p->ident, p->identlen, p->req_id, false, "Error: out of memory.", p->sess,
-			 NULL);
-		conf_free(p->target);
+		pending_done(p, false, "Error: out of memory.");
 		return;
 	}
 	g.queue = q;
@@ -447,7 +450,7 @@ static void start_next(void)
 		g.nqueue--;
 		if (p.sess == NULL && !p.forced) {
 			/* its session expired while it waited */
-			conf_free(p.target);
+			pending_done(&p, false, "Error: The session expired before its commit ran.");
 			continue;
 		}
 		if (!p.forced && !p.fixed) {
@@ -456,12 +459,13 @@ static void start_next(void)
 
 			conf_free(p.target);
 			p.target = conf_dup(g.running);
-			if (p.target == NULL)
+			if (p.target == NULL) {
+				pending_done(&p, false, "Error: out of memory.");
 				continue;
+			}
 			if (cand_conflicts(&p.sess->cand, g.running, p.sess->user, out,
 					   sizeof(out))) {
-				send_cli(p.ident, p.identlen, p.req_id, false, out, p.sess, NULL);
-				conf_free(p.target);
+				pending_done(&p, false, out);
 				continue;
 			}
 			cand_apply(&p.sess->cand, p.target);
