@@ -234,6 +234,51 @@ test_make_install() {
 	[ -x "$inst/usr/bin/dbcli" ] && [ -f "$inst/usr/lib/systemd/system/dualbackup.target" ]
 }
 
+# cfgd killed while a commit waits for votes: nothing was durable, so the
+# restarted cfgd runs the old configuration and so does every daemon.
+test_cfgd_killed_mid_commit() {
+	local before pid
+	before=$(cli A -c "display current-configuration")
+	stop9 A rbpd
+	start A rbpd DB_FAULT=delay:prepare:2000
+	wait_sync A || return 1
+	cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority 99" -c "quit" \
+		-c "remote-backup-profile rbp1" -c "peer-backup warm" -c "commit" >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.7
+	stop9 A cfgd
+	wait $pid
+	start A cfgd
+	stop9 A rbpd
+	start A rbpd
+	wait_sync A || return 1
+	[ "$(cli A -c "display current-configuration")" = "$before" ] || return 1
+	cli A -c "display vrrp" | grep -q "PriorityConfig   : 99" && return 1
+	cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : hot"
+}
+
+# The interactive CLI on a terminal: Tab completes from cfgd's grammar,
+# '?' lists what may follow, the prompt follows views and pending changes.
+test_interactive_terminal() {
+	local s=$TAG-tty screen
+	tmux new-session -d -s "$s" -x 160 -y 50 "$BIN/dbcli -r $(run_dir A)" || return 1
+	sleep 0.5
+	tmux send-keys -t "$s" 'sys' Tab Enter
+	sleep 0.3
+	tmux send-keys -t "$s" 'interface eth1' Enter 'vrrp vrid 2 ' '?'
+	sleep 0.5
+	tmux send-keys -t "$s" 'pri' Tab '97' Enter
+	sleep 0.5
+	screen=$(tmux capture-pane -t "$s" -p)
+	tmux send-keys -t "$s" 'clear configuration candidate' Enter 'return' Enter 'quit' Enter
+	sleep 0.3
+	tmux kill-session -t "$s" 2>/dev/null
+	echo "$screen" | grep -q '^<A>system-view$' || { echo "$screen"; return 1; }
+	echo "$screen" | grep -q 'priority  *Priority of this device in the group' || { echo "$screen"; return 1; }
+	echo "$screen" | grep -q '^\[~A-eth1\]vrrp vrid 2 priority 97$' || { echo "$screen"; return 1; }
+	echo "$screen" | grep -q '^\[\*A-eth1\]' || { echo "$screen"; return 1; }
+}
+
 t "setup: device A in a namespace, four daemons" setup || exit 1
 t "the spec's procedure through dbcli is the running configuration" test_spec_procedure
 t "a commit refused by vrrpd changes nothing in any daemon" test_refused_commit_changes_nothing
@@ -247,6 +292,8 @@ t "fault: COMMIT dropped -> committed, resynchronised" test_fault_drop_commit
 t "fault: participant dies on COMMIT -> committed, resynchronised" test_fault_die_on_commit
 t "fault: COMMIT delayed -> committed, consistent" test_fault_delay_commit
 t "cfgd kill -9 and restart recovers the running configuration" test_cfgd_restart_recovers
+t "cfgd killed while a commit waits for votes: old configuration everywhere" test_cfgd_killed_mid_commit
+t "interactive dbcli: Tab, ? and the prompt on a terminal" test_interactive_terminal
 t "display current-configuration replays into a fresh device identically" test_golden_replay
 t "commit trial rolls back unless confirmed, across a cfgd restart" test_commit_trial
 t "a second session's commit over the same setting is refused" test_concurrent_sessions_conflict
