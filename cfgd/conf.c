@@ -805,6 +805,55 @@ int cand_apply(const struct candidate *cd, struct conf *c)
 	return rc;
 }
 
+/* The latest touch of `t` or `u`. */
+static const struct conf_touch *later(const struct conf_touch *t, const struct conf_touch *u)
+{
+	return !t || (u && u->commit > t->commit) ? u : t;
+}
+
+struct under_walk {
+	char prefix[GRAM_LINE_MAX + 160];
+	size_t plen;
+	bool whole_section;
+	const struct conf_touch *latest;
+};
+
+static void touched_under(const char *k, void *v, void *arg)
+{
+	struct under_walk *w = arg;
+
+	if (strncmp(k, w->prefix, w->plen) == 0 && (w->whole_section || k[w->plen] == ' '))
+		w->latest = later(w->latest, v);
+}
+
+/* The latest commit that touched what `op` edits: its key, its section as
+ * a whole, a group removed as a whole that contains the key (undo vrrp
+ * vrid N), and for such a removal every key inside it. */
+static const struct conf_touch *touched_by_others(const struct conf *running,
+						  const struct cand_op *op)
+{
+	const struct conf_touch *t = conf_touched(running, op->view, op->name, op->key);
+	char key[GRAM_LINE_MAX];
+	char *sp;
+
+	t = later(t, conf_touched(running, op->view, op->name, ""));
+	snprintf(key, sizeof(key), "%s", op->key);
+	while ((sp = strrchr(key, ' ')) != NULL) {
+		*sp = '\0';
+		t = later(t, conf_touched(running, op->view, op->name, key));
+	}
+	if (op->type == OP_DEL_PREFIX || op->type == OP_DEL_SECTION) {
+		struct under_walk w = {.latest = t};
+
+		touch_id(w.prefix, sizeof(w.prefix), op->view, op->name, op->key);
+		w.plen = strlen(w.prefix);
+		w.whole_section = op->type == OP_DEL_SECTION;
+		strmap_each(running->touched, touched_under, &w);
+		t = w.latest;
+	}
+	return t;
+}
+
 int cand_conflicts(const struct candidate *cd, const struct conf *running, const char *user,
 		   char *out, size_t outlen)
 {
@@ -815,15 +864,12 @@ int cand_conflicts(const struct candidate *cd, const struct conf *running, const
 		out[0] = '\0';
 	for (size_t i = 0; i < cd->n; i++) {
 		const struct cand_op *op = &cd->ops[i];
-		const struct conf_touch *t, *ts;
+		const struct conf_touch *t;
 		char title[160];
 
 		if (op->type == OP_ACTION)
 			continue;
-		t = conf_touched(running, op->view, op->name, op->key);
-		ts = conf_touched(running, op->view, op->name, "");
-		if (ts && (!t || ts->commit > t->commit))
-			t = ts;
+		t = touched_by_others(running, op);
 		if (t == NULL || t->commit <= op->base)
 			continue;
 		conf_section_title(op->view, op->name, title, sizeof(title));

@@ -120,6 +120,39 @@ START_TEST(candidate_conflict_names_both_sides)
 }
 END_TEST
 
+START_TEST(removing_a_group_conflicts_with_an_edit_inside_it)
+{
+	struct conf *run = load(spec_conf);
+	struct candidate undo_group = {0}, set_prio = {0}, del_rbs = {0}, other = {0};
+	char out[1024];
+
+	/* bob changes vrid 1's priority in commit 6 */
+	cand_add(&other, OP_SET, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority",
+		 "vrrp vrid 1 priority 130", G_VRRP_PRIORITY, 5);
+	cand_add(&other, OP_SET, VIEW_RBS, "rbs1", "peer",
+		 "peer 198.51.100.3 source 198.51.100.1 port 6000", G_PEER, 5);
+	cand_apply(&other, run);
+	cand_touch(&other, run, 6, "bob");
+	/* alice, who began at 5, removes the whole group, or the whole RBS */
+	cand_add(&undo_group, OP_DEL_PREFIX, VIEW_INTERFACE, "eth1", "vrrp vrid 1", NULL,
+		 G_VRRP_GROUP, 5);
+	ck_assert_int_eq(cand_conflicts(&undo_group, run, "alice", out, sizeof(out)), 1);
+	cand_add(&del_rbs, OP_DEL_SECTION, VIEW_RBS, "rbs1", "", NULL, G_RBS, 5);
+	ck_assert_int_eq(cand_conflicts(&del_rbs, run, "alice", out, sizeof(out)), 1);
+	/* carol removed the group in commit 7; dave, who began at 6, sets its priority */
+	cand_touch(&undo_group, run, 7, "carol");
+	cand_add(&set_prio, OP_SET, VIEW_INTERFACE, "eth1", "vrrp vrid 1 preempt-mode",
+		 "vrrp vrid 1 preempt-mode disable", G_VRRP_PREEMPT_DISABLE, 6);
+	ck_assert_int_eq(cand_conflicts(&set_prio, run, "dave", out, sizeof(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "carol"));
+	cand_clear(&undo_group);
+	cand_clear(&set_prio);
+	cand_clear(&del_rbs);
+	cand_clear(&other);
+	conf_free(run);
+}
+END_TEST
+
 static int compile_errors(const char *text, const char *want)
 {
 	struct conf *c = load(text);
@@ -228,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, setting_again_replaces_and_undo_removes);
 	tcase_add_test(tc, diff_names_added_and_removed_lines);
 	tcase_add_test(tc, candidate_conflict_names_both_sides);
+	tcase_add_test(tc, removing_a_group_conflicts_with_an_edit_inside_it);
 	tcase_add_test(tc, compile_checks_cross_references);
 	tcase_add_test(tc, compile_builds_typed_sections);
 	suite_add_tcase(s, tc);
