@@ -155,6 +155,14 @@ test_commit_trial() {
 	cli A -c "system-view" -c "sysname kept" -c "commit trial 2" -c "commit" >/dev/null || return 1
 	sleep 3
 	cli A -c "display current-configuration" | grep -q "sysname kept" || return 1
+	# abort trial: rolled back at once, by any session
+	cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority 98" -c "commit trial 60" >/dev/null || return 1
+	cli A -c "display vrrp" | grep -q "PriorityConfig   : 98" || return 1
+	cli A -c "abort trial" >/dev/null || return 1
+	wait_sync A || return 1
+	cli A -c "display current-configuration" | grep -q "priority 98" && return 1
+	cli A -c "display vrrp" | grep -q "PriorityConfig   : 98" && return 1
+	cli A -c "abort trial" >/dev/null 2>&1 && return 1
 	cli A -c "system-view" -c "sysname A" -c "commit" >/dev/null
 }
 
@@ -295,7 +303,7 @@ t "cfgd kill -9 and restart recovers the running configuration" test_cfgd_restar
 t "cfgd killed while a commit waits for votes: old configuration everywhere" test_cfgd_killed_mid_commit
 t "interactive dbcli: Tab, ? and the prompt on a terminal" test_interactive_terminal
 t "display current-configuration replays into a fresh device identically" test_golden_replay
-t "commit trial rolls back unless confirmed, across a cfgd restart" test_commit_trial
+t "commit trial rolls back unless confirmed (also across a cfgd restart); abort trial" test_commit_trial
 t "a second session's commit over the same setting is refused" test_concurrent_sessions_conflict
 t "commit history, changes and rollback" test_rollback_and_history
 t "a second cfgd on the same run directory refuses to start" test_second_instance_refused
