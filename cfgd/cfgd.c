@@ -450,7 +450,8 @@ static void start_next(void)
 		g.nqueue--;
 		if (p.sess == NULL && !p.forced) {
 			/* its session expired while it waited */
-			pending_done(&p, false, "Error: The session expired before its commit ran.");
+			pending_done(&p, false,
+				     "Error: The session expired before its commit ran.");
 			continue;
 		}
 		if (!p.forced && !p.fixed) {
@@ -527,28 +528,29 @@ static void trial_rollback(const char *why)
 static char *commit_list(void)
 {
 	struct store_commit *list;
-	size_t n;
-	char *out, *p;
+	char *out = NULL;
+	size_t n, outlen = 0;
+	FILE *f;
 
 	if (store_list(g.store, &list, &n) < 0)
 		return strdup("Error: cannot read the commit history.");
-	out = malloc(200 + n * 160);
-	if (out == NULL) {
+	f = open_memstream(&out, &outlen);
+	if (f == NULL) {
 		free(list);
 		return NULL;
 	}
-	p = out + sprintf(out, "Number  CommitId    Label                User        TimeStamp\n");
+	fprintf(f, "Number  CommitId    Label                User        TimeStamp\n");
 	for (size_t i = 0; i < n; i++) {
 		struct tm tm;
 		char ts[32];
 
 		localtime_r(&list[i].time, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-		p += sprintf(p, "%-7zu %-11llu %-20s %-11s %s\n", i + 1,
-			     (unsigned long long)list[i].id, list[i].label[0] ? list[i].label : "-",
-			     list[i].user, ts);
+		fprintf(f, "%-7zu %-11llu %-20s %-11s %s\n", i + 1, (unsigned long long)list[i].id,
+			list[i].label[0] ? list[i].label : "-", list[i].user, ts);
 	}
-	sprintf(p, "Total: %zu", n);
+	fprintf(f, "Total: %zu", n);
+	fclose(f);
 	free(list);
 	return out;
 }

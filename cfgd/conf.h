@@ -21,7 +21,7 @@ struct conf_line {
 	char *key;
 	char *text;
 	enum gram_id id;
-	unsigned group;  /* display order: lines of one VRRP group stay together */
+	unsigned group; /* display order: lines of one VRRP group stay together */
 };
 
 struct conf_section {

@@ -69,42 +69,45 @@ static char *display(void *arg, const char *what, int *ok)
 {
 	const char *name = strncmp(what, "remote-backup-profile ", 22) == 0 ? what + 22 : NULL;
 	size_t n = g.running ? g.running->n_profiles : 0, shown = 0;
-	char *out = malloc(256 + n * 1024), *p = out;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
 
 	(void)arg;
-	if (out == NULL)
+	/* a stream: the text grows with the configuration, no size guessed */
+	if (f == NULL)
 		return NULL;
-	*p = '\0';
 	for (size_t i = 0; i < n; i++) {
 		Db__RbpConfig *r = g.running->profiles[i];
 
 		if (name && strcmp(name, r->name))
 			continue;
 		shown++;
-		p += sprintf(p, "Remote backup profile: %s\n", r->name);
-		p +=
-		    sprintf(p, "  Backup mode    : %s\n", r->backup_mode[0] ? r->backup_mode : "-");
+		fprintf(f, "Remote backup profile: %s\n", r->name);
+		fprintf(f, "  Backup mode    : %s\n", r->backup_mode[0] ? r->backup_mode : "-");
 		if (r->backup_id)
-			p += sprintf(p, "  Backup-id      : %u\n  Service        : %s\n",
-				     r->backup_id, r->service);
+			fprintf(f, "  Backup-id      : %u\n  Service        : %s\n", r->backup_id,
+				r->service);
 		for (size_t j = 0; j < r->n_bindings && j < 2; j++)
-			p += sprintf(p, "  VRRP binding   : vrid %u interface %s %s\n",
-				     r->bindings[j]->vrid, r->bindings[j]->ifname,
-				     r->bindings[j]->odd_mac ? "odd-mac" : "even-mac");
+			fprintf(f, "  VRRP binding   : vrid %u interface %s %s\n",
+				r->bindings[j]->vrid, r->bindings[j]->ifname,
+				r->bindings[j]->odd_mac ? "odd-mac" : "even-mac");
 		for (size_t j = 0; j < r->n_interfaces && j < 16; j++)
-			p += sprintf(p, "  Access         : interface %s\n", r->interfaces[j]);
-		p += sprintf(p, "  Users          : (user tables not implemented yet)\n");
+			fprintf(f, "  Access         : interface %s\n", r->interfaces[j]);
+		fprintf(f, "  Users          : (user tables not implemented yet)\n");
 	}
 	if (name && shown == 0) {
-		sprintf(out, "Error: The remote backup profile %s does not exist.", name);
+		fprintf(f, "Error: The remote backup profile %s does not exist.", name);
 		*ok = 0;
+		fclose(f);
 		return out;
 	}
 	if (shown == 0)
-		sprintf(out, "Info: No remote backup profile is configured.");
+		fprintf(f, "Info: No remote backup profile is configured.");
 	else
-		sprintf(p, "Download-vrrp-table delay: %u s", g.running->download_delay_s);
+		fprintf(f, "Download-vrrp-table delay: %u s", g.running->download_delay_s);
 	*ok = 1;
+	fclose(f);
 	return out;
 }
 

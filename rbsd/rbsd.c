@@ -195,40 +195,42 @@ static char *display(void *arg, const char *what, int *ok)
 {
 	const char *name = strncmp(what, "remote-backup-service ", 22) == 0 ? what + 22 : NULL;
 	size_t n = g.running ? g.running->n_services : 0, shown = 0;
-	char *out = malloc(256 + n * 1024), *p = out;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
 
 	(void)arg;
-	if (out == NULL)
+	/* a stream: the text grows with the configuration, no size guessed */
+	if (f == NULL)
 		return NULL;
-	*p = '\0';
 	for (size_t i = 0; i < n; i++) {
 		Db__RbsConfig *s = g.running->services[i];
 
 		if (name && strcmp(name, s->name))
 			continue;
 		shown++;
-		p += sprintf(p, "Remote backup service: %s\n", s->name);
-		p += sprintf(p, "  State          : Init (the channel is not implemented yet)\n");
-		p += sprintf(
-		    p, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n",
-		    s->peer[0] ? s->peer : "-", s->source[0] ? s->source : "-", s->port);
+		fprintf(f, "Remote backup service: %s\n", s->name);
+		fprintf(f, "  State          : Init (the channel is not implemented yet)\n");
+		fprintf(f, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n",
+			s->peer[0] ? s->peer : "-", s->source[0] ? s->source : "-", s->port);
 		if (s->ssl)
-			p += sprintf(p, "  TLS            : on, ssl policy %s\n", s->ssl->name);
+			fprintf(f, "  TLS            : on, ssl policy %s\n", s->ssl->name);
 		else
-			p += sprintf(
-			    p, "  TLS            : OFF - user data would cross in the clear\n");
+			fprintf(f, "  TLS            : OFF - user data would cross in the clear\n");
 		for (size_t j = 0; j < s->n_profiles; j++)
-			p += sprintf(p, "  Profile        : %s backup-id %u\n",
-				     s->profiles[j]->name, s->profiles[j]->backup_id);
+			fprintf(f, "  Profile        : %s backup-id %u\n", s->profiles[j]->name,
+				s->profiles[j]->backup_id);
 	}
 	if (name && shown == 0) {
-		sprintf(out, "Error: The remote backup service %s does not exist.", name);
+		fprintf(f, "Error: The remote backup service %s does not exist.", name);
 		*ok = 0;
+		fclose(f);
 		return out;
 	}
 	if (shown == 0)
-		sprintf(out, "Info: No remote backup service is configured.");
+		fprintf(f, "Info: No remote backup service is configured.");
 	*ok = 1;
+	fclose(f);
 	return out;
 }
 

@@ -62,47 +62,50 @@ static void discard(void *arg, void *obj)
 
 static char *display(void *arg, const char *what, int *ok)
 {
-	size_t cap = 256 + (g.running ? g.running->n_groups : 0) * 512;
-	char *out = malloc(cap), *p = out;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
 	bool brief = strcmp(what, "vrrp brief") == 0;
 
 	(void)arg;
-	if (out == NULL)
+	/* a stream: the text grows with the configuration, no size guessed */
+	if (f == NULL)
 		return NULL;
-	*p = '\0';
 	if (g.running == NULL || g.running->n_groups == 0) {
-		snprintf(out, cap, "Info: No VRRP group is configured.");
+		fprintf(f, "Info: No VRRP group is configured.");
+		fclose(f);
 		return out;
 	}
 	if (brief)
-		p += sprintf(p, "VRID  State        Interface        Type     Virtual IP\n");
+		fprintf(f, "VRID  State        Interface        Type     Virtual IP\n");
 	for (size_t i = 0; i < g.running->n_groups; i++) {
 		Db__VrrpGroupConfig *gr = g.running->groups[i];
 
 		if (brief) {
-			p += sprintf(p, "%-5u %-12s %-16s %-8s %s\n", gr->vrid, "Initialize",
-				     gr->ifname, gr->admin ? "Admin" : "Normal",
-				     gr->n_virtual_ips ? gr->virtual_ips[0] : "-");
+			fprintf(f, "%-5u %-12s %-16s %-8s %s\n", gr->vrid, "Initialize", gr->ifname,
+				gr->admin ? "Admin" : "Normal",
+				gr->n_virtual_ips ? gr->virtual_ips[0] : "-");
 			continue;
 		}
-		p += sprintf(p, "%s | Virtual Router %u\n", gr->ifname, gr->vrid);
-		p += sprintf(p, "  State            : Initialize (protocol not running yet)\n");
-		p += sprintf(p, "  Virtual IP       :");
+		fprintf(f, "%s | Virtual Router %u\n", gr->ifname, gr->vrid);
+		fprintf(f, "  State            : Initialize (protocol not running yet)\n");
+		fprintf(f, "  Virtual IP       :");
 		for (size_t j = 0; j < gr->n_virtual_ips && j < 8; j++)
-			p += sprintf(p, " %s", gr->virtual_ips[j]);
-		p += sprintf(p, "\n  PriorityRun      : %u\n  PriorityConfig   : %u\n",
-			     gr->priority, gr->priority);
-		p += sprintf(p, "  Preempt          : %s   Delay Time : %u s\n",
-			     gr->preempt ? "YES" : "NO", gr->preempt_delay_s);
-		p += sprintf(p, "  Adver Timer      : %u ms\n", gr->advert_interval_ms);
-		p += sprintf(p, "  Version          : v%u\n", g.running->version);
+			fprintf(f, " %s", gr->virtual_ips[j]);
+		fprintf(f, "\n  PriorityRun      : %u\n  PriorityConfig   : %u\n", gr->priority,
+			gr->priority);
+		fprintf(f, "  Preempt          : %s   Delay Time : %u s\n",
+			gr->preempt ? "YES" : "NO", gr->preempt_delay_s);
+		fprintf(f, "  Adver Timer      : %u ms\n", gr->advert_interval_ms);
+		fprintf(f, "  Version          : v%u\n", g.running->version);
 		if (gr->admin)
-			p += sprintf(p, "  Config Type      : admin-vrrp%s\n",
-				     gr->ignore_if_down ? " (ignore-if-down)" : "");
+			fprintf(f, "  Config Type      : admin-vrrp%s\n",
+				gr->ignore_if_down ? " (ignore-if-down)" : "");
 		else
-			p += sprintf(p, "  Config Type      : normal-vrrp\n");
+			fprintf(f, "  Config Type      : normal-vrrp\n");
 	}
 	*ok = 1;
+	fclose(f);
 	return out;
 }
 
