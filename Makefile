@@ -37,7 +37,7 @@ COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c commo
 	common/strmap.c common/errlist.c common/service.c
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c
+CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
 # Programs whose main source exists (the suite grows one daemon at a time).
@@ -57,7 +57,7 @@ $(B)/%.o: %.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(B)/cfgd/session.o $(CFGD_LIB_O) $(COMMON_O)
+$(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -38,9 +38,29 @@ static struct conf *candidate_conf(const struct session *s, const struct conf *r
 static bool section_exists(const struct session *s, const struct conf *running, enum gram_view v,
 			   const char *name)
 {
-	struct conf *c = candidate_conf(s, running);
-	bool yes = c && conf_section(c, v, name) != NULL;
+	struct conf *c;
+	bool yes;
 
+	/* An RBP, RBS or SSL policy exists from its creation to its removal:
+	 * the session's latest edit of it answers, else the running
+	 * configuration, without rebuilding the candidate (which costs a copy
+	 * of the whole configuration per view entered). */
+	if (v != VIEW_INTERFACE) {
+		for (size_t i = s->cand.n; i-- > 0;) {
+			const struct cand_op *op = &s->cand.ops[i];
+
+			if (op->view != v || strcmp(op->name, name) != 0)
+				continue;
+			if (op->type == OP_DEL_SECTION)
+				return false;
+			if (op->type == OP_ENTER || op->type == OP_SET)
+				return true;
+		}
+		return conf_section(running, v, name) != NULL;
+	}
+	/* an interface exists through its lines */
+	c = candidate_conf(s, running);
+	yes = c && conf_section(c, v, name) != NULL;
 	conf_free(c);
 	return yes;
 }

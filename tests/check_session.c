@@ -1,0 +1,150 @@
+/* A CLI session: views, prompts, candidate edits, and which commands are
+ * handed back to cfgd. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgd/session.h"
+
+static struct session s;
+static struct conf *running;
+static struct sess_result res;
+
+static void setup(void)
+{
+	memset(&s, 0, sizeof(s));
+	s.view = VIEW_USER;
+	running = conf_new();
+}
+
+static void teardown(void)
+{
+	cand_clear(&s.cand);
+	conf_free(running);
+	free(res.output);
+	res.output = NULL;
+}
+
+static bool run(const char *line)
+{
+	free(res.output);
+	sess_exec(&s, running, 1000000001, line, &res);
+	return res.ok;
+}
+
+static const char *prompt(void)
+{
+	static char p[160];
+
+	sess_prompt(&s, "A", p, sizeof(p));
+	return p;
+}
+
+START_TEST(prompt_follows_views_and_pending_changes)
+{
+	ck_assert_str_eq(prompt(), "<A>");
+	ck_assert(run("system-view"));
+	ck_assert_str_eq(prompt(), "[~A]");
+	ck_assert(run("interface eth1"));
+	ck_assert_str_eq(prompt(), "[~A-eth1]");
+	ck_assert(run("vrrp vrid 1 virtual-ip 192.0.2.1"));
+	ck_assert_str_eq(prompt(), "[*A-eth1]");
+	ck_assert(run("remote-backup-service rbs1"));
+	ck_assert_str_eq(prompt(), "[*A-rm-backup-srv-rbs1]");
+	ck_assert(run("quit"));
+	ck_assert_str_eq(prompt(), "[*A]");
+	ck_assert(run("clear configuration candidate"));
+	ck_assert_str_eq(prompt(), "[~A]");
+	ck_assert(run("return"));
+	ck_assert_str_eq(prompt(), "<A>");
+	ck_assert(run("quit"));
+	ck_assert(s.closed);
+}
+END_TEST
+
+START_TEST(objects_exist_from_creation_to_removal)
+{
+	run("system-view");
+	ck_assert(!run("undo remote-backup-service rbs1"));
+	ck_assert_ptr_nonnull(strstr(res.output, "does not exist"));
+	ck_assert(run("remote-backup-service rbs1"));
+	ck_assert(run("undo remote-backup-service rbs1"));
+	ck_assert(!run("undo remote-backup-service rbs1"));
+	/* existing in running: entering it is no change */
+	conf_section_add(running, VIEW_RBS, "rbs2");
+	cand_clear(&s.cand);
+	ck_assert(run("remote-backup-service rbs2"));
+	ck_assert_uint_eq(s.cand.n, 0);
+	ck_assert(run("undo remote-backup-service rbs2"));
+	ck_assert_uint_eq(s.cand.n, 1);
+}
+END_TEST
+
+START_TEST(display_of_candidate_shows_the_changes)
+{
+	run("system-view");
+	run("interface eth1");
+	run("vrrp vrid 1 virtual-ip 192.0.2.1");
+	run("remote-backup-service rbs1");
+	run("batch-backup service-type arp now");
+	ck_assert(run("display configuration candidate"));
+	ck_assert_ptr_nonnull(strstr(res.output, "+ vrrp vrid 1 virtual-ip 192.0.2.1"));
+	ck_assert_ptr_nonnull(strstr(res.output, "+remote-backup-service rbs1"));
+	ck_assert_ptr_nonnull(strstr(res.output, "batch-backup service-type arp now (runs at commit)"));
+}
+END_TEST
+
+START_TEST(commands_for_cfgd_and_daemons_are_handed_back)
+{
+	run("system-view");
+	run("commit trial 30");
+	ck_assert_int_eq(res.req, SR_COMMIT);
+	ck_assert_uint_eq(res.trial_s, 30);
+	run("commit label before-maintenance");
+	ck_assert_str_eq(res.label, "before-maintenance");
+	run("rollback configuration to commit-id 1000000003");
+	ck_assert_int_eq(res.req, SR_ROLLBACK);
+	ck_assert_uint_eq(res.commit_id, 1000000003);
+	run("display vrrp brief");
+	ck_assert_int_eq(res.req, SR_FORWARD);
+	ck_assert_str_eq(res.query, "vrrp brief");
+	run("display remote-backup-service rbs1");
+	ck_assert_str_eq(res.query, "remote-backup-service rbs1");
+}
+END_TEST
+
+START_TEST(errors_leave_view_and_candidate_alone)
+{
+	run("system-view");
+	run("interface eth1");
+	ck_assert(!run("vrrp vrid 1 priority 255"));
+	ck_assert_ptr_nonnull(strstr(res.output, "^"));
+	ck_assert_ptr_nonnull(strstr(res.output, "1-254"));
+	ck_assert_str_eq(prompt(), "[~A-eth1]");
+	ck_assert_uint_eq(s.cand.n, 0);
+	/* '#' closes the section, as in a saved configuration */
+	ck_assert(run("#"));
+	ck_assert_str_eq(prompt(), "[~A]");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("session");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, prompt_follows_views_and_pending_changes);
+	tcase_add_test(tc, objects_exist_from_creation_to_removal);
+	tcase_add_test(tc, display_of_candidate_shows_the_changes);
+	tcase_add_test(tc, commands_for_cfgd_and_daemons_are_handed_back);
+	tcase_add_test(tc, errors_leave_view_and_candidate_alone);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
