@@ -877,6 +877,20 @@ static void fill(struct gram_result *r, const struct cand *c, bool undo)
 	}
 }
 
+/* "interface TYPE NUMBER" joins two words that are each fine alone into
+ * a name that must still be a Linux interface name. */
+static int check_joined_name(struct gram_result *r, const struct words *ws, int first)
+{
+	if (r->id != G_INTERFACE || ws->n - first != 3 || strlen(r->args[0].str) <= 15)
+		return 0;
+	r->err_pos = ws->off[first + 1];
+	snprintf(r->err, sizeof(r->err), "%s", fail_text(FAIL_PARAM));
+	snprintf(r->reason, sizeof(r->reason),
+		 "interface-type and interface-number make %s, longer than 15 characters",
+		 r->args[0].str);
+	return -EINVAL;
+}
+
 int gram_parse(enum gram_view view, const char *line, struct gram_result *r)
 {
 	struct words ws;
@@ -908,7 +922,7 @@ int gram_parse(enum gram_view view, const char *line, struct gram_result *r)
 	best = match_view(&m, view, &ws, first, undo);
 	if (best >= 0) {
 		fill(r, &m.c[best], undo);
-		return 0;
+		return check_joined_name(r, &ws, first);
 	}
 	/* Not a command of this view: try the parent views, as VRP does. */
 	for (enum gram_view p = gram_parent(view); p != VIEW_NONE && p != VIEW_USER;
@@ -917,7 +931,7 @@ int gram_parse(enum gram_view view, const char *line, struct gram_result *r)
 
 		if (b2 >= 0) {
 			fill(r, &m2.c[b2], undo);
-			return 0;
+			return check_joined_name(r, &ws, first);
 		}
 		if (m2.fail_word > m.fail_word)
 			m = m2;

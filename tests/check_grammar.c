@@ -151,6 +151,10 @@ START_TEST(interface_type_and_number_name_one_interface)
 	ck_assert_str_eq(r.canon, "interface vlan1.100");
 	ck_assert_int_eq(parse(VIEW_SYSTEM, "interface eth1"), 0);
 	ck_assert_str_eq(r.canon, "interface eth1");
+	/* together they must still make a Linux name (found by fuzz_cli) */
+	ck_assert_int_lt(parse(VIEW_SYSTEM, "interface ual-ip 192.0.2.100"), 0);
+	ck_assert_int_eq(r.err_pos, 10);
+	ck_assert_ptr_nonnull(strstr(r.reason, "longer than 15"));
 	/* VRP's slot/card/port numbers have no Linux equivalent */
 	ck_assert_int_lt(parse(VIEW_SYSTEM, "interface GigabitEthernet 0/1/0"), 0);
 	ck_assert_ptr_nonnull(strstr(r.err, "Wrong parameter"));
