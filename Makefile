@@ -40,6 +40,9 @@ COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
+VRRPD_LIB_SRC := vrrpd/vrrp_pkt.c
+VRRPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_LIB_SRC))
+
 # Programs whose main source exists (the suite grows one daemon at a time).
 BINS := $(foreach p,cfgd/cfgd vrrpd/vrrpd rbsd/rbsd rbpd/rbpd cli/dbcli,\
 	$(if $(wildcard $(p).c),$(B)/bin/$(notdir $(p))))
@@ -61,7 +64,7 @@ $(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(COMMON_O)
+$(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -80,7 +83,7 @@ $(B)/bin/dbcli: $(B)/cli/dbcli.o $(COMMON_O)
 # Unit tests: one check suite per module, tests/check_MODULE.c.
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
-$(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(COMMON_O)
+$(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
@@ -109,7 +112,11 @@ integration: $(BINS) tests
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Ibuild/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus
+FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt
+
+build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
 build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c cfgd/grammar.c cfgd/conf.c common/strmap.c $(PROTO_H)
 	@mkdir -p $(dir $@)
