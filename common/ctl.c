@@ -30,8 +30,10 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	struct ctl *c = arg;
 	Db__Envelope *env;
 	Db__Query *q;
-	char *text;
-	int ok = 1;
+	char *text = NULL;
+	size_t textlen = 0;
+	FILE *f;
+	int ok = 0;
 
 	if (n != 2) {
 		drop(c, "wrong number of frames");
@@ -50,12 +52,18 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 		db__envelope__free_unpacked(env, NULL);
 		return;
 	}
-	text = c->fn(c->arg, q->what, &ok);
-	r.ok = ok;
-	r.text = text ? text : "";
+	/* a stream: the answer grows with the configuration, no size guessed */
+	f = open_memstream(&text, &textlen);
+	if (f != NULL) {
+		ok = c->fn(c->arg, q->what, f);
+		fclose(f);
+	}
+	r.ok = f != NULL && ok;
+	r.text = f != NULL ? text : "Error: out of memory.";
 	bus_send_msg(s, parts[0].data, parts[0].len, DB__MSG_TYPE__MSG_QUERY_REPLY, c->role,
 		     env->id, &r.base);
-	free(text);
+	if (f != NULL)
+		free(text);
 	db__query__free_unpacked(q, NULL);
 	db__envelope__free_unpacked(env, NULL);
 }

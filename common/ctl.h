@@ -3,15 +3,17 @@
 #ifndef DB_CTL_H
 #define DB_CTL_H
 
+#include <stdio.h>
 #include <uv.h>
 
 #include "bus.pb-c.h"
 
 struct ctl;
 
-/* Answer `what` (e.g. "vrrp brief"). Return a malloc'd text, which the
- * ctl module frees, and set *ok to 0 for an unknown query. */
-typedef char *(*ctl_query_fn)(void *arg, const char *what, int *ok);
+/* Answer `what` (e.g. "vrrp brief") by writing the text into out (a
+ * stream the ctl module owns). Returns 1, or 0 for an unknown query or an
+ * object that does not exist (the text then says so). */
+typedef int (*ctl_query_fn)(void *arg, const char *what, FILE *out);
 
 /* Bind RUNDIR/NAME.ipc (NAME from `role`). Returns 0 or -errno. */
 int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, Db__Role role,

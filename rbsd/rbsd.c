@@ -191,18 +191,13 @@ static void discard(void *arg, void *obj)
 	db__rbsd_config__free_unpacked(obj, NULL);
 }
 
-static char *display(void *arg, const char *what, int *ok)
+/* ctl_query_fn */
+static int display(void *arg, const char *what, FILE *f)
 {
 	const char *name = strncmp(what, "remote-backup-service ", 22) == 0 ? what + 22 : NULL;
 	size_t n = g.running ? g.running->n_services : 0, shown = 0;
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *f = open_memstream(&out, &outlen);
 
 	(void)arg;
-	/* a stream: the text grows with the configuration, no size guessed */
-	if (f == NULL)
-		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		Db__RbsConfig *s = g.running->services[i];
 
@@ -223,15 +218,11 @@ static char *display(void *arg, const char *what, int *ok)
 	}
 	if (name && shown == 0) {
 		fprintf(f, "Error: The remote backup service %s does not exist.", name);
-		*ok = 0;
-		fclose(f);
-		return out;
+		return 0;
 	}
 	if (shown == 0)
 		fprintf(f, "Info: No remote backup service is configured.");
-	*ok = 1;
-	fclose(f);
-	return out;
+	return 1;
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};

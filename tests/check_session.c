@@ -90,7 +90,8 @@ START_TEST(display_of_candidate_shows_the_changes)
 	ck_assert(run("display configuration candidate"));
 	ck_assert_ptr_nonnull(strstr(res.output, "+ vrrp vrid 1 virtual-ip 192.0.2.1"));
 	ck_assert_ptr_nonnull(strstr(res.output, "+remote-backup-service rbs1"));
-	ck_assert_ptr_nonnull(strstr(res.output, "batch-backup service-type arp now (runs at commit)"));
+	ck_assert_ptr_nonnull(
+	    strstr(res.output, "batch-backup service-type arp now (runs at commit)"));
 }
 END_TEST
 

@@ -60,21 +60,15 @@ static void discard(void *arg, void *obj)
 	db__vrrpd_config__free_unpacked(obj, NULL);
 }
 
-static char *display(void *arg, const char *what, int *ok)
+/* ctl_query_fn */
+static int display(void *arg, const char *what, FILE *f)
 {
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *f = open_memstream(&out, &outlen);
 	bool brief = strcmp(what, "vrrp brief") == 0;
 
 	(void)arg;
-	/* a stream: the text grows with the configuration, no size guessed */
-	if (f == NULL)
-		return NULL;
 	if (g.running == NULL || g.running->n_groups == 0) {
 		fprintf(f, "Info: No VRRP group is configured.");
-		fclose(f);
-		return out;
+		return 1;
 	}
 	if (brief)
 		fprintf(f, "VRID  State        Interface        Type     Virtual IP\n");
@@ -104,9 +98,7 @@ static char *display(void *arg, const char *what, int *ok)
 		else
 			fprintf(f, "  Config Type      : normal-vrrp\n");
 	}
-	*ok = 1;
-	fclose(f);
-	return out;
+	return 1;
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};
