@@ -34,7 +34,7 @@ PROTO_H := $(PROTO_C:.c=.h)
 PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
-	common/strmap.c common/errlist.c common/service.c
+	common/strmap.c common/errlist.c common/service.c common/reqclient.c
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 
 CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c

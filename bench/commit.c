@@ -36,6 +36,7 @@
 #include <zmq.h>
 
 #include "common/bus.h"
+#include "common/reqclient.h"
 
 #define SHORT_TIMEOUT_MS 5000
 #define COMMIT_TIMEOUT_MS 60000
@@ -81,7 +82,7 @@ struct bench {
 struct reply {
 	bool ok;
 	char *output;
-	double rtt_ms; /* from zmq_send of the request to the reply's arrival */
+	double rtt_ms; /* from sending the request to its reply, unpacked */
 };
 
 static double now_s(void)
@@ -90,14 +91,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void usage(FILE *f)
@@ -130,27 +123,6 @@ static void __attribute__((noreturn)) die(struct bench *b, int code)
 	exit(code);
 }
 
-static int wait_for(void *z, short events, int64_t deadline)
-{
-	zmq_pollitem_t it = {.socket = z, .events = events};
-
-	for (;;) {
-		int64_t left = deadline - now_ms();
-		int rc;
-
-		if (left <= 0)
-			return 0;
-		rc = zmq_poll(&it, 1, left);
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (it.revents & events)
-			return 1;
-	}
-}
-
 /*
  * Send one CliRequest and wait for the CliReply with its id. Returns 0
  * and fills *r (free r->output), or a negative errno: -ETIMEDOUT when
@@ -160,76 +132,26 @@ static int cfgd_call(struct bench *b, Db__CliOp op, const char *line, int timeou
 		     struct reply *r)
 {
 	Db__CliRequest req = DB__CLI_REQUEST__INIT;
-	int64_t deadline = now_ms() + timeout_ms;
-	uint64_t id = ++b->seq;
-	Db__CliReply *rep = NULL;
-	double t0 = 0;
-	uint8_t *buf;
-	zmq_msg_t m;
-	size_t len;
+	Db__CliReply *rep;
+	double t0 = now_s();
+	uint8_t *pl;
+	size_t plen;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	req.op = op;
 	req.line = (char *)line;
 	req.user = (char *)"bench";
-	rc = bus_pack(&buf, &len, DB__MSG_TYPE__MSG_CLI_REQUEST, DB__ROLE__ROLE_CLI, id, &req.base);
+	rc = req_call(b->z, DB__MSG_TYPE__MSG_CLI_REQUEST, DB__ROLE__ROLE_CLI, ++b->seq, &req.base,
+		      DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD, req_now_ms() + timeout_ms,
+		      -1, &pl, &plen);
 	if (rc < 0)
 		return rc;
-	for (;;) {
-		t0 = now_s();
-		if (zmq_send(b->z, buf, len, ZMQ_DONTWAIT) >= 0)
-			break;
-		if (errno != EAGAIN && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		rc = wait_for(b->z, ZMQ_POLLOUT, deadline);
-		if (rc <= 0) {
-			rc = rc == 0 ? -ETIMEDOUT : rc;
-			break;
-		}
-		rc = 0;
-	}
-	free(buf);
-	if (rc < 0)
-		return rc;
-
-	zmq_msg_init(&m);
-	for (;;) {
-		Db__Envelope *env;
-
-		rc = wait_for(b->z, ZMQ_POLLIN, deadline);
-		if (rc <= 0) {
-			rc = rc == 0 ? -ETIMEDOUT : rc;
-			break;
-		}
-		do {
-			rc = zmq_msg_recv(&m, b->z, ZMQ_DONTWAIT);
-		} while (rc >= 0 && zmq_msg_more(&m));
-		if (rc < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		r->rtt_ms = (now_s() - t0) * 1e3;
-		env = bus_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
-		if (env == NULL)
-			continue;
-		if (env->type != DB__MSG_TYPE__MSG_CLI_REPLY ||
-		    env->sender != DB__ROLE__ROLE_CFGD || env->id != id) {
-			db__envelope__free_unpacked(env, NULL);
-			continue; /* stale */
-		}
-		rep = db__cli_reply__unpack(NULL, env->payload.len, env->payload.data);
-		db__envelope__free_unpacked(env, NULL);
-		rc = rep ? 0 : -EBADMSG;
-		break;
-	}
-	zmq_msg_close(&m);
-	if (rc < 0)
-		return rc;
+	r->rtt_ms = (now_s() - t0) * 1e3;
+	rep = db__cli_reply__unpack(NULL, plen, pl);
+	free(pl);
+	if (rep == NULL)
+		return -EBADMSG;
 	r->ok = rep->ok;
 	r->output = strdup(rep->output ? rep->output : "");
 	db__cli_reply__free_unpacked(rep, NULL);

@@ -31,6 +31,7 @@
 #include <zmq.h>
 
 #include "common/bus.h"
+#include "common/reqclient.h"
 
 #define DEFAULT_RUNDIR "/run/dualbackup"
 
@@ -175,14 +176,6 @@ static char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_sigint(int sig)
 {
 	int saved = errno;
@@ -204,131 +197,20 @@ static void drain_sig_pipe(void)
 		;
 }
 
-/*
- * Wait until `z` is ready for `events` or `deadline` (now_ms) passes.
- * Returns 1 ready, 0 on timeout, -EINTR when the user pressed Ctrl-C,
- * or another negative errno.
- */
-static int wait_for(void *z, short events, int64_t deadline)
-{
-	zmq_pollitem_t it[2] = {
-	    {.socket = z, .events = events},
-	    {.fd = sig_pipe[0], .events = ZMQ_POLLIN},
-	};
-	int n = sig_pipe[0] >= 0 ? 2 : 1;
-
-	for (;;) {
-		int64_t left = deadline - now_ms();
-		int rc;
-
-		if (left <= 0)
-			return 0;
-		rc = zmq_poll(it, n, left);
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue; /* the pipe tells whether it was Ctrl-C */
-			return -errno;
-		}
-		if (n == 2 && (it[1].revents & ZMQ_POLLIN)) {
-			drain_sig_pipe();
-			return -EINTR;
-		}
-		if (it[0].revents & events)
-			return 1;
-	}
-}
-
-static int send_frame(void *z, const uint8_t *buf, size_t len, int64_t deadline)
-{
-	for (;;) {
-		int rc;
-
-		if (zmq_send(z, buf, len, ZMQ_DONTWAIT) >= 0)
-			return 0;
-		if (errno != EAGAIN && errno != EINTR)
-			return -errno;
-		rc = wait_for(z, ZMQ_POLLOUT, deadline);
-		if (rc <= 0)
-			return rc == 0 ? -ETIMEDOUT : rc;
-	}
-}
-
-/*
- * Wait for the Envelope of `type` sent by `from` with `id` on `z`, and
- * copy its payload into a malloc'd *out (the caller frees it). Anything
- * else is dropped: late answers to abandoned requests, and whatever the
- * bus policy rejects. A DEALER sees the message without the ROUTER's
- * identity; should a peer add an empty delimiter, the last frame is the
- * envelope. Returns 0, -ETIMEDOUT, -EINTR (Ctrl-C) or a negative errno.
- */
-static int await_reply(void *z, Db__MsgType type, Db__Role from, uint64_t id, int64_t deadline,
-		       uint8_t **out, size_t *outlen)
-{
-	zmq_msg_t m;
-	int rc;
-
-	zmq_msg_init(&m);
-	for (;;) {
-		Db__Envelope *env;
-
-		rc = wait_for(z, ZMQ_POLLIN, deadline);
-		if (rc <= 0) {
-			rc = rc == 0 ? -ETIMEDOUT : rc;
-			break;
-		}
-		do {
-			rc = zmq_msg_recv(&m, z, ZMQ_DONTWAIT);
-		} while (rc >= 0 && zmq_msg_more(&m));
-		if (rc < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		env = bus_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
-		if (env == NULL)
-			continue;
-		if (env->type != type || env->sender != from || env->id != id) {
-			db__envelope__free_unpacked(env, NULL);
-			continue;
-		}
-		*outlen = env->payload.len;
-		*out = malloc(*outlen ? *outlen : 1);
-		if (*out == NULL) {
-			db__envelope__free_unpacked(env, NULL);
-			rc = -ENOMEM;
-			break;
-		}
-		if (*outlen)
-			memcpy(*out, env->payload.data, *outlen);
-		db__envelope__free_unpacked(env, NULL);
-		rc = 0;
-		break;
-	}
-	zmq_msg_close(&m);
-	return rc;
-}
-
 /* Send `payload` as a request of `type` on `z` and wait for the answer of
- * `rtype` from `from`. Returns what await_reply() returns. */
+ * `rtype` from `from`. Returns what req_call() returns; Ctrl-C while
+ * waiting gives -EINTR. */
 static int call(struct cli *c, void *z, Db__MsgType type, const ProtobufCMessage *payload,
 		Db__MsgType rtype, Db__Role from, int timeout_ms, uint8_t **out, size_t *outlen)
 {
-	int64_t deadline = now_ms() + timeout_ms;
-	uint64_t id = ++c->seq;
-	uint8_t *buf;
-	size_t len;
 	int rc;
 
 	drain_sig_pipe(); /* a Ctrl-C from before this request is not for it */
-	rc = bus_pack(&buf, &len, type, DB__ROLE__ROLE_CLI, id, payload);
-	if (rc < 0)
-		return rc;
-	rc = send_frame(z, buf, len, deadline);
-	free(buf);
-	if (rc < 0)
-		return rc;
-	return await_reply(z, rtype, from, id, deadline, out, outlen);
+	rc = req_call(z, type, DB__ROLE__ROLE_CLI, ++c->seq, payload, rtype, from,
+		      req_now_ms() + timeout_ms, sig_pipe[0], out, outlen);
+	if (rc == -EINTR)
+		drain_sig_pipe();
+	return rc;
 }
 
 static void reply_free(struct reply *r)
