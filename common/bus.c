@@ -289,11 +289,6 @@ const char *bus_role_name(Db__Role r)
 	}
 }
 
-void *bus_zsock(struct bus_sock *s)
-{
-	return s->z;
-}
-
 uint64_t bus_dropped(const struct bus_sock *s)
 {
 	return s->dropped;

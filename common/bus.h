@@ -54,9 +54,6 @@ int bus_send(struct bus_sock *s, const void *ident, size_t identlen, const void 
 int bus_send_msg(struct bus_sock *s, const void *ident, size_t identlen, Db__MsgType type,
 		 Db__Role sender, uint64_t id, const ProtobufCMessage *payload);
 
-/* The underlying zmq socket, for setsockopt (e.g. ZMQ_SUBSCRIBE). */
-void *bus_zsock(struct bus_sock *s);
-
 /* Number of incoming messages dropped for having too many frames. */
 uint64_t bus_dropped(const struct bus_sock *s);
 

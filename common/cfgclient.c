@@ -372,11 +372,6 @@ int cfgclient_open(struct cfgclient **out, uv_loop_t *loop, void *zctx, const ch
 	return 0;
 }
 
-uint64_t cfgclient_applied(const struct cfgclient *c)
-{
-	return c->applied;
-}
-
 static void on_closed(uv_handle_t *h)
 {
 	free(h->data);

@@ -44,9 +44,6 @@ struct cfgclient_ops {
 int cfgclient_open(struct cfgclient **out, uv_loop_t *loop, void *zctx, const char *rundir,
 		   Db__Role role, const struct cfgclient_ops *ops, void *arg);
 
-/* The commit id of the configuration applied now (0: none yet). */
-uint64_t cfgclient_applied(const struct cfgclient *c);
-
 void cfgclient_close(struct cfgclient *c);
 
 #endif

@@ -100,11 +100,6 @@ int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, 
 	return 0;
 }
 
-unsigned long ctl_dropped(const struct ctl *c)
-{
-	return c->dropped;
-}
-
 void ctl_close(struct ctl *c)
 {
 	if (c == NULL)

@@ -19,9 +19,6 @@ typedef int (*ctl_query_fn)(void *arg, const char *what, FILE *out);
 int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, Db__Role role,
 	     ctl_query_fn fn, void *arg);
 
-/* Messages dropped as malformed or not allowed. */
-unsigned long ctl_dropped(const struct ctl *c);
-
 void ctl_close(struct ctl *c);
 
 #endif
