@@ -40,8 +40,13 @@ COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
-VRRPD_LIB_SRC := vrrpd/vrrp_pkt.c
+# Each daemon: its main file plus a library of modules that unit tests link.
+VRRPD_LIB_SRC := $(filter-out vrrpd/vrrpd.c,$(wildcard vrrpd/*.c))
 VRRPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_LIB_SRC))
+RBSD_LIB_SRC := $(filter-out rbsd/rbsd.c,$(wildcard rbsd/*.c))
+RBSD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBSD_LIB_SRC))
+RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c,$(wildcard rbpd/*.c))
+RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
 
 # Programs whose main source exists (the suite grows one daemon at a time).
 BINS := $(foreach p,cfgd/cfgd vrrpd/vrrpd rbsd/rbsd rbpd/rbpd cli/dbcli,\
@@ -68,11 +73,11 @@ $(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bin/rbsd: $(B)/rbsd/rbsd.o $(COMMON_O)
+$(B)/bin/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto
 
-$(B)/bin/rbpd: $(B)/rbpd/rbpd.o $(COMMON_O)
+$(B)/bin/rbpd: $(B)/rbpd/rbpd.o $(RBPD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -83,9 +88,10 @@ $(B)/bin/dbcli: $(B)/cli/dbcli.o $(COMMON_O)
 # Unit tests: one check suite per module, tests/check_MODULE.c.
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
-$(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(COMMON_O)
+$(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
+		$(COMMON_O)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
 # Benchmarks and test tools.
 $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)
@@ -103,9 +109,13 @@ tests: $(UNIT_TESTS) $(TOOLS)
 unit: $(BINS) tests
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
+# Integration suites: real daemons in network namespaces. Each suite is a
+# script of its own (its own namespaces and clean-up); all of them run.
+INTEGRATION_SUITES := $(filter-out tests/integration/lib.sh,$(wildcard tests/integration/*.sh))
+
 integration: $(BINS) tests
-	@if [ -f tests/integration/run.sh ]; then bash tests/integration/run.sh $(B); \
-	else echo "no integration tests yet"; fi
+	@rc=0; for s in $(INTEGRATION_SUITES); do echo "== $$s"; \
+		bash $$s $(B) || rc=1; done; exit $$rc
 
 # Fuzz targets (libFuzzer, clang) for every parser of CLI or bus input,
 # each run for FUZZ_SECONDS from its seed corpus.

@@ -115,12 +115,19 @@ static const struct gram_arg *arg(const struct gram_result *r, const char *name)
 	return a ? a : &none;
 }
 
-static struct grp *group(struct build *b, const char *ifname, unsigned vrid)
+/* The key of a group in b->groups: vrrp and vrrp6 groups of one VRID are
+ * two groups (VRP keeps them apart, and they run separate protocols). */
+static void group_id(char *id, size_t len, const char *ifname, unsigned vrid, int v6)
+{
+	snprintf(id, len, "%s %u%s", ifname, vrid, v6 ? " v6" : "");
+}
+
+static struct grp *group(struct build *b, const char *ifname, unsigned vrid, int v6)
 {
 	char id[64];
 	struct grp *g;
 
-	snprintf(id, sizeof(id), "%s %u", ifname, vrid);
+	group_id(id, sizeof(id), ifname, vrid, v6);
 	g = strmap_get(b->groups, id);
 	if (g)
 		return g;
@@ -133,6 +140,8 @@ static struct grp *group(struct build *b, const char *ifname, unsigned vrid)
 	g->g.priority = DEF_PRIORITY;
 	g->g.preempt = 1;
 	g->g.advert_interval_ms = DEF_ADVERT_MS;
+	g->g.ipv6 = v6;
+	g->is_v6 = v6;
 	if (g->g.ifname == NULL || strmap_put(b->groups, id, g) < 0 ||
 	    push_ptr(&b->pl, (void ***)&b->vrrp.groups, &b->vrrp.n_groups, &b->groups_cap, g) < 0)
 		return NULL;
@@ -143,7 +152,8 @@ static int add_vip(struct build *b, struct grp *g, const char *addr, int v6)
 {
 	char owner[64], *o;
 
-	snprintf(owner, sizeof(owner), "%s vrid %u", g->g.ifname, g->g.vrid);
+	snprintf(owner, sizeof(owner), "%s %s vrid %u", g->g.ifname, v6 ? "vrrp6" : "vrrp",
+		 g->g.vrid);
 	o = strmap_get(b->vips, addr);
 	if (o && strcmp(o, owner) != 0)
 		return errlist_add(b->errs,
@@ -155,8 +165,6 @@ static int add_vip(struct build *b, struct grp *g, const char *addr, int v6)
 	if (o == NULL || strmap_put(b->vips, addr, o) < 0)
 		return -ENOMEM;
 	g->has_vip = 1;
-	if (v6)
-		g->is_v6 = 1;
 	return push_ptr(&b->pl, (void ***)&g->g.virtual_ips, &g->g.n_virtual_ips, &g->vip_cap,
 			pstrdup(&b->pl, addr));
 }
@@ -164,11 +172,13 @@ static int add_vip(struct build *b, struct grp *g, const char *addr, int v6)
 static int interface_line(struct build *b, const char *ifname, const struct gram_result *r)
 {
 	unsigned vrid = (unsigned)arg(r, "virtual-router-id")->num;
+	const char *fam = arg(r, "family")->str;
+	int v6 = r->id == G_VRRP6_VIP || (fam && strcmp(fam, "vrrp6") == 0);
 	struct grp *g;
 
 	if (r->id == G_IF_RBP)
 		return 0; /* handled with the profiles */
-	g = group(b, ifname, vrid);
+	g = group(b, ifname, vrid, v6);
 	if (g == NULL)
 		return -ENOMEM;
 	switch (r->id) {
@@ -201,7 +211,11 @@ static int interface_line(struct build *b, const char *ifname, const struct gram
 		g->track_vrid = (unsigned)arg(r, "admin-vrid")->num;
 		break;
 	case G_VRRP_VMAC:
-		break; /* carried to vrrpd with the vrrpd issue */
+		g->g.virtual_mac = 1;
+		break;
+	case G_VRRP_CHECKSUM:
+		g->g.csum_msg_only = strcmp(arg(r, "checksum")->str, "message-only") == 0;
+		break;
 	default:
 		break;
 	}
@@ -342,6 +356,12 @@ static int section(struct build *b, const struct conf_section *s)
 				b->rbpd.download_delay_s = (uint32_t)arg(&r, "delay-time")->num;
 			else if (r.id == G_VRRP_VERSION)
 				b->vrrp.version = arg(&r, "version")->str[1] - '0';
+			else if (r.id == G_VRRP_NOTIFY)
+				b->vrrp.notify_script = pstrdup(&b->pl, arg(&r, "script")->str);
+			else if (r.id == G_VRRP_GARP) {
+				b->vrrp.garp_count = (uint32_t)arg(&r, "count")->num;
+				b->vrrp.garp_interval_ms = (uint32_t)arg(&r, "interval-ms")->num;
+			}
 			break;
 		case VIEW_INTERFACE:
 			rc = interface_line(b, s->name, &r);
@@ -403,16 +423,35 @@ static int check_refs(struct build *b, const struct conf *c)
 	for (size_t i = 0; i < b->vrrp.n_groups; i++) {
 		struct grp *g = (struct grp *)b->vrrp.groups[i];
 
+		const char *fam = g->is_v6 ? "vrrp6" : "vrrp";
+
 		if (!g->has_vip) {
-			errlist_add(b->errs, "interface %s: vrrp vrid %u has no virtual-ip",
+			errlist_add(b->errs, "interface %s: %s vrid %u has no virtual-ip",
+				    g->g.ifname, fam, g->g.vrid);
+			bad = 1;
+		}
+		/* VRRPv2 counts its interval in whole seconds (RFC 3768 5.3.7). */
+		if (!g->is_v6 && b->vrrp.version == 2 && g->g.advert_interval_ms % 1000) {
+			errlist_add(b->errs,
+				    "interface %s: vrrp vrid %u: timer advertise %u msec needs "
+				    "vrrp version v3 (VRRPv2 counts whole seconds)",
+				    g->g.ifname, g->g.vrid, g->g.advert_interval_ms);
+			bad = 1;
+		}
+		if (g->track_if[0] && g->g.admin) {
+			errlist_add(b->errs,
+				    "interface %s: vrrp vrid %u is an admin-vrrp group and cannot "
+				    "track another one",
 				    g->g.ifname, g->g.vrid);
 			bad = 1;
 		}
 		if (g->track_if[0]) {
+			g->g.track_ifname = g->track_if;
+			g->g.track_vrid = g->track_vrid;
 			char id[64];
 			struct grp *a;
 
-			snprintf(id, sizeof(id), "%s %u", g->track_if, g->track_vrid);
+			group_id(id, sizeof(id), g->track_if, g->track_vrid, g->is_v6);
 			a = strmap_get(b->groups, id);
 			if (a == NULL || !a->g.admin) {
 				errlist_add(
@@ -439,7 +478,9 @@ static int check_refs(struct build *b, const struct conf *c)
 			Db__RbpBinding *bd = p->bindings[j];
 			char id[64];
 
-			snprintf(id, sizeof(id), "%s %u", bd->ifname, bd->vrid);
+			group_id(id, sizeof(id), bd->ifname, bd->vrid, 0);
+			if (strmap_get(b->groups, id) == NULL)
+				group_id(id, sizeof(id), bd->ifname, bd->vrid, 1);
 			if (strmap_get(b->groups, id) == NULL) {
 				errlist_add(
 				    b->errs,

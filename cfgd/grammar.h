@@ -52,6 +52,8 @@ enum gram_id {
 	G_SSL_POLICY,
 	G_DOWNLOAD_DELAY,
 	G_VRRP_VERSION,
+	G_VRRP_NOTIFY,
+	G_VRRP_GARP,
 	/* interface view */
 	G_VRRP_VIP,
 	G_VRRP_PRIORITY,
@@ -60,6 +62,7 @@ enum gram_id {
 	G_VRRP_ADVERTISE,
 	G_VRRP_ADVERTISE_MS,
 	G_VRRP_VMAC,
+	G_VRRP_CHECKSUM,
 	G_VRRP_TRACK_ADMIN,
 	G_VRRP_GROUP, /* undo vrrp vrid N: the whole group */
 	G_ADMIN_VRRP,

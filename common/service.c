@@ -7,6 +7,7 @@
 #include "common/log.h"
 
 struct running {
+	const struct service *svc;
 	uv_loop_t *loop;
 	struct cfgclient *cfg;
 	struct ctl *ctl;
@@ -17,6 +18,8 @@ static void on_stop(void *arg)
 	struct running *r = arg;
 
 	daemon_stopping();
+	if (r->svc->stop)
+		r->svc->stop(r->svc->arg);
 	cfgclient_close(r->cfg);
 	ctl_close(r->ctl);
 	uv_stop(r->loop);
@@ -30,8 +33,14 @@ int service_main(int argc, char **argv, const struct service *svc)
 	int rc;
 
 	daemon_start(&opts, argc, argv, false);
+	r.svc = svc;
 	r.loop = uv_default_loop();
 	zctx = zmq_ctx_new();
+	if (svc->init) {
+		rc = svc->init(r.loop, zctx, opts.rundir, svc->arg);
+		if (rc < 0)
+			fatalx("start-up: %s", strerror(-rc));
+	}
 	rc = ctl_open(&r.ctl, r.loop, zctx, opts.rundir, svc->role, svc->query, svc->arg);
 	if (rc < 0)
 		fatalx("control socket in %s: %s", opts.rundir, strerror(-rc));

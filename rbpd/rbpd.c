@@ -106,7 +106,8 @@ static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, NULL};
+	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, NULL, NULL,
+					   NULL};
 	int rc = service_main(argc, argv, &svc);
 
 	if (g.running)

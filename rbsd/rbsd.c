@@ -229,7 +229,8 @@ static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	static const struct service svc = {"rbsd", DB__ROLE__ROLE_RBSD, &ops, display, NULL};
+	static const struct service svc = {"rbsd", DB__ROLE__ROLE_RBSD, &ops, display, NULL, NULL,
+					   NULL};
 	int rc = service_main(argc, argv, &svc);
 
 	if (g.running)

@@ -1,27 +1,705 @@
 /*
- * vrrpd: VRRP groups. This stage holds the groups cfgd commits (checked
- * against the live interfaces) and reports them; the protocol on the wire
- * is the subject of the vrrpd issue and is not running yet: every group
- * shows state Initialize.
+ * vrrpd: VRRP groups on the wire (RFC 5798 VRRPv3 for IPv4 and IPv6,
+ * RFC 3768 VRRPv2).
+ *
+ * One raw socket per interface and address family carries every group of
+ * that interface. Each group runs the pure state machine of vrrp_fsm on a
+ * libuv timer; this file turns its actions into packets, addresses and
+ * announcements, publishes every state change on RUNDIR/vrrpd-events.ipc,
+ * runs the operator's notify script, and answers `display vrrp`.
+ *
+ * Groups that track an admin-vrrp group (mVRRP) send and process no
+ * advertisements: their state follows the admin group's.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
 
+#include "common/bus.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/service.h"
 #include "config.pb-c.h"
+#include "vrrpd/vrrp_fsm.h"
+#include "vrrpd/vrrp_net.h"
+#include "vrrpd/vrrp_pkt.h"
 
-struct vrrpd {
-	Db__VrrpdConfig *running; /* applied */
+#define DEF_GARP_COUNT 3
+#define DEF_GARP_INTERVAL_MS 500
+#define RX_BURST 64 /* packets read per wake-up of one socket */
+
+/* A socket for one interface and family, shared by its groups. */
+struct iface {
+	struct iface *next;
+	int family;
+	unsigned ifindex;
+	char name[IF_NAMESIZE];
+	int fd;
+	uv_poll_t poll;
+	int refs;
+	union vrrp_addr primary; /* the source of our advertisements */
+	bool has_primary;
+	uint8_t mac[6];
+	/* Packets that reached no group (unknown VRID, or dropped before the
+	 * VRID could be read). */
+	uint64_t drops[VRRP_DROP__MAX];
+	uint32_t logged; /* drop reasons already logged, one bit each */
 };
 
-static struct vrrpd g;
+struct counters {
+	uint64_t adv_sent, adv_rcvd, prio0_sent, prio0_rcvd;
+	uint64_t to_master, to_backup, to_init;
+	uint64_t announce_sent, send_errors;
+	uint64_t drops[VRRP_DROP__MAX];
+};
 
-/* Check a section against the live system. Returns the unpacked config or
- * NULL with reasons in errs. */
+struct group {
+	struct group *next;
+	char ifname[IF_NAMESIZE];
+	unsigned vrid;
+	int family;
+	struct iface *ifp; /* NULL while the interface does not exist */
+	/* configuration */
+	uint8_t version;
+	uint8_t prio_cfg;
+	bool owner; /* a virtual address is the interface's own: priority 255 */
+	bool admin, ignore_if_down;
+	enum vrrp_csum_mode csum;
+	char track_if[IF_NAMESIZE];
+	unsigned track_vrid;
+	union vrrp_addr *vips;
+	size_t nvips;
+	/* running */
+	struct vrrp_fsm fsm;
+	struct group *leader;	     /* the admin group a tracking group follows */
+	enum vrrp_state follow;	     /* a tracking group's state */
+	bool link_up;		     /* for tracking groups */
+	union vrrp_addr master_addr; /* backup: the sender of the last advertisement */
+	bool master_known;
+	uint8_t master_prio;
+	uv_timer_t timer, garp_timer;
+	int open_handles;
+	unsigned garp_left;
+	time_t created, changed;
+	const char *last_reason;
+	struct counters c;
+	uint32_t logged; /* drop reasons already logged */
+};
+
+struct vrrpd {
+	uv_loop_t *loop;
+	Db__VrrpdConfig *running;
+	struct group *groups;
+	struct iface *ifaces;
+	struct bus_sock *pub;
+	uint64_t pub_seq;
+	int nl;	 /* rtnetlink requests */
+	int mon; /* rtnetlink notifications */
+	uv_poll_t mon_poll;
+	int arp_fd, icmp6_fd;
+	char *notify_script;
+	unsigned garp_count, garp_interval_ms;
+};
+
+static struct vrrpd g = {.nl = -1, .mon = -1, .arp_fd = -1, .icmp6_fd = -1};
+
+static union vrrp_addr mcast4, mcast6;
+
+static uint64_t now_ms(void)
+{
+	uv_update_time(g.loop);
+	return uv_now(g.loop) + 1; /* the state machine reserves 0 for "stopped" */
+}
+
+static const char *fam_word(int family)
+{
+	return family == AF_INET ? "vrrp" : "vrrp6";
+}
+
+static const char *addr_str(int family, const union vrrp_addr *a, char *buf, size_t len)
+{
+	return inet_ntop(family, a, buf, (socklen_t)len) ? buf : "?";
+}
+
+/* ---- interfaces --------------------------------------------------------- */
+
+static void refresh_iface(struct iface *ifp)
+{
+	union vrrp_addr a;
+	bool had = ifp->has_primary;
+
+	ifp->has_primary = vrrp_net_primary(ifp->family, ifp->ifindex, &a) == 0;
+	if (ifp->has_primary)
+		ifp->primary = a;
+	if (had && !ifp->has_primary)
+		log_warnx("%s: no %s address left to advertise from", ifp->name,
+			  ifp->family == AF_INET ? "IPv4" : "IPv6 link-local");
+	vrrp_net_hwaddr(ifp->name, ifp->mac);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events);
+
+static struct iface *iface_get(const char *name, int family)
+{
+	struct iface *ifp;
+	unsigned idx = if_nametoindex(name);
+	int fd;
+
+	for (ifp = g.ifaces; ifp; ifp = ifp->next)
+		if (ifp->family == family && strcmp(ifp->name, name) == 0) {
+			ifp->refs++;
+			return ifp;
+		}
+	if (idx == 0)
+		return NULL;
+	fd = vrrp_net_open(family, idx, name);
+	if (fd < 0) {
+		log_warnx("%s: cannot open a VRRP socket: %s", name, strerror(-fd));
+		return NULL;
+	}
+	ifp = calloc(1, sizeof(*ifp));
+	if (ifp == NULL)
+		fatal("calloc");
+	ifp->family = family;
+	ifp->ifindex = idx;
+	snprintf(ifp->name, sizeof(ifp->name), "%s", name);
+	ifp->fd = fd;
+	ifp->refs = 1;
+	refresh_iface(ifp);
+	uv_poll_init(g.loop, &ifp->poll, fd);
+	ifp->poll.data = ifp;
+	uv_poll_start(&ifp->poll, UV_READABLE, on_readable);
+	ifp->next = g.ifaces;
+	g.ifaces = ifp;
+	return ifp;
+}
+
+static void iface_closed(uv_handle_t *h)
+{
+	struct iface *ifp = h->data;
+
+	close(ifp->fd);
+	free(ifp);
+}
+
+static void iface_put(struct iface *ifp)
+{
+	struct iface **pp;
+
+	if (ifp == NULL || --ifp->refs > 0)
+		return;
+	for (pp = &g.ifaces; *pp; pp = &(*pp)->next)
+		if (*pp == ifp) {
+			*pp = ifp->next;
+			break;
+		}
+	uv_close((uv_handle_t *)&ifp->poll, iface_closed);
+}
+
+/* ---- what a transition does ---------------------------------------------- */
+
+static void send_advert(struct group *gr, uint8_t prio)
+{
+	uint8_t buf[VRRP_PKT_MAX_LEN];
+	struct vrrp_pkt p;
+	struct iface *ifp = gr->ifp;
+	const union vrrp_addr *dst = gr->family == AF_INET ? &mcast4 : &mcast6;
+	int n;
+
+	if (ifp == NULL || !ifp->has_primary) {
+		gr->c.send_errors++;
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.family = gr->family;
+	p.version = gr->version;
+	p.type = VRRP_PKT_TYPE_ADVERTISEMENT;
+	p.vrid = (uint8_t)gr->vrid;
+	p.priority = prio;
+	p.naddr = (uint8_t)gr->nvips;
+	if (gr->version == 2)
+		p.adver_int = (uint8_t)(gr->fsm.cfg.adver_interval_ms / 1000);
+	else
+		p.max_adver_int = (uint16_t)(gr->fsm.cfg.adver_interval_ms / 10);
+	for (size_t i = 0; i < gr->nvips; i++) {
+		if (gr->family == AF_INET)
+			p.addr.v4[i] = gr->vips[i].v4;
+		else
+			p.addr.v6[i] = gr->vips[i].v6;
+	}
+	n = vrrp_pkt_build(buf, sizeof(buf), &p, gr->family, &ifp->primary, dst, gr->csum);
+	if (n > 0)
+		n = vrrp_net_send(ifp->fd, gr->family, ifp->ifindex, &ifp->primary, buf, (size_t)n);
+	if (n < 0) {
+		if (gr->c.send_errors++ == 0)
+			log_warnx("(%s vrid %u) cannot send an advertisement: %s", gr->ifname,
+				  gr->vrid, strerror(-n));
+		return;
+	}
+	gr->c.adv_sent++;
+	if (prio == 0)
+		gr->c.prio0_sent++;
+}
+
+static void set_vips(struct group *gr, bool add)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (gr->owner || gr->ifp == NULL)
+		return; /* the owner's addresses are the interface's own */
+	for (size_t i = 0; i < gr->nvips; i++) {
+		int rc = vrrp_net_addr(g.nl, add, gr->family, gr->ifp->ifindex, &gr->vips[i]);
+
+		if (rc < 0)
+			log_warnx("(%s vrid %u) cannot %s virtual address %s: %s", gr->ifname,
+				  gr->vrid, add ? "add" : "remove",
+				  addr_str(gr->family, &gr->vips[i], a, sizeof(a)), strerror(-rc));
+	}
+}
+
+static void announce_once(struct group *gr)
+{
+	if (gr->ifp == NULL)
+		return;
+	for (size_t i = 0; i < gr->nvips; i++) {
+		int rc =
+		    gr->family == AF_INET
+			? vrrp_net_garp(g.arp_fd, gr->ifp->ifindex, gr->ifp->mac, &gr->vips[i].v4)
+			: vrrp_net_unsolicited_na(g.icmp6_fd, gr->ifp->ifindex, gr->ifp->mac,
+						  &gr->vips[i].v6);
+
+		if (rc < 0)
+			gr->c.send_errors++;
+		else
+			gr->c.announce_sent++;
+	}
+}
+
+static void on_garp_timer(uv_timer_t *t)
+{
+	struct group *gr = t->data;
+
+	if (gr->garp_left == 0) {
+		uv_timer_stop(t);
+		return;
+	}
+	gr->garp_left--;
+	announce_once(gr);
+	if (gr->garp_left == 0)
+		uv_timer_stop(t);
+}
+
+static void announce(struct group *gr)
+{
+	gr->garp_left = g.garp_count;
+	if (gr->garp_left == 0)
+		return;
+	gr->garp_left--;
+	announce_once(gr);
+	if (gr->garp_left)
+		uv_timer_start(&gr->garp_timer, on_garp_timer, g.garp_interval_ms,
+			       g.garp_interval_ms);
+}
+
+static void notify_exit(uv_process_t *p, int64_t status, int sig)
+{
+	if (status != 0 || sig != 0)
+		log_warnx("notify-script %s exited with status %lld%s", g.notify_script,
+			  (long long)status, sig ? " (killed by a signal)" : "");
+	uv_close((uv_handle_t *)p, (uv_close_cb)free);
+}
+
+/* Run the operator's script: SCRIPT IFNAME VRID FAMILY OLD NEW REASON. */
+static void notify(const struct group *gr, enum vrrp_state from, enum vrrp_state to,
+		   const char *reason)
+{
+	char vrid[8];
+	char *args[8];
+	uv_process_options_t o = {0};
+	uv_process_t *p;
+	int rc;
+
+	if (g.notify_script == NULL)
+		return;
+	snprintf(vrid, sizeof(vrid), "%u", gr->vrid);
+	args[0] = g.notify_script;
+	args[1] = (char *)gr->ifname;
+	args[2] = vrid;
+	args[3] = gr->family == AF_INET ? "ipv4" : "ipv6";
+	args[4] = (char *)vrrp_state_str(from);
+	args[5] = (char *)vrrp_state_str(to);
+	args[6] = (char *)reason;
+	args[7] = NULL;
+	o.file = g.notify_script;
+	o.args = args;
+	o.exit_cb = notify_exit;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return;
+	rc = uv_spawn(g.loop, p, &o);
+	if (rc < 0) {
+		log_warnx("notify-script %s: %s", g.notify_script, uv_strerror(rc));
+		uv_close((uv_handle_t *)p, (uv_close_cb)free);
+	}
+}
+
+static void publish(const struct group *gr, enum vrrp_state from, enum vrrp_state to,
+		    const char *reason)
+{
+	Db__VrrpEvent ev = DB__VRRP_EVENT__INIT;
+
+	if (g.pub == NULL)
+		return;
+	ev.ifname = (char *)gr->ifname;
+	ev.vrid = gr->vrid;
+	ev.old_state = (char *)vrrp_state_str(from);
+	ev.new_state = (char *)vrrp_state_str(to);
+	ev.reason = (char *)reason;
+	ev.ipv6 = gr->family == AF_INET6;
+	bus_send_msg(g.pub, NULL, 0, DB__MSG_TYPE__MSG_VRRP_EVENT, DB__ROLE__ROLE_VRRPD,
+		     ++g.pub_seq, &ev.base);
+}
+
+static void follow_leader(struct group *gr);
+
+/* A state change of any group: count, log, tell the world. */
+static void changed(struct group *gr, enum vrrp_state from, enum vrrp_state to, const char *reason)
+{
+	log_info("(%s %s vrid %u) %s -> %s: %s", gr->ifname, fam_word(gr->family), gr->vrid,
+		 vrrp_state_str(from), vrrp_state_str(to), reason);
+	if (to == VRRP_STATE_MASTER)
+		gr->c.to_master++;
+	else if (to == VRRP_STATE_BACKUP)
+		gr->c.to_backup++;
+	else
+		gr->c.to_init++;
+	if (to != VRRP_STATE_BACKUP)
+		gr->master_known = false;
+	gr->changed = time(NULL);
+	gr->last_reason = reason;
+	publish(gr, from, to, reason);
+	notify(gr, from, to, reason);
+	for (struct group *f = g.groups; f; f = f->next)
+		if (f->leader == gr)
+			follow_leader(f);
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void rearm(struct group *gr, uint64_t now)
+{
+	uint64_t next = vrrp_fsm_next(&gr->fsm);
+
+	if (next == 0)
+		uv_timer_stop(&gr->timer);
+	else
+		uv_timer_start(&gr->timer, on_timer, next > now ? next - now : 0, 0);
+}
+
+/* Carry out what the state machine asked, in its order. */
+static void run(struct group *gr, const struct vrrp_fsm_out *o, uint64_t now)
+{
+	if (o->actions & VRRP_ACT_SEND_PRIO0)
+		send_advert(gr, 0);
+	if (o->actions & VRRP_ACT_DEL_VIPS) {
+		uv_timer_stop(&gr->garp_timer);
+		gr->garp_left = 0;
+		set_vips(gr, false);
+	}
+	if (o->actions & VRRP_ACT_ADD_VIPS)
+		set_vips(gr, true);
+	if (o->actions & VRRP_ACT_SEND_ADVERT)
+		send_advert(gr, gr->fsm.cfg.priority);
+	if (o->actions & VRRP_ACT_ANNOUNCE)
+		announce(gr);
+	if (o->from != o->to)
+		changed(gr, o->from, o->to, o->reason);
+	rearm(gr, now);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct group *gr = t->data;
+	struct vrrp_fsm_out o;
+	uint64_t now = now_ms();
+
+	vrrp_fsm_timer(&gr->fsm, now, &o);
+	run(gr, &o, now);
+}
+
+/* A tracking group takes the state of its admin group (mVRRP). */
+static void follow_leader(struct group *gr)
+{
+	enum vrrp_state to, from = gr->follow;
+	const char *reason;
+
+	if (!gr->link_up && !gr->ignore_if_down) {
+		to = VRRP_STATE_INIT;
+		reason = "interface down";
+	} else if (gr->leader == NULL) {
+		to = VRRP_STATE_INIT;
+		reason = "the admin-vrrp group it tracks is gone";
+	} else {
+		to = gr->leader->fsm.state;
+		reason = to == VRRP_STATE_MASTER   ? "admin-vrrp group became master"
+			 : to == VRRP_STATE_BACKUP ? "admin-vrrp group became backup"
+						   : "admin-vrrp group left service";
+	}
+	if (to == from)
+		return;
+	gr->follow = to;
+	gr->fsm.state = to; /* for display and the published state */
+	if (from == VRRP_STATE_MASTER) {
+		uv_timer_stop(&gr->garp_timer);
+		set_vips(gr, false);
+	}
+	if (to == VRRP_STATE_MASTER) {
+		set_vips(gr, true);
+		announce(gr);
+	}
+	changed(gr, from, to, reason);
+}
+
+/* ---- receiving ------------------------------------------------------------ */
+
+static struct group *find_vrid(const struct iface *ifp, unsigned vrid)
+{
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		if (gr->ifp == ifp && gr->vrid == vrid)
+			return gr;
+	return NULL;
+}
+
+static void dropped(struct iface *ifp, struct group *gr, enum vrrp_drop why,
+		    const union vrrp_addr *src)
+{
+	char a[INET6_ADDRSTRLEN];
+	uint32_t bit = 1u << why;
+
+	if (gr) {
+		gr->c.drops[why]++;
+		if (gr->logged & bit)
+			return;
+		gr->logged |= bit;
+		log_warnx("(%s %s vrid %u) advertisement from %s dropped: %s (logged once)",
+			  gr->ifname, fam_word(gr->family), gr->vrid,
+			  addr_str(ifp->family, src, a, sizeof(a)), vrrp_drop_str(why));
+		return;
+	}
+	ifp->drops[why]++;
+	if (ifp->logged & bit)
+		return;
+	ifp->logged |= bit;
+	log_warnx("%s: %s advertisement from %s dropped: %s (logged once)", ifp->name,
+		  fam_word(ifp->family), addr_str(ifp->family, src, a, sizeof(a)),
+		  vrrp_drop_str(why));
+}
+
+/* RFC 5798 7.1: the address list must match, unless the sender owns it. */
+static bool same_addrs(const struct group *gr, const struct vrrp_pkt *p)
+{
+	size_t alen = gr->family == AF_INET ? 4 : 16;
+
+	if (p->naddr != gr->nvips)
+		return false;
+	for (size_t i = 0; i < gr->nvips; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < p->naddr && !found; j++) {
+			const void *x = gr->family == AF_INET ? (const void *)&p->addr.v4[j]
+							      : (const void *)&p->addr.v6[j];
+
+			found = memcmp(x, &gr->vips[i], alen) == 0;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void received(struct iface *ifp, const struct vrrp_net_rx *rx)
+{
+	struct group *gr = rx->len >= 2 ? find_vrid(ifp, rx->payload[1]) : NULL;
+	struct vrrp_pkt p;
+	struct vrrp_fsm_adv adv;
+	struct vrrp_fsm_out o;
+	enum vrrp_drop why;
+	size_t alen = ifp->family == AF_INET ? 4 : 16;
+	uint64_t now;
+
+	if (gr && gr->track_if[0])
+		gr = NULL; /* tracking groups run no protocol of their own */
+	if (vrrp_pkt_check_ttl(rx->ttl) < 0)
+		return dropped(ifp, gr, VRRP_DROP_TTL, &rx->src);
+	if (vrrp_pkt_parse(rx->payload, rx->len, ifp->family, &rx->src, &rx->dst,
+			   gr ? gr->csum : VRRP_CSUM_PSEUDO, &p, &why) < 0)
+		return dropped(ifp, gr, why == VRRP_DROP_NONE ? VRRP_DROP_SHORT : why, &rx->src);
+	if (gr == NULL)
+		return dropped(ifp, NULL, VRRP_DROP_VRID_MISMATCH, &rx->src);
+	if (p.version != gr->version)
+		return dropped(ifp, gr, VRRP_DROP_VERSION, &rx->src);
+	if (gr->version == 2 && p.adver_int * 1000u != gr->fsm.cfg.adver_interval_ms)
+		return dropped(ifp, gr, VRRP_DROP_INTERVAL_MISMATCH, &rx->src);
+	if (p.priority != 255 && !same_addrs(gr, &p))
+		return dropped(ifp, gr, VRRP_DROP_ADDR_MISMATCH, &rx->src);
+	gr->c.adv_rcvd++;
+	if (p.priority == 0)
+		gr->c.prio0_rcvd++;
+	adv.priority = p.priority;
+	adv.adver_interval_ms = gr->version == 2 ? p.adver_int * 1000u : p.max_adver_int * 10u;
+	adv.sender_addr_higher = ifp->has_primary && memcmp(&rx->src, &ifp->primary, alen) > 0;
+	now = now_ms();
+	vrrp_fsm_recv(&gr->fsm, now, &adv, &o);
+	if (gr->fsm.state == VRRP_STATE_BACKUP && p.priority != 0) {
+		gr->master_addr = rx->src;
+		gr->master_known = true;
+		gr->master_prio = p.priority;
+	}
+	run(gr, &o, now);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	struct iface *ifp = h->data;
+	uint8_t buf[60 + VRRP_PKT_MAX_LEN + 64]; /* IPv4 header, message, slack */
+	struct vrrp_net_rx rx;
+
+	(void)events;
+	if (status < 0)
+		return;
+	for (int i = 0; i < RX_BURST; i++) {
+		int n = vrrp_net_recv(ifp->fd, ifp->family, buf, sizeof(buf), &rx);
+
+		if (n == -EAGAIN)
+			break;
+		if (n == -EBADMSG) {
+			union vrrp_addr none = {0};
+
+			dropped(ifp, NULL, VRRP_DROP_SHORT, &none);
+			continue;
+		}
+		if (n < 0) {
+			log_warnx("%s: receive: %s", ifp->name, strerror(-n));
+			break;
+		}
+		received(ifp, &rx);
+	}
+}
+
+/* ---- links and addresses --------------------------------------------------- */
+
+static void link_changed(struct group *gr, bool up)
+{
+	struct vrrp_fsm_out o;
+	uint64_t now = now_ms();
+
+	if (gr->track_if[0]) {
+		gr->link_up = up;
+		follow_leader(gr);
+		return;
+	}
+	if (gr->ignore_if_down)
+		return;
+	vrrp_fsm_set_link(&gr->fsm, now, up, &o);
+	run(gr, &o, now);
+}
+
+static void on_net_event(const struct vrrp_net_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->kind == VRRP_NET_ADDR) {
+		for (struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
+			if (ifp->ifindex == ev->ifindex)
+				refresh_iface(ifp);
+		return;
+	}
+	for (struct group *gr = g.groups; gr; gr = gr->next) {
+		bool was;
+
+		if (gr->ifp == NULL || gr->ifp->ifindex != ev->ifindex)
+			continue;
+		was = gr->track_if[0] ? gr->link_up : gr->fsm.link_up;
+		if (was != ev->up) {
+			log_info("(%s %s vrid %u) interface %s", gr->ifname, fam_word(gr->family),
+				 gr->vrid, ev->up ? "up" : "down");
+			link_changed(gr, ev->up);
+		}
+	}
+}
+
+static void resync_links(void)
+{
+	for (struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
+		refresh_iface(ifp);
+	for (struct group *gr = g.groups; gr; gr = gr->next) {
+		struct vrrp_net_event ev = {.kind = VRRP_NET_LINK};
+
+		if (gr->ifp == NULL)
+			continue;
+		ev.ifindex = gr->ifp->ifindex;
+		ev.up = vrrp_net_link_up(gr->ifname) == 1;
+		on_net_event(&ev, NULL);
+	}
+}
+
+static void on_monitor(uv_poll_t *h, int status, int events)
+{
+	int rc;
+
+	(void)h;
+	(void)events;
+	if (status < 0)
+		return;
+	rc = vrrp_net_monitor_read(g.mon, on_net_event, NULL);
+	if (rc == -ENOBUFS) {
+		log_warnx("link notifications were lost; reading every interface again");
+		resync_links();
+	} else if (rc < 0) {
+		log_warnx("link notifications: %s", strerror(-rc));
+	}
+}
+
+/* ---- configuration ----------------------------------------------------------- */
+
+static int parse_vips(const Db__VrrpGroupConfig *c, union vrrp_addr **out, size_t *n)
+{
+	int family = c->ipv6 ? AF_INET6 : AF_INET;
+	union vrrp_addr *v = calloc(c->n_virtual_ips ? c->n_virtual_ips : 1, sizeof(*v));
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_virtual_ips; i++)
+		if (inet_pton(family, c->virtual_ips[i], &v[i]) != 1) {
+			free(v);
+			return -EINVAL;
+		}
+	*out = v;
+	*n = c->n_virtual_ips;
+	return 0;
+}
+
+static struct group *find_group(const char *ifname, unsigned vrid, int family)
+{
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		if (gr->vrid == vrid && gr->family == family && strcmp(gr->ifname, ifname) == 0)
+			return gr;
+	return NULL;
+}
+
+static bool iface_open(const char *ifname, int family)
+{
+	for (struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
+		if (ifp->family == family && strcmp(ifp->name, ifname) == 0)
+			return true;
+	return false;
+}
+
 /* cfgclient_ops.check: unpack and check against the live system. */
 static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
 {
@@ -30,23 +708,288 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 	(void)arg;
 	if (c == NULL)
 		return NULL;
+	if (c->notify_script && c->notify_script[0] && access(c->notify_script, X_OK) < 0)
+		errlist_add(errs, "vrrp notify-script %s: %s", c->notify_script, strerror(errno));
 	for (size_t i = 0; i < c->n_groups; i++) {
 		Db__VrrpGroupConfig *gr = c->groups[i];
+		int family = gr->ipv6 ? AF_INET6 : AF_INET;
+		const char *fam = fam_word(family);
+		unsigned idx = if_nametoindex(gr->ifname);
+		union vrrp_addr a, *vips;
+		size_t n;
+		int fd;
 
-		if (if_nametoindex(gr->ifname) == 0)
+		if (idx == 0) {
+			errlist_add(errs, "interface %s: %s vrid %u: the interface does not exist",
+				    gr->ifname, fam, gr->vrid);
+			continue;
+		}
+		if (parse_vips(gr, &vips, &n) < 0) {
+			errlist_add(errs, "interface %s: %s vrid %u: a virtual-ip does not parse",
+				    gr->ifname, fam, gr->vrid);
+			continue;
+		}
+		free(vips);
+		if (gr->virtual_mac)
 			errlist_add(errs,
-				    "interface %s: vrrp vrid %u: the interface does not exist",
+				    "interface %s: vrrp vrid %u virtual-mac: not supported by this "
+				    "vrrpd yet",
 				    gr->ifname, gr->vrid);
+		if (gr->track_ifname && gr->track_ifname[0])
+			continue; /* sends nothing itself */
+		if (vrrp_net_primary(family, idx, &a) < 0)
+			errlist_add(errs,
+				    "interface %s: %s vrid %u: the interface has no %s address to "
+				    "advertise from",
+				    gr->ifname, fam, gr->vrid,
+				    family == AF_INET ? "IPv4" : "IPv6 link-local");
+		if (iface_open(gr->ifname, family))
+			continue;
+		/* Can the group be created? Open (and drop) its socket now. */
+		fd = vrrp_net_open(family, idx, gr->ifname);
+		if (fd < 0)
+			errlist_add(errs, "interface %s: %s vrid %u: cannot open a VRRP socket: %s",
+				    gr->ifname, fam, gr->vrid, strerror(-fd));
+		else
+			close(fd);
 	}
 	return c;
+}
+
+static struct vrrp_fsm_cfg fsm_cfg(const struct group *gr, const Db__VrrpGroupConfig *c)
+{
+	struct vrrp_fsm_cfg f = {
+	    .version = gr->version,
+	    .priority = gr->owner ? 255 : (uint8_t)c->priority,
+	    .preempt = c->preempt,
+	    .preempt_delay_ms = c->preempt_delay_s * 1000,
+	    .adver_interval_ms = c->advert_interval_ms,
+	};
+
+	return f;
+}
+
+/* Does this router own one of the addresses (RFC 5798 1.1)? */
+static bool is_owner(const struct group *gr)
+{
+	if (gr->ifp == NULL)
+		return false;
+	for (size_t i = 0; i < gr->nvips; i++)
+		if (vrrp_net_addr_kind(gr->family, gr->ifp->ifindex, &gr->vips[i]) ==
+		    VRRP_NET_ADDR_IFACE)
+			return true;
+	return false;
+}
+
+/* Remove virtual addresses a previous vrrpd left behind: a restarted
+ * daemon starts in Initialize and must not leave a second master. */
+static void remove_stale(struct group *gr)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (gr->ifp == NULL || gr->owner)
+		return;
+	for (size_t i = 0; i < gr->nvips; i++)
+		if (vrrp_net_addr_kind(gr->family, gr->ifp->ifindex, &gr->vips[i]) ==
+		    VRRP_NET_ADDR_HOST) {
+			log_info("(%s %s vrid %u) removing stale virtual address %s", gr->ifname,
+				 fam_word(gr->family), gr->vrid,
+				 addr_str(gr->family, &gr->vips[i], a, sizeof(a)));
+			vrrp_net_addr(g.nl, false, gr->family, gr->ifp->ifindex, &gr->vips[i]);
+		}
+}
+
+static void group_closed(uv_handle_t *h)
+{
+	struct group *gr = h->data;
+
+	if (--gr->open_handles == 0) {
+		free(gr->vips);
+		free(gr);
+	}
+}
+
+/* Leave service (priority 0 when master) and free the group. */
+static void group_destroy(struct group *gr)
+{
+	struct vrrp_fsm_out o;
+	uint64_t now = now_ms();
+
+	if (gr->track_if[0]) {
+		if (gr->follow == VRRP_STATE_MASTER)
+			set_vips(gr, false);
+		if (gr->follow != VRRP_STATE_INIT)
+			changed(gr, gr->follow, VRRP_STATE_INIT, "group removed");
+	} else {
+		vrrp_fsm_shutdown(&gr->fsm, now, &o);
+		o.reason = o.from != o.to ? "group removed" : NULL;
+		run(gr, &o, now);
+	}
+	for (struct group *f = g.groups; f; f = f->next)
+		if (f->leader == gr)
+			f->leader = NULL;
+	iface_put(gr->ifp);
+	gr->ifp = NULL;
+	uv_close((uv_handle_t *)&gr->timer, group_closed);
+	uv_close((uv_handle_t *)&gr->garp_timer, group_closed);
+}
+
+static void group_configure(struct group *gr, const Db__VrrpGroupConfig *c, unsigned version)
+{
+	gr->version = gr->family == AF_INET6 ? 3 : (uint8_t)version;
+	gr->prio_cfg = (uint8_t)c->priority;
+	gr->admin = c->admin;
+	gr->ignore_if_down = c->ignore_if_down;
+	gr->csum = c->csum_msg_only ? VRRP_CSUM_MSG_ONLY : VRRP_CSUM_PSEUDO;
+	snprintf(gr->track_if, sizeof(gr->track_if), "%s", c->track_ifname ? c->track_ifname : "");
+	gr->track_vrid = c->track_vrid;
+}
+
+static struct group *group_create(const Db__VrrpGroupConfig *c, unsigned version)
+{
+	struct group *gr = calloc(1, sizeof(*gr));
+	int family = c->ipv6 ? AF_INET6 : AF_INET;
+	struct vrrp_fsm_cfg fc;
+	int up;
+
+	if (gr == NULL)
+		fatal("calloc");
+	snprintf(gr->ifname, sizeof(gr->ifname), "%s", c->ifname);
+	gr->vrid = c->vrid;
+	gr->family = family;
+	group_configure(gr, c, version);
+	if (parse_vips(c, &gr->vips, &gr->nvips) < 0)
+		fatalx("(%s vrid %u) virtual addresses did not parse after the check", c->ifname,
+		       c->vrid);
+	gr->ifp = iface_get(c->ifname, family);
+	gr->owner = is_owner(gr);
+	gr->created = gr->changed = time(NULL);
+	gr->last_reason = "created";
+	uv_timer_init(g.loop, &gr->timer);
+	uv_timer_init(g.loop, &gr->garp_timer);
+	gr->timer.data = gr->garp_timer.data = gr;
+	gr->open_handles = 2;
+	remove_stale(gr);
+	up = gr->ifp ? vrrp_net_link_up(gr->ifname) == 1 : 0;
+	gr->link_up = up;
+	fc = fsm_cfg(gr, c);
+	vrrp_fsm_init(&gr->fsm, &fc, up || gr->ignore_if_down);
+	return gr;
+}
+
+/* A group whose addresses or settings changed while it runs: no restart,
+ * no transition (RFC 5798 leaves reconfiguration to the implementation). */
+static void group_update(struct group *gr, const Db__VrrpGroupConfig *c, unsigned version)
+{
+	union vrrp_addr *vips;
+	size_t n;
+	struct vrrp_fsm_cfg fc;
+	struct vrrp_fsm_out o;
+	bool master = gr->fsm.state == VRRP_STATE_MASTER && !gr->track_if[0];
+	bool fmaster = gr->track_if[0] && gr->follow == VRRP_STATE_MASTER;
+	uint64_t now = now_ms();
+
+	if (parse_vips(c, &vips, &n) < 0)
+		return;
+	if (n != gr->nvips || memcmp(vips, gr->vips, n * sizeof(*vips)) != 0) {
+		if (master || fmaster)
+			set_vips(gr, false);
+		free(gr->vips);
+		gr->vips = vips;
+		gr->nvips = n;
+		gr->owner = is_owner(gr);
+		if (master || fmaster) {
+			set_vips(gr, true);
+			announce(gr);
+		}
+	} else {
+		free(vips);
+	}
+	group_configure(gr, c, version);
+	if (gr->track_if[0])
+		return;
+	fc = fsm_cfg(gr, c);
+	vrrp_fsm_set_cfg(&gr->fsm, now, &fc, &o);
+	run(gr, &o, now);
+}
+
+static void start(struct group *gr)
+{
+	struct vrrp_fsm_out o;
+	uint64_t now = now_ms();
+
+	vrrp_fsm_startup(&gr->fsm, now, &o);
+	run(gr, &o, now);
+}
+
+static bool still_configured(const struct group *gr, const Db__VrrpdConfig *c)
+{
+	for (size_t i = 0; i < c->n_groups; i++) {
+		Db__VrrpGroupConfig *gc = c->groups[i];
+		int family = gc->ipv6 ? AF_INET6 : AF_INET;
+
+		/* A new version or a switch to or from tracking is a new group. */
+		if (gc->vrid == gr->vrid && family == gr->family &&
+		    strcmp(gc->ifname, gr->ifname) == 0 &&
+		    (family == AF_INET6 || gr->version == c->version) &&
+		    !gc->track_ifname[0] == !gr->track_if[0])
+			return true;
+	}
+	return false;
 }
 
 /* cfgclient_ops.apply: takes ownership of obj. */
 static void apply(void *arg, void *obj)
 {
 	Db__VrrpdConfig *c = obj;
+	struct group *list = NULL, **tail = &list, **pp;
 
 	(void)arg;
+	free(g.notify_script);
+	g.notify_script = c->notify_script && c->notify_script[0] ? strdup(c->notify_script) : NULL;
+	g.garp_count = c->garp_count ? c->garp_count : DEF_GARP_COUNT;
+	g.garp_interval_ms = c->garp_interval_ms ? c->garp_interval_ms : DEF_GARP_INTERVAL_MS;
+	/* Tracking is resolved again below, once every group is in place. */
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		gr->leader = NULL;
+	/* Groups that go away leave service first (priority 0 when master). */
+	for (pp = &g.groups; *pp;) {
+		struct group *gr = *pp;
+
+		if (still_configured(gr, c)) {
+			pp = &gr->next;
+			continue;
+		}
+		*pp = gr->next;
+		group_destroy(gr);
+	}
+	/* The new list, in the configuration's order. */
+	for (size_t i = 0; i < c->n_groups; i++) {
+		Db__VrrpGroupConfig *gc = c->groups[i];
+		struct group *gr = find_group(gc->ifname, gc->vrid, gc->ipv6 ? AF_INET6 : AF_INET);
+
+		if (gr) {
+			for (pp = &g.groups; *pp != gr; pp = &(*pp)->next)
+				;
+			*pp = gr->next;
+			group_update(gr, gc, c->version);
+		} else {
+			gr = group_create(gc, c->version);
+		}
+		gr->next = NULL;
+		*tail = gr;
+		tail = &gr->next;
+	}
+	g.groups = list;
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		if (gr->track_if[0])
+			gr->leader = find_group(gr->track_if, gr->track_vrid, gr->family);
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		if (!gr->track_if[0] && !gr->fsm.enabled)
+			start(gr);
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		if (gr->track_if[0])
+			follow_leader(gr);
 	if (g.running)
 		db__vrrpd_config__free_unpacked(g.running, NULL);
 	g.running = c;
@@ -60,55 +1003,208 @@ static void discard(void *arg, void *obj)
 	db__vrrpd_config__free_unpacked(obj, NULL);
 }
 
+/* ---- display --------------------------------------------------------------- */
+
+static void fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void show_group(FILE *f, const struct group *gr)
+{
+	char a[INET6_ADDRSTRLEN], t[32];
+	const struct vrrp_fsm *m = &gr->fsm;
+	bool tracking = gr->track_if[0] != 0;
+
+	fprintf(f, "%s | Virtual Router %u%s\n", gr->ifname, gr->vrid,
+		gr->family == AF_INET6 ? " (IPv6)" : "");
+	fprintf(f, "  %-17s: %s\n", "State", vrrp_state_str(m->state));
+	fprintf(f, "  %-17s:", "Virtual IP");
+	for (size_t i = 0; i < gr->nvips; i++)
+		fprintf(f, " %s", addr_str(gr->family, &gr->vips[i], a, sizeof(a)));
+	fprintf(f, "\n  %-17s: ", "Master IP");
+	if (m->state == VRRP_STATE_MASTER && gr->ifp && gr->ifp->has_primary)
+		fprintf(f, "%s (this device)\n",
+			addr_str(gr->family, &gr->ifp->primary, a, sizeof(a)));
+	else if (gr->master_known)
+		fprintf(f, "%s\n", addr_str(gr->family, &gr->master_addr, a, sizeof(a)));
+	else
+		fprintf(f, "-\n");
+	fprintf(f, "  %-17s: %u%s\n", "PriorityRun", m->cfg.priority,
+		gr->owner ? " (address owner)" : "");
+	fprintf(f, "  %-17s: %u\n", "PriorityConfig", gr->prio_cfg);
+	if (m->state == VRRP_STATE_MASTER)
+		fprintf(f, "  %-17s: %u\n", "MasterPriority", m->cfg.priority);
+	else if (gr->master_known)
+		fprintf(f, "  %-17s: %u\n", "MasterPriority", gr->master_prio);
+	fprintf(f, "  %-17s: %s   Delay Time : %u s\n", "Preempt", m->cfg.preempt ? "YES" : "NO",
+		m->cfg.preempt_delay_ms / 1000);
+	if (m->preempt_at)
+		fprintf(
+		    f, "  %-17s: in %llu ms\n", "Preempting",
+		    (unsigned long long)(m->preempt_at > now_ms() ? m->preempt_at - now_ms() : 0));
+	fprintf(f, "  %-17s: %u ms\n", "TimerRun", m->master_adver_ms);
+	fprintf(f, "  %-17s: %u ms\n", "TimerConfig", m->cfg.adver_interval_ms);
+	if (!tracking)
+		fprintf(f, "  %-17s: %u ms   Master_Down_Interval : %u ms\n", "Skew_Time",
+			vrrp_fsm_skew_ms(m), vrrp_fsm_master_down_ms(m));
+	fprintf(f, "  %-17s: v%u%s\n", "Version", gr->version,
+		gr->family == AF_INET && gr->version == 3
+		    ? (gr->csum == VRRP_CSUM_PSEUDO ? ", checksum with pseudo-header"
+						    : ", checksum over the message only")
+		    : "");
+	fprintf(f, "  %-17s: %02x%02x-%02x%02x-%02x%02x (interface)\n", "Virtual MAC",
+		gr->ifp ? gr->ifp->mac[0] : 0, gr->ifp ? gr->ifp->mac[1] : 0,
+		gr->ifp ? gr->ifp->mac[2] : 0, gr->ifp ? gr->ifp->mac[3] : 0,
+		gr->ifp ? gr->ifp->mac[4] : 0, gr->ifp ? gr->ifp->mac[5] : 0);
+	fprintf(f, "  %-17s: YES\n", "Check TTL");
+	if (gr->admin)
+		fprintf(f, "  %-17s: admin-vrrp%s\n", "Config Type",
+			gr->ignore_if_down ? " (ignore-if-down)" : "");
+	else if (tracking)
+		fprintf(f, "  %-17s: normal-vrrp, tracking admin-vrrp %s vrid %u%s\n",
+			"Config Type", gr->track_if, gr->track_vrid,
+			gr->leader ? "" : " (not configured)");
+	else
+		fprintf(f, "  %-17s: normal-vrrp\n", "Config Type");
+	if (gr->ifp == NULL)
+		fprintf(f, "  %-17s: the interface does not exist\n", "Note");
+	fmt_time(gr->created, t, sizeof(t));
+	fprintf(f, "  %-17s: %s\n", "Create Time", t);
+	fmt_time(gr->changed, t, sizeof(t));
+	fprintf(f, "  %-17s: %s (%s)\n", "Last Change Time", t, gr->last_reason);
+}
+
+static void show_stats(FILE *f, const struct group *gr)
+{
+	const struct counters *c = &gr->c;
+
+	fprintf(f, "%s | Virtual Router %u%s: %s\n", gr->ifname, gr->vrid,
+		gr->family == AF_INET6 ? " (IPv6)" : "", vrrp_state_str(gr->fsm.state));
+	fprintf(f, "  Transitions to master/backup/initialize : %llu/%llu/%llu\n",
+		(unsigned long long)c->to_master, (unsigned long long)c->to_backup,
+		(unsigned long long)c->to_init);
+	fprintf(f, "  Advertisements sent/received            : %llu/%llu\n",
+		(unsigned long long)c->adv_sent, (unsigned long long)c->adv_rcvd);
+	fprintf(f, "  Priority 0 sent/received                : %llu/%llu\n",
+		(unsigned long long)c->prio0_sent, (unsigned long long)c->prio0_rcvd);
+	fprintf(f, "  Gratuitous ARP / NA sent                : %llu\n",
+		(unsigned long long)c->announce_sent);
+	fprintf(f, "  Send errors                             : %llu\n",
+		(unsigned long long)c->send_errors);
+	for (int w = 1; w < VRRP_DROP__MAX; w++)
+		if (c->drops[w])
+			fprintf(f, "  Dropped, %-31s: %llu\n", vrrp_drop_str(w),
+				(unsigned long long)c->drops[w]);
+}
+
 /* ctl_query_fn */
 static int display(void *arg, const char *what, FILE *f)
 {
 	bool brief = strcmp(what, "vrrp brief") == 0;
+	bool stats = strcmp(what, "vrrp statistics") == 0;
+	char a[INET6_ADDRSTRLEN];
 
 	(void)arg;
-	if (g.running == NULL || g.running->n_groups == 0) {
+	if (g.groups == NULL) {
 		fprintf(f, "Info: No VRRP group is configured.");
 		return 1;
 	}
 	if (brief)
 		fprintf(f, "VRID  State        Interface        Type     Virtual IP\n");
-	for (size_t i = 0; i < g.running->n_groups; i++) {
-		Db__VrrpGroupConfig *gr = g.running->groups[i];
-
-		if (brief) {
-			fprintf(f, "%-5u %-12s %-16s %-8s %s\n", gr->vrid, "Initialize", gr->ifname,
-				gr->admin ? "Admin" : "Normal",
-				gr->n_virtual_ips ? gr->virtual_ips[0] : "-");
-			continue;
-		}
-		fprintf(f, "%s | Virtual Router %u\n", gr->ifname, gr->vrid);
-		fprintf(f, "  State            : Initialize (protocol not running yet)\n");
-		fprintf(f, "  Virtual IP       :");
-		for (size_t j = 0; j < gr->n_virtual_ips && j < 8; j++)
-			fprintf(f, " %s", gr->virtual_ips[j]);
-		fprintf(f, "\n  PriorityRun      : %u\n  PriorityConfig   : %u\n", gr->priority,
-			gr->priority);
-		fprintf(f, "  Preempt          : %s   Delay Time : %u s\n",
-			gr->preempt ? "YES" : "NO", gr->preempt_delay_s);
-		fprintf(f, "  Adver Timer      : %u ms\n", gr->advert_interval_ms);
-		fprintf(f, "  Version          : v%u\n", g.running->version);
-		if (gr->admin)
-			fprintf(f, "  Config Type      : admin-vrrp%s\n",
-				gr->ignore_if_down ? " (ignore-if-down)" : "");
+	for (const struct group *gr = g.groups; gr; gr = gr->next) {
+		if (brief)
+			fprintf(f, "%-5u %-12s %-16s %-8s %s%s\n", gr->vrid,
+				vrrp_state_str(gr->fsm.state), gr->ifname,
+				gr->admin	  ? "Admin"
+				: gr->track_if[0] ? "Member"
+						  : "Normal",
+				gr->nvips ? addr_str(gr->family, &gr->vips[0], a, sizeof(a)) : "-",
+				gr->nvips > 1 ? " ..." : "");
+		else if (stats)
+			show_stats(f, gr);
 		else
-			fprintf(f, "  Config Type      : normal-vrrp\n");
+			show_group(f, gr);
 	}
+	if (stats)
+		for (const struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
+			for (int w = 1; w < VRRP_DROP__MAX; w++)
+				if (ifp->drops[w])
+					fprintf(
+					    f,
+					    "%s (%s): dropped before reaching a group, %s: %llu\n",
+					    ifp->name, fam_word(ifp->family), vrrp_drop_str(w),
+					    (unsigned long long)ifp->drops[w]);
 	return 1;
+}
+
+/* ---- life ------------------------------------------------------------------------ */
+
+static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
+{
+	char ep[512];
+	struct bus_opts bo = {.type = ZMQ_PUB, .bind = 1};
+	int rc;
+
+	(void)arg;
+	g.loop = loop;
+	inet_pton(AF_INET, "224.0.0.18", &mcast4.v4);
+	inet_pton(AF_INET6, "ff02::12", &mcast6.v6);
+	g.garp_count = DEF_GARP_COUNT;
+	g.garp_interval_ms = DEF_GARP_INTERVAL_MS;
+	g.nl = vrrp_net_nl_open();
+	if (g.nl < 0)
+		return g.nl;
+	rc = vrrp_net_announce_open(&g.arp_fd, &g.icmp6_fd);
+	if (rc < 0)
+		return rc;
+	g.mon = vrrp_net_monitor_open();
+	if (g.mon < 0)
+		return g.mon;
+	uv_poll_init(loop, &g.mon_poll, g.mon);
+	uv_poll_start(&g.mon_poll, UV_READABLE, on_monitor);
+	rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd-events");
+	if (rc < 0)
+		return rc;
+	bo.endpoint = ep;
+	return bus_open(&g.pub, loop, zctx, &bo);
+}
+
+/* SIGTERM: every master says goodbye with priority 0 (RFC 5798 6.4.3), so
+ * that the backup takes over after Skew_Time, and removes its addresses. */
+static void stop(void *arg)
+{
+	(void)arg;
+	while (g.groups) {
+		struct group *gr = g.groups;
+
+		g.groups = gr->next;
+		group_destroy(gr);
+	}
+	if (g.pub)
+		bus_close(g.pub);
+	g.pub = NULL;
+	uv_close((uv_handle_t *)&g.mon_poll, NULL);
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	static const struct service svc = {"vrrpd", DB__ROLE__ROLE_VRRPD, &ops, display, NULL};
+	static const struct service svc = {
+	    "vrrpd", DB__ROLE__ROLE_VRRPD, &ops, display, NULL, init, stop,
+	};
 	int rc = service_main(argc, argv, &svc);
 
 	if (g.running)
 		db__vrrpd_config__free_unpacked(g.running, NULL);
+	free(g.notify_script);
+	close(g.nl);
+	close(g.mon);
+	close(g.arp_fd);
+	close(g.icmp6_fd);
 	return rc;
 }

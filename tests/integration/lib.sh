@@ -42,6 +42,38 @@ dev_create() {
 	mkdir -p "$(run_dir "$name")" "$(state_dir "$name")"
 }
 
+# seg_create: a user segment, a bridge br0 in a namespace of its own.
+seg_create() {
+	local ns="$TAG-seg"
+	ip netns add "$ns" || return 1
+	DEV_NS[seg]=$ns
+	ip -n "$ns" link add br0 type bridge || return 1
+	# Forward at once: no listening/learning delay on new ports.
+	ip -n "$ns" link set br0 type bridge forward_delay 0 2>/dev/null
+	ip -n "$ns" link set br0 up
+}
+
+# dev_on_seg NAME [ADDR/LEN]: a device (or host) whose eth1 is a port of
+# the segment's bridge (port pNAME in the segment namespace).
+dev_on_seg() {
+	local name=$1 addr=${2:-} ns="$TAG-$1"
+	ip netns add "$ns" || return 1
+	DEV_NS[$name]=$ns
+	ip -n "$ns" link set lo up
+	ip -n "${DEV_NS[seg]}" link add "p$name" type veth peer name eth1 netns "$ns" || return 1
+	ip -n "${DEV_NS[seg]}" link set "p$name" master br0 up
+	ip -n "$ns" link set eth1 up
+	[ -z "$addr" ] || ip -n "$ns" addr add "$addr" dev eth1
+	mkdir -p "$(run_dir "$name")" "$(state_dir "$name")"
+}
+
+# inns DEV CMD...: run a command in a device's namespace.
+inns() {
+	local dev=$1
+	shift
+	ip netns exec "${DEV_NS[$dev]}" "$@"
+}
+
 # start DEV DAEMON [ENV...]: start one daemon in the device's namespace.
 start() {
 	local dev=$1 d=$2 extra=()
@@ -109,6 +141,17 @@ make_certs() {
 		openssl x509 -req -in "$dir/$n.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
 			-CAcreateserial -days 30 -out "$dir/$n.pem" >/dev/null 2>&1 || return 1
 	done
+}
+
+# wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds.
+wait_until() {
+	local limit=$1 i
+	shift
+	for i in $(seq $((limit * 20))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	"$@" >/dev/null 2>&1
 }
 
 # t NAME FUNCTION: run one test and count it.

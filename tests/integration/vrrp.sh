@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# VRRP on a real segment: two routers A and B and a host H on a bridge,
+# each router running the whole suite, configured through dbcli.
+# Usage: tests/integration/vrrp.sh BUILDDIR
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$(cd "${1:-build}/bin" && pwd)
+. "$HERE/lib.sh"
+
+VIP=192.0.2.100
+VIP6=2001:db8::100
+
+# vstate DEV ADDR: the state of the group holding ADDR on DEV.
+vstate() {
+	cli "$1" -c "display vrrp brief" | awk -v a="$2" '$5 == a { print $2 }'
+}
+is_state() { [ "$(vstate "$1" "$2")" = "$3" ]; }
+has_addr() { inns "$1" ip -o addr show dev eth1 | grep -q " $2/"; }
+mac_of() { inns "$1" cat /sys/class/net/eth1/address; }
+# The MAC address host H uses for ADDR now.
+h_neigh() { inns H ip neigh show "$1" dev eth1 | awk '{ print $3 }'; }
+log_has() { grep -q -- "$2" "$ROOT/$1/vrrpd.log"; }
+
+# configure DEV PRIORITY DELAY
+configure() {
+	cli "$1" -q -c "system-view" -c "vrrp version v3" -c "interface eth1" \
+		-c "vrrp vrid 1 virtual-ip $VIP" -c "vrrp vrid 1 priority $2" \
+		-c "vrrp vrid 1 timer advertise 100 msec" \
+		-c "vrrp vrid 1 preempt-mode timer delay $3" \
+		-c "vrrp6 vrid 1 virtual-ip $VIP6" -c "vrrp6 vrid 1 priority $2" \
+		-c "vrrp6 vrid 1 timer advertise 100 msec" -c "commit"
+}
+
+setup() {
+	seg_create || return 1
+	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 && dev_on_seg H 192.0.2.10/24 || return 1
+	inns A ip addr add 2001:db8::1/64 dev eth1 nodad
+	inns B ip addr add 2001:db8::2/64 dev eth1 nodad
+	inns H ip addr add 2001:db8::10/64 dev eth1 nodad
+	start_all A && start_all B || return 1
+	configure A 120 2 && configure B 100 0
+}
+
+# The higher priority wins; only the master holds the address.
+test_election_by_priority() {
+	wait_until 5 is_state A $VIP Master || { cli A -c "display vrrp"; return 1; }
+	is_state B $VIP Backup || return 1
+	has_addr A $VIP && ! has_addr B $VIP || return 1
+	cli B -c "display vrrp" | grep -q "Master IP *: 192.0.2.1$" || return 1
+	cli A -c "display vrrp" | grep -q "PriorityRun *: 120"
+}
+
+# The host reaches the virtual address, through A.
+test_host_pings_vip() {
+	inns H ping -c 2 -W 1 $VIP >/dev/null || return 1
+	[ "$(h_neigh $VIP)" = "$(mac_of A)" ]
+}
+
+# VRRPv3 over IPv6: the same election, the host reaches the address.
+test_ipv6_group() {
+	wait_until 5 is_state A $VIP6 Master || return 1
+	is_state B $VIP6 Backup || return 1
+	has_addr A $VIP6 && ! has_addr B $VIP6 || return 1
+	inns H ping -6 -c 2 -W 1 $VIP6 >/dev/null
+}
+
+# kill -9 of the master's vrrpd: B takes over within Master_Down_Interval
+# and the host's pings go to B. Restarted, A's vrrpd removes the address
+# its predecessor left, waits out its preemption delay, and preempts.
+test_kill9_master_then_preempt_after_delay() {
+	stop9 A vrrpd
+	wait_until 3 is_state B $VIP Master || return 1
+	log_has B "Backup -> Master: master down timer expired" || return 1
+	inns H ping -c 3 -i 0.2 -W 1 $VIP >/dev/null || return 1
+	[ "$(h_neigh $VIP)" = "$(mac_of B)" ] || { echo "  H still uses $(h_neigh $VIP)"; return 1; }
+	start A vrrpd
+	wait_sync A || return 1
+	log_has A "removing stale virtual address $VIP" || return 1
+	is_state A $VIP Backup || return 1
+	sleep 1 # half of A's 2 s preemption delay
+	is_state A $VIP Backup || { echo "  A preempted before its delay"; return 1; }
+	is_state B $VIP Master || return 1
+	wait_until 4 is_state A $VIP Master || return 1
+	wait_until 2 is_state B $VIP Backup || return 1
+	log_has A "Backup -> Master: preempt" || return 1
+	has_addr A $VIP && ! has_addr B $VIP
+}
+
+# SIGTERM on the master: it sends priority 0 and B takes over after
+# Skew_Time, not after Master_Down_Interval.
+test_graceful_stop_priority_zero() {
+	wait_until 4 is_state A $VIP Master || return 1
+	kill -TERM "${DEV_PID[A.vrrpd]}"
+	wait "${DEV_PID[A.vrrpd]}"
+	unset "DEV_PID[A.vrrpd]"
+	wait_until 2 is_state B $VIP Master || return 1
+	log_has B "Backup -> Master: .*priority 0" || { tail -3 "$ROOT/B/vrrpd.log"; return 1; }
+	! has_addr A $VIP || { echo "  A kept the address after SIGTERM"; return 1; }
+	cli B -c "display vrrp statistics" | grep -q "Priority 0 sent/received *: 0/[1-9]" || return 1
+	start A vrrpd
+	wait_sync A && wait_until 5 is_state A $VIP Master
+}
+
+# Interface down on the master: Initialize, addresses gone, B takes over;
+# back up, A preempts after its delay.
+test_interface_down_and_up() {
+	inns A ip link set eth1 down
+	wait_until 2 is_state A $VIP Initialize || return 1
+	wait_until 3 is_state B $VIP Master || return 1
+	! has_addr A $VIP || return 1
+	inns A ip link set eth1 up
+	wait_until 2 is_state A $VIP Backup || return 1
+	wait_until 5 is_state A $VIP Master
+}
+
+# Priority and timers changed on a running group: no restart, and no
+# transition except the preemption the new priority asks for.
+test_running_changes() {
+	local before
+	wait_until 5 is_state A $VIP Master || return 1
+	before=$(grep -c "Master\|Backup" "$ROOT/B/vrrpd.log")
+	cli A -q -c "system-view" -c "interface eth1" -c "vrrp vrid 1 timer advertise 200 msec" \
+		-c "vrrp vrid 1 priority 110" -c "commit" || return 1
+	sleep 1
+	is_state A $VIP Master && is_state B $VIP Backup || return 1
+	[ "$(grep -c "Master\|Backup" "$ROOT/B/vrrpd.log")" = "$before" ] || return 1
+	cli B -c "display vrrp" | grep -q "TimerRun *: 200 ms" || return 1
+	# B above A now: B preempts at once (delay 0); A, above B again, after 2 s.
+	cli B -q -c "system-view" -c "interface eth1" -c "vrrp vrid 1 priority 115" -c "commit" || return 1
+	wait_until 2 is_state B $VIP Master || return 1
+	cli A -q -c "system-view" -c "interface eth1" -c "vrrp vrid 1 priority 120" \
+		-c "vrrp vrid 1 timer advertise 100 msec" -c "commit" || return 1
+	wait_until 4 is_state A $VIP Master && is_state B $VIP Backup
+}
+
+# The operator's notify script runs on every transition with its reason.
+test_notify_script() {
+	local out=$ROOT/notify.out
+	printf '#!/bin/sh\necho "$@" >>%s\n' "$out" >"$ROOT/notify.sh"
+	chmod +x "$ROOT/notify.sh"
+	cli B -q -c "system-view" -c "vrrp notify-script $ROOT/notify.sh" -c "commit" || return 1
+	inns A ip link set eth1 down
+	wait_until 3 grep -q "^eth1 1 ipv4 Backup Master" "$out" || { cat "$out"; return 1; }
+	inns A ip link set eth1 up
+	wait_until 5 grep -q "^eth1 1 ipv4 Master Backup" "$out" || { cat "$out"; return 1; }
+	# A script that is not executable is refused at commit, with the reason.
+	cli B -c "system-view" -c "vrrp notify-script /nonexistent" -c "commit" 2>&1 |
+		grep -q "vrrpd: vrrp notify-script /nonexistent: No such file"
+}
+
+# mVRRP: a group that tracks an admin-vrrp group follows its state.
+test_mvrrp_member_follows_admin() {
+	local d
+	for d in A B; do
+		cli $d -q -c "system-view" -c "interface eth1" -c "admin-vrrp vrid 1" \
+			-c "vrrp vrid 3 virtual-ip 192.0.2.103" \
+			-c "vrrp vrid 3 track admin-vrrp interface eth1 vrid 1" -c "commit" || return 1
+	done
+	wait_until 3 is_state A 192.0.2.103 Master || return 1
+	is_state B 192.0.2.103 Backup && has_addr A 192.0.2.103 && ! has_addr B 192.0.2.103 || return 1
+	inns A ip link set eth1 down
+	wait_until 3 is_state B 192.0.2.103 Master || return 1
+	has_addr B 192.0.2.103 || return 1
+	inns A ip link set eth1 up
+	wait_until 5 is_state A 192.0.2.103 Master
+}
+
+# vrrpd refuses a group it cannot run, and says why.
+test_refused_without_address() {
+	local out
+	inns A ip link add eth3 type veth peer name eth3p
+	inns A ip link set eth3 up
+	out=$(cli A -c "system-view" -c "interface eth3" -c "vrrp vrid 7 virtual-ip 192.0.2.107" \
+		-c "commit" 2>&1) && return 1
+	echo "$out" | grep -q "vrrpd: interface eth3: vrrp vrid 7: the interface has no IPv4 address"
+}
+
+t "setup: A, B and host H on one segment, the suite on A and B" setup || exit 1
+t "election by priority; only the master holds the virtual address" test_election_by_priority
+t "the host pings the virtual address through the master" test_host_pings_vip
+t "VRRPv3 over IPv6: election, the host pings the address" test_ipv6_group
+t "kill -9 of the master: B takes over; A returns, preempts after its delay" \
+	test_kill9_master_then_preempt_after_delay
+t "SIGTERM on the master: priority 0, B takes over after Skew_Time" test_graceful_stop_priority_zero
+t "interface down on the master: Initialize, B takes over; up: A preempts" test_interface_down_and_up
+t "priority and timer changes on a running group: no spurious transition" test_running_changes
+t "the notify script runs on each transition" test_notify_script
+t "mVRRP: a member group follows its admin-vrrp group" test_mvrrp_member_follows_admin
+t "a group on an interface without an address is refused with the reason" test_refused_without_address
+
+echo "vrrp integration: $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

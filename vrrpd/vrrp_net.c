@@ -1,0 +1,535 @@
+#include "vrrpd/vrrp_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vrrpd/vrrp_pkt.h"
+
+#define VRRP_MCAST4 "224.0.0.18" /* RFC 5798 5.1.1.2 */
+#define VRRP_MCAST6 "ff02::12"	 /* RFC 5798 5.1.2.2 */
+
+static int setopt(int fd, int level, int name, int val)
+{
+	return setsockopt(fd, level, name, &val, sizeof(val)) < 0 ? -errno : 0;
+}
+
+int vrrp_net_open(int family, unsigned ifindex, const char *ifname)
+{
+	int fd, rc = 0;
+
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PKT_PROTO);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen(ifname)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (family == AF_INET) {
+		struct ip_mreqn m = {.imr_ifindex = (int)ifindex};
+
+		inet_pton(AF_INET, VRRP_MCAST4, &m.imr_multiaddr);
+		rc = setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_PKT_TTL);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+		if (rc == 0 && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m)) < 0)
+			rc = -errno;
+		if (rc == 0 && setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) < 0)
+			rc = -errno;
+	} else {
+		struct ipv6_mreq m = {.ipv6mr_interface = ifindex};
+
+		inet_pton(AF_INET6, VRRP_MCAST6, &m.ipv6mr_multiaddr);
+		rc = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, VRRP_PKT_TTL);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)ifindex);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+		if (rc == 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof(m)) < 0)
+			rc = -errno;
+	}
+	if (rc == 0)
+		return fd;
+fail:
+	close(fd);
+	return rc;
+}
+
+int vrrp_net_send(int fd, int family, unsigned ifindex, const union vrrp_addr *src,
+		  const uint8_t *buf, size_t len)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
+	struct sockaddr_storage to = {0};
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr msg = {.msg_name = &to, .msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_control = ctl.b;
+	c = (struct cmsghdr *)ctl.b;
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&to;
+		struct in_pktinfo pi = {.ipi_ifindex = (int)ifindex, .ipi_spec_dst = src->v4};
+
+		sin->sin_family = AF_INET;
+		inet_pton(AF_INET, VRRP_MCAST4, &sin->sin_addr);
+		msg.msg_namelen = sizeof(*sin);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to;
+		struct in6_pktinfo pi = {.ipi6_addr = src->v6, .ipi6_ifindex = ifindex};
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_scope_id = ifindex;
+		inet_pton(AF_INET6, VRRP_MCAST6, &sin6->sin6_addr);
+		msg.msg_namelen = sizeof(*sin6);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+	if (sendmsg(fd, &msg, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_rx *rx)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct sockaddr_storage from;
+	struct iovec iov = {buf, cap};
+	struct msghdr msg = {.msg_name = &from,
+			     .msg_namelen = sizeof(from),
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b)};
+	ssize_t n = recvmsg(fd, &msg, 0);
+
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	memset(rx, 0, sizeof(*rx));
+	rx->ttl = -1;
+	if (family == AF_INET) {
+		/* A raw IPv4 socket returns the IP header (RFC 791 3.1). */
+		size_t ihl, tot;
+
+		if (n < 20 || (buf[0] >> 4) != 4)
+			return -EBADMSG;
+		ihl = (size_t)(buf[0] & 0x0f) * 4;
+		tot = ((size_t)buf[2] << 8) | buf[3];
+		if (ihl < 20 || ihl > (size_t)n || tot < ihl || tot > (size_t)n)
+			return -EBADMSG;
+		rx->ttl = buf[8];
+		memcpy(&rx->src.v4, buf + 12, 4);
+		memcpy(&rx->dst.v4, buf + 16, 4);
+		rx->payload = buf + ihl;
+		rx->len = tot - ihl;
+		return (int)n;
+	}
+	rx->src.v6 = ((struct sockaddr_in6 *)&from)->sin6_addr;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (c->cmsg_type == IPV6_HOPLIMIT) {
+			int hl;
+
+			memcpy(&hl, CMSG_DATA(c), sizeof(hl));
+			rx->ttl = hl;
+		} else if (c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			rx->dst.v6 = pi.ipi6_addr;
+		}
+	}
+	rx->payload = buf;
+	rx->len = (size_t)n;
+	return (int)n;
+}
+
+int vrrp_net_nl_open(void)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static void nl_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+int vrrp_net_addr(int nlfd, bool add, int family, unsigned ifindex, const union vrrp_addr *a)
+{
+	static uint32_t seq;
+	union {
+		char b[256];
+		struct nlmsghdr align;
+	} req, ans;
+	struct nlmsghdr *h = &req.align;
+	struct ifaddrmsg *ifa;
+	size_t alen = family == AF_INET ? 4 : 16;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(*ifa));
+	h->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	h->nlmsg_seq = ++seq;
+	ifa = NLMSG_DATA(h);
+	ifa->ifa_family = (unsigned char)family;
+	ifa->ifa_prefixlen = (unsigned char)(alen * 8);
+	ifa->ifa_index = ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	if (family == AF_INET6)
+		ifa->ifa_flags = IFA_F_NODAD;
+	nl_attr(h, IFA_LOCAL, a, alen);
+	nl_attr(h, IFA_ADDRESS, a, alen);
+	if (family == AF_INET6) {
+		uint32_t flags = IFA_F_NODAD;
+
+		nl_attr(h, IFA_FLAGS, &flags, sizeof(flags));
+	}
+	if (send(nlfd, h, h->nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		struct nlmsgerr *e;
+
+		n = recv(nlfd, ans.b, sizeof(ans.b), 0);
+		if (n < 0)
+			return -errno;
+		if (!NLMSG_OK(&ans.align, (size_t)n))
+			return -EBADMSG;
+		if (ans.align.nlmsg_seq != h->nlmsg_seq || ans.align.nlmsg_type != NLMSG_ERROR)
+			continue; /* a stale answer to an earlier request */
+		e = NLMSG_DATA(&ans.align);
+		if (e->error == 0 || (add && e->error == -EEXIST) ||
+		    (!add && e->error == -EADDRNOTAVAIL))
+			return 0;
+		return e->error;
+	}
+}
+
+static bool same(int family, const void *x, const union vrrp_addr *a)
+{
+	return family == AF_INET ? memcmp(x, &a->v4, 4) == 0 : memcmp(x, &a->v6, 16) == 0;
+}
+
+static unsigned prefixlen(const struct sockaddr *mask)
+{
+	const uint8_t *p;
+	size_t len;
+	unsigned bits = 0;
+
+	if (mask == NULL)
+		return 0;
+	if (mask->sa_family == AF_INET) {
+		p = (const uint8_t *)&((const struct sockaddr_in *)mask)->sin_addr;
+		len = 4;
+	} else {
+		p = (const uint8_t *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
+		len = 16;
+	}
+	for (size_t i = 0; i < len; i++)
+		bits += (unsigned)__builtin_popcount(p[i]);
+	return bits;
+}
+
+/* Walk the interface's addresses of `family`; fn returns 1 to stop. */
+static int walk(int family, unsigned ifindex, int (*fn)(const void *addr, unsigned plen, void *arg),
+		void *arg)
+{
+	struct ifaddrs *all, *i;
+	char name[IF_NAMESIZE];
+	int rc = 0;
+
+	if (if_indextoname(ifindex, name) == NULL)
+		return -errno;
+	if (getifaddrs(&all) < 0)
+		return -errno;
+	for (i = all; i && rc == 0; i = i->ifa_next) {
+		const void *addr;
+
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
+		    strcmp(i->ifa_name, name) != 0)
+			continue;
+		addr = family == AF_INET
+			   ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+			   : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		rc = fn(addr, prefixlen(i->ifa_netmask), arg);
+	}
+	freeifaddrs(all);
+	return rc;
+}
+
+struct find {
+	int family;
+	const union vrrp_addr *want;
+	union vrrp_addr *out;
+};
+
+static int find_kind(const void *addr, unsigned plen, void *arg)
+{
+	struct find *f = arg;
+
+	if (!same(f->family, addr, f->want))
+		return 0;
+	return plen == (f->family == AF_INET ? 32u : 128u) ? VRRP_NET_ADDR_HOST
+							   : VRRP_NET_ADDR_IFACE;
+}
+
+int vrrp_net_addr_kind(int family, unsigned ifindex, const union vrrp_addr *a)
+{
+	struct find f = {family, a, NULL};
+
+	return walk(family, ifindex, find_kind, &f);
+}
+
+static int find_primary(const void *addr, unsigned plen, void *arg)
+{
+	struct find *f = arg;
+
+	if (f->family == AF_INET) {
+		if (plen == 32)
+			return 0;
+		memcpy(&f->out->v4, addr, 4);
+		return 1;
+	}
+	if (!IN6_IS_ADDR_LINKLOCAL((const struct in6_addr *)addr))
+		return 0;
+	memcpy(&f->out->v6, addr, 16);
+	return 1;
+}
+
+int vrrp_net_primary(int family, unsigned ifindex, union vrrp_addr *out)
+{
+	struct find f = {family, NULL, out};
+	int rc = walk(family, ifindex, find_primary, &f);
+
+	return rc < 0 ? rc : rc == 1 ? 0 : -ENOENT;
+}
+
+int vrrp_net_hwaddr(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		rc = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return rc;
+}
+
+int vrrp_net_announce_open(int *arp, int *icmp6)
+{
+	int rc;
+
+	*arp = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (*arp < 0)
+		return -errno;
+	*icmp6 = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (*icmp6 < 0) {
+		rc = -errno;
+		close(*arp);
+		return rc;
+	}
+	rc = setopt(*icmp6, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
+	if (rc == 0)
+		rc = setopt(*icmp6, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+	if (rc == 0) {
+		/* We only send: let no ICMPv6 message queue up on this socket. */
+		struct icmp6_filter flt;
+
+		ICMP6_FILTER_SETBLOCKALL(&flt);
+		if (setsockopt(*icmp6, IPPROTO_ICMPV6, ICMP6_FILTER, &flt, sizeof(flt)) < 0)
+			rc = -errno;
+	}
+	if (rc < 0) {
+		close(*arp);
+		close(*icmp6);
+	}
+	return rc;
+}
+
+int vrrp_net_garp(int fd, unsigned ifindex, const uint8_t mac[6], const struct in_addr *a)
+{
+	/* RFC 826 packet format, RFC 5227 3: an ARP request whose sender and
+	 * target protocol addresses are both the announced address. */
+	uint8_t p[28] = {0, 1, 8, 0, 6, 4, 0, 1};
+	struct sockaddr_ll to = {.sll_family = AF_PACKET,
+				 .sll_protocol = htons(ETH_P_ARP),
+				 .sll_ifindex = (int)ifindex,
+				 .sll_halen = 6,
+				 .sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+	memcpy(p + 8, mac, 6);
+	memcpy(p + 14, a, 4);
+	memcpy(p + 24, a, 4);
+	if (sendto(fd, p, sizeof(p), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
+int vrrp_net_unsolicited_na(int fd, unsigned ifindex, const uint8_t mac[6],
+			    const struct in6_addr *a)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
+	struct {
+		struct nd_neighbor_advert na;
+		uint8_t opt[8];
+	} m;
+	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_scope_id = ifindex};
+	struct in6_pktinfo pi = {.ipi6_addr = *a, .ipi6_ifindex = ifindex};
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr msg = {.msg_name = &to,
+			     .msg_namelen = sizeof(to),
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b)};
+	struct cmsghdr *c;
+
+	memset(&m, 0, sizeof(m));
+	m.na.nd_na_type = ND_NEIGHBOR_ADVERT;
+	m.na.nd_na_flags_reserved = ND_NA_FLAG_OVERRIDE | ND_NA_FLAG_ROUTER;
+	m.na.nd_na_target = *a;
+	m.opt[0] = ND_OPT_TARGET_LINKADDR;
+	m.opt[1] = 1; /* in units of 8 bytes */
+	memcpy(m.opt + 2, mac, 6);
+	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	memset(&ctl, 0, sizeof(ctl));
+	c = (struct cmsghdr *)ctl.b;
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	/* The kernel computes ICMPv6 checksums on raw ICMPv6 sockets. */
+	if (sendmsg(fd, &msg, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int vrrp_net_monitor_open(void)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups =
+				     RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int vrrp_net_monitor_read(int fd, void (*cb)(const struct vrrp_net_event *ev, void *arg), void *arg)
+{
+	union {
+		char b[16384];
+		struct nlmsghdr align;
+	} buf;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf.b, sizeof(buf.b), 0);
+
+		if (n < 0)
+			return errno == EWOULDBLOCK ? 0 : -errno;
+		for (struct nlmsghdr *h = &buf.align; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			struct vrrp_net_event ev = {0};
+
+			if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) {
+				struct ifinfomsg *ifi = NLMSG_DATA(h);
+				int len = (int)IFLA_PAYLOAD(h);
+
+				ev.kind = VRRP_NET_LINK;
+				ev.ifindex = (unsigned)ifi->ifi_index;
+				ev.up = h->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP) &&
+					(ifi->ifi_flags & IFF_RUNNING);
+				for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len);
+				     a = RTA_NEXT(a, len))
+					if (a->rta_type == IFLA_IFNAME)
+						snprintf(ev.ifname, sizeof(ev.ifname), "%.*s",
+							 (int)RTA_PAYLOAD(a), (char *)RTA_DATA(a));
+				cb(&ev, arg);
+			} else if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR) {
+				struct ifaddrmsg *ifa = NLMSG_DATA(h);
+
+				ev.kind = VRRP_NET_ADDR;
+				ev.ifindex = ifa->ifa_index;
+				cb(&ev, arg);
+			}
+		}
+	}
+}
+
+int vrrp_net_link_up(const char *ifname)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		rc = -errno;
+	else
+		rc = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	close(fd);
+	return rc;
+}

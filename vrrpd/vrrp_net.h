@@ -1,0 +1,135 @@
+/*
+ * VRRP on the wire and in the kernel: raw IP protocol 112 sockets joined to
+ * the VRRP multicast group on one interface, virtual addresses added and
+ * removed through rtnetlink, gratuitous ARP and unsolicited neighbour
+ * advertisements, and the kernel's link and address notifications.
+ *
+ * Thin system-call wrappers: no state, no logging; every function returns
+ * 0 (or a count / descriptor) or a negative errno, and the caller decides
+ * what to log. Packets are built and checked by vrrp_pkt.
+ */
+#ifndef DB_VRRP_NET_H
+#define DB_VRRP_NET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An IPv4 or IPv6 address; which one is known from the context. */
+union vrrp_addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
+/*
+ * Opens a raw socket for VRRP of `family` (AF_INET / AF_INET6) on one
+ * interface: bound to the device, non-blocking, multicast TTL / hop limit
+ * 255 (RFC 5798 5.1.1.3), no multicast loopback, joined to 224.0.0.18 or
+ * ff02::12 on ifindex, and asking for the hop limit and destination of
+ * every IPv6 packet. Returns the descriptor or a negative errno (the
+ * caller closes it, which also leaves the group).
+ */
+int vrrp_net_open(int family, unsigned ifindex, const char *ifname);
+
+/*
+ * Sends one VRRP message (buf, len: what vrrp_pkt_build() wrote) from src on
+ * ifindex to the VRRP multicast group. The kernel adds the IP header; the
+ * source is forced with IP_PKTINFO / IPV6_PKTINFO so that it is the address
+ * the checksum was computed with. Returns 0 or a negative errno.
+ */
+int vrrp_net_send(int fd, int family, unsigned ifindex, const union vrrp_addr *src,
+		  const uint8_t *buf, size_t len);
+
+/* What vrrp_net_recv() learnt about one received packet. */
+struct vrrp_net_rx {
+	union vrrp_addr src, dst;
+	int ttl;		/* TTL / hop limit, -1 if the kernel did not say */
+	const uint8_t *payload; /* the VRRP message, points into the caller's buffer */
+	size_t len;
+};
+
+/*
+ * Reads one packet. For IPv4 the IP header is parsed and stripped (a
+ * header that does not hold together gives -EBADMSG); for IPv6 the hop
+ * limit and destination come from ancillary data. Returns the number of
+ * bytes read (> 0), -EAGAIN when nothing is waiting, or a negative errno.
+ */
+int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_rx *rx);
+
+/* An rtnetlink socket for vrrp_net_addr() (blocking requests with ACK).
+ * Returns the descriptor or a negative errno. */
+int vrrp_net_nl_open(void);
+
+/*
+ * Adds (add = true) or removes a virtual address on ifindex, as a /32 or
+ * /128 host address (IPv6: no duplicate address detection, RFC 5798 8.2.2
+ * wants it usable at once). Adding an address that is there, or removing
+ * one that is not, returns 0. Otherwise 0 or a negative errno.
+ */
+int vrrp_net_addr(int nlfd, bool add, int family, unsigned ifindex, const union vrrp_addr *a);
+
+/*
+ * Is `a` on ifindex, and how? Returns VRRP_NET_ADDR_HOST for a /32 or /128
+ * address (what vrrp_net_addr() adds: a virtual address, maybe one a
+ * previous vrrpd left behind), VRRP_NET_ADDR_IFACE for an address with a
+ * shorter prefix (the interface's own: this router owns the address,
+ * RFC 5798 1.1 "IP Address Owner"), 0 when absent, or a negative errno.
+ */
+#define VRRP_NET_ADDR_HOST 1
+#define VRRP_NET_ADDR_IFACE 2
+int vrrp_net_addr_kind(int family, unsigned ifindex, const union vrrp_addr *a);
+
+/*
+ * The address this router advertises from on ifindex: the first IPv4
+ * address that is not a /32 host address (virtual addresses are added as
+ * /32), or the first IPv6 link-local address. Returns 0, -ENOENT when
+ * there is none, or a negative errno.
+ */
+int vrrp_net_primary(int family, unsigned ifindex, union vrrp_addr *out);
+
+/* The interface's hardware address (6 bytes). Returns 0 or a negative errno. */
+int vrrp_net_hwaddr(const char *ifname, uint8_t mac[6]);
+
+/*
+ * Opens the sockets used to announce addresses: an AF_PACKET socket for
+ * gratuitous ARP (*arp) and an ICMPv6 raw socket with hop limit 255 for
+ * unsolicited neighbour advertisements (*icmp6). Returns 0 or a negative
+ * errno (nothing left open).
+ */
+int vrrp_net_announce_open(int *arp, int *icmp6);
+
+/* A gratuitous ARP request for a (sender and target = a, from mac) on
+ * ifindex, to the broadcast address. Returns 0 or a negative errno. */
+int vrrp_net_garp(int fd, unsigned ifindex, const uint8_t mac[6], const struct in_addr *a);
+
+/* An unsolicited neighbour advertisement for a to all nodes (RFC 4861
+ * 7.2.6: Override set, Router set, with the target link-layer address).
+ * Returns 0 or a negative errno. */
+int vrrp_net_unsolicited_na(int fd, unsigned ifindex, const uint8_t mac[6],
+			    const struct in6_addr *a);
+
+/* An rtnetlink socket subscribed to link and address changes, non-blocking.
+ * Returns the descriptor or a negative errno. */
+int vrrp_net_monitor_open(void);
+
+/* One change read by vrrp_net_monitor_read(). */
+struct vrrp_net_event {
+	enum { VRRP_NET_LINK, VRRP_NET_ADDR } kind;
+	unsigned ifindex;
+	char ifname[16]; /* LINK only */
+	bool up;	 /* LINK: administratively up and carrier; false when deleted */
+};
+
+/*
+ * Reads the pending notifications and calls cb once per link or address
+ * change. Returns 0 when everything was read, or a negative errno
+ * (-ENOBUFS: the kernel dropped notifications; re-read the state).
+ */
+int vrrp_net_monitor_read(int fd, void (*cb)(const struct vrrp_net_event *ev, void *arg),
+			  void *arg);
+
+/* Is the interface up with carrier now? 1, 0, or a negative errno. */
+int vrrp_net_link_up(const char *ifname);
+
+#endif
