@@ -307,12 +307,31 @@ static void announce(struct group *gr)
 			       g.garp_interval_ms);
 }
 
+/* A running notify script. Scripts still running when vrrpd stops have
+ * their handles closed by the loop's final walk and are freed in main. */
+struct notify_proc {
+	uv_process_t p;
+	struct notify_proc *next, **prevp;
+};
+
+static struct notify_proc *notify_procs;
+
+static void notify_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
 static void notify_exit(uv_process_t *p, int64_t status, int sig)
 {
+	struct notify_proc *n = p->data;
+
 	if (status != 0 || sig != 0)
-		log_warnx("notify-script %s exited with status %lld%s", g.notify_script,
-			  (long long)status, sig ? " (killed by a signal)" : "");
-	uv_close((uv_handle_t *)p, (uv_close_cb)free);
+		log_warnx("notify-script exited with status %lld%s", (long long)status,
+			  sig ? " (killed by a signal)" : "");
+	*n->prevp = n->next;
+	if (n->next)
+		n->next->prevp = n->prevp;
+	uv_close((uv_handle_t *)p, notify_closed);
 }
 
 /* Run the operator's script: SCRIPT IFNAME VRID FAMILY OLD NEW REASON. */
@@ -322,7 +341,7 @@ static void notify(const struct group *gr, enum vrrp_state from, enum vrrp_state
 	char vrid[8];
 	char *args[8];
 	uv_process_options_t o = {0};
-	uv_process_t *p;
+	struct notify_proc *n;
 	int rc;
 
 	if (g.notify_script == NULL)
@@ -339,14 +358,21 @@ static void notify(const struct group *gr, enum vrrp_state from, enum vrrp_state
 	o.file = g.notify_script;
 	o.args = args;
 	o.exit_cb = notify_exit;
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
 		return;
-	rc = uv_spawn(g.loop, p, &o);
+	n->p.data = n;
+	rc = uv_spawn(g.loop, &n->p, &o);
 	if (rc < 0) {
 		log_warnx("notify-script %s: %s", g.notify_script, uv_strerror(rc));
-		uv_close((uv_handle_t *)p, (uv_close_cb)free);
+		uv_close((uv_handle_t *)&n->p, notify_closed);
+		return;
 	}
+	n->next = notify_procs;
+	n->prevp = &notify_procs;
+	if (notify_procs)
+		notify_procs->prevp = &n->next;
+	notify_procs = n;
 }
 
 static void publish(const struct group *gr, enum vrrp_state from, enum vrrp_state to,
@@ -1201,6 +1227,12 @@ int main(int argc, char **argv)
 
 	if (g.running)
 		db__vrrpd_config__free_unpacked(g.running, NULL);
+	while (notify_procs) {
+		struct notify_proc *n = notify_procs;
+
+		notify_procs = n->next;
+		free(n);
+	}
 	free(g.notify_script);
 	close(g.nl);
 	close(g.mon);

@@ -143,6 +143,25 @@ make_certs() {
 	done
 }
 
+# SIGTERM to every daemon still running: each must exit 0, and no log
+# may hold a sanitizer report. Every suite ends with it.
+test_sigterm_and_clean_logs() {
+	local k pid rc bad=0
+	for k in "${!DEV_PID[@]}"; do
+		pid=${DEV_PID[$k]}
+		kill -TERM "$pid"
+		wait "$pid"
+		rc=$?
+		unset "DEV_PID[$k]"
+		[ $rc = 0 ] || { echo "  $k exited $rc on SIGTERM"; bad=1; }
+	done
+	if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$ROOT"/*/*.log; then
+		grep -hE -A12 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$ROOT"/*/*.log | head -40
+		bad=1
+	fi
+	[ $bad = 0 ]
+}
+
 # wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds.
 wait_until() {
 	local limit=$1 i

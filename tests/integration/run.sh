@@ -199,25 +199,6 @@ test_rollback_and_history() {
 
 # SIGTERM stops every daemon cleanly (exit 0), and no daemon's log holds
 # a sanitizer report (the SAN=1 build runs this same suite).
-test_sigterm_and_clean_logs() {
-	local dev d pid rc bad=0
-	for dev in A R; do
-		for d in vrrpd rbsd rbpd cfgd; do
-			pid=${DEV_PID[$dev.$d]:-}
-			[ -n "$pid" ] || continue
-			kill -TERM "$pid"
-			wait "$pid"
-			rc=$?
-			unset "DEV_PID[$dev.$d]"
-			[ $rc = 0 ] || { echo "  $dev $d exited $rc on SIGTERM"; bad=1; }
-		done
-	done
-	if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$ROOT"/*/*.log; then
-		bad=1
-	fi
-	[ $bad = 0 ]
-}
-
 # A second instance on the same run directory refuses to start instead of
 # taking over the first one's endpoints.
 test_second_instance_refused() {

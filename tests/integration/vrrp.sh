@@ -187,6 +187,7 @@ t "priority and timer changes on a running group: no spurious transition" test_r
 t "the notify script runs on each transition" test_notify_script
 t "mVRRP: a member group follows its admin-vrrp group" test_mvrrp_member_follows_admin
 t "a group on an interface without an address is refused with the reason" test_refused_without_address
+t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "vrrp integration: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
