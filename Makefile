@@ -102,7 +102,11 @@ $(B)/bin/zmq-garbage: $(B)/tests/tools/zmq_garbage.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-TOOLS := $(if $(wildcard tests/tools/zmq_garbage.c),$(B)/bin/zmq-garbage)
+$(B)/bin/vrrp-inject: $(B)/tests/tools/vrrp_inject.o $(B)/vrrpd/vrrp_pkt.o $(B)/vrrpd/vrrp_net.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject
 
 tests: $(UNIT_TESTS) $(TOOLS)
 

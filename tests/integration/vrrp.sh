@@ -64,6 +64,30 @@ test_ipv6_group() {
 	inns H ping -6 -c 2 -W 1 $VIP6 >/dev/null
 }
 
+# Malformed or mismatched advertisements from the host, each claiming
+# priority 250, are dropped, counted by reason and logged once, and change
+# nothing; the same advertisement well formed does take the master over.
+test_bad_packets_dropped_and_counted() {
+	local k stats
+	for k in ttl checksum short version type count addr vrid ttl checksum short version type \
+		count addr vrid; do
+		inns H "$BIN/vrrp-inject" eth1 $k 250 || return 1
+	done
+	sleep 0.5
+	is_state A $VIP Master && is_state B $VIP Backup || return 1
+	stats=$(cli A -c "display vrrp statistics")
+	for k in "ttl not 255" "bad checksum" "too short" "bad version" "bad type" \
+		"address count does not match length" "address list mismatch"; do
+		echo "$stats" | grep -q "Dropped, $k *: 2$" || { echo "  no count for $k"; echo "$stats"; return 1; }
+		[ "$(grep -c "dropped: $k (logged once)" "$ROOT/A/vrrpd.log")" = 1 ] || return 1
+	done
+	echo "$stats" | grep -q "eth1 (vrrp): dropped before reaching a group, vrid mismatch: 2" || return 1
+	# The control: a valid advertisement with priority 250 is obeyed.
+	inns H "$BIN/vrrp-inject" eth1 ok 250 || return 1
+	wait_until 2 is_state A $VIP Backup || return 1
+	wait_until 3 is_state A $VIP Master
+}
+
 # kill -9 of the master's vrrpd: B takes over within Master_Down_Interval
 # and the host's pings go to B. Restarted, A's vrrpd removes the address
 # its predecessor left, waits out its preemption delay, and preempts.
@@ -179,6 +203,8 @@ t "setup: A, B and host H on one segment, the suite on A and B" setup || exit 1
 t "election by priority; only the master holds the virtual address" test_election_by_priority
 t "the host pings the virtual address through the master" test_host_pings_vip
 t "VRRPv3 over IPv6: election, the host pings the address" test_ipv6_group
+t "malformed advertisements: dropped, counted by reason, logged once, no effect" \
+	test_bad_packets_dropped_and_counted
 t "kill -9 of the master: B takes over; A returns, preempts after its delay" \
 	test_kill9_master_then_preempt_after_delay
 t "SIGTERM on the master: priority 0, B takes over after Skew_Time" test_graceful_stop_priority_zero
