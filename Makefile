@@ -98,6 +98,10 @@ $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/bin/bench-table: $(B)/bench/table.o $(RBPD_LIB_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(B)/bin/zmq-garbage: $(B)/tests/tools/zmq_garbage.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -165,8 +169,9 @@ demo: deps
 	@if [ -f tests/demo.sh ]; then bash tests/demo.sh build; \
 	else echo "tests/demo.sh is missing"; exit 1; fi
 
-bench: $(BINS) $(B)/bin/bench-commit
+bench: $(BINS) $(B)/bin/bench-commit $(B)/bin/bench-table
 	bash bench/commit.sh $(B)
+	$(B)/bin/bench-table
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDDIR)
