@@ -130,11 +130,15 @@ integration: $(BINS) tests
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Ibuild/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt
+FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame
 
 build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c $(PROTO_C) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 
 build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c cfgd/grammar.c cfgd/conf.c common/strmap.c $(PROTO_H)
 	@mkdir -p $(dir $@)

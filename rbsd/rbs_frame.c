@@ -1,0 +1,458 @@
+/* RBS channel framing: see rbs_frame.h. */
+#include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rbsd/rbs_frame.h"
+
+static const char *const err_str[RBS_FRAME_ERR__MAX] = {
+    [RBS_FRAME_OK] = "ok",
+    [RBS_FRAME_ERR_LEN_ZERO] = "length 0",
+    [RBS_FRAME_ERR_TOO_BIG] = "length over the maximum",
+    [RBS_FRAME_ERR_UNPACK] = "not a protobuf frame",
+    [RBS_FRAME_ERR_NO_BODY] = "frame without a body",
+    [RBS_FRAME_ERR_UNKNOWN_BODY] = "unknown frame body",
+    [RBS_FRAME_ERR_HELLO_SESSION] = "hello with session 0",
+    [RBS_FRAME_ERR_HELLO_SEQ] = "hello acked beyond what it sent",
+    [RBS_FRAME_ERR_NO_ENTRIES] = "entries frame without entries",
+    [RBS_FRAME_ERR_SEQ] = "entries with seq 0 or past 2^64",
+    [RBS_FRAME_ERR_ENTRY_OP] = "entry with an unknown op",
+    [RBS_FRAME_ERR_ENTRY_TYPE] = "entry with an unknown service type",
+    [RBS_FRAME_ERR_ENTRY_KEY] = "entry with an empty key",
+    [RBS_FRAME_ERR_BATCH_TYPES] = "batch without types or with a bad one",
+};
+
+const char *rbs_frame_err_str(enum rbs_frame_err e)
+{
+	if ((unsigned)e >= RBS_FRAME_ERR__MAX)
+		return "unknown";
+	return err_str[e];
+}
+
+static const char *const svc_str[RBS_SVC_COUNT] = {
+    [DB__RBS_SERVICE_TYPE__RBS_SVC_ARP] = "arp",
+    [DB__RBS_SERVICE_TYPE__RBS_SVC_ND] = "nd",
+    [DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER] = "dhcp-server",
+    [DB__RBS_SERVICE_TYPE__RBS_SVC_DHCPV6_RELAY] = "dhcpv6-relay",
+    [DB__RBS_SERVICE_TYPE__RBS_SVC_BRAS] = "bras",
+    [DB__RBS_SERVICE_TYPE__RBS_SVC_L2TP] = "l2tp",
+    [DB__RBS_SERVICE_TYPE__RBS_SVC_IPSEC] = "ipsec",
+};
+
+const char *rbs_svc_str(unsigned type)
+{
+	if (type >= RBS_SVC_COUNT)
+		return "unknown";
+	return svc_str[type];
+}
+
+int rbs_svc_parse(const char *word, Db__RbsServiceType types[RBS_SVC_COUNT])
+{
+	unsigned i;
+
+	if (strcmp(word, "all") == 0) {
+		for (i = 0; i < RBS_SVC_COUNT; i++)
+			types[i] = (Db__RbsServiceType)i;
+		return RBS_SVC_COUNT;
+	}
+	for (i = 0; i < RBS_SVC_COUNT; i++) {
+		if (strcmp(word, svc_str[i]) == 0) {
+			types[0] = (Db__RbsServiceType)i;
+			return 1;
+		}
+	}
+	return -EINVAL;
+}
+
+/* At least one type, each known, none twice: "the types this batch covers"
+ * must mean one thing on both sides. */
+static int types_ok(const Db__RbsServiceType *types, size_t n)
+{
+	unsigned seen = 0;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned t = (unsigned)types[i];
+
+		if (t >= RBS_SVC_COUNT || seen & (1u << t))
+			return 0;
+		seen |= 1u << t;
+	}
+	return 1;
+}
+
+/*
+ * Field number 0 does not exist in protobuf, but protobuf-c 1.4 takes a
+ * tag written in more bytes than needed (0x85 0x00) without checking it,
+ * keeps the field as unknown and then writes a tag (0x05) that it refuses
+ * to read back. Such a message is not protobuf: refuse it as such.
+ */
+static int unknown_ok(const ProtobufCMessage *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return 0;
+	return 1;
+}
+
+static enum rbs_frame_err check_hello(const Db__RbsHello *h)
+{
+	size_t i, j;
+
+	for (i = 0; i < h->n_profiles; i++) {
+		const Db__RbsProfile *p = h->profiles[i];
+
+		if (!unknown_ok(&p->base))
+			return RBS_FRAME_ERR_UNPACK;
+		for (j = 0; j < p->n_bindings; j++)
+			if (!unknown_ok(&p->bindings[j]->base))
+				return RBS_FRAME_ERR_UNPACK;
+	}
+	if (h->session == 0)
+		return RBS_FRAME_ERR_HELLO_SESSION;
+	if (h->tx_acked > h->tx_sent)
+		return RBS_FRAME_ERR_HELLO_SEQ;
+	return RBS_FRAME_OK;
+}
+
+static enum rbs_frame_err check_entries(const Db__RbsEntries *es)
+{
+	size_t i;
+
+	if (es->n_entries == 0)
+		return RBS_FRAME_ERR_NO_ENTRIES;
+	/* the last entry's seq, first_seq + n - 1, must exist */
+	if (es->first_seq == 0 || es->n_entries - 1 > UINT64_MAX - es->first_seq)
+		return RBS_FRAME_ERR_SEQ;
+	for (i = 0; i < es->n_entries; i++) {
+		const Db__RbsEntry *e = es->entries[i];
+
+		if (!unknown_ok(&e->base))
+			return RBS_FRAME_ERR_UNPACK;
+		if (e->op != DB__RBS_OP__RBS_OP_ADD && e->op != DB__RBS_OP__RBS_OP_DELETE)
+			return RBS_FRAME_ERR_ENTRY_OP;
+		if ((unsigned)e->type >= RBS_SVC_COUNT)
+			return RBS_FRAME_ERR_ENTRY_TYPE;
+		if (e->key.len == 0)
+			return RBS_FRAME_ERR_ENTRY_KEY;
+	}
+	return RBS_FRAME_OK;
+}
+
+/* The message of the body, whatever its type; NULL when there is none. */
+static const ProtobufCMessage *body_of(const Db__RbsFrame *f)
+{
+	switch (f->body_case) {
+	case DB__RBS_FRAME__BODY_HELLO:
+		return &f->hello->base;
+	case DB__RBS_FRAME__BODY_ENTRIES:
+		return &f->entries->base;
+	case DB__RBS_FRAME__BODY_ACK:
+		return &f->ack->base;
+	case DB__RBS_FRAME__BODY_KEEPALIVE:
+		return &f->keepalive->base;
+	case DB__RBS_FRAME__BODY_BATCH_BEGIN:
+		return &f->batch_begin->base;
+	case DB__RBS_FRAME__BODY_BATCH_END:
+		return &f->batch_end->base;
+	case DB__RBS_FRAME__BODY_BATCH_REQUEST:
+		return &f->batch_request->base;
+	default:
+		return NULL;
+	}
+}
+
+enum rbs_frame_err rbs_frame_check(const Db__RbsFrame *f)
+{
+	const ProtobufCMessage *body = body_of(f);
+
+	if (!unknown_ok(&f->base) || (body && !unknown_ok(body)))
+		return RBS_FRAME_ERR_UNPACK;
+	switch (f->body_case) {
+	case DB__RBS_FRAME__BODY_HELLO:
+		return check_hello(f->hello);
+	case DB__RBS_FRAME__BODY_ENTRIES:
+		return check_entries(f->entries);
+	case DB__RBS_FRAME__BODY_ACK:
+	case DB__RBS_FRAME__BODY_KEEPALIVE:
+		return RBS_FRAME_OK;
+	case DB__RBS_FRAME__BODY_BATCH_BEGIN:
+		if (!types_ok(f->batch_begin->types, f->batch_begin->n_types))
+			return RBS_FRAME_ERR_BATCH_TYPES;
+		return RBS_FRAME_OK;
+	case DB__RBS_FRAME__BODY_BATCH_END:
+		if (!types_ok(f->batch_end->types, f->batch_end->n_types))
+			return RBS_FRAME_ERR_BATCH_TYPES;
+		return RBS_FRAME_OK;
+	case DB__RBS_FRAME__BODY_BATCH_REQUEST:
+		if (!types_ok(f->batch_request->types, f->batch_request->n_types))
+			return RBS_FRAME_ERR_BATCH_TYPES;
+		return RBS_FRAME_OK;
+	case DB__RBS_FRAME__BODY__NOT_SET:
+	default:
+		/* A body field of a later version unpacks as an unknown field
+		 * and leaves the oneof unset. */
+		return f->base.n_unknown_fields ? RBS_FRAME_ERR_UNKNOWN_BODY
+						: RBS_FRAME_ERR_NO_BODY;
+	}
+}
+
+int rbs_frame_size(const Db__RbsFrame *f)
+{
+	size_t n;
+
+	if (rbs_frame_check(f) != RBS_FRAME_OK)
+		return -EINVAL;
+	n = db__rbs_frame__get_packed_size(f);
+	if (n > RBS_FRAME_MAX)
+		return -EMSGSIZE;
+	return (int)(RBS_FRAME_HDR + n);
+}
+
+int rbs_frame_encode(const Db__RbsFrame *f, uint8_t *buf, size_t cap)
+{
+	int total = rbs_frame_size(f);
+	size_t n;
+
+	if (total < 0)
+		return total;
+	if (cap < (size_t)total)
+		return -ENOSPC;
+	n = (size_t)total - RBS_FRAME_HDR;
+	buf[0] = (uint8_t)(n >> 24);
+	buf[1] = (uint8_t)(n >> 16);
+	buf[2] = (uint8_t)(n >> 8);
+	buf[3] = (uint8_t)n;
+	db__rbs_frame__pack(f, buf + RBS_FRAME_HDR);
+	return total;
+}
+
+/*
+ * The arena the decoder unpacks into. protobuf-c allocates the frame, each
+ * entry, each key and payload separately: with malloc that is three or
+ * more allocations and frees per entry. Here they are bumps of a pointer
+ * in a chunk, and releasing the frame resets the chunk. Chunks double, so
+ * after a few frames one chunk holds a whole frame; the newest chunk is
+ * the largest and the only one kept, unless it is over ARENA_KEEP.
+ */
+struct rbs_arena_chunk {
+	struct rbs_arena_chunk *next;
+	size_t size; /* bytes in data */
+	size_t used;
+	max_align_t data[];
+};
+
+#define ARENA_ALIGN alignof(max_align_t)
+#define ARENA_FIRST (64u * 1024)
+#define ARENA_KEEP (4u << 20)
+
+static void *arena_alloc(void *arg, size_t size)
+{
+	struct rbs_dec *d = arg;
+	struct rbs_arena_chunk *c = d->arena;
+	void *p;
+
+	if (size > SIZE_MAX / 4) {
+		d->oom = 1;
+		return NULL;
+	}
+	size = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (!c || c->size - c->used < size) {
+		size_t n = c ? 2 * c->size : ARENA_FIRST;
+
+		if (n < size)
+			n = size;
+		c = malloc(sizeof(*c) + n);
+		if (!c) {
+			d->oom = 1;
+			return NULL;
+		}
+		c->next = d->arena;
+		c->size = n;
+		c->used = 0;
+		d->arena = c;
+	}
+	p = (char *)c->data + c->used;
+	c->used += size;
+	return p;
+}
+
+/* Memory goes back all at once in arena_reset(). */
+static void arena_free(void *arg, void *p)
+{
+}
+
+static void arena_reset(struct rbs_dec *d)
+{
+	struct rbs_arena_chunk *c = d->arena, *next;
+
+	if (!c)
+		return;
+	for (next = c->next; next;) {
+		struct rbs_arena_chunk *n = next->next;
+
+		free(next);
+		next = n;
+	}
+	c->next = NULL;
+	c->used = 0;
+	if (c->size > ARENA_KEEP) {
+		free(c);
+		d->arena = NULL;
+	}
+}
+
+void rbs_dec_init(struct rbs_dec *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+static int fail(struct rbs_dec *d, enum rbs_frame_err e)
+{
+	d->err = e;
+	return -EBADMSG;
+}
+
+/* Unpacks and checks one frame of n bytes at src. Returns 0 with *out set
+ * (and d->out), -EBADMSG (d->err set) or -ENOMEM; the arena is empty again
+ * after an error. */
+static int unpack(struct rbs_dec *d, const uint8_t *src, size_t n, Db__RbsFrame **out)
+{
+	enum rbs_frame_err e;
+	Db__RbsFrame *f;
+
+	/* set here rather than at init, so that the decoder may be moved
+	 * while it holds no frame */
+	d->alloc.alloc = arena_alloc;
+	d->alloc.free = arena_free;
+	d->alloc.allocator_data = d;
+	d->oom = 0;
+	f = db__rbs_frame__unpack(&d->alloc, n, src);
+	if (!f) {
+		arena_reset(d);
+		return d->oom ? -ENOMEM : fail(d, RBS_FRAME_ERR_UNPACK);
+	}
+	e = rbs_frame_check(f);
+	if (e != RBS_FRAME_OK) {
+		arena_reset(d);
+		return fail(d, e);
+	}
+	d->out = *out = f;
+	return 0;
+}
+
+int rbs_dec_next(struct rbs_dec *d, const uint8_t **data, size_t *len, Db__RbsFrame **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (d->err != RBS_FRAME_OK)
+		return -EBADMSG;
+	if (d->out)
+		return -EBUSY;
+
+	while (d->hdr_have < RBS_FRAME_HDR) {
+		if (*len == 0)
+			return 0;
+		d->hdr[d->hdr_have++] = **data;
+		(*data)++;
+		(*len)--;
+		if (d->hdr_have == RBS_FRAME_HDR) {
+			uint32_t n = (uint32_t)d->hdr[0] << 24 | (uint32_t)d->hdr[1] << 16 |
+				     (uint32_t)d->hdr[2] << 8 | d->hdr[3];
+
+			if (n == 0)
+				return fail(d, RBS_FRAME_ERR_LEN_ZERO);
+			if (n > RBS_FRAME_MAX)
+				return fail(d, RBS_FRAME_ERR_TOO_BIG);
+			d->want = n;
+		}
+	}
+
+	if (d->have == 0 && *len >= d->want) {
+		/* the whole frame is in the input: no copy */
+		rc = unpack(d, *data, d->want, out);
+		if (rc == -ENOMEM)
+			return rc;
+		*data += d->want;
+		*len -= d->want;
+	} else {
+		if (d->have < d->want) {
+			size_t take;
+
+			if (*len == 0)
+				return 0;
+			if (d->cap < d->want) {
+				/* have is 0 here: nothing to keep */
+				free(d->buf);
+				d->buf = malloc(d->want);
+				if (!d->buf) {
+					d->cap = 0;
+					return -ENOMEM;
+				}
+				d->cap = d->want;
+			}
+			take = d->want - d->have;
+			if (take > *len)
+				take = *len;
+			memcpy(d->buf + d->have, *data, take);
+			d->have += (uint32_t)take;
+			*data += take;
+			*len -= take;
+			if (d->have < d->want)
+				return 0;
+		}
+		rc = unpack(d, d->buf, d->want, out);
+		if (rc == -ENOMEM)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	d->hdr_have = 0;
+	d->want = 0;
+	d->have = 0;
+	return 1;
+}
+
+void rbs_dec_release(struct rbs_dec *d, Db__RbsFrame *f)
+{
+	if (!f || f != d->out)
+		return;
+	/* everything protobuf-c allocated for f is in the arena */
+	arena_reset(d);
+	d->out = NULL;
+}
+
+enum rbs_frame_err rbs_dec_error(const struct rbs_dec *d)
+{
+	return d->err;
+}
+
+size_t rbs_dec_pending(const struct rbs_dec *d)
+{
+	return (size_t)d->hdr_have + d->have;
+}
+
+void rbs_dec_reset(struct rbs_dec *d)
+{
+	arena_reset(d);
+	d->out = NULL;
+	d->hdr_have = 0;
+	d->want = 0;
+	d->have = 0;
+	d->err = RBS_FRAME_OK;
+}
+
+void rbs_dec_free(struct rbs_dec *d)
+{
+	arena_reset(d);
+	free(d->arena);
+	free(d->buf);
+	rbs_dec_init(d);
+}
