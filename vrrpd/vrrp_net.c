@@ -2,7 +2,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
+#include <limits.h>
+#include <linux/if_link.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -11,6 +14,7 @@
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -191,33 +195,96 @@ int vrrp_net_nl_open(void)
 	return fd;
 }
 
+/* Requests are built in a buffer of this size; the largest (a macvlan)
+ * takes about 100 bytes. */
+#define NL_REQ_MAX 512
+
+static uint32_t nl_seq;
+
 static void nl_attr(struct nlmsghdr *h, unsigned short type, const void *data, size_t len)
 {
 	struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
 
 	a->rta_type = type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(a), data, len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
 	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/* Opens a nested attribute; nl_nest_end() closes it once its members are in. */
+static struct rtattr *nl_nest(struct nlmsghdr *h, unsigned short type)
+{
+	struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+
+	nl_attr(h, type, NULL, 0);
+	return a;
+}
+
+static void nl_nest_end(struct nlmsghdr *h, struct rtattr *a)
+{
+	a->rta_len = (unsigned short)((char *)h + h->nlmsg_len - (char *)a);
+}
+
+/*
+ * Sends request h and reads until the kernel answers it. With want = 0 the
+ * answer is the acknowledgement (NLM_F_ACK is set here); otherwise the
+ * first message of type want with h's sequence number is copied to
+ * ans (cap bytes). Returns 0 or the kernel's negative errno.
+ */
+static int nl_talk(int nlfd, struct nlmsghdr *h, unsigned short want, void *ans, size_t cap)
+{
+	union {
+		char b[16384];
+		struct nlmsghdr align;
+	} buf;
+
+	h->nlmsg_flags |= NLM_F_REQUEST | (want ? 0 : NLM_F_ACK);
+	h->nlmsg_seq = ++nl_seq;
+	if (send(nlfd, h, h->nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(nlfd, buf.b, sizeof(buf.b), 0);
+		int len;
+
+		if (n < 0)
+			return -errno;
+		if (!NLMSG_OK(&buf.align, (size_t)n))
+			return -EBADMSG;
+		len = (int)n;
+		for (struct nlmsghdr *r = &buf.align; NLMSG_OK(r, len); r = NLMSG_NEXT(r, len)) {
+			if (r->nlmsg_seq != h->nlmsg_seq)
+				continue; /* a stale answer to an earlier request */
+			if (r->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(r);
+
+				return e->error;
+			}
+			if (want && r->nlmsg_type == want) {
+				if (r->nlmsg_len > cap)
+					return -EMSGSIZE;
+				memcpy(ans, r, r->nlmsg_len);
+				return 0;
+			}
+		}
+	}
 }
 
 int vrrp_net_addr(int nlfd, bool add, int family, unsigned ifindex, const union vrrp_addr *a)
 {
-	static uint32_t seq;
 	union {
-		char b[256];
+		char b[NL_REQ_MAX];
 		struct nlmsghdr align;
-	} req, ans;
+	} req;
 	struct nlmsghdr *h = &req.align;
 	struct ifaddrmsg *ifa;
 	size_t alen = family == AF_INET ? 4 : 16;
-	ssize_t n;
+	int rc;
 
 	memset(&req, 0, sizeof(req));
 	h->nlmsg_len = NLMSG_LENGTH(sizeof(*ifa));
 	h->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	h->nlmsg_seq = ++seq;
+	h->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
 	ifa = NLMSG_DATA(h);
 	ifa->ifa_family = (unsigned char)family;
 	ifa->ifa_prefixlen = (unsigned char)(alen * 8);
@@ -232,24 +299,161 @@ int vrrp_net_addr(int nlfd, bool add, int family, unsigned ifindex, const union 
 
 		nl_attr(h, IFA_FLAGS, &flags, sizeof(flags));
 	}
-	if (send(nlfd, h, h->nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		struct nlmsgerr *e;
+	rc = nl_talk(nlfd, h, 0, NULL, 0);
+	if ((add && rc == -EEXIST) || (!add && rc == -EADDRNOTAVAIL))
+		return 0;
+	return rc;
+}
 
-		n = recv(nlfd, ans.b, sizeof(ans.b), 0);
-		if (n < 0)
-			return -errno;
-		if (!NLMSG_OK(&ans.align, (size_t)n))
-			return -EBADMSG;
-		if (ans.align.nlmsg_seq != h->nlmsg_seq || ans.align.nlmsg_type != NLMSG_ERROR)
-			continue; /* a stale answer to an earlier request */
-		e = NLMSG_DATA(&ans.align);
-		if (e->error == 0 || (add && e->error == -EEXIST) ||
-		    (!add && e->error == -EADDRNOTAVAIL))
-			return 0;
-		return e->error;
+int vrrp_net_macvlan_add(int nlfd, unsigned parent, const char *name, const uint8_t mac[6])
+{
+	union {
+		char b[NL_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	struct nlmsghdr *h = &req.align;
+	struct ifinfomsg *ifi;
+	struct rtattr *info, *data;
+	uint32_t link = parent, mode = MACVLAN_MODE_BRIDGE;
+	static const char kind[] = "macvlan";
+
+	if (strlen(name) >= IF_NAMESIZE)
+		return -ENAMETOOLONG;
+	memset(&req, 0, sizeof(req));
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	h->nlmsg_type = RTM_NEWLINK;
+	h->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = NLMSG_DATA(h);
+	ifi->ifi_family = AF_UNSPEC;
+	nl_attr(h, IFLA_IFNAME, name, strlen(name) + 1);
+	nl_attr(h, IFLA_LINK, &link, sizeof(link));
+	nl_attr(h, IFLA_ADDRESS, mac, 6);
+	info = nl_nest(h, IFLA_LINKINFO);
+	nl_attr(h, IFLA_INFO_KIND, kind, strlen(kind));
+	data = nl_nest(h, IFLA_INFO_DATA);
+	nl_attr(h, IFLA_MACVLAN_MODE, &mode, sizeof(mode));
+	nl_nest_end(h, data);
+	nl_nest_end(h, info);
+	return nl_talk(nlfd, h, 0, NULL, 0);
+}
+
+int vrrp_net_link_get(int nlfd, const char *name, struct vrrp_net_link *out)
+{
+	union {
+		char b[NL_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	union {
+		char b[16384];
+		struct nlmsghdr align;
+	} ans;
+	struct nlmsghdr *h = &req.align;
+	struct ifinfomsg *ifi;
+	int rc, len;
+
+	if (strlen(name) >= IF_NAMESIZE)
+		return -ENODEV;
+	memset(&req, 0, sizeof(req));
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	h->nlmsg_type = RTM_GETLINK;
+	ifi = NLMSG_DATA(h);
+	ifi->ifi_family = AF_UNSPEC;
+	nl_attr(h, IFLA_IFNAME, name, strlen(name) + 1);
+	rc = nl_talk(nlfd, h, RTM_NEWLINK, ans.b, sizeof(ans.b));
+	if (rc < 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	ifi = NLMSG_DATA(&ans.align);
+	out->ifindex = (unsigned)ifi->ifi_index;
+	len = (int)IFLA_PAYLOAD(&ans.align);
+	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		int ilen = (int)RTA_PAYLOAD(a);
+
+		if (a->rta_type != IFLA_LINKINFO)
+			continue;
+		for (struct rtattr *i = RTA_DATA(a); RTA_OK(i, ilen); i = RTA_NEXT(i, ilen))
+			if (i->rta_type == IFLA_INFO_KIND)
+				snprintf(out->kind, sizeof(out->kind), "%.*s",
+					 (int)strnlen(RTA_DATA(i), RTA_PAYLOAD(i)),
+					 (char *)RTA_DATA(i));
 	}
+	return 0;
+}
+
+/* RTM_NEWLINK / RTM_DELLINK on an existing interface. */
+static int link_req(int nlfd, unsigned short type, unsigned ifindex, unsigned flags,
+		    unsigned change)
+{
+	union {
+		char b[NL_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	struct nlmsghdr *h = &req.align;
+	struct ifinfomsg *ifi;
+
+	memset(&req, 0, sizeof(req));
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	h->nlmsg_type = type;
+	ifi = NLMSG_DATA(h);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	ifi->ifi_flags = flags;
+	ifi->ifi_change = change;
+	return nl_talk(nlfd, h, 0, NULL, 0);
+}
+
+int vrrp_net_link_set_up(int nlfd, unsigned ifindex)
+{
+	return link_req(nlfd, RTM_NEWLINK, ifindex, IFF_UP, IFF_UP);
+}
+
+int vrrp_net_link_del(int nlfd, unsigned ifindex)
+{
+	return link_req(nlfd, RTM_DELLINK, ifindex, 0, 0);
+}
+
+int vrrp_net_sysctl_get(const char *path, int *val)
+{
+	char buf[32], *end;
+	ssize_t n;
+	long v;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	buf[n] = 0;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (end == buf || (*end && *end != '\n') || errno || v < INT_MIN || v > INT_MAX)
+		return -EBADMSG;
+	*val = (int)v;
+	return 0;
+}
+
+int vrrp_net_sysctl_set(const char *path, int val)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d\n", val), rc = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, (size_t)len);
+	if (n < 0)
+		rc = -errno;
+	else if (n != len)
+		rc = -EIO;
+	close(fd);
+	return rc;
 }
 
 static bool same(int family, const void *x, const union vrrp_addr *a)

@@ -2,7 +2,8 @@
  * VRRP on the wire and in the kernel: raw IP protocol 112 sockets joined to
  * the VRRP multicast group on one interface, virtual addresses added and
  * removed through rtnetlink, gratuitous ARP and unsolicited neighbour
- * advertisements, and the kernel's link and address notifications.
+ * advertisements, the kernel's link and address notifications, and the
+ * macvlan interfaces and sysctls of `virtual-mac`.
  *
  * Thin system-call wrappers: no state, no logging; every function returns
  * 0 (or a count / descriptor) or a negative errno, and the caller decides
@@ -36,7 +37,10 @@ int vrrp_net_open(int family, unsigned ifindex, const char *ifname);
  * Sends one VRRP message (buf, len: what vrrp_pkt_build() wrote) from src on
  * ifindex to the VRRP multicast group. The kernel adds the IP header; the
  * source is forced with IP_PKTINFO / IPV6_PKTINFO so that it is the address
- * the checksum was computed with. Returns 0 or a negative errno.
+ * the checksum was computed with. ifindex may be another interface than
+ * the one fd is bound to: a macvlan on it (IPv4), whose MAC the frame then
+ * carries while src stays the parent's address (RFC 5798 7.3). Returns 0
+ * or a negative errno.
  */
 int vrrp_net_send(int fd, int family, unsigned ifindex, const union vrrp_addr *src,
 		  const uint8_t *buf, size_t len);
@@ -57,7 +61,8 @@ struct vrrp_net_rx {
  */
 int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_rx *rx);
 
-/* An rtnetlink socket for vrrp_net_addr() (blocking requests with ACK).
+/* An rtnetlink socket for vrrp_net_addr() and the vrrp_net_link_*() and
+ * vrrp_net_macvlan_add() requests (blocking, each waits for its ACK).
  * Returns the descriptor or a negative errno. */
 int vrrp_net_nl_open(void);
 
@@ -131,5 +136,46 @@ int vrrp_net_monitor_read(int fd, void (*cb)(const struct vrrp_net_event *ev, vo
 
 /* Is the interface up with carrier now? 1, 0, or a negative errno. */
 int vrrp_net_link_up(const char *ifname);
+
+/*
+ * Creates a macvlan interface `name` (at most IF_NAMESIZE - 1 characters)
+ * on the interface `parent`, in bridge mode, with hardware address mac,
+ * left down (RFC 5798 7.3: the virtual router MAC address). Bridge mode and
+ * not private: a private macvlan swallows every multicast frame whose
+ * source MAC is its own, and a backup's macvlan has the master's virtual
+ * MAC, so the master's advertisements would never reach the parent's VRRP
+ * socket. Returns 0, -EEXIST when an interface of that name exists, or a
+ * negative errno.
+ */
+int vrrp_net_macvlan_add(int nlfd, unsigned parent, const char *name, const uint8_t mac[6]);
+
+/* What vrrp_net_link_get() learnt about one interface. */
+struct vrrp_net_link {
+	unsigned ifindex;
+	char kind[16]; /* IFLA_INFO_KIND ("macvlan", "veth", ...), "" if none */
+};
+
+/* Looks up the interface called name. Returns 0, -ENODEV when there is
+ * none, or a negative errno. */
+int vrrp_net_link_get(int nlfd, const char *name, struct vrrp_net_link *out);
+
+/* Sets the interface administratively up. Returns 0, -EADDRINUSE for a
+ * macvlan whose MAC another macvlan of the same parent has up, or a
+ * negative errno. */
+int vrrp_net_link_set_up(int nlfd, unsigned ifindex);
+
+/* Deletes the interface. Returns 0, -ENODEV when it is already gone, or a
+ * negative errno. */
+int vrrp_net_link_del(int nlfd, unsigned ifindex);
+
+/*
+ * Reads or writes an integer sysctl through its file, e.g.
+ * "/proc/sys/net/ipv4/conf/eth1/arp_ignore" (of the caller's network
+ * namespace). Returns 0 (the value in *val for _get), -ENOENT when there
+ * is no such setting, -EBADMSG when the file does not hold an integer, or
+ * a negative errno.
+ */
+int vrrp_net_sysctl_get(const char *path, int *val);
+int vrrp_net_sysctl_set(const char *path, int val);
 
 #endif

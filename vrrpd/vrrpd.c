@@ -10,6 +10,12 @@
  *
  * Groups that track an admin-vrrp group (mVRRP) send and process no
  * advertisements: their state follows the admin group's.
+ *
+ * A group with virtual-mac (IPv4) owns a macvlan on its interface with
+ * the virtual router MAC address 00-00-5E-00-01-{VRID} (RFC 5798 7.3),
+ * as keepalived's use_vmac: a master holds its virtual addresses there and
+ * sends its advertisements and gratuitous ARPs from it; everything is
+ * still received on the interface's socket.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +56,11 @@ struct iface {
 	 * VRID could be read). */
 	uint64_t drops[VRRP_DROP__MAX];
 	uint32_t logged; /* drop reasons already logged, one bit each */
+	/* Groups with virtual-mac on this interface: the first one sets its
+	 * ARP sysctls (parent_arp_hold), the last one restores these values
+	 * (-1: could not be read, left as they are). */
+	int vmac_groups;
+	int saved_arp_ignore, saved_arp_announce;
 };
 
 struct counters {
@@ -75,6 +86,12 @@ struct group {
 	unsigned track_vrid;
 	union vrrp_addr *vips;
 	size_t nvips;
+	bool vmac_cfg; /* virtual-mac */
+	/* The macvlan with the virtual MAC (RFC 5798 7.3); vmac_ifindex is 0
+	 * when there is none (not configured, or it could not be created). */
+	char vmac_name[IF_NAMESIZE];
+	unsigned vmac_ifindex;
+	uint8_t vmac[6];
 	/* running */
 	struct vrrp_fsm fsm;
 	struct group *leader;	     /* the admin group a tracking group follows */
@@ -202,6 +219,240 @@ static void iface_put(struct iface *ifp)
 	uv_close((uv_handle_t *)&ifp->poll, iface_closed);
 }
 
+/* ---- virtual MAC (RFC 5798 7.3) ------------------------------------------ */
+
+/* RFC 5798 7.3: 00-00-5E-00-01-{VRID} for IPv4. */
+static void vmac_of(unsigned vrid, uint8_t mac[6])
+{
+	static const uint8_t prefix[5] = {0x00, 0x00, 0x5e, 0x00, 0x01};
+
+	memcpy(mac, prefix, sizeof(prefix));
+	mac[5] = (uint8_t)vrid;
+}
+
+/* One name per (interface, VRID): "vrrp.<ifindex>.<vrid>", or
+ * "vr<ifindex>.<vrid>" in hexadecimal (13 characters at most) when that
+ * is longer than an interface name may be. */
+static void vmac_ifname(unsigned parent, unsigned vrid, char name[IF_NAMESIZE])
+{
+	if (snprintf(name, IF_NAMESIZE, "vrrp.%u.%u", parent, vrid) >= IF_NAMESIZE)
+		snprintf(name, IF_NAMESIZE, "vr%x.%x", parent, vrid);
+}
+
+static void conf_path(char *buf, size_t len, const char *fam, const char *ifname, const char *key)
+{
+	snprintf(buf, len, "/proc/sys/net/%s/conf/%s/%s", fam, ifname, key);
+}
+
+static int conf_set(const char *fam, const char *ifname, const char *key, int val)
+{
+	char path[128];
+
+	conf_path(path, sizeof(path), fam, ifname, key);
+	return vrrp_net_sysctl_set(path, val);
+}
+
+static int conf_get(const char *fam, const char *ifname, const char *key)
+{
+	char path[128];
+	int val, rc;
+
+	conf_path(path, sizeof(path), fam, ifname, key);
+	rc = vrrp_net_sysctl_get(path, &val);
+	return rc < 0 ? -1 : val;
+}
+
+/*
+ * The interface under virtual-mac groups must neither answer ARP for
+ * their virtual addresses, which live on the macvlans (arp_ignore 1:
+ * answer only for addresses of the interface the request came in on), nor
+ * name one as the sender of the ARP requests it sends for the master's
+ * own traffic (arp_announce 2: always its own address), or hosts would
+ * learn a virtual address with the interface's MAC. keepalived sets
+ * arp_ignore 1 too, and arp_filter 1, which adds nothing here: the
+ * macvlans hold /32 addresses only, so no route leads out through them.
+ */
+static void parent_arp_hold(struct iface *ifp)
+{
+	int rc;
+
+	if (ifp->vmac_groups++ > 0)
+		return;
+	ifp->saved_arp_ignore = conf_get("ipv4", ifp->name, "arp_ignore");
+	ifp->saved_arp_announce = conf_get("ipv4", ifp->name, "arp_announce");
+	rc = conf_set("ipv4", ifp->name, "arp_ignore", 1);
+	if (rc == 0)
+		rc = conf_set("ipv4", ifp->name, "arp_announce", 2);
+	if (rc < 0)
+		log_warnx("%s: cannot set arp_ignore 1 and arp_announce 2 for virtual-mac: %s",
+			  ifp->name, strerror(-rc));
+}
+
+/* The last virtual-mac group of the interface is gone: its ARP sysctls
+ * return to what they were before the first one. */
+static void parent_arp_release(struct iface *ifp)
+{
+	if (ifp == NULL || --ifp->vmac_groups > 0)
+		return;
+	if (ifp->saved_arp_ignore >= 0)
+		conf_set("ipv4", ifp->name, "arp_ignore", ifp->saved_arp_ignore);
+	if (ifp->saved_arp_announce >= 0)
+		conf_set("ipv4", ifp->name, "arp_announce", ifp->saved_arp_announce);
+}
+
+/*
+ * Creates the macvlan `name` on parent with the virtual MAC of vrid, and
+ * prepares it:
+ *  - IPv6 off (disable_ipv6 1, before it is up): no link-local address,
+ *    hence no DAD, MLD or router solicitation from the virtual MAC, which
+ *    a backup must never send from (a switch would send the master's
+ *    traffic to it);
+ *  - arp_ignore 1: it answers ARP only for its own addresses, so a
+ *    backup's macvlan, which has none, answers nothing, and a master's
+ *    answers for the virtual addresses only, never for the routers' own
+ *    (it receives every broadcast the parent does);
+ *  - arp_announce 2: should it ever send an ARP request, it names its own
+ *    address as the sender;
+ *  - rp_filter 0: the way back to a host is the parent, not the macvlan,
+ *    and strict reverse-path filtering would drop the ARP requests and
+ *    packets that reach the virtual addresses (conf/all/rp_filter 1 would
+ *    still win: the kernel takes the larger value).
+ * Then brought up. A macvlan of that name left by a vrrpd that died is
+ * deleted and created again (*replaced), so that its mode, MAC, parent and
+ * addresses are ours, never two. Returns the macvlan's ifindex, or a
+ * negative errno with why saying what failed (-EEXIST: an interface of
+ * that name that is not a macvlan); nothing is left behind on failure.
+ */
+static int vmac_setup(const char *name, unsigned parent, unsigned vrid, bool *replaced, char *why,
+		      size_t whylen)
+{
+	static const struct {
+		const char *fam, *key;
+		int val;
+	} conf[] = {
+	    {"ipv6", "disable_ipv6", 1},
+	    {"ipv4", "arp_ignore", 1},
+	    {"ipv4", "arp_announce", 2},
+	    {"ipv4", "rp_filter", 0},
+	};
+	struct vrrp_net_link l;
+	uint8_t mac[6];
+	int rc;
+
+	vmac_of(vrid, mac);
+	*replaced = false;
+	snprintf(why, whylen, "cannot create macvlan %s", name);
+	rc = vrrp_net_macvlan_add(g.nl, parent, name, mac);
+	if (rc == -EEXIST) {
+		rc = vrrp_net_link_get(g.nl, name, &l);
+		if (rc == 0 && strcmp(l.kind, "macvlan") != 0) {
+			snprintf(why, whylen, "interface %s exists and is not a macvlan", name);
+			return -EEXIST;
+		}
+		if (rc == 0)
+			rc = vrrp_net_link_del(g.nl, l.ifindex);
+		if (rc == 0 || rc == -ENODEV) {
+			*replaced = true;
+			rc = vrrp_net_macvlan_add(g.nl, parent, name, mac);
+		}
+	}
+	if (rc == 0)
+		rc = vrrp_net_link_get(g.nl, name, &l);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(conf) / sizeof(conf[0]); i++) {
+		rc = conf_set(conf[i].fam, name, conf[i].key, conf[i].val);
+		if (rc == -ENOENT && strcmp(conf[i].fam, "ipv6") == 0)
+			rc = 0; /* a kernel without IPv6 sends none */
+		if (rc < 0) {
+			snprintf(why, whylen, "macvlan %s: cannot set %s %s to %d", name,
+				 conf[i].fam, conf[i].key, conf[i].val);
+			goto fail;
+		}
+	}
+	rc = vrrp_net_link_set_up(g.nl, l.ifindex);
+	if (rc < 0) {
+		snprintf(why, whylen, "cannot bring macvlan %s up", name);
+		goto fail;
+	}
+	return (int)l.ifindex;
+fail:
+	vrrp_net_link_del(g.nl, l.ifindex);
+	return rc;
+}
+
+/* The group's macvlan, up, and its interface's ARP sysctls. Returns 0 or a
+ * negative errno (why: what failed). */
+static int vmac_start(struct group *gr, char *why, size_t whylen)
+{
+	bool replaced;
+	int idx;
+
+	vmac_of(gr->vrid, gr->vmac);
+	vmac_ifname(gr->ifp->ifindex, gr->vrid, gr->vmac_name);
+	idx = vmac_setup(gr->vmac_name, gr->ifp->ifindex, gr->vrid, &replaced, why, whylen);
+	if (idx < 0)
+		return idx;
+	if (replaced)
+		log_info("(%s vrrp vrid %u) replaced macvlan %s, left behind by an earlier vrrpd",
+			 gr->ifname, gr->vrid, gr->vmac_name);
+	gr->vmac_ifindex = (unsigned)idx;
+	parent_arp_hold(gr->ifp);
+	return 0;
+}
+
+/* Deletes the group's macvlan (and with it any address on it). */
+static void vmac_stop(struct group *gr)
+{
+	char name[IF_NAMESIZE];
+	int rc;
+
+	if (gr->vmac_ifindex == 0)
+		return;
+	/* Only if it is still ours: never another interface that took its index. */
+	if (if_indextoname(gr->vmac_ifindex, name) && strcmp(name, gr->vmac_name) == 0) {
+		rc = vrrp_net_link_del(g.nl, gr->vmac_ifindex);
+		if (rc < 0 && rc != -ENODEV)
+			log_warnx("(%s vrrp vrid %u) cannot delete macvlan %s: %s", gr->ifname,
+				  gr->vrid, gr->vmac_name, strerror(-rc));
+	}
+	gr->vmac_ifindex = 0;
+	parent_arp_release(gr->ifp);
+}
+
+/* Can the group's macvlan be created? A trial: created, brought up (which
+ * fails when another macvlan has the MAC up) and deleted again, unless a
+ * macvlan of that name is there already (running, or left by a vrrpd that
+ * died: the group will replace it). It sends nothing meanwhile: no
+ * address, IPv6 off. Returns 0 or a negative errno (why: what failed). */
+static int vmac_check(unsigned idx, unsigned vrid, char *why, size_t whylen)
+{
+	char name[IF_NAMESIZE];
+	struct vrrp_net_link l;
+	bool replaced;
+	int rc;
+
+	vmac_ifname(idx, vrid, name);
+	rc = vrrp_net_link_get(g.nl, name, &l);
+	if (rc == 0 && strcmp(l.kind, "macvlan") == 0)
+		return 0;
+	if (rc == 0) {
+		snprintf(why, whylen, "interface %s exists and is not a macvlan", name);
+		return -EEXIST;
+	}
+	rc = vmac_setup(name, idx, vrid, &replaced, why, whylen);
+	if (rc < 0)
+		return rc;
+	vrrp_net_link_del(g.nl, (unsigned)rc);
+	return 0;
+}
+
+/* Where the group's frames leave from: its macvlan with virtual-mac. */
+static unsigned tx_ifindex(const struct group *gr)
+{
+	return gr->vmac_ifindex ? gr->vmac_ifindex : gr->ifp->ifindex;
+}
+
 /* ---- what a transition does ---------------------------------------------- */
 
 static void send_advert(struct group *gr, uint8_t prio)
@@ -235,7 +486,8 @@ static void send_advert(struct group *gr, uint8_t prio)
 	}
 	n = vrrp_pkt_build(buf, sizeof(buf), &p, gr->family, &ifp->primary, dst, gr->csum);
 	if (n > 0)
-		n = vrrp_net_send(ifp->fd, gr->family, ifp->ifindex, &ifp->primary, buf, (size_t)n);
+		n = vrrp_net_send(ifp->fd, gr->family, tx_ifindex(gr), &ifp->primary, buf,
+				  (size_t)n);
 	if (n < 0) {
 		if (gr->c.send_errors++ == 0)
 			log_warnx("(%s vrid %u) cannot send an advertisement: %s", gr->ifname,
@@ -254,7 +506,7 @@ static void set_vips(struct group *gr, bool add)
 	if (gr->owner || gr->ifp == NULL)
 		return; /* the owner's addresses are the interface's own */
 	for (size_t i = 0; i < gr->nvips; i++) {
-		int rc = vrrp_net_addr(g.nl, add, gr->family, gr->ifp->ifindex, &gr->vips[i]);
+		int rc = vrrp_net_addr(g.nl, add, gr->family, tx_ifindex(gr), &gr->vips[i]);
 
 		if (rc < 0)
 			log_warnx("(%s vrid %u) cannot %s virtual address %s: %s", gr->ifname,
@@ -265,14 +517,19 @@ static void set_vips(struct group *gr, bool add)
 
 static void announce_once(struct group *gr)
 {
+	unsigned idx;
+	const uint8_t *mac;
+
 	if (gr->ifp == NULL)
 		return;
+	/* From where the addresses are: the owner's are the interface's own,
+	 * and the interface answers ARP for them with its own MAC. */
+	idx = gr->owner ? gr->ifp->ifindex : tx_ifindex(gr);
+	mac = idx == gr->vmac_ifindex ? gr->vmac : gr->ifp->mac;
 	for (size_t i = 0; i < gr->nvips; i++) {
-		int rc =
-		    gr->family == AF_INET
-			? vrrp_net_garp(g.arp_fd, gr->ifp->ifindex, gr->ifp->mac, &gr->vips[i].v4)
-			: vrrp_net_unsolicited_na(g.icmp6_fd, gr->ifp->ifindex, gr->ifp->mac,
-						  &gr->vips[i].v6);
+		int rc = gr->family == AF_INET
+			     ? vrrp_net_garp(g.arp_fd, idx, mac, &gr->vips[i].v4)
+			     : vrrp_net_unsolicited_na(g.icmp6_fd, idx, mac, &gr->vips[i].v6);
 
 		if (rc < 0)
 			gr->c.send_errors++;
@@ -636,6 +893,34 @@ static void link_changed(struct group *gr, bool up)
 	run(gr, &o, now);
 }
 
+/* Someone deleted a running group's macvlan: create it again, with the
+ * virtual addresses when master. */
+static void vmac_lost(struct group *gr)
+{
+	char name[IF_NAMESIZE], why[96];
+	bool replaced;
+	int rc;
+
+	if (if_indextoname(gr->vmac_ifindex, name) != NULL)
+		return; /* only down: it follows its interface */
+	log_warnx("(%s vrrp vrid %u) macvlan %s was deleted; creating it again", gr->ifname,
+		  gr->vrid, gr->vmac_name);
+	gr->vmac_ifindex = 0;
+	rc = vmac_setup(gr->vmac_name, gr->ifp->ifindex, gr->vrid, &replaced, why, sizeof(why));
+	if (rc < 0) {
+		log_warnx("(%s vrrp vrid %u) virtual-mac: %s: %s; the interface's MAC is used "
+			  "instead",
+			  gr->ifname, gr->vrid, why, strerror(-rc));
+		parent_arp_release(gr->ifp);
+	} else {
+		gr->vmac_ifindex = (unsigned)rc;
+	}
+	if (gr->fsm.state == VRRP_STATE_MASTER) {
+		set_vips(gr, true);
+		announce(gr);
+	}
+}
+
 static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 {
 	(void)arg;
@@ -645,6 +930,9 @@ static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 				refresh_iface(ifp);
 		return;
 	}
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		if (gr->vmac_ifindex && gr->vmac_ifindex == ev->ifindex && !ev->up)
+			vmac_lost(gr);
 	for (struct group *gr = g.groups; gr; gr = gr->next) {
 		bool was;
 
@@ -756,11 +1044,17 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 			continue;
 		}
 		free(vips);
-		if (gr->virtual_mac)
-			errlist_add(errs,
-				    "interface %s: vrrp vrid %u virtual-mac: not supported by this "
-				    "vrrpd yet",
-				    gr->ifname, gr->vrid);
+		if (gr->virtual_mac && family != AF_INET) {
+			errlist_add(errs, "interface %s: %s vrid %u virtual-mac: IPv4 groups only",
+				    gr->ifname, fam, gr->vrid);
+		} else if (gr->virtual_mac) {
+			char why[96];
+			int rc = vmac_check(idx, gr->vrid, why, sizeof(why));
+
+			if (rc < 0)
+				errlist_add(errs, "interface %s: vrrp vrid %u virtual-mac: %s: %s",
+					    gr->ifname, gr->vrid, why, strerror(-rc));
+		}
 		if (gr->track_ifname && gr->track_ifname[0])
 			continue; /* sends nothing itself */
 		if (vrrp_net_primary(family, idx, &a) < 0)
@@ -854,6 +1148,7 @@ static void group_destroy(struct group *gr)
 	for (struct group *f = g.groups; f; f = f->next)
 		if (f->leader == gr)
 			f->leader = NULL;
+	vmac_stop(gr);
 	iface_put(gr->ifp);
 	gr->ifp = NULL;
 	uv_close((uv_handle_t *)&gr->timer, group_closed);
@@ -889,6 +1184,16 @@ static struct group *group_create(const Db__VrrpGroupConfig *c, unsigned version
 		       c->vrid);
 	gr->ifp = iface_get(c->ifname, family);
 	gr->owner = is_owner(gr);
+	gr->vmac_cfg = c->virtual_mac && family == AF_INET;
+	if (gr->vmac_cfg && gr->ifp) {
+		char why[96];
+		int rc = vmac_start(gr, why, sizeof(why));
+
+		if (rc < 0)
+			log_warnx("(%s vrrp vrid %u) virtual-mac: %s: %s; the interface's MAC is "
+				  "used instead",
+				  gr->ifname, gr->vrid, why, strerror(-rc));
+	}
 	gr->created = gr->changed = time(NULL);
 	gr->last_reason = "created";
 	uv_timer_init(g.loop, &gr->timer);
@@ -954,11 +1259,13 @@ static bool still_configured(const struct group *gr, const Db__VrrpdConfig *c)
 		Db__VrrpGroupConfig *gc = c->groups[i];
 		int family = gc->ipv6 ? AF_INET6 : AF_INET;
 
-		/* A new version or a switch to or from tracking is a new group. */
+		/* A new version, a switch to or from tracking or virtual-mac,
+		 * or a macvlan to try again is a new group. */
 		if (gc->vrid == gr->vrid && family == gr->family &&
 		    strcmp(gc->ifname, gr->ifname) == 0 &&
 		    (family == AF_INET6 || gr->version == c->version) &&
-		    !gc->track_ifname[0] == !gr->track_if[0])
+		    !gc->track_ifname[0] == !gr->track_if[0] && !gc->virtual_mac == !gr->vmac_cfg &&
+		    !(gr->vmac_cfg && gr->vmac_ifindex == 0))
 			return true;
 	}
 	return false;
@@ -1082,10 +1389,16 @@ static void show_group(FILE *f, const struct group *gr)
 		    ? (gr->csum == VRRP_CSUM_PSEUDO ? ", checksum with pseudo-header"
 						    : ", checksum over the message only")
 		    : "");
-	fprintf(f, "  %-17s: %02x%02x-%02x%02x-%02x%02x (interface)\n", "Virtual MAC",
-		gr->ifp ? gr->ifp->mac[0] : 0, gr->ifp ? gr->ifp->mac[1] : 0,
-		gr->ifp ? gr->ifp->mac[2] : 0, gr->ifp ? gr->ifp->mac[3] : 0,
-		gr->ifp ? gr->ifp->mac[4] : 0, gr->ifp ? gr->ifp->mac[5] : 0);
+	if (gr->vmac_ifindex)
+		fprintf(f, "  %-17s: %02x%02x-%02x%02x-%02x%02x (macvlan %s)\n", "Virtual MAC",
+			gr->vmac[0], gr->vmac[1], gr->vmac[2], gr->vmac[3], gr->vmac[4],
+			gr->vmac[5], gr->vmac_name);
+	else
+		fprintf(f, "  %-17s: %02x%02x-%02x%02x-%02x%02x (interface%s)\n", "Virtual MAC",
+			gr->ifp ? gr->ifp->mac[0] : 0, gr->ifp ? gr->ifp->mac[1] : 0,
+			gr->ifp ? gr->ifp->mac[2] : 0, gr->ifp ? gr->ifp->mac[3] : 0,
+			gr->ifp ? gr->ifp->mac[4] : 0, gr->ifp ? gr->ifp->mac[5] : 0,
+			gr->vmac_cfg ? "; virtual-mac: the macvlan could not be created" : "");
 	fprintf(f, "  %-17s: YES\n", "Check TTL");
 	if (gr->admin)
 		fprintf(f, "  %-17s: admin-vrrp%s\n", "Config Type",

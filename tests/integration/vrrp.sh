@@ -59,7 +59,7 @@ test_host_pings_vip() {
 # VRRPv3 over IPv6: the same election, the host reaches the address.
 test_ipv6_group() {
 	wait_until 5 is_state A $VIP6 Master || return 1
-	is_state B $VIP6 Backup || return 1
+	wait_until 2 is_state B $VIP6 Backup || return 1
 	has_addr A $VIP6 && ! has_addr B $VIP6 || return 1
 	inns H ping -6 -c 2 -W 1 $VIP6 >/dev/null
 }
@@ -199,6 +199,166 @@ test_refused_without_address() {
 	echo "$out" | grep -q "vrrpd: interface eth3: vrrp vrid 7: the interface has no IPv4 address"
 }
 
+VIP4=192.0.2.104
+VMAC4=00:00:5e:00:01:04
+
+# Every ARP and VRRP frame a device receives or sends for $1 seconds, one
+# line each (a packet socket in perl, which every Debian system has; no
+# tcpdump needed):
+#   arp OPERATION SENDER-MAC SENDER-IP ETHERNET-SOURCE
+#   vrrp VRID IP-SOURCE ETHERNET-SOURCE
+CAPTURE='
+$SIG{ALRM} = sub { exit 0 };
+alarm $ARGV[0];
+$| = 1;
+socket(my $s, 17, 3, unpack("S", pack("n", 3))) or die "socket: $!\n";
+print "ready\n";
+while (defined(recv($s, my $f, 2048, 0))) {
+	my $src = unpack("H12", substr($f, 6, 6));
+	my $type = length($f) >= 14 ? unpack("n", substr($f, 12, 2)) : 0;
+	if ($type == 0x0806 && length($f) >= 42) {
+		printf "arp %d %s %s %s\n", unpack("n", substr($f, 20, 2)),
+		    unpack("H12", substr($f, 22, 6)), join(".", unpack("C4", substr($f, 28, 4))), $src;
+	} elsif ($type == 0x0800 && length($f) >= 34 && ord(substr($f, 23, 1)) == 112) {
+		my $ihl = (ord(substr($f, 14, 1)) & 15) * 4;
+		next if length($f) < 14 + $ihl + 2;
+		printf "vrrp %d %s %s\n", ord(substr($f, 14 + $ihl + 1, 1)),
+		    join(".", unpack("C4", substr($f, 26, 4))), $src;
+	}
+}'
+
+# The macvlan of vrid 4 on DEV, as `display vrrp` names it.
+vmac_if() {
+	cli "$1" -c "display vrrp" |
+		sed -n 's/^ *Virtual MAC *: 0000-5e00-0104 (macvlan \(.*\))$/\1/p'
+}
+tx_packets() { inns "$1" cat "/sys/class/net/$2/statistics/tx_packets"; }
+addr_on() { inns "$1" ip -o addr show dev "$2" | grep -q " $3/"; }
+
+# The failover part of test_virtual_mac, while H records ARP and VRRP.
+vmac_failover() {
+	local a b n
+	wait_until 5 is_state A $VIP4 Master || { cli A -c "display vrrp"; return 1; }
+	wait_until 2 is_state B $VIP4 Backup || return 1
+	a=$(vmac_if A) b=$(vmac_if B)
+	[ -n "$a" ] && [ -n "$b" ] || { cli A -c "display vrrp"; return 1; }
+	# The master's macvlan has the virtual MAC and the address; nothing else has it.
+	[ "$(inns A cat "/sys/class/net/$a/address")" = $VMAC4 ] || return 1
+	addr_on A "$a" $VIP4 && ! has_addr A $VIP4 || return 1
+	! inns B ip -o addr show | grep -q " $VIP4/" || return 1
+	# H learns the address with the virtual MAC.
+	inns H ip neigh del $VIP4 dev eth1 2>/dev/null
+	inns H ping -c 2 -W 1 $VIP4 >/dev/null || return 1
+	[ "$(h_neigh $VIP4)" = $VMAC4 ] || { echo "  H uses $(h_neigh $VIP4)"; return 1; }
+	# The routers' own addresses keep their own MACs.
+	inns H ip neigh flush dev eth1
+	inns H ping -c 1 -W 1 192.0.2.1 >/dev/null && inns H ping -c 1 -W 1 192.0.2.2 >/dev/null ||
+		return 1
+	[ "$(h_neigh 192.0.2.1)" = "$(mac_of A)" ] && [ "$(h_neigh 192.0.2.2)" = "$(mac_of B)" ] ||
+		return 1
+	# The backup has sent nothing from the virtual MAC, not even IPv6 DAD or MLD.
+	[ "$(tx_packets B "$b")" = 0 ] || { echo "  B sent $(tx_packets B "$b") from $b"; return 1; }
+	# A fails: B answers with the same MAC, H's entry stays right.
+	inns A ip link set eth1 down
+	wait_until 3 is_state B $VIP4 Master || return 1
+	addr_on B "$b" $VIP4 || return 1
+	inns H ping -c 3 -i 0.2 -W 1 $VIP4 >/dev/null || return 1
+	[ "$(h_neigh $VIP4)" = $VMAC4 ] || { echo "  H uses $(h_neigh $VIP4)"; return 1; }
+	# Asked again, B answers ARP with the virtual MAC too.
+	inns H ip neigh del $VIP4 dev eth1
+	inns H ping -c 1 -W 1 $VIP4 >/dev/null || return 1
+	[ "$(h_neigh $VIP4)" = $VMAC4 ] || { echo "  H uses $(h_neigh $VIP4)"; return 1; }
+	# A returns and preempts; B, backup again, stays silent on its macvlan.
+	inns A ip link set eth1 up
+	wait_until 5 is_state A $VIP4 Master || return 1
+	wait_until 2 is_state B $VIP4 Backup || return 1
+	! addr_on B "$b" $VIP4 || return 1
+	n=$(tx_packets B "$b")
+	inns H ip neigh del $VIP4 dev eth1
+	inns H ping -c 3 -i 0.2 -W 1 $VIP4 >/dev/null || return 1
+	[ "$(h_neigh $VIP4)" = $VMAC4 ] || return 1
+	[ "$(tx_packets B "$b")" = "$n" ] || { echo "  B sent from $b as backup"; return 1; }
+}
+
+# vrrp vrid 4 virtual-mac on A and B: the group's MAC is 00:00:5e:00:01:04
+# (RFC 5798 7.3) on a macvlan of the master, whichever router that is, so
+# H's ARP entry survives a failover. H records ARP and VRRP meanwhile:
+# whoever sent ARP for the address used the virtual MAC, so neither
+# router's own interface ever answered or announced it, and advertisements
+# came from the virtual MAC with the router's own address. Removed, the
+# group takes its macvlans with it; one left behind by a vrrpd killed
+# with -9 is replaced when it restarts.
+test_virtual_mac() {
+	local d cap=$ROOT/arp-H.txt pid rc lines
+	for d in A B; do
+		cli $d -q -c "system-view" -c "interface eth1" -c "vrrp vrid 4 virtual-ip $VIP4" \
+			-c "vrrp vrid 4 timer advertise 100 msec" -c "vrrp vrid 4 virtual-mac" \
+			-c "commit" || return 1
+	done
+	cli A -q -c "system-view" -c "interface eth1" -c "vrrp vrid 4 priority 120" -c "commit" ||
+		return 1
+	ip netns exec "${DEV_NS[H]}" perl -e "$CAPTURE" 60 >"$cap" &
+	pid=$!
+	if wait_until 2 grep -q ready "$cap"; then
+		vmac_failover
+		rc=$?
+	else
+		rc=1
+	fi
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ $rc = 0 ] || return 1
+	lines=$(awk -v a=$VIP4 '$1 == "arp" && $4 == a' "$cap")
+	echo "$lines" | grep -q "^arp 2 " || { echo "  H saw no ARP reply for $VIP4"; return 1; }
+	! echo "$lines" | grep -v "^arp [12] 00005e000104 $VIP4 00005e000104$" ||
+		{ echo "  ARP for $VIP4 from another MAC (above)"; return 1; }
+	! grep -E "^arp [0-9]+ (00005e000104 .*|.* 00005e000104)$" "$cap" | grep -v " $VIP4 " ||
+		{ echo "  the virtual MAC spoke for another address (above)"; return 1; }
+	lines=$(awk '$1 == "vrrp" && $2 == 4' "$cap")
+	echo "$lines" | grep -q "192.0.2.1 " && echo "$lines" | grep -q "192.0.2.2 " || return 1
+	! echo "$lines" | grep -Ev "^vrrp 4 192\.0\.2\.[12] 00005e000104$" ||
+		{ echo "  advertisements from another MAC (above)"; return 1; }
+	# kill -9 leaves A's macvlan behind: restarted, A's vrrpd replaces it
+	# (one interface with the virtual MAC, not two) and takes over again.
+	stop9 A vrrpd
+	wait_until 3 is_state B $VIP4 Master || return 1
+	start A vrrpd
+	wait_sync A || return 1
+	log_has A "replaced macvlan vrrp\.[0-9]*\.4, left behind" || return 1
+	[ "$(inns A ip -o link show | grep -c "link/ether $VMAC4 ")" = 1 ] || return 1
+	wait_until 5 is_state A $VIP4 Master || return 1
+	inns H ping -c 2 -i 0.2 -W 1 $VIP4 >/dev/null || return 1
+	# The group removed, its macvlans go and B's eth1 (whose vrrpd never
+	# died) answers ARP as before.
+	for d in A B; do
+		cli $d -q -c "system-view" -c "interface eth1" -c "undo vrrp vrid 4" -c "commit" ||
+			return 1
+	done
+	for d in A B; do
+		! inns $d ip -o link show | grep -q "link/ether $VMAC4 " || {
+			inns $d ip -o link show
+			return 1
+		}
+	done
+	[ "$(inns B cat /proc/sys/net/ipv4/conf/eth1/arp_ignore)" = 0 ] &&
+		[ "$(inns B cat /proc/sys/net/ipv4/conf/eth1/arp_announce)" = 0 ]
+}
+
+# vrrpd refuses virtual-mac when it cannot create the macvlan: here an
+# interface that is not a macvlan already has its name.
+test_virtual_mac_refused() {
+	local name out why
+	name=vrrp.$(inns A cat /sys/class/net/eth1/ifindex).5
+	why="interface $name exists and is not a macvlan"
+	inns A ip link add "$name" type veth peer name vm5p || return 1
+	out=$(cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 5 virtual-ip 192.0.2.105" \
+		-c "vrrp vrid 5 virtual-mac" -c "commit" 2>&1)
+	inns A ip link del "$name"
+	echo "$out" | grep -q "vrrpd: interface eth1: vrrp vrid 5 virtual-mac: $why" ||
+		{ echo "$out"; return 1; }
+	! cli A -c "display vrrp brief" | grep -q 192.0.2.105
+}
+
 t "setup: A, B and host H on one segment, the suite on A and B" setup || exit 1
 t "election by priority; only the master holds the virtual address" test_election_by_priority
 t "the host pings the virtual address through the master" test_host_pings_vip
@@ -213,6 +373,10 @@ t "priority and timer changes on a running group: no spurious transition" test_r
 t "the notify script runs on each transition" test_notify_script
 t "mVRRP: a member group follows its admin-vrrp group" test_mvrrp_member_follows_admin
 t "a group on an interface without an address is refused with the reason" test_refused_without_address
+t "virtual-mac: the host keeps 00:00:5e:00:01:04 across a failover; only a master answers ARP" \
+	test_virtual_mac
+t "virtual-mac whose macvlan cannot be created is refused with the reason" \
+	test_virtual_mac_refused
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "vrrp integration: $PASS passed, $FAIL failed"
