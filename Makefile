@@ -110,7 +110,11 @@ $(B)/bin/vrrp-inject: $(B)/tests/tools/vrrp_inject.o $(B)/vrrpd/vrrp_pkt.o $(B)/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject
+$(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(PROTO_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
+
+TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder
 
 tests: $(UNIT_TESTS) $(TOOLS)
 

@@ -110,6 +110,10 @@ int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bu
 		return rc;
 	}
 	zmq_setsockopt(s->z, ZMQ_LINGER, &linger, sizeof(linger));
+	if (o->hwm > 0) {
+		zmq_setsockopt(s->z, ZMQ_SNDHWM, &o->hwm, sizeof(o->hwm));
+		zmq_setsockopt(s->z, ZMQ_RCVHWM, &o->hwm, sizeof(o->hwm));
+	}
 	if (o->routing_id)
 		zmq_setsockopt(s->z, ZMQ_ROUTING_ID, o->routing_id, strlen(o->routing_id));
 	if (o->type == ZMQ_ROUTER) {

@@ -39,6 +39,7 @@ struct bus_opts {
 	const char *routing_id; /* DEALER identity, or NULL */
 	bus_recv_cb cb;		/* NULL for send-only sockets */
 	void *arg;
+	int hwm; /* messages queued each way before sends fail, 0: ZeroMQ's 1000 */
 };
 
 /* Open a socket per `o` on `zctx` and watch it on `loop`.

@@ -1,9 +1,12 @@
 /*
- * rbsd: remote backup services. This stage holds the services cfgd
- * commits, checked against the live system (the source address is on
- * this device, the port can be bound, the SSL policy's files load), and
- * reports them; the channel itself is the subject of the rbsd issue and
- * does not connect yet: every service shows state Init.
+ * rbsd: remote backup services. For each service cfgd commits (checked
+ * against the live system first: the source address is on this device,
+ * the port can be bound, the SSL policy's files load and match), one
+ * channel to the peer device (rbs_chan.c). Locally, the services that own
+ * user entries (rbpd, or a test feeder) attach on RUNDIR/rbsd-entries.ipc
+ * and exchange RbsLocal messages: entries to send, with credit for
+ * back-pressure; entries and batches received from the peer; requests
+ * for a batch.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,15 +17,47 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zmq.h>
 
+#include "common/bus.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/service.h"
 #include "config.pb-c.h"
+#include "rbsd/rbs_chan.h"
+#include "rbsd/rbs_frame.h"
+#include "rbsd/rbs_win.h"
+
+#define LOCAL_HWM 100000 /* messages to or from feeders held by ZeroMQ */
+
+/* One configured service: its channel and the feeder attached to it. */
+struct svc {
+	struct svc *next;
+	char name[64];
+	uint64_t cfg_digest; /* of its configuration, to notice changes */
+	struct rbs_chan *ch;
+	char open_error[160];
+	/* the local feeder */
+	uint8_t feeder_id[256];
+	size_t feeder_idlen; /* 0: none attached */
+	char feeder_name[64];
+	uint64_t attach;		       /* this attachment's id, in credits */
+	uint64_t got_entries, got_bytes;       /* from the feeder since it attached */
+	uint64_t credit_entries, credit_bytes; /* granted to it in all */
+	uint64_t overruns, undelivered;
+	bool batch_wanted; /* a batch request waits for a feeder */
+	Db__RbsServiceType want_types[RBS_SVC_COUNT];
+	size_t n_want;
+};
 
 struct rbsd {
+	uv_loop_t *loop;
 	Db__RbsdConfig *running;
+	struct svc *svcs;
+	struct bus_sock *local;
 	unsigned long batches; /* batch-backup requests received */
 };
 
@@ -167,16 +202,438 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 	return c;
 }
 
+/* ---- the local feeders ------------------------------------------------- */
+
+static struct svc *find_svc(const char *name)
+{
+	for (struct svc *v = g.svcs; v; v = v->next)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+static struct svc *svc_of(const struct rbs_chan *ch)
+{
+	for (struct svc *v = g.svcs; v; v = v->next)
+		if (v->ch == ch)
+			return v;
+	return NULL;
+}
+
+/* Send one RbsLocal to the service's feeder. Returns 0 or a negative errno
+ * (-ENOTCONN: no feeder attached). */
+static int to_feeder(struct svc *v, Db__RbsLocal *m)
+{
+	uint8_t stack[4096], *buf = stack;
+	size_t len;
+	int rc;
+
+	if (v->feeder_idlen == 0 || g.local == NULL)
+		return -ENOTCONN;
+	m->service = v->name;
+	len = db__rbs_local__get_packed_size(m);
+	if (len > sizeof(stack)) {
+		buf = malloc(len);
+		if (buf == NULL)
+			return -ENOMEM;
+	}
+	db__rbs_local__pack(m, buf);
+	rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, buf, len);
+	if (buf != stack)
+		free(buf);
+	return rc;
+}
+
+/* Tell the feeder how much it may send in all: what it sent plus the room
+ * left in the window. */
+static void grant(struct svc *v)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsCredit c = DB__RBS_CREDIT__INIT;
+	uint64_t e, b;
+
+	if (v->feeder_idlen == 0 || v->ch == NULL)
+		return;
+	rbs_chan_room(v->ch, &e, &b);
+	c.entries = v->got_entries + e;
+	c.bytes = v->got_bytes + b;
+	c.attach = v->attach;
+	if (c.entries == v->credit_entries && c.bytes == v->credit_bytes)
+		return;
+	v->credit_entries = c.entries;
+	v->credit_bytes = c.bytes;
+	m.body_case = DB__RBS_LOCAL__BODY_CREDIT;
+	m.credit = &c;
+	to_feeder(v, &m);
+}
+
+static void ask_feeder_batch(struct svc *v)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsBatchRequest r = DB__RBS_BATCH_REQUEST__INIT;
+
+	r.types = v->want_types;
+	r.n_types = v->n_want;
+	m.body_case = DB__RBS_LOCAL__BODY_BATCH_REQUEST;
+	m.batch_request = &r;
+	if (to_feeder(v, &m) == 0)
+		v->batch_wanted = false;
+	else
+		v->batch_wanted = true; /* asked again when a feeder attaches */
+}
+
+static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__RbsAttach *a)
+{
+	if (id->len > sizeof(v->feeder_id))
+		return;
+	if (v->feeder_idlen == id->len && memcmp(v->feeder_id, id->data, id->len) == 0)
+		return; /* the same feeder saying it is still there */
+	memcpy(v->feeder_id, id->data, id->len);
+	v->feeder_idlen = id->len;
+	snprintf(v->feeder_name, sizeof(v->feeder_name), "%s", a->feeder ? a->feeder : "?");
+	v->got_entries = v->got_bytes = 0;
+	v->credit_entries = v->credit_bytes = 0;
+	do
+		getrandom(&v->attach, sizeof(v->attach), 0);
+	while (v->attach == 0);
+	log_info("remote-backup-service %s: feeder %s attached", v->name, v->feeder_name);
+	if (v->ch == NULL)
+		return;
+	/* What it held of the peer's entries is gone or stale: the peer
+	 * sends them all again. */
+	rbs_chan_request_peer_batch(v->ch);
+	if (v->batch_wanted)
+		ask_feeder_batch(v);
+	grant(v);
+}
+
+static void feeder_entries(struct svc *v, const Db__RbsEntries *es)
+{
+	for (size_t i = 0; i < es->n_entries; i++) {
+		const Db__RbsEntry *e = es->entries[i];
+		int rc = rbs_chan_push(v->ch, e);
+
+		if (rc < 0) {
+			if (v->overruns++ == 0)
+				log_warnx(
+				    "remote-backup-service %s: feeder %s sent past its credit "
+				    "(%s); entries dropped until it waits",
+				    v->name, v->feeder_name, strerror(-rc));
+			continue;
+		}
+		v->got_entries++;
+		v->got_bytes += RBS_WIN_ENTRY_HDR + e->key.len + e->payload.len;
+	}
+}
+
+/* bus_recv_cb of RUNDIR/rbsd-entries.ipc: [identity, RbsLocal]. */
+static void on_local(struct bus_sock *s, const struct bus_part *parts, int nparts, void *arg)
+{
+	Db__RbsLocal *m;
+	struct svc *v;
+
+	(void)s;
+	(void)arg;
+	if (nparts != 2)
+		return;
+	m = db__rbs_local__unpack(NULL, parts[1].len, parts[1].data);
+	if (m == NULL)
+		return;
+	v = m->service ? find_svc(m->service) : NULL;
+	if (v == NULL || v->ch == NULL) {
+		db__rbs_local__free_unpacked(m, NULL);
+		return;
+	}
+	if (m->body_case == DB__RBS_LOCAL__BODY_ATTACH) {
+		feeder_attach(v, &parts[0], m->attach);
+	} else if (v->feeder_idlen != parts[0].len ||
+		   memcmp(v->feeder_id, parts[0].data, parts[0].len) != 0) {
+		/* Not from the attached feeder: ignore. */
+	} else if (m->body_case == DB__RBS_LOCAL__BODY_ENTRIES && m->entries) {
+		feeder_entries(v, m->entries);
+		rbs_chan_flush(v->ch);
+	} else if (m->body_case == DB__RBS_LOCAL__BODY_BATCH_BEGIN ||
+		   m->body_case == DB__RBS_LOCAL__BODY_BATCH_END) {
+		/* Checked as the peer will check them: a bad marker from the
+		 * feeder must not close the channel. */
+		Db__RbsFrame f = DB__RBS_FRAME__INIT;
+		bool begin = m->body_case == DB__RBS_LOCAL__BODY_BATCH_BEGIN;
+
+		f.body_case =
+		    begin ? DB__RBS_FRAME__BODY_BATCH_BEGIN : DB__RBS_FRAME__BODY_BATCH_END;
+		f.batch_begin = m->batch_begin;
+		f.batch_end = m->batch_end;
+		if (rbs_frame_check(&f) == RBS_FRAME_OK) {
+			if (begin)
+				rbs_chan_batch_begin(v->ch, m->batch_begin);
+			else
+				rbs_chan_batch_end(v->ch, m->batch_end);
+			rbs_chan_flush(v->ch);
+		}
+	}
+	db__rbs_local__free_unpacked(m, NULL);
+}
+
+/* ---- what the channels tell --------------------------------------------- */
+
+static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
+{
+	struct svc *v = svc_of(ch);
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+
+	(void)arg;
+	if (v == NULL)
+		return;
+	switch (f->body_case) {
+	case DB__RBS_FRAME__BODY_ENTRIES:
+		m.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
+		m.entries = f->entries;
+		break;
+	case DB__RBS_FRAME__BODY_BATCH_BEGIN:
+		m.body_case = DB__RBS_LOCAL__BODY_BATCH_BEGIN;
+		m.batch_begin = f->batch_begin;
+		break;
+	case DB__RBS_FRAME__BODY_BATCH_END:
+		m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
+		m.batch_end = f->batch_end;
+		break;
+	default:
+		return;
+	}
+	if (to_feeder(v, &m) < 0 && v->undelivered++ == 0)
+		log_warnx("remote-backup-service %s: entries from the peer with no feeder to take "
+			  "them; it gets a full batch when it attaches",
+			  v->name);
+}
+
+static void ch_want_batch(void *arg, struct rbs_chan *ch, const Db__RbsServiceType *types, size_t n)
+{
+	struct svc *v = svc_of(ch);
+
+	(void)arg;
+	if (v == NULL)
+		return;
+	v->n_want = n > RBS_SVC_COUNT ? RBS_SVC_COUNT : n;
+	memcpy(v->want_types, types, v->n_want * sizeof(types[0]));
+	ask_feeder_batch(v);
+}
+
+static void ch_room(void *arg, struct rbs_chan *ch)
+{
+	struct svc *v = svc_of(ch);
+
+	(void)arg;
+	if (v)
+		grant(v);
+}
+
+static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason,
+		     const char *mismatch)
+{
+	struct svc *v = svc_of(ch);
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsChannelState st = DB__RBS_CHANNEL_STATE__INIT;
+
+	(void)arg;
+	if (v == NULL)
+		return;
+	st.up = up;
+	st.reason = (char *)reason;
+	st.mismatch = (char *)mismatch;
+	m.body_case = DB__RBS_LOCAL__BODY_STATE;
+	m.state = &st;
+	to_feeder(v, &m);
+}
+
+static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room, ch_state};
+
+/* ---- configuration -------------------------------------------------------- */
+
+static SSL_CTX *make_ctx(const Db__SslPolicyConfig *p)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+	bool ok = ctx != NULL;
+
+	if (ok)
+		ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+		     SSL_CTX_use_certificate_chain_file(ctx, p->cert_file) == 1 &&
+		     SSL_CTX_use_PrivateKey_file(ctx, p->key_file, SSL_FILETYPE_PEM) == 1 &&
+		     SSL_CTX_check_private_key(ctx) == 1;
+	for (size_t i = 0; ok && i < p->n_ca_files; i++)
+		ok = SSL_CTX_load_verify_locations(ctx, p->ca_files[i], NULL) == 1;
+	if (!ok) {
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return NULL;
+	}
+	/* Mutual authentication: a peer without a certificate the policy's CA
+	 * signed never gets past the handshake. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	return ctx;
+}
+
+/* The profiles for HELLO, from cfgd's summary. */
+static Db__RbsProfile **hello_profiles(const Db__RbsConfig *s, size_t *n)
+{
+	Db__RbsProfile **out = calloc(s->n_profiles ? s->n_profiles : 1, sizeof(*out));
+
+	*n = 0;
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->n_profiles; i++) {
+		const Db__RbpSummary *p = s->profiles[i];
+		Db__RbsProfile *o = calloc(1, sizeof(*o));
+
+		if (o == NULL)
+			break;
+		db__rbs_profile__init(o);
+		o->backup_id = p->backup_id;
+		o->rbp = p->name;
+		o->bindings = calloc(p->n_bindings ? p->n_bindings : 1, sizeof(*o->bindings));
+		for (size_t j = 0; o->bindings && j < p->n_bindings; j++) {
+			Db__RbsBinding *b = calloc(1, sizeof(*b));
+
+			if (b == NULL)
+				break;
+			db__rbs_binding__init(b);
+			b->vrid = p->bindings[j]->vrid;
+			b->ifname = p->bindings[j]->ifname;
+			b->odd_mac = p->bindings[j]->odd_mac;
+			o->bindings[o->n_bindings++] = b;
+		}
+		out[(*n)++] = o;
+	}
+	return out;
+}
+
+static void free_profiles(Db__RbsProfile **p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < p[i]->n_bindings; j++)
+			free(p[i]->bindings[j]);
+		free(p[i]->bindings);
+		free(p[i]);
+	}
+	free(p);
+}
+
+/* What makes a new channel necessary: addresses, port, TLS files. */
+static uint64_t chan_digest(const Db__RbsConfig *s)
+{
+	char buf[2048];
+	int n = snprintf(buf, sizeof(buf), "%s|%s|%u|%s|%s|%s", s->peer, s->source, s->port,
+			 s->ssl ? s->ssl->cert_file : "", s->ssl ? s->ssl->key_file : "",
+			 s->ssl && s->ssl->n_ca_files ? s->ssl->ca_files[0] : "");
+
+	return bus_digest(buf, n > 0 ? (size_t)n : 0);
+}
+
+static void svc_open(struct svc *v, const Db__RbsConfig *s)
+{
+	struct rbs_chan_cfg cc = {.name = s->name};
+	socklen_t len;
+	size_t np = 0;
+	Db__RbsProfile **prof;
+	int rc;
+
+	v->open_error[0] = 0;
+	if (!s->peer[0] || !s->source[0] || s->port == 0) {
+		snprintf(v->open_error, sizeof(v->open_error),
+			 "no peer configured (peer P source S port N)");
+		return;
+	}
+	if (to_sockaddr(s->source, s->port, &cc.source, &len) < 0 ||
+	    to_sockaddr(s->peer, s->port, &cc.peer, &len) < 0) {
+		snprintf(v->open_error, sizeof(v->open_error), "addresses do not parse");
+		return;
+	}
+	if (s->ssl) {
+		cc.ctx = make_ctx(s->ssl);
+		cc.ssl_policy = s->ssl->name;
+		if (cc.ctx == NULL) {
+			snprintf(v->open_error, sizeof(v->open_error),
+				 "ssl policy %s does not load", s->ssl->name);
+			return;
+		}
+	}
+	prof = hello_profiles(s, &np);
+	cc.profiles = prof;
+	cc.n_profiles = np;
+	rc = rbs_chan_open(&v->ch, g.loop, &cc, &chan_ops, NULL, v->open_error,
+			   sizeof(v->open_error));
+	if (rc < 0) {
+		v->ch = NULL;
+		log_warnx("remote-backup-service %s: %s", s->name, v->open_error);
+	}
+	free_profiles(prof, np);
+	if (cc.ctx)
+		SSL_CTX_free(cc.ctx); /* the channel holds its own reference */
+	v->cfg_digest = chan_digest(s);
+}
+
 /* cfgclient_ops.apply: takes ownership of obj. */
 static void apply(void *arg, void *obj)
 {
 	Db__RbsdConfig *c = obj;
+	struct svc *list = NULL, **tail = &list;
 
 	(void)arg;
+	for (size_t i = 0; i < c->n_services; i++) {
+		Db__RbsConfig *s = c->services[i];
+		struct svc *v = find_svc(s->name), **pp;
+
+		if (v) {
+			for (pp = &g.svcs; *pp != v; pp = &(*pp)->next)
+				;
+			*pp = v->next;
+			if (v->cfg_digest != chan_digest(s)) {
+				log_info("remote-backup-service %s: addresses or TLS changed, new "
+					 "channel",
+					 s->name);
+				rbs_chan_close(v->ch);
+				v->ch = NULL;
+				svc_open(v, s);
+			} else if (v->ch) {
+				size_t np;
+				Db__RbsProfile **prof = hello_profiles(s, &np);
+
+				rbs_chan_set_profiles(v->ch, prof, np);
+				free_profiles(prof, np);
+			}
+		} else {
+			v = calloc(1, sizeof(*v));
+			if (v == NULL)
+				fatal("calloc");
+			snprintf(v->name, sizeof(v->name), "%s", s->name);
+			svc_open(v, s);
+		}
+		v->next = NULL;
+		*tail = v;
+		tail = &v->next;
+	}
+	while (g.svcs) {
+		struct svc *v = g.svcs;
+
+		g.svcs = v->next;
+		log_info("remote-backup-service %s: removed", v->name);
+		rbs_chan_close(v->ch);
+		free(v);
+	}
+	g.svcs = list;
 	for (size_t i = 0; i < c->n_batch; i++) {
+		struct svc *v = find_svc(c->batch[i]->service);
+		int n;
+
 		g.batches++;
-		log_info("remote-backup-service %s: batch-backup %s requested",
-			 c->batch[i]->service, c->batch[i]->service_type);
+		if (v == NULL)
+			continue;
+		n = rbs_svc_parse(c->batch[i]->service_type, v->want_types);
+		if (n < 0)
+			continue;
+		v->n_want = (size_t)n;
+		log_info("remote-backup-service %s: batch-backup service-type %s now", v->name,
+			 c->batch[i]->service_type);
+		ask_feeder_batch(v);
 	}
 	if (g.running)
 		db__rbsd_config__free_unpacked(g.running, NULL);
@@ -200,18 +657,37 @@ static int display(void *arg, const char *what, FILE *f)
 	(void)arg;
 	for (size_t i = 0; i < n; i++) {
 		Db__RbsConfig *s = g.running->services[i];
+		struct svc *v = find_svc(s->name);
 
 		if (name && strcmp(name, s->name))
 			continue;
 		shown++;
 		fprintf(f, "Remote backup service: %s\n", s->name);
-		fprintf(f, "  State          : Init (the channel is not implemented yet)\n");
-		fprintf(f, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n",
-			s->peer[0] ? s->peer : "-", s->source[0] ? s->source : "-", s->port);
-		if (s->ssl)
-			fprintf(f, "  TLS            : on, ssl policy %s\n", s->ssl->name);
-		else
-			fprintf(f, "  TLS            : OFF - user data would cross in the clear\n");
+		if (v && v->ch) {
+			rbs_chan_show(v->ch, f);
+		} else {
+			fprintf(f, "  State          : Init (%s)\n",
+				v && v->open_error[0] ? v->open_error : "not started");
+			fprintf(
+			    f,
+			    "  Peer           : %s\n  Source         : %s\n  Port           : %u\n",
+			    s->peer[0] ? s->peer : "-", s->source[0] ? s->source : "-", s->port);
+			if (s->ssl)
+				fprintf(f, "  TLS            : on, ssl policy %s\n", s->ssl->name);
+			else
+				fprintf(f,
+					"  TLS            : OFF - no ssl policy bound; user data "
+					"crosses in the clear\n");
+		}
+		if (v) {
+			fprintf(f, "  Feeder         : %s",
+				v->feeder_idlen ? v->feeder_name : "none attached");
+			if (v->overruns || v->undelivered)
+				fprintf(f, " (overruns %llu, undelivered %llu)",
+					(unsigned long long)v->overruns,
+					(unsigned long long)v->undelivered);
+			fprintf(f, "\n");
+		}
 		for (size_t j = 0; j < s->n_profiles; j++)
 			fprintf(f, "  Profile        : %s backup-id %u\n", s->profiles[j]->name,
 				s->profiles[j]->backup_id);
@@ -225,12 +701,42 @@ static int display(void *arg, const char *what, FILE *f)
 	return 1;
 }
 
+static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
+{
+	char ep[512];
+	struct bus_opts bo = {.type = ZMQ_ROUTER, .bind = 1, .cb = on_local, .hwm = LOCAL_HWM};
+	int rc;
+
+	(void)arg;
+	g.loop = loop;
+	rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbsd-entries");
+	if (rc < 0)
+		return rc;
+	bo.endpoint = ep;
+	return bus_open(&g.local, loop, zctx, &bo);
+}
+
+static void stop(void *arg)
+{
+	(void)arg;
+	while (g.svcs) {
+		struct svc *v = g.svcs;
+
+		g.svcs = v->next;
+		rbs_chan_close(v->ch);
+		free(v);
+	}
+	if (g.local)
+		bus_close(g.local);
+	g.local = NULL;
+}
+
 static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	static const struct service svc = {"rbsd", DB__ROLE__ROLE_RBSD, &ops, display, NULL, NULL,
-					   NULL};
+	static const struct service svc = {"rbsd", DB__ROLE__ROLE_RBSD, &ops, display, NULL, init,
+					   stop};
 	int rc = service_main(argc, argv, &svc);
 
 	if (g.running)

@@ -67,6 +67,25 @@ dev_on_seg() {
 	mkdir -p "$(run_dir "$name")" "$(state_dir "$name")"
 }
 
+# dev_bare NAME: a device with only loopback (to be linked with link_pair).
+dev_bare() {
+	local ns="$TAG-$1"
+	ip netns add "$ns" || return 1
+	DEV_NS[$1]=$ns
+	ip -n "$ns" link set lo up
+	mkdir -p "$(run_dir "$1")" "$(state_dir "$1")"
+}
+
+# link_pair DEV1 ADDR1 DEV2 ADDR2 [IF]: a point-to-point link IF (default
+# eth2) between two devices, the RBS link of the test topology.
+link_pair() {
+	local ifn=${5:-eth2}
+	ip -n "${DEV_NS[$1]}" link add "$ifn" type veth peer name "$ifn" netns "${DEV_NS[$3]}" ||
+		return 1
+	ip -n "${DEV_NS[$1]}" addr add "$2" dev "$ifn" && ip -n "${DEV_NS[$1]}" link set "$ifn" up
+	ip -n "${DEV_NS[$3]}" addr add "$4" dev "$ifn" && ip -n "${DEV_NS[$3]}" link set "$ifn" up
+}
+
 # inns DEV CMD...: run a command in a device's namespace.
 inns() {
 	local dev=$1

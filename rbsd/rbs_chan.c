@@ -1,0 +1,1154 @@
+#include "rbsd/rbs_chan.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "rbsd/rbs_conn.h"
+#include "rbsd/rbs_frame.h"
+#include "rbsd/rbs_sess.h"
+#include "rbsd/rbs_win.h"
+
+#define TICK_MS 250
+#define KEEPALIVE_MS 1000     /* idle this long: send a keepalive */
+#define DEAD_MS 3000	      /* nothing from the peer this long: it is gone */
+#define HANDSHAKE_MS 5000     /* TCP + TLS + HELLO must be done by then */
+#define BACKOFF_MIN_MS 100    /* first redial */
+#define BACKOFF_MAX_MS 5000   /* redial at least this often */
+#define LOWER_SIDE_DELAY 1000 /* the lower address lets the greater one dial first */
+#define ACK_EVERY 1024
+#define ACK_DELAY_MS 5
+#define FRAME_ENTRIES 1024	 /* entries per Entries frame at most */
+#define FRAME_BYTES (256u << 10) /* and about this many bytes */
+#define QUEUE_HIGH (4u << 20)	 /* stop framing while this much waits for the socket */
+#define MAX_MARKERS 64
+#define MAX_LINKS 4
+
+enum chan_state { ST_INIT, ST_CONNECTING, ST_UP, ST_DOWN };
+
+struct link {
+	struct rbs_chan *ch;
+	struct rbs_conn *c;
+	struct rbs_dec dec;
+	bool dialed, tls_up, hello_rcvd, planned;
+	uint64_t opened, last_rx, last_tx;
+};
+
+/* A batch marker, sent before entry pos + 1 (in order with the entries). */
+struct marker {
+	bool end;
+	uint64_t pos;
+	Db__RbsServiceType types[RBS_SVC_COUNT];
+	size_t n;
+	uint64_t count, digest;
+};
+
+struct rbs_chan {
+	uv_loop_t *loop;
+	char name[64], policy[64];
+	struct sockaddr_storage source, peer;
+	SSL_CTX *ctx;
+	Db__RbsHello *tmpl; /* our profiles, for HELLO */
+	const struct rbs_chan_ops *ops;
+	void *arg;
+	uv_tcp_t *listener;
+	uv_timer_t tick, dial_timer, ack_timer;
+	int handles; /* open handles; freed when 0 after close */
+	bool closing, dialing;
+	struct link *links[MAX_LINKS];
+	struct link *active; /* planned, carrying entries */
+	uint64_t session, peer_session;
+	struct rbs_tx tx;
+	struct rbs_rx rx;
+	struct marker markers[MAX_MARKERS];
+	size_t nmarkers;
+	/* batch sent to the peer */
+	bool owe_batch;		/* a batch of everything is owed to the peer */
+	bool batch_open;	/* begin pushed, end not yet */
+	uint64_t batch_end_seq; /* last seq of the batch in flight (0: none) */
+	uint64_t batch_expected, batch_pushed, batch_last_count;
+	time_t batch_done;
+	char batch_types[128];
+	bool want_peer_batch; /* send RbsBatchRequest once up */
+	/* batch received from the peer */
+	uint64_t rbatch_count;
+	time_t rbatch_done;
+	/* what display shows */
+	enum chan_state state;
+	char reason[192], mismatch[512], last_refused[192];
+	char tls_proto[32], tls_cipher[64], tls_subject[256], peer_text[64];
+	time_t up_since;
+	uint64_t ups, refused, entries_tx, entries_rx, resent, bytes_rx, bytes_tx;
+	uint64_t peer_batches_asked;
+	unsigned backoff;
+	uint8_t *obuf;
+	size_t ocap;
+	Db__RbsEntry *ebuf;
+	Db__RbsEntry **eptr;
+};
+
+static uint64_t now_ms(const struct rbs_chan *ch)
+{
+	return uv_now(ch->loop);
+}
+
+static void addr_only(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void *a = ss->ss_family == AF_INET
+			    ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+			    : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+static bool same_addr(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
+{
+	if (x->ss_family != y->ss_family)
+		return false;
+	if (x->ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)x)->sin_addr,
+			       &((const struct sockaddr_in *)y)->sin_addr, 4);
+	return !memcmp(&((const struct sockaddr_in6 *)x)->sin6_addr,
+		       &((const struct sockaddr_in6 *)y)->sin6_addr, 16);
+}
+
+/* ---- sending frames ------------------------------------------------------ */
+
+static int send_frame(struct link *l, const Db__RbsFrame *f)
+{
+	struct rbs_chan *ch = l->ch;
+	int n = rbs_frame_size(f);
+
+	if (n < 0)
+		return n;
+	if ((size_t)n > ch->ocap) {
+		uint8_t *b = realloc(ch->obuf, (size_t)n);
+
+		if (b == NULL)
+			return -ENOMEM;
+		ch->obuf = b;
+		ch->ocap = (size_t)n;
+	}
+	n = rbs_frame_encode(f, ch->obuf, ch->ocap);
+	if (n < 0)
+		return n;
+	l->last_tx = now_ms(ch);
+	return rbs_conn_write(l->c, ch->obuf, (size_t)n);
+}
+
+static void send_hello(struct link *l)
+{
+	struct rbs_chan *ch = l->ch;
+	Db__RbsFrame f = DB__RBS_FRAME__INIT;
+	Db__RbsHello h = *ch->tmpl;
+
+	h.version = RBS_PROTO_VERSION;
+	h.session = ch->session;
+	h.peer_session = ch->peer_session;
+	h.rx_seq = rbs_rx_last(&ch->rx);
+	h.tx_acked = rbs_tx_acked(&ch->tx);
+	h.tx_sent = rbs_tx_sent(&ch->tx);
+	h.service = ch->name;
+	f.body_case = DB__RBS_FRAME__BODY_HELLO;
+	f.hello = &h;
+	send_frame(l, &f);
+}
+
+static void send_marker(struct link *l, const struct marker *m)
+{
+	Db__RbsFrame f = DB__RBS_FRAME__INIT;
+	Db__RbsBatchBegin b = DB__RBS_BATCH_BEGIN__INIT;
+	Db__RbsBatchEnd e = DB__RBS_BATCH_END__INIT;
+
+	if (m->end) {
+		e.n_types = m->n;
+		e.types = (Db__RbsServiceType *)m->types;
+		e.count = m->count;
+		e.digest = m->digest;
+		f.body_case = DB__RBS_FRAME__BODY_BATCH_END;
+		f.batch_end = &e;
+	} else {
+		b.n_types = m->n;
+		b.types = (Db__RbsServiceType *)m->types;
+		b.count = m->count;
+		f.body_case = DB__RBS_FRAME__BODY_BATCH_BEGIN;
+		f.batch_begin = &b;
+	}
+	send_frame(l, &f);
+}
+
+/* Frame the window's unsent entries, markers in their places, until the
+ * socket has enough queued. */
+static void pump(struct rbs_chan *ch)
+{
+	struct link *l = ch->active;
+
+	if (l == NULL || !l->planned)
+		return;
+	if (ch->want_peer_batch) {
+		Db__RbsFrame f = DB__RBS_FRAME__INIT;
+		Db__RbsBatchRequest r = DB__RBS_BATCH_REQUEST__INIT;
+		Db__RbsServiceType all[RBS_SVC_COUNT];
+
+		r.n_types = (size_t)rbs_svc_parse("all", all);
+		r.types = all;
+		f.body_case = DB__RBS_FRAME__BODY_BATCH_REQUEST;
+		f.batch_request = &r;
+		ch->want_peer_batch = false;
+		ch->peer_batches_asked++;
+		send_frame(l, &f);
+	}
+	while (rbs_conn_queued(l->c) < QUEUE_HIGH) {
+		uint64_t next = rbs_tx_sent(&ch->tx) + 1;
+		const struct rbs_win_entry *e;
+		Db__RbsFrame f = DB__RBS_FRAME__INIT;
+		Db__RbsEntries es = DB__RBS_ENTRIES__INIT;
+		size_t n = 0, bytes = 0;
+		uint64_t stop = UINT64_MAX;
+
+		/* Markers due before the next entry go first. */
+		while (ch->nmarkers && ch->markers[0].pos < next) {
+			send_marker(l, &ch->markers[0]);
+			memmove(ch->markers, ch->markers + 1,
+				--ch->nmarkers * sizeof(ch->markers[0]));
+		}
+		if (ch->nmarkers)
+			stop = ch->markers[0].pos; /* the frame ends at the next marker */
+		for (e = rbs_tx_next_unsent(&ch->tx); e && n < FRAME_ENTRIES && bytes < FRAME_BYTES;
+		     e = rbs_tx_get(&ch->tx, e->seq + 1)) {
+			Db__RbsEntry *o = &ch->ebuf[n];
+
+			if (e->seq > stop)
+				break;
+			db__rbs_entry__init(o);
+			o->op = e->op;
+			o->type = e->type;
+			o->key.data = (uint8_t *)rbs_win_key(e);
+			o->key.len = e->klen;
+			o->payload.data = (uint8_t *)rbs_win_payload(e);
+			o->payload.len = e->plen;
+			o->version = e->version;
+			ch->eptr[n++] = o;
+			bytes += 24 + e->klen + e->plen;
+		}
+		if (n == 0) {
+			if (ch->nmarkers && ch->markers[0].pos < next)
+				continue;
+			break;
+		}
+		es.first_seq = next;
+		es.n_entries = n;
+		es.entries = ch->eptr;
+		f.body_case = DB__RBS_FRAME__BODY_ENTRIES;
+		f.entries = &es;
+		if (send_frame(l, &f) < 0)
+			return;
+		rbs_tx_mark_sent(&ch->tx, next + n - 1);
+		ch->entries_tx += n;
+	}
+}
+
+/* ---- state ------------------------------------------------------------------ */
+
+static void set_state(struct rbs_chan *ch, enum chan_state st, const char *reason)
+{
+	bool was_up = ch->state == ST_UP;
+
+	ch->state = st;
+	if (reason)
+		snprintf(ch->reason, sizeof(ch->reason), "%s", reason);
+	if (st == ST_UP && !was_up) {
+		ch->up_since = time(NULL);
+		ch->ups++;
+		ch->ops->state(ch->arg, ch, true, ch->peer_text, ch->mismatch);
+	} else if (st != ST_UP && was_up) {
+		ch->ops->state(ch->arg, ch, false, ch->reason, ch->mismatch);
+	}
+}
+
+static void dial(struct rbs_chan *ch);
+
+static void on_dial_timer(uv_timer_t *t)
+{
+	dial(t->data);
+}
+
+static void schedule_dial(struct rbs_chan *ch, unsigned ms)
+{
+	if (!ch->closing)
+		uv_timer_start(&ch->dial_timer, on_dial_timer, ms, 0);
+}
+
+static void link_free(struct link *l)
+{
+	struct rbs_chan *ch = l->ch;
+	uint64_t rx, tx;
+
+	rbs_conn_bytes(l->c, &rx, &tx);
+	ch->bytes_rx += rx;
+	ch->bytes_tx += tx;
+	for (int i = 0; i < MAX_LINKS; i++)
+		if (ch->links[i] == l)
+			ch->links[i] = NULL;
+	rbs_dec_free(&l->dec);
+	free(l);
+}
+
+/* The active link is gone: the batch in flight must start again, the
+ * markers are not resent. */
+static void lost_active(struct rbs_chan *ch, const char *reason)
+{
+	ch->active = NULL;
+	ch->nmarkers = 0;
+	if (ch->batch_open || (ch->batch_end_seq && rbs_tx_acked(&ch->tx) < ch->batch_end_seq))
+		ch->owe_batch = true;
+	ch->batch_open = false;
+	ch->batch_end_seq = 0;
+	uv_timer_stop(&ch->ack_timer);
+	set_state(ch, ST_DOWN, reason);
+	log_warnx("remote-backup-service %s: channel down: %s", ch->name, reason);
+}
+
+/* Close one link on purpose (ours), not because it failed. */
+static void drop_link(struct link *l, const char *reason)
+{
+	struct rbs_chan *ch = l->ch;
+	struct rbs_conn *c = l->c;
+
+	if (ch->active == l)
+		lost_active(ch, reason);
+	link_free(l);
+	rbs_conn_close(c);
+	if (ch->active == NULL && !ch->dialing)
+		schedule_dial(ch, ch->backoff);
+}
+
+static void on_down(struct rbs_conn *c, const char *reason, void *arg)
+{
+	struct link *l = arg;
+	struct rbs_chan *ch = l->ch;
+	char r[256];
+
+	/* Callbacks may come before rbs_conn_dial/adopt returned the
+	 * connection (clear text is up at once): take it from here. */
+	l->c = c;
+	if (!l->tls_up && !l->dialed) {
+		/* A peer that never got through the handshake was refused. */
+		ch->refused++;
+		snprintf(ch->last_refused, sizeof(ch->last_refused), "%s: %s", rbs_conn_peer(c),
+			 reason);
+		log_warnx("remote-backup-service %s: connection from %s refused: %s", ch->name,
+			  rbs_conn_peer(c), reason);
+	}
+	if (l->dialed)
+		ch->dialing = false;
+	snprintf(r, sizeof(r), "%s", reason);
+	if (ch->active == l)
+		lost_active(ch, r);
+	else if (ch->state != ST_UP && ch->state != ST_DOWN)
+		snprintf(ch->reason, sizeof(ch->reason), "%s", r);
+	if (l->dialed && !ch->active)
+		snprintf(ch->reason, sizeof(ch->reason), "%s", r);
+	link_free(l);
+	/* rbs_conn frees c after we return. */
+	if (ch->active == NULL && !ch->dialing && !ch->closing) {
+		schedule_dial(ch, ch->backoff);
+		ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
+	}
+}
+
+static void fail_link(struct link *l, const char *reason)
+{
+	struct rbs_chan *ch = l->ch;
+
+	log_warnx("remote-backup-service %s: closing the connection with %s: %s", ch->name,
+		  rbs_conn_peer(l->c), reason);
+	if (l->dialed)
+		ch->dialing = false;
+	drop_link(l, reason);
+}
+
+/* ---- the peer's profiles -------------------------------------------------- */
+
+static const Db__RbsProfile *find_profile(const Db__RbsHello *h, uint32_t id)
+{
+	for (size_t i = 0; i < h->n_profiles; i++)
+		if (h->profiles[i]->backup_id == id)
+			return h->profiles[i];
+	return NULL;
+}
+
+/* The spec: "the same VRRP group on two BNGs must be bound to the same odd
+ * or even MAC address", and a backup-id must exist on both. */
+static void compare_profiles(struct rbs_chan *ch, const Db__RbsHello *peer)
+{
+	char *p = ch->mismatch;
+	size_t left = sizeof(ch->mismatch);
+	const Db__RbsHello *me = ch->tmpl;
+
+	ch->mismatch[0] = 0;
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		int n_ = snprintf(p, left, "%s", p == ch->mismatch ? "" : "; ");                   \
+		if (n_ > 0 && (size_t)n_ < left) {                                                 \
+			p += n_;                                                                   \
+			left -= (size_t)n_;                                                        \
+		}                                                                                  \
+		n_ = snprintf(p, left, __VA_ARGS__);                                               \
+		if (n_ > 0 && (size_t)n_ < left) {                                                 \
+			p += n_;                                                                   \
+			left -= (size_t)n_;                                                        \
+		}                                                                                  \
+	} while (0)
+	for (size_t i = 0; i < me->n_profiles; i++) {
+		const Db__RbsProfile *m = me->profiles[i];
+		const Db__RbsProfile *o = find_profile(peer, m->backup_id);
+
+		if (o == NULL) {
+			ADD("backup-id %u (remote-backup-profile %s here) is not configured on the "
+			    "peer",
+			    m->backup_id, m->rbp);
+			continue;
+		}
+		for (size_t j = 0; j < m->n_bindings; j++)
+			for (size_t k = 0; k < o->n_bindings; k++)
+				if (m->bindings[j]->vrid == o->bindings[k]->vrid &&
+				    m->bindings[j]->odd_mac != o->bindings[k]->odd_mac)
+					ADD("backup-id %u: vrid %u is %s here and %s on the peer",
+					    m->backup_id, m->bindings[j]->vrid,
+					    m->bindings[j]->odd_mac ? "odd-mac" : "even-mac",
+					    o->bindings[k]->odd_mac ? "odd-mac" : "even-mac");
+	}
+	for (size_t i = 0; i < peer->n_profiles; i++)
+		if (find_profile(me, peer->profiles[i]->backup_id) == NULL)
+			ADD("backup-id %u (remote-backup-profile %s on the peer) is not configured "
+			    "here",
+			    peer->profiles[i]->backup_id, peer->profiles[i]->rbp);
+#undef ADD
+	if (ch->mismatch[0])
+		log_warnx("remote-backup-service %s: profiles differ from the peer's: %s", ch->name,
+			  ch->mismatch);
+}
+
+/* ---- receiving ------------------------------------------------------------------ */
+
+static void on_hello(struct link *l, const Db__RbsHello *h)
+{
+	struct rbs_chan *ch = l->ch;
+	struct rbs_sess_state me = {ch->session, ch->peer_session, rbs_rx_last(&ch->rx),
+				    rbs_tx_acked(&ch->tx), rbs_tx_sent(&ch->tx)};
+	struct rbs_sess_state peer = {h->session, h->peer_session, h->rx_seq, h->tx_acked,
+				      h->tx_sent};
+	struct rbs_sess_plan plan;
+	char r[192];
+
+	if (l->hello_rcvd)
+		return fail_link(l, "a second HELLO");
+	if (h->version != RBS_PROTO_VERSION) {
+		snprintf(r, sizeof(r), "the peer speaks RBS protocol version %u, this is %u",
+			 h->version, RBS_PROTO_VERSION);
+		return fail_link(l, r);
+	}
+	if (rbs_sess_decide(&me, &peer, &plan) < 0)
+		return fail_link(l, "the peer's session is this one (a connection to itself?)");
+	l->hello_rcvd = true;
+	ch->peer_session = h->session;
+	if (plan.tx.resume) {
+		if (rbs_tx_resume(&ch->tx, plan.tx.seq) < 0)
+			return fail_link(l, "cannot resume the window");
+		ch->resent += rbs_tx_unsent(&ch->tx);
+	} else {
+		rbs_tx_resync(&ch->tx);
+		ch->owe_batch = true;
+		log_info("remote-backup-service %s: full batch to the peer: %s", ch->name,
+			 rbs_sess_why_str(plan.tx.why));
+	}
+	if (plan.rx.resume)
+		rbs_rx_reset(&ch->rx, plan.rx.seq);
+	else
+		rbs_rx_resync(&ch->rx, plan.rx.seq);
+	compare_profiles(ch, h);
+	l->planned = true;
+	ch->active = l;
+	ch->backoff = BACKOFF_MIN_MS;
+	rbs_conn_tls(l->c, ch->tls_proto, sizeof(ch->tls_proto), ch->tls_cipher,
+		     sizeof(ch->tls_cipher), ch->tls_subject, sizeof(ch->tls_subject));
+	snprintf(ch->peer_text, sizeof(ch->peer_text), "%s", rbs_conn_peer(l->c));
+	log_info("remote-backup-service %s: channel up with %s (%s%s%s), send: %s, receive: %s",
+		 ch->name, rbs_conn_peer(l->c), ch->ctx ? ch->tls_proto : "clear text",
+		 ch->ctx ? " " : "", ch->ctx ? ch->tls_subject : "",
+		 plan.tx.resume ? "resume" : "full batch",
+		 plan.rx.resume ? "resume" : "full batch");
+	set_state(ch, ST_UP, "");
+	if (ch->owe_batch) {
+		Db__RbsServiceType all[RBS_SVC_COUNT];
+		int n = rbs_svc_parse("all", all);
+
+		ch->owe_batch = false;
+		ch->ops->want_batch(ch->arg, ch, all, (size_t)n);
+	}
+	pump(ch);
+}
+
+static void send_ack(struct rbs_chan *ch)
+{
+	Db__RbsFrame f = DB__RBS_FRAME__INIT;
+	Db__RbsAck a = DB__RBS_ACK__INIT;
+
+	if (ch->active == NULL)
+		return;
+	a.seq = rbs_rx_ack_take(&ch->rx);
+	f.body_case = DB__RBS_FRAME__BODY_ACK;
+	f.ack = &a;
+	send_frame(ch->active, &f);
+}
+
+static void arm_ack(struct rbs_chan *ch);
+
+static void on_ack_timer(uv_timer_t *t)
+{
+	struct rbs_chan *ch = t->data;
+
+	arm_ack(ch);
+}
+
+/* ACK now when due, else when the oldest unacknowledged entry has waited
+ * long enough. */
+static void arm_ack(struct rbs_chan *ch)
+{
+	uint64_t now = now_ms(ch), at;
+
+	if (rbs_rx_ack_due(&ch->rx, now))
+		send_ack(ch);
+	at = rbs_rx_ack_deadline(&ch->rx);
+	if (at == UINT64_MAX)
+		uv_timer_stop(&ch->ack_timer);
+	else
+		uv_timer_start(&ch->ack_timer, on_ack_timer, at > now ? at - now : 0, 0);
+}
+
+/* One frame from the peer; false when the link was closed. */
+static bool on_frame(struct link *l, const Db__RbsFrame *f)
+{
+	struct rbs_chan *ch = l->ch;
+	char r[192];
+
+	if (f->body_case == DB__RBS_FRAME__BODY_HELLO) {
+		on_hello(l, f->hello);
+		return ch->active == l;
+	}
+	if (!l->planned) {
+		fail_link(l, "a frame before HELLO");
+		return false;
+	}
+	switch (f->body_case) {
+	case DB__RBS_FRAME__BODY_ENTRIES: {
+		const Db__RbsEntries *e = f->entries;
+
+		if (rbs_rx_accept(&ch->rx, e->first_seq, e->n_entries, now_ms(ch)) < 0) {
+			snprintf(r, sizeof(r), "entries out of order: got seq %llu, expected %llu",
+				 (unsigned long long)e->first_seq,
+				 (unsigned long long)rbs_rx_expected(&ch->rx));
+			fail_link(l, r);
+			return false;
+		}
+		ch->entries_rx += e->n_entries;
+		ch->rbatch_count += e->n_entries;
+		ch->ops->deliver(ch->arg, ch, f);
+		arm_ack(ch);
+		break;
+	}
+	case DB__RBS_FRAME__BODY_ACK:
+		if (rbs_tx_ack(&ch->tx, f->ack->seq) < 0) {
+			snprintf(r, sizeof(r),
+				 "ACK %llu outside the window (acked %llu, sent %llu)",
+				 (unsigned long long)f->ack->seq,
+				 (unsigned long long)rbs_tx_acked(&ch->tx),
+				 (unsigned long long)rbs_tx_sent(&ch->tx));
+			fail_link(l, r);
+			return false;
+		}
+		if (ch->batch_end_seq && rbs_tx_acked(&ch->tx) >= ch->batch_end_seq) {
+			ch->batch_end_seq = 0;
+			ch->batch_done = time(NULL);
+		}
+		ch->ops->room(ch->arg, ch);
+		break;
+	case DB__RBS_FRAME__BODY_KEEPALIVE:
+		break;
+	case DB__RBS_FRAME__BODY_BATCH_BEGIN:
+		rbs_rx_batch_begin(&ch->rx);
+		ch->rbatch_count = 0;
+		ch->ops->deliver(ch->arg, ch, f);
+		break;
+	case DB__RBS_FRAME__BODY_BATCH_END:
+		ch->rbatch_done = time(NULL);
+		ch->ops->deliver(ch->arg, ch, f);
+		break;
+	case DB__RBS_FRAME__BODY_BATCH_REQUEST:
+		log_info("remote-backup-service %s: the peer asks for a full batch", ch->name);
+		ch->ops->want_batch(ch->arg, ch, f->batch_request->types,
+				    f->batch_request->n_types);
+		break;
+	default:
+		break;
+	}
+	return ch->active == l;
+}
+
+static void on_data(struct rbs_conn *c, const uint8_t *buf, size_t len, void *arg)
+{
+	struct link *l = arg;
+	struct rbs_chan *ch = l->ch;
+	Db__RbsFrame *f;
+	int rc;
+
+	/* Callbacks may come before rbs_conn_dial/adopt returned the
+	 * connection (clear text is up at once): take it from here. */
+	l->c = c;
+	l->last_rx = now_ms(ch);
+	while ((rc = rbs_dec_next(&l->dec, &buf, &len, &f)) > 0) {
+		bool alive = on_frame(l, f);
+
+		if (!alive) {
+			/* The link is freed (or no longer ours to read): stop. */
+			return;
+		}
+		rbs_dec_release(&l->dec, f);
+	}
+	if (rc < 0) {
+		char r[128];
+
+		snprintf(r, sizeof(r), "bad frame: %s",
+			 rc == -ENOMEM ? "out of memory"
+				       : rbs_frame_err_str(rbs_dec_error(&l->dec)));
+		fail_link(l, r);
+		return;
+	}
+	pump(ch);
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+/* Which of two connections to keep: the one dialed by the greater address. */
+static bool preferred(struct link *l)
+{
+	struct sockaddr_storage local, remote;
+	int keep;
+
+	if (rbs_conn_addrs(l->c, &local, &remote) < 0)
+		return true;
+	keep = rbs_sess_tiebreak(&local, &remote);
+	return keep == (l->dialed ? RBS_SESS_KEEP_OUTBOUND : RBS_SESS_KEEP_INBOUND);
+}
+
+static void on_up(struct rbs_conn *c, void *arg)
+{
+	struct link *l = arg;
+	struct rbs_chan *ch = l->ch;
+
+	/* Callbacks may come before rbs_conn_dial/adopt returned the
+	 * connection (clear text is up at once): take it from here. */
+	l->c = c;
+	l->tls_up = true;
+	if (l->dialed)
+		ch->dialing = false;
+	/* Another connection already carries the channel: keep one. */
+	for (int i = 0; i < MAX_LINKS; i++) {
+		struct link *o = ch->links[i];
+
+		if (o == NULL || o == l || !o->tls_up)
+			continue;
+		if (preferred(l)) {
+			drop_link(o, "replaced by the connection both sides keep");
+		} else {
+			drop_link(l, "both sides dialed; the other connection is kept");
+			return;
+		}
+	}
+	l->last_rx = l->last_tx = now_ms(ch);
+	send_hello(l);
+}
+
+static void on_drained(struct rbs_conn *c, void *arg)
+{
+	struct link *l = arg;
+
+	(void)c;
+	if (l->ch->active == l)
+		pump(l->ch);
+}
+
+static const struct rbs_conn_cbs conn_cbs = {on_up, on_data, on_down, on_drained};
+
+static struct link *link_new(struct rbs_chan *ch, bool dialed)
+{
+	struct link *l;
+	int slot = -1;
+
+	for (int i = 0; i < MAX_LINKS; i++)
+		if (ch->links[i] == NULL) {
+			slot = i;
+			break;
+		}
+	if (slot < 0)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return NULL;
+	l->ch = ch;
+	l->dialed = dialed;
+	l->opened = now_ms(ch);
+	rbs_dec_init(&l->dec);
+	ch->links[slot] = l;
+	return l;
+}
+
+static void dial(struct rbs_chan *ch)
+{
+	struct link *l;
+	struct sockaddr_storage src = ch->source;
+	int rc;
+
+	if (ch->closing || ch->active || ch->dialing)
+		return;
+	l = link_new(ch, true);
+	if (l == NULL) {
+		schedule_dial(ch, BACKOFF_MAX_MS);
+		return;
+	}
+	if (src.ss_family == AF_INET)
+		((struct sockaddr_in *)&src)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)&src)->sin6_port = 0;
+	if (ch->state == ST_INIT)
+		set_state(ch, ST_CONNECTING, "dialing the peer");
+	rc = rbs_conn_dial(&l->c, ch->loop, (struct sockaddr *)&src, (struct sockaddr *)&ch->peer,
+			   ch->ctx, &conn_cbs, l);
+	if (rc < 0) {
+		snprintf(ch->reason, sizeof(ch->reason), "dial: %s", uv_strerror(rc));
+		for (int i = 0; i < MAX_LINKS; i++)
+			if (ch->links[i] == l)
+				ch->links[i] = NULL;
+		rbs_dec_free(&l->dec);
+		free(l);
+		schedule_dial(ch, ch->backoff);
+		ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
+		return;
+	}
+	ch->dialing = true;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct rbs_chan *ch = server->data;
+	uv_tcp_t *tcp;
+	struct sockaddr_storage from;
+	int len = sizeof(from);
+	struct link *l;
+	struct rbs_conn *c;
+	char a[INET6_ADDRSTRLEN];
+
+	if (status < 0)
+		return;
+	tcp = malloc(sizeof(*tcp));
+	if (tcp == NULL)
+		return;
+	uv_tcp_init(ch->loop, tcp);
+	if (uv_accept(server, (uv_stream_t *)tcp) < 0) {
+		uv_close((uv_handle_t *)tcp, (uv_close_cb)free);
+		return;
+	}
+	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&from, &len) < 0 ||
+	    !same_addr(&from, &ch->peer)) {
+		addr_only(&from, a, sizeof(a));
+		ch->refused++;
+		snprintf(ch->last_refused, sizeof(ch->last_refused), "%s: not the configured peer",
+			 a);
+		log_warnx(
+		    "remote-backup-service %s: connection from %s refused: not the configured "
+		    "peer",
+		    ch->name, a);
+		uv_close((uv_handle_t *)tcp, (uv_close_cb)free);
+		return;
+	}
+	l = link_new(ch, false);
+	if (l == NULL) {
+		uv_close((uv_handle_t *)tcp, (uv_close_cb)free);
+		return;
+	}
+	/* In clear text the connection is up at once, and the callbacks may
+	 * already have dropped this link when rbs_conn_adopt() returns:
+	 * touch l again only if it is still ours. */
+	if (rbs_conn_adopt(&c, tcp, ch->ctx, &conn_cbs, l) < 0) {
+		for (int i = 0; i < MAX_LINKS; i++)
+			if (ch->links[i] == l)
+				ch->links[i] = NULL;
+		rbs_dec_free(&l->dec);
+		free(l);
+		return;
+	}
+	for (int i = 0; i < MAX_LINKS; i++)
+		if (ch->links[i] == l)
+			l->c = c;
+}
+
+/* Every TICK_MS: keepalives, dead peers, stuck handshakes. */
+static void on_tick(uv_timer_t *t)
+{
+	struct rbs_chan *ch = t->data;
+	uint64_t now = now_ms(ch);
+
+	for (int i = 0; i < MAX_LINKS; i++) {
+		struct link *l = ch->links[i];
+
+		if (l == NULL)
+			continue;
+		if (!l->planned) {
+			if (now - l->opened > HANDSHAKE_MS)
+				fail_link(l, "no HELLO within 5 s");
+			continue;
+		}
+		if (now - l->last_rx > DEAD_MS) {
+			fail_link(l, "the peer has been silent for 3 s");
+			continue;
+		}
+		if (now - l->last_tx >= KEEPALIVE_MS) {
+			Db__RbsFrame f = DB__RBS_FRAME__INIT;
+			Db__RbsKeepalive k = DB__RBS_KEEPALIVE__INIT;
+
+			k.stamp = now;
+			f.body_case = DB__RBS_FRAME__BODY_KEEPALIVE;
+			f.keepalive = &k;
+			send_frame(l, &f);
+		}
+	}
+}
+
+/* ---- the daemon's side ---------------------------------------------------- */
+
+static Db__RbsHello *profiles_copy(Db__RbsProfile **profiles, size_t n)
+{
+	Db__RbsHello h = DB__RBS_HELLO__INIT;
+	uint8_t *buf;
+	size_t len;
+	Db__RbsHello *out;
+
+	h.profiles = profiles;
+	h.n_profiles = n;
+	len = db__rbs_hello__get_packed_size(&h);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return NULL;
+	db__rbs_hello__pack(&h, buf);
+	out = db__rbs_hello__unpack(NULL, len, buf);
+	free(buf);
+	return out;
+}
+
+int rbs_chan_set_profiles(struct rbs_chan *ch, Db__RbsProfile **profiles, size_t n)
+{
+	Db__RbsHello *h = profiles_copy(profiles, n);
+
+	if (h == NULL)
+		return -ENOMEM;
+	if (ch->tmpl)
+		db__rbs_hello__free_unpacked(ch->tmpl, NULL);
+	ch->tmpl = h;
+	return 0;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct rbs_chan *ch = h->data;
+
+	if (h == (uv_handle_t *)ch->listener)
+		free(h);
+	if (--ch->handles > 0)
+		return;
+	rbs_tx_free(&ch->tx);
+	if (ch->tmpl)
+		db__rbs_hello__free_unpacked(ch->tmpl, NULL);
+	if (ch->ctx)
+		SSL_CTX_free(ch->ctx);
+	free(ch->obuf);
+	free(ch->ebuf);
+	free(ch->eptr);
+	free(ch);
+}
+
+int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_cfg *cfg,
+		  const struct rbs_chan_ops *ops, void *arg, char *why, size_t whylen)
+{
+	struct rbs_chan *ch = calloc(1, sizeof(*ch));
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (ch == NULL)
+		return -ENOMEM;
+	ch->loop = loop;
+	snprintf(ch->name, sizeof(ch->name), "%s", cfg->name);
+	snprintf(ch->policy, sizeof(ch->policy), "%s", cfg->ssl_policy ? cfg->ssl_policy : "");
+	ch->source = cfg->source;
+	ch->peer = cfg->peer;
+	ch->ops = ops;
+	ch->arg = arg;
+	ch->backoff = BACKOFF_MIN_MS;
+	ch->tmpl = profiles_copy(cfg->profiles, cfg->n_profiles);
+	ch->ebuf = calloc(FRAME_ENTRIES, sizeof(*ch->ebuf));
+	ch->eptr = calloc(FRAME_ENTRIES, sizeof(*ch->eptr));
+	do
+		getrandom(&ch->session, sizeof(ch->session), 0);
+	while (ch->session == 0);
+	if (ch->tmpl == NULL || ch->ebuf == NULL || ch->eptr == NULL ||
+	    rbs_tx_init(&ch->tx, RBS_CHAN_WIN_ENTRIES, RBS_CHAN_WIN_BYTES) < 0) {
+		if (ch->tmpl)
+			db__rbs_hello__free_unpacked(ch->tmpl, NULL);
+		free(ch->ebuf);
+		free(ch->eptr);
+		free(ch);
+		return -ENOMEM;
+	}
+	rbs_rx_init(&ch->rx, ACK_EVERY, ACK_DELAY_MS);
+	if (cfg->ctx) {
+		SSL_CTX_up_ref(cfg->ctx);
+		ch->ctx = cfg->ctx;
+	}
+	ch->listener = malloc(sizeof(*ch->listener));
+	uv_tcp_init(loop, ch->listener);
+	uv_timer_init(loop, &ch->tick);
+	uv_timer_init(loop, &ch->dial_timer);
+	uv_timer_init(loop, &ch->ack_timer);
+	ch->listener->data = ch->tick.data = ch->dial_timer.data = ch->ack_timer.data = ch;
+	ch->handles = 4;
+	rc = uv_tcp_bind(ch->listener, (struct sockaddr *)&cfg->source, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)ch->listener, 8, on_connection);
+	if (rc < 0) {
+		addr_only(&cfg->source, a, sizeof(a));
+		snprintf(why, whylen, "listen on %s: %s", a, uv_strerror(rc));
+		ch->closing = true;
+		uv_close((uv_handle_t *)ch->listener, handle_closed);
+		uv_close((uv_handle_t *)&ch->tick, handle_closed);
+		uv_close((uv_handle_t *)&ch->dial_timer, handle_closed);
+		uv_close((uv_handle_t *)&ch->ack_timer, handle_closed);
+		return rc;
+	}
+	uv_timer_start(&ch->tick, on_tick, TICK_MS, TICK_MS);
+	addr_only(&cfg->source, a, sizeof(a));
+	addr_only(&cfg->peer, b, sizeof(b));
+	/* The side whose connection is not the one kept dials a little later:
+	 * usually the other side's connection arrives first, and only one is
+	 * ever made. */
+	{
+		struct sockaddr_storage s = cfg->source, p = cfg->peer;
+		bool lower = rbs_sess_tiebreak(&s, &p) == RBS_SESS_KEEP_INBOUND;
+
+		schedule_dial(ch, lower ? LOWER_SIDE_DELAY : 0);
+	}
+	set_state(ch, ST_CONNECTING, "dialing the peer");
+	log_info("remote-backup-service %s: listening on %s, peer %s, %s", ch->name, a, b,
+		 ch->ctx ? "TLS" : "clear text (no ssl policy bound)");
+	*out = ch;
+	return 0;
+}
+
+void rbs_chan_close(struct rbs_chan *ch)
+{
+	if (ch == NULL || ch->closing)
+		return;
+	ch->closing = true;
+	for (int i = 0; i < MAX_LINKS; i++)
+		if (ch->links[i]) {
+			struct rbs_conn *c = ch->links[i]->c;
+
+			link_free(ch->links[i]);
+			rbs_conn_close(c);
+		}
+	ch->active = NULL;
+	uv_close((uv_handle_t *)ch->listener, handle_closed);
+	uv_close((uv_handle_t *)&ch->tick, handle_closed);
+	uv_close((uv_handle_t *)&ch->dial_timer, handle_closed);
+	uv_close((uv_handle_t *)&ch->ack_timer, handle_closed);
+}
+
+int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e)
+{
+	struct rbs_win_item it = {e->op,	   e->type,	   e->key.data, e->key.len,
+				  e->payload.data, e->payload.len, e->version};
+	int rc = rbs_tx_push(&ch->tx, &it, NULL);
+
+	if (rc == 0 && ch->batch_open)
+		ch->batch_pushed++;
+	return rc;
+}
+
+static void add_marker(struct rbs_chan *ch, bool end, const Db__RbsServiceType *types, size_t n,
+		       uint64_t count, uint64_t digest)
+{
+	struct marker *m;
+
+	if (ch->nmarkers == MAX_MARKERS)
+		memmove(ch->markers, ch->markers + 1, --ch->nmarkers * sizeof(ch->markers[0]));
+	m = &ch->markers[ch->nmarkers++];
+	m->end = end;
+	m->pos = rbs_tx_last(&ch->tx);
+	m->n = n > RBS_SVC_COUNT ? RBS_SVC_COUNT : n;
+	memcpy(m->types, types, m->n * sizeof(types[0]));
+	m->count = count;
+	m->digest = digest;
+}
+
+void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b)
+{
+	char *p = ch->batch_types;
+	size_t left = sizeof(ch->batch_types);
+
+	ch->batch_open = true;
+	ch->batch_expected = b->count;
+	ch->batch_pushed = 0;
+	ch->batch_types[0] = 0;
+	for (size_t i = 0; i < b->n_types; i++) {
+		int n = snprintf(p, left, "%s%s", i ? " " : "", rbs_svc_str(b->types[i]));
+
+		if (n < 0 || (size_t)n >= left)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	add_marker(ch, false, b->types, b->n_types, b->count, 0);
+}
+
+void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b)
+{
+	ch->batch_open = false;
+	ch->batch_last_count = b->count;
+	ch->batch_end_seq = rbs_tx_last(&ch->tx);
+	if (ch->batch_end_seq == rbs_tx_acked(&ch->tx)) {
+		ch->batch_end_seq = 0;
+		ch->batch_done = time(NULL);
+	}
+	add_marker(ch, true, b->types, b->n_types, b->count, b->digest);
+}
+
+void rbs_chan_flush(struct rbs_chan *ch)
+{
+	pump(ch);
+}
+
+void rbs_chan_request_peer_batch(struct rbs_chan *ch)
+{
+	ch->want_peer_batch = true;
+	pump(ch);
+}
+
+void rbs_chan_room(const struct rbs_chan *ch, uint64_t *entries, uint64_t *bytes)
+{
+	uint64_t held = rbs_tx_unacked(&ch->tx);
+	size_t b = rbs_tx_bytes(&ch->tx);
+
+	*entries = held >= RBS_CHAN_WIN_ENTRIES ? 0 : RBS_CHAN_WIN_ENTRIES - held;
+	*bytes = b >= RBS_CHAN_WIN_BYTES ? 0 : RBS_CHAN_WIN_BYTES - b;
+}
+
+bool rbs_chan_up(const struct rbs_chan *ch)
+{
+	return ch->state == ST_UP;
+}
+
+const char *rbs_chan_name(const struct rbs_chan *ch)
+{
+	return ch->name;
+}
+
+static void fmt_duration(time_t secs, char *buf, size_t len)
+{
+	snprintf(buf, len, "%ldd %02ld:%02ld:%02ld", (long)(secs / 86400), (long)(secs / 3600 % 24),
+		 (long)(secs / 60 % 60), (long)(secs % 60));
+}
+
+static void fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
+{
+	static const char *names[] = {"Init", "Connecting", "Connected", "Down"};
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], t[40];
+	uint64_t rx = ch->bytes_rx, tx = ch->bytes_tx;
+
+	addr_only(&ch->peer, a, sizeof(a));
+	addr_only(&ch->source, b, sizeof(b));
+	if (ch->active) {
+		uint64_t r2, t2;
+
+		rbs_conn_bytes(ch->active->c, &r2, &t2);
+		rx += r2;
+		tx += t2;
+	}
+	fprintf(f, "  State          : %s", names[ch->state]);
+	if (ch->state == ST_UP) {
+		fmt_duration(time(NULL) - ch->up_since, t, sizeof(t));
+		fprintf(f, " (up %s, with %s)\n", t, ch->peer_text);
+	} else {
+		fprintf(f, "%s%s%s\n", ch->reason[0] ? " (" : "", ch->reason,
+			ch->reason[0] ? ")" : "");
+	}
+	fprintf(f, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n", a, b,
+		ntohs(((const struct sockaddr_in *)&ch->peer)->sin_port));
+	if (ch->ctx == NULL)
+		fprintf(f, "  TLS            : OFF - no ssl policy bound; user data crosses in "
+			   "the clear\n");
+	else if (ch->state == ST_UP)
+		fprintf(f, "  TLS            : on, ssl policy %s, %s, %s\n  Peer cert      : %s\n",
+			ch->policy, ch->tls_proto, ch->tls_cipher, ch->tls_subject);
+	else
+		fprintf(f, "  TLS            : on, ssl policy %s\n", ch->policy);
+	fprintf(f, "  Entries        : sent %llu, received %llu, resent after resume %llu\n",
+		(unsigned long long)ch->entries_tx, (unsigned long long)ch->entries_rx,
+		(unsigned long long)ch->resent);
+	fprintf(f, "  Bytes          : sent %llu, received %llu\n", (unsigned long long)tx,
+		(unsigned long long)rx);
+	fprintf(f, "  Window         : %llu unacknowledged (%zu bytes), %llu not sent yet\n",
+		(unsigned long long)rbs_tx_unacked(&ch->tx), rbs_tx_bytes(&ch->tx),
+		(unsigned long long)rbs_tx_unsent(&ch->tx));
+	if (ch->batch_open)
+		fprintf(f, "  Batch backup   : in progress (%s), %llu of %llu entries queued\n",
+			ch->batch_types, (unsigned long long)ch->batch_pushed,
+			(unsigned long long)ch->batch_expected);
+	else if (ch->batch_end_seq)
+		fprintf(f,
+			"  Batch backup   : %llu entries (%s) sent, waiting for the peer's ACK\n",
+			(unsigned long long)ch->batch_last_count, ch->batch_types);
+	else if (ch->owe_batch)
+		fprintf(f, "  Batch backup   : owed to the peer, starts when the channel is up\n");
+	else if (ch->batch_done) {
+		fmt_time(ch->batch_done, t, sizeof(t));
+		fprintf(f, "  Batch backup   : completed %s, %llu entries (%s)\n", t,
+			(unsigned long long)ch->batch_last_count, ch->batch_types);
+	} else
+		fprintf(f, "  Batch backup   : none yet\n");
+	if (ch->rbatch_done) {
+		fmt_time(ch->rbatch_done, t, sizeof(t));
+		fprintf(f, "  Batch received : completed %s, %llu entries\n", t,
+			(unsigned long long)ch->rbatch_count);
+	}
+	fprintf(f, "  Reconnects     : %llu\n",
+		(unsigned long long)(ch->ups > 1 ? ch->ups - 1 : 0));
+	fprintf(f, "  Refused peers  : %llu%s%s\n", (unsigned long long)ch->refused,
+		ch->last_refused[0] ? ", last: " : "", ch->last_refused);
+	if (ch->state == ST_UP || ch->mismatch[0])
+		fprintf(f, "  Peer profiles  : %s\n",
+			ch->mismatch[0] ? ch->mismatch
+					: "consistent (backup-ids and odd/even "
+					  "bindings match)");
+}

@@ -1,0 +1,106 @@
+/*
+ * One Remote Backup Service channel (DESIGN.md "RBS channel"): the TCP
+ * (+TLS) connection to the peer device, with
+ *  - both sides listening on source:port and dialing peer:port, the
+ *    connection dialed by the greater address kept when both exist
+ *    (rbs_sess_tiebreak()); the side with the lower address dials later, so
+ *    that usually only one connection is ever made;
+ *  - HELLO both ways, then RESUME or RESYNC for each direction
+ *    (rbs_sess_decide()), and the profiles of both sides compared;
+ *  - entries from the local feeder numbered and held in a bounded window
+ *    (rbs_win) until the peer acknowledges them, resent after a reconnect
+ *    that resumes, replaced by a batch backup after one that resyncs;
+ *  - keepalives every second when idle, the connection closed after three
+ *    seconds without a byte from the peer, reconnects with backoff.
+ *
+ * The daemon (rbsd.c) owns the local side: it pushes what its feeder sends
+ * and hears, through struct rbs_chan_ops, what the channel delivers.
+ */
+#ifndef DB_RBS_CHAN_H
+#define DB_RBS_CHAN_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "rbs.pb-c.h"
+
+struct rbs_chan;
+
+struct rbs_chan_ops {
+	/* A frame from the peer for the local feeder, in order: Entries
+	 * (already checked in sequence), BatchBegin or BatchEnd. The frame
+	 * is valid during the call only. */
+	void (*deliver)(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f);
+	/* The local feeder must send a batch of these types (after a
+	 * resync, or because the peer asked). */
+	void (*want_batch)(void *arg, struct rbs_chan *ch, const Db__RbsServiceType *types,
+			   size_t n);
+	/* Room was freed in the window (the peer acknowledged entries). */
+	void (*room)(void *arg, struct rbs_chan *ch);
+	/* The channel went up or down; mismatch is the profile comparison
+	 * (empty: none). */
+	void (*state)(void *arg, struct rbs_chan *ch, bool up, const char *reason,
+		      const char *mismatch);
+};
+
+struct rbs_chan_cfg {
+	const char *name;		/* the RBS name */
+	struct sockaddr_storage source; /* with the port */
+	struct sockaddr_storage peer;	/* with the port */
+	SSL_CTX *ctx;			/* NULL: clear text; the channel takes a reference */
+	const char *ssl_policy;		/* its name, for display */
+	Db__RbsProfile **profiles;	/* this device's profiles for HELLO (copied) */
+	size_t n_profiles;
+};
+
+/* Window bounds: entries and bytes held until acknowledged. */
+#define RBS_CHAN_WIN_ENTRIES 65536
+#define RBS_CHAN_WIN_BYTES (64u << 20)
+
+/*
+ * Creates the channel and starts it: listens on cfg->source and dials the
+ * peer. Returns 0 with *out set, or a negative errno (with nothing left
+ * running); *why then says what failed ("listen on ...: ...").
+ */
+int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_cfg *cfg,
+		  const struct rbs_chan_ops *ops, void *arg, char *why, size_t whylen);
+
+/* Closes every connection and frees the channel. */
+void rbs_chan_close(struct rbs_chan *ch);
+
+/* Replaces the profiles sent in HELLO (sent on the next connection). */
+int rbs_chan_set_profiles(struct rbs_chan *ch, Db__RbsProfile **profiles, size_t n);
+
+/*
+ * Queues one entry from the local feeder. Returns 0; -EAGAIN when the
+ * window is full (the feeder overran its credit); -EINVAL / -EMSGSIZE for
+ * an entry the window refuses.
+ */
+int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e);
+
+/* Batch markers from the local feeder, in order with its entries. */
+void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b);
+void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b);
+
+/* Sends what was queued (call after a run of pushes). */
+void rbs_chan_flush(struct rbs_chan *ch);
+
+/* The local feeder (re)attached: ask the peer for a batch of every type,
+ * now or as soon as the channel is up. */
+void rbs_chan_request_peer_batch(struct rbs_chan *ch);
+
+/* Room left in the window: entries and bytes. */
+void rbs_chan_room(const struct rbs_chan *ch, uint64_t *entries, uint64_t *bytes);
+
+/* Whether the channel is up (HELLOs exchanged). */
+bool rbs_chan_up(const struct rbs_chan *ch);
+
+const char *rbs_chan_name(const struct rbs_chan *ch);
+
+/* `display remote-backup-service NAME`: everything an operator asks. */
+void rbs_chan_show(const struct rbs_chan *ch, FILE *f);
+
+#endif

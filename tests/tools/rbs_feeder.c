@@ -1,0 +1,497 @@
+/*
+ * rbs-feeder: stands in for rbpd on rbsd's local endpoint, for tests and
+ * benchmarks of the RBS channel.
+ *
+ *   rbs-feeder -r RUNDIR -s SERVICE [-n COUNT] [-P PAYLOAD] [-t TYPE]
+ *              [-u RATE] [-o STATUS] [-q]
+ *
+ * It attaches to SERVICE, holds COUNT entries of its own (type TYPE,
+ * default arp; 8-byte keys; PAYLOAD bytes of payload, default 64) and
+ * sends them as rbsd's credit allows; answers batch requests with a
+ * whole batch; keeps what rbsd delivers from the peer in a second table,
+ * replacing it at each batch (mark and sweep) and checking the batch's
+ * digest. With -u it then changes RATE entries per second (a new version
+ * each) until stopped. Every 100 ms it writes one line to STATUS:
+ *
+ *   attached=1 up=1 own=COUNT own_digest=HEX sent=N rx=M rx_digest=HEX
+ *   batches=B bad_batches=K lag_p99_us=L mismatch=TEXT
+ *
+ * Latency (-u): each payload starts with the send time (CLOCK_REALTIME,
+ * ns); the receiving feeder measures arrival minus that, which is only
+ * meaningful when both run on one machine (namespaces share the clock).
+ * SIGTERM or SIGINT ends it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "rbpd/user_table.h"
+#include "rbs.pb-c.h"
+#include "rbsd/rbs_win.h"
+
+#define PER_MSG 512
+#define LAT_MAX 200000
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct feeder {
+	void *sock;
+	const char *service, *status;
+	enum ut_svc type;
+	struct ut_table *own, *rx;
+	uint64_t count, next, payload;
+	uint64_t attach, sent_e, sent_b, credit_e, credit_b, sent_total;
+	bool up, attached, batch_pending, batch_running, begin_sent;
+	struct ut_cursor cur;
+	uint64_t batch_count;
+	Db__RbsServiceType batch_types[UT_SVC_COUNT];
+	size_t n_batch_types;
+	uint64_t batches, bad_batches;
+	char mismatch[512];
+	double rate;
+	uint64_t upd_start_ns, upd_done;
+	uint32_t *lat;
+	size_t nlat;
+};
+
+static uint64_t now_ns(int clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void send_local(struct feeder *f, Db__RbsLocal *m)
+{
+	size_t len;
+	uint8_t *buf;
+
+	m->service = (char *)f->service;
+	len = db__rbs_local__get_packed_size(m);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return;
+	db__rbs_local__pack(m, buf);
+	zmq_send(f->sock, buf, len, 0);
+	free(buf);
+}
+
+static void attach(struct feeder *f)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsAttach a = DB__RBS_ATTACH__INIT;
+
+	a.feeder = "rbs-feeder";
+	m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
+	m.attach = &a;
+	send_local(f, &m);
+}
+
+static void make_entry(struct feeder *f, uint64_t i, uint64_t version, uint8_t *key,
+		       uint8_t *payload)
+{
+	uint64_t x = i * 0x9e3779b97f4a7c15ull ^ version;
+
+	for (int b = 0; b < 8; b++)
+		key[b] = (uint8_t)(i >> (56 - 8 * b));
+	for (uint64_t b = 0; b < f->payload; b++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		payload[b] = (uint8_t)x;
+	}
+	if (f->rate > 0 && f->payload >= 8) {
+		uint64_t t = now_ns(CLOCK_REALTIME);
+
+		memcpy(payload, &t, 8);
+	}
+}
+
+static bool may_send(const struct feeder *f, size_t klen, size_t plen)
+{
+	return f->attach && f->sent_e + 1 <= f->credit_e &&
+	       f->sent_b + RBS_WIN_ENTRY_HDR + klen + plen <= f->credit_b;
+}
+
+/* Send up to PER_MSG entries from fn; returns how many were sent. */
+static size_t send_entries(struct feeder *f, bool (*fn)(struct feeder *, Db__RbsEntry *))
+{
+	static Db__RbsEntry es[PER_MSG];
+	static Db__RbsEntry *ep[PER_MSG];
+	static uint8_t keys[PER_MSG][UT_KEY_MAX];
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsEntries body = DB__RBS_ENTRIES__INIT;
+	size_t n = 0;
+
+	while (n < PER_MSG) {
+		Db__RbsEntry *e = &es[n];
+
+		db__rbs_entry__init(e);
+		e->key.data = keys[n];
+		if (!fn(f, e))
+			break;
+		f->sent_e++;
+		f->sent_b += RBS_WIN_ENTRY_HDR + e->key.len + e->payload.len;
+		ep[n++] = e;
+	}
+	if (n == 0)
+		return 0;
+	body.entries = ep;
+	body.n_entries = n;
+	m.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
+	m.entries = &body;
+	send_local(f, &m);
+	f->sent_total += n;
+	return n;
+}
+
+/* The next batch entry, copied out of the cursor. */
+static bool next_batch(struct feeder *f, Db__RbsEntry *e)
+{
+	static uint8_t pay[PER_MSG][1024];
+	static size_t slot;
+	struct ut_rec r;
+
+	if (!may_send(f, UT_KEY_MAX, f->payload))
+		return false;
+	if (!ut_cursor_next(&f->cur, &r))
+		return false;
+	slot = (slot + 1) % PER_MSG;
+	memcpy(e->key.data, r.key, r.key_len);
+	e->key.len = r.key_len;
+	e->payload.data = pay[slot];
+	e->payload.len = r.payload_len > sizeof(pay[0]) ? sizeof(pay[0]) : r.payload_len;
+	memcpy(pay[slot], r.payload, e->payload.len);
+	e->op = DB__RBS_OP__RBS_OP_ADD;
+	e->type = (Db__RbsServiceType)r.type;
+	e->version = r.version;
+	f->batch_count++;
+	return true;
+}
+
+/* The next live entry: the first load, then updates at the rate. */
+static bool next_live(struct feeder *f, Db__RbsEntry *e)
+{
+	static uint8_t pay[PER_MSG][1024];
+	static size_t slot;
+	struct ut_rec r = {.type = f->type, .origin = UT_ORIGIN_LOCAL};
+	uint64_t i, version = 1;
+
+	if (!may_send(f, 8, f->payload))
+		return false;
+	if (f->next < f->count) {
+		i = f->next++;
+	} else if (f->rate > 0) {
+		double due = (double)(now_ns(CLOCK_MONOTONIC) - f->upd_start_ns) / 1e9 * f->rate;
+
+		if ((double)f->upd_done >= due)
+			return false;
+		i = f->upd_done++ % f->count;
+		version = 2 + f->upd_done / f->count;
+	} else {
+		return false;
+	}
+	slot = (slot + 1) % PER_MSG;
+	make_entry(f, i, version, e->key.data, pay[slot]);
+	e->key.len = 8;
+	e->payload.data = pay[slot];
+	e->payload.len = f->payload;
+	e->op = DB__RBS_OP__RBS_OP_ADD;
+	e->type = (Db__RbsServiceType)f->type;
+	e->version = version;
+	r.key = e->key.data;
+	r.key_len = 8;
+	r.payload = pay[slot];
+	r.payload_len = f->payload;
+	r.version = version;
+	ut_upsert(f->own, &r);
+	if (f->next == f->count && f->rate > 0 && f->upd_start_ns == 0)
+		f->upd_start_ns = now_ns(CLOCK_MONOTONIC);
+	return true;
+}
+
+static uint64_t digest_types(struct ut_table *t, const Db__RbsServiceType *types, size_t n)
+{
+	uint64_t d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d += ut_digest(t, (enum ut_svc)types[i]);
+	return d;
+}
+
+static void pump(struct feeder *f)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+
+	if (f->batch_pending && !f->batch_running) {
+		Db__RbsBatchBegin b = DB__RBS_BATCH_BEGIN__INIT;
+		uint64_t c = 0;
+
+		for (size_t i = 0; i < f->n_batch_types; i++)
+			c += ut_count(f->own, (enum ut_svc)f->batch_types[i]);
+		b.types = f->batch_types;
+		b.n_types = f->n_batch_types;
+		b.count = c;
+		m.body_case = DB__RBS_LOCAL__BODY_BATCH_BEGIN;
+		m.batch_begin = &b;
+		send_local(f, &m);
+		ut_cursor_open(f->own, &f->cur,
+			       f->n_batch_types == 1 ? (enum ut_svc)f->batch_types[0] : UT_SVC_ALL);
+		f->batch_pending = false;
+		f->batch_running = true;
+		f->batch_count = 0;
+	}
+	if (f->batch_running) {
+		while (send_entries(f, next_batch) > 0)
+			;
+		if (may_send(f, UT_KEY_MAX, f->payload)) {
+			/* the cursor is at its end */
+			Db__RbsBatchEnd e = DB__RBS_BATCH_END__INIT;
+
+			ut_cursor_close(&f->cur);
+			e.types = f->batch_types;
+			e.n_types = f->n_batch_types;
+			e.count = f->batch_count;
+			e.digest = digest_types(f->own, f->batch_types, f->n_batch_types);
+			m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
+			m.batch_end = &e;
+			send_local(f, &m);
+			f->batch_running = false;
+		}
+		return;
+	}
+	while (send_entries(f, next_live) > 0)
+		;
+}
+
+static void received(struct feeder *f, const Db__RbsLocal *m)
+{
+	switch (m->body_case) {
+	case DB__RBS_LOCAL__BODY_CREDIT:
+		if (m->credit->attach != f->attach) {
+			/* rbsd took us as new: count from 0; what we sent meanwhile
+			 * is gone, and a resync will bring it back. */
+			f->attach = m->credit->attach;
+			f->sent_e = f->sent_b = 0;
+		}
+		f->credit_e = m->credit->entries;
+		f->credit_b = m->credit->bytes;
+		f->attached = true;
+		break;
+	case DB__RBS_LOCAL__BODY_ENTRIES:
+		for (size_t i = 0; i < m->entries->n_entries; i++) {
+			const Db__RbsEntry *e = m->entries->entries[i];
+			struct ut_rec r = {(enum ut_svc)e->type, UT_ORIGIN_PEER, e->version,
+					   e->key.data,		 e->key.len,	 e->payload.data,
+					   e->payload.len};
+
+			if (e->op == DB__RBS_OP__RBS_OP_DELETE)
+				ut_delete(f->rx, r.type, r.key, r.key_len, r.version,
+					  UT_ORIGIN_PEER);
+			else
+				ut_upsert(f->rx, &r);
+			if (e->version > 1 && e->payload.len >= 8 && f->nlat < LAT_MAX) {
+				uint64_t t;
+
+				memcpy(&t, e->payload.data, 8);
+				f->lat[f->nlat++] = (uint32_t)((now_ns(CLOCK_REALTIME) - t) / 1000);
+			}
+		}
+		break;
+	case DB__RBS_LOCAL__BODY_BATCH_BEGIN:
+		for (size_t i = 0; i < m->batch_begin->n_types; i++)
+			ut_resync_begin(f->rx, (enum ut_svc)m->batch_begin->types[i],
+					UT_ORIGIN_PEER);
+		break;
+	case DB__RBS_LOCAL__BODY_BATCH_END: {
+		const Db__RbsBatchEnd *e = m->batch_end;
+
+		for (size_t i = 0; i < e->n_types; i++)
+			ut_resync_end(f->rx, (enum ut_svc)e->types[i], UT_ORIGIN_PEER);
+		f->batches++;
+		if (digest_types(f->rx, e->types, e->n_types) != e->digest)
+			f->bad_batches++;
+		break;
+	}
+	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
+		f->n_batch_types = m->batch_request->n_types > UT_SVC_COUNT
+				       ? UT_SVC_COUNT
+				       : m->batch_request->n_types;
+		memcpy(f->batch_types, m->batch_request->types,
+		       f->n_batch_types * sizeof(f->batch_types[0]));
+		if (f->batch_running) {
+			ut_cursor_close(&f->cur);
+			f->batch_running = false;
+		}
+		f->batch_pending = f->n_batch_types > 0;
+		break;
+	case DB__RBS_LOCAL__BODY_STATE:
+		f->up = m->state->up;
+		snprintf(f->mismatch, sizeof(f->mismatch), "%s",
+			 m->state->mismatch && m->state->mismatch[0] ? m->state->mismatch : "-");
+		break;
+	default:
+		break;
+	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void write_status(struct feeder *f)
+{
+	char tmp[4096];
+	FILE *o;
+	uint32_t p99 = 0;
+
+	if (f->nlat) {
+		uint32_t *c = malloc(f->nlat * sizeof(*c));
+
+		if (c) {
+			memcpy(c, f->lat, f->nlat * sizeof(*c));
+			qsort(c, f->nlat, sizeof(*c), cmp_u32);
+			p99 = c[f->nlat * 99 / 100];
+			free(c);
+		}
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->status);
+	o = fopen(tmp, "w");
+	if (o == NULL)
+		return;
+	fprintf(o,
+		"attached=%d up=%d own=%zu own_digest=%016" PRIx64 " sent=%" PRIu64 " rx=%zu "
+		"rx_digest=%016" PRIx64 " batches=%" PRIu64 " bad_batches=%" PRIu64
+		" lag_p99_us=%u lag_n=%zu mismatch=%s\n",
+		f->attached, f->up, ut_count(f->own, UT_SVC_ALL), ut_digest(f->own, UT_SVC_ALL),
+		f->sent_total, ut_count(f->rx, UT_SVC_ALL), ut_digest(f->rx, UT_SVC_ALL),
+		f->batches, f->bad_batches, p99, f->nlat, f->mismatch[0] ? f->mismatch : "-");
+	fclose(o);
+	rename(tmp, f->status);
+}
+
+int main(int argc, char **argv)
+{
+	struct feeder f = {.payload = 64, .type = UT_SVC_ARP};
+	const char *rundir = NULL;
+	char ep[600];
+	void *ctx;
+	int c, hwm = 100000;
+	uint64_t last_attach = 0, last_status = 0;
+
+	while ((c = getopt(argc, argv, "r:s:n:P:t:u:o:")) != -1) {
+		switch (c) {
+		case 'r':
+			rundir = optarg;
+			break;
+		case 's':
+			f.service = optarg;
+			break;
+		case 'n':
+			f.count = strtoull(optarg, NULL, 10);
+			break;
+		case 'P':
+			f.payload = strtoull(optarg, NULL, 10);
+			break;
+		case 't':
+			if (ut_svc_parse(optarg, &f.type) < 0 || f.type == UT_SVC_ALL) {
+				fprintf(stderr, "rbs-feeder: unknown type %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'u':
+			f.rate = atof(optarg);
+			break;
+		case 'o':
+			f.status = optarg;
+			break;
+		default:
+			fprintf(stderr,
+				"usage: rbs-feeder -r RUNDIR -s SERVICE [-n COUNT] [-P PAYLOAD] "
+				"[-t TYPE] [-u RATE] [-o STATUS]\n");
+			return 2;
+		}
+	}
+	if (rundir == NULL || f.service == NULL || f.payload > 1024 ||
+	    (f.rate > 0 && f.count == 0)) {
+		fprintf(stderr,
+			"rbs-feeder: -r and -s are required; payload at most 1024; -u needs -n\n");
+		return 2;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	f.own = ut_table_new(1, 0);
+	f.rx = ut_table_new(2, 0);
+	f.lat = calloc(LAT_MAX, sizeof(*f.lat));
+	snprintf(ep, sizeof(ep), "ipc://%s/rbsd-entries.ipc", rundir);
+	ctx = zmq_ctx_new();
+	f.sock = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(f.sock, ZMQ_LINGER, &(int){0}, sizeof(int));
+	zmq_setsockopt(f.sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(f.sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	if (f.own == NULL || f.rx == NULL || f.lat == NULL || zmq_connect(f.sock, ep) != 0) {
+		fprintf(stderr, "rbs-feeder: cannot start: %s\n", zmq_strerror(errno));
+		return 1;
+	}
+	while (!stop) {
+		zmq_pollitem_t it = {f.sock, 0, ZMQ_POLLIN, 0};
+		uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000;
+		int timeout = f.rate > 0 && f.next >= f.count ? 1 : 50;
+
+		if (now - last_attach >= 1000) {
+			attach(&f);
+			last_attach = now;
+		}
+		if (zmq_poll(&it, 1, timeout) > 0) {
+			for (int i = 0; i < 256; i++) {
+				zmq_msg_t msg;
+				Db__RbsLocal *m;
+
+				zmq_msg_init(&msg);
+				if (zmq_msg_recv(&msg, f.sock, ZMQ_DONTWAIT) < 0) {
+					zmq_msg_close(&msg);
+					break;
+				}
+				m = db__rbs_local__unpack(NULL, zmq_msg_size(&msg),
+							  zmq_msg_data(&msg));
+				if (m) {
+					received(&f, m);
+					db__rbs_local__free_unpacked(m, NULL);
+				}
+				zmq_msg_close(&msg);
+			}
+		}
+		pump(&f);
+		if (f.status && now - last_status >= 100) {
+			write_status(&f);
+			last_status = now;
+		}
+	}
+	if (f.status)
+		write_status(&f);
+	if (f.batch_running)
+		ut_cursor_close(&f.cur);
+	zmq_close(f.sock);
+	zmq_ctx_term(ctx);
+	ut_table_free(f.own);
+	ut_table_free(f.rx);
+	free(f.lat);
+	return 0;
+}
