@@ -114,7 +114,11 @@ $(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(PROT
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
-TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder
+$(B)/bin/vrrp-events: $(B)/tests/tools/vrrp_events.o $(PROTO_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
+
+TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events
 
 tests: $(UNIT_TESTS) $(TOOLS)
 

@@ -472,6 +472,9 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		rbs_rx_reset(&ch->rx, plan.rx.seq);
 	else
 		rbs_rx_resync(&ch->rx, plan.rx.seq);
+	/* A resync emptied the window: the feeder may send again, and nothing
+	 * else (no ACK is coming for what was dropped) would tell it. */
+	ch->ops->room(ch->arg, ch);
 	compare_profiles(ch, h);
 	l->planned = true;
 	ch->active = l;

@@ -189,6 +189,87 @@ test_mvrrp_member_follows_admin() {
 	wait_until 5 is_state A 192.0.2.103 Master
 }
 
+# Every transition is published with its reason on vrrpd-events.ipc (what
+# rbpd follows), and each becoming master announces the address the
+# configured number of times.
+test_events_published_and_announcements() {
+	local pa pb before after
+	cli B -q -c "system-view" -c "vrrp gratuitous-arp count 5 interval 50" -c "commit" || return 1
+	ip netns exec "${DEV_NS[A]}" "$BIN/vrrp-events" -r "$(run_dir A)" >"$ROOT/A.events" 2>&1 &
+	pa=$!
+	ip netns exec "${DEV_NS[B]}" "$BIN/vrrp-events" -r "$(run_dir B)" >"$ROOT/B.events" 2>&1 &
+	pb=$!
+	DEV_PID[A.events]=$pa DEV_PID[B.events]=$pb
+	sleep 0.5 # let the subscriptions reach the publishers
+	before=$(cli B -c "display vrrp statistics" | awk '/Gratuitous/ { print $NF; exit }')
+	inns A ip link set eth1 down
+	wait_until 3 grep -q "^eth1 1 ipv4 Backup Master master down timer expired$" "$ROOT/B.events" ||
+		{ cat "$ROOT/B.events"; return 1; }
+	grep -q "^eth1 1 ipv4 Master Initialize interface down$" "$ROOT/A.events" || return 1
+	sleep 0.5
+	after=$(cli B -c "display vrrp statistics" | awk '/Gratuitous/ { print $NF; exit }')
+	[ $((after - before)) = 5 ] || { echo "  $before -> $after announcements"; return 1; }
+	inns A ip link set eth1 up
+	wait_until 5 grep -q "^eth1 1 ipv4 Backup Master preempt" "$ROOT/A.events" || return 1
+	grep -q "^eth1 1 ipv4 Master Backup higher priority advertisement received$" "$ROOT/B.events" ||
+		{ cat "$ROOT/B.events"; return 1; }
+	kill "$pa" "$pb" && wait "$pa" "$pb"
+	unset "DEV_PID[A.events]" "DEV_PID[B.events]"
+	cli B -q -c "system-view" -c "undo vrrp gratuitous-arp" -c "commit"
+}
+
+# A virtual address that is the interface's own makes this router its
+# owner: priority 255, master at once, and the address is never removed.
+test_address_owner() {
+	local d
+	for d in A B; do
+		cli $d -q -c "system-view" -c "interface eth1" -c "vrrp vrid 5 virtual-ip 192.0.2.1" \
+			-c "vrrp vrid 5 timer advertise 100 msec" -c "commit" || return 1
+	done
+	wait_until 3 is_state A 192.0.2.1 Master && wait_until 3 is_state B 192.0.2.1 Backup || return 1
+	cli A -c "display vrrp" | grep -q "PriorityRun *: 255 (address owner)" || return 1
+	for d in A B; do
+		cli $d -q -c "system-view" -c "interface eth1" -c "undo vrrp vrid 5" -c "commit" || return 1
+	done
+	inns A ip -o addr show dev eth1 | grep -q " 192.0.2.1/24" || { echo "  the owner lost its address"; return 1; }
+	! has_addr B 192.0.2.1
+}
+
+# The VRRPv3 checksum over the message only (RFC 9568) works when both
+# sides use it; a side that still expects the pseudo-header drops every
+# advertisement as a bad checksum and says so.
+test_checksum_message_only() {
+	local d
+	for d in A B; do
+		cli $d -q -c "system-view" -c "interface eth1" -c "vrrp vrid 6 virtual-ip 192.0.2.106" \
+			-c "vrrp vrid 6 timer advertise 100 msec" -c "vrrp vrid 6 checksum message-only" \
+			-c "vrrp vrid 6 priority $([ $d = A ] && echo 120 || echo 100)" -c "commit" || return 1
+	done
+	wait_until 3 is_state A 192.0.2.106 Master && wait_until 3 is_state B 192.0.2.106 Backup || return 1
+	cli A -c "display vrrp" | grep -q "checksum over the message only" || return 1
+	cli B -q -c "system-view" -c "interface eth1" -c "undo vrrp vrid 6 checksum" -c "commit" || return 1
+	wait_until 3 eval 'cli B -c "display vrrp statistics" | grep -A8 "Virtual Router 6" | grep -q "Dropped, bad checksum"' ||
+		return 1
+	for d in A B; do
+		cli $d -q -c "system-view" -c "interface eth1" -c "undo vrrp vrid 6" -c "commit" || return 1
+	done
+}
+
+# admin-vrrp ... ignore-if-down: the group does not leave its state when
+# its interface goes down.
+test_admin_ignore_if_down() {
+	cli A -q -c "system-view" -c "interface eth1" -c "admin-vrrp vrid 1 ignore-if-down" -c "commit" ||
+		return 1
+	wait_until 5 is_state A $VIP Master || return 1
+	inns A ip link set eth1 down
+	sleep 1
+	is_state A $VIP Master || { echo "  A left Master: $(vstate A $VIP)"; inns A ip link set eth1 up; return 1; }
+	inns A ip link set eth1 up
+	cli A -q -c "system-view" -c "interface eth1" -c "admin-vrrp vrid 1" -c "commit" || return 1
+	cli A -c "display vrrp" | grep -q "Config Type *: admin-vrrp$" || return 1
+	wait_until 5 is_state A $VIP Master && wait_until 3 is_state B $VIP Backup
+}
+
 # vrrpd refuses a group it cannot run, and says why.
 test_refused_without_address() {
 	local out
@@ -372,6 +453,11 @@ t "interface down on the master: Initialize, B takes over; up: A preempts" test_
 t "priority and timer changes on a running group: no spurious transition" test_running_changes
 t "the notify script runs on each transition" test_notify_script
 t "mVRRP: a member group follows its admin-vrrp group" test_mvrrp_member_follows_admin
+t "every transition is published with its reason; announcements as configured" \
+	test_events_published_and_announcements
+t "address owner: priority 255, master at once, its address never removed" test_address_owner
+t "checksum message-only (RFC 9568) on both sides; a mismatch is counted" test_checksum_message_only
+t "admin-vrrp ignore-if-down keeps its state when the interface goes down" test_admin_ignore_if_down
 t "a group on an interface without an address is refused with the reason" test_refused_without_address
 t "virtual-mac: the host keeps 00:00:5e:00:01:04 across a failover; only a master answers ARP" \
 	test_virtual_mac
