@@ -482,6 +482,10 @@ static unsigned prefixlen(const struct sockaddr *mask)
 }
 
 /* Walk the interface's addresses of `family`; fn returns 1 to stop. */
+/* Every address of the system, when a caller asked for one dump to serve
+ * many queries (vrrp_net_snapshot_begin()). */
+static struct ifaddrs *snapshot;
+
 static int walk(int family, unsigned ifindex, int (*fn)(const void *addr, unsigned plen, void *arg),
 		void *arg)
 {
@@ -491,7 +495,9 @@ static int walk(int family, unsigned ifindex, int (*fn)(const void *addr, unsign
 
 	if (if_indextoname(ifindex, name) == NULL)
 		return -errno;
-	if (getifaddrs(&all) < 0)
+	if (snapshot)
+		all = snapshot;
+	else if (getifaddrs(&all) < 0)
 		return -errno;
 	for (i = all; i && rc == 0; i = i->ifa_next) {
 		const void *addr;
@@ -504,8 +510,26 @@ static int walk(int family, unsigned ifindex, int (*fn)(const void *addr, unsign
 			   : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
 		rc = fn(addr, prefixlen(i->ifa_netmask), arg);
 	}
-	freeifaddrs(all);
+	if (all != snapshot)
+		freeifaddrs(all);
 	return rc;
+}
+
+int vrrp_net_snapshot_begin(void)
+{
+	vrrp_net_snapshot_end();
+	if (getifaddrs(&snapshot) < 0) {
+		snapshot = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+void vrrp_net_snapshot_end(void)
+{
+	if (snapshot)
+		freeifaddrs(snapshot);
+	snapshot = NULL;
 }
 
 struct find {

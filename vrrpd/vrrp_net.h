@@ -93,6 +93,18 @@ int vrrp_net_addr_kind(int family, unsigned ifindex, const union vrrp_addr *a);
  */
 int vrrp_net_primary(int family, unsigned ifindex, union vrrp_addr *out);
 
+/*
+ * vrrp_net_addr_kind() and vrrp_net_primary() each dump every address of
+ * the system (getifaddrs()), which with a thousand interfaces costs
+ * milliseconds. Between vrrp_net_snapshot_begin() and _end() they answer
+ * from one dump taken at begin instead: bracket a run of queries that may
+ * see the same state (a commit check, applying a configuration, a burst of
+ * address notifications). begin returns 0 or a negative errno (then
+ * queries dump as usual); a second begin replaces the snapshot.
+ */
+int vrrp_net_snapshot_begin(void);
+void vrrp_net_snapshot_end(void);
+
 /* The interface's hardware address (6 bytes). Returns 0 or a negative errno. */
 int vrrp_net_hwaddr(const char *ifname, uint8_t mac[6]);
 

@@ -52,6 +52,9 @@ struct iface {
 	union vrrp_addr primary; /* the source of our advertisements */
 	bool has_primary;
 	uint8_t mac[6];
+	bool dirty;		/* an address changed: read them again */
+	struct group **grp;	/* the groups on this socket, to find one by VRID */
+	size_t ngrp, capgrp;
 	/* Packets that reached no group (unknown VRID, or dropped before the
 	 * VRID could be read). */
 	uint64_t drops[VRRP_DROP__MAX];
@@ -202,6 +205,7 @@ static void iface_closed(uv_handle_t *h)
 	struct iface *ifp = h->data;
 
 	close(ifp->fd);
+	free(ifp->grp);
 	free(ifp);
 }
 
@@ -753,9 +757,9 @@ static void follow_leader(struct group *gr)
 
 static struct group *find_vrid(const struct iface *ifp, unsigned vrid)
 {
-	for (struct group *gr = g.groups; gr; gr = gr->next)
-		if (gr->ifp == ifp && gr->vrid == vrid)
-			return gr;
+	for (size_t i = 0; i < ifp->ngrp; i++)
+		if (ifp->grp[i]->vrid == vrid)
+			return ifp->grp[i];
 	return NULL;
 }
 
@@ -925,9 +929,10 @@ static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 {
 	(void)arg;
 	if (ev->kind == VRRP_NET_ADDR) {
+		/* Read once for the whole burst: see refresh_dirty(). */
 		for (struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
 			if (ifp->ifindex == ev->ifindex)
-				refresh_iface(ifp);
+				ifp->dirty = true;
 		return;
 	}
 	for (struct group *gr = g.groups; gr; gr = gr->next)
@@ -949,8 +954,10 @@ static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 
 static void resync_links(void)
 {
+	vrrp_net_snapshot_begin();
 	for (struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
 		refresh_iface(ifp);
+	vrrp_net_snapshot_end();
 	for (struct group *gr = g.groups; gr; gr = gr->next) {
 		struct vrrp_net_event ev = {.kind = VRRP_NET_LINK};
 
@@ -960,6 +967,25 @@ static void resync_links(void)
 		ev.up = vrrp_net_link_up(gr->ifname) == 1;
 		on_net_event(&ev, NULL);
 	}
+}
+
+/* The interfaces whose addresses changed, from one dump: a master taking
+ * over a thousand groups causes a thousand notifications. */
+static void refresh_dirty(void)
+{
+	bool any = false;
+
+	for (struct iface *ifp = g.ifaces; ifp && !any; ifp = ifp->next)
+		any = ifp->dirty;
+	if (!any)
+		return;
+	vrrp_net_snapshot_begin();
+	for (struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
+		if (ifp->dirty) {
+			ifp->dirty = false;
+			refresh_iface(ifp);
+		}
+	vrrp_net_snapshot_end();
 }
 
 static void on_monitor(uv_poll_t *h, int status, int events)
@@ -977,6 +1003,7 @@ static void on_monitor(uv_poll_t *h, int status, int events)
 	} else if (rc < 0) {
 		log_warnx("link notifications: %s", strerror(-rc));
 	}
+	refresh_dirty();
 }
 
 /* ---- configuration ----------------------------------------------------------- */
@@ -1022,6 +1049,7 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 	(void)arg;
 	if (c == NULL)
 		return NULL;
+	vrrp_net_snapshot_begin(); /* one address dump for every group */
 	if (c->notify_script && c->notify_script[0] && access(c->notify_script, X_OK) < 0)
 		errlist_add(errs, "vrrp notify-script %s: %s", c->notify_script, strerror(errno));
 	for (size_t i = 0; i < c->n_groups; i++) {
@@ -1073,6 +1101,7 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 		else
 			close(fd);
 	}
+	vrrp_net_snapshot_end();
 	return c;
 }
 
@@ -1149,6 +1178,15 @@ static void group_destroy(struct group *gr)
 		if (f->leader == gr)
 			f->leader = NULL;
 	vmac_stop(gr);
+	if (gr->ifp) {
+		struct iface *ifp = gr->ifp;
+
+		for (size_t i = 0; i < ifp->ngrp; i++)
+			if (ifp->grp[i] == gr) {
+				ifp->grp[i] = ifp->grp[--ifp->ngrp];
+				break;
+			}
+	}
 	iface_put(gr->ifp);
 	gr->ifp = NULL;
 	uv_close((uv_handle_t *)&gr->timer, group_closed);
@@ -1183,6 +1221,20 @@ static struct group *group_create(const Db__VrrpGroupConfig *c, unsigned version
 		fatalx("(%s vrid %u) virtual addresses did not parse after the check", c->ifname,
 		       c->vrid);
 	gr->ifp = iface_get(c->ifname, family);
+	if (gr->ifp) {
+		struct iface *ifp = gr->ifp;
+
+		if (ifp->ngrp == ifp->capgrp) {
+			size_t cap = ifp->capgrp ? 2 * ifp->capgrp : 2;
+			struct group **n = realloc(ifp->grp, cap * sizeof(*n));
+
+			if (n == NULL)
+				fatal("realloc");
+			ifp->grp = n;
+			ifp->capgrp = cap;
+		}
+		ifp->grp[ifp->ngrp++] = gr;
+	}
 	gr->owner = is_owner(gr);
 	gr->vmac_cfg = c->virtual_mac && family == AF_INET;
 	if (gr->vmac_cfg && gr->ifp) {
@@ -1280,6 +1332,7 @@ static void apply(void *arg, void *obj)
 	(void)arg;
 	free(g.notify_script);
 	g.notify_script = c->notify_script && c->notify_script[0] ? strdup(c->notify_script) : NULL;
+	vrrp_net_snapshot_begin(); /* one address dump for every group */
 	g.garp_count = c->garp_count ? c->garp_count : DEF_GARP_COUNT;
 	g.garp_interval_ms = c->garp_interval_ms ? c->garp_interval_ms : DEF_GARP_INTERVAL_MS;
 	/* Tracking is resolved again below, once every group is in place. */
@@ -1326,6 +1379,7 @@ static void apply(void *arg, void *obj)
 	if (g.running)
 		db__vrrpd_config__free_unpacked(g.running, NULL);
 	g.running = c;
+	vrrp_net_snapshot_end();
 	log_info("%zu VRRP group(s) configured", c->n_groups);
 }
 
