@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# Failover benchmark: how long a host loses the virtual address when the
+# VRRP master crashes or leaves, with our suite and with keepalived, as
+# seen from the host. Prints numbers; see bench/README.md.
+#
+#   bash bench/failover.sh [BUILDDIR] [RUNS]      (root; defaults: build, 10)
+#
+# Environment (to run a part of it; the defaults run everything):
+#   IMPLS="ours keepalived"   implementations
+#   INTERVALS="1 0.1"         advertisement intervals in seconds (multiples of 0.01)
+#   SCENARIOS="crash graceful"
+#   OUT=DIR                   keep every run's probe log and results.tsv in DIR
+#
+# Quick smoke test: IMPLS=ours INTERVALS=0.1 bash bench/failover.sh build 2
+#
+# Topology (tests/integration/lib.sh): routers A (192.0.2.1) and B
+# (192.0.2.2) and host H (192.0.2.10) on a bridge, each in its own network
+# namespace; VIP 192.0.2.100 on vrid 1, A priority 120, B 100, preemption
+# without delay. H runs bench-failover-probe (bench/failover_probe.c, built
+# here with cc into BUILDDIR/bin when missing or older than its source):
+# echo requests to the VIP every 10 ms and every VRRP advertisement on its
+# interface, with the kernel's receive timestamps.
+#
+# Everything it creates (namespaces, daemons, keepalived and its children,
+# the probe, the temp directory) is recorded and removed on exit, also on
+# failure or Ctrl-C. Documentation addresses only, only in the namespaces.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+BUILD=${1:-build}
+RUNS=${2:-10}
+IMPLS=${IMPLS:-ours keepalived}
+INTERVALS=${INTERVALS:-1 0.1}
+SCENARIOS=${SCENARIOS:-crash graceful}
+OUT=${OUT:-}
+
+me=bench/failover.sh
+if [ "$(id -u)" != 0 ]; then
+	echo "$me: needs root (network namespaces)" >&2
+	exit 2
+fi
+BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || {
+	echo "$me: no $BUILD/bin; run: make" >&2
+	exit 2
+}
+for b in cfgd vrrpd rbsd rbpd dbcli; do
+	[ -x "$BIN/$b" ] || { echo "$me: missing $BIN/$b; run: make" >&2; exit 2; }
+done
+case " $IMPLS " in *" keepalived "*)
+	command -v keepalived >/dev/null || { echo "$me: keepalived is not installed (make deps)" >&2; exit 2; }
+esac
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "$me: RUNS must be a positive number" >&2; exit 2; }
+PROBE=$BIN/bench-failover-probe
+if [ ! -x "$PROBE" ] || [ "$HERE/failover_probe.c" -nt "$PROBE" ]; then
+	${CC:-cc} -O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o "$PROBE" "$HERE/failover_probe.c" ||
+		{ echo "$me: cannot build $PROBE" >&2; exit 2; }
+fi
+if [ -n "$OUT" ]; then
+	mkdir -p "$OUT" || exit 2
+	OUT=$(cd "$OUT" && pwd)
+fi
+
+# lib.sh: namespaces, daemons (DEV_PID), cleanup on exit. Every process we
+# start is recorded in DEV_PID, so that its cleanup ends it.
+. "$TOP/tests/integration/lib.sh"
+. "$HERE/vrrp_lib.sh"
+
+# Our own copy of the binaries: a rebuild while the benchmark runs must not
+# mix versions (daemons are restarted during it).
+mkdir -p "$ROOT/bin" && cp "$BIN"/{cfgd,vrrpd,rbsd,rbpd,dbcli,bench-failover-probe} "$ROOT/bin/" || exit 1
+BIN=$ROOT/bin
+PROBE=$BIN/bench-failover-probe
+
+VIP=192.0.2.100
+ADDR_A=192.0.2.1
+ADDR_B=192.0.2.2
+PRIO_A=120
+PRIO_B=100
+RESULTS=$ROOT/results.tsv
+: >"$RESULTS"
+# The probe says "go" through this FIFO, held open here for reading and
+# writing so that neither side ever blocks on opening it.
+FIFO=$ROOT/go.fifo
+mkfifo "$FIFO" && exec 3<>"$FIFO" || exit 1
+
+fail() {
+	local f
+	echo "$me: $*" >&2
+	for f in "$ROOT"/*/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- last lines of ${f#"$ROOT"/}" >&2
+		tail -n 6 "$f" >&2
+	done
+	exit 1
+}
+
+# ms SECONDS: the interval in milliseconds.
+ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
+ivl_word() { if [ $(($1 % 1000)) = 0 ]; then echo "$(($1 / 1000)) s"; else echo "$1 ms"; fi; }
+
+# ---- our suite --------------------------------------------------------------
+
+our_state() { cli "$1" -c "display vrrp brief" 2>/dev/null | awk -v a=$VIP '$5 == a { print $2 }'; }
+our_is() { [ "$(our_state "$1")" = "$2" ]; }
+ours_settled() { our_is A Master && our_is B Backup; }
+
+# ours_configure DEV PRIORITY INTERVAL_MS
+ours_configure() {
+	local t
+	if [ $(($3 % 1000)) = 0 ]; then t=$(($3 / 1000)); else t="$3 msec"; fi
+	cli "$1" -q -c "system-view" -c "vrrp version v3" -c "interface eth1" \
+		-c "vrrp vrid 1 virtual-ip $VIP" -c "vrrp vrid 1 priority $2" \
+		-c "vrrp vrid 1 timer advertise $t" -c "vrrp vrid 1 preempt-mode timer delay 0" \
+		-c "commit" >/dev/null
+}
+
+ours_start() {
+	start_all A && start_all B || fail "our daemons did not come up"
+}
+
+ours_stop() {
+	local k
+	for k in "${!DEV_PID[@]}"; do
+		case $k in A.* | B.*) ;; *) continue ;; esac
+		kill -TERM "${DEV_PID[$k]}" 2>/dev/null
+		wait "${DEV_PID[$k]}" 2>/dev/null
+		unset "DEV_PID[$k]"
+	done
+}
+
+ours_crash() {
+	local d pids=()
+	for d in cfgd vrrpd rbsd rbpd; do pids+=("${DEV_PID[A.$d]}"); done
+	kill -STOP "${pids[@]}"
+	inns A ip link set eth1 down
+	kill -KILL "${pids[@]}"
+	for d in cfgd vrrpd rbsd rbpd; do
+		wait "${DEV_PID[A.$d]}" 2>/dev/null
+		unset "DEV_PID[A.$d]"
+	done
+}
+
+ours_graceful() {
+	kill -TERM "${DEV_PID[A.vrrpd]}"
+	wait "${DEV_PID[A.vrrpd]}" 2>/dev/null
+	unset "DEV_PID[A.vrrpd]"
+}
+
+ours_restore() {
+	if [ "$1" = crash ]; then
+		inns A ip link set eth1 up
+		start_all A || fail "A did not come back"
+	else
+		start A vrrpd
+		wait_sync A || fail "A's vrrpd did not come back"
+	fi
+}
+
+# ---- keepalived ---------------------------------------------------------------
+
+ka_settled() { ka_is A MASTER && ka_is B BACKUP; }
+
+ka_crash() {
+	# shellcheck disable=SC2046
+	kill -STOP $(ka_pids A)
+	inns A ip link set eth1 down
+	ka_kill A KILL
+}
+
+ka_graceful() {
+	ka_kill A TERM
+}
+
+ka_restore() {
+	if [ "$1" = crash ]; then
+		inns A ip link set eth1 up
+		# What a router that died leaves: keepalived would not remove it.
+		inns A ip addr del $VIP/32 dev eth1 2>/dev/null
+	fi
+	ka_start A $PRIO_A "$IVL_S" || fail "keepalived did not start on A"
+}
+
+# ---- one run ---------------------------------------------------------------------
+
+# analyse LOG: "GAP OUTAGE END" in ms from a probe log: the gap between the
+# last advertisement from A and the first from B (priority > 0), and the
+# longest interval between two echo replies.
+analyse() {
+	awk -v a=$ADDR_A -v b=$ADDR_B '
+		$1 == "adv" && $3 == b && $4 > 0 && tb == "" { tb = $2 }
+		$1 == "adv" && $3 == a && tb == "" { ta = $2 }
+		$1 == "rep" { if (last != "" && $2 - last > out) out = $2 - last; last = $2 }
+		$1 == "end" { how = $2 }
+		END {
+			# Without the end of the outage (a probe timeout) its length is unknown.
+			printf "%s %s %s\n", (ta == "" || tb == "") ? "nan" : sprintf("%.1f", tb - ta),
+				(out == "" || how != "ok") ? "nan" : sprintf("%.1f", out), how == "" ? "none" : how
+		}' "$1"
+}
+
+# run_one IMPL SCENARIO N: the event of run N falls (N - 0.5) / RUNS of an
+# interval after one of A's advertisements (as H receives them), so that
+# the runs sweep the phase evenly, the same phases for every implementation.
+run_one() {
+	local impl=$1 scen=$2 n=$3 log pid rc phase gap out how
+	log=$ROOT/probe-$impl-$IVL_MS-$scen-$n.log
+	phase=$(((2 * n - 1) * IVL_MS / (2 * RUNS)))
+	ip netns exec "${DEV_NS[H]}" "$PROBE" -i eth1 -d $VIP -s $ADDR_B -k 30 -p 10 -T $((7 * IVL_MS + 8000)) \
+		-g "$FIFO" -P $phase >"$log" 2>&1 &
+	pid=$!
+	DEV_PID[H.probe]=$pid
+	read -r -t $((2 * IVL_MS / 1000 + 6)) _ <&3 ||
+		fail "the probe saw no master or no reply ($(tail -n 2 "$log"))"
+	if [ "$impl" = ours ]; then "ours_$scen"; else "ka_$scen"; fi
+	wait "$pid"
+	rc=$?
+	unset "DEV_PID[H.probe]"
+	read -r gap out how < <(analyse "$log")
+	echo "$impl $IVL_MS $scen $n $gap $out $how" >>"$RESULTS"
+	[ -n "$OUT" ] && cp "$log" "$OUT/"
+	printf '  %-10s %-6s %-8s run %2d: advert gap %7s ms, outage %7s ms\n' "$impl" \
+		"$(ivl_word "$IVL_MS")" "$scen" "$n" "$gap" "$out"
+	[ $rc = 0 ] || echo "    (probe: $(tail -n 1 "$log"))"
+	# Back to A master, B backup, and a quiet segment.
+	if [ "$impl" = ours ]; then
+		ours_restore "$scen"
+		wait_until 20 ours_settled || fail "ours: A $(our_state A), B $(our_state B) after restore"
+	else
+		ka_restore "$scen"
+		wait_until 20 ka_settled || fail "keepalived: A $(ka_state A), B $(ka_state B) after restore"
+	fi
+	sleep "$(awk -v m=$((2 * IVL_MS)) 'BEGIN { printf "%.3f", (m < 500 ? 500 : m) / 1000 }')"
+}
+
+# ---- the benchmark ------------------------------------------------------------------
+
+seg_create || fail "cannot create the segment"
+dev_on_seg A $ADDR_A/24 && dev_on_seg B $ADDR_B/24 && dev_on_seg H 192.0.2.10/24 ||
+	fail "cannot create the namespaces"
+
+echo "$me: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+case " $IMPLS " in *" keepalived "*) echo "keepalived: $(keepalived --version 2>&1 | head -n 1)" ;; esac
+echo "$RUNS run(s) per line; probe: echo to $VIP every 10 ms from H; B priority $PRIO_B"
+
+for impl in $IMPLS; do
+	case $impl in ours | keepalived) ;; *) fail "unknown implementation $impl" ;; esac
+	[ "$impl" = ours ] && ours_start
+	for IVL_S in $INTERVALS; do
+		IVL_MS=$(ms "$IVL_S")
+		if [ "$impl" = ours ]; then
+			ours_configure A $PRIO_A "$IVL_MS" && ours_configure B $PRIO_B "$IVL_MS" ||
+				fail "configuration refused"
+			wait_until 20 ours_settled || fail "ours: A $(our_state A), B $(our_state B)"
+		else
+			ka_start A $PRIO_A "$IVL_S" && ka_start B $PRIO_B "$IVL_S" ||
+				fail "keepalived did not start"
+			wait_until 20 ka_settled || fail "keepalived: A $(ka_state A), B $(ka_state B)"
+		fi
+		sleep 1
+		for scen in $SCENARIOS; do
+			case $scen in crash | graceful) ;; *) fail "unknown scenario $scen" ;; esac
+			for ((i = 1; i <= RUNS; i++)); do
+				run_one "$impl" "$scen" "$i"
+			done
+		done
+		if [ "$impl" = keepalived ]; then
+			ka_kill A TERM
+			ka_kill B TERM
+		fi
+	done
+	[ "$impl" = ours ] && ours_stop
+done
+
+[ -n "$OUT" ] && cp "$RESULTS" "$OUT/"
+
+# ---- the table --------------------------------------------------------------------
+
+echo
+printf '%-10s %-8s %-8s %4s  %-24s  %-24s  %-18s  %-8s  %s\n' implementation interval scenario \
+	runs "advert gap ms med/min/max" "outage ms med/min/max" "theory (B, ms)" \
+	"ours/ka" "target"
+awk -v prio=$PRIO_B '
+	function med(arr, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) { t = arr[j]; arr[j] = arr[j - 1]; arr[j - 1] = t }
+		return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+	}
+	{
+		k = $1 SUBSEP $2 SUBSEP $3
+		if (!(k in cnt)) order[++nk] = k
+		cnt[k]++
+		if ($5 != "nan") { g[k, ++ng[k]] = $5 + 0 }
+		if ($6 != "nan") { o[k, ++no[k]] = $6 + 0 }
+		if ($7 != "ok") bad[k]++
+	}
+	END {
+		for (x = 1; x <= nk; x++) {
+			k = order[x]; split(k, f, SUBSEP)
+			ivl = f[2]; skew = (256 - prio) * ivl / 256; mdi = 3 * ivl + skew
+			delete a; gmin = gmax = ""; within = 0
+			for (i = 1; i <= ng[k]; i++) {
+				a[i] = g[k, i]
+				if (gmin == "" || a[i] < gmin) gmin = a[i]
+				if (gmax == "" || a[i] > gmax) gmax = a[i]
+				if (a[i] <= mdi + 20) within++
+			}
+			gmed = ng[k] ? med(a, ng[k]) : ""
+			delete a; omin = omax = ""; ok = 0
+			for (i = 1; i <= no[k]; i++) {
+				a[i] = o[k, i]
+				if (omin == "" || a[i] < omin) omin = a[i]
+				if (omax == "" || a[i] > omax) omax = a[i]
+				if (a[i] <= skew + 15) ok++
+			}
+			omed[k] = no[k] ? med(a, no[k]) : ""
+			gtxt = ng[k] ? sprintf("%.0f / %.0f / %.0f", gmed, gmin, gmax) : "-"
+			otxt = no[k] ? sprintf("%.0f / %.0f / %.0f", omed[k], omin, omax) : "-"
+			if (f[3] == "crash") {
+				theory = sprintf("MDI %.1f", mdi)
+				target = sprintf("takeover <= MDI+20: %d/%d", within, cnt[k])
+			} else {
+				theory = sprintf("skew %.1f", skew)
+				target = sprintf("outage <= skew+15: %d/%d", ok, cnt[k])
+			}
+			if (bad[k]) target = target sprintf(" (%d probe timeout)", bad[k])
+			line[x] = sprintf("%-10s %-8s %-8s %4d  %-24s  %-24s  %-18s", f[1],
+				ivl % 1000 ? ivl " ms" : ivl / 1000 " s", f[3], cnt[k], gtxt, otxt, theory)
+			tgt[x] = target
+		}
+		for (x = 1; x <= nk; x++) {
+			k = order[x]; split(k, f, SUBSEP)
+			r = "-"
+			kk = "keepalived" SUBSEP f[2] SUBSEP f[3]
+			if (f[1] == "ours" && (kk in omed) && omed[kk] > 0 && omed[k] != "")
+				r = sprintf("%.2f", omed[k] / omed[kk])
+			printf "%s  %-8s  %s\n", line[x], r, tgt[x]
+		}
+	}' "$RESULTS"
+echo
+echo "advert gap: last advertisement from A to the first from B, as H receives them."
+echo "outage: the longest interval between two echo replies at H (10 ms pings)."
+echo "MDI: Master_Down_Interval = 3 * interval + Skew_Time; skew: Skew_Time = (256 - $PRIO_B) * interval / 256."
+exit 0

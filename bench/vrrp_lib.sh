@@ -1,0 +1,123 @@
+# shellcheck shell=bash
+# Helpers shared by bench/failover.sh and bench/scale.sh, sourced after
+# tests/integration/lib.sh (namespaces, DEV_PID, cleanup): keepalived
+# started, watched and stopped on a device of the topology, and the CPU
+# and memory of processes read from /proc.
+
+# ---- keepalived -----------------------------------------------------------------
+
+# ka_state DEV: keepalived's last state on DEV (MASTER, BACKUP, FAULT), as
+# its notify script wrote it.
+ka_state() { tail -n 1 "$ROOT/$1/ka.state" 2>/dev/null | awk '{ print $3 }'; }
+ka_is() { [ "$(ka_state "$1")" = "$2" ]; }
+
+# ka_start DEV PRIORITY INTERVAL_S [ADDR]: keepalived with one VRRPv3 group,
+# vrid 1 on eth1, virtual address ADDR (default $VIP), preemption without
+# delay, starting as backup as our groups do. The parent is recorded as
+# DEV_PID[DEV.keepalived], each child as DEV_PID[DEV.keepalived-PID], so
+# that lib.sh's cleanup ends them all. Returns 1 when it did not start.
+ka_start() {
+	local dev=$1 dir=$ROOT/$1 k
+	printf '#!/bin/sh\necho "$@" >>%s\n' "$dir/ka.state" >"$dir/ka-notify.sh"
+	chmod 755 "$dir/ka-notify.sh"
+	cat >"$dir/keepalived.conf" <<EOF
+global_defs {
+	router_id $dev
+	vrrp_version 3
+	script_user root
+	enable_script_security
+}
+vrrp_instance VI_1 {
+	state BACKUP
+	interface eth1
+	virtual_router_id 1
+	priority $2
+	advert_int $3
+	preempt_delay 0
+	virtual_ipaddress {
+		${4:-$VIP}/32
+	}
+	notify $dir/ka-notify.sh
+}
+EOF
+	: >"$dir/ka.state"
+	rm -f "$dir/ka.pid" "$dir/ka-vrrp.pid"
+	# Not through inns: $! must be keepalived itself, not a subshell.
+	ip netns exec "${DEV_NS[$dev]}" keepalived -n -l -D --vrrp -f "$dir/keepalived.conf" \
+		-p "$dir/ka.pid" -r "$dir/ka-vrrp.pid" >>"$dir/keepalived.log" 2>&1 &
+	DEV_PID[$dev.keepalived]=$!
+	wait_until 5 test -s "$dir/ka-vrrp.pid" || return 1
+	for k in $(pgrep -P "${DEV_PID[$dev.keepalived]}"); do
+		DEV_PID[$dev.keepalived-$k]=$k
+	done
+}
+
+# ka_pids DEV: every keepalived process we know of on DEV, children first.
+ka_pids() {
+	local k
+	for k in "${!DEV_PID[@]}"; do
+		case $k in "$1".keepalived-*) echo "${DEV_PID[$k]}" ;; esac
+	done
+	echo "${DEV_PID[$1.keepalived]}"
+}
+
+# ka_kill DEV SIGNAL: the whole keepalived process tree on DEV; waits until
+# every process of it is gone.
+ka_kill() {
+	local dev=$1 k pids
+	pids=$(ka_pids "$dev")
+	# shellcheck disable=SC2086
+	kill "-$2" $pids 2>/dev/null
+	wait "${DEV_PID[$dev.keepalived]}" 2>/dev/null
+	for k in $pids; do wait_until 5 eval "! kill -0 $k 2>/dev/null"; done
+	for k in "${!DEV_PID[@]}"; do
+		case $k in "$dev".keepalived*) unset "DEV_PID[$k]" ;; esac
+	done
+}
+
+# ---- /proc ---------------------------------------------------------------------------
+
+# shellcheck disable=SC2034 # used by the scripts that source this file
+CLK_TCK=$(getconf CLK_TCK)
+
+# cpu_ticks PID...: utime + stime of the processes, in clock ticks, summed.
+cpu_ticks() {
+	local p t=0 line f
+	for p in "$@"; do
+		line=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		# The fields after the command name (which may hold spaces):
+		# utime and stime are the 14th and 15th of the line.
+		read -ra f <<<"${line##*) }"
+		t=$((t + f[11] + f[12]))
+	done
+	echo $t
+}
+
+# cpu_ns PID...: time on a CPU in ns, summed over the processes and all
+# their threads (the first field of /proc/PID/task/TID/schedstat: user and
+# system, counted by the scheduler to the nanosecond, where utime and
+# stime are sampled per tick). A thread that ended since the previous
+# reading takes its time with it: compare readings of long-lived threads.
+cpu_ns() {
+	local p t=0 f s
+	for p in "$@"; do
+		for s in /proc/"$p"/task/*/schedstat; do
+			read -r f _ <"$s" 2>/dev/null || continue
+			t=$((t + f))
+		done
+	done
+	echo $t
+}
+
+# rss_kb PID...: VmRSS of the processes in kB, summed.
+rss_kb() {
+	local p t=0 v
+	for p in "$@"; do
+		v=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status" 2>/dev/null)
+		t=$((t + ${v:-0}))
+	done
+	echo $t
+}
+
+# now_s: the time in seconds, with nanoseconds.
+now_s() { date +%s.%N; }
