@@ -75,6 +75,57 @@ fail:
 	return rc;
 }
 
+int vrrp_net_open_shared(int family)
+{
+	int fd, rc;
+
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PKT_PROTO);
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET) {
+		rc = setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_PKT_TTL);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IP, IP_PKTINFO, 1);
+	} else {
+		rc = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, VRRP_PKT_TTL);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+		if (rc == 0)
+			rc = setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+	}
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int vrrp_net_join(int fd, int family, unsigned ifindex, bool join)
+{
+	if (family == AF_INET) {
+		struct ip_mreqn m = {.imr_ifindex = (int)ifindex};
+
+		inet_pton(AF_INET, VRRP_MCAST4, &m.imr_multiaddr);
+		if (setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &m,
+			       sizeof(m)) < 0)
+			return -errno;
+		return 0;
+	}
+	{
+		struct ipv6_mreq m = {.ipv6mr_interface = ifindex};
+
+		inet_pton(AF_INET6, VRRP_MCAST6, &m.ipv6mr_multiaddr);
+		if (setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &m,
+			       sizeof(m)) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int vrrp_net_send(int fd, int family, unsigned ifindex, const union vrrp_addr *src,
 		  const uint8_t *buf, size_t len)
 {
@@ -152,6 +203,13 @@ int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_
 		if (ihl < 20 || ihl > (size_t)n || tot < ihl || tot > (size_t)n)
 			return -EBADMSG;
 		rx->ttl = buf[8];
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				rx->ifindex = (unsigned)pi.ipi_ifindex;
+			}
 		memcpy(&rx->src.v4, buf + 12, 4);
 		memcpy(&rx->dst.v4, buf + 16, 4);
 		rx->payload = buf + ihl;
@@ -172,6 +230,7 @@ int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			rx->dst.v6 = pi.ipi6_addr;
+			rx->ifindex = pi.ipi6_ifindex;
 		}
 	}
 	rx->payload = buf;

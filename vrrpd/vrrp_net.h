@@ -34,6 +34,25 @@ union vrrp_addr {
 int vrrp_net_open(int family, unsigned ifindex, const char *ifname);
 
 /*
+ * Opens a raw VRRP socket of `family` for every interface at once: not bound
+ * to a device, non-blocking, multicast TTL / hop limit 255, no multicast
+ * loopback, and reporting each packet's interface, destination and hop
+ * limit (vrrp_net_recv() fills rx->ifindex). Join it to the VRRP group on
+ * each interface with vrrp_net_join(). One such socket instead of one per
+ * interface keeps the kernel from offering every packet to a thousand
+ * sockets. Returns the descriptor or a negative errno.
+ */
+int vrrp_net_open_shared(int family);
+
+/*
+ * Joins (join = true) or leaves 224.0.0.18 / ff02::12 on ifindex. Returns 0
+ * or a negative errno; -ENOBUFS (or -ENOMEM) when the socket holds all the
+ * memberships the kernel allows it (IPv4: net.ipv4.igmp_max_memberships,
+ * 20 by default): open another socket.
+ */
+int vrrp_net_join(int fd, int family, unsigned ifindex, bool join);
+
+/*
  * Sends one VRRP message (buf, len: what vrrp_pkt_build() wrote) from src on
  * ifindex to the VRRP multicast group. The kernel adds the IP header; the
  * source is forced with IP_PKTINFO / IPV6_PKTINFO so that it is the address
@@ -48,6 +67,7 @@ int vrrp_net_send(int fd, int family, unsigned ifindex, const union vrrp_addr *s
 /* What vrrp_net_recv() learnt about one received packet. */
 struct vrrp_net_rx {
 	union vrrp_addr src, dst;
+	unsigned ifindex;	/* where it came in (0 if the kernel did not say) */
 	int ttl;		/* TTL / hop limit, -1 if the kernel did not say */
 	const uint8_t *payload; /* the VRRP message, points into the caller's buffer */
 	size_t len;

@@ -40,20 +40,31 @@
 #define DEF_GARP_INTERVAL_MS 500
 #define RX_BURST 64 /* packets read per wake-up of one socket */
 
-/* A socket for one interface and family, shared by its groups. */
+/* A raw socket of one family, joined to the VRRP group on up to as many
+ * interfaces as the kernel lets one socket join. Every such socket sees
+ * every VRRP packet of the system, so each handles only the packets of
+ * its own interfaces. */
+struct rxsock {
+	struct rxsock *next;
+	int family;
+	int fd;
+	uv_poll_t poll;
+	bool full; /* the kernel refused one more membership */
+};
+
+/* An interface and family with groups on it. */
 struct iface {
 	struct iface *next;
 	int family;
 	unsigned ifindex;
 	char name[IF_NAMESIZE];
-	int fd;
-	uv_poll_t poll;
+	struct rxsock *rx; /* the socket joined on it, also used to send */
 	int refs;
 	union vrrp_addr primary; /* the source of our advertisements */
 	bool has_primary;
 	uint8_t mac[6];
-	bool dirty;		/* an address changed: read them again */
-	struct group **grp;	/* the groups on this socket, to find one by VRID */
+	bool dirty;	    /* an address changed: read them again */
+	struct group **grp; /* the groups on this socket, to find one by VRID */
 	size_t ngrp, capgrp;
 	/* Packets that reached no group (unknown VRID, or dropped before the
 	 * VRID could be read). */
@@ -119,6 +130,9 @@ struct vrrpd {
 	struct iface *ifaces;
 	struct bus_sock *pub;
 	uint64_t pub_seq;
+	struct rxsock *rxsocks;
+	struct iface **by_index[2]; /* [AF_INET6?1:0][ifindex] */
+	size_t by_cap[2];
 	int nl;	 /* rtnetlink requests */
 	int mon; /* rtnetlink notifications */
 	uv_poll_t mon_poll;
@@ -165,11 +179,76 @@ static void refresh_iface(struct iface *ifp)
 
 static void on_readable(uv_poll_t *h, int status, int events);
 
+static struct iface **index_slot(int family, unsigned ifindex, bool grow)
+{
+	int f = family == AF_INET6;
+
+	if (ifindex >= g.by_cap[f]) {
+		size_t cap = g.by_cap[f] ? g.by_cap[f] : 64;
+		struct iface **n;
+
+		if (!grow)
+			return NULL;
+		while (cap <= ifindex)
+			cap *= 2;
+		n = realloc(g.by_index[f], cap * sizeof(*n));
+		if (n == NULL)
+			fatal("realloc");
+		memset(n + g.by_cap[f], 0, (cap - g.by_cap[f]) * sizeof(*n));
+		g.by_index[f] = n;
+		g.by_cap[f] = cap;
+	}
+	return &g.by_index[f][ifindex];
+}
+
+/* Join the VRRP group on the interface through a socket with room left. */
+static int rx_join(struct iface *ifp)
+{
+	struct rxsock *r;
+	int rc;
+
+	for (r = g.rxsocks; r; r = r->next) {
+		if (r->family != ifp->family || r->full)
+			continue;
+		rc = vrrp_net_join(r->fd, r->family, ifp->ifindex, true);
+		if (rc == 0) {
+			ifp->rx = r;
+			return 0;
+		}
+		if (rc != -ENOBUFS && rc != -ENOMEM)
+			return rc;
+		r->full = true;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->family = ifp->family;
+	r->fd = vrrp_net_open_shared(ifp->family);
+	if (r->fd < 0) {
+		rc = r->fd;
+		free(r);
+		return rc;
+	}
+	rc = vrrp_net_join(r->fd, r->family, ifp->ifindex, true);
+	if (rc < 0) {
+		close(r->fd);
+		free(r);
+		return rc;
+	}
+	uv_poll_init(g.loop, &r->poll, r->fd);
+	r->poll.data = r;
+	uv_poll_start(&r->poll, UV_READABLE, on_readable);
+	r->next = g.rxsocks;
+	g.rxsocks = r;
+	ifp->rx = r;
+	return 0;
+}
+
 static struct iface *iface_get(const char *name, int family)
 {
 	struct iface *ifp;
 	unsigned idx = if_nametoindex(name);
-	int fd;
+	int rc;
 
 	for (ifp = g.ifaces; ifp; ifp = ifp->next)
 		if (ifp->family == family && strcmp(ifp->name, name) == 0) {
@@ -178,40 +257,29 @@ static struct iface *iface_get(const char *name, int family)
 		}
 	if (idx == 0)
 		return NULL;
-	fd = vrrp_net_open(family, idx, name);
-	if (fd < 0) {
-		log_warnx("%s: cannot open a VRRP socket: %s", name, strerror(-fd));
-		return NULL;
-	}
 	ifp = calloc(1, sizeof(*ifp));
 	if (ifp == NULL)
 		fatal("calloc");
 	ifp->family = family;
 	ifp->ifindex = idx;
 	snprintf(ifp->name, sizeof(ifp->name), "%s", name);
-	ifp->fd = fd;
+	rc = rx_join(ifp);
+	if (rc < 0) {
+		log_warnx("%s: cannot join the VRRP multicast group: %s", name, strerror(-rc));
+		free(ifp);
+		return NULL;
+	}
 	ifp->refs = 1;
 	refresh_iface(ifp);
-	uv_poll_init(g.loop, &ifp->poll, fd);
-	ifp->poll.data = ifp;
-	uv_poll_start(&ifp->poll, UV_READABLE, on_readable);
+	*index_slot(family, idx, true) = ifp;
 	ifp->next = g.ifaces;
 	g.ifaces = ifp;
 	return ifp;
 }
 
-static void iface_closed(uv_handle_t *h)
-{
-	struct iface *ifp = h->data;
-
-	close(ifp->fd);
-	free(ifp->grp);
-	free(ifp);
-}
-
 static void iface_put(struct iface *ifp)
 {
-	struct iface **pp;
+	struct iface **pp, **slot;
 
 	if (ifp == NULL || --ifp->refs > 0)
 		return;
@@ -220,7 +288,14 @@ static void iface_put(struct iface *ifp)
 			*pp = ifp->next;
 			break;
 		}
-	uv_close((uv_handle_t *)&ifp->poll, iface_closed);
+	slot = index_slot(ifp->family, ifp->ifindex, false);
+	if (slot && *slot == ifp)
+		*slot = NULL;
+	/* The interface may be gone already, and its membership with it. */
+	if (vrrp_net_join(ifp->rx->fd, ifp->family, ifp->ifindex, false) == 0)
+		ifp->rx->full = false;
+	free(ifp->grp);
+	free(ifp);
 }
 
 /* ---- virtual MAC (RFC 5798 7.3) ------------------------------------------ */
@@ -490,7 +565,7 @@ static void send_advert(struct group *gr, uint8_t prio)
 	}
 	n = vrrp_pkt_build(buf, sizeof(buf), &p, gr->family, &ifp->primary, dst, gr->csum);
 	if (n > 0)
-		n = vrrp_net_send(ifp->fd, gr->family, tx_ifindex(gr), &ifp->primary, buf,
+		n = vrrp_net_send(ifp->rx->fd, gr->family, tx_ifindex(gr), &ifp->primary, buf,
 				  (size_t)n);
 	if (n < 0) {
 		if (gr->c.send_errors++ == 0)
@@ -853,7 +928,7 @@ static void received(struct iface *ifp, const struct vrrp_net_rx *rx)
 
 static void on_readable(uv_poll_t *h, int status, int events)
 {
-	struct iface *ifp = h->data;
+	struct rxsock *r = h->data;
 	uint8_t buf[60 + VRRP_PKT_MAX_LEN + 64]; /* IPv4 header, message, slack */
 	struct vrrp_net_rx rx;
 
@@ -861,19 +936,27 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	if (status < 0)
 		return;
 	for (int i = 0; i < RX_BURST; i++) {
-		int n = vrrp_net_recv(ifp->fd, ifp->family, buf, sizeof(buf), &rx);
+		int n = vrrp_net_recv(r->fd, r->family, buf, sizeof(buf), &rx);
+		struct iface **slot, *ifp;
 
 		if (n == -EAGAIN)
 			break;
+		if (n < 0 && n != -EBADMSG) {
+			log_warnx("%s receive: %s", r->family == AF_INET ? "IPv4" : "IPv6",
+				  strerror(-n));
+			break;
+		}
+		/* Only the packets of this socket's interfaces: the others are
+		 * another socket's, or of interfaces without groups. */
+		slot = index_slot(r->family, rx.ifindex, false);
+		ifp = slot ? *slot : NULL;
+		if (ifp == NULL || ifp->rx != r)
+			continue;
 		if (n == -EBADMSG) {
 			union vrrp_addr none = {0};
 
 			dropped(ifp, NULL, VRRP_DROP_SHORT, &none);
 			continue;
-		}
-		if (n < 0) {
-			log_warnx("%s: receive: %s", ifp->name, strerror(-n));
-			break;
 		}
 		received(ifp, &rx);
 	}
@@ -1600,6 +1683,16 @@ int main(int argc, char **argv)
 		notify_procs = n->next;
 		free(n);
 	}
+	/* The loop's final walk closed the sockets' poll handles. */
+	while (g.rxsocks) {
+		struct rxsock *r = g.rxsocks;
+
+		g.rxsocks = r->next;
+		close(r->fd);
+		free(r);
+	}
+	free(g.by_index[0]);
+	free(g.by_index[1]);
 	free(g.notify_script);
 	close(g.nl);
 	close(g.mon);
