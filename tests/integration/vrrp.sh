@@ -270,6 +270,39 @@ test_admin_ignore_if_down() {
 	wait_until 5 is_state A $VIP Master && wait_until 3 is_state B $VIP Backup
 }
 
+# More IPv4 interfaces than one socket may join the VRRP group on (20 by
+# default): 25 groups on 25 links between A and B all elect.
+test_more_interfaces_than_one_socket_joins() {
+	local i d f
+	for i in $(seq 25); do
+		ip -n "${DEV_NS[A]}" link add "vx$i" type veth peer name "vx$i" netns "${DEV_NS[B]}" || return 1
+		inns A ip addr add 198.51.100.1/24 dev "vx$i" && inns A ip link set "vx$i" up
+		inns B ip addr add 198.51.100.2/24 dev "vx$i" && inns B ip link set "vx$i" up
+	done
+	for d in A B; do
+		f=$ROOT/$d.vx
+		echo "system-view" >"$f"
+		for i in $(seq 25); do
+			printf 'interface vx%s\nvrrp vrid 10 virtual-ip 192.0.2.%s\nvrrp vrid 10 priority %s\nvrrp vrid 10 timer advertise 100 msec\nquit\n' \
+				"$i" $((149 + i)) "$([ $d = A ] && echo 120 || echo 100)" >>"$f"
+		done
+		echo "commit" >>"$f"
+		cli $d -q -f "$f" || return 1
+	done
+	wait_until 5 eval '[ "$(cli A -c "display vrrp brief" | grep -c "Master *vx")" = 25 ]' ||
+		{ cli A -c "display vrrp brief"; return 1; }
+	wait_until 3 eval '[ "$(cli B -c "display vrrp brief" | grep -c "Backup *vx")" = 25 ]' ||
+		{ cli B -c "display vrrp brief"; return 1; }
+	for d in A B; do
+		f=$ROOT/$d.vx
+		echo "system-view" >"$f"
+		for i in $(seq 25); do printf 'interface vx%s\nundo vrrp vrid 10\nquit\n' "$i" >>"$f"; done
+		echo "commit" >>"$f"
+		cli $d -q -f "$f" || return 1
+	done
+	for i in $(seq 25); do inns A ip link del "vx$i"; done
+}
+
 # vrrpd refuses a group it cannot run, and says why.
 test_refused_without_address() {
 	local out
@@ -458,6 +491,8 @@ t "every transition is published with its reason; announcements as configured" \
 t "address owner: priority 255, master at once, its address never removed" test_address_owner
 t "checksum message-only (RFC 9568) on both sides; a mismatch is counted" test_checksum_message_only
 t "admin-vrrp ignore-if-down keeps its state when the interface goes down" test_admin_ignore_if_down
+t "25 IPv4 groups on 25 interfaces, more than one socket can join: all elect" \
+	test_more_interfaces_than_one_socket_joins
 t "a group on an interface without an address is refused with the reason" test_refused_without_address
 t "virtual-mac: the host keeps 00:00:5e:00:01:04 across a failover; only a master answers ARP" \
 	test_virtual_mac
