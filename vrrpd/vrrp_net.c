@@ -238,10 +238,11 @@ int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_
 	return (int)n;
 }
 
-int vrrp_net_nl_open(void)
+/* An rtnetlink socket with extra socket flags, subscribed to groups. */
+static int nl_socket(int flags, unsigned groups)
 {
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = groups};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | flags, NETLINK_ROUTE);
 
 	if (fd < 0)
 		return -errno;
@@ -252,6 +253,11 @@ int vrrp_net_nl_open(void)
 		return rc;
 	}
 	return fd;
+}
+
+int vrrp_net_nl_open(void)
+{
+	return nl_socket(0, 0);
 }
 
 /* Requests are built in a buffer of this size; the largest (a macvlan)
@@ -748,20 +754,7 @@ int vrrp_net_unsolicited_na(int fd, unsigned ifindex, const uint8_t mac[6],
 
 int vrrp_net_monitor_open(void)
 {
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-				 .nl_groups =
-				     RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	return fd;
+	return nl_socket(SOCK_NONBLOCK, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
 }
 
 int vrrp_net_monitor_read(int fd, void (*cb)(const struct vrrp_net_event *ev, void *arg), void *arg)
