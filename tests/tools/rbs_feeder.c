@@ -14,11 +14,18 @@
  * each) until stopped. Every 100 ms it writes one line to STATUS:
  *
  *   attached=1 up=1 own=COUNT own_digest=HEX sent=N rx=M rx_digest=HEX
- *   batches=B bad_batches=K lag_p99_us=L mismatch=TEXT
+ *   batches=B bad_batches=K lag_p99_us=L lag_n=S lag_p50_us=L lag_p90_us=L
+ *   lag_p999_us=L lag_max_us=L t=T batch_end_t=T mismatch=TEXT
+ *
+ * and one more as soon as a batch from the peer ends. t: when the line
+ * was written; batch_end_t: when the last batch from the peer ended
+ * (0: none yet); both CLOCK_REALTIME, seconds with nanoseconds.
  *
  * Latency (-u): each payload starts with the send time (CLOCK_REALTIME,
  * ns); the receiving feeder measures arrival minus that, which is only
  * meaningful when both run on one machine (namespaces share the clock).
+ * Every update received counts (lag_n), in 1-us steps up to LAT_MAX_US
+ * (above it, in the last step: the percentiles then read LAT_MAX_US).
  * SIGTERM or SIGINT ends it.
  */
 #include <errno.h>
@@ -38,7 +45,7 @@
 #include "rbsd/rbs_win.h"
 
 #define PER_MSG 512
-#define LAT_MAX 200000
+#define LAT_MAX_US 100000 /* latency histogram: 1-us buckets up to 100 ms */
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig)
@@ -63,8 +70,10 @@ struct feeder {
 	char mismatch[512];
 	double rate;
 	uint64_t upd_start_ns, upd_done;
-	uint32_t *lat;
-	size_t nlat;
+	uint64_t *lat; /* LAT_MAX_US + 1 buckets */
+	uint64_t nlat, lat_max;
+	uint64_t batch_end_ns;
+	bool status_now;
 };
 
 static uint64_t now_ns(int clock)
@@ -304,11 +313,15 @@ static void received(struct feeder *f, const Db__RbsLocal *m)
 					  UT_ORIGIN_PEER);
 			else
 				ut_upsert(f->rx, &r);
-			if (e->version > 1 && e->payload.len >= 8 && f->nlat < LAT_MAX) {
-				uint64_t t;
+			if (e->version > 1 && e->payload.len >= 8) {
+				uint64_t t, us;
 
 				memcpy(&t, e->payload.data, 8);
-				f->lat[f->nlat++] = (uint32_t)((now_ns(CLOCK_REALTIME) - t) / 1000);
+				us = (now_ns(CLOCK_REALTIME) - t) / 1000;
+				f->lat[us > LAT_MAX_US ? LAT_MAX_US : us]++;
+				f->nlat++;
+				if (us > f->lat_max)
+					f->lat_max = us;
 			}
 		}
 		break;
@@ -325,6 +338,8 @@ static void received(struct feeder *f, const Db__RbsLocal *m)
 		f->batches++;
 		if (digest_types(f->rx, e->types, e->n_types) != e->digest)
 			f->bad_batches++;
+		f->batch_end_ns = now_ns(CLOCK_REALTIME);
+		f->status_now = true;
 		break;
 	}
 	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
@@ -349,29 +364,27 @@ static void received(struct feeder *f, const Db__RbsLocal *m)
 	}
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* The latency at fraction num/den of the samples, in us. */
+static uint32_t lat_at(const struct feeder *f, uint64_t num, uint64_t den)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t rank = f->nlat * num / den, acc = 0;
 
-	return x < y ? -1 : x > y;
+	for (uint32_t us = 0; us < LAT_MAX_US; us++) {
+		acc += f->lat[us];
+		if (acc > rank)
+			return us;
+	}
+	return LAT_MAX_US;
 }
 
 static void write_status(struct feeder *f)
 {
 	char tmp[4096];
 	FILE *o;
-	uint32_t p99 = 0;
+	uint64_t t = now_ns(CLOCK_REALTIME);
+	bool l = f->nlat > 0;
 
-	if (f->nlat) {
-		uint32_t *c = malloc(f->nlat * sizeof(*c));
-
-		if (c) {
-			memcpy(c, f->lat, f->nlat * sizeof(*c));
-			qsort(c, f->nlat, sizeof(*c), cmp_u32);
-			p99 = c[f->nlat * 99 / 100];
-			free(c);
-		}
-	}
+	f->status_now = false;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->status);
 	o = fopen(tmp, "w");
 	if (o == NULL)
@@ -379,10 +392,15 @@ static void write_status(struct feeder *f)
 	fprintf(o,
 		"attached=%d up=%d own=%zu own_digest=%016" PRIx64 " sent=%" PRIu64 " rx=%zu "
 		"rx_digest=%016" PRIx64 " batches=%" PRIu64 " bad_batches=%" PRIu64
-		" lag_p99_us=%u lag_n=%zu mismatch=%s\n",
+		" lag_p99_us=%u lag_n=%" PRIu64 " lag_p50_us=%u lag_p90_us=%u lag_p999_us=%u"
+		" lag_max_us=%" PRIu64 " t=%" PRIu64 ".%09" PRIu64 " batch_end_t=%" PRIu64
+		".%09" PRIu64 " mismatch=%s\n",
 		f->attached, f->up, ut_count(f->own, UT_SVC_ALL), ut_digest(f->own, UT_SVC_ALL),
 		f->sent_total, ut_count(f->rx, UT_SVC_ALL), ut_digest(f->rx, UT_SVC_ALL),
-		f->batches, f->bad_batches, p99, f->nlat, f->mismatch[0] ? f->mismatch : "-");
+		f->batches, f->bad_batches, l ? lat_at(f, 99, 100) : 0, f->nlat,
+		l ? lat_at(f, 50, 100) : 0, l ? lat_at(f, 90, 100) : 0, l ? lat_at(f, 999, 1000) : 0,
+		f->lat_max, t / 1000000000u, t % 1000000000u, f->batch_end_ns / 1000000000u,
+		f->batch_end_ns % 1000000000u, f->mismatch[0] ? f->mismatch : "-");
 	fclose(o);
 	rename(tmp, f->status);
 }
@@ -439,7 +457,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	f.own = ut_table_new(1, 0);
 	f.rx = ut_table_new(2, 0);
-	f.lat = calloc(LAT_MAX, sizeof(*f.lat));
+	f.lat = calloc(LAT_MAX_US + 1, sizeof(*f.lat));
 	snprintf(ep, sizeof(ep), "ipc://%s/rbsd-entries.ipc", rundir);
 	ctx = zmq_ctx_new();
 	f.sock = zmq_socket(ctx, ZMQ_DEALER);
@@ -479,7 +497,7 @@ int main(int argc, char **argv)
 			}
 		}
 		pump(&f);
-		if (f.status && now - last_status >= 100) {
+		if (f.status && (now - last_status >= 100 || f.status_now)) {
 			write_status(&f);
 			last_status = now;
 		}
