@@ -59,6 +59,8 @@ struct rbs_chan {
 	uv_timer_t tick, dial_timer, ack_timer;
 	int handles; /* open handles; freed when 0 after close */
 	bool closing, dialing;
+	bool held;	/* the local feeder is full: no reading, no ACK */
+	uint64_t holds; /* times it was */
 	struct link *links[MAX_LINKS];
 	struct link *active; /* planned, carrying entries */
 	uint64_t session, peer_session;
@@ -478,6 +480,8 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 	compare_profiles(ch, h);
 	l->planned = true;
 	ch->active = l;
+	if (ch->held)
+		rbs_conn_pause(l->c, true);
 	ch->backoff = BACKOFF_MIN_MS;
 	rbs_conn_tls(l->c, ch->tls_proto, sizeof(ch->tls_proto), ch->tls_cipher,
 		     sizeof(ch->tls_cipher), ch->tls_subject, sizeof(ch->tls_subject));
@@ -526,6 +530,8 @@ static void arm_ack(struct rbs_chan *ch)
 {
 	uint64_t now = now_ms(ch), at;
 
+	if (ch->held)
+		return; /* released by rbs_chan_hold(), which arms it again */
 	if (rbs_rx_ack_due(&ch->rx, now))
 		send_ack(ch);
 	at = rbs_rx_ack_deadline(&ch->rx);
@@ -817,6 +823,8 @@ static void on_tick(uv_timer_t *t)
 				fail_link(l, "no HELLO within 5 s");
 			continue;
 		}
+		if (ch->held)
+			l->last_rx = now; /* we are not reading: silence proves nothing */
 		if (now - l->last_rx > DEAD_MS) {
 			fail_link(l, "the peer has been silent for 3 s");
 			continue;
@@ -1059,6 +1067,26 @@ void rbs_chan_room(const struct rbs_chan *ch, uint64_t *entries, uint64_t *bytes
 	*bytes = b >= RBS_CHAN_WIN_BYTES ? 0 : RBS_CHAN_WIN_BYTES - b;
 }
 
+void rbs_chan_hold(struct rbs_chan *ch, bool hold)
+{
+	if (ch->held == hold)
+		return;
+	ch->held = hold;
+	if (hold)
+		ch->holds++;
+	if (ch->active)
+		rbs_conn_pause(ch->active->c, hold);
+	if (!hold)
+		arm_ack(ch);
+}
+
+void rbs_chan_state(const struct rbs_chan *ch, bool *up, const char **reason, const char **mismatch)
+{
+	*up = ch->state == ST_UP;
+	*reason = *up ? ch->peer_text : ch->reason;
+	*mismatch = ch->mismatch;
+}
+
 bool rbs_chan_up(const struct rbs_chan *ch)
 {
 	return ch->state == ST_UP;
@@ -1145,6 +1173,11 @@ void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
 		fprintf(f, "  Batch received : completed %s, %llu entries\n", t,
 			(unsigned long long)ch->rbatch_count);
 	}
+	if (ch->holds)
+		fprintf(
+		    f,
+		    "  Feeder waits   : %llu (reading held while the feeder's queue was full)%s\n",
+		    (unsigned long long)ch->holds, ch->held ? ", holding now" : "");
 	fprintf(f, "  Reconnects     : %llu\n",
 		(unsigned long long)(ch->ups > 1 ? ch->ups - 1 : 0));
 	fprintf(f, "  Refused peers  : %llu%s%s\n", (unsigned long long)ch->refused,

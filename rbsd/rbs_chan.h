@@ -95,6 +95,20 @@ void rbs_chan_request_peer_batch(struct rbs_chan *ch);
 /* Room left in the window: entries and bytes. */
 void rbs_chan_room(const struct rbs_chan *ch, uint64_t *entries, uint64_t *bytes);
 
+/*
+ * The local feeder cannot take what the peer sends (its queue is full):
+ * hold = true stops reading from the peer and acknowledging what was
+ * received (the peer's window then fills and it waits), false starts both
+ * again. Nothing is acknowledged that the feeder has not been handed.
+ */
+void rbs_chan_hold(struct rbs_chan *ch, bool hold);
+
+/* The state as rbs_chan_ops.state last reported it: up, the reason (or
+ * the peer when up) and the profile comparison. Pointers into the
+ * channel, valid until its next event. */
+void rbs_chan_state(const struct rbs_chan *ch, bool *up, const char **reason,
+		    const char **mismatch);
+
 /* Whether the channel is up (HELLOs exchanged). */
 bool rbs_chan_up(const struct rbs_chan *ch);
 

@@ -31,7 +31,7 @@
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_win.h"
 
-#define LOCAL_HWM 100000 /* messages to or from feeders held by ZeroMQ */
+#define LOCAL_HWM 64 /* messages (up to a frame of entries each) queued to or from a feeder */
 
 /* One configured service: its channel and the feeder attached to it. */
 struct svc {
@@ -49,12 +49,22 @@ struct svc {
 	uint64_t credit_entries, credit_bytes; /* granted to it in all */
 	uint64_t overruns, undelivered;
 	bool batch_wanted; /* a batch request waits for a feeder */
+	/* What the peer sent that the feeder's queue could not take yet, in
+	 * order; while it is not empty the channel is held (rbs_chan_hold()). */
+	struct pending *pend, **pend_tail;
 	Db__RbsServiceType want_types[RBS_SVC_COUNT];
 	size_t n_want;
 };
 
+struct pending {
+	struct pending *next;
+	size_t len;
+	uint8_t data[];
+};
+
 struct rbsd {
 	uv_loop_t *loop;
+	uv_timer_t retry; /* flushes the services' pending deliveries */
 	Db__RbsdConfig *running;
 	struct svc *svcs;
 	struct bus_sock *local;
@@ -204,6 +214,8 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 
 /* ---- the local feeders ------------------------------------------------- */
 
+static void drop_pending(struct svc *v);
+
 static struct svc *find_svc(const char *name)
 {
 	for (struct svc *v = g.svcs; v; v = v->next)
@@ -297,8 +309,24 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 		getrandom(&v->attach, sizeof(v->attach), 0);
 	while (v->attach == 0);
 	log_info("remote-backup-service %s: feeder %s attached", v->name, v->feeder_name);
+	drop_pending(v); /* meant for the previous feeder; this one gets a full batch */
 	if (v->ch == NULL)
 		return;
+	{
+		/* It learns the channel's state now, not at the next change. */
+		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+		Db__RbsChannelState st = DB__RBS_CHANNEL_STATE__INIT;
+		const char *reason, *mismatch;
+		bool up;
+
+		rbs_chan_state(v->ch, &up, &reason, &mismatch);
+		st.up = up;
+		st.reason = (char *)reason;
+		st.mismatch = (char *)mismatch;
+		m.body_case = DB__RBS_LOCAL__BODY_STATE;
+		m.state = &st;
+		to_feeder(v, &m);
+	}
 	/* What it held of the peer's entries is gone or stale: the peer
 	 * sends them all again. */
 	rbs_chan_request_peer_batch(v->ch);
@@ -376,6 +404,89 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 
 /* ---- what the channels tell --------------------------------------------- */
 
+static void drop_pending(struct svc *v)
+{
+	while (v->pend) {
+		struct pending *p = v->pend;
+
+		v->pend = p->next;
+		free(p);
+	}
+	v->pend_tail = &v->pend;
+	if (v->ch)
+		rbs_chan_hold(v->ch, false);
+}
+
+/* Hand the feeder what waits, in order; release the channel once all is. */
+static bool flush_pending(struct svc *v)
+{
+	while (v->pend) {
+		struct pending *p = v->pend;
+		int rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, p->len);
+
+		if (rc == -EAGAIN)
+			return false;
+		if (rc < 0)
+			v->undelivered++;
+		v->pend = p->next;
+		free(p);
+	}
+	v->pend_tail = &v->pend;
+	rbs_chan_hold(v->ch, false);
+	return true;
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	bool all = true;
+
+	(void)t;
+	for (struct svc *v = g.svcs; v; v = v->next)
+		if (v->pend && !flush_pending(v))
+			all = false;
+	if (all)
+		uv_timer_stop(&g.retry);
+}
+
+/* What the peer sent, for the feeder: never dropped because its queue is
+ * full; the channel waits instead (and acknowledges nothing meanwhile). */
+static void deliver(struct svc *v, Db__RbsLocal *m)
+{
+	struct pending *p;
+	size_t len;
+	int rc;
+
+	if (v->feeder_idlen == 0) {
+		if (v->undelivered++ == 0)
+			log_warnx("remote-backup-service %s: entries from the peer with no feeder "
+				  "attached; it gets a full batch when it attaches",
+				  v->name);
+		return;
+	}
+	m->service = v->name;
+	len = db__rbs_local__get_packed_size(m);
+	p = malloc(sizeof(*p) + len);
+	if (p == NULL)
+		fatal("malloc");
+	p->len = len;
+	db__rbs_local__pack(m, p->data);
+	if (v->pend == NULL) {
+		rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, len);
+		if (rc != -EAGAIN) {
+			if (rc < 0)
+				v->undelivered++;
+			free(p);
+			return;
+		}
+	}
+	p->next = NULL;
+	*v->pend_tail = p;
+	v->pend_tail = &p->next;
+	rbs_chan_hold(v->ch, true);
+	if (!uv_is_active((uv_handle_t *)&g.retry))
+		uv_timer_start(&g.retry, on_retry, 1, 1);
+}
+
 static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 {
 	struct svc *v = svc_of(ch);
@@ -400,10 +511,7 @@ static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 	default:
 		return;
 	}
-	if (to_feeder(v, &m) < 0 && v->undelivered++ == 0)
-		log_warnx("remote-backup-service %s: entries from the peer with no feeder to take "
-			  "them; it gets a full batch when it attaches",
-			  v->name);
+	deliver(v, &m);
 }
 
 static void ch_want_batch(void *arg, struct rbs_chan *ch, const Db__RbsServiceType *types, size_t n)
@@ -590,6 +698,7 @@ static void apply(void *arg, void *obj)
 				log_info("remote-backup-service %s: addresses or TLS changed, new "
 					 "channel",
 					 s->name);
+				drop_pending(v);
 				rbs_chan_close(v->ch);
 				v->ch = NULL;
 				svc_open(v, s);
@@ -605,6 +714,7 @@ static void apply(void *arg, void *obj)
 			if (v == NULL)
 				fatal("calloc");
 			snprintf(v->name, sizeof(v->name), "%s", s->name);
+			v->pend_tail = &v->pend;
 			svc_open(v, s);
 		}
 		v->next = NULL;
@@ -616,6 +726,7 @@ static void apply(void *arg, void *obj)
 
 		g.svcs = v->next;
 		log_info("remote-backup-service %s: removed", v->name);
+		drop_pending(v);
 		rbs_chan_close(v->ch);
 		free(v);
 	}
@@ -709,6 +820,7 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 
 	(void)arg;
 	g.loop = loop;
+	uv_timer_init(loop, &g.retry);
 	rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbsd-entries");
 	if (rc < 0)
 		return rc;
@@ -723,9 +835,11 @@ static void stop(void *arg)
 		struct svc *v = g.svcs;
 
 		g.svcs = v->next;
+		drop_pending(v);
 		rbs_chan_close(v->ch);
 		free(v);
 	}
+	uv_close((uv_handle_t *)&g.retry, NULL);
 	if (g.local)
 		bus_close(g.local);
 	g.local = NULL;

@@ -151,6 +151,26 @@ test_receiver_killed_mid_batch() {
 		"$ROOT/A/rbsd.log"
 }
 
+# The receiving feeder stops reading (SIGSTOP) while 100,000 entries come:
+# rbsd holds the channel instead of dropping what the feeder's queue cannot
+# take, also past the 3 s dead interval, and when the feeder goes on
+# nothing is missing.
+test_stalled_receiver_loses_nothing() {
+	local before
+	before=$(field A Reconnects)
+	feeder B
+	wait_until 5 eval '[ "$(fv B attached)" = 1 ]' || return 1
+	kill -STOP "${DEV_PID[B.feeder]}"
+	feeder A -n $N
+	sleep 5
+	show B | grep -q "State *: Connected" || { kill -CONT "${DEV_PID[B.feeder]}"; explain; return 1; }
+	kill -CONT "${DEV_PID[B.feeder]}"
+	wait_until 30 identical || explain || return 1
+	show B | grep -q "Feeder waits *: [1-9]" || { echo "  the channel was never held"; explain; return 1; }
+	# Held, not torn down: the channel stayed up through the stall.
+	[ "$(field A Reconnects)" = "$before" ] || { echo "  the channel reconnected"; explain; }
+}
+
 # Certificates from another CA, none at all, expired ones, plain TCP on
 # the TLS port, and a stranger's address: all refused before any entry
 # moves, each with its reason counted and shown.
@@ -246,6 +266,8 @@ t "100,000 entries replicated: identical tables (count and digest)" test_100k_re
 t "link cut mid-transfer, restored: reconnect, identical tables" test_link_cut_mid_transfer
 t "20 % packet loss each way during the transfer: identical tables" test_packet_loss
 t "receiver's rbsd killed mid-batch and restarted: identical tables" test_receiver_killed_mid_batch
+t "the receiving feeder stalls: rbsd holds the channel, nothing is lost" \
+	test_stalled_receiver_loses_nothing
 t "wrong CA, no certificate, expired, plain TCP, stranger: refused and counted" test_refused_peers
 t "garbage frames close the connection with the reason; rbsd stays up" \
 	test_garbage_frames_close_the_connection

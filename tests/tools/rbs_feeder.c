@@ -398,9 +398,10 @@ static void write_status(struct feeder *f)
 		f->attached, f->up, ut_count(f->own, UT_SVC_ALL), ut_digest(f->own, UT_SVC_ALL),
 		f->sent_total, ut_count(f->rx, UT_SVC_ALL), ut_digest(f->rx, UT_SVC_ALL),
 		f->batches, f->bad_batches, l ? lat_at(f, 99, 100) : 0, f->nlat,
-		l ? lat_at(f, 50, 100) : 0, l ? lat_at(f, 90, 100) : 0, l ? lat_at(f, 999, 1000) : 0,
-		f->lat_max, t / 1000000000u, t % 1000000000u, f->batch_end_ns / 1000000000u,
-		f->batch_end_ns % 1000000000u, f->mismatch[0] ? f->mismatch : "-");
+		l ? lat_at(f, 50, 100) : 0, l ? lat_at(f, 90, 100) : 0,
+		l ? lat_at(f, 999, 1000) : 0, f->lat_max, t / 1000000000u, t % 1000000000u,
+		f->batch_end_ns / 1000000000u, f->batch_end_ns % 1000000000u,
+		f->mismatch[0] ? f->mismatch : "-");
 	fclose(o);
 	rename(tmp, f->status);
 }
@@ -411,7 +412,7 @@ int main(int argc, char **argv)
 	const char *rundir = NULL;
 	char ep[600];
 	void *ctx;
-	int c, hwm = 100000;
+	int c, hwm = 64;
 	uint64_t last_attach = 0, last_status = 0;
 
 	while ((c = getopt(argc, argv, "r:s:n:P:t:u:o:")) != -1) {
