@@ -92,6 +92,20 @@ test_100k_replicated() {
 	show A | grep -q "Entries *: sent $N," || explain
 }
 
+# batch-backup service-type arp now: A sends every ARP entry again as one
+# batch, its progress and completion in display, and B's copy is checked
+# against the batch's digest.
+test_batch_backup_now() {
+	local batches
+	wait_until 30 identical || { feeder B; feeder A -n $N; wait_until 30 identical; } || explain || return 1
+	batches=$(fv B batches)
+	cli A -q -c "system-view" -c "remote-backup-service rbs1" \
+		-c "batch-backup service-type arp now" -c "commit" || return 1
+	wait_until 10 eval '[ "$(fv B batches)" -gt "$batches" ]' || explain || return 1
+	wait_until 5 eval 'show A | grep -q "Batch backup *: completed .*, $N entries (arp)"' || explain || return 1
+	[ "$(fv B bad_batches)" = 0 ] && identical
+}
+
 # The link cut mid-transfer (long enough for the 3 s dead interval), then
 # restored: the channel comes back and the tables are identical.
 test_link_cut_mid_transfer() {
@@ -248,6 +262,9 @@ test_profile_mismatch_reported() {
 			-c "quit" -c "remote-backup-profile rbp1" -c "vrrp-id 1 interface eth1 $p" \
 			-c "backup-id 10 remote-backup-service rbs1" -c "commit" || return 1
 	done
+	# A backup-id only A has.
+	cli A -q -c "system-view" -c "remote-backup-profile rbp2" \
+		-c "backup-id 20 remote-backup-service rbs1" -c "commit" || return 1
 	# The profiles travel in HELLO: reconnect.
 	inns A ip link set eth2 down
 	wait_until 6 eval '! is_up A'
@@ -257,12 +274,17 @@ test_profile_mismatch_reported() {
 		explain || return 1
 	show B | grep -q "Peer profiles *: backup-id 10: vrid 1 is even-mac here and odd-mac on the peer" ||
 		explain || return 1
+	show A | grep -q "backup-id 20 (remote-backup-profile rbp2 here) is not configured on the peer" ||
+		explain || return 1
+	show B | grep -q "backup-id 20 (remote-backup-profile rbp2 on the peer) is not configured here" ||
+		explain || return 1
 	grep -q "profiles differ from the peer's" "$ROOT/A/rbsd.log"
 }
 
 t "setup: A and B linked, the suite on each, the spec's RBS with an SSL policy" setup || exit 1
 t "TLS with mutual authentication: protocol, cipher and peer certificate shown" test_tls_up_mutual
 t "100,000 entries replicated: identical tables (count and digest)" test_100k_replicated
+t "batch-backup service-type arp now: a whole batch, shown, digest-checked" test_batch_backup_now
 t "link cut mid-transfer, restored: reconnect, identical tables" test_link_cut_mid_transfer
 t "20 % packet loss each way during the transfer: identical tables" test_packet_loss
 t "receiver's rbsd killed mid-batch and restarted: identical tables" test_receiver_killed_mid_batch
@@ -271,7 +293,7 @@ t "the receiving feeder stalls: rbsd holds the channel, nothing is lost" \
 t "wrong CA, no certificate, expired, plain TCP, stranger: refused and counted" test_refused_peers
 t "garbage frames close the connection with the reason; rbsd stays up" \
 	test_garbage_frames_close_the_connection
-t "odd/even bindings that differ from the peer's are reported on both sides" \
+t "odd/even bindings and backup-ids that differ from the peer's: reported on both sides" \
 	test_profile_mismatch_reported
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
