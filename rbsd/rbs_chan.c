@@ -221,11 +221,15 @@ static void pump(struct rbs_chan *ch)
 		}
 		if (ch->nmarkers)
 			stop = ch->markers[0].pos; /* the frame ends at the next marker */
-		for (e = rbs_tx_next_unsent(&ch->tx); e && n < FRAME_ENTRIES && bytes < FRAME_BYTES;
+		for (e = rbs_tx_next_unsent(&ch->tx); e && n < FRAME_ENTRIES;
 		     e = rbs_tx_get(&ch->tx, e->seq + 1)) {
 			Db__RbsEntry *o = &ch->ebuf[n];
+			/* An upper bound of the entry's encoding; a frame holds one
+			 * entry whatever its size (RBS_ENTRY_MAX), and more only while
+			 * they stay under FRAME_BYTES, well below RBS_FRAME_MAX. */
+			size_t sz = 32 + e->klen + e->plen;
 
-			if (e->seq > stop)
+			if (e->seq > stop || (n > 0 && bytes + sz > FRAME_BYTES))
 				break;
 			db__rbs_entry__init(o);
 			o->op = e->op;
@@ -236,7 +240,7 @@ static void pump(struct rbs_chan *ch)
 			o->payload.len = e->plen;
 			o->version = e->version;
 			ch->eptr[n++] = o;
-			bytes += 24 + e->klen + e->plen;
+			bytes += sz;
 		}
 		if (n == 0) {
 			if (ch->nmarkers && ch->markers[0].pos < next)
