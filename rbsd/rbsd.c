@@ -798,6 +798,9 @@ static int display(void *arg, const char *what, FILE *f)
 					(unsigned long long)v->overruns,
 					(unsigned long long)v->undelivered);
 			fprintf(f, "\n");
+			if (v->batch_wanted)
+				fprintf(f, "  Batch request  : waiting for a feeder to attach and "
+					   "send it\n");
 		}
 		for (size_t j = 0; j < s->n_profiles; j++)
 			fprintf(f, "  Profile        : %s backup-id %u\n", s->profiles[j]->name,

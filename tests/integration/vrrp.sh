@@ -141,13 +141,15 @@ test_interface_down_and_up() {
 # transition except the preemption the new priority asks for.
 test_running_changes() {
 	local before
-	wait_until 5 is_state A $VIP Master || return 1
+	# Both settled (B may still be leaving Master from the previous test).
+	wait_until 5 is_state A $VIP Master && wait_until 3 is_state B $VIP Backup || return 1
 	before=$(grep -c "Master\|Backup" "$ROOT/B/vrrpd.log")
 	cli A -q -c "system-view" -c "interface eth1" -c "vrrp vrid 1 timer advertise 200 msec" \
 		-c "vrrp vrid 1 priority 110" -c "commit" || return 1
 	sleep 1
 	is_state A $VIP Master && is_state B $VIP Backup || return 1
-	[ "$(grep -c "Master\|Backup" "$ROOT/B/vrrpd.log")" = "$before" ] || return 1
+	[ "$(grep -c "Master\|Backup" "$ROOT/B/vrrpd.log")" = "$before" ] ||
+		{ echo "  B changed state:"; tail -n 3 "$ROOT/B/vrrpd.log"; return 1; }
 	cli B -c "display vrrp" | grep -q "TimerRun *: 200 ms" || return 1
 	# B above A now: B preempts at once (delay 0); A, above B again, after 2 s.
 	cli B -q -c "system-view" -c "interface eth1" -c "vrrp vrid 1 priority 115" -c "commit" || return 1
