@@ -290,19 +290,43 @@ static void schedule_dial(struct rbs_chan *ch, unsigned ms)
 		uv_timer_start(&ch->dial_timer, on_dial_timer, ms, 0);
 }
 
-static void link_free(struct link *l)
+/* Whether l is still one of the channel's links. */
+static bool link_owned(const struct rbs_chan *ch, const struct link *l)
+{
+	for (int i = 0; i < MAX_LINKS; i++)
+		if (ch->links[i] == l)
+			return true;
+	return false;
+}
+
+/* Forget a link and free it; its connection is the caller's business. */
+static void link_discard(struct link *l)
 {
 	struct rbs_chan *ch = l->ch;
-	uint64_t rx, tx;
 
-	rbs_conn_bytes(l->c, &rx, &tx);
-	ch->bytes_rx += rx;
-	ch->bytes_tx += tx;
 	for (int i = 0; i < MAX_LINKS; i++)
 		if (ch->links[i] == l)
 			ch->links[i] = NULL;
 	rbs_dec_free(&l->dec);
 	free(l);
+}
+
+/* Forget a link that had a connection, keeping its byte counts. */
+static void link_free(struct link *l)
+{
+	uint64_t rx, tx;
+
+	rbs_conn_bytes(l->c, &rx, &tx);
+	l->ch->bytes_rx += rx;
+	l->ch->bytes_tx += tx;
+	link_discard(l);
+}
+
+/* Dial again after the current backoff, and back off further. */
+static void redial(struct rbs_chan *ch)
+{
+	schedule_dial(ch, ch->backoff);
+	ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
 }
 
 /* The active link is gone: the batch in flight must start again, the
@@ -362,10 +386,8 @@ static void on_down(struct rbs_conn *c, const char *reason, void *arg)
 		snprintf(ch->reason, sizeof(ch->reason), "%s", r);
 	link_free(l);
 	/* rbs_conn frees c after we return. */
-	if (ch->active == NULL && !ch->dialing && !ch->closing) {
-		schedule_dial(ch, ch->backoff);
-		ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
-	}
+	if (ch->active == NULL && !ch->dialing && !ch->closing)
+		redial(ch);
 }
 
 static void fail_link(struct link *l, const char *reason)
@@ -745,13 +767,8 @@ static void dial(struct rbs_chan *ch)
 			   ch->ctx, &conn_cbs, l);
 	if (rc < 0) {
 		snprintf(ch->reason, sizeof(ch->reason), "dial: %s", uv_strerror(rc));
-		for (int i = 0; i < MAX_LINKS; i++)
-			if (ch->links[i] == l)
-				ch->links[i] = NULL;
-		rbs_dec_free(&l->dec);
-		free(l);
-		schedule_dial(ch, ch->backoff);
-		ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
+		link_discard(l);
+		redial(ch);
 		return;
 	}
 	ch->dialing = true;
@@ -799,16 +816,11 @@ static void on_connection(uv_stream_t *server, int status)
 	 * already have dropped this link when rbs_conn_adopt() returns:
 	 * touch l again only if it is still ours. */
 	if (rbs_conn_adopt(&c, tcp, ch->ctx, &conn_cbs, l) < 0) {
-		for (int i = 0; i < MAX_LINKS; i++)
-			if (ch->links[i] == l)
-				ch->links[i] = NULL;
-		rbs_dec_free(&l->dec);
-		free(l);
+		link_discard(l);
 		return;
 	}
-	for (int i = 0; i < MAX_LINKS; i++)
-		if (ch->links[i] == l)
-			l->c = c;
+	if (link_owned(ch, l))
+		l->c = c;
 }
 
 /* Every TICK_MS: keepalives, dead peers, stuck handshakes. */
