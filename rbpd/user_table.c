@@ -44,8 +44,9 @@ struct ut_table {
 	uint64_t k0, k1; /* SipHash key of the bucket hash */
 
 	struct ut_node lists[UT_SVC_COUNT]; /* entries of each type, oldest first */
-	size_t count[UT_SVC_COUNT];
-	uint64_t digest[UT_SVC_COUNT];
+	/* per type and origin */
+	size_t count[UT_SVC_COUNT][2];
+	uint64_t digest[UT_SVC_COUNT][2];
 
 	struct ut_node tombs; /* tombstones, oldest first */
 	size_t ntombs, max_tombs;
@@ -386,8 +387,8 @@ static void drop_entry(struct ut_table *t, struct ut_entry *e)
 {
 	struct ut_entry **pp = link_of(t, e);
 
-	t->digest[e->n.type] -= entry_digest(e);
-	t->count[e->n.type]--;
+	t->digest[e->n.type][origin_of(e)] -= entry_digest(e);
+	t->count[e->n.type][origin_of(e)]--;
 	*pp = e->hnext;
 	list_unlink(&e->n);
 	t->nhashed--;
@@ -506,18 +507,19 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 			entry_free(t, e);
 		}
 		list_append(&t->lists[in->type], &ne->n);
-		t->count[in->type]++;
 		e = ne;
 	} else {
 		e = *pp;
-		t->digest[in->type] -= entry_digest(e);
+		t->digest[in->type][origin_of(e)] -= entry_digest(e);
+		t->count[in->type][origin_of(e)]--;
 		if (e->n.payload_len == plen) {
 			if (plen)
 				memmove(e->data + klen, in->payload, plen);
 		} else {
 			ne = entry_alloc(t, klen, plen);
 			if (ne == NULL) {
-				t->digest[in->type] += entry_digest(e);
+				t->digest[in->type][origin_of(e)] += entry_digest(e);
+				t->count[in->type][origin_of(e)]++;
 				return -ENOMEM;
 			}
 			memcpy(ne, e, sizeof(*e) + klen);
@@ -532,7 +534,8 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 	e->version = in->version;
 	e->n.flags = in->origin == UT_ORIGIN_PEER ? F_PEER : 0;
 	e->touched = t->gen;
-	t->digest[in->type] += d;
+	t->digest[in->type][in->origin] += d;
+	t->count[in->type][in->origin]++;
 	return UT_APPLIED;
 }
 
@@ -596,8 +599,8 @@ int ut_delete(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 		drop_entry(t, e);
 		return UT_APPLIED;
 	}
-	t->digest[type] -= entry_digest(e);
-	t->count[type]--;
+	t->digest[type][origin_of(e)] -= entry_digest(e);
+	t->count[type][origin_of(e)]--;
 	list_unlink(&e->n);
 	/* Give the payload back. Without memory for the smaller copy, the
 	 * whole entry serves as the tombstone. */
@@ -640,15 +643,35 @@ int ut_lookup(const struct ut_table *t, enum ut_svc type, const void *key, size_
 	return 0;
 }
 
+/* Sums a per-type, per-origin array over type (or all) and the origins in
+ * mask (bit 0 local, bit 1 peer). */
+#define SUM_OVER(t, arr, type, mask, acc)                                                        \
+	do {                                                                                     \
+		int lo_ = (type) == UT_SVC_ALL ? 0 : (int)(type);                                \
+		int hi_ = (type) == UT_SVC_ALL ? UT_SVC_COUNT - 1 : (int)(type);                 \
+		if ((type) != UT_SVC_ALL && bad_type(type))                                      \
+			break;                                                                   \
+		for (int i_ = lo_; i_ <= hi_; i_++)                                              \
+			for (int o_ = 0; o_ < 2; o_++)                                           \
+				if ((mask) & (1 << o_))                                          \
+					(acc) += (t)->arr[i_][o_];                               \
+	} while (0)
+
 size_t ut_count(const struct ut_table *t, enum ut_svc type)
 {
 	size_t n = 0;
-	int i;
 
-	if (type != UT_SVC_ALL)
-		return bad_type(type) ? 0 : t->count[type];
-	for (i = 0; i < UT_SVC_COUNT; i++)
-		n += t->count[i];
+	SUM_OVER(t, count, type, 3, n);
+	return n;
+}
+
+size_t ut_count_origin(const struct ut_table *t, enum ut_svc type, enum ut_origin origin)
+{
+	size_t n = 0;
+
+	if (bad_origin(origin))
+		return 0;
+	SUM_OVER(t, count, type, 1 << origin, n);
 	return n;
 }
 
@@ -671,13 +694,45 @@ size_t ut_tombstone_trim(struct ut_table *t, size_t keep)
 uint64_t ut_digest(const struct ut_table *t, enum ut_svc type)
 {
 	uint64_t d = 0;
-	int i;
 
-	if (type != UT_SVC_ALL)
-		return bad_type(type) ? 0 : t->digest[type];
-	for (i = 0; i < UT_SVC_COUNT; i++)
-		d += t->digest[i];
+	SUM_OVER(t, digest, type, 3, d);
 	return d;
+}
+
+uint64_t ut_digest_origin(const struct ut_table *t, enum ut_svc type, enum ut_origin origin)
+{
+	uint64_t d = 0;
+
+	if (bad_origin(origin))
+		return 0;
+	SUM_OVER(t, digest, type, 1 << origin, d);
+	return d;
+}
+
+int ut_set_origin(struct ut_table *t, enum ut_svc type, const void *key, size_t key_len,
+		  enum ut_origin origin)
+{
+	struct ut_entry **pp, *e;
+	uint64_t d;
+
+	if (bad_type(type) || bad_origin(origin) || bad_key(key, key_len))
+		return -EINVAL;
+	pp = find(t, bucket_hash(t, (uint8_t)type, key, key_len), (uint8_t)type, key, key_len);
+	if (pp == NULL || ((*pp)->n.flags & F_TOMB))
+		return -ENOENT;
+	e = *pp;
+	/* Received again for a resync of either origin: it is not the
+	 * peer's to sweep now, whichever way it moved. */
+	e->touched = t->gen;
+	if (origin_of(e) == origin)
+		return 0;
+	d = entry_digest(e);
+	t->digest[type][origin_of(e)] -= d;
+	t->count[type][origin_of(e)]--;
+	e->n.flags = (uint8_t)((e->n.flags & ~F_PEER) | (origin == UT_ORIGIN_PEER ? F_PEER : 0));
+	t->digest[type][origin] += d;
+	t->count[type][origin]++;
+	return 1;
 }
 
 static void mark_init(struct ut_node *m)

@@ -196,6 +196,10 @@ int ut_lookup(const struct ut_table *t, enum ut_svc type, const void *key, size_
  * not counted. 0 for an unknown type. */
 size_t ut_count(const struct ut_table *t, enum ut_svc type);
 
+/* The same, counting only the entries of one origin. 0 for an unknown
+ * type or origin. */
+size_t ut_count_origin(const struct ut_table *t, enum ut_svc type, enum ut_origin origin);
+
 /* Number of tombstones held. */
 size_t ut_tombstones(const struct ut_table *t);
 
@@ -211,6 +215,23 @@ size_t ut_tombstone_trim(struct ut_table *t, size_t keep);
  * the origins and the tombstones. 0 for an unknown type.
  */
 uint64_t ut_digest(const struct ut_table *t, enum ut_svc type);
+
+/* The digest over the entries of one origin only (what a batch backup
+ * sends: the entries this device is master for). 0 for an unknown type or
+ * origin. */
+uint64_t ut_digest_origin(const struct ut_table *t, enum ut_svc type, enum ut_origin origin);
+
+/*
+ * Changes the origin of the entry (type, key) without touching its
+ * version or content: the device became master for the user (peer ->
+ * local) or backup (local -> peer). For a resync in progress of either
+ * origin the entry counts as received again, so that a sweep does not
+ * remove a user whose role changed meanwhile. Returns 1 when the origin
+ * changed, 0 when it already was origin, -ENOENT when there is no entry
+ * (a tombstone is none), -EINVAL for a bad type, key or origin.
+ */
+int ut_set_origin(struct ut_table *t, enum ut_svc type, const void *key, size_t key_len,
+		  enum ut_origin origin);
 
 /*
  * One entry's part of the digest: SipHash-2-4 with the key bytes

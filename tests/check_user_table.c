@@ -1000,8 +1000,8 @@ static void model_receive(struct model_entry *m, enum ut_origin origin)
 
 static void model_check(struct ut_table *t)
 {
-	uint64_t digest[M_TYPES] = {0}, all = 0;
-	size_t count[M_TYPES] = {0}, total = 0, tombs = 0, seen = 0;
+	uint64_t digest[M_TYPES] = {0}, all = 0, by_origin[M_TYPES][2] = {{0}};
+	size_t count[M_TYPES] = {0}, total = 0, tombs = 0, seen = 0, n_origin[M_TYPES][2] = {{0}};
 	struct ut_cursor c;
 	struct ut_rec r;
 	int ty, k;
@@ -1024,6 +1024,14 @@ static void model_check(struct ut_table *t)
 				ck_assert_mem_eq(r.payload, m->payload, m->plen);
 			digest[ty] += ut_entry_digest(&r);
 			count[ty]++;
+			by_origin[ty][m->origin] += ut_entry_digest(&r);
+			n_origin[ty][m->origin]++;
+		}
+		for (int o = 0; o < 2; o++) {
+			ck_assert_uint_eq(ut_count_origin(t, (enum ut_svc)ty, (enum ut_origin)o),
+					  n_origin[ty][o]);
+			ck_assert_uint_eq(ut_digest_origin(t, (enum ut_svc)ty, (enum ut_origin)o),
+					  by_origin[ty][o]);
 		}
 		ck_assert_uint_eq(ut_count(t, (enum ut_svc)ty), count[ty]);
 		ck_assert_uint_eq(ut_digest(t, (enum ut_svc)ty), digest[ty]);
@@ -1048,7 +1056,7 @@ START_TEST(random_changes_agree_with_a_model_of_the_rules)
 	memset(model, 0, sizeof(model));
 	memset(model_rs, 0, sizeof(model_rs));
 	for (step = 0; step < 30000; step++) {
-		int ty = (int)(rnd() % M_TYPES), k = (int)(rnd() % M_KEYS), op = (int)(rnd() % 16);
+		int ty = (int)(rnd() % M_TYPES), k = (int)(rnd() % M_KEYS), op = (int)(rnd() % 18);
 		enum ut_origin origin = (enum ut_origin)(rnd() % 2);
 		uint64_t v = rnd() % 40;
 		struct model_entry *m = &model[ty][k];
@@ -1120,11 +1128,63 @@ START_TEST(random_changes_agree_with_a_model_of_the_rules)
 			}
 			ck_assert_int_eq(ut_resync_end(t, (enum ut_svc)ty, origin), want);
 			model_rs[ty][origin] = false;
+		} else {
+			/* the role for the user changed */
+			int rc = ut_set_origin(t, (enum ut_svc)ty, ikey((unsigned)k), 16, origin);
+
+			if (m->state != 1) {
+				ck_assert_int_eq(rc, -ENOENT);
+				continue;
+			}
+			ck_assert_int_eq(rc, m->origin != origin);
+			m->origin = origin;
+			m->received = true;
 		}
 		if (step % 97 == 0)
 			model_check(t);
 	}
 	model_check(t);
+	ut_table_free(t);
+}
+END_TEST
+
+START_TEST(a_role_change_moves_an_entry_between_origins_and_saves_it_from_a_sweep)
+{
+	struct ut_table *t = ut_table_new(3, NO_LIMIT);
+	uint64_t d;
+
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(1), 5, "one", UT_ORIGIN_PEER), UT_APPLIED);
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(2), 5, "two", UT_ORIGIN_PEER), UT_APPLIED);
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(3), 5, "three", UT_ORIGIN_LOCAL), UT_APPLIED);
+	d = ut_digest(t, UT_SVC_ALL);
+	ck_assert_uint_eq(ut_count_origin(t, UT_SVC_BRAS, UT_ORIGIN_PEER), 2);
+	ck_assert_uint_eq(ut_count_origin(t, UT_SVC_ALL, UT_ORIGIN_LOCAL), 1);
+
+	/* The peer is about to send everything again; meanwhile this device
+	 * becomes master for user 1: the sweep must not take it. */
+	ck_assert_int_eq(ut_resync_begin(t, UT_SVC_BRAS, UT_ORIGIN_PEER), 0);
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_BRAS, ikey(1), 16, UT_ORIGIN_LOCAL), 1);
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_BRAS, ikey(1), 16, UT_ORIGIN_LOCAL), 0);
+	ck_assert_uint_eq(ut_count_origin(t, UT_SVC_BRAS, UT_ORIGIN_LOCAL), 2);
+	ck_assert_uint_eq(ut_digest(t, UT_SVC_ALL), d);
+	/* And master -> backup for user 3 during the same resync: kept too. */
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_BRAS, ikey(3), 16, UT_ORIGIN_PEER), 1);
+	ck_assert_int_eq(ut_resync_end(t, UT_SVC_BRAS, UT_ORIGIN_PEER), 1); /* user 2 */
+	ck_assert_ptr_null(payload_of(t, UT_SVC_BRAS, ikey(2)));
+	ck_assert_str_eq(payload_of(t, UT_SVC_BRAS, ikey(1)), "one");
+	ck_assert_str_eq(payload_of(t, UT_SVC_BRAS, ikey(3)), "three");
+	ck_assert_uint_eq(ut_digest_origin(t, UT_SVC_BRAS, UT_ORIGIN_LOCAL) +
+			      ut_digest_origin(t, UT_SVC_BRAS, UT_ORIGIN_PEER),
+			  ut_digest(t, UT_SVC_BRAS));
+
+	/* Nothing to move: no entry, a tombstone, bad arguments. */
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_BRAS, ikey(9), 16, UT_ORIGIN_LOCAL), -ENOENT);
+	ck_assert_int_eq(del(t, UT_SVC_BRAS, ikey(1), 6, UT_ORIGIN_LOCAL), UT_APPLIED);
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_BRAS, ikey(1), 16, UT_ORIGIN_PEER), -ENOENT);
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_ALL, ikey(3), 16, UT_ORIGIN_PEER), -EINVAL);
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_BRAS, ikey(3), 0, UT_ORIGIN_PEER), -EINVAL);
+	ck_assert_int_eq(ut_set_origin(t, UT_SVC_BRAS, ikey(3), 16, (enum ut_origin)2), -EINVAL);
+	ck_assert_uint_eq(ut_count_origin(t, UT_SVC_BRAS, (enum ut_origin)2), 0);
 	ut_table_free(t);
 }
 END_TEST
@@ -1183,6 +1243,7 @@ int main(void)
 	tcase_add_test(tc, a_cursor_survives_deletes_adds_and_updates_between_steps);
 	tcase_add_test(tc, cursors_do_not_disturb_each_other);
 	tcase_add_test(tc, a_cursor_on_an_empty_type_or_a_bad_type);
+	tcase_add_test(tc, a_role_change_moves_an_entry_between_origins_and_saves_it_from_a_sweep);
 	tcase_add_test(tc, a_resync_removes_exactly_the_entries_not_received_again);
 	tcase_add_test(tc, an_entry_taken_over_during_a_resync_leaves_its_sweep);
 	tcase_add_test(tc, a_resync_of_all_types_and_its_tombstones);
