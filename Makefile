@@ -35,6 +35,10 @@ PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
 	common/strmap.c common/errlist.c common/service.c common/reqclient.c
+# The user-information client library: linked by services (and dbuser),
+# not by the daemons.
+RBPC_SRC := $(wildcard common/rbp_client.c)
+RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 
 CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
@@ -49,7 +53,7 @@ RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c,$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
 
 # Programs whose main source exists (the suite grows one daemon at a time).
-BINS := $(foreach p,cfgd/cfgd vrrpd/vrrpd rbsd/rbsd rbpd/rbpd cli/dbcli,\
+BINS := $(foreach p,cfgd/cfgd vrrpd/vrrpd rbsd/rbsd rbpd/rbpd cli/dbcli cli/dbuser,\
 	$(if $(wildcard $(p).c),$(B)/bin/$(notdir $(p))))
 
 all: $(BINS)
@@ -85,11 +89,15 @@ $(B)/bin/dbcli: $(B)/cli/dbcli.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ledit
 
+$(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user_table.o $(PROTO_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
+
 # Unit tests: one check suite per module, tests/check_MODULE.c.
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
-		$(COMMON_O)
+		$(RBPC_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
@@ -138,7 +146,17 @@ integration: $(BINS) tests
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Ibuild/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame
+FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
+	$(if $(wildcard tests/fuzz/fuzz_rbp_neigh.c),build-fuzz/fuzz_rbp_neigh) \
+	$(if $(wildcard tests/fuzz/fuzz_rbp_rec.c),build-fuzz/fuzz_rbp_rec)
+
+build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
 build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
 	@mkdir -p $(dir $@)
