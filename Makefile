@@ -49,7 +49,10 @@ VRRPD_LIB_SRC := $(filter-out vrrpd/vrrpd.c,$(wildcard vrrpd/*.c))
 VRRPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_LIB_SRC))
 RBSD_LIB_SRC := $(filter-out rbsd/rbsd.c,$(wildcard rbsd/*.c))
 RBSD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBSD_LIB_SRC))
-RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c,$(wildcard rbpd/*.c))
+# rbpd's daemon is rbpd.c and its rbpd_*.c parts, which share its state.
+RBPD_DAEMON_SRC := $(wildcard rbpd/rbpd_*.c)
+RBPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBPD_DAEMON_SRC))
+RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
 
 # Programs whose main source exists (the suite grows one daemon at a time).
@@ -81,7 +84,7 @@ $(B)/bin/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto
 
-$(B)/bin/rbpd: $(B)/rbpd/rbpd.o $(RBPD_LIB_O) $(COMMON_O)
+$(B)/bin/rbpd: $(B)/rbpd/rbpd.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -126,7 +129,12 @@ $(B)/bin/vrrp-events: $(B)/tests/tools/vrrp_events.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
-TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events
+$(B)/bin/neigh-users: $(B)/tests/tools/neigh_users.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
+	$(B)/bin/neigh-users
 
 tests: $(UNIT_TESTS) $(TOOLS)
 

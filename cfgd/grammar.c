@@ -64,6 +64,10 @@ static const struct cmd_def cmds[] = {
      VIEW_NONE},
     {VIEW_ANY, G_DISPLAY_RBP, GK_SESSION, "display remote-backup-profile [<rbp-name:name>]", 0, 0,
      VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_RBP_USERS, GK_SESSION,
+     "display remote-backup-profile <rbp-name:name> users "
+     "{arp|nd|dhcp-server|dhcpv6-relay|bras|l2tp|ipsec}:svc",
+     0, 0, VIEW_NONE},
 
     /* system view */
     {VIEW_SYSTEM, G_SYSNAME, GK_SET, "sysname <host-name:sysname>", 1, F_UNDO, VIEW_NONE},

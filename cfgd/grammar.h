@@ -44,6 +44,7 @@ enum gram_id {
 	G_DISPLAY_VRRP,
 	G_DISPLAY_RBS,
 	G_DISPLAY_RBP,
+	G_DISPLAY_RBP_USERS,
 	/* configuration: system view */
 	G_SYSNAME,
 	G_INTERFACE,

@@ -233,6 +233,12 @@ static void session_cmd(struct session *s, const struct conf *running, const str
 			 r->id == G_DISPLAY_RBS ? "remote-backup-service" : "remote-backup-profile",
 			 a ? " " : "", a ? a->str : "");
 		break;
+	case G_DISPLAY_RBP_USERS:
+		res->req = SR_FORWARD;
+		res->forward_to = D_RBPD;
+		snprintf(res->query, sizeof(res->query), "remote-backup-profile %s users %s",
+			 gram_arg(r, "rbp-name")->str, gram_arg(r, "svc")->str);
+		break;
 	default:
 		reply(res, false, "Error: not supported here.");
 	}

@@ -123,6 +123,8 @@ int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bu
 		/* Report unroutable sends instead of dropping them silently. */
 		zmq_setsockopt(s->z, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 	}
+	if (o->type == ZMQ_SUB)
+		zmq_setsockopt(s->z, ZMQ_SUBSCRIBE, "", 0);
 	if (o->type == ZMQ_DEALER) {
 		/* Queue nothing for a peer that is not there: stale heartbeats
 		 * or requests must not arrive in a burst when it comes back. */
@@ -237,7 +239,8 @@ int bus_allowed(Db__Role r, Db__MsgType t)
 		return r == DB__ROLE__ROLE_CFGD;
 	case DB__MSG_TYPE__MSG_CLI_REQUEST:
 	case DB__MSG_TYPE__MSG_QUERY:
-		return r == DB__ROLE__ROLE_CLI;
+		/* rbpd asks vrrpd for the state of every group */
+		return r == DB__ROLE__ROLE_CLI || r == DB__ROLE__ROLE_RBPD;
 	case DB__MSG_TYPE__MSG_QUERY_REPLY:
 		return r == DB__ROLE__ROLE_VRRPD || r == DB__ROLE__ROLE_RBSD ||
 		       r == DB__ROLE__ROLE_RBPD;

@@ -33,7 +33,7 @@ typedef void (*bus_recv_cb)(struct bus_sock *s, const struct bus_part *parts, in
 			    void *arg);
 
 struct bus_opts {
-	int type;		/* ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB */
+	int type;		/* ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB (subscribed to all) */
 	const char *endpoint;	/* e.g. "ipc:///run/dualbackup/cfgd.ipc" */
 	int bind;		/* 1: bind, 0: connect */
 	const char *routing_id; /* DEALER identity, or NULL */

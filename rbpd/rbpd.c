@@ -1,24 +1,413 @@
 /*
- * rbpd: remote backup profiles. This stage holds the profiles cfgd
- * commits (checked against the live interfaces) and reports them; the
- * user tables, roles and the user-information API are the subject of the
- * rbpd issue and are not running yet.
+ * rbpd: remote backup profiles (see rbpd.h for how its files share the
+ * work). This file: the daemon's life, its configuration, the states of
+ * the VRRP groups as vrrpd publishes them, what a change of state does to
+ * the users (a takeover restores them, a handover withdraws them after
+ * download-vrrp-table delay-time), and `display remote-backup-profile`.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <zmq.h>
 
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/service.h"
-#include "config.pb-c.h"
+#include "rbpd/rbpd.h"
 
-struct rbpd {
-	Db__RbpdConfig *running;
+struct rbpd g = {.mon_fd = -1, .ctl_fd = -1};
+
+/* A VRRP group as vrrpd last told: per family, -1 when it has none. */
+struct grp {
+	struct grp *next;
+	char ifname[IF_NAMESIZE];
+	uint32_t vrid;
+	int st[2]; /* enum rbp_group_state, [0] vrrp, [1] vrrp6 */
 };
 
-static struct rbpd g;
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+uint64_t rbpd_next_version(uint64_t held)
+{
+	uint64_t v = realtime_ns() / 1000;
+
+	if (v <= g.last_version)
+		v = g.last_version + 1;
+	if (v <= held)
+		v = held + 1;
+	g.last_version = v;
+	return v;
+}
+
+struct prof *rbpd_prof_by_ifname(const char *ifname)
+{
+	for (struct prof *p = g.profs; p; p = p->next)
+		for (size_t i = 0; i < p->nifaces; i++)
+			if (strcmp(p->ifaces[i], ifname) == 0)
+				return p;
+	return NULL;
+}
+
+struct prof *rbpd_prof_by_backup_id(const struct chan *ch, uint32_t backup_id)
+{
+	for (struct prof *p = g.profs; p; p = p->next)
+		if (p->ch == ch && p->backup_id == backup_id)
+			return p;
+	return NULL;
+}
+
+struct pbind *rbpd_binding_for(struct prof *p, const uint8_t mac[RBP_MAC_LEN])
+{
+	struct rbp_binding b[2];
+	int i;
+
+	for (size_t j = 0; j < p->nbind; j++)
+		b[j] = p->bind[j].b;
+	i = rbp_role_binding(b, p->nbind, mac);
+	return i < 0 ? NULL : &p->bind[i];
+}
+
+int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *key, size_t klen,
+		      const struct rbp_user *u)
+{
+	static uint8_t rec[RBP_REC_HDR(RBP_IFNAME_MAX) + RBP_REC_DATA_MAX];
+	struct ut_rec old, in = {.type = type, .origin = UT_ORIGIN_LOCAL, .key = key, .key_len = klen};
+	uint64_t held = 0;
+	int n, rc;
+
+	if (p->ch == NULL)
+		return -ENOTCONN;
+	n = rbp_rec_encode(u, rec, sizeof(rec));
+	if (n < 0)
+		return n;
+	if (ut_lookup(p->ch->t, type, key, klen, &old) == 0) {
+		held = old.version;
+		if (op == DB__RBS_OP__RBS_OP_ADD && old.origin == UT_ORIGIN_LOCAL &&
+		    old.payload_len == (size_t)n && memcmp(old.payload, rec, (size_t)n) == 0)
+			return UT_STALE; /* nothing new: the peer has it */
+	} else if (op == DB__RBS_OP__RBS_OP_DELETE) {
+		return -ENOENT;
+	}
+	in.version = rbpd_next_version(held);
+	if (op == DB__RBS_OP__RBS_OP_DELETE) {
+		rc = ut_delete(p->ch->t, type, key, klen, in.version, UT_ORIGIN_LOCAL);
+		n = 0;
+	} else {
+		in.payload = rec;
+		in.payload_len = (size_t)n;
+		rc = ut_upsert(p->ch->t, &in);
+	}
+	if (rc < 0)
+		return rc;
+	rbpd_feed_queue(p->ch, op, type, key, klen, rec, (size_t)n, in.version);
+	return 0;
+}
+
+/* ---- VRRP group states ---------------------------------------------------- */
+
+static struct grp *grp_get(const char *ifname, uint32_t vrid, bool create)
+{
+	struct grp *gr;
+
+	for (gr = g.grps; gr; gr = gr->next)
+		if (gr->vrid == vrid && strcmp(gr->ifname, ifname) == 0)
+			return gr;
+	if (!create || (gr = calloc(1, sizeof(*gr))) == NULL)
+		return NULL;
+	snprintf(gr->ifname, sizeof(gr->ifname), "%s", ifname);
+	gr->vrid = vrid;
+	gr->st[0] = gr->st[1] = -1;
+	gr->next = g.grps;
+	g.grps = gr;
+	return gr;
+}
+
+/* The state that decides a binding: the VRRP (IPv4) group, else the vrrp6
+ * one, else Initialize. */
+static enum rbp_group_state grp_state(const char *ifname, uint32_t vrid)
+{
+	struct grp *gr = grp_get(ifname, vrid, false);
+
+	if (gr == NULL)
+		return RBP_GROUP_INIT;
+	if (gr->st[0] >= 0)
+		return (enum rbp_group_state)gr->st[0];
+	if (gr->st[1] >= 0)
+		return (enum rbp_group_state)gr->st[1];
+	return RBP_GROUP_INIT;
+}
+
+/* Calls fn for every user of channel ch that binding pb decides. Records
+ * point into the table and are valid during the call only; fn must not
+ * add or delete entries (it may change their origin). */
+static void for_users_of(struct pbind *pb,
+			 void (*fn)(struct pbind *, const struct ut_rec *, const struct rbp_user *,
+				    void *),
+			 void *arg)
+{
+	struct prof *p = pb->p;
+	struct ut_cursor c;
+	struct ut_rec r;
+	struct rbp_user u;
+
+	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
+		return;
+	while (ut_cursor_next(&c, &r)) {
+		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 || u.backup_id != p->backup_id)
+			continue;
+		if (rbp_mac_parity(u.mac) != pb->b.parity)
+			continue;
+		fn(pb, &r, &u, arg);
+	}
+	ut_cursor_close(&c);
+}
+
+/* Restored users of the API's types, published by the thousand. */
+#define PUB_BATCH 1024
+struct restore_acc {
+	uint64_t n;
+	size_t cnt[UT_SVC_COUNT];
+	struct rbp_user users[UT_SVC_COUNT][PUB_BATCH];
+	const uint8_t *keys[UT_SVC_COUNT][PUB_BATCH];
+	size_t klens[UT_SVC_COUNT][PUB_BATCH];
+};
+
+static void flush_restored(struct restore_acc *a, enum ut_svc t)
+{
+	if (a->cnt[t])
+		rbpd_api_publish_restored(t, a->users[t], a->keys[t], a->klens[t], a->cnt[t]);
+	a->cnt[t] = 0;
+}
+
+static void restore_one(struct pbind *pb, const struct ut_rec *r, const struct rbp_user *u,
+			void *arg)
+{
+	struct restore_acc *a = arg;
+
+	if (ut_set_origin(pb->p->ch->t, r->type, r->key, r->key_len, UT_ORIGIN_LOCAL) != 1)
+		return; /* already this device's */
+	a->n++;
+	pb->p->restored[r->type]++;
+	if (r->type == UT_SVC_ARP || r->type == UT_SVC_ND) {
+		rbpd_kern_restore(r->type, r->key, r->key_len, u);
+		return;
+	}
+	/* set_origin changes no memory: the pointers stay valid until the
+	 * batch is published, within this takeover */
+	a->users[r->type][a->cnt[r->type]] = *u;
+	a->keys[r->type][a->cnt[r->type]] = r->key;
+	a->klens[r->type][a->cnt[r->type]] = r->key_len;
+	if (++a->cnt[r->type] == PUB_BATCH)
+		flush_restored(a, r->type);
+}
+
+/* The group became master here: the peer's copies of its users become
+ * this device's, in the kernel for ARP/ND and announced to services. */
+static void takeover(struct pbind *pb, const char *why)
+{
+	static struct restore_acc acc;
+	double t0 = mono_ms();
+
+	if (pb->withdrawing) {
+		uv_timer_stop(&pb->withdraw);
+		pb->withdrawing = false;
+	}
+	memset(acc.cnt, 0, sizeof(acc.cnt));
+	acc.n = 0;
+	for_users_of(pb, restore_one, &acc);
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		flush_restored(&acc, (enum ut_svc)t);
+	pb->restored_users = acc.n;
+	pb->restore_ms = mono_ms() - t0;
+	pb->restore_at_ns = realtime_ns();
+	log_info("remote-backup-profile %s: vrrp-id %u interface %s (%s) is master (%s): %" PRIu64
+		 " users restored in %.1f ms",
+		 pb->p->name, pb->b.vrid, pb->b.ifname,
+		 pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac", why, acc.n,
+		 pb->restore_ms);
+	/* what the kernel learned meanwhile is this device's to send now */
+	rbpd_kern_dump(DUMP_LEARN);
+	if (pb->p->ch)
+		rbpd_feed_pump(pb->p->ch);
+}
+
+static void handover_one(struct pbind *pb, const struct ut_rec *r, const struct rbp_user *u,
+			 void *arg)
+{
+	(void)u;
+	*(uint64_t *)arg += ut_set_origin(pb->p->ch->t, r->type, r->key, r->key_len,
+					  UT_ORIGIN_PEER) == 1;
+}
+
+static void withdraw_one(struct pbind *pb, const struct ut_rec *r, const struct rbp_user *u,
+			 void *arg)
+{
+	(void)arg;
+	if (r->type == UT_SVC_ARP || r->type == UT_SVC_ND)
+		rbpd_kern_withdraw(pb->p, r->type, r->key, r->key_len, u);
+}
+
+static void on_withdraw(uv_timer_t *t)
+{
+	struct pbind *pb = t->data;
+
+	pb->withdrawing = false;
+	if (pb->role != RBP_ROLE_BACKUP)
+		return;
+	for_users_of(pb, withdraw_one, NULL);
+	log_info("remote-backup-profile %s: vrrp-id %u interface %s: forwarding entries %s after "
+		 "the download delay",
+		 pb->p->name, pb->b.vrid, pb->b.ifname,
+		 pb->p->hot ? "kept as backup entries" : "withdrawn");
+}
+
+/* The group is no longer master here: its users are the peer's now; the
+ * kernel keeps forwarding for them until the download delay is over. */
+static void handover(struct pbind *pb, const char *why)
+{
+	uint64_t n = 0;
+	uint32_t delay = g.running ? g.running->download_delay_s : 0;
+
+	for_users_of(pb, handover_one, &n);
+	log_info("remote-backup-profile %s: vrrp-id %u interface %s is no longer master (%s): "
+		 "%" PRIu64 " users now the peer's; forwarding entries kept %u s",
+		 pb->p->name, pb->b.vrid, pb->b.ifname, why, n, delay);
+	pb->withdrawing = true;
+	uv_timer_start(&pb->withdraw, on_withdraw, (uint64_t)delay * 1000, 0);
+}
+
+/* Every binding takes the role its group's state gives now. */
+static void evaluate(const char *why)
+{
+	for (struct prof *p = g.profs; p; p = p->next) {
+		for (size_t i = 0; i < p->nbind; i++) {
+			struct pbind *pb = &p->bind[i];
+			enum rbp_role r;
+
+			pb->b.state = grp_state(pb->b.ifname, pb->b.vrid);
+			r = rbp_role_of_state(pb->b.state);
+			if (r == pb->role)
+				continue;
+			pb->role = r;
+			if (r == RBP_ROLE_MASTER)
+				takeover(pb, why);
+			else
+				handover(pb, why);
+		}
+	}
+}
+
+static void set_state(const char *ifname, uint32_t vrid, bool v6, const char *state)
+{
+	enum rbp_group_state s;
+	struct grp *gr;
+
+	if (rbp_group_state_parse(state, &s) < 0)
+		return;
+	gr = grp_get(ifname, vrid, true);
+	if (gr)
+		gr->st[v6] = (int)s;
+}
+
+/* bus_recv_cb of vrrpd's PUB: one VrrpEvent in an Envelope. */
+static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	Db__Envelope *env;
+	Db__VrrpEvent *ev;
+	char why[160];
+
+	(void)s;
+	(void)arg;
+	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
+		return;
+	if (env->type == DB__MSG_TYPE__MSG_VRRP_EVENT &&
+	    (ev = db__vrrp_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
+		if (env->id > g.vrrp_seq || env->id + 1000000 < g.vrrp_seq)
+			g.vrrp_seq = env->id; /* a restarted vrrpd counts from 1 again */
+		set_state(ev->ifname, ev->vrid, ev->ipv6, ev->new_state);
+		snprintf(why, sizeof(why), "vrrp vrid %u %s -> %s: %s", ev->vrid, ev->old_state,
+			 ev->new_state, ev->reason);
+		evaluate(why);
+		db__vrrp_event__free_unpacked(ev, NULL);
+	}
+	db__envelope__free_unpacked(env, NULL);
+}
+
+/* bus_recv_cb of the query socket: vrrpd's answer to "vrrp state-list",
+ * "seq N" then "IFNAME VRID vrrp|vrrp6 STATE" per group. */
+static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	Db__Envelope *env;
+	Db__QueryReply *r;
+	unsigned long long seq;
+	char *save, *line;
+
+	(void)s;
+	(void)arg;
+	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
+		return;
+	r = env->type == DB__MSG_TYPE__MSG_QUERY_REPLY && env->sender == DB__ROLE__ROLE_VRRPD
+		? db__query_reply__unpack(NULL, env->payload.len, env->payload.data)
+		: NULL;
+	if (r && r->ok && r->text && sscanf(r->text, "seq %llu", &seq) == 1 &&
+	    (seq >= g.vrrp_seq || seq + 1000000 < g.vrrp_seq)) {
+		/* Not older than the last event: take it. A group vrrpd no
+		 * longer has is Initialize. */
+		for (struct grp *gr = g.grps; gr; gr = gr->next)
+			gr->st[0] = gr->st[1] = -1;
+		g.vrrp_seq = seq;
+		for (line = strtok_r(r->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char ifname[IF_NAMESIZE + 1], fam[8], state[16];
+			unsigned vrid;
+
+			if (sscanf(line, "%16s %u %7s %15s", ifname, &vrid, fam, state) == 4)
+				set_state(ifname, vrid, strcmp(fam, "vrrp6") == 0, state);
+		}
+		evaluate("vrrpd's state list");
+	}
+	if (r)
+		db__query_reply__free_unpacked(r, NULL);
+	db__envelope__free_unpacked(env, NULL);
+}
+
+static void ask_vrrp_states(void)
+{
+	Db__Query q = DB__QUERY__INIT;
+	static uint64_t id;
+
+	q.what = "vrrp state-list";
+	bus_send_msg(g.vrrp_ctl, NULL, 0, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_RBPD, ++id,
+		     &q.base);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	(void)t;
+	ask_vrrp_states();
+	rbpd_feed_attach_all();
+}
+
+/* ---- configuration -------------------------------------------------------- */
 
 /* cfgclient_ops.check: unpack and check against the live system. */
 static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
@@ -42,20 +431,157 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 			if (if_nametoindex(p->interfaces[j]) == 0)
 				errlist_add(errs, "interface %s: the interface does not exist",
 					    p->interfaces[j]);
+		if (p->n_bindings > 2 || p->n_bindings + p->n_interfaces > RBPD_MAX_IFACES)
+			errlist_add(errs,
+				    "remote-backup-profile %s: at most two bindings and %d "
+				    "interfaces in all",
+				    p->name, RBPD_MAX_IFACES);
 	}
 	return c;
+}
+
+static struct chan *chan_get(const char *name)
+{
+	struct chan *ch;
+	uint64_t seed;
+
+	for (ch = g.chans; ch; ch = ch->next)
+		if (strcmp(ch->name, name) == 0)
+			return ch;
+	ch = calloc(1, sizeof(*ch));
+	if (ch == NULL)
+		fatal("calloc");
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	getrandom(&seed, sizeof(seed), 0);
+	/* tombstones: a delete that overtakes an older add must win */
+	ch->t = ut_table_new(seed, 65536);
+	if (ch->t == NULL)
+		fatal("ut_table_new");
+	ch->q_tail = &ch->q;
+	ch->next = g.chans;
+	g.chans = ch;
+	return ch;
+}
+
+static void prof_closed(uv_handle_t *h)
+{
+	struct pbind *pb = h->data;
+	struct prof *p = pb->p;
+
+	pb->p = NULL;
+	if (p->bind[0].p == NULL && p->bind[1].p == NULL)
+		free(p);
+}
+
+static void prof_free(struct prof *p)
+{
+	for (int i = 0; i < 2; i++)
+		uv_close((uv_handle_t *)&p->bind[i].withdraw, prof_closed);
+}
+
+static void add_iface(struct prof *p, const char *ifname)
+{
+	for (size_t j = 0; j < p->nifaces; j++)
+		if (strcmp(p->ifaces[j], ifname) == 0)
+			return;
+	if (p->nifaces < RBPD_MAX_IFACES)
+		snprintf(p->ifaces[p->nifaces++], RBP_IFNAME_MAX + 1, "%s", ifname);
+}
+
+static struct prof *prof_new(const Db__RbpConfig *c, struct prof *old)
+{
+	struct prof *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		fatal("calloc");
+	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	p->hot = strcmp(c->backup_mode, "hot") == 0;
+	p->backup_id = c->backup_id;
+	if (c->backup_id && c->service[0]) {
+		p->ch = chan_get(c->service);
+		p->ch->used = true;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		struct pbind *pb = &p->bind[i];
+
+		uv_timer_init(g.loop, &pb->withdraw);
+		pb->withdraw.data = pb;
+		pb->p = p;
+		pb->role = RBP_ROLE_BACKUP;
+		if (i >= c->n_bindings)
+			continue;
+		snprintf(pb->ifname, sizeof(pb->ifname), "%s", c->bindings[i]->ifname);
+		pb->b.vrid = c->bindings[i]->vrid;
+		pb->b.ifname = pb->ifname;
+		pb->b.parity = c->bindings[i]->odd_mac ? RBP_PARITY_ODD : RBP_PARITY_EVEN;
+		pb->b.state = RBP_GROUP_INIT;
+		p->nbind++;
+		add_iface(p, pb->ifname);
+		/* The same binding as before keeps its role: a commit that
+		 * changes something else is no switchover. */
+		if (old && old->ch == p->ch && old->backup_id == p->backup_id)
+			for (size_t j = 0; j < old->nbind; j++)
+				if (old->bind[j].b.vrid == pb->b.vrid &&
+				    old->bind[j].b.parity == pb->b.parity &&
+				    strcmp(old->bind[j].ifname, pb->ifname) == 0) {
+					pb->role = old->bind[j].role;
+					pb->restored_users = old->bind[j].restored_users;
+					pb->restore_ms = old->bind[j].restore_ms;
+					pb->restore_at_ns = old->bind[j].restore_at_ns;
+				}
+	}
+	for (size_t i = 0; i < c->n_interfaces; i++)
+		add_iface(p, c->interfaces[i]);
+	if (old)
+		memcpy(p->restored, old->restored, sizeof(p->restored));
+	return p;
 }
 
 /* cfgclient_ops.apply: takes ownership of obj. */
 static void apply(void *arg, void *obj)
 {
 	Db__RbpdConfig *c = obj;
+	struct prof *old = g.profs, **tail = &g.profs;
+	struct chan **cp;
 
 	(void)arg;
+	for (struct chan *ch = g.chans; ch; ch = ch->next)
+		ch->used = false;
+	g.profs = NULL;
+	for (size_t i = 0; i < c->n_profiles; i++) {
+		struct prof *o;
+
+		for (o = old; o && strcmp(o->name, c->profiles[i]->name); o = o->next)
+			;
+		*tail = prof_new(c->profiles[i], o);
+		tail = &(*tail)->next;
+	}
+	while (old) {
+		struct prof *next = old->next;
+
+		prof_free(old);
+		old = next;
+	}
+	for (cp = &g.chans; *cp;) {
+		struct chan *ch = *cp;
+
+		if (ch->used) {
+			cp = &ch->next;
+			continue;
+		}
+		log_info("remote-backup-service %s: no profile names it any more; its %zu users "
+			 "are dropped",
+			 ch->name, ut_count(ch->t, UT_SVC_ALL));
+		*cp = ch->next;
+		rbpd_feed_chan_free(ch);
+	}
 	if (g.running)
 		db__rbpd_config__free_unpacked(g.running, NULL);
 	g.running = c;
 	log_info("%zu remote backup profile(s) configured", c->n_profiles);
+	rbpd_feed_attach_all();
+	evaluate("configuration");
+	rbpd_kern_dump(DUMP_LEARN);
 }
 
 /* cfgclient_ops.discard */
@@ -65,31 +591,195 @@ static void discard(void *arg, void *obj)
 	db__rbpd_config__free_unpacked(obj, NULL);
 }
 
+/* ---- display -------------------------------------------------------------- */
+
+struct counts {
+	uint64_t master[UT_SVC_COUNT], backup[UT_SVC_COUNT], pending[UT_SVC_COUNT];
+};
+
+/* Whether ifname exists here, with a one-entry memory: users come in runs
+ * of the same interface. */
+static bool iface_exists(const char *ifname)
+{
+	static char last[RBP_IFNAME_MAX + 1];
+	static bool last_ok;
+
+	if (strcmp(last, ifname) != 0) {
+		snprintf(last, sizeof(last), "%s", ifname);
+		last_ok = if_nametoindex(ifname) != 0;
+	}
+	return last_ok;
+}
+
+static void count_users(struct prof *p, struct counts *n)
+{
+	struct ut_cursor c;
+	struct ut_rec r;
+	struct rbp_user u;
+
+	memset(n, 0, sizeof(*n));
+	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
+		return;
+	while (ut_cursor_next(&c, &r)) {
+		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 || u.backup_id != p->backup_id)
+			continue;
+		if (r.origin == UT_ORIGIN_LOCAL)
+			n->master[r.type]++;
+		else
+			n->backup[r.type]++;
+		/* held but of no use here: nothing decides its role, or its
+		 * interface does not exist on this device */
+		if (rbpd_binding_for(p, u.mac) == NULL || !iface_exists(u.ifname))
+			n->pending[r.type]++;
+	}
+	ut_cursor_close(&c);
+}
+
+static const char *state_word(enum rbp_group_state s)
+{
+	return s == RBP_GROUP_MASTER ? "Master" : s == RBP_GROUP_BACKUP ? "Backup" : "Initialize";
+}
+
+static void show_prof(FILE *f, struct prof *p)
+{
+	struct counts n;
+	struct chan *ch = p->ch;
+
+	fprintf(f, "Remote backup profile: %s\n", p->name);
+	fprintf(f, "  Backup mode       : %s\n", p->hot ? "hot" : "warm");
+	if (p->backup_id)
+		fprintf(f, "  Backup-id         : %u\n", p->backup_id);
+	if (ch) {
+		fprintf(f, "  Service           : %s, channel %s%s%s\n", ch->name,
+			!ch->attached ? "unknown (rbsd not answering)"
+			: ch->up      ? "up"
+				      : "down",
+			ch->reason[0] ? ", " : "", ch->reason);
+		fprintf(f, "  Peer consistency  : %s\n",
+			!ch->up		    ? "unknown (channel down)"
+			: ch->mismatch[0] ? ch->mismatch
+					  : "consistent");
+	} else {
+		fprintf(f, "  Service           : none: set backup-id and remote-backup-service "
+			   "to back users up\n");
+	}
+	for (size_t j = 0; j < p->nbind; j++) {
+		struct pbind *pb = &p->bind[j];
+
+		fprintf(f, "  VRRP binding      : vrid %u interface %s %s, group %s: %s%s\n",
+			pb->b.vrid, pb->ifname, pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac",
+			state_word(pb->b.state), pb->role == RBP_ROLE_MASTER ? "master" : "backup",
+			pb->withdrawing ? " (download delay running)" : "");
+		if (pb->restore_at_ns)
+			fprintf(f,
+				"  Last takeover     : vrid %u: %" PRIu64
+				" users restored in %.1f ms, at %" PRIu64 ".%09" PRIu64 "\n",
+				pb->b.vrid, pb->restored_users, pb->restore_ms,
+				pb->restore_at_ns / 1000000000u, pb->restore_at_ns % 1000000000u);
+	}
+	for (size_t j = p->nbind; j < p->nifaces; j++)
+		fprintf(f, "  Access interface  : %s\n", p->ifaces[j]);
+	count_users(p, &n);
+	fprintf(f, "  Users             : type          master     backup    pending   restored\n");
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		fprintf(f, "                      %-12s %7" PRIu64 " %10" PRIu64 " %10" PRIu64
+			   " %10" PRIu64 "\n",
+			ut_svc_name((enum ut_svc)t), n.master[t], n.backup[t], n.pending[t],
+			p->restored[t]);
+	if (ch) {
+		struct ut_mem m;
+
+		ut_mem(ch->t, &m);
+		fprintf(f,
+			"  Table of %-8s : %zu users, digest %016" PRIx64 ", %zu bytes, batches "
+			"in %" PRIu64 " (%" PRIu64 " with another digest) out %" PRIu64
+			", queued %zu\n",
+			ch->name, ut_count(ch->t, UT_SVC_ALL), ut_digest(ch->t, UT_SVC_ALL),
+			m.entries + m.buckets, ch->batches_in, ch->bad_batches, ch->batches_out,
+			ch->q_len);
+	}
+}
+
+/* A key or payload as text when it is printable, else as hex:... */
+static void put_bytes(FILE *f, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && p[i] > ' ' && p[i] < 0x7f; i++)
+		;
+	if (n && i == n) {
+		fwrite(p, 1, n, f);
+		return;
+	}
+	fputs("hex:", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+/* display remote-backup-profile NAME users TYPE: one line per user. */
+static int show_users(FILE *f, const char *name, const char *word)
+{
+	struct prof *p;
+	enum ut_svc type;
+	struct ut_cursor c;
+	struct ut_rec r;
+	struct rbp_user u;
+	size_t n = 0;
+
+	for (p = g.profs; p && strcmp(p->name, name); p = p->next)
+		;
+	if (p == NULL) {
+		fprintf(f, "Error: The remote backup profile %s does not exist.", name);
+		return 0;
+	}
+	if (ut_svc_parse(word, &type) < 0 || type == UT_SVC_ALL) {
+		fprintf(f, "Error: Unknown service type %s.", word);
+		return 0;
+	}
+	fprintf(f, "MAC            Interface       Role    Version           User\n");
+	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, type) < 0)
+		return 1;
+	while (ut_cursor_next(&c, &r)) {
+		char mac[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
+		uint8_t addr[16];
+
+		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 || u.backup_id != p->backup_id)
+			continue;
+		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", rbp_mac_format(u.mac, mac), u.ifname,
+			r.origin == UT_ORIGIN_LOCAL ? "master" : "backup", r.version);
+		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
+		    rbp_rec_neigh_key_parse(type == UT_SVC_ARP ? AF_INET : AF_INET6, r.key, r.key_len,
+					    addr, ifname) == 0) {
+			fputs(inet_ntop(type == UT_SVC_ARP ? AF_INET : AF_INET6, addr, a, sizeof(a)),
+			      f);
+		} else {
+			put_bytes(f, r.key, r.key_len);
+			fputc(' ', f);
+			put_bytes(f, u.data, u.data_len);
+		}
+		fputc('\n', f);
+		n++;
+	}
+	ut_cursor_close(&c);
+	fprintf(f, "Total: %zu", n);
+	return 1;
+}
+
 /* ctl_query_fn */
 static int display(void *arg, const char *what, FILE *f)
 {
 	const char *name = strncmp(what, "remote-backup-profile ", 22) == 0 ? what + 22 : NULL;
-	size_t n = g.running ? g.running->n_profiles : 0, shown = 0;
+	size_t shown = 0;
+	char pname[64], word[32];
 
 	(void)arg;
-	for (size_t i = 0; i < n; i++) {
-		Db__RbpConfig *r = g.running->profiles[i];
-
-		if (name && strcmp(name, r->name))
+	if (name && sscanf(name, "%63s users %31s", pname, word) == 2)
+		return show_users(f, pname, word);
+	for (struct prof *p = g.profs; p; p = p->next) {
+		if (name && strcmp(name, p->name))
 			continue;
 		shown++;
-		fprintf(f, "Remote backup profile: %s\n", r->name);
-		fprintf(f, "  Backup mode    : %s\n", r->backup_mode[0] ? r->backup_mode : "-");
-		if (r->backup_id)
-			fprintf(f, "  Backup-id      : %u\n  Service        : %s\n", r->backup_id,
-				r->service);
-		for (size_t j = 0; j < r->n_bindings && j < 2; j++)
-			fprintf(f, "  VRRP binding   : vrid %u interface %s %s\n",
-				r->bindings[j]->vrid, r->bindings[j]->ifname,
-				r->bindings[j]->odd_mac ? "odd-mac" : "even-mac");
-		for (size_t j = 0; j < r->n_interfaces && j < 16; j++)
-			fprintf(f, "  Access         : interface %s\n", r->interfaces[j]);
-		fprintf(f, "  Users          : (user tables not implemented yet)\n");
+		show_prof(f, p);
 	}
 	if (name && shown == 0) {
 		fprintf(f, "Error: The remote backup profile %s does not exist.", name);
@@ -98,16 +788,75 @@ static int display(void *arg, const char *what, FILE *f)
 	if (shown == 0)
 		fprintf(f, "Info: No remote backup profile is configured.");
 	else
-		fprintf(f, "Download-vrrp-table delay: %u s", g.running->download_delay_s);
+		fprintf(f, "Download-vrrp-table delay: %u s\nKernel: %" PRIu64 " installed, %" PRIu64
+			   " removed, %" PRIu64 " refused",
+			g.running ? g.running->download_delay_s : 0, g.kern_installed,
+			g.kern_removed, g.kern_errors);
 	return 1;
+}
+
+/* ---- life ----------------------------------------------------------------- */
+
+static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
+{
+	char ep[512];
+	struct bus_opts sub = {.type = ZMQ_SUB, .endpoint = ep, .cb = on_vrrp_event};
+	struct bus_opts q = {.type = ZMQ_DEALER, .endpoint = ep, .cb = on_vrrp_list};
+	int rc;
+
+	(void)arg;
+	g.loop = loop;
+	g.zctx = zctx;
+	g.rundir = rundir;
+	uv_timer_init(loop, &g.tick);
+	if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd-events")) < 0 ||
+	    (rc = bus_open(&g.vrrp_sub, loop, zctx, &sub)) < 0)
+		return rc;
+	if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd")) < 0 ||
+	    (rc = bus_open(&g.vrrp_ctl, loop, zctx, &q)) < 0)
+		return rc;
+	if ((rc = rbpd_feed_init()) < 0 || (rc = rbpd_api_init()) < 0 ||
+	    (rc = rbpd_kern_init()) < 0)
+		return rc;
+	uv_timer_start(&g.tick, on_tick, 0, 1000);
+	return 0;
+}
+
+static void stop(void *arg)
+{
+	(void)arg;
+	uv_close((uv_handle_t *)&g.tick, NULL);
+	while (g.profs) {
+		struct prof *p = g.profs;
+
+		g.profs = p->next;
+		prof_free(p);
+	}
+	while (g.chans) {
+		struct chan *ch = g.chans;
+
+		g.chans = ch->next;
+		rbpd_feed_chan_free(ch);
+	}
+	while (g.grps) {
+		struct grp *gr = g.grps;
+
+		g.grps = gr->next;
+		free(gr);
+	}
+	rbpd_kern_close();
+	rbpd_api_close();
+	rbpd_feed_close();
+	bus_close(g.vrrp_sub);
+	bus_close(g.vrrp_ctl);
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, NULL, NULL,
-					   NULL};
+	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, NULL, init,
+					   stop};
 	int rc = service_main(argc, argv, &svc);
 
 	if (g.running)

@@ -1585,6 +1585,15 @@ static int display(void *arg, const char *what, FILE *f)
 	char a[INET6_ADDRSTRLEN];
 
 	(void)arg;
+	if (strcmp(what, "vrrp state-list") == 0) {
+		/* For rbpd: the number of the last event published, then one
+		 * line per group; events numbered up to it are included. */
+		fprintf(f, "seq %llu\n", (unsigned long long)g.pub_seq);
+		for (const struct group *gr = g.groups; gr; gr = gr->next)
+			fprintf(f, "%s %u %s %s\n", gr->ifname, gr->vrid, fam_word(gr->family),
+				vrrp_state_str(gr->fsm.state));
+		return 1;
+	}
 	if (g.groups == NULL) {
 		fprintf(f, "Info: No VRRP group is configured.");
 		return 1;

@@ -40,7 +40,7 @@ test_refused_commit_changes_nothing() {
 	echo "$out" | grep -q "vrrpd: interface eth9: vrrp vrid 9: the interface does not exist" || { echo "$out"; return 1; }
 	[ "$(cli A -c "display current-configuration")" = "$before" ] || return 1
 	cli A -c "display vrrp" | grep -q "eth9" && return 1
-	cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : hot" || return 1
+	cli A -c "display remote-backup-profile rbp1" | grep -Eq "Backup mode +: hot" || return 1
 	wait_sync A
 }
 
@@ -100,10 +100,10 @@ fault_case() {
 	wait_sync A || return 1
 	if [ "$expect" = commit ]; then
 		cli A -c "display vrrp" | grep -q "PriorityConfig   : $prio" || return 1
-		cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : warm" || return 1
+		cli A -c "display remote-backup-profile rbp1" | grep -Eq "Backup mode +: warm" || return 1
 	else
 		cli A -c "display vrrp" | grep -q "PriorityConfig   : $prio" && return 1
-		cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : hot" || return 1
+		cli A -c "display remote-backup-profile rbp1" | grep -Eq "Backup mode +: hot" || return 1
 	fi
 	# restore for the next case; then daemons and cfgd agree again
 	cli A -c "system-view" -c "remote-backup-profile rbp1" -c "peer-backup hot" -c "commit" >/dev/null || return 1
@@ -243,7 +243,7 @@ test_cfgd_killed_mid_commit() {
 	wait_sync A || return 1
 	[ "$(cli A -c "display current-configuration")" = "$before" ] || return 1
 	cli A -c "display vrrp" | grep -q "PriorityConfig   : 99" && return 1
-	cli A -c "display remote-backup-profile rbp1" | grep -q "Backup mode    : hot"
+	cli A -c "display remote-backup-profile rbp1" | grep -Eq "Backup mode +: hot"
 }
 
 # The interactive CLI on a terminal: Tab completes from cfgd's grammar,

@@ -1,0 +1,210 @@
+/*
+ * rbpd's shared state, between its files (one job each):
+ *   rbpd.c       life, configuration, VRRP group states, roles and
+ *                switchovers, display
+ *   rbpd_feed.c  the link to rbsd: what this device is master for goes to
+ *                the peer, what the peer sends comes into the tables
+ *   rbpd_kern.c  ARP and ND: learned from the kernel while master,
+ *                installed in it while backup (hot) or at a takeover
+ *   rbpd_api.c   the user-information API for services (proto/user.proto)
+ *
+ * Users live in one table per remote-backup-service (user_table.h), as
+ * records (rbp_rec.h) holding the backup-id of their profile: the same
+ * table holds what this device is master for (origin local) and the
+ * peer's copies (origin peer). A user's role follows the state of the
+ * VRRP group its MAC's parity selects (rbp_role.h); when that group
+ * becomes master here, the peer's copies become this device's own.
+ */
+#ifndef DB_RBPD_H
+#define DB_RBPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/bus.h"
+#include "config.pb-c.h"
+#include "rbpd/rbp_rec.h"
+#include "rbpd/rbp_role.h"
+#include "rbpd/user_table.h"
+#include "rbs.pb-c.h"
+
+#define RBPD_MAX_IFACES 16 /* access interfaces of one profile, bindings' included */
+
+/* One entry waiting for rbsd's credit. */
+struct outq {
+	struct outq *next;
+	uint8_t op, type;
+	uint8_t key_len;
+	uint32_t payload_len;
+	uint64_t version;
+	uint8_t data[]; /* key, then payload */
+};
+
+/* A remote-backup-service the profiles name: its users, and rbsd's side. */
+struct chan {
+	struct chan *next;
+	char name[64];
+	struct ut_table *t;
+	bool used; /* still named by a profile (configuration apply) */
+
+	/* rbsd: credit since the attachment `attach` */
+	uint64_t attach, sent_e, sent_b, credit_e, credit_b;
+	bool attached, up;
+	char reason[160], mismatch[512];
+
+	/* changes of local users not handed to rbsd yet, oldest first */
+	struct outq *q, **q_tail;
+	size_t q_len;
+	uint64_t q_overflows;
+
+	/* a batch to the peer: its types, and the cursor while it runs */
+	bool batch_pending, batch_running;
+	Db__RbsServiceType batch_types[UT_SVC_COUNT];
+	size_t n_batch_types;
+	struct ut_cursor cur;
+	uint64_t batch_count, batches_out;
+
+	/* a batch from the peer in progress, per type */
+	bool rx_batch[UT_SVC_COUNT];
+	uint64_t batches_in, bad_batches, bad_entries;
+	bool rx_batch_done; /* one batch from the peer completed since attach */
+
+	/* a packed RbsLocal rbsd's queue could not take yet */
+	uint8_t *stash;
+	size_t stash_len;
+	uint64_t stash_e, stash_b;
+};
+
+/* One binding of a profile and what rbpd knows of its group. */
+struct pbind {
+	struct rbp_binding b; /* b.ifname points at ifname */
+	char ifname[RBP_IFNAME_MAX + 1];
+	enum rbp_role role;   /* what the last evaluation gave */
+	bool withdrawing;     /* master -> backup: download-vrrp-table delay running */
+	uv_timer_t withdraw;
+	struct prof *p;
+	/* the last takeover */
+	uint64_t restored_users;
+	double restore_ms;
+	uint64_t restore_at_ns; /* CLOCK_REALTIME when it ended, 0: never */
+};
+
+struct prof {
+	struct prof *next;
+	char name[64];
+	bool hot;	    /* peer-backup hot; otherwise warm */
+	uint32_t backup_id; /* 0: none, the profile backs nothing up */
+	struct chan *ch;    /* NULL until both backup-id and the service are set */
+	struct pbind bind[2];
+	size_t nbind;
+	char ifaces[RBPD_MAX_IFACES][RBP_IFNAME_MAX + 1]; /* bindings' first */
+	size_t nifaces;
+	uint64_t restored[UT_SVC_COUNT]; /* users restored at takeovers, in all */
+};
+
+struct rbpd {
+	uv_loop_t *loop;
+	void *zctx;
+	const char *rundir;
+	Db__RbpdConfig *running;
+	struct prof *profs;
+	struct chan *chans;
+	uint64_t last_version;
+
+	/* VRRP group states from vrrpd */
+	struct grp *grps;
+	size_t ngrps;
+	uint64_t vrrp_seq; /* last event number seen */
+	struct bus_sock *vrrp_sub, *vrrp_ctl;
+	uv_timer_t tick; /* 1 s: attach to rbsd, ask vrrpd for every state */
+
+	struct bus_sock *rbsd;
+	uv_timer_t pump_retry;
+
+	/* API */
+	struct bus_sock *api, *restored_pub;
+
+	/* kernel */
+	int mon_fd, ctl_fd;
+	uv_poll_t mon_poll, ctl_poll;
+	uint32_t nl_seq;
+	bool dump_running;
+	unsigned dump_want, dump_flags; /* DUMP_* of the next and of the running dump */
+	struct ut_table *seen; /* keys a sweeping dump reported */
+	uint64_t kern_errors, kern_installed, kern_removed;
+};
+
+/* What a kernel dump is for, besides learning. */
+#define DUMP_LEARN 1
+#define DUMP_SWEEP_LOCAL 2    /* remove local ARP/ND users the kernel no longer has */
+#define DUMP_SWEEP_INSTALLS 4 /* remove backup installs no peer entry stands behind */
+
+extern struct rbpd g;
+
+/* ---- rbpd.c ---- */
+
+/* A version for a change of this device's: larger than held (the version
+ * the table holds for the key, 0 if none) and than any given before, from
+ * the wall clock in microseconds so that the peer's later changes after
+ * a switchover are newer too. */
+uint64_t rbpd_next_version(uint64_t held);
+
+/* The profile that has ifname among its access interfaces, or NULL. */
+struct prof *rbpd_prof_by_ifname(const char *ifname);
+
+/* The profile of channel ch with this backup-id, or NULL. */
+struct prof *rbpd_prof_by_backup_id(const struct chan *ch, uint32_t backup_id);
+
+/* This device's role for a user of p with this MAC. Returns the binding
+ * that decides it, or NULL when p has no binding of the MAC's parity. */
+struct pbind *rbpd_binding_for(struct prof *p, const uint8_t mac[RBP_MAC_LEN]);
+
+/* A change of a user this device is master for: into the table as
+ * local, then to the peer. op is DB__RBS_OP__RBS_OP_ADD or _DELETE.
+ * Returns 0, UT_STALE-like positive when nothing changed, or -errno. */
+int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *key, size_t klen,
+		      const struct rbp_user *u);
+
+/* ---- rbpd_feed.c ---- */
+
+int rbpd_feed_init(void);
+void rbpd_feed_close(void);
+/* Attach every channel to rbsd (sent every second: rbsd may restart). */
+void rbpd_feed_attach_all(void);
+/* Queue an entry of a local user for the peer and send what credit allows. */
+void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *key, size_t klen,
+		     const uint8_t *payload, size_t plen, uint64_t version);
+void rbpd_feed_pump(struct chan *ch);
+void rbpd_feed_chan_free(struct chan *ch);
+
+/* ---- rbpd_kern.c ---- */
+
+int rbpd_kern_init(void);
+void rbpd_kern_close(void);
+/* Asks for a dump of the kernel's neighbours for these DUMP_* purposes. */
+void rbpd_kern_dump(unsigned flags);
+/* Puts a peer's ARP/ND user where its role and the profile's mode say:
+ * installed (hot backup: permanent, marked as rbpd's; master: stale, the
+ * kernel's to age) or nothing. Nothing when withdrawing. */
+void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const uint8_t *key,
+		     size_t klen, const struct rbp_user *u);
+/* The user left (deleted by the peer): removes rbpd's install if any. */
+void rbpd_kern_remove(enum ut_svc type, const uint8_t *key, size_t klen);
+/* Takeover: the ARP/ND user becomes the kernel's own (stale). */
+void rbpd_kern_restore(enum ut_svc type, const uint8_t *key, size_t klen,
+		       const struct rbp_user *u);
+/* Download delay over: hot installs the user as a backup entry, warm
+ * removes it. */
+void rbpd_kern_withdraw(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
+			const struct rbp_user *u);
+
+/* ---- rbpd_api.c ---- */
+
+int rbpd_api_init(void);
+void rbpd_api_close(void);
+/* Publishes restored users of one type (at most 1024 a message). */
+void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
+			       const uint8_t *const *keys, const size_t *klens, size_t n);
+
+#endif

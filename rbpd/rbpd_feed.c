@@ -1,0 +1,586 @@
+/*
+ * rbpd and rbsd: one DEALER to rbsd's RUNDIR/rbsd-entries.ipc carries
+ * every channel (RbsLocal.service names it; proto/rbs.proto).
+ *
+ * Out: changes of the users this device is master for wait in a queue
+ * and go as rbsd's credit allows. A queue that grows past QUEUE_MAX (rbsd
+ * gone or the channel stalled for long) is dropped and replaced by a batch
+ * of everything: the peer's mark and sweep then removes what a dropped
+ * delete would have. Batches (the peer's request, a resync) walk the table
+ * with a cursor and send the local entries only, then what the live queue
+ * holds, so that the closing digest is that of everything sent.
+ *
+ * In: the peer's entries go into the table as the peer's (or as this
+ * device's, when it is master for the user already: versions decide
+ * either way); ARP and ND go on to the kernel (rbpd_kern.c). A batch from
+ * the peer is a mark and sweep of its entries of those types.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "common/daemon.h"
+#include "common/log.h"
+#include "rbpd/rbpd.h"
+#include "rbsd/rbs_win.h"
+
+#define PER_MSG 512		/* entries in one RbsLocal */
+#define MSG_BYTES (256 * 1024)	/* and about this many bytes at most */
+#define QUEUE_MAX (256 * 1024)	/* live changes held for rbsd before a batch replaces them */
+#define RBSD_HWM 64
+
+static uv_idle_t kick;
+static bool kick_init;
+
+static void on_retry(uv_timer_t *t);
+
+static struct chan *chan_by_name(const char *name)
+{
+	for (struct chan *ch = g.chans; ch; ch = ch->next)
+		if (strcmp(ch->name, name) == 0)
+			return ch;
+	return NULL;
+}
+
+/* Sends m for ch, or keeps it for later when rbsd's queue is full.
+ * Returns false when it was kept (send nothing more until it went). */
+static bool send_local(struct chan *ch, Db__RbsLocal *m)
+{
+	size_t len;
+	uint8_t *buf;
+	int rc;
+
+	m->service = ch->name;
+	len = db__rbs_local__get_packed_size(m);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		fatal("malloc");
+	db__rbs_local__pack(m, buf);
+	rc = bus_send(g.rbsd, NULL, 0, buf, len);
+	if (rc == -EAGAIN) {
+		ch->stash = buf;
+		ch->stash_len = len;
+		if (!uv_is_active((uv_handle_t *)&g.pump_retry))
+			uv_timer_start(&g.pump_retry, on_retry, 2, 0);
+		return false;
+	}
+	free(buf);
+	return true;
+}
+
+static bool may_send(const struct chan *ch, size_t klen, size_t plen)
+{
+	return ch->attached && ch->stash == NULL && ch->sent_e + 1 <= ch->credit_e &&
+	       ch->sent_b + RBS_WIN_ENTRY_HDR + klen + plen <= ch->credit_b;
+}
+
+struct msg {
+	Db__RbsEntry e[PER_MSG];
+	Db__RbsEntry *ep[PER_MSG];
+	size_t n, bytes;
+	struct outq *done; /* queue items to free once packed */
+};
+
+static bool msg_room(const struct chan *ch, const struct msg *m, size_t klen, size_t plen)
+{
+	return m->n < PER_MSG && (m->n == 0 || m->bytes + klen + plen <= MSG_BYTES) &&
+	       may_send(ch, klen, plen);
+}
+
+static void msg_add(struct chan *ch, struct msg *m, int op, int type, const uint8_t *key,
+		    size_t klen, const uint8_t *payload, size_t plen, uint64_t version)
+{
+	Db__RbsEntry *e = &m->e[m->n];
+
+	db__rbs_entry__init(e);
+	e->op = (Db__RbsOp)op;
+	e->type = (Db__RbsServiceType)type;
+	e->key.data = (uint8_t *)key;
+	e->key.len = klen;
+	e->payload.data = (uint8_t *)payload;
+	e->payload.len = plen;
+	e->version = version;
+	m->ep[m->n++] = e;
+	m->bytes += klen + plen;
+	ch->sent_e++;
+	ch->sent_b += RBS_WIN_ENTRY_HDR + klen + plen;
+}
+
+static bool msg_send(struct chan *ch, struct msg *m)
+{
+	Db__RbsLocal l = DB__RBS_LOCAL__INIT;
+	Db__RbsEntries body = DB__RBS_ENTRIES__INIT;
+	bool sent;
+
+	if (m->n == 0)
+		return true;
+	body.entries = m->ep;
+	body.n_entries = m->n;
+	l.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
+	l.entries = &body;
+	sent = send_local(ch, &l);
+	while (m->done) {
+		struct outq *q = m->done;
+
+		m->done = q->next;
+		free(q);
+	}
+	m->n = m->bytes = 0;
+	return sent;
+}
+
+static bool type_in_batch(const struct chan *ch, int type)
+{
+	for (size_t i = 0; i < ch->n_batch_types; i++)
+		if ((int)ch->batch_types[i] == type)
+			return true;
+	return false;
+}
+
+/* Entries from the batch cursor; false when credit or rbsd ran out. */
+static bool pump_batch(struct chan *ch)
+{
+	static struct msg m;
+	struct ut_rec r;
+
+	for (;;) {
+		if (!may_send(ch, UT_KEY_MAX, UT_PAYLOAD_MAX)) {
+			msg_send(ch, &m);
+			return false;
+		}
+		if (!ut_cursor_next(&ch->cur, &r))
+			break;
+		if (r.origin != UT_ORIGIN_LOCAL || !type_in_batch(ch, r.type))
+			continue;
+		if (!msg_room(ch, &m, r.key_len, r.payload_len) && !msg_send(ch, &m))
+			return false;
+		msg_add(ch, &m, DB__RBS_OP__RBS_OP_ADD, r.type, r.key, r.key_len, r.payload,
+			r.payload_len, r.version);
+		ch->batch_count++;
+	}
+	return msg_send(ch, &m);
+}
+
+/* Live changes from the queue; false when credit or rbsd ran out. */
+static bool pump_live(struct chan *ch)
+{
+	static struct msg m;
+
+	while (ch->q) {
+		struct outq *q = ch->q;
+
+		if (!msg_room(ch, &m, q->key_len, q->payload_len)) {
+			if (m.n == 0 || !msg_send(ch, &m))
+				return false;
+			continue;
+		}
+		ch->q = q->next;
+		if (ch->q == NULL)
+			ch->q_tail = &ch->q;
+		ch->q_len--;
+		msg_add(ch, &m, q->op, q->type, q->data, q->key_len, q->data + q->key_len,
+			q->payload_len, q->version);
+		q->next = m.done;
+		m.done = q;
+	}
+	return msg_send(ch, &m);
+}
+
+static uint64_t digest_types(const struct chan *ch)
+{
+	uint64_t d = 0;
+
+	for (size_t i = 0; i < ch->n_batch_types; i++)
+		d += ut_digest_origin(ch->t, (enum ut_svc)ch->batch_types[i], UT_ORIGIN_LOCAL);
+	return d;
+}
+
+void rbpd_feed_pump(struct chan *ch)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+
+	if (ch->stash) {
+		int rc = bus_send(g.rbsd, NULL, 0, ch->stash, ch->stash_len);
+
+		if (rc == -EAGAIN)
+			return;
+		free(ch->stash);
+		ch->stash = NULL;
+	}
+	if (!ch->attached)
+		return;
+	if (ch->batch_pending && !ch->batch_running) {
+		Db__RbsBatchBegin b = DB__RBS_BATCH_BEGIN__INIT;
+		uint64_t c = 0;
+
+		for (size_t i = 0; i < ch->n_batch_types; i++)
+			c += ut_count_origin(ch->t, (enum ut_svc)ch->batch_types[i],
+					     UT_ORIGIN_LOCAL);
+		b.types = ch->batch_types;
+		b.n_types = ch->n_batch_types;
+		b.count = c;
+		m.body_case = DB__RBS_LOCAL__BODY_BATCH_BEGIN;
+		m.batch_begin = &b;
+		ut_cursor_open(ch->t, &ch->cur,
+			       ch->n_batch_types == 1 ? (enum ut_svc)ch->batch_types[0]
+						      : UT_SVC_ALL);
+		ch->batch_pending = false;
+		ch->batch_running = true;
+		ch->batch_count = 0;
+		log_info("remote-backup-service %s: batch backup of %" PRIu64 " users to the peer",
+			 ch->name, c);
+		if (!send_local(ch, &m))
+			return;
+	}
+	if (ch->batch_running) {
+		Db__RbsBatchEnd e = DB__RBS_BATCH_END__INIT;
+
+		if (!pump_batch(ch) || !pump_live(ch) || ch->stash)
+			return;
+		ut_cursor_close(&ch->cur);
+		e.types = ch->batch_types;
+		e.n_types = ch->n_batch_types;
+		e.count = ch->batch_count;
+		e.digest = digest_types(ch);
+		m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
+		m.batch_end = &e;
+		ch->batch_running = false;
+		ch->batches_out++;
+		log_info("remote-backup-service %s: batch backup sent, %" PRIu64 " users", ch->name,
+			 ch->batch_count);
+		if (!send_local(ch, &m))
+			return;
+	}
+	pump_live(ch);
+}
+
+static void on_kick(uv_idle_t *h)
+{
+	uv_idle_stop(h);
+	for (struct chan *ch = g.chans; ch; ch = ch->next)
+		rbpd_feed_pump(ch);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	bool again = false;
+
+	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+		rbpd_feed_pump(ch);
+		again |= ch->stash != NULL;
+	}
+	if (again)
+		uv_timer_start(t, on_retry, 2, 0);
+}
+
+static void drop_queue(struct chan *ch)
+{
+	while (ch->q) {
+		struct outq *q = ch->q;
+
+		ch->q = q->next;
+		free(q);
+	}
+	ch->q_tail = &ch->q;
+	ch->q_len = 0;
+}
+
+static void want_batch_all(struct chan *ch)
+{
+	ch->n_batch_types = UT_SVC_COUNT;
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		ch->batch_types[t] = (Db__RbsServiceType)t;
+	if (ch->batch_running) {
+		ut_cursor_close(&ch->cur);
+		ch->batch_running = false;
+	}
+	ch->batch_pending = true;
+}
+
+void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *key, size_t klen,
+		     const uint8_t *payload, size_t plen, uint64_t version)
+{
+	struct outq *q;
+
+	if (ch->q_len >= QUEUE_MAX) {
+		if (ch->q_overflows++ == 0)
+			log_warnx("remote-backup-service %s: %d changes wait for rbsd; they are "
+				  "replaced by a batch backup of every user",
+				  ch->name, QUEUE_MAX);
+		drop_queue(ch);
+		want_batch_all(ch);
+	}
+	q = malloc(sizeof(*q) + klen + plen);
+	if (q == NULL)
+		fatal("malloc");
+	q->next = NULL;
+	q->op = (uint8_t)op;
+	q->type = (uint8_t)type;
+	q->key_len = (uint8_t)klen;
+	q->payload_len = (uint32_t)plen;
+	q->version = version;
+	memcpy(q->data, key, klen);
+	if (plen)
+		memcpy(q->data + klen, payload, plen);
+	*ch->q_tail = q;
+	ch->q_tail = &q->next;
+	ch->q_len++;
+	if (!uv_is_active((uv_handle_t *)&kick))
+		uv_idle_start(&kick, on_kick);
+}
+
+/* ---- from rbsd ------------------------------------------------------------ */
+
+static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
+{
+	for (size_t i = 0; i < es->n_entries; i++) {
+		const Db__RbsEntry *e = es->entries[i];
+		enum ut_svc type = (enum ut_svc)e->type;
+		struct rbp_user u;
+		struct prof *p;
+		struct pbind *pb;
+		struct ut_rec r;
+		int rc;
+
+		if ((unsigned)type >= UT_SVC_COUNT || e->key.len == 0 || e->key.len > UT_KEY_MAX ||
+		    rbp_rec_decode(e->payload.data, e->payload.len, &u) < 0) {
+			if (ch->bad_entries++ == 0)
+				log_warnx("remote-backup-service %s: an entry from the peer is "
+					  "malformed (type %d, %zu-byte key, %zu-byte payload); "
+					  "dropped, and counted from now on",
+					  ch->name, e->type, e->key.len, e->payload.len);
+			continue;
+		}
+		p = rbpd_prof_by_backup_id(ch, u.backup_id);
+		pb = p ? rbpd_binding_for(p, u.mac) : NULL;
+		r.type = type;
+		/* Master for this user already (a takeover the peer has not
+		 * seen yet): the entry is this device's, if newer. */
+		r.origin = pb && pb->role == RBP_ROLE_MASTER ? UT_ORIGIN_LOCAL : UT_ORIGIN_PEER;
+		r.version = e->version;
+		r.key = e->key.data;
+		r.key_len = e->key.len;
+		r.payload = e->payload.data;
+		r.payload_len = e->payload.len;
+		if (e->op == DB__RBS_OP__RBS_OP_DELETE) {
+			rc = ut_delete(ch->t, type, r.key, r.key_len, r.version, r.origin);
+			if (rc == UT_APPLIED && (type == UT_SVC_ARP || type == UT_SVC_ND) && pb &&
+			    pb->role == RBP_ROLE_BACKUP && !pb->withdrawing)
+				rbpd_kern_remove(type, r.key, r.key_len);
+		} else if (e->op == DB__RBS_OP__RBS_OP_ADD) {
+			rc = ut_upsert(ch->t, &r);
+			if (rc == UT_APPLIED && (type == UT_SVC_ARP || type == UT_SVC_ND) && pb)
+				rbpd_kern_apply(p, pb, type, r.key, r.key_len, &u);
+		}
+	}
+}
+
+static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
+{
+	for (size_t i = 0; i < b->n_types; i++)
+		if ((unsigned)b->types[i] < UT_SVC_COUNT) {
+			ut_resync_begin(ch->t, (enum ut_svc)b->types[i], UT_ORIGIN_PEER);
+			ch->rx_batch[b->types[i]] = true;
+		}
+	log_info("remote-backup-service %s: batch backup from the peer, %" PRIu64 " users",
+		 ch->name, b->count);
+}
+
+static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
+{
+	uint64_t d = 0;
+	ssize_t swept = 0;
+	bool neigh = false;
+
+	for (size_t i = 0; i < b->n_types; i++) {
+		enum ut_svc t = (enum ut_svc)b->types[i];
+
+		if ((unsigned)t >= UT_SVC_COUNT)
+			continue;
+		if (ch->rx_batch[t]) {
+			ssize_t n = ut_resync_end(ch->t, t, UT_ORIGIN_PEER);
+
+			swept += n > 0 ? n : 0;
+			ch->rx_batch[t] = false;
+		}
+		d += ut_digest_origin(ch->t, t, UT_ORIGIN_PEER);
+		neigh |= t == UT_SVC_ARP || t == UT_SVC_ND;
+	}
+	ch->batches_in++;
+	ch->rx_batch_done = true;
+	if (d != b->digest) {
+		ch->bad_batches++;
+		log_warnx("remote-backup-service %s: after the peer's batch backup of %" PRIu64
+			  " users the tables differ (digest %016" PRIx64 " here, %016" PRIx64
+			  " there); a role changed during it, or users were lost",
+			  ch->name, b->count, d, b->digest);
+	} else {
+		log_info("remote-backup-service %s: batch backup from the peer complete, %" PRIu64
+			 " users, %zd gone, tables agree",
+			 ch->name, b->count, swept);
+	}
+	/* installs of users that were swept go too */
+	if (neigh)
+		rbpd_kern_dump(DUMP_SWEEP_INSTALLS);
+}
+
+static void rx_batch_request(struct chan *ch, const Db__RbsBatchRequest *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_types && n < UT_SVC_COUNT; i++)
+		if ((unsigned)r->types[i] < UT_SVC_COUNT)
+			ch->batch_types[n++] = r->types[i];
+	if (n == 0)
+		return;
+	ch->n_batch_types = n;
+	if (ch->batch_running) {
+		ut_cursor_close(&ch->cur);
+		ch->batch_running = false;
+	}
+	ch->batch_pending = true;
+}
+
+static void rx_cancel(struct chan *ch)
+{
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		if (ch->rx_batch[t]) {
+			ut_resync_cancel(ch->t, (enum ut_svc)t, UT_ORIGIN_PEER);
+			ch->rx_batch[t] = false;
+		}
+}
+
+static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
+{
+	bool was = ch->up;
+
+	ch->up = s->up;
+	snprintf(ch->reason, sizeof(ch->reason), "%s", s->reason ? s->reason : "");
+	snprintf(ch->mismatch, sizeof(ch->mismatch), "%s", s->mismatch ? s->mismatch : "");
+	if (was != ch->up)
+		log_info("remote-backup-service %s: channel %s%s%s", ch->name,
+			 ch->up ? "up" : "down", ch->reason[0] ? ": " : "", ch->reason);
+	if (ch->mismatch[0])
+		log_warnx("remote-backup-service %s: the peer's profiles differ: %s", ch->name,
+			  ch->mismatch);
+	if (!ch->up)
+		rx_cancel(ch); /* a batch cut short sweeps nothing */
+}
+
+static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
+{
+	if (c->attach != ch->attach) {
+		/* rbsd took us as new (it or we restarted): what we handed
+		 * the old attachment is gone; rbsd asks for the batches it
+		 * needs. */
+		if (ch->attach)
+			log_info("remote-backup-service %s: attached to rbsd again", ch->name);
+		ch->attach = c->attach;
+		ch->sent_e = ch->sent_b = 0;
+		free(ch->stash);
+		ch->stash = NULL;
+		rx_cancel(ch);
+		if (ch->batch_running) {
+			/* its beginning went to the old attachment */
+			ut_cursor_close(&ch->cur);
+			ch->batch_running = false;
+			ch->batch_pending = true;
+		}
+	}
+	ch->credit_e = c->entries;
+	ch->credit_b = c->bytes;
+	ch->attached = true;
+}
+
+/* bus_recv_cb of the DEALER to rbsd: one RbsLocal. */
+static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	Db__RbsLocal *m;
+	struct chan *ch;
+
+	(void)s;
+	(void)arg;
+	if (n != 1 || (m = db__rbs_local__unpack(NULL, parts[0].len, parts[0].data)) == NULL)
+		return;
+	ch = m->service ? chan_by_name(m->service) : NULL;
+	if (ch == NULL) {
+		db__rbs_local__free_unpacked(m, NULL);
+		return;
+	}
+	switch (m->body_case) {
+	case DB__RBS_LOCAL__BODY_CREDIT:
+		rx_credit(ch, m->credit);
+		break;
+	case DB__RBS_LOCAL__BODY_STATE:
+		rx_state(ch, m->state);
+		break;
+	case DB__RBS_LOCAL__BODY_ENTRIES:
+		rx_entries(ch, m->entries);
+		break;
+	case DB__RBS_LOCAL__BODY_BATCH_BEGIN:
+		rx_batch_begin(ch, m->batch_begin);
+		break;
+	case DB__RBS_LOCAL__BODY_BATCH_END:
+		rx_batch_end(ch, m->batch_end);
+		break;
+	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
+		rx_batch_request(ch, m->batch_request);
+		break;
+	default:
+		break;
+	}
+	db__rbs_local__free_unpacked(m, NULL);
+	rbpd_feed_pump(ch);
+}
+
+void rbpd_feed_attach_all(void)
+{
+	Db__RbsAttach a = DB__RBS_ATTACH__INIT;
+
+	a.feeder = "rbpd";
+	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+
+		m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
+		m.attach = &a;
+		if (ch->stash == NULL)
+			send_local(ch, &m);
+	}
+}
+
+void rbpd_feed_chan_free(struct chan *ch)
+{
+	if (ch->batch_running)
+		ut_cursor_close(&ch->cur);
+	drop_queue(ch);
+	free(ch->stash);
+	ut_table_free(ch->t);
+	free(ch);
+}
+
+int rbpd_feed_init(void)
+{
+	char ep[512];
+	struct bus_opts o = {.type = ZMQ_DEALER, .endpoint = ep, .cb = on_rbsd, .hwm = RBSD_HWM};
+	int rc;
+
+	uv_idle_init(g.loop, &kick);
+	kick_init = true;
+	uv_timer_init(g.loop, &g.pump_retry);
+	rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbsd-entries");
+	if (rc < 0)
+		return rc;
+	return bus_open(&g.rbsd, g.loop, g.zctx, &o);
+}
+
+void rbpd_feed_close(void)
+{
+	if (kick_init)
+		uv_close((uv_handle_t *)&kick, NULL);
+	uv_close((uv_handle_t *)&g.pump_retry, NULL);
+	if (g.rbsd)
+		bus_close(g.rbsd);
+	g.rbsd = NULL;
+}

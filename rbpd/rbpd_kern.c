@@ -1,0 +1,367 @@
+/*
+ * ARP and ND, built in: the kernel's neighbour tables are the service.
+ *
+ * Master for a user: the kernel learns the neighbour as it always does;
+ * rbpd hears it on the monitor socket (rbp_neigh.h) and makes it a local
+ * user, sent to the peer. A neighbour the kernel deletes, or gives up on
+ * (FAILED), is a user gone. The kernel stays the judge of who is there.
+ *
+ * Backup for a user, peer-backup hot: the peer's neighbour is installed
+ * permanent and marked with RBP_NEIGH_PROTO, so it forwards at once after
+ * a takeover and is told apart from what this device learned. At a
+ * takeover every such entry becomes STALE: the kernel's own again, checked
+ * by a unicast probe at its first use instead of an ARP broadcast with
+ * the traffic waiting. peer-backup warm installs nothing until then.
+ *
+ * Dumps: at start and after lost events (DUMP_SWEEP_LOCAL: local users
+ * the kernel no longer has are deleted), after a takeover (learning only)
+ * and after a batch from the peer (DUMP_SWEEP_INSTALLS: rbpd's installs
+ * no peer entry stands behind any more are removed).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "rbpd/rbp_neigh.h"
+#include "rbpd/rbpd.h"
+
+/* States in which the kernel holds a usable link-layer address. */
+#define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
+
+static uint64_t sends_since_read;
+
+static void ctl_err(void *arg, uint32_t seq, int err)
+{
+	(void)arg;
+	(void)seq;
+	if (err == ENOENT)
+		return; /* removing what was already gone */
+	if (g.kern_errors++ % 1000 == 0)
+		log_warnx("kernel neighbour table: a change was refused: %s (%" PRIu64 " so far)",
+			  strerror(err), g.kern_errors);
+}
+
+static void ctl_drain(void)
+{
+	rbp_neigh_ctl_read(g.ctl_fd, ctl_err, NULL);
+	sends_since_read = 0;
+}
+
+/* Sends one change, draining the ACKs when the socket is full. */
+static void kchange(bool set, const struct rbp_neigh *n)
+{
+	int rc;
+
+	if (g.ctl_fd < 0)
+		return;
+	if (++sends_since_read >= 256)
+		ctl_drain();
+	rc = set ? rbp_neigh_set(g.ctl_fd, n, ++g.nl_seq) : rbp_neigh_del(g.ctl_fd, n, ++g.nl_seq);
+	if (rc == -EAGAIN) {
+		ctl_drain();
+		rc = set ? rbp_neigh_set(g.ctl_fd, n, g.nl_seq)
+			 : rbp_neigh_del(g.ctl_fd, n, g.nl_seq);
+	}
+	if (rc < 0) {
+		g.kern_errors++;
+		return;
+	}
+	if (set)
+		g.kern_installed++;
+	else
+		g.kern_removed++;
+}
+
+/* The neighbour of a user's key; false when the key is not one, or its
+ * interface does not exist here (the user is held, not installed). */
+static bool neigh_of(enum ut_svc type, const uint8_t *key, size_t klen, struct rbp_neigh *n)
+{
+	char ifname[RBP_IFNAME_MAX + 1];
+
+	memset(n, 0, sizeof(*n));
+	n->family = type == UT_SVC_ARP ? AF_INET : AF_INET6;
+	if (rbp_rec_neigh_key_parse(n->family, key, klen, n->addr, ifname) < 0)
+		return false;
+	n->ifindex = (int)if_nametoindex(ifname);
+	return n->ifindex > 0;
+}
+
+static void kset(enum ut_svc type, const uint8_t *key, size_t klen, const struct rbp_user *u,
+		 uint16_t state)
+{
+	struct rbp_neigh n;
+
+	if (!neigh_of(type, key, klen, &n))
+		return;
+	memcpy(n.lladdr, u->mac, RBP_MAC_LEN);
+	n.state = state;
+	n.protocol = RBP_NEIGH_PROTO;
+	kchange(true, &n);
+}
+
+void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const uint8_t *key,
+		     size_t klen, const struct rbp_user *u)
+{
+	if (pb->withdrawing)
+		return; /* the end of the download delay decides */
+	if (pb->role == RBP_ROLE_MASTER)
+		kset(type, key, klen, u, NUD_STALE);
+	else if (p->hot)
+		kset(type, key, klen, u, NUD_PERMANENT);
+}
+
+void rbpd_kern_remove(enum ut_svc type, const uint8_t *key, size_t klen)
+{
+	struct rbp_neigh n;
+
+	if (neigh_of(type, key, klen, &n))
+		kchange(false, &n);
+}
+
+void rbpd_kern_restore(enum ut_svc type, const uint8_t *key, size_t klen,
+		       const struct rbp_user *u)
+{
+	kset(type, key, klen, u, NUD_STALE);
+}
+
+void rbpd_kern_withdraw(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
+			const struct rbp_user *u)
+{
+	if (p->hot)
+		kset(type, key, klen, u, NUD_PERMANENT);
+	else
+		rbpd_kern_remove(type, key, klen);
+}
+
+/* ---- what the kernel says ------------------------------------------------- */
+
+/* A backup install no peer entry stands behind: the user is gone, or it
+ * is this device's now, or the profile is warm. */
+static bool install_orphaned(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
+			     const struct rbp_neigh *n)
+{
+	struct ut_rec r;
+	struct rbp_user u;
+	struct pbind *pb;
+
+	if (p == NULL || p->ch == NULL || ut_lookup(p->ch->t, type, key, klen, &r) < 0)
+		return true;
+	if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 ||
+	    memcmp(u.mac, n->lladdr, RBP_MAC_LEN) != 0)
+		return true;
+	pb = rbpd_binding_for(p, u.mac);
+	return pb == NULL || (pb->role == RBP_ROLE_BACKUP && !p->hot && !pb->withdrawing);
+}
+
+static void dump_done(void);
+
+static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
+{
+	char ifname[IF_NAMESIZE];
+	uint8_t key[16 + RBP_IFNAME_MAX];
+	enum ut_svc svc;
+	struct prof *p;
+	struct ut_rec r;
+	int klen;
+
+	(void)arg;
+	if (type == NLMSG_DONE) {
+		dump_done();
+		return;
+	}
+	if (if_indextoname((unsigned)n->ifindex, ifname) == NULL)
+		return;
+	p = rbpd_prof_by_ifname(ifname);
+	if (p == NULL)
+		return;
+	svc = n->family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;
+	klen = rbp_rec_neigh_key(n->family, n->addr, ifname, key);
+	if (klen < 0)
+		return;
+	if (g.dump_running && (g.dump_flags & DUMP_SWEEP_LOCAL) && type == RTM_NEWNEIGH) {
+		struct ut_rec s = {svc, UT_ORIGIN_LOCAL, 1, key, (size_t)klen, NULL, 0};
+
+		ut_upsert(g.seen, &s);
+	}
+	if (n->protocol == RBP_NEIGH_PROTO && (n->state & NUD_PERMANENT)) {
+		/* one of rbpd's backup installs: never learned as a user */
+		if (type == RTM_NEWNEIGH && g.dump_running && (g.dump_flags & DUMP_SWEEP_INSTALLS) &&
+		    install_orphaned(p, svc, key, (size_t)klen, n))
+			kchange(false, n);
+		return;
+	}
+	if (p->ch == NULL)
+		return;
+	if (type == RTM_NEWNEIGH && (n->state & NUD_USABLE) && n->has_lladdr) {
+		struct pbind *pb = rbpd_binding_for(p, n->lladdr);
+		struct rbp_user u = {.backup_id = p->backup_id};
+
+		if (pb == NULL || pb->role != RBP_ROLE_MASTER)
+			return; /* the peer's user, or nobody's */
+		memcpy(u.mac, n->lladdr, RBP_MAC_LEN);
+		snprintf(u.ifname, sizeof(u.ifname), "%s", ifname);
+		rbpd_local_change(p, DB__RBS_OP__RBS_OP_ADD, svc, key, (size_t)klen, &u);
+		return;
+	}
+	if (type == RTM_NEWNEIGH && !(n->state & (NUD_FAILED | NUD_NONE)) && !(n->state & NUD_USABLE))
+		return; /* INCOMPLETE: being resolved, nobody yet */
+	/* deleted, or FAILED: the user left, if it was one of ours */
+	if (ut_lookup(p->ch->t, svc, key, (size_t)klen, &r) == 0 && r.origin == UT_ORIGIN_LOCAL) {
+		struct rbp_user u;
+		struct pbind *pb;
+
+		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0)
+			return;
+		pb = rbpd_binding_for(p, u.mac);
+		if (pb && pb->role == RBP_ROLE_MASTER)
+			rbpd_local_change(p, DB__RBS_OP__RBS_OP_DELETE, svc, key, (size_t)klen, &u);
+	}
+}
+
+static void start_dump(void)
+{
+	int rc;
+
+	g.dump_flags = g.dump_want;
+	g.dump_want = 0;
+	if (g.dump_flags & DUMP_SWEEP_LOCAL) {
+		ut_table_free(g.seen);
+		g.seen = ut_table_new(1, 0);
+	}
+	rc = rbp_neigh_dump(g.mon_fd, ++g.nl_seq);
+	if (rc < 0) {
+		log_warnx("kernel neighbour table: cannot ask for a dump: %s", strerror(-rc));
+		g.dump_want |= g.dump_flags;
+		return;
+	}
+	g.dump_running = true;
+}
+
+void rbpd_kern_dump(unsigned flags)
+{
+	g.dump_want |= flags;
+	if (!g.dump_running && g.mon_fd >= 0)
+		start_dump();
+}
+
+/* Local users of the kernel's types that the sweeping dump did not
+ * report are gone. */
+static void sweep_local(void)
+{
+	static const enum ut_svc types[] = {UT_SVC_ARP, UT_SVC_ND};
+
+	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+		for (size_t i = 0; i < 2; i++) {
+			struct ut_cursor c;
+			struct ut_rec r, s;
+
+			if (ut_cursor_open(ch->t, &c, types[i]) < 0)
+				continue;
+			while (ut_cursor_next(&c, &r)) {
+				uint8_t key[UT_KEY_MAX];
+				size_t klen = r.key_len;
+				struct rbp_user u;
+				struct prof *p;
+				struct pbind *pb;
+
+				if (r.origin != UT_ORIGIN_LOCAL ||
+				    ut_lookup(g.seen, r.type, r.key, r.key_len, &s) == 0 ||
+				    rbp_rec_decode(r.payload, r.payload_len, &u) < 0)
+					continue;
+				p = rbpd_prof_by_backup_id(ch, u.backup_id);
+				pb = p ? rbpd_binding_for(p, u.mac) : NULL;
+				if (pb == NULL || pb->role != RBP_ROLE_MASTER)
+					continue;
+				/* the change below frees r's memory: copy what it needs */
+				memcpy(key, r.key, klen);
+				rbpd_local_change(p, DB__RBS_OP__RBS_OP_DELETE, r.type, key, klen,
+						  &u);
+			}
+			ut_cursor_close(&c);
+		}
+	}
+}
+
+static void dump_done(void)
+{
+	if (!g.dump_running)
+		return;
+	g.dump_running = false;
+	if (g.dump_flags & DUMP_SWEEP_LOCAL)
+		sweep_local();
+	ut_table_free(g.seen);
+	g.seen = NULL;
+	g.dump_flags = 0;
+	if (g.dump_want)
+		start_dump();
+}
+
+static void on_mon(uv_poll_t *h, int status, int events)
+{
+	int rc;
+
+	(void)h;
+	(void)status;
+	(void)events;
+	rc = rbp_neigh_read(g.mon_fd, on_neigh, NULL);
+	if (rc == -ENOBUFS) {
+		/* An overrun does not stop a dump in progress (it still ends
+		 * with NLMSG_DONE); the new one starts after it. */
+		log_warnx("kernel neighbour table: events were lost; reading it all again");
+		rbpd_kern_dump(DUMP_LEARN | DUMP_SWEEP_LOCAL);
+	} else if (rc == -EBUSY) {
+		g.dump_running = false;
+		g.dump_want |= g.dump_flags;
+		rbpd_kern_dump(0);
+	}
+}
+
+static void on_ctl(uv_poll_t *h, int status, int events)
+{
+	(void)h;
+	(void)status;
+	(void)events;
+	ctl_drain();
+}
+
+int rbpd_kern_init(void)
+{
+	g.mon_fd = rbp_neigh_monitor_open();
+	if (g.mon_fd < 0)
+		return g.mon_fd;
+	g.ctl_fd = rbp_neigh_ctl_open();
+	if (g.ctl_fd < 0)
+		return g.ctl_fd;
+	uv_poll_init(g.loop, &g.mon_poll, g.mon_fd);
+	uv_poll_start(&g.mon_poll, UV_READABLE, on_mon);
+	uv_poll_init(g.loop, &g.ctl_poll, g.ctl_fd);
+	uv_poll_start(&g.ctl_poll, UV_READABLE, on_ctl);
+	rbpd_kern_dump(DUMP_LEARN | DUMP_SWEEP_LOCAL);
+	return 0;
+}
+
+static void fd_closed(uv_handle_t *h)
+{
+	close(*(int *)h->data);
+	*(int *)h->data = -1;
+}
+
+void rbpd_kern_close(void)
+{
+	if (g.mon_fd >= 0) {
+		g.mon_poll.data = &g.mon_fd;
+		uv_close((uv_handle_t *)&g.mon_poll, fd_closed);
+	}
+	if (g.ctl_fd >= 0) {
+		g.ctl_poll.data = &g.ctl_fd;
+		uv_close((uv_handle_t *)&g.ctl_poll, fd_closed);
+	}
+	ut_table_free(g.seen);
+	g.seen = NULL;
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End to end: users survive the loss of a device. Devices A and B run every
+# daemon and the spec's procedure (odd/even load sharing: A is master of
+# group 1, the odd MACs; B of group 2, the even ones); host H brings real
+# ARP and ND neighbours online and a service feeds users through rbpd's
+# API. Then A is killed, B must hold everything; A returns and both
+# tables agree again; restarted daemons on the backup refill.
+#
+#   bash tests/integration/users.sh [BUILDDIR]    (root; ONLY=regex)
+#
+# The kernel's neighbour tables are global across namespaces, and their
+# garbage collector starts removing idle entries past gc_thresh2 (512):
+# for its 1,000 users the test raises the thresholds, as any router
+# holding that many users must, and puts them back at the end.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$(cd "${1:-build}/bin" && pwd)
+. "$HERE/lib.sh"
+
+N_ARP=${N_ARP:-200} # 192.0.2.20-99 and .110-.229
+N_ND=${N_ND:-800}
+N_API=${N_API:-100000}
+PREEMPT=${PREEMPT:-8}
+
+declare -A SAVED_SYSCTL=()
+raise_gc() {
+	local f
+	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh{1,2,3}; do
+		SAVED_SYSCTL[$f]=$(cat "$f")
+	done
+	for v in 4 6; do
+		# thresh1 first would be refused above thresh2: raise from the top
+		echo 32768 >/proc/sys/net/ipv$v/neigh/default/gc_thresh3
+		echo 16384 >/proc/sys/net/ipv$v/neigh/default/gc_thresh2
+		echo 8192 >/proc/sys/net/ipv$v/neigh/default/gc_thresh1
+	done
+}
+restore_gc() {
+	local f
+	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh1 \
+		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh2 \
+		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh3; do
+		[ -n "${SAVED_SYSCTL[$f]:-}" ] && echo "${SAVED_SYSCTL[$f]}" >"$f"
+	done
+}
+trap 'restore_gc; cleanup' EXIT
+
+# The procedure for device $1: the spec's text with this device's values,
+# a short preemption delay (the spec suggests 600 s) so that A's return can
+# be seen, and a 2 s download delay.
+procedure() {
+	local d=$1 p1 p2 src peer
+	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
+	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
+	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
+		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" \
+		-e "s|delay 600|delay $PREEMPT|" -e "s|delay-time 10|delay-time 2|" \
+		"$HERE/../demo-procedure.txt"
+}
+
+setup() {
+	raise_gc
+	seg_create || return 1
+	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 && dev_on_seg H 192.0.2.10/24 ||
+		return 1
+	inns A ip -6 addr add 2001:db8::1/64 dev eth1 nodad
+	inns B ip -6 addr add 2001:db8::2/64 dev eth1 nodad
+	inns H ip -6 addr add 2001:db8::10/64 dev eth1 nodad
+	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
+	make_certs "$ROOT/certs" || return 1
+	start_all A && start_all B || return 1
+	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
+	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+	wait_until 15 is_state A 1 Master && wait_until 15 is_state B 2 Master &&
+		wait_until 15 chan_up A && wait_until 15 chan_up B
+}
+
+# is_state DEV VRID STATE
+is_state() { cli "$1" -c "display vrrp brief" | awk -v v="$2" '$1 == v { print $2 }' | grep -qx "$3"; }
+chan_up() { cli "$1" -c "display remote-backup-profile rbp1" | grep -q "channel up"; }
+rbp() { cli "$1" -c "display remote-backup-profile rbp1"; }
+# users DEV TYPE COLUMN: master=2 backup=3 pending=4 restored=5 (every user)
+users() { rbp "$1" | awk -v t="$2" -v c="$3" '$1 == t { print $c }'; }
+# ours DEV TYPE ROLE: the test's users (MACs 02:db:...) held in that role
+ours() {
+	cli "$1" -c "display remote-backup-profile rbp1 users $2" |
+		awk -v r="$3" '$1 ~ /^02db-/ && $3 == r' | wc -l
+}
+digest() { rbp "$1" | sed -n 's/.*digest \([0-9a-f]*\),.*/\1/p'; }
+total() { rbp "$1" | sed -n 's/.*Table of .*: \([0-9]*\) users.*/\1/p'; }
+# kernel neighbours on eth1 with a 02:db: MAC: all, or only rbpd's installs
+kneigh() { inns "$1" ip -4 neigh show dev eth1 | grep -v FAILED | grep -c "lladdr 02:db:"; }
+kneigh6() { inns "$1" ip -6 neigh show dev eth1 | grep -v FAILED | grep -c "lladdr 02:db:"; }
+kinstalled() { inns "$1" ip -4 neigh show dev eth1 proto 219 | grep PERMANENT | grep -c "lladdr 02:db:"; }
+kinstalled6() { inns "$1" ip -6 neigh show dev eth1 proto 219 | grep PERMANENT | grep -c "lladdr 02:db:"; }
+
+# users NAME ARGS...: one range of users on H, staying to answer probes.
+users_on_h() {
+	local name=$1
+	shift
+	ip netns exec "${DEV_NS[H]}" "$BIN/neigh-users" -i eth1 -k "$@" >>"$ROOT/H/$name.log" 2>&1 &
+	DEV_PID[H.$name]=$!
+}
+
+bring_users_online() {
+	mkdir -p "$ROOT/H"
+	users_on_h arp1 -a 192.0.2.20 -n 80 -o 192.0.2.100 -e 192.0.2.101 -s 0
+	users_on_h arp2 -a 192.0.2.110 -n $((N_ARP - 80)) -o 192.0.2.100 -e 192.0.2.101 -s 80
+	users_on_h nd -a 2001:db8::1:0 -n "$N_ND" -o 2001:db8::1 -e 2001:db8::2 -s "$N_ARP"
+}
+
+# split DEV TYPE MASTER BACKUP: the test's users of TYPE held in each role
+split() { [ "$(ours "$1" "$2" master)" = "$3" ] && [ "$(ours "$1" "$2" backup)" = "$4" ]; }
+same_digest() { [ -n "$(digest A)" ] && [ "$(digest A)" = "$(digest B)" ]; }
+
+show_both() {
+	local d
+	for d in A B; do
+		echo "  --- $d: arp $(ours $d arp master)/$(ours $d arp backup)" \
+			"nd $(ours $d nd master)/$(ours $d nd backup)" \
+			"kernel $(kneigh $d)/$(kneigh6 $d) installed $(kinstalled $d)/$(kinstalled6 $d)"
+		rbp $d | sed 's/^/  /'
+	done
+}
+
+test_neighbours_are_learned_by_their_master_and_installed_on_the_other() {
+	local a2=$((N_ARP / 2)) n2=$((N_ND / 2))
+	bring_users_online
+	# odd MACs are A's (group 1), even ones B's (group 2): half each way
+	wait_until 30 eval 'split A arp $a2 $a2 && split B arp $a2 $a2 &&
+		split A nd $n2 $n2 && split B nd $n2 $n2 && same_digest' || { show_both; return 1; }
+	# hot: every peer user is in the kernel before any switchover
+	[ "$(kinstalled A)" = $a2 ] && [ "$(kinstalled B)" = $a2 ] &&
+		[ "$(kinstalled6 A)" = $n2 ] && [ "$(kinstalled6 B)" = $n2 ] &&
+		[ "$(kneigh A)" = "$N_ARP" ] && [ "$(kneigh B)" = "$N_ARP" ] &&
+		[ "$(kneigh6 A)" = "$N_ND" ] && [ "$(kneigh6 B)" = "$N_ND" ] || { show_both; return 1; }
+}
+
+t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
+t neighbours_are_learned_by_their_master_and_installed_on_the_other \
+	test_neighbours_are_learned_by_their_master_and_installed_on_the_other
+[ -n "${PAUSE:-}" ] && sleep "$PAUSE"
+t sigterm_and_clean_logs test_sigterm_and_clean_logs
+
+echo "# users: $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
