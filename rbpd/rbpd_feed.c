@@ -7,8 +7,11 @@
  * gone or the channel stalled for long) is dropped and replaced by a batch
  * of everything: the peer's mark and sweep then removes what a dropped
  * delete would have. Batches (the peer's request, a resync) walk the table
- * with a cursor and send the local entries only, then what the live queue
- * holds, so that the closing digest is that of everything sent.
+ * with a cursor and send every entry it holds, the peer's copies too: a
+ * peer whose rbpd restarted gets back the users it is master for, not
+ * only those it is backup for. Then what the live queue holds, so that
+ * the closing digest, over the whole table, is that of everything sent:
+ * equal digests on both sides mean equal tables.
  *
  * In: the peer's entries go into the table as the peer's (or as this
  * device's, when it is master for the user already: versions decide
@@ -146,16 +149,18 @@ static bool pump_batch(struct chan *ch)
 	struct ut_rec r;
 
 	for (;;) {
+		/* Room for the largest entry before taking the next one from
+		 * the cursor: one taken and not sent would never be sent. */
 		if (!may_send(ch, UT_KEY_MAX, UT_PAYLOAD_MAX)) {
 			msg_send(ch, &m);
 			return false;
 		}
+		if (!msg_room(ch, &m, UT_KEY_MAX, UT_PAYLOAD_MAX) && !msg_send(ch, &m))
+			return false;
 		if (!ut_cursor_next(&ch->cur, &r))
 			break;
-		if (r.origin != UT_ORIGIN_LOCAL || !type_in_batch(ch, r.type))
+		if (!type_in_batch(ch, r.type))
 			continue;
-		if (!msg_room(ch, &m, r.key_len, r.payload_len) && !msg_send(ch, &m))
-			return false;
 		msg_add(ch, &m, DB__RBS_OP__RBS_OP_ADD, r.type, r.key, r.key_len, r.payload,
 			r.payload_len, r.version);
 		ch->batch_count++;
@@ -193,7 +198,7 @@ static uint64_t digest_types(const struct chan *ch)
 	uint64_t d = 0;
 
 	for (size_t i = 0; i < ch->n_batch_types; i++)
-		d += ut_digest_origin(ch->t, (enum ut_svc)ch->batch_types[i], UT_ORIGIN_LOCAL);
+		d += ut_digest(ch->t, (enum ut_svc)ch->batch_types[i]);
 	return d;
 }
 
@@ -216,8 +221,7 @@ void rbpd_feed_pump(struct chan *ch)
 		uint64_t c = 0;
 
 		for (size_t i = 0; i < ch->n_batch_types; i++)
-			c += ut_count_origin(ch->t, (enum ut_svc)ch->batch_types[i],
-					     UT_ORIGIN_LOCAL);
+			c += ut_count(ch->t, (enum ut_svc)ch->batch_types[i]);
 		b.types = ch->batch_types;
 		b.n_types = ch->n_batch_types;
 		b.count = c;
@@ -405,7 +409,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 			swept += n > 0 ? n : 0;
 			ch->rx_batch[t] = false;
 		}
-		d += ut_digest_origin(ch->t, t, UT_ORIGIN_PEER);
+		d += ut_digest(ch->t, t);
 		neigh |= t == UT_SVC_ARP || t == UT_SVC_ND;
 	}
 	ch->batches_in++;
@@ -414,7 +418,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 		ch->bad_batches++;
 		log_warnx("remote-backup-service %s: after the peer's batch backup of %" PRIu64
 			  " users the tables differ (digest %016" PRIx64 " here, %016" PRIx64
-			  " there); a role changed during it, or users were lost",
+			  " there): changes of this device's are on their way, or users were lost",
 			  ch->name, b->count, d, b->digest);
 	} else {
 		log_info("remote-backup-service %s: batch backup from the peer complete, %" PRIu64

@@ -136,9 +136,104 @@ test_neighbours_are_learned_by_their_master_and_installed_on_the_other() {
 		[ "$(kneigh6 A)" = "$N_ND" ] && [ "$(kneigh6 B)" = "$N_ND" ] || { show_both; return 1; }
 }
 
+# gen_users PARITY: lines for dbuser load, the API users whose number has
+# that parity (so has their MAC's last byte): N_API / 2 users.
+gen_users() {
+	awk -v n="$N_API" -v par="$1" 'BEGIN { for (i = par; i < n; i += 2)
+		printf "add dhcp-server 02:dc:00:%02x:%02x:%02x eth1 lease-%d 192.0.2.%d/86400\n",
+			int(i / 65536) % 256, int(i / 256) % 256, i % 256, i, 20 + i % 200 }'
+}
+dhcp() { users "$1" dhcp-server "$2"; }
+
+test_api_users_reach_the_peer_and_the_backup_refuses_them() {
+	local half=$((N_API / 2)) out
+	gen_users 1 >"$ROOT/A.users" && gen_users 0 >"$ROOT/B.users"
+	out=$("$BIN/dbuser" -r "$(run_dir A)" load "$ROOT/A.users") || { echo "$out"; return 1; }
+	[ "$out" = "$half applied, 0 refused" ] || { echo "  A: $out"; return 1; }
+	out=$("$BIN/dbuser" -r "$(run_dir B)" load "$ROOT/B.users") || { echo "$out"; return 1; }
+	[ "$out" = "$half applied, 0 refused" ] || { echo "  B: $out"; return 1; }
+	wait_until 60 eval '[ "$(dhcp A 2)" = $half ] && [ "$(dhcp A 3)" = $half ] &&
+		[ "$(dhcp B 2)" = $half ] && [ "$(dhcp B 3)" = $half ] && same_digest' ||
+		{ show_both; return 1; }
+	# an even user given to A: A is backup for it, B owns it
+	out=$("$BIN/dbuser" -r "$(run_dir A)" add dhcp-server 02:dc:00:00:00:02 eth1 lease-2 x 2>&1)
+	[ $? = 1 ] && echo "$out" | grep -q "backup for the users of vrrp-id 2 on eth1" ||
+		{ echo "  $out"; return 1; }
+	# a user on an interface no profile names
+	out=$("$BIN/dbuser" -r "$(run_dir A)" add bras 02:dc:00:00:00:01 eth2 s-1 x 2>&1)
+	[ $? = 1 ] && echo "$out" | grep -q "interface eth2 is in no remote-backup-profile" ||
+		{ echo "  $out"; return 1; }
+}
+
+# A dies: every daemon killed, both its cables pulled.
+test_kill_a_b_takes_over_with_every_user() {
+	local half=$((N_API / 2)) d
+	"$BIN/dbuser" -r "$(run_dir B)" watch -n "$half" -t 60 dhcp-server >"$ROOT/B.watch" 2>&1 &
+	DEV_PID[B.watch]=$!
+	sleep 0.5 # the subscription reaches rbpd
+	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
+	inns A ip link set eth1 down
+	inns A ip link set eth2 down
+	wait_until 15 is_state B 1 Master || { cli B -c "display vrrp brief"; return 1; }
+	# B owns every user, in its tables and in its kernel
+	wait_until 10 eval 'split B arp $N_ARP 0 && split B nd $N_ND 0 &&
+		[ "$(dhcp B 2)" = $N_API ] && [ "$(dhcp B 3)" = 0 ]' || { show_both; return 1; }
+	[ "$(kneigh B)" = "$N_ARP" ] && [ "$(kneigh6 B)" = "$N_ND" ] &&
+		[ "$(kinstalled B)" = 0 ] && [ "$(kinstalled6 B)" = 0 ] || { show_both; return 1; }
+	# restored: at least A's half of the test's users (A's own neighbours,
+	# which B may have learned too, come on top)
+	[ "$(users B arp 5)" -ge $((N_ARP / 2)) ] && [ "$(users B nd 5)" -ge $((N_ND / 2)) ] &&
+		[ "$(users B dhcp-server 5)" = $half ] || { show_both; return 1; }
+	rbp B | grep "Last takeover" | sed 's/^ */  B: /'
+	# the DHCP server on B heard of every lease it now serves
+	wait "${DEV_PID[B.watch]}"
+	unset "DEV_PID[B.watch]"
+	[ "$(grep -c '^dhcp-server 02dc-00' "$ROOT/B.watch")" = $half ] ||
+		{ tail -3 "$ROOT/B.watch"; return 1; }
+}
+
+# A comes back: it gets everything from B, preempts group 1 after its
+# delay, and the two tables are the same again.
+test_a_returns_preempts_and_the_tables_agree() {
+	local a2=$((N_ARP / 2)) n2=$((N_ND / 2)) half=$((N_API / 2))
+	inns A ip link set eth1 up
+	inns A ip link set eth2 up
+	start_all A || return 1
+	wait_until $((PREEMPT + 15)) is_state A 1 Master || { cli A -c "display vrrp brief"; return 1; }
+	wait_until 30 eval 'split A arp $a2 $a2 && split B arp $a2 $a2 &&
+		split A nd $n2 $n2 && split B nd $n2 $n2 && [ "$(dhcp A 2)" = $half ] &&
+		[ "$(dhcp B 2)" = $half ] && same_digest' || { show_both; return 1; }
+	# after B's download delay its odd users are backup installs again
+	wait_until 10 eval '[ "$(kinstalled B)" = $a2 ] && [ "$(kinstalled6 B)" = $n2 ] &&
+		[ "$(kinstalled A)" = $a2 ] && [ "$(kinstalled6 A)" = $n2 ]' || { show_both; return 1; }
+}
+
+# refill DEV DAEMON: restart one daemon of DEV; the tables come back from
+# the peer, the users this device is master for included.
+refilled() {
+	local half=$((N_API / 2)) a2=$((N_ARP / 2)) n2=$((N_ND / 2))
+	split "$1" arp $a2 $a2 && split "$1" nd $n2 $n2 && [ "$(dhcp "$1" 2)" = $half ] &&
+		[ "$(dhcp "$1" 3)" = $half ] && same_digest &&
+		[ "$(kinstalled "$1")" = $a2 ] && [ "$(kinstalled6 "$1")" = $n2 ]
+}
+refill() {
+	stop9 "$1" "$2"
+	start "$1" "$2"
+	wait_sync "$1" || return 1
+	wait_until 30 refilled "$1" || { show_both; return 1; }
+}
+test_restarted_rbpd_refills() { refill B rbpd; }
+test_restarted_rbsd_refills() { refill B rbsd; }
+
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t neighbours_are_learned_by_their_master_and_installed_on_the_other \
 	test_neighbours_are_learned_by_their_master_and_installed_on_the_other
+t api_users_reach_the_peer_and_the_backup_refuses_them \
+	test_api_users_reach_the_peer_and_the_backup_refuses_them
+t kill_a_b_takes_over_with_every_user test_kill_a_b_takes_over_with_every_user
+t a_returns_preempts_and_the_tables_agree test_a_returns_preempts_and_the_tables_agree
+t restarted_rbpd_refills test_restarted_rbpd_refills
+t restarted_rbsd_refills test_restarted_rbsd_refills
 [ -n "${PAUSE:-}" ] && sleep "$PAUSE"
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 
