@@ -32,7 +32,7 @@
 #include "rbpd/rbpd.h"
 
 /* States in which the kernel holds a usable link-layer address. */
-#define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
+#define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)
 
 static uint64_t sends_since_read;
 
@@ -198,12 +198,14 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 	}
 	if (p->ch == NULL)
 		return;
+	if (type == RTM_NEWNEIGH && (n->state & NUD_NOARP))
+		return; /* multicast and point-to-point entries: nobody's */
 	if (type == RTM_NEWNEIGH && (n->state & NUD_USABLE) && n->has_lladdr) {
 		struct pbind *pb = rbpd_binding_for(p, n->lladdr);
 		struct rbp_user u = {.backup_id = p->backup_id};
 
-		if (pb == NULL || pb->role != RBP_ROLE_MASTER)
-			return; /* the peer's user, or nobody's */
+		if (pb == NULL || pb->role != RBP_ROLE_MASTER || (n->lladdr[0] & 1))
+			return; /* the peer's user, nobody's, or a group address */
 		memcpy(u.mac, n->lladdr, RBP_MAC_LEN);
 		snprintf(u.ifname, sizeof(u.ifname), "%s", ifname);
 		rbpd_local_change(p, DB__RBS_OP__RBS_OP_ADD, svc, key, (size_t)klen, &u);

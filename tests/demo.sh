@@ -25,10 +25,13 @@ done
 ip -n "$TAG-A" addr add 192.0.2.1/24 dev eth1
 ip -n "$TAG-B" addr add 192.0.2.2/24 dev eth1
 ip -n "$TAG-H" addr add 192.0.2.10/24 dev eth1
+ip -n "$TAG-A" -6 addr add 2001:db8::1/64 dev eth1 nodad
+ip -n "$TAG-B" -6 addr add 2001:db8::2/64 dev eth1 nodad
+ip -n "$TAG-H" -6 addr add 2001:db8::10/64 dev eth1 nodad
 ip -n "$TAG-A" link add eth2 type veth peer name eth2 netns "$TAG-B"
 ip -n "$TAG-A" addr add 198.51.100.1/24 dev eth2 && ip -n "$TAG-A" link set eth2 up
 ip -n "$TAG-B" addr add 198.51.100.2/24 dev eth2 && ip -n "$TAG-B" link set eth2 up
-echo "  A eth1 192.0.2.1  eth2 198.51.100.1 | B eth1 192.0.2.2  eth2 198.51.100.2 | H 192.0.2.10"
+echo "  A eth1 192.0.2.1 2001:db8::1, eth2 198.51.100.1 | B eth1 192.0.2.2 2001:db8::2, eth2 198.51.100.2 | H 192.0.2.10"
 ip netns exec "$TAG-A" ping -c1 -W1 198.51.100.2 >/dev/null && echo "  A reaches B over the RBS link"
 
 step "Certificates for the SSL policy (the spec's prerequisite)"
@@ -83,7 +86,41 @@ inns H ping -c 2 -i 0.2 -W 1 192.0.2.100 >/dev/null && inns H ping -c 2 -i 0.2 -
 echo "  A's MAC $(mac_of A), B's MAC $(mac_of B); H's neighbour table:"
 inns H ip neigh show dev eth1 | grep -E '192\.0\.2\.10[01] ' | sed 's/^/    /'
 
+step "Users come online: 40 ARP users and 40 ND users on the segment, 2,000 DHCP leases through the API"
+# Each user sends one request to its gateway from its own MAC and then
+# answers the routers' probes (tests/tools/neigh_users.c): the odd MACs
+# ask group 1's address (A's), the even ones group 2's (B's).
+for r in "arp 192.0.2.20 192.0.2.100 192.0.2.101 0" "nd 2001:db8::1:0 2001:db8::1 2001:db8::2 40"; do
+	set -- $r
+	ip netns exec "$TAG-H" "$BIN/neigh-users" -i eth1 -k -a "$2" -n 40 -o "$3" -e "$4" -s "$5" \
+		>>"$ROOT/H/users.log" 2>&1 &
+	DEV_PID[H.$1]=$!
+done
+# A DHCP server on each device hands rbpd the leases of the users it is
+# master for: odd MACs on A, even ones on B (dbuser, over the C API).
+for d in A B; do
+	awk -v par=$([ $d = A ] && echo 1 || echo 0) 'BEGIN { for (i = par; i < 2000; i += 2)
+		printf "add dhcp-server 02:dc:00:00:%02x:%02x eth1 lease-%d 192.0.2.%d/86400\n",
+			int(i / 256), i % 256, i, 20 + i % 200 }' >"$ROOT/$d.leases"
+	echo "  device $d: dbuser load: $("$BIN/dbuser" -r "$(run_dir $d)" load "$ROOT/$d.leases")"
+done
+ucount() { cli "$1" -c "display remote-backup-profile rbp1" | awk -v t="$2" '$1 == t { print $2 + $3 }'; }
+wait_until 20 eval '[ "$(ucount A dhcp-server)" = 2000 ] && [ "$(ucount B dhcp-server)" = 2000 ] &&
+	[ "$(ucount A arp)" -ge 40 ] && [ "$(ucount B nd)" -ge 40 ]' || fail "the users did not reach both devices"
+for d in A B; do
+	echo "--- device $d: display remote-backup-profile rbp1"
+	cli "$d" -c "display remote-backup-profile rbp1" | sed 's/^/  /'
+done
+echo "--- device B: display remote-backup-profile rbp1 users arp (the first lines)"
+cli B -c "display remote-backup-profile rbp1 users arp" | head -6 | sed 's/^/  /'
+echo "--- device B's kernel: A's odd users are installed already (peer-backup hot)"
+inns B ip -4 neigh show dev eth1 proto 219 | head -3 | sed 's/^/  /'
+echo "  ... $(inns B ip -4 neigh show dev eth1 proto 219 | grep -c PERMANENT) ARP and" \
+	"$(inns B ip -6 neigh show dev eth1 proto 219 | grep -c PERMANENT) ND entries from A"
+
 step "Failure: every daemon of A killed (SIGKILL) and A's link cut, while H pings 192.0.2.100 every 50 ms"
+"$BIN/dbuser" -r "$(run_dir B)" watch -t 20 -n 1000 dhcp-server >"$ROOT/B.watch" 2>&1 &
+DEV_PID[B.watch]=$!
 inns H ping -D -i 0.05 -W 1 192.0.2.100 >"$ROOT/ping.out" 2>&1 &
 PING_PID=$!
 sleep 1
@@ -100,11 +137,17 @@ awk -F'[][]' '/bytes from/ { t = $2 + 0; if (last && t - last > gap) gap = t - l
 inns H ping -c 2 -i 0.2 -W 1 192.0.2.100 >/dev/null || fail "H cannot reach 192.0.2.100 through B"
 echo "  H reaches 192.0.2.100 again, now through B: $(inns H ip neigh show 192.0.2.100 dev eth1)"
 
-step "What is not there yet"
-cat <<'TXT'
-  rbpd does not feed users into the channel yet (the rbpd issue): the
-  channel runs, and tests/integration/rbs.sh carries 100,000 entries
-  through it with a stand-in feeder, but here B took over the virtual
-  address without A's users.
-TXT
+step "B holds every user: A's were restored at the takeover"
+grep "users restored" "$ROOT/B/rbpd.log" | sed 's/^/  B: /'
+cli B -c "display remote-backup-profile rbp1" | sed 's/^/  /'
+echo "--- device B's kernel: A's users are B's own now (STALE, checked at first use)"
+inns B ip -4 neigh show dev eth1 | grep "lladdr 02:db:" | head -3 | sed 's/^/  /'
+echo "  ... $(inns B ip -4 neigh show dev eth1 | grep -v FAILED | grep -c 'lladdr 02:db:') ARP and" \
+	"$(inns B ip -6 neigh show dev eth1 | grep -v FAILED | grep -c 'lladdr 02:db:') ND users, none left as backup" \
+	"entries ($(inns B ip neigh show dev eth1 proto 219 | grep -c PERMANENT) PERMANENT)"
+wait "${DEV_PID[B.watch]}" 2>/dev/null
+unset "DEV_PID[B.watch]"
+echo "--- B's DHCP server heard of the leases it serves now (dbuser watch):"
+head -3 "$ROOT/B.watch" | sed 's/^/  /'
+echo "  ... $(grep -c '^dhcp-server' "$ROOT/B.watch") leases restored"
 step "Cleaning up"
