@@ -161,8 +161,8 @@ static enum rbp_group_state grp_state(const char *ifname, uint32_t vrid)
  * point into the table and are valid during the call only; fn must not
  * add or delete entries (it may change their origin). */
 static void for_users_of(struct pbind *pb,
-			 void (*fn)(struct pbind *, const struct ut_rec *, const struct rbp_user *,
-				    void *),
+			 void (*fn)(struct pbind *, struct ut_cursor *, const struct ut_rec *,
+				    const struct rbp_user *, void *),
 			 void *arg)
 {
 	struct prof *p = pb->p;
@@ -177,7 +177,7 @@ static void for_users_of(struct pbind *pb,
 			continue;
 		if (rbp_mac_parity(u.mac) != pb->b.parity)
 			continue;
-		fn(pb, &r, &u, arg);
+		fn(pb, &c, &r, &u, arg);
 	}
 	ut_cursor_close(&c);
 }
@@ -199,12 +199,12 @@ static void flush_restored(struct restore_acc *a, enum ut_svc t)
 	a->cnt[t] = 0;
 }
 
-static void restore_one(struct pbind *pb, const struct ut_rec *r, const struct rbp_user *u,
-			void *arg)
+static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
+			const struct rbp_user *u, void *arg)
 {
 	struct restore_acc *a = arg;
 
-	if (ut_set_origin(pb->p->ch->t, r->type, r->key, r->key_len, UT_ORIGIN_LOCAL) != 1)
+	if (ut_cursor_set_origin(c, UT_ORIGIN_LOCAL) != 1)
 		return; /* already this device's */
 	a->n++;
 	pb->p->restored[r->type]++;
@@ -251,17 +251,19 @@ static void takeover(struct pbind *pb, const char *why)
 		rbpd_feed_pump(pb->p->ch);
 }
 
-static void handover_one(struct pbind *pb, const struct ut_rec *r, const struct rbp_user *u,
-			 void *arg)
+static void handover_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
+			 const struct rbp_user *u, void *arg)
 {
+	(void)pb;
+	(void)r;
 	(void)u;
-	*(uint64_t *)arg += ut_set_origin(pb->p->ch->t, r->type, r->key, r->key_len,
-					  UT_ORIGIN_PEER) == 1;
+	*(uint64_t *)arg += ut_cursor_set_origin(c, UT_ORIGIN_PEER) == 1;
 }
 
-static void withdraw_one(struct pbind *pb, const struct ut_rec *r, const struct rbp_user *u,
-			 void *arg)
+static void withdraw_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
+			 const struct rbp_user *u, void *arg)
 {
+	(void)c;
 	(void)arg;
 	if (r->type == UT_SVC_ARP || r->type == UT_SVC_ND)
 		rbpd_kern_withdraw(pb->p, r->type, r->key, r->key_len, u);
@@ -457,7 +459,7 @@ static struct chan *chan_get(const char *name)
 	ch->t = ut_table_new(seed, 65536);
 	if (ch->t == NULL)
 		fatal("ut_table_new");
-	ch->q_tail = &ch->q;
+	rbp_fifo_init(&ch->q);
 	ch->next = g.chans;
 	g.chans = ch;
 	return ch;
@@ -696,7 +698,7 @@ static void show_prof(FILE *f, struct prof *p)
 			", queued %zu\n",
 			ch->name, ut_count(ch->t, UT_SVC_ALL), ut_digest(ch->t, UT_SVC_ALL),
 			m.entries + m.buckets, ch->batches_in, ch->bad_batches, ch->batches_out,
-			ch->q_len);
+			ch->q.len);
 	}
 }
 

@@ -24,22 +24,13 @@
 
 #include "common/bus.h"
 #include "config.pb-c.h"
+#include "rbpd/rbp_fifo.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/rbp_role.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
 
 #define RBPD_MAX_IFACES 16 /* access interfaces of one profile, bindings' included */
-
-/* One entry waiting for rbsd's credit. */
-struct outq {
-	struct outq *next;
-	uint8_t op, type;
-	uint8_t key_len;
-	uint32_t payload_len;
-	uint64_t version;
-	uint8_t data[]; /* key, then payload */
-};
 
 /* A remote-backup-service the profiles name: its users, and rbsd's side. */
 struct chan {
@@ -54,8 +45,8 @@ struct chan {
 	char reason[160], mismatch[512];
 
 	/* changes of local users not handed to rbsd yet, oldest first */
-	struct outq *q, **q_tail;
-	size_t q_len;
+	struct rbp_fifo q;
+	size_t q_peak;
 	uint64_t q_overflows;
 
 	/* a batch to the peer: its types, and the cursor while it runs */

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -33,6 +34,10 @@
 #define MSG_BYTES (256 * 1024)	/* and about this many bytes at most */
 #define QUEUE_MAX (256 * 1024)	/* live changes held for rbsd before a batch replaces them */
 #define RBSD_HWM 64
+/* A queue that held this many changes has left free memory behind:
+ * give it back to the system once it is empty (malloc_trim), so that a
+ * bulk load does not cost its peak for ever. */
+#define TRIM_AFTER 16384
 
 static uv_idle_t kick;
 static bool kick_init;
@@ -83,7 +88,6 @@ struct msg {
 	Db__RbsEntry e[PER_MSG];
 	Db__RbsEntry *ep[PER_MSG];
 	size_t n, bytes;
-	struct outq *done; /* queue items to free once packed */
 };
 
 static bool msg_room(const struct chan *ch, const struct msg *m, size_t klen, size_t plen)
@@ -124,12 +128,6 @@ static bool msg_send(struct chan *ch, struct msg *m)
 	l.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
 	l.entries = &body;
 	sent = send_local(ch, &l);
-	while (m->done) {
-		struct outq *q = m->done;
-
-		m->done = q->next;
-		free(q);
-	}
 	m->n = m->bytes = 0;
 	return sent;
 }
@@ -168,29 +166,40 @@ static bool pump_batch(struct chan *ch)
 	return msg_send(ch, &m);
 }
 
-/* Live changes from the queue; false when credit or rbsd ran out. */
+/* Live changes from the queue; false when credit or rbsd ran out. What a
+ * message took stays in the queue until the message is packed. */
 static bool pump_live(struct chan *ch)
 {
 	static struct msg m;
+	struct rbp_fifo_pos pos, next;
+	struct rbp_fifo_item it;
+	bool sent;
 
-	while (ch->q) {
-		struct outq *q = ch->q;
-
-		if (!msg_room(ch, &m, q->key_len, q->payload_len)) {
-			if (m.n == 0 || !msg_send(ch, &m))
+	rbp_fifo_head(&ch->q, &pos);
+	for (next = pos; rbp_fifo_peek(&ch->q, &next, &it); pos = next) {
+		if (!msg_room(ch, &m, it.key_len, it.payload_len)) {
+			if (m.n == 0)
+				return false; /* no credit */
+			sent = msg_send(ch, &m);
+			rbp_fifo_drop(&ch->q, &pos);
+			if (!sent)
 				return false;
+			rbp_fifo_head(&ch->q, &pos);
+			next = pos;
 			continue;
 		}
-		ch->q = q->next;
-		if (ch->q == NULL)
-			ch->q_tail = &ch->q;
-		ch->q_len--;
-		msg_add(ch, &m, q->op, q->type, q->data, q->key_len, q->data + q->key_len,
-			q->payload_len, q->version);
-		q->next = m.done;
-		m.done = q;
+		msg_add(ch, &m, it.op, it.type, it.key, it.key_len, it.payload, it.payload_len,
+			it.version);
 	}
-	return msg_send(ch, &m);
+	sent = msg_send(ch, &m);
+	rbp_fifo_drop(&ch->q, &pos);
+	if (!sent)
+		return false;
+	if (ch->q.len == 0 && ch->q_peak >= TRIM_AFTER) {
+		ch->q_peak = 0;
+		malloc_trim(0);
+	}
+	return true;
 }
 
 static uint64_t digest_types(const struct chan *ch)
@@ -281,14 +290,7 @@ static void on_retry(uv_timer_t *t)
 
 static void drop_queue(struct chan *ch)
 {
-	while (ch->q) {
-		struct outq *q = ch->q;
-
-		ch->q = q->next;
-		free(q);
-	}
-	ch->q_tail = &ch->q;
-	ch->q_len = 0;
+	rbp_fifo_clear(&ch->q);
 }
 
 static void want_batch_all(struct chan *ch)
@@ -306,9 +308,9 @@ static void want_batch_all(struct chan *ch)
 void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *key, size_t klen,
 		     const uint8_t *payload, size_t plen, uint64_t version)
 {
-	struct outq *q;
+	struct rbp_fifo_item it = {(uint8_t)op, (uint8_t)type, version, key, klen, payload, plen};
 
-	if (ch->q_len >= QUEUE_MAX) {
+	if (ch->q.len >= QUEUE_MAX) {
 		if (ch->q_overflows++ == 0)
 			log_warnx("remote-backup-service %s: %d changes wait for rbsd; they are "
 				  "replaced by a batch backup of every user",
@@ -316,21 +318,10 @@ void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *k
 		drop_queue(ch);
 		want_batch_all(ch);
 	}
-	q = malloc(sizeof(*q) + klen + plen);
-	if (q == NULL)
-		fatal("malloc");
-	q->next = NULL;
-	q->op = (uint8_t)op;
-	q->type = (uint8_t)type;
-	q->key_len = (uint8_t)klen;
-	q->payload_len = (uint32_t)plen;
-	q->version = version;
-	memcpy(q->data, key, klen);
-	if (plen)
-		memcpy(q->data + klen, payload, plen);
-	*ch->q_tail = q;
-	ch->q_tail = &q->next;
-	ch->q_len++;
+	if (rbp_fifo_push(&ch->q, &it) < 0)
+		fatal("rbp_fifo_push");
+	if (ch->q.len > ch->q_peak)
+		ch->q_peak = ch->q.len;
 	if (!uv_is_active((uv_handle_t *)&kick))
 		uv_idle_start(&kick, on_kick);
 }

@@ -709,18 +709,11 @@ uint64_t ut_digest_origin(const struct ut_table *t, enum ut_svc type, enum ut_or
 	return d;
 }
 
-int ut_set_origin(struct ut_table *t, enum ut_svc type, const void *key, size_t key_len,
-		  enum ut_origin origin)
+static int move_origin(struct ut_table *t, struct ut_entry *e, enum ut_origin origin)
 {
-	struct ut_entry **pp, *e;
+	uint8_t type = e->n.type;
 	uint64_t d;
 
-	if (bad_type(type) || bad_origin(origin) || bad_key(key, key_len))
-		return -EINVAL;
-	pp = find(t, bucket_hash(t, (uint8_t)type, key, key_len), (uint8_t)type, key, key_len);
-	if (pp == NULL || ((*pp)->n.flags & F_TOMB))
-		return -ENOENT;
-	e = *pp;
 	/* Received again for a resync of either origin: it is not the
 	 * peer's to sweep now, whichever way it moved. */
 	e->touched = t->gen;
@@ -733,6 +726,19 @@ int ut_set_origin(struct ut_table *t, enum ut_svc type, const void *key, size_t 
 	t->digest[type][origin] += d;
 	t->count[type][origin]++;
 	return 1;
+}
+
+int ut_set_origin(struct ut_table *t, enum ut_svc type, const void *key, size_t key_len,
+		  enum ut_origin origin)
+{
+	struct ut_entry **pp;
+
+	if (bad_type(type) || bad_origin(origin) || bad_key(key, key_len))
+		return -EINVAL;
+	pp = find(t, bucket_hash(t, (uint8_t)type, key, key_len), (uint8_t)type, key, key_len);
+	if (pp == NULL || ((*pp)->n.flags & F_TOMB))
+		return -ENOENT;
+	return move_origin(t, *pp, origin);
 }
 
 static void mark_init(struct ut_node *m)
@@ -790,6 +796,19 @@ bool ut_cursor_next(struct ut_cursor *c, struct ut_rec *out)
 		/* another cursor's bookmark */
 	}
 	return false;
+}
+
+int ut_cursor_set_origin(struct ut_cursor *c, enum ut_origin origin)
+{
+	struct ut_node *n;
+
+	if (c->t == NULL || bad_origin(origin))
+		return -EINVAL;
+	/* ut_cursor_next() put the bookmark right after what it returned */
+	n = c->pos.prev;
+	if (n == NULL || n->kind != NODE_ENTRY)
+		return -ENOENT;
+	return move_origin(c->t, entry_of(n), origin);
 }
 
 void ut_cursor_close(struct ut_cursor *c)

@@ -253,6 +253,13 @@ int ut_cursor_open(struct ut_table *t, struct ut_cursor *c, enum ut_svc type);
  * see struct ut_rec), false at the end and for a closed cursor. */
 bool ut_cursor_next(struct ut_cursor *c, struct ut_rec *out);
 
+/* ut_set_origin() for the entry the last ut_cursor_next() returned,
+ * without looking it up again (a takeover walks every user). Only right
+ * after a ut_cursor_next() that returned true, before any other change of
+ * the table. Returns as ut_set_origin(); -ENOENT when the cursor is at its
+ * end; -EINVAL for a closed cursor or a bad origin. */
+int ut_cursor_set_origin(struct ut_cursor *c, enum ut_origin origin);
+
 /* Closes a cursor, at the end or before; closing a closed cursor does
  * nothing. */
 void ut_cursor_close(struct ut_cursor *c);

@@ -1189,6 +1189,38 @@ START_TEST(a_role_change_moves_an_entry_between_origins_and_saves_it_from_a_swee
 }
 END_TEST
 
+START_TEST(a_cursor_moves_the_entry_it_returned_between_origins)
+{
+	struct ut_table *t = ut_table_new(4, NO_LIMIT);
+	struct ut_cursor c = {.t = NULL}; /* closed */
+	struct ut_rec r;
+	unsigned moved = 0;
+
+	for (unsigned i = 0; i < 100; i++)
+		ck_assert_int_eq(put(t, UT_SVC_DHCP_SERVER, ikey(i), 1, "p", UT_ORIGIN_PEER),
+				 UT_APPLIED);
+	ck_assert_int_eq(ut_cursor_set_origin(&c, UT_ORIGIN_LOCAL), -EINVAL); /* closed */
+	ck_assert_int_eq(ut_cursor_open(t, &c, UT_SVC_ALL), 0);
+	while (ut_cursor_next(&c, &r)) {
+		if (strncmp((const char *)r.key, "user-1", 6) != 0)
+			continue; /* user-1, user-10 .. user-19 */
+		ck_assert_int_eq(ut_cursor_set_origin(&c, UT_ORIGIN_LOCAL), 1);
+		ck_assert_int_eq(ut_cursor_set_origin(&c, UT_ORIGIN_LOCAL), 0);
+		moved++;
+	}
+	ck_assert_int_eq(ut_cursor_set_origin(&c, UT_ORIGIN_LOCAL), -ENOENT); /* at the end */
+	ut_cursor_close(&c);
+	ck_assert_uint_eq(moved, 11);
+	ck_assert_uint_eq(ut_count_origin(t, UT_SVC_DHCP_SERVER, UT_ORIGIN_LOCAL), 11);
+	ck_assert_uint_eq(ut_count_origin(t, UT_SVC_DHCP_SERVER, UT_ORIGIN_PEER), 89);
+	ck_assert_int_eq(ut_lookup(t, UT_SVC_DHCP_SERVER, ikey(15), 16, &r), 0);
+	ck_assert_int_eq(r.origin, UT_ORIGIN_LOCAL);
+	ck_assert_int_eq(ut_lookup(t, UT_SVC_DHCP_SERVER, ikey(25), 16, &r), 0);
+	ck_assert_int_eq(r.origin, UT_ORIGIN_PEER);
+	ut_table_free(t);
+}
+END_TEST
+
 START_TEST(service_type_words)
 {
 	static const char *const words[] = {"arp",  "nd",   "dhcp-server", "dhcpv6-relay",
@@ -1244,6 +1276,7 @@ int main(void)
 	tcase_add_test(tc, cursors_do_not_disturb_each_other);
 	tcase_add_test(tc, a_cursor_on_an_empty_type_or_a_bad_type);
 	tcase_add_test(tc, a_role_change_moves_an_entry_between_origins_and_saves_it_from_a_sweep);
+	tcase_add_test(tc, a_cursor_moves_the_entry_it_returned_between_origins);
 	tcase_add_test(tc, a_resync_removes_exactly_the_entries_not_received_again);
 	tcase_add_test(tc, an_entry_taken_over_during_a_resync_leaves_its_sweep);
 	tcase_add_test(tc, a_resync_of_all_types_and_its_tombstones);

@@ -4,6 +4,10 @@
  *
  *   IFNAME VRID ipv4|ipv6 OLD NEW REASON
  *
+ * With -t each line starts with the time it was received (CLOCK_REALTIME,
+ * seconds with nanoseconds): benchmarks compare it with other clocks of
+ * the same machine.
+ *
  * What rbpd subscribes to; tests use it to see that every transition is
  * published with its reason.
  */
@@ -11,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "bus.pb-c.h"
@@ -27,9 +32,10 @@ int main(int argc, char **argv)
 {
 	char ep[600];
 	void *ctx, *sub;
+	int stamp = argc == 4 && strcmp(argv[3], "-t") == 0;
 
-	if (argc != 3 || strcmp(argv[1], "-r") != 0) {
-		fprintf(stderr, "usage: vrrp-events -r RUNDIR\n");
+	if ((argc != 3 && !stamp) || strcmp(argv[1], "-r") != 0) {
+		fprintf(stderr, "usage: vrrp-events -r RUNDIR [-t]\n");
 		return 2;
 	}
 	signal(SIGTERM, on_signal);
@@ -65,6 +71,12 @@ int main(int argc, char **argv)
 			 ? db__vrrp_event__unpack(NULL, env->payload.len, env->payload.data)
 			 : NULL;
 		if (ev) {
+			if (stamp) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				printf("%lld.%09ld ", (long long)ts.tv_sec, ts.tv_nsec);
+			}
 			printf("%s %u %s %s %s %s\n", ev->ifname, ev->vrid,
 			       ev->ipv6 ? "ipv6" : "ipv4", ev->old_state, ev->new_state,
 			       ev->reason);

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Switchover benchmark: with N users backed up from A to B, how long from
+# A's death until B serves the virtual addresses with every user restored,
+# and how much memory each user costs on each device. Prints numbers; see
+# bench/README.md.
+#
+#   bash bench/switchover.sh [BUILDDIR]        (root; default build)
+#
+# Environment: SIZES (default "0 10000 100000 1000000"; 0 is the reference:
+# VRRP's own takeover and rbpd's reaction without users), PAYLOAD (bytes of
+# each user's payload, default 64), RUNS (takeovers per size, default 3).
+#
+# Each run: devices A and B and host H on a bridge, an RBS link with TLS,
+# everything in network namespaces (tests/integration/lib.sh); VRRP groups
+# 1 (odd MACs) and 2 (even MACs) with A master of both (priority 120, B
+# 100, 1 s advertisements); N DHCP users given to A with dbuser load and
+# replicated to B. Then every daemon of A gets SIGKILL and A's cables are
+# pulled. Times, all CLOCK_REALTIME on this machine:
+#   kill      just before the SIGKILLs
+#   vrrp      vrrpd on B publishes Backup -> Master (the later of the two
+#             groups), as vrrp-events -t receives it
+#   restored  rbpd on B has made every user of that group its own and
+#             announced them (its "Last takeover ... at")
+# and "added" = restored - vrrp: what restoring adds to VRRP's takeover.
+# Memory: VmRSS of rbpd (and rbsd) before the users and after B holds
+# them all, per user, and that minus the user's key and payload.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+BUILD=${1:-build}
+SIZES=${SIZES:-0 10000 100000 1000000}
+PAYLOAD=${PAYLOAD:-64}
+RUNS=${RUNS:-3}
+me=bench/switchover.sh
+
+[ "$(id -u)" = 0 ] || { echo "$me: needs root (network namespaces)" >&2; exit 2; }
+BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || { echo "$me: no $BUILD/bin; run: make" >&2; exit 2; }
+for b in cfgd vrrpd rbsd rbpd dbcli dbuser vrrp-events; do
+	[ -x "$BIN/$b" ] || { echo "$me: missing $BIN/$b; run: make all tests" >&2; exit 2; }
+done
+. "$TOP/tests/integration/lib.sh"
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+now() { date +%s.%N; }
+
+procedure() {
+	local d=$1 prio src peer
+	if [ "$d" = A ]; then prio=120 src=198.51.100.1 peer=198.51.100.2
+	else prio=100 src=198.51.100.2 peer=198.51.100.1; fi
+	cat <<EOF
+system-view
+ssl policy rbs_ssl
+certificate load pem-cert $ROOT/certs/$d.pem key-pair rsa key-file $ROOT/certs/$d.key
+trusted-ca load pem-ca $ROOT/certs/ca.pem
+commit
+interface eth1
+vrrp vrid 1 virtual-ip 192.0.2.100
+vrrp vrid 1 priority $prio
+vrrp vrid 2 virtual-ip 192.0.2.101
+vrrp vrid 2 priority $prio
+commit
+quit
+remote-backup-profile rbp1
+peer-backup hot
+vrrp-id 1 interface eth1 odd-mac
+vrrp-id 2 interface eth1 even-mac
+backup-id 10 remote-backup-service rbs1
+commit
+quit
+remote-backup-service rbs1
+bind ssl-policy rbs_ssl
+peer $peer source $src port 6000
+commit
+return
+EOF
+}
+
+# users N: lines for dbuser load, keys "lease-K", PAYLOAD bytes of payload
+users() {
+	awk -v n="$1" -v p="$PAYLOAD" 'BEGIN {
+		pad = sprintf("%*s", p, ""); gsub(/ /, "x", pad)
+		for (i = 0; i < n; i++)
+			printf "add dhcp-server 02:dc:%02x:%02x:%02x:%02x eth1 lease-%d %s\n",
+				int(i / 16777216) % 256, int(i / 65536) % 256, int(i / 256) % 256,
+				i % 256, i, pad }'
+}
+
+held() { "$BIN/dbcli" -r "$(run_dir "$1")" -c "display remote-backup-profile rbp1" |
+	awk '$1 == "dhcp-server" { print $2 + $3 }'; }
+mastered() { "$BIN/dbcli" -r "$(run_dir "$1")" -c "display remote-backup-profile rbp1" |
+	awk '$1 == "dhcp-server" { print $2 }'; }
+vstate() { "$BIN/dbcli" -r "$(run_dir "$1")" -c "display vrrp brief" | awk -v v="$2" '$1 == v { print $2 }'; }
+both_master() { [ "$(vstate "$1" 1)" = Master ] && [ "$(vstate "$1" 2)" = Master ]; }
+restored_both() {
+	[ "$("$BIN/dbcli" -r "$(run_dir B)" -c "display remote-backup-profile rbp1" |
+		awk -v t="$1" '/Last takeover/ { split($NF, a, "."); if ($NF + 0 > t) n++ } END { print n + 0 }')" = 2 ]
+}
+
+# one N: prints "N run kill->vrrp kill->restored added restore_ms rss..."
+one() {
+	local n=$1 run=$2 keylen a0 b0 s0 a1 b1 s1 tk tv tr ms line
+	seg_create && dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 &&
+		link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
+	start_all A && start_all B || return 1
+	procedure A | cli A >/dev/null && procedure B | cli B >/dev/null || return 1
+	wait_until 20 both_master A || { echo "$me: A did not become master" >&2; return 1; }
+	wait_until 20 eval '[ "$(held B)" = 0 ] && cli B -c "display remote-backup-profile rbp1" | grep -q "channel up"' ||
+		return 1
+	a0=$(rss_kb "${DEV_PID[A.rbpd]}") b0=$(rss_kb "${DEV_PID[B.rbpd]}") s0=$(rss_kb "${DEV_PID[B.rbsd]}")
+	if [ "$n" -gt 0 ]; then
+		users "$n" >"$ROOT/users"
+		"$BIN/dbuser" -r "$(run_dir A)" load "$ROOT/users" >"$ROOT/load.out" ||
+			{ cat "$ROOT/load.out" >&2; return 1; }
+		rm -f "$ROOT/users"
+		wait_until 300 eval '[ "$(held B)" = "$n" ]' || { echo "$me: B holds $(held B) of $n" >&2; return 1; }
+	fi
+	sleep 1
+	a1=$(rss_kb "${DEV_PID[A.rbpd]}") b1=$(rss_kb "${DEV_PID[B.rbpd]}") s1=$(rss_kb "${DEV_PID[B.rbsd]}")
+	"$BIN/vrrp-events" -r "$(run_dir B)" -t >"$ROOT/events" 2>&1 &
+	DEV_PID[B.events]=$!
+	sleep 0.5
+	tk=$(now)
+	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
+	inns A ip link set eth1 down
+	inns A ip link set eth2 down
+	wait_until 30 restored_both "$tk" || { echo "$me: B did not restore" >&2; return 1; }
+	[ "$(mastered B)" = "$n" ] || { echo "$me: B is master of $(mastered B) of $n users" >&2; return 1; }
+	tv=$(awk '$6 == "Master" && $5 == "Backup" { t = $1 } END { print t }' "$ROOT/events")
+	tr=$(cli B -c "display remote-backup-profile rbp1" | awk '/Last takeover/ { if ($NF + 0 > t) t = $NF + 0 } END { printf "%.6f", t }')
+	ms=$(cli B -c "display remote-backup-profile rbp1" | awk '/Last takeover/ { s += $(NF - 3) } END { print s }')
+	keylen=$(awk -v n="$n" 'BEGIN { if (n == 0) { print 0; exit } s = 0; for (i = 0; i < n; i++) s += length("lease-" i); print s / n }')
+	awk -v n="$n" -v r="$run" -v tk="$tk" -v tv="$tv" -v tr="$tr" -v ms="$ms" -v a0="$a0" -v a1="$a1" \
+		-v b0="$b0" -v b1="$b1" -v s0="$s0" -v s1="$s1" -v k="$keylen" -v p="$PAYLOAD" 'BEGIN {
+		pu = n ? 1 : 0
+		printf "%8d %3d %9.1f %9.1f %7.1f %9.1f", n, r, (tv - tk) * 1000, (tr - tk) * 1000, (tr - tv) * 1000, ms
+		if (n) printf " %8.0f %8.0f %8.0f %8.0f %8.0f\n", (a1 - a0) * 1024 / n, (b1 - b0) * 1024 / n,
+			(a1 - a0) * 1024 / n - k - p, (b1 - b0) * 1024 / n - k - p, (s1 - s0) * 1024 / n
+		else printf " %8s %8s %8s %8s %8s\n", "-", "-", "-", "-", "-" }'
+}
+
+make_certs "$ROOT/certs" || { echo "$me: openssl failed" >&2; exit 1; }
+echo "# switchover: N users on A (DHCP, ${PAYLOAD}-byte payloads), A killed; times in ms from the kill"
+echo "# memory: bytes per user of RSS growth (beyond: minus key and payload); rbsd on B"
+printf "%8s %3s %9s %9s %7s %9s %8s %8s %8s %8s %8s\n" N run vrrp restored added rbpd_ms \
+	A_rbpd B_rbpd A_beyond B_beyond B_rbsd
+for n in $SIZES; do
+	for run in $(seq "$RUNS"); do
+		one "$n" "$run" || { echo "$me: run failed; logs:" >&2; tail -n 5 "$ROOT"/*/*.log >&2; exit 1; }
+		# tear this topology down, keep the certificates
+		for k in "${!DEV_PID[@]}"; do kill -9 "${DEV_PID[$k]}" 2>/dev/null; wait "${DEV_PID[$k]}" 2>/dev/null; unset "DEV_PID[$k]"; done
+		for k in "${!DEV_NS[@]}"; do ip netns del "${DEV_NS[$k]}" 2>/dev/null; unset "DEV_NS[$k]"; done
+		rm -rf "$ROOT/A" "$ROOT/B" "$ROOT/seg"
+	done
+done
