@@ -211,10 +211,19 @@ bench: $(BINS) $(B)/bin/bench-commit $(B)/bin/bench-table
 	bash bench/commit.sh $(B)
 	$(B)/bin/bench-table
 
-install: $(BINS)
+# The user API's client library for services: link with -lrbpclient
+# -lprotobuf-c -lzmq.
+$(B)/lib/librbpclient.a: $(RBPC_O) $(B)/gen/user.pb-c.o $(B)/gen/rbs.pb-c.o
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+install: $(BINS) $(B)/lib/librbpclient.a
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDDIR)
 	install -m 755 $(B)/bin/cfgd $(B)/bin/vrrpd $(B)/bin/rbsd $(B)/bin/rbpd $(DESTDIR)$(PREFIX)/sbin/
-	install -m 755 $(B)/bin/dbcli $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/bin/dbcli $(B)/bin/dbuser $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/include/dualbackup $(DESTDIR)$(PREFIX)/lib
+	install -m 644 common/rbp_client.h $(DESTDIR)$(PREFIX)/include/dualbackup/
+	install -m 644 $(B)/lib/librbpclient.a $(DESTDIR)$(PREFIX)/lib/
 	for u in systemd/*.service systemd/*.target; do \
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$u > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \
 		chmod 644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \

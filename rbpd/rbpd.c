@@ -228,6 +228,7 @@ static void takeover(struct pbind *pb, const char *why)
 	static struct restore_acc acc;
 	double t0 = mono_ms();
 
+	pb->role_known = true;
 	if (pb->withdrawing) {
 		uv_timer_stop(&pb->withdraw);
 		pb->withdrawing = false;
@@ -289,8 +290,12 @@ static void handover(struct pbind *pb, const char *why)
 {
 	uint64_t n = 0;
 	uint32_t delay = g.running ? g.running->download_delay_s : 0;
+	bool known = pb->role_known;
 
+	pb->role_known = true;
 	for_users_of(pb, handover_one, &n);
+	if (!known && n == 0)
+		return; /* a new binding, backup from the start: nothing to hand over */
 	log_info("remote-backup-profile %s: vrrp-id %u interface %s is no longer master (%s): "
 		 "%" PRIu64 " users now the peer's; forwarding entries kept %u s",
 		 pb->p->name, pb->b.vrid, pb->b.ifname, why, n, delay);
@@ -308,7 +313,7 @@ static void evaluate(const char *why)
 
 			pb->b.state = grp_state(pb->b.ifname, pb->b.vrid);
 			r = rbp_role_of_state(pb->b.state);
-			if (r == pb->role)
+			if (r == pb->role && pb->role_known)
 				continue;
 			pb->role = r;
 			if (r == RBP_ROLE_MASTER)
@@ -527,6 +532,14 @@ static struct prof *prof_new(const Db__RbpConfig *c, struct prof *old)
 				    old->bind[j].b.parity == pb->b.parity &&
 				    strcmp(old->bind[j].ifname, pb->ifname) == 0) {
 					pb->role = old->bind[j].role;
+					pb->role_known = old->bind[j].role_known;
+					if (old->bind[j].withdrawing) {
+						/* the download delay goes on */
+						pb->withdrawing = true;
+						uv_timer_start(
+						    &pb->withdraw, on_withdraw,
+						    uv_timer_get_due_in(&old->bind[j].withdraw), 0);
+					}
 					pb->restored_users = old->bind[j].restored_users;
 					pb->restore_ms = old->bind[j].restore_ms;
 					pb->restore_at_ns = old->bind[j].restore_at_ns;
@@ -537,6 +550,17 @@ static struct prof *prof_new(const Db__RbpConfig *c, struct prof *old)
 	if (old)
 		memcpy(p->restored, old->restored, sizeof(p->restored));
 	return p;
+}
+
+/* peer-backup hot <-> warm: what the backup keeps in its kernel follows
+ * (hot installs the peer's ARP/ND users, warm removes them). */
+static void mode_changed(struct prof *p)
+{
+	for (size_t i = 0; i < p->nbind; i++)
+		if (p->bind[i].role == RBP_ROLE_BACKUP && !p->bind[i].withdrawing)
+			for_users_of(&p->bind[i], withdraw_one, NULL);
+	log_info("remote-backup-profile %s: peer-backup %s: backup users %s the kernel", p->name,
+		 p->hot ? "hot" : "warm", p->hot ? "installed in" : "removed from");
 }
 
 /* cfgclient_ops.apply: takes ownership of obj. */
@@ -556,6 +580,8 @@ static void apply(void *arg, void *obj)
 		for (o = old; o && strcmp(o->name, c->profiles[i]->name); o = o->next)
 			;
 		*tail = prof_new(c->profiles[i], o);
+		if (o && o->hot != (*tail)->hot)
+			mode_changed(*tail);
 		tail = &(*tail)->next;
 	}
 	while (old) {
@@ -679,8 +705,14 @@ static void show_prof(FILE *f, struct prof *p)
 				pb->b.vrid, pb->restored_users, pb->restore_ms,
 				pb->restore_at_ns / 1000000000u, pb->restore_at_ns % 1000000000u);
 	}
-	for (size_t j = p->nbind; j < p->nifaces; j++)
-		fprintf(f, "  Access interface  : %s\n", p->ifaces[j]);
+	for (size_t j = 0; j < p->nifaces; j++) {
+		bool bound = false;
+
+		for (size_t k = 0; k < p->nbind; k++)
+			bound |= strcmp(p->bind[k].ifname, p->ifaces[j]) == 0;
+		if (!bound)
+			fprintf(f, "  Access interface  : %s\n", p->ifaces[j]);
+	}
 	count_users(p, &n);
 	fprintf(f, "  Users             : type          master     backup    pending   restored\n");
 	for (int t = 0; t < UT_SVC_COUNT; t++)

@@ -72,6 +72,7 @@ struct pbind {
 	struct rbp_binding b; /* b.ifname points at ifname */
 	char ifname[RBP_IFNAME_MAX + 1];
 	enum rbp_role role;   /* what the last evaluation gave */
+	bool role_known;      /* false for a new binding: its users' origins follow at once */
 	bool withdrawing;     /* master -> backup: download-vrrp-table delay running */
 	uv_timer_t withdraw;
 	struct prof *p;

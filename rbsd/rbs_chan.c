@@ -878,15 +878,50 @@ static Db__RbsHello *profiles_copy(Db__RbsProfile **profiles, size_t n)
 	return out;
 }
 
+/* Whether two HELLO templates carry the same profiles. */
+static bool same_profiles(const Db__RbsHello *a, const Db__RbsHello *b)
+{
+	size_t la = db__rbs_hello__get_packed_size(a), lb = db__rbs_hello__get_packed_size(b);
+	uint8_t *pa, *pb;
+	bool same;
+
+	if (la != lb)
+		return false;
+	pa = malloc(la ? la : 1);
+	pb = malloc(lb ? lb : 1);
+	if (pa == NULL || pb == NULL) {
+		free(pa);
+		free(pb);
+		return false;
+	}
+	db__rbs_hello__pack(a, pa);
+	db__rbs_hello__pack(b, pb);
+	same = memcmp(pa, pb, la) == 0;
+	free(pa);
+	free(pb);
+	return same;
+}
+
 int rbs_chan_set_profiles(struct rbs_chan *ch, Db__RbsProfile **profiles, size_t n)
 {
 	Db__RbsHello *h = profiles_copy(profiles, n);
+	bool changed;
 
 	if (h == NULL)
 		return -ENOMEM;
+	changed = ch->tmpl == NULL || !same_profiles(ch->tmpl, h);
 	if (ch->tmpl)
 		db__rbs_hello__free_unpacked(ch->tmpl, NULL);
 	ch->tmpl = h;
+	/* The peer compares profiles at HELLO, which only opens a
+	 * connection: connect again (the sessions resume where they were)
+	 * so that both sides see the new ones. */
+	if (changed && ch->active) {
+		log_info("remote-backup-service %s: the profiles changed: connecting again to "
+			 "tell the peer",
+			 ch->name);
+		drop_link(ch->active, "the profiles changed");
+	}
 	return 0;
 }
 

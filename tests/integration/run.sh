@@ -66,7 +66,8 @@ test_daemon_restart_resyncs() {
 # Garbage on every endpoint leaves every daemon up, and commits still work.
 test_garbage_on_every_endpoint() {
 	local ep d
-	for ep in cfgd vrrpd rbsd rbpd; do
+	# the control sockets, rbsd's feeder endpoint and rbpd's user API
+	for ep in cfgd vrrpd rbsd rbpd rbsd-entries rbpd-users; do
 		"$BIN/zmq-garbage" "ipc://$(run_dir A)/$ep.ipc" 600 >/dev/null || return 1
 	done
 	for d in cfgd vrrpd rbsd rbpd; do

@@ -81,10 +81,11 @@ chan_up() { cli "$1" -c "display remote-backup-profile rbp1" | grep -q "channel 
 rbp() { cli "$1" -c "display remote-backup-profile rbp1"; }
 # users DEV TYPE COLUMN: master=2 backup=3 pending=4 restored=5 (every user)
 users() { rbp "$1" | awk -v t="$2" -v c="$3" '$1 == t { print $c }'; }
-# ours DEV TYPE ROLE: the test's users (MACs 02:db:...) held in that role
+# ours DEV TYPE ROLE [IF]: the test's users (MACs 02:db:...) on IF (eth1)
+# held in that role
 ours() {
 	cli "$1" -c "display remote-backup-profile rbp1 users $2" |
-		awk -v r="$3" '$1 ~ /^02db-/ && $3 == r' | wc -l
+		awk -v r="$3" -v i="${4:-eth1}" '$1 ~ /^02db-/ && $2 == i && $3 == r' | wc -l
 }
 digest() { rbp "$1" | sed -n 's/.*digest \([0-9a-f]*\),.*/\1/p'; }
 total() { rbp "$1" | sed -n 's/.*Table of .*: \([0-9]*\) users.*/\1/p'; }
@@ -94,7 +95,8 @@ kneigh6() { inns "$1" ip -6 neigh show dev eth1 | grep -v FAILED | grep -c "llad
 kinstalled() { inns "$1" ip -4 neigh show dev eth1 proto 219 | grep PERMANENT | grep -c "lladdr 02:db:"; }
 kinstalled6() { inns "$1" ip -6 neigh show dev eth1 proto 219 | grep PERMANENT | grep -c "lladdr 02:db:"; }
 
-# users NAME ARGS...: one range of users on H, staying to answer probes.
+# users_on_h NAME [-i IF] ARGS...: one range of users on H, staying to
+# answer probes.
 users_on_h() {
 	local name=$1
 	shift
@@ -134,6 +136,50 @@ test_neighbours_are_learned_by_their_master_and_installed_on_the_other() {
 		[ "$(kinstalled6 A)" = $n2 ] && [ "$(kinstalled6 B)" = $n2 ] &&
 		[ "$(kneigh A)" = "$N_ARP" ] && [ "$(kneigh B)" = "$N_ARP" ] &&
 		[ "$(kneigh6 A)" = "$N_ND" ] && [ "$(kneigh6 B)" = "$N_ND" ] || { show_both; return 1; }
+}
+
+# A second access segment, eth3 on A, B and H (IPv6 only: the IPv4
+# documentation prefixes are taken), added to the profile from the
+# interface's view as VRP does: its users follow the same groups.
+test_an_access_interface_added_to_the_profile_carries_users_too() {
+	local d
+	ip netns add "$TAG-seg2" && DEV_NS[seg2]=$TAG-seg2 || return 1
+	ip -n "$TAG-seg2" link add br0 type bridge && ip -n "$TAG-seg2" link set br0 up
+	for d in A B H; do
+		ip -n "$TAG-seg2" link add "q$d" type veth peer name eth3 netns "${DEV_NS[$d]}" || return 1
+		ip -n "$TAG-seg2" link set "q$d" master br0 up
+		inns $d ip link set eth3 up
+	done
+	inns A ip -6 addr add 2001:db8:3::1/64 dev eth3 nodad
+	inns B ip -6 addr add 2001:db8:3::2/64 dev eth3 nodad
+	for d in A B; do
+		cli $d -c "system-view" -c "interface eth3" -c "remote-backup-profile rbp1" -c "commit" \
+			>"$ROOT/out" 2>&1 || { cat "$ROOT/out"; return 1; }
+	done
+	rbp A | grep -q "Access interface  : eth3" || { rbp A; return 1; }
+	users_on_h nd3 -i eth3 -a 2001:db8:3::1:0 -n 10 -o 2001:db8:3::1 -e 2001:db8:3::2 -s 5000
+	wait_until 20 eval '[ "$(ours A nd master eth3)" = 5 ] && [ "$(ours A nd backup eth3)" = 5 ] &&
+		[ "$(ours B nd master eth3)" = 5 ] && [ "$(ours B nd backup eth3)" = 5 ] &&
+		[ "$(inns B ip -6 neigh show dev eth3 proto 219 | grep PERMANENT | grep -c "lladdr 02:db:")" = 5 ] &&
+		same_digest' || { show_both; return 1; }
+}
+
+# The spec's note: the same group bound to the other parity on the peer
+# makes both devices master (or backup) for the same users; it must be
+# reported, not silently left.
+test_a_binding_the_other_way_on_the_peer_is_reported() {
+	local a2=$((N_ARP / 2)) n2=$((N_ND / 2))
+	cli B -c "system-view" -c "remote-backup-profile rbp1" -c "vrrp-id 1 interface eth1 even-mac" \
+		-c "vrrp-id 2 interface eth1 odd-mac" -c "commit" >/dev/null || return 1
+	wait_until 15 eval 'rbp A | grep "Peer consistency" | grep -q "odd"' ||
+		{ rbp A | grep "Peer consistency"; return 1; }
+	rbp A | grep "Peer consistency" | sed 's/^ */  A: /'
+	cli B -c "system-view" -c "remote-backup-profile rbp1" -c "vrrp-id 1 interface eth1 odd-mac" \
+		-c "vrrp-id 2 interface eth1 even-mac" -c "commit" >/dev/null || return 1
+	# once the peer agrees again, so do the tables
+	wait_until 30 eval 'rbp A | grep -q "Peer consistency  : consistent" &&
+		split A arp $a2 $a2 && split B arp $a2 $a2 && split A nd $n2 $n2 &&
+		split B nd $n2 $n2 && same_digest' || { show_both; return 1; }
 }
 
 # gen_users PARITY: lines for dbuser load, the API users whose number has
@@ -223,17 +269,50 @@ refill() {
 	wait_until 30 refilled "$1" || { show_both; return 1; }
 }
 test_restarted_rbpd_refills() { refill B rbpd; }
+
+# peer-backup warm: the backup keeps the peer's users in rbpd only, the
+# kernel gets them at the takeover; and when A takes its users back, B
+# keeps forwarding for them for the download delay, then drops them.
+test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
+	local a2=$((N_ARP / 2)) d
+	for d in A B; do
+		cli $d -c "system-view" -c "remote-backup-profile rbp1" -c "peer-backup warm" -c "quit" \
+			-c "peer-backup download-vrrp-table delay-time 5" -c "commit" >/dev/null || return 1
+	done
+	wait_until 10 eval '[ "$(kinstalled A)" = 0 ] && [ "$(kinstalled B)" = 0 ] &&
+		[ "$(kinstalled6 A)" = 0 ] && [ "$(kinstalled6 B)" = 0 ]' || { show_both; return 1; }
+	[ "$(kneigh B)" = $a2 ] || { echo "  B's kernel: $(kneigh B) ARP users, want its own $a2"; return 1; }
+	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
+	inns A ip link set eth1 down
+	inns A ip link set eth2 down
+	wait_until 15 is_state B 1 Master || return 1
+	wait_until 5 eval '[ "$(kneigh B)" = $N_ARP ] && [ "$(kneigh6 B)" = $N_ND ]' || { show_both; return 1; }
+	inns A ip link set eth1 up
+	inns A ip link set eth2 up
+	start_all A || return 1
+	wait_until $((PREEMPT + 15)) is_state A 1 Master || return 1
+	# within the 5 s delay B still forwards for A's users...
+	[ "$(kneigh B)" = $N_ARP ] || { echo "  B dropped A's users before the delay: $(kneigh B)"; return 1; }
+	# ...and then no longer
+	wait_until 15 eval '[ "$(kneigh B)" = $a2 ]' || { show_both; return 1; }
+	grep -q "forwarding entries withdrawn after the download delay" "$ROOT/B/rbpd.log"
+}
 test_restarted_rbsd_refills() { refill B rbsd; }
 
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t neighbours_are_learned_by_their_master_and_installed_on_the_other \
 	test_neighbours_are_learned_by_their_master_and_installed_on_the_other
+t an_access_interface_added_to_the_profile_carries_users_too \
+	test_an_access_interface_added_to_the_profile_carries_users_too
+t a_binding_the_other_way_on_the_peer_is_reported test_a_binding_the_other_way_on_the_peer_is_reported
 t api_users_reach_the_peer_and_the_backup_refuses_them \
 	test_api_users_reach_the_peer_and_the_backup_refuses_them
 t kill_a_b_takes_over_with_every_user test_kill_a_b_takes_over_with_every_user
 t a_returns_preempts_and_the_tables_agree test_a_returns_preempts_and_the_tables_agree
 t restarted_rbpd_refills test_restarted_rbpd_refills
 t restarted_rbsd_refills test_restarted_rbsd_refills
+t warm_installs_at_takeover_and_withdraws_after_the_delay \
+	test_warm_installs_at_takeover_and_withdraws_after_the_delay
 [ -n "${PAUSE:-}" ] && sleep "$PAUSE"
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 
