@@ -110,8 +110,9 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 	}
 	in.version = rbpd_next_version(held);
 	if (op == DB__RBS_OP__RBS_OP_DELETE) {
+		/* The record still goes with the delete: the peer needs the
+		 * user's MAC to know whose it was. */
 		rc = ut_delete(p->ch->t, type, key, klen, in.version, UT_ORIGIN_LOCAL);
-		n = 0;
 	} else {
 		in.payload = rec;
 		in.payload_len = (size_t)n;

@@ -41,6 +41,11 @@
 
 static uv_idle_t kick;
 static bool kick_init;
+/* Retrying a message rbsd's queue refused: soon at first, then less and
+ * less often while rbsd stays away (not running, or restarting). */
+#define RETRY_MIN_MS 2
+#define RETRY_MAX_MS 200
+static uint64_t retry_ms = RETRY_MIN_MS;
 
 static void on_retry(uv_timer_t *t);
 
@@ -52,8 +57,9 @@ static struct chan *chan_by_name(const char *name)
 	return NULL;
 }
 
-/* Sends m for ch, or keeps it for later when rbsd's queue is full.
- * Returns false when it was kept (send nothing more until it went). */
+/* Sends m for ch, or keeps it for later when rbsd's queue is full (or
+ * rbsd is not there). Returns false when it was kept (send nothing more
+ * until it went). */
 static bool send_local(struct chan *ch, Db__RbsLocal *m)
 {
 	size_t len;
@@ -71,7 +77,7 @@ static bool send_local(struct chan *ch, Db__RbsLocal *m)
 		ch->stash = buf;
 		ch->stash_len = len;
 		if (!uv_is_active((uv_handle_t *)&g.pump_retry))
-			uv_timer_start(&g.pump_retry, on_retry, 2, 0);
+			uv_timer_start(&g.pump_retry, on_retry, retry_ms, 0);
 		return false;
 	}
 	free(buf);
@@ -284,8 +290,12 @@ static void on_retry(uv_timer_t *t)
 		rbpd_feed_pump(ch);
 		again |= ch->stash != NULL;
 	}
-	if (again)
-		uv_timer_start(t, on_retry, 2, 0);
+	if (again) {
+		retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
+		uv_timer_start(t, on_retry, retry_ms, 0);
+	} else {
+		retry_ms = RETRY_MIN_MS;
+	}
 }
 
 static void drop_queue(struct chan *ch)
@@ -339,8 +349,16 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 		struct ut_rec r;
 		int rc;
 
-		if ((unsigned)type >= UT_SVC_COUNT || e->key.len == 0 || e->key.len > UT_KEY_MAX ||
-		    rbp_rec_decode(e->payload.data, e->payload.len, &u) < 0) {
+		if ((unsigned)type < UT_SVC_COUNT && e->key.len > 0 && e->key.len <= UT_KEY_MAX &&
+		    e->op == DB__RBS_OP__RBS_OP_DELETE && e->payload.len == 0 &&
+		    ut_lookup(ch->t, type, e->key.data, e->key.len, &r) == 0) {
+			/* a delete without the user's record: the one held says
+			 * whose user it is */
+			if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0)
+				continue;
+		} else if ((unsigned)type >= UT_SVC_COUNT || e->key.len == 0 ||
+			   e->key.len > UT_KEY_MAX ||
+			   rbp_rec_decode(e->payload.data, e->payload.len, &u) < 0) {
 			if (ch->bad_entries++ == 0)
 				log_warnx("remote-backup-service %s: an entry from the peer is "
 					  "malformed (type %d, %zu-byte key, %zu-byte payload); "
@@ -537,11 +555,19 @@ void rbpd_feed_attach_all(void)
 	a.feeder = "rbpd";
 	for (struct chan *ch = g.chans; ch; ch = ch->next) {
 		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+		uint8_t buf[256];
+		size_t len;
 
+		m.service = ch->name;
 		m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
 		m.attach = &a;
-		if (ch->stash == NULL)
-			send_local(ch, &m);
+		len = db__rbs_local__get_packed_size(&m);
+		/* Said again every second: when rbsd cannot take it now (not
+		 * running), it is not kept. */
+		if (ch->stash == NULL && len <= sizeof(buf)) {
+			db__rbs_local__pack(&m, buf);
+			bus_send(g.rbsd, NULL, 0, buf, len);
+		}
 	}
 }
 

@@ -169,6 +169,14 @@ test_sigterm_and_clean_logs() {
 	for k in "${!DEV_PID[@]}"; do
 		pid=${DEV_PID[$k]}
 		kill -TERM "$pid"
+		# at most 10 s: a process that does not stop is a failure, not a hang
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "  $k (pid $pid) did not exit within 10 s of SIGTERM"
+			tail -n 5 "$ROOT/${k%%.*}/${k#*.}.log" 2>/dev/null | sed 's/^/    /'
+			kill -9 "$pid"
+			bad=1
+		fi
 		wait "$pid"
 		rc=$?
 		unset "DEV_PID[$k]"

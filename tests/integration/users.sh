@@ -136,6 +136,16 @@ test_neighbours_are_learned_by_their_master_and_installed_on_the_other() {
 		[ "$(kinstalled6 A)" = $n2 ] && [ "$(kinstalled6 B)" = $n2 ] &&
 		[ "$(kneigh A)" = "$N_ARP" ] && [ "$(kneigh B)" = "$N_ARP" ] &&
 		[ "$(kneigh6 A)" = "$N_ND" ] && [ "$(kneigh6 B)" = "$N_ND" ] || { show_both; return 1; }
+	# a user the master's kernel forgets is gone from the backup too...
+	inns A ip neigh del 192.0.2.21 dev eth1 || return 1
+	wait_until 10 eval 'split B arp $a2 $((a2 - 1)) && [ "$(kinstalled B)" = $((a2 - 1)) ]' ||
+		{ show_both; return 1; }
+	! inns B ip neigh show 192.0.2.21 dev eth1 | grep -q lladdr || return 1
+	# ...and back when it speaks again (user 1: odd, asks A)
+	inns H "$BIN/neigh-users" -i eth1 -a 192.0.2.21 -n 1 -o 192.0.2.100 -e 192.0.2.101 -s 1 ||
+		return 1
+	wait_until 10 eval 'split B arp $a2 $a2 && [ "$(kinstalled B)" = $a2 ] && same_digest' ||
+		{ show_both; return 1; }
 }
 
 # A second access segment, eth3 on A, B and H (IPv6 only: the IPv4
@@ -209,7 +219,26 @@ test_api_users_reach_the_peer_and_the_backup_refuses_them() {
 	out=$("$BIN/dbuser" -r "$(run_dir A)" add bras 02:dc:00:00:00:01 eth2 s-1 x 2>&1)
 	[ $? = 1 ] && echo "$out" | grep -q "interface eth2 is in no remote-backup-profile" ||
 		{ echo "  $out"; return 1; }
+	# an update and a delete reach the peer
+	"$BIN/dbuser" -r "$(run_dir A)" add dhcp-server 02:dc:00:00:00:01 eth1 lease-1 renewed >/dev/null &&
+		"$BIN/dbuser" -r "$(run_dir A)" delete dhcp-server 02:dc:00:00:00:03 eth1 lease-3 >/dev/null ||
+		return 1
+	wait_until 10 eval 'lease B lease-1 | grep -q " renewed$" && [ -z "$(lease B lease-3)" ]' ||
+		{ lease B lease-1; lease B lease-3; return 1; }
+	"$BIN/dbuser" -r "$(run_dir A)" add dhcp-server 02:dc:00:00:00:03 eth1 lease-3 192.0.2.23/86400 \
+		>/dev/null || return 1
+	# users on an access interface B does not have: held there, pending
+	inns A ip link add eth4 type veth peer name eth4p && inns A ip link set eth4 up || return 1
+	cli A -c "system-view" -c "interface eth4" -c "remote-backup-profile rbp1" -c "commit" >/dev/null ||
+		return 1
+	"$BIN/dbuser" -r "$(run_dir A)" add bras 02:dc:00:00:00:05 eth4 session-5 pppoe >/dev/null || return 1
+	wait_until 10 eval '[ "$(users B bras 4)" = 1 ] && [ "$(users B bras 3)" = 1 ] &&
+		[ "$(users A bras 4)" = 0 ]' || { show_both; return 1; }
+	"$BIN/dbuser" -r "$(run_dir A)" delete bras 02:dc:00:00:00:05 eth4 session-5 >/dev/null || return 1
+	wait_until 10 eval '[ "$(users B bras 3)" = 0 ] && [ "$(users B bras 4)" = 0 ] && same_digest' ||
+		{ show_both; return 1; }
 }
+lease() { cli "$1" -c "display remote-backup-profile rbp1 users dhcp-server" | awk -v k="$2" '$5 == k'; }
 
 # A dies: every daemon killed, both its cables pulled.
 test_kill_a_b_takes_over_with_every_user() {

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,9 +140,18 @@ static int answer(int fd, int ifindex, int v6, const void *first, unsigned long 
 	struct packet_mreq mr = {.mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC};
 	uint8_t f[1600], o[128], mac[6];
 
+	int rcvbuf = 8 << 20;
+
 	/* probes are unicast to the users' MACs, which are not this host's */
 	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
 		return -1;
+	/* a SIGTERM that comes just before recvfrom() must not leave it
+	 * waiting for ever: wake up now and then to look at stop */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){0, 200000},
+		   sizeof(struct timeval));
+	/* routers probe many users at once: a burst must not overflow us */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	{
 		/* no SA_RESTART: the signal must end the blocking read */
 		struct sigaction sa = {.sa_handler = on_signal};
