@@ -59,6 +59,15 @@ uint64_t rbpd_next_version(uint64_t held)
 	return v;
 }
 
+int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
+		   struct ut_rec *r, struct rbp_user *u)
+{
+	if (ut_lookup(ch->t, type, key, klen, r) < 0 ||
+	    rbp_rec_decode(r->payload, r->payload_len, u) < 0)
+		return -ENOENT;
+	return 0;
+}
+
 struct prof *rbpd_prof_by_ifname(const char *ifname)
 {
 	for (struct prof *p = g.profs; p; p = p->next)

@@ -142,6 +142,12 @@ extern struct rbpd g;
  * a switchover are newer too. */
 uint64_t rbpd_next_version(uint64_t held);
 
+/* The user held for (type, key) in ch's table: 0 with *r (pointers into
+ * the table, see struct ut_rec) and *u (pointing into *r) filled; -ENOENT
+ * when there is none or its record cannot be read. */
+int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
+		   struct ut_rec *r, struct rbp_user *u);
+
 /* The profile that has ifname among its access interfaces, or NULL. */
 struct prof *rbpd_prof_by_ifname(const char *ifname);
 

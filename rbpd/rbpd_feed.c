@@ -57,10 +57,10 @@ static struct chan *chan_by_name(const char *name)
 	return NULL;
 }
 
-/* Sends m for ch, or keeps it for later when rbsd's queue is full (or
- * rbsd is not there). Returns false when it was kept (send nothing more
- * until it went). */
-static bool send_local(struct chan *ch, Db__RbsLocal *m)
+/* Sends m for ch. When rbsd's queue is full (or rbsd is not there) the
+ * message is kept for later if keep (then send nothing more until it
+ * went), else dropped. Returns false when it was not sent. */
+static bool send_local(struct chan *ch, Db__RbsLocal *m, bool keep)
 {
 	size_t len;
 	uint8_t *buf;
@@ -73,6 +73,10 @@ static bool send_local(struct chan *ch, Db__RbsLocal *m)
 		fatal("malloc");
 	db__rbs_local__pack(m, buf);
 	rc = bus_send(g.rbsd, NULL, 0, buf, len);
+	if (rc == -EAGAIN && !keep) {
+		free(buf);
+		return false;
+	}
 	if (rc == -EAGAIN) {
 		ch->stash = buf;
 		ch->stash_len = len;
@@ -133,7 +137,7 @@ static bool msg_send(struct chan *ch, struct msg *m)
 	body.n_entries = m->n;
 	l.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
 	l.entries = &body;
-	sent = send_local(ch, &l);
+	sent = send_local(ch, &l, true);
 	m->n = m->bytes = 0;
 	return sent;
 }
@@ -250,7 +254,7 @@ void rbpd_feed_pump(struct chan *ch)
 		ch->batch_count = 0;
 		log_info("remote-backup-service %s: batch backup of %" PRIu64 " users to the peer",
 			 ch->name, c);
-		if (!send_local(ch, &m))
+		if (!send_local(ch, &m, true))
 			return;
 	}
 	if (ch->batch_running) {
@@ -269,7 +273,7 @@ void rbpd_feed_pump(struct chan *ch)
 		ch->batches_out++;
 		log_info("remote-backup-service %s: batch backup sent, %" PRIu64 " users", ch->name,
 			 ch->batch_count);
-		if (!send_local(ch, &m))
+		if (!send_local(ch, &m, true))
 			return;
 	}
 	pump_live(ch);
@@ -350,11 +354,10 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 		int rc;
 
 		if ((unsigned)type < UT_SVC_COUNT && e->key.len > 0 && e->key.len <= UT_KEY_MAX &&
-		    e->op == DB__RBS_OP__RBS_OP_DELETE && e->payload.len == 0 &&
-		    ut_lookup(ch->t, type, e->key.data, e->key.len, &r) == 0) {
+		    e->op == DB__RBS_OP__RBS_OP_DELETE && e->payload.len == 0) {
 			/* a delete without the user's record: the one held says
 			 * whose user it is */
-			if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0)
+			if (rbpd_user_held(ch, type, e->key.data, e->key.len, &r, &u) < 0)
 				continue;
 		} else if ((unsigned)type >= UT_SVC_COUNT || e->key.len == 0 ||
 			   e->key.len > UT_KEY_MAX ||
@@ -555,19 +558,13 @@ void rbpd_feed_attach_all(void)
 	a.feeder = "rbpd";
 	for (struct chan *ch = g.chans; ch; ch = ch->next) {
 		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-		uint8_t buf[256];
-		size_t len;
 
-		m.service = ch->name;
 		m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
 		m.attach = &a;
-		len = db__rbs_local__get_packed_size(&m);
 		/* Said again every second: when rbsd cannot take it now (not
 		 * running), it is not kept. */
-		if (ch->stash == NULL && len <= sizeof(buf)) {
-			db__rbs_local__pack(&m, buf);
-			bus_send(g.rbsd, NULL, 0, buf, len);
-		}
+		if (ch->stash == NULL)
+			send_local(ch, &m, false);
 	}
 }
 

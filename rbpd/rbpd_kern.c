@@ -150,9 +150,7 @@ static bool install_orphaned(struct prof *p, enum ut_svc type, const uint8_t *ke
 	struct rbp_user u;
 	struct pbind *pb;
 
-	if (p == NULL || p->ch == NULL || ut_lookup(p->ch->t, type, key, klen, &r) < 0)
-		return true;
-	if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 ||
+	if (p == NULL || p->ch == NULL || rbpd_user_held(p->ch, type, key, klen, &r, &u) < 0 ||
 	    memcmp(u.mac, n->lladdr, RBP_MAC_LEN) != 0)
 		return true;
 	pb = rbpd_binding_for(p, u.mac);
@@ -214,11 +212,12 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 	if (type == RTM_NEWNEIGH && !(n->state & (NUD_FAILED | NUD_NONE)) && !(n->state & NUD_USABLE))
 		return; /* INCOMPLETE: being resolved, nobody yet */
 	/* deleted, or FAILED: the user left, if it was one of ours */
-	if (ut_lookup(p->ch->t, svc, key, (size_t)klen, &r) == 0 && r.origin == UT_ORIGIN_LOCAL) {
+	{
 		struct rbp_user u;
 		struct pbind *pb;
 
-		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0)
+		if (rbpd_user_held(p->ch, svc, key, (size_t)klen, &r, &u) < 0 ||
+		    r.origin != UT_ORIGIN_LOCAL)
 			return;
 		pb = rbpd_binding_for(p, u.mac);
 		if (pb && pb->role == RBP_ROLE_MASTER)
