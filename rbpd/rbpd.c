@@ -167,6 +167,19 @@ static enum rbp_group_state grp_state(const char *ifname, uint32_t vrid)
 	return RBP_GROUP_INIT;
 }
 
+/* The next user of profile p from cursor c (opened on p's table): true
+ * with *r and *u filled (as ut_cursor_next()), false at the end. Users of
+ * the table's other profiles and unreadable records are passed over. */
+static bool next_user(const struct prof *p, struct ut_cursor *c, struct ut_rec *r,
+		      struct rbp_user *u)
+{
+	while (ut_cursor_next(c, r))
+		if (rbp_rec_decode(r->payload, r->payload_len, u) == 0 &&
+		    u->backup_id == p->backup_id)
+			return true;
+	return false;
+}
+
 /* Calls fn for every user of channel ch that binding pb decides. Records
  * point into the table and are valid during the call only; fn must not
  * add or delete entries (it may change their origin). */
@@ -182,13 +195,9 @@ static void for_users_of(struct pbind *pb,
 
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
 		return;
-	while (ut_cursor_next(&c, &r)) {
-		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 || u.backup_id != p->backup_id)
-			continue;
-		if (rbp_mac_parity(u.mac) != pb->b.parity)
-			continue;
-		fn(pb, &c, &r, &u, arg);
-	}
+	while (next_user(p, &c, &r, &u))
+		if (rbp_mac_parity(u.mac) == pb->b.parity)
+			fn(pb, &c, &r, &u, arg);
 	ut_cursor_close(&c);
 }
 
@@ -658,9 +667,7 @@ static void count_users(struct prof *p, struct counts *n)
 	memset(n, 0, sizeof(*n));
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
 		return;
-	while (ut_cursor_next(&c, &r)) {
-		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 || u.backup_id != p->backup_id)
-			continue;
+	while (next_user(p, &c, &r, &u)) {
 		if (r.origin == UT_ORIGIN_LOCAL)
 			n->master[r.type]++;
 		else
@@ -783,12 +790,10 @@ static int show_users(FILE *f, const char *name, const char *word)
 	fprintf(f, "MAC            Interface       Role    Version           User\n");
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, type) < 0)
 		return 1;
-	while (ut_cursor_next(&c, &r)) {
+	while (next_user(p, &c, &r, &u)) {
 		char mac[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
 		uint8_t addr[16];
 
-		if (rbp_rec_decode(r.payload, r.payload_len, &u) < 0 || u.backup_id != p->backup_id)
-			continue;
 		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", rbp_mac_format(u.mac, mac), u.ifname,
 			r.origin == UT_ORIGIN_LOCAL ? "master" : "backup", r.version);
 		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
