@@ -14,6 +14,9 @@
 #   LINKS=auto            vlan: eth1.N is 802.1Q VLAN N on eth1, A and B on
 #                         the bridge; veth: eth1.N is a veth pair between A
 #                         and B; auto: vlan when the kernel has 802.1Q
+#   STEER=auto            1: measure each shape a second time with B's receive
+#                         work steered off A's CPU (see steered()); auto: 1
+#                         when the machine has two CPUs or more
 #
 # Quick smoke test: SHAPES=50x1 bash bench/scale.sh build 5
 #
@@ -34,6 +37,7 @@ SECS=${2:-60}
 PARTS=${PARTS:-idle groups}
 SHAPES=${SHAPES:-1000x1 1000x250}
 LINKS=${LINKS:-auto}
+STEER=${STEER:-auto}
 REFUSED=0
 
 me=bench/scale.sh
@@ -58,6 +62,11 @@ for sh in $SHAPES; do
 		{ echo "$me: bad shape $sh: NxK, K <= 255 vrids per interface, N/K <= 4094 VLANs" >&2; exit 2; }
 done
 case $LINKS in auto | vlan | veth) ;; *) echo "$me: LINKS is auto, vlan or veth" >&2; exit 2 ;; esac
+if [ "$STEER" = auto ]; then
+	STEER=0
+	[ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null && STEER=1
+fi
+case $STEER in 0 | 1) ;; *) echo "$me: STEER is auto, 0 or 1" >&2; exit 2 ;; esac
 
 . "$TOP/tests/integration/lib.sh"
 . "$HERE/vrrp_lib.sh"
@@ -363,8 +372,45 @@ shape() {
 		"B $(tail -n +$((l0b + 1)) "$ROOT/B/vrrpd.log" | grep -c ' -> ') (log lines with ' -> ');" \
 		"from the statistics: A $((s1a - s0a)), B $((s1b - s0b))"
 	echo "  after the window: A master of $(count A Master), B backup of $(count B Backup)"
+	[ "$STEER" = 1 ] && steered
 	ours_stop
 	links_del "$nif"
+}
+
+# rps NS MASK: every receive queue of every interface in namespace NS
+# steered to the CPUs of MASK (hex; 0: no steering).
+rps() {
+	ip netns exec "$1" sh -c 'for f in /sys/class/net/*/queues/rx-*/rps_cpus; do
+		echo "$0" >"$f" || exit 1; done' "$2"
+}
+
+# steered: the window again, with what a veth charges to A that is B's.
+# A veth delivers each frame in the sender's context: B's receive path
+# (the IPv6 input route lookup, the raw socket delivery) runs in A's
+# sendmsg and is charged to A's vrrpd, where two machines would charge it
+# to B's softirq. Here A's vrrpd is pinned to CPU 0 and every receive
+# queue of B (and of the bridge's namespace) is steered to CPU 1 (RPS),
+# so that B's receive work runs there.
+steered() {
+	local res name ticks ns rss el l0a l0b
+	taskset -a -p 1 "${DEV_PID[A.vrrpd]}" >/dev/null || fail "cannot pin A's vrrpd to CPU 0"
+	rps "${DEV_NS[B]}" 2 && rps "${DEV_NS[seg]}" 2 || fail "cannot set RPS on B's interfaces"
+	sleep 2
+	l0a=$(wc -l <"$ROOT/A/vrrpd.log")
+	l0b=$(wc -l <"$ROOT/B/vrrpd.log")
+	window "A:${DEV_PID[A.vrrpd]}" "B:${DEV_PID[B.vrrpd]}"
+	res=$(cat "$ROOT/window")
+	alive_all A.vrrpd B.vrrpd
+	rps "${DEV_NS[seg]}" 0
+	echo "  again, with B's receive work on CPU 1 (RPS on B's and the bridge's interfaces) and"
+	echo "  A's vrrpd pinned to CPU 0: what A pays for its own work, as on two machines"
+	while read -r name ticks ns rss el; do
+		row "ours: vrrpd on $name, steered" "$([ "$name" = A ] && echo master || echo backup)" \
+			"$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")"
+	done <<<"$res"
+	echo "  transitions during this window: A $(tail -n +$((l0a + 1)) "$ROOT/A/vrrpd.log" | grep -c ' -> ')," \
+		"B $(tail -n +$((l0b + 1)) "$ROOT/B/vrrpd.log" | grep -c ' -> '); after it: A master of" \
+		"$(count A Master), B backup of $(count B Backup)"
 }
 
 part_groups() {

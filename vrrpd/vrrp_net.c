@@ -172,6 +172,35 @@ int vrrp_net_send(int fd, int family, unsigned ifindex, const union vrrp_addr *s
 	return 0;
 }
 
+int vrrp_net_send6_link(int pfd, unsigned ifindex, const struct in6_addr *src, const uint8_t *buf,
+		       size_t len)
+{
+	/* RFC 8200 3: version 6, traffic class and flow label 0, payload
+	 * length, next header 112, hop limit 255 (RFC 5798 5.1.2.3), source,
+	 * destination ff02::12; carried to 33-33-00-00-00-12 (RFC 2464 7). */
+	uint8_t h[40] = {0x60};
+	struct sockaddr_ll to = {.sll_family = AF_PACKET,
+				 .sll_protocol = htons(ETH_P_IPV6),
+				 .sll_ifindex = (int)ifindex,
+				 .sll_halen = 6,
+				 .sll_addr = {0x33, 0x33, 0, 0, 0, 0x12}};
+	struct iovec iov[2] = {{h, sizeof(h)}, {(void *)buf, len}};
+	struct msghdr msg = {
+	    .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = iov, .msg_iovlen = 2};
+
+	if (len > 0xffff)
+		return -EMSGSIZE;
+	h[4] = (uint8_t)(len >> 8);
+	h[5] = (uint8_t)len;
+	h[6] = VRRP_PKT_PROTO;
+	h[7] = VRRP_PKT_TTL;
+	memcpy(h + 8, src, 16);
+	inet_pton(AF_INET6, VRRP_MCAST6, h + 24);
+	if (sendmsg(pfd, &msg, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_rx *rx)
 {
 	union {
@@ -660,17 +689,19 @@ int vrrp_net_hwaddr(const char *ifname, uint8_t mac[6])
 	return rc;
 }
 
-int vrrp_net_announce_open(int *arp, int *icmp6)
+int vrrp_net_announce_open(int *pkt, int *icmp6)
 {
 	int rc;
 
-	*arp = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
-	if (*arp < 0)
+	/* Protocol 0: a packet socket that only sends. Bound to ETH_P_ARP it
+	 * would also be handed a copy of every ARP frame in the namespace. */
+	*pkt = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*pkt < 0)
 		return -errno;
 	*icmp6 = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
 	if (*icmp6 < 0) {
 		rc = -errno;
-		close(*arp);
+		close(*pkt);
 		return rc;
 	}
 	rc = setopt(*icmp6, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
@@ -685,7 +716,7 @@ int vrrp_net_announce_open(int *arp, int *icmp6)
 			rc = -errno;
 	}
 	if (rc < 0) {
-		close(*arp);
+		close(*pkt);
 		close(*icmp6);
 	}
 	return rc;

@@ -54,7 +54,8 @@ int vrrp_net_join(int fd, int family, unsigned ifindex, bool join);
 
 /*
  * Sends one VRRP message (buf, len: what vrrp_pkt_build() wrote) from src on
- * ifindex to the VRRP multicast group. The kernel adds the IP header; the
+ * ifindex to the VRRP multicast group (vrrpd sends IPv6 advertisements
+ * with vrrp_net_send6_link() instead). The kernel adds the IP header; the
  * source is forced with IP_PKTINFO / IPV6_PKTINFO so that it is the address
  * the checksum was computed with. ifindex may be another interface than
  * the one fd is bound to: a macvlan on it (IPv4), whose MAC the frame then
@@ -63,6 +64,21 @@ int vrrp_net_join(int fd, int family, unsigned ifindex, bool join);
  */
 int vrrp_net_send(int fd, int family, unsigned ifindex, const union vrrp_addr *src,
 		  const uint8_t *buf, size_t len);
+
+/*
+ * Sends one VRRP message for IPv6 (buf, len: what vrrp_pkt_build() wrote,
+ * checksummed with src and ff02::12) from src on ifindex, with the IPv6
+ * header built here and the frame handed to the device through the
+ * AF_PACKET socket pfd (vrrp_net_announce_open()'s *pkt), to the MAC of
+ * ff02::12. A raw IPv6 socket would route every advertisement, and the
+ * kernel finds the route to ff02::12 by walking one ff00::/8 route per
+ * interface: with a thousand interfaces that walk was most of the cost of
+ * sending. The frame carries the device's MAC (a macvlan's: the virtual
+ * MAC). It does not pass through ip6tables' OUTPUT chain. Returns 0 or a
+ * negative errno.
+ */
+int vrrp_net_send6_link(int pfd, unsigned ifindex, const struct in6_addr *src, const uint8_t *buf,
+		       size_t len);
 
 /* What vrrp_net_recv() learnt about one received packet. */
 struct vrrp_net_rx {
@@ -129,12 +145,13 @@ void vrrp_net_snapshot_end(void);
 int vrrp_net_hwaddr(const char *ifname, uint8_t mac[6]);
 
 /*
- * Opens the sockets used to announce addresses: an AF_PACKET socket for
- * gratuitous ARP (*arp) and an ICMPv6 raw socket with hop limit 255 for
- * unsolicited neighbour advertisements (*icmp6). Returns 0 or a negative
+ * Opens the sockets used to announce addresses: an AF_PACKET socket that
+ * only sends, for gratuitous ARP and IPv6 advertisements (*pkt), and an
+ * ICMPv6 raw socket with hop limit 255 for unsolicited neighbour
+ * advertisements (*icmp6). Returns 0 or a negative
  * errno (nothing left open).
  */
-int vrrp_net_announce_open(int *arp, int *icmp6);
+int vrrp_net_announce_open(int *pkt, int *icmp6);
 
 /* A gratuitous ARP request for a (sender and target = a, from mac) on
  * ifindex, to the broadcast address. Returns 0 or a negative errno. */

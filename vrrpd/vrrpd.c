@@ -136,12 +136,12 @@ struct vrrpd {
 	int nl;	 /* rtnetlink requests */
 	int mon; /* rtnetlink notifications */
 	uv_poll_t mon_poll;
-	int arp_fd, icmp6_fd;
+	int pkt_fd, icmp6_fd;
 	char *notify_script;
 	unsigned garp_count, garp_interval_ms;
 };
 
-static struct vrrpd g = {.nl = -1, .mon = -1, .arp_fd = -1, .icmp6_fd = -1};
+static struct vrrpd g = {.nl = -1, .mon = -1, .pkt_fd = -1, .icmp6_fd = -1};
 
 static union vrrp_addr mcast4, mcast6;
 
@@ -564,7 +564,9 @@ static void send_advert(struct group *gr, uint8_t prio)
 			p.addr.v6[i] = gr->vips[i].v6;
 	}
 	n = vrrp_pkt_build(buf, sizeof(buf), &p, gr->family, &ifp->primary, dst, gr->csum);
-	if (n > 0)
+	if (n > 0 && gr->family == AF_INET6)
+		n = vrrp_net_send6_link(g.pkt_fd, tx_ifindex(gr), &ifp->primary.v6, buf, (size_t)n);
+	else if (n > 0)
 		n = vrrp_net_send(ifp->rx->fd, gr->family, tx_ifindex(gr), &ifp->primary, buf,
 				  (size_t)n);
 	if (n < 0) {
@@ -607,7 +609,7 @@ static void announce_once(struct group *gr)
 	mac = idx == gr->vmac_ifindex ? gr->vmac : gr->ifp->mac;
 	for (size_t i = 0; i < gr->nvips; i++) {
 		int rc = gr->family == AF_INET
-			     ? vrrp_net_garp(g.arp_fd, idx, mac, &gr->vips[i].v4)
+			     ? vrrp_net_garp(g.pkt_fd, idx, mac, &gr->vips[i].v4)
 			     : vrrp_net_unsolicited_na(g.icmp6_fd, idx, mac, &gr->vips[i].v6);
 
 		if (rc < 0)
@@ -1643,7 +1645,7 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	g.nl = vrrp_net_nl_open();
 	if (g.nl < 0)
 		return g.nl;
-	rc = vrrp_net_announce_open(&g.arp_fd, &g.icmp6_fd);
+	rc = vrrp_net_announce_open(&g.pkt_fd, &g.icmp6_fd);
 	if (rc < 0)
 		return rc;
 	g.mon = vrrp_net_monitor_open();
@@ -1705,7 +1707,7 @@ int main(int argc, char **argv)
 	free(g.notify_script);
 	close(g.nl);
 	close(g.mon);
-	close(g.arp_fd);
+	close(g.pkt_fd);
 	close(g.icmp6_fd);
 	return rc;
 }

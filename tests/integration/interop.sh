@@ -10,6 +10,7 @@ BIN=$(cd "${1:-build}/bin" && pwd)
 . "$HERE/lib.sh"
 
 VIP=192.0.2.100
+VIP6=2001:db8::100
 KA_PID=
 
 if ! command -v keepalived >/dev/null; then
@@ -31,7 +32,7 @@ h_reaches() {
 		[ "$(inns H ip neigh show $VIP dev eth1 | awk '{ print $3 }')" = "$(mac_of "$1")" ]
 }
 
-# ka_start VERSION PRIORITY INTERVAL
+# ka_start VERSION PRIORITY INTERVAL [VRID VIP/LEN]
 ka_start() {
 	printf '#!/bin/sh\necho "$@" >>%s\n' "$ROOT/ka.state" >"$ROOT/ka-notify.sh"
 	chmod 755 "$ROOT/ka-notify.sh"
@@ -45,11 +46,11 @@ global_defs {
 vrrp_instance VI_1 {
 	state BACKUP
 	interface eth1
-	virtual_router_id 1
+	virtual_router_id ${4:-1}
 	priority $2
 	advert_int $3
 	virtual_ipaddress {
-		$VIP/32
+		${5:-$VIP/32}
 	}
 	notify $ROOT/ka-notify.sh
 }
@@ -87,6 +88,9 @@ ours() {
 setup() {
 	seg_create || return 1
 	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 && dev_on_seg H 192.0.2.10/24 || return 1
+	inns A ip addr add 2001:db8::1/64 dev eth1 nodad
+	inns B ip addr add 2001:db8::2/64 dev eth1 nodad
+	inns H ip addr add 2001:db8::10/64 dev eth1 nodad
 	start_all A
 }
 
@@ -140,6 +144,49 @@ scenario() {
 }
 
 test_v3() { scenario 3 0.1 "100 msec"; }
+
+# IPv6 (VRRPv3, vrid 2 beside the IPv4 group): our advertisements are
+# framed by vrrpd itself (vrrp_net_send6_link), so keepalived checks our
+# IPv6 header, hop limit and checksum here.
+v6state() { cli A -c "display vrrp brief" | awk -v a="$VIP6" '$5 == a { print $2 }'; }
+v6_is() { [ "$(v6state)" = "$1" ]; }
+v6_reaches() {
+	inns H ping -6 -c 2 -i 0.2 -W 1 $VIP6 >/dev/null &&
+		[ "$(inns H ip -6 neigh show $VIP6 dev eth1 | awk '{ print $3 }')" = "$(mac_of "$1")" ]
+}
+test_v6() {
+	local ka="2 $VIP6/128"
+	cli A -q -c "system-view" -c "vrrp version v3" -c "interface eth1" \
+		-c "vrrp6 vrid 2 virtual-ip $VIP6" -c "vrrp6 vrid 2 priority 120" \
+		-c "vrrp6 vrid 2 timer advertise 100 msec" -c "vrrp6 vrid 2 preempt-mode timer delay 0" \
+		-c "commit" || return 1
+	# shellcheck disable=SC2086
+	ka_start 3 100 0.1 $ka || return 1
+	wait_until 3 v6_is Master && wait_until 3 ka_is BACKUP ||
+		{ echo "  ours: $(v6state), keepalived: $(ka_state)"; return 1; }
+	v6_reaches A || return 1
+	stop9 A vrrpd
+	wait_until 3 ka_is MASTER || { echo "  keepalived did not take over"; return 1; }
+	inns H ping -6 -c 1 -W 1 $VIP6 >/dev/null; v6_reaches B || return 1
+	start A vrrpd
+	wait_until 3 v6_is Master && wait_until 3 ka_is BACKUP || return 1
+	kill -TERM "${DEV_PID[A.vrrpd]}"
+	wait "${DEV_PID[A.vrrpd]}"
+	unset "DEV_PID[A.vrrpd]"
+	wait_until 2 ka_is MASTER || { echo "  keepalived ignored our priority 0"; return 1; }
+	start A vrrpd
+	wait_until 3 v6_is Master && wait_until 3 ka_is BACKUP || return 1
+	ka_kill TERM
+	# shellcheck disable=SC2086
+	ka_start 3 150 0.1 $ka || return 1
+	wait_until 3 v6_is Backup || return 1
+	cli A -c "display vrrp" | grep -q "Master IP *: fe80::" || return 1
+	ka_kill TERM
+	wait_until 2 v6_is Master || return 1
+	v6_reaches A || return 1
+	! cli A -c "display vrrp statistics" | grep -q "Dropped" || return 1
+	! grep -Ei "checksum|invalid|mismatch|wrong|malformed|bad " "$ROOT/B/keepalived.log"
+}
 test_v2() {
 	stop9 A vrrpd
 	start A vrrpd && wait_sync A || return 1
@@ -149,6 +196,7 @@ test_v2() {
 t "setup: A (this suite), B (keepalived), host H on one segment" setup || exit 1
 t "VRRPv3 with keepalived: both roles, hard kill and priority 0 each way" test_v3
 t "VRRPv2 with keepalived: both roles, hard kill and priority 0 each way" test_v2
+t "VRRPv3 over IPv6 with keepalived: both roles, hard kill and priority 0 each way" test_v6
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "interop integration: $PASS passed, $FAIL failed"
