@@ -170,7 +170,7 @@ build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c $(PROTO_C) $(PROTO_H)
+build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c rbsd/rbs_arena.c $(PROTO_C) $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 

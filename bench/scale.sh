@@ -14,6 +14,9 @@
 #   LINKS=auto            vlan: eth1.N is 802.1Q VLAN N on eth1, A and B on
 #                         the bridge; veth: eth1.N is a veth pair between A
 #                         and B; auto: vlan when the kernel has 802.1Q
+#   KA_GROUPS=1           1: each shape measured with keepalived too, the same
+#                         groups as vrrp_instance blocks (one process pair per
+#                         device)
 #   STEER=auto            1: measure each shape a second time with B's receive
 #                         work steered off A's CPU (see steered()); auto: 1
 #                         when the machine has two CPUs or more
@@ -38,6 +41,7 @@ PARTS=${PARTS:-idle groups}
 SHAPES=${SHAPES:-1000x1 1000x250}
 LINKS=${LINKS:-auto}
 STEER=${STEER:-auto}
+KA_GROUPS=${KA_GROUPS:-1}
 REFUSED=0
 
 me=bench/scale.sh
@@ -52,9 +56,10 @@ BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || {
 for b in cfgd vrrpd rbsd rbpd dbcli; do
 	[ -x "$BIN/$b" ] || { echo "$me: missing $BIN/$b; run: make" >&2; exit 2; }
 done
-case " $PARTS " in *" idle "*)
+case $KA_GROUPS in 0 | 1) ;; *) echo "$me: KA_GROUPS is 0 or 1" >&2; exit 2 ;; esac
+if [[ " $PARTS " == *" idle "* ]] || { [[ " $PARTS " == *" groups "* ]] && [ "$KA_GROUPS" = 1 ]; }; then
 	command -v keepalived >/dev/null || { echo "$me: keepalived is not installed (make deps)" >&2; exit 2; }
-esac
+fi
 [[ "$SECS" =~ ^[1-9][0-9]*$ ]] || { echo "$me: SECONDS must be a positive number" >&2; exit 2; }
 for sh in $SHAPES; do
 	[[ "$sh" =~ ^([1-9][0-9]*)x([1-9][0-9]*)$ ]] && [ "${BASH_REMATCH[2]}" -le 255 ] &&
@@ -372,8 +377,15 @@ shape() {
 		"B $(tail -n +$((l0b + 1)) "$ROOT/B/vrrpd.log" | grep -c ' -> ') (log lines with ' -> ');" \
 		"from the statistics: A $((s1a - s0a)), B $((s1b - s0b))"
 	echo "  after the window: A master of $(count A Master), B backup of $(count B Backup)"
-	[ "$STEER" = 1 ] && steered
+	if [ "$STEER" = 1 ]; then
+		steered "ours: vrrpd on" "${DEV_PID[A.vrrpd]}" "${DEV_PID[B.vrrpd]}"
+		alive_all A.vrrpd B.vrrpd
+		echo "  transitions during this window: A $(tail -n +$((l0a + 1)) "$ROOT/A/vrrpd.log" | grep -c ' -> ')," \
+			"B $(tail -n +$((l0b + 1)) "$ROOT/B/vrrpd.log" | grep -c ' -> ') (since the first window);" \
+			"after it: A master of $(count A Master), B backup of $(count B Backup)"
+	fi
 	ours_stop
+	[ "$KA_GROUPS" = 1 ] && ka_groups "$n" "$k"
 	links_del "$nif"
 }
 
@@ -384,33 +396,71 @@ rps() {
 		echo "$0" >"$f" || exit 1; done' "$2"
 }
 
-# steered: the window again, with what a veth charges to A that is B's.
-# A veth delivers each frame in the sender's context: B's receive path
-# (the IPv6 input route lookup, the raw socket delivery) runs in A's
-# sendmsg and is charged to A's vrrpd, where two machines would charge it
-# to B's softirq. Here A's vrrpd is pinned to CPU 0 and every receive
-# queue of B (and of the bridge's namespace) is steered to CPU 1 (RPS),
-# so that B's receive work runs there.
+# rps NS MASK: every receive queue of every interface in namespace NS
+# steered to the CPUs of MASK (hex; 0: no steering).
+rps() {
+	ip netns exec "$1" sh -c 'for f in /sys/class/net/*/queues/rx-*/rps_cpus; do
+		echo "$0" >"$f" || exit 1; done' "$2"
+}
+
+# steered LABEL PIDS_A PIDS_B: the window again, with what a veth charges to
+# A that is B's. A veth delivers each frame in the sender's context: B's
+# receive path (the IPv6 input route lookup, the raw socket delivery) runs
+# in A's sendmsg and is charged to A's process, where two machines would
+# charge it to B's softirq. Here A's processes (PIDS_A, comma-separated)
+# are pinned to CPU 0 and every receive queue of B and of the bridge's
+# namespace is steered to CPU 1 (RPS), so that B's receive work runs
+# there. Prints a row per device; leaves the steering off and A unpinned.
 steered() {
-	local res name ticks ns rss el l0a l0b
-	taskset -a -p 1 "${DEV_PID[A.vrrpd]}" >/dev/null || fail "cannot pin A's vrrpd to CPU 0"
+	local res name ticks ns rss el p
+	for p in ${2//,/ }; do
+		taskset -a -p 1 "$p" >/dev/null || fail "cannot pin $p to CPU 0"
+	done
 	rps "${DEV_NS[B]}" 2 && rps "${DEV_NS[seg]}" 2 || fail "cannot set RPS on B's interfaces"
 	sleep 2
-	l0a=$(wc -l <"$ROOT/A/vrrpd.log")
-	l0b=$(wc -l <"$ROOT/B/vrrpd.log")
-	window "A:${DEV_PID[A.vrrpd]}" "B:${DEV_PID[B.vrrpd]}"
+	window "A:$2" "B:$3"
 	res=$(cat "$ROOT/window")
-	alive_all A.vrrpd B.vrrpd
+	rps "${DEV_NS[B]}" 0
 	rps "${DEV_NS[seg]}" 0
+	for p in ${2//,/ }; do taskset -a -p 3 "$p" >/dev/null; done
 	echo "  again, with B's receive work on CPU 1 (RPS on B's and the bridge's interfaces) and"
-	echo "  A's vrrpd pinned to CPU 0: what A pays for its own work, as on two machines"
+	echo "  A's processes pinned to CPU 0: what A pays for its own work, as on two machines"
 	while read -r name ticks ns rss el; do
-		row "ours: vrrpd on $name, steered" "$([ "$name" = A ] && echo master || echo backup)" \
+		row "$1 $name, steered" "$([ "$name" = A ] && echo master || echo backup)" \
 			"$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")"
 	done <<<"$res"
-	echo "  transitions during this window: A $(tail -n +$((l0a + 1)) "$ROOT/A/vrrpd.log" | grep -c ' -> ')," \
-		"B $(tail -n +$((l0b + 1)) "$ROOT/B/vrrpd.log" | grep -c ' -> '); after it: A master of" \
-		"$(count A Master), B backup of $(count B Backup)"
+}
+
+# ka_groups N K: the shape's groups with keepalived on A (120) and B (100),
+# measured as ours were.
+ka_groups() {
+	local n=$1 k=$2 j i v d t0 res name ticks ns rss el l0a l0b
+	for d in A:120 B:100; do
+		for ((j = 0; j < n; j++)); do
+			i=$((j / k + 1)) v=$((j % k + 1))
+			ka_instance "VI_${i}_$v" "eth1.$i" "$v" "${d#*:}" 1 "2001:db8:$i::$((99 + v))/128"
+		done >"$ROOT/${d%:*}/ka-groups"
+	done
+	t0=$(now_s)
+	ka_run A 60 <"$ROOT/A/ka-groups" && ka_run B 60 <"$ROOT/B/ka-groups" ||
+		fail "keepalived did not start"
+	wait_until 300 eval "[ \"\$(ka_count A MASTER)\" = $n ] && [ \"\$(ka_count B BACKUP)\" = $n ]" ||
+		fail "keepalived not settled: A $(ka_count A MASTER) master, B $(ka_count B BACKUP) backup of $n"
+	awk -v a="$t0" -v b="$(now_s)" 'BEGIN { printf "  keepalived, the same groups: settled %.1f s after it started\n", b - a }'
+	sleep 5
+	l0a=$(wc -l <"$ROOT/A/ka.state") l0b=$(wc -l <"$ROOT/B/ka.state")
+	window "A:$(ka_pids A | paste -sd,)" "B:$(ka_pids B | paste -sd,)"
+	res=$(cat "$ROOT/window")
+	while read -r name ticks ns rss el; do
+		row "keepalived on $name ($(ka_pids "$name" | wc -l) processes)" \
+			"$([ "$name" = A ] && echo master || echo backup)" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")"
+	done <<<"$res"
+	[ "$STEER" = 1 ] && steered "keepalived on" "$(ka_pids A | paste -sd,)" "$(ka_pids B | paste -sd,)"
+	echo "  keepalived's transitions during its window(s): A $(($(wc -l <"$ROOT/A/ka.state") - l0a))," \
+		"B $(($(wc -l <"$ROOT/B/ka.state") - l0b)); after: A master of $(ka_count A MASTER)," \
+		"B backup of $(ka_count B BACKUP)"
+	ka_kill A TERM
+	ka_kill B TERM
 }
 
 part_groups() {

@@ -17,39 +17,65 @@ ka_is() { [ "$(ka_state "$1")" = "$2" ]; }
 # DEV_PID[DEV.keepalived], each child as DEV_PID[DEV.keepalived-PID], so
 # that lib.sh's cleanup ends them all. Returns 1 when it did not start.
 ka_start() {
+	ka_run "$1" < <(ka_instance VI_1 eth1 1 "$2" "$3" "${4:-$VIP}/32")
+}
+
+# ka_instance NAME IFACE VRID PRIORITY INTERVAL_S ADDR/LEN: one
+# vrrp_instance block as ka_start's, for ka_run's standard input.
+ka_instance() {
+	cat <<EOF
+vrrp_instance $1 {
+	state BACKUP
+	interface $2
+	virtual_router_id $3
+	priority $4
+	advert_int $5
+	preempt_delay 0
+	virtual_ipaddress {
+		$6
+	}
+	notify NOTIFY
+}
+EOF
+}
+
+# ka_run DEV [WAIT_S]: keepalived on DEV with the vrrp_instance blocks read
+# from standard input (not through a pipe: DEV_PID must be set in this
+# shell; NOTIFY in them becomes the notify script, which
+# appends each transition to DEV/ka.state); waits up to WAIT_S (5) for
+# its VRRP process.
+ka_run() {
 	local dev=$1 dir=$ROOT/$1 k
 	printf '#!/bin/sh\necho "$@" >>%s\n' "$dir/ka.state" >"$dir/ka-notify.sh"
 	chmod 755 "$dir/ka-notify.sh"
-	cat >"$dir/keepalived.conf" <<EOF
+	{
+		cat <<EOF
 global_defs {
 	router_id $dev
 	vrrp_version 3
 	script_user root
 	enable_script_security
 }
-vrrp_instance VI_1 {
-	state BACKUP
-	interface eth1
-	virtual_router_id 1
-	priority $2
-	advert_int $3
-	preempt_delay 0
-	virtual_ipaddress {
-		${4:-$VIP}/32
-	}
-	notify $dir/ka-notify.sh
-}
 EOF
+		sed "s|NOTIFY|$dir/ka-notify.sh|"
+	} >"$dir/keepalived.conf"
 	: >"$dir/ka.state"
 	rm -f "$dir/ka.pid" "$dir/ka-vrrp.pid"
 	# Not through inns: $! must be keepalived itself, not a subshell.
 	ip netns exec "${DEV_NS[$dev]}" keepalived -n -l -D --vrrp -f "$dir/keepalived.conf" \
 		-p "$dir/ka.pid" -r "$dir/ka-vrrp.pid" >>"$dir/keepalived.log" 2>&1 &
 	DEV_PID[$dev.keepalived]=$!
-	wait_until 5 test -s "$dir/ka-vrrp.pid" || return 1
+	wait_until "${2:-5}" test -s "$dir/ka-vrrp.pid" || return 1
 	for k in $(pgrep -P "${DEV_PID[$dev.keepalived]}"); do
 		DEV_PID[$dev.keepalived-$k]=$k
 	done
+}
+
+# ka_count DEV STATE: how many of keepalived's instances on DEV are in
+# STATE now (the last line of each in DEV/ka.state).
+ka_count() {
+	awk -v s="$2" '{ last[$2] = $3 } END { for (i in last) if (last[i] == s) n++; print n + 0 }' \
+		"$ROOT/$1/ka.state" 2>/dev/null
 }
 
 # ka_pids DEV: every keepalived process we know of on DEV, children first.

@@ -136,9 +136,7 @@ static int send_frame(struct link *l, const Db__RbsFrame *f)
 		ch->obuf = b;
 		ch->ocap = (size_t)n;
 	}
-	n = rbs_frame_encode(f, ch->obuf, ch->ocap);
-	if (n < 0)
-		return n;
+	rbs_frame_put(f, (size_t)n, ch->obuf);
 	l->last_tx = now_ms(ch);
 	return rbs_conn_write(l->c, ch->obuf, (size_t)n);
 }

@@ -81,44 +81,72 @@ static void write_done(uv_write_t *req, int status)
 	free(w);
 }
 
-/* Hand bytes to the socket. */
-static int put(struct rbs_conn *c, const void *buf, size_t len)
+/* A write request of len bytes, to be filled by the caller. */
+static struct wreq *wreq_new(struct rbs_conn *c, size_t len)
 {
-	struct wreq *w;
-	uv_buf_t b;
-	int rc;
+	struct wreq *w = malloc(sizeof(*w) + len);
 
-	if (len == 0)
-		return 0;
-	w = malloc(sizeof(*w) + len);
-	if (w == NULL)
-		return -ENOMEM;
-	w->c = c;
-	w->len = len;
-	memcpy(w->data, buf, len);
-	b = uv_buf_init(w->data, (unsigned)len);
-	rc = uv_write(&w->req, (uv_stream_t *)c->tcp, &b, 1, write_done);
+	if (w != NULL) {
+		w->c = c;
+		w->len = len;
+	}
+	return w;
+}
+
+/* Hand a filled write request to the socket; frees it on error. */
+static int wreq_send(struct rbs_conn *c, struct wreq *w)
+{
+	uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
+	int rc = uv_write(&w->req, (uv_stream_t *)c->tcp, &b, 1, write_done);
+
 	if (rc < 0) {
 		free(w);
 		return rc;
 	}
-	c->queued += len;
-	c->tx_bytes += len;
+	c->queued += w->len;
+	c->tx_bytes += w->len;
 	return 0;
 }
 
-/* Move what OpenSSL wrote into the memory BIO to the socket. */
+/* Hand bytes to the socket. */
+static int put(struct rbs_conn *c, const void *buf, size_t len)
+{
+	struct wreq *w;
+
+	if (len == 0)
+		return 0;
+	w = wreq_new(c, len);
+	if (w == NULL)
+		return -ENOMEM;
+	memcpy(w->data, buf, len);
+	return wreq_send(c, w);
+}
+
+/* Move what OpenSSL wrote into the memory BIO to the socket: read straight
+ * into one write request, one copy of the ciphertext. */
 static int flush_tls(struct rbs_conn *c)
 {
-	char buf[16384];
-	int n, rc;
+	size_t len = BIO_ctrl_pending(c->wbio);
+	struct wreq *w;
+	int n;
 
-	while ((n = BIO_read(c->wbio, buf, sizeof(buf))) > 0) {
-		rc = put(c, buf, (size_t)n);
-		if (rc < 0)
-			return rc;
+	if (len == 0)
+		return 0;
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	w = wreq_new(c, len);
+	if (w == NULL)
+		return -ENOMEM;
+	n = BIO_read(c->wbio, w->data, (int)len);
+	if (n <= 0) {
+		free(w);
+		return n == 0 ? 0 : -EIO;
 	}
-	return 0;
+	w->len = (size_t)n;
+	n = wreq_send(c, w);
+	if (n == 0 && BIO_ctrl_pending(c->wbio) > 0)
+		return flush_tls(c);
+	return n;
 }
 
 /* Why TLS failed, in words an operator can act on. */

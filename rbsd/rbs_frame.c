@@ -1,6 +1,5 @@
 /* RBS channel framing: see rbs_frame.h. */
 #include <errno.h>
-#include <stdalign.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,97 +214,27 @@ int rbs_frame_size(const Db__RbsFrame *f)
 	return (int)(RBS_FRAME_HDR + n);
 }
 
-int rbs_frame_encode(const Db__RbsFrame *f, uint8_t *buf, size_t cap)
+void rbs_frame_put(const Db__RbsFrame *f, size_t total, uint8_t *buf)
 {
-	int total = rbs_frame_size(f);
-	size_t n;
+	size_t n = total - RBS_FRAME_HDR;
 
-	if (total < 0)
-		return total;
-	if (cap < (size_t)total)
-		return -ENOSPC;
-	n = (size_t)total - RBS_FRAME_HDR;
 	buf[0] = (uint8_t)(n >> 24);
 	buf[1] = (uint8_t)(n >> 16);
 	buf[2] = (uint8_t)(n >> 8);
 	buf[3] = (uint8_t)n;
 	db__rbs_frame__pack(f, buf + RBS_FRAME_HDR);
+}
+
+int rbs_frame_encode(const Db__RbsFrame *f, uint8_t *buf, size_t cap)
+{
+	int total = rbs_frame_size(f);
+
+	if (total < 0)
+		return total;
+	if (cap < (size_t)total)
+		return -ENOSPC;
+	rbs_frame_put(f, (size_t)total, buf);
 	return total;
-}
-
-/*
- * The arena the decoder unpacks into. protobuf-c allocates the frame, each
- * entry, each key and payload separately: with malloc that is three or
- * more allocations and frees per entry. Here they are bumps of a pointer
- * in a chunk, and releasing the frame resets the chunk. Chunks double, so
- * after a few frames one chunk holds a whole frame; the newest chunk is
- * the largest and the only one kept, unless it is over ARENA_KEEP.
- */
-struct rbs_arena_chunk {
-	struct rbs_arena_chunk *next;
-	size_t size; /* bytes in data */
-	size_t used;
-	max_align_t data[];
-};
-
-#define ARENA_ALIGN alignof(max_align_t)
-#define ARENA_FIRST (64u * 1024)
-#define ARENA_KEEP (4u << 20)
-
-static void *arena_alloc(void *arg, size_t size)
-{
-	struct rbs_dec *d = arg;
-	struct rbs_arena_chunk *c = d->arena;
-	void *p;
-
-	if (size > SIZE_MAX / 4) {
-		d->oom = 1;
-		return NULL;
-	}
-	size = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
-	if (!c || c->size - c->used < size) {
-		size_t n = c ? 2 * c->size : ARENA_FIRST;
-
-		if (n < size)
-			n = size;
-		c = malloc(sizeof(*c) + n);
-		if (!c) {
-			d->oom = 1;
-			return NULL;
-		}
-		c->next = d->arena;
-		c->size = n;
-		c->used = 0;
-		d->arena = c;
-	}
-	p = (char *)c->data + c->used;
-	c->used += size;
-	return p;
-}
-
-/* Memory goes back all at once in arena_reset(). */
-static void arena_free(void *arg, void *p)
-{
-}
-
-static void arena_reset(struct rbs_dec *d)
-{
-	struct rbs_arena_chunk *c = d->arena, *next;
-
-	if (!c)
-		return;
-	for (next = c->next; next;) {
-		struct rbs_arena_chunk *n = next->next;
-
-		free(next);
-		next = n;
-	}
-	c->next = NULL;
-	c->used = 0;
-	if (c->size > ARENA_KEEP) {
-		free(c);
-		d->arena = NULL;
-	}
 }
 
 void rbs_dec_init(struct rbs_dec *d)
@@ -327,20 +256,16 @@ static int unpack(struct rbs_dec *d, const uint8_t *src, size_t n, Db__RbsFrame 
 	enum rbs_frame_err e;
 	Db__RbsFrame *f;
 
-	/* set here rather than at init, so that the decoder may be moved
+	/* taken here rather than at init, so that the decoder may be moved
 	 * while it holds no frame */
-	d->alloc.alloc = arena_alloc;
-	d->alloc.free = arena_free;
-	d->alloc.allocator_data = d;
-	d->oom = 0;
-	f = db__rbs_frame__unpack(&d->alloc, n, src);
+	f = db__rbs_frame__unpack(rbs_arena_allocator(&d->arena), n, src);
 	if (!f) {
-		arena_reset(d);
-		return d->oom ? -ENOMEM : fail(d, RBS_FRAME_ERR_UNPACK);
+		rbs_arena_reset(&d->arena);
+		return d->arena.oom ? -ENOMEM : fail(d, RBS_FRAME_ERR_UNPACK);
 	}
 	e = rbs_frame_check(f);
 	if (e != RBS_FRAME_OK) {
-		arena_reset(d);
+		rbs_arena_reset(&d->arena);
 		return fail(d, e);
 	}
 	d->out = *out = f;
@@ -425,7 +350,7 @@ void rbs_dec_release(struct rbs_dec *d, Db__RbsFrame *f)
 	if (!f || f != d->out)
 		return;
 	/* everything protobuf-c allocated for f is in the arena */
-	arena_reset(d);
+	rbs_arena_reset(&d->arena);
 	d->out = NULL;
 }
 
@@ -441,7 +366,7 @@ size_t rbs_dec_pending(const struct rbs_dec *d)
 
 void rbs_dec_reset(struct rbs_dec *d)
 {
-	arena_reset(d);
+	rbs_arena_reset(&d->arena);
 	d->out = NULL;
 	d->hdr_have = 0;
 	d->want = 0;
@@ -451,8 +376,7 @@ void rbs_dec_reset(struct rbs_dec *d)
 
 void rbs_dec_free(struct rbs_dec *d)
 {
-	arena_reset(d);
-	free(d->arena);
+	rbs_arena_free(&d->arena);
 	free(d->buf);
 	rbs_dec_init(d);
 }

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "rbs.pb-c.h"
+#include "rbsd/rbs_arena.h"
 
 #define RBS_PROTO_VERSION 1	 /* RbsHello.version spoken by this build */
 #define RBS_FRAME_HDR 4		 /* the big-endian length before each frame */
@@ -100,7 +101,12 @@ int rbs_frame_size(const Db__RbsFrame *f);
  */
 int rbs_frame_encode(const Db__RbsFrame *f, uint8_t *buf, size_t cap);
 
-struct rbs_arena_chunk;
+/*
+ * rbs_frame_encode() for a frame whose size rbs_frame_size() has just
+ * returned (total, > 0), into a buffer of at least total bytes: writes
+ * without checking or sizing f again.
+ */
+void rbs_frame_put(const Db__RbsFrame *f, size_t total, uint8_t *buf);
 
 /*
  * A stream decoder, one per connection, in the caller's memory. Its
@@ -117,9 +123,7 @@ struct rbs_dec {
 	uint32_t cap;		       /* of buf */
 	enum rbs_frame_err err;	       /* sticky until rbs_dec_reset() */
 	Db__RbsFrame *out;	       /* given to the caller, not released yet */
-	struct rbs_arena_chunk *arena; /* newest (and largest) chunk first */
-	ProtobufCAllocator alloc;
-	int oom; /* the arena failed an allocation during the last unpack */
+	struct rbs_arena arena;	       /* what the last frame was unpacked into */
 };
 
 /* Prepares an empty decoder. Allocates nothing. */

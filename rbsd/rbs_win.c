@@ -1,5 +1,7 @@
 /* Sequence numbers, the sender's window and ACK pacing: see rbs_win.h. */
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,67 @@
 static size_t entry_cost(size_t klen, size_t plen)
 {
 	return RBS_WIN_ENTRY_HDR + klen + plen;
+}
+
+/*
+ * Entries live in blocks, one after the other in the order they were
+ * pushed, and leave in the same order (ACKs and resyncs drop the oldest
+ * first): a block is freed whole once its last entry is dropped. One
+ * malloc per 256 KiB rather than one per entry.
+ */
+struct rbs_win_block {
+	struct rbs_win_block *next;
+	size_t size, used;     /* bytes of data */
+	uint32_t count, freed; /* entries placed in it, and dropped */
+	max_align_t data[];
+};
+
+#define WIN_BLOCK (256u * 1024)
+#define WIN_ALIGN alignof(struct rbs_win_entry)
+
+/* Room for an entry of cost bytes at the end of the newest block. */
+static struct rbs_win_entry *place(struct rbs_tx *t, size_t cost)
+{
+	struct rbs_win_block *b = t->tail;
+	struct rbs_win_entry *e;
+
+	cost = (cost + WIN_ALIGN - 1) & ~(WIN_ALIGN - 1);
+	if (b == NULL || b->size - b->used < cost) {
+		size_t n = cost > WIN_BLOCK ? cost : WIN_BLOCK;
+
+		b = malloc(sizeof(*b) + n);
+		if (b == NULL)
+			return NULL;
+		b->next = NULL;
+		b->size = n;
+		b->used = 0;
+		b->count = b->freed = 0;
+		if (t->tail)
+			t->tail->next = b;
+		else
+			t->head = b;
+		t->tail = b;
+	}
+	e = (struct rbs_win_entry *)((char *)b->data + b->used);
+	b->used += cost;
+	b->count++;
+	return e;
+}
+
+/* The oldest entry, in the oldest block, is dropped. */
+static void unplace(struct rbs_tx *t)
+{
+	struct rbs_win_block *b = t->head;
+
+	if (++b->freed < b->count)
+		return;
+	if (b == t->tail) {
+		b->used = 0; /* empty: keep it for what comes next */
+		b->count = b->freed = 0;
+		return;
+	}
+	t->head = b->next;
+	free(b);
 }
 
 int rbs_tx_init(struct rbs_tx *t, uint32_t max_entries, size_t max_bytes)
@@ -38,7 +101,7 @@ static void drop(struct rbs_tx *t, uint64_t from, uint64_t to)
 		struct rbs_win_entry **p = slot(t, s);
 
 		t->bytes -= entry_cost((*p)->klen, (*p)->plen);
-		free(*p);
+		unplace(t);
 		*p = NULL;
 		if (s == UINT64_MAX)
 			break;
@@ -50,6 +113,7 @@ void rbs_tx_free(struct rbs_tx *t)
 	if (t->ring)
 		drop(t, t->acked + 1, t->last);
 	free(t->ring);
+	free(t->head); /* the one block left, empty */
 	memset(t, 0, sizeof(*t));
 }
 
@@ -72,7 +136,7 @@ int rbs_tx_push(struct rbs_tx *t, const struct rbs_win_item *it, uint64_t *seq)
 	if (t->last - t->acked >= t->max_entries || t->bytes + cost > t->max_bytes)
 		return -EAGAIN;
 
-	e = malloc(cost);
+	e = place(t, cost);
 	if (!e)
 		return -ENOMEM;
 	e->seq = t->last + 1;

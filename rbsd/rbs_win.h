@@ -23,11 +23,12 @@
  * entries, or ack_delay_ms after the oldest unacknowledged entry arrived,
  * whichever comes first.
  *
- * Memory per entry in flight: one malloc of RBS_WIN_ENTRY_HDR (26) bytes
- * + key + payload (glibc rounds a chunk up to a multiple of 16 with 8
- * bytes of its own: 64 bytes for a 6-byte key and a 24-byte payload),
- * plus one 8-byte slot of the ring that rbs_tx_init() allocates for
- * max_entries. The byte bound counts RBS_WIN_ENTRY_HDR + key + payload
+ * Memory per entry in flight: RBS_WIN_ENTRY_HDR (26) bytes + key +
+ * payload, rounded up to a multiple of 8, in 256 KiB blocks that hold
+ * entries in the order they were pushed and are freed whole once their
+ * last entry is acknowledged (56 bytes for a 6-byte key and a 24-byte
+ * payload), plus one 8-byte slot of the ring that rbs_tx_init()
+ * allocates for max_entries. The byte bound counts RBS_WIN_ENTRY_HDR + key + payload
  * per entry (not the allocator's rounding, nor the ring).
  */
 #ifndef DB_RBS_WIN_H
@@ -71,9 +72,12 @@ struct rbs_win_item {
 	uint64_t version;
 };
 
+struct rbs_win_block;
+
 /* The sender's window. Fields are private; use the functions. */
 struct rbs_tx {
 	struct rbs_win_entry **ring; /* seq s held in ring[s % max_entries] */
+	struct rbs_win_block *head, *tail; /* where the entries are, oldest first */
 	uint32_t max_entries;
 	size_t max_bytes;
 	size_t bytes; /* counted as described above */

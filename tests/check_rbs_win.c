@@ -431,6 +431,78 @@ START_TEST(the_ring_wraps_many_times_and_keeps_every_entry)
 }
 END_TEST
 
+/* Entry s: its key is s, its payload (s * 7919) % 3000 bytes, or over
+ * 300 KiB (more than one of the window's blocks) for every 97th; byte i
+ * of the payload is (s + i) & 0xff. */
+static size_t plen_of(uint64_t s)
+{
+	return s % 97 == 0 ? 300 * 1024 + (size_t)(s % 13) : (size_t)((s * 7919) % 3000);
+}
+
+static void check_entry(const struct rbs_tx *t, uint64_t s)
+{
+	const struct rbs_win_entry *e = rbs_tx_get(t, s);
+	const uint8_t *p;
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->seq, s);
+	ck_assert_uint_eq(e->klen, sizeof(s));
+	ck_assert_mem_eq(rbs_win_key(e), &s, sizeof(s));
+	ck_assert_uint_eq(e->plen, plen_of(s));
+	p = rbs_win_payload(e);
+	for (size_t i = 0; i < e->plen; i++)
+		if (p[i] != (uint8_t)(s + i))
+			ck_abort_msg("entry %llu: payload byte %zu changed", (unsigned long long)s, i);
+}
+
+START_TEST(entries_of_every_size_stay_intact_while_acks_free_the_oldest)
+{
+	struct rbs_tx t;
+	struct rbs_win_item it = item();
+	static uint8_t buf[300 * 1024 + 16];
+	uint64_t s, seq, k;
+	unsigned rnd = 12345;
+
+	it.klen = sizeof(s);
+	it.payload = buf;
+	ck_assert_int_eq(rbs_tx_init(&t, 512, 8u << 20), 0);
+	for (s = 1; s <= 5000;) {
+		it.key = &s;
+		it.plen = plen_of(s);
+		for (size_t i = 0; i < it.plen; i++)
+			buf[i] = (uint8_t)(s + i);
+		int rc = rbs_tx_push(&t, &it, &seq);
+
+		if (rc == 0) {
+			ck_assert_uint_eq(seq, s);
+			s++;
+			continue;
+		}
+		/* Full: every held entry is as pushed; send all, then ACK a
+		 * random part, sometimes after resending from the middle. */
+		ck_assert_int_eq(rc, -EAGAIN);
+		for (k = rbs_tx_acked(&t) + 1; k <= rbs_tx_last(&t); k++)
+			check_entry(&t, k);
+		ck_assert_int_eq(rbs_tx_mark_sent(&t, rbs_tx_last(&t)), 0);
+		rnd = rnd * 1103515245 + 12345;
+		k = rbs_tx_acked(&t) + 1 + (rnd >> 8) % rbs_tx_unacked(&t);
+		if (rnd % 5 == 0) {
+			ck_assert_int_eq(rbs_tx_resume(&t, k), 0);
+			ck_assert_int_eq(rbs_tx_mark_sent(&t, rbs_tx_last(&t)), 0);
+		} else {
+			ck_assert_int_eq(rbs_tx_ack(&t, k), 0);
+		}
+		ck_assert_ptr_null(rbs_tx_get(&t, rbs_tx_acked(&t)));
+	}
+	for (k = rbs_tx_acked(&t) + 1; k <= rbs_tx_last(&t); k++)
+		check_entry(&t, k);
+	rbs_tx_resync(&t);
+	ck_assert_uint_eq(rbs_tx_bytes(&t), 0);
+	push_n(&t, 3);
+	rbs_tx_free(&t);
+}
+END_TEST
+
 START_TEST(the_last_seq_of_a_session_is_2_to_the_64_minus_1)
 {
 	struct rbs_tx t;
@@ -662,6 +734,7 @@ int main(void)
 	tcase_add_test(tc, resume_outside_acked_to_sent_is_refused);
 	tcase_add_test(tc, resync_empties_the_window_and_numbering_goes_on_after_sent);
 	tcase_add_test(tc, the_ring_wraps_many_times_and_keeps_every_entry);
+	tcase_add_test(tc, entries_of_every_size_stay_intact_while_acks_free_the_oldest);
 	tcase_add_test(tc, the_last_seq_of_a_session_is_2_to_the_64_minus_1);
 	tcase_add_test(tc, freeing_a_window_frees_what_it_holds);
 	tcase_add_test(tc, the_receiver_takes_entries_only_in_order);
