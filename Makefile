@@ -143,7 +143,7 @@ unit: $(BINS) tests
 
 # Integration suites: real daemons in network namespaces. Each suite is a
 # script of its own (its own namespaces and clean-up); all of them run.
-INTEGRATION_SUITES := $(filter-out tests/integration/lib.sh,$(wildcard tests/integration/*.sh))
+INTEGRATION_SUITES := $(filter-out %lib.sh,$(wildcard tests/integration/*.sh))
 
 integration: $(BINS) tests
 	@rc=0; for s in $(INTEGRATION_SUITES); do echo "== $$s"; \

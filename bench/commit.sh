@@ -15,25 +15,15 @@
 # documentation prefixes only, and only inside the namespace.
 set -u
 
+HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
 ITER=${ITER:-1000}
 LINES=${LINES:-10000}
 IFACES=${IFACES:-40}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bench/commit.sh: needs root (network namespaces)" >&2
-	exit 2
-fi
-BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || {
-	echo "bench/commit.sh: no $BUILD/bin; run: make all $BUILD/bin/bench-commit" >&2
-	exit 2
-}
-for b in cfgd vrrpd rbsd rbpd dbcli bench-commit; do
-	if [ ! -x "$BIN/$b" ]; then
-		echo "bench/commit.sh: missing $BIN/$b; run: make all $BUILD/bin/bench-commit" >&2
-		exit 2
-	fi
-done
+. "$HERE/preflight.sh"
+preflight bench/commit.sh "$BUILD" "make all $BUILD/bin/bench-commit" \
+	cfgd vrrpd rbsd rbpd dbcli bench-commit
 
 NS=dbbench$$
 NS_MADE=0

@@ -36,20 +36,9 @@ SCENARIOS=${SCENARIOS:-crash graceful}
 OUT=${OUT:-}
 
 me=bench/failover.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "$me: needs root (network namespaces)" >&2
-	exit 2
-fi
-BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || {
-	echo "$me: no $BUILD/bin; run: make" >&2
-	exit 2
-}
-for b in cfgd vrrpd rbsd rbpd dbcli; do
-	[ -x "$BIN/$b" ] || { echo "$me: missing $BIN/$b; run: make" >&2; exit 2; }
-done
-case " $IMPLS " in *" keepalived "*)
-	command -v keepalived >/dev/null || { echo "$me: keepalived is not installed (make deps)" >&2; exit 2; }
-esac
+. "$HERE/preflight.sh"
+preflight $me "$BUILD" make cfgd vrrpd rbsd rbpd dbcli
+case " $IMPLS " in *" keepalived "*) need_keepalived $me ;; esac
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "$me: RUNS must be a positive number" >&2; exit 2; }
 PROBE=$BIN/bench-failover-probe
 if [ ! -x "$PROBE" ] || [ "$HERE/failover_probe.c" -nt "$PROBE" ]; then

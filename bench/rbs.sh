@@ -61,17 +61,8 @@ RAW_BYTES=${RAW_BYTES:-1073741824}
 WIN=65536 # RBS_CHAN_WIN_ENTRIES
 
 me=bench/rbs.sh
-if [ "$(id -u)" != 0 ]; then
-	echo "$me: needs root (network namespaces)" >&2
-	exit 2
-fi
-BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || {
-	echo "$me: no $BUILD/bin; run: make && make tests" >&2
-	exit 2
-}
-for b in cfgd vrrpd rbsd rbpd dbcli rbs-feeder; do
-	[ -x "$BIN/$b" ] || { echo "$me: missing $BIN/$b; run: make && make tests" >&2; exit 2; }
-done
+. "$HERE/preflight.sh"
+preflight $me "$BUILD" "make && make tests" cfgd vrrpd rbsd rbpd dbcli rbs-feeder
 for v in N PAYLOAD BIG REPEAT LOAD RATE SECS RAW_BYTES; do
 	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "$me: $v must be a positive number" >&2; exit 2; }
 done
@@ -99,6 +90,8 @@ helper bench-rbs-watch rbs_watch.c
 # start is recorded in DEV_PID, so that its cleanup ends it.
 # shellcheck source=tests/integration/lib.sh
 . "$TOP/tests/integration/lib.sh"
+# shellcheck source=tests/integration/rbs_lib.sh
+. "$TOP/tests/integration/rbs_lib.sh"
 
 # Our own copy of the binaries: a rebuild while the benchmark runs must not
 # mix versions.
@@ -125,58 +118,8 @@ fail() {
 	exit 1
 }
 
-# ---- the channel and the feeders (as tests/integration/rbs.sh) ----------------
+# ---- the channel and the feeders: tests/integration/rbs_lib.sh, and ---------------
 
-addr_of() { [ "$1" = A ] && echo 198.51.100.1 || echo 198.51.100.2; }
-other() { [ "$1" = A ] && echo B || echo A; }
-
-rbs_config() {
-	local d=$1
-	cli "$d" -q -c "system-view" \
-		-c "ssl policy pol" \
-		-c "certificate load pem-cert $CERTS/$d.pem key-pair rsa key-file $CERTS/$d.key" \
-		-c "trusted-ca load pem-ca $CERTS/ca.pem" -c "quit" \
-		-c "remote-backup-service rbs1" -c "bind ssl-policy pol" \
-		-c "peer $(addr_of "$(other "$d")") source $(addr_of "$d") port 6000" \
-		-c "quit" -c "commit" >/dev/null
-}
-
-# feeder DEV [ARGS...]: (re)start the device's rbs-feeder, status in
-# $ROOT/DEV.feeder (timestamped in $WATCH).
-feeder() {
-	local d=$1
-	shift
-	stop_feeder "$d"
-	# Not through inns: $! must be the feeder itself, not a subshell.
-	ip netns exec "${DEV_NS[$d]}" "$BIN/rbs-feeder" -r "$(run_dir "$d")" -s rbs1 \
-		-o "$ROOT/$d.feeder" "$@" >>"$ROOT/$d/feeder.log" 2>&1 &
-	DEV_PID[$d.feeder]=$!
-}
-# stop_feeder DEV: SIGTERM (it writes a last status line), then forget it.
-stop_feeder() {
-	local pid=${DEV_PID[$1.feeder]:-}
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	unset "DEV_PID[$1.feeder]"
-	mv -f "$ROOT/$1.feeder" "$ROOT/$1.feeder.last" 2>/dev/null
-}
-# fv DEV KEY [FILE]: a value from the device's feeder status line, read
-# without a fork (this runs while the channel is measured).
-fv() {
-	local line=
-	read -r line 2>/dev/null <"${3:-$ROOT/$1.feeder}"
-	[[ " $line" =~ \ $2=([^ ]*) ]] && echo "${BASH_REMATCH[1]}"
-}
-show() { cli "$1" -c "display remote-backup-service rbs1"; }
-is_up() { show "$1" | grep -q "State *: Connected"; }
-field() { show "$1" | sed -n "s/^ *$2 *: //p"; }
-# B holds exactly what A owns, COUNT entries.
-identical() {
-	local n=$1
-	[ "$(fv A own)" = "$n" ] && [ "$(fv B rx)" = "$n" ] &&
-		[ "$(fv A own_digest)" = "$(fv B rx_digest)" ]
-}
 # poll SECONDS INTERVAL CMD...: until CMD succeeds.
 poll() {
 	local end=$((${EPOCHREALTIME%.*} + $1)) iv=$2
@@ -513,7 +456,7 @@ echo "  PARTS=\"$PARTS\" N=$N PAYLOAD=$PAYLOAD BIG=$BIG REPEAT=$REPEAT LOAD=$LOA
 make_certs "$CERTS" || fail "cannot make certificates"
 dev_bare A && dev_bare B && link_pair A 198.51.100.1/24 B 198.51.100.2/24 || fail "cannot build the topology"
 start_all A && start_all B || fail "the suite did not come up"
-rbs_config A && rbs_config B || fail "RBS configuration refused"
+rbs_config A ssl >/dev/null && rbs_config B ssl >/dev/null || fail "RBS configuration refused"
 poll 10 0.1 is_up A && poll 10 0.1 is_up B || fail "the channel did not come up"
 RBSD_A=${DEV_PID[A.rbsd]}
 RBSD_B=${DEV_PID[B.rbsd]}

@@ -34,11 +34,8 @@ PAYLOAD=${PAYLOAD:-64}
 RUNS=${RUNS:-3}
 me=bench/switchover.sh
 
-[ "$(id -u)" = 0 ] || { echo "$me: needs root (network namespaces)" >&2; exit 2; }
-BIN=$(cd "$BUILD/bin" 2>/dev/null && pwd) || { echo "$me: no $BUILD/bin; run: make" >&2; exit 2; }
-for b in cfgd vrrpd rbsd rbpd dbcli dbuser vrrp-events; do
-	[ -x "$BIN/$b" ] || { echo "$me: missing $BIN/$b; run: make all tests" >&2; exit 2; }
-done
+. "$HERE/preflight.sh"
+preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli dbuser vrrp-events
 . "$TOP/tests/integration/lib.sh"
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }

@@ -71,12 +71,6 @@ EOF
 	done
 }
 
-# ka_count DEV STATE: how many of keepalived's instances on DEV are in
-# STATE now (the last line of each in DEV/ka.state).
-ka_count() {
-	awk -v s="$2" '{ last[$2] = $3 } END { for (i in last) if (last[i] == s) n++; print n + 0 }' \
-		"$ROOT/$1/ka.state" 2>/dev/null
-}
 
 # ka_pids DEV: every keepalived process we know of on DEV, children first.
 ka_pids() {

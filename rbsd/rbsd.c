@@ -234,28 +234,52 @@ static struct svc *svc_of(const struct rbs_chan *ch)
 	return NULL;
 }
 
+/* m, for the service's feeder, packed into a pending record (not linked). */
+static struct pending *pack_local(struct svc *v, Db__RbsLocal *m)
+{
+	struct pending *p;
+	size_t len;
+
+	m->service = v->name;
+	len = db__rbs_local__get_packed_size(m);
+	p = malloc(sizeof(*p) + len);
+	if (p == NULL)
+		return NULL;
+	p->next = NULL;
+	p->len = len;
+	db__rbs_local__pack(m, p->data);
+	return p;
+}
+
 /* Send one RbsLocal to the service's feeder. Returns 0 or a negative errno
  * (-ENOTCONN: no feeder attached). */
 static int to_feeder(struct svc *v, Db__RbsLocal *m)
 {
-	uint8_t stack[4096], *buf = stack;
-	size_t len;
+	struct pending *p;
 	int rc;
 
 	if (v->feeder_idlen == 0 || g.local == NULL)
 		return -ENOTCONN;
-	m->service = v->name;
-	len = db__rbs_local__get_packed_size(m);
-	if (len > sizeof(stack)) {
-		buf = malloc(len);
-		if (buf == NULL)
-			return -ENOMEM;
-	}
-	db__rbs_local__pack(m, buf);
-	rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, buf, len);
-	if (buf != stack)
-		free(buf);
+	p = pack_local(v, m);
+	if (p == NULL)
+		return -ENOMEM;
+	rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, p->len);
+	free(p);
 	return rc;
+}
+
+/* Tell the feeder the channel's state. */
+static void state_to_feeder(struct svc *v, bool up, const char *reason, const char *mismatch)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsChannelState st = DB__RBS_CHANNEL_STATE__INIT;
+
+	st.up = up;
+	st.reason = (char *)reason;
+	st.mismatch = (char *)mismatch;
+	m.body_case = DB__RBS_LOCAL__BODY_STATE;
+	m.state = &st;
+	to_feeder(v, &m);
 }
 
 /* Tell the feeder how much it may send in all: what it sent plus the room
@@ -316,18 +340,11 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 		return;
 	{
 		/* It learns the channel's state now, not at the next change. */
-		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-		Db__RbsChannelState st = DB__RBS_CHANNEL_STATE__INIT;
 		const char *reason, *mismatch;
 		bool up;
 
 		rbs_chan_state(v->ch, &up, &reason, &mismatch);
-		st.up = up;
-		st.reason = (char *)reason;
-		st.mismatch = (char *)mismatch;
-		m.body_case = DB__RBS_LOCAL__BODY_STATE;
-		m.state = &st;
-		to_feeder(v, &m);
+		state_to_feeder(v, up, reason, mismatch);
 	}
 	/* What it held of the peer's entries is gone or stale: the peer
 	 * sends them all again. */
@@ -461,7 +478,6 @@ static void on_retry(uv_timer_t *t)
 static void deliver(struct svc *v, Db__RbsLocal *m)
 {
 	struct pending *p;
-	size_t len;
 	int rc;
 
 	if (v->feeder_idlen == 0) {
@@ -471,15 +487,11 @@ static void deliver(struct svc *v, Db__RbsLocal *m)
 				  v->name);
 		return;
 	}
-	m->service = v->name;
-	len = db__rbs_local__get_packed_size(m);
-	p = malloc(sizeof(*p) + len);
+	p = pack_local(v, m);
 	if (p == NULL)
 		fatal("malloc");
-	p->len = len;
-	db__rbs_local__pack(m, p->data);
 	if (v->pend == NULL) {
-		rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, len);
+		rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, p->len);
 		if (rc != -EAGAIN) {
 			if (rc < 0)
 				v->undelivered++;
@@ -487,7 +499,6 @@ static void deliver(struct svc *v, Db__RbsLocal *m)
 			return;
 		}
 	}
-	p->next = NULL;
 	*v->pend_tail = p;
 	v->pend_tail = &p->next;
 	rbs_chan_hold(v->ch, true);
@@ -547,18 +558,10 @@ static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason
 		     const char *mismatch)
 {
 	struct svc *v = svc_of(ch);
-	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-	Db__RbsChannelState st = DB__RBS_CHANNEL_STATE__INIT;
 
 	(void)arg;
-	if (v == NULL)
-		return;
-	st.up = up;
-	st.reason = (char *)reason;
-	st.mismatch = (char *)mismatch;
-	m.body_case = DB__RBS_LOCAL__BODY_STATE;
-	m.state = &st;
-	to_feeder(v, &m);
+	if (v)
+		state_to_feeder(v, up, reason, mismatch);
 }
 
 static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room, ch_state};

@@ -9,56 +9,11 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(cd "${1:-build}/bin" && pwd)
 . "$HERE/lib.sh"
+. "$HERE/rbs_lib.sh"
 
 CERTS=$ROOT/certs
 N=100000
 
-addr_of() { [ "$1" = A ] && echo 198.51.100.1 || echo 198.51.100.2; }
-other() { [ "$1" = A ] && echo B || echo A; }
-
-# rbs_config DEV [ssl]: the spec's RBS steps (and an RBP that names it).
-rbs_config() {
-	local d=$1 extra=()
-	if [ "${2:-}" = ssl ]; then
-		extra=(-c "ssl policy pol"
-			-c "certificate load pem-cert $CERTS/$d.pem key-pair rsa key-file $CERTS/$d.key"
-			-c "trusted-ca load pem-ca $CERTS/ca.pem" -c "quit"
-			-c "remote-backup-service rbs1" -c "bind ssl-policy pol" -c "quit")
-	fi
-	cli "$d" -q -c "system-view" "${extra[@]}" \
-		-c "remote-backup-service rbs1" -c "peer $(addr_of "$(other "$d")") source $(addr_of "$d") port 6000" \
-		-c "quit" -c "commit"
-}
-
-# feeder DEV [ARGS...]: (re)start the device's rbs-feeder.
-feeder() {
-	local d=$1
-	shift
-	stop_feeder "$d"
-	# Not through inns: $! must be the feeder itself, not a subshell.
-	ip netns exec "${DEV_NS[$d]}" "$BIN/rbs-feeder" -r "$(run_dir "$d")" -s rbs1 \
-		-o "$ROOT/$d.feeder" "$@" >>"$ROOT/$d/feeder.log" 2>&1 &
-	DEV_PID[$d.feeder]=$!
-}
-stop_feeder() {
-	local pid=${DEV_PID[$1.feeder]:-}
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	unset "DEV_PID[$1.feeder]"
-	rm -f "$ROOT/$1.feeder"
-}
-# fv DEV KEY: a value from the device's feeder status line.
-fv() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$ROOT/$1.feeder" 2>/dev/null; }
-# B holds exactly what A owns: same count, same digest.
-identical() {
-	[ "$(fv A own)" = "$N" ] && [ "$(fv B rx)" = "$N" ] &&
-		[ "$(fv A own_digest)" = "$(fv B rx_digest)" ]
-}
-show() { cli "$1" -c "display remote-backup-service rbs1"; }
-is_up() { show "$1" | grep -q "State *: Connected"; }
-# The numbers after LABEL in display, e.g. field A "Refused peers".
-field() { show "$1" | sed -n "s/^ *$2 *: //p"; }
 explain() {
 	local d
 	for d in A B; do
@@ -88,7 +43,7 @@ test_tls_up_mutual() {
 test_100k_replicated() {
 	feeder B
 	feeder A -n $N
-	wait_until 30 identical || explain || return 1
+	wait_until 30 identical $N || explain || return 1
 	show A | grep -q "Entries *: sent $N," || explain
 }
 
@@ -97,13 +52,13 @@ test_100k_replicated() {
 # against the batch's digest.
 test_batch_backup_now() {
 	local batches
-	wait_until 30 identical || { feeder B; feeder A -n $N; wait_until 30 identical; } || explain || return 1
+	wait_until 30 identical $N || { feeder B; feeder A -n $N; wait_until 30 identical $N; } || explain || return 1
 	batches=$(fv B batches)
 	cli A -q -c "system-view" -c "remote-backup-service rbs1" \
 		-c "batch-backup service-type arp now" -c "commit" || return 1
 	wait_until 10 eval '[ "$(fv B batches)" -gt "$batches" ]' || explain || return 1
 	wait_until 5 eval 'show A | grep -q "Batch backup *: completed .*, $N entries (arp)"' || explain || return 1
-	[ "$(fv B bad_batches)" = 0 ] && identical
+	[ "$(fv B bad_batches)" = 0 ] && identical $N
 }
 
 # The link cut mid-transfer (long enough for the 3 s dead interval), then
@@ -116,7 +71,7 @@ test_link_cut_mid_transfer() {
 	wait_until 6 eval '! is_up A' || { echo "  A did not notice the cut"; explain; return 1; }
 	show A | grep -q "State *: Down (" || explain || return 1
 	inns A ip link set eth2 up
-	wait_until 15 is_up A && wait_until 30 identical || explain || return 1
+	wait_until 15 is_up A && wait_until 30 identical $N || explain || return 1
 	[ "$(field A Reconnects)" -ge 1 ]
 }
 
@@ -139,7 +94,7 @@ test_packet_loss() {
 	echo "  (20 % loss with $how)"
 	feeder B
 	feeder A -n $N
-	wait_until 60 identical || explain || return 1
+	wait_until 60 identical $N || explain || return 1
 	for d in A B; do
 		inns $d tc qdisc del dev eth2 root 2>/dev/null
 		inns $d nft delete table inet loss 2>/dev/null
@@ -152,7 +107,7 @@ test_packet_loss() {
 test_receiver_killed_mid_batch() {
 	feeder B
 	feeder A -n $N
-	wait_until 30 identical || explain || return 1
+	wait_until 30 identical $N || explain || return 1
 	# A full batch of 100,000 to B, which is killed halfway.
 	stop_feeder B
 	feeder B
@@ -160,7 +115,7 @@ test_receiver_killed_mid_batch() {
 	stop9 B rbsd
 	start B rbsd
 	wait_sync B || return 1
-	wait_until 15 is_up B && wait_until 30 identical || explain || return 1
+	wait_until 15 is_up B && wait_until 30 identical $N || explain || return 1
 	grep -q "full batch to the peer: the receiver is not the run the sender paired with\|full batch to the peer:" \
 		"$ROOT/A/rbsd.log"
 }
@@ -179,7 +134,7 @@ test_stalled_receiver_loses_nothing() {
 	sleep 5
 	show B | grep -q "State *: Connected" || { kill -CONT "${DEV_PID[B.feeder]}"; explain; return 1; }
 	kill -CONT "${DEV_PID[B.feeder]}"
-	wait_until 30 identical || explain || return 1
+	wait_until 30 identical $N || explain || return 1
 	show B | grep -q "Feeder waits *: [1-9]" || { echo "  the channel was never held"; explain; return 1; }
 	# Held, not torn down: the channel stayed up through the stall.
 	[ "$(field A Reconnects)" = "$before" ] || { echo "  the channel reconnected"; explain; }
