@@ -311,6 +311,13 @@ commit_groups() {
 	return $rc
 }
 
+# kdrops DEV: advertisements DEV's kernel dropped on vrrpd's sockets, their
+# receive buffer full (display vrrp statistics), since vrrpd started.
+kdrops() {
+	cli "$1" -c "display vrrp statistics" |
+		awk -F': ' '/^IPv[46]: dropped by the kernel, receive buffer full/ { n += $2 } END { print n + 0 }'
+}
+
 # shape N K: N groups, K per interface, A master of all, B backup of all.
 shape() {
 	local n=$1 k=$2 nif d t1 t2 res el win s0a s0b s1a s1b r0b r1b l0a l0b name ticks ns rss
@@ -367,13 +374,15 @@ shape() {
 	echo "  transitions during the window: A $(tail -n +$((l0a + 1)) "$ROOT/A/vrrpd.log" | grep -c ' -> ')," \
 		"B $(tail -n +$((l0b + 1)) "$ROOT/B/vrrpd.log" | grep -c ' -> ') (log lines with ' -> ');" \
 		"from the statistics: A $((s1a - s0a)), B $((s1b - s0b))"
-	echo "  after the window: A master of $(count A Master), B backup of $(count B Backup)"
+	echo "  after the window: A master of $(count A Master), B backup of $(count B Backup);" \
+		"advertisements B's kernel dropped, vrrpd's receive buffer full: $(kdrops B)"
 	if [ "$STEER" = 1 ]; then
 		steered "ours: vrrpd on" "${DEV_PID[A.vrrpd]}" "${DEV_PID[B.vrrpd]}"
 		alive_all A.vrrpd B.vrrpd
 		echo "  transitions during this window: A $(tail -n +$((l0a + 1)) "$ROOT/A/vrrpd.log" | grep -c ' -> ')," \
 			"B $(tail -n +$((l0b + 1)) "$ROOT/B/vrrpd.log" | grep -c ' -> ') (since the first window);" \
-			"after it: A master of $(count A Master), B backup of $(count B Backup)"
+			"after it: A master of $(count A Master), B backup of $(count B Backup);" \
+			"B's kernel drops so far: $(kdrops B)"
 	fi
 	ours_stop
 	[ "$KA_GROUPS" = 1 ] && ka_groups "$n" "$k"

@@ -82,6 +82,15 @@ int vrrp_net_open_shared(int family)
 	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, VRRP_PKT_PROTO);
 	if (fd < 0)
 		return -errno;
+	/* Room for the advertisements of every interface it joins, arriving
+	 * together; beyond net.core.rmem_max when we may (CAP_NET_ADMIN). */
+	if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, VRRP_NET_RCVBUF) < 0)
+		setopt(fd, SOL_SOCKET, SO_RCVBUF, VRRP_NET_RCVBUF);
+	rc = setopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
 	if (family == AF_INET) {
 		rc = setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_PKT_TTL);
 		if (rc == 0)
@@ -204,7 +213,8 @@ int vrrp_net_send6_link(int pfd, unsigned ifindex, const struct in6_addr *src, c
 int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_rx *rx)
 {
 	union {
-		char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+		char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
+		       CMSG_SPACE(sizeof(uint32_t))];
 		struct cmsghdr align;
 	} ctl;
 	struct sockaddr_storage from;
@@ -221,6 +231,11 @@ int vrrp_net_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_net_
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	memset(rx, 0, sizeof(*rx));
 	rx->ttl = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(&rx->kernel_drops, CMSG_DATA(c), sizeof(rx->kernel_drops));
+			rx->has_kernel_drops = true;
+		}
 	if (family == AF_INET) {
 		/* A raw IPv4 socket returns the IP header (RFC 791 3.1). */
 		size_t ihl, tot;

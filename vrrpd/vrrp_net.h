@@ -40,8 +40,12 @@ int vrrp_net_open(int family, unsigned ifindex, const char *ifname);
  * limit (vrrp_net_recv() fills rx->ifindex). Join it to the VRRP group on
  * each interface with vrrp_net_join(). One such socket instead of one per
  * interface keeps the kernel from offering every packet to a thousand
- * sockets. Returns the descriptor or a negative errno.
+ * sockets. Its receive buffer is VRRP_NET_RCVBUF (one socket may take a
+ * thousand interfaces' advertisements at once), and vrrp_net_recv()
+ * reports how many packets the kernel dropped on it because the buffer
+ * was full. Returns the descriptor or a negative errno.
  */
+#define VRRP_NET_RCVBUF (4 << 20)
 int vrrp_net_open_shared(int family);
 
 /*
@@ -87,6 +91,10 @@ struct vrrp_net_rx {
 	int ttl;		/* TTL / hop limit, -1 if the kernel did not say */
 	const uint8_t *payload; /* the VRRP message, points into the caller's buffer */
 	size_t len;
+	/* Packets the kernel dropped on this socket so far, its receive
+	 * buffer full (a running count, wrapping at 2^32), if it said. */
+	uint32_t kernel_drops;
+	bool has_kernel_drops;
 };
 
 /*

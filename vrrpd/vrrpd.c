@@ -49,7 +49,8 @@ struct rxsock {
 	int family;
 	int fd;
 	uv_poll_t poll;
-	bool full; /* the kernel refused one more membership */
+	bool full;	       /* the kernel refused one more membership */
+	uint32_t kernel_drops; /* dropped by the kernel, the receive buffer full */
 };
 
 /* An interface and family with groups on it. */
@@ -948,6 +949,13 @@ static void on_readable(uv_poll_t *h, int status, int events)
 				  strerror(-n));
 			break;
 		}
+		if (rx.has_kernel_drops && rx.kernel_drops != r->kernel_drops) {
+			if (r->kernel_drops == 0)
+				log_warnx("%s: the kernel dropped advertisements, the receive "
+					  "buffer full (display vrrp statistics counts them)",
+					  r->family == AF_INET ? "IPv4" : "IPv6");
+			r->kernel_drops = rx.kernel_drops;
+		}
 		/* Only the packets of this socket's interfaces: the others are
 		 * another socket's, or of interfaces without groups. */
 		slot = index_slot(r->family, rx.ifindex, false);
@@ -1615,6 +1623,16 @@ static int display(void *arg, const char *what, FILE *f)
 			show_stats(f, gr);
 		else
 			show_group(f, gr);
+	}
+	if (stats) {
+		unsigned long long kd[2] = {0, 0};
+
+		for (const struct rxsock *r = g.rxsocks; r; r = r->next)
+			kd[r->family == AF_INET6] += r->kernel_drops;
+		for (int i = 0; i < 2; i++)
+			if (kd[i])
+				fprintf(f, "%s: dropped by the kernel, receive buffer full: %llu\n",
+					i ? "IPv6" : "IPv4", kd[i]);
 	}
 	if (stats)
 		for (const struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)

@@ -88,6 +88,23 @@ test_bad_packets_dropped_and_counted() {
 	wait_until 3 is_state A $VIP Master
 }
 
+# Advertisements the kernel drops because vrrpd's receive buffer is full
+# (B's vrrpd stopped while the host floods it) are counted in display and
+# logged, and change nothing.
+test_kernel_drops_counted() {
+	local pid=${DEV_PID[B.vrrpd]} stats
+	kill -STOP "$pid"
+	inns H "$BIN/vrrp-inject" eth1 vrid 250 40000
+	kill -CONT "$pid"
+	has_kdrops() {
+		stats=$(cli B -c "display vrrp statistics")
+		grep -q "^IPv4: dropped by the kernel, receive buffer full: [1-9]" <<<"$stats"
+	}
+	wait_until 3 has_kdrops || { echo "$stats" | tail -n 4; return 1; }
+	log_has B "the kernel dropped advertisements, the receive buffer full" || return 1
+	is_state A $VIP Master && is_state B $VIP Backup
+}
+
 # kill -9 of the master's vrrpd: B takes over within Master_Down_Interval
 # and the host's pings go to B. Restarted, A's vrrpd removes the address
 # its predecessor left, waits out its preemption delay, and preempts.
@@ -482,6 +499,8 @@ t "the host pings the virtual address through the master" test_host_pings_vip
 t "VRRPv3 over IPv6: election, the host pings the address" test_ipv6_group
 t "malformed advertisements: dropped, counted by reason, logged once, no effect" \
 	test_bad_packets_dropped_and_counted
+t "advertisements dropped by the kernel (receive buffer full) are counted and logged" \
+	test_kernel_drops_counted
 t "kill -9 of the master: B takes over; A returns, preempts after its delay" \
 	test_kill9_master_then_preempt_after_delay
 t "SIGTERM on the master: priority 0, B takes over after Skew_Time" test_graceful_stop_priority_zero

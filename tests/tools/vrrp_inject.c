@@ -2,7 +2,9 @@
  * vrrp-inject: send one crafted VRRPv3 advertisement (IPv4) on an interface,
  * for tests of what vrrpd drops and counts.
  *
- *   vrrp-inject IFNAME KIND PRIORITY
+ *   vrrp-inject IFNAME KIND PRIORITY [COUNT]
+ *
+ * COUNT copies of it (default 1), back to back.
  *
  * The packet is for VRID 1 with virtual address 192.0.2.100 and a 100 ms
  * interval, from the interface's first IPv4 address, TTL 255, checksum
@@ -52,9 +54,14 @@ int main(int argc, char **argv)
 	const char *kind;
 	unsigned idx;
 	int fd, n, ttl = 255;
+	long count = 1;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: vrrp-inject IFNAME KIND PRIORITY\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: vrrp-inject IFNAME KIND PRIORITY [COUNT]\n");
+		return 2;
+	}
+	if (argc == 5 && (count = atol(argv[4])) < 1) {
+		fprintf(stderr, "vrrp-inject: COUNT must be a positive number\n");
 		return 2;
 	}
 	kind = argv[2];
@@ -95,10 +102,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vrrp-inject: socket: %s\n", strerror(-fd));
 		return 1;
 	}
-	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
-	    vrrp_net_send(fd, AF_INET, idx, &src, buf, (size_t)n) < 0) {
-		perror("vrrp-inject: send");
+	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0) {
+		perror("vrrp-inject: IP_MULTICAST_TTL");
 		return 1;
+	}
+	for (long i = 0; i < count; i++) {
+		int rc = vrrp_net_send(fd, AF_INET, idx, &src, buf, (size_t)n);
+
+		if (rc == -ENOBUFS || rc == -EAGAIN) {
+			usleep(100); /* the device's queue is full: let it drain */
+			i--;
+			continue;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "vrrp-inject: send: %s\n", strerror(-rc));
+			return 1;
+		}
 	}
 	close(fd);
 	return 0;
