@@ -42,9 +42,14 @@ static void ctl_err(void *arg, uint32_t seq, int err)
 	(void)seq;
 	if (err == ENOENT)
 		return; /* removing what was already gone */
+	/* ENOBUFS: the table holds gc_thresh3 entries it may not collect. */
 	if (g.kern_errors++ % 1000 == 0)
-		log_warnx("kernel neighbour table: a change was refused: %s (%" PRIu64 " so far)",
-			  strerror(err), g.kern_errors);
+		log_warnx("kernel neighbour table: a change was refused: %s (%" PRIu64 " so far)%s",
+			  strerror(err), g.kern_errors,
+			  err == ENOBUFS ? "; the table is full: raise net.ipv4.neigh.default."
+					   "gc_thresh1/2/3 (ARP) or net.ipv6.neigh.default."
+					   "gc_thresh1/2/3 (ND)"
+					 : "");
 }
 
 static void ctl_drain(void)
