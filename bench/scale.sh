@@ -396,13 +396,6 @@ rps() {
 		echo "$0" >"$f" || exit 1; done' "$2"
 }
 
-# rps NS MASK: every receive queue of every interface in namespace NS
-# steered to the CPUs of MASK (hex; 0: no steering).
-rps() {
-	ip netns exec "$1" sh -c 'for f in /sys/class/net/*/queues/rx-*/rps_cpus; do
-		echo "$0" >"$f" || exit 1; done' "$2"
-}
-
 # steered LABEL PIDS_A PIDS_B: the window again, with what a veth charges to
 # A that is B's. A veth delivers each frame in the sender's context: B's
 # receive path (the IPv6 input route lookup, the raw socket delivery) runs
