@@ -187,6 +187,7 @@ int vrrp_net_send6_link(int pfd, unsigned ifindex, const struct in6_addr *src, c
 	/* RFC 8200 3: version 6, traffic class and flow label 0, payload
 	 * length, next header 112, hop limit 255 (RFC 5798 5.1.2.3), source,
 	 * destination ff02::12; carried to 33-33-00-00-00-12 (RFC 2464 7). */
+	static const uint8_t all_vrrp[16] = {0xff, 0x02, [15] = 0x12}; /* VRRP_MCAST6 */
 	uint8_t h[40] = {0x60};
 	struct sockaddr_ll to = {.sll_family = AF_PACKET,
 				 .sll_protocol = htons(ETH_P_IPV6),
@@ -204,7 +205,7 @@ int vrrp_net_send6_link(int pfd, unsigned ifindex, const struct in6_addr *src, c
 	h[6] = VRRP_PKT_PROTO;
 	h[7] = VRRP_PKT_TTL;
 	memcpy(h + 8, src, 16);
-	inet_pton(AF_INET6, VRRP_MCAST6, h + 24);
+	memcpy(h + 24, all_vrrp, 16);
 	if (sendmsg(pfd, &msg, 0) < 0)
 		return -errno;
 	return 0;

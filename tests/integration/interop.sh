@@ -18,18 +18,23 @@ if ! command -v keepalived >/dev/null; then
 	exit 1
 fi
 
+# vstate [ADDR]: our state for the group of virtual address ADDR ($VIP).
 vstate() {
-	cli A -c "display vrrp brief" | awk -v a="$VIP" '$5 == a { print $2 }'
+	cli A -c "display vrrp brief" | awk -v a="${1:-$VIP}" '$5 == a { print $2 }'
 }
-is_state() { [ "$(vstate)" = "$1" ]; }
+# is_state STATE [ADDR]
+is_state() { [ "$(vstate "${2:-}")" = "$1" ]; }
 has_addr() { inns "$1" ip -o addr show dev eth1 | grep -q " $2/"; }
 # keepalived's last state, as its notify script wrote it.
 ka_state() { tail -n 1 "$ROOT/ka.state" 2>/dev/null | awk '{ print $3 }'; }
 ka_is() { [ "$(ka_state)" = "$1" ]; }
 mac_of() { inns "$1" cat /sys/class/net/eth1/address; }
+# h_reaches DEV [ADDR]: H pings ADDR ($VIP, or an IPv6 address) and reaches
+# it at DEV's MAC.
 h_reaches() {
-	inns H ping -c 2 -i 0.2 -W 1 $VIP >/dev/null &&
-		[ "$(inns H ip neigh show $VIP dev eth1 | awk '{ print $3 }')" = "$(mac_of "$1")" ]
+	local a=${2:-$VIP}
+	inns H ping -c 2 -i 0.2 -W 1 "$a" >/dev/null &&
+		[ "$(inns H ip neigh show "$a" dev eth1 | awk '{ print $3 }')" = "$(mac_of "$1")" ]
 }
 
 # ka_start VERSION PRIORITY INTERVAL [VRID VIP/LEN]
@@ -148,12 +153,6 @@ test_v3() { scenario 3 0.1 "100 msec"; }
 # IPv6 (VRRPv3, vrid 2 beside the IPv4 group): our advertisements are
 # framed by vrrpd itself (vrrp_net_send6_link), so keepalived checks our
 # IPv6 header, hop limit and checksum here.
-v6state() { cli A -c "display vrrp brief" | awk -v a="$VIP6" '$5 == a { print $2 }'; }
-v6_is() { [ "$(v6state)" = "$1" ]; }
-v6_reaches() {
-	inns H ping -6 -c 2 -i 0.2 -W 1 $VIP6 >/dev/null &&
-		[ "$(inns H ip -6 neigh show $VIP6 dev eth1 | awk '{ print $3 }')" = "$(mac_of "$1")" ]
-}
 test_v6() {
 	local ka="2 $VIP6/128"
 	cli A -q -c "system-view" -c "vrrp version v3" -c "interface eth1" \
@@ -162,28 +161,28 @@ test_v6() {
 		-c "commit" || return 1
 	# shellcheck disable=SC2086
 	ka_start 3 100 0.1 $ka || return 1
-	wait_until 3 v6_is Master && wait_until 3 ka_is BACKUP ||
-		{ echo "  ours: $(v6state), keepalived: $(ka_state)"; return 1; }
-	v6_reaches A || return 1
+	wait_until 3 is_state Master $VIP6 && wait_until 3 ka_is BACKUP ||
+		{ echo "  ours: $(vstate $VIP6), keepalived: $(ka_state)"; return 1; }
+	h_reaches A $VIP6 || return 1
 	stop9 A vrrpd
 	wait_until 3 ka_is MASTER || { echo "  keepalived did not take over"; return 1; }
-	inns H ping -6 -c 1 -W 1 $VIP6 >/dev/null; v6_reaches B || return 1
+	inns H ping -6 -c 1 -W 1 $VIP6 >/dev/null; h_reaches B $VIP6 || return 1
 	start A vrrpd
-	wait_until 3 v6_is Master && wait_until 3 ka_is BACKUP || return 1
+	wait_until 3 is_state Master $VIP6 && wait_until 3 ka_is BACKUP || return 1
 	kill -TERM "${DEV_PID[A.vrrpd]}"
 	wait "${DEV_PID[A.vrrpd]}"
 	unset "DEV_PID[A.vrrpd]"
 	wait_until 2 ka_is MASTER || { echo "  keepalived ignored our priority 0"; return 1; }
 	start A vrrpd
-	wait_until 3 v6_is Master && wait_until 3 ka_is BACKUP || return 1
+	wait_until 3 is_state Master $VIP6 && wait_until 3 ka_is BACKUP || return 1
 	ka_kill TERM
 	# shellcheck disable=SC2086
 	ka_start 3 150 0.1 $ka || return 1
-	wait_until 3 v6_is Backup || return 1
+	wait_until 3 is_state Backup $VIP6 || return 1
 	cli A -c "display vrrp" | grep -q "Master IP *: fe80::" || return 1
 	ka_kill TERM
-	wait_until 2 v6_is Master || return 1
-	v6_reaches A || return 1
+	wait_until 2 is_state Master $VIP6 || return 1
+	h_reaches A $VIP6 || return 1
 	! cli A -c "display vrrp statistics" | grep -q "Dropped" || return 1
 	! grep -Ei "checksum|invalid|mismatch|wrong|malformed|bad " "$ROOT/B/keepalived.log"
 }
