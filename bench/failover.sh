@@ -17,7 +17,7 @@
 # (192.0.2.2) and host H (192.0.2.10) on a bridge, each in its own network
 # namespace; VIP 192.0.2.100 on vrid 1, A priority 120, B 100, preemption
 # without delay. H runs bench-failover-probe (bench/failover_probe.c, built
-# here with cc into BUILDDIR/bin when missing or older than its source):
+# by `make tests`):
 # echo requests to the VIP every 10 ms and every VRRP advertisement on its
 # interface, with the kernel's receive timestamps.
 #
@@ -37,14 +37,10 @@ OUT=${OUT:-}
 
 me=bench/failover.sh
 . "$HERE/preflight.sh"
-preflight $me "$BUILD" make cfgd vrrpd rbsd rbpd dbcli
+preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli bench-failover-probe
 case " $IMPLS " in *" keepalived "*) need_keepalived $me ;; esac
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "$me: RUNS must be a positive number" >&2; exit 2; }
 PROBE=$BIN/bench-failover-probe
-if [ ! -x "$PROBE" ] || [ "$HERE/failover_probe.c" -nt "$PROBE" ]; then
-	${CC:-cc} -O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o "$PROBE" "$HERE/failover_probe.c" ||
-		{ echo "$me: cannot build $PROBE" >&2; exit 2; }
-fi
 if [ -n "$OUT" ]; then
 	mkdir -p "$OUT" || exit 2
 	OUT=$(cd "$OUT" && pwd)

@@ -38,7 +38,7 @@
 # timestamps every status line the feeders write (every 100 ms) and the
 # bytes each rbsd reads and writes (/proc/PID/io, every 10 ms);
 # bench-tls-raw (bench/tls_raw.c) is the raw TLS reference. Both are built
-# here with cc into BUILDDIR/bin when missing or older than their source.
+# by `make tests`.
 #
 # Everything it creates is recorded and removed on exit, also on failure or
 # Ctrl-C. Documentation addresses only, only in the namespaces.
@@ -62,7 +62,8 @@ WIN=65536 # RBS_CHAN_WIN_ENTRIES
 
 me=bench/rbs.sh
 . "$HERE/preflight.sh"
-preflight $me "$BUILD" "make && make tests" cfgd vrrpd rbsd rbpd dbcli rbs-feeder
+preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli rbs-feeder bench-tls-raw \
+	bench-rbs-watch
 for v in N PAYLOAD BIG REPEAT LOAD RATE SECS RAW_BYTES; do
 	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "$me: $v must be a positive number" >&2; exit 2; }
 done
@@ -73,18 +74,6 @@ if [ -n "$PERF" ]; then
 	command -v perf >/dev/null || { echo "$me: PERF needs perf" >&2; exit 2; }
 	mkdir -p "$PERF" && PERF=$(cd "$PERF" && pwd) || exit 2
 fi
-
-# helper NAME SOURCE [LIBS...]: cc it into BUILDDIR/bin when missing or stale.
-helper() {
-	local out=$BIN/$1 src=$HERE/$2
-	shift 2
-	if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
-		${CC:-cc} -O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -o "$out" "$src" "$@" ||
-			{ echo "$me: cannot build $out" >&2; exit 2; }
-	fi
-}
-helper bench-tls-raw tls_raw.c -lssl -lcrypto
-helper bench-rbs-watch rbs_watch.c
 
 # lib.sh: namespaces, daemons (DEV_PID), cleanup on exit. Every process we
 # start is recorded in DEV_PID, so that its cleanup ends it.
