@@ -477,6 +477,8 @@ static int fsync_parent(const char *path)
 	return rc;
 }
 
+static void prune(struct store *s);
+
 int store_open(struct store **out, const char *dir)
 {
 	struct store *s;
@@ -520,6 +522,10 @@ int store_open(struct store **out, const char *dir)
 		rc = remove_tmp(s->cfd);
 	if (rc < 0)
 		goto fail;
+	/* A process killed between a write and its prune leaves one commit
+	 * too many, and a kill at each of several writes one more each:
+	 * finish the prune here, as the temporary files above. */
+	prune(s);
 	*out = s;
 	return 0;
 fail:
