@@ -25,7 +25,7 @@ CFLAGS ?= $(OPT) -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow \
 	-D_GNU_SOURCE -I. -I$(B)/gen $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LIBS = -lzmq -lprotobuf-c -luv -lsystemd
+LIBS = -lzmq -lprotobuf-c -luv -lsystemd -ljson-c
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 PROTOS := $(wildcard proto/*.proto)
@@ -34,7 +34,8 @@ PROTO_H := $(PROTO_C:.c=.h)
 PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
-	common/strmap.c common/errlist.c common/service.c common/reqclient.c
+	common/strmap.c common/errlist.c common/service.c common/reqclient.c \
+	common/jsonout.c
 # The user-information client library: linked by services (and dbuser),
 # not by the daemons.
 RBPC_SRC := common/rbp_client.c
@@ -214,11 +215,36 @@ fuzz: $(FUZZERS)
 			echo "FAIL: $$f exited $$rc"; exit 1; fi; \
 	done
 
+# Manual pages: dbcli(1)'s command reference is generated from cfgd's
+# grammar (docs/man/cmdref.c), so it cannot drift from what the CLI takes.
+MAN_STATIC := docs/man/dbuser.1 docs/man/dualbackup.7 docs/man/cfgd.8 docs/man/vrrpd.8 \
+	docs/man/rbsd.8 docs/man/rbpd.8
+MANPAGES := $(B)/man/dbcli.1 $(patsubst docs/man/%,$(B)/man/%,$(MAN_STATIC))
+
+$(B)/bin/cmdref: $(B)/docs/man/cmdref.o $(B)/cfgd/grammar.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/man/dbcli.1: docs/man/dbcli.1.in $(B)/bin/cmdref
+	@mkdir -p $(dir $@)
+	$(B)/bin/cmdref <$< >$@.tmp && mv $@.tmp $@
+
+$(B)/man/%: docs/man/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+man: $(MANPAGES)
+
+# mandoc's linter over every page: warnings fail (style notes do not).
+manlint: $(MANPAGES)
+	mandoc -T lint -W warning $(MANPAGES)
+
 # Install what is missing, then build and run everything.
 deps:
 	@bash .ci/install-deps
 
 check: deps
+	$(MAKE) manlint
 	$(MAKE) unit integration
 	$(MAKE) SAN=1 unit integration
 	$(MAKE) fuzz
@@ -238,8 +264,10 @@ $(B)/lib/librbpclient.a: $(RBPC_O) $(B)/gen/user.pb-c.o $(B)/gen/rbs.pb-c.o
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-install: $(BINS) $(B)/lib/librbpclient.a
+install: $(BINS) $(B)/lib/librbpclient.a $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDDIR)
+	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 	install -m 755 $(B)/bin/cfgd $(B)/bin/vrrpd $(B)/bin/rbsd $(B)/bin/rbpd $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(B)/bin/dbcli $(B)/bin/dbuser $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/include/dualbackup $(DESTDIR)$(PREFIX)/lib
@@ -256,7 +284,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit integration deps check demo bench install clean format fuzz
+.PHONY: all tests unit integration deps check demo bench install clean format fuzz man manlint
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -17,6 +17,7 @@
 #include "cfgd/txn.h"
 #include "common/bus.h"
 #include "common/daemon.h"
+#include "common/jsonout.h"
 #include "common/log.h"
 #include "common/strmap.h"
 
@@ -121,6 +122,7 @@ static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, c
 
 		r.forward_to = roles[fw->forward_to];
 		r.query = (char *)fw->query;
+		r.json = fw->json;
 	}
 	rc = bus_send_msg(g.sock, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD,
 			  id, &r.base);
@@ -594,14 +596,86 @@ static char *sync_status(void)
 	return out;
 }
 
+/* A JSON document as the malloc'd text of a CLI reply (NULL: no memory). */
+static char *json_text(struct json_object *o)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL) {
+		json_object_put(o);
+		return NULL;
+	}
+	jout_write(f, o);
+	fclose(f);
+	return out;
+}
+
+/* display configuration commit list json (docs/json.md) */
+static char *commit_list_json(void)
+{
+	struct json_object *o = json_object_new_object(), *arr;
+	struct store_commit *list;
+	size_t n;
+
+	if (o == NULL)
+		return NULL;
+	if (store_list(g.store, &list, &n) < 0) {
+		jout_str(o, "error", "cannot read the commit history");
+		return json_text(o);
+	}
+	arr = jout_arr(o, "commits");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = jout_push_obj(arr);
+
+		jout_u64(c, "commit_id", list[i].id);
+		jout_str(c, "label", list[i].label[0] ? list[i].label : NULL);
+		jout_str(c, "user", list[i].user);
+		jout_i64(c, "time", (int64_t)list[i].time);
+	}
+	free(list);
+	jout_u64(o, "running_commit_id", g.running_id);
+	if (g.trial_commit)
+		jout_u64(o, "trial_commit_id", g.trial_commit);
+	else
+		jout_str(o, "trial_commit_id", NULL);
+	return json_text(o);
+}
+
+/* display configuration sync json (docs/json.md) */
+static char *sync_status_json(void)
+{
+	struct json_object *o = json_object_new_object(), *arr;
+
+	if (o == NULL)
+		return NULL;
+	jout_u64(o, "running_commit_id", g.running_id);
+	arr = jout_arr(o, "daemons");
+	for (int d = 0; d < D__COUNT; d++) {
+		struct json_object *x = jout_push_obj(arr);
+		char dg[17];
+
+		snprintf(dg, sizeof(dg), "%016llx", (unsigned long long)g.d[d].digest);
+		jout_str(x, "daemon", cfg_daemon_name(d));
+		jout_bool(x, "up", g.d[d].up);
+		jout_u64(x, "pid", g.d[d].pid);
+		jout_u64(x, "applied_commit_id", g.d[d].applied);
+		jout_str(x, "digest", dg);
+		jout_bool(x, "in_sync", g.d[d].up && in_sync(d));
+	}
+	return json_text(o);
+}
+
 static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct session *s,
-		     const char *line)
+		     const char *line, bool json)
 {
 	struct sess_result res;
 	struct pending p = {0};
 	char *text;
 
 	sess_exec(s, g.running, g.running_id, line, &res);
+	res.json |= json; /* dbcli --json */
 	memcpy(p.ident, ident, identlen);
 	p.identlen = identlen;
 	p.req_id = req_id;
@@ -675,12 +749,12 @@ static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct
 		enqueue(&p);
 		break;
 	case SR_SYNC:
-		text = sync_status();
+		text = res.json ? sync_status_json() : sync_status();
 		send_cli(ident, identlen, req_id, text != NULL, text, s, NULL);
 		free(text);
 		break;
 	case SR_COMMIT_LIST:
-		text = commit_list();
+		text = res.json ? commit_list_json() : commit_list();
 		send_cli(ident, identlen, req_id, text != NULL, text, s, NULL);
 		free(text);
 		break;
@@ -749,7 +823,7 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 	}
 	case DB__CLI_OP__CLI_EXEC:
 	default:
-		cli_exec((const char *)ident, identlen, env->id, s, rq->line);
+		cli_exec((const char *)ident, identlen, env->id, s, rq->line, rq->json);
 		break;
 	}
 	db__cli_request__free_unpacked(rq, NULL);

@@ -53,20 +53,20 @@ static const struct cmd_def cmds[] = {
      "rollback configuration to commit-id <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
     {VIEW_ANY, G_DISPLAY_CURRENT, GK_SESSION, "display current-configuration", 0, 0, VIEW_NONE},
     {VIEW_ANY, G_DISPLAY_CANDIDATE, GK_SESSION, "display configuration candidate", 0, 0, VIEW_NONE},
-    {VIEW_ANY, G_DISPLAY_COMMIT_LIST, GK_SESSION, "display configuration commit list", 0, 0,
+    {VIEW_ANY, G_DISPLAY_COMMIT_LIST, GK_SESSION, "display configuration commit list [json]", 0, 0,
      VIEW_NONE},
     {VIEW_ANY, G_DISPLAY_COMMIT_CHANGES, GK_SESSION,
-     "display configuration commit changes at <commit-id:1-999999999999>", 0, 0, VIEW_NONE},
-    {VIEW_ANY, G_DISPLAY_SYNC, GK_SESSION, "display configuration sync", 0, 0, VIEW_NONE},
-    {VIEW_ANY, G_DISPLAY_VRRP, GK_SESSION, "display vrrp [{brief|statistics}:detail]", 0, 0,
+     "display configuration commit changes at <commit-id:1-999999999999> [json]", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_SYNC, GK_SESSION, "display configuration sync [json]", 0, 0, VIEW_NONE},
+    {VIEW_ANY, G_DISPLAY_VRRP, GK_SESSION, "display vrrp [{brief|statistics|verbose}:detail] [json]", 0, 0,
      VIEW_NONE},
-    {VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>]", 0, 0,
+    {VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>] [json]", 0, 0,
      VIEW_NONE},
-    {VIEW_ANY, G_DISPLAY_RBP, GK_SESSION, "display remote-backup-profile [<rbp-name:name>]", 0, 0,
+    {VIEW_ANY, G_DISPLAY_RBP, GK_SESSION, "display remote-backup-profile [<rbp-name:name>] [json]", 0, 0,
      VIEW_NONE},
     {VIEW_ANY, G_DISPLAY_RBP_USERS, GK_SESSION,
      "display remote-backup-profile <rbp-name:name> users "
-     "{arp|nd|dhcp-server|dhcpv6-relay|bras|l2tp|ipsec}:svc",
+     "{arp|nd|dhcp-server|dhcpv6-relay|bras|l2tp|ipsec}:svc [json]",
      0, 0, VIEW_NONE},
 
     /* system view */
@@ -197,6 +197,7 @@ static const struct {
     {"interface", "Interface"},
     {"interval", "Interval in milliseconds"},
     {"ipsec", "IPsec users"},
+    {"json", "Output as JSON (docs/json.md)"},
     {"key-file", "Private key file (PEM)"},
     {"key-pair", "Type of the key pair"},
     {"l2tp", "L2TP users"},
@@ -240,6 +241,7 @@ static const struct {
     {"undo", "Negate a command or set its default"},
     {"v2", "VRRP version 2 (RFC 3768)"},
     {"v3", "VRRP version 3 (RFC 5798)"},
+    {"verbose", "Every field"},
     {"version", "VRRP version"},
     {"virtual-ip", "Virtual IP address of the group"},
     {"virtual-mac", "Use the virtual MAC address 00-00-5E-00-01-{VRID}"},
@@ -355,6 +357,7 @@ static void compile_tok(struct tok *t, const char *w)
 	t->type = T_KW;
 	t->nkw = 1;
 	snprintf(t->kw[0], sizeof(t->kw[0]), "%s", w);
+	snprintf(t->name, sizeof(t->name), "%s", w);
 }
 
 static void compile_all(void)
@@ -707,9 +710,20 @@ static bool feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 		full[i] = NULL;
 		if (!c->alive)
 			continue;
-		/* Skip optional keyword tokens that do not take this word. */
+		/* Skip optional keyword tokens that do not take this word, and
+		 * an optional parameter when the keyword after it is this very
+		 * word: "display remote-backup-service json" is the JSON of
+		 * every service, as FRR reads `show … json`. */
 		while (c->pi < p->n) {
+			const char *next_kw;
+
 			how[i] = take(&p->t[c->pi], w, &full[i]);
+			if (how[i] == 3 && p->t[c->pi].optional && c->pi + 1 < p->n &&
+			    p->t[c->pi + 1].type == T_KW &&
+			    take(&p->t[c->pi + 1], w, &next_kw) == 2) {
+				c->pi++;
+				continue;
+			}
 			if (how[i] || !p->t[c->pi].optional)
 				break;
 			c->pi++;
@@ -770,8 +784,9 @@ static bool feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 			}
 		} else {
 			add_word(c, full[i]);
-			if (t->nkw > 1 && c->nargs < GRAM_MAX_ARGS) {
-				/* an alternative is a choice the caller needs */
+			if ((t->nkw > 1 || t->optional) && c->nargs < GRAM_MAX_ARGS) {
+				/* an alternative, or an optional keyword, is a
+				 * choice the caller needs (gram_arg(r, "json")) */
 				struct gram_arg *a = &c->args[c->nargs++];
 
 				a->name = t->name;
@@ -1152,4 +1167,32 @@ int gram_complete(enum gram_view view, const char *line, const char **out, int m
 	for (int i = 0; i < n && k < max; i++)
 		out[k++] = ch[i].word;
 	return k;
+}
+
+bool gram_command(size_t i, struct gram_cmd_info *out)
+{
+	const char *last = NULL;
+
+	if (i >= NCMDS)
+		return false;
+	compile_all();
+	out->view = cmds[i].view;
+	out->pattern = cmds[i].pattern;
+	out->undo = (cmds[i].flags & (F_UNDO | F_UNDO_ONLY)) != 0;
+	out->undo_only = (cmds[i].flags & F_UNDO_ONLY) != 0;
+	/* the last fixed keyword says best what a command sets
+	 * ("vrrp vrid N virtual-ip A": virtual-ip) */
+	for (int t = 0; t < pats[i].n; t++)
+		if (pats[i].t[t].type == T_KW && pats[i].t[t].nkw == 1 && !pats[i].t[t].optional &&
+		    help_of(pats[i].t[t].kw[0])[0])
+			last = pats[i].t[t].kw[0];
+	out->help = last ? help_of(last) : "";
+	return true;
+}
+
+const char *gram_keyword_help(const char *word)
+{
+	const char *h = help_of(word);
+
+	return h[0] ? h : NULL;
 }

@@ -148,4 +148,20 @@ const char *gram_view_word(enum gram_view v);
  * the message with its reason. */
 void gram_format_error(const char *line, const struct gram_result *r, char *out, size_t len);
 
+/* One command of the table, for references generated from it (dbcli(1)). */
+struct gram_cmd_info {
+	enum gram_view view; /* VIEW_NONE: every view */
+	const char *pattern; /* the pattern language above; static */
+	const char *help;    /* a line about it; static, may be "" */
+	bool undo;	     /* an undo form exists */
+	bool undo_only;	     /* only as undo */
+};
+
+/* Command number i of the table, in table order. Returns false past the
+ * last one. */
+bool gram_command(size_t i, struct gram_cmd_info *out);
+
+/* The '?' help line of a keyword, or NULL when it has none. */
+const char *gram_keyword_help(const char *word);
+
 #endif

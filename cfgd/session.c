@@ -156,6 +156,7 @@ static void session_cmd(struct session *s, const struct conf *running, const str
 	const struct gram_arg *a;
 
 	res->ok = true;
+	res->json = gram_arg(r, "json") != NULL;
 	switch (r->id) {
 	case G_SYSTEM_VIEW:
 		s->view = VIEW_SYSTEM;

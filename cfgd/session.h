@@ -38,6 +38,7 @@ struct sess_result {
 	bool ok;
 	enum sess_request req;
 	char *output; /* malloc'd, may be NULL */
+	bool json;    /* a display asked for with a trailing `json` (docs/json.md) */
 	/* SR_COMMIT */
 	unsigned trial_s;
 	char label[64];

@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <histedit.h>
 #include <limits.h>
@@ -69,6 +70,7 @@ struct reply {
 	size_t ncompletions;
 	Db__Role forward_to;
 	char *query;
+	bool json;
 };
 
 /* Daemon control sockets, indexed by role; ROLE_CLI is the largest. */
@@ -84,6 +86,7 @@ struct cli {
 	char *prompt;
 	bool interactive;
 	bool quiet;
+	bool json; /* --json: every display answers in JSON */
 
 	EditLine *el;
 	History *hist;
@@ -103,11 +106,12 @@ static struct cli *the_cli;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dbcli [-r RUNDIR] [-f FILE] [-c CMD]... [-q] [-h]\n"
+		"usage: dbcli [-r RUNDIR] [-f FILE] [-c CMD]... [-q] [-j] [-h]\n"
 		"  -r RUNDIR  talk to the cfgd at RUNDIR/cfgd.ipc (default %s)\n"
 		"  -f FILE    run the commands in FILE ('-': stdin)\n"
 		"  -c CMD     run CMD; repeatable, run in order\n"
 		"  -q         batch: do not echo the prompt and command\n"
+		"  -j, --json every display answers in JSON (docs/json.md); implies -q\n"
 		"  -h         this help\n"
 		"Interactive on a terminal without -f or -c; otherwise batch, which\n"
 		"stops at the first refused command.\n"
@@ -242,6 +246,7 @@ static int cfgd_call(struct cli *c, Db__CliOp op, const char *line, int timeout_
 	memset(r, 0, sizeof(*r));
 	req.op = op;
 	req.line = (char *)(line ? line : "");
+	req.json = c->json;
 	if (op == DB__CLI_OP__CLI_OPEN)
 		req.user = c->user;
 	rc = call(c, c->cfgd, DB__MSG_TYPE__MSG_CLI_REQUEST, &req.base, DB__MSG_TYPE__MSG_CLI_REPLY,
@@ -262,6 +267,7 @@ static int cfgd_call(struct cli *c, Db__CliOp op, const char *line, int timeout_
 	r->prompt = xstrdup(rep->prompt);
 	r->query = xstrdup(rep->query);
 	r->forward_to = rep->forward_to;
+	r->json = rep->json;
 	if (rep->n_completions) {
 		r->completions = calloc(rep->n_completions, sizeof(char *));
 		if (r->completions == NULL)
@@ -333,7 +339,7 @@ static void *open_dealer(struct cli *c, const char *name)
  * A display answered by a daemon: ask its control socket. Returns RUN_OK,
  * RUN_REFUSED (the daemon said no, or did not answer) or RUN_INTERRUPTED.
  */
-static enum run_result query_daemon(struct cli *c, Db__Role role, const char *what)
+static enum run_result query_daemon(struct cli *c, Db__Role role, const char *what, bool json)
 {
 	Db__Query q = DB__QUERY__INIT;
 	Db__QueryReply *qr;
@@ -357,6 +363,7 @@ static enum run_result query_daemon(struct cli *c, Db__Role role, const char *wh
 		}
 	}
 	q.what = (char *)(what ? what : "");
+	q.json = json;
 	rc = call(c, c->daemon[role], DB__MSG_TYPE__MSG_QUERY, &q.base,
 		  DB__MSG_TYPE__MSG_QUERY_REPLY, role, SHORT_TIMEOUT_MS, &pl, &plen);
 	if (rc < 0) {
@@ -400,7 +407,7 @@ static enum run_result run_line(struct cli *c, const char *line)
 	else if (r.forward_to != DB__ROLE__ROLE_NONE)
 		/* The daemon's answer decides, not cfgd's "ok": cfgd only
 		 * knows the command is a valid display. */
-		res = query_daemon(c, r.forward_to, r.query);
+		res = query_daemon(c, r.forward_to, r.query, r.json);
 	else
 		res = r.ok ? RUN_OK : RUN_REFUSED;
 	reply_free(&r);
@@ -805,7 +812,11 @@ int main(int argc, char **argv)
 	cmds = calloc((size_t)argc + 1, sizeof(char *));
 	if (cmds == NULL)
 		oom();
-	while ((opt = getopt(argc, argv, "r:f:c:qh")) != -1) {
+	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+
+	while ((opt = getopt_long(argc, argv, "r:f:c:qjh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			c->rundir = optarg;
@@ -818,6 +829,10 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			c->quiet = true;
+			break;
+		case 'j':
+			c->json = true;
+			c->quiet = true; /* the output is one JSON document per display */
 			break;
 		case 'h':
 			usage(stdout);

@@ -55,7 +55,7 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	/* a stream: the answer grows with the configuration, no size guessed */
 	f = open_memstream(&text, &textlen);
 	if (f != NULL) {
-		ok = c->fn(c->arg, q->what, f);
+		ok = c->fn(c->arg, q->what, q->json, f);
 		fclose(f);
 	}
 	r.ok = f != NULL && ok;

@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "common/daemon.h"
+#include "common/jsonout.h"
 #include "common/log.h"
 #include "common/service.h"
 #include "rbpd/rbpd.h"
@@ -814,8 +815,183 @@ static int show_users(FILE *f, const char *name, const char *word)
 	return 1;
 }
 
+/* ---- display as JSON (docs/json.md) ---------------------------------------- */
+
+static void json_prof(struct json_object *arr, struct prof *p)
+{
+	struct json_object *o = jout_push_obj(arr), *x, *y;
+	struct chan *ch = p->ch;
+	struct counts n;
+
+	jout_str(o, "name", p->name);
+	jout_str(o, "backup_mode", p->hot ? "hot" : "warm");
+	if (p->backup_id)
+		jout_u64(o, "backup_id", p->backup_id);
+	else
+		jout_str(o, "backup_id", NULL);
+	x = jout_obj(o, "service");
+	jout_str(x, "name", ch ? ch->name : NULL);
+	jout_str(x, "channel", !ch		 ? NULL
+			       : !ch->attached ? "unknown"
+			       : ch->up	 ? "up"
+						 : "down");
+	jout_str(x, "reason", ch && ch->reason[0] ? ch->reason : NULL);
+	jout_str(x, "peer_consistency", !ch || !ch->up	  ? NULL
+					: ch->mismatch[0] ? ch->mismatch
+							  : "consistent");
+	if (ch) {
+		struct ut_mem m;
+		char d[17];
+
+		ut_mem(ch->t, &m);
+		snprintf(d, sizeof(d), "%016" PRIx64, ut_digest(ch->t, UT_SVC_ALL));
+		y = jout_obj(x, "table");
+		jout_u64(y, "users", ut_count(ch->t, UT_SVC_ALL));
+		jout_str(y, "digest", d);
+		jout_u64(y, "bytes", m.entries + m.buckets);
+		jout_u64(y, "batches_in", ch->batches_in);
+		jout_u64(y, "batches_in_other_digest", ch->bad_batches);
+		jout_u64(y, "batches_out", ch->batches_out);
+		jout_u64(y, "queued", ch->q.len);
+	}
+	x = jout_arr(o, "bindings");
+	for (size_t j = 0; j < p->nbind; j++) {
+		struct pbind *pb = &p->bind[j];
+
+		y = jout_push_obj(x);
+		jout_u64(y, "vrid", pb->b.vrid);
+		jout_str(y, "interface", pb->ifname);
+		jout_str(y, "parity", pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac");
+		jout_str(y, "group_state", state_word(pb->b.state));
+		jout_str(y, "role", pb->role == RBP_ROLE_MASTER ? "master" : "backup");
+		jout_bool(y, "download_delay_running", pb->withdrawing);
+		if (pb->restore_at_ns) {
+			struct json_object *t = jout_obj(y, "last_takeover");
+			char ms[32];
+
+			/* json-c writes the text it is given: microseconds, not 17 digits */
+			snprintf(ms, sizeof(ms), "%.3f", pb->restore_ms);
+			jout_u64(t, "users_restored", pb->restored_users);
+			json_object_object_add(t, "restore_ms",
+					       json_object_new_double_s(pb->restore_ms, ms));
+			jout_u64(t, "at_ns", pb->restore_at_ns);
+		}
+	}
+	x = jout_arr(o, "access_interfaces");
+	for (size_t j = 0; j < p->nifaces; j++)
+		json_object_array_add(x, json_object_new_string(p->ifaces[j]));
+	count_users(p, &n);
+	x = jout_obj(o, "users");
+	for (int t = 0; t < UT_SVC_COUNT; t++) {
+		y = jout_obj(x, ut_svc_name((enum ut_svc)t));
+		jout_u64(y, "master", n.master[t]);
+		jout_u64(y, "backup", n.backup[t]);
+		jout_u64(y, "pending", n.pending[t]);
+		jout_u64(y, "restored", p->restored[t]);
+	}
+}
+
+/* A key or payload: text when printable (as display shows it), else hex. */
+static void json_bytes(struct json_object *o, const char *key, const uint8_t *p, size_t n)
+{
+	char *s = malloc(2 * n + 5), *w = s;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < n && p[i] > ' ' && p[i] < 0x7f; i++)
+		;
+	if (n && i == n) {
+		memcpy(s, p, n);
+		s[n] = 0;
+	} else {
+		w += sprintf(w, "hex:");
+		for (i = 0; i < n; i++)
+			w += sprintf(w, "%02x", p[i]);
+	}
+	jout_str(o, key, s);
+	free(s);
+}
+
+/* display remote-backup-profile NAME users TYPE json */
+static int json_users(FILE *f, const char *name, const char *word)
+{
+	struct json_object *o = json_object_new_object(), *arr;
+	struct prof *p;
+	enum ut_svc type;
+	struct ut_cursor c;
+	struct ut_rec r;
+	struct rbp_user u;
+
+	if (o == NULL)
+		return 0;
+	for (p = g.profs; p && strcmp(p->name, name); p = p->next)
+		;
+	if (p == NULL || ut_svc_parse(word, &type) < 0 || type == UT_SVC_ALL) {
+		jout_str(o, "error", p == NULL ? "The remote backup profile does not exist."
+					       : "Unknown service type.");
+		jout_write(f, o);
+		return 0;
+	}
+	jout_str(o, "profile", p->name);
+	jout_str(o, "service_type", ut_svc_name(type));
+	arr = jout_arr(o, "users");
+	if (p->ch && ut_cursor_open(p->ch->t, &c, type) == 0) {
+		while (next_user(p, &c, &r, &u)) {
+			struct json_object *x = jout_push_obj(arr);
+			char mac[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
+			uint8_t addr[16];
+			int fam = type == UT_SVC_ARP ? AF_INET : AF_INET6;
+
+			jout_str(x, "mac", rbp_mac_format(u.mac, mac));
+			jout_str(x, "interface", u.ifname);
+			jout_str(x, "role", r.origin == UT_ORIGIN_LOCAL ? "master" : "backup");
+			jout_u64(x, "version", r.version);
+			if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
+			    rbp_rec_neigh_key_parse(fam, r.key, r.key_len, addr, ifname) == 0) {
+				jout_str(x, "address", inet_ntop(fam, addr, a, sizeof(a)));
+			} else {
+				json_bytes(x, "key", r.key, r.key_len);
+				json_bytes(x, "data", u.data, u.data_len);
+			}
+		}
+		ut_cursor_close(&c);
+	}
+	jout_u64(o, "total", json_object_array_length(arr));
+	return jout_write(f, o);
+}
+
+static int display_json(const char *name, FILE *f)
+{
+	struct json_object *o = json_object_new_object(), *arr, *k;
+	size_t shown = 0;
+
+	if (o == NULL)
+		return 0;
+	arr = jout_arr(o, "profiles");
+	for (struct prof *p = g.profs; p; p = p->next) {
+		if (name && strcmp(name, p->name))
+			continue;
+		shown++;
+		json_prof(arr, p);
+	}
+	if (name && shown == 0) {
+		json_object_put(o);
+		o = json_object_new_object();
+		jout_str(o, "error", "The remote backup profile does not exist.");
+		jout_write(f, o);
+		return 0;
+	}
+	jout_u64(o, "download_delay_s", g.running ? g.running->download_delay_s : 0);
+	k = jout_obj(o, "kernel");
+	jout_u64(k, "installed", g.kern_installed);
+	jout_u64(k, "removed", g.kern_removed);
+	jout_u64(k, "refused", g.kern_errors);
+	return jout_write(f, o);
+}
+
 /* ctl_query_fn */
-static int display(void *arg, const char *what, FILE *f)
+static int display(void *arg, const char *what, bool json, FILE *f)
 {
 	const char *name = strncmp(what, "remote-backup-profile ", 22) == 0 ? what + 22 : NULL;
 	size_t shown = 0;
@@ -823,7 +999,9 @@ static int display(void *arg, const char *what, FILE *f)
 
 	(void)arg;
 	if (name && sscanf(name, "%63s users %31s", pname, word) == 2)
-		return show_users(f, pname, word);
+		return json ? json_users(f, pname, word) : show_users(f, pname, word);
+	if (json)
+		return display_json(name, f);
 	for (struct prof *p = g.profs; p; p = p->next) {
 		if (name && strcmp(name, p->name))
 			continue;

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "common/jsonout.h"
 #include "common/log.h"
 #include "rbsd/rbs_conn.h"
 #include "rbsd/rbs_frame.h"
@@ -1236,4 +1237,65 @@ void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
 			ch->mismatch[0] ? ch->mismatch
 					: "consistent (backup-ids and odd/even "
 					  "bindings match)");
+}
+
+void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
+{
+	static const char *names[] = {"Init", "Connecting", "Connected", "Down"};
+	char a[INET6_ADDRSTRLEN];
+	uint64_t rx = ch->bytes_rx, tx = ch->bytes_tx;
+	struct json_object *x;
+
+	if (ch->active) {
+		uint64_t r2, t2;
+
+		rbs_conn_bytes(ch->active->c, &r2, &t2);
+		rx += r2;
+		tx += t2;
+	}
+	jout_str(o, "state", names[ch->state]);
+	jout_bool(o, "up", ch->state == ST_UP);
+	jout_str(o, "down_reason", ch->state != ST_UP && ch->reason[0] ? ch->reason : NULL);
+	jout_i64(o, "up_since", ch->state == ST_UP ? (int64_t)ch->up_since : 0);
+	jout_str(o, "peer_name", ch->state == ST_UP ? ch->peer_text : NULL);
+	addr_only(&ch->peer, a, sizeof(a));
+	jout_str(o, "peer", a);
+	addr_only(&ch->source, a, sizeof(a));
+	jout_str(o, "source", a);
+	jout_u64(o, "port", ntohs(((const struct sockaddr_in *)&ch->peer)->sin_port));
+	x = jout_obj(o, "tls");
+	jout_bool(x, "enabled", ch->ctx != NULL);
+	jout_str(x, "ssl_policy", ch->ctx ? ch->policy : NULL);
+	jout_str(x, "protocol", ch->ctx && ch->state == ST_UP ? ch->tls_proto : NULL);
+	jout_str(x, "cipher", ch->ctx && ch->state == ST_UP ? ch->tls_cipher : NULL);
+	jout_str(x, "peer_certificate", ch->ctx && ch->state == ST_UP ? ch->tls_subject : NULL);
+	jout_u64(o, "entries_sent", ch->entries_tx);
+	jout_u64(o, "entries_received", ch->entries_rx);
+	jout_u64(o, "entries_resent", ch->resent);
+	jout_u64(o, "bytes_sent", tx);
+	jout_u64(o, "bytes_received", rx);
+	x = jout_obj(o, "window");
+	jout_u64(x, "unacknowledged", rbs_tx_unacked(&ch->tx));
+	jout_u64(x, "unacknowledged_bytes", rbs_tx_bytes(&ch->tx));
+	jout_u64(x, "unsent", rbs_tx_unsent(&ch->tx));
+	x = jout_obj(o, "batch_sent");
+	jout_str(x, "state", ch->batch_open	    ? "in-progress"
+			     : ch->batch_end_seq ? "waiting-for-ack"
+			     : ch->owe_batch	    ? "owed"
+			     : ch->batch_done	    ? "completed"
+						    : "none");
+	jout_str(x, "service_types", ch->batch_types[0] ? ch->batch_types : NULL);
+	jout_u64(x, "queued", ch->batch_open ? ch->batch_pushed : 0);
+	jout_u64(x, "expected", ch->batch_open ? ch->batch_expected : 0);
+	jout_u64(x, "last_count", ch->batch_last_count);
+	jout_i64(x, "completed_at", (int64_t)ch->batch_done);
+	x = jout_obj(o, "batch_received");
+	jout_u64(x, "count", ch->rbatch_count);
+	jout_i64(x, "completed_at", (int64_t)ch->rbatch_done);
+	jout_u64(o, "feeder_waits", ch->holds);
+	jout_bool(o, "feeder_holding", ch->held);
+	jout_u64(o, "reconnects", ch->ups > 1 ? ch->ups - 1 : 0);
+	jout_u64(o, "refused_peers", ch->refused);
+	jout_str(o, "last_refused", ch->last_refused[0] ? ch->last_refused : NULL);
+	jout_str(o, "profile_mismatch", ch->mismatch[0] ? ch->mismatch : NULL);
 }

@@ -117,4 +117,8 @@ const char *rbs_chan_name(const struct rbs_chan *ch);
 /* `display remote-backup-service NAME`: everything an operator asks. */
 void rbs_chan_show(const struct rbs_chan *ch, FILE *f);
 
+/* The same as fields of the JSON object o (docs/json.md). */
+struct json_object;
+void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o);
+
 #endif

@@ -24,6 +24,7 @@
 
 #include "common/bus.h"
 #include "common/daemon.h"
+#include "common/jsonout.h"
 #include "common/log.h"
 #include "common/service.h"
 #include "config.pb-c.h"
@@ -770,13 +771,70 @@ static void discard(void *arg, void *obj)
 	db__rbsd_config__free_unpacked(obj, NULL);
 }
 
+/* `display remote-backup-service [NAME] json` (docs/json.md). */
+static int display_json(const char *name, FILE *f)
+{
+	struct json_object *o = json_object_new_object(), *arr;
+	size_t n = g.running ? g.running->n_services : 0, shown = 0;
+
+	if (o == NULL)
+		return 0;
+	arr = jout_arr(o, "services");
+	for (size_t i = 0; i < n; i++) {
+		Db__RbsConfig *s = g.running->services[i];
+		struct svc *v = find_svc(s->name);
+		struct json_object *x, *p;
+
+		if (name && strcmp(name, s->name))
+			continue;
+		shown++;
+		x = jout_push_obj(arr);
+		jout_str(x, "name", s->name);
+		if (v && v->ch) {
+			rbs_chan_json(v->ch, x);
+		} else {
+			jout_str(x, "state", "Init");
+			jout_bool(x, "up", false);
+			jout_str(x, "down_reason",
+				 v && v->open_error[0] ? v->open_error : "not started");
+			jout_str(x, "peer", s->peer[0] ? s->peer : NULL);
+			jout_str(x, "source", s->source[0] ? s->source : NULL);
+			jout_u64(x, "port", s->port);
+			p = jout_obj(x, "tls");
+			jout_bool(p, "enabled", s->ssl != NULL);
+			jout_str(p, "ssl_policy", s->ssl ? s->ssl->name : NULL);
+		}
+		jout_str(x, "feeder", v && v->feeder_idlen ? v->feeder_name : NULL);
+		jout_u64(x, "feeder_overruns", v ? v->overruns : 0);
+		jout_u64(x, "feeder_undelivered", v ? v->undelivered : 0);
+		jout_bool(x, "batch_request_waiting", v && v->batch_wanted);
+		p = jout_arr(x, "profiles");
+		for (size_t j = 0; j < s->n_profiles; j++) {
+			struct json_object *q = jout_push_obj(p);
+
+			jout_str(q, "name", s->profiles[j]->name);
+			jout_u64(q, "backup_id", s->profiles[j]->backup_id);
+		}
+	}
+	if (name && shown == 0) {
+		json_object_put(o);
+		o = json_object_new_object();
+		jout_str(o, "error", "The remote backup service does not exist.");
+		jout_write(f, o);
+		return 0;
+	}
+	return jout_write(f, o);
+}
+
 /* ctl_query_fn */
-static int display(void *arg, const char *what, FILE *f)
+static int display(void *arg, const char *what, bool json, FILE *f)
 {
 	const char *name = strncmp(what, "remote-backup-service ", 22) == 0 ? what + 22 : NULL;
 	size_t n = g.running ? g.running->n_services : 0, shown = 0;
 
 	(void)arg;
+	if (json)
+		return display_json(name, f);
 	for (size_t i = 0; i < n; i++) {
 		Db__RbsConfig *s = g.running->services[i];
 		struct svc *v = find_svc(s->name);

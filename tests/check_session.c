@@ -114,6 +114,45 @@ START_TEST(commands_for_cfgd_and_daemons_are_handed_back)
 }
 END_TEST
 
+START_TEST(a_trailing_json_asks_any_display_for_json)
+{
+	ck_assert(run("display vrrp brief"));
+	ck_assert(!res.json);
+	ck_assert(run("display vrrp json"));
+	ck_assert_int_eq(res.req, SR_FORWARD);
+	ck_assert_str_eq(res.query, "vrrp");
+	ck_assert(res.json);
+	ck_assert(run("display vrrp statistics json"));
+	ck_assert_str_eq(res.query, "vrrp statistics");
+	ck_assert(res.json);
+	ck_assert(run("display vrrp verbose"));
+	ck_assert_str_eq(res.query, "vrrp verbose");
+	ck_assert(run("display remote-backup-service json"));
+	ck_assert_str_eq(res.query, "remote-backup-service");
+	ck_assert(res.json);
+	ck_assert(run("display remote-backup-profile json"));
+	ck_assert_str_eq(res.query, "remote-backup-profile");
+	ck_assert(res.json);
+	ck_assert(run("display remote-backup-service rbs1 json"));
+	ck_assert_str_eq(res.query, "remote-backup-service rbs1");
+	ck_assert(res.json);
+	ck_assert(run("display remote-backup-profile rbp1 users dhcp-server json"));
+	ck_assert_str_eq(res.query, "remote-backup-profile rbp1 users dhcp-server");
+	ck_assert(res.json);
+	ck_assert(run("display configuration sync json"));
+	ck_assert_int_eq(res.req, SR_SYNC);
+	ck_assert(res.json);
+	ck_assert(run("display configuration commit list json"));
+	ck_assert_int_eq(res.req, SR_COMMIT_LIST);
+	ck_assert(res.json);
+	/* json comes last, once, and only on displays */
+	ck_assert(!run("display vrrp json brief"));
+	ck_assert(!run("display vrrp json json"));
+	run("system-view");
+	ck_assert(!run("sysname json json"));
+}
+END_TEST
+
 START_TEST(errors_leave_view_and_candidate_alone)
 {
 	run("system-view");
@@ -141,6 +180,7 @@ int main(void)
 	tcase_add_test(tc, objects_exist_from_creation_to_removal);
 	tcase_add_test(tc, display_of_candidate_shows_the_changes);
 	tcase_add_test(tc, commands_for_cfgd_and_daemons_are_handed_back);
+	tcase_add_test(tc, a_trailing_json_asks_any_display_for_json);
 	tcase_add_test(tc, errors_leave_view_and_candidate_alone);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);

@@ -710,6 +710,25 @@ START_TEST(every_drop_reason_has_its_own_log_text)
 }
 END_TEST
 
+START_TEST(every_drop_reason_has_its_own_identifier)
+{
+	int a, b;
+
+	ck_assert_str_eq(vrrp_drop_key(VRRP_DROP_VRID_MISMATCH), "vrid_mismatch");
+	for (a = 0; a < VRRP_DROP__MAX; a++) {
+		const char *k = vrrp_drop_key((enum vrrp_drop)a);
+
+		ck_assert_str_ne(k, "unknown");
+		/* usable as a JSON key and a Prometheus label value as is */
+		ck_assert_uint_eq(strspn(k, "abcdefghijklmnopqrstuvwxyz_"), strlen(k));
+		for (b = 0; b < a; b++)
+			ck_assert_str_ne(k, vrrp_drop_key((enum vrrp_drop)b));
+	}
+	ck_assert_str_eq(vrrp_drop_key(VRRP_DROP__MAX), "unknown");
+	ck_assert_str_eq(vrrp_drop_key((enum vrrp_drop) - 1), "unknown");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vrrp_pkt");
@@ -748,6 +767,7 @@ int main(void)
 	tcase_add_test(tc, build_refuses_what_parse_would_drop);
 	tcase_add_test(tc, only_ttl_255_is_accepted);
 	tcase_add_test(tc, every_drop_reason_has_its_own_log_text);
+	tcase_add_test(tc, every_drop_reason_has_its_own_identifier);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);

@@ -63,7 +63,7 @@ for d in A B; do
 		-c "display remote-backup-profile rbp1" | sed 's/^/  /'
 done
 
-vstate() { cli "$1" -c "display vrrp brief" | awk -v a="$2" '$5 == a { print $2 }'; }
+vstate() { vrrp_state "$1" "$2"; }
 is_state() { [ "$(vstate "$1" "$2")" = "$3" ]; }
 mac_of() { inns "$1" cat /sys/class/net/eth1/address; }
 
@@ -104,7 +104,10 @@ for d in A B; do
 			int(i / 256), i % 256, i, 20 + i % 200 }' >"$ROOT/$d.leases"
 	echo "  device $d: dbuser load: $("$BIN/dbuser" -r "$(run_dir $d)" load "$ROOT/$d.leases")"
 done
-ucount() { cli "$1" -c "display remote-backup-profile rbp1" | awk -v t="$2" '$1 == t { print $2 + $3 }'; }
+ucount() {
+	jcli "$1" "display remote-backup-profile rbp1" |
+		jq --arg t "$2" '.profiles[0].users[$t] | .master + .backup'
+}
 wait_until 20 eval '[ "$(ucount A dhcp-server)" = 2000 ] && [ "$(ucount B dhcp-server)" = 2000 ] &&
 	[ "$(ucount A arp)" -ge 40 ] && [ "$(ucount B nd)" -ge 40 ]' || fail "the users did not reach both devices"
 for d in A B; do

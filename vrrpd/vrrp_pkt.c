@@ -238,3 +238,24 @@ const char *vrrp_drop_str(enum vrrp_drop why)
 	}
 	return "unknown";
 }
+
+const char *vrrp_drop_key(enum vrrp_drop why)
+{
+	static const char *const keys[VRRP_DROP__MAX] = {
+	    [VRRP_DROP_NONE] = "none",
+	    [VRRP_DROP_SHORT] = "short",
+	    [VRRP_DROP_TTL] = "ttl",
+	    [VRRP_DROP_VERSION] = "version",
+	    [VRRP_DROP_TYPE] = "type",
+	    [VRRP_DROP_CHECKSUM] = "checksum",
+	    [VRRP_DROP_COUNT] = "address_count",
+	    [VRRP_DROP_VRID_ZERO] = "vrid_zero",
+	    [VRRP_DROP_AUTH] = "auth_type",
+	    [VRRP_DROP_INTERVAL_ZERO] = "interval_zero",
+	    [VRRP_DROP_VRID_MISMATCH] = "vrid_mismatch",
+	    [VRRP_DROP_INTERVAL_MISMATCH] = "interval_mismatch",
+	    [VRRP_DROP_ADDR_MISMATCH] = "address_mismatch",
+	};
+
+	return (unsigned)why < VRRP_DROP__MAX && keys[why] ? keys[why] : "unknown";
+}

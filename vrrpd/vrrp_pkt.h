@@ -154,4 +154,9 @@ int vrrp_pkt_check_ttl(int ttl);
  * string, never NULL ("unknown" for a value outside the enum). */
 const char *vrrp_drop_str(enum vrrp_drop why);
 
+/* The same reason as a stable identifier for machines ("checksum",
+ * "vrid_mismatch"): JSON keys and metric labels; "unknown" outside the
+ * enum. */
+const char *vrrp_drop_key(enum vrrp_drop why);
+
 #endif

@@ -29,6 +29,7 @@
 
 #include "common/bus.h"
 #include "common/daemon.h"
+#include "common/jsonout.h"
 #include "common/log.h"
 #include "common/service.h"
 #include "config.pb-c.h"
@@ -1587,14 +1588,132 @@ static void show_stats(FILE *f, const struct group *gr)
 				(unsigned long long)c->drops[w]);
 }
 
+static void mac_str(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* One group as JSON: the fields of `display vrrp verbose` and of
+ * `display vrrp statistics` (docs/json.md). */
+static void json_group(struct json_object *arr, const struct group *gr)
+{
+	struct json_object *o = jout_push_obj(arr), *x;
+	const struct vrrp_fsm *m = &gr->fsm;
+	char a[INET6_ADDRSTRLEN], mac[18];
+	uint64_t now = now_ms();
+
+	jout_str(o, "interface", gr->ifname);
+	jout_u64(o, "vrid", gr->vrid);
+	jout_str(o, "family", gr->family == AF_INET6 ? "ipv6" : "ipv4");
+	jout_u64(o, "version", gr->version);
+	jout_str(o, "state", vrrp_state_str(m->state));
+	x = jout_arr(o, "virtual_ips");
+	for (size_t i = 0; i < gr->nvips; i++)
+		json_object_array_add(
+		    x, json_object_new_string(addr_str(gr->family, &gr->vips[i], a, sizeof(a))));
+	if (m->state == VRRP_STATE_MASTER && gr->ifp && gr->ifp->has_primary)
+		jout_str(o, "master_ip", addr_str(gr->family, &gr->ifp->primary, a, sizeof(a)));
+	else
+		jout_str(o, "master_ip",
+			 gr->master_known ? addr_str(gr->family, &gr->master_addr, a, sizeof(a))
+					  : NULL);
+	jout_bool(o, "this_device_is_master", m->state == VRRP_STATE_MASTER);
+	jout_u64(o, "priority_running", m->cfg.priority);
+	jout_u64(o, "priority_configured", gr->prio_cfg);
+	if (m->state == VRRP_STATE_MASTER)
+		jout_u64(o, "priority_master", m->cfg.priority);
+	else if (gr->master_known)
+		jout_u64(o, "priority_master", gr->master_prio);
+	else
+		jout_str(o, "priority_master", NULL);
+	jout_bool(o, "address_owner", gr->owner);
+	jout_bool(o, "preempt", m->cfg.preempt);
+	jout_u64(o, "preempt_delay_ms", m->cfg.preempt_delay_ms);
+	if (m->preempt_at)
+		jout_u64(o, "preempt_in_ms", m->preempt_at > now ? m->preempt_at - now : 0);
+	else
+		jout_str(o, "preempt_in_ms", NULL);
+	jout_u64(o, "advert_interval_running_ms", m->master_adver_ms);
+	jout_u64(o, "advert_interval_configured_ms", m->cfg.adver_interval_ms);
+	jout_u64(o, "skew_time_ms", vrrp_fsm_skew_ms(m));
+	jout_u64(o, "master_down_interval_ms", vrrp_fsm_master_down_ms(m));
+	if (gr->family == AF_INET && gr->version == 3)
+		jout_str(o, "checksum",
+			 gr->csum == VRRP_CSUM_PSEUDO ? "pseudo-header" : "message-only");
+	if (gr->vmac_ifindex)
+		mac_str(gr->vmac, mac, sizeof(mac));
+	else if (gr->ifp)
+		mac_str(gr->ifp->mac, mac, sizeof(mac));
+	jout_str(o, "virtual_mac", gr->vmac_ifindex || gr->ifp ? mac : NULL);
+	jout_str(o, "virtual_mac_interface", gr->vmac_ifindex ? gr->vmac_name : NULL);
+	jout_bool(o, "virtual_mac_configured", gr->vmac_cfg);
+	jout_str(o, "config_type",
+		 gr->admin ? "admin-vrrp" : gr->track_if[0] ? "member" : "normal-vrrp");
+	if (gr->track_if[0]) {
+		x = jout_obj(o, "tracks");
+		jout_str(x, "interface", gr->track_if);
+		jout_u64(x, "vrid", gr->track_vrid);
+		jout_bool(x, "configured", gr->leader != NULL);
+	}
+	jout_bool(o, "interface_exists", gr->ifp != NULL);
+	jout_i64(o, "created", (int64_t)gr->created);
+	jout_i64(o, "last_change", (int64_t)gr->changed);
+	jout_str(o, "last_change_reason", gr->last_reason);
+	x = jout_obj(o, "statistics");
+	jout_u64(x, "to_master", gr->c.to_master);
+	jout_u64(x, "to_backup", gr->c.to_backup);
+	jout_u64(x, "to_initialize", gr->c.to_init);
+	jout_u64(x, "adverts_sent", gr->c.adv_sent);
+	jout_u64(x, "adverts_received", gr->c.adv_rcvd);
+	jout_u64(x, "priority0_sent", gr->c.prio0_sent);
+	jout_u64(x, "priority0_received", gr->c.prio0_rcvd);
+	jout_u64(x, "announcements_sent", gr->c.announce_sent);
+	jout_u64(x, "send_errors", gr->c.send_errors);
+	x = jout_obj(x, "dropped");
+	for (int w = 1; w < VRRP_DROP__MAX; w++)
+		jout_u64(x, vrrp_drop_key(w), gr->c.drops[w]);
+}
+
+/* `display vrrp … json`: every group, whatever the detail asked for, and
+ * what was dropped before reaching a group. */
+static int display_json(FILE *f)
+{
+	struct json_object *o = json_object_new_object(), *arr, *k;
+	uint64_t kd[2] = {0, 0};
+
+	if (o == NULL)
+		return 0;
+	arr = jout_arr(o, "groups");
+	for (const struct group *gr = g.groups; gr; gr = gr->next)
+		json_group(arr, gr);
+	arr = jout_arr(o, "interfaces");
+	for (const struct iface *ifp = g.ifaces; ifp; ifp = ifp->next) {
+		struct json_object *i = jout_push_obj(arr);
+
+		jout_str(i, "interface", ifp->name);
+		jout_str(i, "family", ifp->family == AF_INET6 ? "ipv6" : "ipv4");
+		k = jout_obj(i, "dropped");
+		for (int w = 1; w < VRRP_DROP__MAX; w++)
+			jout_u64(k, vrrp_drop_key(w), ifp->drops[w]);
+	}
+	for (const struct rxsock *r = g.rxsocks; r; r = r->next)
+		kd[r->family == AF_INET6] += r->kernel_drops;
+	k = jout_obj(o, "kernel_drops");
+	jout_u64(k, "ipv4", kd[0]);
+	jout_u64(k, "ipv6", kd[1]);
+	return jout_write(f, o);
+}
+
 /* ctl_query_fn */
-static int display(void *arg, const char *what, FILE *f)
+static int display(void *arg, const char *what, bool json, FILE *f)
 {
 	bool brief = strcmp(what, "vrrp brief") == 0;
 	bool stats = strcmp(what, "vrrp statistics") == 0;
 	char a[INET6_ADDRSTRLEN];
 
 	(void)arg;
+	if (json && strncmp(what, "vrrp", 4) == 0)
+		return display_json(f);
 	if (strcmp(what, "vrrp state-list") == 0) {
 		/* For rbpd: the number of the last event published, then one
 		 * line per group; events numbered up to it are included. */

@@ -19,9 +19,7 @@ if ! command -v keepalived >/dev/null; then
 fi
 
 # vstate [ADDR]: our state for the group of virtual address ADDR ($VIP).
-vstate() {
-	cli A -c "display vrrp brief" | awk -v a="${1:-$VIP}" '$5 == a { print $2 }'
-}
+vstate() { vrrp_state A "${1:-$VIP}"; }
 # is_state STATE [ADDR]
 is_state() { [ "$(vstate "${2:-}")" = "$1" ]; }
 has_addr() { inns "$1" ip -o addr show dev eth1 | grep -q " $2/"; }

@@ -129,17 +129,25 @@ cli() {
 	"$BIN/dbcli" -r "$(run_dir "$dev")" "$@"
 }
 
+# jcli DEV CMD: the JSON answer of a display (docs/json.md).
+jcli() { cli "$1" --json -c "$2"; }
+
+# vrrp_state DEV VIP: the state of the group holding VIP on DEV.
+vrrp_state() {
+	jcli "$1" "display vrrp" 2>/dev/null |
+		jq -r --arg a "$2" '.groups[] | select(.virtual_ips | index($a)) | .state'
+}
+
 # wait_sync DEV: until cfgd sees the three daemons we started (their PIDs)
 # up and running its configuration (content digests equal), at most 15 s.
 wait_sync() {
-	local i d ok out
+	local i pids
+	pids=$(printf '{"vrrpd":"%s","rbsd":"%s","rbpd":"%s"}' "${DEV_PID[$1.vrrpd]:-x}" \
+		"${DEV_PID[$1.rbsd]:-x}" "${DEV_PID[$1.rbpd]:-x}")
 	for i in $(seq 150); do
-		out=$(cli "$1" -c "display configuration sync" 2>/dev/null)
-		ok=1
-		for d in vrrpd rbsd rbpd; do
-			echo "$out" | grep -Eq "^$d +up +${DEV_PID[$1.$d]:-x} .* yes$" || ok=0
-		done
-		[ $ok = 1 ] && return 0
+		jcli "$1" "display configuration sync" 2>/dev/null | jq -e --argjson p "$pids" \
+			'all(.daemons[]; .up and .in_sync and (.pid | tostring) == $p[.daemon])' \
+			>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "  device $1 did not converge (started: vrrpd ${DEV_PID[$1.vrrpd]:-} rbsd ${DEV_PID[$1.rbsd]:-} rbpd ${DEV_PID[$1.rbpd]:-}):" >&2

@@ -29,6 +29,36 @@ test_spec_procedure() {
 	cli A -c "display remote-backup-profile rbp1" | grep -q "vrid 2 interface eth1 even-mac"
 }
 
+# Every display answers in JSON, with a trailing `json` or dbcli --json,
+# and the document holds what the configuration and the text display say.
+test_json_displays() {
+	local d
+	for d in "display vrrp" "display vrrp brief" "display vrrp statistics" \
+		"display remote-backup-service" "display remote-backup-service rbs1" \
+		"display remote-backup-profile" "display remote-backup-profile rbp1" \
+		"display remote-backup-profile rbp1 users arp" "display configuration sync" \
+		"display configuration commit list"; do
+		jcli A "$d" | jq -e 'type == "object" and (has("error") | not)' >/dev/null ||
+			{ echo "  $d: not a JSON document"; jcli A "$d"; return 1; }
+		cli A -q -c "$d json" | jq -e . >/dev/null || { echo "  $d json: not JSON"; return 1; }
+	done
+	jcli A "display vrrp" | jq -e '[.groups[] | {vrid, priority_configured, virtual_ips,
+		config_type}] == [{vrid: 1, priority_configured: 120, virtual_ips: ["192.0.2.100"],
+		config_type: "admin-vrrp"}, {vrid: 2, priority_configured: 120,
+		virtual_ips: ["192.0.2.101"], config_type: "normal-vrrp"}]' >/dev/null ||
+		{ jcli A "display vrrp"; return 1; }
+	jcli A "display remote-backup-service rbs1" | jq -e '.services[0] | .name == "rbs1" and
+		.tls.enabled and .tls.ssl_policy == "rbs_ssl" and .port == 6000 and
+		.profiles == [{name: "rbp1", backup_id: 10}]' >/dev/null || return 1
+	jcli A "display remote-backup-profile rbp1" | jq -e '.profiles[0] | .backup_mode == "hot" and
+		[.bindings[] | .parity] == ["odd-mac", "even-mac"]' >/dev/null || return 1
+	# what does not exist: {"error": …} and exit 1, as the text display
+	jcli A "display remote-backup-service nosuch" >"$ROOT/json.err" && return 1
+	jq -e '.error' "$ROOT/json.err" >/dev/null || return 1
+	# json is the last word of a display, nowhere else
+	! cli A -q -c "display vrrp json brief" >/dev/null 2>&1
+}
+
 # A commit one daemon refuses changes nothing anywhere, and says why.
 test_refused_commit_changes_nothing() {
 	local before out rc
@@ -191,7 +221,7 @@ test_rollback_and_history() {
 	local id
 	cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority 170" -c "commit label p170" >/dev/null || return 1
 	cli A -c "display configuration commit list" | grep -q "p170" || return 1
-	id=$(cli A -c "display configuration commit list" | awk 'NR==2 {print $2}')
+	id=$(jcli A "display configuration commit list" | jq '.commits[0].commit_id')
 	cli A -c "display configuration commit changes at $id" | grep -q "+ vrrp vrid 2 priority 170" || return 1
 	cli A -c "rollback configuration to commit-id $id" >/dev/null || return 1
 	cli A -c "display current-configuration" | grep -q "priority 170" && return 1
@@ -271,6 +301,7 @@ test_interactive_terminal() {
 
 t "setup: device A in a namespace, four daemons" setup || exit 1
 t "the spec's procedure through dbcli is the running configuration" test_spec_procedure
+t "every display answers in JSON that matches the configuration" test_json_displays
 t "a commit refused by vrrpd changes nothing in any daemon" test_refused_commit_changes_nothing
 t "cfgd refuses a backup-id used by another profile" test_cross_reference_refused
 t "kill -9 and restart of each daemon: it runs the running configuration" test_daemon_restart_resyncs

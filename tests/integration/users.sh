@@ -76,19 +76,27 @@ setup() {
 }
 
 # is_state DEV VRID STATE
-is_state() { cli "$1" -c "display vrrp brief" | awk -v v="$2" '$1 == v { print $2 }' | grep -qx "$3"; }
-chan_up() { cli "$1" -c "display remote-backup-profile rbp1" | grep -q "channel up"; }
+is_state() {
+	jcli "$1" "display vrrp" | jq -e --argjson v "$2" --arg s "$3" \
+		'any(.groups[]; .vrid == $v and .state == $s)' >/dev/null
+}
 rbp() { cli "$1" -c "display remote-backup-profile rbp1"; }
+# rbpj DEV FILTER: jq FILTER over the profile rbp1 of DEV's display.
+rbpj() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0] | $2"; }
+chan_up() { [ "$(rbpj "$1" .service.channel)" = up ]; }
 # users DEV TYPE COLUMN: master=2 backup=3 pending=4 restored=5 (every user)
-users() { rbp "$1" | awk -v t="$2" -v c="$3" '$1 == t { print $c }'; }
+users() {
+	local col=([2]=master [3]=backup [4]=pending [5]=restored)
+	rbpj "$1" ".users[\"$2\"].${col[$3]}"
+}
 # ours DEV TYPE ROLE [IF]: the test's users (MACs 02:db:...) on IF (eth1)
 # held in that role
 ours() {
-	cli "$1" -c "display remote-backup-profile rbp1 users $2" |
-		awk -v r="$3" -v i="${4:-eth1}" '$1 ~ /^02db-/ && $2 == i && $3 == r' | wc -l
+	jcli "$1" "display remote-backup-profile rbp1 users $2" | jq --arg r "$3" --arg i "${4:-eth1}" \
+		'[.users[] | select((.mac | startswith("02db-")) and .interface == $i and .role == $r)] | length'
 }
-digest() { rbp "$1" | sed -n 's/.*digest \([0-9a-f]*\),.*/\1/p'; }
-total() { rbp "$1" | sed -n 's/.*Table of .*: \([0-9]*\) users.*/\1/p'; }
+digest() { rbpj "$1" .service.table.digest; }
+total() { rbpj "$1" .service.table.users; }
 # kernel neighbours on eth1 with a 02:db: MAC: all, or only rbpd's installs
 kneigh() { inns "$1" ip -4 neigh show dev eth1 | grep -v FAILED | grep -c "lladdr 02:db:"; }
 kneigh6() { inns "$1" ip -6 neigh show dev eth1 | grep -v FAILED | grep -c "lladdr 02:db:"; }
@@ -238,7 +246,10 @@ test_api_users_reach_the_peer_and_the_backup_refuses_them() {
 	wait_until 10 eval '[ "$(users B bras 3)" = 0 ] && [ "$(users B bras 4)" = 0 ] && same_digest' ||
 		{ show_both; return 1; }
 }
-lease() { cli "$1" -c "display remote-backup-profile rbp1 users dhcp-server" | awk -v k="$2" '$5 == k'; }
+lease() {
+	jcli "$1" "display remote-backup-profile rbp1 users dhcp-server" |
+		jq -r --arg k "$2" '.users[] | select(.key == $k) | "\(.key) \(.data)"'
+}
 
 # A dies: every daemon killed, both its cables pulled.
 test_kill_a_b_takes_over_with_every_user() {

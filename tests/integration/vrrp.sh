@@ -11,10 +11,13 @@ VIP=192.0.2.100
 VIP6=2001:db8::100
 
 # vstate DEV ADDR: the state of the group holding ADDR on DEV.
-vstate() {
-	cli "$1" -c "display vrrp brief" | awk -v a="$2" '$5 == a { print $2 }'
-}
+vstate() { vrrp_state "$1" "$2"; }
 is_state() { [ "$(vstate "$1" "$2")" = "$3" ]; }
+# vx_groups DEV STATE: how many groups on the vx* interfaces are in STATE.
+vx_groups() {
+	jcli "$1" "display vrrp" |
+		jq --arg s "$2" '[.groups[] | select((.interface | startswith("vx")) and .state == $s)] | length'
+}
 has_addr() { inns "$1" ip -o addr show dev eth1 | grep -q " $2/"; }
 mac_of() { inns "$1" cat /sys/class/net/eth1/address; }
 # The MAC address host H uses for ADDR now.
@@ -220,13 +223,13 @@ test_events_published_and_announcements() {
 	pb=$!
 	DEV_PID[A.events]=$pa DEV_PID[B.events]=$pb
 	sleep 0.5 # let the subscriptions reach the publishers
-	before=$(cli B -c "display vrrp statistics" | awk '/Gratuitous/ { print $NF; exit }')
+	before=$(jcli B "display vrrp" | jq '.groups[0].statistics.announcements_sent')
 	inns A ip link set eth1 down
 	wait_until 3 grep -q "^eth1 1 ipv4 Backup Master master down timer expired$" "$ROOT/B.events" ||
 		{ cat "$ROOT/B.events"; return 1; }
 	grep -q "^eth1 1 ipv4 Master Initialize interface down$" "$ROOT/A.events" || return 1
 	sleep 0.5
-	after=$(cli B -c "display vrrp statistics" | awk '/Gratuitous/ { print $NF; exit }')
+	after=$(jcli B "display vrrp" | jq '.groups[0].statistics.announcements_sent')
 	[ $((after - before)) = 5 ] || { echo "  $before -> $after announcements"; return 1; }
 	inns A ip link set eth1 up
 	wait_until 5 grep -q "^eth1 1 ipv4 Backup Master preempt" "$ROOT/A.events" || return 1
@@ -309,10 +312,8 @@ test_more_interfaces_than_one_socket_joins() {
 		echo "commit" >>"$f"
 		cli $d -q -f "$f" || return 1
 	done
-	wait_until 5 eval '[ "$(cli A -c "display vrrp brief" | grep -c "Master *vx")" = 25 ]' ||
-		{ cli A -c "display vrrp brief"; return 1; }
-	wait_until 3 eval '[ "$(cli B -c "display vrrp brief" | grep -c "Backup *vx")" = 25 ]' ||
-		{ cli B -c "display vrrp brief"; return 1; }
+	wait_until 5 eval '[ "$(vx_groups A Master)" = 25 ]' || { cli A -c "display vrrp brief"; return 1; }
+	wait_until 3 eval '[ "$(vx_groups B Backup)" = 25 ]' || { cli B -c "display vrrp brief"; return 1; }
 	for d in A B; do
 		f=$ROOT/$d.vx
 		echo "system-view" >"$f"
