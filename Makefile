@@ -219,7 +219,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
-	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec
+	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req
 
 build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	@mkdir -p $(dir $@)
@@ -228,6 +228,10 @@ build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+build-fuzz/fuzz_rbp_api_req: tests/fuzz/fuzz_rbp_api_req.c rbpd/rbp_api_req.c $(PROTO_C) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 
 build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
 	@mkdir -p $(dir $@)
