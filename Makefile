@@ -4,6 +4,13 @@
 #   make demo       two devices in namespaces, the spec's procedure, a failover
 #   make install    PREFIX=/usr/local DESTDIR= : binaries and systemd units
 # SAN=1 builds with ASan+UBSan into build-san/.
+#
+# Test hooks: the daemons in $(B)/bin, which the tests, the demo and the
+# benchmarks run, are built with -DDB_TEST_HOOKS, which compiles in fault
+# injection (DB_FAULT, common/cfgclient.c). `make install` installs
+# $(B)/prod/ instead: the same objects linked with a cfgclient built
+# without it (`make prod` builds them alone). `make hooks-check`, part of
+# `make unit`, proves the hook is in $(B)/bin and nowhere in $(B)/prod.
 
 SHELL := /bin/bash
 PREFIX ?= /usr/local
@@ -41,6 +48,7 @@ COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c commo
 RBPC_SRC := common/rbp_client.c
 RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
+COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/common/cfgclient.o
 
 CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
@@ -70,6 +78,41 @@ $(B)/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
 $(B)/%.o: %.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The only object that differs between test and production builds.
+$(B)/common/cfgclient.o: CFLAGS += -DDB_TEST_HOOKS
+
+$(B)/prod/common/cfgclient.o: common/cfgclient.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+PROD_BINS := $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/prod/dbcli
+
+$(B)/prod/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_PROD_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(COMMON_PROD_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/prod/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_PROD_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto
+
+$(B)/prod/rbpd: $(B)/rbpd/rbpd.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_PROD_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/prod/dbcli: $(B)/cli/dbcli.o $(COMMON_PROD_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ledit
+
+prod: $(PROD_BINS)
+
+# The fault hook's strings are in the test daemons (else this proves
+# nothing) and in none of the production ones.
+hooks-check: $(BINS) $(PROD_BINS)
+	@grep -qa 'DB_FAULT' $(B)/bin/vrrpd || { echo "FAIL: no fault hook in $(B)/bin/vrrpd"; exit 1; }
+	@for b in $(PROD_BINS); do \
+		if grep -qa -e 'DB_FAULT' -e 'fault injection' $$b; then \
+			echo "FAIL: $$b holds the fault-injection hook"; exit 1; fi; done
+	@echo "hooks-check: fault injection in $(B)/bin only, none in $(PROD_BINS)"
 
 $(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
@@ -155,7 +198,7 @@ tests: $(UNIT_TESTS) $(TOOLS) $(BENCH_TOOLS)
 
 # A suite exits 77 when part of it cannot run here (not root): the skip is
 # counted and printed, and under CI (CI=true) it fails the run.
-unit: $(BINS) tests
+unit: $(BINS) tests hooks-check
 	@pass=0; skip=0; fail=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; rc=$$?; \
 		case $$rc in 0) pass=$$((pass+1));; 77) skip=$$((skip+1)); echo "SKIP: $$t";; \
 		*) fail=$$((fail+1)); echo "FAIL: $$t (exit $$rc)";; esac; done; \
@@ -177,7 +220,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
-	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec
+	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req
 
 build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	@mkdir -p $(dir $@)
@@ -186,6 +229,10 @@ build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+build-fuzz/fuzz_rbp_api_req: tests/fuzz/fuzz_rbp_api_req.c rbpd/rbp_api_req.c $(PROTO_C) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 
 build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
 	@mkdir -p $(dir $@)
@@ -264,12 +311,12 @@ $(B)/lib/librbpclient.a: $(RBPC_O) $(B)/gen/user.pb-c.o $(B)/gen/rbs.pb-c.o
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-install: $(BINS) $(B)/lib/librbpclient.a $(MANPAGES)
+install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
-	install -m 755 $(B)/bin/cfgd $(B)/bin/vrrpd $(B)/bin/rbsd $(B)/bin/rbpd $(DESTDIR)$(PREFIX)/sbin/
-	install -m 755 $(B)/bin/dbcli $(B)/bin/dbuser $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(B)/prod/dbcli $(B)/bin/dbuser $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/include/dualbackup $(DESTDIR)$(PREFIX)/lib
 	install -m 644 common/rbp_client.h $(DESTDIR)$(PREFIX)/include/dualbackup/
 	install -m 644 $(B)/lib/librbpclient.a $(DESTDIR)$(PREFIX)/lib/
@@ -284,7 +331,8 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit integration deps check demo bench install clean format fuzz man manlint
+.PHONY: all tests unit integration deps check demo bench install clean format fuzz man manlint prod \
+	hooks-check
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -79,6 +79,12 @@ struct cfgd {
 	/* trial */
 	uint64_t trial_commit, trial_rollback_to;
 	time_t trial_deadline;
+	/* A trial rollback is decided (queued), then runs whether or not it
+	 * could be written (unsaved). Until it is durable the trial file
+	 * stays, so that a restart rolls back again; an unsaved one is
+	 * retried every tick. */
+	enum { RB_NONE, RB_QUEUED, RB_UNSAVED } rollback;
+	bool empty_ok; /* -E: start empty when every stored commit is unreadable */
 };
 
 static struct cfgd g;
@@ -247,10 +253,42 @@ static void abort_txn(void)
 	free(msg);
 }
 
-static int make_durable(void)
+static int write_commit(const struct conf *cf, uint64_t id, const char *user, const char *label)
 {
 	struct store_commit c = {0};
 	char *text;
+	int rc;
+
+	text = conf_render(cf);
+	if (text == NULL)
+		return -ENOMEM;
+	c.id = id;
+	c.time = time(NULL);
+	snprintf(c.user, sizeof(c.user), "%s", user);
+	snprintf(c.label, sizeof(c.label), "%s", label);
+	c.text = text;
+	c.len = strlen(text);
+	rc = store_write(g.store, &c);
+	free(text);
+	return rc;
+}
+
+/* A commit is durable and no trial is pending in memory: a trial file
+ * still on disk belongs to a trial that was confirmed, aborted or rolled
+ * back, and this durable commit supersedes it. */
+static void durable_done(bool is_rollback)
+{
+	if (g.rollback == RB_QUEUED && !is_rollback)
+		return; /* a rollback waits behind this commit: its trial stays */
+	g.rollback = RB_NONE;
+	if (g.trial_commit == 0)
+		store_trial_clear(g.store);
+}
+
+static int make_durable(void)
+{
+	uint64_t old_commit = g.trial_commit, old_rollback = g.trial_rollback_to;
+	time_t old_deadline = g.trial_deadline;
 	int rc;
 
 	/* The trial is recorded before the commit it guards: a crash between
@@ -266,18 +304,40 @@ static int make_durable(void)
 		g.trial_rollback_to = g.running_id;
 		g.trial_deadline = deadline;
 	}
-	text = conf_render(g.cur.target);
-	if (text == NULL)
-		return -ENOMEM;
-	c.id = g.next_id;
-	c.time = time(NULL);
-	snprintf(c.user, sizeof(c.user), "%s", g.cur.sess ? g.cur.sess->user : "cfgd");
-	snprintf(c.label, sizeof(c.label), "%s", g.cur.label);
-	c.text = text;
-	c.len = strlen(text);
-	rc = store_write(g.store, &c);
-	free(text);
+	rc = write_commit(g.cur.target, g.next_id, g.cur.sess ? g.cur.sess->user : "cfgd",
+			  g.cur.label);
+	if (rc < 0 && g.cur.trial_s) {
+		/* The commit did not happen (disk full): neither did its trial.
+		 * Put back the trial it replaced, if any; should that write fail
+		 * too, the file names a commit above the durable ones, which
+		 * recovery discards. */
+		g.trial_commit = old_commit;
+		g.trial_rollback_to = old_rollback;
+		g.trial_deadline = old_deadline;
+		if (old_commit)
+			store_trial_save(g.store, old_commit, old_rollback, old_deadline);
+		else
+			store_trial_clear(g.store);
+		return rc;
+	}
+	if (rc == 0)
+		durable_done(g.cur.forced);
 	return rc;
+}
+
+/* Retry writing a trial rollback that ran but could not be written. */
+static void retry_unsaved_rollback(void)
+{
+	int rc;
+
+	if (g.rollback != RB_UNSAVED || g.busy)
+		return;
+	rc = write_commit(g.running, g.running_id, "cfgd", "trial-rollback");
+	if (rc < 0)
+		return;
+	log_info("trial rollback: commit %llu is now durable",
+		 (unsigned long long)g.running_id);
+	durable_done(true);
 }
 
 /* The decision is made and durable: the new configuration is running. */
@@ -385,8 +445,13 @@ static void begin(struct pending *p)
 
 		g.txn.decision = TXN_COMMIT;
 		wrc = make_durable();
-		if (wrc < 0)
-			log_warnx("trial rollback: cannot write state: %s", strerror(-wrc));
+		if (wrc < 0) {
+			log_warnx("trial rollback: cannot write the state directory %s: %s; "
+				  "running it anyway, the write is retried (a restart rolls back "
+				  "again)",
+				  g.opts.statedir, strerror(-wrc));
+			g.rollback = RB_UNSAVED;
+		}
 		activate();
 		for (int d = 0; d < D__COUNT; d++)
 			if (parts & (1u << d))
@@ -520,8 +585,10 @@ static void trial_rollback(const char *why)
 	}
 	p.forced = true;
 	snprintf(p.label, sizeof(p.label), "trial-rollback");
+	/* The trial file stays until the rollback is durable (make_durable):
+	 * a crash before that rolls back again at the next start. */
 	g.trial_commit = 0;
-	store_trial_clear(g.store);
+	g.rollback = RB_QUEUED;
 	enqueue(&p);
 }
 
@@ -586,6 +653,17 @@ static char *sync_status(void)
 	if (out == NULL)
 		return NULL;
 	p += sprintf(p, "Running commit: %llu\n", (unsigned long long)g.running_id);
+	if (g.trial_commit) {
+		long long left = (long long)(g.trial_deadline - time(NULL));
+
+		p += sprintf(p, "Trial commit: %llu, rolls back to %llu in %lld s unless confirmed\n",
+			     (unsigned long long)g.trial_commit,
+			     (unsigned long long)g.trial_rollback_to, left > 0 ? left : 0);
+	} else {
+		p += sprintf(p, "Trial commit: none\n");
+	}
+	if (g.rollback == RB_UNSAVED)
+		p += sprintf(p, "Warning: the trial rollback is not yet written to disk\n");
 	p += sprintf(p, "Daemon  State  PID       Applied     Digest            Sync\n");
 	for (int d = 0; d < D__COUNT; d++)
 		p += sprintf(p, "%-7s %-6s %-9llu %-11llu %016llx  %s\n", cfg_daemon_name(d),
@@ -1024,6 +1102,7 @@ static void on_tick(uv_timer_t *t)
 	}
 	if (g.trial_commit && time(NULL) >= g.trial_deadline)
 		trial_rollback("not confirmed in time");
+	retry_unsaved_rollback();
 	expire_sessions();
 }
 
@@ -1045,6 +1124,23 @@ static void recover(void)
 	rc = store_latest(g.store, &c);
 	if (rc < 0 && rc != -ENOENT)
 		fatalx("cannot read the commit history in %s: %s", g.opts.statedir, strerror(-rc));
+	if (rc == -ENOENT && store_skipped(g.store) > 0) {
+		/* Starting empty would push an empty configuration to every
+		 * daemon: the operator decides, not a damaged disk. */
+		if (!g.empty_ok)
+			fatalx("every stored commit in %s/commits is unreadable (%u corrupt "
+			       "files); refusing to start with an empty configuration. Restore "
+			       "the state directory, or start cfgd with -E to start empty",
+			       g.opts.statedir, store_skipped(g.store));
+		log_warnx("every stored commit in %s/commits is unreadable (%u corrupt files); "
+			  "starting empty as -E asks, new commits are numbered after %llu",
+			  g.opts.statedir, store_skipped(g.store),
+			  (unsigned long long)store_newest_id(g.store));
+		if (store_newest_id(g.store) > g.running_id)
+			g.running_id = store_newest_id(g.store);
+		/* the commits a trial names are unreadable too */
+		store_trial_clear(g.store);
+	}
 	if (rc == 0) {
 		if (conf_load(g.running, c.text, err, sizeof(err)) < 0)
 			fatalx("commit %llu in %s does not load: %s", (unsigned long long)c.id,
@@ -1094,6 +1190,29 @@ static void free_session(const char *k, void *v, void *arg)
 	free(s);
 }
 
+/* -E / --empty is cfgd's own option: taken out of argv (as a word of its
+ * own) before the options every daemon shares are parsed. */
+static bool take_empty_flag(int *argc, char **argv)
+{
+	bool found = false;
+	int j = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "-E") == 0 || strcmp(argv[i], "--empty") == 0)
+			found = true;
+		else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	argv[j] = NULL;
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	struct bus_opts o = {0};
@@ -1101,6 +1220,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	g.opts.name = "cfgd";
+	g.empty_ok = take_empty_flag(&argc, argv);
 	daemon_start(&g.opts, argc, argv, true);
 	g.loop = uv_default_loop();
 	g.zctx = zmq_ctx_new();

@@ -31,6 +31,7 @@ struct store {
 	int dfd; /* DIR */
 	int cfd; /* DIR/commits */
 	unsigned skipped;
+	uint64_t newest; /* highest commit file id the last store_latest() saw */
 };
 
 /* ---- files -------------------------------------------------------------- */
@@ -661,9 +662,12 @@ int store_latest(struct store *s, struct store_commit *out)
 	if (s == NULL || out == NULL)
 		return -EINVAL;
 	s->skipped = 0;
+	s->newest = 0;
 	rc = scan_ids(s, &ids, &nids);
 	if (rc < 0)
 		return rc;
+	if (nids > 0)
+		s->newest = ids[0];
 	rc = -ENOENT;
 	for (size_t i = 0; i < nids; i++) {
 		rc = read_commit(s, ids[i], true, out);
@@ -690,6 +694,11 @@ void store_commit_free(struct store_commit *c)
 unsigned store_skipped(const struct store *s)
 {
 	return s ? s->skipped : 0;
+}
+
+uint64_t store_newest_id(const struct store *s)
+{
+	return s ? s->newest : 0;
 }
 
 /* ---- the pending trial commit ------------------------------------------- */

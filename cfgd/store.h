@@ -110,6 +110,11 @@ void store_commit_free(struct store_commit *c);
 /* Corrupt commit files skipped by the last store_list() or store_latest(). */
 unsigned store_skipped(const struct store *s);
 
+/* The highest id among the commit files the last store_latest() saw,
+ * readable or not; 0 when there were none. A fresh start over unreadable
+ * files numbers its commits above it, so they are never overwritten. */
+uint64_t store_newest_id(const struct store *s);
+
 /*
  * Durably record the pending trial commit ("commit trial N") in DIR/trial,
  * replacing any previous one, atomically like store_write(): commit

@@ -14,7 +14,11 @@
 #define HEARTBEAT_MS 1000
 #define HELLO_RETRY_MS 100
 
+#ifdef DB_TEST_HOOKS
+/* Fault injection (DB_FAULT): compiled into test builds only, see the
+ * Makefile; installed binaries have none of it. */
 enum fault_action { FAULT_NONE, FAULT_DROP, FAULT_DELAY, FAULT_DIE };
+#endif
 
 struct cfgclient {
 	uv_loop_t *loop;
@@ -30,19 +34,23 @@ struct cfgclient {
 	uint64_t prepared_commit;
 	uint64_t digest; /* of the section applied */
 	uint64_t prepared_digest;
+#ifdef DB_TEST_HOOKS
 	/* fault injection */
 	enum fault_action fault;
 	Db__MsgType fault_msg;
 	unsigned fault_arg;
 	int fault_used;
+#endif
 };
 
+#ifdef DB_TEST_HOOKS
 struct delayed {
 	uv_timer_t t;
 	struct cfgclient *c;
 	uint8_t *buf;
 	size_t len;
 };
+#endif
 
 static void send_msg(struct cfgclient *c, Db__MsgType t, uint64_t id, const ProtobufCMessage *m)
 {
@@ -209,6 +217,7 @@ static void handle_push(struct cfgclient *c, const Db__Envelope *env)
 
 static void dispatch(struct cfgclient *c, const Db__Envelope *env);
 
+#ifdef DB_TEST_HOOKS
 static void on_delay_closed(uv_handle_t *h)
 {
 	struct delayed *d = h->data;
@@ -263,6 +272,13 @@ static int inject_fault(struct cfgclient *c, const Db__Envelope *env, const uint
 		return 0;
 	}
 }
+#else
+static int inject_fault(struct cfgclient *c, const Db__Envelope *env, const uint8_t *buf,
+			size_t len)
+{
+	return 0;
+}
+#endif
 
 static void dispatch(struct cfgclient *c, const Db__Envelope *env)
 {
@@ -304,6 +320,7 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	db__envelope__free_unpacked(env, NULL);
 }
 
+#ifdef DB_TEST_HOOKS
 static void parse_fault(struct cfgclient *c)
 {
 	const char *f = getenv("DB_FAULT");
@@ -336,6 +353,11 @@ static void parse_fault(struct cfgclient *c)
 	if (c->fault != FAULT_NONE)
 		log_warnx("fault injection armed: %s", f);
 }
+#else
+static void parse_fault(struct cfgclient *c)
+{
+}
+#endif
 
 int cfgclient_open(struct cfgclient **out, uv_loop_t *loop, void *zctx, const char *rundir,
 		   Db__Role role, const struct cfgclient_ops *ops, void *arg)

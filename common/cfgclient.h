@@ -12,7 +12,9 @@
  * "ACTION:MSG[:N]" where ACTION is drop (ignore the message), delay
  * (handle it N ms late) or die (exit(3) on receiving it), and MSG is
  * prepare, commit, abort or push. drop and die act on the first
- * occurrence only, N for delay is the delay in ms.
+ * occurrence only, N for delay is the delay in ms. Only in test builds
+ * (-DDB_TEST_HOOKS, the Makefile's build/bin); installed daemons ignore
+ * DB_FAULT.
  */
 #ifndef DB_CFGCLIENT_H
 #define DB_CFGCLIENT_H

@@ -17,10 +17,11 @@
 
 #include "common/daemon.h"
 #include "common/log.h"
+#include "rbpd/rbp_api_req.h"
 #include "rbpd/rbpd.h"
 #include "user.pb-c.h"
 
-#define MAX_CHANGES 1024
+#define MAX_CHANGES RBP_API_MAX_CHANGES
 #define RESTORED_HWM 100000 /* messages of up to 1024 users each */
 
 static uint64_t bad_requests;
@@ -33,22 +34,12 @@ static const char *take(const Db__UserChange *c, char *buf, size_t len)
 	enum ut_svc type = (enum ut_svc)c->type;
 	struct prof *p;
 	struct pbind *pb;
+	const char *why;
 	int rc;
 
-	if (c->op != DB__USER_OP__USER_OP_ADD && c->op != DB__USER_OP__USER_OP_DELETE)
-		return "the operation is neither add nor delete";
-	if ((unsigned)type >= UT_SVC_COUNT)
-		return "unknown service type";
-	if (type == UT_SVC_ARP || type == UT_SVC_ND)
-		return "arp and nd users are learned from the kernel, not through the API";
-	if (c->mac.len != RBP_MAC_LEN)
-		return "the MAC must be 6 bytes";
-	if (c->key.len < 1 || c->key.len > UT_KEY_MAX)
-		return "the key must have 1 to 255 bytes";
-	if (c->payload.len > RBP_REC_DATA_MAX)
-		return "the payload is longer than 65000 bytes";
-	if (c->ifname == NULL || strlen(c->ifname) < 1 || strlen(c->ifname) > RBP_IFNAME_MAX)
-		return "the interface name must have 1 to 15 characters";
+	why = rbp_api_change_check(c);
+	if (why != NULL)
+		return why;
 	p = rbpd_prof_by_ifname(c->ifname);
 	if (p == NULL) {
 		snprintf(buf, len, "interface %s is in no remote-backup-profile", c->ifname);

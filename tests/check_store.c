@@ -389,6 +389,27 @@ START_TEST(corrupt_files_are_skipped_and_load_says_ebadmsg)
 }
 END_TEST
 
+/* Every commit unreadable: latest says -ENOENT, yet counts what it skipped
+ * and knows the highest id, so cfgd can tell "corrupt" from "new". */
+START_TEST(all_corrupt_is_enoent_with_skipped_and_newest)
+{
+	struct store *s = open_store();
+	struct store_commit c;
+
+	raw(commit_path(BASE_ID + 3), "garbage\n", 8);
+	raw(commit_path(BASE_ID + 7), "", 0);
+	ck_assert_int_eq(store_latest(s, &c), -ENOENT);
+	ck_assert_ptr_null(c.text);
+	ck_assert_uint_eq(store_skipped(s), 2);
+	ck_assert_uint_eq(store_newest_id(s), BASE_ID + 7);
+	store_close(s);
+
+	s = open_store();
+	ck_assert_uint_eq(store_newest_id(s), 0); /* nothing seen yet */
+	store_close(s);
+}
+END_TEST
+
 START_TEST(stale_tmp_is_removed_by_open_and_never_read)
 {
 	struct store *s = open_store();
@@ -740,6 +761,7 @@ int main(void)
 	tcase_add_test(tc, pruning_keeps_exactly_the_newest_store_keep);
 	tcase_add_test(tc, malformed_commits_are_refused);
 	tcase_add_test(tc, corrupt_files_are_skipped_and_load_says_ebadmsg);
+	tcase_add_test(tc, all_corrupt_is_enoent_with_skipped_and_newest);
 	tcase_add_test(tc, stale_tmp_is_removed_by_open_and_never_read);
 	tcase_add_test(tc, trial_round_trip);
 	tcase_add_test(tc, corrupt_trial_says_ebadmsg);

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "config.pb-c.h"
 #include "vrrpd/vrrp_fsm.h"
 #include "vrrpd/vrrp_net.h"
+#include "vrrpd/vrrp_notify.h"
 #include "vrrpd/vrrp_pkt.h"
 
 #define DEF_GARP_COUNT 3
@@ -647,18 +649,50 @@ static void announce(struct group *gr)
 			       g.garp_interval_ms);
 }
 
-/* A running notify script. Scripts still running when vrrpd stops have
- * their handles closed by the loop's final walk and are freed in main. */
+/* A running notify script with its timeout. Scripts still running when
+ * vrrpd stops have their handles closed by the loop's final walk and are
+ * freed in main. */
 struct notify_proc {
 	uv_process_t p;
+	uv_timer_t timer;
+	int open_handles;
+	bool term_sent;
+	struct vrrp_notify_q *q; /* handed back to the scheduler on exit */
+	char what[64];		 /* "eth1 vrrp vrid 1 #12", for the log */
 	struct notify_proc *next, **prevp;
 };
 
 static struct notify_proc *notify_procs;
+static struct vrrp_notify notify_sched;
+static uint64_t notify_killed, notify_failed;
+static bool notify_refused_logged;
 
 static void notify_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct notify_proc *n = h->data;
+
+	if (--n->open_handles == 0)
+		free(n);
+}
+
+static void notify_pump(void);
+
+/* SIGTERM at the timeout, SIGKILL VRRP_NOTIFY_KILL_MS later. */
+static void notify_timeout(uv_timer_t *t)
+{
+	struct notify_proc *n = t->data;
+
+	if (!n->term_sent) {
+		log_warnx("notify-script (%s) still running after %u s: SIGTERM", n->what,
+			  VRRP_NOTIFY_TIMEOUT_MS / 1000);
+		n->term_sent = true;
+		notify_killed++;
+		kill(-n->p.pid, SIGTERM); /* its process group: what it started too */
+		uv_timer_start(&n->timer, notify_timeout, VRRP_NOTIFY_KILL_MS, 0);
+		return;
+	}
+	log_warnx("notify-script (%s) ignored SIGTERM: SIGKILL", n->what);
+	kill(-n->p.pid, SIGKILL);
 }
 
 static void notify_exit(uv_process_t *p, int64_t status, int sig)
@@ -666,53 +700,128 @@ static void notify_exit(uv_process_t *p, int64_t status, int sig)
 	struct notify_proc *n = p->data;
 
 	if (status != 0 || sig != 0)
-		log_warnx("notify-script exited with status %lld%s", (long long)status,
-			  sig ? " (killed by a signal)" : "");
+		log_warnx("notify-script (%s) exited with status %lld%s", n->what,
+			  (long long)status, sig ? " (killed by a signal)" : "");
 	*n->prevp = n->next;
 	if (n->next)
 		n->next->prevp = n->prevp;
+	uv_timer_stop(&n->timer);
+	uv_close((uv_handle_t *)&n->timer, notify_closed);
 	uv_close((uv_handle_t *)p, notify_closed);
+	vrrp_notify_done(&notify_sched, n->q);
+	notify_pump();
 }
 
-/* Run the operator's script: SCRIPT IFNAME VRID FAMILY OLD NEW REASON. */
-static void notify(const struct group *gr, enum vrrp_state from, enum vrrp_state to,
-		   const char *reason)
+/*
+ * Run one transition: SCRIPT IFNAME VRID FAMILY OLD NEW REASON, executed
+ * by its absolute path (never looked up in PATH) with a clean environment
+ * that says where it stands in the group's sequence. Returns 0 when it
+ * runs (its exit hands q back), or -errno (the caller hands q back).
+ */
+static int notify_spawn(struct vrrp_notify_q *q, const struct vrrp_notify_ev *ev)
 {
-	char vrid[8];
-	char *args[8];
+	char vrid[16], seq[48], dropped[48], why[160];
+	char *args[8], *env[4];
 	uv_process_options_t o = {0};
 	struct notify_proc *n;
 	int rc;
 
 	if (g.notify_script == NULL)
-		return;
-	snprintf(vrid, sizeof(vrid), "%u", gr->vrid);
+		return -ENOENT;
+	/* checked at commit; again now, for what changed on disk since */
+	rc = vrrp_notify_check_path(g.notify_script, why, sizeof(why));
+	if (rc < 0) {
+		if (!notify_refused_logged)
+			log_warnx("notify-script %s not run: %s", g.notify_script, why);
+		notify_refused_logged = true;
+		notify_failed++;
+		return rc;
+	}
+	snprintf(vrid, sizeof(vrid), "%u", ev->vrid);
+	snprintf(seq, sizeof(seq), "DB_NOTIFY_SEQ=%llu", (unsigned long long)ev->seq);
+	snprintf(dropped, sizeof(dropped), "DB_NOTIFY_DROPPED=%llu",
+		 (unsigned long long)ev->dropped);
 	args[0] = g.notify_script;
-	args[1] = (char *)gr->ifname;
+	args[1] = (char *)ev->ifname;
 	args[2] = vrid;
-	args[3] = gr->family == AF_INET ? "ipv4" : "ipv6";
-	args[4] = (char *)vrrp_state_str(from);
-	args[5] = (char *)vrrp_state_str(to);
-	args[6] = (char *)reason;
+	args[3] = ev->ipv6 ? "ipv6" : "ipv4";
+	args[4] = (char *)vrrp_state_str(ev->from);
+	args[5] = (char *)vrrp_state_str(ev->to);
+	args[6] = (char *)ev->reason;
 	args[7] = NULL;
-	o.file = g.notify_script;
+	env[0] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	env[1] = seq;
+	env[2] = dropped;
+	env[3] = NULL;
+	o.file = g.notify_script; /* absolute: execve, no PATH search */
 	o.args = args;
+	o.env = env;
 	o.exit_cb = notify_exit;
+	o.flags = UV_PROCESS_DETACHED; /* a process group of its own, killed whole */
 	n = calloc(1, sizeof(*n));
 	if (n == NULL)
-		return;
+		return -ENOMEM;
+	n->q = q;
+	snprintf(n->what, sizeof(n->what), "%s %s vrid %u #%llu", ev->ifname,
+		 ev->ipv6 ? "vrrp6" : "vrrp", ev->vrid, (unsigned long long)ev->seq);
 	n->p.data = n;
+	n->timer.data = n;
+	uv_timer_init(g.loop, &n->timer);
+	n->open_handles = 1;
 	rc = uv_spawn(g.loop, &n->p, &o);
 	if (rc < 0) {
 		log_warnx("notify-script %s: %s", g.notify_script, uv_strerror(rc));
+		notify_failed++;
+		n->open_handles++;
 		uv_close((uv_handle_t *)&n->p, notify_closed);
-		return;
+		uv_close((uv_handle_t *)&n->timer, notify_closed);
+		return rc;
 	}
+	n->open_handles++;
+	uv_timer_start(&n->timer, notify_timeout, VRRP_NOTIFY_TIMEOUT_MS, 0);
 	n->next = notify_procs;
 	n->prevp = &notify_procs;
 	if (notify_procs)
 		notify_procs->prevp = &n->next;
 	notify_procs = n;
+	return 0;
+}
+
+/* Start what the scheduler allows now. */
+static void notify_pump(void)
+{
+	struct vrrp_notify_ev ev;
+	struct vrrp_notify_q *q;
+
+	while ((q = vrrp_notify_next(&notify_sched, &ev)) != NULL)
+		if (notify_spawn(q, &ev) < 0)
+			vrrp_notify_done(&notify_sched, q);
+}
+
+/* Queue a transition for the operator's script (see vrrp_notify.h). */
+static void notify(const struct group *gr, enum vrrp_state from, enum vrrp_state to,
+		   const char *reason)
+{
+	struct vrrp_notify_ev ev = {0};
+	int rc;
+
+	if (g.notify_script == NULL)
+		return;
+	snprintf(ev.ifname, sizeof(ev.ifname), "%s", gr->ifname);
+	ev.vrid = gr->vrid;
+	ev.ipv6 = gr->family == AF_INET6;
+	ev.from = (uint8_t)from;
+	ev.to = (uint8_t)to;
+	snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
+	rc = vrrp_notify_push(&notify_sched, &ev);
+	/* log the first drop and then every 2^k-th: a flapping group must not
+	 * flood the log either */
+	if (rc == 1 && (notify_sched.dropped & (notify_sched.dropped - 1)) == 0)
+		log_warnx("(%s %s vrid %u) notify-script: more than %u transitions waiting, "
+			  "the oldest dropped (%llu dropped so far)",
+			  gr->ifname, fam_word(gr->family), gr->vrid, VRRP_NOTIFY_QLEN,
+			  (unsigned long long)notify_sched.dropped);
+	notify_pump();
 }
 
 static void publish(const struct group *gr, enum vrrp_state from, enum vrrp_state to,
@@ -1144,8 +1253,12 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 	if (c == NULL)
 		return NULL;
 	vrrp_net_snapshot_begin(); /* one address dump for every group */
-	if (c->notify_script && c->notify_script[0] && access(c->notify_script, X_OK) < 0)
-		errlist_add(errs, "vrrp notify-script %s: %s", c->notify_script, strerror(errno));
+	if (c->notify_script && c->notify_script[0]) {
+		char why[160];
+
+		if (vrrp_notify_check_path(c->notify_script, why, sizeof(why)) < 0)
+			errlist_add(errs, "vrrp notify-script %s: %s", c->notify_script, why);
+	}
 	for (size_t i = 0; i < c->n_groups; i++) {
 		Db__VrrpGroupConfig *gr = c->groups[i];
 		int family = gr->ipv6 ? AF_INET6 : AF_INET;
@@ -1426,6 +1539,7 @@ static void apply(void *arg, void *obj)
 	(void)arg;
 	free(g.notify_script);
 	g.notify_script = c->notify_script && c->notify_script[0] ? strdup(c->notify_script) : NULL;
+	notify_refused_logged = false;
 	vrrp_net_snapshot_begin(); /* one address dump for every group */
 	g.garp_count = c->garp_count ? c->garp_count : DEF_GARP_COUNT;
 	g.garp_interval_ms = c->garp_interval_ms ? c->garp_interval_ms : DEF_GARP_INTERVAL_MS;
@@ -1701,6 +1815,14 @@ static int display_json(FILE *f)
 	k = jout_obj(o, "kernel_drops");
 	jout_u64(k, "ipv4", kd[0]);
 	jout_u64(k, "ipv6", kd[1]);
+	k = jout_obj(o, "notify_script");
+	jout_str(k, "path", g.notify_script);
+	jout_u64(k, "started", notify_sched.started);
+	jout_u64(k, "running", notify_sched.running);
+	jout_u64(k, "waiting", vrrp_notify_pending(&notify_sched));
+	jout_u64(k, "dropped", notify_sched.dropped);
+	jout_u64(k, "timed_out", notify_killed);
+	jout_u64(k, "not_run", notify_failed);
 	return jout_write(f, o);
 }
 
@@ -1752,6 +1874,14 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 			if (kd[i])
 				fprintf(f, "%s: dropped by the kernel, receive buffer full: %llu\n",
 					i ? "IPv6" : "IPv4", kd[i]);
+		if (g.notify_script || notify_sched.started)
+			fprintf(f,
+				"Notify script: started %llu, running %u, waiting %zu, dropped %llu, "
+				"timed out %llu, not run %llu\n",
+				(unsigned long long)notify_sched.started, notify_sched.running,
+				vrrp_notify_pending(&notify_sched),
+				(unsigned long long)notify_sched.dropped,
+				(unsigned long long)notify_killed, (unsigned long long)notify_failed);
 	}
 	if (stats)
 		for (const struct iface *ifp = g.ifaces; ifp; ifp = ifp->next)
@@ -1831,6 +1961,7 @@ int main(int argc, char **argv)
 		notify_procs = n->next;
 		free(n);
 	}
+	vrrp_notify_free(&notify_sched);
 	/* The loop's final walk closed the sockets' poll handles. */
 	while (g.rxsocks) {
 		struct rxsock *r = g.rxsocks;

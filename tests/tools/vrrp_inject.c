@@ -18,17 +18,25 @@
  *   count     address count 2 with one address (checksum still right)
  *   vrid      VRID 9, a group nobody runs
  *   addr      virtual address 192.0.2.99 instead
+ *   flap      valid, COUNT pairs: one with PRIORITY then one with priority 0
+ *             (the master leaves), FLAP_GAP_US apart: a master of lower
+ *             priority steps down to backup and, Skew_Time after the
+ *             priority 0, back up to master, two transitions a pair
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vrrpd/vrrp_net.h"
 #include "vrrpd/vrrp_pkt.h"
+
+#define FLAP_GAP_US 2000
 
 /* Change the 16-bit word at off and fix the checksum (RFC 1624 3). */
 static void patch(uint8_t *buf, size_t off, uint8_t hi, uint8_t lo)
@@ -49,11 +57,12 @@ static void patch(uint8_t *buf, size_t off, uint8_t hi, uint8_t lo)
 int main(int argc, char **argv)
 {
 	struct vrrp_pkt p = {.family = AF_INET, .version = 3, .type = 1, .vrid = 1, .naddr = 1};
-	uint8_t buf[VRRP_PKT_MAX_LEN];
+	uint8_t buf[VRRP_PKT_MAX_LEN], zero[VRRP_PKT_MAX_LEN];
 	union vrrp_addr src, dst;
 	const char *kind;
 	unsigned idx;
-	int fd, n, ttl = 255;
+	int fd, n, nz = 0, ttl = 255;
+	bool flap;
 	long count = 1;
 
 	if (argc != 4 && argc != 5) {
@@ -81,6 +90,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vrrp-inject: build: %s\n", strerror(-n));
 		return 1;
 	}
+	flap = strcmp(kind, "flap") == 0;
+	if (flap) {
+		p.priority = 0;
+		nz = vrrp_pkt_build(zero, sizeof(zero), &p, AF_INET, &src, &dst,
+				    VRRP_CSUM_PSEUDO);
+		if (nz < 0) {
+			fprintf(stderr, "vrrp-inject: build: %s\n", strerror(-nz));
+			return 1;
+		}
+	}
 	if (strcmp(kind, "ttl") == 0)
 		ttl = 64;
 	else if (strcmp(kind, "checksum") == 0)
@@ -93,7 +112,7 @@ int main(int argc, char **argv)
 		patch(buf, 0, 0x32, buf[1]);
 	else if (strcmp(kind, "count") == 0)
 		patch(buf, 2, buf[2], 2);
-	else if (strcmp(kind, "ok") && strcmp(kind, "vrid") && strcmp(kind, "addr")) {
+	else if (strcmp(kind, "ok") && strcmp(kind, "vrid") && strcmp(kind, "addr") && !flap) {
 		fprintf(stderr, "vrrp-inject: unknown kind %s\n", kind);
 		return 2;
 	}
@@ -106,8 +125,9 @@ int main(int argc, char **argv)
 		perror("vrrp-inject: IP_MULTICAST_TTL");
 		return 1;
 	}
-	for (long i = 0; i < count; i++) {
-		int rc = vrrp_net_send(fd, AF_INET, idx, &src, buf, (size_t)n);
+	for (long i = 0; i < count * (flap ? 2 : 1); i++) {
+		bool z = flap && (i & 1);
+		int rc = vrrp_net_send(fd, AF_INET, idx, &src, z ? zero : buf, (size_t)(z ? nz : n));
 
 		if (rc == -ENOBUFS || rc == -EAGAIN) {
 			usleep(100); /* the device's queue is full: let it drain */
@@ -117,6 +137,11 @@ int main(int argc, char **argv)
 		if (rc < 0) {
 			fprintf(stderr, "vrrp-inject: send: %s\n", strerror(-rc));
 			return 1;
+		}
+		if (flap) {
+			struct timespec gap = {0, FLAP_GAP_US * 1000L};
+
+			nanosleep(&gap, NULL);
 		}
 	}
 	close(fd);
