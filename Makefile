@@ -64,7 +64,8 @@ RBPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBPD_DAEMON_SRC))
 RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
 
-BINS := $(B)/bin/cfgd $(B)/bin/vrrpd $(B)/bin/rbsd $(B)/bin/rbpd $(B)/bin/dbcli $(B)/bin/dbuser
+BINS := $(B)/bin/cfgd $(B)/bin/vrrpd $(B)/bin/rbsd $(B)/bin/rbpd $(B)/bin/dbcli $(B)/bin/dbuser \
+	$(B)/bin/metricsd
 
 all: $(BINS)
 
@@ -86,7 +87,8 @@ $(B)/prod/common/cfgclient.o: common/cfgclient.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-PROD_BINS := $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/prod/dbcli
+PROD_BINS := $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/prod/dbcli \
+	$(B)/prod/metricsd
 
 $(B)/prod/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -102,6 +104,9 @@ $(B)/prod/rbpd: $(B)/rbpd/rbpd.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_PROD_O)
 
 $(B)/prod/dbcli: $(B)/cli/dbcli.o $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ledit
+
+$(B)/prod/metricsd: $(B)/metricsd/metricsd.o $(B)/metricsd/metrics.o $(COMMON_PROD_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lmicrohttpd -lpthread
 
 prod: $(PROD_BINS)
 
@@ -134,6 +139,13 @@ $(B)/bin/dbcli: $(B)/cli/dbcli.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ledit
 
+# metricsd: the Prometheus endpoint (libmicrohttpd), off unless started.
+METRICS_O := $(B)/metricsd/metrics.o
+
+$(B)/bin/metricsd: $(B)/metricsd/metricsd.o $(METRICS_O) $(COMMON_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lmicrohttpd -lpthread
+
 $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user_table.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
@@ -142,7 +154,7 @@ $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
-		$(RBPC_O) $(COMMON_O)
+		$(RBPC_O) $(METRICS_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
@@ -315,7 +327,8 @@ install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
-	install -m 755 $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/prod/metricsd \
+		$(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(B)/prod/dbcli $(B)/bin/dbuser $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/include/dualbackup $(DESTDIR)$(PREFIX)/lib
 	install -m 644 common/rbp_client.h $(DESTDIR)$(PREFIX)/include/dualbackup/

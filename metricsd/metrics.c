@@ -1,0 +1,484 @@
+#include "metricsd/metrics.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A label value as the exposition format wants it: \, " and newline
+ * escaped (text format 0.0.4). */
+static void put_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*s, f);
+	}
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *str(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* A number or a boolean; false when absent or of another type. */
+static bool num(struct json_object *o, const char *key, double *out)
+{
+	struct json_object *v = get(o, key);
+
+	if (v == NULL)
+		return false;
+	switch (json_object_get_type(v)) {
+	case json_type_int: {
+		/* counters are unsigned 64-bit: past INT64_MAX only the
+		 * unsigned read is right, below 0 only the signed one */
+		int64_t i = json_object_get_int64(v);
+
+		*out = i < 0 ? (double)i : (double)json_object_get_uint64(v);
+		return true;
+	}
+	case json_type_double:
+		*out = json_object_get_double(v);
+		return true;
+	case json_type_boolean:
+		*out = json_object_get_boolean(v) ? 1 : 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static struct json_object *arr(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Labels: a NULL-terminated list of name, value pairs; a NULL value ends
+ * the list early (the label is unknown: the sample is left out). */
+static void sample(FILE *f, const char *name, const char *const *labels, double v)
+{
+	for (size_t i = 0; labels[i]; i += 2)
+		if (labels[i + 1] == NULL)
+			return;
+	fputs(name, f);
+	for (size_t i = 0; labels[i]; i += 2) {
+		fprintf(f, "%s%s=\"", i ? "," : "{", labels[i]);
+		put_value(f, labels[i + 1]);
+		fputc('"', f);
+	}
+	if (labels[0])
+		fputc('}', f);
+	fprintf(f, " %.17g\n", v);
+}
+
+/* ---- vrrpd ------------------------------------------------------------- */
+
+struct glabels {
+	char vrid[12];
+	const char *l[9];
+};
+
+static void group_labels(struct json_object *g, struct glabels *gl)
+{
+	double vrid = 0;
+
+	num(g, "vrid", &vrid);
+	snprintf(gl->vrid, sizeof(gl->vrid), "%u", (unsigned)vrid);
+	gl->l[0] = "interface";
+	gl->l[1] = str(g, "interface");
+	gl->l[2] = "vrid";
+	gl->l[3] = gl->vrid;
+	gl->l[4] = "family";
+	gl->l[5] = str(g, "family");
+	gl->l[6] = NULL;
+}
+
+/* name, help, and the key under "statistics" of each group */
+static const struct {
+	const char *name, *help, *key;
+} vrrp_counters[] = {
+    {"dualbackup_vrrp_adverts_sent_total", "VRRP advertisements sent.", "adverts_sent"},
+    {"dualbackup_vrrp_adverts_received_total", "VRRP advertisements received and accepted.",
+     "adverts_received"},
+    {"dualbackup_vrrp_priority0_sent_total", "Advertisements with priority 0 sent (leaving).",
+     "priority0_sent"},
+    {"dualbackup_vrrp_priority0_received_total", "Advertisements with priority 0 received.",
+     "priority0_received"},
+    {"dualbackup_vrrp_announcements_sent_total", "Gratuitous ARP and unsolicited NA sent.",
+     "announcements_sent"},
+    {"dualbackup_vrrp_send_errors_total", "Advertisements the kernel refused to send.",
+     "send_errors"},
+};
+
+static void render_vrrp(FILE *f, struct json_object *doc)
+{
+	struct json_object *groups = arr(doc, "groups"), *k;
+	size_t n = groups ? json_object_array_length(groups) : 0;
+	static const char *const states[] = {"Initialize", "Backup", "Master"};
+	static const char *const tos[][2] = {
+	    {"master", "to_master"}, {"backup", "to_backup"}, {"initialize", "to_initialize"}};
+	struct glabels gl;
+	double v;
+
+	family(f, "dualbackup_vrrp_state", "gauge",
+	       "1 for the state the VRRP group is in, 0 for the others.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(groups, i);
+		const char *st = str(g, "state");
+
+		group_labels(g, &gl);
+		for (size_t s = 0; s < 3; s++) {
+			gl.l[6] = "state";
+			gl.l[7] = states[s];
+			gl.l[8] = NULL;
+			sample(f, "dualbackup_vrrp_state", gl.l, st && !strcmp(st, states[s]));
+		}
+	}
+	family(f, "dualbackup_vrrp_priority", "gauge", "Running priority of this device.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(groups, i);
+
+		group_labels(g, &gl);
+		if (num(g, "priority_running", &v))
+			sample(f, "dualbackup_vrrp_priority", gl.l, v);
+	}
+	family(f, "dualbackup_vrrp_transitions_total", "counter",
+	       "State transitions of the group, by the state entered.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(groups, i);
+
+		group_labels(g, &gl);
+		for (size_t t = 0; t < 3; t++) {
+			gl.l[6] = "to";
+			gl.l[7] = tos[t][0];
+			gl.l[8] = NULL;
+			if (num(get(g, "statistics"), tos[t][1], &v))
+				sample(f, "dualbackup_vrrp_transitions_total", gl.l, v);
+		}
+	}
+	for (size_t c = 0; c < sizeof(vrrp_counters) / sizeof(vrrp_counters[0]); c++) {
+		family(f, vrrp_counters[c].name, "counter", vrrp_counters[c].help);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *g = json_object_array_get_idx(groups, i);
+
+			group_labels(g, &gl);
+			if (num(get(g, "statistics"), vrrp_counters[c].key, &v))
+				sample(f, vrrp_counters[c].name, gl.l, v);
+		}
+	}
+	family(f, "dualbackup_vrrp_adverts_dropped_total", "counter",
+	       "Advertisements dropped, by reason (a group's, or an interface's when no group "
+	       "was found: vrid empty).");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(groups, i);
+		struct json_object *d = get(get(g, "statistics"), "dropped");
+
+		group_labels(g, &gl);
+		if (d == NULL || !json_object_is_type(d, json_type_object))
+			continue;
+		json_object_object_foreach(d, reason, val)
+		{
+			(void)val;
+			gl.l[6] = "reason";
+			gl.l[7] = reason;
+			gl.l[8] = NULL;
+			if (num(d, reason, &v))
+				sample(f, "dualbackup_vrrp_adverts_dropped_total", gl.l, v);
+		}
+	}
+	k = arr(doc, "interfaces");
+	for (size_t i = 0; k && i < json_object_array_length(k); i++) {
+		struct json_object *itf = json_object_array_get_idx(k, i);
+		struct json_object *d = get(itf, "dropped");
+
+		if (d == NULL || !json_object_is_type(d, json_type_object))
+			continue;
+		json_object_object_foreach(d, reason, val)
+		{
+			const char *l[] = {"interface", str(itf, "interface"),
+					   "vrid",	"",
+					   "family",	str(itf, "family"),
+					   "reason",	reason,
+					   NULL};
+
+			(void)val;
+			if (num(d, reason, &v))
+				sample(f, "dualbackup_vrrp_adverts_dropped_total", l, v);
+		}
+	}
+	family(f, "dualbackup_vrrp_kernel_drops_total", "counter",
+	       "Advertisements the kernel dropped, vrrpd's receive buffer full.");
+	k = get(doc, "kernel_drops");
+	for (size_t i = 0; i < 2; i++) {
+		const char *fam = i ? "ipv6" : "ipv4";
+		const char *l[] = {"family", fam, NULL};
+
+		if (num(k, fam, &v))
+			sample(f, "dualbackup_vrrp_kernel_drops_total", l, v);
+	}
+	k = get(doc, "notify_script");
+	{
+		static const struct {
+			const char *name, *key, *help;
+		} nc[] = {
+		    {"dualbackup_vrrp_notify_started_total", "started", "Notify scripts started."},
+		    {"dualbackup_vrrp_notify_dropped_total", "dropped",
+		     "Queued transitions replaced by newer ones before their script ran."},
+		    {"dualbackup_vrrp_notify_timed_out_total", "timed_out",
+		     "Notify scripts killed at their timeout."},
+		};
+		const char *none[] = {NULL};
+
+		for (size_t c = 0; c < sizeof(nc) / sizeof(nc[0]); c++) {
+			family(f, nc[c].name, "counter", nc[c].help);
+			if (num(k, nc[c].key, &v))
+				sample(f, nc[c].name, none, v);
+		}
+	}
+}
+
+/* ---- rbsd -------------------------------------------------------------- */
+
+static const struct {
+	const char *name, *type, *help, *key, *sub;
+} rbs_metrics[] = {
+    {"dualbackup_rbs_up", "gauge", "1 while the channel to the peer is up.", "up", NULL},
+    {"dualbackup_rbs_tls", "gauge", "1 when the channel is bound to an SSL policy.", "enabled",
+     "tls"},
+    {"dualbackup_rbs_reconnects_total", "counter", "Times the channel came up again.",
+     "reconnects", NULL},
+    {"dualbackup_rbs_refused_peers_total", "counter",
+     "Inbound connections refused (not the peer, or not verified).", "refused_peers", NULL},
+    {"dualbackup_rbs_entries_sent_total", "counter", "User entries sent to the peer.",
+     "entries_sent", NULL},
+    {"dualbackup_rbs_entries_received_total", "counter", "User entries received from the peer.",
+     "entries_received", NULL},
+    {"dualbackup_rbs_entries_resent_total", "counter", "Entries sent again after a resume.",
+     "entries_resent", NULL},
+    {"dualbackup_rbs_bytes_sent_total", "counter", "Bytes sent on the channel.", "bytes_sent",
+     NULL},
+    {"dualbackup_rbs_bytes_received_total", "counter", "Bytes received on the channel.",
+     "bytes_received", NULL},
+    {"dualbackup_rbs_window_unacknowledged", "gauge",
+     "Entries sent and not yet acknowledged by the peer (replication lag).", "unacknowledged",
+     "window"},
+    {"dualbackup_rbs_window_unacknowledged_bytes", "gauge",
+     "Bytes of the entries not yet acknowledged.", "unacknowledged_bytes", "window"},
+    {"dualbackup_rbs_window_unsent", "gauge", "Entries queued and not sent yet.", "unsent",
+     "window"},
+    {"dualbackup_rbs_batch_queued", "gauge", "Entries of the batch backup in progress queued.",
+     "queued", "batch_sent"},
+    {"dualbackup_rbs_batch_expected", "gauge", "Entries the batch backup in progress holds.",
+     "expected", "batch_sent"},
+    {"dualbackup_rbs_batch_received_entries", "gauge",
+     "Entries of the last batch backup received from the peer.", "count", "batch_received"},
+};
+
+static void render_rbs(FILE *f, struct json_object *doc)
+{
+	struct json_object *svcs = arr(doc, "services");
+	size_t n = svcs ? json_object_array_length(svcs) : 0;
+	double v;
+
+	for (size_t m = 0; m < sizeof(rbs_metrics) / sizeof(rbs_metrics[0]); m++) {
+		family(f, rbs_metrics[m].name, rbs_metrics[m].type, rbs_metrics[m].help);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *s = json_object_array_get_idx(svcs, i);
+			struct json_object *o = rbs_metrics[m].sub ? get(s, rbs_metrics[m].sub) : s;
+			const char *l[] = {"service", str(s, "name"), NULL};
+
+			if (num(o, rbs_metrics[m].key, &v))
+				sample(f, rbs_metrics[m].name, l, v);
+		}
+	}
+}
+
+/* ---- rbpd -------------------------------------------------------------- */
+
+static void render_rbp(FILE *f, struct json_object *doc)
+{
+	struct json_object *profs = arr(doc, "profiles"), *k;
+	size_t n = profs ? json_object_array_length(profs) : 0;
+	static const char *const roles[] = {"master", "backup", "pending"};
+	double v;
+
+	family(f, "dualbackup_rbp_users", "gauge",
+	       "Users a profile holds, by service type and role (pending: held, but nothing "
+	       "decides its role here).");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		struct json_object *u = get(p, "users");
+
+		if (u == NULL || !json_object_is_type(u, json_type_object))
+			continue;
+		json_object_object_foreach(u, type, counts)
+		{
+			for (size_t r = 0; r < 3; r++) {
+				const char *l[] = {"profile", str(p, "name"), "service_type", type,
+						   "role",    roles[r],		NULL};
+
+				if (num(counts, roles[r], &v))
+					sample(f, "dualbackup_rbp_users", l, v);
+			}
+		}
+	}
+	family(f, "dualbackup_rbp_users_restored_total", "counter",
+	       "Users restored on this device at takeovers, by service type.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		struct json_object *u = get(p, "users");
+
+		if (u == NULL || !json_object_is_type(u, json_type_object))
+			continue;
+		json_object_object_foreach(u, type, counts)
+		{
+			const char *l[] = {"profile", str(p, "name"), "service_type", type, NULL};
+
+			if (num(counts, "restored", &v))
+				sample(f, "dualbackup_rbp_users_restored_total", l, v);
+		}
+	}
+	family(f, "dualbackup_rbp_channel_up", "gauge",
+	       "1 while the profile's remote backup service is up.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		const char *ch = str(get(p, "service"), "channel");
+		const char *l[] = {"profile", str(p, "name"), NULL};
+
+		if (ch)
+			sample(f, "dualbackup_rbp_channel_up", l, !strcmp(ch, "up"));
+	}
+	family(f, "dualbackup_rbp_table_users", "gauge", "Users in the profile's service table.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		const char *l[] = {"profile", str(p, "name"), NULL};
+
+		if (num(get(get(p, "service"), "table"), "users", &v))
+			sample(f, "dualbackup_rbp_table_users", l, v);
+	}
+	family(f, "dualbackup_rbp_batches_in_other_digest_total", "counter",
+	       "Batches from the peer after which the tables still differed.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		const char *l[] = {"profile", str(p, "name"), NULL};
+
+		if (num(get(get(p, "service"), "table"), "batches_in_other_digest", &v))
+			sample(f, "dualbackup_rbp_batches_in_other_digest_total", l, v);
+	}
+	family(f, "dualbackup_rbp_binding_master", "gauge",
+	       "1 where this device is master for the users of a binding.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		struct json_object *b = arr(p, "bindings");
+
+		for (size_t j = 0; b && j < json_object_array_length(b); j++) {
+			struct json_object *x = json_object_array_get_idx(b, j);
+			const char *role = str(x, "role");
+			char vrid[12];
+			const char *l[] = {"profile", str(p, "name"),	   "vrid",
+					   vrid,      "interface", str(x, "interface"),
+					   NULL};
+
+			num(x, "vrid", &v);
+			snprintf(vrid, sizeof(vrid), "%u", (unsigned)v);
+			if (role)
+				sample(f, "dualbackup_rbp_binding_master", l, !strcmp(role, "master"));
+		}
+	}
+	k = get(doc, "kernel");
+	{
+		static const struct {
+			const char *name, *key, *help;
+		} kc[] = {
+		    {"dualbackup_kernel_neighbours_installed_total", "installed",
+		     "Neighbour entries rbpd installed in the kernel."},
+		    {"dualbackup_kernel_neighbours_removed_total", "removed",
+		     "Neighbour entries rbpd removed from the kernel."},
+		    {"dualbackup_kernel_neighbours_refused_total", "refused",
+		     "Neighbour changes the kernel refused."},
+		};
+		const char *none[] = {NULL};
+
+		for (size_t c = 0; c < sizeof(kc) / sizeof(kc[0]); c++) {
+			family(f, kc[c].name, "counter", kc[c].help);
+			if (num(k, kc[c].key, &v))
+				sample(f, kc[c].name, none, v);
+		}
+	}
+}
+
+/* ---- cfgd -------------------------------------------------------------- */
+
+static void render_sync(FILE *f, struct json_object *doc)
+{
+	struct json_object *ds = arr(doc, "daemons");
+	size_t n = ds ? json_object_array_length(ds) : 0;
+	const char *none[] = {NULL};
+	double v;
+
+	family(f, "dualbackup_config_running_commit_id", "gauge",
+	       "Id of the running configuration's commit.");
+	if (num(doc, "running_commit_id", &v))
+		sample(f, "dualbackup_config_running_commit_id", none, v);
+	family(f, "dualbackup_daemon_up", "gauge", "1 while cfgd hears the daemon.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(ds, i);
+		const char *l[] = {"daemon", str(d, "daemon"), NULL};
+
+		if (num(d, "up", &v))
+			sample(f, "dualbackup_daemon_up", l, v);
+	}
+	family(f, "dualbackup_daemon_config_in_sync", "gauge",
+	       "1 when the daemon runs exactly the running configuration.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(ds, i);
+		const char *l[] = {"daemon", str(d, "daemon"), NULL};
+
+		if (num(d, "in_sync", &v))
+			sample(f, "dualbackup_daemon_config_in_sync", l, v);
+	}
+}
+
+int metrics_render(FILE *f, const struct metrics_in *in)
+{
+	static const char *const sources[] = {"vrrpd", "rbsd", "rbpd", "cfgd"};
+	struct json_object *docs[] = {in->vrrp, in->rbs, in->rbp, in->sync};
+
+	family(f, "dualbackup_scrape_ok", "gauge",
+	       "1 when the daemon answered this scrape (its metrics are missing otherwise).");
+	for (size_t i = 0; i < 4; i++) {
+		const char *l[] = {"daemon", sources[i], NULL};
+
+		sample(f, "dualbackup_scrape_ok", l,
+		       docs[i] != NULL && json_object_is_type(docs[i], json_type_object));
+	}
+	if (in->vrrp)
+		render_vrrp(f, in->vrrp);
+	if (in->rbs)
+		render_rbs(f, in->rbs);
+	if (in->rbp)
+		render_rbp(f, in->rbp);
+	if (in->sync)
+		render_sync(f, in->sync);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,177 @@
+/* The Prometheus exposition of the daemons' JSON displays. */
+#include <check.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metricsd/metrics.h"
+
+static char *render(const char *vrrp, const char *rbs, const char *rbp, const char *sync)
+{
+	struct metrics_in in = {
+	    .vrrp = vrrp ? json_tokener_parse(vrrp) : NULL,
+	    .rbs = rbs ? json_tokener_parse(rbs) : NULL,
+	    .rbp = rbp ? json_tokener_parse(rbp) : NULL,
+	    .sync = sync ? json_tokener_parse(sync) : NULL,
+	};
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(metrics_render(f, &in), 0);
+	fclose(f);
+	json_object_put(in.vrrp);
+	json_object_put(in.rbs);
+	json_object_put(in.rbp);
+	json_object_put(in.sync);
+	return text;
+}
+
+/* Whether `line` is a whole line of text. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static const char group[] =
+    "{\"groups\": [{\"interface\": \"eth1\", \"vrid\": 7, \"family\": \"ipv6\","
+    " \"state\": \"Master\", \"priority_running\": 120,"
+    " \"statistics\": {\"to_master\": 2, \"to_backup\": 1, \"to_initialize\": 0,"
+    " \"adverts_sent\": 18446744073709551615, \"adverts_received\": 5,"
+    " \"dropped\": {\"checksum\": 3, \"ttl\": 0}}}],"
+    " \"interfaces\": [{\"interface\": \"eth1\", \"family\": \"ipv6\","
+    " \"dropped\": {\"vrid_mismatch\": 4}}],"
+    " \"kernel_drops\": {\"ipv4\": 0, \"ipv6\": 9},"
+    " \"notify_script\": {\"started\": 1, \"dropped\": 0, \"timed_out\": 0}}";
+
+START_TEST(a_group_is_one_hot_state_priority_and_counters)
+{
+	char *t = render(group, NULL, NULL, NULL);
+
+	ck_assert(has_line(t, "# TYPE dualbackup_vrrp_state gauge"));
+	ck_assert(has_line(
+	    t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\",state=\"Master\"} 1"));
+	ck_assert(has_line(
+	    t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\",state=\"Backup\"} 0"));
+	ck_assert(has_line(t, "dualbackup_vrrp_priority{interface=\"eth1\",vrid=\"7\",family=\"ipv6\"} 120"));
+	ck_assert(has_line(t, "dualbackup_vrrp_transitions_total{interface=\"eth1\",vrid=\"7\","
+			      "family=\"ipv6\",to=\"master\"} 2"));
+	ck_assert(has_line(t, "dualbackup_vrrp_adverts_dropped_total{interface=\"eth1\",vrid=\"7\","
+			      "family=\"ipv6\",reason=\"checksum\"} 3"));
+	/* dropped before reaching any group */
+	ck_assert(has_line(t, "dualbackup_vrrp_adverts_dropped_total{interface=\"eth1\",vrid=\"\","
+			      "family=\"ipv6\",reason=\"vrid_mismatch\"} 4"));
+	ck_assert(has_line(t, "dualbackup_vrrp_kernel_drops_total{family=\"ipv6\"} 9"));
+	ck_assert(has_line(t, "dualbackup_vrrp_notify_started_total 1"));
+	/* a counter past INT64_MAX stays a counter, not -1 */
+	ck_assert(has_line(t, "dualbackup_vrrp_adverts_sent_total{interface=\"eth1\",vrid=\"7\","
+			      "family=\"ipv6\"} 1.8446744073709552e+19"));
+	free(t);
+}
+END_TEST
+
+START_TEST(every_family_is_declared_once_before_its_samples)
+{
+	char *t = render(group,
+			 "{\"services\": [{\"name\": \"rbs1\", \"up\": true, \"reconnects\": 2,"
+			 " \"tls\": {\"enabled\": true}, \"window\": {\"unacknowledged\": 6}}]}",
+			 NULL, NULL);
+	char *save, *line, seen[64][128];
+	size_t n = 0;
+
+	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[128];
+
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			sscanf(line + 7, "%127s", name);
+			for (size_t i = 0; i < n; i++)
+				ck_assert_msg(strcmp(seen[i], name) != 0, "%s declared twice", name);
+			ck_assert_uint_lt(n, 64);
+			snprintf(seen[n++], sizeof(seen[0]), "%s", name);
+		} else if (line[0] != '#') {
+			sscanf(line, "%127[^{ ]", name);
+			/* a sample belongs to the family declared last */
+			ck_assert_msg(n > 0 && strcmp(seen[n - 1], name) == 0, "%s after %s", name,
+				      n ? seen[n - 1] : "nothing");
+		}
+	}
+	free(t);
+}
+END_TEST
+
+START_TEST(channel_profile_and_daemons)
+{
+	char *t = render(
+	    NULL,
+	    "{\"services\": [{\"name\": \"rbs1\", \"up\": true, \"reconnects\": 2,"
+	    " \"tls\": {\"enabled\": false}, \"window\": {\"unacknowledged\": 6}}]}",
+	    "{\"profiles\": [{\"name\": \"rbp1\", \"service\": {\"channel\": \"down\","
+	    " \"table\": {\"users\": 10}}, \"bindings\": [{\"vrid\": 2, \"interface\": \"eth1\","
+	    " \"role\": \"master\"}], \"users\": {\"arp\": {\"master\": 4, \"backup\": 6,"
+	    " \"pending\": 0, \"restored\": 3}}}], \"kernel\": {\"installed\": 8}}",
+	    "{\"running_commit_id\": 1000000004, \"daemons\": [{\"daemon\": \"rbsd\", \"up\": true,"
+	    " \"in_sync\": false}]}");
+
+	ck_assert(has_line(t, "dualbackup_scrape_ok{daemon=\"vrrpd\"} 0"));
+	ck_assert(has_line(t, "dualbackup_scrape_ok{daemon=\"rbsd\"} 1"));
+	ck_assert_ptr_null(strstr(t, "dualbackup_vrrp_state"));
+	ck_assert(has_line(t, "dualbackup_rbs_up{service=\"rbs1\"} 1"));
+	ck_assert(has_line(t, "dualbackup_rbs_tls{service=\"rbs1\"} 0"));
+	ck_assert(has_line(t, "dualbackup_rbs_reconnects_total{service=\"rbs1\"} 2"));
+	ck_assert(has_line(t, "dualbackup_rbs_window_unacknowledged{service=\"rbs1\"} 6"));
+	ck_assert(has_line(
+	    t, "dualbackup_rbp_users{profile=\"rbp1\",service_type=\"arp\",role=\"backup\"} 6"));
+	ck_assert(has_line(
+	    t, "dualbackup_rbp_users_restored_total{profile=\"rbp1\",service_type=\"arp\"} 3"));
+	ck_assert(has_line(t, "dualbackup_rbp_channel_up{profile=\"rbp1\"} 0"));
+	ck_assert(has_line(t, "dualbackup_rbp_binding_master{profile=\"rbp1\",vrid=\"2\","
+			      "interface=\"eth1\"} 1"));
+	ck_assert(has_line(t, "dualbackup_kernel_neighbours_installed_total 8"));
+	ck_assert(has_line(t, "dualbackup_config_running_commit_id 1000000004"));
+	ck_assert(has_line(t, "dualbackup_daemon_config_in_sync{daemon=\"rbsd\"} 0"));
+	free(t);
+}
+END_TEST
+
+START_TEST(label_values_are_escaped_and_odd_documents_leave_samples_out)
+{
+	char *t = render("{\"groups\": [{\"interface\": \"e\\\"t\\\\h\\n1\", \"vrid\": 1,"
+			 " \"family\": \"ipv4\", \"priority_running\": \"high\"},"
+			 " {\"vrid\": 2, \"family\": \"ipv4\", \"priority_running\": 9}, 5],"
+			 " \"interfaces\": 3, \"kernel_drops\": []}",
+			 "[1, 2]", "{\"profiles\": {}}", NULL);
+
+	ck_assert(has_line(t, "dualbackup_vrrp_state{interface=\"e\\\"t\\\\h\\n1\",vrid=\"1\","
+			      "family=\"ipv4\",state=\"Initialize\"} 0"));
+	/* a string priority is no priority; a group without an interface
+	 * has no labels to name it by */
+	ck_assert_ptr_null(strstr(t, "dualbackup_vrrp_priority{"));
+	ck_assert(has_line(t, "dualbackup_scrape_ok{daemon=\"rbsd\"} 0"));
+	free(t);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("metrics");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, a_group_is_one_hot_state_priority_and_counters);
+	tcase_add_test(tc, every_family_is_declared_once_before_its_samples);
+	tcase_add_test(tc, channel_profile_and_daemons);
+	tcase_add_test(tc, label_values_are_escaped_and_odd_documents_leave_samples_out);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

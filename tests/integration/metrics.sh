@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The Prometheus endpoint (metricsd): devices A and B run the demo's
+# procedure (A master of group 1, B of group 2, the RBS channel over TLS);
+# A's metricsd serves on 127.0.0.1 in A's namespace. Every scrape passes
+# `promtool check metrics` and says what the displays say; a daemon that
+# does not answer is reported, not fatal; only GET /metrics is served.
+#
+#   bash tests/integration/metrics.sh [BUILDDIR]    (root)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$(cd "${1:-build}/bin" && pwd)
+. "$HERE/lib.sh"
+
+PORT=9469
+URL=http://127.0.0.1:$PORT
+
+procedure() {
+	local d=$1 p1 p2 src peer
+	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
+	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
+	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
+		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" -e "s|delay 600|delay 0|" \
+		"$HERE/../demo-procedure.txt"
+}
+
+start_metricsd() {
+	# not through inns: $! must be metricsd itself, not a subshell
+	ip netns exec "${DEV_NS[A]}" "$BIN/metricsd" -d -r "$(run_dir A)" -l 127.0.0.1 -p $PORT \
+		>>"$ROOT/A/metricsd.log" 2>&1 &
+	DEV_PID[A.metricsd]=$!
+	wait_until 5 inns A curl -sf -o /dev/null $URL/metrics
+}
+
+# scrape: A's metrics into $ROOT/scrape, checked by promtool.
+scrape() {
+	inns A curl -sf $URL/metrics >"$ROOT/scrape" || { echo "  scrape failed"; return 1; }
+	promtool check metrics <"$ROOT/scrape" >"$ROOT/promtool.out" 2>&1 ||
+		{ echo "  promtool:"; sed 's/^/    /' "$ROOT/promtool.out"; return 1; }
+}
+# metric LINE-PREFIX: the value of the sample whose name and labels start so.
+metric() { awk -v p="$1" 'index($0, p) == 1 { print $NF }' "$ROOT/scrape"; }
+
+setup() {
+	seg_create || return 1
+	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 || return 1
+	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
+	make_certs "$ROOT/certs" || return 1
+	start_all A && start_all B || return 1
+	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
+	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+	wait_until 15 eval '[ "$(vrrp_state A 192.0.2.100)" = Master ]' &&
+		wait_until 15 eval '[ "$(vrrp_state B 192.0.2.101)" = Master ]' || return 1
+	wait_until 15 eval '[ "$(jcli A "display remote-backup-service rbs1" | jq .services[0].up)" = true ]' ||
+		return 1
+	start_metricsd
+}
+
+# A scrape is valid exposition format and agrees with the JSON displays.
+test_scrape_matches_the_displays() {
+	local g='interface="eth1",vrid="1",family="ipv4"' g2='interface="eth1",vrid="2",family="ipv4"'
+	scrape || return 1
+	[ "$(metric "dualbackup_vrrp_state{$g,state=\"Master\"}")" = 1 ] &&
+		[ "$(metric "dualbackup_vrrp_state{$g2,state=\"Backup\"}")" = 1 ] &&
+		[ "$(metric "dualbackup_vrrp_priority{$g}")" = 120 ] || { grep vrrp_state "$ROOT/scrape"; return 1; }
+	[ "$(metric 'dualbackup_rbs_up{service="rbs1"}')" = 1 ] &&
+		[ "$(metric 'dualbackup_rbs_tls{service="rbs1"}')" = 1 ] || { grep rbs_ "$ROOT/scrape"; return 1; }
+	[ "$(metric 'dualbackup_rbp_binding_master{profile="rbp1",vrid="1",interface="eth1"}')" = 1 ] &&
+		[ "$(metric 'dualbackup_rbp_binding_master{profile="rbp1",vrid="2",interface="eth1"}')" = 0 ] ||
+		return 1
+	for d in vrrpd rbsd rbpd cfgd; do
+		[ "$(metric "dualbackup_scrape_ok{daemon=\"$d\"}")" = 1 ] || return 1
+	done
+	[ "$(metric 'dualbackup_daemon_config_in_sync{daemon="rbpd"}')" = 1 ] || return 1
+	# the adverts A sent, as display vrrp counts them, within a second
+	local sent shown
+	sent=$(metric "dualbackup_vrrp_adverts_sent_total{$g}")
+	shown=$(jcli A "display vrrp" | jq '.groups[] | select(.vrid == 1) | .statistics.adverts_sent')
+	[ "$sent" -gt 0 ] && [ $((shown - sent)) -le 2 ] || { echo "  sent $sent, display $shown"; return 1; }
+}
+
+# B's vrrpd gone: A takes group 2 over, and the next scrape says so.
+test_a_takeover_is_seen() {
+	local g2='interface="eth1",vrid="2",family="ipv4"' before
+	scrape && before=$(metric "dualbackup_vrrp_transitions_total{$g2,to=\"master\"}")
+	stop9 B vrrpd
+	wait_until 10 eval '[ "$(vrrp_state A 192.0.2.101)" = Master ]' || return 1
+	scrape || return 1
+	[ "$(metric "dualbackup_vrrp_state{$g2,state=\"Master\"}")" = 1 ] &&
+		[ "$(metric "dualbackup_vrrp_transitions_total{$g2,to=\"master\"}")" = $((before + 1)) ] &&
+		[ "$(metric 'dualbackup_rbp_binding_master{profile="rbp1",vrid="2",interface="eth1"}')" = 1 ]
+}
+
+# A daemon that does not answer: the scrape still succeeds, says which,
+# and leaves its metrics out rather than reporting stale ones.
+test_a_silent_daemon_is_reported() {
+	stop9 A rbsd
+	scrape || return 1
+	[ "$(metric 'dualbackup_scrape_ok{daemon="rbsd"}')" = 0 ] &&
+		[ "$(metric 'dualbackup_scrape_ok{daemon="vrrpd"}')" = 1 ] || return 1
+	! grep -q '^dualbackup_rbs_up{' "$ROOT/scrape" || return 1
+	start A rbsd
+	wait_sync A && scrape && [ "$(metric 'dualbackup_scrape_ok{daemon="rbsd"}')" = 1 ]
+}
+
+# Only GET (and HEAD) of /metrics; only on the address it was given.
+test_only_metrics_on_its_address() {
+	[ "$(inns A curl -s -o /dev/null -w '%{http_code}' $URL/)" = 404 ] &&
+		[ "$(inns A curl -s -o /dev/null -w '%{http_code}' $URL/metrics/../etc/passwd)" = 404 ] &&
+		[ "$(inns A curl -s -o /dev/null -w '%{http_code}' -X POST -d x $URL/metrics)" = 405 ] ||
+		return 1
+	# 192.0.2.1 is A's too, but metricsd was bound to 127.0.0.1
+	! inns A curl -s -m 2 -o /dev/null http://192.0.2.1:$PORT/metrics
+}
+
+# metricsd refuses a port in use and a bad address, with the reason.
+test_bad_options_refused() {
+	local out
+	out=$(inns A "$BIN/metricsd" -d -r "$(run_dir A)" -l 127.0.0.1 -p $PORT 2>&1) && return 1
+	echo "$out" | grep -q "cannot serve on \[127.0.0.1\]:$PORT" || { echo "  $out"; return 1; }
+	out=$(inns A "$BIN/metricsd" -d -l 192.0.2.300 2>&1)
+	[ $? = 2 ] && echo "$out" | grep -q "not an IPv4 or IPv6 address"
+}
+
+t "setup: A and B, the demo's procedure, A's metricsd on 127.0.0.1:$PORT" setup || exit 1
+t "a scrape passes promtool and says what the displays say" test_scrape_matches_the_displays
+t "a takeover is seen in the next scrape" test_a_takeover_is_seen
+t "a daemon that does not answer is reported, its metrics left out" test_a_silent_daemon_is_reported
+t "only GET /metrics, only on the configured address" test_only_metrics_on_its_address
+t "a port in use or a bad address is refused with the reason" test_bad_options_refused
+t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
+
+echo "metrics integration: $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
