@@ -25,7 +25,7 @@ CFLAGS ?= $(OPT) -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow \
 	-D_GNU_SOURCE -I. -I$(B)/gen $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LIBS = -lzmq -lprotobuf-c -luv -lsystemd
+LIBS = -lzmq -lprotobuf-c -luv -lsystemd -lcap -lpthread
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 PROTOS := $(wildcard proto/*.proto)
@@ -34,7 +34,7 @@ PROTO_H := $(PROTO_C:.c=.h)
 PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
-	common/strmap.c common/errlist.c common/service.c common/reqclient.c
+	common/strmap.c common/errlist.c common/service.c common/reqclient.c common/peer.c
 # The user-information client library: linked by services (and dbuser),
 # not by the daemons.
 RBPC_SRC := common/rbp_client.c
@@ -176,7 +176,11 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
-	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec
+	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_peer
+
+build-fuzz/fuzz_peer: tests/fuzz/fuzz_peer.c common/peer.c common/log.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lzmq
 
 build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	@mkdir -p $(dir $@)
@@ -198,7 +202,7 @@ build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c cfgd/grammar.c cfgd/conf.c common/str
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/log.c $(PROTO_C) $(PROTO_H)
+build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/peer.c common/log.c $(PROTO_C) $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c -luv -lzmq
 

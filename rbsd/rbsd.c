@@ -829,7 +829,8 @@ static int display(void *arg, const char *what, FILE *f)
 static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 {
 	char ep[512];
-	struct bus_opts bo = {.type = ZMQ_ROUTER, .bind = 1, .cb = on_local, .hwm = LOCAL_HWM};
+	struct bus_opts bo = {.type = ZMQ_ROUTER, .bind = 1, .cb = on_local, .hwm = LOCAL_HWM,
+			      .zap_domain = PEER_DOMAIN_DAEMON};
 	int rc;
 
 	(void)arg;

@@ -67,7 +67,7 @@ test_daemon_restart_resyncs() {
 test_garbage_on_every_endpoint() {
 	local ep d
 	# the control sockets, rbsd's feeder endpoint and rbpd's user API
-	for ep in cfgd vrrpd rbsd rbpd rbsd-entries rbpd-users; do
+	for ep in cfgd cfgd-cli vrrpd rbsd rbpd rbsd-entries rbpd-users; do
 		"$BIN/zmq-garbage" "ipc://$(run_dir A)/$ep.ipc" 600 >/dev/null || return 1
 	done
 	for d in cfgd vrrpd rbsd rbpd; do
