@@ -115,6 +115,10 @@ $(B)/bin/zmq-garbage: $(B)/tests/tools/zmq_garbage.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/bin/bus-impostor: $(B)/tests/tools/bus_impostor.o $(COMMON_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/bin/vrrp-inject: $(B)/tests/tools/vrrp_inject.o $(B)/vrrpd/vrrp_pkt.o $(B)/vrrpd/vrrp_net.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -146,7 +150,7 @@ $(B)/bin/bench-tls-raw: $(B)/bench/tls_raw.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
 TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
-	$(B)/bin/neigh-users
+	$(B)/bin/neigh-users $(B)/bin/bus-impostor
 BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failover-probe \
 	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw
 
