@@ -9,6 +9,7 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 ifeq ($(SAN),1)
 B ?= build-san
@@ -226,7 +227,12 @@ fuzz: $(FUZZERS)
 deps:
 	@bash .ci/install-deps
 
+# The systemd units' exposure (systemd-analyze security), each at most 3.0.
+units:
+	bash tests/units.sh
+
 check: deps
+	$(MAKE) units
 	$(MAKE) unit integration
 	$(MAKE) SAN=1 unit integration
 	$(MAKE) fuzz
@@ -257,6 +263,12 @@ install: $(BINS) $(B)/lib/librbpclient.a
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$u > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \
 		chmod 644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \
 	done
+	# The daemons' user and group (the units run as it; dbcli and dbuser
+	# are for root and its members).
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 systemd/dualbackup.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/dualbackup.conf
+	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/dualbackup.conf; fi
 
 clean:
 	rm -rf build build-san build-fuzz
@@ -264,7 +276,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit integration deps check demo bench install clean format fuzz
+.PHONY: all tests unit units integration deps check demo bench install clean format fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

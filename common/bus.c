@@ -125,15 +125,20 @@ static int share_ipc(const char *endpoint)
 {
 	const char *path = endpoint + strlen("ipc://");
 	struct group gr, *grp = NULL;
+	struct stat st;
 	char buf[4096];
 
 	if (strncmp(endpoint, "ipc://", 6) != 0)
 		return 0;
 	if (getgrnam_r(PEER_GROUP, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
 		return chmod(path, 0600) < 0 ? -errno : 0;
-	if (chown(path, (uid_t)-1, grp->gr_gid) < 0 || chmod(path, 0660) < 0)
+	if (stat(path, &st) < 0)
 		return -errno;
-	return 0;
+	/* Under systemd (Group=dualbackup) the file has the group already,
+	 * and chown is not among the system calls the unit allows. */
+	if (st.st_gid != grp->gr_gid && chown(path, (uid_t)-1, grp->gr_gid) < 0)
+		return -errno;
+	return chmod(path, 0660) < 0 ? -errno : 0;
 }
 
 int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bus_opts *o)

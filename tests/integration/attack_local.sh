@@ -243,6 +243,13 @@ test_daemons_run_as_dualbackup_with_only_their_capabilities() {
 		-c "commit" >/dev/null || return 1
 	wait_until 10 eval '[ "$(vstate B)" = Master ]' || { cli B -c "display vrrp brief"; return 1; }
 	wait_until 5 eval 'inns B ip -o addr show dev eth1 | grep -q " 192.0.2.100/"' || return 1
+	# a virtual-mac group: a macvlan, and arp_ignore set under /proc/sys/net
+	cli B -c "system-view" -c "interface eth1" -c "vrrp vrid 2 virtual-ip 192.0.2.102" \
+		-c "vrrp vrid 2 virtual-mac" -c "commit" >/dev/null || return 1
+	wait_until 10 eval 'inns B ip -o addr | grep -q " 192.0.2.102/"' ||
+		{ cli B -c "display vrrp brief"; tail -3 "$ROOT/B/vrrpd.log"; return 1; }
+	[ "$(inns B cat /proc/sys/net/ipv4/conf/eth1/arp_ignore)" = 1 ] ||
+		{ echo "  arp_ignore not set as dualbackup"; tail -3 "$ROOT/B/vrrpd.log"; return 1; }
 	# restarted, cfgd still reads the history it wrote as dualbackup
 	stop9 B cfgd
 	start B cfgd

@@ -210,7 +210,8 @@ test_second_instance_refused() {
 		alive A cfgd
 }
 
-# make install puts binaries and one Type=notify unit per daemon under
+# make install puts binaries, one Type=notify unit per daemon (run as the
+# dualbackup user) and the sysusers.d file that creates it under
 # DESTDIR/PREFIX.
 test_make_install() {
 	local inst=$ROOT/inst u
@@ -220,7 +221,9 @@ test_make_install() {
 		grep -q "^ExecStart=/usr/sbin/$u " "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
 		grep -q "^Type=notify" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
 		grep -q "^Restart=on-failure" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
+		grep -q "^User=dualbackup" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
 	done
+	grep -q "^u dualbackup " "$inst/usr/lib/sysusers.d/dualbackup.conf" || return 1
 	[ -x "$inst/usr/bin/dbcli" ] && [ -f "$inst/usr/lib/systemd/system/dualbackup.target" ]
 }
 
