@@ -10,7 +10,8 @@
 # their credentials, whatever $USER says. Device B runs every daemon with
 # -u dualbackup: each holds only its capabilities and still works (VRRP
 # master with its virtual address). Run directories of another user and
-# a pid file planted as a link are refused.
+# a pid file planted as a link are refused, and so is a private key file
+# other users can read.
 #
 #   bash tests/integration/attack_local.sh [BUILDDIR]    (root; ONLY=regex)
 #
@@ -278,6 +279,28 @@ test_foreign_run_directory_and_planted_pid_link_are_refused() {
 	[ -L "$d/run2/cfgd.pid" ]
 }
 
+# Another local user could read a key of mode 0644: the commit that
+# binds it is refused, with the reason; at 0600 the same commit passes.
+test_a_private_key_others_can_read_is_refused_at_commit() {
+	local out c=$ROOT/certs
+	make_certs "$c" || return 1
+	chmod 0644 "$c/A.key"
+	out=$(cli A -c "system-view" -c "ssl policy p1" \
+		-c "certificate load pem-cert $c/A.pem key-pair rsa key-file $c/A.key" \
+		-c "trusted-ca load pem-ca $c/ca.pem" -c "quit" -c "remote-backup-service rbs1" \
+		-c "bind ssl-policy p1" -c "peer 192.0.2.9 source 192.0.2.1 port 6000" -c "commit" 2>&1)
+	[ $? = 1 ] && echo "$out" | grep -q "key-file $c/A.key: mode 0644 lets every user at it" ||
+		{ echo "  $out"; return 1; }
+	cli A -c "display current-configuration" | grep -q "ssl policy p1" && return 1
+	chmod 0600 "$c/A.key"
+	out=$(cli A -c "system-view" -c "ssl policy p1" \
+		-c "certificate load pem-cert $c/A.pem key-pair rsa key-file $c/A.key" \
+		-c "trusted-ca load pem-ca $c/ca.pem" -c "quit" -c "remote-backup-service rbs1" \
+		-c "bind ssl-policy p1" -c "peer 192.0.2.9 source 192.0.2.1 port 6000" -c "commit" 2>&1) ||
+		{ echo "  $out"; return 1; }
+	wait_sync A
+}
+
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t modes_close_the_run_directory_and_sockets test_modes_close_the_run_directory_and_sockets
 t nobody_is_refused_by_the_modes test_nobody_is_refused_by_the_modes
@@ -293,6 +316,8 @@ t daemons_run_as_dualbackup_with_only_their_capabilities \
 t a_missing_user_is_a_clear_error test_a_missing_user_is_a_clear_error
 t foreign_run_directory_and_planted_pid_link_are_refused \
 	test_foreign_run_directory_and_planted_pid_link_are_refused
+t a_private_key_others_can_read_is_refused_at_commit \
+	test_a_private_key_others_can_read_is_refused_at_commit
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 
 echo "# attack_local: $PASS passed, $FAIL failed"
