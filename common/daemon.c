@@ -219,6 +219,11 @@ static void drop_privileges(const struct daemon_opts *o)
 	(void)prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
 	if (setuid(0) == 0)
 		fatalx("-u %s: could become root again", o->run_user);
+#ifdef __SANITIZE_ADDRESS__
+	/* LeakSanitizer stops the world through ptrace, which the kernel
+	 * refuses once a uid change made us undumpable. Test builds only. */
+	(void)prctl(PR_SET_DUMPABLE, 1L, 0L, 0L, 0L);
+#endif
 	log_info("running as %s (uid %u)%s", o->run_user, (unsigned)o->run_uid,
 		 ncaps ? "" : " without capabilities");
 	for (int i = 0; i < ncaps; i++) {
