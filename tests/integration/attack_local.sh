@@ -301,6 +301,21 @@ test_a_private_key_others_can_read_is_refused_at_commit() {
 	wait_sync A
 }
 
+# rbsd's feeder endpoint (rbs1 exists since the test above): it takes
+# whoever attaches last, so only root and the daemons' user may attach.
+# nobody's feeder is never attached; root's (the control) is.
+test_nobody_cannot_feed_rbsd() {
+	local s=$ROOT/feed
+	open_everything || return 1
+	mkdir -p "$s" && chmod 1777 "$s"
+	as_nobody timeout 3 "$BIN/rbs-feeder" -r "$RUN_A" -s rbs1 -n 10 -o "$s/nobody"
+	grep -q "attached=0" "$s/nobody" || { echo "  nobody: $(cat "$s/nobody" 2>&1)"; return 1; }
+	grep -q "feeder rbs-feeder attached" "$ROOT/A/rbsd.log" && { echo "  rbsd took nobody's feeder"; return 1; }
+	timeout 3 "$BIN/rbs-feeder" -r "$RUN_A" -s rbs1 -n 10 -o "$s/root"
+	grep -q "attached=1" "$s/root" || { echo "  control: root's feeder: $(cat "$s/root" 2>&1)"; return 1; }
+	grep -q "feeder rbs-feeder attached" "$ROOT/A/rbsd.log"
+}
+
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t modes_close_the_run_directory_and_sockets test_modes_close_the_run_directory_and_sockets
 t nobody_is_refused_by_the_modes test_nobody_is_refused_by_the_modes
@@ -318,6 +333,7 @@ t foreign_run_directory_and_planted_pid_link_are_refused \
 	test_foreign_run_directory_and_planted_pid_link_are_refused
 t a_private_key_others_can_read_is_refused_at_commit \
 	test_a_private_key_others_can_read_is_refused_at_commit
+t nobody_cannot_feed_rbsd test_nobody_cannot_feed_rbsd
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 
 echo "# attack_local: $PASS passed, $FAIL failed"
