@@ -16,6 +16,7 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 ifeq ($(SAN),1)
 B ?= build-san
@@ -32,7 +33,7 @@ CFLAGS ?= $(OPT) -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow \
 	-D_GNU_SOURCE -I. -I$(B)/gen $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LIBS = -lzmq -lprotobuf-c -luv -lsystemd -ljson-c
+LIBS = -lzmq -lprotobuf-c -luv -lsystemd -lcap -lpthread -ljson-c
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 PROTOS := $(wildcard proto/*.proto)
@@ -41,8 +42,8 @@ PROTO_H := $(PROTO_C:.c=.h)
 PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
-	common/strmap.c common/errlist.c common/service.c common/reqclient.c \
-	common/jsonout.c
+	common/strmap.c common/errlist.c common/service.c common/reqclient.c common/peer.c \
+	common/keyfile.c common/jsonout.c
 # The user-information client library: linked by services (and dbuser),
 # not by the daemons.
 RBPC_SRC := common/rbp_client.c
@@ -171,6 +172,10 @@ $(B)/bin/zmq-garbage: $(B)/tests/tools/zmq_garbage.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/bin/bus-impostor: $(B)/tests/tools/bus_impostor.o $(COMMON_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/bin/vrrp-inject: $(B)/tests/tools/vrrp_inject.o $(B)/vrrpd/vrrp_pkt.o $(B)/vrrpd/vrrp_net.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -202,7 +207,7 @@ $(B)/bin/bench-tls-raw: $(B)/bench/tls_raw.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
 TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
-	$(B)/bin/neigh-users
+	$(B)/bin/neigh-users $(B)/bin/bus-impostor
 BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failover-probe \
 	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw
 
@@ -232,7 +237,11 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
-	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req
+	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req build-fuzz/fuzz_peer
+
+build-fuzz/fuzz_peer: tests/fuzz/fuzz_peer.c common/peer.c common/log.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lzmq
 
 build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	@mkdir -p $(dir $@)
@@ -258,7 +267,7 @@ build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c cfgd/grammar.c cfgd/conf.c common/str
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/log.c $(PROTO_C) $(PROTO_H)
+build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/peer.c common/log.c $(PROTO_C) $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c -luv -lzmq
 
@@ -302,8 +311,12 @@ manlint: $(MANPAGES)
 deps:
 	@bash .ci/install-deps
 
+# The systemd units' exposure (systemd-analyze security), each at most 3.0.
+units:
+	bash tests/units.sh
+
 check: deps
-	$(MAKE) manlint
+	$(MAKE) units manlint
 	$(MAKE) unit integration
 	$(MAKE) SAN=1 unit integration
 	$(MAKE) fuzz
@@ -337,6 +350,12 @@ install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$u > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \
 		chmod 644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \
 	done
+	# The daemons' user and group (the units run as it; dbcli and dbuser
+	# are for root and its members).
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 systemd/dualbackup.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/dualbackup.conf
+	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/dualbackup.conf; fi
 
 clean:
 	rm -rf build build-san build-fuzz
@@ -344,8 +363,8 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit integration deps check demo bench install clean format fuzz man manlint prod \
-	hooks-check
+.PHONY: all tests unit units integration deps check demo bench install clean format fuzz man manlint \
+	prod hooks-check
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -2,7 +2,7 @@
  * bench-commit: latency of `commit` through cfgd's two-phase commit.
  *
  * A benchmark, not a test: it prints numbers. It talks to cfgd exactly as
- * dbcli does (a DEALER on RUNDIR/cfgd.ipc, one request in flight, Envelope
+ * dbcli does (a DEALER on RUNDIR/cfgd-cli.ipc, one request in flight, Envelope
  * CLI_REQUEST / CLI_REPLY matched by id) and measures, for a `commit`, the
  * time from handing the request to zmq until its reply arrives: cfgd's
  * compile, PREPARE and votes, the fsync'd commit file, COMMIT and acks.
@@ -97,7 +97,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench-commit -r RUNDIR [-s STATEDIR] [-n ITER] [-l LINES] [-i IFACES]\n"
-		"  -r RUNDIR    cfgd at RUNDIR/cfgd.ipc, with vrrpd, rbsd and rbpd connected\n"
+		"  -r RUNDIR    cfgd at RUNDIR/cfgd-cli.ipc, with vrrpd, rbsd and rbpd connected\n"
 		"  -s STATEDIR  also time one fsync'd 4 KiB write there (cfgd's state dir)\n"
 		"  -n ITER      one-line commits in phase 1 (default %u; 0 skips it)\n"
 		"  -l LINES     configuration lines of the phase 2 commit (default %u; 0 skips)\n"
@@ -604,7 +604,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((size_t)snprintf(ep, sizeof(ep), "ipc://%s/cfgd.ipc", b->rundir) >= sizeof(ep)) {
+	if ((size_t)snprintf(ep, sizeof(ep), "ipc://%s/cfgd-cli.ipc", b->rundir) >= sizeof(ep)) {
 		fprintf(stderr, "bench-commit: RUNDIR too long\n");
 		return EXIT_USAGE;
 	}

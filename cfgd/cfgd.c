@@ -3,6 +3,7 @@
  * sessions of dbcli, and runs the two-phase commit across the daemons.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "common/daemon.h"
 #include "common/jsonout.h"
 #include "common/log.h"
+#include "common/peer.h"
 #include "common/strmap.h"
 
 #define FIRST_COMMIT_ID 1000000000ULL
@@ -57,7 +59,8 @@ struct pending {
 struct cfgd {
 	uv_loop_t *loop;
 	void *zctx;
-	struct bus_sock *sock;
+	struct bus_sock *sock; /* the daemons: cfgd.ipc */
+	struct bus_sock *cli;  /* dbcli sessions: cfgd-cli.ipc */
 	struct store *store;
 	struct daemon_opts opts;
 	uv_timer_t tick;
@@ -130,7 +133,7 @@ static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, c
 		r.query = (char *)fw->query;
 		r.json = fw->json;
 	}
-	rc = bus_send_msg(g.sock, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD,
+	rc = bus_send_msg(g.cli, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD,
 			  id, &r.base);
 	if (rc < 0)
 		log_debug("reply to dbcli: %s", strerror(-rc));
@@ -846,7 +849,22 @@ static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct
 	free(res.output);
 }
 
-static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelope *env)
+/* The name the commit history records for the user of uid `uid`, as the
+ * kernel reported it when dbcli connected (the request's own `user`
+ * field is the client's say-so and is ignored). */
+static void user_name(long uid, char *buf, size_t len)
+{
+	struct passwd *pw = uid >= 0 ? getpwuid((uid_t)uid) : NULL;
+
+	if (pw && pw->pw_name && pw->pw_name[0])
+		snprintf(buf, len, "%s", pw->pw_name);
+	else if (uid >= 0)
+		snprintf(buf, len, "uid %ld", uid);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelope *env, long uid)
 {
 	Db__CliRequest *rq = db__cli_request__unpack(NULL, env->payload.len, env->payload.data);
 	struct session *s;
@@ -858,6 +876,13 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 	}
 	hexid(ident, identlen, key);
 	s = strmap_get(g.sessions, key);
+	if (s != NULL && s->uid != uid) {
+		/* A session belongs to whoever opened it. */
+		log_warnx("dbcli: uid %ld sent a request in a session of uid %ld: dropped", uid,
+			  s->uid);
+		db__cli_request__free_unpacked(rq, NULL);
+		return;
+	}
 	if (s == NULL) {
 		s = calloc(1, sizeof(*s));
 		if (s == NULL || strmap_put(g.sessions, key, s) < 0) {
@@ -866,7 +891,8 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 			return;
 		}
 		s->view = VIEW_USER;
-		snprintf(s->user, sizeof(s->user), "%s", rq->user[0] ? rq->user : "unknown");
+		s->uid = uid;
+		user_name(uid, s->user, sizeof(s->user));
 	}
 	s->last_active_ms = now_ms();
 	switch (rq->op) {
@@ -895,7 +921,7 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 		r.prompt = prompt;
 		r.n_completions = (size_t)n;
 		r.completions = (char **)words;
-		bus_send_msg(g.sock, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY,
+		bus_send_msg(g.cli, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY,
 			     DB__ROLE__ROLE_CFGD, env->id, &r.base);
 		break;
 	}
@@ -1005,7 +1031,6 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	Db__Envelope *env;
 	int d;
 
-	(void)s;
 	(void)arg;
 	if (n != 2) {
 		drop("wrong number of frames");
@@ -1016,11 +1041,17 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 		drop("malformed or not allowed");
 		return;
 	}
-	if (env->sender == DB__ROLE__ROLE_CLI) {
-		if (env->type == DB__MSG_TYPE__MSG_CLI_REQUEST)
-			cli_request(parts[0].data, parts[0].len, env);
+	/* Two endpoints: cfgd.ipc admits only root and the daemons' user
+	 * (the roles of the bus), cfgd-cli.ipc also the dualbackup group
+	 * (CLI sessions). Neither speaks for the other. */
+	if (s == g.cli) {
+		if (env->sender == DB__ROLE__ROLE_CLI &&
+		    env->type == DB__MSG_TYPE__MSG_CLI_REQUEST)
+			cli_request(parts[0].data, parts[0].len, env, bus_peer_uid(s));
 		else
-			drop("dbcli may only send requests");
+			drop("the CLI endpoint takes only dbcli requests");
+	} else if (env->sender == DB__ROLE__ROLE_CLI) {
+		drop("dbcli on the daemons' endpoint");
 	} else if ((d = daemon_of(env->sender)) >= 0) {
 		const char *name = cfg_daemon_name(d);
 
@@ -1177,6 +1208,7 @@ static void on_stop(void *arg)
 	daemon_stopping();
 	uv_timer_stop(&g.tick);
 	bus_close(g.sock);
+	bus_close(g.cli);
 	uv_stop(g.loop);
 }
 
@@ -1236,7 +1268,16 @@ int main(int argc, char **argv)
 	o.endpoint = ep;
 	o.bind = 1;
 	o.cb = on_recv;
+	o.zap_domain = PEER_DOMAIN_DAEMON;
 	rc = bus_open(&g.sock, g.loop, g.zctx, &o);
+	if (rc < 0)
+		fatalx("cannot bind %s: %s", ep, strerror(-rc));
+	daemon_endpoint(ep, sizeof(ep), g.opts.rundir, "cfgd-cli");
+	snprintf(path, sizeof(path), "%s/cfgd-cli.ipc", g.opts.rundir);
+	unlink(path);
+	o.endpoint = ep;
+	o.zap_domain = PEER_DOMAIN_CLIENT;
+	rc = bus_open(&g.cli, g.loop, g.zctx, &o);
 	if (rc < 0)
 		fatalx("cannot bind %s: %s", ep, strerror(-rc));
 	uv_timer_init(g.loop, &g.tick);

@@ -15,7 +15,8 @@
 #include "cfgd/grammar.h"
 
 struct session {
-	char user[64];
+	char user[64]; /* name of uid, for the commit history */
+	long uid;      /* of the dbcli that opened it (its kernel credentials) */
 	enum gram_view view;
 	char section[64]; /* name of the interface/RBP/RBS/SSL policy */
 	struct candidate cand;

@@ -107,7 +107,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dbcli [-r RUNDIR] [-f FILE] [-c CMD]... [-q] [-j] [-h]\n"
-		"  -r RUNDIR  talk to the cfgd at RUNDIR/cfgd.ipc (default %s)\n"
+		"  -r RUNDIR  talk to the cfgd at RUNDIR/cfgd-cli.ipc (default %s)\n"
 		"  -f FILE    run the commands in FILE ('-': stdin)\n"
 		"  -c CMD     run CMD; repeatable, run in order\n"
 		"  -q         batch: do not echo the prompt and command\n"
@@ -235,6 +235,25 @@ static void reply_free(struct reply *r)
  * -EINTR when the user gave up waiting, or: does not return, because a
  * cfgd that does not answer ends dbcli (exit 3).
  */
+/* Why there was no answer, as far as we can tell: cfgd admits only root,
+ * its own user and the dualbackup group, and the socket file and run
+ * directory say so to everyone else first. */
+static void not_answering(struct cli *c)
+{
+	char path[PATH_MAX + 16];
+	bool privileged = getuid() == 0;
+
+	snprintf(path, sizeof(path), "%s/cfgd-cli.ipc", c->rundir);
+	if (!privileged && access(path, R_OK | W_OK) < 0 && errno == EACCES)
+		fprintf(stderr, "Error: permission denied on %s: dbcli is for root and the "
+				"dualbackup group.\n", path);
+	else if (!privileged)
+		fprintf(stderr, "Error: cfgd is not answering at %s (it admits only root and "
+				"the dualbackup group).\n", c->rundir);
+	else
+		fprintf(stderr, "Error: cfgd is not answering at %s.\n", c->rundir);
+}
+
 static int cfgd_call(struct cli *c, Db__CliOp op, const char *line, int timeout_ms, struct reply *r)
 {
 	Db__CliRequest req = DB__CLI_REQUEST__INIT;
@@ -286,7 +305,7 @@ unreachable:
 	if (rc == -EBADMSG)
 		fprintf(stderr, "Error: cfgd at %s sent a malformed reply.\n", c->rundir);
 	else
-		fprintf(stderr, "Error: cfgd is not answering at %s.\n", c->rundir);
+		not_answering(c);
 	die(c, EXIT_UNREACHABLE);
 }
 
@@ -787,16 +806,14 @@ static int run_interactive(struct cli *c)
 	return EXIT_OK;
 }
 
+/* Informational only: cfgd names the session's user from the kernel's
+ * credentials of this process, never from what we say (or $USER). */
 static void find_user(struct cli *c)
 {
-	const char *u = getenv("USER");
-	struct passwd *pw;
+	struct passwd *pw = getpwuid(getuid());
 
-	if (u == NULL || *u == '\0') {
-		pw = getpwuid(getuid());
-		u = pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "root";
-	}
-	snprintf(c->user, sizeof(c->user), "%s", u);
+	snprintf(c->user, sizeof(c->user), "%s",
+		 pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "unknown");
 }
 
 int main(int argc, char **argv)
@@ -877,7 +894,7 @@ int main(int argc, char **argv)
 		goto unreachable;
 	/* A missing socket file does not fail the connect: zmq retries in
 	 * the background and the OPEN deadline decides. */
-	c->cfgd = open_dealer(c, "cfgd");
+	c->cfgd = open_dealer(c, "cfgd-cli");
 	if (c->cfgd == NULL)
 		goto unreachable;
 
@@ -912,7 +929,7 @@ int main(int argc, char **argv)
 	die(c, code);
 
 unreachable:
-	fprintf(stderr, "Error: cfgd is not answering at %s.\n", c->rundir);
+	not_answering(c);
 	if (in && in != stdin)
 		fclose(in);
 	free(cmds);

@@ -111,7 +111,11 @@ static const char *clean(const char *s, size_t max)
 
 static void unreachable(void)
 {
-	fprintf(stderr, "dbuser: rbpd at %s does not answer (is it running?)\n", rundir);
+	if (getuid() == 0)
+		fprintf(stderr, "dbuser: rbpd at %s does not answer (is it running?)\n", rundir);
+	else
+		fprintf(stderr, "dbuser: rbpd at %s does not answer (is it running? it admits "
+				"only root and the dualbackup group)\n", rundir);
 }
 
 /* A call to rbpd failed: says why. */
@@ -134,8 +138,12 @@ static struct rbpc *connect_rbpd(const char *sock)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/%s", rundir, sock);
-	if (stat(path, &st) < 0) {
-		unreachable();
+	if (stat(path, &st) < 0 || (getuid() != 0 && access(path, R_OK | W_OK) < 0)) {
+		if (errno == EACCES)
+			fprintf(stderr, "dbuser: permission denied on %s: the user API is for "
+					"root and the dualbackup group\n", path);
+		else
+			unreachable();
 		exit(EXIT_USAGE);
 	}
 	c = rbpc_open(rundir, err, sizeof(err));

@@ -1,11 +1,15 @@
 #include "common/bus.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "common/log.h"
+#include "common/peer.h"
 
 /* Messages handled per wake-up before yielding to the rest of the loop;
  * the idle handle brings us back for the remainder. */
@@ -21,6 +25,7 @@ struct bus_sock {
 	int in_drain;
 	int handles_open;
 	uint64_t dropped;
+	long peer_uid; /* of the message being delivered, -1: unknown */
 };
 
 static void drain(struct bus_sock *s);
@@ -46,6 +51,22 @@ static int readable(struct bus_sock *s)
 	if (zmq_getsockopt(s->z, ZMQ_EVENTS, &ev, &sz) != 0)
 		return 0;
 	return ev & ZMQ_POLLIN;
+}
+
+/* The "User-Id" our ZAP handler gave the connection `m` came on. */
+static long peer_uid_of(zmq_msg_t *m)
+{
+	const char *u = zmq_msg_gets(m, "User-Id");
+	char *end;
+	unsigned long v;
+
+	if (u == NULL || *u < '0' || *u > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(u, &end, 10);
+	if (*end != '\0' || errno || v > 0xfffffffeUL)
+		return -1;
+	return (long)v;
 }
 
 static void drain(struct bus_sock *s)
@@ -82,14 +103,42 @@ static void drain(struct bus_sock *s)
 			parts[n].len = zmq_msg_size(m);
 			n++;
 		}
-		if (overflow)
+		if (overflow) {
 			s->dropped++;
-		else if (n > 0 && s->cb)
+		} else if (n > 0 && s->cb) {
+			/* The property rides on the frames the peer sent, not
+			 * on the routing id a ROUTER puts in front. */
+			s->peer_uid = peer_uid_of(&msgs[n - 1]);
 			s->cb(s, parts, n, s->arg);
+			s->peer_uid = -1;
+		}
 		for (int i = 0; i < n; i++)
 			zmq_msg_close(&msgs[i]);
 	}
 	s->in_drain = 0;
+}
+
+/* The socket file of a bound ipc:// endpoint: read-write for its owner
+ * and the dualbackup group (the daemons start with umask 077), nobody
+ * else. Without the group, owner only. */
+static int share_ipc(const char *endpoint)
+{
+	const char *path = endpoint + strlen("ipc://");
+	struct group gr, *grp = NULL;
+	struct stat st;
+	char buf[4096];
+
+	if (strncmp(endpoint, "ipc://", 6) != 0)
+		return 0;
+	if (getgrnam_r(PEER_GROUP, &gr, buf, sizeof(buf), &grp) != 0 || grp == NULL)
+		return chmod(path, 0600) < 0 ? -errno : 0;
+	if (stat(path, &st) < 0)
+		return -errno;
+	/* Under systemd (Group=dualbackup) the file has the group already,
+	 * and chown is not among the system calls the unit allows. */
+	if (st.st_gid != grp->gr_gid && chown(path, (uid_t)-1, grp->gr_gid) < 0)
+		return -errno;
+	return chmod(path, 0660) < 0 ? -errno : 0;
 }
 
 int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bus_opts *o)
@@ -103,6 +152,7 @@ int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bu
 		return -ENOMEM;
 	s->cb = o->cb;
 	s->arg = o->arg;
+	s->peer_uid = -1;
 	s->z = zmq_socket(zctx, o->type);
 	if (s->z == NULL) {
 		rc = -errno;
@@ -116,10 +166,28 @@ int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bu
 	}
 	if (o->routing_id)
 		zmq_setsockopt(s->z, ZMQ_ROUTING_ID, o->routing_id, strlen(o->routing_id));
-	if (o->type == ZMQ_ROUTER) {
+	if (o->bind && o->zap_domain) {
+		/* Every connection is shown to our ZAP handler first
+		 * (common/peer.h). It is bound before we are: libzmq 4.3.4
+		 * would admit everyone without one (ZMQ_ZAP_ENFORCE_DOMAIN
+		 * is a draft option there). */
+		rc = peer_zap_start(zctx);
+		if (rc < 0) {
+			zmq_close(s->z);
+			free(s);
+			return rc;
+		}
+		zmq_setsockopt(s->z, ZMQ_ZAP_DOMAIN, o->zap_domain, strlen(o->zap_domain));
+	}
+	if (o->type == ZMQ_ROUTER &&
+	    !(o->zap_domain && strcmp(o->zap_domain, PEER_DOMAIN_CLIENT) == 0)) {
 		/* A restarted daemon reconnects with the same identity and
-		 * must take it over, not be ignored. */
+		 * must take it over, not be ignored. Only where nobody but
+		 * the daemons may connect: elsewhere a client could take a
+		 * name and the connection behind it. */
 		zmq_setsockopt(s->z, ZMQ_ROUTER_HANDOVER, &one, sizeof(one));
+	}
+	if (o->type == ZMQ_ROUTER) {
 		/* Report unroutable sends instead of dropping them silently. */
 		zmq_setsockopt(s->z, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
 	}
@@ -133,6 +201,10 @@ int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bu
 	rc = o->bind ? zmq_bind(s->z, o->endpoint) : zmq_connect(s->z, o->endpoint);
 	if (rc != 0)
 		goto fail;
+	if (o->bind && o->zap_domain && (rc = share_ipc(o->endpoint)) < 0) {
+		errno = -rc;
+		goto fail;
+	}
 	if (zmq_getsockopt(s->z, ZMQ_FD, &fd, &sz) != 0)
 		goto fail;
 	uv_poll_init(loop, &s->poll, fd);
@@ -294,6 +366,11 @@ const char *bus_role_name(Db__Role r)
 	default:
 		return "unknown";
 	}
+}
+
+long bus_peer_uid(const struct bus_sock *s)
+{
+	return s->peer_uid;
 }
 
 uint64_t bus_dropped(const struct bus_sock *s)

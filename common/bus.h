@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "bus.pb-c.h"
+#include "common/peer.h"
 
 #define BUS_MAX_PARTS 4
 
@@ -40,6 +41,12 @@ struct bus_opts {
 	bus_recv_cb cb;		/* NULL for send-only sockets */
 	void *arg;
 	int hwm; /* messages queued each way before sends fail, 0: ZeroMQ's 1000 */
+	/* A bound ipc:// endpoint: who may connect (PEER_DOMAIN_DAEMON or
+	 * PEER_DOMAIN_CLIENT, common/peer.h), checked on the peer's kernel
+	 * credentials; its socket file is made 0660, group dualbackup. NULL:
+	 * no check. A ROUTER of PEER_DOMAIN_CLIENT does not let a new
+	 * connection take over another's routing id. */
+	const char *zap_domain;
 };
 
 /* Open a socket per `o` on `zctx` and watch it on `loop`.
@@ -54,6 +61,11 @@ int bus_send(struct bus_sock *s, const void *ident, size_t identlen, const void 
 /* Pack `payload` (may be NULL) in an Envelope and send it. */
 int bus_send_msg(struct bus_sock *s, const void *ident, size_t identlen, Db__MsgType type,
 		 Db__Role sender, uint64_t id, const ProtobufCMessage *payload);
+
+/* During a receive callback: the uid of the process that sent the
+ * message, as the kernel reported it when it connected to an endpoint
+ * with a zap_domain; -1 when unknown (no check on that endpoint). */
+long bus_peer_uid(const struct bus_sock *s);
 
 /* Number of incoming messages dropped for having too many frames. */
 uint64_t bus_dropped(const struct bus_sock *s);

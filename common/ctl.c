@@ -89,6 +89,8 @@ int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, 
 	o.type = ZMQ_ROUTER;
 	o.endpoint = ep;
 	o.bind = 1;
+	/* Displays for dbcli, state queries between daemons. */
+	o.zap_domain = PEER_DOMAIN_CLIENT;
 	o.cb = on_recv;
 	o.arg = c;
 	rc = bus_open(&c->sock, loop, zctx, &o);

@@ -3,6 +3,7 @@
 #define DB_DAEMON_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #define DB_DEFAULT_RUNDIR "/run/dualbackup"
@@ -14,11 +15,17 @@ struct daemon_opts {
 	bool verbose;	      /* -v */
 	const char *rundir;   /* -r */
 	const char *statedir; /* -s, cfgd only */
+	const char *run_user; /* -u, or NULL */
+	uid_t run_uid;	      /* its uid and gid, (uid_t)-1 without -u */
+	gid_t run_gid;
 };
 
-/* Parse -d -v -r RUNDIR [-s STATEDIR] -h. `with_statedir` enables -s.
- * Prints usage and exits on -h (0) or a bad option (2). Creates RUNDIR
- * (and STATEDIR) when missing and starts logging. */
+/* Parse -d -v -r RUNDIR -u USER [-s STATEDIR] -h. `with_statedir`
+ * enables -s. Prints usage and exits on -h (0) or a bad option (2).
+ * Sets umask 077; creates RUNDIR (0750, group dualbackup; one owned by
+ * another user is refused) and STATEDIR when missing; takes the pid file
+ * lock; with -u as root, becomes USER keeping only the capabilities the
+ * daemon needs. Starts logging. Exits on any failure. */
 void daemon_start(struct daemon_opts *o, int argc, char **argv, bool with_statedir);
 
 /* Build "ipc://RUNDIR/NAME.ipc" into buf. Returns 0 or -ENAMETOOLONG. */

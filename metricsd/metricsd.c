@@ -1,7 +1,7 @@
 /*
  * metricsd: the suite's state for Prometheus. At each scrape of
  * http://ADDRESS:PORT/metrics it asks vrrpd, rbsd and rbpd for their JSON
- * displays and cfgd for `display configuration sync` (the same queries
+ * displays and cfgd (cfgd-cli.ipc) for `display configuration sync` (the same queries
  * as dbcli --json, over the same sockets), and answers the text
  * exposition format (metrics.c, docs/metrics.md). HTTP is libmicrohttpd's;
  * nothing here parses a request.
@@ -120,7 +120,7 @@ static struct json_object *ask_cfgd(void)
 {
 	Db__CliReply *rep = NULL;
 	struct json_object *o = NULL;
-	void *z = dial("cfgd");
+	void *z = dial("cfgd-cli");
 
 	if (z == NULL)
 		return NULL;

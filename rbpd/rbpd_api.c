@@ -178,8 +178,11 @@ void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
 int rbpd_api_init(void)
 {
 	char ep[512];
-	struct bus_opts r = {.type = ZMQ_ROUTER, .bind = 1, .endpoint = ep, .cb = on_request};
-	struct bus_opts p = {.type = ZMQ_PUB, .bind = 1, .endpoint = ep, .hwm = RESTORED_HWM};
+	/* The user API: root, the daemons' user and the dualbackup group. */
+	struct bus_opts r = {.type = ZMQ_ROUTER, .bind = 1, .endpoint = ep, .cb = on_request,
+			     .zap_domain = PEER_DOMAIN_CLIENT};
+	struct bus_opts p = {.type = ZMQ_PUB, .bind = 1, .endpoint = ep, .hwm = RESTORED_HWM,
+			     .zap_domain = PEER_DOMAIN_CLIENT};
 	int rc;
 
 	if ((rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbpd-users")) < 0 ||

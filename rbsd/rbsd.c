@@ -25,6 +25,7 @@
 #include "common/bus.h"
 #include "common/daemon.h"
 #include "common/jsonout.h"
+#include "common/keyfile.h"
 #include "common/log.h"
 #include "common/service.h"
 #include "config.pb-c.h"
@@ -162,8 +163,16 @@ static void ssl_error(struct errlist *errs, const char *svc, const char *what, c
 static void check_ssl(const Db__RbsConfig *s, struct errlist *errs)
 {
 	const Db__SslPolicyConfig *p = s->ssl;
-	SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+	SSL_CTX *ctx;
+	char why[160];
 
+	/* A key others may read is no longer this device's alone. */
+	if (keyfile_check(p->key_file, why, sizeof(why)) < 0) {
+		errlist_add(errs, "remote-backup-service %s: ssl policy %s: key-file %s: %s",
+			    s->name, p->name, p->key_file, why);
+		return;
+	}
+	ctx = SSL_CTX_new(TLS_method());
 	if (ctx == NULL) {
 		errlist_add(errs, "remote-backup-service %s: OpenSSL context: out of memory",
 			    s->name);
@@ -887,7 +896,8 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 {
 	char ep[512];
-	struct bus_opts bo = {.type = ZMQ_ROUTER, .bind = 1, .cb = on_local, .hwm = LOCAL_HWM};
+	struct bus_opts bo = {.type = ZMQ_ROUTER, .bind = 1, .cb = on_local, .hwm = LOCAL_HWM,
+			      .zap_domain = PEER_DOMAIN_DAEMON};
 	int rc;
 
 	(void)arg;

@@ -1900,7 +1900,7 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 {
 	char ep[512];
-	struct bus_opts bo = {.type = ZMQ_PUB, .bind = 1};
+	struct bus_opts bo = {.type = ZMQ_PUB, .bind = 1, .zap_domain = PEER_DOMAIN_DAEMON};
 	int rc;
 
 	(void)arg;

@@ -6,7 +6,7 @@
 BIN=${BIN:?BIN must point at build/bin}
 ROOT=$(mktemp -d /tmp/dbtest.XXXXXX)
 TAG=db$$
-declare -A DEV_NS=() DEV_PID=()
+declare -A DEV_NS=() DEV_PID=() DEV_USER=()
 PASS=0
 FAIL=0
 
@@ -93,11 +93,13 @@ inns() {
 	ip netns exec "${DEV_NS[$dev]}" "$@"
 }
 
-# start DEV DAEMON [ENV...]: start one daemon in the device's namespace.
+# start DEV DAEMON [ENV...]: start one daemon in the device's namespace
+# (as user DEV_USER[DEV] with -u when that is set).
 start() {
 	local dev=$1 d=$2 extra=()
 	shift 2
 	[ "$d" = cfgd ] && extra=(-s "$(state_dir "$dev")")
+	[ -n "${DEV_USER[$dev]:-}" ] && extra+=(-u "${DEV_USER[$dev]}")
 	env "$@" ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" -d -r "$(run_dir "$dev")" "${extra[@]}" \
 		>>"$ROOT/$dev/$d.log" 2>&1 &
 	DEV_PID[$dev.$d]=$!

@@ -97,7 +97,7 @@ test_daemon_restart_resyncs() {
 test_garbage_on_every_endpoint() {
 	local ep d
 	# the control sockets, rbsd's feeder endpoint and rbpd's user API
-	for ep in cfgd vrrpd rbsd rbpd rbsd-entries rbpd-users; do
+	for ep in cfgd cfgd-cli vrrpd rbsd rbpd rbsd-entries rbpd-users; do
 		"$BIN/zmq-garbage" "ipc://$(run_dir A)/$ep.ipc" 600 >/dev/null || return 1
 	done
 	for d in cfgd vrrpd rbsd rbpd; do
@@ -240,7 +240,8 @@ test_second_instance_refused() {
 		alive A cfgd
 }
 
-# make install puts binaries and one Type=notify unit per daemon under
+# make install puts binaries, one Type=notify unit per daemon (run as the
+# dualbackup user) and the sysusers.d file that creates it under
 # DESTDIR/PREFIX.
 test_make_install() {
 	local inst=$ROOT/inst u
@@ -250,7 +251,9 @@ test_make_install() {
 		grep -q "^ExecStart=/usr/sbin/$u " "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
 		grep -q "^Type=notify" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
 		grep -q "^Restart=on-failure" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
+		grep -q "^User=dualbackup" "$inst/usr/lib/systemd/system/dualbackup-$u.service" || return 1
 	done
+	grep -q "^u dualbackup " "$inst/usr/lib/sysusers.d/dualbackup.conf" || return 1
 	[ -x "$inst/usr/bin/dbcli" ] && [ -f "$inst/usr/lib/systemd/system/dualbackup.target" ]
 }
 
