@@ -237,7 +237,12 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
-	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req build-fuzz/fuzz_peer
+	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req build-fuzz/fuzz_peer \
+	build-fuzz/fuzz_metrics
+
+build-fuzz/fuzz_metrics: tests/fuzz/fuzz_metrics.c metricsd/metrics.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
 
 build-fuzz/fuzz_peer: tests/fuzz/fuzz_peer.c common/peer.c common/log.c
 	@mkdir -p $(dir $@)
@@ -286,7 +291,7 @@ fuzz: $(FUZZERS)
 # Manual pages: dbcli(1)'s command reference is generated from cfgd's
 # grammar (docs/man/cmdref.c), so it cannot drift from what the CLI takes.
 MAN_STATIC := docs/man/dbuser.1 docs/man/dualbackup.7 docs/man/cfgd.8 docs/man/vrrpd.8 \
-	docs/man/rbsd.8 docs/man/rbpd.8
+	docs/man/rbsd.8 docs/man/rbpd.8 docs/man/metricsd.8
 MANPAGES := $(B)/man/dbcli.1 $(patsubst docs/man/%,$(B)/man/%,$(MAN_STATIC))
 
 $(B)/bin/cmdref: $(B)/docs/man/cmdref.o $(B)/cfgd/grammar.o
