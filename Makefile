@@ -65,8 +65,12 @@ RBPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBPD_DAEMON_SRC))
 RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
 
+# dbagentx: the VRRPv3-MIB (RFC 6527) as a net-snmp AgentX subagent.
+AGENTX_O := $(B)/agentx/vrrp_mib.o
+SNMP_LIBS := $(shell net-snmp-config --agent-libs 2>/dev/null || echo -lnetsnmpagent -lnetsnmp)
+
 BINS := $(B)/bin/cfgd $(B)/bin/vrrpd $(B)/bin/rbsd $(B)/bin/rbpd $(B)/bin/dbcli $(B)/bin/dbuser \
-	$(B)/bin/metricsd
+	$(B)/bin/metricsd $(B)/bin/dbagentx
 
 all: $(BINS)
 
@@ -89,7 +93,7 @@ $(B)/prod/common/cfgclient.o: common/cfgclient.c $(PROTO_H)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 PROD_BINS := $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/prod/dbcli \
-	$(B)/prod/metricsd
+	$(B)/prod/metricsd $(B)/prod/dbagentx
 
 $(B)/prod/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -108,6 +112,9 @@ $(B)/prod/dbcli: $(B)/cli/dbcli.o $(COMMON_PROD_O)
 
 $(B)/prod/metricsd: $(B)/metricsd/metricsd.o $(B)/metricsd/metrics.o $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lmicrohttpd -lpthread
+
+$(B)/prod/dbagentx: $(B)/agentx/dbagentx.o $(AGENTX_O) $(COMMON_PROD_O)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(SNMP_LIBS)
 
 prod: $(PROD_BINS)
 
@@ -147,6 +154,10 @@ $(B)/bin/metricsd: $(B)/metricsd/metricsd.o $(METRICS_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lmicrohttpd -lpthread
 
+$(B)/bin/dbagentx: $(B)/agentx/dbagentx.o $(AGENTX_O) $(COMMON_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(SNMP_LIBS)
+
 $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user_table.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
@@ -155,7 +166,7 @@ $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
-		$(RBPC_O) $(METRICS_O) $(COMMON_O)
+		$(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
@@ -238,7 +249,11 @@ FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
 	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req build-fuzz/fuzz_peer \
-	build-fuzz/fuzz_metrics
+	build-fuzz/fuzz_metrics build-fuzz/fuzz_vrrp_mib
+
+build-fuzz/fuzz_vrrp_mib: tests/fuzz/fuzz_vrrp_mib.c agentx/vrrp_mib.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
 
 build-fuzz/fuzz_metrics: tests/fuzz/fuzz_metrics.c metricsd/metrics.c
 	@mkdir -p $(dir $@)
@@ -291,7 +306,7 @@ fuzz: $(FUZZERS)
 # Manual pages: dbcli(1)'s command reference is generated from cfgd's
 # grammar (docs/man/cmdref.c), so it cannot drift from what the CLI takes.
 MAN_STATIC := docs/man/dbuser.1 docs/man/dualbackup.7 docs/man/cfgd.8 docs/man/vrrpd.8 \
-	docs/man/rbsd.8 docs/man/rbpd.8 docs/man/metricsd.8
+	docs/man/rbsd.8 docs/man/rbpd.8 docs/man/metricsd.8 docs/man/dbagentx.8
 MANPAGES := $(B)/man/dbcli.1 $(patsubst docs/man/%,$(B)/man/%,$(MAN_STATIC))
 
 $(B)/bin/cmdref: $(B)/docs/man/cmdref.o $(B)/cfgd/grammar.o
@@ -346,6 +361,7 @@ install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 	install -m 755 $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/prod/metricsd \
+		$(B)/prod/dbagentx \
 		$(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(B)/prod/dbcli $(B)/bin/dbuser $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/include/dualbackup $(DESTDIR)$(PREFIX)/lib

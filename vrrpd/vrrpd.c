@@ -122,6 +122,7 @@ struct group {
 	int open_handles;
 	unsigned garp_left;
 	time_t created, changed;
+	time_t up_since; /* left Initialize (0: it is there) */
 	const char *last_reason;
 	struct counters c;
 	uint32_t logged; /* drop reasons already logged */
@@ -857,6 +858,10 @@ static void changed(struct group *gr, enum vrrp_state from, enum vrrp_state to, 
 	if (to != VRRP_STATE_BACKUP)
 		gr->master_known = false;
 	gr->changed = time(NULL);
+	if (to == VRRP_STATE_INIT)
+		gr->up_since = 0;
+	else if (from == VRRP_STATE_INIT)
+		gr->up_since = gr->changed;
 	gr->last_reason = reason;
 	publish(gr, from, to, reason);
 	notify(gr, from, to, reason);
@@ -1731,6 +1736,10 @@ static void json_group(struct json_object *arr, const struct group *gr)
 		jout_str(o, "master_ip",
 			 gr->master_known ? addr_str(gr->family, &gr->master_addr, a, sizeof(a))
 					  : NULL);
+	jout_str(o, "primary_ip",
+		 gr->ifp && gr->ifp->has_primary
+		     ? addr_str(gr->family, &gr->ifp->primary, a, sizeof(a))
+		     : NULL);
 	jout_bool(o, "this_device_is_master", m->state == VRRP_STATE_MASTER);
 	jout_u64(o, "priority_running", m->cfg.priority);
 	jout_u64(o, "priority_configured", gr->prio_cfg);
@@ -1772,6 +1781,10 @@ static void json_group(struct json_object *arr, const struct group *gr)
 	jout_bool(o, "interface_exists", gr->ifp != NULL);
 	jout_i64(o, "created", (int64_t)gr->created);
 	jout_i64(o, "last_change", (int64_t)gr->changed);
+	if (gr->up_since)
+		jout_i64(o, "up_since", (int64_t)gr->up_since);
+	else
+		jout_str(o, "up_since", NULL);
 	jout_str(o, "last_change_reason", gr->last_reason);
 	x = jout_obj(o, "statistics");
 	jout_u64(x, "to_master", gr->c.to_master);
