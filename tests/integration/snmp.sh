@@ -174,7 +174,9 @@ test_set_is_refused() {
 		[ "$(jcli A "display vrrp" | jq '.groups[] | select(.vrid == 1 and .family == "ipv4") | .priority_running')" = 120 ]
 }
 
-# vrrpd gone: no rows (not stale ones), the agent lives on; back: rows again.
+# vrrpd gone: no rows (not stale ones), the agent lives on; back: rows
+# again, whose UpTime and RowDiscontinuityTime are now after the agent's
+# start (not 0).
 test_no_stale_rows_without_vrrpd() {
 	local x
 	x=$(ifx)
@@ -183,7 +185,9 @@ test_no_stale_rows_without_vrrpd() {
 	alive A dbagentx || return 1
 	start A vrrpd
 	wait_sync A
-	wait_until 10 eval '[ -n "$(value $OPS.6.$x.1.1)" ]'
+	wait_until 10 eval '[ "$(value $OPS.6.$x.1.1)" = 3 ]' || return 1
+	[ "$(value $OPS.12.$x.1.1)" -gt 0 ] && [ "$(value $STATS.12.$x.1.1)" -gt 0 ] ||
+		{ echo "  uptime $(value $OPS.12.$x.1.1) discontinuity $(value $STATS.12.$x.1.1)"; return 1; }
 }
 
 t "setup: A, B and H; snmpd, snmptrapd and dbagentx in A's namespace" setup || exit 1
