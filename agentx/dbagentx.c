@@ -35,8 +35,11 @@
 #include "common/log.h"
 #include "common/reqclient.h"
 
-#define QUERY_TIMEOUT_MS 2000
+/* A query never holds a request past the master's AgentX timeout (1 s by
+ * default); a vrrpd silent for STALE_MS empties the tables. */
+#define QUERY_TIMEOUT_MS 500
 #define REFRESH_MS 1000
+#define STALE_MS 3000
 #define TICK_MS 200
 
 static const char *rundir = "/run/dualbackup";
@@ -48,7 +51,8 @@ static volatile sig_atomic_t stop;
 static struct vrrp_mib mib;
 static struct vrrp_mib_var *vars;
 static size_t nvars;
-static uint64_t fetched_ms; /* when vrrpd last answered or failed to */
+static uint64_t fetched_ms; /* when vrrpd was last asked */
+static uint64_t answered_ms; /* when it last answered */
 static int64_t agent_start;
 
 static unsigned ifindex_of(const char *ifname, void *arg)
@@ -144,14 +148,19 @@ static void refresh(bool force)
 	fetched_ms = now;
 	doc = ask_vrrpd();
 	if (doc == NULL || vrrp_mib_from_json(doc, ifindex_of, NULL, &next) < 0) {
-		/* serve nothing rather than stale rows; keep mib to compare */
+		/* one slow answer on a loaded box is no outage; a silent
+		 * vrrpd is: then serve nothing rather than stale rows (mib
+		 * stays, to compare counters with when it is back) */
 		json_object_put(doc);
-		free(vars);
-		vars = NULL;
-		nvars = 0;
+		if (now - answered_ms >= STALE_MS) {
+			free(vars);
+			vars = NULL;
+			nvars = 0;
+		}
 		return;
 	}
 	json_object_put(doc);
+	answered_ms = now;
 	vrrp_mib_follow(&mib, &next);
 	if (vrrp_mib_vars(&next, agent_start, REFRESH_MS, &nv, &nn) < 0) {
 		vrrp_mib_free(&next);
@@ -228,12 +237,12 @@ static void on_tick(unsigned reg, void *arg)
 }
 
 /* Netsnmp_Node_Handler for vrrpv3Objects: GET and GETNEXT from the
- * sorted instances. */
+ * sorted instances of the last snapshot (on_tick keeps it at most
+ * REFRESH_MS old, so a request never waits for vrrpd). */
 static int on_request(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
 		      netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
 	(void)handler, (void)reg;
-	refresh(false);
 	for (netsnmp_request_info *rq = requests; rq; rq = rq->next) {
 		netsnmp_variable_list *vb = rq->requestvb;
 		uint32_t o32[VRRP_MIB_OID_MAX];
