@@ -406,6 +406,8 @@ int main(int argc, char **argv)
 	if (reg == NULL || netsnmp_register_handler(reg) != MIB_REGISTERED_OK)
 		fatalx("cannot register vrrpv3Objects");
 	init_snmp("dbagentx");
+	/* again: init_snmp sets the default (15 s) */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 5);
 	snmp_alarm_register_hr((struct timeval){0, TICK_MS * 1000}, SA_REPEAT, on_tick, NULL);
 	refresh(true);
 	log_info("serving the VRRPv3-MIB of the suite at %s through %s", rundir,

@@ -44,7 +44,7 @@ configure() {
 snmp() {
 	local tool=$1
 	shift
-	inns A env MIBS= SNMP_PERSISTENT_DIR="$ROOT/A/snmp" SNMPCONFPATH="$ROOT/A/snmp" \
+	inns A env MIBS= SNMP_PERSISTENT_DIR="$ROOT/A/snmp/persist" SNMPCONFPATH="$ROOT/A/snmp/persist" \
 		"$tool" "${SNMP_OPTS[@]}" "$@"
 }
 # value OID: the value of one instance (empty when none, or no answer)
@@ -63,7 +63,7 @@ ifx() { inns A cat /sys/class/net/eth1/ifindex; }
 
 start_snmp() {
 	local d="$ROOT/A/snmp"
-	mkdir -p "$d"
+	mkdir -p "$d/persist"
 	cat >"$d/snmpd.conf" <<-EOF
 		agentAddress udp:127.0.0.1:$PORT
 		master agentx
@@ -77,11 +77,11 @@ start_snmp() {
 		disableAuthorization yes
 	EOF
 	: >"$ROOT/A/traps"
-	ip netns exec "${DEV_NS[A]}" env MIBS= SNMP_PERSISTENT_DIR="$d" \
+	ip netns exec "${DEV_NS[A]}" env MIBS= SNMP_PERSISTENT_DIR="$d/persist" \
 		snmptrapd -f -C -c "$d/snmptrapd.conf" -On -Lf "$ROOT/A/traps" \
 		udp:127.0.0.1:$TRAPPORT >>"$ROOT/A/snmptrapd.log" 2>&1 &
 	DEV_PID[A.snmptrapd]=$!
-	ip netns exec "${DEV_NS[A]}" env MIBS= SNMP_PERSISTENT_DIR="$d" \
+	ip netns exec "${DEV_NS[A]}" env MIBS= SNMP_PERSISTENT_DIR="$d/persist" \
 		snmpd -f -C -c "$d/snmpd.conf" -Lf "$ROOT/A/snmpd.log" -p "$d/snmpd.pid" \
 		>>"$ROOT/A/snmpd.log" 2>&1 &
 	DEV_PID[A.snmpd]=$!
@@ -201,12 +201,35 @@ test_no_stale_rows_without_vrrpd() {
 		{ echo "  uptime $(value $OPS.12.$x.1.1) discontinuity $(value $STATS.12.$x.1.1)"; return 1; }
 }
 
+# snmpd restarted: dbagentx notices (AgentX ping every 5 s), attaches
+# again and its rows are back, without being restarted itself.
+test_snmpd_restart() {
+	local x d="$ROOT/A/snmp" pid=${DEV_PID[A.snmpd]}
+	x=$(ifx)
+	kill -TERM "$pid" && wait "$pid"
+	unset "DEV_PID[A.snmpd]"
+	ip netns exec "${DEV_NS[A]}" env MIBS= SNMP_PERSISTENT_DIR="$d/persist" \
+		snmpd -f -C -c "$d/snmpd.conf" -Lf "$ROOT/A/snmpd.log" -p "$d/snmpd.pid" \
+		>>"$ROOT/A/snmpd.log" 2>&1 &
+	DEV_PID[A.snmpd]=$!
+	wait_until 10 test -S "$d/agentx.sock" || { echo "  no AgentX socket"; tail -5 "$ROOT/A/snmpd.log"; return 1; }
+	# within 25 s (wait_until counts tries, and a try may wait for snmpget)
+	local end=$((SECONDS + 25))
+	until [ "$(value $OPS.6.$x.1.1)" = 3 ]; do
+		[ $SECONDS -lt $end ] ||
+			{ echo "  no rows after the restart"; tail -n 4 "$ROOT/A/dbagentx.log"; cat "$ROOT/A/snmpd.log"; return 1; }
+		sleep 0.5
+	done
+	alive A dbagentx
+}
+
 t "setup: A, B and H; snmpd, snmptrapd and dbagentx in A's namespace" setup || exit 1
 t "snmpwalk shows every group with its state and priority" test_walk_shows_every_group
 t "a failover raises vrrpv3NewMaster at snmptrapd" test_failover_raises_new_master
 t "advertisements with a bad TTL raise vrrpv3ProtoError" test_bad_ttl_raises_proto_error
 t "a SET is refused; the priority stays" test_set_is_refused
 t "no stale rows while vrrpd is down; rows again when it is back" test_no_stale_rows_without_vrrpd
+t "a restarted snmpd gets the agent back" test_snmpd_restart
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "snmp integration: $PASS passed, $FAIL failed"
