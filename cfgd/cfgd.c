@@ -50,7 +50,7 @@ struct pending {
 	bool fixed;	     /* target is not the session's candidate (rollback) */
 	struct conf *target; /* the configuration to commit */
 	struct candidate *actions;
-	char info[256];
+	char info[1024]; /* printed with the outcome of a commit that succeeds */
 };
 
 struct cfgd {
@@ -346,6 +346,19 @@ static void acks_complete(void)
 	finish(true, out[0] ? out : NULL);
 }
 
+/* The commit's warnings (cfg_compile_warnings()) after its info. */
+static void add_warnings(void)
+{
+	struct errlist w = {0};
+	size_t used = strlen(g.cur.info);
+
+	cfg_compile_warnings(&g.next, &w);
+	for (size_t i = 0; i < w.n && used < sizeof(g.cur.info); i++)
+		used += (size_t)snprintf(g.cur.info + used, sizeof(g.cur.info) - used, "%s%s",
+					 used ? "\n" : "", w.v[i]);
+	errlist_free(&w);
+}
+
 static void begin(struct pending *p)
 {
 	struct errlist errs = {0};
@@ -369,6 +382,8 @@ static void begin(struct pending *p)
 		if (g.next.len[d] != g.compiled.len[d] ||
 		    memcmp(g.next.sec[d], g.compiled.sec[d], g.next.len[d]) != 0)
 			parts |= 1u << d;
+	if (parts & (1u << D_RBSD))
+		add_warnings();
 	if (parts == 0 && conf_equal(g.running, g.cur.target)) {
 		finish(true,
 		       g.cur.info[0] ? g.cur.info : "Info: No configuration changes to commit.");

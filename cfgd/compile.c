@@ -645,6 +645,36 @@ static int pack(struct compiled *out, enum cfg_daemon d, const ProtobufCMessage 
 	return 0;
 }
 
+int cfg_compile_warnings(const struct compiled *out, struct errlist *warns)
+{
+	Db__RbsdConfig *r;
+	int n = 0;
+
+	if (out->sec[D_RBSD] == NULL)
+		return 0;
+	r = db__rbsd_config__unpack(NULL, out->len[D_RBSD], out->sec[D_RBSD]);
+	if (r == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_services; i++) {
+		if (r->services[i]->ssl)
+			continue;
+		/* The spec's words (the note to "bind ssl-policy"). */
+		if (errlist_add(warns,
+				"Warning: remote-backup-service %s has no SSL policy bound: its "
+				"channel is clear text and the peer is not authenticated. If no "
+				"SSL policy is bound to the RBS, data may be leaked or tampered "
+				"with. You are advised to bind an SSL policy to the RBS to enhance "
+				"RBS security.",
+				r->services[i]->name) < 0) {
+			n = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	db__rbsd_config__free_unpacked(r, NULL);
+	return n;
+}
+
 int cfg_compile(const struct conf *c, const struct candidate *cd, struct compiled *out,
 		struct errlist *errs)
 {

@@ -1284,8 +1284,8 @@ void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
 	fprintf(f, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n", a, b,
 		ntohs(((const struct sockaddr_in *)&ch->peer)->sin_port));
 	if (ch->ctx == NULL)
-		fprintf(f, "  TLS            : OFF - no ssl policy bound; user data crosses in "
-			   "the clear\n");
+		fprintf(f, "  TLS            : OFF - no ssl policy bound: the channel is clear "
+			   "text and unauthenticated; data may be leaked or tampered with\n");
 	else if (ch->state == ST_UP)
 		fprintf(f, "  TLS            : on, ssl policy %s, %s, %s\n  Peer cert      : %s\n",
 			ch->policy, ch->tls_proto, ch->tls_cipher, ch->tls_subject);

@@ -134,10 +134,14 @@ test_clear_text_flood_and_rogue_peers() {
 	local d held
 	for d in A B; do
 		cli $d -q -c "system-view" -c "remote-backup-service rbs1" -c "undo bind ssl-policy" \
-			-c "commit" >/dev/null || return 1
+			-c "commit" >"$ROOT/$d.commit" 2>&1 || return 1
+		# the spec's note, at the commit
+		grep -q "Warning: remote-backup-service rbs1 has no SSL policy bound.*If no SSL policy is bound to the RBS, data may be leaked or tampered with" \
+			"$ROOT/$d.commit" || { cat "$ROOT/$d.commit"; return 1; }
 	done
 	wait_until 10 is_up A && wait_until 10 is_up B || explain || return 1
-	show A | grep -q "TLS *: OFF" || explain || return 1
+	show A | grep -q "TLS *: OFF - no ssl policy bound: the channel is clear text and unauthenticated" ||
+		explain || return 1
 	# B owns 1,000 users of its own (nd) that A must keep through the attack.
 	BFEED="-n 1000 -t nd"
 	attack_during_transfer 15 -H 50 -g 50 -e 20 || return 1
@@ -151,7 +155,7 @@ t "setup: A and B linked, the suite on each, rbs1 with an SSL policy" setup || e
 t "TLS: 50 half-open + 50 garbage connections from the peer's address during 100,000 entries: no drop, all arrive" \
 	test_tls_flood_from_the_peer_address
 t "at most two inbound handshakes at once, each for at most 2 s" test_handshakes_bounded_and_short
-t "clear text: flood and rogue peers from the peer's address never displace the channel" \
+t "clear text: warned at commit and in display; flood and rogue peers from the peer's address never displace the channel" \
 	test_clear_text_flood_and_rogue_peers
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
