@@ -41,7 +41,8 @@ RBPC_SRC := common/rbp_client.c
 RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
+CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c \
+	cfgd/tlsfiles.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
 # Each daemon: its main file plus a library of modules that unit tests link.

@@ -14,6 +14,7 @@
 #include "cfgd/conf.h"
 #include "cfgd/session.h"
 #include "cfgd/store.h"
+#include "cfgd/tlsfiles.h"
 #include "cfgd/txn.h"
 #include "common/bus.h"
 #include "common/daemon.h"
@@ -368,6 +369,8 @@ static void begin(struct pending *p)
 	g.busy = true;
 	g.cur = *p;
 	rc = cfg_compile(g.cur.target, g.cur.actions, &g.next, &errs);
+	if (rc == 0)
+		rc = cfg_tls_files_stamp(&g.next);
 	if (rc < 0) {
 		char *msg = join_reasons("Error: The configuration is not valid; nothing was "
 					 "changed:",
@@ -998,7 +1001,8 @@ static void recover(void)
 	if (store_skipped(g.store))
 		log_warnx("%u unreadable commit files skipped in %s", store_skipped(g.store),
 			  g.opts.statedir);
-	if (cfg_compile(g.running, NULL, &g.compiled, &errs) < 0)
+	if (cfg_compile(g.running, NULL, &g.compiled, &errs) < 0 ||
+	    cfg_tls_files_stamp(&g.compiled) < 0)
 		fatalx("the recovered configuration does not compile: %s",
 		       errs.n ? errs.v[0] : "out of memory");
 	errlist_free(&errs);

@@ -15,14 +15,14 @@
 #include "rbsd/rbs_win.h"
 
 #define TICK_MS 250
-#define KEEPALIVE_MS 1000     /* idle this long: send a keepalive */
-#define DEAD_MS 3000	      /* nothing from the peer this long: it is gone */
+#define KEEPALIVE_MS 1000 /* idle this long: send a keepalive */
+#define DEAD_MS 3000	  /* nothing from the peer this long: it is gone */
 /* TCP + TLS + HELLO must be done by then: short for inbound connections,
  * which anyone who can send from the peer's address may open; longer for
  * this device's own dial, which nobody else controls. */
 #define HANDSHAKE_MS 1750 /* checked every TICK_MS: gone within 2 s */
 #define DIAL_HANDSHAKE_MS 5000
-#define REFUSED_LOG_MS 5000 /* refused connections: one log line this often */
+#define REFUSED_LOG_MS 5000   /* refused connections: one log line this often */
 #define BACKOFF_MIN_MS 100    /* first redial */
 #define BACKOFF_MAX_MS 5000   /* redial at least this often */
 #define LOWER_SIDE_DELAY 1000 /* the lower address lets the greater one dial first */
@@ -90,6 +90,7 @@ struct rbs_chan {
 	/* what display shows */
 	enum chan_state state;
 	char reason[192], mismatch[512], last_refused[192];
+	char identity[256]; /* who the peer must be, for display */
 	char tls_proto[32], tls_cipher[64], tls_subject[256], peer_text[64];
 	time_t up_since;
 	uint64_t ups, refused, entries_tx, entries_rx, resent, bytes_rx, bytes_tx;
@@ -337,8 +338,8 @@ enum refusal { REF_STRANGER, REF_HANDSHAKE, REF_TIMEOUT, REF_IN_USE, REF_EVICTED
  * most once per REFUSED_LOG_MS: a flood must not flood the log. */
 static void refuse(struct rbs_chan *ch, enum refusal why, const char *from, const char *reason)
 {
-	uint64_t *by[] = {&ch->ref_stranger, &ch->ref_handshake, &ch->ref_timeout,
-			  &ch->ref_in_use, &ch->ref_evicted};
+	uint64_t *by[] = {&ch->ref_stranger, &ch->ref_handshake, &ch->ref_timeout, &ch->ref_in_use,
+			  &ch->ref_evicted};
 	uint64_t suppressed;
 
 	ch->refused++;
@@ -1051,6 +1052,15 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 	ch->loop = loop;
 	snprintf(ch->name, sizeof(ch->name), "%s", cfg->name);
 	snprintf(ch->policy, sizeof(ch->policy), "%s", cfg->ssl_policy ? cfg->ssl_policy : "");
+	if (cfg->ctx == NULL)
+		snprintf(ch->identity, sizeof(ch->identity),
+			 "none - clear text, the peer is not authenticated");
+	else if (cfg->n_pins == 0)
+		snprintf(ch->identity, sizeof(ch->identity), "any certificate of the trusted CA");
+	else
+		snprintf(ch->identity, sizeof(ch->identity),
+			 "pinned: SHA-256 %s%s (peer-certificate), signed by the trusted CA",
+			 cfg->pins[0], cfg->n_pins > 1 ? " or another pinned one" : "");
 	ch->source = cfg->source;
 	ch->peer = cfg->peer;
 	ch->ops = ops;
@@ -1291,6 +1301,7 @@ void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
 			ch->policy, ch->tls_proto, ch->tls_cipher, ch->tls_subject);
 	else
 		fprintf(f, "  TLS            : on, ssl policy %s\n", ch->policy);
+	fprintf(f, "  Peer identity  : %s\n", ch->identity);
 	fprintf(f, "  Entries        : sent %llu, received %llu, resent after resume %llu\n",
 		(unsigned long long)ch->entries_tx, (unsigned long long)ch->entries_rx,
 		(unsigned long long)ch->resent);

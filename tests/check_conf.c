@@ -268,9 +268,9 @@ START_TEST(an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words)
 	ck_assert_int_eq(cfg_compile_warnings(&out, &warns), 1);
 	ck_assert_ptr_nonnull(strstr(warns.v[0], "remote-backup-service clear"));
 	ck_assert_ptr_nonnull(strstr(warns.v[0], "clear text"));
-	ck_assert_ptr_nonnull(
-	    strstr(warns.v[0], "If no SSL policy is bound to the RBS, data may be leaked or "
-			       "tampered with."));
+	ck_assert_ptr_nonnull(strstr(warns.v[0],
+				     "If no SSL policy is bound to the RBS, data may be leaked or "
+				     "tampered with."));
 	errlist_free(&warns);
 	cfg_compiled_free(&out);
 	conf_free(c);

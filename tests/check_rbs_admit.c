@@ -80,8 +80,7 @@ START_TEST(at_most_two_inbound_handshakes_the_oldest_goes)
 	ck_assert_int_eq(rbs_admit_inbound(2, 0, true), RBS_ADMIT_EVICT_OLDEST);
 	/* plenty of room does not lift the bound */
 	ck_assert_int_eq(rbs_admit_inbound(2, 10, false), RBS_ADMIT_EVICT_OLDEST);
-	ck_assert_int_eq(rbs_admit_inbound(RBS_ADMIT_MAX_PENDING, 3, true),
-			 RBS_ADMIT_EVICT_OLDEST);
+	ck_assert_int_eq(rbs_admit_inbound(RBS_ADMIT_MAX_PENDING, 3, true), RBS_ADMIT_EVICT_OLDEST);
 }
 END_TEST
 
@@ -126,8 +125,8 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc,
-		       clear_text_inbound_from_the_peer_address_never_displaces_the_established_channel);
+	tcase_add_test(
+	    tc, clear_text_inbound_from_the_peer_address_never_displaces_the_established_channel);
 	tcase_add_test(tc, clear_text_both_devices_keep_the_established_connection);
 	tcase_add_test(tc, before_anything_is_established_the_tie_break_decides_on_both_sides);
 	tcase_add_test(tc, with_tls_only_a_verified_connection_reaches_the_tie_break);

@@ -125,6 +125,97 @@ test_handshakes_bounded_and_short() {
 	is_up A
 }
 
+# cert NAME SUBJECT: a certificate for NAME signed by the test CA.
+cert() {
+	openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$CERTS/$1.key" \
+		-out "$CERTS/$1.csr" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$CERTS/$1.csr" -CA "$CERTS/ca.pem" -CAkey "$CERTS/ca.key" \
+			-CAcreateserial -days 30 -out "$CERTS/$1.pem" >/dev/null 2>&1
+}
+fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
+# tls_from DEV NAME: a TLS handshake to the other device's RBS port from
+# DEV's namespace (the peer's address), with certificate NAME.
+tls_from() {
+	echo | inns "$1" timeout 5 openssl s_client -connect "$(addr_of "$(other "$1")"):6000" \
+		-CAfile "$CERTS/ca.pem" -cert "$CERTS/$2.pem" -key "$CERTS/$2.key" >/dev/null 2>&1
+}
+
+# Pinned: A accepts only B's certificate. Another device's certificate from
+# the same CA, presented from B's address, is refused and the channel
+# stays; without the pin, display says what is trusted.
+test_pinned_peer_refuses_another_device_of_the_ca() {
+	local fp ra
+	show A | grep -q "Peer identity *: any certificate of the trusted CA" || explain || return 1
+	cert C "/CN=device C" || return 1
+	fp=$(fingerprint "$CERTS/B.pem")
+	cli A -q -c "system-view" -c "remote-backup-service rbs1" \
+		-c "peer-certificate sha256 $fp" -c "commit" >/dev/null || return 1
+	wait_until 10 is_up A || explain || return 1
+	show A | grep -q "Peer identity *: pinned: SHA-256 $fp" || explain || return 1
+	ra=$(reconnects A)
+	tls_from B C
+	wait_until 3 eval 'field A "Refused peers" | grep -q "not the pinned one"' || explain || return 1
+	[ "$(reconnects A)" = "$ra" ] && is_up A || { echo "  the channel dropped"; explain; return 1; }
+	# the pin is checked when A dials too: pin a stranger, B is refused
+	cli A -q -c "system-view" -c "remote-backup-service rbs1" -c "undo peer-certificate sha256 $fp" \
+		-c "peer-certificate sha256 $(fingerprint "$CERTS/C.pem")" -c "commit" >/dev/null || return 1
+	wait_until 10 eval 'show A | grep -q "State *: \(Down\|Connecting\).*not the pinned one"' ||
+		explain || return 1
+	cli A -q -c "system-view" -c "remote-backup-service rbs1" \
+		-c "undo peer-certificate sha256 $(fingerprint "$CERTS/C.pem")" -c "commit" >/dev/null || return 1
+	wait_until 10 is_up A && wait_until 10 is_up B || explain
+}
+
+# B's certificate and key renewed in place (same paths, new content, a new
+# subject) and committed with no configuration change: B rebuilds its TLS
+# context and reconnects, and A sees the new certificate.
+test_in_place_renewal_takes_effect() {
+	local out
+	cert B.new "/CN=device B renewed" || return 1
+	mv -f "$CERTS/B.new.pem" "$CERTS/B.pem" && mv -f "$CERTS/B.new.key" "$CERTS/B.key"
+	out=$(cli B -q -c "system-view" -c "commit" 2>&1) || { echo "$out"; return 1; }
+	echo "$out" | grep -q "No configuration changes" && { echo "  $out"; return 1; }
+	wait_until 15 eval 'show A | grep -q "Peer cert *: /CN=device B renewed"' || explain || return 1
+	is_up A && is_up B
+}
+
+# A CRL loaded in A's ssl policy: a revoked certificate is refused. Then
+# the CRL is renewed in place to revoke B itself: the commit rebuilds A's
+# TLS context and B is refused.
+test_revoked_peer_refused() {
+	local db=$CERTS/cadb
+	mkdir -p "$db" && : >"$db/index.txt" && echo 1000 >"$db/crlnumber"
+	cat >"$db/ca.cnf" <<-EOF
+		[ca]
+		default_ca = dflt
+		[dflt]
+		database = $db/index.txt
+		crlnumber = $db/crlnumber
+		certificate = $CERTS/ca.pem
+		private_key = $CERTS/ca.key
+		default_md = sha256
+		default_crl_days = 30
+	EOF
+	openssl ca -config "$db/ca.cnf" -revoke "$CERTS/C.pem" >/dev/null 2>&1 &&
+		openssl ca -config "$db/ca.cnf" -gencrl -out "$CERTS/ca.crl" >/dev/null 2>&1 || return 1
+	cli A -q -c "system-view" -c "ssl policy pol" -c "crl load pem-crl $CERTS/ca.crl" \
+		-c "commit" >/dev/null || return 1
+	wait_until 10 is_up A || explain || return 1
+	tls_from B C
+	wait_until 3 eval 'field A "Refused peers" | grep -q "revoked"' || explain || return 1
+	is_up A || return 1
+	# B revoked too, in the same file
+	openssl ca -config "$db/ca.cnf" -revoke "$CERTS/B.pem" >/dev/null 2>&1 &&
+		openssl ca -config "$db/ca.cnf" -gencrl -out "$CERTS/ca.crl" >/dev/null 2>&1 || return 1
+	cli A -q -c "system-view" -c "commit" >/dev/null || return 1
+	wait_until 10 eval '! is_up A' || { echo "  B still connected after its revocation"; explain; return 1; }
+	wait_until 10 eval 'field A "Refused peers" | grep -q "198.51.100.2.*revoked"' ||
+		wait_until 5 eval 'show A | grep -q "State.*revoked"' || explain || return 1
+	cli A -q -c "system-view" -c "ssl policy pol" -c "undo crl load pem-crl $CERTS/ca.crl" \
+		-c "commit" >/dev/null || return 1
+	wait_until 15 is_up A && wait_until 10 is_up B || explain
+}
+
 # Clear text (no ssl policy on either side): nothing proves who a
 # connection comes from, so the established channel is never displaced,
 # whatever arrives from the peer's address: half-open, garbage, and rogue
@@ -155,6 +246,12 @@ t "setup: A and B linked, the suite on each, rbs1 with an SSL policy" setup || e
 t "TLS: 50 half-open + 50 garbage connections from the peer's address during 100,000 entries: no drop, all arrive" \
 	test_tls_flood_from_the_peer_address
 t "at most two inbound handshakes at once, each for at most 2 s" test_handshakes_bounded_and_short
+t "TLS pinned: another device's certificate from the same CA refused, the channel stays" \
+	test_pinned_peer_refuses_another_device_of_the_ca
+t "TLS: certificate and key renewed in place, commit: the new certificate is in use" \
+	test_in_place_renewal_takes_effect
+t "TLS with a CRL: a revoked certificate refused; CRL renewed in place revokes the peer" \
+	test_revoked_peer_refused
 t "clear text: warned at commit and in display; flood and rogue peers from the peer's address never displace the channel" \
 	test_clear_text_flood_and_rogue_peers
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
