@@ -32,6 +32,19 @@ enum rbs_admit_room rbs_admit_inbound(unsigned pending, unsigned free_slots, boo
 	return pending > 0 ? RBS_ADMIT_EVICT_OLDEST : RBS_ADMIT_REFUSE;
 }
 
+int rbs_admit_victim(const struct rbs_admit_pending *p, size_t n)
+{
+	int idle = -1, any = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (any < 0 || p[i].opened_ms < p[any].opened_ms)
+			any = (int)i;
+		if (p[i].rx_bytes == 0 && (idle < 0 || p[i].opened_ms < p[idle].opened_ms))
+			idle = (int)i;
+	}
+	return idle >= 0 ? idle : any;
+}
+
 bool rbs_admit_refuse_early(bool authenticated, bool established)
 {
 	return !authenticated && established;

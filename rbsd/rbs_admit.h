@@ -9,6 +9,7 @@
 #define DB_RBS_ADMIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Inbound connections that may be in the handshake (TCP accepted, TLS or
@@ -52,6 +53,20 @@ enum rbs_admit_room {
  * the handshake at once: a new one pushes the oldest out.
  */
 enum rbs_admit_room rbs_admit_inbound(unsigned pending, unsigned free_slots, bool dial_open);
+
+/* An inbound connection in the handshake, as rbs_admit_victim() sees it. */
+struct rbs_admit_pending {
+	uint64_t opened_ms; /* when it was accepted */
+	uint64_t rx_bytes;  /* what it has sent so far */
+};
+
+/*
+ * Which of n pending inbound connections to push out for a new one: the
+ * oldest of those that have sent nothing yet (a half-open connection
+ * holds a slot for nothing; the real peer speaks at once), else the
+ * oldest. Returns its index, or -1 when n == 0.
+ */
+int rbs_admit_victim(const struct rbs_admit_pending *p, size_t n);
 
 /*
  * A clear-text channel that is established refuses every inbound

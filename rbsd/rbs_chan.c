@@ -357,9 +357,13 @@ static void refuse(struct rbs_chan *ch, enum refusal why, const char *from, cons
 			  from, reason);
 }
 
-/* Dial again after the current backoff, and back off further. */
+/* Dial again after the current backoff, and back off further. A dial
+ * already scheduled stays as it is: connections refused one after the
+ * other (a flood) must not keep pushing this device's own dial back. */
 static void redial(struct rbs_chan *ch)
 {
+	if (uv_is_active((uv_handle_t *)&ch->dial_timer))
+		return;
 	schedule_dial(ch, ch->backoff);
 	ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
 }
@@ -389,7 +393,7 @@ static void drop_link(struct link *l, const char *reason)
 		lost_active(ch, reason);
 	link_free(l);
 	rbs_conn_close(c);
-	if (ch->active == NULL && !ch->dialing)
+	if (ch->active == NULL && !ch->dialing && !uv_is_active((uv_handle_t *)&ch->dial_timer))
 		schedule_dial(ch, ch->backoff);
 }
 
@@ -828,7 +832,9 @@ static bool make_room(struct rbs_chan *ch)
 {
 	unsigned pending = 0, free_slots = 0;
 	bool dial_open = false;
-	struct link *oldest = NULL;
+	struct link *oldest = NULL, *cand[MAX_LINKS];
+	struct rbs_admit_pending pend[MAX_LINKS];
+	int v;
 
 	for (int i = 0; i < MAX_LINKS; i++) {
 		struct link *l = ch->links[i];
@@ -838,11 +844,17 @@ static bool make_room(struct rbs_chan *ch)
 		} else if (l->dialed) {
 			dial_open = true;
 		} else if (!l->planned) {
+			uint64_t tx;
+
+			cand[pending] = l;
+			pend[pending].opened_ms = l->opened;
+			rbs_conn_bytes(l->c, &pend[pending].rx_bytes, &tx);
 			pending++;
-			if (oldest == NULL || l->opened < oldest->opened)
-				oldest = l;
 		}
 	}
+	v = rbs_admit_victim(pend, pending);
+	if (v >= 0)
+		oldest = cand[v];
 	switch (rbs_admit_inbound(pending, free_slots, dial_open)) {
 	case RBS_ADMIT_ACCEPT:
 		return true;
@@ -850,7 +862,8 @@ static bool make_room(struct rbs_chan *ch)
 		if (oldest == NULL)
 			return false;
 		refuse(ch, REF_EVICTED, rbs_conn_peer(oldest->c),
-		       "pushed out by a newer connection (at most 2 in the handshake)");
+		       "pushed out by a newer connection (at most 2 in the handshake, the "
+		       "oldest silent one goes first)");
 		drop_link(oldest, "too many connections in the handshake");
 		return true;
 	case RBS_ADMIT_REFUSE:

@@ -84,6 +84,20 @@ START_TEST(at_most_two_inbound_handshakes_the_oldest_goes)
 }
 END_TEST
 
+START_TEST(the_oldest_silent_handshake_is_pushed_out_first)
+{
+	/* half-open connections say nothing; the real peer's ClientHello
+	 * arrives at once: it survives a flood of half-open ones */
+	struct rbs_admit_pending p[] = {{100, 517}, {200, 0}, {150, 0}};
+	struct rbs_admit_pending talking[] = {{300, 10}, {100, 20}};
+
+	ck_assert_int_eq(rbs_admit_victim(p, 3), 2);
+	ck_assert_int_eq(rbs_admit_victim(p, 1), 0);
+	ck_assert_int_eq(rbs_admit_victim(talking, 2), 1);
+	ck_assert_int_eq(rbs_admit_victim(p, 0), -1);
+}
+END_TEST
+
 START_TEST(one_slot_stays_for_this_devices_own_dial)
 {
 	/* not dialing now: the last free slot is not given away */
@@ -132,6 +146,7 @@ int main(void)
 	tcase_add_test(tc, with_tls_only_a_verified_connection_reaches_the_tie_break);
 	tcase_add_test(tc, at_most_two_inbound_handshakes_the_oldest_goes);
 	tcase_add_test(tc, one_slot_stays_for_this_devices_own_dial);
+	tcase_add_test(tc, the_oldest_silent_handshake_is_pushed_out_first);
 	tcase_add_test(tc, refusals_are_logged_once_per_interval_with_the_count_of_the_rest);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -126,6 +126,27 @@ test_handshakes_bounded_and_short() {
 	is_up A
 }
 
+# The real peer gets back in during a flood: B's rbsd killed and
+# restarted while both devices are flooded from each other's address; the
+# channel comes back before the flood ends (a half-open connection is
+# pushed out before one that spoke, and the flood does not push this
+# device's own dial back).
+test_the_peer_reconnects_through_a_flood() {
+	local ca
+	ca=$(refused A)
+	flood B -t 25 -H 50 -g 50
+	flood A -t 25 -H 50 -g 50
+	wait_until 5 eval '[ "$(refused A)" -ge $((ca + 20)) ]' || explain || return 1
+	stop9 B rbsd
+	start B rbsd
+	wait_sync B || return 1
+	wait_until 15 eval 'is_up A && is_up B' || { flood_wait A; flood_wait B; explain; return 1; }
+	flooding A && flooding B || { echo "  the flood ended before the channel was back"; return 1; }
+	flood_wait A
+	flood_wait B
+	is_up A && is_up B
+}
+
 # cert NAME SUBJECT: a certificate for NAME signed by the test CA.
 cert() {
 	openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$CERTS/$1.key" \
@@ -247,6 +268,8 @@ t "setup: A and B linked, the suite on each, rbs1 with an SSL policy" setup || e
 t "TLS: 50 half-open + 50 garbage connections from the peer's address during 100,000 entries: no drop, all arrive" \
 	test_tls_flood_from_the_peer_address
 t "at most two inbound handshakes at once, each for at most 2 s" test_handshakes_bounded_and_short
+t "TLS: the peer's rbsd restarted during a flood from both sides: the channel comes back" \
+	test_the_peer_reconnects_through_a_flood
 t "TLS pinned: another device's certificate from the same CA refused, the channel stays" \
 	test_pinned_peer_refuses_another_device_of_the_ca
 t "TLS: certificate and key renewed in place, commit: the new certificate is in use" \
