@@ -51,7 +51,8 @@ RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/common/cfgclient.o
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
+CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c \
+	cfgd/tlsfiles.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
 # Each daemon: its main file plus a library of modules that unit tests link.
@@ -184,6 +185,11 @@ $(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(PROT
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
+$(B)/bin/rbs-flood: $(B)/tests/tools/rbs_flood.o $(B)/rbsd/rbs_frame.o $(B)/rbsd/rbs_arena.o \
+		$(PROTO_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lprotobuf-c
+
 $(B)/bin/vrrp-events: $(B)/tests/tools/vrrp_events.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
@@ -207,7 +213,7 @@ $(B)/bin/bench-tls-raw: $(B)/bench/tls_raw.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
 TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
-	$(B)/bin/neigh-users $(B)/bin/bus-impostor
+	$(B)/bin/neigh-users $(B)/bin/bus-impostor $(B)/bin/rbs-flood
 BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failover-probe \
 	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw
 

@@ -77,9 +77,11 @@ enum gram_id {
 	G_BIND_SSL,
 	G_PEER,
 	G_BATCH_BACKUP,
+	G_PEER_CERT,
 	/* SSL policy view */
 	G_SSL_CERT,
 	G_SSL_CA,
+	G_SSL_CRL,
 	G__COUNT
 };
 

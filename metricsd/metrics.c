@@ -300,6 +300,24 @@ static void render_rbs(FILE *f, struct json_object *doc)
 	size_t n = svcs ? json_object_array_length(svcs) : 0;
 	double v;
 
+	family(f, "dualbackup_rbs_refused_total", "counter",
+	       "Inbound connections refused, by reason.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(svcs, i);
+		struct json_object *r = get(s, "refused_by_reason");
+
+		if (r == NULL || !json_object_is_type(r, json_type_object))
+			continue;
+		json_object_object_foreach(r, reason, val)
+		{
+			const char *l[] = {"service", str(s, "name"), "reason", reason, NULL};
+
+			(void)val;
+			if (num(r, reason, &v))
+				sample(f, "dualbackup_rbs_refused_total", l, v);
+		}
+	}
+
 	for (size_t m = 0; m < sizeof(rbs_metrics) / sizeof(rbs_metrics[0]); m++) {
 		family(f, rbs_metrics[m].name, rbs_metrics[m].type, rbs_metrics[m].help);
 		for (size_t i = 0; i < n; i++) {

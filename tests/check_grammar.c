@@ -1,6 +1,7 @@
 /* The CLI grammar: the spec's procedure parses line by line in its views,
  * ranges and unknown words are refused with an error at the right word. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,37 @@ START_TEST(abbreviations_expand_to_canonical_text)
 	ck_assert_int_eq(parse(VIEW_INTERFACE, "vrrp vrid 1 virtual-ip 192.0.2.010"), -22);
 	ck_assert_int_eq(parse(VIEW_RBS, "peer 2001:DB8:0:0::1 source 2001:db8::2 port 6000"), 0);
 	ck_assert_str_eq(r.canon, "peer 2001:db8::1 source 2001:db8::2 port 6000");
+}
+END_TEST
+
+/* Ours: a pinned peer certificate and a CRL. The fingerprint is taken as
+ * openssl prints it, or as bare hex in either case, and kept in one form. */
+START_TEST(peer_certificate_pins_and_crls_parse_in_one_canonical_form)
+{
+	static const char *hex = "ab01CD23ef45ab01cd23ef45ab01cd23ef45ab01cd23ef45ab01cd23ef45ab01";
+	static const char *canon = "AB:01:CD:23:EF:45:AB:01:CD:23:EF:45:AB:01:CD:23:EF:45:AB:01:"
+				   "CD:23:EF:45:AB:01:CD:23:EF:45:AB:01";
+	char line[256];
+
+	snprintf(line, sizeof(line), "peer-certificate sha256 %s", hex);
+	ck_assert_int_eq(parse(VIEW_RBS, line), 0);
+	ck_assert_int_eq(r.id, G_PEER_CERT);
+	ck_assert_str_eq(r.args[0].str, canon);
+	snprintf(line, sizeof(line), "peer-cert sha %s", canon);
+	ck_assert_int_eq(parse(VIEW_RBS, line), 0);
+	ck_assert_str_eq(r.args[0].str, canon);
+	/* one digit short, a stray separator, a non-hex digit */
+	ck_assert_int_lt(parse(VIEW_RBS, "peer-certificate sha256 ab01cd"), 0);
+	ck_assert_ptr_nonnull(strstr(r.reason, "SHA-256 fingerprint"));
+	snprintf(line, sizeof(line), "peer-certificate sha256 %.63s", hex);
+	ck_assert_int_lt(parse(VIEW_RBS, line), 0);
+	snprintf(line, sizeof(line), "peer-certificate sha256 %.94s-", canon);
+	ck_assert_int_lt(parse(VIEW_RBS, line), 0);
+	snprintf(line, sizeof(line), "peer-certificate sha256 g%.63s", hex);
+	ck_assert_int_lt(parse(VIEW_RBS, line), 0);
+	ck_assert_int_eq(parse(VIEW_SSL, "crl load pem-crl /etc/dualbackup/ca.crl"), 0);
+	ck_assert_int_eq(r.id, G_SSL_CRL);
+	ck_assert_str_eq(r.canon, "crl load pem-crl /etc/dualbackup/ca.crl");
 }
 END_TEST
 
@@ -239,6 +271,7 @@ Suite *grammar_suite(void)
 	tcase_add_test(tc, spec_procedure_parses);
 	tcase_add_test(tc, abbreviations_expand_to_canonical_text);
 	tcase_add_test(tc, ranges_are_refused_at_the_bad_word);
+	tcase_add_test(tc, peer_certificate_pins_and_crls_parse_in_one_canonical_form);
 	tcase_add_test(tc, unknown_incomplete_and_extra_words);
 	tcase_add_test(tc, interface_type_and_number_name_one_interface);
 	tcase_add_test(tc, parent_view_commands_switch_view);
