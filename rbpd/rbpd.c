@@ -84,6 +84,7 @@ bool rbpd_table_has_room(const struct chan *ch)
 	struct ut_mem m;
 	uint64_t limit = rbpd_user_limit();
 
+	limit += ch->resync_slack < limit ? ch->resync_slack : limit;
 	if (ut_count(ch->t, UT_SVC_ALL) >= limit)
 		return false;
 	ut_mem(ch->t, &m);

@@ -61,6 +61,9 @@ struct chan {
 	bool rx_batch[UT_SVC_COUNT];
 	uint64_t batches_in, bad_batches, bad_entries;
 	bool rx_batch_done; /* one batch from the peer completed since attach */
+	/* While a batch from the peer runs, the peer's users it has not sent
+	 * again yet are still held until its end: room for that many more. */
+	uint64_t resync_slack;
 
 	/* what the peer sent and was refused, by reason (rbp_admit.h) */
 	uint64_t refused[RBP_ADMIT_COUNT];
@@ -162,7 +165,8 @@ uint64_t rbpd_user_limit(void);
 #define RBPD_KERNEL_LIMIT_DEFAULT 1000000
 uint64_t rbpd_kernel_limit(void);
 /* Whether ch's table may take one more user: false when it holds the
- * limit of users or of bytes. */
+ * limit of users or of bytes (plus the resync slack while a batch from
+ * the peer runs: at most twice the limit then). */
 bool rbpd_table_has_room(const struct chan *ch);
 
 /* Counts a refusal of what the peer sent, by reason, and logs the first

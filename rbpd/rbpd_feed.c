@@ -444,6 +444,16 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 	}
 }
 
+/* The peer's users of the types of batches in progress: until their
+ * end they may be held twice over, the old and the new. */
+static void resync_slack(struct chan *ch)
+{
+	ch->resync_slack = 0;
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		if (ch->rx_batch[t])
+			ch->resync_slack += ut_count_origin(ch->t, (enum ut_svc)t, UT_ORIGIN_PEER);
+}
+
 static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 {
 	for (size_t i = 0; i < b->n_types; i++)
@@ -451,6 +461,7 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 			ut_resync_begin(ch->t, (enum ut_svc)b->types[i], UT_ORIGIN_PEER);
 			ch->rx_batch[b->types[i]] = true;
 		}
+	resync_slack(ch);
 	log_info("remote-backup-service %s: batch backup from the peer, %" PRIu64 " users",
 		 ch->name, b->count);
 }
@@ -475,6 +486,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 		d += ut_digest(ch->t, t);
 		neigh |= t == UT_SVC_ARP || t == UT_SVC_ND;
 	}
+	resync_slack(ch);
 	ch->batches_in++;
 	ch->rx_batch_done = true;
 	if (d != b->digest) {
@@ -517,6 +529,7 @@ static void rx_cancel(struct chan *ch)
 			ut_resync_cancel(ch->t, (enum ut_svc)t, UT_ORIGIN_PEER);
 			ch->rx_batch[t] = false;
 		}
+	ch->resync_slack = 0;
 }
 
 static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
