@@ -15,7 +15,8 @@
  *
  * What the peer sends is checked before it touches the kernel
  * (rbp_admit.h): the profile's interfaces, the prefixes connected there
- * (read with getifaddrs(), again at most once a second) and the entry
+ * (read with getifaddrs(), again when a second old, or 100 ms before a
+ * refusal) and the entry
  * the kernel holds, looked up first: only an absent entry is created
  * (NLM_F_EXCL, so that one that appears meanwhile is not replaced) and
  * only one of rbpd's own (proto 219) replaced or removed.
@@ -125,14 +126,14 @@ static unsigned mask_len(const uint8_t *m, size_t len)
 	return n;
 }
 
-/* Reads the interfaces' addresses again when the copy is older than a
- * second: an address added or removed counts within a second. */
-static void pfx_refresh(void)
+/* Reads the interfaces' addresses again when the copy is older than
+ * max_age_ms. */
+static void pfx_refresh(uint64_t max_age_ms)
 {
 	struct ifaddrs *ifa, *i;
 	uint64_t now = mono_ms();
 
-	if (pfx_read_ms && now - pfx_read_ms < 1000)
+	if (pfx_read_ms && now - pfx_read_ms < max_age_ms)
 		return;
 	pfx_read_ms = now;
 	if (getifaddrs(&ifa) < 0)
@@ -163,17 +164,28 @@ static void pfx_refresh(void)
 	freeifaddrs(ifa);
 }
 
-/* rbp_admit_prefix() over the prefixes connected on ifname. */
-static enum rbp_admit on_prefix(int family, const uint8_t *addr, const char *ifname)
+/* rbp_admit_prefix() over the prefixes connected on ifname, as read at
+ * most max_age_ms ago. */
+static enum rbp_admit prefix_check(int family, const uint8_t *addr, const char *ifname,
+				   uint64_t max_age_ms)
 {
 	static struct rbp_prefix mine[MAX_PREFIXES];
 	size_t n = 0;
 
-	pfx_refresh();
+	pfx_refresh(max_age_ms);
 	for (size_t i = 0; i < npfx; i++)
 		if (strcmp(pfx[i].ifname, ifname) == 0)
 			mine[n++] = pfx[i].p;
 	return rbp_admit_prefix(family, addr, mine, n);
+}
+
+/* A refusal is checked again against addresses at most 100 ms old: an
+ * address added just before its users arrive counts. */
+static enum rbp_admit on_prefix(int family, const uint8_t *addr, const char *ifname)
+{
+	enum rbp_admit r = prefix_check(family, addr, ifname, 1000);
+
+	return r == RBP_ADMIT_OK ? r : prefix_check(family, addr, ifname, 100);
 }
 
 /* Peer users held installed in the kernel, at most: the peer's ARP and
@@ -247,6 +259,9 @@ static void kset(struct prof *p, enum ut_svc type, const uint8_t *key, size_t kl
 	if (r == RBP_ADMIT_OK && rc == 0 && state == NUD_PERMANENT &&
 	    peer_neighbours() > rbpd_kernel_limit())
 		r = RBP_ADMIT_KERNEL_FULL;
+	if (r == RBP_ADMIT_KERNEL_NOT_OURS && cur.has_lladdr &&
+	    memcmp(cur.lladdr, u->mac, RBP_MAC_LEN) == 0)
+		return; /* the kernel's own entry says the same: nothing to refuse */
 	if (r != RBP_ADMIT_OK) {
 		refuse(p, r, &n, u);
 		return;
