@@ -97,7 +97,8 @@ enum rbp_admit rbp_admit_prefix(int family, const uint8_t *addr, const struct rb
 	for (size_t i = 0; i < n; i++) {
 		unsigned len = pfx[i].len;
 
-		if (pfx[i].family != family || len > alen * 8 || !same_prefix(pfx[i].addr, addr, len))
+		if (pfx[i].family != family || len > alen * 8 ||
+		    !same_prefix(pfx[i].addr, addr, len))
 			continue;
 		if (family == AF_INET && len <= 30) {
 			/* the host part all ones (broadcast) or all zeros

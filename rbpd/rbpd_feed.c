@@ -5,10 +5,10 @@
  * Out: changes of the users this device is master for wait in a queue
  * and go as rbsd's credit allows. A queue that grows past QUEUE_MAX
  * changes or QUEUE_BYTES_MAX bytes (rbsd gone or the channel stalled for
- * long) is dropped and replaced by a batch
- * of everything: the peer's mark and sweep then removes what a dropped
- * delete would have. Batches (the peer's request, a resync) walk the table
- * with a cursor and send every entry it holds, the peer's copies too: a
+ * long) is dropped and replaced by a batch of everything: the peer's
+ * mark and sweep then removes what a dropped delete would have. Batches
+ * (the peer's request, a resync) walk the table with a cursor and send
+ * every entry it holds, the peer's copies too: a
  * peer whose rbpd restarted gets back the users it is master for, not
  * only those it is backup for. Then what the live queue holds, so that
  * the closing digest, over the whole table, is that of everything sent:
@@ -17,17 +17,18 @@
  * In: what the peer sends is checked first: users of a backup-id no
  * profile here has are dropped, ARP and ND users that can never be right
  * (rbp_admit.h) too, and a new user when the table is full; each refusal
- * is counted by reason. The peer's entries go into the table as the peer's (or as this
- * device's, when it is master for the user already: versions decide
- * either way); ARP and ND go on to the kernel (rbpd_kern.c). A batch from
- * the peer is a mark and sweep of its entries of those types.
+ * is counted by reason. The peer's entries go into the table as the
+ * peer's (or as this device's, when it is master for the user already:
+ * versions decide either way); ARP and ND go on to the kernel
+ * (rbpd_kern.c). A batch from the peer is a mark and sweep of its entries
+ * of those types.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <sys/socket.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <zmq.h>
 
 #include "common/daemon.h"
@@ -38,7 +39,7 @@
 #define PER_MSG 512		/* entries in one RbsLocal */
 #define MSG_BYTES (256 * 1024)	/* and about this many bytes at most */
 #define QUEUE_MAX (256 * 1024)	/* live changes held for rbsd before a batch replaces them */
-#define QUEUE_BYTES_MAX (64u << 20) /* and their memory: 256 Ki changes of 64 KiB would be 16 GiB */
+#define QUEUE_BYTES_MAX (64u << 20) /* and their bytes (256 Ki of 64 KiB: 16 GiB) */
 #define RBSD_HWM 64
 /* A queue that held this many changes has left free memory behind:
  * give it back to the system once it is empty (malloc_trim), so that a
@@ -332,10 +333,11 @@ void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *k
 
 	if (ch->q.len >= QUEUE_MAX || ch->q.bytes >= QUEUE_BYTES_MAX) {
 		if (ch->q_overflows++ == 0)
-			log_warnx("remote-backup-service %s: %zu changes (%zu bytes) wait for rbsd, "
-				  "the most it holds is %d changes or %u bytes; they are replaced "
-				  "by a batch backup of every user, and such overflows counted",
-				  ch->name, ch->q.len, ch->q.bytes, QUEUE_MAX, QUEUE_BYTES_MAX);
+			log_warnx(
+			    "remote-backup-service %s: %zu changes (%zu bytes) wait for rbsd, "
+			    "the most it holds is %d changes or %u bytes; they are replaced "
+			    "by a batch backup of every user, and such overflows counted",
+			    ch->name, ch->q.len, ch->q.bytes, QUEUE_MAX, QUEUE_BYTES_MAX);
 		drop_queue(ch);
 		want_batch_all(ch);
 	}
@@ -400,8 +402,8 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 		p = rbpd_prof_by_backup_id(ch, u.backup_id);
 		if (p == NULL) {
 			/* not a user of a profile both devices share: not kept */
-			snprintf(what, sizeof(what), "a %s user of backup-id %u",
-				 ut_svc_name(type), u.backup_id);
+			snprintf(what, sizeof(what), "a %s user of backup-id %u", ut_svc_name(type),
+				 u.backup_id);
 			rbpd_refuse(ch, RBP_ADMIT_NO_PROFILE, what);
 			continue;
 		}

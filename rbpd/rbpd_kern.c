@@ -31,10 +31,10 @@
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <net/if.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -231,9 +231,8 @@ static void refuse(struct prof *p, enum rbp_admit r, const struct rbp_neigh *n,
 
 	if (p == NULL || p->ch == NULL)
 		return;
-	snprintf(what, sizeof(what), "%s %s lladdr %s on %s",
-		 n->family == AF_INET ? "ARP" : "ND", rbp_neigh_addr_str(n, a, sizeof(a)),
-		 rbp_mac_format(u->mac, mac), u->ifname);
+	snprintf(what, sizeof(what), "%s %s lladdr %s on %s", n->family == AF_INET ? "ARP" : "ND",
+		 rbp_neigh_addr_str(n, a, sizeof(a)), rbp_mac_format(u->mac, mac), u->ifname);
 	rbpd_refuse(p->ch, r, what);
 }
 

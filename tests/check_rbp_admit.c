@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(addresses_that_are_not_unicast_are_refused)
 {
-	static const char *const bad4[] = {"0.0.0.0",	"0.1.2.3",	   "127.0.0.1", "224.0.0.18",
+	static const char *const bad4[] = {"0.0.0.0",	"0.1.2.3",   "127.0.0.1",      "224.0.0.18",
 					   "239.1.2.3", "240.0.0.1", "255.255.255.255"};
 	static const char *const bad6[] = {"::", "::1", "ff02::1", "ff02::1:ff00:1",
 					   "::ffff:192.0.2.1"};

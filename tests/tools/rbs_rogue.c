@@ -167,8 +167,8 @@ static size_t send_some(struct rogue *r, bool batch, size_t *bi)
 				break;
 			x->type = DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER;
 			x->key.data = keys[n];
-			x->key.len = (size_t)snprintf((char *)keys[n], sizeof(keys[n]),
-						      "rogue-%" PRIu64, i);
+			x->key.len =
+			    (size_t)snprintf((char *)keys[n], sizeof(keys[n]), "rogue-%" PRIu64, i);
 			x->payload.data = recs[n];
 			x->payload.len = (size_t)len;
 		} else {
