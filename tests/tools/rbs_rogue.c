@@ -14,7 +14,8 @@
  * -f COUNT: then COUNT distinct dhcp-server users (keys "rogue-N", odd
  *    MACs, interface eth1, 32-byte payloads), as fast as credit allows.
  *
- * Everything goes live, once; a batch request is answered with a batch
+ * Versions are an hour ahead of the clock, so that every entry wins over
+ * what the other device holds. Everything goes live, once; a batch request is answered with a batch
  * of the -e entries alone. Every 100 ms STATUS gets one line:
  * "attached=0|1 up=0|1 sent=N". SIGTERM or SIGINT ends it.
  */
@@ -136,7 +137,8 @@ static size_t send_some(struct rogue *r, bool batch, size_t *bi)
 
 		db__rbs_entry__init(x);
 		x->op = DB__RBS_OP__RBS_OP_ADD;
-		x->version = (uint64_t)time(NULL) * 1000000u + 1;
+		/* an hour ahead: newer than anything the other device holds */
+		x->version = ((uint64_t)time(NULL) + 3600) * 1000000u;
 		if (batch ? *bi < r->ne : r->next_e < r->ne) {
 			struct ent *e = &r->e[batch ? (*bi)++ : r->next_e++];
 
