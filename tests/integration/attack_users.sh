@@ -200,12 +200,26 @@ test_a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes() {
 	[ $? = 1 ] && echo "$out" | grep -q "is full (peer-backup user-limit 1)" || { echo "  $out"; return 1; }
 }
 
+# The peer's installs in B's kernel are bounded too: past
+# peer-backup kernel-limit a new user of A's is held, not installed.
+test_kernel_installs_are_bounded() {
+	cli B -c "system-view" -c "undo peer-backup user-limit" -c "peer-backup kernel-limit 2" \
+		-c "commit" >/dev/null || return 1
+	rbp B | grep -q "at most 2 installs" || { rbp B | tail -2; return 1; }
+	legit_user 192.0.2.22 5 || return 1
+	wait_until 15 eval '[ "$(refused B kernel-installs-full)" -ge 1 ]' || { rbp B; return 1; }
+	cli B -c "display remote-backup-profile rbp1 users arp" | grep -q " 192.0.2.22$" &&
+		! installed_on_b 192.0.2.22 || { rbp B; inns B ip neigh; return 1; }
+	cli B -c "system-view" -c "undo peer-backup kernel-limit" -c "commit" >/dev/null
+}
+
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t a_legitimate_user_reaches_b_first test_a_legitimate_user_reaches_b_first
 t poisoned_neighbours_are_refused_and_the_kernel_stays_as_it_was \
 	test_poisoned_neighbours_are_refused_and_the_kernel_stays_as_it_was
 t a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes \
 	test_a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes
+t kernel_installs_are_bounded test_kernel_installs_are_bounded
 stop_rogue
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 
