@@ -182,7 +182,13 @@ test_a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes() {
 	bound_kb=$((LIMIT * 256 / 1024 + 16384))
 	echo "  B: $(total B) users held, $full refused (table-full); rbpd RSS $before kB -> $after kB" \
 		"(+$((after - before)) kB, bound $bound_kb kB; unbounded would be about $((FLOOD * 170 / 1024)) kB)"
-	[ "$(total B)" -le "$LIMIT" ] && [ $((after - before)) -le "$bound_kb" ] || { rbp B; return 1; }
+	[ "$(total B)" -le "$LIMIT" ] || { rbp B; return 1; }
+	if ldd "$BIN/rbpd" | grep -q libasan; then
+		# ASan keeps freed memory in quarantine (256 MB) and shadows it
+		echo "  (RSS bound not checked: an ASan build's RSS is not rbpd's)"
+	else
+		[ $((after - before)) -le "$bound_kb" ] || { rbp B; return 1; }
+	fi
 	[ "$(grep -c "refused from the peer (table-full)" "$ROOT/B/rbpd.log")" = 1 ] ||
 		{ grep "table-full" "$ROOT/B/rbpd.log" | head -3; return 1; }
 	# A's rbpd is back (the rogue's users are still the peer's, which the
@@ -203,6 +209,7 @@ test_a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes() {
 # The peer's installs in B's kernel are bounded too: past
 # peer-backup kernel-limit a new user of A's is held, not installed.
 test_kernel_installs_are_bounded() {
+	alive A rbpd || restore_a || return 1
 	cli B -c "system-view" -c "undo peer-backup user-limit" -c "peer-backup kernel-limit 2" \
 		-c "commit" >/dev/null || return 1
 	rbp B | grep -q "at most 2 installs" || { rbp B | tail -2; return 1; }
