@@ -371,6 +371,10 @@ static int section(struct build *b, const struct conf_section *s)
 		case VIEW_SYSTEM:
 			if (r.id == G_DOWNLOAD_DELAY)
 				b->rbpd.download_delay_s = (uint32_t)arg(&r, "delay-time")->num;
+			else if (r.id == G_USER_LIMIT)
+				b->rbpd.user_limit = (uint32_t)arg(&r, "user-count")->num;
+			else if (r.id == G_KERNEL_LIMIT)
+				b->rbpd.kernel_limit = (uint32_t)arg(&r, "entry-count")->num;
 			else if (r.id == G_VRRP_VERSION)
 				b->vrrp.version = arg(&r, "version")->str[1] - '0';
 			else if (r.id == G_VRRP_NOTIFY)

@@ -403,6 +403,24 @@ static void render_rbp(FILE *f, struct json_object *doc)
 		if (num(get(get(p, "service"), "table"), "batches_in_other_digest", &v))
 			sample(f, "dualbackup_rbp_batches_in_other_digest_total", l, v);
 	}
+	family(f, "dualbackup_rbp_refused_from_peer_total", "counter",
+	       "Users from the peer refused, by reason (per channel: profiles sharing one show "
+	       "the same counts).");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		struct json_object *r = get(get(p, "service"), "refused_from_peer");
+
+		if (r == NULL || !json_object_is_type(r, json_type_object))
+			continue;
+		json_object_object_foreach(r, reason, val)
+		{
+			const char *l[] = {"profile", str(p, "name"), "reason", reason, NULL};
+
+			(void)val;
+			if (num(r, reason, &v))
+				sample(f, "dualbackup_rbp_refused_from_peer_total", l, v);
+		}
+	}
 	family(f, "dualbackup_rbp_binding_master", "gauge",
 	       "1 where this device is master for the users of a binding.");
 	for (size_t i = 0; i < n; i++) {

@@ -48,6 +48,8 @@ START_TEST(spec_procedure_parses)
 	    {VIEW_RBS, "batch-backup service-type nd now", G_BATCH_BACKUP},
 	    {VIEW_RBS, "batch-backup service-type dhcpv6-relay now", G_BATCH_BACKUP},
 	    {VIEW_SYSTEM, "peer-backup download-vrrp-table delay-time 10", G_DOWNLOAD_DELAY},
+	    {VIEW_SYSTEM, "peer-backup user-limit 20000", G_USER_LIMIT},
+	    {VIEW_SYSTEM, "peer-backup kernel-limit 1000", G_KERNEL_LIMIT},
 	    {VIEW_SYSTEM, "ssl policy pol1", G_SSL_POLICY},
 	    {VIEW_SSL, "certificate load pem-cert a.pem key-pair rsa key-file a.key", G_SSL_CERT},
 	    {VIEW_SSL, "trusted-ca load pem-ca ca.pem", G_SSL_CA},
@@ -131,6 +133,7 @@ START_TEST(ranges_are_refused_at_the_bad_word)
 	    {VIEW_RBP, "vrrp-id 300 interface eth1 odd-mac", 8, "1-255"},
 	    {VIEW_RBP, "backup-id 0 remote-backup-service rbs1", 10, "1-65535"},
 	    {VIEW_SYSTEM, "peer-backup download-vrrp-table delay-time 0", 43, "1-3600"},
+	    {VIEW_SYSTEM, "peer-backup user-limit 0", 23, "1-100000000"},
 	    {VIEW_SYSTEM, "interface this-name-is-too-long0", 10, "1-15"},
 	    {VIEW_SYSTEM, "remote-backup-service bad/name", 22, "1-31"},
 	};
