@@ -43,8 +43,19 @@ enum rbp_admit {
 	RBP_ADMIT_KERNEL_NOT_OURS,  /* the kernel's entry was learned or made by hand */
 	RBP_ADMIT_TABLE_FULL,	    /* the table holds its maximum of users */
 	RBP_ADMIT_KERNEL_FULL,	    /* the maximum of kernel installs is reached */
+	RBP_ADMIT_VERSION_AHEAD,    /* a version far ahead of this device's clock */
 	RBP_ADMIT_COUNT
 };
+
+/* How far ahead of this device's clock a peer's version may be: the two
+ * clocks' difference, generously. Beyond it a peer could pin a user with
+ * a version nothing made here ever beats (UINT64_MAX wrapped to 0). */
+#define RBP_ADMIT_VERSION_AHEAD_US (24ull * 3600 * 1000000)
+
+/* Whether a peer's version v may be taken, this device's clock being
+ * now_us (rbpd_now_version()): v at most RBP_ADMIT_VERSION_AHEAD_US
+ * ahead of it. */
+bool rbp_admit_version(uint64_t v, uint64_t now_us);
 
 /* A prefix connected on an interface: one of its addresses and the
  * prefix length. */

@@ -54,10 +54,19 @@ uint64_t rbpd_next_version(uint64_t held)
 
 	if (v <= g.last_version)
 		v = g.last_version + 1;
+	/* held is bounded (rbp_admit_version refuses the peer's versions
+	 * far ahead of this clock), and never wraps to an old version */
 	if (v <= held)
-		v = held + 1;
+		v = held < UINT64_MAX ? held + 1 : UINT64_MAX;
 	g.last_version = v;
 	return v;
+}
+
+uint64_t rbpd_now_version(void)
+{
+	uint64_t now = realtime_ns() / 1000;
+
+	return now > g.last_version ? now : g.last_version;
 }
 
 int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
@@ -153,6 +162,9 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 	} else if (!rbpd_table_has_room(p->ch)) {
 		return -ENOSPC;
 	}
+	/* newer than the entry and than a tombstone of the peer's delete */
+	if (ut_version_held(p->ch->t, type, key, klen) > held)
+		held = ut_version_held(p->ch->t, type, key, klen);
 	in.version = rbpd_next_version(held);
 	if (op == DB__RBS_OP__RBS_OP_DELETE) {
 		/* The record still goes with the delete: the peer needs the

@@ -149,6 +149,10 @@ extern struct rbpd g;
  * a switchover are newer too. */
 uint64_t rbpd_next_version(uint64_t held);
 
+/* This device's clock as a version (microseconds, never below the last
+ * version given out): what the peer's versions are compared with. */
+uint64_t rbpd_now_version(void);
+
 /* The user held for (type, key) in ch's table: 0 with *r (pointers into
  * the table, see struct ut_rec) and *u (pointing into *r) filled; -ENOENT
  * when there is none or its record cannot be read. */

@@ -407,6 +407,13 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 			rbpd_refuse(ch, RBP_ADMIT_NO_PROFILE, what);
 			continue;
 		}
+		if (!rbp_admit_version(e->version, rbpd_now_version())) {
+			snprintf(what, sizeof(what),
+				 "a %s user of version %" PRIu64 ", more than a day ahead of %" PRIu64,
+				 ut_svc_name(type), e->version, rbpd_now_version());
+			rbpd_refuse(ch, RBP_ADMIT_VERSION_AHEAD, what);
+			continue;
+		}
 		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
 		    (reason = neigh_static_check(p, type, e, &u)) != RBP_ADMIT_OK) {
 			snprintf(what, sizeof(what), "%s user of %zu-byte key on %s",

@@ -37,12 +37,10 @@ rbp() { cli "$1" -c "display remote-backup-profile rbp1"; }
 chan_up() { rbp "$1" | grep -q "channel up"; }
 # refused DEV REASON: the count display shows for that reason (0: none)
 refused() {
-	local n
-	n=$(rbp "$1" | sed -n 's/^ *Refused from peer *://p' | tr ',' '\n' |
-		awk -v r="$2" '$1 == r { print $2 }')
-	echo "${n:-0}"
+	jcli "$1" "display remote-backup-profile rbp1" |
+		jq --arg r "$2" '.profiles[0].service.refused_from_peer[$r] // 0'
 }
-total() { rbp "$1" | sed -n 's/.*Table of .*: \([0-9]*\) users.*/\1/p'; }
+total() { jcli "$1" "display remote-backup-profile rbp1" | jq '.profiles[0].service.table.users'; }
 # kernel entry of ADDR on IF in B, as "lladdr STATE [proto N]"
 kentry() { inns B ip neigh show "$1" dev "$2" | sed -n 's/^[^ ]* lladdr //p'; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
@@ -220,6 +218,22 @@ test_kernel_installs_are_bounded() {
 	cli B -c "system-view" -c "undo peer-backup kernel-limit" -c "commit" >/dev/null
 }
 
+# The pin: a version nothing B could ever make is newer than (UINT64_MAX,
+# which B's next change would have wrapped to 0). Refused, whatever else
+# the user is; a day ahead is the most a peer's clock may be.
+test_a_version_far_ahead_is_refused() {
+	alive A rbpd || restore_a || return 1
+	stop_rogue
+	start_rogue -V 18446744073709551615 -e "arp 192.0.2.24 eth1 eth1 $ROGUE_MAC:09"
+	wait_until 15 eval '[ "$(refused B version-far-ahead)" -ge 1 ]' || { rbp B; return 1; }
+	grep -q "refused from the peer (version-far-ahead)" "$ROOT/B/rbpd.log" || return 1
+	! jcli B "display remote-backup-profile rbp1 users arp" |
+		jq -e '.users[] | select(.address == "192.0.2.24")' >/dev/null || return 1
+	! installed_on_b 192.0.2.24 || return 1
+	stop_rogue
+	restore_a
+}
+
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t a_legitimate_user_reaches_b_first test_a_legitimate_user_reaches_b_first
 t poisoned_neighbours_are_refused_and_the_kernel_stays_as_it_was \
@@ -227,6 +241,7 @@ t poisoned_neighbours_are_refused_and_the_kernel_stays_as_it_was \
 t a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes \
 	test_a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes
 t kernel_installs_are_bounded test_kernel_installs_are_bounded
+t a_version_far_ahead_is_refused test_a_version_far_ahead_is_refused
 stop_rogue
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 

@@ -6,7 +6,7 @@
  * (tests/integration/attack_users.sh).
  *
  *   rbs-rogue -r RUNDIR -s SERVICE -b BACKUP_ID [-e ENTRY]... [-f COUNT]
- *             [-o STATUS]
+ *             [-o STATUS] [-V VERSION]
  *
  * -e "arp|nd ADDRESS KEY_IF RECORD_IF MAC [BACKUP_ID]": an ARP or ND user
  *    whose key names ADDRESS on KEY_IF and whose record names RECORD_IF
@@ -15,7 +15,8 @@
  *    MACs, interface eth1, 32-byte payloads), as fast as credit allows.
  *
  * Versions are an hour ahead of the clock, so that every entry wins over
- * what the other device holds. Everything goes live, once; a batch request is answered with a batch
+ * what the other device holds; -V sets them all to VERSION instead (the
+ * pin attack: 18446744073709551615, a version nothing could ever beat). Everything goes live, once; a batch request is answered with a batch
  * of the -e entries alone. Every 100 ms STATUS gets one line:
  * "attached=0|1 up=0|1 sent=N". SIGTERM or SIGINT ends it.
  */
@@ -63,6 +64,7 @@ struct rogue {
 	struct ent e[MAX_ENTRIES];
 	size_t ne, next_e;
 	uint64_t flood, next_f, sent;
+	uint64_t version; /* -V; 0: an hour ahead of the clock */
 	uint64_t attach, sent_e, sent_b, credit_e, credit_b;
 	bool attached, up, batch_pending;
 	Db__RbsServiceType batch_types[UT_SVC_COUNT];
@@ -138,7 +140,7 @@ static size_t send_some(struct rogue *r, bool batch, size_t *bi)
 		db__rbs_entry__init(x);
 		x->op = DB__RBS_OP__RBS_OP_ADD;
 		/* an hour ahead: newer than anything the other device holds */
-		x->version = ((uint64_t)time(NULL) + 3600) * 1000000u;
+		x->version = r->version ? r->version : ((uint64_t)time(NULL) + 3600) * 1000000u;
 		if (batch ? *bi < r->ne : r->next_e < r->ne) {
 			struct ent *e = &r->e[batch ? (*bi)++ : r->next_e++];
 
@@ -279,7 +281,7 @@ int main(int argc, char **argv)
 	int c, hwm = 64;
 	uint64_t last_attach = 0, last_status = 0;
 
-	while ((c = getopt(argc, argv, "r:s:b:e:f:o:")) != -1) {
+	while ((c = getopt(argc, argv, "r:s:b:e:f:o:V:")) != -1) {
 		switch (c) {
 		case 'r':
 			rundir = optarg;
@@ -300,9 +302,12 @@ int main(int argc, char **argv)
 		case 'o':
 			r.status = optarg;
 			break;
+		case 'V':
+			r.version = strtoull(optarg, NULL, 10);
+			break;
 		default:
 			fprintf(stderr, "usage: rbs-rogue -r RUNDIR -s SERVICE -b BACKUP_ID "
-					"[-e ENTRY]... [-f COUNT] [-o STATUS]\n");
+					"[-e ENTRY]... [-f COUNT] [-o STATUS] [-V VERSION]\n");
 			return 2;
 		}
 	}
