@@ -70,9 +70,17 @@ fail() {
 
 # The device: loopback, eth1 (a veth pair eth1/eth1p: dummy interfaces are
 # not available on every kernel) with the RBS source address, and the
-# veth pairs vethN/vethNp for the big configuration, all up.
+# veth pairs vethN/vethNp for the big configuration, all up, each with the
+# same address as eth1 (vrrpd advertises from an address that is not a
+# /32, and refuses an IPv4 group on an interface that
+# has none), since the documentation prefixes hold no more: the rest are
+# the groups' virtual IPs.
 ip netns add "$NS" || fail "cannot create namespace $NS"
 NS_MADE=1
+# No duplicate address detection, so that the link-local addresses vrrp6
+# groups advertise from are usable as soon as the interfaces are up.
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+	net.ipv6.conf.all.accept_dad=0 || fail "cannot turn DAD off in $NS"
 {
 	echo "link set lo up"
 	echo "link add eth1 type veth peer name eth1p"
@@ -83,6 +91,8 @@ NS_MADE=1
 		echo "link add veth$i type veth peer name veth${i}p"
 		echo "link set veth${i}p up"
 		echo "link set veth$i up"
+		# the IPv4 groups' source address (the device's own, as on eth1)
+		echo "addr add 198.51.100.1/24 dev veth$i"
 	done
 } | ip -n "$NS" -batch - || fail "cannot set up the interfaces in $NS"
 mkdir -p "$RUN" "$STATE"
