@@ -60,6 +60,8 @@
 #define TARGET_P50_MS 1.0
 #define TARGET_P99_MS 5.0
 #define TARGET_BIG_S 0.5
+/* a one-line commit on top of the big configuration (issue 19) */
+#define TARGET_ON_BIG_MS 5.0
 
 enum {
 	EXIT_OK = 0,
@@ -78,6 +80,9 @@ struct bench {
 	void *z;
 	void *vrrpd; /* vrrpd's control socket, for `display vrrp` */
 	uint64_t seq;
+	/* the headline figures, for the SUMMARY lines (bench/summary.sh) */
+	double fsync_ms[2]; /* fsync reference before and after phase 1; 0: none */
+	double p50_ms, p99_ms, big_s, settle_s, big_p50_ms;
 };
 
 struct reply {
@@ -268,7 +273,7 @@ static int fsync_once(int dfd, const char *buf, double *ms)
 	return rc;
 }
 
-static void fsync_reference(struct bench *b, const char *when)
+static void fsync_reference(struct bench *b, const char *when, double *median)
 {
 	enum { N = 21 };
 	double v[N];
@@ -290,6 +295,7 @@ static void fsync_reference(struct bench *b, const char *when)
 		return;
 	}
 	qsort(v, N, sizeof(v[0]), cmp_double);
+	*median = v[N / 2];
 	printf("fsync reference %s: 4 KiB write+fsync+rename+fsync(dir) in the state dir: "
 	       "%.3f ms (median of %d, min %.3f, max %.3f)\n",
 	       when, v[N / 2], N, v[0], v[N - 1]);
@@ -354,6 +360,8 @@ static void phase_one_line(struct bench *b)
 	       b->iterations, p50, p90, p99, v[b->iterations - 1], total / b->iterations, v[0],
 	       TARGET_P50_MS, TARGET_P99_MS,
 	       p50 <= TARGET_P50_MS && p99 <= TARGET_P99_MS ? "met" : "MISSED");
+	b->p50_ms = p50;
+	b->p99_ms = p99;
 	if (warn)
 		printf("  %u of the commits answered with a warning (a daemon did not confirm)\n",
 		       warn);
@@ -657,6 +665,7 @@ static void phase_big(struct bench *b)
 
 	commit_ms = run(b, "commit", COMMIT_TIMEOUT_MS, &out);
 	t_commit = now_s();
+	b->big_s = commit_ms / 1e3;
 	printf("commit %u lines: %.3f s (target <= %g s: %s)\n", conf_lines, commit_ms / 1e3,
 	       TARGET_BIG_S, commit_ms / 1e3 <= TARGET_BIG_S ? "met" : "MISSED");
 	if (out && *out)
@@ -673,6 +682,7 @@ static void phase_big(struct bench *b)
 	settle_s = settle(b, groups + 1, t_commit);
 	if (settle_s < 0)
 		die(b, EXIT_REFUSED);
+	b->settle_s = settle_s;
 	printf("settled: %u groups Master, every daemon in sync, %.3f s after the commit's "
 	       "answer\n",
 	       groups + 1, settle_s);
@@ -686,10 +696,37 @@ static void phase_big(struct bench *b)
 	}
 	run(b, "quit", SHORT_TIMEOUT_MS, NULL);
 	qsort(big, BIG_ONE_LINE, sizeof(big[0]), cmp_double);
+	b->big_p50_ms = pct(big, BIG_ONE_LINE, 0.5);
 	printf("commit one line on top of the %u-line configuration x%d: p50 %.3f ms  max %.3f ms  "
 	       "(min %.3f ms)\n",
 	       conf_lines, BIG_ONE_LINE, pct(big, BIG_ONE_LINE, 0.5), big[BIG_ONE_LINE - 1],
 	       big[0]);
+}
+
+/*
+ * The headline figures as SUMMARY lines (bench/summary.sh): the one-line
+ * commit against the fsync reference of the same run (the mean of the
+ * medians before and after), the big commit, the one-line commit on top.
+ */
+static void print_summary(const struct bench *b)
+{
+	char anchor[64] = "- -";
+	int n = (b->fsync_ms[0] > 0) + (b->fsync_ms[1] > 0);
+
+	if (n)
+		snprintf(anchor, sizeof(anchor), "fsync %.3f", (b->fsync_ms[0] + b->fsync_ms[1]) / n);
+	if (b->iterations) {
+		printf("SUMMARY commit_one_line_p50 %.3f ms <=%g %s\n", b->p50_ms, TARGET_P50_MS,
+		       anchor);
+		printf("SUMMARY commit_one_line_p99 %.3f ms <=%g %s\n", b->p99_ms, TARGET_P99_MS,
+		       anchor);
+	}
+	if (b->lines) {
+		printf("SUMMARY commit_%u_lines %.3f s <=%g - -\n", b->lines, b->big_s, TARGET_BIG_S);
+		printf("SUMMARY commit_%u_lines_settled %.3f s - - -\n", b->lines, b->settle_s);
+		printf("SUMMARY commit_one_line_on_%u_p50 %.3f ms <=%g %s\n", b->lines,
+		       b->big_p50_ms, TARGET_ON_BIG_MS, anchor);
+	}
 }
 
 int main(int argc, char **argv)
@@ -768,18 +805,19 @@ int main(int argc, char **argv)
 
 	/* the disk before and after phase 1: it is noisy on a VM */
 	if (b->statedir)
-		fsync_reference(b, "before");
+		fsync_reference(b, "before", &b->fsync_ms[0]);
 	rtt_reference(b);
 	fflush(stdout);
 	if (b->iterations)
 		phase_one_line(b);
 	if (b->statedir)
-		fsync_reference(b, "after ");
+		fsync_reference(b, "after ", &b->fsync_ms[1]);
 	fflush(stdout);
 	if (b->lines)
 		phase_big(b);
 
 	cfgd_call(b, DB__CLI_OP__CLI_CLOSE, "", 200, &r);
 	free(r.output);
+	print_summary(b);
 	die(b, EXIT_OK);
 }

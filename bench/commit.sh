@@ -8,7 +8,11 @@
 # Environment: ITER (one-line commits, default 1000), LINES (lines of the
 # big commit, default 10000), IFACES (veth pairs for it, default 40),
 # TMPDIR (where the run and state directories go: the filesystem whose
-# fsync is measured, default /tmp).
+# fsync is measured, default /tmp). SMOKE=1: small defaults (ITER 20,
+# LINES 1800, IFACES 4: 816 groups, the last 56 vrrp6), seconds, to show
+# that the benchmark still runs.
+# The headline figures end the output as SUMMARY lines (bench/summary.sh);
+# the exit status is 1 when one is missing.
 #
 # Everything it creates (the namespace, the daemons, the temp directory)
 # is removed on exit, also on failure or Ctrl-C. Addresses are
@@ -17,11 +21,15 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
+if [ "${SMOKE:-0}" = 1 ]; then
+	ITER=${ITER:-20} LINES=${LINES:-1800} IFACES=${IFACES:-4}
+fi
 ITER=${ITER:-1000}
 LINES=${LINES:-10000}
 IFACES=${IFACES:-40}
 
 . "$HERE/preflight.sh"
+. "$HERE/summary.sh"
 preflight bench/commit.sh "$BUILD" "make all $BUILD/bin/bench-commit" \
 	cfgd vrrpd rbsd rbpd dbcli bench-commit
 
@@ -130,14 +138,25 @@ echo "bench/commit.sh: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /p
 echo "state dir on $(df -T "$STATE" | awk 'NR == 2 { print $2 " (" $1 ")" }'), commits fsync'd"
 
 # In the background, so that a signal reaches our trap at once.
-"$BIN/bench-commit" -r "$RUN" -s "$STATE" -n "$ITER" -l "$LINES" -i "$IFACES" &
+"$BIN/bench-commit" -r "$RUN" -s "$STATE" -n "$ITER" -l "$LINES" -i "$IFACES" >"$ROOT/out" &
 BENCH=$!
 wait "$BENCH"
 rc=$?
 BENCH=
+grep -v '^SUMMARY ' "$ROOT/out"
 [ $rc = 0 ] || fail "bench-commit exited $rc"
+grep -q "considered down" "$ROOT/cfgd.log" &&
+	echo "note: cfgd lost a daemon for a while during the run (cfgd.log: considered down)"
+
+# The headline figures, checked: each must be there, with a number.
+fig() { awk -v n="$1" -v f="$2" '$1 == "SUMMARY" && $2 == n { print $f }' "$ROOT/out"; }
+for n in commit_one_line_p50 commit_one_line_p99 commit_${LINES}_lines \
+	commit_${LINES}_lines_settled commit_one_line_on_${LINES}_p50; do
+	case $n in commit_one_line_p*) [ "$ITER" = 0 ] && continue ;; *) [ "$LINES" = 0 ] && continue ;; esac
+	summary "$n" "$(fig "$n" 3)" "$(fig "$n" 4)" "$(fig "$n" 5)" "$(fig "$n" 6)" "$(fig "$n" 7)"
+done
 
 for d in cfgd vrrpd rbsd rbpd; do
 	kill -0 "${PID[$d]}" 2>/dev/null || fail "$d died during the benchmark"
 done
-exit 0
+exit "$SUMMARY_BAD"
