@@ -27,6 +27,14 @@
 #   PERF_OPTS="-g"   perf record's options (e.g. "--call-graph dwarf -F 999":
 #                    the daemons are built without frame pointers)
 #   KEEP=DIR         keep the logs, status lines and watch log in DIR
+#   SMOKE=1          small defaults (N 20000, BIG 5000, REPEAT 1, LOAD 70000,
+#                    RATE 10000, SECS 2, RAW_BYTES 64 MiB): every part in
+#                    seconds, to show that the benchmark still runs
+#
+# The headline figures end the output as SUMMARY lines (bench/summary.sh):
+# the batch's entries/s and wire rate (raw TLS of the same run as the
+# anchor), the real-time lag p99 and rate, the window's RSS per entry. A
+# missing one (a part that did not produce it) fails the run.
 #
 # Topology (tests/integration/lib.sh and tests/integration/rbs.sh): devices
 # A (198.51.100.1) and B (198.51.100.2), each in its own network namespace
@@ -49,6 +57,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
 BUILD=${1:-build}
 PARTS=${PARTS:-memory raw batch big realtime}
+if [ "${SMOKE:-0}" = 1 ]; then
+	N=${N:-20000} BIG=${BIG:-5000} REPEAT=${REPEAT:-1} LOAD=${LOAD:-70000}
+	RATE=${RATE:-10000} SECS=${SECS:-2} RAW_BYTES=${RAW_BYTES:-67108864}
+fi
 N=${N:-1000000}
 PAYLOAD=${PAYLOAD:-64}
 BIG=${BIG:-200000}
@@ -62,6 +74,7 @@ WIN=65536 # RBS_CHAN_WIN_ENTRIES
 
 me=bench/rbs.sh
 . "$HERE/preflight.sh"
+. "$HERE/summary.sh"
 preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli rbs-feeder bench-tls-raw \
 	bench-rbs-watch
 for v in N PAYLOAD BIG REPEAT LOAD RATE SECS RAW_BYTES; do
@@ -504,4 +517,18 @@ fi
 has memory && row "window of $WIN entries held: RSS per entry" "$M_PER bytes (+$M_KB kB)"
 
 [ -n "${KEEP:-}" ] && cp -r "$ROOT" "$KEEP"
-exit 0
+
+echo
+if has batch; then
+	summary rbs_batch_${N}x${PAYLOAD}B_rate "${B_RATE:-}" entries/s ">=1000000"
+	summary rbs_batch_${N}x${PAYLOAD}B_wire "${B_WIRE:-}" MB/s - \
+		"$(has raw && echo raw_tls || echo -)" "$(has raw && echo "${R_WIRE:-}" || echo -)"
+fi
+has big && summary rbs_batch_${BIG}x1024B_wire "${G_WIRE:-}" MB/s - \
+	"$(has raw && echo raw_tls || echo -)" "$(has raw && echo "${R_WIRE:-}" || echo -)"
+if has realtime; then
+	summary rbs_realtime_${RATE}_lag_p99 "${U_P99:-}" us "<=2000"
+	summary rbs_realtime_${RATE}_received "${U_RATE:-}" entries/s ">=$((RATE * 99 / 100))"
+fi
+has memory && summary rbs_window_rss_per_entry "${M_PER:-}" B -
+exit "$SUMMARY_BAD"
