@@ -53,7 +53,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		function num(x) { return x ~ /^-?[0-9.eE+-]+$/ }
 		END {
 			if (n == 0) { print "no SUMMARY line: no benchmark figure at all"; exit 1 }
-			printf "%-34s %14s %-6s %-14s %-8s %-24s %8s\n", "figure", "value", "unit",
+			printf "%-34s %12s %-10s %-10s %-8s %-26s %7s\n", "figure", "value", "unit",
 				"target", "result", "anchor (same run)", "ratio"
 			for (i = 1; i <= n; i++) {
 				ratio = "-"
@@ -69,7 +69,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 				else if (t ~ /^>=/) res = (val[i] + 0 >= substr(t, 3) + 0) ? "met" : "MISSED"
 				if (smoke == 1 && res != "MISSING" && res != "-") res = "(" res ")"
 				a = an[i] == "-" ? "-" : an[i] " " av[i]
-				printf "%-34s %14s %-6s %-14s %-8s %-24s %8s\n", name[i], val[i], unit[i], t,
+				printf "%-34s %12s %-10s %-10s %-8s %-26s %7s\n", name[i], val[i], unit[i], t,
 					res, a, ratio
 			}
 			if (smoke == 1)
