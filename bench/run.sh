@@ -8,11 +8,19 @@
 # NAME: commit, table, failover, scale, rbs, switchover (bench/NAME.sh;
 # table is bench-table). SMOKE=1 runs each in its smoke mode (tiny sizes,
 # seconds). Exit 1 when a benchmark failed or a headline figure is missing.
+# Not root: a SKIP line, exit 0, or 1 under CI (CI=true).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:?usage: bash bench/run.sh BUILDDIR NAME...}
 shift
+# Network namespaces need root: without it, say so; a skip fails under CI
+# (CI=true), as the unit and integration suites' skips do.
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: bench/run.sh $*: the benchmarks need root (network namespaces)"
+	[ "${CI:-}" != true ]
+	exit
+fi
 SMOKE=${SMOKE:-0}
 export SMOKE
 OUT=$BUILD/bench-out

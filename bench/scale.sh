@@ -409,7 +409,11 @@ shape() {
 			"B's kernel drops so far: $(kdrops B)"
 	fi
 	ours_stop
-	[ "$KA_GROUPS" = 1 ] && ka_groups "$n" "$k"
+	if [ "$KA_GROUPS" = 1 ]; then
+		ka_groups "$n" "$k"
+	else
+		echo "  keepalived: not measured with these groups (KA_GROUPS=0)"
+	fi
 	links_del "$nif"
 }
 
