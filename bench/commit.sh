@@ -120,10 +120,12 @@ done
 # configuration, at most 15 s.
 synced=0
 for i in $(seq 150); do
-	out=$("$BIN/dbcli" -r "$RUN" -c "display configuration sync" 2>/dev/null)
+	out=$("$BIN/dbcli" -r "$RUN" --json -c "display configuration sync" 2>/dev/null)
 	ok=1
 	for d in vrrpd rbsd rbpd; do
-		echo "$out" | grep -Eq "^$d +up +${PID[$d]} .* yes$" || ok=0
+		jq -e --arg d "$d" --argjson p "${PID[$d]}" \
+			'.daemons[] | select(.daemon == $d and .up and .pid == $p and .in_sync)' \
+			<<<"$out" >/dev/null 2>&1 || ok=0
 	done
 	if [ $ok = 1 ]; then
 		synced=1
