@@ -337,15 +337,24 @@ check: deps
 	$(MAKE) unit integration
 	$(MAKE) SAN=1 unit integration
 	$(MAKE) fuzz
+	$(MAKE) bench-smoke
 
 # The demo runs the daemons, dbcli, dbuser and the host's neigh-users.
 demo: deps
 	$(MAKE) all $(B)/bin/neigh-users
 	bash tests/demo.sh $(B)
 
-bench: $(BINS) $(BENCH_TOOLS)
-	bash bench/commit.sh $(B)
-	$(B)/bin/bench-table
+# Benchmarks (as root), one summary table at the end (bench/README.md).
+# BENCHES picks them: the quick ones by default, all of them with
+# BENCHES="$(BENCH_ALL)". bench-smoke runs every one in its smoke mode
+# (tiny sizes, seconds): it fails when one of them breaks.
+BENCH_ALL := commit table failover scale rbs switchover
+BENCHES ?= commit table
+bench: $(BINS) tests
+	bash bench/run.sh $(B) $(BENCHES)
+
+bench-smoke: $(BINS) tests
+	SMOKE=1 bash bench/run.sh $(B) $(BENCH_ALL)
 
 # The user API's client library for services: link with -lrbpclient
 # -lprotobuf-c -lzmq.
@@ -380,7 +389,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit units integration deps check demo bench install clean format fuzz man manlint \
+.PHONY: all tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint \
 	prod hooks-check
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
