@@ -51,7 +51,8 @@ RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/common/cfgclient.o
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c
+CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c \
+	cfgd/tlsfiles.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
 # Each daemon: its main file plus a library of modules that unit tests link.
@@ -195,6 +196,16 @@ $(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(PROT
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
+$(B)/bin/rbs-flood: $(B)/tests/tools/rbs_flood.o $(B)/rbsd/rbs_frame.o $(B)/rbsd/rbs_arena.o \
+		$(PROTO_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lprotobuf-c
+
+$(B)/bin/rbs-rogue: $(B)/tests/tools/rbs_rogue.o $(B)/rbpd/rbp_rec.o $(B)/rbpd/rbp_role.o \
+		$(PROTO_O)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
+
 $(B)/bin/vrrp-events: $(B)/tests/tools/vrrp_events.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
@@ -218,7 +229,7 @@ $(B)/bin/bench-tls-raw: $(B)/bench/tls_raw.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
 TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
-	$(B)/bin/neigh-users $(B)/bin/bus-impostor
+	$(B)/bin/neigh-users $(B)/bin/bus-impostor $(B)/bin/rbs-flood $(B)/bin/rbs-rogue
 BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failover-probe \
 	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw
 
@@ -267,7 +278,8 @@ build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c
+build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c \
+		rbpd/rbp_admit.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -340,15 +352,24 @@ check: deps
 	$(MAKE) unit integration
 	$(MAKE) SAN=1 unit integration
 	$(MAKE) fuzz
+	$(MAKE) bench-smoke
 
 # The demo runs the daemons, dbcli, dbuser and the host's neigh-users.
 demo: deps
 	$(MAKE) all $(B)/bin/neigh-users
 	bash tests/demo.sh $(B)
 
-bench: $(BINS) $(BENCH_TOOLS)
-	bash bench/commit.sh $(B)
-	$(B)/bin/bench-table
+# Benchmarks (as root), one summary table at the end (bench/README.md).
+# BENCHES picks them: the quick ones by default, all of them with
+# BENCHES="$(BENCH_ALL)". bench-smoke runs every one in its smoke mode
+# (tiny sizes, seconds): it fails when one of them breaks.
+BENCH_ALL := commit table failover scale rbs switchover
+BENCHES ?= commit table
+bench: $(BINS) tests
+	bash bench/run.sh $(B) $(BENCHES)
+
+bench-smoke: $(BINS) tests
+	SMOKE=1 bash bench/run.sh $(B) $(BENCH_ALL)
 
 # The user API's client library for services: link with -lrbpclient
 # -lprotobuf-c -lzmq.
@@ -384,7 +405,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit units integration deps check demo bench install clean format fuzz man manlint \
+.PHONY: all tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint \
 	prod hooks-check
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -60,6 +60,8 @@
 #define TARGET_P50_MS 1.0
 #define TARGET_P99_MS 5.0
 #define TARGET_BIG_S 0.5
+/* a one-line commit on top of the big configuration (issue 19) */
+#define TARGET_ON_BIG_MS 5.0
 
 enum {
 	EXIT_OK = 0,
@@ -76,7 +78,11 @@ struct bench {
 	unsigned ifaces;
 	void *zctx;
 	void *z;
+	void *vrrpd; /* vrrpd's control socket, for `display vrrp` */
 	uint64_t seq;
+	/* the headline figures, for the SUMMARY lines (bench/summary.sh) */
+	double fsync_ms[2]; /* fsync reference before and after phase 1; 0: none */
+	double p50_ms, p99_ms, big_s, settle_s, big_p50_ms;
 };
 
 struct reply {
@@ -111,6 +117,9 @@ static void bench_close(struct bench *b)
 	if (b->z)
 		zmq_close(b->z);
 	b->z = NULL;
+	if (b->vrrpd)
+		zmq_close(b->vrrpd);
+	b->vrrpd = NULL;
 	if (b->zctx)
 		zmq_ctx_term(b->zctx);
 	b->zctx = NULL;
@@ -264,7 +273,7 @@ static int fsync_once(int dfd, const char *buf, double *ms)
 	return rc;
 }
 
-static void fsync_reference(struct bench *b, const char *when)
+static void fsync_reference(struct bench *b, const char *when, double *median)
 {
 	enum { N = 21 };
 	double v[N];
@@ -286,6 +295,7 @@ static void fsync_reference(struct bench *b, const char *when)
 		return;
 	}
 	qsort(v, N, sizeof(v[0]), cmp_double);
+	*median = v[N / 2];
 	printf("fsync reference %s: 4 KiB write+fsync+rename+fsync(dir) in the state dir: "
 	       "%.3f ms (median of %d, min %.3f, max %.3f)\n",
 	       when, v[N / 2], N, v[0], v[N - 1]);
@@ -350,6 +360,8 @@ static void phase_one_line(struct bench *b)
 	       b->iterations, p50, p90, p99, v[b->iterations - 1], total / b->iterations, v[0],
 	       TARGET_P50_MS, TARGET_P99_MS,
 	       p50 <= TARGET_P50_MS && p99 <= TARGET_P99_MS ? "met" : "MISSED");
+	b->p50_ms = p50;
+	b->p99_ms = p99;
 	if (warn)
 		printf("  %u of the commits answered with a warning (a daemon did not confirm)\n",
 		       warn);
@@ -357,6 +369,132 @@ static void phase_one_line(struct bench *b)
 }
 
 /* ---- phase 2: one big commit -------------------------------------------- */
+
+/*
+ * Ask vrrpd's control socket (RUNDIR/vrrpd.ipc) what dbcli asks it for
+ * `display WHAT`. Returns 0 and the text in *text (free it), or a negative
+ * errno (-ETIMEDOUT: vrrpd did not answer in SHORT_TIMEOUT_MS).
+ */
+static int query_vrrpd(struct bench *b, const char *what, char **text)
+{
+	Db__Query q = DB__QUERY__INIT;
+	Db__QueryReply *qr;
+	char ep[PATH_MAX + 16];
+	int zero = 0, rc;
+	uint8_t *pl;
+	size_t plen;
+
+	*text = NULL;
+	if (b->vrrpd == NULL) {
+		snprintf(ep, sizeof(ep), "ipc://%s/vrrpd.ipc", b->rundir);
+		b->vrrpd = zmq_socket(b->zctx, ZMQ_DEALER);
+		if (b->vrrpd == NULL)
+			return -errno;
+		zmq_setsockopt(b->vrrpd, ZMQ_LINGER, &zero, sizeof(zero));
+		if (zmq_connect(b->vrrpd, ep) < 0) {
+			rc = -errno;
+			zmq_close(b->vrrpd);
+			b->vrrpd = NULL;
+			return rc;
+		}
+	}
+	q.what = (char *)what;
+	rc = req_call(b->vrrpd, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, ++b->seq, &q.base,
+		      DB__MSG_TYPE__MSG_QUERY_REPLY, DB__ROLE__ROLE_VRRPD,
+		      req_now_ms() + SHORT_TIMEOUT_MS, -1, &pl, &plen);
+	if (rc < 0) {
+		/* drop the socket and the query queued in it */
+		zmq_close(b->vrrpd);
+		b->vrrpd = NULL;
+		return rc;
+	}
+	qr = db__query_reply__unpack(NULL, plen, pl);
+	free(pl);
+	if (qr == NULL)
+		return -EBADMSG;
+	*text = strdup(qr->ok && qr->text ? qr->text : "");
+	db__query_reply__free_unpacked(qr, NULL);
+	return *text ? 0 : -ENOMEM;
+}
+
+/* Lines of `display vrrp brief` whose state is Master. */
+static unsigned count_masters(const char *out)
+{
+	unsigned n = 0;
+
+	for (const char *l = out; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		unsigned vrid;
+		char state[16];
+
+		if (sscanf(l, "%u %15s", &vrid, state) == 2 && strcmp(state, "Master") == 0)
+			n++;
+		l = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+/* Every daemon of `display configuration sync` up and in sync ("yes"). */
+static bool all_in_sync(const char *out)
+{
+	static const char *const daemons[] = {"vrrpd", "rbsd", "rbpd"};
+
+	for (size_t i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
+		const char *l = out;
+		bool ok = false;
+
+		while (l && *l && !ok) {
+			const char *nl = strchr(l, '\n');
+			size_t len = nl ? (size_t)(nl - l) : strlen(l), dl = strlen(daemons[i]);
+
+			ok = len > dl + 4 && strncmp(l, daemons[i], dl) == 0 && l[dl] == ' ' &&
+			     memmem(l, len, " up ", 4) != NULL && strncmp(l + len - 3, "yes", 3) == 0;
+			l = nl ? nl + 1 : NULL;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * After the big commit, vrrpd takes every new group to Master (nothing
+ * else advertises on the veth pairs): until then the one-line commits would
+ * measure that storm, not the commit. Wait until `display vrrp brief` shows
+ * `masters` groups Master and every daemon in sync again, at most
+ * SETTLE_MAX_S from t0 (now_s()); returns the seconds since t0, or a
+ * negative value.
+ */
+#define SETTLE_MAX_S 120.0
+
+static double settle(struct bench *b, unsigned masters, double t0)
+{
+	unsigned seen = 0;
+
+	while (now_s() - t0 < SETTLE_MAX_S) {
+		struct reply r;
+		bool synced = false;
+
+		char *text = NULL;
+
+		/* a display is answered by the daemon, as dbcli asks it */
+		if (query_vrrpd(b, "vrrp brief", &text) == 0)
+			seen = count_masters(text);
+		free(text);
+		if (seen >= masters &&
+		    cfgd_call(b, DB__CLI_OP__CLI_EXEC, "display configuration sync",
+			      SHORT_TIMEOUT_MS, &r) == 0) {
+			synced = r.ok && all_in_sync(r.output);
+			free(r.output);
+		}
+		if (synced)
+			return now_s() - t0;
+		usleep(200 * 1000);
+	}
+	fprintf(stderr, "bench-commit: %u of %u groups Master after %g s\n", seen, masters,
+		SETTLE_MAX_S);
+	return -1;
+}
 
 /*
  * The i-th virtual IP of phase 2: first the IPv4 documentation prefixes
@@ -443,7 +581,7 @@ static void phase_big(struct bench *b)
 		 rbp_lines = RBP_COUNT * 4 + (RBP_COUNT < b->ifaces ? RBP_COUNT : b->ifaces);
 	unsigned groups, min_groups, conf_lines = 0, nv4 = 0, nv6 = 0, gi = 0;
 	struct load l = {0};
-	double t0, load_s, commit_ms, disp_ms, big[BIG_ONE_LINE];
+	double t0, t_commit, load_s, commit_ms, disp_ms, settle_s, big[BIG_ONE_LINE];
 	char *out = NULL;
 
 	/* Two lines per group (virtual-ip, priority), as many groups as the
@@ -474,7 +612,8 @@ static void phase_big(struct bench *b)
 			bool v6 = vip(gi, a, sizeof(a));
 
 			ld(b, &l, "vrrp%s vrid %u virtual-ip %s", v6 ? "6" : "", v, a);
-			ld(b, &l, "vrrp vrid %u priority %u", v, 100 + (gi % 100));
+			ld(b, &l, "vrrp%s vrid %u priority %u", v6 ? "6" : "", v,
+			   100 + (gi % 100));
 			conf_lines += 2;
 			if (v6)
 				nv6++;
@@ -525,6 +664,8 @@ static void phase_big(struct bench *b)
 	       groups, b->ifaces, nv4, nv6, RBS_COUNT, RBP_COUNT);
 
 	commit_ms = run(b, "commit", COMMIT_TIMEOUT_MS, &out);
+	t_commit = now_s();
+	b->big_s = commit_ms / 1e3;
 	printf("commit %u lines: %.3f s (target <= %g s: %s)\n", conf_lines, commit_ms / 1e3,
 	       TARGET_BIG_S, commit_ms / 1e3 <= TARGET_BIG_S ? "met" : "MISSED");
 	if (out && *out)
@@ -537,6 +678,15 @@ static void phase_big(struct bench *b)
 	       *out ? count_lines(out) : 0, strlen(out), disp_ms);
 	free(out);
 
+	/* every group of the big configuration, and eth1's */
+	settle_s = settle(b, groups + 1, t_commit);
+	if (settle_s < 0)
+		die(b, EXIT_REFUSED);
+	b->settle_s = settle_s;
+	printf("settled: %u groups Master, every daemon in sync, %.3f s after the commit's "
+	       "answer\n",
+	       groups + 1, settle_s);
+
 	/* one-line commits again, now that the configuration is big */
 	run(b, "interface eth1", SHORT_TIMEOUT_MS, NULL);
 	run(b, "vrrp vrid 1 virtual-ip " ETH1_VIP, SHORT_TIMEOUT_MS, NULL);
@@ -546,10 +696,37 @@ static void phase_big(struct bench *b)
 	}
 	run(b, "quit", SHORT_TIMEOUT_MS, NULL);
 	qsort(big, BIG_ONE_LINE, sizeof(big[0]), cmp_double);
+	b->big_p50_ms = pct(big, BIG_ONE_LINE, 0.5);
 	printf("commit one line on top of the %u-line configuration x%d: p50 %.3f ms  max %.3f ms  "
 	       "(min %.3f ms)\n",
 	       conf_lines, BIG_ONE_LINE, pct(big, BIG_ONE_LINE, 0.5), big[BIG_ONE_LINE - 1],
 	       big[0]);
+}
+
+/*
+ * The headline figures as SUMMARY lines (bench/summary.sh): the one-line
+ * commit against the fsync reference of the same run (the mean of the
+ * medians before and after), the big commit, the one-line commit on top.
+ */
+static void print_summary(const struct bench *b)
+{
+	char anchor[64] = "- -";
+	int n = (b->fsync_ms[0] > 0) + (b->fsync_ms[1] > 0);
+
+	if (n)
+		snprintf(anchor, sizeof(anchor), "fsync %.3f", (b->fsync_ms[0] + b->fsync_ms[1]) / n);
+	if (b->iterations) {
+		printf("SUMMARY commit_one_line_p50 %.3f ms <=%g %s\n", b->p50_ms, TARGET_P50_MS,
+		       anchor);
+		printf("SUMMARY commit_one_line_p99 %.3f ms <=%g %s\n", b->p99_ms, TARGET_P99_MS,
+		       anchor);
+	}
+	if (b->lines) {
+		printf("SUMMARY commit_%u_lines %.3f s <=%g - -\n", b->lines, b->big_s, TARGET_BIG_S);
+		printf("SUMMARY commit_%u_lines_settled %.3f s - - -\n", b->lines, b->settle_s);
+		printf("SUMMARY commit_one_line_on_%u_p50 %.3f ms <=%g %s\n", b->lines,
+		       b->big_p50_ms, TARGET_ON_BIG_MS, anchor);
+	}
 }
 
 int main(int argc, char **argv)
@@ -628,18 +805,19 @@ int main(int argc, char **argv)
 
 	/* the disk before and after phase 1: it is noisy on a VM */
 	if (b->statedir)
-		fsync_reference(b, "before");
+		fsync_reference(b, "before", &b->fsync_ms[0]);
 	rtt_reference(b);
 	fflush(stdout);
 	if (b->iterations)
 		phase_one_line(b);
 	if (b->statedir)
-		fsync_reference(b, "after ");
+		fsync_reference(b, "after ", &b->fsync_ms[1]);
 	fflush(stdout);
 	if (b->lines)
 		phase_big(b);
 
 	cfgd_call(b, DB__CLI_OP__CLI_CLOSE, "", 200, &r);
 	free(r.output);
+	print_summary(b);
 	die(b, EXIT_OK);
 }

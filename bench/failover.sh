@@ -12,6 +12,11 @@
 #   OUT=DIR                   keep every run's probe log and results.tsv in DIR
 #
 # Quick smoke test: IMPLS=ours INTERVALS=0.1 bash bench/failover.sh build 2
+# SMOKE=1: the defaults become RUNS 1, INTERVALS 0.1 (ours and keepalived,
+# both scenarios, about 30 s); every figure must come out (a probe that saw
+# no takeover fails the run). The headline figures end the output as
+# SUMMARY lines (bench/summary.sh): per interval and scenario our median
+# advert gap and outage, keepalived's as the anchor.
 #
 # Topology (tests/integration/lib.sh): routers A (192.0.2.1) and B
 # (192.0.2.2) and host H (192.0.2.10) on a bridge, each in its own network
@@ -29,7 +34,12 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
 BUILD=${1:-build}
-RUNS=${2:-10}
+DEF_RUNS=10
+if [ "${SMOKE:-0}" = 1 ]; then
+	DEF_RUNS=1
+	INTERVALS=${INTERVALS:-0.1}
+fi
+RUNS=${2:-$DEF_RUNS}
 IMPLS=${IMPLS:-ours keepalived}
 INTERVALS=${INTERVALS:-1 0.1}
 SCENARIOS=${SCENARIOS:-crash graceful}
@@ -37,6 +47,7 @@ OUT=${OUT:-}
 
 me=bench/failover.sh
 . "$HERE/preflight.sh"
+. "$HERE/summary.sh"
 preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli bench-failover-probe
 case " $IMPLS " in *" keepalived "*) need_keepalived $me ;; esac
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "$me: RUNS must be a positive number" >&2; exit 2; }
@@ -86,7 +97,7 @@ ivl_word() { if [ $(($1 % 1000)) = 0 ]; then echo "$(($1 / 1000)) s"; else echo 
 
 # ---- our suite --------------------------------------------------------------
 
-our_state() { cli "$1" -c "display vrrp brief" 2>/dev/null | awk -v a=$VIP '$5 == a { print $2 }'; }
+our_state() { vrrp_state "$1" $VIP; }
 our_is() { [ "$(our_state "$1")" = "$2" ]; }
 ours_settled() { our_is A Master && our_is B Backup; }
 
@@ -326,4 +337,41 @@ echo
 echo "advert gap: last advertisement from A to the first from B, as H receives them."
 echo "outage: the longest interval between two echo replies at H (10 ms pings)."
 echo "MDI: Master_Down_Interval = 3 * interval + Skew_Time; skew: Skew_Time = (256 - $PRIO_B) * interval / 256."
-exit 0
+
+# The headline figures: per interval and scenario, our median advert gap and
+# outage (ms), keepalived's median as the anchor when it ran. A figure is
+# missing ("nan") when no run of it produced one.
+medians() {
+	awk -v i="$1" -v v="$2" -v s="$3" -v c="$4" '$1 == i && $2 == v && $3 == s && $c != "nan" { print $c }' \
+		"$RESULTS" | sort -n | awk '{ a[NR] = $1 } END {
+			if (NR == 0) print "nan"
+			else if (NR % 2) print a[(NR + 1) / 2]
+			else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+echo
+for IVL_S in $INTERVALS; do
+	IVL_MS=$(ms "$IVL_S")
+	skew=$(awk -v i="$IVL_MS" -v p=$PRIO_B 'BEGIN { printf "%.1f", (256 - p) * i / 256 }')
+	mdi=$(awk -v i="$IVL_MS" -v s="$skew" 'BEGIN { printf "%.1f", 3 * i + s }')
+	for scen in $SCENARIOS; do
+		ka=(- - - -)
+		case " $IMPLS " in *" keepalived "*)
+			ka=(keepalived "$(medians keepalived "$IVL_MS" "$scen" 5)"
+				keepalived "$(medians keepalived "$IVL_MS" "$scen" 6)") ;;
+		esac
+		if [ "$scen" = crash ]; then
+			gap_t="<=$(awk -v m="$mdi" 'BEGIN { print m + 20 }')" out_t="ratio<=1"
+			[ "${ka[0]}" = - ] && out_t=-
+		else
+			gap_t=- out_t="<=$(awk -v s="$skew" 'BEGIN { print s + 15 }')"
+		fi
+		case " $IMPLS " in *" ours "*)
+			summary "failover_${scen}_${IVL_MS}ms_gap" "$(medians ours "$IVL_MS" "$scen" 5)" ms \
+				"$gap_t" "${ka[0]}" "${ka[1]}"
+			summary "failover_${scen}_${IVL_MS}ms_outage" "$(medians ours "$IVL_MS" "$scen" 6)" ms \
+				"$out_t" "${ka[2]}" "${ka[3]}"
+			;;
+		esac
+	done
+done
+exit "$SUMMARY_BAD"

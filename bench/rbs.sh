@@ -27,6 +27,14 @@
 #   PERF_OPTS="-g"   perf record's options (e.g. "--call-graph dwarf -F 999":
 #                    the daemons are built without frame pointers)
 #   KEEP=DIR         keep the logs, status lines and watch log in DIR
+#   SMOKE=1          small defaults (N 20000, BIG 5000, REPEAT 1, LOAD 70000,
+#                    RATE 10000, SECS 2, RAW_BYTES 64 MiB): every part in
+#                    seconds, to show that the benchmark still runs
+#
+# The headline figures end the output as SUMMARY lines (bench/summary.sh):
+# the batch's entries/s and wire rate (raw TLS of the same run as the
+# anchor), the real-time lag p99 and rate, the window's RSS per entry. A
+# missing one (a part that did not produce it) fails the run.
 #
 # Topology (tests/integration/lib.sh and tests/integration/rbs.sh): devices
 # A (198.51.100.1) and B (198.51.100.2), each in its own network namespace
@@ -49,6 +57,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
 BUILD=${1:-build}
 PARTS=${PARTS:-memory raw batch big realtime}
+if [ "${SMOKE:-0}" = 1 ]; then
+	N=${N:-20000} BIG=${BIG:-5000} REPEAT=${REPEAT:-1} LOAD=${LOAD:-70000}
+	RATE=${RATE:-10000} SECS=${SECS:-2} RAW_BYTES=${RAW_BYTES:-67108864}
+fi
 N=${N:-1000000}
 PAYLOAD=${PAYLOAD:-64}
 BIG=${BIG:-200000}
@@ -62,6 +74,7 @@ WIN=65536 # RBS_CHAN_WIN_ENTRIES
 
 me=bench/rbs.sh
 . "$HERE/preflight.sh"
+. "$HERE/summary.sh"
 preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli rbs-feeder bench-tls-raw \
 	bench-rbs-watch
 for v in N PAYLOAD BIG REPEAT LOAD RATE SECS RAW_BYTES; do
@@ -143,8 +156,9 @@ busy() {
 kb() { sed -n "s/^$2:[[:space:]]*\\([0-9]*\\) kB/\\1/p" "/proc/$1/status"; }
 # calc EXPR: awk arithmetic, printed with printf format FMT (default %.3f).
 calc() { awk "BEGIN { printf \"${2:-%.3f}\", ($1) }"; }
-# nth TEXT WORD: the number after WORD in display's text ("sent 5, received 3").
-nth() { sed -n "s/.*$2 \\([0-9]*\\).*/\\1/p" <<<"$1"; }
+# rj DEV KEY: a field of rbs1 in display remote-backup-service's JSON
+# (docs/json.md), e.g. bytes_sent, window.unacknowledged.
+rj() { jcli "$1" "display remote-backup-service rbs1" | jq -r ".services[0].$2"; }
 
 # progress NAME T0 COUNT KEY COND: from the watch log, the rx (or KEY)
 # progression of feeder NAME's status lines written after T0, until the
@@ -233,7 +247,7 @@ part_memory() {
 	inns B ip link set eth2 down
 	poll 10 0.1 eval '! is_up A' || fail "A did not notice the cut"
 	feeder A -n "$LOAD" -P "$PAYLOAD"
-	win_full() { [ "$(fv A sent)" = "$WIN" ] && field A Window | grep -q "^$WIN unacknowledged"; }
+	win_full() { [ "$(fv A sent)" = "$WIN" ] && [ "$(rj A window.unacknowledged)" = "$WIN" ]; }
 	poll 10 0.2 win_full || fail "A's window did not fill"
 	sleep 1
 	win=$(field A Window)
@@ -319,7 +333,7 @@ batch_run() {
 	echo "  live load first (for comparison): $n entries at B $(calc "$est") s after A's feeder" \
 		"started: $live_rate entries/s; rbsd CPU A $(calc "($c_a1 - $c_a0) / $HZ" %.2f) s," \
 		"B $(calc "($c_b1 - $c_b0) / $HZ" %.2f) s"
-	poll 10 0.2 eval 'field A Window | grep -q "^0 unacknowledged"' || fail "A's window did not drain"
+	poll 10 0.2 eval '[ "$(rj A window.unacknowledged)" = 0 ]' || fail "A's window did not drain"
 	adig=$(fv A own_digest)
 	batch_done() {
 		local line=
@@ -334,7 +348,7 @@ batch_run() {
 	printf '    %-3s %8s %10s %8s %8s %10s %8s %8s %8s %8s %8s %8s %8s\n' run "time s" entries/s \
 		"MB/s" "wire" "channel s" "rbsd A" "rbsd B" "feedr A" "feedr B" "irq" "other" "wire B/e"
 	for r in $(seq "$REPEAT"); do
-		bytes0=$(nth "$(field A Bytes)" sent) brx0=$(nth "$(field B Bytes)" received)
+		bytes0=$(rj A bytes_sent) brx0=$(rj B bytes_received)
 		perf_start "batch-$tag-$r"
 		c_a0=$(cpu "$RBSD_A") c_b0=$(cpu "$RBSD_B") c_fa0=$(cpu "${DEV_PID[A.feeder]}")
 		read -r b0 i0 < <(busy)
@@ -346,7 +360,7 @@ batch_run() {
 		c_fb1=$(cpu "${DEV_PID[B.feeder]}")
 		read -r b1 i1 < <(busy)
 		perf_stop
-		bytes1=$(nth "$(field A Bytes)" sent) brx1=$(nth "$(field B Bytes)" received)
+		bytes1=$(rj A bytes_sent) brx1=$(rj B bytes_received)
 		[ "$(fv B bad_batches)" = 0 ] || fail "B's feeder counted a bad batch"
 		read -r first lo lov hi hiv est med max < <(progress B.feeder "$t0" "$n" rx 'rx == want && batches >= 1')
 		[ "$first" != none ] || fail "no status line of B's feeder shows the batch done"
@@ -411,10 +425,10 @@ part_realtime() {
 	poll 30 0.05 eval '[ "$(fv B rx)" = "$LOAD" ] && [ "$(fv A sent)" -gt "$LOAD" ]' ||
 		fail "the load before the updates did not complete"
 	perf_start realtime
-	e0=$(nth "$(field B Entries)" received) s0=$(fv A sent) r0=$EPOCHREALTIME
+	e0=$(rj B entries_received) s0=$(fv A sent) r0=$EPOCHREALTIME
 	c_a0=$(cpu "$RBSD_A") c_b0=$(cpu "$RBSD_B")
 	sleep "$SECS"
-	e1=$(nth "$(field B Entries)" received) s1=$(fv A sent) r1=$EPOCHREALTIME
+	e1=$(rj B entries_received) s1=$(fv A sent) r1=$EPOCHREALTIME
 	c_a1=$(cpu "$RBSD_A") c_b1=$(cpu "$RBSD_B")
 	perf_stop
 	U_P99=$(fv B lag_p99_us) U_N=$(fv B lag_n)
@@ -504,4 +518,18 @@ fi
 has memory && row "window of $WIN entries held: RSS per entry" "$M_PER bytes (+$M_KB kB)"
 
 [ -n "${KEEP:-}" ] && cp -r "$ROOT" "$KEEP"
-exit 0
+
+echo
+if has batch; then
+	summary rbs_batch_${N}x${PAYLOAD}B_rate "${B_RATE:-}" entries/s ">=1000000"
+	summary rbs_batch_${N}x${PAYLOAD}B_wire "${B_WIRE:-}" MB/s - \
+		"$(has raw && echo raw_tls || echo -)" "$(has raw && echo "${R_WIRE:-}" || echo -)"
+fi
+has big && summary rbs_batch_${BIG}x1024B_wire "${G_WIRE:-}" MB/s - \
+	"$(has raw && echo raw_tls || echo -)" "$(has raw && echo "${R_WIRE:-}" || echo -)"
+if has realtime; then
+	summary rbs_realtime_${RATE}_lag_p99 "${U_P99:-}" us "<=2000"
+	summary rbs_realtime_${RATE}_received "${U_RATE:-}" entries/s ">=$((RATE * 99 / 100))"
+fi
+has memory && summary rbs_window_rss_per_entry "${M_PER:-}" B -
+exit "$SUMMARY_BAD"

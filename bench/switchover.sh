@@ -9,6 +9,10 @@
 # Environment: SIZES (default "0 10000 100000 1000000"; 0 is the reference:
 # VRRP's own takeover and rbpd's reaction without users), PAYLOAD (bytes of
 # each user's payload, default 64), RUNS (takeovers per size, default 3).
+# SMOKE=1: SIZES 1000, RUNS 1 (about 20 s), to show that it still runs.
+# The headline figures end the output as SUMMARY lines (bench/summary.sh):
+# per N > 0, the median restore added to VRRP's takeover (the anchor: that
+# takeover, same runs) and B's rbpd bytes per user beyond key and payload.
 #
 # Each run: devices A and B and host H on a bridge, an RBS link with TLS,
 # everything in network namespaces (tests/integration/lib.sh); VRRP groups
@@ -29,12 +33,16 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
 BUILD=${1:-build}
+if [ "${SMOKE:-0}" = 1 ]; then
+	SIZES=${SIZES:-1000} RUNS=${RUNS:-1}
+fi
 SIZES=${SIZES:-0 10000 100000 1000000}
 PAYLOAD=${PAYLOAD:-64}
 RUNS=${RUNS:-3}
 me=bench/switchover.sh
 
 . "$HERE/preflight.sh"
+. "$HERE/summary.sh"
 preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli dbuser vrrp-events
 . "$TOP/tests/integration/lib.sh"
 
@@ -83,11 +91,11 @@ users() {
 				i % 256, i, pad }'
 }
 
-held() { "$BIN/dbcli" -r "$(run_dir "$1")" -c "display remote-backup-profile rbp1" |
-	awk '$1 == "dhcp-server" { print $2 + $3 }'; }
-mastered() { "$BIN/dbcli" -r "$(run_dir "$1")" -c "display remote-backup-profile rbp1" |
-	awk '$1 == "dhcp-server" { print $2 }'; }
-vstate() { "$BIN/dbcli" -r "$(run_dir "$1")" -c "display vrrp brief" | awk -v v="$2" '$1 == v { print $2 }'; }
+# DHCP users DEV holds (master and backup), is master of; the channel's state
+rbp() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0].$2"; }
+held() { rbp "$1" 'users["dhcp-server"] | .master + .backup'; }
+mastered() { rbp "$1" 'users["dhcp-server"].master'; }
+vstate() { jcli "$1" "display vrrp" | jq -r --argjson v "$2" '.groups[] | select(.vrid == $v) | .state'; }
 both_master() { [ "$(vstate "$1" 1)" = Master ] && [ "$(vstate "$1" 2)" = Master ]; }
 restored_both() {
 	[ "$("$BIN/dbcli" -r "$(run_dir B)" -c "display remote-backup-profile rbp1" |
@@ -102,7 +110,7 @@ one() {
 	start_all A && start_all B || return 1
 	procedure A | cli A >/dev/null && procedure B | cli B >/dev/null || return 1
 	wait_until 20 both_master A || { echo "$me: A did not become master" >&2; return 1; }
-	wait_until 20 eval '[ "$(held B)" = 0 ] && cli B -c "display remote-backup-profile rbp1" | grep -q "channel up"' ||
+	wait_until 20 eval '[ "$(held B)" = 0 ] && [ "$(rbp B service.channel)" = up ]' ||
 		return 1
 	a0=$(rss_kb "${DEV_PID[A.rbpd]}") b0=$(rss_kb "${DEV_PID[B.rbpd]}") s0=$(rss_kb "${DEV_PID[B.rbsd]}")
 	if [ "$n" -gt 0 ]; then
@@ -143,10 +151,25 @@ printf "%8s %3s %9s %9s %7s %9s %8s %8s %8s %8s %8s\n" N run vrrp restored added
 	A_rbpd B_rbpd A_beyond B_beyond B_rbsd
 for n in $SIZES; do
 	for run in $(seq "$RUNS"); do
-		one "$n" "$run" || { echo "$me: run failed; logs:" >&2; tail -n 5 "$ROOT"/*/*.log >&2; exit 1; }
+		# (stdout to a file, not a pipe: one must run in this shell, DEV_PID)
+		one "$n" "$run" >"$ROOT/row" ||
+			{ echo "$me: run failed; logs:" >&2; tail -n 5 "$ROOT"/*/*.log >&2; exit 1; }
+		cat "$ROOT/row"
+		cat "$ROOT/row" >>"$ROOT/rows"
 		# tear this topology down, keep the certificates
 		for k in "${!DEV_PID[@]}"; do kill -9 "${DEV_PID[$k]}" 2>/dev/null; wait "${DEV_PID[$k]}" 2>/dev/null; unset "DEV_PID[$k]"; done
 		for k in "${!DEV_NS[@]}"; do ip netns del "${DEV_NS[$k]}" 2>/dev/null; unset "DEV_NS[$k]"; done
 		rm -rf "$ROOT/A" "$ROOT/B" "$ROOT/seg"
 	done
 done
+
+# The headline figures, medians over the runs of each N > 0.
+med() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$ROOT/rows" | sort -g |
+	awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+echo
+for n in $SIZES; do
+	[ "$n" -gt 0 ] || continue
+	summary "switchover_${n}_restore_added" "$(med "$n" 5)" ms "<=50" vrrp_takeover "$(med "$n" 3)"
+	summary "switchover_${n}_rbpd_B_beyond" "$(med "$n" 10)" B/user "<=200"
+done
+exit "$SUMMARY_BAD"

@@ -14,7 +14,8 @@
  *   build-tbl/bench-table [N ...]
  *
  * Each N runs in a child process of its own, so that memory freed by one
- * run does not hide the next one's growth.
+ * run does not hide the next one's growth. Each N ends with its headline
+ * figures as SUMMARY lines (bench/summary.sh).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -203,6 +204,11 @@ static int run(size_t n)
 	printf("    ut_mem      %8.1f B   (%d-byte header + %.1f B of buckets; asked of malloc)\n",
 	       (double)(m.entries + m.buckets) / n - KEY_LEN - PAYLOAD_LEN, UT_ENTRY_OVERHEAD,
 	       (double)m.buckets / n);
+	/* the headline figures (bench/summary.sh) */
+	printf("SUMMARY table_insert_%zu %.3f M/s - - -\n", n, n / t_ins / 1e6);
+	printf("SUMMARY table_lookup_%zu %.3f M/s - - -\n", n, n / t_look / 1e6);
+	printf("SUMMARY table_rss_beyond_%zu %.1f B - - -\n", n,
+	       (double)(rss1 - rss0) / n - KEY_LEN - PAYLOAD_LEN);
 	fflush(stdout);
 	free(lat);
 	return 0;

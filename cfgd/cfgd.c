@@ -15,6 +15,7 @@
 #include "cfgd/conf.h"
 #include "cfgd/session.h"
 #include "cfgd/store.h"
+#include "cfgd/tlsfiles.h"
 #include "cfgd/txn.h"
 #include "common/bus.h"
 #include "common/daemon.h"
@@ -53,7 +54,7 @@ struct pending {
 	bool fixed;	     /* target is not the session's candidate (rollback) */
 	struct conf *target; /* the configuration to commit */
 	struct candidate *actions;
-	char info[256];
+	char info[1024]; /* printed with the outcome of a commit that succeeds */
 };
 
 struct cfgd {
@@ -411,6 +412,19 @@ static void acks_complete(void)
 	finish(true, out[0] ? out : NULL);
 }
 
+/* The commit's warnings (cfg_compile_warnings()) after its info. */
+static void add_warnings(void)
+{
+	struct errlist w = {0};
+	size_t used = strlen(g.cur.info);
+
+	cfg_compile_warnings(&g.next, &w);
+	for (size_t i = 0; i < w.n && used < sizeof(g.cur.info); i++)
+		used += (size_t)snprintf(g.cur.info + used, sizeof(g.cur.info) - used, "%s%s",
+					 used ? "\n" : "", w.v[i]);
+	errlist_free(&w);
+}
+
 static void begin(struct pending *p)
 {
 	struct errlist errs = {0};
@@ -420,6 +434,8 @@ static void begin(struct pending *p)
 	g.busy = true;
 	g.cur = *p;
 	rc = cfg_compile(g.cur.target, g.cur.actions, &g.next, &errs);
+	if (rc == 0)
+		rc = cfg_tls_files_stamp(&g.next);
 	if (rc < 0) {
 		char *msg = join_reasons("Error: The configuration is not valid; nothing was "
 					 "changed:",
@@ -434,6 +450,8 @@ static void begin(struct pending *p)
 		if (g.next.len[d] != g.compiled.len[d] ||
 		    memcmp(g.next.sec[d], g.compiled.sec[d], g.next.len[d]) != 0)
 			parts |= 1u << d;
+	if (parts & (1u << D_RBSD))
+		add_warnings();
 	if (parts == 0 && conf_equal(g.running, g.cur.target)) {
 		finish(true,
 		       g.cur.info[0] ? g.cur.info : "Info: No configuration changes to commit.");
@@ -1184,7 +1202,8 @@ static void recover(void)
 	if (store_skipped(g.store))
 		log_warnx("%u unreadable commit files skipped in %s", store_skipped(g.store),
 			  g.opts.statedir);
-	if (cfg_compile(g.running, NULL, &g.compiled, &errs) < 0)
+	if (cfg_compile(g.running, NULL, &g.compiled, &errs) < 0 ||
+	    cfg_tls_files_stamp(&g.compiled) < 0)
 		fatalx("the recovered configuration does not compile: %s",
 		       errs.n ? errs.v[0] : "out of memory");
 	errlist_free(&errs);

@@ -54,6 +54,23 @@ static char *pstrdup(struct pool *pl, const char *s)
 	return d;
 }
 
+/* Append a copy of s to a repeated string field (the array is pooled). */
+static int push_str(struct pool *pl, char ***arr, size_t *n, const char *s)
+{
+	char **a = palloc(pl, (*n + 1) * sizeof(char *));
+
+	if (a == NULL)
+		return -ENOMEM;
+	if (*n)
+		memcpy(a, *arr, *n * sizeof(char *));
+	a[*n] = pstrdup(pl, s);
+	if (a[*n] == NULL)
+		return -ENOMEM;
+	*arr = a;
+	(*n)++;
+	return 0;
+}
+
 /* Append to a protobuf repeated field of pointers. */
 static int push_ptr(struct pool *pl, void ***arr, size_t *n, size_t *cap, void *v)
 {
@@ -354,6 +371,10 @@ static int section(struct build *b, const struct conf_section *s)
 		case VIEW_SYSTEM:
 			if (r.id == G_DOWNLOAD_DELAY)
 				b->rbpd.download_delay_s = (uint32_t)arg(&r, "delay-time")->num;
+			else if (r.id == G_USER_LIMIT)
+				b->rbpd.user_limit = (uint32_t)arg(&r, "user-count")->num;
+			else if (r.id == G_KERNEL_LIMIT)
+				b->rbpd.kernel_limit = (uint32_t)arg(&r, "entry-count")->num;
 			else if (r.id == G_VRRP_VERSION)
 				b->vrrp.version = arg(&r, "version")->str[1] - '0';
 			else if (r.id == G_VRRP_NOTIFY)
@@ -382,6 +403,9 @@ static int section(struct build *b, const struct conf_section *s)
 
 				if (pn == NULL || strmap_put(b->rbs_ssl, sv->name, pn) < 0)
 					rc = -ENOMEM;
+			} else if (r.id == G_PEER_CERT) {
+				rc = push_str(&b->pl, &sv->peer_cert_sha256,
+					      &sv->n_peer_cert_sha256, arg(&r, "fingerprint")->str);
 			}
 			break;
 		}
@@ -393,17 +417,11 @@ static int section(struct build *b, const struct conf_section *s)
 				p->key_type = pstrdup(&b->pl, arg(&r, "key-type")->str);
 				p->key_file = pstrdup(&b->pl, arg(&r, "key-file")->str);
 			} else if (r.id == G_SSL_CA) {
-				char **arr = palloc(&b->pl, (p->n_ca_files + 1) * sizeof(char *));
-
-				if (arr == NULL) {
-					rc = -ENOMEM;
-					break;
-				}
-				if (p->n_ca_files)
-					memcpy(arr, p->ca_files, p->n_ca_files * sizeof(char *));
-				arr[p->n_ca_files] = pstrdup(&b->pl, arg(&r, "ca-file")->str);
-				p->ca_files = arr;
-				p->n_ca_files++;
+				rc = push_str(&b->pl, &p->ca_files, &p->n_ca_files,
+					      arg(&r, "ca-file")->str);
+			} else if (r.id == G_SSL_CRL) {
+				rc = push_str(&b->pl, &p->crl_files, &p->n_crl_files,
+					      arg(&r, "crl-file")->str);
 			}
 			break;
 		}
@@ -528,8 +546,17 @@ static int check_refs(struct build *b, const struct conf *c)
 		const char *pname = strmap_get(b->rbs_ssl, s->name);
 		Db__SslPolicyConfig *pol;
 
-		if (pname == NULL)
+		if (pname == NULL) {
+			if (s->n_peer_cert_sha256) {
+				errlist_add(
+				    b->errs,
+				    "remote-backup-service %s: peer-certificate needs bind "
+				    "ssl-policy (in clear text nothing proves who the peer is)",
+				    s->name);
+				bad = 1;
+			}
 			continue;
+		}
 		pol = strmap_get(b->ssls, pname);
 		s->ssl = pol;
 		if (pol == NULL) {
@@ -643,6 +670,36 @@ static int pack(struct compiled *out, enum cfg_daemon d, const ProtobufCMessage 
 		return -ENOMEM;
 	protobuf_c_message_pack(m, out->sec[d]);
 	return 0;
+}
+
+int cfg_compile_warnings(const struct compiled *out, struct errlist *warns)
+{
+	Db__RbsdConfig *r;
+	int n = 0;
+
+	if (out->sec[D_RBSD] == NULL)
+		return 0;
+	r = db__rbsd_config__unpack(NULL, out->len[D_RBSD], out->sec[D_RBSD]);
+	if (r == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_services; i++) {
+		if (r->services[i]->ssl)
+			continue;
+		/* The spec's words (the note to "bind ssl-policy"). */
+		if (errlist_add(warns,
+				"Warning: remote-backup-service %s has no SSL policy bound: its "
+				"channel is clear text and the peer is not authenticated. If no "
+				"SSL policy is bound to the RBS, data may be leaked or tampered "
+				"with. You are advised to bind an SSL policy to the RBS to enhance "
+				"RBS security.",
+				r->services[i]->name) < 0) {
+			n = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	db__rbsd_config__free_unpacked(r, NULL);
+	return n;
 }
 
 int cfg_compile(const struct conf *c, const struct candidate *cd, struct compiled *out,

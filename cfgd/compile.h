@@ -28,6 +28,12 @@ int cfg_compile(const struct conf *c, const struct candidate *cd, struct compile
 		struct errlist *errs);
 void cfg_compiled_free(struct compiled *out);
 
+/* What a commit of `out` (from cfg_compile()) should warn about, one
+ * message per item into warns: each remote-backup-service without an SSL
+ * policy (the spec's note: its data may be leaked or tampered with).
+ * Returns the number of warnings, or -ENOMEM. */
+int cfg_compile_warnings(const struct compiled *out, struct errlist *warns);
+
 /* The sysname of c, or "HUAWEI"-style default "dualbackup". */
 const char *cfg_sysname(const struct conf *c);
 

@@ -83,6 +83,11 @@ static const struct cmd_def cmds[] = {
     {VIEW_SYSTEM, G_SSL_POLICY, GK_ENTER, "ssl policy <policy-name:name>", 0, F_UNDO, VIEW_SSL},
     {VIEW_SYSTEM, G_DOWNLOAD_DELAY, GK_SET,
      "peer-backup download-vrrp-table delay-time <delay-time:1-3600>", 3, F_UNDO, VIEW_NONE},
+    /* ours: bounds on what the peer may make this device hold */
+    {VIEW_SYSTEM, G_USER_LIMIT, GK_SET, "peer-backup user-limit <user-count:1-100000000>", 2,
+     F_UNDO, VIEW_NONE},
+    {VIEW_SYSTEM, G_KERNEL_LIMIT, GK_SET, "peer-backup kernel-limit <entry-count:1-100000000>", 2,
+     F_UNDO, VIEW_NONE},
     {VIEW_SYSTEM, G_VRRP_VERSION, GK_SET, "vrrp version {v2|v3}:version", 2, F_UNDO, VIEW_NONE},
     {VIEW_SYSTEM, G_VRRP_NOTIFY, GK_SET, "vrrp notify-script <script:path>", 2, F_UNDO, VIEW_NONE},
     {VIEW_SYSTEM, G_VRRP_GARP, GK_SET,
@@ -146,6 +151,10 @@ static const struct cmd_def cmds[] = {
      "batch-backup service-type {arp|all|ipsec|bras|l2tp|dhcp-server|nd|dhcpv6-relay}:service-type "
      "now",
      0, 0, VIEW_NONE},
+    /* ours: pin the peer's certificate beyond "signed by the CA" (a
+     * line per accepted certificate, so a renewal can be pinned first) */
+    {VIEW_RBS, G_PEER_CERT, GK_SET, "peer-certificate sha256 <fingerprint:sha256>", 0, F_UNDO,
+     VIEW_NONE},
 
     /* ssl policy view */
     {VIEW_SSL, G_SSL_CERT, GK_SET,
@@ -153,6 +162,7 @@ static const struct cmd_def cmds[] = {
      "<key-file:path>",
      2, F_UNDO, VIEW_NONE},
     {VIEW_SSL, G_SSL_CA, GK_SET, "trusted-ca load pem-ca <ca-file:path>", 0, F_UNDO, VIEW_NONE},
+    {VIEW_SSL, G_SSL_CRL, GK_SET, "crl load pem-crl <crl-file:path>", 0, F_UNDO, VIEW_NONE},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -174,6 +184,7 @@ static const struct {
     {"bras", "BRAS users"},
     {"candidate", "The candidate configuration of this session"},
     {"certificate", "Local certificate"},
+    {"crl", "Certificate revocation list: revoked peers are refused"},
     {"changes", "Changes made by a commit"},
     {"clear", "Clear"},
     {"checksum", "How the VRRPv3 checksum over IPv4 is computed"},
@@ -198,6 +209,7 @@ static const struct {
     {"interval", "Interval in milliseconds"},
     {"ipsec", "IPsec users"},
     {"json", "Output as JSON (docs/json.md)"},
+    {"kernel-limit", "Most ARP/ND entries installed from the peer"},
     {"key-file", "Private key file (PEM)"},
     {"key-pair", "Type of the key pair"},
     {"l2tp", "L2TP users"},
@@ -211,9 +223,11 @@ static const struct {
     {"now", "Now"},
     {"odd-mac", "Users with an odd MAC address"},
     {"peer", "Peer of the TCP connection"},
+    {"peer-certificate", "Accept only this peer certificate (beyond the trusted CA)"},
     {"peer-backup", "User information backup"},
     {"pem-ca", "CA certificate file in PEM format"},
     {"pem-cert", "Certificate file in PEM format"},
+    {"pem-crl", "CRL file in PEM format"},
     {"policy", "SSL policy"},
     {"port", "TCP port"},
     {"pseudo-header", "Checksum with the IPv4 pseudo-header (keepalived, FRR)"},
@@ -226,6 +240,7 @@ static const struct {
     {"rollback", "Roll the configuration back"},
     {"rsa", "RSA key pair"},
     {"service-type", "Service type"},
+    {"sha256", "SHA-256 fingerprint of the certificate"},
     {"source", "Local address of the TCP connection"},
     {"ssl", "SSL"},
     {"ssl-policy", "SSL policy"},
@@ -239,6 +254,7 @@ static const struct {
     {"trial", "Commit on trial, rolled back unless confirmed"},
     {"trusted-ca", "Trusted CA"},
     {"undo", "Negate a command or set its default"},
+    {"user-limit", "Most users in one remote backup service's table"},
     {"v2", "VRRP version 2 (RFC 3768)"},
     {"v3", "VRRP version 3 (RFC 5798)"},
     {"verbose", "Every field"},
@@ -266,6 +282,7 @@ enum tok_type {
 	T_IFNUM,
 	T_PATH,
 	T_SYSNAME,
+	T_SHA256,
 	T_WORD
 };
 
@@ -349,6 +366,8 @@ static void compile_tok(struct tok *t, const char *w)
 			t->type = T_PATH;
 		} else if (!strcmp(colon, "sysname")) {
 			t->type = T_SYSNAME;
+		} else if (!strcmp(colon, "sha256")) {
+			t->type = T_SHA256;
 		} else {
 			t->type = T_WORD;
 		}
@@ -432,6 +451,30 @@ static bool name_ok(const char *s, size_t max, const char *extra)
 		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
 			return false;
 	return true;
+}
+
+/* A SHA-256 fingerprint in canonical form (see T_SHA256) into canon. */
+static bool sha256_canon(const char *w, char *canon, size_t clen)
+{
+	size_t len = strlen(w), n = 0;
+	bool colons = len == 95;
+
+	if ((len != 64 && !colons) || clen < 96)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (colons && i % 3 == 2) {
+			if (w[i] != ':')
+				return false;
+			continue;
+		}
+		if (!isxdigit((unsigned char)w[i]))
+			return false;
+		canon[n++] = (char)toupper((unsigned char)w[i]);
+		if (n % 3 == 2 && n < 95)
+			canon[n++] = ':';
+	}
+	canon[n] = '\0';
+	return n == 95;
 }
 
 /* Check word `w` against parameter token `t`. On success writes the
@@ -549,6 +592,18 @@ static bool check_param(const struct tok *t, const char *w, char *canon, size_t 
 			return false;
 		}
 		break;
+	case T_SHA256:
+		/* 64 hex digits, in pairs separated by ':' or not (as
+		 * `openssl x509 -fingerprint -sha256` prints them):
+		 * canonical "AB:CD:...", upper case with colons. */
+		if (!sha256_canon(w, canon, clen)) {
+			snprintf(reason, rlen,
+				 "%s must be a SHA-256 fingerprint: 64 hex digits, in pairs "
+				 "separated by ':' or not",
+				 t->name);
+			return false;
+		}
+		return true;
 	case T_WORD:
 		if (!name_ok(w, 64, "-_.:")) {
 			snprintf(reason, rlen,

@@ -52,6 +52,8 @@ enum gram_id {
 	G_RBS,
 	G_SSL_POLICY,
 	G_DOWNLOAD_DELAY,
+	G_USER_LIMIT,
+	G_KERNEL_LIMIT,
 	G_VRRP_VERSION,
 	G_VRRP_NOTIFY,
 	G_VRRP_GARP,
@@ -77,9 +79,11 @@ enum gram_id {
 	G_BIND_SSL,
 	G_PEER,
 	G_BATCH_BACKUP,
+	G_PEER_CERT,
 	/* SSL policy view */
 	G_SSL_CERT,
 	G_SSL_CA,
+	G_SSL_CRL,
 	G__COUNT
 };
 

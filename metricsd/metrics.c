@@ -91,6 +91,34 @@ static void sample(FILE *f, const char *name, const char *const *labels, double 
 	fprintf(f, " %.17g\n", v);
 }
 
+/* One sample of `name` per key of object o (counts by reason): labels
+ * l (name/value pairs, NULL-terminated, at most 6 pairs) and key_label
+ * set to the key. Nothing when o is not an object. */
+static void per_key(FILE *f, const char *name, struct json_object *o, const char *const *l,
+		    const char *key_label)
+{
+	double v;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val)
+	{
+		const char *ll[16];
+		size_t i;
+
+		(void)val;
+		for (i = 0; l[i] && i < 12; i += 2) {
+			ll[i] = l[i];
+			ll[i + 1] = l[i + 1];
+		}
+		ll[i] = key_label;
+		ll[i + 1] = key;
+		ll[i + 2] = NULL;
+		if (num(o, key, &v))
+			sample(f, name, ll, v);
+	}
+}
+
 /* ---- vrrpd ------------------------------------------------------------- */
 
 struct glabels {
@@ -191,40 +219,18 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 	       "was found: vrid empty).");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *g = json_object_array_get_idx(groups, i);
-		struct json_object *d = get(get(g, "statistics"), "dropped");
 
 		group_labels(g, &gl);
-		if (d == NULL || !json_object_is_type(d, json_type_object))
-			continue;
-		json_object_object_foreach(d, reason, val)
-		{
-			(void)val;
-			gl.l[6] = "reason";
-			gl.l[7] = reason;
-			gl.l[8] = NULL;
-			if (num(d, reason, &v))
-				sample(f, "dualbackup_vrrp_adverts_dropped_total", gl.l, v);
-		}
+		per_key(f, "dualbackup_vrrp_adverts_dropped_total", get(get(g, "statistics"), "dropped"),
+			gl.l, "reason");
 	}
 	k = arr(doc, "interfaces");
 	for (size_t i = 0; k && i < json_object_array_length(k); i++) {
 		struct json_object *itf = json_object_array_get_idx(k, i);
-		struct json_object *d = get(itf, "dropped");
+		const char *l[] = {"interface", str(itf, "interface"), "vrid", "",
+				   "family",	str(itf, "family"),	  NULL};
 
-		if (d == NULL || !json_object_is_type(d, json_type_object))
-			continue;
-		json_object_object_foreach(d, reason, val)
-		{
-			const char *l[] = {"interface", str(itf, "interface"),
-					   "vrid",	"",
-					   "family",	str(itf, "family"),
-					   "reason",	reason,
-					   NULL};
-
-			(void)val;
-			if (num(d, reason, &v))
-				sample(f, "dualbackup_vrrp_adverts_dropped_total", l, v);
-		}
+		per_key(f, "dualbackup_vrrp_adverts_dropped_total", get(itf, "dropped"), l, "reason");
 	}
 	family(f, "dualbackup_vrrp_kernel_drops_total", "counter",
 	       "Advertisements the kernel dropped, vrrpd's receive buffer full.");
@@ -300,6 +306,14 @@ static void render_rbs(FILE *f, struct json_object *doc)
 	size_t n = svcs ? json_object_array_length(svcs) : 0;
 	double v;
 
+	family(f, "dualbackup_rbs_refused_total", "counter",
+	       "Inbound connections refused, by reason.");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(svcs, i);
+		const char *l[] = {"service", str(s, "name"), NULL};
+
+		per_key(f, "dualbackup_rbs_refused_total", get(s, "refused_by_reason"), l, "reason");
+	}
 	for (size_t m = 0; m < sizeof(rbs_metrics) / sizeof(rbs_metrics[0]); m++) {
 		family(f, rbs_metrics[m].name, rbs_metrics[m].type, rbs_metrics[m].help);
 		for (size_t i = 0; i < n; i++) {
@@ -384,6 +398,16 @@ static void render_rbp(FILE *f, struct json_object *doc)
 
 		if (num(get(get(p, "service"), "table"), "batches_in_other_digest", &v))
 			sample(f, "dualbackup_rbp_batches_in_other_digest_total", l, v);
+	}
+	family(f, "dualbackup_rbp_refused_from_peer_total", "counter",
+	       "Users from the peer refused, by reason (per channel: profiles sharing one show "
+	       "the same counts).");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		const char *l[] = {"profile", str(p, "name"), NULL};
+
+		per_key(f, "dualbackup_rbp_refused_from_peer_total",
+			get(get(p, "service"), "refused_from_peer"), l, "reason");
 	}
 	family(f, "dualbackup_rbp_binding_master", "gauge",
 	       "1 where this device is master for the users of a binding.");

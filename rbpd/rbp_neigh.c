@@ -115,7 +115,11 @@ static int put_attr(uint8_t *buf, size_t cap, size_t *off, unsigned short type, 
 	return 0;
 }
 
-int rbp_neigh_build(void *buf, size_t cap, int type, const struct rbp_neigh *n, uint32_t seq)
+/* rbp_neigh_build() with the NLM_F_* flags of an RTM_NEWNEIGH given
+ * (NLM_F_REQUEST and NLM_F_ACK are added); RTM_GETNEIGH asks for one
+ * entry, answered with the entry instead of an ACK. */
+static int build(void *buf, size_t cap, int type, const struct rbp_neigh *n, uint32_t seq,
+		 uint16_t new_flags)
 {
 	struct nlmsghdr nh = {.nlmsg_type = (uint16_t)type, .nlmsg_seq = seq};
 	struct ndmsg ndm = {0};
@@ -126,9 +130,11 @@ int rbp_neigh_build(void *buf, size_t cap, int type, const struct rbp_neigh *n, 
 	if (alen == 0)
 		return -EAFNOSUPPORT;
 	if (type == RTM_NEWNEIGH)
-		nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+		nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | new_flags;
 	else if (type == RTM_DELNEIGH)
 		nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	else if (type == RTM_GETNEIGH)
+		nh.nlmsg_flags = NLM_F_REQUEST;
 	else
 		return -EINVAL;
 	if (cap < off)
@@ -151,6 +157,13 @@ int rbp_neigh_build(void *buf, size_t cap, int type, const struct rbp_neigh *n, 
 	nh.nlmsg_len = (uint32_t)off;
 	memcpy(b, &nh, sizeof(nh));
 	return (int)off;
+}
+
+int rbp_neigh_build(void *buf, size_t cap, int type, const struct rbp_neigh *n, uint32_t seq)
+{
+	if (type == RTM_GETNEIGH)
+		return -EINVAL;
+	return build(buf, cap, type, n, seq, NLM_F_CREATE | NLM_F_REPLACE);
 }
 
 const char *rbp_neigh_addr_str(const struct rbp_neigh *n, char *buf, size_t len)
@@ -253,10 +266,10 @@ static int ack_room(int fd)
 	return (uint64_t)mem[SK_MEMINFO_RMEM_ALLOC] + ACK_ROOM <= mem[SK_MEMINFO_RCVBUF];
 }
 
-static int send_req(int fd, int type, const struct rbp_neigh *n, uint32_t seq)
+static int send_req(int fd, int type, const struct rbp_neigh *n, uint32_t seq, uint16_t flags)
 {
 	uint32_t buf[RBP_NEIGH_REQ_MAX / sizeof(uint32_t)];
-	int len = rbp_neigh_build(buf, sizeof(buf), type, n, seq);
+	int len = build(buf, sizeof(buf), type, n, seq, flags);
 
 	if (len < 0)
 		return len;
@@ -267,12 +280,17 @@ static int send_req(int fd, int type, const struct rbp_neigh *n, uint32_t seq)
 
 int rbp_neigh_set(int fd, const struct rbp_neigh *n, uint32_t seq)
 {
-	return send_req(fd, RTM_NEWNEIGH, n, seq);
+	return send_req(fd, RTM_NEWNEIGH, n, seq, NLM_F_CREATE | NLM_F_REPLACE);
+}
+
+int rbp_neigh_create(int fd, const struct rbp_neigh *n, uint32_t seq)
+{
+	return send_req(fd, RTM_NEWNEIGH, n, seq, NLM_F_CREATE | NLM_F_EXCL);
 }
 
 int rbp_neigh_del(int fd, const struct rbp_neigh *n, uint32_t seq)
 {
-	return send_req(fd, RTM_DELNEIGH, n, seq);
+	return send_req(fd, RTM_DELNEIGH, n, seq, 0);
 }
 
 /*
@@ -455,4 +473,76 @@ int rbp_neigh_ctl_read(int fd, void (*fn)(void *arg, uint32_t seq, int err), voi
 		walk(buf.b, (size_t)n, ack_one, &c);
 	}
 	return lost ? -ENOBUFS : c.count;
+}
+
+int rbp_neigh_get_open(void)
+{
+	struct timeval tv = {.tv_sec = 1};
+	int fd = nl_open(0), one = 1;
+
+	if (fd < 0)
+		return fd;
+	/* blocking reads, bounded: the kernel answers within sendto() */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+struct get_ctx {
+	uint32_t seq;
+	struct rbp_neigh *out;
+	int rc;
+	bool done;
+};
+
+static void get_one(const struct nlmsghdr *h, void *ctx)
+{
+	struct get_ctx *c = ctx;
+
+	if (h->nlmsg_seq != c->seq || c->done)
+		return; /* the answer to an earlier request that timed out */
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		int err = msg_errno(h);
+
+		c->rc = err == -ENOENT ? 0 : err < 0 ? err : -EPROTO;
+		c->done = true;
+	} else if (h->nlmsg_type == RTM_NEWNEIGH) {
+		c->rc = rbp_neigh_parse(h, h->nlmsg_len, c->out) == 1 ? 1 : -EPROTO;
+		c->done = true;
+	}
+}
+
+int rbp_neigh_get(int fd, const struct rbp_neigh *key, uint32_t seq, struct rbp_neigh *out)
+{
+	union {
+		uint8_t b[4096];
+		struct nlmsghdr align;
+	} buf;
+	struct get_ctx c = {.seq = seq, .out = out};
+	struct rbp_neigh k = {.family = key->family, .ifindex = key->ifindex};
+	uint32_t req[RBP_NEIGH_REQ_MAX / sizeof(uint32_t)];
+	int len, rc;
+
+	memcpy(k.addr, key->addr, sizeof(k.addr));
+	len = build(req, sizeof(req), RTM_GETNEIGH, &k, seq, 0);
+	if (len < 0)
+		return len;
+	rc = nl_send(fd, req, (size_t)len);
+	if (rc < 0)
+		return rc;
+	while (!c.done) {
+		struct sockaddr_nl from;
+		socklen_t fl = sizeof(from);
+		ssize_t n;
+
+		do
+			n = recvfrom(fd, buf.b, sizeof(buf.b), 0, (struct sockaddr *)&from, &fl);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		if (fl < sizeof(from) || from.nl_pid != 0)
+			continue;
+		walk(buf.b, (size_t)n, get_one, &c);
+	}
+	return c.rc;
 }

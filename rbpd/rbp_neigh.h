@@ -179,6 +179,12 @@ int rbp_neigh_ctl_open(void);
  */
 int rbp_neigh_set(int fd, const struct rbp_neigh *n, uint32_t seq);
 
+/* As rbp_neigh_set(), but only when the kernel has no entry for
+ * n->addr on n->ifindex yet (NLM_F_CREATE | NLM_F_EXCL): an entry that
+ * appeared since it was looked for is left alone, and the ACK reports
+ * EEXIST. */
+int rbp_neigh_create(int fd, const struct rbp_neigh *n, uint32_t seq);
+
 /* Removes the neighbour n->addr of n->family on n->ifindex (RTM_DELNEIGH;
  * only those three fields are used). Does not wait for the ACK; returns
  * as rbp_neigh_set(). Removing an absent entry is answered -ENOENT. */
@@ -194,6 +200,20 @@ int rbp_neigh_del(int fd, const struct rbp_neigh *n, uint32_t seq);
  * the socket); or another negative errno.
  */
 int rbp_neigh_ctl_read(int fd, void (*fn)(void *arg, uint32_t seq, int err), void *arg);
+
+/* Opens a socket for rbp_neigh_get(): NETLINK_ROUTE, close-on-exec,
+ * blocking with a 1 s receive timeout. Returns it or a negative errno. */
+int rbp_neigh_get_open(void);
+
+/*
+ * Asks the kernel (Linux 5.0 and later) for its entry of key->addr of
+ * key->family on key->ifindex (only those fields are used), on a socket
+ * from rbp_neigh_get_open(), and waits for the answer. Returns 1 with
+ * *out filled (its protocol says whose the entry is), 0 when there is
+ * none, or a negative errno (-ETIMEDOUT when the kernel did not answer
+ * within a second).
+ */
+int rbp_neigh_get(int fd, const struct rbp_neigh *key, uint32_t seq, struct rbp_neigh *out);
 
 /* Writes n's address as inet_ntop() does into buf (len bytes,
  * RBP_NEIGH_ADDRSTRLEN is enough), or "?" for a family that is neither

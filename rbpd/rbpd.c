@@ -22,7 +22,7 @@
 #include "common/service.h"
 #include "rbpd/rbpd.h"
 
-struct rbpd g = {.mon_fd = -1, .ctl_fd = -1};
+struct rbpd g = {.mon_fd = -1, .ctl_fd = -1, .get_fd = -1};
 
 /* A VRRP group as vrrpd last told: per family, -1 when it has none. */
 struct grp {
@@ -54,10 +54,19 @@ uint64_t rbpd_next_version(uint64_t held)
 
 	if (v <= g.last_version)
 		v = g.last_version + 1;
+	/* held is bounded (rbp_admit_version refuses the peer's versions
+	 * far ahead of this clock), and never wraps to an old version */
 	if (v <= held)
-		v = held + 1;
+		v = held < UINT64_MAX ? held + 1 : UINT64_MAX;
 	g.last_version = v;
 	return v;
+}
+
+uint64_t rbpd_now_version(void)
+{
+	uint64_t now = realtime_ns() / 1000;
+
+	return now > g.last_version ? now : g.last_version;
 }
 
 int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
@@ -67,6 +76,39 @@ int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, 
 	    rbp_rec_decode(r->payload, r->payload_len, u) < 0)
 		return -ENOENT;
 	return 0;
+}
+
+uint64_t rbpd_user_limit(void)
+{
+	return g.running && g.running->user_limit ? g.running->user_limit : RBPD_USER_LIMIT_DEFAULT;
+}
+
+uint64_t rbpd_kernel_limit(void)
+{
+	return g.running && g.running->kernel_limit ? g.running->kernel_limit
+						    : RBPD_KERNEL_LIMIT_DEFAULT;
+}
+
+bool rbpd_table_has_room(const struct chan *ch)
+{
+	struct ut_mem m;
+	uint64_t limit = rbpd_user_limit();
+
+	limit += ch->resync_slack < limit ? ch->resync_slack : limit;
+	if (ut_count(ch->t, UT_SVC_ALL) >= limit)
+		return false;
+	ut_mem(ch->t, &m);
+	return m.entries + m.buckets < limit * RBPD_BYTES_PER_USER;
+}
+
+void rbpd_refuse(struct chan *ch, enum rbp_admit reason, const char *what)
+{
+	if ((unsigned)reason >= RBP_ADMIT_COUNT || reason == RBP_ADMIT_OK)
+		return;
+	if (ch->refused[reason]++ == 0)
+		log_warnx("remote-backup-service %s: refused from the peer (%s): %s; such refusals "
+			  "are counted from now on (display remote-backup-profile)",
+			  ch->name, rbp_admit_name(reason), what);
 }
 
 struct prof *rbpd_prof_by_ifname(const char *ifname)
@@ -117,7 +159,12 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 			return UT_STALE; /* nothing new: the peer has it */
 	} else if (op == DB__RBS_OP__RBS_OP_DELETE) {
 		return -ENOENT;
+	} else if (!rbpd_table_has_room(p->ch)) {
+		return -ENOSPC;
 	}
+	/* newer than the entry and than a tombstone of the peer's delete */
+	if (ut_version_held(p->ch->t, type, key, klen) > held)
+		held = ut_version_held(p->ch->t, type, key, klen);
 	in.version = rbpd_next_version(held);
 	if (op == DB__RBS_OP__RBS_OP_DELETE) {
 		/* The record still goes with the delete: the peer needs the
@@ -229,7 +276,7 @@ static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_r
 	a->n++;
 	pb->p->restored[r->type]++;
 	if (r->type == UT_SVC_ARP || r->type == UT_SVC_ND) {
-		rbpd_kern_restore(r->type, r->key, r->key_len, u);
+		rbpd_kern_restore(pb->p, r->type, r->key, r->key_len, u);
 		return;
 	}
 	/* set_origin changes no memory: the pointers stay valid until the
@@ -686,6 +733,22 @@ static const char *state_word(enum rbp_group_state s)
 	return s == RBP_GROUP_MASTER ? "Master" : s == RBP_GROUP_BACKUP ? "Backup" : "Initialize";
 }
 
+/* "none", or "REASON N, REASON N" for every reason counted. */
+static void refused_line(FILE *f, const struct chan *ch)
+{
+	const char *sep = " ";
+	bool any = false;
+
+	for (int r = 1; r < RBP_ADMIT_COUNT; r++)
+		if (ch->refused[r]) {
+			fprintf(f, "%s%s %" PRIu64, sep, rbp_admit_name((enum rbp_admit)r),
+				ch->refused[r]);
+			sep = ", ";
+			any = true;
+		}
+	fprintf(f, "%s\n", any ? "" : " none");
+}
+
 static void show_prof(FILE *f, struct prof *p)
 {
 	struct counts n;
@@ -749,6 +812,10 @@ static void show_prof(FILE *f, struct prof *p)
 			ch->name, ut_count(ch->t, UT_SVC_ALL), ut_digest(ch->t, UT_SVC_ALL),
 			m.entries + m.buckets, ch->batches_in, ch->bad_batches, ch->batches_out,
 			ch->q.len);
+		fprintf(f, "  Table limit       : %" PRIu64 " users, %" PRIu64 " bytes\n",
+			rbpd_user_limit(), rbpd_user_limit() * RBPD_BYTES_PER_USER);
+		fprintf(f, "  Refused from peer :");
+		refused_line(f, ch);
 	}
 }
 
@@ -853,6 +920,10 @@ static void json_prof(struct json_object *arr, struct prof *p)
 		jout_u64(y, "batches_in_other_digest", ch->bad_batches);
 		jout_u64(y, "batches_out", ch->batches_out);
 		jout_u64(y, "queued", ch->q.len);
+		jout_u64(y, "limit_users", rbpd_user_limit());
+		y = jout_obj(x, "refused_from_peer");
+		for (int r = 1; r < RBP_ADMIT_COUNT; r++)
+			jout_u64(y, rbp_admit_name((enum rbp_admit)r), ch->refused[r]);
 	}
 	x = jout_arr(o, "bindings");
 	for (size_t j = 0; j < p->nbind; j++) {
@@ -1016,9 +1087,9 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 		fprintf(f, "Info: No remote backup profile is configured.");
 	else
 		fprintf(f, "Download-vrrp-table delay: %u s\nKernel: %" PRIu64 " installed, %" PRIu64
-			   " removed, %" PRIu64 " refused",
+			   " removed, %" PRIu64 " refused, at most %" PRIu64 " installs",
 			g.running ? g.running->download_delay_s : 0, g.kern_installed,
-			g.kern_removed, g.kern_errors);
+			g.kern_removed, g.kern_errors, rbpd_kernel_limit());
 	return 1;
 }
 

@@ -24,6 +24,7 @@
 
 #include "common/bus.h"
 #include "config.pb-c.h"
+#include "rbpd/rbp_admit.h"
 #include "rbpd/rbp_fifo.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/rbp_role.h"
@@ -60,6 +61,12 @@ struct chan {
 	bool rx_batch[UT_SVC_COUNT];
 	uint64_t batches_in, bad_batches, bad_entries;
 	bool rx_batch_done; /* one batch from the peer completed since attach */
+	/* While a batch from the peer runs, the peer's users it has not sent
+	 * again yet are still held until its end: room for that many more. */
+	uint64_t resync_slack;
+
+	/* what the peer sent and was refused, by reason (rbp_admit.h) */
+	uint64_t refused[RBP_ADMIT_COUNT];
 
 	/* a packed RbsLocal rbsd's queue could not take yet */
 	uint8_t *stash;
@@ -118,7 +125,7 @@ struct rbpd {
 	struct bus_sock *api, *restored_pub;
 
 	/* kernel */
-	int mon_fd, ctl_fd;
+	int mon_fd, ctl_fd, get_fd;
 	uv_poll_t mon_poll, ctl_poll;
 	uint32_t nl_seq;
 	bool dump_running;
@@ -142,11 +149,33 @@ extern struct rbpd g;
  * a switchover are newer too. */
 uint64_t rbpd_next_version(uint64_t held);
 
+/* This device's clock as a version (microseconds, never below the last
+ * version given out): what the peer's versions are compared with. */
+uint64_t rbpd_now_version(void);
+
 /* The user held for (type, key) in ch's table: 0 with *r (pointers into
  * the table, see struct ut_rec) and *u (pointing into *r) filled; -ENOENT
  * when there is none or its record cannot be read. */
 int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
 		   struct ut_rec *r, struct rbp_user *u);
+
+/* Users one table may hold (peer-backup user-limit), and the bytes of
+ * keys, payloads and the table's own structures that go with them. */
+#define RBPD_USER_LIMIT_DEFAULT 2000000
+#define RBPD_BYTES_PER_USER 256
+uint64_t rbpd_user_limit(void);
+/* Peer users rbpd may hold installed in the kernel (peer-backup
+ * kernel-limit). */
+#define RBPD_KERNEL_LIMIT_DEFAULT 1000000
+uint64_t rbpd_kernel_limit(void);
+/* Whether ch's table may take one more user: false when it holds the
+ * limit of users or of bytes (plus the resync slack while a batch from
+ * the peer runs: at most twice the limit then). */
+bool rbpd_table_has_room(const struct chan *ch);
+
+/* Counts a refusal of what the peer sent, by reason, and logs the first
+ * one of each reason on the channel with what (a short description). */
+void rbpd_refuse(struct chan *ch, enum rbp_admit reason, const char *what);
 
 /* The profile that has ifname among its access interfaces, or NULL. */
 struct prof *rbpd_prof_by_ifname(const char *ifname);
@@ -184,13 +213,16 @@ void rbpd_kern_close(void);
 void rbpd_kern_dump(unsigned flags);
 /* Puts a peer's ARP/ND user where its role and the profile's mode say:
  * installed (hot backup: permanent, marked as rbpd's; master: stale, the
- * kernel's to age) or nothing. Nothing when withdrawing. */
+ * kernel's to age) or nothing. Nothing when withdrawing. Only what
+ * rbp_admit.h admits goes into the kernel; refusals are counted on p's
+ * channel. */
 void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const uint8_t *key,
 		     size_t klen, const struct rbp_user *u);
-/* The user left (deleted by the peer): removes rbpd's install if any. */
+/* The user left (deleted by the peer): removes rbpd's install if any
+ * (an entry the kernel learned or an administrator made stays). */
 void rbpd_kern_remove(enum ut_svc type, const uint8_t *key, size_t klen);
 /* Takeover: the ARP/ND user becomes the kernel's own (stale). */
-void rbpd_kern_restore(enum ut_svc type, const uint8_t *key, size_t klen,
+void rbpd_kern_restore(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
 		       const struct rbp_user *u);
 /* Download delay over: hot installs the user as a backup entry, warm
  * removes it. */

@@ -77,6 +77,13 @@ static const char *take(const Db__UserChange *c, char *buf, size_t len)
 			       type, c->key.data, c->key.len, &u);
 	if (rc == -ENOENT)
 		return "no such user";
+	if (rc == -ENOSPC) {
+		snprintf(buf, len,
+			 "the table of remote-backup-service %s is full (peer-backup "
+			 "user-limit %llu)",
+			 p->ch->name, (unsigned long long)rbpd_user_limit());
+		return buf;
+	}
 	if (rc < 0) {
 		snprintf(buf, len, "not taken: %s", strerror(-rc));
 		return buf;

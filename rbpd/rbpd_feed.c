@@ -3,26 +3,32 @@
  * every channel (RbsLocal.service names it; proto/rbs.proto).
  *
  * Out: changes of the users this device is master for wait in a queue
- * and go as rbsd's credit allows. A queue that grows past QUEUE_MAX (rbsd
- * gone or the channel stalled for long) is dropped and replaced by a batch
- * of everything: the peer's mark and sweep then removes what a dropped
- * delete would have. Batches (the peer's request, a resync) walk the table
- * with a cursor and send every entry it holds, the peer's copies too: a
+ * and go as rbsd's credit allows. A queue that grows past QUEUE_MAX
+ * changes or QUEUE_BYTES_MAX bytes (rbsd gone or the channel stalled for
+ * long) is dropped and replaced by a batch of everything: the peer's
+ * mark and sweep then removes what a dropped delete would have. Batches
+ * (the peer's request, a resync) walk the table with a cursor and send
+ * every entry it holds, the peer's copies too: a
  * peer whose rbpd restarted gets back the users it is master for, not
  * only those it is backup for. Then what the live queue holds, so that
  * the closing digest, over the whole table, is that of everything sent:
  * equal digests on both sides mean equal tables.
  *
- * In: the peer's entries go into the table as the peer's (or as this
- * device's, when it is master for the user already: versions decide
- * either way); ARP and ND go on to the kernel (rbpd_kern.c). A batch from
- * the peer is a mark and sweep of its entries of those types.
+ * In: what the peer sends is checked first: users of a backup-id no
+ * profile here has are dropped, ARP and ND users that can never be right
+ * (rbp_admit.h) too, and a new user when the table is full; each refusal
+ * is counted by reason. The peer's entries go into the table as the
+ * peer's (or as this device's, when it is master for the user already:
+ * versions decide either way); ARP and ND go on to the kernel
+ * (rbpd_kern.c). A batch from the peer is a mark and sweep of its entries
+ * of those types.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <zmq.h>
 
 #include "common/daemon.h"
@@ -33,6 +39,7 @@
 #define PER_MSG 512		/* entries in one RbsLocal */
 #define MSG_BYTES (256 * 1024)	/* and about this many bytes at most */
 #define QUEUE_MAX (256 * 1024)	/* live changes held for rbsd before a batch replaces them */
+#define QUEUE_BYTES_MAX (64u << 20) /* and their bytes (256 Ki of 64 KiB: 16 GiB) */
 #define RBSD_HWM 64
 /* A queue that held this many changes has left free memory behind:
  * give it back to the system once it is empty (malloc_trim), so that a
@@ -324,11 +331,13 @@ void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *k
 {
 	struct rbp_fifo_item it = {(uint8_t)op, (uint8_t)type, version, key, klen, payload, plen};
 
-	if (ch->q.len >= QUEUE_MAX) {
+	if (ch->q.len >= QUEUE_MAX || ch->q.bytes >= QUEUE_BYTES_MAX) {
 		if (ch->q_overflows++ == 0)
-			log_warnx("remote-backup-service %s: %d changes wait for rbsd; they are "
-				  "replaced by a batch backup of every user",
-				  ch->name, QUEUE_MAX);
+			log_warnx(
+			    "remote-backup-service %s: %zu changes (%zu bytes) wait for rbsd, "
+			    "the most it holds is %d changes or %u bytes; they are replaced "
+			    "by a batch backup of every user, and such overflows counted",
+			    ch->name, ch->q.len, ch->q.bytes, QUEUE_MAX, QUEUE_BYTES_MAX);
 		drop_queue(ch);
 		want_batch_all(ch);
 	}
@@ -342,11 +351,32 @@ void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *k
 
 /* ---- from rbsd ------------------------------------------------------------ */
 
+/* What an ARP or ND user from the peer says of itself that can never be
+ * right: a key on another interface than its record, not a unicast
+ * address or MAC (rbp_admit_record()). Such users are not kept; one on
+ * an interface outside the profile is (it may be added to the profile
+ * later), but never installed (rbpd_kern.c). */
+static enum rbp_admit neigh_static_check(struct prof *p, enum ut_svc type, const Db__RbsEntry *e,
+					 const struct rbp_user *u)
+{
+	int family = type == UT_SVC_ARP ? AF_INET : AF_INET6;
+	char ifname[RBP_IFNAME_MAX + 1];
+	uint8_t addr[16];
+	enum rbp_admit r;
+
+	if (rbp_rec_neigh_key_parse(family, e->key.data, e->key.len, addr, ifname) < 0)
+		return RBP_ADMIT_IFNAME_MISMATCH;
+	r = rbp_admit_record(family, addr, ifname, u, p->ifaces, p->nifaces);
+	return r == RBP_ADMIT_IFACE_OUTSIDE ? RBP_ADMIT_OK : r;
+}
+
 static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 {
 	for (size_t i = 0; i < es->n_entries; i++) {
 		const Db__RbsEntry *e = es->entries[i];
 		enum ut_svc type = (enum ut_svc)e->type;
+		enum rbp_admit reason;
+		char what[200];
 		struct rbp_user u;
 		struct prof *p;
 		struct pbind *pb;
@@ -370,7 +400,37 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 			continue;
 		}
 		p = rbpd_prof_by_backup_id(ch, u.backup_id);
-		pb = p ? rbpd_binding_for(p, u.mac) : NULL;
+		if (p == NULL) {
+			/* not a user of a profile both devices share: not kept */
+			snprintf(what, sizeof(what), "a %s user of backup-id %u", ut_svc_name(type),
+				 u.backup_id);
+			rbpd_refuse(ch, RBP_ADMIT_NO_PROFILE, what);
+			continue;
+		}
+		if (!rbp_admit_version(e->version, rbpd_now_version())) {
+			snprintf(what, sizeof(what),
+				 "a %s user of version %" PRIu64 ", more than a day ahead of %" PRIu64,
+				 ut_svc_name(type), e->version, rbpd_now_version());
+			rbpd_refuse(ch, RBP_ADMIT_VERSION_AHEAD, what);
+			continue;
+		}
+		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
+		    (reason = neigh_static_check(p, type, e, &u)) != RBP_ADMIT_OK) {
+			snprintf(what, sizeof(what), "%s user of %zu-byte key on %s",
+				 ut_svc_name(type), e->key.len, u.ifname);
+			rbpd_refuse(ch, reason, what);
+			continue;
+		}
+		if (e->op == DB__RBS_OP__RBS_OP_ADD && !rbpd_table_has_room(ch) &&
+		    ut_lookup(ch->t, type, e->key.data, e->key.len, &r) < 0) {
+			snprintf(what, sizeof(what),
+				 "a new %s user: the table holds %zu users (peer-backup user-limit "
+				 "%" PRIu64 ")",
+				 ut_svc_name(type), ut_count(ch->t, UT_SVC_ALL), rbpd_user_limit());
+			rbpd_refuse(ch, RBP_ADMIT_TABLE_FULL, what);
+			continue;
+		}
+		pb = rbpd_binding_for(p, u.mac);
 		r.type = type;
 		/* Master for this user already (a takeover the peer has not
 		 * seen yet): the entry is this device's, if newer. */
@@ -393,6 +453,16 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 	}
 }
 
+/* The peer's users of the types of batches in progress: until their
+ * end they may be held twice over, the old and the new. */
+static void resync_slack(struct chan *ch)
+{
+	ch->resync_slack = 0;
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		if (ch->rx_batch[t])
+			ch->resync_slack += ut_count_origin(ch->t, (enum ut_svc)t, UT_ORIGIN_PEER);
+}
+
 static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 {
 	for (size_t i = 0; i < b->n_types; i++)
@@ -400,6 +470,7 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 			ut_resync_begin(ch->t, (enum ut_svc)b->types[i], UT_ORIGIN_PEER);
 			ch->rx_batch[b->types[i]] = true;
 		}
+	resync_slack(ch);
 	log_info("remote-backup-service %s: batch backup from the peer, %" PRIu64 " users",
 		 ch->name, b->count);
 }
@@ -424,6 +495,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 		d += ut_digest(ch->t, t);
 		neigh |= t == UT_SVC_ARP || t == UT_SVC_ND;
 	}
+	resync_slack(ch);
 	ch->batches_in++;
 	ch->rx_batch_done = true;
 	if (d != b->digest) {
@@ -466,6 +538,7 @@ static void rx_cancel(struct chan *ch)
 			ut_resync_cancel(ch->t, (enum ut_svc)t, UT_ORIGIN_PEER);
 			ch->rx_batch[t] = false;
 		}
+	ch->resync_slack = 0;
 }
 
 static void rx_state(struct chan *ch, const Db__RbsChannelState *s)

@@ -13,6 +13,15 @@
  * by a unicast probe at its first use instead of an ARP broadcast with
  * the traffic waiting. peer-backup warm installs nothing until then.
  *
+ * What the peer sends is checked before it touches the kernel
+ * (rbp_admit.h): the profile's interfaces, the prefixes connected there
+ * (read with getifaddrs(), again when a second old, or 100 ms old before
+ * a refusal) and the entry the kernel holds, looked up first: only an
+ * absent entry is created (NLM_F_EXCL, so that one that appears
+ * meanwhile is not replaced) and only one of rbpd's own (proto 219)
+ * replaced or removed. A sweep also removes rbpd's installs on
+ * interfaces no profile has.
+ *
  * Dumps: at start and after lost events (DUMP_SWEEP_LOCAL: local users
  * the kernel no longer has are deleted), after a takeover (learning only)
  * and after a batch from the peer (DUMP_SWEEP_INSTALLS: rbpd's installs
@@ -20,11 +29,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -58,8 +69,10 @@ static void ctl_drain(void)
 	sends_since_read = 0;
 }
 
+enum kop { K_SET, K_CREATE, K_DEL };
+
 /* Sends one change, draining the ACKs when the socket is full. */
-static void kchange(bool set, const struct rbp_neigh *n)
+static void kchange(enum kop op, const struct rbp_neigh *n)
 {
 	int rc;
 
@@ -67,47 +80,197 @@ static void kchange(bool set, const struct rbp_neigh *n)
 		return;
 	if (++sends_since_read >= 256)
 		ctl_drain();
-	rc = set ? rbp_neigh_set(g.ctl_fd, n, ++g.nl_seq) : rbp_neigh_del(g.ctl_fd, n, ++g.nl_seq);
-	if (rc == -EAGAIN) {
+	for (int i = 0; i < 2; i++) {
+		rc = op == K_SET      ? rbp_neigh_set(g.ctl_fd, n, i ? g.nl_seq : ++g.nl_seq)
+		     : op == K_CREATE ? rbp_neigh_create(g.ctl_fd, n, i ? g.nl_seq : ++g.nl_seq)
+				      : rbp_neigh_del(g.ctl_fd, n, i ? g.nl_seq : ++g.nl_seq);
+		if (rc != -EAGAIN)
+			break;
 		ctl_drain();
-		rc = set ? rbp_neigh_set(g.ctl_fd, n, g.nl_seq)
-			 : rbp_neigh_del(g.ctl_fd, n, g.nl_seq);
 	}
 	if (rc < 0) {
 		g.kern_errors++;
 		return;
 	}
-	if (set)
-		g.kern_installed++;
-	else
+	if (op == K_DEL)
 		g.kern_removed++;
+	else
+		g.kern_installed++;
 }
 
-/* The neighbour of a user's key; false when the key is not one, or its
- * interface does not exist here (the user is held, not installed). */
-static bool neigh_of(enum ut_svc type, const uint8_t *key, size_t klen, struct rbp_neigh *n)
+/* ---- what the peer may put there (rbp_admit.h) ----------------------------- */
+
+#define MAX_PREFIXES 4096
+
+/* The prefixes connected on this device's interfaces, by name. */
+static struct {
+	char ifname[IF_NAMESIZE];
+	struct rbp_prefix p;
+} pfx[MAX_PREFIXES];
+static size_t npfx;
+static uint64_t pfx_read_ms; /* 0: never */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static unsigned mask_len(const uint8_t *m, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += (unsigned)__builtin_popcount(m[i]);
+	return n;
+}
+
+/* Reads the interfaces' addresses again when the copy is older than
+ * max_age_ms. */
+static void pfx_refresh(uint64_t max_age_ms)
+{
+	struct ifaddrs *ifa, *i;
+	uint64_t now = mono_ms();
+
+	if (pfx_read_ms && now - pfx_read_ms < max_age_ms)
+		return;
+	pfx_read_ms = now;
+	if (getifaddrs(&ifa) < 0)
+		return; /* keep what was read before */
+	npfx = 0;
+	for (i = ifa; i && npfx < MAX_PREFIXES; i = i->ifa_next) {
+		struct rbp_prefix *p = &pfx[npfx].p;
+
+		if (i->ifa_addr == NULL || i->ifa_netmask == NULL)
+			continue;
+		memset(p, 0, sizeof(*p));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			p->family = AF_INET;
+			memcpy(p->addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			p->len = (uint8_t)mask_len(
+			    (uint8_t *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			p->family = AF_INET6;
+			memcpy(p->addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			p->len = (uint8_t)mask_len(
+			    (uint8_t *)&((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		snprintf(pfx[npfx].ifname, sizeof(pfx[npfx].ifname), "%s", i->ifa_name);
+		npfx++;
+	}
+	freeifaddrs(ifa);
+}
+
+/* rbp_admit_prefix() over the prefixes connected on ifname, as read at
+ * most max_age_ms ago. */
+static enum rbp_admit prefix_check(int family, const uint8_t *addr, const char *ifname,
+				   uint64_t max_age_ms)
+{
+	static struct rbp_prefix mine[MAX_PREFIXES];
+	size_t n = 0;
+
+	pfx_refresh(max_age_ms);
+	for (size_t i = 0; i < npfx; i++)
+		if (strcmp(pfx[i].ifname, ifname) == 0)
+			mine[n++] = pfx[i].p;
+	return rbp_admit_prefix(family, addr, mine, n);
+}
+
+/* A refusal is checked again against addresses at most 100 ms old: an
+ * address added just before its users arrive counts. */
+static enum rbp_admit on_prefix(int family, const uint8_t *addr, const char *ifname)
+{
+	enum rbp_admit r = prefix_check(family, addr, ifname, 1000);
+
+	return r == RBP_ADMIT_OK ? r : prefix_check(family, addr, ifname, 100);
+}
+
+/* Peer users held installed in the kernel, at most: the peer's ARP and
+ * ND users in every table (each has at most one install). */
+static uint64_t peer_neighbours(void)
+{
+	uint64_t n = 0;
+
+	for (struct chan *ch = g.chans; ch; ch = ch->next)
+		n += ut_count_origin(ch->t, UT_SVC_ARP, UT_ORIGIN_PEER) +
+		     ut_count_origin(ch->t, UT_SVC_ND, UT_ORIGIN_PEER);
+	return n;
+}
+
+/* The neighbour of a user's key, checked against its profile p and the
+ * interface's prefixes. Returns RBP_ADMIT_OK with *n filled (ifindex 0
+ * when the interface does not exist here: the user is held, not
+ * installed), or the reason to refuse it. */
+static enum rbp_admit admit(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
+			    const struct rbp_user *u, struct rbp_neigh *n)
 {
 	char ifname[RBP_IFNAME_MAX + 1];
+	enum rbp_admit r;
 
 	memset(n, 0, sizeof(*n));
 	n->family = type == UT_SVC_ARP ? AF_INET : AF_INET6;
 	if (rbp_rec_neigh_key_parse(n->family, key, klen, n->addr, ifname) < 0)
-		return false;
+		return RBP_ADMIT_IFNAME_MISMATCH;
+	r = rbp_admit_record(n->family, n->addr, ifname, u, p ? p->ifaces : NULL,
+			     p ? p->nifaces : 0);
+	if (r != RBP_ADMIT_OK)
+		return r;
 	n->ifindex = (int)if_nametoindex(ifname);
-	return n->ifindex > 0;
+	if (n->ifindex == 0)
+		return RBP_ADMIT_OK;
+	return on_prefix(n->family, n->addr, ifname);
 }
 
-static void kset(enum ut_svc type, const uint8_t *key, size_t klen, const struct rbp_user *u,
-		 uint16_t state)
+static void refuse(struct prof *p, enum rbp_admit r, const struct rbp_neigh *n,
+		   const struct rbp_user *u)
 {
-	struct rbp_neigh n;
+	char a[RBP_NEIGH_ADDRSTRLEN], mac[RBP_MAC_STRLEN], what[160];
 
-	if (!neigh_of(type, key, klen, &n))
+	if (p == NULL || p->ch == NULL)
 		return;
+	snprintf(what, sizeof(what), "%s %s lladdr %s on %s", n->family == AF_INET ? "ARP" : "ND",
+		 rbp_neigh_addr_str(n, a, sizeof(a)), rbp_mac_format(u->mac, mac), u->ifname);
+	rbpd_refuse(p->ch, r, what);
+}
+
+/* Installs (or updates) the neighbour of a peer's user in this state,
+ * when rbp_admit.h allows. */
+static void kset(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
+		 const struct rbp_user *u, uint16_t state)
+{
+	struct rbp_neigh n, cur;
+	enum rbp_admit r = admit(p, type, key, klen, u, &n);
+	int rc = 0;
+
+	if (r == RBP_ADMIT_OK && n.ifindex == 0)
+		return;
+	if (r == RBP_ADMIT_OK) {
+		rc = g.get_fd < 0 ? -EBADF : rbp_neigh_get(g.get_fd, &n, ++g.nl_seq, &cur);
+		if (rc < 0) {
+			g.kern_errors++;
+			return;
+		}
+		r = rbp_admit_kernel(rc == 1 ? &cur : NULL);
+	}
+	if (r == RBP_ADMIT_OK && rc == 0 && state == NUD_PERMANENT &&
+	    peer_neighbours() > rbpd_kernel_limit())
+		r = RBP_ADMIT_KERNEL_FULL;
+	if (r == RBP_ADMIT_KERNEL_NOT_OURS && cur.has_lladdr &&
+	    memcmp(cur.lladdr, u->mac, RBP_MAC_LEN) == 0)
+		return; /* the kernel's own entry says the same: nothing to refuse */
+	if (r != RBP_ADMIT_OK) {
+		refuse(p, r, &n, u);
+		return;
+	}
 	memcpy(n.lladdr, u->mac, RBP_MAC_LEN);
 	n.state = state;
 	n.protocol = RBP_NEIGH_PROTO;
-	kchange(true, &n);
+	/* none yet: created only if still none; rbpd's own: replaced */
+	kchange(rc == 1 ? K_SET : K_CREATE, &n);
 }
 
 void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const uint8_t *key,
@@ -116,30 +279,36 @@ void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const u
 	if (pb->withdrawing)
 		return; /* the end of the download delay decides */
 	if (pb->role == RBP_ROLE_MASTER)
-		kset(type, key, klen, u, NUD_STALE);
+		kset(p, type, key, klen, u, NUD_STALE);
 	else if (p->hot)
-		kset(type, key, klen, u, NUD_PERMANENT);
+		kset(p, type, key, klen, u, NUD_PERMANENT);
 }
 
 void rbpd_kern_remove(enum ut_svc type, const uint8_t *key, size_t klen)
 {
-	struct rbp_neigh n;
+	char ifname[RBP_IFNAME_MAX + 1];
+	struct rbp_neigh n = {.family = type == UT_SVC_ARP ? AF_INET : AF_INET6}, cur;
 
-	if (neigh_of(type, key, klen, &n))
-		kchange(false, &n);
+	if (rbp_rec_neigh_key_parse(n.family, key, klen, n.addr, ifname) < 0 ||
+	    (n.ifindex = (int)if_nametoindex(ifname)) == 0 || g.get_fd < 0)
+		return;
+	/* only rbpd's own: what the kernel learned or a person made stays */
+	if (rbp_neigh_get(g.get_fd, &n, ++g.nl_seq, &cur) == 1 &&
+	    rbp_admit_kernel(&cur) == RBP_ADMIT_OK)
+		kchange(K_DEL, &n);
 }
 
-void rbpd_kern_restore(enum ut_svc type, const uint8_t *key, size_t klen,
+void rbpd_kern_restore(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
 		       const struct rbp_user *u)
 {
-	kset(type, key, klen, u, NUD_STALE);
+	kset(p, type, key, klen, u, NUD_STALE);
 }
 
 void rbpd_kern_withdraw(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
 			const struct rbp_user *u)
 {
 	if (p->hot)
-		kset(type, key, klen, u, NUD_PERMANENT);
+		kset(p, type, key, klen, u, NUD_PERMANENT);
 	else
 		rbpd_kern_remove(type, key, klen);
 }
@@ -155,8 +324,11 @@ static bool install_orphaned(struct prof *p, enum ut_svc type, const uint8_t *ke
 	struct rbp_user u;
 	struct pbind *pb;
 
+	struct rbp_neigh m;
+
 	if (p == NULL || p->ch == NULL || rbpd_user_held(p->ch, type, key, klen, &r, &u) < 0 ||
-	    memcmp(u.mac, n->lladdr, RBP_MAC_LEN) != 0)
+	    memcmp(u.mac, n->lladdr, RBP_MAC_LEN) != 0 ||
+	    admit(p, type, key, klen, &u, &m) != RBP_ADMIT_OK)
 		return true;
 	pb = rbpd_binding_for(p, u.mac);
 	return pb == NULL || (pb->role == RBP_ROLE_BACKUP && !p->hot && !pb->withdrawing);
@@ -181,12 +353,18 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 	if (if_indextoname((unsigned)n->ifindex, ifname) == NULL)
 		return;
 	p = rbpd_prof_by_ifname(ifname);
-	if (p == NULL)
-		return;
 	svc = n->family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;
 	klen = rbp_rec_neigh_key(n->family, n->addr, ifname, key);
 	if (klen < 0)
 		return;
+	if (p == NULL) {
+		/* an install of rbpd's on an interface no profile has (any
+		 * more) stands for nobody */
+		if (n->protocol == RBP_NEIGH_PROTO && (n->state & NUD_PERMANENT) &&
+		    type == RTM_NEWNEIGH && g.dump_running && (g.dump_flags & DUMP_SWEEP_INSTALLS))
+			kchange(K_DEL, n);
+		return;
+	}
 	if (g.dump_running && (g.dump_flags & DUMP_SWEEP_LOCAL) && type == RTM_NEWNEIGH) {
 		struct ut_rec s = {svc, UT_ORIGIN_LOCAL, 1, key, (size_t)klen, NULL, 0};
 
@@ -196,7 +374,7 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 		/* one of rbpd's backup installs: never learned as a user */
 		if (type == RTM_NEWNEIGH && g.dump_running && (g.dump_flags & DUMP_SWEEP_INSTALLS) &&
 		    install_orphaned(p, svc, key, (size_t)klen, n))
-			kchange(false, n);
+			kchange(K_DEL, n);
 		return;
 	}
 	if (p->ch == NULL)
@@ -344,6 +522,9 @@ int rbpd_kern_init(void)
 	g.ctl_fd = rbp_neigh_ctl_open();
 	if (g.ctl_fd < 0)
 		return g.ctl_fd;
+	g.get_fd = rbp_neigh_get_open();
+	if (g.get_fd < 0)
+		return g.get_fd;
 	uv_poll_init(g.loop, &g.mon_poll, g.mon_fd);
 	uv_poll_start(&g.mon_poll, UV_READABLE, on_mon);
 	uv_poll_init(g.loop, &g.ctl_poll, g.ctl_fd);
@@ -368,6 +549,9 @@ void rbpd_kern_close(void)
 		g.ctl_poll.data = &g.ctl_fd;
 		uv_close((uv_handle_t *)&g.ctl_poll, fd_closed);
 	}
+	if (g.get_fd >= 0)
+		close(g.get_fd);
+	g.get_fd = -1;
 	ut_table_free(g.seen);
 	g.seen = NULL;
 }

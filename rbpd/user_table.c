@@ -643,6 +643,17 @@ int ut_lookup(const struct ut_table *t, enum ut_svc type, const void *key, size_
 	return 0;
 }
 
+uint64_t ut_version_held(const struct ut_table *t, enum ut_svc type, const void *key,
+			 size_t key_len)
+{
+	struct ut_entry **pp;
+
+	if (bad_type(type) || bad_key(key, key_len))
+		return 0;
+	pp = find(t, bucket_hash(t, (uint8_t)type, key, key_len), (uint8_t)type, key, key_len);
+	return pp ? (*pp)->version : 0;
+}
+
 /* Sums a per-type, per-origin array over type (or all) and the origins in
  * mask (bit 0 local, bit 1 peer). */
 #define SUM_OVER(t, arr, type, mask, acc)                                                        \

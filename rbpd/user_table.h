@@ -192,6 +192,12 @@ int ut_delete(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 int ut_lookup(const struct ut_table *t, enum ut_svc type, const void *key, size_t key_len,
 	      struct ut_rec *out);
 
+/* The version held for (type, key), the entry's or its tombstone's; 0
+ * when there is neither (or for a bad type or key). A change made here
+ * must be newer than it, or a delete the peer made later would win. */
+uint64_t ut_version_held(const struct ut_table *t, enum ut_svc type, const void *key,
+			 size_t key_len);
+
 /* Number of entries of a type, or of all with UT_SVC_ALL; tombstones are
  * not counted. 0 for an unknown type. */
 size_t ut_count(const struct ut_table *t, enum ut_svc type);

@@ -9,15 +9,21 @@
 
 #include "common/jsonout.h"
 #include "common/log.h"
+#include "rbsd/rbs_admit.h"
 #include "rbsd/rbs_conn.h"
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_sess.h"
 #include "rbsd/rbs_win.h"
 
 #define TICK_MS 250
-#define KEEPALIVE_MS 1000     /* idle this long: send a keepalive */
-#define DEAD_MS 3000	      /* nothing from the peer this long: it is gone */
-#define HANDSHAKE_MS 5000     /* TCP + TLS + HELLO must be done by then */
+#define KEEPALIVE_MS 1000 /* idle this long: send a keepalive */
+#define DEAD_MS 3000	  /* nothing from the peer this long: it is gone */
+/* TCP + TLS + HELLO must be done by then: short for inbound connections,
+ * which anyone who can send from the peer's address may open; longer for
+ * this device's own dial, which nobody else controls. */
+#define HANDSHAKE_MS 1750 /* checked every TICK_MS: gone within 2 s */
+#define DIAL_HANDSHAKE_MS 5000
+#define REFUSED_LOG_MS 5000   /* refused connections: one log line this often */
 #define BACKOFF_MIN_MS 100    /* first redial */
 #define BACKOFF_MAX_MS 5000   /* redial at least this often */
 #define LOWER_SIDE_DELAY 1000 /* the lower address lets the greater one dial first */
@@ -27,7 +33,9 @@
 #define FRAME_BYTES (256u << 10) /* and about this many bytes */
 #define QUEUE_HIGH (4u << 20)	 /* stop framing while this much waits for the socket */
 #define MAX_MARKERS 64
-#define MAX_LINKS 4
+/* One carrying the channel, one for this device's own dial, and
+ * RBS_ADMIT_MAX_PENDING inbound ones in the handshake. */
+#define MAX_LINKS (2 + RBS_ADMIT_MAX_PENDING)
 
 enum chan_state { ST_INIT, ST_CONNECTING, ST_UP, ST_DOWN };
 
@@ -83,9 +91,13 @@ struct rbs_chan {
 	/* what display shows */
 	enum chan_state state;
 	char reason[192], mismatch[512], last_refused[192];
+	char identity[256]; /* who the peer must be, for display */
 	char tls_proto[32], tls_cipher[64], tls_subject[256], peer_text[64];
 	time_t up_since;
 	uint64_t ups, refused, entries_tx, entries_rx, resent, bytes_rx, bytes_tx;
+	/* refused connections by why (their sum is refused) */
+	uint64_t ref_stranger, ref_handshake, ref_timeout, ref_in_use, ref_evicted;
+	struct rbs_ratelimit refused_log;
 	uint64_t peer_batches_asked;
 	unsigned backoff;
 	uint8_t *obuf;
@@ -321,9 +333,38 @@ static void link_free(struct link *l)
 	link_discard(l);
 }
 
-/* Dial again after the current backoff, and back off further. */
+enum refusal { REF_STRANGER, REF_HANDSHAKE, REF_TIMEOUT, REF_IN_USE, REF_EVICTED };
+
+/* Count a refused connection, remember why for display, and log it at
+ * most once per REFUSED_LOG_MS: a flood must not flood the log. */
+static void refuse(struct rbs_chan *ch, enum refusal why, const char *from, const char *reason)
+{
+	uint64_t *by[] = {&ch->ref_stranger, &ch->ref_handshake, &ch->ref_timeout, &ch->ref_in_use,
+			  &ch->ref_evicted};
+	uint64_t suppressed;
+
+	ch->refused++;
+	(*by[why])++;
+	snprintf(ch->last_refused, sizeof(ch->last_refused), "%s: %s", from, reason);
+	if (!rbs_ratelimit_ok(&ch->refused_log, now_ms(ch), &suppressed))
+		return;
+	if (suppressed)
+		log_warnx("remote-backup-service %s: connection from %s refused: %s (and %llu more "
+			  "refused in the last %u s, not logged)",
+			  ch->name, from, reason, (unsigned long long)suppressed,
+			  REFUSED_LOG_MS / 1000);
+	else
+		log_warnx("remote-backup-service %s: connection from %s refused: %s", ch->name,
+			  from, reason);
+}
+
+/* Dial again after the current backoff, and back off further. A dial
+ * already scheduled stays as it is: connections refused one after the
+ * other (a flood) must not keep pushing this device's own dial back. */
 static void redial(struct rbs_chan *ch)
 {
+	if (uv_is_active((uv_handle_t *)&ch->dial_timer))
+		return;
 	schedule_dial(ch, ch->backoff);
 	ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
 }
@@ -353,7 +394,7 @@ static void drop_link(struct link *l, const char *reason)
 		lost_active(ch, reason);
 	link_free(l);
 	rbs_conn_close(c);
-	if (ch->active == NULL && !ch->dialing)
+	if (ch->active == NULL && !ch->dialing && !uv_is_active((uv_handle_t *)&ch->dial_timer))
 		schedule_dial(ch, ch->backoff);
 }
 
@@ -368,11 +409,7 @@ static void on_down(struct rbs_conn *c, const char *reason, void *arg)
 	l->c = c;
 	if (!l->tls_up && !l->dialed) {
 		/* A peer that never got through the handshake was refused. */
-		ch->refused++;
-		snprintf(ch->last_refused, sizeof(ch->last_refused), "%s: %s", rbs_conn_peer(c),
-			 reason);
-		log_warnx("remote-backup-service %s: connection from %s refused: %s", ch->name,
-			  rbs_conn_peer(c), reason);
+		refuse(ch, REF_HANDSHAKE, rbs_conn_peer(c), reason);
 	}
 	if (l->dialed)
 		ch->dialing = false;
@@ -393,6 +430,13 @@ static void fail_link(struct link *l, const char *reason)
 {
 	struct rbs_chan *ch = l->ch;
 
+	if (!l->dialed && !l->planned) {
+		/* Never carried the channel: whoever it was, it is refused
+		 * (counted, logged at a bounded rate). */
+		refuse(ch, REF_HANDSHAKE, rbs_conn_peer(l->c), reason);
+		drop_link(l, reason);
+		return;
+	}
 	log_warnx("remote-backup-service %s: closing the connection with %s: %s", ch->name,
 		  rbs_conn_peer(l->c), reason);
 	if (l->dialed)
@@ -692,14 +736,24 @@ static void on_up(struct rbs_conn *c, void *arg)
 	l->tls_up = true;
 	if (l->dialed)
 		ch->dialing = false;
-	/* Another connection already carries the channel: keep one. */
+	/* Another connection is through its handshake too: keep one
+	 * (rbs_admit_up(): in clear text never a new one over the channel). */
 	for (int i = 0; i < MAX_LINKS; i++) {
 		struct link *o = ch->links[i];
+		struct rbs_admit_link nl = {l->dialed, l->planned, false};
+		struct rbs_admit_link ol = {false, false, false};
 
 		if (o == NULL || o == l || !o->tls_up)
 			continue;
-		if (preferred(l)) {
+		nl.preferred = preferred(l);
+		ol = (struct rbs_admit_link){o->dialed, o->planned, preferred(o)};
+		if (rbs_admit_up(ch->ctx != NULL, &nl, &ol) == RBS_ADMIT_KEEP_NEW) {
 			drop_link(o, "replaced by the connection both sides keep");
+		} else if (!l->dialed && o->planned && ch->ctx == NULL) {
+			refuse(ch, REF_IN_USE, rbs_conn_peer(l->c),
+			       "the clear-text channel is established; nothing proves who this is");
+			drop_link(l, "a clear-text channel is established");
+			return;
 		} else {
 			drop_link(l, "both sides dialed; the other connection is kept");
 			return;
@@ -773,6 +827,52 @@ static void dial(struct rbs_chan *ch)
 	ch->dialing = true;
 }
 
+/* Room for one more inbound connection (rbs_admit_inbound()): false when
+ * there is none; may drop the oldest inbound one still in its handshake. */
+static bool make_room(struct rbs_chan *ch)
+{
+	unsigned pending = 0, free_slots = 0;
+	bool dial_open = false;
+	struct link *oldest = NULL, *cand[MAX_LINKS];
+	struct rbs_admit_pending pend[MAX_LINKS];
+	int v;
+
+	for (int i = 0; i < MAX_LINKS; i++) {
+		struct link *l = ch->links[i];
+
+		if (l == NULL) {
+			free_slots++;
+		} else if (l->dialed) {
+			dial_open = true;
+		} else if (!l->planned) {
+			uint64_t tx;
+
+			cand[pending] = l;
+			pend[pending].opened_ms = l->opened;
+			rbs_conn_bytes(l->c, &pend[pending].rx_bytes, &tx);
+			pending++;
+		}
+	}
+	v = rbs_admit_victim(pend, pending);
+	if (v >= 0)
+		oldest = cand[v];
+	switch (rbs_admit_inbound(pending, free_slots, dial_open)) {
+	case RBS_ADMIT_ACCEPT:
+		return true;
+	case RBS_ADMIT_EVICT_OLDEST:
+		if (oldest == NULL)
+			return false;
+		refuse(ch, REF_EVICTED, rbs_conn_peer(oldest->c),
+		       "pushed out by a newer connection (at most 2 in the handshake, the "
+		       "oldest silent one goes first)");
+		drop_link(oldest, "too many connections in the handshake");
+		return true;
+	case RBS_ADMIT_REFUSE:
+	default:
+		return false;
+	}
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct rbs_chan *ch = server->data;
@@ -796,13 +896,19 @@ static void on_connection(uv_stream_t *server, int status)
 	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&from, &len) < 0 ||
 	    !same_addr(&from, &ch->peer)) {
 		addr_only(&from, a, sizeof(a));
-		ch->refused++;
-		snprintf(ch->last_refused, sizeof(ch->last_refused), "%s: not the configured peer",
-			 a);
-		log_warnx(
-		    "remote-backup-service %s: connection from %s refused: not the configured "
-		    "peer",
-		    ch->name, a);
+		refuse(ch, REF_STRANGER, a, "not the configured peer");
+		uv_close((uv_handle_t *)tcp, (uv_close_cb)free);
+		return;
+	}
+	addr_only(&from, a, sizeof(a));
+	if (rbs_admit_refuse_early(ch->ctx != NULL, ch->active != NULL)) {
+		refuse(ch, REF_IN_USE, a,
+		       "the clear-text channel is established; nothing proves who this is");
+		uv_close((uv_handle_t *)tcp, (uv_close_cb)free);
+		return;
+	}
+	if (!make_room(ch)) {
+		refuse(ch, REF_EVICTED, a, "no connection slot free");
 		uv_close((uv_handle_t *)tcp, (uv_close_cb)free);
 		return;
 	}
@@ -834,8 +940,13 @@ static void on_tick(uv_timer_t *t)
 		if (l == NULL)
 			continue;
 		if (!l->planned) {
-			if (now - l->opened > HANDSHAKE_MS)
+			if (l->dialed && now - l->opened > DIAL_HANDSHAKE_MS) {
 				fail_link(l, "no HELLO within 5 s");
+			} else if (!l->dialed && now - l->opened > HANDSHAKE_MS) {
+				refuse(ch, REF_TIMEOUT, rbs_conn_peer(l->c),
+				       "handshake not done within 2 s");
+				drop_link(l, "handshake not done within 2 s");
+			}
 			continue;
 		}
 		if (ch->held)
@@ -955,11 +1066,21 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 	ch->loop = loop;
 	snprintf(ch->name, sizeof(ch->name), "%s", cfg->name);
 	snprintf(ch->policy, sizeof(ch->policy), "%s", cfg->ssl_policy ? cfg->ssl_policy : "");
+	if (cfg->ctx == NULL)
+		snprintf(ch->identity, sizeof(ch->identity),
+			 "none - clear text, the peer is not authenticated");
+	else if (cfg->n_pins == 0)
+		snprintf(ch->identity, sizeof(ch->identity), "any certificate of the trusted CA");
+	else
+		snprintf(ch->identity, sizeof(ch->identity),
+			 "pinned: SHA-256 %s%s (peer-certificate), signed by the trusted CA",
+			 cfg->pins[0], cfg->n_pins > 1 ? " or another pinned one" : "");
 	ch->source = cfg->source;
 	ch->peer = cfg->peer;
 	ch->ops = ops;
 	ch->arg = arg;
 	ch->backoff = BACKOFF_MIN_MS;
+	ch->refused_log.interval_ms = REFUSED_LOG_MS;
 	ch->tmpl = profiles_copy(cfg->profiles, cfg->n_profiles);
 	ch->ebuf = calloc(FRAME_ENTRIES, sizeof(*ch->ebuf));
 	ch->eptr = calloc(FRAME_ENTRIES, sizeof(*ch->eptr));
@@ -1187,13 +1308,14 @@ void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
 	fprintf(f, "  Peer           : %s\n  Source         : %s\n  Port           : %u\n", a, b,
 		ntohs(((const struct sockaddr_in *)&ch->peer)->sin_port));
 	if (ch->ctx == NULL)
-		fprintf(f, "  TLS            : OFF - no ssl policy bound; user data crosses in "
-			   "the clear\n");
+		fprintf(f, "  TLS            : OFF - no ssl policy bound: the channel is clear "
+			   "text and unauthenticated; data may be leaked or tampered with\n");
 	else if (ch->state == ST_UP)
 		fprintf(f, "  TLS            : on, ssl policy %s, %s, %s\n  Peer cert      : %s\n",
 			ch->policy, ch->tls_proto, ch->tls_cipher, ch->tls_subject);
 	else
 		fprintf(f, "  TLS            : on, ssl policy %s\n", ch->policy);
+	fprintf(f, "  Peer identity  : %s\n", ch->identity);
 	fprintf(f, "  Entries        : sent %llu, received %llu, resent after resume %llu\n",
 		(unsigned long long)ch->entries_tx, (unsigned long long)ch->entries_rx,
 		(unsigned long long)ch->resent);
@@ -1232,6 +1354,15 @@ void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
 		(unsigned long long)(ch->ups > 1 ? ch->ups - 1 : 0));
 	fprintf(f, "  Refused peers  : %llu%s%s\n", (unsigned long long)ch->refused,
 		ch->last_refused[0] ? ", last: " : "", ch->last_refused);
+	if (ch->refused)
+		fprintf(f,
+			"  Refused by why : not the peer %llu, handshake failed %llu, handshake "
+			"timed out %llu, channel in use %llu, no slot %llu; log lines "
+			"suppressed %llu\n",
+			(unsigned long long)ch->ref_stranger, (unsigned long long)ch->ref_handshake,
+			(unsigned long long)ch->ref_timeout, (unsigned long long)ch->ref_in_use,
+			(unsigned long long)ch->ref_evicted,
+			(unsigned long long)ch->refused_log.total_suppressed);
 	if (ch->state == ST_UP || ch->mismatch[0])
 		fprintf(f, "  Peer profiles  : %s\n",
 			ch->mismatch[0] ? ch->mismatch
@@ -1295,7 +1426,17 @@ void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
 	jout_u64(o, "feeder_waits", ch->holds);
 	jout_bool(o, "feeder_holding", ch->held);
 	jout_u64(o, "reconnects", ch->ups > 1 ? ch->ups - 1 : 0);
+	x = jout_obj(o, "identity");
+	jout_str(x, "peer", ch->identity);
+	jout_bool(x, "authenticated", ch->ctx != NULL);
 	jout_u64(o, "refused_peers", ch->refused);
 	jout_str(o, "last_refused", ch->last_refused[0] ? ch->last_refused : NULL);
+	x = jout_obj(o, "refused_by_reason");
+	jout_u64(x, "not_the_peer", ch->ref_stranger);
+	jout_u64(x, "handshake_failed", ch->ref_handshake);
+	jout_u64(x, "handshake_timed_out", ch->ref_timeout);
+	jout_u64(x, "channel_in_use", ch->ref_in_use);
+	jout_u64(x, "no_slot", ch->ref_evicted);
+	jout_u64(o, "refused_log_lines_suppressed", ch->refused_log.total_suppressed);
 	jout_str(o, "profile_mismatch", ch->mismatch[0] ? ch->mismatch : NULL);
 }

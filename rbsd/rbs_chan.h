@@ -52,6 +52,8 @@ struct rbs_chan_cfg {
 	struct sockaddr_storage peer;	/* with the port */
 	SSL_CTX *ctx;			/* NULL: clear text; the channel takes a reference */
 	const char *ssl_policy;		/* its name, for display */
+	char *const *pins;		/* peer-certificate sha256, for display (copied) */
+	size_t n_pins;
 	Db__RbsProfile **profiles;	/* this device's profiles for HELLO (copied) */
 	size_t n_profiles;
 };

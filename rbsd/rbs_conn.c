@@ -156,7 +156,12 @@ static void tls_reason(struct rbs_conn *c, const char *what, char *r, size_t len
 	unsigned long e = ERR_peek_last_error();
 	const char *s = e ? ERR_reason_error_string(e) : NULL;
 
-	if (v != X509_V_OK)
+	if (v == X509_V_ERR_APPLICATION_VERIFICATION)
+		snprintf(r, len,
+			 "TLS %s: peer certificate refused: not the pinned one (peer-certificate "
+			 "sha256)",
+			 what);
+	else if (v != X509_V_OK)
 		snprintf(r, len, "TLS %s: peer certificate refused: %s", what,
 			 X509_verify_cert_error_string(v));
 	else

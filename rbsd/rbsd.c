@@ -32,6 +32,7 @@
 #include "rbsd/rbs_arena.h"
 #include "rbsd/rbs_chan.h"
 #include "rbsd/rbs_frame.h"
+#include "rbsd/rbs_tls.h"
 #include "rbsd/rbs_win.h"
 
 #define LOCAL_HWM 64 /* messages (up to a frame of entries each) queued to or from a feeder */
@@ -578,29 +579,6 @@ static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room,
 
 /* ---- configuration -------------------------------------------------------- */
 
-static SSL_CTX *make_ctx(const Db__SslPolicyConfig *p)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-	bool ok = ctx != NULL;
-
-	if (ok)
-		ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-		     SSL_CTX_use_certificate_chain_file(ctx, p->cert_file) == 1 &&
-		     SSL_CTX_use_PrivateKey_file(ctx, p->key_file, SSL_FILETYPE_PEM) == 1 &&
-		     SSL_CTX_check_private_key(ctx) == 1;
-	for (size_t i = 0; ok && i < p->n_ca_files; i++)
-		ok = SSL_CTX_load_verify_locations(ctx, p->ca_files[i], NULL) == 1;
-	if (!ok) {
-		SSL_CTX_free(ctx);
-		ERR_clear_error();
-		return NULL;
-	}
-	/* Mutual authentication: a peer without a certificate the policy's CA
-	 * signed never gets past the handshake. */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	return ctx;
-}
-
 /* The profiles for HELLO, from cfgd's summary. */
 static Db__RbsProfile **hello_profiles(const Db__RbsConfig *s, size_t *n)
 {
@@ -646,15 +624,34 @@ static void free_profiles(Db__RbsProfile **p, size_t n)
 	free(p);
 }
 
-/* What makes a new channel necessary: addresses, port, TLS files. */
+/* What makes a new channel necessary: addresses, port, the TLS policy's
+ * files (names and contents: a certificate renewed in place counts) and
+ * the pinned peer certificates. */
 static uint64_t chan_digest(const Db__RbsConfig *s)
 {
-	char buf[2048];
-	int n = snprintf(buf, sizeof(buf), "%s|%s|%u|%s|%s|%s", s->peer, s->source, s->port,
-			 s->ssl ? s->ssl->cert_file : "", s->ssl ? s->ssl->key_file : "",
-			 s->ssl && s->ssl->n_ca_files ? s->ssl->ca_files[0] : "");
+	char buf[8192];
+	size_t n = 0;
+	const Db__SslPolicyConfig *p = s->ssl;
 
-	return bus_digest(buf, n > 0 ? (size_t)n : 0);
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (n < sizeof(buf))                                                               \
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, __VA_ARGS__);              \
+	} while (0)
+	ADD("%s|%s|%u", s->peer, s->source, s->port);
+	if (p) {
+		ADD("|%s|%s|%llx|%llx", p->cert_file, p->key_file,
+		    (unsigned long long)p->files_digest,
+		    (unsigned long long)rbs_tls_files_digest(p));
+		for (size_t i = 0; i < p->n_ca_files; i++)
+			ADD("|ca %s", p->ca_files[i]);
+		for (size_t i = 0; i < p->n_crl_files; i++)
+			ADD("|crl %s", p->crl_files[i]);
+	}
+	for (size_t i = 0; i < s->n_peer_cert_sha256; i++)
+		ADD("|pin %s", s->peer_cert_sha256[i]);
+#undef ADD
+	return bus_digest(buf, n < sizeof(buf) ? n : sizeof(buf));
 }
 
 static void svc_open(struct svc *v, const Db__RbsConfig *s)
@@ -677,11 +674,18 @@ static void svc_open(struct svc *v, const Db__RbsConfig *s)
 		return;
 	}
 	if (s->ssl) {
-		cc.ctx = make_ctx(s->ssl);
+		char why[200];
+
+		cc.ctx = rbs_tls_ctx_new(s->ssl, s->peer_cert_sha256, s->n_peer_cert_sha256, why,
+					 sizeof(why));
 		cc.ssl_policy = s->ssl->name;
+		cc.pins = s->peer_cert_sha256;
+		cc.n_pins = s->n_peer_cert_sha256;
 		if (cc.ctx == NULL) {
 			snprintf(v->open_error, sizeof(v->open_error),
-				 "ssl policy %s does not load", s->ssl->name);
+				 "ssl policy %s does not load: %s", s->ssl->name, why);
+			log_warnx("remote-backup-service %s: %s", s->name, v->open_error);
+			v->cfg_digest = chan_digest(s);
 			return;
 		}
 	}

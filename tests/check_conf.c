@@ -250,6 +250,33 @@ START_TEST(compile_builds_typed_sections)
 }
 END_TEST
 
+/* The spec's note to bind ssl-policy, at every commit of an RBS without
+ * one; none for an RBS with a policy. */
+START_TEST(an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words)
+{
+	struct conf *c = load(spec_conf);
+	struct compiled out;
+	struct errlist errs = {0}, warns = {0};
+
+	ck_assert_int_eq(cfg_compile(c, NULL, &out, &errs), 0);
+	ck_assert_int_eq(cfg_compile_warnings(&out, &warns), 0);
+	cfg_compiled_free(&out);
+	conf_free(c);
+	c = load("remote-backup-service clear\n"
+		 " peer 198.51.100.2 source 198.51.100.1 port 6000\n");
+	ck_assert_int_eq(cfg_compile(c, NULL, &out, &errs), 0);
+	ck_assert_int_eq(cfg_compile_warnings(&out, &warns), 1);
+	ck_assert_ptr_nonnull(strstr(warns.v[0], "remote-backup-service clear"));
+	ck_assert_ptr_nonnull(strstr(warns.v[0], "clear text"));
+	ck_assert_ptr_nonnull(strstr(warns.v[0],
+				     "If no SSL policy is bound to the RBS, data may be leaked or "
+				     "tampered with."));
+	errlist_free(&warns);
+	cfg_compiled_free(&out);
+	conf_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf");
@@ -264,6 +291,7 @@ int main(void)
 	tcase_add_test(tc, removing_a_group_conflicts_with_an_edit_inside_it);
 	tcase_add_test(tc, compile_checks_cross_references);
 	tcase_add_test(tc, compile_builds_typed_sections);
+	tcase_add_test(tc, an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,6 +1,7 @@
 /* The CLI grammar: the spec's procedure parses line by line in its views,
  * ranges and unknown words are refused with an error at the right word. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,8 @@ START_TEST(spec_procedure_parses)
 	    {VIEW_RBS, "batch-backup service-type nd now", G_BATCH_BACKUP},
 	    {VIEW_RBS, "batch-backup service-type dhcpv6-relay now", G_BATCH_BACKUP},
 	    {VIEW_SYSTEM, "peer-backup download-vrrp-table delay-time 10", G_DOWNLOAD_DELAY},
+	    {VIEW_SYSTEM, "peer-backup user-limit 20000", G_USER_LIMIT},
+	    {VIEW_SYSTEM, "peer-backup kernel-limit 1000", G_KERNEL_LIMIT},
 	    {VIEW_SYSTEM, "ssl policy pol1", G_SSL_POLICY},
 	    {VIEW_SSL, "certificate load pem-cert a.pem key-pair rsa key-file a.key", G_SSL_CERT},
 	    {VIEW_SSL, "trusted-ca load pem-ca ca.pem", G_SSL_CA},
@@ -76,6 +79,37 @@ START_TEST(abbreviations_expand_to_canonical_text)
 }
 END_TEST
 
+/* Ours: a pinned peer certificate and a CRL. The fingerprint is taken as
+ * openssl prints it, or as bare hex in either case, and kept in one form. */
+START_TEST(peer_certificate_pins_and_crls_parse_in_one_canonical_form)
+{
+	static const char *hex = "ab01CD23ef45ab01cd23ef45ab01cd23ef45ab01cd23ef45ab01cd23ef45ab01";
+	static const char *canon = "AB:01:CD:23:EF:45:AB:01:CD:23:EF:45:AB:01:CD:23:EF:45:AB:01:"
+				   "CD:23:EF:45:AB:01:CD:23:EF:45:AB:01";
+	char line[256];
+
+	snprintf(line, sizeof(line), "peer-certificate sha256 %s", hex);
+	ck_assert_int_eq(parse(VIEW_RBS, line), 0);
+	ck_assert_int_eq(r.id, G_PEER_CERT);
+	ck_assert_str_eq(r.args[0].str, canon);
+	snprintf(line, sizeof(line), "peer-cert sha %s", canon);
+	ck_assert_int_eq(parse(VIEW_RBS, line), 0);
+	ck_assert_str_eq(r.args[0].str, canon);
+	/* one digit short, a stray separator, a non-hex digit */
+	ck_assert_int_lt(parse(VIEW_RBS, "peer-certificate sha256 ab01cd"), 0);
+	ck_assert_ptr_nonnull(strstr(r.reason, "SHA-256 fingerprint"));
+	snprintf(line, sizeof(line), "peer-certificate sha256 %.63s", hex);
+	ck_assert_int_lt(parse(VIEW_RBS, line), 0);
+	snprintf(line, sizeof(line), "peer-certificate sha256 %.94s-", canon);
+	ck_assert_int_lt(parse(VIEW_RBS, line), 0);
+	snprintf(line, sizeof(line), "peer-certificate sha256 g%.63s", hex);
+	ck_assert_int_lt(parse(VIEW_RBS, line), 0);
+	ck_assert_int_eq(parse(VIEW_SSL, "crl load pem-crl /etc/dualbackup/ca.crl"), 0);
+	ck_assert_int_eq(r.id, G_SSL_CRL);
+	ck_assert_str_eq(r.canon, "crl load pem-crl /etc/dualbackup/ca.crl");
+}
+END_TEST
+
 START_TEST(ranges_are_refused_at_the_bad_word)
 {
 	static const struct {
@@ -99,6 +133,7 @@ START_TEST(ranges_are_refused_at_the_bad_word)
 	    {VIEW_RBP, "vrrp-id 300 interface eth1 odd-mac", 8, "1-255"},
 	    {VIEW_RBP, "backup-id 0 remote-backup-service rbs1", 10, "1-65535"},
 	    {VIEW_SYSTEM, "peer-backup download-vrrp-table delay-time 0", 43, "1-3600"},
+	    {VIEW_SYSTEM, "peer-backup user-limit 0", 23, "1-100000000"},
 	    {VIEW_SYSTEM, "interface this-name-is-too-long0", 10, "1-15"},
 	    {VIEW_SYSTEM, "remote-backup-service bad/name", 22, "1-31"},
 	};
@@ -239,6 +274,7 @@ Suite *grammar_suite(void)
 	tcase_add_test(tc, spec_procedure_parses);
 	tcase_add_test(tc, abbreviations_expand_to_canonical_text);
 	tcase_add_test(tc, ranges_are_refused_at_the_bad_word);
+	tcase_add_test(tc, peer_certificate_pins_and_crls_parse_in_one_canonical_form);
 	tcase_add_test(tc, unknown_incomplete_and_extra_words);
 	tcase_add_test(tc, interface_type_and_number_name_one_interface);
 	tcase_add_test(tc, parent_view_commands_switch_view);

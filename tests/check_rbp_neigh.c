@@ -968,6 +968,53 @@ START_TEST(an_overrun_is_reported_and_a_new_dump_repairs_it)
 }
 END_TEST
 
+START_TEST(an_entry_is_looked_up_and_create_never_replaces_one)
+{
+	int ifindex = netns_d0(), ctl, get;
+	struct rbp_neigh a, cur;
+	struct acks k = {0};
+
+	if (ifindex == 0)
+		return;
+	ctl = rbp_neigh_ctl_open();
+	get = rbp_neigh_get_open();
+	ck_assert_int_ge(ctl, 0);
+	ck_assert_int_ge(get, 0);
+	a = neigh(AF_INET, ifindex, v4_7, mac_7, NUD_PERMANENT, RBP_NEIGH_PROTO);
+	ck_assert_int_eq(rbp_neigh_get(get, &a, 1, &cur), 0);
+
+	/* a static entry made by hand, without a protocol */
+	ck_assert_int_eq(system("ip neigh add 192.0.2.7 lladdr 00:00:5e:00:53:08 dev d0 "
+				"nud permanent"),
+			 0);
+	ck_assert_int_eq(rbp_neigh_get(get, &a, 2, &cur), 1);
+	assert_neigh(&cur, mac_8, NUD_PERMANENT, 0);
+	ck_assert_int_eq(cur.ifindex, ifindex);
+	/* create leaves it as it was */
+	ck_assert_int_eq(rbp_neigh_create(ctl, &a, 3), 0);
+	ck_assert(acks_until(ctl, &k, 1));
+	ck_assert_int_eq(k.nerr, 1);
+	ck_assert_uint_eq(k.seq[0], 3);
+	ck_assert_int_eq(k.err[0], EEXIST);
+	ck_assert_int_eq(rbp_neigh_get(get, &a, 4, &cur), 1);
+	assert_neigh(&cur, mac_8, NUD_PERMANENT, 0);
+
+	/* where there is none, create makes it, with rbpd's protocol */
+	a = neigh(AF_INET6, ifindex, v6_7, mac_7, NUD_PERMANENT, RBP_NEIGH_PROTO);
+	ck_assert_int_eq(rbp_neigh_create(ctl, &a, 5), 0);
+	ck_assert(acks_until(ctl, &k, 2));
+	ck_assert_int_eq(k.nerr, 1);
+	ck_assert_int_eq(rbp_neigh_get(get, &a, 6, &cur), 1);
+	assert_neigh(&cur, mac_7, NUD_PERMANENT, RBP_NEIGH_PROTO);
+	ck_assert_mem_eq(cur.addr, v6_7, 16);
+	/* an interface that does not exist */
+	a.ifindex = 9999;
+	ck_assert_int_lt(rbp_neigh_get(get, &a, 7, &cur), 0);
+	close(ctl);
+	close(get);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rbp_neigh");
@@ -998,6 +1045,7 @@ int main(void)
 	tcase_add_test(kernel, two_thousand_entries_come_back_from_one_dump);
 	tcase_add_test(kernel, a_full_ack_queue_makes_requests_wait_instead_of_losing_acks);
 	tcase_add_test(kernel, an_overrun_is_reported_and_a_new_dump_repairs_it);
+	tcase_add_test(kernel, an_entry_is_looked_up_and_create_never_replaces_one);
 	tcase_set_timeout(kernel, 30);
 	skipped = !can_unshare_net();
 	if (skipped)

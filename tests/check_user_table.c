@@ -835,6 +835,27 @@ START_TEST(a_resync_can_be_cancelled_or_started_over)
 }
 END_TEST
 
+/* What a local change must beat: the entry's version, or its
+ * tombstone's once the peer deleted it. */
+START_TEST(the_version_held_counts_a_tombstone)
+{
+	struct ut_table *t = ut_table_new(5, 16);
+
+	ck_assert_uint_eq(ut_version_held(t, UT_SVC_BRAS, ikey(1), 16), 0);
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(1), 10, "a", UT_ORIGIN_LOCAL), UT_APPLIED);
+	ck_assert_uint_eq(ut_version_held(t, UT_SVC_BRAS, ikey(1), 16), 10);
+	/* the peer's delete, with its clock ahead of ours */
+	ck_assert_int_eq(ut_delete(t, UT_SVC_BRAS, ikey(1), 16, 500, UT_ORIGIN_PEER), UT_APPLIED);
+	ck_assert_int_eq(ut_lookup(t, UT_SVC_BRAS, ikey(1), 16, &(struct ut_rec){0}), -ENOENT);
+	ck_assert_uint_eq(ut_version_held(t, UT_SVC_BRAS, ikey(1), 16), 500);
+	/* an add below the tombstone would be lost; above it, it lands */
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(1), 400, "b", UT_ORIGIN_LOCAL), UT_STALE);
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(1), 501, "b", UT_ORIGIN_LOCAL), UT_APPLIED);
+	ck_assert_uint_eq(ut_version_held(t, (enum ut_svc)UT_SVC_COUNT, ikey(1), 16), 0);
+	ut_table_free(t);
+}
+END_TEST
+
 /* Many inserts: every entry is found after each growth, lookups work
  * while chains move between arrays, and the bucket array follows the
  * count up and back down. */
@@ -853,9 +874,14 @@ START_TEST(the_table_grows_and_shrinks_without_losing_an_entry)
 		ck_assert_int_eq(put(t, UT_SVC_ARP, ikey(i), 1, p, UT_ORIGIN_PEER), UT_APPLIED);
 		if (i % 7 == 0) {
 			unsigned j = (unsigned)(rnd() % (i + 1));
+			char want[16];
 
+			/* the payload is payload_len bytes, not a C string:
+			 * strtoul read on into the next entry now and then */
+			snprintf(want, sizeof(want), "%u", j);
 			ck_assert_int_eq(ut_lookup(t, UT_SVC_ARP, ikey(j), 16, &r), 0);
-			ck_assert_uint_eq(strtoul((const char *)r.payload, NULL, 10), j);
+			ck_assert_uint_eq(r.payload_len, strlen(want));
+			ck_assert_mem_eq(r.payload, want, r.payload_len);
 		}
 	}
 	ck_assert_uint_eq(ut_count(t, UT_SVC_ARP), N);
@@ -1282,6 +1308,7 @@ int main(void)
 	tcase_add_test(tc, a_resync_of_all_types_and_its_tombstones);
 	tcase_add_test(tc, a_resync_can_be_cancelled_or_started_over);
 	tcase_add_test(tc, the_table_grows_and_shrinks_without_losing_an_entry);
+	tcase_add_test(tc, the_version_held_counts_a_tombstone);
 	tcase_add_test(tc, keys_and_payloads_at_their_limits_and_over);
 	tcase_add_test(tc, an_entry_can_be_written_from_its_own_lookup);
 	tcase_add_test(tc, random_changes_agree_with_a_model_of_the_rules);

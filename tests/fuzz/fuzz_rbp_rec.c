@@ -3,15 +3,18 @@
  * first byte picks the service type, the second splits the rest into key
  * and payload. The payload goes through rbp_rec_decode(); what decodes
  * must encode back to the same bytes and give a role; ARP and ND keys go
- * through rbp_rec_neigh_key_parse() and must rebuild the same key; and the
- * entry goes into a user table, whose digest must stay that of its
- * entries.
+ * through rbp_rec_neigh_key_parse() and must rebuild the same key, and
+ * then through what decides whether the kernel may have them
+ * (rbp_admit.h), which must never admit a group MAC, a multicast address
+ * or a key on another interface than its record; and the entry goes into
+ * a user table, whose digest must stay that of its entries.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "rbpd/rbp_admit.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/user_table.h"
 
@@ -55,6 +58,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (rbp_rec_neigh_key(fam, addr, ifname, k2) != (int)klen ||
 			     memcmp(k2, key, klen) != 0))
 				abort();
+			if (rbp_rec_neigh_key_parse(fam, key, klen, addr, ifname) == 0 &&
+			    rbp_rec_decode(pl, plen, &u) == 0) {
+				static const char ifs[2][RBP_IFNAME_MAX + 1] = {"eth1", "eth3"};
+				struct rbp_prefix p = {fam, {0}, data[0] % 129};
+				enum rbp_admit a = rbp_admit_record(fam, addr, ifname, &u, ifs, 2);
+
+				if (a == RBP_ADMIT_OK &&
+				    ((u.mac[0] & 1) || strcmp(ifname, u.ifname) != 0 ||
+				     (fam == AF_INET6 && addr[0] == 0xff) ||
+				     (fam == AF_INET && addr[0] >= 224)))
+					abort();
+				memcpy(p.addr, pl, plen < 16 ? plen : 16);
+				if (rbp_admit_prefix(fam, addr, &p, 1) >= RBP_ADMIT_COUNT)
+					abort();
+			}
 		}
 		if (klen > 0)
 			ut_upsert(t, &r);

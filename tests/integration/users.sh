@@ -284,6 +284,9 @@ test_a_returns_preempts_and_the_tables_agree() {
 	local a2=$((N_ARP / 2)) n2=$((N_ND / 2)) half=$((N_API / 2))
 	inns A ip link set eth1 up
 	inns A ip link set eth2 up
+	# a link that went down lost its IPv6 addresses (keep_addr_on_down 0),
+	# and without its prefix A refuses to install the peer's ND users
+	inns A ip -6 addr replace 2001:db8::1/64 dev eth1 nodad
 	start_all A || return 1
 	wait_until $((PREEMPT + 15)) is_state A 1 Master || { cli A -c "display vrrp brief"; return 1; }
 	wait_until 30 eval 'split A arp $a2 $a2 && split B arp $a2 $a2 &&
@@ -329,6 +332,9 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	wait_until 5 eval '[ "$(kneigh B)" = $N_ARP ] && [ "$(kneigh6 B)" = $N_ND ]' || { show_both; return 1; }
 	inns A ip link set eth1 up
 	inns A ip link set eth2 up
+	# a link that went down lost its IPv6 addresses (keep_addr_on_down 0),
+	# and without its prefix A refuses to install the peer's ND users
+	inns A ip -6 addr replace 2001:db8::1/64 dev eth1 nodad
 	start_all A || return 1
 	wait_until $((PREEMPT + 15)) is_state A 1 Master || return 1
 	# within the 5 s delay B still forwards for A's users...

@@ -1,0 +1,379 @@
+/*
+ * rbs-rogue: a compromised peer device. It stands in for rbpd on its own
+ * device's rbsd (the attacker owns that device; its rbsd and the
+ * channel's TLS are genuine) and sends the other device whatever it
+ * likes, for the attack tests of what a peer may put into a device
+ * (tests/integration/attack_users.sh).
+ *
+ *   rbs-rogue -r RUNDIR -s SERVICE -b BACKUP_ID [-e ENTRY]... [-f COUNT]
+ *             [-o STATUS] [-V VERSION]
+ *
+ * -e "arp|nd ADDRESS KEY_IF RECORD_IF MAC [BACKUP_ID]": an ARP or ND user
+ *    whose key names ADDRESS on KEY_IF and whose record names RECORD_IF
+ *    and MAC (and BACKUP_ID, default -b's): any of them may lie.
+ * -f COUNT: then COUNT distinct dhcp-server users (keys "rogue-N", odd
+ *    MACs, interface eth1, 32-byte payloads), as fast as credit allows.
+ *
+ * Versions are an hour ahead of the clock, so that every entry wins over
+ * what the other device holds; -V sets them all to VERSION instead (the
+ * pin attack: 18446744073709551615, a version nothing could ever beat). Everything goes live, once; a batch request is answered with a batch
+ * of the -e entries alone. Every 100 ms STATUS gets one line:
+ * "attached=0|1 up=0|1 sent=N". SIGTERM or SIGINT ends it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "rbpd/rbp_rec.h"
+#include "rbpd/user_table.h"
+#include "rbs.pb-c.h"
+#include "rbsd/rbs_win.h"
+
+#define PER_MSG 256
+#define MAX_ENTRIES 64
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct ent {
+	enum ut_svc type;
+	uint8_t key[16 + RBP_IFNAME_MAX];
+	size_t klen;
+	uint8_t rec[64];
+	size_t rlen;
+};
+
+struct rogue {
+	void *sock;
+	const char *service, *status;
+	uint32_t backup_id;
+	struct ent e[MAX_ENTRIES];
+	size_t ne, next_e;
+	uint64_t flood, next_f, sent;
+	uint64_t version; /* -V; 0: an hour ahead of the clock */
+	uint64_t attach, sent_e, sent_b, credit_e, credit_b;
+	bool attached, up, batch_pending;
+	Db__RbsServiceType batch_types[UT_SVC_COUNT];
+	size_t n_batch_types;
+};
+
+static void send_local(struct rogue *r, Db__RbsLocal *m)
+{
+	size_t len;
+	uint8_t *buf;
+
+	m->service = (char *)r->service;
+	len = db__rbs_local__get_packed_size(m);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return;
+	db__rbs_local__pack(m, buf);
+	zmq_send(r->sock, buf, len, 0);
+	free(buf);
+}
+
+static int parse_entry(struct rogue *r, const char *spec)
+{
+	char type[8], addr[64], kif[32], rif[32], mac[32];
+	unsigned bid = r->backup_id;
+	struct ent *e = &r->e[r->ne];
+	struct rbp_user u = {0};
+	uint8_t a[16] = {0};
+	int family, n;
+
+	if (r->ne == MAX_ENTRIES ||
+	    sscanf(spec, "%7s %63s %31s %31s %31s %u", type, addr, kif, rif, mac, &bid) < 5)
+		return -EINVAL;
+	family = strcmp(type, "arp") == 0 ? AF_INET : strcmp(type, "nd") == 0 ? AF_INET6 : -1;
+	if (family < 0 || inet_pton(family, addr, a) != 1 || rbp_mac_parse(mac, u.mac) < 0 ||
+	    strlen(rif) > RBP_IFNAME_MAX)
+		return -EINVAL;
+	e->type = family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;
+	n = rbp_rec_neigh_key(family, a, kif, e->key);
+	if (n < 0)
+		return n;
+	e->klen = (size_t)n;
+	u.backup_id = bid;
+	strcpy(u.ifname, rif);
+	n = rbp_rec_encode(&u, e->rec, sizeof(e->rec));
+	if (n < 0)
+		return n;
+	e->rlen = (size_t)n;
+	r->ne++;
+	return 0;
+}
+
+static bool may_send(const struct rogue *r, size_t klen, size_t plen)
+{
+	return r->attach && r->sent_e + 1 <= r->credit_e &&
+	       r->sent_b + RBS_WIN_ENTRY_HDR + klen + plen <= r->credit_b;
+}
+
+/* Sends up to PER_MSG entries: the -e ones (all of them when batch),
+ * then the flood. Returns how many. */
+static size_t send_some(struct rogue *r, bool batch, size_t *bi)
+{
+	static Db__RbsEntry es[PER_MSG];
+	static Db__RbsEntry *ep[PER_MSG];
+	static uint8_t keys[PER_MSG][32], recs[PER_MSG][64];
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsEntries body = DB__RBS_ENTRIES__INIT;
+	size_t n = 0;
+
+	while (n < PER_MSG && may_send(r, 32, 64)) {
+		Db__RbsEntry *x = &es[n];
+
+		db__rbs_entry__init(x);
+		x->op = DB__RBS_OP__RBS_OP_ADD;
+		/* an hour ahead: newer than anything the other device holds */
+		x->version = r->version ? r->version : ((uint64_t)time(NULL) + 3600) * 1000000u;
+		if (batch ? *bi < r->ne : r->next_e < r->ne) {
+			struct ent *e = &r->e[batch ? (*bi)++ : r->next_e++];
+
+			x->type = (Db__RbsServiceType)e->type;
+			x->key.data = e->key;
+			x->key.len = e->klen;
+			x->payload.data = e->rec;
+			x->payload.len = e->rlen;
+		} else if (!batch && r->next_f < r->flood) {
+			struct rbp_user u = {.backup_id = r->backup_id};
+			uint64_t i = r->next_f++;
+			uint8_t data[32];
+			int len;
+
+			/* odd MACs: the other device is backup for them, it keeps them */
+			u.mac[0] = 0x02;
+			u.mac[1] = 0xee;
+			u.mac[2] = (uint8_t)(i >> 23);
+			u.mac[3] = (uint8_t)(i >> 15);
+			u.mac[4] = (uint8_t)(i >> 7);
+			u.mac[5] = (uint8_t)(i << 1 | 1);
+			strcpy(u.ifname, "eth1");
+			memset(data, 'x', sizeof(data));
+			u.data = data;
+			u.data_len = sizeof(data);
+			len = rbp_rec_encode(&u, recs[n], sizeof(recs[n]));
+			if (len < 0)
+				break;
+			x->type = DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER;
+			x->key.data = keys[n];
+			x->key.len =
+			    (size_t)snprintf((char *)keys[n], sizeof(keys[n]), "rogue-%" PRIu64, i);
+			x->payload.data = recs[n];
+			x->payload.len = (size_t)len;
+		} else {
+			break;
+		}
+		r->sent_e++;
+		r->sent_b += RBS_WIN_ENTRY_HDR + x->key.len + x->payload.len;
+		ep[n++] = x;
+	}
+	if (n == 0)
+		return 0;
+	body.entries = ep;
+	body.n_entries = n;
+	m.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
+	m.entries = &body;
+	send_local(r, &m);
+	r->sent += n;
+	return n;
+}
+
+static void pump(struct rogue *r)
+{
+	if (r->batch_pending && may_send(r, 32, 64)) {
+		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+		Db__RbsBatchBegin b = DB__RBS_BATCH_BEGIN__INIT;
+		Db__RbsBatchEnd e = DB__RBS_BATCH_END__INIT;
+		size_t bi = 0;
+
+		b.types = r->batch_types;
+		b.n_types = r->n_batch_types;
+		b.count = r->ne;
+		m.body_case = DB__RBS_LOCAL__BODY_BATCH_BEGIN;
+		m.batch_begin = &b;
+		send_local(r, &m);
+		while (bi < r->ne && send_some(r, true, &bi) > 0)
+			;
+		e.types = r->batch_types;
+		e.n_types = r->n_batch_types;
+		e.count = bi;
+		m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
+		m.batch_end = &e;
+		send_local(r, &m);
+		r->batch_pending = false;
+	}
+	while (send_some(r, false, NULL) > 0)
+		;
+}
+
+static void received(struct rogue *r, const Db__RbsLocal *m)
+{
+	switch (m->body_case) {
+	case DB__RBS_LOCAL__BODY_CREDIT:
+		if (m->credit->attach != r->attach) {
+			r->attach = m->credit->attach;
+			r->sent_e = r->sent_b = 0;
+		}
+		r->credit_e = m->credit->entries;
+		r->credit_b = m->credit->bytes;
+		r->attached = true;
+		break;
+	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
+		r->n_batch_types = m->batch_request->n_types > UT_SVC_COUNT
+				       ? UT_SVC_COUNT
+				       : m->batch_request->n_types;
+		memcpy(r->batch_types, m->batch_request->types,
+		       r->n_batch_types * sizeof(r->batch_types[0]));
+		r->batch_pending = r->n_batch_types > 0;
+		break;
+	case DB__RBS_LOCAL__BODY_STATE:
+		r->up = m->state->up;
+		break;
+	default:
+		break;
+	}
+}
+
+static void write_status(const struct rogue *r)
+{
+	char tmp[600];
+	FILE *o;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", r->status);
+	o = fopen(tmp, "w");
+	if (o == NULL)
+		return;
+	fprintf(o, "attached=%d up=%d sent=%" PRIu64 "\n", r->attached, r->up, r->sent);
+	fclose(o);
+	rename(tmp, r->status);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv)
+{
+	struct rogue r = {.backup_id = 0};
+	const char *rundir = NULL, *specs[MAX_ENTRIES];
+	size_t nspecs = 0;
+	char ep[600];
+	void *ctx;
+	int c, hwm = 64;
+	uint64_t last_attach = 0, last_status = 0;
+
+	while ((c = getopt(argc, argv, "r:s:b:e:f:o:V:")) != -1) {
+		switch (c) {
+		case 'r':
+			rundir = optarg;
+			break;
+		case 's':
+			r.service = optarg;
+			break;
+		case 'b':
+			r.backup_id = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'e':
+			if (nspecs < MAX_ENTRIES)
+				specs[nspecs++] = optarg;
+			break;
+		case 'f':
+			r.flood = strtoull(optarg, NULL, 10);
+			break;
+		case 'o':
+			r.status = optarg;
+			break;
+		case 'V':
+			r.version = strtoull(optarg, NULL, 10);
+			break;
+		default:
+			fprintf(stderr, "usage: rbs-rogue -r RUNDIR -s SERVICE -b BACKUP_ID "
+					"[-e ENTRY]... [-f COUNT] [-o STATUS] [-V VERSION]\n");
+			return 2;
+		}
+	}
+	if (rundir == NULL || r.service == NULL || r.backup_id == 0) {
+		fprintf(stderr, "rbs-rogue: -r, -s and -b are required\n");
+		return 2;
+	}
+	for (size_t i = 0; i < nspecs; i++)
+		if (parse_entry(&r, specs[i]) < 0) {
+			fprintf(stderr, "rbs-rogue: bad entry: %s\n", specs[i]);
+			return 2;
+		}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	snprintf(ep, sizeof(ep), "ipc://%s/rbsd-entries.ipc", rundir);
+	ctx = zmq_ctx_new();
+	r.sock = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(r.sock, ZMQ_LINGER, &(int){0}, sizeof(int));
+	zmq_setsockopt(r.sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(r.sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	if (zmq_connect(r.sock, ep) != 0) {
+		fprintf(stderr, "rbs-rogue: cannot connect: %s\n", zmq_strerror(errno));
+		return 1;
+	}
+	while (!stop) {
+		zmq_pollitem_t it = {r.sock, 0, ZMQ_POLLIN, 0};
+		uint64_t now = now_ms();
+
+		if (now - last_attach >= 1000) {
+			Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+			Db__RbsAttach a = DB__RBS_ATTACH__INIT;
+
+			a.feeder = "rbs-rogue";
+			m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
+			m.attach = &a;
+			send_local(&r, &m);
+			last_attach = now;
+		}
+		if (zmq_poll(&it, 1, 20) > 0) {
+			for (int i = 0; i < 256; i++) {
+				zmq_msg_t msg;
+				Db__RbsLocal *m;
+
+				zmq_msg_init(&msg);
+				if (zmq_msg_recv(&msg, r.sock, ZMQ_DONTWAIT) < 0) {
+					zmq_msg_close(&msg);
+					break;
+				}
+				m = db__rbs_local__unpack(NULL, zmq_msg_size(&msg),
+							  zmq_msg_data(&msg));
+				if (m) {
+					received(&r, m);
+					db__rbs_local__free_unpacked(m, NULL);
+				}
+				zmq_msg_close(&msg);
+			}
+		}
+		pump(&r);
+		if (r.status && now - last_status >= 100) {
+			write_status(&r);
+			last_status = now;
+		}
+	}
+	if (r.status)
+		write_status(&r);
+	zmq_close(r.sock);
+	zmq_ctx_term(ctx);
+	return 0;
+}
