@@ -19,12 +19,6 @@ static const char *const names[RBP_ADMIT_COUNT] = {
     [RBP_ADMIT_VERSION_AHEAD] = "version-far-ahead",
 };
 
-bool rbp_admit_version(uint64_t v, uint64_t now_us)
-{
-	return now_us > UINT64_MAX - RBP_ADMIT_VERSION_AHEAD_US ||
-	       v <= now_us + RBP_ADMIT_VERSION_AHEAD_US;
-}
-
 const char *rbp_admit_name(enum rbp_admit r)
 {
 	return (unsigned)r < RBP_ADMIT_COUNT ? names[r] : "?";

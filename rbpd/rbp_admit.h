@@ -52,11 +52,6 @@ enum rbp_admit {
  * a version nothing made here ever beats (UINT64_MAX wrapped to 0). */
 #define RBP_ADMIT_VERSION_AHEAD_US (24ull * 3600 * 1000000)
 
-/* Whether a peer's version v may be taken, this device's clock being
- * now_us (rbpd_now_version()): v at most RBP_ADMIT_VERSION_AHEAD_US
- * ahead of it. */
-bool rbp_admit_version(uint64_t v, uint64_t now_us);
-
 /* A prefix connected on an interface: one of its addresses and the
  * prefix length. */
 struct rbp_prefix {

@@ -50,23 +50,12 @@ static double mono_ms(void)
 
 uint64_t rbpd_next_version(uint64_t held)
 {
-	uint64_t v = realtime_ns() / 1000;
-
-	if (v <= g.last_version)
-		v = g.last_version + 1;
-	/* held is bounded (rbp_admit_version refuses the peer's versions
-	 * far ahead of this clock), and never wraps to an old version */
-	if (v <= held)
-		v = held < UINT64_MAX ? held + 1 : UINT64_MAX;
-	g.last_version = v;
-	return v;
+	return rbp_hlc_next(&g.hlc, realtime_ns() / 1000, held);
 }
 
-uint64_t rbpd_now_version(void)
+bool rbpd_observe_version(uint64_t v)
 {
-	uint64_t now = realtime_ns() / 1000;
-
-	return now > g.last_version ? now : g.last_version;
+	return rbp_hlc_observe(&g.hlc, realtime_ns() / 1000, v);
 }
 
 int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
@@ -1104,6 +1093,7 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 
 	(void)arg;
 	g.loop = loop;
+	rbp_hlc_init(&g.hlc, RBP_ADMIT_VERSION_AHEAD_US);
 	g.zctx = zctx;
 	g.rundir = rundir;
 	uv_timer_init(loop, &g.tick);

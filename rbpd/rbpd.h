@@ -26,6 +26,7 @@
 #include "config.pb-c.h"
 #include "rbpd/rbp_admit.h"
 #include "rbpd/rbp_fifo.h"
+#include "rbpd/rbp_hlc.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/rbp_role.h"
 #include "rbpd/user_table.h"
@@ -109,7 +110,7 @@ struct rbpd {
 	Db__RbpdConfig *running;
 	struct prof *profs;
 	struct chan *chans;
-	uint64_t last_version;
+	struct rbp_hlc hlc; /* versions of this device's changes */
 
 	/* VRRP group states from vrrpd */
 	struct grp *grps;
@@ -143,15 +144,16 @@ extern struct rbpd g;
 
 /* ---- rbpd.c ---- */
 
-/* A version for a change of this device's: larger than held (the version
- * the table holds for the key, 0 if none) and than any given before, from
- * the wall clock in microseconds so that the peer's later changes after
- * a switchover are newer too. */
+/* A version for a change of this device's (rbp_hlc_next() on the wall
+ * clock): larger than held (the version the table holds for the key,
+ * entry or tombstone, 0 if none), than any given out before and than any
+ * the peer sent. */
 uint64_t rbpd_next_version(uint64_t held);
 
-/* This device's clock as a version (microseconds, never below the last
- * version given out): what the peer's versions are compared with. */
-uint64_t rbpd_now_version(void);
+/* Whether the peer's version v may be taken (rbp_hlc_observe() on the
+ * wall clock): at most RBP_ADMIT_VERSION_AHEAD_US beyond this device's
+ * clock. A version taken moves this device's clock past it. */
+bool rbpd_observe_version(uint64_t v);
 
 /* The user held for (type, key) in ch's table: 0 with *r (pointers into
  * the table, see struct ut_rec) and *u (pointing into *r) filled; -ENOENT

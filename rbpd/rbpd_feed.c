@@ -407,10 +407,10 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 			rbpd_refuse(ch, RBP_ADMIT_NO_PROFILE, what);
 			continue;
 		}
-		if (!rbp_admit_version(e->version, rbpd_now_version())) {
+		if (!rbpd_observe_version(e->version)) {
 			snprintf(what, sizeof(what),
-				 "a %s user of version %" PRIu64 ", more than a day ahead of %" PRIu64,
-				 ut_svc_name(type), e->version, rbpd_now_version());
+				 "a %s user of version %" PRIu64 ", more than a day ahead of this clock",
+				 ut_svc_name(type), e->version);
 			rbpd_refuse(ch, RBP_ADMIT_VERSION_AHEAD, what);
 			continue;
 		}
