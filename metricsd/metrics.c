@@ -61,6 +61,19 @@ static bool num(struct json_object *o, const char *key, double *out)
 	}
 }
 
+/* An integer label such as a VRID, written into buf; "" when the field
+ * is absent, fractional or outside 0..UINT32_MAX, so a bad document
+ * never reaches an out-of-range conversion. */
+static const char *uint_label(struct json_object *o, const char *key, char *buf, size_t len)
+{
+	double d = 0;
+
+	buf[0] = '\0';
+	if (num(o, key, &d) && d >= 0 && d <= UINT32_MAX && d == (double)(uint32_t)d)
+		snprintf(buf, len, "%u", (unsigned)(uint32_t)d);
+	return buf;
+}
+
 static struct json_object *arr(struct json_object *o, const char *key)
 {
 	struct json_object *v = get(o, key);
@@ -128,10 +141,7 @@ struct glabels {
 
 static void group_labels(struct json_object *g, struct glabels *gl)
 {
-	double vrid = 0;
-
-	num(g, "vrid", &vrid);
-	snprintf(gl->vrid, sizeof(gl->vrid), "%u", (unsigned)vrid);
+	uint_label(g, "vrid", gl->vrid, sizeof(gl->vrid));
 	gl->l[0] = "interface";
 	gl->l[1] = str(g, "interface");
 	gl->l[2] = "vrid";
@@ -423,8 +433,7 @@ static void render_rbp(FILE *f, struct json_object *doc)
 					   vrid,      "interface", str(x, "interface"),
 					   NULL};
 
-			num(x, "vrid", &v);
-			snprintf(vrid, sizeof(vrid), "%u", (unsigned)v);
+			uint_label(x, "vrid", vrid, sizeof(vrid));
 			if (role)
 				sample(f, "dualbackup_rbp_binding_master", l, !strcmp(role, "master"));
 		}

@@ -157,6 +157,30 @@ START_TEST(label_values_are_escaped_and_odd_documents_leave_samples_out)
 }
 END_TEST
 
+START_TEST(a_vrid_out_of_range_is_an_empty_label_not_a_wrapped_number)
+{
+	/* a daemon answering nonsense must not turn -1 into 4294967295
+	 * (nor reach an undefined conversion, which UBSan reports) */
+	char *t = render("{\"groups\": [{\"interface\": \"eth1\", \"vrid\": -1,"
+			 " \"family\": \"ipv4\", \"priority_running\": 9},"
+			 " {\"interface\": \"eth2\", \"vrid\": 1e300, \"family\": \"ipv4\"},"
+			 " {\"interface\": \"eth3\", \"vrid\": 2.5, \"family\": \"ipv4\"}]}",
+			 NULL,
+			 "{\"profiles\": [{\"name\": \"p\", \"bindings\": [{\"vrid\": -7,"
+			 " \"interface\": \"eth1\", \"role\": \"master\"}]}]}",
+			 NULL);
+
+	ck_assert(has_line(t, "dualbackup_vrrp_priority{interface=\"eth1\",vrid=\"\","
+			      "family=\"ipv4\"} 9"));
+	ck_assert_ptr_nonnull(strstr(t, "interface=\"eth2\",vrid=\"\""));
+	ck_assert_ptr_nonnull(strstr(t, "interface=\"eth3\",vrid=\"\""));
+	ck_assert(has_line(t, "dualbackup_rbp_binding_master{profile=\"p\",vrid=\"\","
+			      "interface=\"eth1\"} 1"));
+	ck_assert_ptr_null(strstr(t, "4294967"));
+	free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
@@ -168,6 +192,7 @@ int main(void)
 	tcase_add_test(tc, every_family_is_declared_once_before_its_samples);
 	tcase_add_test(tc, channel_profile_and_daemons);
 	tcase_add_test(tc, label_values_are_escaped_and_odd_documents_leave_samples_out);
+	tcase_add_test(tc, a_vrid_out_of_range_is_an_empty_label_not_a_wrapped_number);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
