@@ -17,6 +17,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 
 ifeq ($(SAN),1)
 B ?= build-san
@@ -272,7 +273,7 @@ build-fuzz/fuzz_metrics: tests/fuzz/fuzz_metrics.c metricsd/metrics.c
 
 build-fuzz/fuzz_peer: tests/fuzz/fuzz_peer.c common/peer.c common/log.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lzmq
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lzmq -lsystemd
 
 build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	@mkdir -p $(dir $@)
@@ -301,7 +302,7 @@ build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c cfgd/grammar.c cfgd/conf.c common/str
 
 build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/peer.c common/log.c $(PROTO_C) $(PROTO_H)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c -luv -lzmq
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c -luv -lzmq -lsystemd
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \
@@ -396,6 +397,11 @@ install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
 	# are for root and its members).
 	install -d $(DESTDIR)$(SYSUSERSDIR)
 	install -m 644 systemd/dualbackup.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/dualbackup.conf
+	# The journal catalog: journalctl -x explains the events' MESSAGE_IDs.
+	install -d $(DESTDIR)$(CATALOGDIR)
+	install -m 644 systemd/dualbackup.catalog $(DESTDIR)$(CATALOGDIR)/
+	if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then \
+		journalctl --update-catalog; fi
 	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
 		systemd-sysusers $(SYSUSERSDIR)/dualbackup.conf; fi
 

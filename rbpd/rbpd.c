@@ -297,11 +297,27 @@ static void takeover(struct pbind *pb, const char *why)
 	pb->restored_users = acc.n;
 	pb->restore_ms = mono_ms() - t0;
 	pb->restore_at_ns = realtime_ns();
-	log_info("remote-backup-profile %s: vrrp-id %u interface %s (%s) is master (%s): %" PRIu64
-		 " users restored in %.1f ms",
-		 pb->p->name, pb->b.vrid, pb->b.ifname,
-		 pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac", why, acc.n,
-		 pb->restore_ms);
+	{
+		char vrid[8], users[24], ms[24];
+		const struct log_field lf[] = {
+		    {"RBP_PROFILE", pb->p->name},
+		    {"VRRP_VRID", vrid},
+		    {"VRRP_INTERFACE", pb->b.ifname},
+		    {"RBP_PARITY", pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac"},
+		    {"RBP_USERS_RESTORED", users},
+		    {"RBP_RESTORE_MS", ms},
+		};
+
+		snprintf(vrid, sizeof(vrid), "%u", pb->b.vrid);
+		snprintf(users, sizeof(users), "%" PRIu64, acc.n);
+		snprintf(ms, sizeof(ms), "%.1f", pb->restore_ms);
+		log_event(LOG_INFO, LOG_MSGID_RBP_TAKEOVER, lf, sizeof(lf) / sizeof(lf[0]),
+			  "remote-backup-profile %s: vrrp-id %u interface %s (%s) is master (%s): "
+			  "%" PRIu64 " users restored in %.1f ms",
+			  pb->p->name, pb->b.vrid, pb->b.ifname,
+			  pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac", why, acc.n,
+			  pb->restore_ms);
+	}
 	/* what the kernel learned meanwhile is this device's to send now */
 	rbpd_kern_dump(DUMP_LEARN);
 	if (pb->p->ch)

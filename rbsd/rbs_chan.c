@@ -381,7 +381,15 @@ static void lost_active(struct rbs_chan *ch, const char *reason)
 	ch->batch_end_seq = 0;
 	uv_timer_stop(&ch->ack_timer);
 	set_state(ch, ST_DOWN, reason);
-	log_warnx("remote-backup-service %s: channel down: %s", ch->name, reason);
+	{
+		const struct log_field lf[] = {
+		    {"RBS_SERVICE", ch->name}, {"RBS_STATE", "down"},
+		    {"RBS_PEER", ch->peer_text}, {"RBS_REASON", reason},
+		};
+
+		log_event(LOG_WARNING, LOG_MSGID_RBS_CHANNEL, lf, sizeof(lf) / sizeof(lf[0]),
+			  "remote-backup-service %s: channel down: %s", ch->name, reason);
+	}
 }
 
 /* Close one link on purpose (ours), not because it failed. */
@@ -555,11 +563,23 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 	rbs_conn_tls(l->c, ch->tls_proto, sizeof(ch->tls_proto), ch->tls_cipher,
 		     sizeof(ch->tls_cipher), ch->tls_subject, sizeof(ch->tls_subject));
 	snprintf(ch->peer_text, sizeof(ch->peer_text), "%s", rbs_conn_peer(l->c));
-	log_info("remote-backup-service %s: channel up with %s (%s%s%s), send: %s, receive: %s",
-		 ch->name, rbs_conn_peer(l->c), ch->ctx ? ch->tls_proto : "clear text",
-		 ch->ctx ? " " : "", ch->ctx ? ch->tls_subject : "",
-		 plan.tx.resume ? "resume" : "full batch",
-		 plan.rx.resume ? "resume" : "full batch");
+	{
+		const struct log_field lf[] = {
+		    {"RBS_SERVICE", ch->name},
+		    {"RBS_STATE", "up"},
+		    {"RBS_PEER", ch->peer_text},
+		    {"RBS_TLS", ch->ctx ? ch->tls_proto : "clear-text"},
+		    {"RBS_PEER_SUBJECT", ch->ctx ? ch->tls_subject : ""},
+		};
+
+		log_event(LOG_INFO, LOG_MSGID_RBS_CHANNEL, lf, sizeof(lf) / sizeof(lf[0]),
+			  "remote-backup-service %s: channel up with %s (%s%s%s), send: %s, "
+			  "receive: %s",
+			  ch->name, rbs_conn_peer(l->c), ch->ctx ? ch->tls_proto : "clear text",
+			  ch->ctx ? " " : "", ch->ctx ? ch->tls_subject : "",
+			  plan.tx.resume ? "resume" : "full batch",
+			  plan.rx.resume ? "resume" : "full batch");
+	}
 	set_state(ch, ST_UP, "");
 	if (ch->owe_batch) {
 		Db__RbsServiceType all[RBS_SVC_COUNT];

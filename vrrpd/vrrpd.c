@@ -847,8 +847,17 @@ static void follow_leader(struct group *gr);
 /* A state change of any group: count, log, tell the world. */
 static void changed(struct group *gr, enum vrrp_state from, enum vrrp_state to, const char *reason)
 {
-	log_info("(%s %s vrid %u) %s -> %s: %s", gr->ifname, fam_word(gr->family), gr->vrid,
-		 vrrp_state_str(from), vrrp_state_str(to), reason);
+	char vrid[8];
+	const struct log_field lf[] = {
+	    {"VRRP_INTERFACE", gr->ifname},	      {"VRRP_VRID", vrid},
+	    {"VRRP_FAMILY", fam_word(gr->family)},  {"VRRP_OLD_STATE", vrrp_state_str(from)},
+	    {"VRRP_NEW_STATE", vrrp_state_str(to)}, {"VRRP_REASON", reason},
+	};
+
+	snprintf(vrid, sizeof(vrid), "%u", gr->vrid);
+	log_event(LOG_INFO, LOG_MSGID_VRRP_STATE, lf, sizeof(lf) / sizeof(lf[0]),
+		  "(%s %s vrid %u) %s -> %s: %s", gr->ifname, fam_word(gr->family), gr->vrid,
+		  vrrp_state_str(from), vrrp_state_str(to), reason);
 	if (to == VRRP_STATE_MASTER)
 		gr->c.to_master++;
 	else if (to == VRRP_STATE_BACKUP)

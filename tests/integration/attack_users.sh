@@ -23,14 +23,7 @@ FLOOD=${FLOOD:-1000000}
 LIMIT=${LIMIT:-20000}
 ROGUE_MAC=02:66:00:00:00 # odd last bytes below: B is backup for them
 
-procedure() {
-	local d=$1 p1 p2 src peer
-	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
-	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
-	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
-		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" \
-		-e "s|delay 600|delay 5|" -e "s|delay-time 10|delay-time 2|" "$HERE/../demo-procedure.txt"
-}
+procedure() { demo_procedure "$1" "s|delay 600|delay 5|" "s|delay-time 10|delay-time 2|"; }
 
 is_state() { cli "$1" -c "display vrrp brief" | awk -v v="$2" '$1 == v { print $2 }' | grep -qx "$3"; }
 rbp() { cli "$1" -c "display remote-backup-profile rbp1"; }

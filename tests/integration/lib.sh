@@ -7,6 +7,9 @@ BIN=${BIN:?BIN must point at build/bin}
 ROOT=$(mktemp -d /tmp/dbtest.XXXXXX)
 TAG=db$$
 declare -A DEV_NS=() DEV_PID=() DEV_USER=()
+# How start runs daemons: in the foreground, logging to their log files;
+# a suite that wants them to log to the journal empties it.
+DAEMON_FG=(-d)
 PASS=0
 FAIL=0
 
@@ -100,7 +103,8 @@ start() {
 	shift 2
 	[ "$d" = cfgd ] && extra=(-s "$(state_dir "$dev")")
 	[ -n "${DEV_USER[$dev]:-}" ] && extra+=(-u "${DEV_USER[$dev]}")
-	env "$@" ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" -d -r "$(run_dir "$dev")" "${extra[@]}" \
+	env "$@" ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" "${DAEMON_FG[@]}" -r "$(run_dir "$dev")" \
+		"${extra[@]}" \
 		>>"$ROOT/$dev/$d.log" 2>&1 &
 	DEV_PID[$dev.$d]=$!
 }
@@ -156,6 +160,21 @@ wait_sync() {
 	cli "$1" -c "display configuration sync" >&2
 	tail -n 4 "$ROOT/$1"/*.log >&2
 	return 1
+}
+
+# demo_procedure DEV [SED-EXPR...]: the procedure of tests/demo-procedure.txt
+# (the spec's) with device DEV's values (A: master of group 1, source
+# 198.51.100.1; B the other way), certificates from $ROOT/certs, and the
+# suite's own changes as sed expressions (e.g. "s|delay 600|delay 0|").
+demo_procedure() {
+	local d=$1 p1 p2 src peer e args=()
+	shift
+	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
+	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
+	for e in "$@"; do args+=(-e "$e"); done
+	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
+		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" "${args[@]}" \
+		"$(dirname "${BASH_SOURCE[0]}")/../demo-procedure.txt"
 }
 
 # make_certs DIR: a CA and certificates for devices A and B.

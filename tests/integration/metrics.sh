@@ -14,14 +14,7 @@ BIN=$(cd "${1:-build}/bin" && pwd)
 PORT=9469
 URL=http://127.0.0.1:$PORT
 
-procedure() {
-	local d=$1 p1 p2 src peer
-	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
-	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
-	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
-		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" -e "s|delay 600|delay 0|" \
-		"$HERE/../demo-procedure.txt"
-}
+procedure() { demo_procedure "$1" "s|delay 600|delay 0|"; }
 
 start_metricsd() {
 	# not through inns: $! must be metricsd itself, not a subshell
