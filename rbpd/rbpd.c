@@ -1063,6 +1063,7 @@ static int display_json(const char *name, FILE *f)
 	jout_u64(k, "installed", g.kern_installed);
 	jout_u64(k, "removed", g.kern_removed);
 	jout_u64(k, "refused", g.kern_errors);
+	jout_u64(k, "repaired", g.kern_repaired);
 	return jout_write(f, o);
 }
 
@@ -1092,9 +1093,10 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 		fprintf(f, "Info: No remote backup profile is configured.");
 	else
 		fprintf(f, "Download-vrrp-table delay: %u s\nKernel: %" PRIu64 " installed, %" PRIu64
-			   " removed, %" PRIu64 " refused, at most %" PRIu64 " installs",
+			   " removed, %" PRIu64 " refused, %" PRIu64 " repaired, at most %" PRIu64
+			   " installs",
 			g.running ? g.running->download_delay_s : 0, g.kern_installed,
-			g.kern_removed, g.kern_errors, rbpd_kernel_limit());
+			g.kern_removed, g.kern_errors, g.kern_repaired, rbpd_kernel_limit());
 	return 1;
 }
 

@@ -133,6 +133,7 @@ struct rbpd {
 	unsigned dump_want, dump_flags; /* DUMP_* of the next and of the running dump */
 	struct ut_table *seen; /* keys a sweeping dump reported */
 	uint64_t kern_errors, kern_installed, kern_removed;
+	uint64_t kern_repaired; /* backup installs deleted behind rbpd's back, put back */
 };
 
 /* What a kernel dump is for, besides learning. */

@@ -334,6 +334,33 @@ static bool install_orphaned(struct prof *p, enum ut_svc type, const uint8_t *ke
 	return pb == NULL || (pb->role == RBP_ROLE_BACKUP && !p->hot && !pb->withdrawing);
 }
 
+/* One of rbpd's backup installs was deleted behind its back (`ip neigh
+ * del`, a flush): when a peer entry still stands behind it and this
+ * device is its hot backup, it is put back, so that a takeover finds it.
+ * rbpd's own removals come after the entry left the table or its role
+ * changed, and are not undone. (`ip neigh del` first makes the entry
+ * FAILED, so the deletion carries no link-layer address: the table's
+ * entry says which.) Returns whether it was put back. */
+static bool install_deleted(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen)
+{
+	struct ut_rec r;
+	struct rbp_user u;
+	struct pbind *pb;
+
+	if (p->ch == NULL || rbpd_user_held(p->ch, type, key, klen, &r, &u) < 0 ||
+	    r.origin != UT_ORIGIN_PEER)
+		return false;
+	pb = rbpd_binding_for(p, u.mac);
+	if (pb == NULL || pb->role != RBP_ROLE_BACKUP || !p->hot || pb->withdrawing)
+		return false;
+	if (g.kern_repaired++ % 1000 == 0)
+		log_warnx("kernel neighbour table: a backup install of a peer's user was deleted "
+			  "behind rbpd's back; put back (%" PRIu64 " so far)",
+			  g.kern_repaired);
+	kset(p, type, key, klen, &u, NUD_PERMANENT);
+	return true;
+}
+
 static void dump_done(void);
 
 static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
@@ -370,6 +397,9 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 
 		ut_upsert(g.seen, &s);
 	}
+	if (n->protocol == RBP_NEIGH_PROTO && type == RTM_DELNEIGH &&
+	    install_deleted(p, svc, key, (size_t)klen))
+		return;
 	if (n->protocol == RBP_NEIGH_PROTO && (n->state & NUD_PERMANENT)) {
 		/* one of rbpd's backup installs: never learned as a user */
 		if (type == RTM_NEWNEIGH && g.dump_running && (g.dump_flags & DUMP_SWEEP_INSTALLS) &&

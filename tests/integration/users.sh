@@ -48,15 +48,7 @@ trap 'restore_gc; cleanup' EXIT
 # The procedure for device $1: the spec's text with this device's values,
 # a short preemption delay (the spec suggests 600 s) so that A's return can
 # be seen, and a 2 s download delay.
-procedure() {
-	local d=$1 p1 p2 src peer
-	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
-	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
-	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
-		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" \
-		-e "s|delay 600|delay $PREEMPT|" -e "s|delay-time 10|delay-time 2|" \
-		"$HERE/../demo-procedure.txt"
-}
+procedure() { demo_procedure "$1" "s|delay 600|delay $PREEMPT|" "s|delay-time 10|delay-time 2|"; }
 
 setup() {
 	raise_gc
@@ -155,6 +147,23 @@ test_neighbours_are_learned_by_their_master_and_installed_on_the_other() {
 		return 1
 	wait_until 10 eval 'split B arp $a2 $a2 && [ "$(kinstalled B)" = $a2 ] && same_digest' ||
 		{ show_both; return 1; }
+}
+
+# Anti-entropy on the kernel side: backup installs deleted behind rbpd's
+# back (here by hand, as a flush would) are put back within seconds, and
+# only those: the repair counter says how many.
+test_backup_installs_deleted_by_hand_are_put_back() {
+	local a2=$((N_ARP / 2)) n2=$((N_ND / 2)) a before
+	before=$(jcli B "display remote-backup-profile" | jq .kernel.repaired)
+	for a in $(inns B ip -4 neigh show dev eth1 proto 219 | awk '/PERMANENT/ {print $1}' | head -20) \
+		$(inns B ip -6 neigh show dev eth1 proto 219 | awk '/PERMANENT/ {print $1}' | head -30); do
+		inns B ip neigh del "$a" dev eth1 || return 1
+	done
+	wait_until 10 eval '[ "$(kinstalled B)" = $a2 ] && [ "$(kinstalled6 B)" = $n2 ]' ||
+		{ show_both; return 1; }
+	[ "$(jcli B "display remote-backup-profile" | jq .kernel.repaired)" = $((before + 50)) ] ||
+		{ jcli B "display remote-backup-profile" | jq .kernel; return 1; }
+	grep -q "deleted behind rbpd's back; put back" "$ROOT/B/rbpd.log"
 }
 
 # A second access segment, eth3 on A, B and H (IPv6 only: the IPv4
@@ -349,6 +358,7 @@ test_restarted_rbsd_refills() { refill B rbsd; }
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t neighbours_are_learned_by_their_master_and_installed_on_the_other \
 	test_neighbours_are_learned_by_their_master_and_installed_on_the_other
+t backup_installs_deleted_by_hand_are_put_back test_backup_installs_deleted_by_hand_are_put_back
 t an_access_interface_added_to_the_profile_carries_users_too \
 	test_an_access_interface_added_to_the_profile_carries_users_too
 t a_binding_the_other_way_on_the_peer_is_reported test_a_binding_the_other_way_on_the_peer_is_reported
