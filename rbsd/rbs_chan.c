@@ -79,6 +79,12 @@ struct rbs_chan {
 	size_t nmarkers;
 	/* batch sent to the peer */
 	bool owe_batch;		/* a batch of everything is owed to the peer */
+	/* The window was emptied for a full batch: until the feeder's
+	 * BatchBegin, its entries are left out (the batch carries them, read
+	 * from its table after they were made); sent, they would reach the
+	 * peer before the batch begins, which refuses them and closes the
+	 * link, again at every reconnect. */
+	bool tx_await_begin;
 	bool batch_open;	/* begin pushed, end not yet */
 	uint64_t batch_end_seq; /* last seq of the batch in flight (0: none) */
 	uint64_t batch_expected, batch_pushed, batch_last_count;
@@ -544,6 +550,7 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 	} else {
 		rbs_tx_resync(&ch->tx);
 		ch->owe_batch = true;
+		ch->tx_await_begin = true;
 		log_info("remote-backup-service %s: full batch to the peer: %s", ch->name,
 			 rbs_sess_why_str(plan.tx.why));
 	}
@@ -1183,8 +1190,11 @@ int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e)
 {
 	struct rbs_win_item it = {e->op,	   e->type,	   e->key.data, e->key.len,
 				  e->payload.data, e->payload.len, e->version};
-	int rc = rbs_tx_push(&ch->tx, &it, NULL);
+	int rc;
 
+	if (ch->tx_await_begin)
+		return 0;
+	rc = rbs_tx_push(&ch->tx, &it, NULL);
 	if (rc == 0 && ch->batch_open)
 		ch->batch_pushed++;
 	return rc;
@@ -1211,6 +1221,7 @@ void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b)
 	char *p = ch->batch_types;
 	size_t left = sizeof(ch->batch_types);
 
+	ch->tx_await_begin = false;
 	ch->batch_open = true;
 	ch->batch_expected = b->count;
 	ch->batch_pushed = 0;

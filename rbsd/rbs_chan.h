@@ -79,7 +79,9 @@ int rbs_chan_set_profiles(struct rbs_chan *ch, Db__RbsProfile **profiles, size_t
 /*
  * Queues one entry from the local feeder. Returns 0; -EAGAIN when the
  * window is full (the feeder overran its credit); -EINVAL / -EMSGSIZE for
- * an entry the window refuses.
+ * an entry the window refuses. After a reconnect that owes the peer a
+ * full batch, entries are left out (0) until the feeder's BatchBegin:
+ * the batch carries them, and the peer refuses entries before it.
  */
 int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e);
 
