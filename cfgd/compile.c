@@ -13,6 +13,9 @@
 #define DEF_PRIORITY 100
 #define DEF_ADVERT_MS 1000
 #define DEF_VERSION 2
+/* peer-backup preempt-wait max: time enough for a batch of a million
+ * users on our measured rates, short of the spec's 600 s preempt delay */
+#define DEF_PREEMPT_WAIT_S 300
 
 /* Everything allocated while building, freed in one go after packing. */
 struct pool {
@@ -250,6 +253,7 @@ static Db__RbpConfig *rbp(struct build *b, const char *name)
 		return NULL;
 	db__rbp_config__init(p);
 	p->name = pstrdup(&b->pl, name);
+	p->preempt_wait_max_s = DEF_PREEMPT_WAIT_S;
 	if (strmap_put(b->rbps, name, p) < 0 ||
 	    push_ptr(&b->pl, (void ***)&b->rbpd.profiles, &b->rbpd.n_profiles, &b->rbp_cap, p) < 0)
 		return NULL;
@@ -261,6 +265,9 @@ static int rbp_line(struct build *b, Db__RbpConfig *p, const struct gram_result 
 	switch (r->id) {
 	case G_PEER_BACKUP:
 		p->backup_mode = pstrdup(&b->pl, arg(r, "mode")->str);
+		break;
+	case G_PREEMPT_WAIT:
+		p->preempt_wait_max_s = (uint32_t)arg(r, "seconds")->num;
 		break;
 	case G_BACKUP_ID: {
 		char id[16];
@@ -496,10 +503,17 @@ static int check_refs(struct build *b, const struct conf *c)
 			Db__RbpBinding *bd = p->bindings[j];
 			char id[64];
 
+			struct grp *gr;
+
 			group_id(id, sizeof(id), bd->ifname, bd->vrid, 0);
 			if (strmap_get(b->groups, id) == NULL)
 				group_id(id, sizeof(id), bd->ifname, bd->vrid, 1);
-			if (strmap_get(b->groups, id) == NULL) {
+			gr = strmap_get(b->groups, id);
+			/* the group's preemption waits for this profile's
+			 * backup, once there is a service to back up through */
+			if (gr && p->backup_id && p->service)
+				gr->g.preempt_wait_max_s = p->preempt_wait_max_s;
+			if (gr == NULL) {
 				errlist_add(
 				    b->errs,
 				    "remote-backup-profile %s: vrrp-id %u interface %s: no such "

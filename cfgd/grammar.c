@@ -135,6 +135,9 @@ static const struct cmd_def cmds[] = {
 
     /* remote-backup-profile view */
     {VIEW_RBP, G_PEER_BACKUP, GK_SET, "peer-backup {hot|warm}:mode", 1, F_UNDO, VIEW_NONE},
+    /* ours: a returning device preempts once it holds what the peer holds */
+    {VIEW_RBP, G_PREEMPT_WAIT, GK_SET, "peer-backup preempt-wait max <seconds:0-3600>", 3, F_UNDO,
+     VIEW_NONE},
     {VIEW_RBP, G_VRRP_ID, GK_SET,
      "vrrp-id <vrid:1-255> interface <interface-name:ifname> {odd-mac|even-mac}:parity", 4, F_UNDO,
      VIEW_NONE},
@@ -216,6 +219,7 @@ static const struct {
     {"label", "A label for the commit"},
     {"list", "List of commits"},
     {"load", "Load from a file"},
+    {"max", "The longest wait, in seconds (0: do not wait)"},
     {"message-only", "Checksum over the VRRP message only (RFC 9568)"},
     {"msec", "The interval is in milliseconds"},
     {"nd", "ND users"},
@@ -232,6 +236,7 @@ static const struct {
     {"port", "TCP port"},
     {"pseudo-header", "Checksum with the IPv4 pseudo-header (keepalived, FRR)"},
     {"preempt-mode", "Preemption"},
+    {"preempt-wait", "Preemption waits until this device holds every user the peer holds"},
     {"priority", "Priority of this device in the group"},
     {"quit", "Exit from the current view"},
     {"remote-backup-profile", "Remote backup profile"},

@@ -73,6 +73,7 @@ enum gram_id {
 	G_IF_RBP, /* remote-backup-profile NAME in an interface */
 	/* RBP view */
 	G_PEER_BACKUP,
+	G_PREEMPT_WAIT,
 	G_VRRP_ID,
 	G_BACKUP_ID,
 	/* RBS view */

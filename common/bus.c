@@ -318,6 +318,8 @@ int bus_allowed(Db__Role r, Db__MsgType t)
 		       r == DB__ROLE__ROLE_RBPD;
 	case DB__MSG_TYPE__MSG_VRRP_EVENT:
 		return r == DB__ROLE__ROLE_VRRPD;
+	case DB__MSG_TYPE__MSG_PREEMPT_GATES:
+		return r == DB__ROLE__ROLE_RBPD;
 	default:
 		return 0;
 	}

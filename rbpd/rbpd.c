@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "common/daemon.h"
+#include "common/peer.h"
 #include "common/jsonout.h"
 #include "common/log.h"
 #include "common/service.h"
@@ -484,6 +485,56 @@ static void on_tick(uv_timer_t *t)
 	(void)t;
 	ask_vrrp_states();
 	rbpd_feed_attach_all();
+	rbpd_gates_publish();
+}
+
+/* ---- the preemption gates (rbp_ready.h) ------------------------------------ */
+
+bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len)
+{
+	const struct chan *ch = pb->p->ch;
+	struct rbp_ready_in in = {0};
+
+	if (ch == NULL) {
+		snprintf(why, len, "no remote-backup-service: nothing to wait for");
+		return true;
+	}
+	in.service = ch->name;
+	in.up = ch->attached && ch->up;
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		in.batch_running |= ch->rx_batch[t];
+	in.batch_got = ch->rx_batch_got;
+	in.batch_total = ch->rx_batch_total;
+	in.batch_done = ch->rx_batch_done;
+	in.batch_agreed = ch->rx_batch_agreed;
+	return rbp_ready(&in, why, len);
+}
+
+void rbpd_gates_publish(void)
+{
+	Db__PreemptGates m = DB__PREEMPT_GATES__INIT;
+	Db__PreemptGate gates[64], *ptrs[64];
+	char why[64][200];
+	size_t n = 0;
+
+	if (g.gates_pub == NULL)
+		return;
+	for (struct prof *p = g.profs; p; p = p->next)
+		for (size_t j = 0; j < p->nbind && n < 64 && p->ch; j++) {
+			struct pbind *pb = &p->bind[j];
+
+			db__preempt_gate__init(&gates[n]);
+			gates[n].ifname = pb->ifname;
+			gates[n].vrid = pb->b.vrid;
+			gates[n].ready = rbpd_binding_ready(pb, why[n], sizeof(why[n]));
+			gates[n].reason = why[n];
+			ptrs[n] = &gates[n];
+			n++;
+		}
+	m.gates = ptrs;
+	m.n_gates = n;
+	bus_send_msg(g.gates_pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES, DB__ROLE__ROLE_RBPD,
+		     ++g.gates_seq, &m.base);
 }
 
 /* ---- configuration -------------------------------------------------------- */
@@ -576,6 +627,7 @@ static struct prof *prof_new(const Db__RbpConfig *c, struct prof *old)
 	snprintf(p->name, sizeof(p->name), "%s", c->name);
 	p->hot = strcmp(c->backup_mode, "hot") == 0;
 	p->backup_id = c->backup_id;
+	p->preempt_wait_max_s = c->preempt_wait_max_s;
 	if (c->backup_id && c->service[0]) {
 		p->ch = chan_get(c->service);
 		p->ch->used = true;
@@ -784,6 +836,14 @@ static void show_prof(FILE *f, struct prof *p)
 			pb->b.vrid, pb->ifname, pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac",
 			state_word(pb->b.state), pb->role == RBP_ROLE_MASTER ? "master" : "backup",
 			pb->withdrawing ? " (download delay running)" : "");
+		if (ch && p->preempt_wait_max_s) {
+			char why[200];
+			bool ready = rbpd_binding_ready(pb, why, sizeof(why));
+
+			fprintf(f, "  Preempt gate      : vrid %u: %s%s (preempt-wait max %u s)\n",
+				pb->b.vrid, ready ? "open" : "closed: ", ready ? "" : why,
+				p->preempt_wait_max_s);
+		}
 		if (pb->restore_at_ns)
 			fprintf(f,
 				"  Last takeover     : vrid %u: %" PRIu64
@@ -941,6 +1001,15 @@ static void json_prof(struct json_object *arr, struct prof *p)
 		jout_str(y, "group_state", state_word(pb->b.state));
 		jout_str(y, "role", pb->role == RBP_ROLE_MASTER ? "master" : "backup");
 		jout_bool(y, "download_delay_running", pb->withdrawing);
+		{
+			struct json_object *gt = jout_obj(y, "preempt_gate");
+			char why[200];
+			bool ready = rbpd_binding_ready(pb, why, sizeof(why));
+
+			jout_u64(gt, "max_s", ch ? p->preempt_wait_max_s : 0);
+			jout_bool(gt, "open", ready);
+			jout_str(gt, "reason", ready ? NULL : why);
+		}
 		if (pb->restore_at_ns) {
 			struct json_object *t = jout_obj(y, "last_takeover");
 			char ms[32];
@@ -1124,6 +1193,14 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	if ((rc = rbpd_feed_init()) < 0 || (rc = rbpd_api_init()) < 0 ||
 	    (rc = rbpd_kern_init()) < 0)
 		return rc;
+	{
+		struct bus_opts pub = {.type = ZMQ_PUB, .bind = 1, .endpoint = ep,
+				       .zap_domain = PEER_DOMAIN_DAEMON};
+
+		if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbpd-events")) < 0 ||
+		    (rc = bus_open(&g.gates_pub, loop, zctx, &pub)) < 0)
+			return rc;
+	}
 	uv_timer_start(&g.tick, on_tick, 0, 1000);
 	return 0;
 }
@@ -1155,6 +1232,9 @@ static void stop(void *arg)
 	rbpd_feed_close();
 	bus_close(g.vrrp_sub);
 	bus_close(g.vrrp_ctl);
+	if (g.gates_pub)
+		bus_close(g.gates_pub);
+	g.gates_pub = NULL;
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};

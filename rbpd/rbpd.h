@@ -27,6 +27,7 @@
 #include "rbpd/rbp_admit.h"
 #include "rbpd/rbp_fifo.h"
 #include "rbpd/rbp_hlc.h"
+#include "rbpd/rbp_ready.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/rbp_role.h"
 #include "rbpd/user_table.h"
@@ -62,6 +63,10 @@ struct chan {
 	bool rx_batch[UT_SVC_COUNT];
 	uint64_t batches_in, bad_batches, bad_entries;
 	bool rx_batch_done; /* one batch from the peer completed since attach */
+	/* the preemption gate (rbp_ready.h): the batch from the peer that
+	 * runs, and whether the last one ended with equal digests */
+	uint64_t rx_batch_got, rx_batch_total;
+	bool rx_batch_agreed;
 	/* While a batch from the peer runs, the peer's users it has not sent
 	 * again yet are still held until its end: room for that many more. */
 	uint64_t resync_slack;
@@ -101,6 +106,7 @@ struct prof {
 	char ifaces[RBPD_MAX_IFACES][RBP_IFNAME_MAX + 1]; /* bindings' first */
 	size_t nifaces;
 	uint64_t restored[UT_SVC_COUNT]; /* users restored at takeovers, in all */
+	uint32_t preempt_wait_max_s;	 /* peer-backup preempt-wait max; 0: no gate */
 };
 
 struct rbpd {
@@ -124,6 +130,9 @@ struct rbpd {
 
 	/* API */
 	struct bus_sock *api, *restored_pub;
+	/* the preemption gates, to vrrpd (RUNDIR/rbpd-events.ipc) */
+	struct bus_sock *gates_pub;
+	uint64_t gates_seq;
 
 	/* kernel */
 	int mon_fd, ctl_fd, get_fd;
@@ -195,6 +204,13 @@ struct pbind *rbpd_binding_for(struct prof *p, const uint8_t mac[RBP_MAC_LEN]);
  * Returns 0, UT_STALE-like positive when nothing changed, or -errno. */
 int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *key, size_t klen,
 		      const struct rbp_user *u);
+
+/* Tells vrrpd now whether each binding's group may preempt (rbp_ready.h):
+ * after anything that changes it; also every second. */
+void rbpd_gates_publish(void);
+
+/* Whether binding pb's group may preempt; why not in why otherwise. */
+bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len);
 
 /* ---- rbpd_feed.c ---- */
 

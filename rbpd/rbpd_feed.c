@@ -372,6 +372,11 @@ static enum rbp_admit neigh_static_check(struct prof *p, enum ut_svc type, const
 
 static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 {
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		if (ch->rx_batch[t]) {
+			ch->rx_batch_got += es->n_entries;
+			break;
+		}
 	for (size_t i = 0; i < es->n_entries; i++) {
 		const Db__RbsEntry *e = es->entries[i];
 		enum ut_svc type = (enum ut_svc)e->type;
@@ -471,8 +476,11 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 			ch->rx_batch[b->types[i]] = true;
 		}
 	resync_slack(ch);
+	ch->rx_batch_got = 0;
+	ch->rx_batch_total = b->count;
 	log_info("remote-backup-service %s: batch backup from the peer, %" PRIu64 " users",
 		 ch->name, b->count);
+	rbpd_gates_publish();
 }
 
 static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
@@ -480,6 +488,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 	uint64_t d = 0;
 	ssize_t swept = 0;
 	bool neigh = false;
+
 
 	for (size_t i = 0; i < b->n_types; i++) {
 		enum ut_svc t = (enum ut_svc)b->types[i];
@@ -498,6 +507,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 	resync_slack(ch);
 	ch->batches_in++;
 	ch->rx_batch_done = true;
+	ch->rx_batch_agreed = d == b->digest;
 	if (d != b->digest) {
 		ch->bad_batches++;
 		log_warnx("remote-backup-service %s: after the peer's batch backup of %" PRIu64
@@ -512,6 +522,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 	/* installs of users that were swept go too */
 	if (neigh)
 		rbpd_kern_dump(DUMP_SWEEP_INSTALLS);
+	rbpd_gates_publish();
 }
 
 static void rx_batch_request(struct chan *ch, const Db__RbsBatchRequest *r)
@@ -546,6 +557,10 @@ static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
 	bool was = ch->up;
 
 	ch->up = s->up;
+	/* a new session: what the table holds of the peer's is complete only
+	 * when the peer's batch has come again */
+	if (!was && ch->up && s->rx_full_batch)
+		ch->rx_batch_done = false;
 	snprintf(ch->reason, sizeof(ch->reason), "%s", s->reason ? s->reason : "");
 	snprintf(ch->mismatch, sizeof(ch->mismatch), "%s", s->mismatch ? s->mismatch : "");
 	if (was != ch->up)
@@ -556,6 +571,8 @@ static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
 			  ch->mismatch);
 	if (!ch->up)
 		rx_cancel(ch); /* a batch cut short sweeps nothing */
+	if (was != ch->up)
+		rbpd_gates_publish();
 }
 
 static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
@@ -568,6 +585,8 @@ static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
 			log_info("remote-backup-service %s: attached to rbsd again", ch->name);
 		ch->attach = c->attach;
 		ch->sent_e = ch->sent_b = 0;
+		/* rbsd asks the peer for a batch for the new attachment */
+		ch->rx_batch_done = false;
 		free(ch->stash);
 		ch->stash = NULL;
 		rx_cancel(ch);

@@ -85,6 +85,7 @@ struct rbs_chan {
 	 * peer before the batch begins, which refuses them and closes the
 	 * link, again at every reconnect. */
 	bool tx_await_begin;
+	bool rx_full_batch;	/* at the last channel up, the peer sends a full batch */
 	bool batch_open;	/* begin pushed, end not yet */
 	uint64_t batch_end_seq; /* last seq of the batch in flight (0: none) */
 	uint64_t batch_expected, batch_pushed, batch_last_count;
@@ -554,6 +555,7 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		log_info("remote-backup-service %s: full batch to the peer: %s", ch->name,
 			 rbs_sess_why_str(plan.tx.why));
 	}
+	ch->rx_full_batch = !plan.rx.resume;
 	if (plan.rx.resume)
 		rbs_rx_reset(&ch->rx, plan.rx.seq);
 	else
@@ -1292,6 +1294,11 @@ void rbs_chan_state(const struct rbs_chan *ch, bool *up, const char **reason, co
 bool rbs_chan_up(const struct rbs_chan *ch)
 {
 	return ch->state == ST_UP;
+}
+
+bool rbs_chan_rx_full_batch(const struct rbs_chan *ch)
+{
+	return ch->rx_full_batch;
 }
 
 const char *rbs_chan_name(const struct rbs_chan *ch)

@@ -116,6 +116,10 @@ void rbs_chan_state(const struct rbs_chan *ch, bool *up, const char **reason,
 /* Whether the channel is up (HELLOs exchanged). */
 bool rbs_chan_up(const struct rbs_chan *ch);
 
+/* Whether, at the last channel up, the peer was to send a full batch
+ * (a new session) rather than resume its stream. */
+bool rbs_chan_rx_full_batch(const struct rbs_chan *ch);
+
 const char *rbs_chan_name(const struct rbs_chan *ch);
 
 /* `display remote-backup-service NAME`: everything an operator asks. */

@@ -286,6 +286,7 @@ static void state_to_feeder(struct svc *v, bool up, const char *reason, const ch
 	Db__RbsChannelState st = DB__RBS_CHANNEL_STATE__INIT;
 
 	st.up = up;
+	st.rx_full_batch = up && v->ch && rbs_chan_rx_full_batch(v->ch);
 	st.reason = (char *)reason;
 	st.mismatch = (char *)mismatch;
 	m.body_case = DB__RBS_LOCAL__BODY_STATE;

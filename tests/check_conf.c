@@ -1,6 +1,7 @@
 /* The configuration model: load, render, diff, candidate edits and
  * conflicts, and the cross-reference checks of the compile step. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,6 +251,55 @@ START_TEST(compile_builds_typed_sections)
 }
 END_TEST
 
+/* Group vrid's preempt_wait_max_s in the compiled vrrpd section of text. */
+static unsigned wait_of(const char *text, unsigned vrid)
+{
+	struct conf *c = load(text);
+	struct compiled out;
+	struct errlist errs = {0};
+	Db__VrrpdConfig *v;
+	unsigned w = 99999;
+
+	ck_assert_int_eq(cfg_compile(c, NULL, &out, &errs), 0);
+	v = db__vrrpd_config__unpack(NULL, out.len[D_VRRPD], out.sec[D_VRRPD]);
+	for (size_t i = 0; i < v->n_groups; i++)
+		if (v->groups[i]->vrid == vrid)
+			w = v->groups[i]->preempt_wait_max_s;
+	db__vrrpd_config__free_unpacked(v, NULL);
+	cfg_compiled_free(&out);
+	conf_free(c);
+	return w;
+}
+
+/* A group bound to a profile with a service waits for the backup before
+ * preempting, 300 s at most unless configured; others never wait. */
+START_TEST(bound_groups_preempt_after_the_backup_by_default)
+{
+	static const char groups[] = "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.1\n"
+				     " vrrp vrid 2 virtual-ip 192.0.2.2\n"
+				     " vrrp vrid 3 virtual-ip 192.0.2.3\n";
+	char t[1024];
+
+	ck_assert_uint_eq(wait_of(spec_conf, 1), 300);
+	ck_assert_uint_eq(wait_of(spec_conf, 2), 300);
+	snprintf(t, sizeof(t),
+		 "%sremote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
+		 " backup-id 1 remote-backup-service s\n peer-backup preempt-wait max 45\n",
+		 groups);
+	ck_assert_uint_eq(wait_of(t, 1), 45);
+	ck_assert_uint_eq(wait_of(t, 3), 0); /* in no profile */
+	snprintf(t, sizeof(t),
+		 "%sremote-backup-profile p\n vrrp-id 1 interface eth1 odd-mac\n"
+		 " backup-id 1 remote-backup-service s\n peer-backup preempt-wait max 0\n",
+		 groups);
+	ck_assert_uint_eq(wait_of(t, 1), 0);
+	/* no service: nothing to wait for */
+	snprintf(t, sizeof(t), "%sremote-backup-profile p\n vrrp-id 2 interface eth1 even-mac\n",
+		 groups);
+	ck_assert_uint_eq(wait_of(t, 2), 0);
+}
+END_TEST
+
 /* The spec's note to bind ssl-policy, at every commit of an RBS without
  * one; none for an RBS with a policy. */
 START_TEST(an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words)
@@ -291,6 +341,7 @@ int main(void)
 	tcase_add_test(tc, removing_a_group_conflicts_with_an_edit_inside_it);
 	tcase_add_test(tc, compile_checks_cross_references);
 	tcase_add_test(tc, compile_builds_typed_sections);
+	tcase_add_test(tc, bound_groups_preempt_after_the_backup_by_default);
 	tcase_add_test(tc, an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -50,6 +50,8 @@ START_TEST(spec_procedure_parses)
 	    {VIEW_SYSTEM, "peer-backup download-vrrp-table delay-time 10", G_DOWNLOAD_DELAY},
 	    {VIEW_SYSTEM, "peer-backup user-limit 20000", G_USER_LIMIT},
 	    {VIEW_SYSTEM, "peer-backup kernel-limit 1000", G_KERNEL_LIMIT},
+	    {VIEW_RBP, "peer-backup preempt-wait max 300", G_PREEMPT_WAIT},
+	    {VIEW_RBP, "peer-backup preempt-wait max 0", G_PREEMPT_WAIT},
 	    {VIEW_SYSTEM, "ssl policy pol1", G_SSL_POLICY},
 	    {VIEW_SSL, "certificate load pem-cert a.pem key-pair rsa key-file a.key", G_SSL_CERT},
 	    {VIEW_SSL, "trusted-ca load pem-ca ca.pem", G_SSL_CA},
@@ -134,6 +136,7 @@ START_TEST(ranges_are_refused_at_the_bad_word)
 	    {VIEW_RBP, "backup-id 0 remote-backup-service rbs1", 10, "1-65535"},
 	    {VIEW_SYSTEM, "peer-backup download-vrrp-table delay-time 0", 43, "1-3600"},
 	    {VIEW_SYSTEM, "peer-backup user-limit 0", 23, "1-100000000"},
+	    {VIEW_RBP, "peer-backup preempt-wait max 3601", 29, "0-3600"},
 	    {VIEW_SYSTEM, "interface this-name-is-too-long0", 10, "1-15"},
 	    {VIEW_SYSTEM, "remote-backup-service bad/name", 22, "1-31"},
 	};
@@ -228,6 +231,11 @@ START_TEST(undo_forms)
 	/* "vrrp vrid 1" alone is only an undo */
 	ck_assert_int_lt(parse(VIEW_INTERFACE, "vrrp vrid 1"), 0);
 	ck_assert_int_lt(parse(VIEW_RBS, "undo batch-backup service-type arp now"), 0);
+	/* the wait's bound and the backup mode are separate settings */
+	ck_assert_int_eq(parse(VIEW_RBP, "undo peer-backup preempt-wait max"), 0);
+	ck_assert_str_eq(r.key, "peer-backup preempt-wait max");
+	ck_assert_int_eq(parse(VIEW_RBP, "peer-backup hot"), 0);
+	ck_assert_str_eq(r.key, "peer-backup");
 }
 END_TEST
 

@@ -1045,6 +1045,144 @@ END_TEST
 
 /* Every kind of transition has its own text, so that a log line alone
  * says which rule fired. */
+/* --- preemption that waits for the backup ------------------------------ */
+
+static struct vrrp_fsm_cfg gated(uint32_t delay_ms, uint32_t max_ms)
+{
+	struct vrrp_fsm_cfg c = cfg_of(3, 150, true, delay_ms, 1000);
+
+	c.preempt_wait_max_ms = max_ms;
+	return c;
+}
+
+static void ev_gate(uint64_t now, bool open)
+{
+	poison();
+	vrrp_fsm_set_gate(&f, now, open, &out);
+}
+
+START_TEST(a_closed_gate_holds_preemption_and_keeps_the_master_alive)
+{
+	uint64_t t = T0 + 500;
+
+	started(gated(0, 60000));
+	ev_recv(t, 100);
+	assert_nothing(VRRP_STATE_BACKUP);
+	ck_assert(vrrp_fsm_waiting(&f));
+	ck_assert_uint_eq(f.wait_until, t + 60000);
+	/* the master's advertisements keep it alive and do not restart the
+	 * bound */
+	for (int i = 1; i <= 30; i++) {
+		ev_recv(t + 1000 * (uint64_t)i, 100);
+		assert_nothing(VRRP_STATE_BACKUP);
+		ev_timer(t + 1000 * (uint64_t)i + 1);
+		assert_nothing(VRRP_STATE_BACKUP);
+	}
+	ck_assert_uint_eq(f.wait_until, t + 60000);
+	ck_assert_uint_eq(vrrp_fsm_next(&f), t + 30000 + 3000 + 414);
+	/* the gate opens: preemption at once */
+	ev_gate(t + 30500, true);
+	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
+		     "preempt: the backup of the users is complete");
+	ck_assert(!vrrp_fsm_waiting(&f));
+	assert_timers(t + 30500 + 1000, 0, 0);
+}
+END_TEST
+
+START_TEST(the_wait_starts_after_the_preempt_delay_and_is_bounded)
+{
+	uint64_t t = T0 + 500;
+
+	started(gated(5000, 20000));
+	ev_recv(t, 100);
+	ck_assert_uint_eq(f.preempt_at, t + 5000);
+	ck_assert_uint_eq(f.wait_until, 0);
+	for (int i = 1; i <= 5; i++)
+		ev_recv(t + 1000 * (uint64_t)i, 100);
+	ev_timer(t + 5000);
+	assert_nothing(VRRP_STATE_BACKUP);
+	ck_assert_uint_eq(f.preempt_at, 0);
+	ck_assert_uint_eq(f.wait_until, t + 25000);
+	/* later advertisements neither start a new delay nor move the bound */
+	for (int i = 6; i <= 24; i++) {
+		ev_recv(t + 1000 * (uint64_t)i, 100);
+		assert_nothing(VRRP_STATE_BACKUP);
+		ck_assert_uint_eq(f.preempt_at, 0);
+	}
+	ck_assert_uint_eq(vrrp_fsm_next(&f), t + 25000);
+	ev_timer(t + 24999);
+	assert_nothing(VRRP_STATE_BACKUP);
+	ev_timer(t + 25000);
+	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
+		     "preempt: the backup still incomplete after preempt-wait max");
+}
+END_TEST
+
+START_TEST(an_open_gate_or_no_gate_preempts_as_before)
+{
+	started(gated(0, 60000));
+	ev_gate(T0 + 1, true);
+	assert_nothing(VRRP_STATE_BACKUP);
+	ev_recv(T0 + 500, 100);
+	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
+		     "preempt: local priority higher than the master's");
+
+	started(gated(0, 0));
+	ev_recv(T0 + 500, 100);
+	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
+		     "preempt: local priority higher than the master's");
+
+	/* the address owner never waits */
+	{
+		struct vrrp_fsm_cfg c = gated(0, 60000);
+
+		c.priority = 255;
+		started(c);
+		ck_assert_int_eq(f.state, VRRP_STATE_MASTER);
+	}
+}
+END_TEST
+
+START_TEST(a_silent_master_is_taken_over_whatever_the_gate)
+{
+	uint64_t t = T0 + 500;
+
+	started(gated(0, 600000));
+	ev_recv(t, 100);
+	ck_assert(vrrp_fsm_waiting(&f));
+	ev_timer(t + 3414);
+	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
+		     "master down timer expired");
+	ck_assert(!vrrp_fsm_waiting(&f));
+}
+END_TEST
+
+START_TEST(a_higher_master_or_closing_the_gate_ends_the_wait_without_transition)
+{
+	uint64_t t = T0 + 500;
+
+	started(gated(0, 60000));
+	ev_recv(t, 100);
+	ck_assert(vrrp_fsm_waiting(&f));
+	ev_recv(t + 1000, 200);
+	assert_nothing(VRRP_STATE_BACKUP);
+	ck_assert(!vrrp_fsm_waiting(&f));
+	/* an open gate now is no preemption: nothing is due */
+	ev_gate(t + 1500, true);
+	assert_nothing(VRRP_STATE_BACKUP);
+	/* closed again, a lower master starts a new wait from then */
+	ev_gate(t + 1600, false);
+	assert_nothing(VRRP_STATE_BACKUP);
+	ev_recv(t + 2000, 100);
+	assert_nothing(VRRP_STATE_BACKUP);
+	ck_assert_uint_eq(f.wait_until, t + 2000 + 60000);
+	/* preemption disabled by configuration: the wait ends */
+	ev_cfg(t + 2500, cfg_of(3, 150, false, 0, 1000));
+	assert_nothing(VRRP_STATE_BACKUP);
+	ck_assert(!vrrp_fsm_waiting(&f));
+}
+END_TEST
+
 START_TEST(every_transition_has_a_distinct_reason)
 {
 	const char *seen[32];
@@ -1097,7 +1235,18 @@ START_TEST(every_transition_has_a_distinct_reason)
 	started(cfg3(100));
 	ev_cfg(T0 + 1, cfg3(255)); /* became owner */
 	SEEN();
-	ck_assert_uint_eq(n, 14);
+
+	started(gated(0, 1000));
+	ev_recv(T0 + 1, 100);
+	ev_gate(T0 + 2, true); /* the backup is complete */
+	SEEN();
+
+	started(gated(0, 1000));
+	ev_recv(T0 + 1, 100);
+	ev_recv(T0 + 900, 100);
+	ev_timer(T0 + 1001); /* preempt-wait max */
+	SEEN();
+	ck_assert_uint_eq(n, 16);
 
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
@@ -1156,6 +1305,11 @@ int main(void)
 	tcase_add_test(tc, a_late_timer_call_names_the_timer_that_expired_first);
 	tcase_add_test(tc, three_routers_elect_the_highest_priority_and_hand_over_by_skew_time);
 	tcase_add_test(tc, equal_priorities_elect_the_highest_address);
+	tcase_add_test(tc, a_closed_gate_holds_preemption_and_keeps_the_master_alive);
+	tcase_add_test(tc, the_wait_starts_after_the_preempt_delay_and_is_bounded);
+	tcase_add_test(tc, an_open_gate_or_no_gate_preempts_as_before);
+	tcase_add_test(tc, a_silent_master_is_taken_over_whatever_the_gate);
+	tcase_add_test(tc, a_higher_master_or_closing_the_gate_ends_the_wait_without_transition);
 	tcase_add_test(tc, every_transition_has_a_distinct_reason);
 	suite_add_tcase(s, tc);
 

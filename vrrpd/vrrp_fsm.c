@@ -17,6 +17,8 @@
 #define R_PREEMPT_DELAY "preempt delay expired"
 #define R_PREEMPT "preempt: local priority higher than the master's"
 #define R_PREEMPT_OWNER "preempt: priority 255, address owner"
+#define R_PREEMPT_READY "preempt: the backup of the users is complete"
+#define R_PREEMPT_WAIT_MAX "preempt: the backup still incomplete after preempt-wait max"
 #define R_CFG_OWNER "priority changed to 255: address owner"
 #define R_HIGHER_PRIO "higher priority advertisement received"
 #define R_HIGHER_ADDR "equal priority, higher sender address"
@@ -39,6 +41,7 @@ static void stop_timers(struct vrrp_fsm *f)
 	f->master_down_at = 0;
 	f->preempt_at = 0;
 	f->master_left = false;
+	f->wait_until = 0;
 }
 
 /* RFC 5798 6.4.1 / 6.4.2 "transition to the Master state": add the
@@ -160,6 +163,19 @@ void vrrp_fsm_set_link(struct vrrp_fsm *f, uint64_t now, bool up, struct vrrp_fs
 		start(f, now, R_LINK_UP, R_LINK_UP_OWNER, out);
 }
 
+/* A preemption is due (after its delay): now, or once the gate opens. */
+static void preempt(struct vrrp_fsm *f, uint64_t now, const char *reason,
+		    struct vrrp_fsm_out *out)
+{
+	if (f->cfg.preempt_wait_max_ms == 0 || f->gate_open) {
+		become_master(f, now, reason, out);
+		return;
+	}
+	f->preempt_at = 0;
+	if (f->wait_until == 0)
+		f->wait_until = now + f->cfg.preempt_wait_max_ms;
+}
+
 /* RFC 5798 6.4.2, with the preemption delay of the note in vrrp_fsm.h. */
 static void recv_backup(struct vrrp_fsm *f, uint64_t now, const struct vrrp_fsm_adv *adv,
 			struct vrrp_fsm_out *out)
@@ -174,12 +190,14 @@ static void recv_backup(struct vrrp_fsm *f, uint64_t now, const struct vrrp_fsm_
 		f->master_priority = 0;
 		f->master_left = true;
 		f->preempt_at = 0;
+		f->wait_until = 0;
 		f->master_down_at = now + vrrp_fsm_skew_ms(f);
 		return;
 	}
 	if (adv->priority >= prio || (!f->cfg.preempt && !owner)) {
 		master_heard(f, now, adv);
 		f->preempt_at = 0;
+		f->wait_until = 0;
 		return;
 	}
 	/* A master of lower priority, and we preempt (or own the addresses). */
@@ -187,11 +205,13 @@ static void recv_backup(struct vrrp_fsm *f, uint64_t now, const struct vrrp_fsm_
 		become_master(f, now, R_PREEMPT_OWNER, out);
 		return;
 	}
+	master_heard(f, now, adv);
+	if (f->wait_until != 0)
+		return; /* the delay is over: waiting for the gate */
 	if (f->cfg.preempt_delay_ms == 0) {
-		become_master(f, now, R_PREEMPT, out);
+		preempt(f, now, R_PREEMPT, out);
 		return;
 	}
-	master_heard(f, now, adv);
 	if (f->preempt_at == 0)
 		f->preempt_at = now + f->cfg.preempt_delay_ms;
 }
@@ -245,14 +265,18 @@ void vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out *out)
 		}
 	} else if (f->state == VRRP_STATE_BACKUP) {
 		bool down = expired(f->master_down_at, now);
-		bool preempt = expired(f->preempt_at, now);
+		bool due = expired(f->preempt_at, now);
 
 		/* Both may have expired when the caller is late: the reason
 		 * is the one that expired first. */
-		if (preempt && (!down || f->preempt_at < f->master_down_at))
-			become_master(f, now, R_PREEMPT_DELAY, out);
-		else if (down)
+		if (due && (!down || f->preempt_at < f->master_down_at))
+			preempt(f, now, R_PREEMPT_DELAY, out);
+		if (out->to == VRRP_STATE_MASTER)
+			return;
+		if (down)
 			become_master(f, now, f->master_left ? R_MASTER_LEFT : R_MASTER_DOWN, out);
+		else if (expired(f->wait_until, now))
+			become_master(f, now, R_PREEMPT_WAIT_MAX, out);
 	}
 }
 
@@ -267,7 +291,21 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 uint64_t vrrp_fsm_next(const struct vrrp_fsm *f)
 {
-	return earliest(earliest(f->adver_at, f->master_down_at), f->preempt_at);
+	return earliest(earliest(f->adver_at, f->master_down_at),
+			earliest(f->preempt_at, f->wait_until));
+}
+
+void vrrp_fsm_set_gate(struct vrrp_fsm *f, uint64_t now, bool open, struct vrrp_fsm_out *out)
+{
+	out_begin(f, out);
+	f->gate_open = open;
+	if (open && f->state == VRRP_STATE_BACKUP && f->wait_until != 0)
+		become_master(f, now, R_PREEMPT_READY, out);
+}
+
+bool vrrp_fsm_waiting(const struct vrrp_fsm *f)
+{
+	return f->state == VRRP_STATE_BACKUP && f->wait_until != 0;
 }
 
 void vrrp_fsm_set_cfg(struct vrrp_fsm *f, uint64_t now, const struct vrrp_fsm_cfg *cfg,
@@ -295,8 +333,14 @@ void vrrp_fsm_set_cfg(struct vrrp_fsm *f, uint64_t now, const struct vrrp_fsm_cf
 		}
 		if (cfg->version != 3)
 			f->master_adver_ms = cfg->adver_interval_ms;
-		if (!cfg->preempt || cfg->priority <= f->master_priority)
+		if (!cfg->preempt || cfg->priority <= f->master_priority) {
 			f->preempt_at = 0;
+			f->wait_until = 0;
+		} else if (f->wait_until != 0) {
+			/* a new bound counts from now; none: preempt at the
+			 * next timer */
+			f->wait_until = now + cfg->preempt_wait_max_ms;
+		}
 		break;
 	}
 }

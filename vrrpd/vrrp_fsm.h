@@ -26,6 +26,18 @@
  *    6.4.2 says, an advertisement of equal priority keeps it backup, so two
  *    owners settle on the one with the higher address instead of taking
  *    over from each other at every advertisement.
+ *  - Preemption that waits for the backup (ours: `peer-backup preempt-wait
+ *    max`): a group whose users a remote-backup-profile backs up has
+ *    cfg.preempt_wait_max_ms > 0 and a gate that rbpd opens once this
+ *    device holds everything the peer holds (vrrp_fsm_set_gate()). When
+ *    a preemption is due (delay over) and the gate is closed, the group
+ *    stays backup and keeps the master alive, sending nothing, as any
+ *    backup does, so the master is not disturbed; it preempts when the
+ *    gate opens, or when preempt_wait_max_ms have passed since the
+ *    preemption was due, whichever comes first. Only preemption waits: a
+ *    master that goes silent or leaves is taken over at once, as there is
+ *    nobody to disturb and users need a master. The address owner does
+ *    not wait (RFC 5798 6.1: it always preempts).
  *  - Configuration changes (vrrp_fsm_set_cfg()) never cause a transition by
  *    themselves, except that a backup that becomes the address owner takes
  *    over at once; a lower advertisement interval takes effect at the next
@@ -52,6 +64,7 @@ struct vrrp_fsm_cfg {
 	uint32_t preempt_delay_ms;  /* see the note on preemption above */
 	uint32_t adver_interval_ms; /* Advertisement_Interval in ms, > 0; a multiple of 10
 				     * for v3 (centiseconds on the wire), of 1000 for v2 */
+	uint32_t preempt_wait_max_ms; /* 0: preemption does not wait for the gate */
 };
 
 /* Actions for the caller, OR-ed in vrrp_fsm_out.actions. When several are
@@ -101,6 +114,10 @@ struct vrrp_fsm {
 	 * (RFC 5798 6.4.2): its expiry is logged as the master leaving rather
 	 * than as a silent master. */
 	bool master_left;
+	/* Preemption that waits for the backup (the note above): the gate,
+	 * and when a due preemption stops waiting for it (0: none is due). */
+	bool gate_open;
+	uint64_t wait_until;
 };
 
 /* Sets up a group in Initialize, not enabled, link as given. */
@@ -128,6 +145,14 @@ void vrrp_fsm_recv(struct vrrp_fsm *f, uint64_t now, const struct vrrp_fsm_adv *
 /* Runs every timer that has expired at now (Adver_Timer, Master_Down_Timer,
  * preemption delay). Calling it early is harmless. */
 void vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out *out);
+
+/* rbpd opened (the backup is complete) or closed the gate of the group;
+ * a preemption that waited for it happens now. Closed after
+ * vrrp_fsm_init(). */
+void vrrp_fsm_set_gate(struct vrrp_fsm *f, uint64_t now, bool open, struct vrrp_fsm_out *out);
+
+/* Whether a due preemption is waiting for the gate now. */
+bool vrrp_fsm_waiting(const struct vrrp_fsm *f);
 
 /* The earliest running timer, or 0 when none runs. */
 uint64_t vrrp_fsm_next(const struct vrrp_fsm *f);

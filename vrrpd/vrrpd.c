@@ -124,6 +124,9 @@ struct group {
 	time_t created, changed;
 	time_t up_since; /* left Initialize (0: it is there) */
 	const char *last_reason;
+	/* preemption that waits for the backup: rbpd's last word on it */
+	char gate_reason[200];
+	bool wait_logged; /* the wait that runs now is in the log */
 	struct counters c;
 	uint32_t logged; /* drop reasons already logged */
 };
@@ -135,6 +138,7 @@ struct vrrpd {
 	struct iface *ifaces;
 	struct bus_sock *pub;
 	uint64_t pub_seq;
+	struct bus_sock *gates_sub; /* rbpd's PreemptGates */
 	struct rxsock *rxsocks;
 	struct iface **by_index[2]; /* [AF_INET6?1:0][ifindex] */
 	size_t by_cap[2];
@@ -894,6 +898,21 @@ static void rearm(struct group *gr, uint64_t now)
 /* Carry out what the state machine asked, in its order. */
 static void run(struct group *gr, const struct vrrp_fsm_out *o, uint64_t now)
 {
+	bool waiting = vrrp_fsm_waiting(&gr->fsm);
+
+	if (!waiting)
+		gr->wait_logged = false;
+	else if (!gr->wait_logged && (gr->wait_logged = true))
+		log_info("(%s %s vrid %u) preemption waits for the backup of the users, at most "
+			 "%u s: %s",
+			 gr->ifname, fam_word(gr->family), gr->vrid,
+			 gr->fsm.cfg.preempt_wait_max_ms / 1000,
+			 gr->gate_reason[0] ? gr->gate_reason : "no word from rbpd yet");
+	if (o->from != o->to && o->to == VRRP_STATE_MASTER && o->reason &&
+	    strstr(o->reason, "preempt-wait max"))
+		log_warnx("(%s %s vrid %u) preempting although the backup is incomplete: %s",
+			  gr->ifname, fam_word(gr->family), gr->vrid,
+			  gr->gate_reason[0] ? gr->gate_reason : "no word from rbpd");
 	if (o->actions & VRRP_ACT_SEND_PRIO0)
 		send_advert(gr, 0);
 	if (o->actions & VRRP_ACT_DEL_VIPS) {
@@ -920,6 +939,47 @@ static void on_timer(uv_timer_t *t)
 
 	vrrp_fsm_timer(&gr->fsm, now, &o);
 	run(gr, &o, now);
+}
+
+/* bus_recv_cb of rbpd's PUB: whether the groups bound to a profile may
+ * preempt (docs/preempt.md). A gated group rbpd does not list is not. */
+static void on_gates(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	Db__Envelope *env;
+	Db__PreemptGates *m;
+	uint64_t now = now_ms();
+
+	(void)s;
+	(void)arg;
+	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
+		return;
+	m = env->type == DB__MSG_TYPE__MSG_PREEMPT_GATES
+		? db__preempt_gates__unpack(NULL, env->payload.len, env->payload.data)
+		: NULL;
+	db__envelope__free_unpacked(env, NULL);
+	if (m == NULL)
+		return;
+	for (struct group *gr = g.groups; gr; gr = gr->next) {
+		const Db__PreemptGate *gate = NULL;
+		struct vrrp_fsm_out o;
+
+		if (gr->fsm.cfg.preempt_wait_max_ms == 0)
+			continue;
+		for (size_t i = 0; i < m->n_gates && gate == NULL; i++)
+			if (m->gates[i]->ifname && strcmp(m->gates[i]->ifname, gr->ifname) == 0 &&
+			    m->gates[i]->vrid == gr->vrid)
+				gate = m->gates[i];
+		snprintf(gr->gate_reason, sizeof(gr->gate_reason), "%s",
+			 gate == NULL	     ? "rbpd backs up no users of this group"
+			 : gate->ready	     ? ""
+			 : gate->reason	     ? gate->reason
+					     : "not ready");
+		if ((gate && gate->ready) == gr->fsm.gate_open)
+			continue;
+		vrrp_fsm_set_gate(&gr->fsm, now, gate && gate->ready, &o);
+		run(gr, &o, now);
+	}
+	db__preempt_gates__free_unpacked(m, NULL);
 }
 
 /* A tracking group takes the state of its admin group (mVRRP). */
@@ -1334,6 +1394,7 @@ static struct vrrp_fsm_cfg fsm_cfg(const struct group *gr, const Db__VrrpGroupCo
 	    .preempt = c->preempt,
 	    .preempt_delay_ms = c->preempt_delay_s * 1000,
 	    .adver_interval_ms = c->advert_interval_ms,
+	    .preempt_wait_max_ms = c->preempt_wait_max_s * 1000,
 	};
 
 	return f;
@@ -1655,6 +1716,18 @@ static void show_group(FILE *f, const struct group *gr)
 		fprintf(
 		    f, "  %-17s: in %llu ms\n", "Preempting",
 		    (unsigned long long)(m->preempt_at > now_ms() ? m->preempt_at - now_ms() : 0));
+	if (m->cfg.preempt_wait_max_ms && vrrp_fsm_waiting(m))
+		fprintf(f, "  %-17s: waiting (at most %llu s more): %s\n", "Preempt Hold",
+			(unsigned long long)((m->wait_until > now_ms() ? m->wait_until - now_ms()
+								       : 0) /
+					     1000),
+			gr->gate_reason[0] ? gr->gate_reason : "no word from rbpd yet");
+	else if (m->cfg.preempt_wait_max_ms)
+		fprintf(f, "  %-17s: up to %u s for the backup; %s%s\n", "Preempt Hold",
+			m->cfg.preempt_wait_max_ms / 1000, m->gate_open ? "ready" : "not ready: ",
+			m->gate_open		? ""
+			: gr->gate_reason[0]	? gr->gate_reason
+						: "no word from rbpd yet");
 	fprintf(f, "  %-17s: %u ms\n", "TimerRun", m->master_adver_ms);
 	fprintf(f, "  %-17s: %u ms\n", "TimerConfig", m->cfg.adver_interval_ms);
 	if (!tracking)
@@ -1765,6 +1838,21 @@ static void json_group(struct json_object *arr, const struct group *gr)
 		jout_u64(o, "preempt_in_ms", m->preempt_at > now ? m->preempt_at - now : 0);
 	else
 		jout_str(o, "preempt_in_ms", NULL);
+	{
+		struct json_object *h = jout_obj(o, "preempt_hold");
+
+		jout_u64(h, "max_ms", m->cfg.preempt_wait_max_ms);
+		jout_bool(h, "ready", m->gate_open);
+		jout_bool(h, "waiting", vrrp_fsm_waiting(m));
+		if (vrrp_fsm_waiting(m))
+			jout_u64(h, "remaining_ms", m->wait_until > now ? m->wait_until - now : 0);
+		else
+			jout_str(h, "remaining_ms", NULL);
+		jout_str(h, "reason",
+			 m->cfg.preempt_wait_max_ms == 0 || m->gate_open ? NULL
+			 : gr->gate_reason[0]				    ? gr->gate_reason
+									    : "no word from rbpd yet");
+	}
 	jout_u64(o, "advert_interval_running_ms", m->master_adver_ms);
 	jout_u64(o, "advert_interval_configured_ms", m->cfg.adver_interval_ms);
 	jout_u64(o, "skew_time_ms", vrrp_fsm_skew_ms(m));
@@ -1946,7 +2034,17 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	if (rc < 0)
 		return rc;
 	bo.endpoint = ep;
-	return bus_open(&g.pub, loop, zctx, &bo);
+	rc = bus_open(&g.pub, loop, zctx, &bo);
+	if (rc < 0)
+		return rc;
+	{
+		struct bus_opts sub = {.type = ZMQ_SUB, .endpoint = ep, .cb = on_gates};
+
+		rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbpd-events");
+		if (rc < 0)
+			return rc;
+		return bus_open(&g.gates_sub, loop, zctx, &sub);
+	}
 }
 
 /* SIGTERM: every master says goodbye with priority 0 (RFC 5798 6.4.3), so
@@ -1963,6 +2061,9 @@ static void stop(void *arg)
 	if (g.pub)
 		bus_close(g.pub);
 	g.pub = NULL;
+	if (g.gates_sub)
+		bus_close(g.gates_sub);
+	g.gates_sub = NULL;
 	uv_close((uv_handle_t *)&g.mon_poll, NULL);
 }
 

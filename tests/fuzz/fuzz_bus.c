@@ -55,6 +55,17 @@ static void payload(const Db__Envelope *env)
 			db__cli_request__free_unpacked(m, NULL);
 		break;
 	}
+	case DB__MSG_TYPE__MSG_PREEMPT_GATES: {
+		/* what vrrpd reads of rbpd's gates (vrrpd.c, on_gates) */
+		Db__PreemptGates *m = db__preempt_gates__unpack(NULL, n, p);
+
+		for (size_t i = 0; m && i < m->n_gates; i++)
+			if (m->gates[i]->ifname && m->gates[i]->ready && m->gates[i]->reason)
+				(void)m->gates[i]->reason[0];
+		if (m)
+			db__preempt_gates__free_unpacked(m, NULL);
+		break;
+	}
 	case DB__MSG_TYPE__MSG_CLI_REPLY: {
 		Db__CliReply *m = db__cli_reply__unpack(NULL, n, p);
 		if (m)

@@ -338,7 +338,7 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
 	inns A ip link set eth1 down
 	inns A ip link set eth2 down
-	wait_until 15 is_state B 1 Master || return 1
+	wait_until 15 is_state B 1 Master || { cli B -c "display vrrp brief"; return 1; }
 	wait_until 5 eval '[ "$(kneigh B)" = $N_ARP ] && [ "$(kneigh6 B)" = $N_ND ]' || { show_both; return 1; }
 	inns A ip link set eth1 up
 	inns A ip link set eth2 up
@@ -346,7 +346,9 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	# and without its prefix A refuses to install the peer's ND users
 	inns A ip -6 addr replace 2001:db8::1/64 dev eth1 nodad
 	start_all A || return 1
-	wait_until $((PREEMPT + 15)) is_state A 1 Master || return 1
+	wait_until $((PREEMPT + 15)) is_state A 1 Master ||
+		{ cli A -c "display vrrp" | grep -E "State|Preempt"; grep -E "batch|channel" \
+			"$ROOT/A/rbpd.log" | tail -8; return 1; }
 	# within the 5 s delay B still forwards for A's users...
 	[ "$(kneigh B)" = $N_ARP ] || { echo "  B dropped A's users before the delay: $(kneigh B)"; return 1; }
 	# ...and then no longer
