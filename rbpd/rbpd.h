@@ -67,6 +67,7 @@ struct chan {
 	 * runs, and whether the last one ended with equal digests */
 	uint64_t rx_batch_got, rx_batch_total;
 	bool rx_batch_agreed;
+	unsigned rx_batch_retries; /* incomplete batches asked again in a row */
 	/* While a batch from the peer runs, the peer's users it has not sent
 	 * again yet are still held until its end: room for that many more. */
 	uint64_t resync_slack;

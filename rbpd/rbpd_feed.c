@@ -483,12 +483,49 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 	rbpd_gates_publish();
 }
 
+/* A batch from the peer ended with fewer entries than it says it sent:
+ * some were lost on the way (a feeder past its credit, a restart in the
+ * middle). Sweeping would delete the peer's users that did not arrive, so
+ * nothing is swept, and the peer is asked for its batch again, a few
+ * times in a row at most. */
+#define RX_BATCH_RETRIES 3
+
+static void rx_cancel(struct chan *ch);
+
+static void rx_batch_incomplete(struct chan *ch, const Db__RbsBatchEnd *b)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsBatchRequest r = DB__RBS_BATCH_REQUEST__INIT;
+
+	rx_cancel(ch);
+	ch->bad_batches++;
+	log_warnx("remote-backup-service %s: the peer's batch backup ended with %" PRIu64
+		  " of its %" PRIu64 " users arrived; nothing swept%s",
+		  ch->name, ch->rx_batch_got, b->count,
+		  ch->rx_batch_retries < RX_BATCH_RETRIES ? ", asking for it again"
+							  : ", not asking again");
+	if (ch->rx_batch_retries >= RX_BATCH_RETRIES)
+		return;
+	ch->rx_batch_retries++;
+	r.types = b->types;
+	r.n_types = b->n_types;
+	m.body_case = DB__RBS_LOCAL__BODY_BATCH_REQUEST;
+	m.batch_request = &r;
+	send_local(ch, &m, true);
+}
+
 static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 {
 	uint64_t d = 0;
 	ssize_t swept = 0;
 	bool neigh = false;
 
+	if (ch->rx_batch_got < b->count) {
+		rx_batch_incomplete(ch, b);
+		rbpd_gates_publish();
+		return;
+	}
+	ch->rx_batch_retries = 0;
 
 	for (size_t i = 0; i < b->n_types; i++) {
 		enum ut_svc t = (enum ut_svc)b->types[i];

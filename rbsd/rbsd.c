@@ -417,6 +417,10 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_ENTRIES && m->entries) {
 		feeder_entries(v, m->entries);
 		rbs_chan_flush(v->ch);
+	} else if (m->body_case == DB__RBS_LOCAL__BODY_BATCH_REQUEST) {
+		/* the feeder lost part of the peer's batch: the peer sends it
+		 * again */
+		rbs_chan_request_peer_batch(v->ch);
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_BATCH_BEGIN ||
 		   m->body_case == DB__RBS_LOCAL__BODY_BATCH_END) {
 		/* Checked as the peer will check them: a bad marker from the

@@ -227,6 +227,34 @@ test_a_version_far_ahead_is_refused() {
 	restore_a
 }
 
+# The lying batch: its markers claim 1,000 more users than it carries. A
+# batch's end sweeps the peer's users it did not carry; these did not
+# arrive, so B sweeps nothing, asks again a bounded number of times, and
+# A's real user stays held and installed.
+test_a_batch_that_claims_more_than_it_sent_sweeps_nothing() {
+	local n
+	alive A rbpd || restore_a || return 1
+	wait_until 15 installed_on_b 192.0.2.20 || { rbp B; return 1; }
+	stop_rogue
+	start_rogue -L 1000 -e "arp 192.0.2.25 eth1 eth1 $ROGUE_MAC:19"
+	wait_until 15 eval '[ "$(sed -n "s/.*attached=\([01]\).*/\1/p" "$ROOT/rogue.status")" = 1 ]' ||
+		return 1
+	# A's operator (the attacker) has A's side send a batch now
+	cli A -c "system-view" -c "remote-backup-service rbs1" -c "batch-backup service-type arp now" \
+		-c "commit" >/dev/null || return 1
+	wait_until 20 grep -q "arrived; nothing swept, not asking again" "$ROOT/B/rbpd.log" ||
+		{ grep "batch" "$ROOT/B/rbpd.log" | tail -5; return 1; }
+	n=$(grep -c "the peer's batch backup ended with 1 of its 1001 users arrived; nothing swept" \
+		"$ROOT/B/rbpd.log")
+	echo "  B: $n lying batches, none swept"
+	[ "$n" = 4 ] || return 1
+	installed_on_b 192.0.2.20 &&
+		cli B -c "display remote-backup-profile rbp1 users arp" | grep -q " 192.0.2.20$" &&
+		chan_up B || { rbp B; return 1; }
+	stop_rogue
+	restore_a
+}
+
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t a_legitimate_user_reaches_b_first test_a_legitimate_user_reaches_b_first
 t poisoned_neighbours_are_refused_and_the_kernel_stays_as_it_was \
@@ -235,6 +263,8 @@ t a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes \
 	test_a_flood_of_users_is_bounded_and_the_legitimate_peer_resumes
 t kernel_installs_are_bounded test_kernel_installs_are_bounded
 t a_version_far_ahead_is_refused test_a_version_far_ahead_is_refused
+t a_batch_that_claims_more_than_it_sent_sweeps_nothing \
+	test_a_batch_that_claims_more_than_it_sent_sweeps_nothing
 stop_rogue
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 

@@ -6,7 +6,7 @@
  * (tests/integration/attack_users.sh).
  *
  *   rbs-rogue -r RUNDIR -s SERVICE -b BACKUP_ID [-e ENTRY]... [-f COUNT]
- *             [-o STATUS] [-V VERSION]
+ *             [-o STATUS] [-V VERSION] [-L EXTRA]
  *
  * -e "arp|nd ADDRESS KEY_IF RECORD_IF MAC [BACKUP_ID]": an ARP or ND user
  *    whose key names ADDRESS on KEY_IF and whose record names RECORD_IF
@@ -16,8 +16,11 @@
  *
  * Versions are an hour ahead of the clock, so that every entry wins over
  * what the other device holds; -V sets them all to VERSION instead (the
- * pin attack: 18446744073709551615, a version nothing could ever beat). Everything goes live, once; a batch request is answered with a batch
- * of the -e entries alone. Every 100 ms STATUS gets one line:
+ * pin attack: 18446744073709551615, a version nothing could ever beat).
+ * Everything goes live, once; a batch request is answered with a batch
+ * of the -e entries alone, whose begin and end claim EXTRA more entries
+ * than it holds with -L (the lying batch: the other side must not sweep
+ * the users that "did not arrive"). Every 100 ms STATUS gets one line:
  * "attached=0|1 up=0|1 sent=N". SIGTERM or SIGINT ends it.
  */
 #include <arpa/inet.h>
@@ -65,6 +68,7 @@ struct rogue {
 	size_t ne, next_e;
 	uint64_t flood, next_f, sent;
 	uint64_t version; /* -V; 0: an hour ahead of the clock */
+	uint64_t lie;	  /* -L: entries the batch markers claim beyond those sent */
 	uint64_t attach, sent_e, sent_b, credit_e, credit_b;
 	bool attached, up, batch_pending;
 	Db__RbsServiceType batch_types[UT_SVC_COUNT];
@@ -203,7 +207,7 @@ static void pump(struct rogue *r)
 
 		b.types = r->batch_types;
 		b.n_types = r->n_batch_types;
-		b.count = r->ne;
+		b.count = r->ne + r->lie;
 		m.body_case = DB__RBS_LOCAL__BODY_BATCH_BEGIN;
 		m.batch_begin = &b;
 		send_local(r, &m);
@@ -211,7 +215,7 @@ static void pump(struct rogue *r)
 			;
 		e.types = r->batch_types;
 		e.n_types = r->n_batch_types;
-		e.count = bi;
+		e.count = bi + r->lie;
 		m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
 		m.batch_end = &e;
 		send_local(r, &m);
@@ -281,7 +285,7 @@ int main(int argc, char **argv)
 	int c, hwm = 64;
 	uint64_t last_attach = 0, last_status = 0;
 
-	while ((c = getopt(argc, argv, "r:s:b:e:f:o:V:")) != -1) {
+	while ((c = getopt(argc, argv, "r:s:b:e:f:o:V:L:")) != -1) {
 		switch (c) {
 		case 'r':
 			rundir = optarg;
@@ -305,9 +309,12 @@ int main(int argc, char **argv)
 		case 'V':
 			r.version = strtoull(optarg, NULL, 10);
 			break;
+		case 'L':
+			r.lie = strtoull(optarg, NULL, 10);
+			break;
 		default:
 			fprintf(stderr, "usage: rbs-rogue -r RUNDIR -s SERVICE -b BACKUP_ID "
-					"[-e ENTRY]... [-f COUNT] [-o STATUS] [-V VERSION]\n");
+					"[-e ENTRY]... [-f COUNT] [-o STATUS] [-V VERSION] [-L EXTRA]\n");
 			return 2;
 		}
 	}
