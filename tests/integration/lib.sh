@@ -177,6 +177,50 @@ demo_procedure() {
 		"$(dirname "${BASH_SOURCE[0]}")/../demo-procedure.txt"
 }
 
+# raise_gc / restore_gc: suites that hold a thousand neighbours raise the
+# neighbour tables' GC thresholds (past gc_thresh2, 512, the kernel starts
+# removing idle entries), as any router holding that many users must;
+# restore_gc puts them back (call it from the suite's EXIT trap).
+declare -A SAVED_SYSCTL=()
+raise_gc() {
+	local f v
+	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh{1,2,3}; do
+		SAVED_SYSCTL[$f]=$(cat "$f")
+	done
+	for v in 4 6; do
+		# thresh1 first would be refused above thresh2: raise from the top
+		echo 32768 >/proc/sys/net/ipv$v/neigh/default/gc_thresh3
+		echo 16384 >/proc/sys/net/ipv$v/neigh/default/gc_thresh2
+		echo 8192 >/proc/sys/net/ipv$v/neigh/default/gc_thresh1
+	done
+}
+restore_gc() {
+	local f
+	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh1 \
+		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh2 \
+		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh3; do
+		[ -n "${SAVED_SYSCTL[$f]:-}" ] && echo "${SAVED_SYSCTL[$f]}" >"$f"
+	done
+}
+
+# users_on_h NAME ARGS...: one range of neighbour users on host H
+# (tests/tools/neigh_users.c), staying to answer probes.
+users_on_h() {
+	local name=$1
+	shift
+	mkdir -p "$ROOT/H"
+	ip netns exec "${DEV_NS[H]}" "$BIN/neigh-users" -i eth1 -k "$@" >>"$ROOT/H/$name.log" 2>&1 &
+	DEV_PID[H.$name]=$!
+}
+
+# gen_users PARITY: lines for `dbuser load`, the API users 0 .. N_API - 1
+# whose number has that parity (so has their MAC's last byte).
+gen_users() {
+	awk -v n="$N_API" -v par="$1" 'BEGIN { for (i = par; i < n; i += 2)
+		printf "add dhcp-server 02:dc:00:%02x:%02x:%02x eth1 lease-%d 192.0.2.%d/86400\n",
+			int(i / 65536) % 256, int(i / 256) % 256, i % 256, i, 20 + i % 200 }'
+}
+
 # make_certs DIR: a CA and certificates for devices A and B.
 make_certs() {
 	local dir=$1 n

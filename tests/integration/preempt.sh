@@ -21,28 +21,6 @@ N_ARP=${N_ARP:-200}
 N_ND=${N_ND:-800}
 N_API=${N_API:-100000}
 
-declare -A SAVED_SYSCTL=()
-# 1,000 neighbours need the neighbour tables' GC thresholds raised (as in
-# users.sh); they are put back at the end.
-raise_gc() {
-	local f v
-	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh{1,2,3}; do
-		SAVED_SYSCTL[$f]=$(cat "$f")
-	done
-	for v in 4 6; do
-		echo 32768 >/proc/sys/net/ipv$v/neigh/default/gc_thresh3
-		echo 16384 >/proc/sys/net/ipv$v/neigh/default/gc_thresh2
-		echo 8192 >/proc/sys/net/ipv$v/neigh/default/gc_thresh1
-	done
-}
-restore_gc() {
-	local f
-	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh1 \
-		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh2 \
-		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh3; do
-		[ -n "${SAVED_SYSCTL[$f]:-}" ] && echo "${SAVED_SYSCTL[$f]}" >"$f"
-	done
-}
 trap 'restore_gc; cleanup' EXIT
 
 procedure() { demo_procedure "$1" "s|delay 600|delay 0|" "s|delay-time 10|delay-time 2|"; }
@@ -57,19 +35,6 @@ total() { rbpj "$1" .service.table.users; }
 digest() { rbpj "$1" .service.table.digest; }
 same_digest() { [ -n "$(digest A)" ] && [ "$(digest A)" = "$(digest B)" ]; }
 to_master() { group "$1" "$2" | jq -r .statistics.to_master; }
-
-gen_users() {
-	awk -v n="$N_API" -v par="$1" 'BEGIN { for (i = par; i < n; i += 2)
-		printf "add dhcp-server 02:dc:00:%02x:%02x:%02x eth1 lease-%d 192.0.2.%d/86400\n",
-			int(i / 65536) % 256, int(i / 256) % 256, i % 256, i, 20 + i % 200 }'
-}
-
-users_on_h() {
-	local name=$1
-	shift
-	ip netns exec "${DEV_NS[H]}" "$BIN/neigh-users" -i eth1 -k "$@" >>"$ROOT/H/$name.log" 2>&1 &
-	DEV_PID[H.$name]=$!
-}
 
 show_both() {
 	local d

@@ -22,27 +22,6 @@ N_ND=${N_ND:-800}
 N_API=${N_API:-100000}
 PREEMPT=${PREEMPT:-8}
 
-declare -A SAVED_SYSCTL=()
-raise_gc() {
-	local f
-	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh{1,2,3}; do
-		SAVED_SYSCTL[$f]=$(cat "$f")
-	done
-	for v in 4 6; do
-		# thresh1 first would be refused above thresh2: raise from the top
-		echo 32768 >/proc/sys/net/ipv$v/neigh/default/gc_thresh3
-		echo 16384 >/proc/sys/net/ipv$v/neigh/default/gc_thresh2
-		echo 8192 >/proc/sys/net/ipv$v/neigh/default/gc_thresh1
-	done
-}
-restore_gc() {
-	local f
-	for f in /proc/sys/net/ipv{4,6}/neigh/default/gc_thresh1 \
-		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh2 \
-		/proc/sys/net/ipv{4,6}/neigh/default/gc_thresh3; do
-		[ -n "${SAVED_SYSCTL[$f]:-}" ] && echo "${SAVED_SYSCTL[$f]}" >"$f"
-	done
-}
 trap 'restore_gc; cleanup' EXIT
 
 # The procedure for device $1: the spec's text with this device's values,
@@ -94,15 +73,6 @@ kneigh() { inns "$1" ip -4 neigh show dev eth1 | grep -v FAILED | grep -c "lladd
 kneigh6() { inns "$1" ip -6 neigh show dev eth1 | grep -v FAILED | grep -c "lladdr 02:db:"; }
 kinstalled() { inns "$1" ip -4 neigh show dev eth1 proto 219 | grep PERMANENT | grep -c "lladdr 02:db:"; }
 kinstalled6() { inns "$1" ip -6 neigh show dev eth1 proto 219 | grep PERMANENT | grep -c "lladdr 02:db:"; }
-
-# users_on_h NAME [-i IF] ARGS...: one range of users on H, staying to
-# answer probes.
-users_on_h() {
-	local name=$1
-	shift
-	ip netns exec "${DEV_NS[H]}" "$BIN/neigh-users" -i eth1 -k "$@" >>"$ROOT/H/$name.log" 2>&1 &
-	DEV_PID[H.$name]=$!
-}
 
 bring_users_online() {
 	mkdir -p "$ROOT/H"
@@ -210,13 +180,6 @@ test_a_binding_the_other_way_on_the_peer_is_reported() {
 		split B nd $n2 $n2 && same_digest' || { show_both; return 1; }
 }
 
-# gen_users PARITY: lines for dbuser load, the API users whose number has
-# that parity (so has their MAC's last byte): N_API / 2 users.
-gen_users() {
-	awk -v n="$N_API" -v par="$1" 'BEGIN { for (i = par; i < n; i += 2)
-		printf "add dhcp-server 02:dc:00:%02x:%02x:%02x eth1 lease-%d 192.0.2.%d/86400\n",
-			int(i / 65536) % 256, int(i / 256) % 256, i % 256, i, 20 + i % 200 }'
-}
 dhcp() { users "$1" dhcp-server "$2"; }
 
 test_api_users_reach_the_peer_and_the_backup_refuses_them() {
