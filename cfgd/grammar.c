@@ -68,6 +68,11 @@ static const struct cmd_def cmds[] = {
      "display remote-backup-profile <rbp-name:name> users "
      "{arp|nd|dhcp-server|dhcpv6-relay|bras|l2tp|ipsec}:svc [json]",
      0, 0, VIEW_NONE},
+    /* one user by MAC (VRP's H-H-H, or with ':' / '-') */
+    {VIEW_ANY, G_DISPLAY_RBP_USERS, GK_SESSION,
+     "display remote-backup-profile <rbp-name:name> users "
+     "{arp|nd|dhcp-server|dhcpv6-relay|bras|l2tp|ipsec}:svc mac <mac-address:word> [json]",
+     0, 0, VIEW_NONE},
 
     /* system view */
     {VIEW_SYSTEM, G_SYSNAME, GK_SET, "sysname <host-name:sysname>", 1, F_UNDO, VIEW_NONE},
@@ -219,6 +224,7 @@ static const struct {
     {"label", "A label for the commit"},
     {"list", "List of commits"},
     {"load", "Load from a file"},
+    {"mac", "Only the users with this MAC address"},
     {"max", "The longest wait, in seconds (0: do not wait)"},
     {"message-only", "Checksum over the VRRP message only (RFC 9568)"},
     {"msec", "The interval is in milliseconds"},

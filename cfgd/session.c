@@ -237,8 +237,10 @@ static void session_cmd(struct session *s, const struct conf *running, const str
 	case G_DISPLAY_RBP_USERS:
 		res->req = SR_FORWARD;
 		res->forward_to = D_RBPD;
-		snprintf(res->query, sizeof(res->query), "remote-backup-profile %s users %s",
-			 gram_arg(r, "rbp-name")->str, gram_arg(r, "svc")->str);
+		a = gram_arg(r, "mac-address");
+		snprintf(res->query, sizeof(res->query), "remote-backup-profile %s users %s%s%s",
+			 gram_arg(r, "rbp-name")->str, gram_arg(r, "svc")->str, a ? " mac " : "",
+			 a ? a->str : "");
 		break;
 	default:
 		reply(res, false, "Error: not supported here.");

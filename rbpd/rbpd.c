@@ -208,12 +208,15 @@ static enum rbp_group_state grp_state(const char *ifname, uint32_t vrid)
 /* The next user of profile p from cursor c (opened on p's table): true
  * with *r and *u filled (as ut_cursor_next()), false at the end. Users of
  * the table's other profiles and unreadable records are passed over. */
+/* The next user of p at the cursor, only those with this MAC unless mac
+ * is NULL. */
 static bool next_user(const struct prof *p, struct ut_cursor *c, struct ut_rec *r,
-		      struct rbp_user *u)
+		      struct rbp_user *u, const uint8_t *mac)
 {
 	while (ut_cursor_next(c, r))
 		if (rbp_rec_decode(r->payload, r->payload_len, u) == 0 &&
-		    u->backup_id == p->backup_id)
+		    u->backup_id == p->backup_id &&
+		    (mac == NULL || memcmp(u->mac, mac, RBP_MAC_LEN) == 0))
 			return true;
 	return false;
 }
@@ -233,7 +236,7 @@ static void for_users_of(struct pbind *pb,
 
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
 		return;
-	while (next_user(p, &c, &r, &u))
+	while (next_user(p, &c, &r, &u, NULL))
 		if (rbp_mac_parity(u.mac) == pb->b.parity)
 			fn(pb, &c, &r, &u, arg);
 	ut_cursor_close(&c);
@@ -772,7 +775,7 @@ static void count_users(struct prof *p, struct counts *n)
 	memset(n, 0, sizeof(*n));
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
 		return;
-	while (next_user(p, &c, &r, &u)) {
+	while (next_user(p, &c, &r, &u, NULL)) {
 		if (r.origin == UT_ORIGIN_LOCAL)
 			n->master[r.type]++;
 		else
@@ -901,13 +904,16 @@ static void put_bytes(FILE *f, const uint8_t *p, size_t n)
 }
 
 /* display remote-backup-profile NAME users TYPE: one line per user. */
-static int show_users(FILE *f, const char *name, const char *word)
+/* The users of one type of profile name, those of MAC macs only unless it
+ * is NULL. */
+static int show_users(FILE *f, const char *name, const char *word, const char *macs)
 {
 	struct prof *p;
 	enum ut_svc type;
 	struct ut_cursor c;
 	struct ut_rec r;
 	struct rbp_user u;
+	uint8_t mac[RBP_MAC_LEN];
 	size_t n = 0;
 
 	for (p = g.profs; p && strcmp(p->name, name); p = p->next)
@@ -920,14 +926,19 @@ static int show_users(FILE *f, const char *name, const char *word)
 		fprintf(f, "Error: Unknown service type %s.", word);
 		return 0;
 	}
+	if (macs && rbp_mac_parse(macs, mac) < 0) {
+		fprintf(f, "Error: Wrong MAC address %s (H-H-H, or six bytes with ':' or '-').",
+			macs);
+		return 0;
+	}
 	fprintf(f, "MAC            Interface       Role    Version           User\n");
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, type) < 0)
 		return 1;
-	while (next_user(p, &c, &r, &u)) {
-		char mac[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
+	while (next_user(p, &c, &r, &u, macs ? mac : NULL)) {
+		char ms[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
 		uint8_t addr[16];
 
-		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", rbp_mac_format(u.mac, mac), u.ifname,
+		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", rbp_mac_format(u.mac, ms), u.ifname,
 			r.origin == UT_ORIGIN_LOCAL ? "master" : "backup", r.version);
 		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
 		    rbp_rec_neigh_key_parse(type == UT_SVC_ARP ? AF_INET : AF_INET6, r.key, r.key_len,
@@ -1059,7 +1070,7 @@ static void json_bytes(struct json_object *o, const char *key, const uint8_t *p,
 }
 
 /* display remote-backup-profile NAME users TYPE json */
-static int json_users(FILE *f, const char *name, const char *word)
+static int json_users(FILE *f, const char *name, const char *word, const char *macs)
 {
 	struct json_object *o = json_object_new_object(), *arr;
 	struct prof *p;
@@ -1067,6 +1078,7 @@ static int json_users(FILE *f, const char *name, const char *word)
 	struct ut_cursor c;
 	struct ut_rec r;
 	struct rbp_user u;
+	uint8_t want[RBP_MAC_LEN];
 
 	if (o == NULL)
 		return 0;
@@ -1078,11 +1090,21 @@ static int json_users(FILE *f, const char *name, const char *word)
 		jout_write(f, o);
 		return 0;
 	}
+	if (macs && rbp_mac_parse(macs, want) < 0) {
+		jout_str(o, "error", "Wrong MAC address.");
+		jout_write(f, o);
+		return 0;
+	}
 	jout_str(o, "profile", p->name);
 	jout_str(o, "service_type", ut_svc_name(type));
+	if (macs) {
+		char m[RBP_MAC_STRLEN];
+
+		jout_str(o, "mac", rbp_mac_format(want, m));
+	}
 	arr = jout_arr(o, "users");
 	if (p->ch && ut_cursor_open(p->ch->t, &c, type) == 0) {
-		while (next_user(p, &c, &r, &u)) {
+		while (next_user(p, &c, &r, &u, macs ? want : NULL)) {
 			struct json_object *x = jout_push_obj(arr);
 			char mac[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
 			uint8_t addr[16];
@@ -1141,11 +1163,13 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 {
 	const char *name = strncmp(what, "remote-backup-profile ", 22) == 0 ? what + 22 : NULL;
 	size_t shown = 0;
-	char pname[64], word[32];
+	char pname[64], word[32], mac[32];
+	int n;
 
 	(void)arg;
-	if (name && sscanf(name, "%63s users %31s", pname, word) == 2)
-		return json ? json_users(f, pname, word) : show_users(f, pname, word);
+	if (name && (n = sscanf(name, "%63s users %31s mac %31s", pname, word, mac)) >= 2)
+		return json ? json_users(f, pname, word, n == 3 ? mac : NULL)
+			    : show_users(f, pname, word, n == 3 ? mac : NULL);
 	if (json)
 		return display_json(name, f);
 	for (struct prof *p = g.profs; p; p = p->next) {

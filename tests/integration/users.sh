@@ -192,6 +192,16 @@ test_api_users_reach_the_peer_and_the_backup_refuses_them() {
 	wait_until 60 eval '[ "$(dhcp A 2)" = $half ] && [ "$(dhcp A 3)" = $half ] &&
 		[ "$(dhcp B 2)" = $half ] && [ "$(dhcp B 3)" = $half ] && same_digest' ||
 		{ show_both; return 1; }
+	# one user by its MAC, in either of VRP's forms, on the backup too
+	[ "$(jcli B "display remote-backup-profile rbp1 users dhcp-server mac 02:dc:00:00:00:03" |
+		jq -r '"\(.total) \(.mac) \(.users[0].role)"')" = "1 02dc-0000-0003 backup" ] ||
+		{ jcli B "display remote-backup-profile rbp1 users dhcp-server mac 02:dc:00:00:00:03"; return 1; }
+	cli A -c "display remote-backup-profile rbp1 users dhcp-server mac 02dc-0000-0003" |
+		grep -q "^Total: 1$" || return 1
+	cli A -c "display remote-backup-profile rbp1 users dhcp-server mac 02dc-00ff-0000" |
+		grep -q "^Total: 0$" || return 1
+	out=$(cli A -c "display remote-backup-profile rbp1 users dhcp-server mac 02:dc" 2>&1)
+	echo "$out" | grep -q "Error: Wrong MAC address 02:dc" || { echo "  $out"; return 1; }
 	# an even user given to A: A is backup for it, B owns it
 	out=$("$BIN/dbuser" -r "$(run_dir A)" add dhcp-server 02:dc:00:00:00:02 eth1 lease-2 x 2>&1)
 	[ $? = 1 ] && echo "$out" | grep -q "backup for the users of vrrp-id 2 on eth1" ||
