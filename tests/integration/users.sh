@@ -321,7 +321,8 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	start_all A || return 1
 	wait_until $((PREEMPT + 15)) is_state A 1 Master ||
 		{ cli A -c "display vrrp" | grep -E "State|Preempt"; grep -E "batch|channel" \
-			"$ROOT/A/rbpd.log" | tail -8; return 1; }
+			"$ROOT/A/rbpd.log" | tail -8; tail -12 "$ROOT/A/rbsd.log" "$ROOT/B/rbsd.log"
+			return 1; }
 	# within the 5 s delay B still forwards for A's users...
 	[ "$(kneigh B)" = $N_ARP ] || { echo "  B dropped A's users before the delay: $(kneigh B)"; return 1; }
 	# ...and then no longer
