@@ -124,14 +124,17 @@ echo "  ... $(inns B ip -4 neigh show dev eth1 proto 219 | grep -c PERMANENT) AR
 step "Failure: every daemon of A killed (SIGKILL) and A's link cut, while H pings 192.0.2.100 every 50 ms"
 "$BIN/dbuser" -r "$(run_dir B)" watch -t 20 -n 1000 dhcp-server >"$ROOT/B.watch" 2>&1 &
 DEV_PID[B.watch]=$!
-inns H ping -D -i 0.05 -W 1 192.0.2.100 >"$ROOT/ping.out" 2>&1 &
-PING_PID=$!
+# started directly (not through the inns function, whose subshell would
+# be the PID and leave ping running), and recorded so cleanup ends it
+ip netns exec "${DEV_NS[H]}" ping -D -i 0.05 -W 1 192.0.2.100 >"$ROOT/ping.out" 2>&1 &
+DEV_PID[H.ping]=$!
 sleep 1
 for d in cfgd vrrpd rbsd rbpd; do stop9 A "$d"; done
 inns A ip link set eth1 down
 wait_until 10 is_state B 192.0.2.100 Master || fail "B did not take over group 1"
 sleep 1
-kill "$PING_PID" && wait "$PING_PID" 2>/dev/null
+kill "${DEV_PID[H.ping]}" && wait "${DEV_PID[H.ping]}" 2>/dev/null
+unset "DEV_PID[H.ping]"
 echo "--- device B: display vrrp brief"
 cli B -c "display vrrp brief" | sed 's/^/  /'
 grep "Backup -> Master" "$ROOT/B/vrrpd.log" | sed 's/^/  B: /'
