@@ -550,6 +550,11 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		ch->resent += rbs_tx_unsent(&ch->tx);
 	} else {
 		rbs_tx_resync(&ch->tx);
+		/* batch markers queued meanwhile name places in the window
+		 * just dropped: sent now they would frame an empty batch,
+		 * whose end sweeps the peer */
+		ch->nmarkers = 0;
+		ch->batch_open = false;
 		ch->owe_batch = true;
 		ch->tx_await_begin = true;
 		log_info("remote-backup-service %s: full batch to the peer: %s", ch->name,
@@ -1241,6 +1246,8 @@ void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b)
 
 void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b)
 {
+	if (ch->tx_await_begin)
+		return; /* the end of a batch the window dropped: a new one comes */
 	ch->batch_open = false;
 	ch->batch_last_count = b->count;
 	ch->batch_end_seq = rbs_tx_last(&ch->tx);
