@@ -1084,6 +1084,7 @@ START_TEST(a_closed_gate_holds_preemption_and_keeps_the_master_alive)
 	ev_gate(t + 30500, true);
 	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
 		     "preempt: the backup of the users is complete");
+	ck_assert(!out.backup_incomplete);
 	ck_assert(!vrrp_fsm_waiting(&f));
 	assert_timers(t + 30500 + 1000, 0, 0);
 }
@@ -1115,6 +1116,7 @@ START_TEST(the_wait_starts_after_the_preempt_delay_and_is_bounded)
 	ev_timer(t + 25000);
 	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
 		     "preempt: the backup still incomplete after preempt-wait max");
+	ck_assert(out.backup_incomplete);
 }
 END_TEST
 

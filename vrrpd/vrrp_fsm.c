@@ -33,6 +33,7 @@ static void out_begin(const struct vrrp_fsm *f, struct vrrp_fsm_out *out)
 	out->from = f->state;
 	out->to = f->state;
 	out->reason = NULL;
+	out->backup_incomplete = false;
 }
 
 static void stop_timers(struct vrrp_fsm *f)
@@ -275,8 +276,10 @@ void vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out *out)
 			return;
 		if (down)
 			become_master(f, now, f->master_left ? R_MASTER_LEFT : R_MASTER_DOWN, out);
-		else if (expired(f->wait_until, now))
+		else if (expired(f->wait_until, now)) {
 			become_master(f, now, R_PREEMPT_WAIT_MAX, out);
+			out->backup_incomplete = true;
+		}
 	}
 }
 

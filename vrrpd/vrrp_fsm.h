@@ -84,6 +84,9 @@ struct vrrp_fsm_out {
 	 * string ("master down timer expired", "higher priority advertisement
 	 * received", ...); NULL when from == to. */
 	const char *reason;
+	/* This transition is a preemption at preempt-wait max: the backup
+	 * was still incomplete (the caller warns). */
+	bool backup_incomplete;
 };
 
 /* A valid advertisement for this group (the caller has already dropped

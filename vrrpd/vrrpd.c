@@ -908,8 +908,7 @@ static void run(struct group *gr, const struct vrrp_fsm_out *o, uint64_t now)
 			 gr->ifname, fam_word(gr->family), gr->vrid,
 			 gr->fsm.cfg.preempt_wait_max_ms / 1000,
 			 gr->gate_reason[0] ? gr->gate_reason : "no word from rbpd yet");
-	if (o->from != o->to && o->to == VRRP_STATE_MASTER && o->reason &&
-	    strstr(o->reason, "preempt-wait max"))
+	if (o->backup_incomplete)
 		log_warnx("(%s %s vrid %u) preempting although the backup is incomplete: %s",
 			  gr->ifname, fam_word(gr->family), gr->vrid,
 			  gr->gate_reason[0] ? gr->gate_reason : "no word from rbpd");
