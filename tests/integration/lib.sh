@@ -203,6 +203,26 @@ restore_gc() {
 	done
 }
 
+# pair_with_host: devices A (192.0.2.1, 2001:db8::1) and B (.2, ::2) and
+# host H (.10, ::10) on the user segment, A and B linked for the RBS
+# (198.51.100.1 and .2), certificates, every daemon on A and B, and the
+# suite's `procedure A` and `procedure B` typed on each; the neighbour GC
+# thresholds raised (raise_gc).
+pair_with_host() {
+	raise_gc
+	seg_create || return 1
+	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 && dev_on_seg H 192.0.2.10/24 ||
+		return 1
+	inns A ip -6 addr add 2001:db8::1/64 dev eth1 nodad
+	inns B ip -6 addr add 2001:db8::2/64 dev eth1 nodad
+	inns H ip -6 addr add 2001:db8::10/64 dev eth1 nodad
+	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
+	make_certs "$ROOT/certs" || return 1
+	start_all A && start_all B || return 1
+	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
+	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+}
+
 # users_on_h NAME ARGS...: one range of neighbour users on host H
 # (tests/tools/neigh_users.c), staying to answer probes.
 users_on_h() {

@@ -45,21 +45,9 @@ show_both() {
 }
 
 setup() {
-	raise_gc
-	seg_create || return 1
-	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 && dev_on_seg H 192.0.2.10/24 ||
-		return 1
-	inns A ip -6 addr add 2001:db8::1/64 dev eth1 nodad
-	inns B ip -6 addr add 2001:db8::2/64 dev eth1 nodad
-	inns H ip -6 addr add 2001:db8::10/64 dev eth1 nodad
-	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
-	make_certs "$ROOT/certs" || return 1
-	start_all A && start_all B || return 1
-	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
-	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+	pair_with_host || return 1
 	wait_until 20 is_state A 1 Master && wait_until 20 is_state B 2 Master &&
 		wait_until 15 chan_up A && wait_until 15 chan_up B || { show_both; return 1; }
-	mkdir -p "$ROOT/H"
 	users_on_h arp -a 192.0.2.20 -n 80 -o 192.0.2.100 -e 192.0.2.101 -s 0
 	users_on_h arp2 -a 192.0.2.110 -n $((N_ARP - 80)) -o 192.0.2.100 -e 192.0.2.101 -s 80
 	users_on_h nd -a 2001:db8::1:0 -n "$N_ND" -o 2001:db8::1 -e 2001:db8::2 -s "$N_ARP"
