@@ -516,28 +516,41 @@ bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len)
 void rbpd_gates_publish(void)
 {
 	Db__PreemptGates m = DB__PREEMPT_GATES__INIT;
-	Db__PreemptGate gates[64], *ptrs[64];
-	char why[64][200];
-	size_t n = 0;
+	struct gate {
+		Db__PreemptGate msg;
+		char why[200];
+	} *gates;
+	Db__PreemptGate **ptrs;
+	size_t n = 0, max = 0;
 
 	if (g.gates_pub == NULL)
 		return;
 	for (struct prof *p = g.profs; p; p = p->next)
-		for (size_t j = 0; j < p->nbind && n < 64 && p->ch; j++) {
+		max += p->ch ? p->nbind : 0;
+	/* every binding, however many profiles: one left out would wait
+	 * for its whole preempt-wait max */
+	gates = calloc(max ? max : 1, sizeof(*gates));
+	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
+	if (gates == NULL || ptrs == NULL)
+		fatal("calloc");
+	for (struct prof *p = g.profs; p; p = p->next)
+		for (size_t j = 0; j < p->nbind && p->ch; j++) {
 			struct pbind *pb = &p->bind[j];
+			struct gate *x = &gates[n];
 
-			db__preempt_gate__init(&gates[n]);
-			gates[n].ifname = pb->ifname;
-			gates[n].vrid = pb->b.vrid;
-			gates[n].ready = rbpd_binding_ready(pb, why[n], sizeof(why[n]));
-			gates[n].reason = why[n];
-			ptrs[n] = &gates[n];
-			n++;
+			db__preempt_gate__init(&x->msg);
+			x->msg.ifname = pb->ifname;
+			x->msg.vrid = pb->b.vrid;
+			x->msg.ready = rbpd_binding_ready(pb, x->why, sizeof(x->why));
+			x->msg.reason = x->why;
+			ptrs[n++] = &x->msg;
 		}
 	m.gates = ptrs;
 	m.n_gates = n;
 	bus_send_msg(g.gates_pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES, DB__ROLE__ROLE_RBPD,
 		     ++g.gates_seq, &m.base);
+	free(ptrs);
+	free(gates);
 }
 
 /* ---- configuration -------------------------------------------------------- */
