@@ -628,20 +628,27 @@ static void on_ack_timer(uv_timer_t *t)
 }
 
 /* ACK now when due, else when the oldest unacknowledged entry has waited
- * long enough. */
+ * long enough. With no channel there is nobody to acknowledge to: the next
+ * HELLO says where the peer resumes. The timer is never started for 0 ms:
+ * libuv runs a timer that is due again at once within the same pass, so a
+ * due ACK that could not be taken would spin the loop forever. */
 static void arm_ack(struct rbs_chan *ch)
 {
 	uint64_t now = now_ms(ch), at;
 
 	if (ch->held)
 		return; /* released by rbs_chan_hold(), which arms it again */
+	if (ch->active == NULL) {
+		uv_timer_stop(&ch->ack_timer);
+		return;
+	}
 	if (rbs_rx_ack_due(&ch->rx, now))
 		send_ack(ch);
 	at = rbs_rx_ack_deadline(&ch->rx);
 	if (at == UINT64_MAX)
 		uv_timer_stop(&ch->ack_timer);
 	else
-		uv_timer_start(&ch->ack_timer, on_ack_timer, at > now ? at - now : 0, 0);
+		uv_timer_start(&ch->ack_timer, on_ack_timer, at > now ? at - now : 1, 0);
 }
 
 /* One frame from the peer; false when the link was closed. */

@@ -885,6 +885,8 @@ static void changed(struct group *gr, enum vrrp_state from, enum vrrp_state to, 
 
 static void on_timer(uv_timer_t *t);
 
+/* Never 0 ms: libuv runs a timer due again at once within the same pass,
+ * so a deadline the machine did not move would spin the loop. */
 static void rearm(struct group *gr, uint64_t now)
 {
 	uint64_t next = vrrp_fsm_next(&gr->fsm);
@@ -892,7 +894,7 @@ static void rearm(struct group *gr, uint64_t now)
 	if (next == 0)
 		uv_timer_stop(&gr->timer);
 	else
-		uv_timer_start(&gr->timer, on_timer, next > now ? next - now : 0, 0);
+		uv_timer_start(&gr->timer, on_timer, next > now ? next - now : 1, 0);
 }
 
 /* Carry out what the state machine asked, in its order. */

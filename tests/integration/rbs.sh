@@ -140,6 +140,30 @@ test_stalled_receiver_loses_nothing() {
 	[ "$(field A Reconnects)" = "$before" ] || { echo "  the channel reconnected"; explain; }
 }
 
+# The receiving feeder stalls, rbsd holds the channel, and the peer's rbsd
+# dies meanwhile: when the feeder goes on, rbsd still answers (it once spun
+# forever re-arming its ACK timer for a channel that was gone), and the
+# peer's new rbsd brings B back to the same table.
+test_stalled_receiver_outlives_its_peer() {
+	local holds
+	holds=$(field B "Feeder waits" | cut -d' ' -f1)
+	feeder B
+	wait_until 5 eval '[ "$(fv B attached)" = 1 ]' || return 1
+	kill -STOP "${DEV_PID[B.feeder]}"
+	feeder A -n $N
+	wait_until 15 eval '[ "$(field B "Feeder waits" | cut -d" " -f1)" -gt "$holds" ]' ||
+		{ kill -CONT "${DEV_PID[B.feeder]}"; echo "  B never held"; explain; return 1; }
+	stop9 A rbsd
+	wait_until 15 eval '! is_up B' ||
+		{ kill -CONT "${DEV_PID[B.feeder]}"; echo "  B never saw A go"; explain; return 1; }
+	kill -CONT "${DEV_PID[B.feeder]}"
+	sleep 1
+	show B | grep -q "State *: " || { echo "  B's rbsd no longer answers"; return 1; }
+	start A rbsd
+	wait_sync A || return 1
+	wait_until 15 is_up B && wait_until 30 identical $N || explain
+}
+
 # Certificates from another CA, none at all, expired ones, plain TCP on
 # the TLS port, and a stranger's address: all refused before any entry
 # moves, each with its reason counted and shown.
@@ -245,6 +269,8 @@ t "20 % packet loss each way during the transfer: identical tables" test_packet_
 t "receiver's rbsd killed mid-batch and restarted: identical tables" test_receiver_killed_mid_batch
 t "the receiving feeder stalls: rbsd holds the channel, nothing is lost" \
 	test_stalled_receiver_loses_nothing
+t "the receiving feeder stalls and the peer's rbsd dies: rbsd still answers, tables agree" \
+	test_stalled_receiver_outlives_its_peer
 t "wrong CA, no certificate, expired, plain TCP, stranger: refused and counted" test_refused_peers
 t "garbage frames close the connection with the reason; rbsd stays up" \
 	test_garbage_frames_close_the_connection
