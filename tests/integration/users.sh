@@ -258,7 +258,7 @@ test_a_returns_preempts_and_the_tables_agree() {
 	# a link that went down lost its IPv6 addresses (keep_addr_on_down 0),
 	# and without its prefix A refuses to install the peer's ND users
 	inns A ip -6 addr replace 2001:db8::1/64 dev eth1 nodad
-	start_all A || return 1
+	start_all A || { echo "  A's suite did not start again"; tail -n 5 "$ROOT"/A/*.log; return 1; }
 	wait_until $((PREEMPT + 15)) is_state A 1 Master || { cli A -c "display vrrp brief"; return 1; }
 	wait_until 30 eval 'split A arp $a2 $a2 && split B arp $a2 $a2 &&
 		split A nd $n2 $n2 && split B nd $n2 $n2 && [ "$(dhcp A 2)" = $half ] &&
@@ -291,7 +291,8 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	local a2=$((N_ARP / 2)) d
 	for d in A B; do
 		cli $d -c "system-view" -c "remote-backup-profile rbp1" -c "peer-backup warm" -c "quit" \
-			-c "peer-backup download-vrrp-table delay-time 5" -c "commit" >/dev/null || return 1
+			-c "peer-backup download-vrrp-table delay-time 5" -c "commit" >"$ROOT/warm.$d" ||
+			{ echo "  $d: the warm commit failed:"; sed 's/^/    /' "$ROOT/warm.$d"; return 1; }
 	done
 	wait_until 10 eval '[ "$(kinstalled A)" = 0 ] && [ "$(kinstalled B)" = 0 ] &&
 		[ "$(kinstalled6 A)" = 0 ] && [ "$(kinstalled6 B)" = 0 ]' || { show_both; return 1; }
@@ -315,7 +316,8 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	[ "$(kneigh B)" = $N_ARP ] || { echo "  B dropped A's users before the delay: $(kneigh B)"; return 1; }
 	# ...and then no longer
 	wait_until 15 eval '[ "$(kneigh B)" = $a2 ]' || { show_both; return 1; }
-	grep -q "forwarding entries withdrawn after the download delay" "$ROOT/B/rbpd.log"
+	wait_until 5 grep -q "forwarding entries withdrawn after the download delay" "$ROOT/B/rbpd.log" ||
+		{ echo "  B's rbpd did not log the withdrawal"; tail -n 8 "$ROOT/B/rbpd.log"; return 1; }
 }
 test_restarted_rbsd_refills() { refill B rbsd; }
 
