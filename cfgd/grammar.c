@@ -60,7 +60,7 @@ static const struct cmd_def cmds[] = {
     {VIEW_ANY, G_DISPLAY_SYNC, GK_SESSION, "display configuration sync [json]", 0, 0, VIEW_NONE},
     {VIEW_ANY, G_DISPLAY_VRRP, GK_SESSION, "display vrrp [{brief|statistics|verbose}:detail] [json]", 0, 0,
      VIEW_NONE},
-    {VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>] [json]", 0, 0,
+    {VIEW_ANY, G_DISPLAY_RBS, GK_SESSION, "display remote-backup-service [<rbs-name:name>] [{verbose}:detail] [json]", 0, 0,
      VIEW_NONE},
     {VIEW_ANY, G_DISPLAY_RBP, GK_SESSION, "display remote-backup-profile [<rbp-name:name>] [json]", 0, 0,
      VIEW_NONE},
@@ -758,6 +758,21 @@ static void start(struct matcher *m, enum gram_view view, bool undo)
 	}
 }
 
+/* Whether w is exactly a keyword at token ti of p, or at an optional
+ * token after it before the first required one. */
+static bool keyword_ahead(const struct pat *p, int ti, const char *w)
+{
+	const char *kw;
+
+	for (; ti < p->n; ti++) {
+		if (p->t[ti].type == T_KW && take(&p->t[ti], w, &kw) == 2)
+			return true;
+		if (!p->t[ti].optional)
+			return false;
+	}
+	return false;
+}
+
 /* Feed word number wi. Returns false when no candidate is left. */
 static bool feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 {
@@ -777,16 +792,13 @@ static bool feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 		if (!c->alive)
 			continue;
 		/* Skip optional keyword tokens that do not take this word, and
-		 * an optional parameter when the keyword after it is this very
-		 * word: "display remote-backup-service json" is the JSON of
-		 * every service, as FRR reads `show … json`. */
+		 * an optional parameter when an optional keyword after it (or
+		 * the first required token) is this very word: "display
+		 * remote-backup-service json" is the JSON of every service, as
+		 * FRR reads `show … json`. */
 		while (c->pi < p->n) {
-			const char *next_kw;
-
 			how[i] = take(&p->t[c->pi], w, &full[i]);
-			if (how[i] == 3 && p->t[c->pi].optional && c->pi + 1 < p->n &&
-			    p->t[c->pi + 1].type == T_KW &&
-			    take(&p->t[c->pi + 1], w, &next_kw) == 2) {
+			if (how[i] == 3 && p->t[c->pi].optional && keyword_ahead(p, c->pi + 1, w)) {
 				c->pi++;
 				continue;
 			}

@@ -230,9 +230,10 @@ static void session_cmd(struct session *s, const struct conf *running, const str
 		res->req = SR_FORWARD;
 		res->forward_to = r->id == G_DISPLAY_RBS ? D_RBSD : D_RBPD;
 		a = gram_arg(r, r->id == G_DISPLAY_RBS ? "rbs-name" : "rbp-name");
-		snprintf(res->query, sizeof(res->query), "%s%s%s",
+		snprintf(res->query, sizeof(res->query), "%s%s%s%s",
 			 r->id == G_DISPLAY_RBS ? "remote-backup-service" : "remote-backup-profile",
-			 a ? " " : "", a ? a->str : "");
+			 a ? " " : "", a ? a->str : "",
+			 r->id == G_DISPLAY_RBS && gram_arg(r, "detail") ? " verbose" : "");
 		break;
 	case G_DISPLAY_RBP_USERS:
 		res->req = SR_FORWARD;

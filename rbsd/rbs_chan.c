@@ -12,6 +12,7 @@
 #include "rbsd/rbs_admit.h"
 #include "rbsd/rbs_conn.h"
 #include "rbsd/rbs_frame.h"
+#include "rbsd/rbs_lag.h"
 #include "rbsd/rbs_sess.h"
 #include "rbsd/rbs_win.h"
 
@@ -75,6 +76,7 @@ struct rbs_chan {
 	uint64_t session, peer_session;
 	struct rbs_tx tx;
 	struct rbs_rx rx;
+	struct rbs_lag lag; /* how long the oldest unacknowledged entry waits */
 	struct marker markers[MAX_MARKERS];
 	size_t nmarkers;
 	/* batch sent to the peer */
@@ -101,6 +103,8 @@ struct rbs_chan {
 	char identity[256]; /* who the peer must be, for display */
 	char tls_proto[32], tls_cipher[64], tls_subject[256], peer_text[64];
 	time_t up_since;
+	char last_down[192]; /* why the channel last went down, and when */
+	time_t last_down_at;
 	uint64_t ups, refused, entries_tx, entries_rx, resent, bytes_rx, bytes_tx;
 	/* refused connections by why (their sum is refused) */
 	uint64_t ref_stranger, ref_handshake, ref_timeout, ref_in_use, ref_evicted;
@@ -291,6 +295,8 @@ static void set_state(struct rbs_chan *ch, enum chan_state st, const char *reaso
 		ch->ups++;
 		ch->ops->state(ch->arg, ch, true, ch->peer_text, ch->mismatch);
 	} else if (st != ST_UP && was_up) {
+		snprintf(ch->last_down, sizeof(ch->last_down), "%s", ch->reason);
+		ch->last_down_at = time(NULL);
 		ch->ops->state(ch->arg, ch, false, ch->reason, ch->mismatch);
 	}
 }
@@ -548,8 +554,10 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		if (rbs_tx_resume(&ch->tx, plan.tx.seq) < 0)
 			return fail_link(l, "cannot resume the window");
 		ch->resent += rbs_tx_unsent(&ch->tx);
+		rbs_lag_acked(&ch->lag, rbs_tx_acked(&ch->tx), rbs_tx_last(&ch->tx));
 	} else {
 		rbs_tx_resync(&ch->tx);
+		rbs_lag_reset(&ch->lag);
 		/* batch markers queued meanwhile name places in the window
 		 * just dropped: sent now they would frame an empty batch,
 		 * whose end sweeps the peer */
@@ -692,6 +700,7 @@ static bool on_frame(struct link *l, const Db__RbsFrame *f)
 			fail_link(l, r);
 			return false;
 		}
+		rbs_lag_acked(&ch->lag, rbs_tx_acked(&ch->tx), rbs_tx_last(&ch->tx));
 		if (ch->batch_end_seq && rbs_tx_acked(&ch->tx) >= ch->batch_end_seq) {
 			ch->batch_end_seq = 0;
 			ch->batch_done = time(NULL);
@@ -1209,6 +1218,8 @@ int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e)
 	if (ch->tx_await_begin)
 		return 0;
 	rc = rbs_tx_push(&ch->tx, &it, NULL);
+	if (rc == 0)
+		rbs_lag_pushed(&ch->lag, rbs_tx_last(&ch->tx), now_ms(ch));
 	if (rc == 0 && ch->batch_open)
 		ch->batch_pushed++;
 	return rc;
@@ -1334,7 +1345,47 @@ static void fmt_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
+static uint64_t lag_now(const struct rbs_chan *ch)
+{
+	return rbs_lag_ms(&ch->lag, rbs_tx_acked(&ch->tx), rbs_tx_last(&ch->tx), now_ms(ch));
+}
+
+/* What `verbose` adds: the connection under the channel, its last fall,
+ * and how far the peer is behind. */
+static void show_verbose(const struct rbs_chan *ch, FILE *f)
+{
+	struct rbs_tcp_info ti;
+	char t[40];
+
+	fprintf(f, "  Sessions       : here %016llx, peer %016llx\n",
+		(unsigned long long)ch->session, (unsigned long long)ch->peer_session);
+	if (ch->active && rbs_conn_tcp_info(ch->active->c, &ti) == 0)
+		fprintf(f,
+			"  TCP            : %s, rtt %.3f ms (variance %.3f ms), cwnd %u, "
+			"retransmitted %u segments\n"
+			"  Send queue     : %llu bytes framed in rbsd, %llu bytes in the kernel\n",
+			ti.state, ti.rtt_us / 1000.0, ti.rttvar_us / 1000.0, ti.cwnd, ti.retransmits,
+			(unsigned long long)ti.app_queued, (unsigned long long)ti.kernel_queued);
+	else
+		fprintf(f, "  TCP            : no connection\n");
+	fprintf(f, "  Replication lag: %llu ms (the oldest entry not acknowledged by the peer)\n",
+		(unsigned long long)lag_now(ch));
+	fprintf(f, "  Acknowledged   : up to seq %llu of %llu sent, %llu pushed; received up to "
+		   "seq %llu\n",
+		(unsigned long long)rbs_tx_acked(&ch->tx), (unsigned long long)rbs_tx_sent(&ch->tx),
+		(unsigned long long)rbs_tx_last(&ch->tx), (unsigned long long)rbs_rx_last(&ch->rx));
+	fprintf(f, "  Window limits  : %u entries, %u MiB\n", RBS_CHAN_WIN_ENTRIES,
+		RBS_CHAN_WIN_BYTES >> 20);
+	if (ch->last_down_at) {
+		fmt_time(ch->last_down_at, t, sizeof(t));
+		fprintf(f, "  Last down      : %s, %s\n", t, ch->last_down);
+	} else {
+		fprintf(f, "  Last down      : never\n");
+	}
+	fprintf(f, "  Peer batches   : asked for %llu\n", (unsigned long long)ch->peer_batches_asked);
+}
+
+void rbs_chan_show(const struct rbs_chan *ch, bool verbose, FILE *f)
 {
 	static const char *names[] = {"Init", "Connecting", "Connected", "Down"};
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], t[40];
@@ -1420,6 +1471,8 @@ void rbs_chan_show(const struct rbs_chan *ch, FILE *f)
 			ch->mismatch[0] ? ch->mismatch
 					: "consistent (backup-ids and odd/even "
 					  "bindings match)");
+	if (verbose)
+		show_verbose(ch, f);
 }
 
 void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
@@ -1461,6 +1514,28 @@ void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
 	jout_u64(x, "unacknowledged", rbs_tx_unacked(&ch->tx));
 	jout_u64(x, "unacknowledged_bytes", rbs_tx_bytes(&ch->tx));
 	jout_u64(x, "unsent", rbs_tx_unsent(&ch->tx));
+	jout_u64(x, "acknowledged_seq", rbs_tx_acked(&ch->tx));
+	jout_u64(x, "sent_seq", rbs_tx_sent(&ch->tx));
+	jout_u64(x, "pushed_seq", rbs_tx_last(&ch->tx));
+	jout_u64(x, "received_seq", rbs_rx_last(&ch->rx));
+	jout_u64(o, "replication_lag_ms", lag_now(ch));
+	x = jout_obj(o, "tcp");
+	{
+		struct rbs_tcp_info ti;
+		bool have = ch->active && rbs_conn_tcp_info(ch->active->c, &ti) == 0;
+
+		jout_str(x, "state", have ? ti.state : NULL);
+		jout_u64(x, "rtt_us", have ? ti.rtt_us : 0);
+		jout_u64(x, "rttvar_us", have ? ti.rttvar_us : 0);
+		jout_u64(x, "cwnd", have ? ti.cwnd : 0);
+		jout_u64(x, "retransmits", have ? ti.retransmits : 0);
+		jout_u64(x, "app_queued_bytes", have ? ti.app_queued : 0);
+		jout_u64(x, "kernel_queued_bytes", have ? ti.kernel_queued : 0);
+	}
+	x = jout_obj(o, "last_down");
+	jout_str(x, "reason", ch->last_down_at ? ch->last_down : NULL);
+	jout_i64(x, "at", (int64_t)ch->last_down_at);
+	jout_u64(o, "peer_batches_asked", ch->peer_batches_asked);
 	x = jout_obj(o, "batch_sent");
 	jout_str(x, "state", ch->batch_open	    ? "in-progress"
 			     : ch->batch_end_seq ? "waiting-for-ack"

@@ -122,8 +122,10 @@ bool rbs_chan_rx_full_batch(const struct rbs_chan *ch);
 
 const char *rbs_chan_name(const struct rbs_chan *ch);
 
-/* `display remote-backup-service NAME`: everything an operator asks. */
-void rbs_chan_show(const struct rbs_chan *ch, FILE *f);
+/* `display remote-backup-service NAME [verbose]`: everything an operator
+ * asks; verbose adds the TCP connection, the send queues, the replication
+ * lag, sequence numbers and the last time the channel went down. */
+void rbs_chan_show(const struct rbs_chan *ch, bool verbose, FILE *f);
 
 /* The same as fields of the JSON object o (docs/json.md). */
 struct json_object;

@@ -2,11 +2,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #define READ_BUF (64 * 1024)
 
@@ -474,4 +478,38 @@ void rbs_conn_bytes(const struct rbs_conn *c, uint64_t *rx, uint64_t *tx)
 {
 	*rx = c->rx_bytes;
 	*tx = c->tx_bytes;
+}
+
+int rbs_conn_tcp_info(const struct rbs_conn *c, struct rbs_tcp_info *ti)
+{
+	static const char *const states[] = {
+	    [TCP_ESTABLISHED] = "established", [TCP_SYN_SENT] = "syn-sent",
+	    [TCP_SYN_RECV] = "syn-received",   [TCP_FIN_WAIT1] = "fin-wait-1",
+	    [TCP_FIN_WAIT2] = "fin-wait-2",    [TCP_TIME_WAIT] = "time-wait",
+	    [TCP_CLOSE] = "closed",	       [TCP_CLOSE_WAIT] = "close-wait",
+	    [TCP_LAST_ACK] = "last-ack",       [TCP_LISTEN] = "listen",
+	    [TCP_CLOSING] = "closing",
+	};
+	struct tcp_info i;
+	socklen_t len = sizeof(i);
+	uv_os_fd_t fd;
+	int outq = 0;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->state = "closed";
+	ti->app_queued = c->queued;
+	if (c->closing || uv_fileno((const uv_handle_t *)c->tcp, &fd) != 0)
+		return -ENOTCONN;
+	memset(&i, 0, sizeof(i));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &i, &len) < 0)
+		return -errno;
+	if (i.tcpi_state < sizeof(states) / sizeof(states[0]) && states[i.tcpi_state])
+		ti->state = states[i.tcpi_state];
+	ti->rtt_us = i.tcpi_rtt;
+	ti->rttvar_us = i.tcpi_rttvar;
+	ti->cwnd = i.tcpi_snd_cwnd;
+	ti->retransmits = i.tcpi_total_retrans;
+	if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq > 0)
+		ti->kernel_queued = (uint64_t)outq;
+	return 0;
 }

@@ -85,4 +85,16 @@ bool rbs_conn_tls(const struct rbs_conn *c, char *proto, size_t plen, char *ciph
 /* Bytes received and sent on the wire (TLS records included). */
 void rbs_conn_bytes(const struct rbs_conn *c, uint64_t *rx, uint64_t *tx);
 
+/* What the kernel says of the connection's TCP socket (TCP_INFO,
+ * SIOCOUTQ), and what rbsd has framed and not yet handed to it. */
+struct rbs_tcp_info {
+	const char *state; /* "established", "close-wait", ... */
+	uint32_t rtt_us, rttvar_us, cwnd, retransmits;
+	uint64_t kernel_queued; /* bytes in the socket's send queue */
+	uint64_t app_queued;	/* bytes written and not yet in the socket */
+};
+
+/* 0, or -errno when the socket cannot be asked. */
+int rbs_conn_tcp_info(const struct rbs_conn *c, struct rbs_tcp_info *ti);
+
 #endif

@@ -847,10 +847,19 @@ static int display_json(const char *name, FILE *f)
 /* ctl_query_fn */
 static int display(void *arg, const char *what, bool json, FILE *f)
 {
-	const char *name = strncmp(what, "remote-backup-service ", 22) == 0 ? what + 22 : NULL;
+	/* "remote-backup-service [NAME] [verbose]" (cfgd/session.c) */
+	char buf[128], *name = NULL;
+	bool verbose = false;
 	size_t n = g.running ? g.running->n_services : 0, shown = 0;
 
 	(void)arg;
+	snprintf(buf, sizeof(buf), "%s", what);
+	strtok(buf, " ");
+	for (char *w = strtok(NULL, " "); w; w = strtok(NULL, " "))
+		if (!strcmp(w, "verbose"))
+			verbose = true;
+		else
+			name = w;
 	if (json)
 		return display_json(name, f);
 	for (size_t i = 0; i < n; i++) {
@@ -862,7 +871,7 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 		shown++;
 		fprintf(f, "Remote backup service: %s\n", s->name);
 		if (v && v->ch) {
-			rbs_chan_show(v->ch, f);
+			rbs_chan_show(v->ch, verbose, f);
 		} else {
 			fprintf(f, "  State          : Init (%s)\n",
 				v && v->open_error[0] ? v->open_error : "not started");

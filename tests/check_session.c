@@ -111,6 +111,15 @@ START_TEST(commands_for_cfgd_and_daemons_are_handed_back)
 	ck_assert_str_eq(res.query, "vrrp brief");
 	run("display remote-backup-service rbs1");
 	ck_assert_str_eq(res.query, "remote-backup-service rbs1");
+	ck_assert(run("display remote-backup-service rbs1 verbose"));
+	ck_assert_str_eq(res.query, "remote-backup-service rbs1 verbose");
+	/* verbose is the keyword, not a service named so */
+	ck_assert(run("display remote-backup-service verbose"));
+	ck_assert_str_eq(res.query, "remote-backup-service verbose");
+	ck_assert(run("display remote-backup-service rbs1 verbose json"));
+	ck_assert_str_eq(res.query, "remote-backup-service rbs1 verbose");
+	ck_assert(res.json);
+	ck_assert(!run("display remote-backup-service rbs1 json verbose"));
 }
 END_TEST
 

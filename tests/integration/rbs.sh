@@ -72,7 +72,17 @@ test_link_cut_mid_transfer() {
 	show A | grep -q "State *: Down (" || explain || return 1
 	inns A ip link set eth2 up
 	wait_until 15 is_up A && wait_until 30 identical $N || explain || return 1
-	[ "$(field A Reconnects)" -ge 1 ]
+	[ "$(field A Reconnects)" -ge 1 ] || return 1
+	# verbose: why and when it went down, the TCP connection under it now
+	local j reason
+	j=$(jcli A "display remote-backup-service rbs1 verbose")
+	reason=$(echo "$j" | jq -r '.services[0].last_down.reason')
+	[ "$reason" != null ] && [ "$(echo "$j" | jq '.services[0].last_down.at')" -gt 0 ] &&
+		[ "$(echo "$j" | jq -r '.services[0].tcp.state')" = established ] || { echo "$j"; return 1; }
+	cli A -c "display remote-backup-service rbs1 verbose" >"$ROOT/verbose.txt"
+	grep -qF "Last down      : " "$ROOT/verbose.txt" && grep -qF ", $reason" "$ROOT/verbose.txt" &&
+		grep -q "TCP *: established, rtt [0-9.]* ms" "$ROOT/verbose.txt" &&
+		grep -q "Replication lag: [0-9]* ms" "$ROOT/verbose.txt" || { cat "$ROOT/verbose.txt"; return 1; }
 }
 
 # 20 % packet loss each way on the link during the transfer.
@@ -125,7 +135,7 @@ test_receiver_killed_mid_batch() {
 # take, also past the 3 s dead interval, and when the feeder goes on
 # nothing is missing.
 test_stalled_receiver_loses_nothing() {
-	local before
+	local before lag
 	before=$(field A Reconnects)
 	feeder B
 	wait_until 5 eval '[ "$(fv B attached)" = 1 ]' || return 1
@@ -133,8 +143,13 @@ test_stalled_receiver_loses_nothing() {
 	feeder A -n $N
 	sleep 5
 	show B | grep -q "State *: Connected" || { kill -CONT "${DEV_PID[B.feeder]}"; explain; return 1; }
+	# A's oldest unacknowledged entry has waited most of those 5 s
+	lag=$(jcli A "display remote-backup-service rbs1" | jq '.services[0].replication_lag_ms')
 	kill -CONT "${DEV_PID[B.feeder]}"
+	[ "$lag" -ge 3000 ] || { echo "  A's replication lag $lag ms while B's feeder stalled"; return 1; }
 	wait_until 30 identical $N || explain || return 1
+	wait_until 5 eval '[ "$(jcli A "display remote-backup-service rbs1" | jq ".services[0].replication_lag_ms")" = 0 ]' ||
+		{ echo "  A's replication lag did not return to 0"; return 1; }
 	show B | grep -q "Feeder waits *: [1-9]" || { echo "  the channel was never held"; explain; return 1; }
 	# Held, not torn down: the channel stayed up through the stall.
 	[ "$(field A Reconnects)" = "$before" ] || { echo "  the channel reconnected"; explain; }
