@@ -44,7 +44,7 @@ PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
 	common/strmap.c common/errlist.c common/service.c common/reqclient.c common/peer.c \
-	common/keyfile.c common/jsonout.c
+	common/keyfile.c common/jsonout.c common/histo.c
 # The user-information client library: linked by services (and dbuser),
 # not by the daemons.
 RBPC_SRC := common/rbp_client.c

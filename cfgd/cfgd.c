@@ -19,6 +19,7 @@
 #include "cfgd/txn.h"
 #include "common/bus.h"
 #include "common/daemon.h"
+#include "common/histo.h"
 #include "common/jsonout.h"
 #include "common/log.h"
 #include "common/peer.h"
@@ -89,6 +90,11 @@ struct cfgd {
 	 * retried every tick. */
 	enum { RB_NONE, RB_QUEUED, RB_UNSAVED } rollback;
 	bool empty_ok; /* -E: start empty when every stored commit is unreadable */
+	/* commits by outcome, and how long each took from its turn to its
+	 * answer (compile, prepare, durable write, acknowledgments) */
+	uint64_t commit_started_ns;
+	uint64_t commits_ok, commits_failed, commits_unchanged;
+	struct histo commit_latency;
 };
 
 static struct cfgd g;
@@ -215,8 +221,24 @@ static void pending_done(struct pending *p, bool ok, const char *out)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A commit took its turn and is answered now: count it. */
+static void count_commit(bool ok, bool changed)
+{
+	if (g.commit_started_ns == 0)
+		return;
+	histo_add(&g.commit_latency, (double)(uv_hrtime() - g.commit_started_ns) / 1e9);
+	g.commit_started_ns = 0;
+	if (!ok)
+		g.commits_failed++;
+	else if (changed)
+		g.commits_ok++;
+	else
+		g.commits_unchanged++;
+}
+
 static void finish(bool ok, const char *out)
 {
+	count_commit(ok, true);
 	pending_done(&g.cur, ok, out);
 	cfg_compiled_free(&g.next);
 	cfg_txn_end(&g.txn);
@@ -433,6 +455,7 @@ static void begin(struct pending *p)
 
 	g.busy = true;
 	g.cur = *p;
+	g.commit_started_ns = uv_hrtime();
 	rc = cfg_compile(g.cur.target, g.cur.actions, &g.next, &errs);
 	if (rc == 0)
 		rc = cfg_tls_files_stamp(&g.next);
@@ -453,6 +476,7 @@ static void begin(struct pending *p)
 	if (parts & (1u << D_RBSD))
 		add_warnings();
 	if (parts == 0 && conf_equal(g.running, g.cur.target)) {
+		count_commit(true, false);
 		finish(true,
 		       g.cur.info[0] ? g.cur.info : "Info: No configuration changes to commit.");
 		return;
@@ -750,6 +774,14 @@ static char *sync_status_json(void)
 	if (o == NULL)
 		return NULL;
 	jout_u64(o, "running_commit_id", g.running_id);
+	{
+		struct json_object *c = jout_obj(o, "commits");
+
+		jout_u64(c, "ok", g.commits_ok);
+		jout_u64(c, "failed", g.commits_failed);
+		jout_u64(c, "unchanged", g.commits_unchanged);
+		histo_json(&g.commit_latency, c, "duration_seconds");
+	}
 	arr = jout_arr(o, "daemons");
 	for (int d = 0; d < D__COUNT; d++) {
 		struct json_object *x = jout_push_obj(arr);
@@ -1274,6 +1306,12 @@ int main(int argc, char **argv)
 	g.empty_ok = take_empty_flag(&argc, argv);
 	daemon_start(&g.opts, argc, argv, true);
 	g.loop = uv_default_loop();
+	{
+		static const double le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+					    0.1,   0.25,   0.5,   1,    2.5,   5};
+
+		histo_init(&g.commit_latency, le, sizeof(le) / sizeof(le[0]));
+	}
 	g.zctx = zmq_ctx_new();
 	g.sessions = strmap_new();
 	rc = store_open(&g.store, g.opts.statedir);

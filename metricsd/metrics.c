@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A label value as the exposition format wants it: \, " and newline
@@ -81,6 +82,16 @@ static struct json_object *arr(struct json_object *o, const char *key)
 	return v && json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
+/* The shortest of %.15g and %.17g that reads back as v: 0.1, not
+ * 0.10000000000000001. */
+static const char *fmt_double(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
+	return buf;
+}
+
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -101,7 +112,11 @@ static void sample(FILE *f, const char *name, const char *const *labels, double 
 	}
 	if (labels[0])
 		fputc('}', f);
-	fprintf(f, " %.17g\n", v);
+	{
+		char b[32];
+
+		fprintf(f, " %s\n", fmt_double(v, b, sizeof(b)));
+	}
 }
 
 /* One sample of `name` per key of object o (counts by reason): labels
@@ -277,37 +292,50 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 
 static const struct {
 	const char *name, *type, *help, *key, *sub;
+	double scale; /* the JSON's unit to the metric's (0: 1) */
 } rbs_metrics[] = {
-    {"dualbackup_rbs_up", "gauge", "1 while the channel to the peer is up.", "up", NULL},
+    {"dualbackup_rbs_up", "gauge", "1 while the channel to the peer is up.", "up", NULL, 0},
     {"dualbackup_rbs_tls", "gauge", "1 when the channel is bound to an SSL policy.", "enabled",
-     "tls"},
+     "tls", 0},
     {"dualbackup_rbs_reconnects_total", "counter", "Times the channel came up again.",
-     "reconnects", NULL},
+     "reconnects", NULL, 0},
     {"dualbackup_rbs_refused_peers_total", "counter",
-     "Inbound connections refused (not the peer, or not verified).", "refused_peers", NULL},
+     "Inbound connections refused (not the peer, or not verified).", "refused_peers", NULL, 0},
     {"dualbackup_rbs_entries_sent_total", "counter", "User entries sent to the peer.",
-     "entries_sent", NULL},
+     "entries_sent", NULL, 0},
     {"dualbackup_rbs_entries_received_total", "counter", "User entries received from the peer.",
-     "entries_received", NULL},
+     "entries_received", NULL, 0},
     {"dualbackup_rbs_entries_resent_total", "counter", "Entries sent again after a resume.",
-     "entries_resent", NULL},
+     "entries_resent", NULL, 0},
     {"dualbackup_rbs_bytes_sent_total", "counter", "Bytes sent on the channel.", "bytes_sent",
-     NULL},
+     NULL, 0},
     {"dualbackup_rbs_bytes_received_total", "counter", "Bytes received on the channel.",
-     "bytes_received", NULL},
+     "bytes_received", NULL, 0},
     {"dualbackup_rbs_window_unacknowledged", "gauge",
      "Entries sent and not yet acknowledged by the peer (replication lag).", "unacknowledged",
-     "window"},
+     "window", 0},
     {"dualbackup_rbs_window_unacknowledged_bytes", "gauge",
-     "Bytes of the entries not yet acknowledged.", "unacknowledged_bytes", "window"},
+     "Bytes of the entries not yet acknowledged.", "unacknowledged_bytes", "window", 0},
     {"dualbackup_rbs_window_unsent", "gauge", "Entries queued and not sent yet.", "unsent",
-     "window"},
+     "window", 0},
     {"dualbackup_rbs_batch_queued", "gauge", "Entries of the batch backup in progress queued.",
-     "queued", "batch_sent"},
+     "queued", "batch_sent", 0},
     {"dualbackup_rbs_batch_expected", "gauge", "Entries the batch backup in progress holds.",
-     "expected", "batch_sent"},
+     "expected", "batch_sent", 0},
     {"dualbackup_rbs_batch_received_entries", "gauge",
-     "Entries of the last batch backup received from the peer.", "count", "batch_received"},
+     "Entries of the last batch backup received from the peer.", "count", "batch_received", 0},
+    {"dualbackup_rbs_replication_lag_seconds", "gauge",
+     "How long the oldest entry the peer has not acknowledged has waited (0: none waits).",
+     "replication_lag_ms", NULL, 1e-3},
+    {"dualbackup_rbs_tcp_rtt_seconds", "gauge", "The channel's TCP round-trip time (kernel).",
+     "rtt_us", "tcp", 1e-6},
+    {"dualbackup_rbs_tcp_retransmits_total", "counter",
+     "Segments the kernel retransmitted on the current connection.", "retransmits", "tcp", 0},
+    {"dualbackup_rbs_send_queue_bytes", "gauge",
+     "Bytes framed by rbsd and not yet taken by the kernel.", "app_queued_bytes", "tcp", 0},
+    {"dualbackup_rbs_kernel_send_queue_bytes", "gauge",
+     "Bytes in the socket's send queue, not yet acknowledged by the peer's TCP.",
+     "kernel_queued_bytes", "tcp", 0},
 };
 
 static void render_rbs(FILE *f, struct json_object *doc)
@@ -332,7 +360,8 @@ static void render_rbs(FILE *f, struct json_object *doc)
 			const char *l[] = {"service", str(s, "name"), NULL};
 
 			if (num(o, rbs_metrics[m].key, &v))
-				sample(f, rbs_metrics[m].name, l, v);
+				sample(f, rbs_metrics[m].name, l,
+				       rbs_metrics[m].scale ? v * rbs_metrics[m].scale : v);
 		}
 	}
 }
@@ -449,6 +478,8 @@ static void render_rbp(FILE *f, struct json_object *doc)
 		     "Neighbour entries rbpd removed from the kernel."},
 		    {"dualbackup_kernel_neighbours_refused_total", "refused",
 		     "Neighbour changes the kernel refused."},
+		    {"dualbackup_kernel_neighbours_repaired_total", "repaired",
+		     "Installed neighbours deleted behind rbpd's back and put back."},
 		};
 		const char *none[] = {NULL};
 
@@ -462,6 +493,39 @@ static void render_rbp(FILE *f, struct json_object *doc)
 
 /* ---- cfgd -------------------------------------------------------------- */
 
+/* A histogram from common/histo.c's JSON: cumulative buckets, +Inf, sum
+ * and count. Nothing when h is not such an object. */
+static void histogram(FILE *f, const char *name, struct json_object *h)
+{
+	struct json_object *b = arr(h, "buckets");
+	char bucket[128], sum[128], cnt[128], le[32];
+	const char *none[] = {NULL};
+	double count, total, v;
+
+	if (b == NULL || !num(h, "count", &count) || !num(h, "sum", &total))
+		return;
+	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+	snprintf(sum, sizeof(sum), "%s_sum", name);
+	snprintf(cnt, sizeof(cnt), "%s_count", name);
+	for (size_t i = 0; i < json_object_array_length(b); i++) {
+		struct json_object *e = json_object_array_get_idx(b, i);
+		double bound;
+		const char *l[] = {"le", le, NULL};
+
+		if (!num(e, "le", &bound) || !num(e, "count", &v))
+			continue;
+		fmt_double(bound, le, sizeof(le));
+		sample(f, bucket, l, v);
+	}
+	{
+		const char *l[] = {"le", "+Inf", NULL};
+
+		sample(f, bucket, l, count);
+	}
+	sample(f, sum, none, total);
+	sample(f, cnt, none, count);
+}
+
 static void render_sync(FILE *f, struct json_object *doc)
 {
 	struct json_object *ds = arr(doc, "daemons");
@@ -473,6 +537,24 @@ static void render_sync(FILE *f, struct json_object *doc)
 	       "Id of the running configuration's commit.");
 	if (num(doc, "running_commit_id", &v))
 		sample(f, "dualbackup_config_running_commit_id", none, v);
+	family(f, "dualbackup_config_commits_total", "counter",
+	       "Commits answered, by result (ok: applied, unchanged: nothing to change, failed: "
+	       "refused or aborted, nothing changed).");
+	{
+		static const char *const results[] = {"ok", "unchanged", "failed"};
+
+		for (size_t i = 0; i < 3; i++) {
+			const char *l[] = {"result", results[i], NULL};
+
+			if (num(get(doc, "commits"), results[i], &v))
+				sample(f, "dualbackup_config_commits_total", l, v);
+		}
+	}
+	family(f, "dualbackup_config_commit_duration_seconds", "histogram",
+	       "Time from a commit's turn to its answer: compile, prepare, durable write, "
+	       "acknowledgments.");
+	histogram(f, "dualbackup_config_commit_duration_seconds",
+		  get(get(doc, "commits"), "duration_seconds"));
 	family(f, "dualbackup_daemon_up", "gauge", "1 while cfgd hears the daemon.");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *d = json_object_array_get_idx(ds, i);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/histo.h"
 #include "metricsd/metrics.h"
 
 static char *render(const char *vrrp, const char *rbs, const char *rbp, const char *sync)
@@ -181,6 +182,60 @@ START_TEST(a_vrid_out_of_range_is_an_empty_label_not_a_wrapped_number)
 }
 END_TEST
 
+/* cfgd's commit latency goes from common/histo.c's JSON to a Prometheus
+ * histogram: cumulative buckets, +Inf with every observation, sum, count. */
+START_TEST(commit_latency_is_a_cumulative_histogram_and_results_are_counted)
+{
+	static const double le[] = {0.01, 0.1, 1};
+	struct histo h;
+	struct json_object *doc = json_object_new_object(), *c;
+	char *t;
+
+	histo_init(&h, le, 3);
+	histo_add(&h, 0.004);
+	histo_add(&h, 0.01); /* on a bound: in that bucket */
+	histo_add(&h, 0.5);
+	histo_add(&h, 7);    /* above every bound: only in +Inf */
+	c = json_object_new_object();
+	json_object_object_add(c, "ok", json_object_new_int64(3));
+	json_object_object_add(c, "failed", json_object_new_int64(1));
+	json_object_object_add(c, "unchanged", json_object_new_int64(0));
+	histo_json(&h, c, "duration_seconds");
+	json_object_object_add(doc, "commits", c);
+	t = render(NULL, NULL, NULL, json_object_to_json_string(doc));
+	json_object_put(doc);
+
+	ck_assert(has_line(t, "# TYPE dualbackup_config_commit_duration_seconds histogram"));
+	ck_assert(has_line(t, "dualbackup_config_commit_duration_seconds_bucket{le=\"0.01\"} 2"));
+	ck_assert(has_line(t, "dualbackup_config_commit_duration_seconds_bucket{le=\"0.1\"} 2"));
+	ck_assert(has_line(t, "dualbackup_config_commit_duration_seconds_bucket{le=\"1\"} 3"));
+	ck_assert(has_line(t, "dualbackup_config_commit_duration_seconds_bucket{le=\"+Inf\"} 4"));
+	ck_assert(has_line(t, "dualbackup_config_commit_duration_seconds_sum 7.514"));
+	ck_assert(has_line(t, "dualbackup_config_commit_duration_seconds_count 4"));
+	ck_assert(has_line(t, "dualbackup_config_commits_total{result=\"ok\"} 3"));
+	ck_assert(has_line(t, "dualbackup_config_commits_total{result=\"failed\"} 1"));
+	free(t);
+}
+END_TEST
+
+/* Lag and RTT come in ms and us, and go out in seconds. */
+START_TEST(replication_lag_and_rtt_are_in_seconds)
+{
+	char *t = render(NULL,
+			 "{\"services\": [{\"name\": \"rbs1\", \"replication_lag_ms\": 250,"
+			 " \"tcp\": {\"rtt_us\": 1500, \"retransmits\": 4,"
+			 " \"kernel_queued_bytes\": 9000}}]}",
+			 "{\"profiles\": [], \"kernel\": {\"repaired\": 2}}", NULL);
+
+	ck_assert(has_line(t, "dualbackup_rbs_replication_lag_seconds{service=\"rbs1\"} 0.25"));
+	ck_assert(has_line(t, "dualbackup_rbs_tcp_rtt_seconds{service=\"rbs1\"} 0.0015"));
+	ck_assert(has_line(t, "dualbackup_rbs_tcp_retransmits_total{service=\"rbs1\"} 4"));
+	ck_assert(has_line(t, "dualbackup_rbs_kernel_send_queue_bytes{service=\"rbs1\"} 9000"));
+	ck_assert(has_line(t, "dualbackup_kernel_neighbours_repaired_total 2"));
+	free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
@@ -193,6 +248,8 @@ int main(void)
 	tcase_add_test(tc, channel_profile_and_daemons);
 	tcase_add_test(tc, label_values_are_escaped_and_odd_documents_leave_samples_out);
 	tcase_add_test(tc, a_vrid_out_of_range_is_an_empty_label_not_a_wrapped_number);
+	tcase_add_test(tc, commit_latency_is_a_cumulative_histogram_and_results_are_counted);
+	tcase_add_test(tc, replication_lag_and_rtt_are_in_seconds);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -71,6 +71,50 @@ test_scrape_matches_the_displays() {
 	[ "$sent" -gt 0 ] && [ $((shown - sent)) -le 2 ] || { echo "  sent $sent, display $shown"; return 1; }
 }
 
+# A commit is counted with its duration; the channel's TCP state and
+# replication lag are exported as display ... verbose json shows them.
+test_commits_lag_and_tcp() {
+	local ok n inf rtt
+	scrape || return 1
+	ok=$(metric 'dualbackup_config_commits_total{result="ok"}')
+	[ "${ok:-0}" -ge 1 ] || { grep config_commit "$ROOT/scrape"; return 1; }
+	cli A -q -c "system-view" -c "interface eth1" -c "vrrp vrid 1 priority 121" -c "commit" ||
+		return 1
+	cli A -q -c "system-view" -c "interface eth1" -c "vrrp vrid 1 priority 120" -c "commit" ||
+		return 1
+	scrape || return 1
+	n=$(metric 'dualbackup_config_commit_duration_seconds_count')
+	inf=$(metric 'dualbackup_config_commit_duration_seconds_bucket{le="+Inf"}')
+	[ "$(metric 'dualbackup_config_commits_total{result="ok"}')" = $((ok + 2)) ] &&
+		[ "$n" = "$inf" ] && [ "$n" -ge $((ok + 2)) ] || { grep config_commit "$ROOT/scrape"; return 1; }
+	[ -n "$(metric 'dualbackup_rbs_replication_lag_seconds{service="rbs1"}')" ] || return 1
+	rtt=$(metric 'dualbackup_rbs_tcp_rtt_seconds{service="rbs1"}')
+	awk -v r="$rtt" 'BEGIN { exit !(r > 0 && r < 1) }' || { echo "  rtt '$rtt'"; return 1; }
+	jcli A "display remote-backup-service rbs1 verbose" |
+		jq -e '.services[0].tcp.state == "established" and .services[0].replication_lag_ms >= 0' \
+			>/dev/null || return 1
+	cli A -c "display remote-backup-service rbs1 verbose" | grep -q "TCP *: established, rtt"
+}
+
+# docs/grafana-dashboard.json: every query parses as PromQL and names only
+# families a live metricsd exports.
+test_dashboard_queries_are_valid() {
+	local dash=$HERE/../../docs/grafana-dashboard.json m bad=0
+	scrape || return 1
+	# each query as a recording rule (a JSON string is a YAML scalar)
+	jq -r '"groups:\n  - name: dashboard\n    rules:",
+		([.panels[].targets[].expr] | to_entries[] |
+		 "      - record: dashboard:q\(.key)\n        expr: \(.value | @json)")' "$dash" \
+		>"$ROOT/dashboard-rules.yml"
+	promtool check rules "$ROOT/dashboard-rules.yml" >"$ROOT/promtool-rules.out" 2>&1 ||
+		{ sed 's/^/    /' "$ROOT/promtool-rules.out"; return 1; }
+	for m in $(jq -r '.panels[].targets[].expr' "$dash" | grep -o 'dualbackup_[a-z0-9_]*' | sort -u); do
+		m=${m%_bucket}
+		grep -q "^# TYPE $m " "$ROOT/scrape" || { echo "  $m: not exported"; bad=1; }
+	done
+	[ $bad = 0 ]
+}
+
 # B's vrrpd gone: A takes group 2 over, and the next scrape says so.
 test_a_takeover_is_seen() {
 	local g2='interface="eth1",vrid="2",family="ipv4"' before
@@ -116,6 +160,10 @@ test_bad_options_refused() {
 
 t "setup: A and B, the demo's procedure, A's metricsd on 127.0.0.1:$PORT" setup || exit 1
 t "a scrape passes promtool and says what the displays say" test_scrape_matches_the_displays
+t "commits counted with their duration; TCP state and replication lag exported" \
+	test_commits_lag_and_tcp
+t "the Grafana dashboard's queries parse and name only exported families" \
+	test_dashboard_queries_are_valid
 t "a takeover is seen in the next scrape" test_a_takeover_is_seen
 t "a daemon that does not answer is reported, its metrics left out" test_a_silent_daemon_is_reported
 t "only GET /metrics, only on the configured address" test_only_metrics_on_its_address
