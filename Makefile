@@ -66,6 +66,9 @@ RBPD_DAEMON_SRC := $(wildcard rbpd/rbpd_*.c)
 RBPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBPD_DAEMON_SRC))
 RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
+# bfdd: the BFD session core (RFC 5880 / 5881); bfdd.c, its daemon, is to come.
+BFDD_LIB_SRC := $(filter-out bfdd/bfdd.c,$(wildcard bfdd/*.c))
+BFDD_LIB_O := $(patsubst %.c,$(B)/%.o,$(BFDD_LIB_SRC))
 
 # dbagentx: the VRRPv3-MIB (RFC 6527) as a net-snmp AgentX subagent.
 AGENTX_O := $(B)/agentx/vrrp_mib.o
@@ -168,7 +171,7 @@ $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
-		$(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
+		$(BFDD_LIB_O) $(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
@@ -261,7 +264,7 @@ FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
 	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req build-fuzz/fuzz_peer \
-	build-fuzz/fuzz_metrics build-fuzz/fuzz_vrrp_mib
+	build-fuzz/fuzz_metrics build-fuzz/fuzz_vrrp_mib build-fuzz/fuzz_bfd_pkt
 
 build-fuzz/fuzz_vrrp_mib: tests/fuzz/fuzz_vrrp_mib.c agentx/vrrp_mib.c
 	@mkdir -p $(dir $@)
@@ -289,6 +292,10 @@ build-fuzz/fuzz_rbp_api_req: tests/fuzz/fuzz_rbp_api_req.c rbpd/rbp_api_req.c $(
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 
 build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+build-fuzz/fuzz_bfd_pkt: tests/fuzz/fuzz_bfd_pkt.c bfdd/bfd_pkt.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
