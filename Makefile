@@ -66,9 +66,9 @@ RBPD_DAEMON_SRC := $(wildcard rbpd/rbpd_*.c)
 RBPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBPD_DAEMON_SRC))
 RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
-# bfdd: the BFD session core (RFC 5880 / 5881); bfdd.c, its daemon, is to come.
-BFDD_LIB_SRC := $(filter-out bfdd/bfdd.c,$(wildcard bfdd/*.c))
-BFDD_LIB_O := $(patsubst %.c,$(B)/%.o,$(BFDD_LIB_SRC))
+# bfd: the BFD session core (RFC 5880 / 5881), run by vrrpd (vrrpd/vrrp_bfd.c).
+BFD_LIB_SRC := $(wildcard bfd/*.c)
+BFD_LIB_O := $(patsubst %.c,$(B)/%.o,$(BFD_LIB_SRC))
 
 # dbagentx: the VRRPv3-MIB (RFC 6527) as a net-snmp AgentX subagent.
 AGENTX_O := $(B)/agentx/vrrp_mib.o
@@ -103,7 +103,7 @@ PROD_BINS := $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/p
 $(B)/prod/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(COMMON_PROD_O)
+$(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/prod/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_PROD_O)
@@ -136,7 +136,7 @@ $(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(COMMON_O)
+$(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -171,7 +171,7 @@ $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
-		$(BFDD_LIB_O) $(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
+		$(BFD_LIB_O) $(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
@@ -295,7 +295,7 @@ build-fuzz/fuzz_vrrp_pkt: tests/fuzz/fuzz_vrrp_pkt.c vrrpd/vrrp_pkt.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_bfd_pkt: tests/fuzz/fuzz_bfd_pkt.c bfdd/bfd_pkt.c
+build-fuzz/fuzz_bfd_pkt: tests/fuzz/fuzz_bfd_pkt.c bfd/bfd_pkt.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bfdd/bfd_fsm.h"
-#include "bfdd/bfd_pkt.h"
+#include "bfd/bfd_fsm.h"
+#include "bfd/bfd_pkt.h"
 
 /* Any monotonic origin will do; not 0, which the module reserves for
  * stopped timers, and far from it so that an origin mistake shows. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bfdd/bfd_pkt.h"
+#include "bfd/bfd_pkt.h"
 
 /* A packet with every field set to something other than its default. */
 static struct bfd_pkt sample(void)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bfdd/bfd_pkt.h"
+#include "bfd/bfd_pkt.h"
 
 static int same(const struct bfd_pkt *a, const struct bfd_pkt *b)
 {

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "bfdd/bfd_fsm.h"
+#include "bfd/bfd_fsm.h"
 
 /* Every event starts here: out says "nothing happened" until a rule says
  * otherwise, so that no path leaves it half written. */

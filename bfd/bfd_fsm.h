@@ -64,7 +64,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bfdd/bfd_pkt.h"
+#include "bfd/bfd_pkt.h"
 
 /* RFC 5880 6.8.3: bfd.DesiredMinTxInterval while not Up is at least this. */
 #define BFD_SLOW_TX_US 1000000u

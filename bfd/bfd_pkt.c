@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bfdd/bfd_pkt.h"
+#include "bfd/bfd_pkt.h"
 
 /* Byte 1: Sta(2) P F C A D M, RFC 5880 4.1. */
 #define F_POLL 0x20
