@@ -52,7 +52,8 @@ RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/common/cfgclient.o
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/txn.c cfgd/store.c cfgd/session.c \
+CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfgd/txn.c cfgd/store.c \
+	cfgd/session.c \
 	cfgd/tlsfiles.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
@@ -196,6 +197,10 @@ $(B)/bin/vrrp-inject: $(B)/tests/tools/vrrp_inject.o $(B)/vrrpd/vrrp_pkt.o $(B)/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+$(B)/bin/bfd-inject: $(B)/tests/tools/bfd_inject.o $(B)/bfd/bfd_pkt.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
@@ -233,7 +238,8 @@ $(B)/bin/bench-tls-raw: $(B)/bench/tls_raw.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
 TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
-	$(B)/bin/neigh-users $(B)/bin/bus-impostor $(B)/bin/rbs-flood $(B)/bin/rbs-rogue
+	$(B)/bin/neigh-users $(B)/bin/bus-impostor $(B)/bin/rbs-flood $(B)/bin/rbs-rogue \
+	$(B)/bin/bfd-inject
 BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failover-probe \
 	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw
 

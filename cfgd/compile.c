@@ -1,4 +1,5 @@
 #include "cfgd/compile.h"
+#include "cfgd/compile_bfd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -102,7 +103,7 @@ static void pool_free(struct pool *pl)
 /* A group under construction, with its capacities. */
 struct grp {
 	Db__VrrpGroupConfig g;
-	size_t vip_cap;
+	size_t vip_cap, track_bfd_cap;
 	char track_if[64];
 	unsigned track_vrid;
 	int has_vip;
@@ -189,6 +190,16 @@ static int add_vip(struct build *b, struct grp *g, const char *addr, int v6)
 			pstrdup(&b->pl, addr));
 }
 
+static int word_count(const char *s)
+{
+	int n = 0;
+
+	for (const char *p = s; *p; p++)
+		if (*p != ' ' && (p == s || p[-1] == ' '))
+			n++;
+	return n;
+}
+
 static int interface_line(struct build *b, const char *ifname, const struct gram_result *r)
 {
 	unsigned vrid = (unsigned)arg(r, "virtual-router-id")->num;
@@ -233,6 +244,24 @@ static int interface_line(struct build *b, const char *ifname, const struct gram
 	case G_VRRP_VMAC:
 		g->g.virtual_mac = 1;
 		break;
+	case G_VRRP_TRACK_BFD: {
+		Db__TrackBfd *t = palloc(&b->pl, sizeof(*t));
+
+		if (t == NULL)
+			return -ENOMEM;
+		db__track_bfd__init(t);
+		t->session = pstrdup(&b->pl, arg(r, "session-name")->str);
+		/* "... session-name NAME peer": eight words, the last one peer
+		 * (a session may itself be called peer) */
+		t->peer = word_count(r->canon) == 8 &&
+			  strcmp(strrchr(r->canon, ' ') + 1, "peer") == 0;
+		t->increased = (uint32_t)arg(r, "value-increased")->num;
+		t->reduced = (uint32_t)arg(r, "value-reduced")->num;
+		if (!t->peer && !t->increased && !t->reduced)
+			t->reduced = 10; /* VRP's default */
+		return push_ptr(&b->pl, (void ***)&g->g.track_bfd, &g->g.n_track_bfd,
+				&g->track_bfd_cap, t);
+	}
 	case G_VRRP_CHECKSUM:
 		g->g.csum_msg_only = strcmp(arg(r, "checksum")->str, "message-only") == 0;
 		break;
@@ -356,6 +385,10 @@ static int section(struct build *b, const struct conf_section *s)
 
 	if (n < 0)
 		return n;
+	if (s->view == VIEW_BFD || s->view == VIEW_BFD_SESSION) {
+		free(lines); /* compile_bfd.c's */
+		return 0;
+	}
 	if (s->view == VIEW_RBP)
 		obj = rbp(b, s->name);
 	else if (s->view == VIEW_RBS)
@@ -760,6 +793,8 @@ int cfg_compile(const struct conf *c, const struct candidate *cd, struct compile
 	if (rc == 0)
 		rc = check_refs(&b, c);
 	if (rc == 0)
+		rc = cfg_compile_bfd(c, &b.vrrp, errs);
+	if (rc == 0)
 		rc = add_actions(&b, cd);
 	if (rc == 0 && b.pl.oom)
 		rc = -ENOMEM;
@@ -771,6 +806,7 @@ int cfg_compile(const struct conf *c, const struct candidate *cd, struct compile
 		rc = pack(out, D_RBPD, &b.rbpd.base);
 	if (rc < 0)
 		cfg_compiled_free(out);
+	cfg_compile_bfd_free(&b.vrrp);
 out:
 	strmap_free(b.groups);
 	strmap_free(b.vips);

@@ -286,16 +286,20 @@ static int view_rank(enum gram_view v)
 	switch (v) {
 	case VIEW_SYSTEM:
 		return 0;
-	case VIEW_SSL:
+	case VIEW_BFD:
 		return 1;
-	case VIEW_INTERFACE:
+	case VIEW_BFD_SESSION:
 		return 2;
-	case VIEW_RBS:
+	case VIEW_SSL:
 		return 3;
-	case VIEW_RBP:
+	case VIEW_INTERFACE:
 		return 4;
-	default:
+	case VIEW_RBS:
 		return 5;
+	case VIEW_RBP:
+		return 6;
+	default:
+		return 7;
 	}
 }
 
@@ -377,6 +381,8 @@ void conf_section_title(enum gram_view view, const char *name, char *out, size_t
 {
 	if (view == VIEW_SYSTEM)
 		snprintf(out, len, "%s", "");
+	else if (name[0] == '\0')
+		snprintf(out, len, "%s", gram_view_word(view)); /* bfd */
 	else
 		snprintf(out, len, "%s %s", gram_view_word(view), name);
 }
@@ -524,10 +530,14 @@ int conf_load(struct conf *c, const char *text, char *err, size_t errlen)
 			break;
 		}
 		if (r.kind == GK_ENTER) {
+			const char *bind = gram_enter_line(&r);
+
 			view = r.enters;
-			snprintf(sec, sizeof(sec), "%s", r.args[0].str);
+			snprintf(sec, sizeof(sec), "%s", r.nargs ? r.args[0].str : "");
 			if (view != VIEW_INTERFACE)
 				rc = conf_section_add(tmp, view, sec);
+			if (rc == 0 && bind)
+				rc = conf_set(tmp, view, sec, "bind", bind, G_BFD_BIND);
 			continue;
 		}
 		if (r.view == VIEW_SYSTEM) {

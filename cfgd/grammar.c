@@ -74,6 +74,9 @@ static const struct cmd_def cmds[] = {
      "{arp|nd|dhcp-server|dhcpv6-relay|bras|l2tp|ipsec}:svc mac <mac-address:word> [json]",
      0, 0, VIEW_NONE},
 
+    {VIEW_ANY, G_DISPLAY_BFD, GK_SESSION, "display bfd session [<session-name:name>] [json]", 0, 0,
+     VIEW_NONE},
+
     /* system view */
     {VIEW_SYSTEM, G_SYSNAME, GK_SET, "sysname <host-name:sysname>", 1, F_UNDO, VIEW_NONE},
     {VIEW_SYSTEM, G_INTERFACE, GK_ENTER, "interface <interface-name:ifname>", 0, F_UNDO,
@@ -98,6 +101,25 @@ static const struct cmd_def cmds[] = {
     {VIEW_SYSTEM, G_VRRP_GARP, GK_SET,
      "vrrp gratuitous-arp count <count:1-20> interval <interval-ms:10-60000>", 2, F_UNDO,
      VIEW_NONE},
+
+    /* BFD (RFC 5880/5881), VRP's static sessions: bfd, then bfd NAME bind
+     * peer-ip ... creates a session; bfd NAME enters an existing one */
+    {VIEW_SYSTEM, G_BFD, GK_ENTER, "bfd", 0, F_UNDO, VIEW_BFD},
+    {VIEW_SYSTEM, G_BFD_SESSION, GK_ENTER, "bfd <session-name:name>", 0, F_UNDO,
+     VIEW_BFD_SESSION},
+    /* (an optional part is one token: each form of bind is spelled out) */
+    {VIEW_SYSTEM, G_BFD_SESSION, GK_ENTER, "bfd <session-name:name> bind peer-ip <peer-ip:ip>", 0,
+     0, VIEW_BFD_SESSION},
+    {VIEW_SYSTEM, G_BFD_SESSION, GK_ENTER,
+     "bfd <session-name:name> bind peer-ip <peer-ip:ip> interface <interface-name:ifname>", 0, 0,
+     VIEW_BFD_SESSION},
+    {VIEW_SYSTEM, G_BFD_SESSION, GK_ENTER,
+     "bfd <session-name:name> bind peer-ip <peer-ip:ip> source-ip <source-ip:ip>", 0, 0,
+     VIEW_BFD_SESSION},
+    {VIEW_SYSTEM, G_BFD_SESSION, GK_ENTER,
+     "bfd <session-name:name> bind peer-ip <peer-ip:ip> interface <interface-name:ifname> "
+     "source-ip <source-ip:ip>",
+     0, 0, VIEW_BFD_SESSION},
 
     /* interface view */
     {VIEW_INTERFACE, G_VRRP_VIP, GK_SET,
@@ -128,6 +150,23 @@ static const struct cmd_def cmds[] = {
      "vrrp vrid <virtual-router-id:1-255> track admin-vrrp interface <interface-name:ifname> vrid "
      "<admin-vrid:1-255>",
      5, F_UNDO, VIEW_NONE},
+    /* VRP: the group follows a BFD session (a line per session) */
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session session-name "
+     "<session-name:name>",
+     7, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session session-name "
+     "<session-name:name> reduced <value-reduced:1-255>",
+     7, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session session-name "
+     "<session-name:name> increased <value-increased:1-255>",
+     7, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session session-name "
+     "<session-name:name> peer",
+     7, F_UNDO, VIEW_NONE},
     {VIEW_INTERFACE, G_VRRP_GROUP, GK_SET, "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255>", 3,
      F_UNDO_ONLY, VIEW_NONE},
     {VIEW_INTERFACE, G_ADMIN_VRRP, GK_SET,
@@ -171,6 +210,25 @@ static const struct cmd_def cmds[] = {
      2, F_UNDO, VIEW_NONE},
     {VIEW_SSL, G_SSL_CA, GK_SET, "trusted-ca load pem-ca <ca-file:path>", 0, F_UNDO, VIEW_NONE},
     {VIEW_SSL, G_SSL_CRL, GK_SET, "crl load pem-crl <crl-file:path>", 0, F_UNDO, VIEW_NONE},
+
+    /* bfd NAME view */
+    {VIEW_BFD_SESSION, G_BFD_BIND, GK_SET, "bind peer-ip <peer-ip:ip>", 1, 0, VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_BIND, GK_SET,
+     "bind peer-ip <peer-ip:ip> interface <interface-name:ifname>", 1, 0, VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_BIND, GK_SET, "bind peer-ip <peer-ip:ip> source-ip <source-ip:ip>",
+     1, 0, VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_BIND, GK_SET,
+     "bind peer-ip <peer-ip:ip> interface <interface-name:ifname> source-ip <source-ip:ip>", 1, 0,
+     VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_DISCR, GK_SET,
+     "discriminator {local|remote}:which <discriminator:1-4294967295>", 2, F_UNDO, VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_MIN_TX, GK_SET, "min-tx-interval <interval:10-10000>", 1, F_UNDO,
+     VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_MIN_RX, GK_SET, "min-rx-interval <interval:10-10000>", 1, F_UNDO,
+     VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_MULT, GK_SET, "detect-multiplier <multiplier:3-50>", 1, F_UNDO,
+     VIEW_NONE},
+    {VIEW_BFD_SESSION, G_BFD_SHUTDOWN, GK_SET, "shutdown", 1, F_UNDO, VIEW_NONE},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -187,7 +245,9 @@ static const struct {
     {"at", "A given commit"},
     {"backup-id", "User backup ID of the profile"},
     {"batch-backup", "Back up user information now"},
-    {"bind", "Bind a policy"},
+    {"bfd", "Bidirectional Forwarding Detection"},
+    {"bfd-session", "Track a BFD session"},
+    {"bind", "Bind a policy, or a BFD session to its peer"},
     {"brief", "Brief information"},
     {"bras", "BRAS users"},
     {"candidate", "The candidate configuration of this session"},
@@ -202,16 +262,19 @@ static const struct {
     {"current-configuration", "The running configuration"},
     {"delay", "Preemption delay"},
     {"delay-time", "Delay time"},
+    {"detect-multiplier", "Packets missed before the session goes down"},
     {"dhcp-server", "DHCP server users"},
     {"dhcpv6-relay", "DHCPv6 relay users"},
     {"count", "Number of announcements"},
     {"disable", "Disable preemption"},
+    {"discriminator", "BFD discriminator of this session"},
     {"display", "Display information"},
     {"download-vrrp-table", "Delay before forwarding is withdrawn on master to backup"},
     {"ecc", "ECC key pair"},
     {"even-mac", "Users with an even MAC address"},
     {"gratuitous-arp", "Gratuitous ARP and unsolicited NA sent on becoming master"},
     {"hot", "Hot backup: entries installed on the backup at once"},
+    {"increased", "Priority higher by this while the session is down"},
     {"ignore-if-down", "Do not react to the interface going down"},
     {"interface", "Interface"},
     {"interval", "Interval in milliseconds"},
@@ -224,8 +287,11 @@ static const struct {
     {"label", "A label for the commit"},
     {"list", "List of commits"},
     {"load", "Load from a file"},
+    {"local", "This device's value"},
     {"mac", "Only the users with this MAC address"},
     {"max", "The longest wait, in seconds (0: do not wait)"},
+    {"min-rx-interval", "Slowest interval, in ms, at which this device accepts BFD packets"},
+    {"min-tx-interval", "Interval, in ms, at which this device sends BFD packets once up"},
     {"message-only", "Checksum over the VRRP message only (RFC 9568)"},
     {"msec", "The interval is in milliseconds"},
     {"nd", "ND users"},
@@ -233,6 +299,7 @@ static const struct {
     {"now", "Now"},
     {"odd-mac", "Users with an odd MAC address"},
     {"peer", "Peer of the TCP connection"},
+    {"peer-ip", "The peer's address"},
     {"peer-certificate", "Accept only this peer certificate (beyond the trusted CA)"},
     {"peer-backup", "User information backup"},
     {"pem-ca", "CA certificate file in PEM format"},
@@ -245,14 +312,20 @@ static const struct {
     {"preempt-wait", "Preemption waits until this device holds every user the peer holds"},
     {"priority", "Priority of this device in the group"},
     {"quit", "Exit from the current view"},
+    {"reduced", "Priority lower by this while the session is down"},
+    {"remote", "The peer's value"},
     {"remote-backup-profile", "Remote backup profile"},
     {"remote-backup-service", "Remote backup service"},
     {"return", "Return to the user view"},
     {"rollback", "Roll the configuration back"},
     {"rsa", "RSA key pair"},
     {"service-type", "Service type"},
+    {"session-name", "The BFD session's name"},
+    {"session", "BFD session"},
+    {"shutdown", "Administratively down"},
     {"sha256", "SHA-256 fingerprint of the certificate"},
     {"source", "Local address of the TCP connection"},
+    {"source-ip", "This device's address for the session"},
     {"ssl", "SSL"},
     {"ssl-policy", "SSL policy"},
     {"statistics", "Statistics"},
@@ -959,6 +1032,9 @@ const char *gram_view_word(enum gram_view v)
 		return "remote-backup-service";
 	case VIEW_SSL:
 		return "ssl policy";
+	case VIEW_BFD:
+	case VIEW_BFD_SESSION:
+		return "bfd";
 	default:
 		return "";
 	}
@@ -1053,6 +1129,17 @@ int gram_parse(enum gram_view view, const char *line, struct gram_result *r)
 	}
 	set_error(r, &m, &ws, line);
 	return -EINVAL;
+}
+
+const char *gram_enter_line(const struct gram_result *r)
+{
+	const char *b;
+
+	if (r->id != G_BFD_SESSION || gram_arg(r, "peer-ip") == NULL)
+		return NULL;
+	/* "bfd NAME bind ...": what follows the name */
+	b = r->canon + strlen("bfd ") + strlen(r->args[0].str);
+	return *b == ' ' ? b + 1 : NULL;
 }
 
 const struct gram_arg *gram_arg(const struct gram_result *r, const char *name)

@@ -21,6 +21,8 @@ enum gram_view {
 	VIEW_RBP, /* remote-backup-profile NAME */
 	VIEW_RBS, /* remote-backup-service NAME */
 	VIEW_SSL, /* ssl policy NAME */
+	VIEW_BFD, /* bfd: BFD enabled (no commands of its own yet) */
+	VIEW_BFD_SESSION, /* bfd NAME */
 	VIEW__COUNT,
 	VIEW_NONE = -1,
 };
@@ -45,6 +47,7 @@ enum gram_id {
 	G_DISPLAY_RBS,
 	G_DISPLAY_RBP,
 	G_DISPLAY_RBP_USERS,
+	G_DISPLAY_BFD,
 	/* configuration: system view */
 	G_SYSNAME,
 	G_INTERFACE,
@@ -57,6 +60,8 @@ enum gram_id {
 	G_VRRP_VERSION,
 	G_VRRP_NOTIFY,
 	G_VRRP_GARP,
+	G_BFD,
+	G_BFD_SESSION, /* bfd NAME [bind peer-ip ...] */
 	/* interface view */
 	G_VRRP_VIP,
 	G_VRRP_PRIORITY,
@@ -67,6 +72,7 @@ enum gram_id {
 	G_VRRP_VMAC,
 	G_VRRP_CHECKSUM,
 	G_VRRP_TRACK_ADMIN,
+	G_VRRP_TRACK_BFD,
 	G_VRRP_GROUP, /* undo vrrp vrid N: the whole group */
 	G_ADMIN_VRRP,
 	G_VRRP6_VIP,
@@ -85,6 +91,13 @@ enum gram_id {
 	G_SSL_CERT,
 	G_SSL_CA,
 	G_SSL_CRL,
+	/* BFD session view */
+	G_BFD_BIND,
+	G_BFD_DISCR,
+	G_BFD_MIN_TX,
+	G_BFD_MIN_RX,
+	G_BFD_MULT,
+	G_BFD_SHUTDOWN,
 	G__COUNT
 };
 
@@ -128,6 +141,11 @@ struct gram_result {
  * comment line ('#' or '!'), or -EINVAL with r->err, r->reason and
  * r->err_pos set. */
 int gram_parse(enum gram_view view, const char *line, struct gram_result *r);
+
+/* A command that enters a section and sets a line in it at once (bfd
+ * NAME bind peer-ip ...): that line's text ("bind peer-ip ..."), else
+ * NULL. */
+const char *gram_enter_line(const struct gram_result *r);
 
 /* The parameter named `name` of a parse, or NULL. */
 const struct gram_arg *gram_arg(const struct gram_result *r, const char *name);

@@ -72,11 +72,15 @@ static void edit(struct session *s, const struct conf *running, uint64_t base,
 	int rc = 0;
 
 	if (r->kind == GK_ENTER) {
-		const char *target = r->args[0].str;
-		enum gram_view v = r->id == G_INTERFACE ? VIEW_INTERFACE
-				   : r->id == G_RBP	? VIEW_RBP
-				   : r->id == G_RBS	? VIEW_RBS
-							: VIEW_SSL;
+		const char *target = r->nargs ? r->args[0].str : "";
+		const char *bind = gram_enter_line(r);
+		/* r->enters is VIEW_NONE for undo: the section's view by command */
+		enum gram_view v = r->id == G_INTERFACE	    ? VIEW_INTERFACE
+				   : r->id == G_RBP	    ? VIEW_RBP
+				   : r->id == G_RBS	    ? VIEW_RBS
+				   : r->id == G_BFD	    ? VIEW_BFD
+				   : r->id == G_BFD_SESSION ? VIEW_BFD_SESSION
+							    : VIEW_SSL;
 
 		if (r->undo && !section_exists(s, running, v, target)) {
 			reply(res, false, "Error: %s does not exist.", r->canon);
@@ -88,8 +92,20 @@ static void edit(struct session *s, const struct conf *running, uint64_t base,
 			/* Entering an existing object is no change; a new RBP, RBS or
 			 * policy is one even while empty. Interfaces exist through
 			 * their lines. */
-			if (v != VIEW_INTERFACE && !section_exists(s, running, v, target))
+			bool exists = v == VIEW_INTERFACE || section_exists(s, running, v, target);
+
+			if (!exists && r->id == G_BFD_SESSION && bind == NULL) {
+				reply(res, false,
+				      "Error: BFD session %s does not exist; create it with bfd %s "
+				      "bind peer-ip ADDRESS.",
+				      target, target);
+				return;
+			}
+			if (!exists)
 				rc = cand_add(&s->cand, OP_ENTER, v, target, "", NULL, r->id, base);
+			if (rc == 0 && bind)
+				rc = cand_add(&s->cand, OP_SET, v, target, "bind", bind, G_BFD_BIND,
+					      base);
 			s->view = v;
 			snprintf(s->section, sizeof(s->section), "%s", target);
 		}
@@ -235,6 +251,13 @@ static void session_cmd(struct session *s, const struct conf *running, const str
 			 a ? " " : "", a ? a->str : "",
 			 r->id == G_DISPLAY_RBS && gram_arg(r, "detail") ? " verbose" : "");
 		break;
+	case G_DISPLAY_BFD:
+		res->req = SR_FORWARD;
+		res->forward_to = D_VRRPD;
+		a = gram_arg(r, "session-name");
+		snprintf(res->query, sizeof(res->query), "bfd session%s%s", a ? " " : "",
+			 a ? a->str : "");
+		break;
 	case G_DISPLAY_RBP_USERS:
 		res->req = SR_FORWARD;
 		res->forward_to = D_RBPD;
@@ -305,6 +328,12 @@ void sess_prompt(const struct session *s, const char *host, char *out, size_t le
 		break;
 	case VIEW_SSL:
 		snprintf(out, len, "[%s%s-ssl-policy-%s]", mark, host, s->section);
+		break;
+	case VIEW_BFD:
+		snprintf(out, len, "[%s%s-bfd]", mark, host);
+		break;
+	case VIEW_BFD_SESSION:
+		snprintf(out, len, "[%s%s-bfd-session-%s]", mark, host, s->section);
 		break;
 	default:
 		snprintf(out, len, "<%s>", host);

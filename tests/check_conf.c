@@ -327,6 +327,173 @@ START_TEST(an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words)
 }
 END_TEST
 
+static Db__VrrpdConfig *vrrp_section(const char *text)
+{
+	struct conf *c = load(text);
+	struct compiled out;
+	struct errlist errs = {0};
+	Db__VrrpdConfig *v;
+
+	ck_assert_msg(cfg_compile(c, NULL, &out, &errs) == 0, "%s", errs.n ? errs.v[0] : "");
+	v = db__vrrpd_config__unpack(NULL, out.len[D_VRRPD], out.sec[D_VRRPD]);
+	ck_assert_ptr_nonnull(v);
+	cfg_compiled_free(&out);
+	errlist_free(&errs);
+	conf_free(c);
+	return v;
+}
+
+static const char *bfd_conf = "bfd\n"
+			      "bfd atob\n"
+			      " bind peer-ip 198.51.100.2 interface eth2 source-ip 198.51.100.1\n"
+			      " discriminator local 10\n"
+			      " discriminator remote 20\n"
+			      " min-tx-interval 10\n"
+			      " min-rx-interval 20\n"
+			      " detect-multiplier 5\n"
+			      "bfd auto1\n"
+			      " bind peer-ip 2001:db8::2\n"
+			      " shutdown\n";
+
+/* bfd and bfd NAME sections become vrrpd's BfdSessionConfig: what was
+ * set, defaults for the rest, an automatic local discriminator. */
+START_TEST(bfd_sessions_compile_into_vrrpds_section)
+{
+	Db__VrrpdConfig *v = vrrp_section(bfd_conf);
+	struct conf *c = load(bfd_conf);
+	char *text = conf_render(c);
+	Db__BfdSessionConfig *a, *b;
+
+	ck_assert(v->bfd);
+	ck_assert_uint_eq(v->n_bfd_sessions, 2);
+	a = v->bfd_sessions[0];
+	b = v->bfd_sessions[1];
+	if (strcmp(a->name, "atob") != 0) {
+		a = v->bfd_sessions[1];
+		b = v->bfd_sessions[0];
+	}
+	ck_assert_str_eq(a->name, "atob");
+	ck_assert_str_eq(a->peer_ip, "198.51.100.2");
+	ck_assert_str_eq(a->ifname, "eth2");
+	ck_assert_str_eq(a->source_ip, "198.51.100.1");
+	ck_assert_uint_eq(a->local_disc, 10);
+	ck_assert_uint_eq(a->remote_disc, 20);
+	ck_assert_uint_eq(a->min_tx_ms, 10);
+	ck_assert_uint_eq(a->min_rx_ms, 20);
+	ck_assert_uint_eq(a->detect_mult, 5);
+	ck_assert(!a->shutdown);
+	ck_assert_str_eq(b->ifname, "");
+	ck_assert_uint_eq(b->min_tx_ms, 1000);
+	ck_assert_uint_eq(b->detect_mult, 3);
+	ck_assert(b->shutdown);
+	ck_assert_uint_ne(b->local_disc, 0);
+	ck_assert_uint_ne(b->local_disc, 10);
+	/* rendered as VRP shows it, and read back the same */
+	ck_assert_ptr_nonnull(strstr(text, "#\nbfd\n#\nbfd atob\n bind peer-ip 198.51.100.2"));
+	{
+		struct conf *again = load(text);
+
+		ck_assert(conf_equal(c, again));
+		conf_free(again);
+	}
+	free(text);
+	conf_free(c);
+	db__vrrpd_config__free_unpacked(v, NULL);
+}
+END_TEST
+
+START_TEST(bfd_sessions_are_checked)
+{
+	ck_assert_int_lt(compile_errors("bfd s\n bind peer-ip 192.0.2.2\n", "BFD is not enabled"),
+			 0);
+	ck_assert_int_lt(compile_errors("bfd\nbfd s\n discriminator local 5\n", "no bind peer-ip"),
+			 0);
+	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 224.0.0.5\n",
+					"not a unicast address"),
+			 0);
+	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip fe80::2\n", "link-local"), 0);
+	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 source-ip 2001:db8::1\n",
+					"of the peer's family"),
+			 0);
+	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2\n discriminator local 7\n"
+					"bfd t\n bind peer-ip 192.0.2.3\n discriminator local 7\n",
+					"discriminator local 7 is also"),
+			 0);
+	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 interface eth1\n"
+					"bfd t\n bind peer-ip 192.0.2.2 interface eth1\n",
+					"already runs to peer-ip 192.0.2.2"),
+			 0);
+	ck_assert_int_eq(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 interface eth1\n"
+					"bfd t\n bind peer-ip 192.0.2.2 interface eth2\n",
+					NULL),
+			 0);
+}
+END_TEST
+
+/* An automatic discriminator depends on the name only, so adding a
+ * session does not change the others', and never takes a configured one. */
+START_TEST(automatic_discriminators_are_stable_and_unique)
+{
+	Db__VrrpdConfig *one = vrrp_section("bfd\nbfd s\n bind peer-ip 192.0.2.2\n");
+	Db__VrrpdConfig *two = vrrp_section("bfd\nbfd a\n bind peer-ip 192.0.2.3\n"
+					    "bfd s\n bind peer-ip 192.0.2.2\n");
+	uint32_t ds = one->bfd_sessions[0]->local_disc;
+	char text[256];
+	Db__VrrpdConfig *clash;
+
+	for (size_t i = 0; i < two->n_bfd_sessions; i++)
+		if (strcmp(two->bfd_sessions[i]->name, "s") == 0)
+			ck_assert_uint_eq(two->bfd_sessions[i]->local_disc, ds);
+	snprintf(text, sizeof(text),
+		 "bfd\nbfd a\n bind peer-ip 192.0.2.3\n discriminator local %u\n"
+		 "bfd s\n bind peer-ip 192.0.2.2\n",
+		 ds);
+	clash = vrrp_section(text);
+	ck_assert_uint_ne(clash->bfd_sessions[0]->local_disc, clash->bfd_sessions[1]->local_disc);
+	db__vrrpd_config__free_unpacked(one, NULL);
+	db__vrrpd_config__free_unpacked(two, NULL);
+	db__vrrpd_config__free_unpacked(clash, NULL);
+}
+END_TEST
+
+/* track bfd-session: reduced 10 by default (VRP), peer only as the last
+ * word, and only a configured session. */
+START_TEST(groups_track_configured_bfd_sessions)
+{
+	Db__VrrpdConfig *v = vrrp_section(
+	    "bfd\nbfd peer\n bind peer-ip 192.0.2.2\nbfd m\n bind peer-ip 192.0.2.3\n"
+	    "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+	    " vrrp vrid 1 track bfd-session session-name peer\n"
+	    " vrrp vrid 1 track bfd-session session-name m peer\n"
+	    " vrrp vrid 2 virtual-ip 192.0.2.101\n"
+	    " vrrp vrid 2 track bfd-session session-name m increased 7\n");
+	Db__VrrpGroupConfig *g1 = v->groups[0]->vrid == 1 ? v->groups[0] : v->groups[1];
+	Db__VrrpGroupConfig *g2 = v->groups[0]->vrid == 1 ? v->groups[1] : v->groups[0];
+
+	ck_assert_uint_eq(g1->n_track_bfd, 2);
+	for (size_t i = 0; i < 2; i++) {
+		Db__TrackBfd *t = g1->track_bfd[i];
+
+		if (strcmp(t->session, "peer") == 0) {
+			ck_assert(!t->peer);
+			ck_assert_uint_eq(t->reduced, 10);
+		} else {
+			ck_assert_str_eq(t->session, "m");
+			ck_assert(t->peer);
+			ck_assert_uint_eq(t->reduced, 0);
+		}
+	}
+	ck_assert_uint_eq(g2->n_track_bfd, 1);
+	ck_assert_uint_eq(g2->track_bfd[0]->increased, 7);
+	ck_assert_uint_eq(g2->track_bfd[0]->reduced, 0);
+	db__vrrpd_config__free_unpacked(v, NULL);
+	ck_assert_int_lt(compile_errors("interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+					" vrrp vrid 1 track bfd-session session-name nope\n",
+					"tracks bfd-session nope, which is not configured"),
+			 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf");
@@ -343,6 +510,10 @@ int main(void)
 	tcase_add_test(tc, compile_builds_typed_sections);
 	tcase_add_test(tc, bound_groups_preempt_after_the_backup_by_default);
 	tcase_add_test(tc, an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words);
+	tcase_add_test(tc, bfd_sessions_compile_into_vrrpds_section);
+	tcase_add_test(tc, bfd_sessions_are_checked);
+	tcase_add_test(tc, automatic_discriminators_are_stable_and_unique);
+	tcase_add_test(tc, groups_track_configured_bfd_sessions);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

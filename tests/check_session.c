@@ -123,6 +123,45 @@ START_TEST(commands_for_cfgd_and_daemons_are_handed_back)
 }
 END_TEST
 
+/* VRP's static BFD session: bfd, then bfd NAME bind peer-ip ... creates
+ * the session and enters its view; bfd NAME alone enters only an
+ * existing one; display bfd session goes to vrrpd. */
+START_TEST(bfd_sessions_are_created_with_their_bind_and_entered_by_name)
+{
+	struct conf *c;
+	char *text;
+
+	ck_assert(run("system-view"));
+	ck_assert(run("bfd"));
+	ck_assert_str_eq(prompt(), "[*A-bfd]");
+	ck_assert(run("quit"));
+	ck_assert(!run("bfd atob"));
+	ck_assert_ptr_nonnull(strstr(res.output, "does not exist"));
+	ck_assert(run("bfd atob bind peer-ip 198.51.100.2 interface eth2"));
+	ck_assert_str_eq(prompt(), "[*A-bfd-session-atob]");
+	ck_assert(run("discriminator local 10"));
+	ck_assert(run("min-tx-interval 10"));
+	ck_assert(!run("min-tx-interval 5"));
+	ck_assert(!run("detect-multiplier 51"));
+	ck_assert(run("quit"));
+	ck_assert(run("bfd atob"));
+	ck_assert_str_eq(prompt(), "[*A-bfd-session-atob]");
+	c = conf_dup(running);
+	ck_assert_int_eq(cand_apply(&s.cand, c), 0);
+	text = conf_render(c);
+	ck_assert_ptr_nonnull(strstr(text, "bfd atob\n bind peer-ip 198.51.100.2 interface eth2\n"
+					   " discriminator local 10\n min-tx-interval 10\n"));
+	free(text);
+	conf_free(c);
+	ck_assert(run("display bfd session"));
+	ck_assert_int_eq(res.req, SR_FORWARD);
+	ck_assert_str_eq(res.query, "bfd session");
+	ck_assert(run("display bfd session atob json"));
+	ck_assert_str_eq(res.query, "bfd session atob");
+	ck_assert(res.json);
+}
+END_TEST
+
 START_TEST(a_trailing_json_asks_any_display_for_json)
 {
 	ck_assert(run("display vrrp brief"));
@@ -190,6 +229,7 @@ int main(void)
 	tcase_add_test(tc, display_of_candidate_shows_the_changes);
 	tcase_add_test(tc, commands_for_cfgd_and_daemons_are_handed_back);
 	tcase_add_test(tc, a_trailing_json_asks_any_display_for_json);
+	tcase_add_test(tc, bfd_sessions_are_created_with_their_bind_and_entered_by_name);
 	tcase_add_test(tc, errors_leave_view_and_candidate_alone);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);

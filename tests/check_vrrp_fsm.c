@@ -275,6 +275,28 @@ START_TEST(non_owner_starts_as_backup_and_takes_over_after_master_down_interval)
 }
 END_TEST
 
+/* Peer BFD: the session to the master's address went down, so a backup
+ * takes over at once, long before its Master_Down_Timer; a master or a
+ * group in Initialize is left alone. */
+START_TEST(a_backup_told_the_master_is_gone_takes_over_at_once)
+{
+	started(cfg3(100));
+	ev_recv(T0 + 100, 120);
+	ck_assert_int_eq(f.state, VRRP_STATE_BACKUP);
+	vrrp_fsm_master_gone(&f, T0 + 150, &out);
+	assert_moved(VRRP_STATE_BACKUP, VRRP_STATE_MASTER, ADD_SEND_ANNOUNCE,
+		     "the master's BFD session went down");
+	assert_timers(T0 + 150 + 1000, 0, 0);
+	vrrp_fsm_master_gone(&f, T0 + 200, &out);
+	assert_nothing(VRRP_STATE_MASTER);
+	vrrp_fsm_init(&f, &(struct vrrp_fsm_cfg){.version = 3, .priority = 100,
+						    .adver_interval_ms = 1000},
+		      true);
+	vrrp_fsm_master_gone(&f, T0 + 300, &out);
+	assert_nothing(VRRP_STATE_INIT);
+}
+END_TEST
+
 START_TEST(owner_starts_as_master_even_without_preempt)
 {
 	started(cfg_of(3, 255, false, 5000, 1000));
@@ -1272,6 +1294,7 @@ int main(void)
 	tcase_add_test(tc, nothing_happens_in_initialize);
 	tcase_add_test(tc, non_owner_starts_as_backup_and_takes_over_after_master_down_interval);
 	tcase_add_test(tc, owner_starts_as_master_even_without_preempt);
+	tcase_add_test(tc, a_backup_told_the_master_is_gone_takes_over_at_once);
 	tcase_add_test(tc, startup_twice_is_one_startup);
 	tcase_add_test(tc, master_advertises_every_interval_and_only_then);
 	tcase_add_test(tc, master_yields_to_a_higher_priority);

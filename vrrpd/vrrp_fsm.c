@@ -14,6 +14,7 @@
 #define R_SHUTDOWN "shutdown"
 #define R_MASTER_DOWN "master down timer expired"
 #define R_MASTER_LEFT "master left (priority 0), skew time expired"
+#define R_MASTER_BFD "the master's BFD session went down"
 #define R_PREEMPT_DELAY "preempt delay expired"
 #define R_PREEMPT "preempt: local priority higher than the master's"
 #define R_PREEMPT_OWNER "preempt: priority 255, address owner"
@@ -281,6 +282,13 @@ void vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out *out)
 			out->backup_incomplete = true;
 		}
 	}
+}
+
+void vrrp_fsm_master_gone(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out *out)
+{
+	out_begin(f, out);
+	if (f->state == VRRP_STATE_BACKUP)
+		become_master(f, now, R_MASTER_BFD, out);
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b)

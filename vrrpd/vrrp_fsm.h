@@ -152,6 +152,11 @@ void vrrp_fsm_timer(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out *out);
 /* rbpd opened (the backup is complete) or closed the gate of the group;
  * a preemption that waited for it happens now. Closed after
  * vrrp_fsm_init(). */
+/* Something faster than the Master_Down_Timer (a peer BFD session to the
+ * master's address) says the master is gone: a Backup becomes Master now,
+ * as if the timer had expired; any other state is left as it is. */
+void vrrp_fsm_master_gone(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out *out);
+
 void vrrp_fsm_set_gate(struct vrrp_fsm *f, uint64_t now, bool open, struct vrrp_fsm_out *out);
 
 /* Whether a due preemption is waiting for the gate now. */

@@ -34,6 +34,8 @@
 #include "common/log.h"
 #include "common/service.h"
 #include "config.pb-c.h"
+#include "vrrpd/vrrp_bfd.h"
+#include "vrrpd/vrrp_track.h"
 #include "vrrpd/vrrp_fsm.h"
 #include "vrrpd/vrrp_net.h"
 #include "vrrpd/vrrp_notify.h"
@@ -102,6 +104,8 @@ struct group {
 	enum vrrp_csum_mode csum;
 	char track_if[IF_NAMESIZE];
 	unsigned track_vrid;
+	struct vrrp_track_bfd *tracks; /* track bfd-session (vrrp_track.h) */
+	size_t ntracks;
 	union vrrp_addr *vips;
 	size_t nvips;
 	bool vmac_cfg; /* virtual-mac */
@@ -148,6 +152,7 @@ struct vrrpd {
 	int pkt_fd, icmp6_fd;
 	char *notify_script;
 	unsigned garp_count, garp_interval_ms;
+	struct vrrp_bfd *bfd; /* BFD sessions (vrrp_bfd.c) */
 };
 
 static struct vrrpd g = {.nl = -1, .mon = -1, .pkt_fd = -1, .icmp6_fd = -1};
@@ -1328,6 +1333,7 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 	if (c == NULL)
 		return NULL;
 	vrrp_net_snapshot_begin(); /* one address dump for every group */
+	vrrp_bfd_check(c, errs);
 	if (c->notify_script && c->notify_script[0]) {
 		char why[160];
 
@@ -1391,7 +1397,8 @@ static struct vrrp_fsm_cfg fsm_cfg(const struct group *gr, const Db__VrrpGroupCo
 {
 	struct vrrp_fsm_cfg f = {
 	    .version = gr->version,
-	    .priority = gr->owner ? 255 : (uint8_t)c->priority,
+	    .priority = vrrp_track_priority((uint8_t)c->priority, gr->owner, gr->tracks,
+					    gr->ntracks),
 	    .preempt = c->preempt,
 	    .preempt_delay_ms = c->preempt_delay_s * 1000,
 	    .adver_interval_ms = c->advert_interval_ms,
@@ -1437,6 +1444,7 @@ static void group_closed(uv_handle_t *h)
 
 	if (--gr->open_handles == 0) {
 		free(gr->vips);
+		free(gr->tracks);
 		free(gr);
 	}
 }
@@ -1485,6 +1493,76 @@ static void group_configure(struct group *gr, const Db__VrrpGroupConfig *c, unsi
 	gr->csum = c->csum_msg_only ? VRRP_CSUM_MSG_ONLY : VRRP_CSUM_PSEUDO;
 	snprintf(gr->track_if, sizeof(gr->track_if), "%s", c->track_ifname ? c->track_ifname : "");
 	gr->track_vrid = c->track_vrid;
+	free(gr->tracks);
+	gr->tracks = c->n_track_bfd ? calloc(c->n_track_bfd, sizeof(*gr->tracks)) : NULL;
+	if (c->n_track_bfd && gr->tracks == NULL)
+		fatal("calloc");
+	gr->ntracks = c->n_track_bfd;
+	for (size_t i = 0; i < c->n_track_bfd; i++) {
+		struct vrrp_track_bfd *t = &gr->tracks[i];
+		enum bfd_state st;
+
+		snprintf(t->session, sizeof(t->session), "%s", c->track_bfd[i]->session);
+		t->reduced = (uint8_t)c->track_bfd[i]->reduced;
+		t->increased = (uint8_t)c->track_bfd[i]->increased;
+		t->peer = c->track_bfd[i]->peer;
+		t->down = !vrrp_bfd_state(g.bfd, t->session, &st) || st != BFD_STATE_UP;
+	}
+}
+
+static const Db__VrrpGroupConfig *group_config(const struct group *gr)
+{
+	for (size_t i = 0; g.running && i < g.running->n_groups; i++) {
+		const Db__VrrpGroupConfig *c = g.running->groups[i];
+
+		if (c->vrid == gr->vrid && (c->ipv6 ? AF_INET6 : AF_INET) == gr->family &&
+		    strcmp(c->ifname, gr->ifname) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* A BFD session changed state (vrrp_bfd.h): the groups that track it
+ * take their new priority, and a backup whose peer session to the master
+ * went down takes over now. */
+static void on_bfd_change(void *arg, const char *name, enum bfd_state from, enum bfd_state to,
+			  enum bfd_diag diag)
+{
+	uint64_t now = now_ms();
+
+	(void)arg;
+	(void)from;
+	(void)diag;
+	for (struct group *gr = g.groups; gr; gr = gr->next) {
+		const Db__VrrpGroupConfig *c = group_config(gr);
+		bool changed = false, peer_down = false;
+		struct vrrp_fsm_out o;
+
+		for (size_t i = 0; i < gr->ntracks; i++) {
+			struct vrrp_track_bfd *t = &gr->tracks[i];
+
+			if (strcmp(t->session, name) != 0 || t->down == (to != BFD_STATE_UP))
+				continue;
+			t->down = to != BFD_STATE_UP;
+			changed = true;
+			peer_down |= t->peer && t->down;
+		}
+		if (!changed || c == NULL || gr->track_if[0] || !gr->fsm.enabled)
+			continue;
+		{
+			struct vrrp_fsm_cfg fc = fsm_cfg(gr, c);
+
+			if (fc.priority != gr->fsm.cfg.priority)
+				log_info("(%s vrid %u) bfd-session %s %s: priority %u",
+					 gr->ifname, gr->vrid, name, bfd_state_str(to), fc.priority);
+			vrrp_fsm_set_cfg(&gr->fsm, now, &fc, &o);
+			run(gr, &o, now);
+		}
+		if (peer_down) {
+			vrrp_fsm_master_gone(&gr->fsm, now, &o);
+			run(gr, &o, now);
+		}
+	}
 }
 
 static struct group *group_create(const Db__VrrpGroupConfig *c, unsigned version)
@@ -1616,6 +1694,8 @@ static void apply(void *arg, void *obj)
 	free(g.notify_script);
 	g.notify_script = c->notify_script && c->notify_script[0] ? strdup(c->notify_script) : NULL;
 	notify_refused_logged = false;
+	/* sessions first: the groups that track them read their state */
+	vrrp_bfd_apply(g.bfd, c);
 	vrrp_net_snapshot_begin(); /* one address dump for every group */
 	g.garp_count = c->garp_count ? c->garp_count : DEF_GARP_COUNT;
 	g.garp_interval_ms = c->garp_interval_ms ? c->garp_interval_ms : DEF_GARP_INTERVAL_MS;
@@ -1759,6 +1839,18 @@ static void show_group(FILE *f, const struct group *gr)
 			gr->leader ? "" : " (not configured)");
 	else
 		fprintf(f, "  %-17s: normal-vrrp\n", "Config Type");
+	for (size_t i = 0; i < gr->ntracks; i++) {
+		const struct vrrp_track_bfd *tb = &gr->tracks[i];
+
+		if (tb->peer)
+			fprintf(f, "  %-17s: session %s, %s: the master's (peer BFD)\n", "Track BFD",
+				tb->session, tb->down ? "down" : "up");
+		else
+			fprintf(f, "  %-17s: session %s, %s: priority %s %u while down\n",
+				"Track BFD", tb->session, tb->down ? "down" : "up",
+				tb->reduced ? "reduced" : "increased",
+				tb->reduced ? tb->reduced : tb->increased);
+	}
 	if (gr->ifp == NULL)
 		fprintf(f, "  %-17s: the interface does not exist\n", "Note");
 	fmt_time(gr->created, t, sizeof(t));
@@ -1854,6 +1946,19 @@ static void json_group(struct json_object *arr, const struct group *gr)
 			 : gr->gate_reason[0]				    ? gr->gate_reason
 									    : "no word from rbpd yet");
 	}
+	{
+		struct json_object *tb = jout_arr(o, "track_bfd");
+
+		for (size_t i = 0; i < gr->ntracks; i++) {
+			struct json_object *e = jout_push_obj(tb);
+
+			jout_str(e, "session", gr->tracks[i].session);
+			jout_bool(e, "down", gr->tracks[i].down);
+			jout_bool(e, "peer", gr->tracks[i].peer);
+			jout_u64(e, "reduced", gr->tracks[i].reduced);
+			jout_u64(e, "increased", gr->tracks[i].increased);
+		}
+	}
 	jout_u64(o, "advert_interval_running_ms", m->master_adver_ms);
 	jout_u64(o, "advert_interval_configured_ms", m->cfg.adver_interval_ms);
 	jout_u64(o, "skew_time_ms", vrrp_fsm_skew_ms(m));
@@ -1945,6 +2050,8 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 	char a[INET6_ADDRSTRLEN];
 
 	(void)arg;
+	if (strncmp(what, "bfd session", 11) == 0)
+		return vrrp_bfd_show(g.bfd, what[11] == ' ' ? what + 12 : NULL, json, f);
 	if (json && strncmp(what, "vrrp", 4) == 0)
 		return display_json(f);
 	if (strcmp(what, "vrrp state-list") == 0) {
@@ -2020,6 +2127,9 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	inet_pton(AF_INET6, "ff02::12", &mcast6.v6);
 	g.garp_count = DEF_GARP_COUNT;
 	g.garp_interval_ms = DEF_GARP_INTERVAL_MS;
+	rc = vrrp_bfd_new(&g.bfd, loop, on_bfd_change, NULL);
+	if (rc < 0)
+		return rc;
 	g.nl = vrrp_net_nl_open();
 	if (g.nl < 0)
 		return g.nl;
@@ -2065,6 +2175,8 @@ static void stop(void *arg)
 	if (g.gates_sub)
 		bus_close(g.gates_sub);
 	g.gates_sub = NULL;
+	vrrp_bfd_free(g.bfd); /* sessions say AdminDown */
+	g.bfd = NULL;
 	uv_close((uv_handle_t *)&g.mon_poll, NULL);
 }
 
