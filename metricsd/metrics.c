@@ -292,7 +292,7 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 
 static const struct {
 	const char *name, *type, *help, *key, *sub;
-	double scale; /* the JSON's unit to the metric's (0: 1) */
+	double per; /* JSON units in one of the metric's (1000: ms to s); 0: the same */
 } rbs_metrics[] = {
     {"dualbackup_rbs_up", "gauge", "1 while the channel to the peer is up.", "up", NULL, 0},
     {"dualbackup_rbs_tls", "gauge", "1 when the channel is bound to an SSL policy.", "enabled",
@@ -326,9 +326,9 @@ static const struct {
      "Entries of the last batch backup received from the peer.", "count", "batch_received", 0},
     {"dualbackup_rbs_replication_lag_seconds", "gauge",
      "How long the oldest entry the peer has not acknowledged has waited (0: none waits).",
-     "replication_lag_ms", NULL, 1e-3},
+     "replication_lag_ms", NULL, 1e3},
     {"dualbackup_rbs_tcp_rtt_seconds", "gauge", "The channel's TCP round-trip time (kernel).",
-     "rtt_us", "tcp", 1e-6},
+     "rtt_us", "tcp", 1e6},
     {"dualbackup_rbs_tcp_retransmits_total", "counter",
      "Segments the kernel retransmitted on the current connection.", "retransmits", "tcp", 0},
     {"dualbackup_rbs_send_queue_bytes", "gauge",
@@ -361,7 +361,7 @@ static void render_rbs(FILE *f, struct json_object *doc)
 
 			if (num(o, rbs_metrics[m].key, &v))
 				sample(f, rbs_metrics[m].name, l,
-				       rbs_metrics[m].scale ? v * rbs_metrics[m].scale : v);
+				       rbs_metrics[m].per ? v / rbs_metrics[m].per : v);
 		}
 	}
 }
@@ -574,6 +574,59 @@ static void render_sync(FILE *f, struct json_object *doc)
 	}
 }
 
+/* ---- BFD (vrrpd) ------------------------------------------------------- */
+
+static const struct {
+	const char *name, *type, *help, *key, *sub;
+	double per; /* as rbs_metrics */
+} bfd_metrics[] = {
+    {"dualbackup_bfd_session_up", "gauge", "1 while the BFD session is Up.", NULL, NULL, 0},
+    {"dualbackup_bfd_session_ups_total", "counter", "Times the session came Up.", "ups", NULL,
+     0},
+    {"dualbackup_bfd_session_downs_total", "counter", "Times the session left Up.", "downs",
+     NULL, 0},
+    {"dualbackup_bfd_detection_time_seconds", "gauge",
+     "The session's detection time (0 until the peer is heard).", "detection_time_us", NULL,
+     1e6},
+    {"dualbackup_bfd_tx_interval_seconds", "gauge",
+     "The negotiated transmit interval, before jitter.", "tx_interval_us", NULL, 1e6},
+    {"dualbackup_bfd_packets_sent_total", "counter", "Control packets sent.", "sent", "packets",
+     0},
+    {"dualbackup_bfd_packets_received_total", "counter", "Control packets taken by the session.",
+     "received", "packets", 0},
+    {"dualbackup_bfd_packets_dropped_total", "counter",
+     "Packets for the session dropped (wrong source, discriminator).", "dropped", "packets", 0},
+};
+
+static void render_bfd(FILE *f, struct json_object *doc)
+{
+	struct json_object *ss = arr(doc, "sessions");
+	size_t n = ss ? json_object_array_length(ss) : 0;
+	const char *none[] = {NULL};
+	double v;
+
+	for (size_t m = 0; m < sizeof(bfd_metrics) / sizeof(bfd_metrics[0]); m++) {
+		family(f, bfd_metrics[m].name, bfd_metrics[m].type, bfd_metrics[m].help);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *s = json_object_array_get_idx(ss, i);
+			struct json_object *o = bfd_metrics[m].sub ? get(s, bfd_metrics[m].sub) : s;
+			const char *l[] = {"session", str(s, "name"), NULL};
+			const char *st = str(s, "state");
+
+			if (bfd_metrics[m].key == NULL) {
+				if (st)
+					sample(f, bfd_metrics[m].name, l, strcmp(st, "Up") == 0);
+			} else if (num(o, bfd_metrics[m].key, &v)) {
+				sample(f, bfd_metrics[m].name, l,
+				       bfd_metrics[m].per ? v / bfd_metrics[m].per : v);
+			}
+		}
+	}
+	family(f, "dualbackup_bfd_dropped_total", "counter",
+	       "BFD packets no session took, by reason (TTL below 255, no such session, ...).");
+	per_key(f, "dualbackup_bfd_dropped_total", get(doc, "dropped"), none, "reason");
+}
+
 int metrics_render(FILE *f, const struct metrics_in *in)
 {
 	static const char *const sources[] = {"vrrpd", "rbsd", "rbpd", "cfgd"};
@@ -595,5 +648,7 @@ int metrics_render(FILE *f, const struct metrics_in *in)
 		render_rbp(f, in->rbp);
 	if (in->sync)
 		render_sync(f, in->sync);
+	if (in->bfd)
+		render_bfd(f, in->bfd);
 	return ferror(f) ? -EIO : 0;
 }

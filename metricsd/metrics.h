@@ -17,6 +17,7 @@ struct metrics_in {
 	struct json_object *rbs;  /* display remote-backup-service json */
 	struct json_object *rbp;  /* display remote-backup-profile json */
 	struct json_object *sync; /* display configuration sync json */
+	struct json_object *bfd;  /* display bfd session json (vrrpd) */
 };
 
 /* Write every metric of `in` to f, each family with its HELP and TYPE.

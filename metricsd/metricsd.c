@@ -145,6 +145,7 @@ static char *scrape(size_t *len)
 	    .rbs = ask_daemon(DB__ROLE__ROLE_RBSD, "remote-backup-service"),
 	    .rbp = ask_daemon(DB__ROLE__ROLE_RBPD, "remote-backup-profile"),
 	    .sync = ask_cfgd(),
+	    .bfd = ask_daemon(DB__ROLE__ROLE_VRRPD, "bfd session"),
 	};
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);
@@ -156,6 +157,7 @@ static char *scrape(size_t *len)
 	json_object_put(in.rbs);
 	json_object_put(in.rbp);
 	json_object_put(in.sync);
+	json_object_put(in.bfd);
 	if (rc < 0) {
 		free(text);
 		return NULL;

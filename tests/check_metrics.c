@@ -236,6 +236,35 @@ START_TEST(replication_lag_and_rtt_are_in_seconds)
 }
 END_TEST
 
+/* vrrpd's BFD sessions: up, counts, intervals in seconds, drops by reason. */
+START_TEST(bfd_sessions_are_exported)
+{
+	struct metrics_in in = {
+	    .bfd = json_tokener_parse(
+		"{\"sessions\": [{\"name\": \"atob\", \"state\": \"Up\", \"ups\": 2,"
+		" \"downs\": 1, \"detection_time_us\": 300000, \"tx_interval_us\": 100000,"
+		" \"packets\": {\"sent\": 50, \"received\": 48, \"dropped\": 3}},"
+		" {\"name\": \"b\", \"state\": \"Down\"}],"
+		" \"dropped\": {\"ttl\": 20, \"no_session\": 1}}"),
+	};
+	char *t = NULL;
+	size_t len;
+	FILE *f = open_memstream(&t, &len);
+
+	ck_assert_int_eq(metrics_render(f, &in), 0);
+	fclose(f);
+	json_object_put(in.bfd);
+	ck_assert(has_line(t, "dualbackup_bfd_session_up{session=\"atob\"} 1"));
+	ck_assert(has_line(t, "dualbackup_bfd_session_up{session=\"b\"} 0"));
+	ck_assert(has_line(t, "dualbackup_bfd_session_downs_total{session=\"atob\"} 1"));
+	ck_assert(has_line(t, "dualbackup_bfd_detection_time_seconds{session=\"atob\"} 0.3"));
+	ck_assert(has_line(t, "dualbackup_bfd_tx_interval_seconds{session=\"atob\"} 0.1"));
+	ck_assert(has_line(t, "dualbackup_bfd_packets_dropped_total{session=\"atob\"} 3"));
+	ck_assert(has_line(t, "dualbackup_bfd_dropped_total{reason=\"ttl\"} 20"));
+	free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("metrics");
@@ -250,6 +279,7 @@ int main(void)
 	tcase_add_test(tc, a_vrid_out_of_range_is_an_empty_label_not_a_wrapped_number);
 	tcase_add_test(tc, commit_latency_is_a_cumulative_histogram_and_results_are_counted);
 	tcase_add_test(tc, replication_lag_and_rtt_are_in_seconds);
+	tcase_add_test(tc, bfd_sessions_are_exported);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

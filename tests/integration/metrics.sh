@@ -115,6 +115,21 @@ test_dashboard_queries_are_valid() {
 	[ $bad = 0 ]
 }
 
+# A BFD session each way on the RBS link: vrrpd's sessions are scraped too.
+test_bfd_sessions_are_exported() {
+	local d peer
+	for d in A B; do
+		[ $d = A ] && peer=198.51.100.2 || peer=198.51.100.1
+		cli $d -q -c "system-view" -c "bfd" -c "quit" -c "bfd m bind peer-ip $peer" \
+			-c "min-tx-interval 100" -c "min-rx-interval 100" -c "commit" || return 1
+	done
+	wait_until 10 eval 'scrape && [ "$(metric '"'"'dualbackup_bfd_session_up{session="m"}'"'"')" = 1 ]' ||
+		{ grep bfd_ "$ROOT/scrape"; return 1; }
+	[ "$(metric 'dualbackup_bfd_detection_time_seconds{session="m"}')" = 0.3 ] &&
+		[ "$(metric 'dualbackup_bfd_session_ups_total{session="m"}')" = 1 ] ||
+		{ grep bfd_ "$ROOT/scrape"; return 1; }
+}
+
 # B's vrrpd gone: A takes group 2 over, and the next scrape says so.
 test_a_takeover_is_seen() {
 	local g2='interface="eth1",vrid="2",family="ipv4"' before
@@ -164,6 +179,7 @@ t "commits counted with their duration; TCP state and replication lag exported" 
 	test_commits_lag_and_tcp
 t "the Grafana dashboard's queries parse and name only exported families" \
 	test_dashboard_queries_are_valid
+t "BFD sessions are exported: up, detection time, transitions" test_bfd_sessions_are_exported
 t "a takeover is seen in the next scrape" test_a_takeover_is_seen
 t "a daemon that does not answer is reported, its metrics left out" test_a_silent_daemon_is_reported
 t "only GET /metrics, only on the configured address" test_only_metrics_on_its_address
