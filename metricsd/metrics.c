@@ -288,12 +288,39 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 	}
 }
 
-/* ---- rbsd -------------------------------------------------------------- */
+/* ---- tables: one metric per field of each object of an array ---------- */
 
-static const struct {
+/* A metric read from field `key` of each object (or of its sub-object
+ * `sub`), labelled with the object's name. */
+struct field_metric {
 	const char *name, *type, *help, *key, *sub;
 	double per; /* JSON units in one of the metric's (1000: ms to s); 0: the same */
-} rbs_metrics[] = {
+};
+
+/* Every metric of table t (n of them) over the objects of array a, each
+ * labelled `label` = its "name". */
+static void render_table(FILE *f, const struct field_metric *t, size_t n, struct json_object *a,
+			 const char *label)
+{
+	size_t na = a ? json_object_array_length(a) : 0;
+	double v;
+
+	for (size_t m = 0; m < n; m++) {
+		family(f, t[m].name, t[m].type, t[m].help);
+		for (size_t i = 0; i < na; i++) {
+			struct json_object *x = json_object_array_get_idx(a, i);
+			struct json_object *o = t[m].sub ? get(x, t[m].sub) : x;
+			const char *l[] = {label, str(x, "name"), NULL};
+
+			if (num(o, t[m].key, &v))
+				sample(f, t[m].name, l, t[m].per ? v / t[m].per : v);
+		}
+	}
+}
+
+/* ---- rbsd -------------------------------------------------------------- */
+
+static const struct field_metric rbs_metrics[] = {
     {"dualbackup_rbs_up", "gauge", "1 while the channel to the peer is up.", "up", NULL, 0},
     {"dualbackup_rbs_tls", "gauge", "1 when the channel is bound to an SSL policy.", "enabled",
      "tls", 0},
@@ -342,7 +369,6 @@ static void render_rbs(FILE *f, struct json_object *doc)
 {
 	struct json_object *svcs = arr(doc, "services");
 	size_t n = svcs ? json_object_array_length(svcs) : 0;
-	double v;
 
 	family(f, "dualbackup_rbs_refused_total", "counter",
 	       "Inbound connections refused, by reason.");
@@ -352,18 +378,7 @@ static void render_rbs(FILE *f, struct json_object *doc)
 
 		per_key(f, "dualbackup_rbs_refused_total", get(s, "refused_by_reason"), l, "reason");
 	}
-	for (size_t m = 0; m < sizeof(rbs_metrics) / sizeof(rbs_metrics[0]); m++) {
-		family(f, rbs_metrics[m].name, rbs_metrics[m].type, rbs_metrics[m].help);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *s = json_object_array_get_idx(svcs, i);
-			struct json_object *o = rbs_metrics[m].sub ? get(s, rbs_metrics[m].sub) : s;
-			const char *l[] = {"service", str(s, "name"), NULL};
-
-			if (num(o, rbs_metrics[m].key, &v))
-				sample(f, rbs_metrics[m].name, l,
-				       rbs_metrics[m].per ? v / rbs_metrics[m].per : v);
-		}
-	}
+	render_table(f, rbs_metrics, sizeof(rbs_metrics) / sizeof(rbs_metrics[0]), svcs, "service");
 }
 
 /* ---- rbpd -------------------------------------------------------------- */
@@ -576,11 +591,8 @@ static void render_sync(FILE *f, struct json_object *doc)
 
 /* ---- BFD (vrrpd) ------------------------------------------------------- */
 
-static const struct {
-	const char *name, *type, *help, *key, *sub;
-	double per; /* as rbs_metrics */
-} bfd_metrics[] = {
-    {"dualbackup_bfd_session_up", "gauge", "1 while the BFD session is Up.", NULL, NULL, 0},
+static const struct field_metric bfd_metrics[] = {
+    {"dualbackup_bfd_session_up", "gauge", "1 while the BFD session is Up.", "up", NULL, 0},
     {"dualbackup_bfd_session_ups_total", "counter", "Times the session came Up.", "ups", NULL,
      0},
     {"dualbackup_bfd_session_downs_total", "counter", "Times the session left Up.", "downs",
@@ -600,28 +612,10 @@ static const struct {
 
 static void render_bfd(FILE *f, struct json_object *doc)
 {
-	struct json_object *ss = arr(doc, "sessions");
-	size_t n = ss ? json_object_array_length(ss) : 0;
 	const char *none[] = {NULL};
-	double v;
 
-	for (size_t m = 0; m < sizeof(bfd_metrics) / sizeof(bfd_metrics[0]); m++) {
-		family(f, bfd_metrics[m].name, bfd_metrics[m].type, bfd_metrics[m].help);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *s = json_object_array_get_idx(ss, i);
-			struct json_object *o = bfd_metrics[m].sub ? get(s, bfd_metrics[m].sub) : s;
-			const char *l[] = {"session", str(s, "name"), NULL};
-			const char *st = str(s, "state");
-
-			if (bfd_metrics[m].key == NULL) {
-				if (st)
-					sample(f, bfd_metrics[m].name, l, strcmp(st, "Up") == 0);
-			} else if (num(o, bfd_metrics[m].key, &v)) {
-				sample(f, bfd_metrics[m].name, l,
-				       bfd_metrics[m].per ? v / bfd_metrics[m].per : v);
-			}
-		}
-	}
+	render_table(f, bfd_metrics, sizeof(bfd_metrics) / sizeof(bfd_metrics[0]),
+		     arr(doc, "sessions"), "session");
 	family(f, "dualbackup_bfd_dropped_total", "counter",
 	       "BFD packets no session took, by reason (TTL below 255, no such session, ...).");
 	per_key(f, "dualbackup_bfd_dropped_total", get(doc, "dropped"), none, "reason");

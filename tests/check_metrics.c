@@ -241,10 +241,10 @@ START_TEST(bfd_sessions_are_exported)
 {
 	struct metrics_in in = {
 	    .bfd = json_tokener_parse(
-		"{\"sessions\": [{\"name\": \"atob\", \"state\": \"Up\", \"ups\": 2,"
+		"{\"sessions\": [{\"name\": \"atob\", \"up\": true, \"ups\": 2,"
 		" \"downs\": 1, \"detection_time_us\": 300000, \"tx_interval_us\": 100000,"
 		" \"packets\": {\"sent\": 50, \"received\": 48, \"dropped\": 3}},"
-		" {\"name\": \"b\", \"state\": \"Down\"}],"
+		" {\"name\": \"b\", \"up\": false}],"
 		" \"dropped\": {\"ttl\": 20, \"no_session\": 1}}"),
 	};
 	char *t = NULL;

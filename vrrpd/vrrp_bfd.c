@@ -658,6 +658,7 @@ static void json_one(const struct sess *s, struct json_object *x)
 
 	jout_str(x, "name", s->name);
 	jout_str(x, "state", bfd_state_str(m->state));
+	jout_bool(x, "up", m->state == BFD_STATE_UP);
 	jout_u64(x, "diagnostic", m->diag);
 	jout_str(x, "diagnostic_text", bfd_diag_str(m->diag));
 	jout_i64(x, "last_change", (int64_t)s->last_change);
