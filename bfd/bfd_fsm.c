@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bfd/bfd_fsm.h"
+#include "common/deadline.h"
 
 /* Every event starts here: out says "nothing happened" until a rule says
  * otherwise, so that no path leaves it half written. */
@@ -316,18 +317,9 @@ void bfd_fsm_set_admin_down(struct bfd_fsm *s, uint64_t now_us, bool down, uint3
 	out_end(s, out);
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	return a < b ? a : b;
-}
-
 uint64_t bfd_fsm_next(const struct bfd_fsm *s)
 {
-	return earliest(s->tx_at, s->detect_at);
+	return deadline_earliest(s->tx_at, s->detect_at);
 }
 
 uint32_t bfd_fsm_tx_interval_us(const struct bfd_fsm *s)

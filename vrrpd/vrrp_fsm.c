@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vrrpd/vrrp_fsm.h"
+#include "common/deadline.h"
 
 /* Why the state changed: one text per kind of transition, so that a log
  * line alone tells the operator which rule fired. */
@@ -291,19 +292,10 @@ void vrrp_fsm_master_gone(struct vrrp_fsm *f, uint64_t now, struct vrrp_fsm_out 
 		become_master(f, now, R_MASTER_BFD, out);
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (a == 0)
-		return b;
-	if (b == 0)
-		return a;
-	return a < b ? a : b;
-}
-
 uint64_t vrrp_fsm_next(const struct vrrp_fsm *f)
 {
-	return earliest(earliest(f->adver_at, f->master_down_at),
-			earliest(f->preempt_at, f->wait_until));
+	return deadline_earliest(deadline_earliest(f->adver_at, f->master_down_at),
+			deadline_earliest(f->preempt_at, f->wait_until));
 }
 
 void vrrp_fsm_set_gate(struct vrrp_fsm *f, uint64_t now, bool open, struct vrrp_fsm_out *out)
