@@ -251,9 +251,10 @@ static int interface_line(struct build *b, const char *ifname, const struct gram
 			return -ENOMEM;
 		db__track_bfd__init(t);
 		t->session = pstrdup(&b->pl, arg(r, "session-name")->str);
-		/* "... session-name NAME peer": eight words, the last one peer
-		 * (a session may itself be called peer) */
-		t->peer = word_count(r->canon) == 8 &&
+		t->session_id = (uint32_t)arg(r, "session-id")->num;
+		/* "... session-name NAME peer" (eight words) or "... bfd-session
+		 * ID peer" (seven): peer last (a session may be called peer) */
+		t->peer = word_count(r->canon) == (t->session_id ? 7 : 8) &&
 			  strcmp(strrchr(r->canon, ' ') + 1, "peer") == 0;
 		t->increased = (uint32_t)arg(r, "value-increased")->num;
 		t->reduced = (uint32_t)arg(r, "value-reduced")->num;

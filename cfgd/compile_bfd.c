@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,26 +199,53 @@ static int check_all(Db__VrrpdConfig *v, const bool *auto_local, struct errlist 
 	return rc;
 }
 
-/* Every tracked session exists. */
-static int check_tracks(const Db__VrrpdConfig *v, struct errlist *errs)
+/* The session a track names, by name or by local discriminator. */
+static const Db__BfdSessionConfig *tracked(const Db__VrrpdConfig *v, const Db__TrackBfd *t)
+{
+	for (size_t k = 0; k < v->n_bfd_sessions; k++) {
+		const Db__BfdSessionConfig *s = v->bfd_sessions[k];
+
+		if (t->session_id ? s->local_disc == t->session_id : strcmp(s->name, t->session) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* Every tracked session exists, and a group tracks each at most once; a
+ * track by discriminator gets the session's name (what vrrpd uses). */
+static int check_tracks(Db__VrrpdConfig *v, struct errlist *errs)
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < v->n_groups; i++)
-		for (size_t j = 0; j < v->groups[i]->n_track_bfd; j++) {
-			const char *name = v->groups[i]->track_bfd[j]->session;
-			bool found = false;
+	for (size_t i = 0; i < v->n_groups; i++) {
+		Db__VrrpGroupConfig *g = v->groups[i];
+		const char *fam = g->ipv6 ? "vrrp6" : "vrrp";
 
-			for (size_t k = 0; k < v->n_bfd_sessions && !found; k++)
-				found = strcmp(v->bfd_sessions[k]->name, name) == 0;
-			if (!found)
+		for (size_t j = 0; j < g->n_track_bfd; j++) {
+			Db__TrackBfd *t = g->track_bfd[j];
+			const Db__BfdSessionConfig *s = tracked(v, t);
+
+			if (s == NULL) {
+				char id[16];
+
+				snprintf(id, sizeof(id), "%u", t->session_id);
 				rc = errlist_add(errs,
 						 "interface %s: %s vrid %u tracks bfd-session %s, which "
 						 "is not configured",
-						 v->groups[i]->ifname, v->groups[i]->ipv6 ? "vrrp6" : "vrrp",
-						 v->groups[i]->vrid, name)
+						 g->ifname, fam, g->vrid, t->session_id ? id : t->session)
 					 ?: -EINVAL;
+				continue;
+			}
+			t->session = s->name; /* owned by the session; freed with it */
+			for (size_t k = 0; k < j; k++)
+				if (strcmp(g->track_bfd[k]->session, s->name) == 0)
+					rc = errlist_add(errs,
+							 "interface %s: %s vrid %u tracks bfd-session %s "
+							 "twice",
+							 g->ifname, fam, g->vrid, s->name)
+						 ?: -EINVAL;
 		}
+	}
 	return rc;
 }
 

@@ -167,6 +167,23 @@ static const struct cmd_def cmds[] = {
      "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session session-name "
      "<session-name:name> peer",
      7, F_UNDO, VIEW_NONE},
+    /* ... or by its local discriminator (VRP's bfd-session-id) */
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session "
+     "<session-id:1-4294967295>",
+     6, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session "
+     "<session-id:1-4294967295> reduced <value-reduced:1-255>",
+     6, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session "
+     "<session-id:1-4294967295> increased <value-increased:1-255>",
+     6, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session "
+     "<session-id:1-4294967295> peer",
+     6, F_UNDO, VIEW_NONE},
     {VIEW_INTERFACE, G_VRRP_GROUP, GK_SET, "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255>", 3,
      F_UNDO_ONLY, VIEW_NONE},
     {VIEW_INTERFACE, G_ADMIN_VRRP, GK_SET,

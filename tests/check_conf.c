@@ -491,6 +491,25 @@ START_TEST(groups_track_configured_bfd_sessions)
 					" vrrp vrid 1 track bfd-session session-name nope\n",
 					"tracks bfd-session nope, which is not configured"),
 			 0);
+	/* by discriminator (VRP's bfd-session-id): named for vrrpd */
+	v = vrrp_section("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
+			 "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+			 " vrrp vrid 1 track bfd-session 10 peer\n");
+	ck_assert_uint_eq(v->groups[0]->n_track_bfd, 1);
+	ck_assert_str_eq(v->groups[0]->track_bfd[0]->session, "m");
+	ck_assert(v->groups[0]->track_bfd[0]->peer);
+	db__vrrpd_config__free_unpacked(v, NULL);
+	ck_assert_int_lt(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
+					"interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+					" vrrp vrid 1 track bfd-session 11\n",
+					"tracks bfd-session 11, which is not configured"),
+			 0);
+	ck_assert_int_lt(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
+					"interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+					" vrrp vrid 1 track bfd-session 10\n"
+					" vrrp vrid 1 track bfd-session session-name m reduced 5\n",
+					"tracks bfd-session m twice"),
+			 0);
 }
 END_TEST
 
