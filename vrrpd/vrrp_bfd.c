@@ -130,14 +130,14 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
  * range, its interface, TTL 255. 0 or -errno (why in s->fd_error). */
 static int open_tx(struct sess *s)
 {
-	int family = s->peer.ss_family, one = 255, fd, rc = -EADDRINUSE;
+	int family = s->peer.ss_family, ttl = BFD_TTL, fd, rc = -EADDRINUSE;
 	struct sockaddr_storage src;
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail_errno;
-	if (family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_TTL, &one, sizeof(one))
-			      : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one)))
+	if (family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))
+			      : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)))
 		goto fail_errno;
 	if (s->ifname[0] &&
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->ifname, (socklen_t)strlen(s->ifname)))
@@ -372,7 +372,7 @@ static int open_rx(struct vrrp_bfd *b, int family)
 	r->open = true;
 	return 0;
 fail:
-	one = -errno;
+	one = -errno; /* before close() can change it */
 	close(fd);
 	return one;
 }

@@ -151,6 +151,22 @@ test_removal_says_goodbye() {
 	[ "$(jcli A "display bfd session" | jq '.sessions | length')" = 0 ]
 }
 
+# A session over IPv6 on eth2 (2001:db8:2::1 and ::2), each way.
+test_ipv6_sessions_come_up() {
+	local d me peer
+	for d in A B; do
+		[ $d = A ] && me=2001:db8:2::1 peer=2001:db8:2::2 || me=2001:db8:2::2 peer=2001:db8:2::1
+		inns $d ip -6 addr add $me/64 dev eth2 nodad || return 1
+		cli $d -q -c "system-view" -c "bfd v6 bind peer-ip $peer interface eth2 source-ip $me" \
+			-c "min-tx-interval 100" -c "min-rx-interval 100" -c "commit" || return 1
+	done
+	wait_until 10 eval '[ "$(jcli A "display bfd session v6" | jq -r .sessions[0].state)" = Up ] &&
+		[ "$(jcli B "display bfd session v6" | jq -r .sessions[0].state)" = Up ]' || explain || return 1
+	for d in A B; do
+		cli $d -q -c "system-view" -c "undo bfd v6" -c "commit" || return 1
+	done
+}
+
 # VRRP group 1 on the segment (A 120, B 100, 1 s adverts, preempt at once)
 # and a session each way on eth1 at 50 ms x 3; B tracks its session to A
 # as the master's (peer BFD).
@@ -223,6 +239,7 @@ t "a missing interface or a foreign source-ip refused at commit, nothing applied
 t "rogue AdminDown from another address or with TTL 254: dropped and counted, no flap" \
 	test_rogue_packets_are_dropped
 t "a removed session says AdminDown: the peer goes Down at once" test_removal_says_goodbye
+t "IPv6: a session each way over eth2 comes up" test_ipv6_sessions_come_up
 t "setup: VRRP group 1 on the segment, sessions on eth1 at 50 ms x 3, B tracks A (peer)" setup_vrrp
 t "peer BFD: A stops, B is master long before Master_Down_Interval; A takes it back" \
 	test_peer_bfd_takes_over_before_master_down
