@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +445,8 @@ static int section(struct build *b, const struct conf_section *s)
 
 				if (pn == NULL || strmap_put(b->rbs_ssl, sv->name, pn) < 0)
 					rc = -ENOMEM;
+			} else if (r.id == G_RBS_TRACK_BFD) {
+				sv->track_bfd = pstrdup(&b->pl, arg(&r, "session-name")->str);
 			} else if (r.id == G_PEER_CERT) {
 				rc = push_str(&b->pl, &sv->peer_cert_sha256,
 					      &sv->n_peer_cert_sha256, arg(&r, "fingerprint")->str);
@@ -795,6 +798,19 @@ int cfg_compile(const struct conf *c, const struct candidate *cd, struct compile
 		rc = check_refs(&b, c);
 	if (rc == 0)
 		rc = cfg_compile_bfd(c, &b.vrrp, errs);
+	for (size_t i = 0; rc == 0 && i < b.rbsd.n_services; i++) {
+		const char *t = b.rbsd.services[i]->track_bfd;
+		bool found = false;
+
+		for (size_t k = 0; t && t[0] && k < b.vrrp.n_bfd_sessions && !found; k++)
+			found = strcmp(b.vrrp.bfd_sessions[k]->name, t) == 0;
+		if (t && t[0] && !found)
+			rc = errlist_add(errs,
+					 "remote-backup-service %s tracks bfd-session %s, which is not "
+					 "configured",
+					 b.rbsd.services[i]->name, t)
+				 ?: -EINVAL;
+	}
 	if (rc == 0)
 		rc = add_actions(&b, cd);
 	if (rc == 0 && b.pl.oom)

@@ -219,6 +219,9 @@ static const struct cmd_def cmds[] = {
      * line per accepted certificate, so a renewal can be pinned first) */
     {VIEW_RBS, G_PEER_CERT, GK_SET, "peer-certificate sha256 <fingerprint:sha256>", 0, F_UNDO,
      VIEW_NONE},
+    /* NE40E's RBS tracks a BFD session: its Down takes the channel down */
+    {VIEW_RBS, G_RBS_TRACK_BFD, GK_SET, "track bfd-session session-name <session-name:name>", 2,
+     F_UNDO, VIEW_NONE},
 
     /* ssl policy view */
     {VIEW_SSL, G_SSL_CERT, GK_SET,

@@ -87,6 +87,7 @@ enum gram_id {
 	G_PEER,
 	G_BATCH_BACKUP,
 	G_PEER_CERT,
+	G_RBS_TRACK_BFD,
 	/* SSL policy view */
 	G_SSL_CERT,
 	G_SSL_CA,

@@ -317,6 +317,7 @@ int bus_allowed(Db__Role r, Db__MsgType t)
 		return r == DB__ROLE__ROLE_VRRPD || r == DB__ROLE__ROLE_RBSD ||
 		       r == DB__ROLE__ROLE_RBPD;
 	case DB__MSG_TYPE__MSG_VRRP_EVENT:
+	case DB__MSG_TYPE__MSG_BFD_EVENT:
 		return r == DB__ROLE__ROLE_VRRPD;
 	case DB__MSG_TYPE__MSG_PREEMPT_GATES:
 		return r == DB__ROLE__ROLE_RBPD;

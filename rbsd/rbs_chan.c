@@ -1281,6 +1281,12 @@ void rbs_chan_flush(struct rbs_chan *ch)
 	pump(ch);
 }
 
+void rbs_chan_drop(struct rbs_chan *ch, const char *why)
+{
+	if (ch->active)
+		fail_link(ch->active, why);
+}
+
 void rbs_chan_request_peer_batch(struct rbs_chan *ch)
 {
 	ch->want_peer_batch = true;

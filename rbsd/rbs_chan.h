@@ -116,6 +116,11 @@ void rbs_chan_state(const struct rbs_chan *ch, bool *up, const char **reason,
 /* Whether the channel is up (HELLOs exchanged). */
 bool rbs_chan_up(const struct rbs_chan *ch);
 
+/* Something faster than the keepalive (a tracked BFD session) says the
+ * peer is gone: the channel goes down now with `why`, and dials again as
+ * after any loss. Nothing when it is not up. */
+void rbs_chan_drop(struct rbs_chan *ch, const char *why);
+
 /* Whether, at the last channel up, the peer was to send a full batch
  * (a new session) rather than resume its stream. */
 bool rbs_chan_rx_full_batch(const struct rbs_chan *ch);

@@ -72,6 +72,7 @@ struct rbsd {
 	Db__RbsdConfig *running;
 	struct svc *svcs;
 	struct bus_sock *local;
+	struct bus_sock *vrrp_sub; /* vrrpd's events: BFD sessions tracked */
 	struct rbs_arena local_arena; /* what on_local() unpacks into */
 	unsigned long batches;	      /* batch-backup requests received */
 };
@@ -826,6 +827,7 @@ static int display_json(const char *name, FILE *f)
 		jout_u64(x, "feeder_overruns", v ? v->overruns : 0);
 		jout_u64(x, "feeder_undelivered", v ? v->undelivered : 0);
 		jout_bool(x, "batch_request_waiting", v && v->batch_wanted);
+		jout_str(x, "track_bfd", s->track_bfd && s->track_bfd[0] ? s->track_bfd : NULL);
 		p = jout_arr(x, "profiles");
 		for (size_t j = 0; j < s->n_profiles; j++) {
 			struct json_object *q = jout_push_obj(p);
@@ -886,6 +888,9 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 					"  TLS            : OFF - no ssl policy bound; user data "
 					"crosses in the clear\n");
 		}
+		if (s->track_bfd && s->track_bfd[0])
+			fprintf(f, "  Track BFD      : session %s (its Down takes the channel down)\n",
+				s->track_bfd);
 		if (v) {
 			fprintf(f, "  Feeder         : %s",
 				v->feeder_idlen ? v->feeder_name : "none attached");
@@ -911,6 +916,36 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 	return 1;
 }
 
+/* bus_recv_cb of vrrpd's PUB: a tracked BFD session that leaves Up takes
+ * its services' channels down now, instead of after the dead interval. */
+static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	Db__Envelope *env;
+	Db__BfdEvent *ev;
+
+	(void)s;
+	(void)arg;
+	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
+		return;
+	if (env->type == DB__MSG_TYPE__MSG_BFD_EVENT && env->sender == DB__ROLE__ROLE_VRRPD &&
+	    (ev = db__bfd_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
+		for (size_t i = 0; !ev->up && g.running && i < g.running->n_services; i++) {
+			const Db__RbsConfig *r = g.running->services[i];
+			struct svc *v = find_svc(r->name);
+			char why[192];
+
+			if (v == NULL || v->ch == NULL || r->track_bfd == NULL ||
+			    strcmp(r->track_bfd, ev->session) != 0)
+				continue;
+			snprintf(why, sizeof(why), "bfd session %s went %s (%s)", ev->session,
+				 ev->state, ev->diagnostic);
+			rbs_chan_drop(v->ch, why);
+		}
+		db__bfd_event__free_unpacked(ev, NULL);
+	}
+	db__envelope__free_unpacked(env, NULL);
+}
+
 static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 {
 	char ep[512];
@@ -925,7 +960,17 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	if (rc < 0)
 		return rc;
 	bo.endpoint = ep;
-	return bus_open(&g.local, loop, zctx, &bo);
+	rc = bus_open(&g.local, loop, zctx, &bo);
+	if (rc < 0)
+		return rc;
+	{
+		struct bus_opts sub = {.type = ZMQ_SUB, .endpoint = ep, .cb = on_vrrp_event};
+
+		rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd-events");
+		if (rc < 0)
+			return rc;
+		return bus_open(&g.vrrp_sub, loop, zctx, &sub);
+	}
 }
 
 static void stop(void *arg)
@@ -943,6 +988,9 @@ static void stop(void *arg)
 	if (g.local)
 		bus_close(g.local);
 	g.local = NULL;
+	if (g.vrrp_sub)
+		bus_close(g.vrrp_sub);
+	g.vrrp_sub = NULL;
 	rbs_arena_free(&g.local_arena);
 }
 

@@ -499,6 +499,15 @@ START_TEST(groups_track_configured_bfd_sessions)
 	ck_assert_str_eq(v->groups[0]->track_bfd[0]->session, "m");
 	ck_assert(v->groups[0]->track_bfd[0]->peer);
 	db__vrrpd_config__free_unpacked(v, NULL);
+	/* the RBS channel tracks a session too */
+	ck_assert_int_eq(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n"
+					"remote-backup-service s\n track bfd-session session-name m\n",
+					NULL),
+			 0);
+	ck_assert_int_lt(compile_errors("remote-backup-service s\n track bfd-session session-name m\n",
+					"remote-backup-service s tracks bfd-session m, which is not "
+					"configured"),
+			 0);
 	ck_assert_int_lt(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
 					"interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
 					" vrrp vrid 1 track bfd-session 11\n",

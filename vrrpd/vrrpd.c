@@ -153,6 +153,7 @@ struct vrrpd {
 	char *notify_script;
 	unsigned garp_count, garp_interval_ms;
 	struct vrrp_bfd *bfd; /* BFD sessions (vrrp_bfd.c) */
+	uint64_t bfd_seq;     /* BfdEvents published */
 };
 
 static struct vrrpd g = {.nl = -1, .mon = -1, .pkt_fd = -1, .icmp6_fd = -1};
@@ -1532,7 +1533,16 @@ static void on_bfd_change(void *arg, const char *name, enum bfd_state from, enum
 
 	(void)arg;
 	(void)from;
-	(void)diag;
+	if (g.pub) {
+		Db__BfdEvent ev = DB__BFD_EVENT__INIT;
+
+		ev.session = (char *)name;
+		ev.up = to == BFD_STATE_UP;
+		ev.state = (char *)bfd_state_str(to);
+		ev.diagnostic = (char *)bfd_diag_str(diag);
+		bus_send_msg(g.pub, NULL, 0, DB__MSG_TYPE__MSG_BFD_EVENT, DB__ROLE__ROLE_VRRPD,
+			     ++g.bfd_seq, &ev.base);
+	}
 	for (struct group *gr = g.groups; gr; gr = gr->next) {
 		const Db__VrrpGroupConfig *c = group_config(gr);
 		bool changed = false, peer_down = false;

@@ -179,6 +179,41 @@ test_stalled_receiver_outlives_its_peer() {
 	wait_until 15 is_up B && wait_until 30 identical $N || explain
 }
 
+# rbs1 tracks a BFD session on the same link (50 ms x 3). Everything from A
+# is dropped on B's side: B's session goes down within its 150 ms
+# detection time and takes the channel down with it, where the channel's
+# own keepalive would wait its 3 s dead interval. Back up once it passes.
+test_channel_tracks_bfd() {
+	local d me peer t0 t1 ms
+	for d in A B; do
+		me=$(addr_of $d) peer=$(addr_of "$(other $d)")
+		cli $d -q -c "system-view" -c "bfd" -c "quit" \
+			-c "bfd link bind peer-ip $peer interface eth2 source-ip $me" \
+			-c "min-tx-interval 50" -c "min-rx-interval 50" -c "commit" || return 1
+	done
+	cli B -q -c "system-view" -c "remote-backup-service rbs1" \
+		-c "track bfd-session session-name link" -c "commit" || return 1
+	wait_until 10 eval '[ "$(jcli B "display bfd session link" | jq -r .sessions[0].state)" = Up ]' &&
+		wait_until 15 is_up B || explain || return 1
+	show B | grep -q "Track BFD *: session link" || explain || return 1
+	t0=$(date +%s%N)
+	inns B nft add table inet cut &&
+		inns B nft add chain inet cut in '{ type filter hook input priority 0; }' &&
+		inns B nft add rule inet cut in iifname eth2 drop || return 1
+	wait_until 3 eval '! is_up B'
+	t1=$(date +%s%N)
+	inns B nft delete table inet cut
+	ms=$(((t1 - t0) / 1000000))
+	echo "  B's channel down $ms ms after the link went silent (dead interval 3000 ms)"
+	jcli B "display remote-backup-service rbs1" |
+		jq -e '.services[0].last_down.reason | test("bfd session link went Down")' >/dev/null ||
+		{ explain; return 1; }
+	[ "$ms" -lt 2000 ] || return 1
+	wait_until 15 is_up B || explain || return 1
+	cli B -q -c "system-view" -c "remote-backup-service rbs1" \
+		-c "undo track bfd-session session-name link" -c "commit"
+}
+
 # Certificates from another CA, none at all, expired ones, plain TCP on
 # the TLS port, and a stranger's address: all refused before any entry
 # moves, each with its reason counted and shown.
@@ -286,6 +321,8 @@ t "the receiving feeder stalls: rbsd holds the channel, nothing is lost" \
 	test_stalled_receiver_loses_nothing
 t "the receiving feeder stalls and the peer's rbsd dies: rbsd still answers, tables agree" \
 	test_stalled_receiver_outlives_its_peer
+t "rbs1 tracks a BFD session: the link silent, the channel down in BFD's time, not 3 s" \
+	test_channel_tracks_bfd
 t "wrong CA, no certificate, expired, plain TCP, stranger: refused and counted" test_refused_peers
 t "garbage frames close the connection with the reason; rbsd stays up" \
 	test_garbage_frames_close_the_connection
