@@ -23,6 +23,7 @@
 #include "common/jsonout.h"
 #include "common/log.h"
 #include "common/peer.h"
+#include "common/show.h"
 #include "common/strmap.h"
 
 #define FIRST_COMMIT_ID 1000000000ULL
@@ -655,11 +656,9 @@ static char *commit_list(void)
 	}
 	fprintf(f, "Number  CommitId    Label                User        TimeStamp\n");
 	for (size_t i = 0; i < n; i++) {
-		struct tm tm;
 		char ts[32];
 
-		localtime_r(&list[i].time, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+		show_time(list[i].time, ts, sizeof(ts));
 		fprintf(f, "%-7zu %-11llu %-20s %-11s %s\n", i + 1, (unsigned long long)list[i].id,
 			list[i].label[0] ? list[i].label : "-", list[i].user, ts);
 	}

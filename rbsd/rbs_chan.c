@@ -9,6 +9,8 @@
 
 #include "common/jsonout.h"
 #include "common/log.h"
+#include "common/show.h"
+#include "common/sockaddr.h"
 #include "rbsd/rbs_admit.h"
 #include "rbsd/rbs_conn.h"
 #include "rbsd/rbs_frame.h"
@@ -130,17 +132,6 @@ static void addr_only(const struct sockaddr_storage *ss, char *buf, size_t len)
 
 	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
-}
-
-static bool same_addr(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
-{
-	if (x->ss_family != y->ss_family)
-		return false;
-	if (x->ss_family == AF_INET)
-		return !memcmp(&((const struct sockaddr_in *)x)->sin_addr,
-			       &((const struct sockaddr_in *)y)->sin_addr, 4);
-	return !memcmp(&((const struct sockaddr_in6 *)x)->sin6_addr,
-		       &((const struct sockaddr_in6 *)y)->sin6_addr, 16);
 }
 
 /* ---- sending frames ------------------------------------------------------ */
@@ -944,7 +935,7 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&from, &len) < 0 ||
-	    !same_addr(&from, &ch->peer)) {
+	    !sockaddr_same_host(&from, &ch->peer)) {
 		addr_only(&from, a, sizeof(a));
 		refuse(ch, REF_STRANGER, a, "not the configured peer");
 		uv_close((uv_handle_t *)tcp, (uv_close_cb)free);
@@ -1343,14 +1334,6 @@ static void fmt_duration(time_t secs, char *buf, size_t len)
 		 (long)(secs / 60 % 60), (long)(secs % 60));
 }
 
-static void fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static uint64_t lag_now(const struct rbs_chan *ch)
 {
 	return rbs_lag_ms(&ch->lag, rbs_tx_acked(&ch->tx), rbs_tx_last(&ch->tx), now_ms(ch));
@@ -1383,7 +1366,7 @@ static void show_verbose(const struct rbs_chan *ch, FILE *f)
 	fprintf(f, "  Window limits  : %u entries, %u MiB\n", RBS_CHAN_WIN_ENTRIES,
 		RBS_CHAN_WIN_BYTES >> 20);
 	if (ch->last_down_at) {
-		fmt_time(ch->last_down_at, t, sizeof(t));
+		show_time(ch->last_down_at, t, sizeof(t));
 		fprintf(f, "  Last down      : %s, %s\n", t, ch->last_down);
 	} else {
 		fprintf(f, "  Last down      : never\n");
@@ -1444,13 +1427,13 @@ void rbs_chan_show(const struct rbs_chan *ch, bool verbose, FILE *f)
 	else if (ch->owe_batch)
 		fprintf(f, "  Batch backup   : owed to the peer, starts when the channel is up\n");
 	else if (ch->batch_done) {
-		fmt_time(ch->batch_done, t, sizeof(t));
+		show_time(ch->batch_done, t, sizeof(t));
 		fprintf(f, "  Batch backup   : completed %s, %llu entries (%s)\n", t,
 			(unsigned long long)ch->batch_last_count, ch->batch_types);
 	} else
 		fprintf(f, "  Batch backup   : none yet\n");
 	if (ch->rbatch_done) {
-		fmt_time(ch->rbatch_done, t, sizeof(t));
+		show_time(ch->rbatch_done, t, sizeof(t));
 		fprintf(f, "  Batch received : completed %s, %llu entries\n", t,
 			(unsigned long long)ch->rbatch_count);
 	}

@@ -15,6 +15,8 @@
 
 #include "common/jsonout.h"
 #include "common/log.h"
+#include "common/show.h"
+#include "common/sockaddr.h"
 
 struct sess {
 	struct sess *next;
@@ -110,18 +112,6 @@ static int parse_addr(const char *text, unsigned ifindex, uint16_t port,
 static socklen_t ss_len(const struct sockaddr_storage *ss)
 {
 	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-/* The same address, ports aside. */
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
 }
 
 /* ---- sending --------------------------------------------------------------- */
@@ -238,7 +228,7 @@ static struct sess *find_session(struct vrrp_bfd *b, const struct bfd_pkt *p,
 		if (p->your_disc) {
 			if (s->fsm.local_disc == p->your_disc)
 				return s;
-		} else if (same_addr(&s->peer, from) && (!s->ifindex || s->ifindex == ifindex)) {
+		} else if (sockaddr_same_host(&s->peer, from) && (!s->ifindex || s->ifindex == ifindex)) {
 			return s;
 		}
 	}
@@ -269,7 +259,7 @@ static void rx_one(struct vrrp_bfd *b, const uint8_t *buf, size_t len,
 	}
 	/* Found by discriminator, it must still come from the session's
 	 * peer: a single-hop session has exactly one. */
-	if (!same_addr(&s->peer, from) || (s->ifindex && s->ifindex != ifindex)) {
+	if (!sockaddr_same_host(&s->peer, from) || (s->ifindex && s->ifindex != ifindex)) {
 		b->drops_wrong_source++;
 		s->dropped++;
 		return;
@@ -613,20 +603,12 @@ bool vrrp_bfd_state(const struct vrrp_bfd *b, const char *name, enum bfd_state *
 
 /* ---- display --------------------------------------------------------------- */
 
-static void fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static void show_one(const struct sess *s, FILE *f)
 {
 	const struct bfd_fsm *m = &s->fsm;
 	char t[40];
 
-	fmt_time(s->last_change, t, sizeof(t));
+	show_time(s->last_change, t, sizeof(t));
 	fprintf(f, "BFD session: %s\n", s->name);
 	fprintf(f, "  State          : %s (since %s), diagnostic %u (%s)\n",
 		bfd_state_str(m->state), t, m->diag, bfd_diag_str(m->diag));

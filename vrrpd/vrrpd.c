@@ -33,6 +33,7 @@
 #include "common/jsonout.h"
 #include "common/log.h"
 #include "common/service.h"
+#include "common/show.h"
 #include "config.pb-c.h"
 #include "vrrpd/vrrp_bfd.h"
 #include "vrrpd/vrrp_track.h"
@@ -1766,14 +1767,6 @@ static void discard(void *arg, void *obj)
 
 /* ---- display --------------------------------------------------------------- */
 
-static void fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static void show_group(FILE *f, const struct group *gr)
 {
 	char a[INET6_ADDRSTRLEN], t[32];
@@ -1863,9 +1856,9 @@ static void show_group(FILE *f, const struct group *gr)
 	}
 	if (gr->ifp == NULL)
 		fprintf(f, "  %-17s: the interface does not exist\n", "Note");
-	fmt_time(gr->created, t, sizeof(t));
+	show_time(gr->created, t, sizeof(t));
 	fprintf(f, "  %-17s: %s\n", "Create Time", t);
-	fmt_time(gr->changed, t, sizeof(t));
+	show_time(gr->changed, t, sizeof(t));
 	fprintf(f, "  %-17s: %s (%s)\n", "Last Change Time", t, gr->last_reason);
 }
 
