@@ -1512,14 +1512,16 @@ static void group_configure(struct group *gr, const Db__VrrpGroupConfig *c, unsi
 	}
 }
 
-static const Db__VrrpGroupConfig *group_config(const struct group *gr)
+/* The group's entry in configuration c (same interface, VRID, family), or
+ * NULL. */
+static const Db__VrrpGroupConfig *group_config(const Db__VrrpdConfig *c, const struct group *gr)
 {
-	for (size_t i = 0; g.running && i < g.running->n_groups; i++) {
-		const Db__VrrpGroupConfig *c = g.running->groups[i];
+	for (size_t i = 0; c && i < c->n_groups; i++) {
+		const Db__VrrpGroupConfig *gc = c->groups[i];
 
-		if (c->vrid == gr->vrid && (c->ipv6 ? AF_INET6 : AF_INET) == gr->family &&
-		    strcmp(c->ifname, gr->ifname) == 0)
-			return c;
+		if (gc->vrid == gr->vrid && (gc->ipv6 ? AF_INET6 : AF_INET) == gr->family &&
+		    strcmp(gc->ifname, gr->ifname) == 0)
+			return gc;
 	}
 	return NULL;
 }
@@ -1545,7 +1547,7 @@ static void on_bfd_change(void *arg, const char *name, enum bfd_state from, enum
 			     ++g.bfd_seq, &ev.base);
 	}
 	for (struct group *gr = g.groups; gr; gr = gr->next) {
-		const Db__VrrpGroupConfig *c = group_config(gr);
+		const Db__VrrpGroupConfig *c = group_config(g.running, gr);
 		bool changed = false, peer_down = false;
 		struct vrrp_fsm_out o;
 
@@ -1679,20 +1681,13 @@ static void start(struct group *gr)
 
 static bool still_configured(const struct group *gr, const Db__VrrpdConfig *c)
 {
-	for (size_t i = 0; i < c->n_groups; i++) {
-		Db__VrrpGroupConfig *gc = c->groups[i];
-		int family = gc->ipv6 ? AF_INET6 : AF_INET;
+	const Db__VrrpGroupConfig *gc = group_config(c, gr);
 
-		/* A new version, a switch to or from tracking or virtual-mac,
-		 * or a macvlan to try again is a new group. */
-		if (gc->vrid == gr->vrid && family == gr->family &&
-		    strcmp(gc->ifname, gr->ifname) == 0 &&
-		    (family == AF_INET6 || gr->version == c->version) &&
-		    !gc->track_ifname[0] == !gr->track_if[0] && !gc->virtual_mac == !gr->vmac_cfg &&
-		    !(gr->vmac_cfg && gr->vmac_ifindex == 0))
-			return true;
-	}
-	return false;
+	/* A new version, a switch to or from tracking or virtual-mac, or a
+	 * macvlan to try again is a new group. */
+	return gc && (gr->family == AF_INET6 || gr->version == c->version) &&
+	       !gc->track_ifname[0] == !gr->track_if[0] && !gc->virtual_mac == !gr->vmac_cfg &&
+	       !(gr->vmac_cfg && gr->vmac_ifindex == 0);
 }
 
 /* cfgclient_ops.apply: takes ownership of obj. */
