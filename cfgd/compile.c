@@ -104,7 +104,7 @@ static void pool_free(struct pool *pl)
 /* A group under construction, with its capacities. */
 struct grp {
 	Db__VrrpGroupConfig g;
-	size_t vip_cap, track_bfd_cap;
+	size_t vip_cap, track_bfd_cap, track_if_cap;
 	char track_if[64];
 	unsigned track_vrid;
 	int has_vip;
@@ -127,6 +127,7 @@ struct build {
 	struct strmap *ssls;	   /* name -> Db__SslPolicyConfig */
 	struct strmap *backup_ids; /* "N" -> rbp name */
 	struct strmap *rbs_ssl;	   /* RBS name -> name of its bound policy */
+	struct strmap *recover;	   /* interface -> its vrrp recover-delay (uint32_t *) */
 };
 
 static const struct gram_arg *arg(const struct gram_result *r, const char *name)
@@ -210,6 +211,14 @@ static int interface_line(struct build *b, const char *ifname, const struct gram
 
 	if (r->id == G_IF_RBP)
 		return 0; /* handled with the profiles */
+	if (r->id == G_VRRP_RECOVER_DELAY) {
+		uint32_t *d = palloc(&b->pl, sizeof(*d));
+
+		if (d == NULL)
+			return -ENOMEM;
+		*d = (uint32_t)arg(r, "delay-value")->num;
+		return strmap_put(b->recover, ifname, d);
+	}
 	g = group(b, ifname, vrid, v6);
 	if (g == NULL)
 		return -ENOMEM;
@@ -263,6 +272,20 @@ static int interface_line(struct build *b, const char *ifname, const struct gram
 			t->reduced = 10; /* VRP's default */
 		return push_ptr(&b->pl, (void ***)&g->g.track_bfd, &g->g.n_track_bfd,
 				&g->track_bfd_cap, t);
+	}
+	case G_VRRP_TRACK_IF: {
+		Db__TrackInterface *t = palloc(&b->pl, sizeof(*t));
+
+		if (t == NULL)
+			return -ENOMEM;
+		db__track_interface__init(t);
+		t->ifname = pstrdup(&b->pl, arg(r, "tracked-interface")->str);
+		t->increased = (uint32_t)arg(r, "value-increased")->num;
+		t->reduced = (uint32_t)arg(r, "value-reduced")->num;
+		if (!t->increased && !t->reduced)
+			t->reduced = 10; /* VRP's default */
+		return push_ptr(&b->pl, (void ***)&g->g.track_interface, &g->g.n_track_interface,
+				&g->track_if_cap, t);
 	}
 	case G_VRRP_CHECKSUM:
 		g->g.csum_msg_only = strcmp(arg(r, "checksum")->str, "message-only") == 0;
@@ -500,11 +523,35 @@ static int check_refs(struct build *b, const struct conf *c)
 				    g->g.ifname, g->g.vrid, g->g.advert_interval_ms);
 			bad = 1;
 		}
+		{
+			const uint32_t *d = strmap_get(b->recover, g->g.ifname);
+
+			g->g.recover_delay_s = d ? *d : 0;
+		}
+		for (size_t j = 0; j < g->g.n_track_interface; j++) {
+			const char *t = g->g.track_interface[j]->ifname;
+
+			if (strcmp(t, g->g.ifname) == 0) {
+				errlist_add(b->errs,
+					    "interface %s: %s vrid %u tracks its own interface: the "
+					    "group already stops when its interface goes down",
+					    g->g.ifname, fam, g->g.vrid);
+				bad = 1;
+			}
+		}
 		if (g->track_if[0] && g->g.admin) {
 			errlist_add(b->errs,
 				    "interface %s: vrrp vrid %u is an admin-vrrp group and cannot "
 				    "track another one",
 				    g->g.ifname, g->g.vrid);
+			bad = 1;
+		}
+		if (g->track_if[0] && (g->g.n_track_interface || g->g.n_track_bfd)) {
+			errlist_add(b->errs,
+				    "interface %s: vrrp vrid %u follows admin-vrrp interface %s vrid "
+				    "%u and has no priority of its own: track the interface or "
+				    "bfd-session in the admin-vrrp group",
+				    g->g.ifname, g->g.vrid, g->track_if, g->track_vrid);
 			bad = 1;
 		}
 		if (g->track_if[0]) {
@@ -774,7 +821,9 @@ int cfg_compile(const struct conf *c, const struct candidate *cd, struct compile
 	b.ssls = strmap_new();
 	b.backup_ids = strmap_new();
 	b.rbs_ssl = strmap_new();
-	if (!b.groups || !b.vips || !b.rbps || !b.rbss || !b.ssls || !b.backup_ids || !b.rbs_ssl) {
+	b.recover = strmap_new();
+	if (!b.groups || !b.vips || !b.rbps || !b.rbss || !b.ssls || !b.backup_ids || !b.rbs_ssl ||
+	    !b.recover) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -832,6 +881,7 @@ out:
 	strmap_free(b.ssls);
 	strmap_free(b.backup_ids);
 	strmap_free(b.rbs_ssl);
+	strmap_free(b.recover);
 	pool_free(&b.pl);
 	return rc;
 }

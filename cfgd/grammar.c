@@ -167,6 +167,22 @@ static const struct cmd_def cmds[] = {
      "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session session-name "
      "<session-name:name> peer",
      7, F_UNDO, VIEW_NONE},
+    /* VRP: the group's priority follows an interface's link */
+    {VIEW_INTERFACE, G_VRRP_TRACK_IF, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track interface "
+     "<tracked-interface:ifname>",
+     6, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_IF, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track interface "
+     "<tracked-interface:ifname> reduced <value-reduced:1-255>",
+     6, F_UNDO, VIEW_NONE},
+    {VIEW_INTERFACE, G_VRRP_TRACK_IF, GK_SET,
+     "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track interface "
+     "<tracked-interface:ifname> increased <value-increased:1-255>",
+     6, F_UNDO, VIEW_NONE},
+    /* VRP: an interface or BFD session that comes back up counts after this */
+    {VIEW_INTERFACE, G_VRRP_RECOVER_DELAY, GK_SET, "vrrp recover-delay <delay-value:0-3600>", 2,
+     F_UNDO, VIEW_NONE},
     /* ... or by its local discriminator (VRP's bfd-session-id) */
     {VIEW_INTERFACE, G_VRRP_TRACK_BFD, GK_SET,
      "{vrrp|vrrp6}:family vrid <virtual-router-id:1-255> track bfd-session "
@@ -294,7 +310,7 @@ static const struct {
     {"even-mac", "Users with an even MAC address"},
     {"gratuitous-arp", "Gratuitous ARP and unsolicited NA sent on becoming master"},
     {"hot", "Hot backup: entries installed on the backup at once"},
-    {"increased", "Priority higher by this while the session is down"},
+    {"increased", "Priority higher by this while the tracked session or interface is down"},
     {"ignore-if-down", "Do not react to the interface going down"},
     {"interface", "Interface"},
     {"interval", "Interval in milliseconds"},
@@ -332,7 +348,8 @@ static const struct {
     {"preempt-wait", "Preemption waits until this device holds every user the peer holds"},
     {"priority", "Priority of this device in the group"},
     {"quit", "Exit from the current view"},
-    {"reduced", "Priority lower by this while the session is down"},
+    {"recover-delay", "Delay before an interface or BFD session that comes up counts as up"},
+    {"reduced", "Priority lower by this while the tracked session or interface is down"},
     {"remote", "The peer's value"},
     {"remote-backup-profile", "Remote backup profile"},
     {"remote-backup-service", "Remote backup service"},

@@ -73,6 +73,8 @@ enum gram_id {
 	G_VRRP_CHECKSUM,
 	G_VRRP_TRACK_ADMIN,
 	G_VRRP_TRACK_BFD,
+	G_VRRP_TRACK_IF,
+	G_VRRP_RECOVER_DELAY,
 	G_VRRP_GROUP, /* undo vrrp vrid N: the whole group */
 	G_ADMIN_VRRP,
 	G_VRRP6_VIP,

@@ -105,8 +105,9 @@ struct group {
 	enum vrrp_csum_mode csum;
 	char track_if[IF_NAMESIZE];
 	unsigned track_vrid;
-	struct vrrp_track_bfd *tracks; /* track bfd-session (vrrp_track.h) */
+	struct vrrp_track *tracks; /* track bfd-session / interface (vrrp_track.h) */
 	size_t ntracks;
+	uint32_t recover_delay_ms; /* vrrp recover-delay of the interface */
 	union vrrp_addr *vips;
 	size_t nvips;
 	bool vmac_cfg; /* virtual-mac */
@@ -124,6 +125,8 @@ struct group {
 	bool master_known;
 	uint8_t master_prio;
 	uv_timer_t timer, garp_timer;
+	uv_timer_t track_timer;	     /* the end of a recover-delay */
+	uint64_t link_up_at;	     /* the interface came up then; counts after recover-delay */
 	int open_handles;
 	unsigned garp_left;
 	time_t created, changed;
@@ -1166,6 +1169,10 @@ static void on_readable(uv_poll_t *h, int status, int events)
 
 /* ---- links and addresses --------------------------------------------------- */
 
+static void track_seen(struct group *gr, enum vrrp_track_kind kind, const char *name,
+		       bool down, const char *what, uint64_t now);
+static void tracks_apply(struct group *gr, const char *what, uint64_t now);
+
 static void link_changed(struct group *gr, bool up)
 {
 	struct vrrp_fsm_out o;
@@ -1178,6 +1185,16 @@ static void link_changed(struct group *gr, bool up)
 	}
 	if (gr->ignore_if_down)
 		return;
+	if (!up) {
+		gr->link_up_at = 0;
+	} else if (gr->recover_delay_ms && gr->link_up_at == 0 && !gr->fsm.link_up) {
+		/* VRP's recover-delay: up only once it stayed up that long */
+		gr->link_up_at = now;
+		tracks_apply(gr, "interface up", now);
+		return;
+	} else if (gr->link_up_at) {
+		return; /* on_track_timer() ends the wait */
+	}
 	vrrp_fsm_set_link(&gr->fsm, now, up, &o);
 	run(gr, &o, now);
 }
@@ -1223,12 +1240,20 @@ static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 	for (struct group *gr = g.groups; gr; gr = gr->next)
 		if (gr->vmac_ifindex && gr->vmac_ifindex == ev->ifindex && !ev->up)
 			vmac_lost(gr);
+	if (ev->ifname[0])
+		for (struct group *gr = g.groups; gr; gr = gr->next) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "tracked interface %s %s", ev->ifname,
+				 ev->up ? "up" : "down");
+			track_seen(gr, VRRP_TRACK_INTERFACE, ev->ifname, !ev->up, what, now_ms());
+		}
 	for (struct group *gr = g.groups; gr; gr = gr->next) {
 		bool was;
 
 		if (gr->ifp == NULL || gr->ifp->ifindex != ev->ifindex)
 			continue;
-		was = gr->track_if[0] ? gr->link_up : gr->fsm.link_up;
+		was = gr->track_if[0] ? gr->link_up : gr->fsm.link_up || gr->link_up_at;
 		if (was != ev->up) {
 			log_info("(%s %s vrid %u) interface %s", gr->ifname, fam_word(gr->family),
 				 gr->vrid, ev->up ? "up" : "down");
@@ -1252,6 +1277,12 @@ static void resync_links(void)
 		ev.up = vrrp_net_link_up(gr->ifname) == 1;
 		on_net_event(&ev, NULL);
 	}
+	for (struct group *gr = g.groups; gr; gr = gr->next)
+		for (size_t i = 0; i < gr->ntracks; i++)
+			if (gr->tracks[i].kind == VRRP_TRACK_INTERFACE)
+				track_seen(gr, VRRP_TRACK_INTERFACE, gr->tracks[i].name,
+					   vrrp_net_link_up(gr->tracks[i].name) != 1,
+					   "tracked interface re-read", now_ms());
 }
 
 /* The interfaces whose addresses changed, from one dump: a master taking
@@ -1400,7 +1431,7 @@ static struct vrrp_fsm_cfg fsm_cfg(const struct group *gr, const Db__VrrpGroupCo
 	struct vrrp_fsm_cfg f = {
 	    .version = gr->version,
 	    .priority = vrrp_track_priority((uint8_t)c->priority, gr->owner, gr->tracks,
-					    gr->ntracks),
+					    gr->ntracks, now_ms(), gr->recover_delay_ms),
 	    .preempt = c->preempt,
 	    .preempt_delay_ms = c->preempt_delay_s * 1000,
 	    .adver_interval_ms = c->advert_interval_ms,
@@ -1484,6 +1515,48 @@ static void group_destroy(struct group *gr)
 	gr->ifp = NULL;
 	uv_close((uv_handle_t *)&gr->timer, group_closed);
 	uv_close((uv_handle_t *)&gr->garp_timer, group_closed);
+	uv_close((uv_handle_t *)&gr->track_timer, group_closed);
+}
+
+/* The tracks of configuration c, each as it is now; a track kept from the
+ * previous configuration keeps its recover-delay. */
+static void configure_tracks(struct group *gr, const Db__VrrpGroupConfig *c)
+{
+	size_t n = c->n_track_bfd + c->n_track_interface;
+	struct vrrp_track *t = n ? calloc(n, sizeof(*t)) : NULL;
+
+	if (n && t == NULL)
+		fatal("calloc");
+	for (size_t i = 0; i < n; i++) {
+		enum bfd_state st;
+
+		if (i < c->n_track_bfd) {
+			const Db__TrackBfd *b = c->track_bfd[i];
+
+			t[i].kind = VRRP_TRACK_BFD;
+			snprintf(t[i].name, sizeof(t[i].name), "%s", b->session);
+			t[i].reduced = (uint8_t)b->reduced;
+			t[i].increased = (uint8_t)b->increased;
+			t[i].peer = b->peer;
+			t[i].down = !vrrp_bfd_state(g.bfd, t[i].name, &st) || st != BFD_STATE_UP;
+		} else {
+			const Db__TrackInterface *f = c->track_interface[i - c->n_track_bfd];
+
+			t[i].kind = VRRP_TRACK_INTERFACE;
+			snprintf(t[i].name, sizeof(t[i].name), "%s", f->ifname);
+			t[i].reduced = (uint8_t)f->reduced;
+			t[i].increased = (uint8_t)f->increased;
+			t[i].down = vrrp_net_link_up(t[i].name) != 1;
+		}
+		for (size_t j = 0; j < gr->ntracks; j++)
+			if (gr->tracks[j].kind == t[i].kind &&
+			    strcmp(gr->tracks[j].name, t[i].name) == 0 &&
+			    gr->tracks[j].down == t[i].down)
+				t[i].up_at = gr->tracks[j].up_at;
+	}
+	free(gr->tracks);
+	gr->tracks = t;
+	gr->ntracks = n;
 }
 
 static void group_configure(struct group *gr, const Db__VrrpGroupConfig *c, unsigned version)
@@ -1495,21 +1568,8 @@ static void group_configure(struct group *gr, const Db__VrrpGroupConfig *c, unsi
 	gr->csum = c->csum_msg_only ? VRRP_CSUM_MSG_ONLY : VRRP_CSUM_PSEUDO;
 	snprintf(gr->track_if, sizeof(gr->track_if), "%s", c->track_ifname ? c->track_ifname : "");
 	gr->track_vrid = c->track_vrid;
-	free(gr->tracks);
-	gr->tracks = c->n_track_bfd ? calloc(c->n_track_bfd, sizeof(*gr->tracks)) : NULL;
-	if (c->n_track_bfd && gr->tracks == NULL)
-		fatal("calloc");
-	gr->ntracks = c->n_track_bfd;
-	for (size_t i = 0; i < c->n_track_bfd; i++) {
-		struct vrrp_track_bfd *t = &gr->tracks[i];
-		enum bfd_state st;
-
-		snprintf(t->session, sizeof(t->session), "%s", c->track_bfd[i]->session);
-		t->reduced = (uint8_t)c->track_bfd[i]->reduced;
-		t->increased = (uint8_t)c->track_bfd[i]->increased;
-		t->peer = c->track_bfd[i]->peer;
-		t->down = !vrrp_bfd_state(g.bfd, t->session, &st) || st != BFD_STATE_UP;
-	}
+	gr->recover_delay_ms = c->recover_delay_s * 1000;
+	configure_tracks(gr, c);
 }
 
 /* The group's entry in configuration c (same interface, VRID, family), or
@@ -1524,6 +1584,79 @@ static const Db__VrrpGroupConfig *group_config(const Db__VrrpdConfig *c, const s
 			return gc;
 	}
 	return NULL;
+}
+
+static void on_track_timer(uv_timer_t *t);
+
+/* The group's priority from its tracks now, and the timer for the next
+ * end of a recover-delay (its own interface's included). */
+static void tracks_apply(struct group *gr, const char *what, uint64_t now)
+{
+	const Db__VrrpGroupConfig *c = group_config(g.running, gr);
+	uint64_t next = vrrp_track_next(gr->tracks, gr->ntracks, now, gr->recover_delay_ms);
+	uint64_t link = gr->link_up_at ? gr->link_up_at + gr->recover_delay_ms : 0;
+
+	if (link && (next == 0 || link < next))
+		next = link;
+	if (next)
+		uv_timer_start(&gr->track_timer, on_track_timer, next > now ? next - now : 1, 0);
+	else
+		uv_timer_stop(&gr->track_timer);
+	if (c && !gr->track_if[0] && gr->fsm.enabled) {
+		struct vrrp_fsm_cfg fc = fsm_cfg(gr, c);
+		struct vrrp_fsm_out o;
+
+		if (fc.priority != gr->fsm.cfg.priority)
+			log_info("(%s %s vrid %u) %s: priority %u", gr->ifname,
+				 fam_word(gr->family), gr->vrid, what, fc.priority);
+		vrrp_fsm_set_cfg(&gr->fsm, now, &fc, &o);
+		run(gr, &o, now);
+	}
+}
+
+/* What the group's tracks of this kind and name now are: its priority
+ * follows, and a backup whose peer session to the master went down takes
+ * over now. */
+static void track_seen(struct group *gr, enum vrrp_track_kind kind, const char *name,
+		       bool down, const char *what, uint64_t now)
+{
+	bool changed = false, peer_down = false;
+
+	for (size_t i = 0; i < gr->ntracks; i++) {
+		struct vrrp_track *t = &gr->tracks[i];
+
+		if (t->kind != kind || strcmp(t->name, name) != 0 || !vrrp_track_set(t, down, now))
+			continue;
+		changed = true;
+		peer_down |= t->peer && t->down;
+	}
+	if (!changed)
+		return;
+	tracks_apply(gr, what, now);
+	if (peer_down && !gr->track_if[0] && gr->fsm.enabled) {
+		struct vrrp_fsm_out o;
+
+		vrrp_fsm_master_gone(&gr->fsm, now, &o);
+		run(gr, &o, now);
+	}
+}
+
+/* A recover-delay ended. */
+static void on_track_timer(uv_timer_t *t)
+{
+	struct group *gr = t->data;
+	uint64_t now = now_ms();
+
+	if (gr->link_up_at && now >= gr->link_up_at + gr->recover_delay_ms) {
+		struct vrrp_fsm_out o;
+
+		gr->link_up_at = 0; /* it went down meanwhile otherwise */
+		log_info("(%s %s vrid %u) interface up for the recover-delay (%u s)", gr->ifname,
+			 fam_word(gr->family), gr->vrid, gr->recover_delay_ms / 1000);
+		vrrp_fsm_set_link(&gr->fsm, now, true, &o);
+		run(gr, &o, now);
+	}
+	tracks_apply(gr, "recover-delay over", now);
 }
 
 /* A BFD session changed state (vrrp_bfd.h): the groups that track it
@@ -1547,34 +1680,10 @@ static void on_bfd_change(void *arg, const char *name, enum bfd_state from, enum
 			     ++g.bfd_seq, &ev.base);
 	}
 	for (struct group *gr = g.groups; gr; gr = gr->next) {
-		const Db__VrrpGroupConfig *c = group_config(g.running, gr);
-		bool changed = false, peer_down = false;
-		struct vrrp_fsm_out o;
+		char what[96];
 
-		for (size_t i = 0; i < gr->ntracks; i++) {
-			struct vrrp_track_bfd *t = &gr->tracks[i];
-
-			if (strcmp(t->session, name) != 0 || t->down == (to != BFD_STATE_UP))
-				continue;
-			t->down = to != BFD_STATE_UP;
-			changed = true;
-			peer_down |= t->peer && t->down;
-		}
-		if (!changed || c == NULL || gr->track_if[0] || !gr->fsm.enabled)
-			continue;
-		{
-			struct vrrp_fsm_cfg fc = fsm_cfg(gr, c);
-
-			if (fc.priority != gr->fsm.cfg.priority)
-				log_info("(%s vrid %u) bfd-session %s %s: priority %u",
-					 gr->ifname, gr->vrid, name, bfd_state_str(to), fc.priority);
-			vrrp_fsm_set_cfg(&gr->fsm, now, &fc, &o);
-			run(gr, &o, now);
-		}
-		if (peer_down) {
-			vrrp_fsm_master_gone(&gr->fsm, now, &o);
-			run(gr, &o, now);
-		}
+		snprintf(what, sizeof(what), "bfd-session %s %s", name, bfd_state_str(to));
+		track_seen(gr, VRRP_TRACK_BFD, name, to != BFD_STATE_UP, what, now);
 	}
 }
 
@@ -1624,8 +1733,9 @@ static struct group *group_create(const Db__VrrpGroupConfig *c, unsigned version
 	gr->last_reason = "created";
 	uv_timer_init(g.loop, &gr->timer);
 	uv_timer_init(g.loop, &gr->garp_timer);
-	gr->timer.data = gr->garp_timer.data = gr;
-	gr->open_handles = 2;
+	uv_timer_init(g.loop, &gr->track_timer);
+	gr->timer.data = gr->garp_timer.data = gr->track_timer.data = gr;
+	gr->open_handles = 3;
 	remove_stale(gr);
 	up = gr->ifp ? vrrp_net_link_up(gr->ifname) == 1 : 0;
 	gr->link_up = up;
@@ -1838,17 +1948,25 @@ static void show_group(FILE *f, const struct group *gr)
 	else
 		fprintf(f, "  %-17s: normal-vrrp\n", "Config Type");
 	for (size_t i = 0; i < gr->ntracks; i++) {
-		const struct vrrp_track_bfd *tb = &gr->tracks[i];
+		const struct vrrp_track *tb = &gr->tracks[i];
+		bool bfd = tb->kind == VRRP_TRACK_BFD;
+		const char *st = tb->down ? "down"
+				 : vrrp_track_counts_down(tb, now_ms(), gr->recover_delay_ms)
+				     ? "up, counted down for the recover-delay"
+				     : "up";
 
 		if (tb->peer)
 			fprintf(f, "  %-17s: session %s, %s: the master's (peer BFD)\n", "Track BFD",
-				tb->session, tb->down ? "down" : "up");
+				tb->name, st);
 		else
-			fprintf(f, "  %-17s: session %s, %s: priority %s %u while down\n",
-				"Track BFD", tb->session, tb->down ? "down" : "up",
-				tb->reduced ? "reduced" : "increased",
+			fprintf(f, "  %-17s: %s %s, %s: priority %s %u while down\n",
+				bfd ? "Track BFD" : "Track Interface", bfd ? "session" : "interface",
+				tb->name, st, tb->reduced ? "reduced" : "increased",
 				tb->reduced ? tb->reduced : tb->increased);
 	}
+	if (gr->recover_delay_ms)
+		fprintf(f, "  %-17s: %u s%s\n", "Recover Delay", gr->recover_delay_ms / 1000,
+			gr->link_up_at ? " (the interface is up and waits for it)" : "");
 	if (gr->ifp == NULL)
 		fprintf(f, "  %-17s: the interface does not exist\n", "Note");
 	show_time(gr->created, t, sizeof(t));
@@ -1946,16 +2064,24 @@ static void json_group(struct json_object *arr, const struct group *gr)
 	}
 	{
 		struct json_object *tb = jout_arr(o, "track_bfd");
+		struct json_object *ti = jout_arr(o, "track_interface");
 
 		for (size_t i = 0; i < gr->ntracks; i++) {
-			struct json_object *e = jout_push_obj(tb);
+			const struct vrrp_track *t = &gr->tracks[i];
+			bool bfd = t->kind == VRRP_TRACK_BFD;
+			struct json_object *e = jout_push_obj(bfd ? tb : ti);
 
-			jout_str(e, "session", gr->tracks[i].session);
-			jout_bool(e, "down", gr->tracks[i].down);
-			jout_bool(e, "peer", gr->tracks[i].peer);
-			jout_u64(e, "reduced", gr->tracks[i].reduced);
-			jout_u64(e, "increased", gr->tracks[i].increased);
+			jout_str(e, bfd ? "session" : "interface", t->name);
+			jout_bool(e, "down", t->down);
+			jout_bool(e, "counted_down",
+				  vrrp_track_counts_down(t, now, gr->recover_delay_ms));
+			if (bfd)
+				jout_bool(e, "peer", t->peer);
+			jout_u64(e, "reduced", t->reduced);
+			jout_u64(e, "increased", t->increased);
 		}
+		jout_u64(o, "recover_delay_s", gr->recover_delay_ms / 1000);
+		jout_bool(o, "link_recovering", gr->link_up_at != 0);
 	}
 	jout_u64(o, "advert_interval_running_ms", m->master_adver_ms);
 	jout_u64(o, "advert_interval_configured_ms", m->cfg.adver_interval_ms);
