@@ -8,8 +8,19 @@
 # Environment (to run a part of it; the defaults run everything):
 #   IMPLS="ours keepalived"   implementations
 #   INTERVALS="1 0.1"         advertisement intervals in seconds (multiples of 0.01)
-#   SCENARIOS="crash graceful"
+#   SCENARIOS="crash graceful bfd"
 #   OUT=DIR                   keep every run's probe log and results.tsv in DIR
+#   BFD_MS=10 BFD_MULT=3      the bfd scenario's session timers (both devices)
+#   IDLE=30                   seconds of the idle window at those timers
+#                             (IDLE=600: the ten minutes of issue 17; smoke: 3)
+#
+# bfd: the crash of the master as above, with VRRP at 100 ms and each
+# device running a BFD session to the other at BFD_MS x BFD_MULT: ours with
+# B tracking its session as the master's (`track bfd-session ... peer`),
+# keepalived with `track_bfd` on the same sessions (its bfd process, at the
+# same timers). Runs at the 100 ms interval only. Pings every 3 ms at
+# intervals under 1 s (10 ms at 1 s). After the runs, an idle window at
+# those timers counts spurious transitions (VRRP and BFD, both devices).
 #
 # Quick smoke test: IMPLS=ours INTERVALS=0.1 bash bench/failover.sh build 2
 # SMOKE=1: the defaults become RUNS 1, INTERVALS 0.1 (ours and keepalived,
@@ -38,12 +49,18 @@ DEF_RUNS=10
 if [ "${SMOKE:-0}" = 1 ]; then
 	DEF_RUNS=1
 	INTERVALS=${INTERVALS:-0.1}
+	IDLE=${IDLE:-3}
 fi
 RUNS=${2:-$DEF_RUNS}
 IMPLS=${IMPLS:-ours keepalived}
 INTERVALS=${INTERVALS:-1 0.1}
-SCENARIOS=${SCENARIOS:-crash graceful}
+SCENARIOS=${SCENARIOS:-crash graceful bfd}
 OUT=${OUT:-}
+BFD_MS=${BFD_MS:-10}
+BFD_MULT=${BFD_MULT:-3}
+BFD_IVL_MS=100 # the VRRP interval of the bfd scenario
+IDLE=${IDLE:-30}
+SCEN_BFD=0
 
 me=bench/failover.sh
 . "$HERE/preflight.sh"
@@ -51,6 +68,8 @@ me=bench/failover.sh
 preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli bench-failover-probe
 case " $IMPLS " in *" keepalived "*) need_keepalived $me ;; esac
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "$me: RUNS must be a positive number" >&2; exit 2; }
+[[ "$IDLE" =~ ^[0-9]+$ && "$BFD_MS" =~ ^[1-9][0-9]*$ && "$BFD_MULT" =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "$me: IDLE, BFD_MS and BFD_MULT must be numbers" >&2; exit 2; }
 PROBE=$BIN/bench-failover-probe
 if [ -n "$OUT" ]; then
 	mkdir -p "$OUT" || exit 2
@@ -153,9 +172,58 @@ ours_restore() {
 	fi
 }
 
+# ours_bfd on|off: the bfd scenario's sessions (A: ab, B: ba, on eth1 at
+# BFD_MS x BFD_MULT) and B's peer track of its session to A; off removes
+# them.
+ours_bfd() {
+	if [ "$1" = off ]; then
+		cli B -q -c "system-view" -c "interface eth1" \
+			-c "undo vrrp vrid 1 track bfd-session session-name ba" -c "quit" \
+			-c "undo bfd ba" -c "commit" >/dev/null &&
+			cli A -q -c "system-view" -c "undo bfd ab" -c "commit" >/dev/null
+		return
+	fi
+	ours_bfd_session A ab $ADDR_A $ADDR_B && ours_bfd_session B ba $ADDR_B $ADDR_A &&
+		cli B -q -c "system-view" -c "interface eth1" \
+			-c "vrrp vrid 1 track bfd-session session-name ba peer" -c "commit" >/dev/null
+}
+ours_bfd_session() {
+	cli "$1" -q -c "system-view" -c "bfd" -c "quit" \
+		-c "bfd $2 bind peer-ip $4 interface eth1 source-ip $3" \
+		-c "min-tx-interval $BFD_MS" -c "min-rx-interval $BFD_MS" \
+		-c "detect-multiplier $BFD_MULT" -c "commit" >/dev/null
+}
+bfd_state() { jcli "$1" "display bfd session" 2>/dev/null | jq -r '.sessions[0].state'; }
+ours_bfd_up() { [ "$(bfd_state A)" = Up ] && [ "$(bfd_state B)" = Up ]; }
+
 # ---- keepalived ---------------------------------------------------------------
 
 ka_settled() { ka_is A MASTER && ka_is B BACKUP; }
+
+# ka_up DEV PRIORITY: keepalived on DEV as the scenario wants it. With the
+# bfd scenario, a bfd_instance to the other device at BFD_MS x BFD_MULT
+# that the group tracks with track_bfd, weight 10. keepalived makes of a
+# tracked session a priority change (a weight) or FAULT (no weight), and
+# FAULT on the backup when the master dies would stop it from taking over
+# at all (vrrp_scheduler.c, vrrp_handle_bfd_event): the weight is the form
+# that keeps the takeover.
+ka_up() {
+	local peer me
+	if [ "$SCEN_BFD" != 1 ]; then
+		ka_start "$1" "$2" "$IVL_S"
+		return
+	fi
+	[ "$1" = A ] && me=$ADDR_A peer=$ADDR_B || me=$ADDR_B peer=$ADDR_A
+	KA_BFD=1 ka_run "$1" < <(
+		printf 'bfd_instance peer {\n\tneighbor_ip %s\n\tsource_ip %s\n\tmin_rx %s\n\tmin_tx %s\n\tmultiplier %s\n}\n' \
+			"$peer" "$me" "$BFD_MS" "$BFD_MS" "$BFD_MULT"
+		ka_instance VI_1 eth1 1 "$2" "$IVL_S" "$VIP/32" |
+			sed 's/^}$/\ttrack_bfd {\n\t\tpeer weight 10\n\t}\n}/'
+	)
+}
+# keepalived's bfd process logs "(peer) Entering Up state" (bfd_scheduler.c).
+ka_bfd_up_on() { grep -ai "(peer) Entering" "$ROOT/$1/keepalived.log" | tail -n 1 | grep -qi "up state"; }
+ka_bfd_up() { ka_bfd_up_on A && ka_bfd_up_on B; }
 
 ka_crash() {
 	# shellcheck disable=SC2046
@@ -174,7 +242,7 @@ ka_restore() {
 		# What a router that died leaves: keepalived would not remove it.
 		inns A ip addr del $VIP/32 dev eth1 2>/dev/null
 	fi
-	ka_start A $PRIO_A "$IVL_S" || fail "keepalived did not start on A"
+	ka_up A $PRIO_A || fail "keepalived did not start on A"
 }
 
 # ---- one run ---------------------------------------------------------------------
@@ -199,16 +267,18 @@ analyse() {
 # interval after one of A's advertisements (as H receives them), so that
 # the runs sweep the phase evenly, the same phases for every implementation.
 run_one() {
-	local impl=$1 scen=$2 n=$3 log pid rc phase gap out how
+	local impl=$1 scen=$2 n=$3 log pid rc phase gap out how act=$2 ping=10
 	log=$ROOT/probe-$impl-$IVL_MS-$scen-$n.log
 	phase=$(((2 * n - 1) * IVL_MS / (2 * RUNS)))
-	ip netns exec "${DEV_NS[H]}" "$PROBE" -i eth1 -d $VIP -s $ADDR_B -k 30 -p 10 -T $((7 * IVL_MS + 8000)) \
+	[ "$IVL_MS" -lt 1000 ] && ping=3
+	[ "$scen" = bfd ] && act=crash
+	ip netns exec "${DEV_NS[H]}" "$PROBE" -i eth1 -d $VIP -s $ADDR_B -k 30 -p $ping -T $((7 * IVL_MS + 8000)) \
 		-g "$FIFO" -P $phase >"$log" 2>&1 &
 	pid=$!
 	DEV_PID[H.probe]=$pid
 	read -r -t $((2 * IVL_MS / 1000 + 6)) _ <&3 ||
 		fail "the probe saw no master or no reply ($(tail -n 2 "$log"))"
-	if [ "$impl" = ours ]; then "ours_$scen"; else "ka_$scen"; fi
+	if [ "$impl" = ours ]; then "ours_$act"; else "ka_$act"; fi
 	wait "$pid"
 	rc=$?
 	unset "DEV_PID[H.probe]"
@@ -218,16 +288,69 @@ run_one() {
 	printf '  %-10s %-6s %-8s run %2d: advert gap %7s ms, outage %7s ms\n' "$impl" \
 		"$(ivl_word "$IVL_MS")" "$scen" "$n" "$gap" "$out"
 	[ $rc = 0 ] || echo "    (probe: $(tail -n 1 "$log"))"
+	# keepalived saw its tracked session go down: what it did with it
+	if [ "$impl" = keepalived ] && [ "$scen" = bfd ]; then
+		echo "    (keepalived on B: $(grep -ac "Tracked BFD instance peer is DOWN" "$ROOT/B/keepalived.log")" \
+			"x \"Tracked BFD instance peer is DOWN\" so far; the takeover still waits for Master_Down_Interval)"
+	fi
 	# Back to A master, B backup, and a quiet segment.
 	if [ "$impl" = ours ]; then
-		ours_restore "$scen"
+		ours_restore "$act"
 		wait_until 20 ours_settled || fail "ours: A $(our_state A), B $(our_state B) after restore"
+		[ "$scen" != bfd ] || wait_until 20 ours_bfd_up ||
+			fail "ours: BFD A $(bfd_state A), B $(bfd_state B) after restore"
 	else
-		ka_restore "$scen"
+		ka_restore "$act"
 		wait_until 20 ka_settled || fail "keepalived: A $(ka_state A), B $(ka_state B) after restore"
+		[ "$scen" != bfd ] || wait_until 20 ka_bfd_up || fail "keepalived: BFD not up after restore"
 	fi
 	sleep "$(awk -v m=$((2 * IVL_MS)) 'BEGIN { printf "%.3f", (m < 500 ? 500 : m) / 1000 }')"
 }
+
+# bfd_begin IMPL: the sessions and tracks of the bfd scenario, up.
+bfd_begin() {
+	SCEN_BFD=1
+	if [ "$1" = ours ]; then
+		ours_bfd on || fail "ours: the BFD configuration was refused"
+		wait_until 20 ours_bfd_up || fail "ours: BFD A $(bfd_state A), B $(bfd_state B)"
+		wait_until 20 ours_settled || fail "ours: A $(our_state A), B $(our_state B)"
+	else
+		ka_kill A TERM
+		ka_kill B TERM
+		ka_up A $PRIO_A && ka_up B $PRIO_B || fail "keepalived with bfd did not start"
+		wait_until 20 ka_settled || fail "keepalived: A $(ka_state A), B $(ka_state B)"
+		wait_until 20 ka_bfd_up || fail "keepalived: its BFD sessions did not come up"
+	fi
+	sleep 1
+}
+
+# transitions DEV: VRRP transitions and BFD session downs so far on DEV.
+transitions() {
+	echo $(($(jcli "$1" "display vrrp" | jq '[.groups[].statistics |
+		.to_master + .to_backup + .to_initialize] | add') + \
+		$(jcli "$1" "display bfd session" | jq '[.sessions[].downs] | add')))
+}
+
+# bfd_end IMPL: ours: the idle window at the scenario's timers (IDLE
+# seconds, nothing done: any VRRP transition or BFD session down on either
+# device is spurious), then the sessions removed.
+bfd_end() {
+	local a0 b0 a1 b1
+	SCEN_BFD=0
+	[ "$1" = ours ] || return 0
+	if [ "$IDLE" -gt 0 ]; then
+		a0=$(transitions A) && b0=$(transitions B) || fail "cannot read the counters"
+		sleep "$IDLE"
+		a1=$(transitions A) && b1=$(transitions B) || fail "cannot read the counters"
+		IDLE_SPURIOUS=$((a1 - a0 + b1 - b0))
+		echo "  idle ${IDLE} s at VRRP ${BFD_IVL_MS} ms, BFD ${BFD_MS} ms x ${BFD_MULT}:" \
+			"$IDLE_SPURIOUS spurious transitions (VRRP and BFD, both devices);" \
+			"A $(our_state A), B $(our_state B)"
+		ours_settled || IDLE_SPURIOUS=$((IDLE_SPURIOUS + 1))
+	fi
+	ours_bfd off || fail "ours: the BFD configuration could not be removed"
+}
+IDLE_SPURIOUS=nan
 
 # ---- the benchmark ------------------------------------------------------------------
 
@@ -237,7 +360,7 @@ dev_on_seg A $ADDR_A/24 && dev_on_seg B $ADDR_B/24 && dev_on_seg H 192.0.2.10/24
 
 echo "$me: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 case " $IMPLS " in *" keepalived "*) echo "keepalived: $(keepalived --version 2>&1 | head -n 1)" ;; esac
-echo "$RUNS run(s) per line; probe: echo to $VIP every 10 ms from H; B priority $PRIO_B"
+echo "$RUNS run(s) per line; probe: echo to $VIP from H every 3 ms (10 ms at 1 s intervals); B priority $PRIO_B"
 
 for impl in $IMPLS; do
 	case $impl in ours | keepalived) ;; *) fail "unknown implementation $impl" ;; esac
@@ -255,10 +378,13 @@ for impl in $IMPLS; do
 		fi
 		sleep 1
 		for scen in $SCENARIOS; do
-			case $scen in crash | graceful) ;; *) fail "unknown scenario $scen" ;; esac
+			case $scen in crash | graceful | bfd) ;; *) fail "unknown scenario $scen" ;; esac
+			[ "$scen" = bfd ] && { [ "$IVL_MS" = $BFD_IVL_MS ] || continue; }
+			[ "$scen" = bfd ] && bfd_begin "$impl"
 			for ((i = 1; i <= RUNS; i++)); do
 				run_one "$impl" "$scen" "$i"
 			done
+			[ "$scen" = bfd ] && bfd_end "$impl"
 		done
 		if [ "$impl" = keepalived ]; then
 			ka_kill A TERM
@@ -273,10 +399,10 @@ done
 # ---- the table --------------------------------------------------------------------
 
 echo
-printf '%-10s %-8s %-8s %4s  %-24s  %-24s  %-18s  %-8s  %s\n' implementation interval scenario \
-	runs "advert gap ms med/min/max" "outage ms med/min/max" "theory (B, ms)" \
+printf '%-10s %-8s %-8s %4s  %-24s  %-30s  %-18s  %-8s  %s\n' implementation interval scenario \
+	runs "advert gap ms med/min/max" "outage ms med/p90/min/max" "theory (B, ms)" \
 	"ours/ka" "target"
-awk -v prio=$PRIO_B '
+awk -v prio=$PRIO_B -v bdet=$((BFD_MS * BFD_MULT)) '
 	function med(arr, n,    i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && arr[j - 1] > arr[j]; j--) { t = arr[j]; arr[j] = arr[j - 1]; arr[j - 1] = t }
@@ -310,9 +436,15 @@ awk -v prio=$PRIO_B '
 				if (a[i] <= skew + 15) ok++
 			}
 			omed[k] = no[k] ? med(a, no[k]) : ""
+			op90 = no[k] ? a[int((9 * no[k] + 9) / 10)] : ""
 			gtxt = ng[k] ? sprintf("%.0f / %.0f / %.0f", gmed, gmin, gmax) : "-"
-			otxt = no[k] ? sprintf("%.0f / %.0f / %.0f", omed[k], omin, omax) : "-"
-			if (f[3] == "crash") {
+			otxt = no[k] ? sprintf("%.0f / %.0f / %.0f / %.0f", omed[k], op90, omin, omax) : "-"
+			if (f[3] == "bfd") {
+				theory = sprintf("BFD det %d", bdet)
+				ok = 0
+				for (i = 1; i <= no[k]; i++) if (a[i] <= 50) ok++
+				target = sprintf("outage <= 50: %d/%d", ok, cnt[k])
+			} else if (f[3] == "crash") {
 				theory = sprintf("MDI %.1f", mdi)
 				target = sprintf("takeover <= MDI+20: %d/%d", within, cnt[k])
 			} else {
@@ -320,7 +452,7 @@ awk -v prio=$PRIO_B '
 				target = sprintf("outage <= skew+15: %d/%d", ok, cnt[k])
 			}
 			if (bad[k]) target = target sprintf(" (%d probe timeout)", bad[k])
-			line[x] = sprintf("%-10s %-8s %-8s %4d  %-24s  %-24s  %-18s", f[1],
+			line[x] = sprintf("%-10s %-8s %-8s %4d  %-24s  %-30s  %-18s", f[1],
 				ivl % 1000 ? ivl " ms" : ivl / 1000 " s", f[3], cnt[k], gtxt, otxt, theory)
 			tgt[x] = target
 		}
@@ -335,16 +467,21 @@ awk -v prio=$PRIO_B '
 	}' "$RESULTS"
 echo
 echo "advert gap: last advertisement from A to the first from B, as H receives them."
-echo "outage: the longest interval between two echo replies at H (10 ms pings)."
+echo "outage: the longest interval between two echo replies at H (pings every 3 ms under 1 s, 10 ms at 1 s)."
+echo "bfd: crash with peer BFD at ${BFD_MS} ms x ${BFD_MULT} (det: its detection time), VRRP at ${BFD_IVL_MS} ms."
 echo "MDI: Master_Down_Interval = 3 * interval + Skew_Time; skew: Skew_Time = (256 - $PRIO_B) * interval / 256."
 
 # The headline figures: per interval and scenario, our median advert gap and
 # outage (ms), keepalived's median as the anchor when it ran. A figure is
 # missing ("nan") when no run of it produced one.
+# medians IMPL IVL_MS SCENARIO COLUMN [p90|max]: the median (or the 90th
+# percentile, or the maximum) of a column of the results.
 medians() {
 	awk -v i="$1" -v v="$2" -v s="$3" -v c="$4" '$1 == i && $2 == v && $3 == s && $c != "nan" { print $c }' \
-		"$RESULTS" | sort -n | awk '{ a[NR] = $1 } END {
+		"$RESULTS" | sort -n | awk -v q="${5:-med}" '{ a[NR] = $1 } END {
 			if (NR == 0) print "nan"
+			else if (q == "p90") print a[int((9 * NR + 9) / 10)]
+			else if (q == "max") print a[NR]
 			else if (NR % 2) print a[(NR + 1) / 2]
 			else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
@@ -354,6 +491,7 @@ for IVL_S in $INTERVALS; do
 	skew=$(awk -v i="$IVL_MS" -v p=$PRIO_B 'BEGIN { printf "%.1f", (256 - p) * i / 256 }')
 	mdi=$(awk -v i="$IVL_MS" -v s="$skew" 'BEGIN { printf "%.1f", 3 * i + s }')
 	for scen in $SCENARIOS; do
+		[ "$scen" = bfd ] && continue
 		ka=(- - - -)
 		case " $IMPLS " in *" keepalived "*)
 			ka=(keepalived "$(medians keepalived "$IVL_MS" "$scen" 5)"
@@ -374,4 +512,33 @@ for IVL_S in $INTERVALS; do
 		esac
 	done
 done
+case " $SCENARIOS " in *" bfd "*)
+	has=0
+	for v in $INTERVALS; do [ "$(ms "$v")" = $BFD_IVL_MS ] && has=1; done
+	if [ $has = 1 ]; then
+		k=$BFD_IVL_MS
+		for q in med p90 max; do
+			ka=(- -)
+			case " $IMPLS " in *" keepalived "*) ka=(keepalived "$(medians keepalived $k bfd 6 $q)") ;; esac
+			tg=-
+			[ $q = med ] && tg="<=50"
+			[ $q != med ] && [ "${ka[0]}" != - ] && tg="ratio<=1"
+			n=failover_bfd_${BFD_MS}msx${BFD_MULT}_outage
+			[ $q = med ] || n=${n}_$q
+			case " $IMPLS " in *" ours "*)
+				summary "$n" "$(medians ours $k bfd 6 $q)" ms "$tg" "${ka[0]}" "${ka[1]}" ;;
+			esac
+		done
+		ka=(- -)
+		case " $IMPLS " in *" keepalived "*) ka=(keepalived "$(medians keepalived $k bfd 5)") ;; esac
+		case " $IMPLS " in *" ours "*)
+			summary "failover_bfd_${BFD_MS}msx${BFD_MULT}_gap" "$(medians ours $k bfd 5)" ms - \
+				"${ka[0]}" "${ka[1]}"
+			[ "$IDLE" -gt 0 ] && summary "failover_bfd_idle_${IDLE}s_spurious" "$IDLE_SPURIOUS" \
+				transitions "<=0" - -
+			;;
+		esac
+	fi
+	;;
+esac
 exit "$SUMMARY_BAD"

@@ -39,7 +39,7 @@ vrrp_instance $1 {
 EOF
 }
 
-# ka_run DEV [WAIT_S]: keepalived on DEV with the vrrp_instance blocks read
+# ka_run DEV [WAIT_S]: keepalived on DEV with the configuration blocks read
 # from standard input (not through a pipe: DEV_PID must be set in this
 # shell; NOTIFY in them becomes the notify script, which
 # appends each transition to DEV/ka.state); waits up to WAIT_S (5) for
@@ -60,12 +60,20 @@ EOF
 		sed "s|NOTIFY|$dir/ka-notify.sh|"
 	} >"$dir/keepalived.conf"
 	: >"$dir/ka.state"
-	rm -f "$dir/ka.pid" "$dir/ka-vrrp.pid"
+	rm -f "$dir/ka.pid" "$dir/ka-vrrp.pid" "$dir/ka-bfd.pid"
 	# Not through inns: $! must be keepalived itself, not a subshell.
-	ip netns exec "${DEV_NS[$dev]}" keepalived -n -l -D --vrrp -f "$dir/keepalived.conf" \
-		-p "$dir/ka.pid" -r "$dir/ka-vrrp.pid" >>"$dir/keepalived.log" 2>&1 &
+	# --vrrp: its VRRP process only; KA_BFD=1: its BFD process too (no
+	# option names the pair: without --vrrp it starts every subsystem the
+	# configuration uses, and this one has no virtual_server).
+	local only=--vrrp
+	[ "${KA_BFD:-0}" = 1 ] && only=
+	ip netns exec "${DEV_NS[$dev]}" keepalived -n -l -D $only -f "$dir/keepalived.conf" \
+		-p "$dir/ka.pid" -r "$dir/ka-vrrp.pid" -b "$dir/ka-bfd.pid" >>"$dir/keepalived.log" 2>&1 &
 	DEV_PID[$dev.keepalived]=$!
 	wait_until "${2:-5}" test -s "$dir/ka-vrrp.pid" || return 1
+	if [ "${KA_BFD:-0}" = 1 ]; then
+		wait_until "${2:-5}" test -s "$dir/ka-bfd.pid" || return 1
+	fi
 	for k in $(pgrep -P "${DEV_PID[$dev.keepalived]}"); do
 		DEV_PID[$dev.keepalived-$k]=$k
 	done
