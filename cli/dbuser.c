@@ -13,8 +13,13 @@
  * number, goes on with the other lines, and sends the changes in batches:
  * its speed is rbpd's.
  *
+ * With -s MS (add, delete, load) each request is answered only once the
+ * peer holds its changes (the synchronous acknowledgment), or after MS
+ * with why not; each request not backed up is reported with its lines.
+ *
  * Exit codes: 0 everything applied, 1 rbpd refused a change or a line was
- * bad, 2 usage error or rbpd unreachable.
+ * bad, 2 usage error or rbpd unreachable, 3 (with -s) everything applied
+ * but not everything backed up by the peer.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -36,6 +41,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_REFUSED = 1, /* a change refused, a bad line */
 	EXIT_USAGE = 2,	  /* also: rbpd unreachable */
+	EXIT_UNBACKED = 3 /* -s: applied, but the peer did not confirm it all */
 };
 
 #define USERS_SOCK "rbpd-users.ipc"
@@ -45,6 +51,7 @@ enum {
 #define MAX_WORDS 6
 
 static const char *rundir = RBPC_DEFAULT_RUNDIR;
+static int sync_ms; /* -s: the synchronous acknowledgment's bound; 0: off */
 
 /* One change, parsed: pointers into the words it came from. */
 struct change {
@@ -67,11 +74,13 @@ struct origin {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: dbuser [-r RUNDIR] add TYPE MAC IFNAME KEY [PAYLOAD]\n"
-		"       dbuser [-r RUNDIR] delete TYPE MAC IFNAME KEY\n"
-		"       dbuser [-r RUNDIR] load [FILE]\n"
+		"usage: dbuser [-r RUNDIR] [-s MS] add TYPE MAC IFNAME KEY [PAYLOAD]\n"
+		"       dbuser [-r RUNDIR] [-s MS] delete TYPE MAC IFNAME KEY\n"
+		"       dbuser [-r RUNDIR] [-s MS] load [FILE]\n"
 		"       dbuser [-r RUNDIR] watch [-n COUNT] [-t SECONDS] [TYPE ...]\n"
 		"  -r RUNDIR  the rbpd of RUNDIR (default %s)\n"
+		"  -s MS      answer once the peer holds the changes, or after MS (1-60000)\n"
+		"             ms with \"not backed up\" and why\n"
 		"  TYPE       dhcp-server, dhcpv6-relay, bras, l2tp or ipsec (watch: also all)\n"
 		"  MAC        00e0-fc12-3456, 00:e0:fc:12:34:56 or 00-e0-fc-12-34-56\n"
 		"  KEY, PAYLOAD  text taken as bytes, or hex:HEXDIGITS\n"
@@ -79,7 +88,8 @@ static void usage(FILE *f)
 		"\"delete TYPE MAC IFNAME KEY\" from FILE or stdin; '#' starts a comment line.\n"
 		"watch prints each restored user as \"TYPE MAC IFNAME KEY PAYLOAD\", until\n"
 		"COUNT users or SECONDS seconds if given.\n"
-		"Exit: 0 ok, 1 a change refused or a line bad, 2 usage or rbpd unreachable.\n",
+		"Exit: 0 ok, 1 a change refused or a line bad, 2 usage or rbpd unreachable,\n"
+		"3 (-s) applied but not all backed up by the peer.\n",
 		RBPC_DEFAULT_RUNDIR);
 }
 
@@ -312,14 +322,41 @@ static void on_refused(void *arg, uint64_t seq, const char *error)
 		fprintf(stderr, "dbuser: rbpd refused the change: %s\n", clean(error, 400));
 }
 
-/* Prints "N applied, M refused"; returns the exit status they give. */
+static void on_unbacked(void *arg, uint64_t first, uint64_t last, const char *why)
+{
+	const struct origin *o = arg;
+
+	if (o->lines && last < o->n)
+		fprintf(stderr, "dbuser: lines %zu-%zu: not backed up: %s\n", o->lines[first],
+			o->lines[last], clean(why, 400));
+	else
+		fprintf(stderr, "dbuser: not backed up: %s\n", clean(why, 400));
+}
+
+/* With -s: the synchronous acknowledgment, and a timeout past its bound. */
+static void ask_sync(struct rbpc *c, struct origin *o)
+{
+	if (sync_ms == 0)
+		return;
+	rbpc_set_sync(c, sync_ms);
+	rbpc_set_timeout(c, sync_ms + RBPC_DEFAULT_TIMEOUT_MS);
+	rbpc_on_not_backed_up(c, on_unbacked, o);
+}
+
+/* Prints "N applied, M refused" (with -s: and how many requests the peer
+ * holds); returns the exit status they give. */
 static int summary(struct rbpc *c)
 {
-	uint64_t applied, refused;
+	uint64_t applied, refused, backed, unbacked;
 
 	rbpc_stats(c, &applied, &refused);
-	printf("%" PRIu64 " applied, %" PRIu64 " refused\n", applied, refused);
-	return refused ? EXIT_REFUSED : EXIT_OK;
+	rbpc_sync_stats(c, &backed, &unbacked);
+	printf("%" PRIu64 " applied, %" PRIu64 " refused", applied, refused);
+	if (sync_ms)
+		printf(", %" PRIu64 " request(s) backed up by the peer, %" PRIu64 " not", backed,
+		       unbacked);
+	printf("\n");
+	return refused ? EXIT_REFUSED : unbacked ? EXIT_UNBACKED : EXIT_OK;
 }
 
 static int cmd_change(int argc, char **argv)
@@ -336,6 +373,7 @@ static int cmd_change(int argc, char **argv)
 	}
 	c = connect_rbpd(USERS_SOCK);
 	rbpc_on_error(c, on_refused, &o);
+	ask_sync(c, &o);
 	rc = submit(c, &ch);
 	if (rc == 0)
 		rc = rbpc_flush(c);
@@ -400,6 +438,7 @@ static int cmd_load(const char *file)
 	}
 	c = connect_rbpd(USERS_SOCK);
 	rbpc_on_error(c, on_refused, &o);
+	ask_sync(c, &o);
 	while (getline(&line, &cap, in) >= 0) {
 		struct change ch;
 		int n;
@@ -601,11 +640,22 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+r:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:s:h")) != -1) {
 		switch (opt) {
 		case 'r':
 			rundir = optarg;
 			break;
+		case 's': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 60000) {
+				fprintf(stderr, "dbuser: -s takes milliseconds, 1 to 60000\n");
+				return EXIT_USAGE;
+			}
+			sync_ms = (int)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;

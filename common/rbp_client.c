@@ -38,6 +38,7 @@ struct flight {
 	uint64_t id;
 	uint64_t first_seq; /* the seq of its change 0 */
 	uint32_t n;	    /* its changes */
+	bool sync;	    /* asked for the synchronous acknowledgment */
 };
 
 struct rbpc {
@@ -48,6 +49,10 @@ struct rbpc {
 
 	rbpc_error_fn err_fn;
 	void *err_arg;
+	int sync_ms; /* 0: not synchronous */
+	rbpc_unbacked_fn unbacked_fn;
+	void *unbacked_arg;
+	uint64_t backed, not_backed;
 
 	uint64_t next_seq; /* the seq the next queued change takes */
 	uint64_t next_id;  /* the id of the next request */
@@ -205,6 +210,25 @@ void rbpc_on_error(struct rbpc *c, rbpc_error_fn fn, void *arg)
 	c->err_arg = arg;
 }
 
+void rbpc_set_sync(struct rbpc *c, int ms)
+{
+	c->sync_ms = ms < 0 ? 0 : ms > 60000 ? 60000 : ms;
+}
+
+void rbpc_on_not_backed_up(struct rbpc *c, rbpc_unbacked_fn fn, void *arg)
+{
+	c->unbacked_fn = fn;
+	c->unbacked_arg = arg;
+}
+
+void rbpc_sync_stats(const struct rbpc *c, uint64_t *backed, uint64_t *not_backed)
+{
+	if (backed)
+		*backed = c->backed;
+	if (not_backed)
+		*not_backed = c->not_backed;
+}
+
 void rbpc_set_timeout(struct rbpc *c, int ms)
 {
 	c->timeout_ms = ms < 0 ? -1 : ms;
@@ -262,6 +286,17 @@ static int take_reply(struct rbpc *c, const uint8_t *data, size_t len)
 		refused++;
 		if (c->err_fn)
 			c->err_fn(c->err_arg, f->first_seq + k, e->error ? e->error : "");
+	}
+	if (!f->sync || refused == f->n) {
+		/* nothing taken, nothing to back up */
+	} else if (r->backed_up) {
+		c->backed++;
+	} else {
+		c->not_backed++;
+		if (c->unbacked_fn)
+			c->unbacked_fn(c->unbacked_arg, f->first_seq, f->first_seq + f->n - 1,
+				       r->not_backed_up && r->not_backed_up[0] ? r->not_backed_up
+									       : "not backed up");
 	}
 	db__user_reply__free_unpacked(r, NULL);
 	c->applied += f->n - refused;
@@ -350,6 +385,7 @@ static bool batch_full(const struct rbpc *c)
  */
 static int send_batch(struct rbpc *c, bool wait)
 {
+	size_t extra = SIZE_MAX; /* where the sync fields begin, if written */
 	int64_t deadline;
 	struct flight *f;
 	int rc;
@@ -361,22 +397,41 @@ static int send_batch(struct rbpc *c, bool wait)
 		if (rc < 0)
 			return rc;
 	}
+	if (c->sync_ms > 0) {
+		/* fields 3 (sync) and 4 (sync_timeout_ms) after the changes */
+		if (c->len + 2 + 1 + VARINT_MAX > c->cap) {
+			uint8_t *nb = realloc(c->buf, c->len + 2 + 1 + VARINT_MAX);
+
+			if (nb == NULL)
+				return -ENOMEM;
+			c->buf = nb;
+			c->cap = c->len + 2 + 1 + VARINT_MAX;
+		}
+		extra = c->len;
+		c->buf[c->len++] = 0x18;
+		c->buf[c->len++] = 1;
+		c->buf[c->len++] = 0x20;
+		c->len += put_varint(c->buf + c->len, (uint64_t)c->sync_ms);
+	}
 	deadline = deadline_after(c->timeout_ms);
 	while (zmq_send(c->req, c->buf, c->len, ZMQ_DONTWAIT) < 0) {
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN || !wait)
-			return -errno;
-		rc = wait_sock(c->req, ZMQ_POLLOUT, deadline, false);
-		if (rc < 0)
+			rc = -errno;
+		else if ((rc = wait_sock(c->req, ZMQ_POLLOUT, deadline, false)) == 0)
+			rc = -ETIMEDOUT;
+		if (rc < 0) {
+			if (extra != SIZE_MAX)
+				c->len = extra; /* the batch stays queued, as it was */
 			return rc;
-		if (rc == 0)
-			return -ETIMEDOUT;
+		}
 	}
 	f = &c->flight[(c->head + c->nflight) % RBPC_MAX_INFLIGHT];
 	f->id = c->next_id++;
 	f->first_seq = c->batch_seq;
 	f->n = c->batch_n;
+	f->sync = c->sync_ms > 0;
 	c->nflight++;
 	c->batch_n = 0;
 	c->len = 0;

@@ -126,6 +126,28 @@ void rbpc_set_timeout(struct rbpc *c, int ms);
  * be NULL. */
 void rbpc_stats(const struct rbpc *c, uint64_t *applied, uint64_t *refused);
 
+/*
+ * Synchronous acknowledgment (UserRequest.sync): with ms > 0 (at most
+ * 60000), rbpd answers each request of this client only once the peer
+ * holds the changes it took (the peer's rbsd acknowledged them), or after
+ * ms with "not backed up" and why: the channel is down, the peer did not
+ * confirm in time, entries were lost on the way. The changes are taken
+ * either way: only the answer waits, and a call that waits for it
+ * (rbpc_flush(), a full batch) waits that long, so the timeout
+ * (rbpc_set_timeout()) must be longer than ms. For one answer per change,
+ * call rbpc_flush() after each. 0 (the default): answers at once.
+ */
+void rbpc_set_sync(struct rbpc *c, int ms);
+
+/* Called for every request answered "not backed up": its changes are the
+ * seqs first..last, why is rbpd's reason, valid during the call only. */
+typedef void (*rbpc_unbacked_fn)(void *arg, uint64_t first_seq, uint64_t last_seq,
+				 const char *why);
+void rbpc_on_not_backed_up(struct rbpc *c, rbpc_unbacked_fn fn, void *arg);
+
+/* Requests answered backed up and not backed up since rbpc_open(). */
+void rbpc_sync_stats(const struct rbpc *c, uint64_t *backed, uint64_t *not_backed);
+
 /* A restored user, as rbpc_recv_restored() hands it: ifname, key and
  * payload point into the received message and are valid during the
  * callback only; ifname is NUL-terminated; payload is NULL when

@@ -30,6 +30,7 @@
 #include "rbpd/rbp_ready.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/rbp_role.h"
+#include "rbpd/rbp_sync.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
 
@@ -51,6 +52,12 @@ struct chan {
 	struct rbp_fifo q;
 	size_t q_peak;
 	uint64_t q_overflows;
+	/* the queue's changes counted since rbpd started: pushed, and taken
+	 * (handed to rbsd, or dropped with the queue); the user API's
+	 * requests that wait for the peer to hold theirs (rbp_sync.h) */
+	uint64_t q_pushed, q_taken;
+	struct rbp_sync sync;
+	uint64_t api_mark; /* q_pushed before the request being taken */
 
 	/* a batch to the peer: its types, and the cursor while it runs */
 	bool batch_pending, batch_running;
@@ -253,6 +260,12 @@ void rbpd_kern_withdraw(struct prof *p, enum ut_svc type, const uint8_t *key, si
 
 int rbpd_api_init(void);
 void rbpd_api_close(void);
+/* Synchronous acknowledgments of the requests waiting on ch: rbsd's word
+ * on the entries it holds (rbp_sync_resolve()), or every one failed with
+ * why (the channel went down, rbsd took rbpd as new, the queue was
+ * replaced by a batch, the service was removed). */
+void rbpd_api_sync_resolve(struct chan *ch, uint64_t resolved, uint64_t lost);
+void rbpd_api_sync_fail(struct chan *ch, const char *why);
 /* Publishes restored users of one type (at most 1024 a message). */
 void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
 			       const uint8_t *const *keys, const size_t *klens, size_t n);

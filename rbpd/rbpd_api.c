@@ -8,6 +8,13 @@
  * must have a binding in it, and that group must be master here. Anything
  * else is refused with the reason, change by change; the others of the
  * same request are taken.
+ *
+ * A request with `sync` is answered once the peer holds its changes: each
+ * remote-backup-service its changes went to keeps it waiting (rbp_sync.h)
+ * until rbsd's credit says the peer acknowledged them; a channel down, a
+ * lost entry or the timeout answers "not backed up" with why. Replies to
+ * one client (ROUTER identity) leave in the order of its requests, so a
+ * request behind a waiting one waits too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,8 +30,31 @@
 
 #define MAX_CHANGES RBP_API_MAX_CHANGES
 #define RESTORED_HWM 100000 /* messages of up to 1024 users each */
+#define SYNC_DEFAULT_MS 1000
+#define SYNC_MAX_MS 60000
+#define PENDING_MAX 65536 /* replies held at most */
 
 static uint64_t bad_requests;
+
+/* A reply held back: waiting for the peer (sync), or behind one that is. */
+struct pend {
+	struct pend *next;
+	uint64_t token;
+	uint8_t id[256]; /* the client's ROUTER identity */
+	size_t idlen;
+	uint8_t *buf; /* the reply without its backup verdict */
+	size_t len;
+	bool sync, done, failed;
+	unsigned parts; /* channels still to confirm */
+	uint64_t deadline;
+	char why[200];
+};
+
+static struct pend *pend_head, **pend_tail = &pend_head;
+static size_t npend;
+static uint64_t next_token = 1;
+static uv_timer_t sync_timer;
+static bool sync_timer_init;
 
 /* One change; returns NULL when taken, else why not (a static string or
  * buf). */
@@ -91,6 +121,204 @@ static const char *take(const Db__UserChange *c, char *buf, size_t len)
 	return NULL;
 }
 
+static uint8_t *pack_reply(const Db__UserReply *rep, size_t *len)
+{
+	uint8_t *buf;
+
+	*len = db__user_reply__get_packed_size(rep);
+	buf = malloc(*len ? *len : 1);
+	if (buf == NULL)
+		fatal("malloc");
+	db__user_reply__pack(rep, buf);
+	return buf;
+}
+
+static bool same_client(const struct pend *a, const uint8_t *id, size_t idlen)
+{
+	return a->idlen == idlen && memcmp(a->id, id, idlen) == 0;
+}
+
+/* Sends every held reply that is done and has no earlier one of its
+ * client still waiting. The verdict of a sync request goes as a second
+ * UserReply packed after the first: protobuf merges them into one. */
+static void send_ready(void)
+{
+	const struct pend *blocked[64];
+	size_t nb = 0;
+	struct pend **pp = &pend_head;
+
+	while (*pp) {
+		struct pend *p = *pp;
+		bool wait = !p->done;
+
+		for (size_t i = 0; i < nb && !wait; i++)
+			wait = same_client(blocked[i], p->id, p->idlen);
+		if (wait) {
+			if (!p->done && nb < 64)
+				blocked[nb++] = p;
+			else if (!p->done)
+				return; /* too many clients waiting: later */
+			pp = &p->next;
+			continue;
+		}
+		if (p->sync) {
+			Db__UserReply v = DB__USER_REPLY__INIT;
+			size_t vlen;
+			uint8_t *vb, *all;
+
+			v.backed_up = !p->failed;
+			v.not_backed_up = p->failed ? p->why : NULL;
+			vb = pack_reply(&v, &vlen);
+			all = realloc(p->buf, p->len + vlen);
+			if (all == NULL)
+				fatal("realloc");
+			memcpy(all + p->len, vb, vlen);
+			free(vb);
+			p->buf = all;
+			p->len += vlen;
+		}
+		bus_send(g.api, p->id, p->idlen, p->buf, p->len);
+		*pp = p->next;
+		if (pend_tail == &p->next)
+			pend_tail = pp;
+		free(p->buf);
+		free(p);
+		npend--;
+	}
+}
+
+static struct pend *pend_find(uint64_t token)
+{
+	for (struct pend *p = pend_head; p; p = p->next)
+		if (p->token == token)
+			return p;
+	return NULL;
+}
+
+static void settle(struct pend *p, bool held, const char *why)
+{
+	if (p->done)
+		return; /* timed out before */
+	if (!held && !p->failed) {
+		p->failed = true;
+		if (why != p->why)
+			snprintf(p->why, sizeof(p->why), "%s", why);
+	}
+	if (p->parts > 0)
+		p->parts--;
+	if (p->parts == 0)
+		p->done = true;
+}
+
+static void on_settled(uint64_t token, bool held, void *arg)
+{
+	struct pend *p = pend_find(token);
+
+	if (p)
+		settle(p, held, arg);
+}
+
+void rbpd_api_sync_resolve(struct chan *ch, uint64_t resolved, uint64_t lost)
+{
+	char why[200];
+
+	if (rbp_sync_len(&ch->sync) == 0)
+		return;
+	snprintf(why, sizeof(why),
+		 "remote-backup-service %s lost entries on the way (the channel was "
+		 "resynchronised); the peer gets them in a batch backup",
+		 ch->name);
+	rbp_sync_resolve(&ch->sync, resolved, lost, on_settled, why);
+	send_ready();
+}
+
+void rbpd_api_sync_fail(struct chan *ch, const char *why)
+{
+	if (rbp_sync_len(&ch->sync) == 0)
+		return;
+	rbp_sync_fail_all(&ch->sync, on_settled, (void *)why);
+	send_ready();
+}
+
+static void on_sync_timer(uv_timer_t *t)
+{
+	uint64_t now = uv_now(g.loop), next = 0;
+
+	for (struct pend *p = pend_head; p; p = p->next) {
+		if (p->done || !p->sync)
+			continue;
+		if (p->deadline <= now) {
+			/* p->why says the timeout unless a failure came first */
+			p->parts = 1;
+			settle(p, false, p->why);
+		} else if (next == 0 || p->deadline < next) {
+			next = p->deadline;
+		}
+	}
+	if (next)
+		uv_timer_start(t, on_sync_timer, next - now, 0);
+	send_ready();
+}
+
+/* Holds the reply of a request (packed in buf) until it may go: sync, it
+ * waits for the channels whose changes it made (those with q_pushed past
+ * api_mark); else it only waits behind the client's earlier replies. */
+static void hold(const struct bus_part *id, uint8_t *buf, size_t len, const Db__UserRequest *req)
+{
+	struct pend *p = calloc(1, sizeof(*p));
+	uint32_t ms = req->sync_timeout_ms ? req->sync_timeout_ms : SYNC_DEFAULT_MS;
+
+	if (p == NULL)
+		fatal("calloc");
+	p->token = next_token++;
+	p->idlen = id->len < sizeof(p->id) ? id->len : sizeof(p->id);
+	memcpy(p->id, id->data, p->idlen);
+	p->buf = buf;
+	p->len = len;
+	p->sync = req->sync;
+	p->done = !req->sync;
+	if (p->sync) {
+		if (ms > SYNC_MAX_MS)
+			ms = SYNC_MAX_MS;
+		p->deadline = uv_now(g.loop) + ms;
+		snprintf(p->why, sizeof(p->why), "the peer did not confirm within %u ms", ms);
+		for (struct chan *ch = g.chans; ch; ch = ch->next) {
+			if (ch->q_pushed == ch->api_mark)
+				continue;
+			if (!ch->up || !ch->attached) {
+				p->failed = true;
+				snprintf(p->why, sizeof(p->why), "remote-backup-service %s is %s%s%s",
+					 ch->name, ch->up ? "up but rbsd has not taken rbpd yet" : "down",
+					 !ch->up && ch->reason[0] ? ": " : "", ch->up ? "" : ch->reason);
+				continue;
+			}
+			if (rbp_sync_add(&ch->sync, p->token, ch->api_mark + 1, ch->q_pushed) < 0) {
+				p->failed = true;
+				snprintf(p->why, sizeof(p->why), "out of memory");
+				continue;
+			}
+			p->parts++;
+		}
+		if (p->parts == 0)
+			p->done = true;
+		else if (!uv_is_active((uv_handle_t *)&sync_timer) ||
+			 uv_timer_get_due_in(&sync_timer) > ms)
+			uv_timer_start(&sync_timer, on_sync_timer, ms, 0);
+	}
+	*pend_tail = p;
+	pend_tail = &p->next;
+	npend++;
+	send_ready();
+}
+
+static bool client_waits(const struct bus_part *id)
+{
+	for (struct pend *p = pend_head; p; p = p->next)
+		if (same_client(p, id->data, id->len))
+			return true;
+	return false;
+}
+
 /* bus_recv_cb of the ROUTER: [identity, UserRequest]. */
 static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
@@ -116,6 +344,8 @@ static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, 
 		errs[0].error = "more than 1024 changes in one request: the rest were not taken";
 		errp[rep.n_errors++] = &errs[0];
 	}
+	for (struct chan *ch = g.chans; ch; ch = ch->next)
+		ch->api_mark = ch->q_pushed;
 	for (size_t i = 0; i < req->n_changes && i < MAX_CHANGES; i++) {
 		const char *why = take(req->changes[i], texts[i], sizeof(texts[i]));
 
@@ -131,13 +361,18 @@ static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, 
 			rep.n_errors++;
 		}
 	}
-	len = db__user_reply__get_packed_size(&rep);
-	buf = malloc(len ? len : 1);
-	if (buf == NULL)
-		fatal("malloc");
-	db__user_reply__pack(&rep, buf);
-	bus_send(s, parts[0].data, parts[0].len, buf, len);
-	free(buf);
+	if (req->sync && npend >= PENDING_MAX) {
+		rep.backed_up = false;
+		rep.not_backed_up = "too many requests wait for the peer; not waited for";
+		req->sync = false;
+	}
+	buf = pack_reply(&rep, &len);
+	if (req->sync || client_waits(&parts[0])) {
+		hold(&parts[0], buf, len, req);
+	} else {
+		bus_send(s, parts[0].data, parts[0].len, buf, len);
+		free(buf);
+	}
 	db__user_request__free_unpacked(req, NULL);
 }
 
@@ -195,6 +430,10 @@ int rbpd_api_init(void)
 	if ((rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbpd-users")) < 0 ||
 	    (rc = bus_open(&g.api, g.loop, g.zctx, &r)) < 0)
 		return rc;
+	if (!sync_timer_init) {
+		uv_timer_init(g.loop, &sync_timer);
+		sync_timer_init = true;
+	}
 	if ((rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbpd-restored")) < 0)
 		return rc;
 	return bus_open(&g.restored_pub, g.loop, g.zctx, &p);
@@ -202,6 +441,19 @@ int rbpd_api_init(void)
 
 void rbpd_api_close(void)
 {
+	while (pend_head) {
+		struct pend *p = pend_head;
+
+		pend_head = p->next;
+		free(p->buf);
+		free(p);
+	}
+	pend_tail = &pend_head;
+	npend = 0;
+	if (sync_timer_init) {
+		uv_close((uv_handle_t *)&sync_timer, NULL);
+		sync_timer_init = false;
+	}
 	if (g.api)
 		bus_close(g.api);
 	if (g.restored_pub)

@@ -207,6 +207,7 @@ static bool pump_live(struct chan *ch)
 		}
 		msg_add(ch, &m, it.op, it.type, it.key, it.key_len, it.payload, it.payload_len,
 			it.version);
+		rbp_sync_taken(&ch->sync, ++ch->q_taken, ch->sent_e);
 	}
 	sent = msg_send(ch, &m);
 	rbp_fifo_drop(&ch->q, &pos);
@@ -312,6 +313,8 @@ static void on_retry(uv_timer_t *t)
 static void drop_queue(struct chan *ch)
 {
 	rbp_fifo_clear(&ch->q);
+	ch->q_taken = ch->q_pushed;
+	rbpd_api_sync_fail(ch, "the queue to rbsd was replaced by a batch backup of every user");
 }
 
 static void want_batch_all(struct chan *ch)
@@ -343,6 +346,7 @@ void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *k
 	}
 	if (rbp_fifo_push(&ch->q, &it) < 0)
 		fatal("rbp_fifo_push");
+	ch->q_pushed++;
 	if (ch->q.len > ch->q_peak)
 		ch->q_peak = ch->q.len;
 	if (!uv_is_active((uv_handle_t *)&kick))
@@ -606,8 +610,14 @@ static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
 	if (ch->mismatch[0])
 		log_warnx("remote-backup-service %s: the peer's profiles differ: %s", ch->name,
 			  ch->mismatch);
-	if (!ch->up)
+	if (!ch->up) {
+		char why[200];
+
 		rx_cancel(ch); /* a batch cut short sweeps nothing */
+		snprintf(why, sizeof(why), "remote-backup-service %s is down%s%s", ch->name,
+			 ch->reason[0] ? ": " : "", ch->reason);
+		rbpd_api_sync_fail(ch, why);
+	}
 	if (was != ch->up)
 		rbpd_gates_publish();
 }
@@ -622,6 +632,9 @@ static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
 			log_info("remote-backup-service %s: attached to rbsd again", ch->name);
 		ch->attach = c->attach;
 		ch->sent_e = ch->sent_b = 0;
+		/* what was handed over counts again from 1, and the stash
+		 * below is dropped */
+		rbpd_api_sync_fail(ch, "rbsd restarted: what it held is sent again in a batch");
 		/* rbsd asks the peer for a batch for the new attachment */
 		ch->rx_batch_done = false;
 		free(ch->stash);
@@ -637,6 +650,7 @@ static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
 	ch->credit_e = c->entries;
 	ch->credit_b = c->bytes;
 	ch->attached = true;
+	rbpd_api_sync_resolve(ch, c->resolved, c->lost);
 }
 
 /* bus_recv_cb of the DEALER to rbsd: one RbsLocal. */
@@ -701,7 +715,9 @@ void rbpd_feed_chan_free(struct chan *ch)
 {
 	if (ch->batch_running)
 		ut_cursor_close(&ch->cur);
+	rbpd_api_sync_fail(ch, "the remote-backup-service was removed from the configuration");
 	drop_queue(ch);
+	rbp_sync_free(&ch->sync);
 	free(ch->stash);
 	ut_table_free(ch->t);
 	free(ch);

@@ -108,6 +108,7 @@ struct rbs_chan {
 	char last_down[192]; /* why the channel last went down, and when */
 	time_t last_down_at;
 	uint64_t ups, refused, entries_tx, entries_rx, resent, bytes_rx, bytes_tx;
+	uint64_t resyncs, discard_from, discard_to; /* the window emptied, and what went */
 	/* refused connections by why (their sum is refused) */
 	uint64_t ref_stranger, ref_handshake, ref_timeout, ref_in_use, ref_evicted;
 	struct rbs_ratelimit refused_log;
@@ -547,6 +548,11 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		ch->resent += rbs_tx_unsent(&ch->tx);
 		rbs_lag_acked(&ch->lag, rbs_tx_acked(&ch->tx), rbs_tx_last(&ch->tx));
 	} else {
+		ch->resyncs++;
+		ch->discard_from = rbs_tx_acked(&ch->tx) + 1;
+		ch->discard_to = rbs_tx_last(&ch->tx);
+		if (ch->discard_to < ch->discard_from)
+			ch->discard_from = ch->discard_to = 0;
 		rbs_tx_resync(&ch->tx);
 		rbs_lag_reset(&ch->lag);
 		/* batch markers queued meanwhile name places in the window
@@ -1200,15 +1206,17 @@ void rbs_chan_close(struct rbs_chan *ch)
 	uv_close((uv_handle_t *)&ch->ack_timer, handle_closed);
 }
 
-int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e)
+int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e, uint64_t *seq)
 {
 	struct rbs_win_item it = {e->op,	   e->type,	   e->key.data, e->key.len,
 				  e->payload.data, e->payload.len, e->version};
 	int rc;
 
+	if (seq)
+		*seq = 0;
 	if (ch->tx_await_begin)
 		return 0;
-	rc = rbs_tx_push(&ch->tx, &it, NULL);
+	rc = rbs_tx_push(&ch->tx, &it, seq);
 	if (rc == 0)
 		rbs_lag_pushed(&ch->lag, rbs_tx_last(&ch->tx), now_ms(ch));
 	if (rc == 0 && ch->batch_open)
@@ -1282,6 +1290,15 @@ void rbs_chan_request_peer_batch(struct rbs_chan *ch)
 {
 	ch->want_peer_batch = true;
 	pump(ch);
+}
+
+void rbs_chan_tx_state(const struct rbs_chan *ch, uint64_t *acked, uint64_t *resyncs,
+		       uint64_t *discard_from, uint64_t *discard_to)
+{
+	*acked = rbs_tx_acked(&ch->tx);
+	*resyncs = ch->resyncs;
+	*discard_from = ch->discard_from;
+	*discard_to = ch->discard_to;
 }
 
 void rbs_chan_room(const struct rbs_chan *ch, uint64_t *entries, uint64_t *bytes)

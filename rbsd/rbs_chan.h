@@ -82,8 +82,9 @@ int rbs_chan_set_profiles(struct rbs_chan *ch, Db__RbsProfile **profiles, size_t
  * an entry the window refuses. After a reconnect that owes the peer a
  * full batch, entries are left out (0) until the feeder's BatchBegin:
  * the batch carries them, and the peer refuses entries before it.
+ * seq (may be NULL): the entry's sequence in the window, 0 when left out.
  */
-int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e);
+int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e, uint64_t *seq);
 
 /* Batch markers from the local feeder, in order with its entries. */
 void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b);
@@ -95,6 +96,11 @@ void rbs_chan_flush(struct rbs_chan *ch);
 /* The local feeder (re)attached: ask the peer for a batch of every type,
  * now or as soon as the channel is up. */
 void rbs_chan_request_peer_batch(struct rbs_chan *ch);
+
+/* The window's acknowledged sequence, how many resyncs emptied it, and
+ * the sequences the last one discarded (0 0: none): rbsd/rbs_fack.h. */
+void rbs_chan_tx_state(const struct rbs_chan *ch, uint64_t *acked, uint64_t *resyncs,
+		       uint64_t *discard_from, uint64_t *discard_to);
 
 /* Room left in the window: entries and bytes. */
 void rbs_chan_room(const struct rbs_chan *ch, uint64_t *entries, uint64_t *bytes);

@@ -31,6 +31,7 @@
 #include "config.pb-c.h"
 #include "rbsd/rbs_arena.h"
 #include "rbsd/rbs_chan.h"
+#include "rbsd/rbs_fack.h"
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_tls.h"
 #include "rbsd/rbs_win.h"
@@ -51,6 +52,10 @@ struct svc {
 	uint64_t attach;		       /* this attachment's id, in credits */
 	uint64_t got_entries, got_bytes;       /* from the feeder since it attached */
 	uint64_t credit_entries, credit_bytes; /* granted to it in all */
+	/* which of its entries the peer holds (rbs_fack.h), and what the
+	 * last credit said of it */
+	struct rbs_fack fack;
+	uint64_t seen_resyncs, credit_resolved, credit_lost;
 	uint64_t overruns, undelivered;
 	bool batch_wanted; /* a batch request waits for a feeder */
 	/* What the peer sent that the feeder's queue could not take yet, in
@@ -295,8 +300,23 @@ static void state_to_feeder(struct svc *v, bool up, const char *reason, const ch
 	to_feeder(v, &m);
 }
 
-/* Tell the feeder how much it may send in all: what it sent plus the room
- * left in the window. */
+/* The feeder's entries the peer holds, from the window as it is now; a
+ * resync's discarded range is taken once. */
+static void fack_sync(struct svc *v)
+{
+	uint64_t acked, resyncs, from, to;
+
+	if (v->ch == NULL)
+		return;
+	rbs_chan_tx_state(v->ch, &acked, &resyncs, &from, &to);
+	if (resyncs == v->seen_resyncs)
+		from = to = 0;
+	v->seen_resyncs = resyncs;
+	rbs_fack_update(&v->fack, acked, from, to);
+}
+
+/* Tell the feeder how much it may send in all (what it sent plus the room
+ * left in the window), and which of its entries the peer holds. */
 static void grant(struct svc *v)
 {
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
@@ -305,14 +325,20 @@ static void grant(struct svc *v)
 
 	if (v->feeder_idlen == 0 || v->ch == NULL)
 		return;
+	fack_sync(v);
 	rbs_chan_room(v->ch, &e, &b);
 	c.entries = v->got_entries + e;
 	c.bytes = v->got_bytes + b;
 	c.attach = v->attach;
-	if (c.entries == v->credit_entries && c.bytes == v->credit_bytes)
+	c.resolved = v->fack.resolved;
+	c.lost = v->fack.lost;
+	if (c.entries == v->credit_entries && c.bytes == v->credit_bytes &&
+	    c.resolved == v->credit_resolved && c.lost == v->credit_lost)
 		return;
 	v->credit_entries = c.entries;
 	v->credit_bytes = c.bytes;
+	v->credit_resolved = c.resolved;
+	v->credit_lost = c.lost;
 	m.body_case = DB__RBS_LOCAL__BODY_CREDIT;
 	m.credit = &c;
 	to_feeder(v, &m);
@@ -344,6 +370,8 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 	snprintf(v->feeder_name, sizeof(v->feeder_name), "%s", a->feeder ? a->feeder : "?");
 	v->got_entries = v->got_bytes = 0;
 	v->credit_entries = v->credit_bytes = 0;
+	v->credit_resolved = v->credit_lost = 0;
+	rbs_fack_reset(&v->fack);
 	do
 		getrandom(&v->attach, sizeof(v->attach), 0);
 	while (v->attach == 0);
@@ -369,10 +397,14 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 
 static void feeder_entries(struct svc *v, const Db__RbsEntries *es)
 {
+	fack_sync(v); /* a resync first: new sequences may reuse its range */
 	for (size_t i = 0; i < es->n_entries; i++) {
 		const Db__RbsEntry *e = es->entries[i];
-		int rc = rbs_chan_push(v->ch, e);
+		uint64_t seq;
+		int rc = rbs_chan_push(v->ch, e, &seq);
 
+		/* the feeder counted it, taken or not */
+		rbs_fack_pushed(&v->fack, rc < 0 ? 0 : seq);
 		if (rc < 0) {
 			if (v->overruns++ == 0)
 				log_warnx(
@@ -577,8 +609,10 @@ static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason
 	struct svc *v = svc_of(ch);
 
 	(void)arg;
-	if (v)
+	if (v) {
 		state_to_feeder(v, up, reason, mismatch);
+		grant(v);
+	}
 }
 
 static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room, ch_state};
@@ -667,6 +701,10 @@ static void svc_open(struct svc *v, const Db__RbsConfig *s)
 	size_t np = 0;
 	Db__RbsProfile **prof;
 	int rc;
+
+	/* a new channel numbers from 1: what the old one held is lost */
+	rbs_fack_update(&v->fack, 0, 1, UINT64_MAX);
+	v->seen_resyncs = 0;
 
 	v->open_error[0] = 0;
 	if (!s->peer[0] || !s->source[0] || s->port == 0) {
@@ -759,6 +797,7 @@ static void apply(void *arg, void *obj)
 		log_info("remote-backup-service %s: removed", v->name);
 		drop_pending(v);
 		rbs_chan_close(v->ch);
+		rbs_fack_free(&v->fack);
 		free(v);
 	}
 	g.svcs = list;
@@ -982,6 +1021,7 @@ static void stop(void *arg)
 		g.svcs = v->next;
 		drop_pending(v);
 		rbs_chan_close(v->ch);
+		rbs_fack_free(&v->fack);
 		free(v);
 	}
 	uv_close((uv_handle_t *)&g.retry, NULL);
