@@ -237,11 +237,15 @@ $(B)/bin/bench-tls-raw: $(B)/bench/tls_raw.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
+$(B)/bin/bench-sync-load: $(B)/bench/sync_load.o $(B)/gen/user.pb-c.o $(B)/gen/rbs.pb-c.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
+
 TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
 	$(B)/bin/neigh-users $(B)/bin/bus-impostor $(B)/bin/rbs-flood $(B)/bin/rbs-rogue \
 	$(B)/bin/bfd-inject
 BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failover-probe \
-	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw
+	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw $(B)/bin/bench-sync-load
 
 tests: $(UNIT_TESTS) $(TOOLS) $(BENCH_TOOLS)
 
@@ -377,7 +381,7 @@ demo: deps
 # BENCHES picks them: the quick ones by default, all of them with
 # BENCHES="$(BENCH_ALL)". bench-smoke runs every one in its smoke mode
 # (tiny sizes, seconds): it fails when one of them breaks.
-BENCH_ALL := commit table failover scale rbs switchover bfd
+BENCH_ALL := commit table failover scale rbs switchover bfd sync
 BENCHES ?= commit table
 bench: $(BINS) tests
 	bash bench/run.sh $(B) $(BENCHES)

@@ -33,6 +33,7 @@
 #define SYNC_DEFAULT_MS 1000
 #define SYNC_MAX_MS 60000
 #define PENDING_MAX 65536 /* replies held at most */
+#define API_HWM (2 * PENDING_MAX)
 
 static uint64_t bad_requests;
 
@@ -51,7 +52,10 @@ struct pend {
 };
 
 static struct pend *pend_head, **pend_tail = &pend_head;
-static size_t npend;
+static size_t npend, ndone; /* held, and of them done (not sent yet) */
+/* Tokens settle mostly in order: a search starts where the last one was
+ * found when that is not past it. */
+static struct pend *pend_hint;
 static uint64_t next_token = 1;
 static uv_timer_t sync_timer;
 static bool sync_timer_init;
@@ -144,16 +148,18 @@ static bool same_client(const struct pend *a, const uint8_t *id, size_t idlen)
 static void send_ready(void)
 {
 	const struct pend *blocked[64];
-	size_t nb = 0;
+	size_t nb = 0, seen = 0;
 	struct pend **pp = &pend_head;
 
-	while (*pp) {
+	/* past the last one done nothing can go: stop there */
+	while (*pp && seen < ndone) {
 		struct pend *p = *pp;
 		bool wait = !p->done;
 
 		for (size_t i = 0; i < nb && !wait; i++)
 			wait = same_client(blocked[i], p->id, p->idlen);
 		if (wait) {
+			seen += p->done;
 			if (!p->done && nb < 64)
 				blocked[nb++] = p;
 			else if (!p->done)
@@ -181,17 +187,22 @@ static void send_ready(void)
 		*pp = p->next;
 		if (pend_tail == &p->next)
 			pend_tail = pp;
+		if (pend_hint == p)
+			pend_hint = NULL;
 		free(p->buf);
 		free(p);
 		npend--;
+		ndone--;
 	}
 }
 
 static struct pend *pend_find(uint64_t token)
 {
-	for (struct pend *p = pend_head; p; p = p->next)
+	struct pend *p = pend_hint && pend_hint->token <= token ? pend_hint : pend_head;
+
+	for (; p; p = p->next)
 		if (p->token == token)
-			return p;
+			return pend_hint = p;
 	return NULL;
 }
 
@@ -206,8 +217,10 @@ static void settle(struct pend *p, bool held, const char *why)
 	}
 	if (p->parts > 0)
 		p->parts--;
-	if (p->parts == 0)
+	if (p->parts == 0) {
 		p->done = true;
+		ndone++;
+	}
 }
 
 static void on_settled(uint64_t token, bool held, void *arg)
@@ -308,6 +321,7 @@ static void hold(const struct bus_part *id, uint8_t *buf, size_t len, const Db__
 	*pend_tail = p;
 	pend_tail = &p->next;
 	npend++;
+	ndone += p->done;
 	send_ready();
 }
 
@@ -421,8 +435,11 @@ int rbpd_api_init(void)
 {
 	char ep[512];
 	/* The user API: root, the daemons' user and the dualbackup group. */
+	/* A ROUTER drops what does not fit a client's queue: room for every
+	 * reply held (PENDING_MAX, released in bursts when the peer's
+	 * acknowledgment comes) and more. */
 	struct bus_opts r = {.type = ZMQ_ROUTER, .bind = 1, .endpoint = ep, .cb = on_request,
-			     .zap_domain = PEER_DOMAIN_CLIENT};
+			     .zap_domain = PEER_DOMAIN_CLIENT, .hwm = API_HWM};
 	struct bus_opts p = {.type = ZMQ_PUB, .bind = 1, .endpoint = ep, .hwm = RESTORED_HWM,
 			     .zap_domain = PEER_DOMAIN_CLIENT};
 	int rc;
@@ -449,7 +466,8 @@ void rbpd_api_close(void)
 		free(p);
 	}
 	pend_tail = &pend_head;
-	npend = 0;
+	pend_hint = NULL;
+	npend = ndone = 0;
 	if (sync_timer_init) {
 		uv_close((uv_handle_t *)&sync_timer, NULL);
 		sync_timer_init = false;

@@ -31,7 +31,7 @@
 #define BACKOFF_MAX_MS 5000   /* redial at least this often */
 #define LOWER_SIDE_DELAY 1000 /* the lower address lets the greater one dial first */
 #define ACK_EVERY 1024
-#define ACK_DELAY_MS 5
+#define ACK_DELAY_MS 1
 #define FRAME_ENTRIES 1024	 /* entries per Entries frame at most */
 #define FRAME_BYTES (256u << 10) /* and about this many bytes */
 #define QUEUE_HIGH (4u << 20)	 /* stop framing while this much waits for the socket */
