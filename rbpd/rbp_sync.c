@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ring.h"
 #include "rbpd/rbp_sync.h"
 
 void rbp_sync_init(struct rbp_sync *s)
@@ -23,19 +24,9 @@ static struct rbp_sync_wait *at(const struct rbp_sync *s, size_t i)
 
 int rbp_sync_add(struct rbp_sync *s, uint64_t token, uint64_t q_first, uint64_t q_last)
 {
-	if (s->len == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct rbp_sync_wait *w = malloc(cap * sizeof(*w));
-
-		if (w == NULL)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->len; i++)
-			w[i] = *at(s, i);
-		free(s->w);
-		s->w = w;
-		s->cap = cap;
-		s->head = 0;
-	}
+	if (s->len == s->cap &&
+	    ring_grow((void **)&s->w, sizeof(*s->w), &s->head, s->len, &s->cap, 16) < 0)
+		return -ENOMEM;
 	*at(s, s->len++) = (struct rbp_sync_wait){token, q_first, q_last, 0, 0};
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ring.h"
 #include "rbsd/rbs_fack.h"
 
 void rbs_fack_init(struct rbs_fack *f)
@@ -57,21 +58,11 @@ int rbs_fack_pushed(struct rbs_fack *f, uint64_t seq)
 		last->n++;
 		return 0;
 	}
-	if (f->len == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 8;
-		struct rbs_fack_run *r = malloc(cap * sizeof(*r));
-
-		if (r == NULL) {
-			f->lost = k;
-			settle(f);
-			return -ENOMEM;
-		}
-		for (size_t i = 0; i < f->len; i++)
-			r[i] = *run_at(f, i);
-		free(f->runs);
-		f->runs = r;
-		f->cap = cap;
-		f->head = 0;
+	if (f->len == f->cap &&
+	    ring_grow((void **)&f->runs, sizeof(*f->runs), &f->head, f->len, &f->cap, 8) < 0) {
+		f->lost = k;
+		settle(f);
+		return -ENOMEM;
 	}
 	*run_at(f, f->len++) = (struct rbs_fack_run){k, seq, 1};
 	return 0;
