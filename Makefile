@@ -4,6 +4,9 @@
 #   make demo       two devices in namespaces, the spec's procedure, a failover
 #   make install    PREFIX=/usr/local DESTDIR= : binaries and systemd units
 # SAN=1 builds with ASan+UBSan into build-san/.
+#   make coverage   line coverage per directory of the unit suites (gcovr);
+#                   COVERAGE_INTEGRATION=1: and with the integration suites
+# COV=1 builds with gcov's instrumentation into build-cov/.
 #
 # Test hooks: the daemons in $(B)/bin, which the tests, the demo and the
 # benchmarks run, are built with -DDB_TEST_HOOKS, which compiles in fault
@@ -23,6 +26,10 @@ ifeq ($(SAN),1)
 B ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPT = -O1
+else ifeq ($(COV),1)
+B ?= build-cov
+SANFLAGS = --coverage
+OPT = -O0
 else
 B ?= build
 SANFLAGS =
@@ -371,6 +378,14 @@ check: deps
 	$(MAKE) SAN=1 unit integration
 	$(MAKE) fuzz
 	$(MAKE) bench-smoke
+	$(MAKE) coverage
+
+# Line coverage per directory (gcovr over gcov's data): the unit suites
+# alone; with COVERAGE_INTEGRATION=1 the integration suites too (as root,
+# about as long as `make integration`). Instrumented build in build-cov/.
+coverage:
+	$(MAKE) COV=1 all tests
+	bash tests/coverage.sh build-cov $(if $(COVERAGE_INTEGRATION),integration)
 
 # The demo runs the daemons, dbcli, dbuser and the host's neigh-users.
 demo: deps
@@ -423,12 +438,12 @@ install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
 		systemd-sysusers $(SYSUSERSDIR)/dualbackup.conf; fi
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-cov
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint \
+.PHONY: all tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
 	prod hooks-check
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
