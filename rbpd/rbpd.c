@@ -1007,6 +1007,8 @@ static void json_prof(struct json_object *arr, struct prof *p)
 		jout_u64(y, "bytes", m.entries + m.buckets);
 		jout_u64(y, "batches_in", ch->batches_in);
 		jout_u64(y, "batches_in_other_digest", ch->bad_batches);
+		jout_u64(y, "batches_in_partial", ch->partial_batches_in);
+		jout_bool(y, "whole", ch->whole);
 		jout_u64(y, "batches_out", ch->batches_out);
 		jout_u64(y, "queued", ch->q.len);
 		jout_u64(y, "limit_users", rbpd_user_limit());

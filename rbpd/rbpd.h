@@ -68,8 +68,17 @@ struct chan {
 
 	/* a batch from the peer in progress, per type */
 	bool rx_batch[UT_SVC_COUNT];
-	uint64_t batches_in, bad_batches, bad_entries;
+	uint64_t batches_in, bad_batches, bad_entries, partial_batches_in;
 	bool rx_batch_done; /* one batch from the peer completed since attach */
+	/* One batch from the peer completed since rbpd started: until then
+	 * this table may lack users (rbpd restarted), and batches it sends
+	 * say so (RbsBatchEnd.partial): the peer removes nothing for them. */
+	bool whole;
+	bool sent_partial; /* a partial batch went to the peer: a whole one follows */
+	/* The peer's last batch ended with tables that differ: ask for it
+	 * again at reask_at (loop ms, 0: not), waiting reask_gap_ms more each
+	 * time (changes in flight make a batch under churn differ). */
+	uint64_t reask_at, reask_gap_ms;
 	/* the preemption gate (rbp_ready.h): the batch from the peer that
 	 * runs, and whether the last one ended with equal digests */
 	uint64_t rx_batch_got, rx_batch_total;

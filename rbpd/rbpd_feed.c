@@ -275,6 +275,8 @@ void rbpd_feed_pump(struct chan *ch)
 		e.n_types = ch->n_batch_types;
 		e.count = ch->batch_count;
 		e.digest = digest_types(ch);
+		e.partial = !ch->whole;
+		ch->sent_partial |= e.partial;
 		m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
 		m.batch_end = &e;
 		ch->batch_running = false;
@@ -493,14 +495,74 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
  * nothing is swept, and the peer is asked for its batch again, a few
  * times in a row at most. */
 #define RX_BATCH_RETRIES 3
+#define REASK_MIN_MS 500    /* a batch that differed: asked again after this */
+#define REASK_MAX_MS 30000  /* and at most this long, doubling */
+
+static uv_timer_t reask_timer;
+static bool reask_init;
+
+static void ask_peer_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsBatchRequest r = DB__RBS_BATCH_REQUEST__INIT;
+
+	r.types = (Db__RbsServiceType *)types;
+	r.n_types = n;
+	m.body_case = DB__RBS_LOCAL__BODY_BATCH_REQUEST;
+	m.batch_request = &r;
+	send_local(ch, &m, true);
+}
+
+static void on_reask(uv_timer_t *t)
+{
+	uint64_t now = uv_now(g.loop), next = 0;
+
+	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+		bool running = false;
+
+		if (ch->reask_at == 0)
+			continue;
+		for (int k = 0; k < UT_SVC_COUNT; k++)
+			running |= ch->rx_batch[k];
+		if (ch->reask_at <= now && ch->up && ch->attached && !running) {
+			Db__RbsServiceType all[UT_SVC_COUNT];
+
+			for (int k = 0; k < UT_SVC_COUNT; k++)
+				all[k] = (Db__RbsServiceType)k;
+			ch->reask_at = 0;
+			log_info("remote-backup-service %s: asking the peer for its batch backup again, "
+				 "to compare the tables",
+				 ch->name);
+			ask_peer_batch(ch, all, UT_SVC_COUNT);
+			continue;
+		}
+		if (ch->reask_at <= now)
+			ch->reask_at = now + REASK_MIN_MS; /* when the channel allows */
+		if (next == 0 || ch->reask_at < next)
+			next = ch->reask_at;
+	}
+	if (next)
+		uv_timer_start(t, on_reask, next - now, 0);
+}
+
+/* The peer's batch ended with tables that differ: ask again later. */
+static void reask_later(struct chan *ch)
+{
+	uint64_t now = uv_now(g.loop);
+
+	ch->reask_gap_ms = ch->reask_gap_ms ? ch->reask_gap_ms * 2 : REASK_MIN_MS;
+	if (ch->reask_gap_ms > REASK_MAX_MS)
+		ch->reask_gap_ms = REASK_MAX_MS;
+	ch->reask_at = now + ch->reask_gap_ms;
+	if (!uv_is_active((uv_handle_t *)&reask_timer) ||
+	    uv_timer_get_due_in(&reask_timer) > ch->reask_gap_ms)
+		uv_timer_start(&reask_timer, on_reask, ch->reask_gap_ms, 0);
+}
 
 static void rx_cancel(struct chan *ch);
 
 static void rx_batch_incomplete(struct chan *ch, const Db__RbsBatchEnd *b)
 {
-	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-	Db__RbsBatchRequest r = DB__RBS_BATCH_REQUEST__INIT;
-
 	rx_cancel(ch);
 	ch->bad_batches++;
 	log_warnx("remote-backup-service %s: the peer's batch backup ended with %" PRIu64
@@ -511,11 +573,7 @@ static void rx_batch_incomplete(struct chan *ch, const Db__RbsBatchEnd *b)
 	if (ch->rx_batch_retries >= RX_BATCH_RETRIES)
 		return;
 	ch->rx_batch_retries++;
-	r.types = b->types;
-	r.n_types = b->n_types;
-	m.body_case = DB__RBS_LOCAL__BODY_BATCH_REQUEST;
-	m.batch_request = &r;
-	send_local(ch, &m, true);
+	ask_peer_batch(ch, b->types, b->n_types);
 }
 
 static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
@@ -536,7 +594,11 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 
 		if ((unsigned)t >= UT_SVC_COUNT)
 			continue;
-		if (ch->rx_batch[t]) {
+		if (ch->rx_batch[t] && b->partial) {
+			/* the peer restarted: what it lacks is not gone */
+			ut_resync_cancel(ch->t, t, UT_ORIGIN_PEER);
+			ch->rx_batch[t] = false;
+		} else if (ch->rx_batch[t]) {
 			ssize_t n = ut_resync_end(ch->t, t, UT_ORIGIN_PEER);
 
 			swept += n > 0 ? n : 0;
@@ -548,7 +610,24 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 	resync_slack(ch);
 	ch->batches_in++;
 	ch->rx_batch_done = true;
+	if (!ch->whole && ch->sent_partial) {
+		/* what this table lacked when it told the peer so is here now:
+		 * a whole batch lets the peer remove what is really gone, and
+		 * tells it the tables agree (its preemption gate) */
+		log_info("remote-backup-service %s: this table is whole again: a batch backup to "
+			 "the peer follows",
+			 ch->name);
+		want_batch_all(ch);
+	}
+	ch->whole = true;
+	if (b->partial)
+		ch->partial_batches_in++;
 	ch->rx_batch_agreed = d == b->digest;
+	if (d == b->digest) {
+		ch->reask_at = ch->reask_gap_ms = 0;
+	} else if (!b->partial) {
+		reask_later(ch); /* a partial one: a whole one follows by itself */
+	}
 	if (d != b->digest) {
 		ch->bad_batches++;
 		log_warnx("remote-backup-service %s: after the peer's batch backup of %" PRIu64
@@ -560,6 +639,10 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 			 " users, %zd gone, tables agree",
 			 ch->name, b->count, swept);
 	}
+	if (b->partial)
+		log_info("remote-backup-service %s: the peer's batch is partial (its rbpd started "
+			 "anew): nothing removed for want of it",
+			 ch->name);
 	/* installs of users that were swept go too */
 	if (neigh)
 		rbpd_kern_dump(DUMP_SWEEP_INSTALLS);
@@ -731,6 +814,8 @@ int rbpd_feed_init(void)
 
 	uv_idle_init(g.loop, &kick);
 	kick_init = true;
+	uv_timer_init(g.loop, &reask_timer);
+	reask_init = true;
 	uv_timer_init(g.loop, &g.pump_retry);
 	rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbsd-entries");
 	if (rc < 0)
@@ -742,6 +827,9 @@ void rbpd_feed_close(void)
 {
 	if (kick_init)
 		uv_close((uv_handle_t *)&kick, NULL);
+	if (reask_init)
+		uv_close((uv_handle_t *)&reask_timer, NULL);
+	kick_init = reask_init = false;
 	uv_close((uv_handle_t *)&g.pump_retry, NULL);
 	if (g.rbsd)
 		bus_close(g.rbsd);

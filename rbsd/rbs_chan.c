@@ -57,6 +57,7 @@ struct marker {
 	Db__RbsServiceType types[RBS_SVC_COUNT];
 	size_t n;
 	uint64_t count, digest;
+	bool partial; /* end: the sender's table may lack users (proto) */
 };
 
 struct rbs_chan {
@@ -186,6 +187,7 @@ static void send_marker(struct link *l, const struct marker *m)
 		e.types = (Db__RbsServiceType *)m->types;
 		e.count = m->count;
 		e.digest = m->digest;
+		e.partial = m->partial;
 		f.body_case = DB__RBS_FRAME__BODY_BATCH_END;
 		f.batch_end = &e;
 	} else {
@@ -1225,7 +1227,7 @@ int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e, uint64_t *seq)
 }
 
 static void add_marker(struct rbs_chan *ch, bool end, const Db__RbsServiceType *types, size_t n,
-		       uint64_t count, uint64_t digest)
+		       uint64_t count, uint64_t digest, bool partial)
 {
 	struct marker *m;
 
@@ -1238,6 +1240,7 @@ static void add_marker(struct rbs_chan *ch, bool end, const Db__RbsServiceType *
 	memcpy(m->types, types, m->n * sizeof(types[0]));
 	m->count = count;
 	m->digest = digest;
+	m->partial = partial;
 }
 
 void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b)
@@ -1258,7 +1261,7 @@ void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b)
 		p += n;
 		left -= (size_t)n;
 	}
-	add_marker(ch, false, b->types, b->n_types, b->count, 0);
+	add_marker(ch, false, b->types, b->n_types, b->count, 0, false);
 }
 
 void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b)
@@ -1272,7 +1275,7 @@ void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b)
 		ch->batch_end_seq = 0;
 		ch->batch_done = time(NULL);
 	}
-	add_marker(ch, true, b->types, b->n_types, b->count, b->digest);
+	add_marker(ch, true, b->types, b->n_types, b->count, b->digest, b->partial);
 }
 
 void rbs_chan_flush(struct rbs_chan *ch)

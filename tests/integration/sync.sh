@@ -5,7 +5,8 @@
 # runs out), the channel down (at once); the changes are applied either
 # way, and A goes on serving. Devices A and B with the spec's procedure
 # (tests/integration/lib.sh pair_with_host): A is master of the odd-MAC
-# group, so A takes the odd-MAC users.
+# group, so A takes the odd-MAC users. And what the chaos test found: a
+# device whose rbpd restarted empty must not wipe its users from its peer.
 # Usage: tests/integration/sync.sh BUILDDIR
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -100,6 +101,50 @@ test_a_channel_down_answers_at_once() {
 	wait_until 20 chan_up A && wait_until 20 holds B sync-7 || { echo "  B never got sync-7"; return 1; }
 }
 
+# count_on DEV PREFIX: the dhcp-server users of DEV whose key starts so.
+count_on() {
+	jcli "$1" "display remote-backup-profile rbp1 users dhcp-server" |
+		jq --arg p "$2" '[.users[] | select(.key | startswith($p))] | length'
+}
+
+# A's rbpd killed and started again with an empty table (its vrrpd still
+# master): its first batch to B is partial, so B removes none of A's users
+# for want of them, and A gets them back from B's batch. Before RbsBatchEnd
+# had `partial`, B swept all of A's users here.
+test_a_restarted_rbpd_wipes_nothing_from_its_peer() {
+	local n
+	n=$(count_on B load-)
+	[ "$n" = 2000 ] || { echo "  B holds $n of the 2,000 loaded users before"; return 1; }
+	stop9 A rbpd
+	start A rbpd
+	wait_sync A >/dev/null || return 1
+	wait_until 15 eval '[ "$(count_on A load-)" = 2000 ]' ||
+		{ echo "  A got back $(count_on A load-) of 2000"; return 1; }
+	sleep 1
+	n=$(count_on B load-)
+	[ "$n" = 2000 ] || { echo "  B holds $n of 2000 after A's rbpd restarted"; return 1; }
+	[ "$(rbpj B .service.table.batches_in_partial)" -ge 1 ] ||
+		{ echo "  B saw no partial batch"; return 1; }
+	grep -q "the peer's batch is partial" "$ROOT/B/rbpd.log"
+}
+
+# The whole of A killed and started again within B's Master_Down_Interval:
+# the same, with every daemon of A new.
+test_a_restarted_device_wipes_nothing_from_its_peer() {
+	local d
+	for d in rbpd rbsd vrrpd cfgd; do stop9 A $d; done
+	start_all A || return 1
+	wait_until 20 eval '[ "$(count_on A load-)" = 2000 ]' ||
+		{ echo "  A got back $(count_on A load-) of 2000"; return 1; }
+	wait_until 20 eval '[ "$(rbpj A .service.table.digest)" = "$(rbpj B .service.table.digest)" ]' ||
+		{ echo "  tables differ: B holds $(count_on B load-) of 2000"; return 1; }
+	[ "$(count_on B load-)" = 2000 ] || return 1
+	# A's preemption waited for the backup; the whole batch it sent once
+	# B's came tells B the tables agree, so both hold their groups again
+	wait_until 20 is_state A 1 Master && wait_until 20 is_state B 2 Master ||
+		{ cli A -c "display vrrp verbose" | grep -i "preempt"; return 1; }
+}
+
 # A request of a user this device is not master for is refused, and a
 # sync request with nothing taken is answered at once.
 test_nothing_taken_answers_at_once() {
@@ -123,6 +168,10 @@ t "B's rbsd stopped: not backed up after the 500 ms bound, applied; B gets it la
 t "RBS link cut: not backed up at once, channel down; B gets it after the heal" \
 	test_a_channel_down_answers_at_once
 t "a change refused (backup's user): answered at once, refused" test_nothing_taken_answers_at_once
+t "A's rbpd restarted empty: its partial batch removes nothing from B; A gets its users back" \
+	test_a_restarted_rbpd_wipes_nothing_from_its_peer
+t "the whole of A restarted: B keeps A's users, the tables agree, each master again" \
+	test_a_restarted_device_wipes_nothing_from_its_peer
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "sync integration: $PASS passed, $FAIL failed"
