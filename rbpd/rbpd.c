@@ -504,8 +504,7 @@ bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len)
 	}
 	in.service = ch->name;
 	in.up = ch->attached && ch->up;
-	for (int t = 0; t < UT_SVC_COUNT; t++)
-		in.batch_running |= ch->rx_batch[t];
+	in.batch_running = rbpd_rx_batch_running(ch);
 	in.batch_got = ch->rx_batch_got;
 	in.batch_total = ch->rx_batch_total;
 	in.batch_done = ch->rx_batch_done;

@@ -240,6 +240,8 @@ void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *k
 		     const uint8_t *payload, size_t plen, uint64_t version);
 void rbpd_feed_pump(struct chan *ch);
 void rbpd_feed_chan_free(struct chan *ch);
+/* Whether a batch from the peer has begun and not ended, of any type. */
+bool rbpd_rx_batch_running(const struct chan *ch);
 
 /* ---- rbpd_kern.c ---- */
 

@@ -376,13 +376,18 @@ static enum rbp_admit neigh_static_check(struct prof *p, enum ut_svc type, const
 	return r == RBP_ADMIT_IFACE_OUTSIDE ? RBP_ADMIT_OK : r;
 }
 
-static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
+bool rbpd_rx_batch_running(const struct chan *ch)
 {
 	for (int t = 0; t < UT_SVC_COUNT; t++)
-		if (ch->rx_batch[t]) {
-			ch->rx_batch_got += es->n_entries;
-			break;
-		}
+		if (ch->rx_batch[t])
+			return true;
+	return false;
+}
+
+static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
+{
+	if (rbpd_rx_batch_running(ch))
+		ch->rx_batch_got += es->n_entries;
 	for (size_t i = 0; i < es->n_entries; i++) {
 		const Db__RbsEntry *e = es->entries[i];
 		enum ut_svc type = (enum ut_svc)e->type;
@@ -518,13 +523,9 @@ static void on_reask(uv_timer_t *t)
 	uint64_t now = uv_now(g.loop), next = 0;
 
 	for (struct chan *ch = g.chans; ch; ch = ch->next) {
-		bool running = false;
-
 		if (ch->reask_at == 0)
 			continue;
-		for (int k = 0; k < UT_SVC_COUNT; k++)
-			running |= ch->rx_batch[k];
-		if (ch->reask_at <= now && ch->up && ch->attached && !running) {
+		if (ch->reask_at <= now && ch->up && ch->attached && !rbpd_rx_batch_running(ch)) {
 			Db__RbsServiceType all[UT_SVC_COUNT];
 
 			for (int k = 0; k < UT_SVC_COUNT; k++)
@@ -597,13 +598,12 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 		if (ch->rx_batch[t] && b->partial) {
 			/* the peer restarted: what it lacks is not gone */
 			ut_resync_cancel(ch->t, t, UT_ORIGIN_PEER);
-			ch->rx_batch[t] = false;
 		} else if (ch->rx_batch[t]) {
 			ssize_t n = ut_resync_end(ch->t, t, UT_ORIGIN_PEER);
 
 			swept += n > 0 ? n : 0;
-			ch->rx_batch[t] = false;
 		}
+		ch->rx_batch[t] = false;
 		d += ut_digest(ch->t, t);
 		neigh |= t == UT_SVC_ARP || t == UT_SVC_ND;
 	}
