@@ -32,6 +32,8 @@ static const char *const type_words[] = {
     "arp", "nd", "dhcp-server", "dhcpv6-relay", "bras", "l2tp", "ipsec",
 };
 #define NTYPES (sizeof(type_words) / sizeof(type_words[0]))
+/* The word of rbpd's role messages (UserRoles). */
+#define ROLE_WORD "role"
 
 /* A request sent and not answered yet. */
 struct flight {
@@ -70,6 +72,8 @@ struct rbpc {
 	uint64_t applied, refused;
 	uint64_t refused_unflushed; /* refusals not returned by rbpc_flush() yet */
 
+	rbpc_roles_fn roles_fn; /* NULL: roles not subscribed */
+	void *roles_arg;
 	uint32_t sub_mask; /* bit per type subscribed */
 	bool sub_all;
 	uint64_t dropped;
@@ -586,6 +590,46 @@ int rbpc_subscribe(struct rbpc *c, int type)
 	return 0;
 }
 
+int rbpc_subscribe_roles(struct rbpc *c, rbpc_roles_fn fn, void *arg)
+{
+	if (c == NULL || fn == NULL)
+		return -EINVAL;
+	if (c->roles_fn == NULL && zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, ROLE_WORD, strlen(ROLE_WORD)) < 0)
+		return -errno;
+	c->roles_fn = fn;
+	c->roles_arg = arg;
+	return 0;
+}
+
+/* One UserRoles message: 1 when delivered, 0 when dropped as malformed. */
+static int deliver_roles(struct rbpc *c, const void *data, size_t len)
+{
+	Db__UserRoles *m = db__user_roles__unpack(NULL, len, data);
+	struct rbpc_role *r;
+	size_t i;
+
+	if (m == NULL) {
+		c->dropped++;
+		return 0;
+	}
+	r = calloc(m->n_roles ? m->n_roles : 1, sizeof(*r));
+	if (r == NULL) {
+		db__user_roles__free_unpacked(m, NULL);
+		return 0;
+	}
+	for (i = 0; i < m->n_roles; i++) {
+		r[i].profile = m->roles[i]->profile;
+		r[i].ifname = m->roles[i]->ifname;
+		r[i].vrid = m->roles[i]->vrid;
+		r[i].odd_mac = m->roles[i]->odd_mac;
+		r[i].master = m->roles[i]->master;
+	}
+	c->roles_fn(c->roles_arg, r, m->n_roles);
+	free(r);
+	db__user_roles__free_unpacked(m, NULL);
+	return 1;
+}
+
 int rbpc_restored_fd(struct rbpc *c)
 {
 	int fd;
@@ -663,6 +707,12 @@ static int recv_restored(struct rbpc *c, rbpc_restored_fn fn, void *arg)
 		while (zmq_msg_more(&body) && zmq_msg_recv(&body, c->sub, ZMQ_DONTWAIT) >= 0)
 			;
 		c->dropped++;
+		goto out;
+	}
+	if (zmq_msg_size(&word) == strlen(ROLE_WORD) &&
+	    memcmp(zmq_msg_data(&word), ROLE_WORD, strlen(ROLE_WORD)) == 0) {
+		if (c->roles_fn)
+			rc = deliver_roles(c, zmq_msg_data(&body), zmq_msg_size(&body));
 		goto out;
 	}
 	type = word_type(zmq_msg_data(&word), zmq_msg_size(&word));

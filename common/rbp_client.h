@@ -177,7 +177,9 @@ int rbpc_subscribe(struct rbpc *c, int type);
  * Waits up to timeout_ms (-1 forever, 0 not at all) for restored users of
  * the subscribed types, then receives the messages that are there, at most
  * 64 that deliver users per call, and calls fn(arg, user) for every user
- * of each, in order. Returns the number of users delivered (more than 0
+ * of each, in order (and the roles callback for each set of roles, when
+ * subscribed: rbpc_subscribe_roles()). Returns the number of users and
+ * role sets delivered (more than 0
  * when some arrived before the timeout, even if the deadline passed
  * meanwhile), 0 on timeout or, with timeout_ms 0, when nothing is waiting
  * any more; -EINVAL when c or fn is NULL; -EINTR when a signal interrupted
@@ -195,6 +197,32 @@ int rbpc_recv_restored(struct rbpc *c, int timeout_ms, rbpc_restored_fn fn, void
  * or a negative errno.
  */
 int rbpc_restored_fd(struct rbpc *c);
+
+/* This device's role for the users of one binding of a profile (RBP
+ * `vrrp-id V interface I odd-mac|even-mac`); profile and ifname are valid
+ * during the callback only. */
+struct rbpc_role {
+	const char *profile;
+	const char *ifname;
+	uint32_t vrid;
+	int odd_mac; /* the binding decides the users whose MAC is odd */
+	int master;  /* this device is master for them */
+};
+
+/* Every binding of every profile, as rbpd published them last. */
+typedef void (*rbpc_roles_fn)(void *arg, const struct rbpc_role *roles, size_t n);
+
+/*
+ * Subscribes to this device's roles: rbpd publishes them after every
+ * change (after the users a takeover restored, so that a service has put
+ * them in place when it learns it is master) and every second.
+ * rbpc_recv_restored() calls fn with each set it receives, and counts it
+ * as one delivery. A service that answers users itself answers only those
+ * whose MAC parity a binding it is master for decides; until the first set
+ * arrives it knows nothing, and should answer nobody. Returns 0, -EINVAL
+ * when c or fn is NULL, or a negative errno from ZeroMQ.
+ */
+int rbpc_subscribe_roles(struct rbpc *c, rbpc_roles_fn fn, void *arg);
 
 /* Restored messages and users dropped as malformed since rbpc_open() (see
  * above). */

@@ -382,6 +382,8 @@ static void handover(struct pbind *pb, const char *why)
 /* Every binding takes the role its group's state gives now. */
 static void evaluate(const char *why)
 {
+	bool changed = false;
+
 	for (struct prof *p = g.profs; p; p = p->next) {
 		for (size_t i = 0; i < p->nbind; i++) {
 			struct pbind *pb = &p->bind[i];
@@ -392,12 +394,16 @@ static void evaluate(const char *why)
 			if (r == pb->role && pb->role_known)
 				continue;
 			pb->role = r;
+			changed = true;
 			if (r == RBP_ROLE_MASTER)
 				takeover(pb, why);
 			else
 				handover(pb, why);
 		}
 	}
+	/* after the restored users a takeover published */
+	if (changed)
+		rbpd_api_publish_roles();
 }
 
 static void set_state(const char *ifname, uint32_t vrid, bool v6, const char *state)
@@ -489,6 +495,7 @@ static void on_tick(uv_timer_t *t)
 	ask_vrrp_states();
 	rbpd_feed_attach_all();
 	rbpd_gates_publish();
+	rbpd_api_publish_roles();
 }
 
 /* ---- the preemption gates (rbp_ready.h) ------------------------------------ */

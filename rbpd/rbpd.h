@@ -278,6 +278,9 @@ void rbpd_api_close(void);
 void rbpd_api_sync_resolve(struct chan *ch, uint64_t resolved, uint64_t lost);
 void rbpd_api_sync_fail(struct chan *ch, const char *why);
 /* Publishes restored users of one type (at most 1024 a message). */
+/* Publishes every binding's role under the word "role" (proto/user.proto
+ * UserRoles): after a change, and every second. */
+void rbpd_api_publish_roles(void);
 void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
 			       const uint8_t *const *keys, const size_t *klens, size_t n);
 

@@ -431,6 +431,47 @@ void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
 	free(buf);
 }
 
+void rbpd_api_publish_roles(void)
+{
+	Db__UserRoles m = DB__USER_ROLES__INIT;
+	Db__UserRole *roles, **ptrs;
+	size_t n = 0, max = 0;
+	uint8_t *buf;
+	size_t len;
+
+	if (g.restored_pub == NULL)
+		return;
+	for (struct prof *p = g.profs; p; p = p->next)
+		max += p->nbind;
+	roles = calloc(max ? max : 1, sizeof(*roles));
+	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
+	if (roles == NULL || ptrs == NULL)
+		fatal("calloc");
+	for (struct prof *p = g.profs; p; p = p->next)
+		for (size_t j = 0; j < p->nbind; j++, n++) {
+			const struct pbind *pb = &p->bind[j];
+
+			db__user_role__init(&roles[n]);
+			roles[n].profile = p->name;
+			roles[n].ifname = (char *)pb->ifname;
+			roles[n].vrid = pb->b.vrid;
+			roles[n].odd_mac = pb->b.parity == RBP_PARITY_ODD;
+			roles[n].master = pb->role_known && pb->role == RBP_ROLE_MASTER;
+			ptrs[n] = &roles[n];
+		}
+	m.roles = ptrs;
+	m.n_roles = n;
+	len = db__user_roles__get_packed_size(&m);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		fatal("malloc");
+	db__user_roles__pack(&m, buf);
+	bus_send(g.restored_pub, "role", 4, buf, len);
+	free(buf);
+	free(ptrs);
+	free(roles);
+}
+
 int rbpd_api_init(void)
 {
 	char ep[512];

@@ -1010,6 +1010,99 @@ START_TEST(malformed_restored_messages_are_dropped_and_counted)
 }
 END_TEST
 
+struct got_roles {
+	size_t sets, n;
+	struct rbpc_role r[4];
+	char names[4][2][32];
+};
+
+static void on_roles(void *arg, const struct rbpc_role *r, size_t n)
+{
+	struct got_roles *g = arg;
+
+	g->sets++;
+	g->n = n;
+	for (size_t i = 0; i < n && i < 4; i++) {
+		g->r[i] = r[i];
+		snprintf(g->names[i][0], 32, "%s", r[i].profile);
+		snprintf(g->names[i][1], 32, "%s", r[i].ifname);
+	}
+}
+
+static void publish_roles(void *pub, const char *word, size_t n, bool master1)
+{
+	Db__UserRole r[2] = {DB__USER_ROLE__INIT, DB__USER_ROLE__INIT}, *pr[2] = {&r[0], &r[1]};
+	Db__UserRoles m = DB__USER_ROLES__INIT;
+	uint8_t buf[512];
+	size_t len;
+
+	r[0].profile = r[1].profile = "rbp1";
+	r[0].ifname = r[1].ifname = "eth1";
+	r[0].vrid = 1;
+	r[0].odd_mac = true;
+	r[0].master = master1;
+	r[1].vrid = 2;
+	m.roles = pr;
+	m.n_roles = n;
+	len = db__user_roles__get_packed_size(&m);
+	db__user_roles__pack(&m, buf);
+	zmq_send(pub, word, strlen(word), ZMQ_SNDMORE);
+	zmq_send(pub, buf, len, 0);
+}
+
+/* Roles arrive, each set as one delivery, after the users published
+ * before them; a role set that does not decode is dropped and counted; a
+ * client that subscribed to every type but not to roles ignores them. */
+START_TEST(roles_are_delivered_in_order_with_restored_users)
+{
+	static const uint8_t garbage[] = {0x0a, 0xff};
+	void *ctx = zmq_ctx_new(), *pub;
+	struct got g = {0};
+	struct got_roles gr = {0};
+	struct rbpc *c, *other;
+
+	pub = xpub_open(ctx);
+	c = client();
+	ck_assert_int_eq(rbpc_subscribe_roles(c, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(rbpc_subscribe(c, UT_SVC_DHCP_SERVER), 0);
+	expect_sub(pub, "dhcp-server");
+	ck_assert_int_eq(rbpc_subscribe_roles(c, on_roles, &gr), 0);
+	expect_sub(pub, "role");
+	publish(pub, "dhcp-server", UT_SVC_DHCP_SERVER, dhcp_users, 2);
+	zmq_send(pub, "role", 4, ZMQ_SNDMORE);
+	zmq_send(pub, garbage, sizeof(garbage), 0);
+	publish_roles(pub, "role", 2, true);
+	/* the users first, then the set: 2 + 1 deliveries */
+	recv_until(c, &g, 2);
+	while (gr.sets == 0)
+		ck_assert_int_gt(rbpc_recv_restored(c, 5000, on_restored, &g), 0);
+	ck_assert_uint_eq(gr.sets, 1);
+	ck_assert_uint_eq(gr.n, 2);
+	ck_assert_str_eq(gr.names[0][0], "rbp1");
+	ck_assert_str_eq(gr.names[0][1], "eth1");
+	ck_assert_uint_eq(gr.r[0].vrid, 1);
+	ck_assert(gr.r[0].odd_mac && gr.r[0].master);
+	ck_assert_uint_eq(gr.r[1].vrid, 2);
+	ck_assert(!gr.r[1].odd_mac && !gr.r[1].master);
+	ck_assert_uint_eq(rbpc_restored_dropped(c), 1);
+
+	/* every type, no roles: a role set is neither delivered nor dropped */
+	other = client();
+	ck_assert_int_eq(rbpc_subscribe(other, -1), 0);
+	expect_sub(pub, "");
+	publish_roles(pub, "role", 1, false);
+	publish(pub, "l2tp", UT_SVC_L2TP, &l2tp_user, 1);
+	g.n = 0;
+	recv_until(other, &g, 1);
+	assert_user(&g, 0, UT_SVC_L2TP, &l2tp_user);
+	ck_assert_uint_eq(rbpc_restored_dropped(other), 0);
+	rbpc_close(other);
+	rbpc_close(c);
+	zmq_close(pub);
+	zmq_ctx_term(ctx);
+}
+END_TEST
+
 /* The library names the types with words of its own: they must be rbpd's
  * (ut_svc_name()), or a subscription would never match. */
 START_TEST(subscriptions_use_rbpds_words_for_every_type)
@@ -1099,6 +1192,7 @@ int main(void)
 	tcase_add_test(tc, bad_arguments_are_refused_before_anything_is_sent);
 	tcase_add_test(tc, restored_users_are_delivered_by_subscription);
 	tcase_add_test(tc, malformed_restored_messages_are_dropped_and_counted);
+	tcase_add_test(tc, roles_are_delivered_in_order_with_restored_users);
 	tcase_add_test(tc, subscriptions_use_rbpds_words_for_every_type);
 	tcase_add_test(tc, a_hundred_thousand_adds_arrive_in_order);
 	suite_add_tcase(s, tc);
