@@ -594,7 +594,8 @@ int rbpc_subscribe_roles(struct rbpc *c, rbpc_roles_fn fn, void *arg)
 {
 	if (c == NULL || fn == NULL)
 		return -EINVAL;
-	if (c->roles_fn == NULL && zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, ROLE_WORD, strlen(ROLE_WORD)) < 0)
+	if (c->roles_fn == NULL &&
+	    zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, ROLE_WORD, strlen(ROLE_WORD)) < 0)
 		return -errno;
 	c->roles_fn = fn;
 	c->roles_arg = arg;
