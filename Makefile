@@ -77,6 +77,10 @@ RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
 # bfd: the BFD session core (RFC 5880 / 5881), run by vrrpd (vrrpd/vrrp_bfd.c).
 BFD_LIB_SRC := $(wildcard bfd/*.c)
 BFD_LIB_O := $(patsubst %.c,$(B)/%.o,$(BFD_LIB_SRC))
+# kea: the pure parts of the Kea hook (kea/kea_hook.cc), which unit tests
+# link: the lease codec, Kea's lease JSON, the roles, the control socket.
+KEA_LIB_SRC := kea/kea_lease.c kea/kea_json.c kea/kea_role.c kea/kea_ctrl.c
+KEA_LIB_O := $(patsubst %.c,$(B)/%.o,$(KEA_LIB_SRC))
 
 # dbagentx: the VRRPv3-MIB (RFC 6527) as a net-snmp AgentX subagent.
 AGENTX_O := $(B)/agentx/vrrp_mib.o
@@ -179,7 +183,7 @@ $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
-		$(BFD_LIB_O) $(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
+		$(BFD_LIB_O) $(KEA_LIB_O) $(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
@@ -226,6 +230,10 @@ $(B)/bin/vrrp-events: $(B)/tests/tools/vrrp_events.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
+$(B)/bin/kea-ctl: $(B)/tests/tools/kea_ctl.o $(B)/kea/kea_ctrl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljson-c
+
 $(B)/bin/neigh-users: $(B)/tests/tools/neigh_users.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -250,7 +258,7 @@ $(B)/bin/bench-sync-load: $(B)/bench/sync_load.o $(B)/gen/user.pb-c.o $(B)/gen/r
 
 TOOLS := $(B)/bin/zmq-garbage $(B)/bin/vrrp-inject $(B)/bin/rbs-feeder $(B)/bin/vrrp-events \
 	$(B)/bin/neigh-users $(B)/bin/bus-impostor $(B)/bin/rbs-flood $(B)/bin/rbs-rogue \
-	$(B)/bin/bfd-inject
+	$(B)/bin/bfd-inject $(B)/bin/kea-ctl $(B)/lib/libdhcp_rbp.so
 BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failover-probe \
 	$(B)/bin/bench-rbs-watch $(B)/bin/bench-tls-raw $(B)/bin/bench-sync-load
 
@@ -281,9 +289,18 @@ FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
 	build-fuzz/fuzz_rbp_neigh build-fuzz/fuzz_rbp_rec build-fuzz/fuzz_rbp_api_req build-fuzz/fuzz_peer \
-	build-fuzz/fuzz_metrics build-fuzz/fuzz_vrrp_mib build-fuzz/fuzz_bfd_pkt
+	build-fuzz/fuzz_metrics build-fuzz/fuzz_vrrp_mib build-fuzz/fuzz_bfd_pkt build-fuzz/fuzz_kea_lease \
+	build-fuzz/fuzz_kea_json
 
 build-fuzz/fuzz_vrrp_mib: tests/fuzz/fuzz_vrrp_mib.c agentx/vrrp_mib.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
+
+build-fuzz/fuzz_kea_lease: tests/fuzz/fuzz_kea_lease.c kea/kea_lease.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
+
+build-fuzz/fuzz_kea_json: tests/fuzz/fuzz_kea_json.c kea/kea_json.c kea/kea_lease.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
 
@@ -404,13 +421,45 @@ bench: $(BINS) tests
 bench-smoke: $(BINS) tests
 	SMOKE=1 bash bench/run.sh $(B) $(BENCH_ALL)
 
+# libdhcp_rbp.so: the Kea hook (kea/, docs/kea.md), loaded by kea-dhcp4 and
+# kea-dhcp6 beside Kea's lease_cmds hook. Position-independent objects of
+# its own, never sanitized (a sanitized library cannot be loaded into an
+# unsanitized Kea), linked against Kea 2.2's libraries (kea-dev).
+KEA_HOOK_C := kea/kea_worker.c kea/kea_ctrl.c kea/kea_json.c kea/kea_lease.c kea/kea_role.c \
+	common/rbp_client.c
+KEA_HOOK_O := $(patsubst %.c,$(B)/pic/%.o,$(KEA_HOOK_C)) $(B)/pic/gen/user.pb-c.o \
+	$(B)/pic/gen/rbs.pb-c.o $(B)/pic/kea/kea_hook.o
+KEA_PIC_CFLAGS = -O2 -g -fPIC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-format-truncation -Wshadow -D_GNU_SOURCE -I. -I$(B)/gen
+KEA_LIBS = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-cc -lkea-exceptions \
+	-lkea-asiolink -lkea-util -lzmq -lprotobuf-c -ljson-c -lpthread
+
+$(B)/pic/%.o: %.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(KEA_PIC_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/pic/gen/%.pb-c.o: $(B)/gen/%.pb-c.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KEA_PIC_CFLAGS) -Wno-error -c -o $@ $<
+
+$(B)/pic/kea/kea_hook.o: kea/kea_hook.cc kea/kea_worker.h
+	@mkdir -p $(dir $@)
+	$(CXX) -O2 -g -fPIC -std=c++17 -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+		-I/usr/include/kea -MMD -MP -c -o $@ $<
+
+$(B)/lib/libdhcp_rbp.so: $(KEA_HOOK_O)
+	@mkdir -p $(dir $@)
+	$(CXX) -shared -o $@ $^ $(KEA_LIBS)
+
+kea-hook: $(B)/lib/libdhcp_rbp.so
+
 # The user API's client library for services: link with -lrbpclient
 # -lprotobuf-c -lzmq.
 $(B)/lib/librbpclient.a: $(RBPC_O) $(B)/gen/user.pb-c.o $(B)/gen/rbs.pb-c.o
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
+install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(B)/lib/libdhcp_rbp.so $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMDDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
@@ -421,6 +470,9 @@ install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(MANPAGES)
 	install -d $(DESTDIR)$(PREFIX)/include/dualbackup $(DESTDIR)$(PREFIX)/lib
 	install -m 644 common/rbp_client.h $(DESTDIR)$(PREFIX)/include/dualbackup/
 	install -m 644 $(B)/lib/librbpclient.a $(DESTDIR)$(PREFIX)/lib/
+	# The Kea hook (docs/kea.md): hooks-libraries names this path.
+	install -d $(DESTDIR)$(PREFIX)/lib/dualbackup
+	install -m 755 $(B)/lib/libdhcp_rbp.so $(DESTDIR)$(PREFIX)/lib/dualbackup/
 	for u in systemd/*.service systemd/*.target; do \
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$u > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \
 		chmod 644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u); \
@@ -444,7 +496,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 .PHONY: all tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
-	prod hooks-check
+	prod hooks-check kea-hook
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -1,0 +1,193 @@
+// libdhcp_rbp.so: the Kea hook of the dual-device backup platform
+// (docs/kea.md). Thin on purpose: it turns Kea's objects into the JSON Kea
+// itself writes for a lease (Lease::toElement()) and hands it to the C
+// worker (kea_worker.h), which does everything else; and it drops the
+// packets of clients this device is not master for.
+//
+// Parameters ("parameters" of the hook in Kea's configuration):
+//   "control-socket"  this Kea's control socket (required: restores go there)
+//   "rundir"          rbpd's run directory (default /run/dualbackup)
+#include <cc/data.h>
+#include <dhcp/pkt4.h>
+#include <dhcp/pkt6.h>
+#include <dhcpsrv/lease.h>
+#include <hooks/hooks.h>
+#include <log/logger.h>
+#include <log/macros.h>
+#include <log/message_initializer.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "kea/kea_worker.h"
+
+using namespace isc::dhcp;
+using namespace isc::hooks;
+
+namespace
+{
+
+const char *messages[] = {"RBP_KEA_INFO",  "%1", "RBP_KEA_WARN", "%1",
+			  "RBP_KEA_ERROR", "%1", nullptr};
+const isc::log::MessageInitializer initializer(messages);
+const isc::log::MessageID RBP_KEA_INFO = "RBP_KEA_INFO";
+const isc::log::MessageID RBP_KEA_WARN = "RBP_KEA_WARN";
+const isc::log::MessageID RBP_KEA_ERROR = "RBP_KEA_ERROR";
+isc::log::Logger logger("rbp");
+
+void log_msg(enum kw_level level, const char *msg)
+{
+	switch (level) {
+	case KW_INFO:
+		LOG_INFO(logger, RBP_KEA_INFO).arg(msg);
+		break;
+	case KW_WARN:
+		LOG_WARN(logger, RBP_KEA_WARN).arg(msg);
+		break;
+	default:
+		LOG_ERROR(logger, RBP_KEA_ERROR).arg(msg);
+	}
+}
+
+std::string param_str(LibraryHandle &h, const char *name, const char *dflt)
+{
+	isc::data::ConstElementPtr p = h.getParameter(name);
+
+	if (!p)
+		return dflt;
+	if (p->getType() != isc::data::Element::string)
+		isc_throw(isc::BadValue, "rbp hook: parameter " << name << " must be a string");
+	return p->stringValue();
+}
+
+template <typename L> void event(const L &lease, bool del, const std::string &iface)
+{
+	if (!lease)
+		return;
+	std::string j = lease->toElement()->str();
+	kw_event(j.data(), j.size(), del, iface.empty() ? nullptr : iface.c_str());
+}
+
+template <typename C> void events(const C &leases, bool del, const std::string &iface)
+{
+	if (!leases)
+		return;
+	for (const auto &l : *leases)
+		event(l, del, iface);
+}
+
+bool answers(const HWAddrPtr &hw, const std::string &iface)
+{
+	// a client without an Ethernet address: no parity decides it
+	if (!hw || hw->hwaddr_.size() != 6)
+		return kw_answers(nullptr, iface.c_str());
+	return kw_answers(hw->hwaddr_.data(), iface.c_str());
+}
+
+} // namespace
+
+extern "C" {
+
+int version()
+{
+	return KEA_HOOKS_VERSION;
+}
+
+int multi_threading_compatible()
+{
+	return 1; // the callouts only queue, under the worker's lock
+}
+
+int load(LibraryHandle &handle)
+{
+	static std::string rundir, ctrl;
+	struct kw_opts o = {};
+
+	rundir = param_str(handle, "rundir", "/run/dualbackup");
+	ctrl = param_str(handle, "control-socket", "");
+	if (ctrl.empty()) {
+		LOG_ERROR(logger, RBP_KEA_ERROR).arg("parameter control-socket is required");
+		return 1;
+	}
+	// Which server loaded us. (CfgMgr would tell, but Debian's kea-dev 2.2
+	// lacks a header that cfgmgr.h includes.)
+	o.family = strstr(program_invocation_short_name, "dhcp6") ? 6 : 4;
+	o.rundir = rundir.c_str();
+	o.ctrl_socket = ctrl.c_str();
+	o.log = log_msg;
+	return kw_start(&o) < 0 ? 1 : 0;
+}
+
+int unload()
+{
+	kw_stop();
+	return 0;
+}
+
+int pkt4_receive(CalloutHandle &h)
+{
+	Pkt4Ptr q;
+
+	h.getArgument("query4", q);
+	if (q && !answers(q->getHWAddr(), q->getIface()))
+		h.setStatus(CalloutHandle::NEXT_STEP_DROP);
+	return 0;
+}
+
+int pkt6_receive(CalloutHandle &h)
+{
+	Pkt6Ptr q;
+
+	h.getArgument("query6", q);
+	if (q && !answers(q->getMAC(HWAddr::HWADDR_SOURCE_ANY), q->getIface()))
+		h.setStatus(CalloutHandle::NEXT_STEP_DROP);
+	return 0;
+}
+
+int leases4_committed(CalloutHandle &h)
+{
+	Pkt4Ptr q;
+	Lease4CollectionPtr leases, deleted;
+
+	h.getArgument("query4", q);
+	h.getArgument("leases4", leases);
+	h.getArgument("deleted_leases4", deleted);
+	std::string iface = q ? q->getIface() : "";
+	events(deleted, true, iface);
+	events(leases, false, iface);
+	return 0;
+}
+
+int leases6_committed(CalloutHandle &h)
+{
+	Pkt6Ptr q;
+	Lease6CollectionPtr leases, deleted;
+
+	h.getArgument("query6", q);
+	h.getArgument("leases6", leases);
+	h.getArgument("deleted_leases6", deleted);
+	std::string iface = q ? q->getIface() : "";
+	events(deleted, true, iface);
+	events(leases, false, iface);
+	return 0;
+}
+
+// Released, declined (the address is probed by nobody: the peer just
+// forgets the client's lease) and expired leases leave the backup.
+#define GONE(NAME, TYPE, ARG)                                                                      \
+	int NAME(CalloutHandle &h)                                                                 \
+	{                                                                                          \
+		TYPE l;                                                                            \
+		h.getArgument(ARG, l);                                                             \
+		event(l, true, "");                                                                \
+		return 0;                                                                          \
+	}
+GONE(lease4_release, Lease4Ptr, "lease4")
+GONE(lease4_decline, Lease4Ptr, "lease4")
+GONE(lease4_expire, Lease4Ptr, "lease4")
+GONE(lease6_release, Lease6Ptr, "lease6")
+GONE(lease6_decline, Lease6Ptr, "lease6")
+GONE(lease6_expire, Lease6Ptr, "lease6")
+
+} // extern "C"

@@ -1,0 +1,32 @@
+#include "kea/kea_role.h"
+
+#include <string.h>
+
+const struct kr_binding *kr_decide(const struct kr_table *t, const uint8_t mac[6],
+				   const char *iface)
+{
+	const struct kr_binding *first = NULL;
+	bool odd = mac[5] & 1;
+
+	for (size_t i = 0; i < t->n && i < KR_MAX; i++) {
+		const struct kr_binding *b = &t->b[i];
+
+		if (b->odd != odd)
+			continue;
+		if (iface && *iface && strcmp(b->ifname, iface) == 0)
+			return b;
+		if (first == NULL)
+			first = b;
+	}
+	return first;
+}
+
+bool kr_answers(const struct kr_table *t, const uint8_t mac[6], const char *iface)
+{
+	const struct kr_binding *b;
+
+	if (!t->known)
+		return false;
+	b = kr_decide(t, mac, iface);
+	return b == NULL || b->master;
+}

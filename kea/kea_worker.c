@@ -1,0 +1,424 @@
+#include "kea/kea_worker.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/rbp_client.h"
+#include "kea/kea_ctrl.h"
+#include "kea/kea_json.h"
+#include "kea/kea_lease.h"
+#include "kea/kea_role.h"
+
+#define SVC_DHCP_SERVER 2     /* RbsServiceType RBS_SVC_DHCP_SERVER */
+#define QUEUE_MAX 1000000     /* events queued at most; beyond, a catch-up follows */
+#define CTRL_TIMEOUT_MS 10000 /* one control-socket command */
+#define CMD_MAX (KL_CTX_MAX * 2 + 4096)
+
+struct event {
+	struct event *next;
+	bool del;
+	char iface[KR_IFNAME_MAX + 1];
+	size_t len;
+	char json[];
+};
+
+static struct {
+	struct kw_opts o;
+	char rundir[256], ctrl[256];
+	pthread_t thread;
+	bool running;
+	int efd; /* wakes the worker: events queued, or stop */
+
+	pthread_mutex_t lock; /* the queue, the roles, stop */
+	struct event *head, *tail;
+	size_t queued;
+	bool overflow; /* events dropped: catch up */
+	bool stop;
+	struct kr_table roles;
+
+	/* the worker's own */
+	struct rbpc *c;
+	bool catchup; /* due once the roles are known */
+	bool retry;   /* rbpd refused a lease: catch up when a binding turns master */
+	uint64_t sent, skipped, restored, refused;
+} w = {.lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1};
+
+static void logf_(enum kw_level lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(enum kw_level lv, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (w.o.log)
+		w.o.log(lv, buf);
+}
+
+bool kw_answers(const uint8_t mac[6], const char *iface)
+{
+	bool yes;
+
+	pthread_mutex_lock(&w.lock);
+	yes = mac ? kr_answers(&w.roles, mac, iface) : w.roles.known;
+	pthread_mutex_unlock(&w.lock);
+	return yes;
+}
+
+void kw_event(const char *json, size_t len, bool del, const char *iface)
+{
+	struct event *e;
+	uint64_t one = 1;
+
+	if (!w.running)
+		return;
+	e = malloc(sizeof(*e) + len + 1);
+	pthread_mutex_lock(&w.lock);
+	if (e == NULL || w.queued >= QUEUE_MAX) {
+		w.overflow = true;
+		pthread_mutex_unlock(&w.lock);
+		free(e);
+		return;
+	}
+	e->next = NULL;
+	e->del = del;
+	snprintf(e->iface, sizeof(e->iface), "%s", iface ? iface : "");
+	e->len = len;
+	memcpy(e->json, json, len);
+	e->json[len] = '\0';
+	if (w.tail)
+		w.tail->next = e;
+	else
+		w.head = e;
+	w.tail = e;
+	w.queued++;
+	pthread_mutex_unlock(&w.lock);
+	if (write(w.efd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: the worker will look */
+	}
+}
+
+/* ---- to rbpd ---------------------------------------------------------------- */
+
+static void reconnect(const char *why)
+{
+	logf_(KW_WARN, "rbpd did not answer (%s): connecting again, then handing over every lease",
+	      why);
+	rbpc_close(w.c);
+	w.c = NULL;
+	w.catchup = true;
+}
+
+static void on_refused(void *arg, uint64_t seq, const char *error)
+{
+	(void)arg;
+	(void)seq;
+	w.refused++;
+	/* A restarted rbpd refuses until it knows vrrpd's states: hand the
+	 * leases over again once it says this device is master. */
+	w.retry = true;
+	logf_(KW_WARN, "rbpd refused a lease: %s", error);
+}
+
+/* One lease to rbpd, when this device is master for its client. */
+static int hand_over(const struct kea_lease *l, bool del, const char *iface)
+{
+	uint8_t mac[6], key[KL_KEY_MAX], payload[KL_PAYLOAD_MAX];
+	struct kr_binding b;
+	const struct kr_binding *pb;
+	size_t klen = kea_lease_key(l, key);
+	int plen, rc;
+
+	if (kea_lease_mac(l, mac) < 0) {
+		w.skipped++;
+		return 0; /* no MAC: no group decides it */
+	}
+	pthread_mutex_lock(&w.lock);
+	pb = kr_decide(&w.roles, mac, iface);
+	if (pb)
+		b = *pb;
+	pthread_mutex_unlock(&w.lock);
+	if (pb == NULL || !b.master) {
+		w.skipped++;
+		return 0;
+	}
+	if (del) {
+		rc = rbpc_delete(w.c, SVC_DHCP_SERVER, mac, b.ifname, key, klen);
+	} else {
+		if ((plen = kea_lease_encode(l, payload, sizeof(payload))) < 0)
+			return plen;
+		rc =
+		    rbpc_add(w.c, SVC_DHCP_SERVER, mac, b.ifname, key, klen, payload, (size_t)plen);
+	}
+	if (rc == 0)
+		w.sent++;
+	return rc;
+}
+
+static void one_event(const struct event *e)
+{
+	struct kea_lease l;
+	const char *why = NULL;
+	int rc;
+
+	if (kea_lease_from_text(e->json, e->len, w.o.family, &l, &why) < 0) {
+		logf_(KW_WARN, "a lease event from Kea skipped: %s: %.200s",
+		      why ? why : "malformed", e->json);
+		return;
+	}
+	rc = hand_over(&l, e->del, e->iface);
+	if (rc == -EINVAL)
+		logf_(KW_WARN, "a lease skipped: rbpd cannot carry it: %.200s", e->json);
+	else if (rc < 0)
+		reconnect(strerror(-rc));
+}
+
+/* Takes the queued events and hands them over, in order. */
+static void drain(void)
+{
+	struct event *e;
+	bool overflow;
+
+	pthread_mutex_lock(&w.lock);
+	e = w.head;
+	w.head = w.tail = NULL;
+	w.queued = 0;
+	overflow = w.overflow;
+	w.overflow = false;
+	pthread_mutex_unlock(&w.lock);
+	if (overflow) {
+		logf_(KW_WARN,
+		      "lease events dropped (more than %d queued): handing over every lease",
+		      QUEUE_MAX);
+		w.catchup = true;
+	}
+	while (e) {
+		struct event *next = e->next;
+
+		if (w.c)
+			one_event(e);
+		free(e);
+		e = next;
+	}
+}
+
+/* Every lease of Kea's database to rbpd again (see kea_worker.h). */
+static void catch_up(void)
+{
+	char cmd[64];
+	struct json_object *a = NULL, *args, *leases;
+	size_t n, i, bad = 0;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "{\"command\":\"lease%d-get-all\"}", w.o.family);
+	rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, &a);
+	if (rc < 0 || (kc_result(a) != 0 && kc_result(a) != 3)) {
+		logf_(KW_WARN, "catching up: %s on %s failed (%s): trying again", cmd + 12, w.ctrl,
+		      rc < 0 ? strerror(-rc) : "an error result");
+		json_object_put(a);
+		return;
+	}
+	w.catchup = false;
+	if (kc_result(a) == 0 && json_object_object_get_ex(a, "arguments", &args) &&
+	    json_object_object_get_ex(args, "leases", &leases) &&
+	    json_object_is_type(leases, json_type_array)) {
+		n = json_object_array_length(leases);
+		for (i = 0; i < n && w.c; i++) {
+			struct kea_lease l;
+
+			if (kea_lease_from_json(json_object_array_get_idx(leases, i), w.o.family,
+						&l, NULL) < 0)
+				bad++;
+			else if ((rc = hand_over(&l, false, NULL)) < 0 && rc != -EINVAL)
+				reconnect(strerror(-rc));
+		}
+		logf_(KW_INFO,
+		      "caught up: %zu leases of Kea's database handed to rbpd (%zu skipped as "
+		      "malformed)",
+		      n, bad);
+	}
+	json_object_put(a);
+}
+
+/* ---- from rbpd ----------------------------------------------------------------- */
+
+static void on_restored(void *arg, const struct rbpc_user *u)
+{
+	struct kea_lease l;
+	char cmd[CMD_MAX];
+	struct json_object *a = NULL;
+	int rc;
+
+	(void)arg;
+	if (u->type != SVC_DHCP_SERVER || kea_lease_decode(u->payload, u->payload_len, &l) < 0) {
+		w.skipped++;
+		return;
+	}
+	if (l.family != w.o.family)
+		return; /* the other Kea's */
+	if (kea_lease_update_cmd(&l, cmd, sizeof(cmd)) < 0)
+		return;
+	rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, &a);
+	if (rc == 0 && kc_result(a) == 0)
+		w.restored++;
+	else
+		logf_(KW_ERROR, "a restored lease was not put into Kea: %s: %.200s",
+		      rc < 0 ? strerror(-rc) : json_object_to_json_string(a), cmd);
+	json_object_put(a);
+}
+
+static void on_roles(void *arg, const struct rbpc_role *r, size_t n)
+{
+	struct kr_table t = {.known = true};
+	bool first;
+
+	(void)arg;
+	for (size_t i = 0; i < n && t.n < KR_MAX; i++, t.n++) {
+		snprintf(t.b[t.n].ifname, sizeof(t.b[t.n].ifname), "%s", r[i].ifname);
+		t.b[t.n].vrid = r[i].vrid;
+		t.b[t.n].odd = r[i].odd_mac;
+		t.b[t.n].master = r[i].master;
+	}
+	pthread_mutex_lock(&w.lock);
+	first = !w.roles.known;
+	for (size_t i = 0; i < t.n && !first; i++) {
+		const struct kr_binding *old = i < w.roles.n ? &w.roles.b[i] : NULL;
+
+		if (t.b[i].master && (old == NULL || !old->master) && w.retry) {
+			w.retry = false;
+			w.catchup = true;
+		}
+		if (old == NULL || old->master != t.b[i].master)
+			logf_(KW_INFO, "vrrp-id %u interface %s (%s-mac): %s", t.b[i].vrid,
+			      t.b[i].ifname, t.b[i].odd ? "odd" : "even",
+			      t.b[i].master ? "master: answering its clients"
+					    : "backup: not answering its clients");
+	}
+	w.roles = t;
+	pthread_mutex_unlock(&w.lock);
+	if (first)
+		logf_(KW_INFO,
+		      "roles known from rbpd (%zu bindings): answering the clients this "
+		      "device is master for",
+		      t.n);
+}
+
+static int open_rbpd(void)
+{
+	char err[200];
+
+	w.c = rbpc_open(w.rundir, err, sizeof(err));
+	if (w.c == NULL) {
+		logf_(KW_ERROR, "rbpd's user API: %s", err);
+		return -ENOMEM;
+	}
+	rbpc_on_error(w.c, on_refused, NULL);
+	if (rbpc_subscribe(w.c, SVC_DHCP_SERVER) < 0 ||
+	    rbpc_subscribe_roles(w.c, on_roles, NULL) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* ---- the thread ------------------------------------------------------------------- */
+
+static void *run(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = w.efd, .events = POLLIN},
+				      {.fd = -1, .events = POLLIN}};
+		uint64_t v;
+		bool stop;
+		int rc;
+
+		if (w.c == NULL && open_rbpd() < 0) {
+			rbpc_close(w.c);
+			w.c = NULL;
+		}
+		if (w.c)
+			p[1].fd = rbpc_restored_fd(w.c);
+		poll(p, 2, 200);
+		if (p[0].revents & POLLIN && read(w.efd, &v, sizeof(v)) < 0) {
+			/* nothing to read: woken for nothing */
+		}
+		pthread_mutex_lock(&w.lock);
+		stop = w.stop;
+		pthread_mutex_unlock(&w.lock);
+		if (stop)
+			break;
+		/* restored users first: they are in Kea before the roles that
+		 * follow them make Kea answer their clients */
+		while (w.c && (rc = rbpc_recv_restored(w.c, 0, on_restored, NULL)) > 0)
+			;
+		drain();
+		if (w.c && w.catchup && w.roles.known)
+			catch_up();
+		if (w.c && (rc = rbpc_flush(w.c)) < 0)
+			reconnect(strerror(-rc));
+	}
+	return NULL;
+}
+
+int kw_start(const struct kw_opts *o)
+{
+	int rc;
+
+	w.o = *o;
+	snprintf(w.rundir, sizeof(w.rundir), "%s", o->rundir ? o->rundir : RBPC_DEFAULT_RUNDIR);
+	snprintf(w.ctrl, sizeof(w.ctrl), "%s", o->ctrl_socket ? o->ctrl_socket : "");
+	w.o.rundir = w.rundir;
+	w.o.ctrl_socket = w.ctrl;
+	w.stop = false;
+	w.catchup = true;
+	memset(&w.roles, 0, sizeof(w.roles));
+	w.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w.efd < 0)
+		return -errno;
+	w.running = true;
+	rc = pthread_create(&w.thread, NULL, run, NULL);
+	if (rc != 0) {
+		w.running = false;
+		close(w.efd);
+		w.efd = -1;
+		logf_(KW_ERROR, "cannot start the worker thread: %s", strerror(rc));
+		return -rc;
+	}
+	logf_(KW_INFO, "handing DHCPv%d leases to rbpd at %s; restoring through %s", o->family,
+	      w.rundir, w.ctrl);
+	return 0;
+}
+
+void kw_stop(void)
+{
+	uint64_t one = 1;
+
+	if (!w.running)
+		return;
+	pthread_mutex_lock(&w.lock);
+	w.stop = true;
+	pthread_mutex_unlock(&w.lock);
+	if (write(w.efd, &one, sizeof(one)) < 0) {
+		/* already signalled */
+	}
+	pthread_join(w.thread, NULL);
+	w.running = false;
+	rbpc_close(w.c);
+	w.c = NULL;
+	drain(); /* frees what is left, sending nothing */
+	close(w.efd);
+	w.efd = -1;
+	logf_(KW_INFO,
+	      "stopped: %" PRIu64 " leases handed over, %" PRIu64 " skipped, %" PRIu64
+	      " restored into Kea, %" PRIu64 " refused by rbpd",
+	      w.sent, w.skipped, w.restored, w.refused);
+}
