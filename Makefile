@@ -404,9 +404,10 @@ coverage:
 	$(MAKE) COV=1 all tests
 	bash tests/coverage.sh build-cov $(if $(COVERAGE_INTEGRATION),integration)
 
-# The demo runs the daemons, dbcli, dbuser and the host's neigh-users.
+# The demo runs the daemons, dbcli, the host's neigh-users, and ISC Kea
+# with the platform's hook on each device for real DHCP clients (dhclient).
 demo: deps
-	$(MAKE) all $(B)/bin/neigh-users
+	$(MAKE) all $(B)/bin/neigh-users $(B)/bin/kea-ctl $(B)/lib/libdhcp_rbp.so
 	bash tests/demo.sh $(B)
 
 # Benchmarks (as root), one summary table at the end (bench/README.md).

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # make demo: two devices A and B and a user host H in network namespaces,
 # all daemons on each device, the spec's procedure typed on both through
-# dbcli, then what each device shows. Everything is removed at the end.
+# dbcli, then what each device shows; users online (neighbours, and real
+# DHCP clients leased by ISC Kea with the platform's hook on each device);
+# A killed: B takes over, and A's DHCP clients renew their addresses with
+# B. Everything is removed at the end.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(cd "${1:-build}/bin" && pwd)
 . "$HERE/integration/lib.sh"
+. "$HERE/integration/kea_lib.sh"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "demo: $*" >&2; exit 1; }
@@ -86,7 +90,7 @@ inns H ping -c 2 -i 0.2 -W 1 192.0.2.100 >/dev/null && inns H ping -c 2 -i 0.2 -
 echo "  A's MAC $(mac_of A), B's MAC $(mac_of B); H's neighbour table:"
 inns H ip neigh show dev eth1 | grep -E '192\.0\.2\.10[01] ' | sed 's/^/    /'
 
-step "Users come online: 40 ARP users and 40 ND users on the segment, 2,000 DHCP leases through the API"
+step "Users come online: 40 ARP users and 40 ND users on the segment, 20 DHCP clients leased by Kea"
 # Each user sends one request to its gateway from its own MAC and then
 # answers the routers' probes (tests/tools/neigh_users.c): the odd MACs
 # ask group 1's address (A's), the even ones group 2's (B's).
@@ -96,20 +100,31 @@ for r in "arp 192.0.2.20 192.0.2.100 192.0.2.101 0" "nd 2001:db8::1:0 2001:db8::
 		>>"$ROOT/H/users.log" 2>&1 &
 	DEV_PID[H.$1]=$!
 done
-# A DHCP server on each device hands rbpd the leases of the users it is
-# master for: odd MACs on A, even ones on B (dbuser, over the C API).
+# ISC Kea on each device with the platform's hook (docs/kea.md): each Kea
+# answers the clients of the group it is master for (odd MACs A's, even
+# B's), from that group's pool, and hands its leases to rbpd.
 for d in A B; do
-	awk -v par=$([ $d = A ] && echo 1 || echo 0) 'BEGIN { for (i = par; i < 2000; i += 2)
-		printf "add dhcp-server 02:dc:00:00:%02x:%02x eth1 lease-%d 192.0.2.%d/86400\n",
-			int(i / 256), i % 256, i, 20 + i % 200 }' >"$ROOT/$d.leases"
-	echo "  device $d: dbuser load: $("$BIN/dbuser" -r "$(run_dir $d)" load "$ROOT/$d.leases")"
+	kea_start "$d" || fail "Kea did not start on $d"
+	echo "  device $d: kea-dhcp4 $(kea-dhcp4 -v) with $(basename "$RBP_HOOK"), pools: odd MACs" \
+		"$KEA_POOL4_ODD, even MACs $KEA_POOL4_EVEN"
 done
+# 20 DHCP clients on H (dhclient, each on a macvlan with its own MAC)
+for n in $(seq 20); do client_add "$n" || fail "no macvlan for client $n"; done
+clients_run 1 20 || fail "a DHCP client got no lease"
+for n in 1 2; do
+	echo "  client $n ($(client_mac $n)): $(client_addr $n) from $(client_server $n)"
+done
+echo "  ... every odd client bound by A (192.0.2.1), every even one by B (192.0.2.2):" \
+	"$(for n in $(seq 20); do [ "$(client_server $n)" = "192.0.2.$((2 - n % 2))" ] && echo y; done | wc -l) of 20"
 ucount() {
 	jcli "$1" "display remote-backup-profile rbp1" |
 		jq --arg t "$2" '.profiles[0].users[$t] | .master + .backup'
 }
-wait_until 20 eval '[ "$(ucount A dhcp-server)" = 2000 ] && [ "$(ucount B dhcp-server)" = 2000 ] &&
+wait_until 20 eval '[ "$(ucount A dhcp-server)" = 20 ] && [ "$(ucount B dhcp-server)" = 20 ] &&
 	[ "$(ucount A arp)" -ge 40 ] && [ "$(ucount B nd)" -ge 40 ]' || fail "the users did not reach both devices"
+echo "--- device B: display remote-backup-profile rbp1 users dhcp-server (A's leases are held as backup)"
+cli B -c "display remote-backup-profile rbp1 users dhcp-server" | head -6 | sed 's/^/  /'
+echo "  B's Kea itself holds $(kea_leases B 4 | wc -l) leases: its own clients'"
 for d in A B; do
 	echo "--- device $d: display remote-backup-profile rbp1"
 	cli "$d" -c "display remote-backup-profile rbp1" | sed 's/^/  /'
@@ -121,15 +136,13 @@ inns B ip -4 neigh show dev eth1 proto 219 | head -3 | sed 's/^/  /'
 echo "  ... $(inns B ip -4 neigh show dev eth1 proto 219 | grep -c PERMANENT) ARP and" \
 	"$(inns B ip -6 neigh show dev eth1 proto 219 | grep -c PERMANENT) ND entries from A"
 
-step "Failure: every daemon of A killed (SIGKILL) and A's link cut, while H pings 192.0.2.100 every 50 ms"
-"$BIN/dbuser" -r "$(run_dir B)" watch -t 20 -n 1000 dhcp-server >"$ROOT/B.watch" 2>&1 &
-DEV_PID[B.watch]=$!
+step "Failure: every daemon of A and its Kea killed (SIGKILL), A's link cut, while H pings 192.0.2.100 every 50 ms"
 # started directly (not through the inns function, whose subshell would
 # be the PID and leave ping running), and recorded so cleanup ends it
 ip netns exec "${DEV_NS[H]}" ping -D -i 0.05 -W 1 192.0.2.100 >"$ROOT/ping.out" 2>&1 &
 DEV_PID[H.ping]=$!
 sleep 1
-for d in cfgd vrrpd rbsd rbpd; do stop9 A "$d"; done
+for d in cfgd vrrpd rbsd rbpd kea4; do stop9 A "$d"; done
 inns A ip link set eth1 down
 wait_until 10 is_state B 192.0.2.100 Master || fail "B did not take over group 1"
 sleep 1
@@ -151,9 +164,17 @@ inns B ip -4 neigh show dev eth1 | grep "lladdr 02:db:" | head -3 | sed 's/^/  /
 echo "  ... $(inns B ip -4 neigh show dev eth1 | grep -v FAILED | grep -c 'lladdr 02:db:') ARP and" \
 	"$(inns B ip -6 neigh show dev eth1 | grep -v FAILED | grep -c 'lladdr 02:db:') ND users, none left as backup" \
 	"entries ($(inns B ip neigh show dev eth1 proto 219 | grep -c PERMANENT) PERMANENT)"
-wait "${DEV_PID[B.watch]}" 2>/dev/null
-unset "DEV_PID[B.watch]"
-echo "--- B's DHCP server heard of the leases it serves now (dbuser watch):"
-head -3 "$ROOT/B.watch" | sed 's/^/  /'
-echo "  ... $(grep -c '^dhcp-server' "$ROOT/B.watch") leases restored"
+
+step "A's DHCP clients renew: B's Kea, which got A's leases at the takeover, acknowledges each one's address"
+grep "RBP_KEA_INFO vrrp-id 1" "$ROOT/B/kea4.log" | sed 's/^.*RBP_KEA_INFO/  B Kea:/'
+echo "  B's Kea holds $(kea_leases B 4 | wc -l) leases now"
+for n in $(seq 1 2 20); do echo "$(client_addr "$n")" >"$ROOT/H/c$n.before"; done
+clients_run 1 20 || fail "a DHCP client got no answer after the failover"
+for n in $(seq 1 2 20); do
+	grep -q "DHCPACK of $(cat "$ROOT/H/c$n.before") from 192.0.2.2" "$ROOT/H/c$n.last" ||
+		fail "client $n was not acknowledged its address $(cat "$ROOT/H/c$n.before") by B"
+done
+echo "  client 1 ($(client_mac 1)), whose lease A granted:"
+grep -E "DHCPREQUEST|DHCPACK" "$ROOT/H/c1.last" | sed 's/^/    /'
+echo "  ... all 10 of A's clients renewed their own address with B: no NAK, no new address"
 step "Cleaning up"
