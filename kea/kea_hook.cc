@@ -7,11 +7,17 @@
 // Parameters ("parameters" of the hook in Kea's configuration):
 //   "control-socket"  this Kea's control socket (required: restores go there)
 //   "rundir"          rbpd's run directory (default /run/dualbackup)
+//   "sync-ms"         > 0: the synchronous mode. Kea's answer to a client
+//                     whose lease changed (the DHCPACK, the DHCPv6 REPLY)
+//                     is parked until the peer holds the lease, or sync-ms
+//                     (at most 60000) passed: then it goes, not backed up.
+#include <asiolink/io_service.h>
 #include <cc/data.h>
 #include <dhcp/pkt4.h>
 #include <dhcp/pkt6.h>
 #include <dhcpsrv/lease.h>
 #include <hooks/hooks.h>
+#include <hooks/parking_lots.h>
 #include <log/logger.h>
 #include <log/macros.h>
 #include <log/message_initializer.h>
@@ -19,6 +25,8 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kea/kea_worker.h"
 
@@ -77,6 +85,75 @@ template <typename C> void events(const C &leases, bool del, const std::string &
 		event(l, del, iface);
 }
 
+// The synchronous mode: a query parked until the worker says its leases
+// are backed up; unparked from Kea's own IO service (the worker is another
+// thread), so Kea sends the answer on its own thread.
+isc::asiolink::IOServicePtr io;
+
+struct Parked {
+	virtual ~Parked() = default;
+	virtual void unpark() = 0;
+};
+
+template <typename P> struct ParkedQuery : Parked {
+	ParkingLotHandlePtr lot;
+	P query;
+	ParkedQuery(ParkingLotHandlePtr l, P q) : lot(l), query(q)
+	{
+	}
+	void unpark() override
+	{
+		lot->unpark(query);
+	}
+};
+
+void done(void *cookie, int status)
+{
+	Parked *p = static_cast<Parked *>(cookie);
+
+	// -1: the hook is being unloaded; Kea clears its parking lots itself,
+	// and no code of this library may run after it.
+	if (status < 0 || !io) {
+		delete p;
+		return;
+	}
+	io->post([p]() {
+		p->unpark();
+		delete p;
+	});
+}
+
+// Parks q when the synchronous mode is on and there are leases to back up;
+// the events go to the worker with the parked query as their cookie (the
+// last one carries it: the worker answers a drain's events together).
+template <typename P, typename C>
+void events_parked(CalloutHandle &h, const P &q, const C &leases, const C &deleted,
+		   const std::string &iface)
+{
+	bool any = (leases && !leases->empty()) || (deleted && !deleted->empty());
+
+	if (!kw_sync() || !io || !q || !any) {
+		events(deleted, true, iface);
+		events(leases, false, iface);
+		return;
+	}
+	ParkingLotHandlePtr lot = h.getParkingLotHandlePtr();
+	lot->reference(q);
+	Parked *cookie = new ParkedQuery<P>(lot, q);
+	std::vector<std::pair<std::string, bool>> all;
+	if (deleted)
+		for (const auto &l : *deleted)
+			all.emplace_back(l->toElement()->str(), true);
+	if (leases)
+		for (const auto &l : *leases)
+			all.emplace_back(l->toElement()->str(), false);
+	for (size_t i = 0; i < all.size(); i++)
+		kw_event_parked(all[i].first.data(), all[i].first.size(), all[i].second,
+				iface.empty() ? nullptr : iface.c_str(),
+				i + 1 == all.size() ? cookie : nullptr);
+	h.setStatus(CalloutHandle::NEXT_STEP_PARK);
+}
+
 bool answers(const HWAddrPtr &hw, const std::string &iface)
 {
 	// a client without an Ethernet address: no parity decides it
@@ -113,6 +190,14 @@ int load(LibraryHandle &handle)
 	// Which server loaded us. (CfgMgr would tell, but Debian's kea-dev 2.2
 	// lacks a header that cfgmgr.h includes.)
 	o.family = strstr(program_invocation_short_name, "dhcp6") ? 6 : 4;
+	isc::data::ConstElementPtr sync = handle.getParameter("sync-ms");
+	if (sync && (sync->getType() != isc::data::Element::integer || sync->intValue() < 0 ||
+		     sync->intValue() > 60000)) {
+		LOG_ERROR(logger, RBP_KEA_ERROR).arg("parameter sync-ms must be 0..60000");
+		return 1;
+	}
+	o.sync_ms = sync ? static_cast<int>(sync->intValue()) : 0;
+	o.done = done;
 	o.rundir = rundir.c_str();
 	o.ctrl_socket = ctrl.c_str();
 	o.log = log_msg;
@@ -122,6 +207,36 @@ int load(LibraryHandle &handle)
 int unload()
 {
 	kw_stop();
+	io.reset();
+	return 0;
+}
+
+// Kea's IO service, where parked queries are unparked.
+int dhcp4_srv_configured(CalloutHandle &h)
+{
+	h.getArgument("io_context", io);
+	return 0;
+}
+
+int dhcp6_srv_configured(CalloutHandle &h)
+{
+	h.getArgument("io_context", io);
+	return 0;
+}
+
+// The earliest look at a DHCPv4 packet, before Kea unpacks it: the other
+// device's clients (half of all packets on a shared segment) cost this Kea
+// no more than reading chaddr (RFC 2131 section 2: htype at byte 1, hlen
+// at 2, chaddr at 28).
+int buffer4_receive(CalloutHandle &h)
+{
+	Pkt4Ptr q;
+
+	h.getArgument("query4", q);
+	if (!q || q->data_.size() < 34 || q->data_[1] != 1 || q->data_[2] != 6)
+		return 0; // not Ethernet: pkt4_receive decides once unpacked
+	if (!kw_answers(&q->data_[28], q->getIface().c_str()))
+		h.setStatus(CalloutHandle::NEXT_STEP_DROP);
 	return 0;
 }
 
@@ -154,8 +269,7 @@ int leases4_committed(CalloutHandle &h)
 	h.getArgument("leases4", leases);
 	h.getArgument("deleted_leases4", deleted);
 	std::string iface = q ? q->getIface() : "";
-	events(deleted, true, iface);
-	events(leases, false, iface);
+	events_parked(h, q, leases, deleted, iface);
 	return 0;
 }
 
@@ -168,8 +282,7 @@ int leases6_committed(CalloutHandle &h)
 	h.getArgument("leases6", leases);
 	h.getArgument("deleted_leases6", deleted);
 	std::string iface = q ? q->getIface() : "";
-	events(deleted, true, iface);
-	events(leases, false, iface);
+	events_parked(h, q, leases, deleted, iface);
 	return 0;
 }
 

@@ -2,9 +2,9 @@
  * kea_lease.h. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 

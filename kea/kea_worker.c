@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/rbp_client.h"
@@ -25,6 +26,7 @@
 
 struct event {
 	struct event *next;
+	void *cookie; /* parked (kw_event_parked()), or NULL */
 	bool del;
 	char iface[KR_IFNAME_MAX + 1];
 	size_t len;
@@ -50,6 +52,10 @@ static struct {
 	bool catchup; /* due once the roles are known */
 	bool retry;   /* rbpd refused a lease: catch up when a binding turns master */
 	uint64_t sent, skipped, restored, refused;
+	uint64_t parked, unbacked; /* parked events, and those done not backed up */
+	bool flush_unbacked;	   /* rbpd answered "not backed up" in this flush */
+	void **cookies;		   /* the parked events of one drain */
+	size_t ncookies, cookies_cap;
 } w = {.lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1};
 
 static void logf_(enum kw_level lv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -75,22 +81,40 @@ bool kw_answers(const uint8_t mac[6], const char *iface)
 	return yes;
 }
 
+bool kw_sync(void)
+{
+	return w.running && w.o.sync_ms > 0;
+}
+
 void kw_event(const char *json, size_t len, bool del, const char *iface)
+{
+	kw_event_parked(json, len, del, iface, NULL);
+}
+
+void kw_event_parked(const char *json, size_t len, bool del, const char *iface, void *cookie)
 {
 	struct event *e;
 	uint64_t one = 1;
+	bool wake;
 
-	if (!w.running)
+	if (!w.running) {
+		if (cookie)
+			w.o.done(cookie, 0);
 		return;
+	}
 	e = malloc(sizeof(*e) + len + 1);
 	pthread_mutex_lock(&w.lock);
 	if (e == NULL || w.queued >= QUEUE_MAX) {
 		w.overflow = true;
 		pthread_mutex_unlock(&w.lock);
 		free(e);
+		if (cookie)
+			w.o.done(cookie, 0); /* answered, not backed up: a catch-up follows */
 		return;
 	}
+	wake = w.head == NULL; /* else the worker has been woken already */
 	e->next = NULL;
+	e->cookie = cookie;
 	e->del = del;
 	snprintf(e->iface, sizeof(e->iface), "%s", iface ? iface : "");
 	e->len = len;
@@ -103,7 +127,7 @@ void kw_event(const char *json, size_t len, bool del, const char *iface)
 	w.tail = e;
 	w.queued++;
 	pthread_mutex_unlock(&w.lock);
-	if (write(w.efd, &one, sizeof(one)) < 0) {
+	if (wake && write(w.efd, &one, sizeof(one)) < 0) {
 		/* the counter is already non-zero: the worker will look */
 	}
 }
@@ -117,6 +141,24 @@ static void reconnect(const char *why)
 	rbpc_close(w.c);
 	w.c = NULL;
 	w.catchup = true;
+}
+
+static void on_unbacked(void *arg, uint64_t first, uint64_t last, const char *why)
+{
+	static time_t logged;
+	static uint64_t n;
+	time_t now = time(NULL);
+
+	(void)arg;
+	w.flush_unbacked = true;
+	n += last - first + 1;
+	/* at most one line every 10 s: a peer down would otherwise flood */
+	if (now - logged >= 10) {
+		logf_(KW_WARN, "%" PRIu64 " lease changes answered before the peer held them: %s",
+		      n, why);
+		logged = now;
+		n = 0;
+	}
 }
 
 static void on_refused(void *arg, uint64_t seq, const char *error)
@@ -183,6 +225,48 @@ static void one_event(const struct event *e)
 		reconnect(strerror(-rc));
 }
 
+static void keep_cookie(void *cookie)
+{
+	if (w.ncookies == w.cookies_cap) {
+		size_t cap = w.cookies_cap ? w.cookies_cap * 2 : 256;
+		void **c = realloc(w.cookies, cap * sizeof(*c));
+
+		if (c == NULL) {
+			w.o.done(cookie, 0);
+			return;
+		}
+		w.cookies = c;
+		w.cookies_cap = cap;
+	}
+	w.cookies[w.ncookies++] = cookie;
+	w.parked++;
+}
+
+/* The parked events of this drain are done once rbpd has answered every
+ * change sent: in the synchronous mode, once the peer holds them. The
+ * worker stopping releases them without an answer. */
+static void release_parked(void)
+{
+	int status = -1, rc;
+	bool stop;
+
+	pthread_mutex_lock(&w.lock);
+	stop = w.stop;
+	pthread_mutex_unlock(&w.lock);
+	if (!stop) {
+		w.flush_unbacked = false;
+		rc = w.c ? rbpc_flush(w.c) : -ENOTCONN;
+		status = rc >= 0 && !w.flush_unbacked;
+		if (rc < 0 && w.c)
+			reconnect(strerror(-rc));
+	}
+	for (size_t i = 0; i < w.ncookies; i++)
+		w.o.done(w.cookies[i], status);
+	if (status == 0)
+		w.unbacked += w.ncookies;
+	w.ncookies = 0;
+}
+
 /* Takes the queued events and hands them over, in order. */
 static void drain(void)
 {
@@ -202,14 +286,19 @@ static void drain(void)
 		      QUEUE_MAX);
 		w.catchup = true;
 	}
+	w.ncookies = 0;
 	while (e) {
 		struct event *next = e->next;
 
 		if (w.c)
 			one_event(e);
+		if (e->cookie)
+			keep_cookie(e->cookie);
 		free(e);
 		e = next;
 	}
+	if (w.ncookies)
+		release_parked();
 }
 
 /* Every lease of Kea's database to rbpd again (see kea_worker.h). */
@@ -323,6 +412,11 @@ static int open_rbpd(void)
 		return -ENOMEM;
 	}
 	rbpc_on_error(w.c, on_refused, NULL);
+	rbpc_on_not_backed_up(w.c, on_unbacked, NULL);
+	if (w.o.sync_ms > 0) {
+		rbpc_set_sync(w.c, w.o.sync_ms);
+		rbpc_set_timeout(w.c, w.o.sync_ms + 1000);
+	}
 	if (rbpc_subscribe(w.c, SVC_DHCP_SERVER) < 0 ||
 	    rbpc_subscribe_roles(w.c, on_roles, NULL) < 0)
 		return -EIO;

@@ -34,6 +34,15 @@ struct kw_opts {
 	int family;		 /* 4 or 6: the Kea that loaded the hook */
 	const char *rundir;	 /* rbpd's; NULL: /run/dualbackup */
 	const char *ctrl_socket; /* this Kea's control socket (restores, catch-up) */
+	/* The synchronous mode: > 0, a parked lease event (kw_event_parked())
+	 * is done once rbpd says the peer holds it, or after sync_ms. */
+	int sync_ms;
+	/* Called from the worker for each parked event: status 1 the peer
+	 * holds the lease (or it needed no backup: another device's client,
+	 * nothing to send), 0 not known to (the channel is down, the peer
+	 * did not confirm in time, rbpd did not answer), -1 the worker stops
+	 * (Kea is unloading the hook: release, do not answer). */
+	void (*done)(void *cookie, int status);
 	void (*log)(enum kw_level level, const char *msg);
 };
 
@@ -49,6 +58,13 @@ void kw_stop(void);
  * del: the lease is gone (released, expired, declined, removed). iface is
  * the interface the query came in on (NULL: unknown). Never blocks. */
 void kw_event(const char *json, size_t len, bool del, const char *iface);
+
+/* kw_event() for the synchronous mode: cookie is handed back to
+ * opts.done once the change is backed up (or not). Never blocks. */
+void kw_event_parked(const char *json, size_t len, bool del, const char *iface, void *cookie);
+
+/* Whether the synchronous mode is on (sync_ms > 0). */
+bool kw_sync(void);
 
 /* Whether Kea answers the client with this MAC coming in on iface
  * (kea_role.h's rule on the roles rbpd told last); mac NULL (a client

@@ -121,6 +121,38 @@ test_rbpd_restart_loses_nothing() {
 		{ echo "  B is master of $(users B | grep -c ' master$')"; return 1; }
 }
 
+# ms_of LOGLINE: the time of a Kea log line, in ms since midnight.
+ms_of() { awk '{ split($2, t, /[:.]/); print ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4] }'; }
+
+# A's Kea in the synchronous mode (sync-ms 2000). A new client of A's
+# group: when it is bound, B holds its lease already (looked at once, no
+# wait). B's rbsd stopped (the channel stays up, nothing is confirmed):
+# the next new client's ACK is parked until the bound, then goes anyway,
+# not backed up (a master without its peer must go on serving); B gets
+# the lease once its rbsd runs again.
+test_sync_ack_waits_for_the_peer() {
+	local n1=$((N + 5 - N % 2)) n2=$((N + 7 - N % 2)) a t0 t1
+	stop9 A kea4
+	KEA4_SYNC_MS=2000 kea_start A || return 1
+	sleep 1.5 # the roles: rbpd tells them every second
+	client_add "$n1" && client_run "$n1" || return 1
+	a=$(client_addr "$n1")
+	users B | grep -q "^$a " || { echo "  B does not hold $a when the client is bound"; return 1; }
+	kill -STOP "${DEV_PID[B.rbsd]}"
+	client_add "$n2" && client_run "$n2"
+	local rc=$?
+	kill -CONT "${DEV_PID[B.rbsd]}"
+	[ $rc = 0 ] || { echo "  client $n2 got no lease"; return 1; }
+	a=$(client_addr "$n2")
+	# committed (DHCP4_LEASE_ALLOC), then answered unbacked 2 s later
+	t0=$(grep "DHCP4_LEASE_ALLOC.*$(client_mac "$n2").*lease $a " "$ROOT/A/kea4.log" | head -n 1 | ms_of)
+	t1=$(grep "answered before the peer held them" "$ROOT/A/kea4.log" | tail -n 1 | ms_of)
+	[ -n "$t0" ] && [ -n "$t1" ] || { echo "  no commit ($t0) or unbacked answer ($t1) in A's Kea log"; return 1; }
+	echo "  client $n2: committed, answered not backed up $((t1 - t0)) ms later (bound 2000 ms)"
+	[ $((t1 - t0)) -ge 1900 ] && [ $((t1 - t0)) -lt 5000 ] || return 1
+	wait_until 10 eval 'users B | grep -q "^$a "' || { echo "  B never got $a"; return 1; }
+}
+
 # A dies (every process of it killed, its link down): B becomes master of
 # group 1 and its Kea holds every lease A granted, each for its client.
 test_a_dies_b_kea_holds_a_leases() {
@@ -128,7 +160,7 @@ test_a_dies_b_kea_holds_a_leases() {
 	for k in "${!DEV_PID[@]}"; do [[ $k == A.* ]] && stop9 A "${k#A.}"; done
 	inns A ip link set eth1 down
 	wait_until 15 is_state B 1 Master || { echo "  B is not master of group 1"; return 1; }
-	wait_until 10 eval '[ "$(n_kea B)" = $((N + 1)) ]' || { echo "  Kea B holds $(n_kea B) of $((N + 1))"; return 1; }
+	wait_until 10 eval '[ "$(n_kea B)" = $((N + 3)) ]' || { echo "  Kea B holds $(n_kea B) of $((N + 3))"; return 1; }
 	for n in $(seq 1 2 "$N"); do
 		kea_has B "$(client_addr "$n")" "$(client_mac "$n")" ||
 			{ echo "  Kea B lacks client $n's $(client_addr "$n")"; bad=1; }
@@ -194,6 +226,8 @@ t "B's Kea restarted: its hook catches up, no version moves, nothing lost" \
 	test_kea_restart_duplicates_nothing
 t "B's rbpd down while B grants a lease, restarted empty: both hold all, agree" \
 	test_rbpd_restart_loses_nothing
+t "sync mode: B holds the lease when A's ACK comes; a silent peer delays it 2 s, no more" \
+	test_sync_ack_waits_for_the_peer
 t "A dies: B master of both groups, B's Kea holds every lease A granted" \
 	test_a_dies_b_kea_holds_a_leases
 t "every client's renewal acknowledged by B with the same address" \
