@@ -143,10 +143,17 @@ void events_parked(CalloutHandle &h, const P &q, const C &leases, const C &delet
 	std::vector<std::pair<std::string, bool>> all;
 	if (deleted)
 		for (const auto &l : *deleted)
-			all.emplace_back(l->toElement()->str(), true);
+			if (l)
+				all.emplace_back(l->toElement()->str(), true);
 	if (leases)
 		for (const auto &l : *leases)
-			all.emplace_back(l->toElement()->str(), false);
+			if (l)
+				all.emplace_back(l->toElement()->str(), false);
+	if (all.empty()) { // nothing to back up after all: answer now
+		delete cookie;
+		lot->dereference(q);
+		return;
+	}
 	for (size_t i = 0; i < all.size(); i++)
 		kw_event_parked(all[i].first.data(), all[i].first.size(), all[i].second,
 				iface.empty() ? nullptr : iface.c_str(),

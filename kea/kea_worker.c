@@ -513,6 +513,7 @@ void kw_stop(void)
 	w.efd = -1;
 	logf_(KW_INFO,
 	      "stopped: %" PRIu64 " leases handed over, %" PRIu64 " skipped, %" PRIu64
-	      " restored into Kea, %" PRIu64 " refused by rbpd",
-	      w.sent, w.skipped, w.restored, w.refused);
+	      " restored into Kea, %" PRIu64 " refused by rbpd; %" PRIu64
+	      " answers parked, %" PRIu64 " of them given before the peer held the lease",
+	      w.sent, w.skipped, w.restored, w.refused, w.parked, w.unbacked);
 }

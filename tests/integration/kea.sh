@@ -149,7 +149,10 @@ test_sync_ack_waits_for_the_peer() {
 	t1=$(grep "answered before the peer held them" "$ROOT/A/kea4.log" | tail -n 1 | ms_of)
 	[ -n "$t0" ] && [ -n "$t1" ] || { echo "  no commit ($t0) or unbacked answer ($t1) in A's Kea log"; return 1; }
 	echo "  client $n2: committed, answered not backed up $((t1 - t0)) ms later (bound 2000 ms)"
-	[ $((t1 - t0)) -ge 1900 ] && [ $((t1 - t0)) -lt 5000 ] || return 1
+	# parked for the bound (an ACK not parked leaves within milliseconds;
+	# rbpd's bound counts from its own receipt, Kea's log from the commit:
+	# 1987 ms was seen)
+	[ $((t1 - t0)) -ge 1500 ] && [ $((t1 - t0)) -lt 5000 ] || return 1
 	wait_until 10 eval 'users B | grep -q "^$a "' || { echo "  B never got $a"; return 1; }
 }
 
