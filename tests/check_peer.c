@@ -134,11 +134,29 @@ START_TEST(a_daemon_endpoint_refuses_a_stranger_and_names_root)
 	char dir[] = "/tmp/check_peer.XXXXXX", ep[128], *uid = NULL;
 	void *ctx, *r;
 	pid_t pid;
-	int st;
+	int st, go[2];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	chmod(dir, 0755);
 	snprintf(ep, sizeof(ep), "ipc://%s/x.ipc", dir);
+	/* The stranger is forked before ZeroMQ's and the ZAP handler's threads
+	 * exist: a child forked from a threaded process can inherit a lock
+	 * another thread held (malloc's, ASan's) and hang in its first
+	 * allocation, which ended this test on its timeout once under ASan.
+	 * It waits on a pipe until the endpoint is there. */
+	ck_assert_int_eq(pipe(go), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(1);
+		send_hi(ep);
+		_exit(0);
+	}
+	close(go[0]);
 	ctx = zmq_ctx_new();
 	ck_assert_int_eq(peer_zap_start(ctx), 0);
 	ck_assert_int_eq(peer_zap_start(ctx), 0); /* once per context */
@@ -150,13 +168,8 @@ START_TEST(a_daemon_endpoint_refuses_a_stranger_and_names_root)
 	chmod(ep, 0666);
 	snprintf(ep, sizeof(ep), "ipc://%s/x.ipc", dir);
 
-	pid = fork();
-	if (pid == 0) {
-		if (setgid(65534) < 0 || setuid(65534) < 0)
-			_exit(1);
-		send_hi(ep);
-		_exit(0);
-	}
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	close(go[1]);
 	waitpid(pid, &st, 0);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	ck_assert_int_eq(recv_one(r, 500, &uid), -1);
