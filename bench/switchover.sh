@@ -25,7 +25,12 @@
 #             groups), as vrrp-events -t receives it
 #   restored  rbpd on B has made every user of that group its own and
 #             announced them (its "Last takeover ... at")
-# and "added" = restored - vrrp: what restoring adds to VRRP's takeover.
+#   announce  vrrpd on B sent the first gratuitous ARP of the later group:
+#             after rbpd's takeover (docs/takeover.md; "ordered" says
+#             whether it came after it for both groups)
+# and "added" = restored - vrrp: what restoring adds to VRRP's takeover;
+# "held" = announce - vrrp, per group, the larger: what waiting for the
+# users adds to the announcement.
 # Memory: VmRSS of rbpd (and rbsd) before the users and after B holds
 # them all, per user, and that minus the user's key and payload.
 set -u
@@ -104,7 +109,7 @@ restored_both() {
 
 # one N: prints "N run kill->vrrp kill->restored added restore_ms rss..."
 one() {
-	local n=$1 run=$2 keylen a0 b0 s0 a1 b1 s1 tk tv tr ms line
+	local n=$1 run=$2 keylen a0 b0 s0 a1 b1 s1 tk tv tr ms line vj ta th ord
 	seg_create && dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 &&
 		link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
 	start_all A && start_all B || return 1
@@ -134,11 +139,19 @@ one() {
 	tv=$(awk '$6 == "Master" && $5 == "Backup" { t = $1 } END { print t }' "$ROOT/events")
 	tr=$(cli B -c "display remote-backup-profile rbp1" | awk '/Last takeover/ { if ($NF + 0 > t) t = $NF + 0 } END { printf "%.6f", t }')
 	ms=$(cli B -c "display remote-backup-profile rbp1" | awk '/Last takeover/ { s += $(NF - 3) } END { print s }')
+	vj=$(jcli B "display vrrp")
+	ta=$(jq -r '[.groups[] | .announce.announced_ns] | max / 1e9' <<<"$vj")
+	th=$(jq -r '[.groups[] | .announce.announced_ns - .announce.became_master_ns] | max / 1e6' <<<"$vj")
+	ord=$(jcli B "display remote-backup-profile rbp1" | jq -r --argjson v "$vj" '
+		[.profiles[0].bindings[] as $b | $v.groups[] | select(.vrid == $b.vrid) |
+		 .announce.announced_ns >= $b.last_takeover.at_ns] | if all then "yes" else "no" end')
 	keylen=$(awk -v n="$n" 'BEGIN { if (n == 0) { print 0; exit } s = 0; for (i = 0; i < n; i++) s += length("lease-" i); print s / n }')
 	awk -v n="$n" -v r="$run" -v tk="$tk" -v tv="$tv" -v tr="$tr" -v ms="$ms" -v a0="$a0" -v a1="$a1" \
-		-v b0="$b0" -v b1="$b1" -v s0="$s0" -v s1="$s1" -v k="$keylen" -v p="$PAYLOAD" 'BEGIN {
+		-v b0="$b0" -v b1="$b1" -v s0="$s0" -v s1="$s1" -v k="$keylen" -v p="$PAYLOAD" \
+		-v ta="$ta" -v th="$th" -v ord="$ord" 'BEGIN {
 		pu = n ? 1 : 0
-		printf "%8d %3d %9.1f %9.1f %7.1f %9.1f", n, r, (tv - tk) * 1000, (tr - tk) * 1000, (tr - tv) * 1000, ms
+		printf "%8d %3d %9.1f %9.1f %7.1f %9.1f %9.1f %6.1f %4s", n, r, (tv - tk) * 1000, (tr - tk) * 1000,
+			(tr - tv) * 1000, ms, (ta - tk) * 1000, th, ord
 		if (n) printf " %8.0f %8.0f %8.0f %8.0f %8.0f\n", (a1 - a0) * 1024 / n, (b1 - b0) * 1024 / n,
 			(a1 - a0) * 1024 / n - k - p, (b1 - b0) * 1024 / n - k - p, (s1 - s0) * 1024 / n
 		else printf " %8s %8s %8s %8s %8s\n", "-", "-", "-", "-", "-" }'
@@ -147,8 +160,8 @@ one() {
 make_certs "$ROOT/certs" || { echo "$me: openssl failed" >&2; exit 1; }
 echo "# switchover: N users on A (DHCP, ${PAYLOAD}-byte payloads), A killed; times in ms from the kill"
 echo "# memory: bytes per user of RSS growth (beyond: minus key and payload); rbsd on B"
-printf "%8s %3s %9s %9s %7s %9s %8s %8s %8s %8s %8s\n" N run vrrp restored added rbpd_ms \
-	A_rbpd B_rbpd A_beyond B_beyond B_rbsd
+printf "%8s %3s %9s %9s %7s %9s %9s %6s %4s %8s %8s %8s %8s %8s\n" N run vrrp restored added rbpd_ms \
+	announce held ord A_rbpd B_rbpd A_beyond B_beyond B_rbsd
 for n in $SIZES; do
 	for run in $(seq "$RUNS"); do
 		# (stdout to a file, not a pipe: one must run in this shell, DEV_PID)
@@ -162,6 +175,10 @@ for n in $SIZES; do
 		rm -rf "$ROOT/A" "$ROOT/B" "$ROOT/seg"
 	done
 done
+if awk '$9 == "no"' "$ROOT/rows" | grep -q .; then
+	echo "$me: a takeover was announced before rbpd had taken its users over" >&2
+	SUMMARY_BAD=1
+fi
 
 # The headline figures, medians over the runs of each N > 0.
 med() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$ROOT/rows" | sort -g |
@@ -170,6 +187,7 @@ echo
 for n in $SIZES; do
 	[ "$n" -gt 0 ] || continue
 	summary "switchover_${n}_restore_added" "$(med "$n" 5)" ms "<=50" vrrp_takeover "$(med "$n" 3)"
-	summary "switchover_${n}_rbpd_B_beyond" "$(med "$n" 10)" B/user "<=200"
+	summary "switchover_${n}_announce_held" "$(med "$n" 8)" ms "<=50" vrrp_takeover "$(med "$n" 3)"
+	summary "switchover_${n}_rbpd_B_beyond" "$(med "$n" 13)" B/user "<=200"
 done
 exit "$SUMMARY_BAD"

@@ -31,6 +31,9 @@ struct grp {
 	char ifname[IF_NAMESIZE];
 	uint32_t vrid;
 	int st[2]; /* enum rbp_group_state, [0] vrrp, [1] vrrp6 */
+	/* the takeover number of each family's last state (VrrpEvent.takeover,
+	 * 0 unless Master), echoed in PreemptGate.taken_over once acted on */
+	uint64_t takeover[2];
 };
 
 static uint64_t realtime_ns(void)
@@ -203,6 +206,16 @@ static enum rbp_group_state grp_state(const char *ifname, uint32_t vrid)
 	if (gr->st[1] >= 0)
 		return (enum rbp_group_state)gr->st[1];
 	return RBP_GROUP_INIT;
+}
+
+/* The takeover number of the state grp_state() takes. */
+static uint64_t grp_takeover(const char *ifname, uint32_t vrid)
+{
+	struct grp *gr = grp_get(ifname, vrid, false);
+
+	if (gr == NULL)
+		return 0;
+	return gr->takeover[gr->st[0] >= 0 ? 0 : 1];
 }
 
 /* The next user of profile p from cursor c (opened on p's table): true
@@ -406,7 +419,8 @@ static void evaluate(const char *why)
 		rbpd_api_publish_roles();
 }
 
-static void set_state(const char *ifname, uint32_t vrid, bool v6, const char *state)
+static void set_state(const char *ifname, uint32_t vrid, bool v6, const char *state,
+		      uint64_t takeover)
 {
 	enum rbp_group_state s;
 	struct grp *gr;
@@ -414,8 +428,10 @@ static void set_state(const char *ifname, uint32_t vrid, bool v6, const char *st
 	if (rbp_group_state_parse(state, &s) < 0)
 		return;
 	gr = grp_get(ifname, vrid, true);
-	if (gr)
+	if (gr) {
 		gr->st[v6] = (int)s;
+		gr->takeover[v6] = takeover;
+	}
 }
 
 /* bus_recv_cb of vrrpd's PUB: one VrrpEvent in an Envelope. */
@@ -433,17 +449,21 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 	    (ev = db__vrrp_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
 		if (env->id > g.vrrp_seq || env->id + 1000000 < g.vrrp_seq)
 			g.vrrp_seq = env->id; /* a restarted vrrpd counts from 1 again */
-		set_state(ev->ifname, ev->vrid, ev->ipv6, ev->new_state);
+		set_state(ev->ifname, ev->vrid, ev->ipv6, ev->new_state, ev->takeover);
 		snprintf(why, sizeof(why), "vrrp vrid %u %s -> %s: %s", ev->vrid, ev->old_state,
 			 ev->new_state, ev->reason);
 		evaluate(why);
+		/* the takeover is done (kernel installs written, restored
+		 * users published): vrrpd may announce (docs/takeover.md) */
+		if (ev->takeover)
+			rbpd_gates_publish();
 		db__vrrp_event__free_unpacked(ev, NULL);
 	}
 	db__envelope__free_unpacked(env, NULL);
 }
 
 /* bus_recv_cb of the query socket: vrrpd's answer to "vrrp state-list",
- * "seq N" then "IFNAME VRID vrrp|vrrp6 STATE" per group. */
+ * "seq N" then "IFNAME VRID vrrp|vrrp6 STATE TAKEOVER" per group. */
 static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
 	Db__Envelope *env;
@@ -468,11 +488,14 @@ static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n
 		for (line = strtok_r(r->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			char ifname[IF_NAMESIZE + 1], fam[8], state[16];
 			unsigned vrid;
+			unsigned long long tk = 0;
 
-			if (sscanf(line, "%16s %u %7s %15s", ifname, &vrid, fam, state) == 4)
-				set_state(ifname, vrid, strcmp(fam, "vrrp6") == 0, state);
+			if (sscanf(line, "%16s %u %7s %15s %llu", ifname, &vrid, fam, state,
+				   &tk) >= 4)
+				set_state(ifname, vrid, strcmp(fam, "vrrp6") == 0, state, tk);
 		}
 		evaluate("vrrpd's state list");
+		rbpd_gates_publish();
 	}
 	if (r)
 		db__query_reply__free_unpacked(r, NULL);
@@ -549,6 +572,7 @@ void rbpd_gates_publish(void)
 			x->msg.vrid = pb->b.vrid;
 			x->msg.ready = rbpd_binding_ready(pb, x->why, sizeof(x->why));
 			x->msg.reason = x->why;
+			x->msg.taken_over = grp_takeover(pb->b.ifname, pb->b.vrid);
 			ptrs[n++] = &x->msg;
 		}
 	m.gates = ptrs;

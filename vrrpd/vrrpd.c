@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -45,6 +46,11 @@
 #define DEF_GARP_COUNT 3
 #define DEF_GARP_INTERVAL_MS 500
 #define RX_BURST 64 /* packets read per wake-up of one socket */
+/* Ordered takeover (docs/takeover.md): a new master's announcements wait
+ * for rbpd's takeover at most this long, and only while rbpd's last
+ * PreemptGates is this recent (it publishes them every second). */
+#define ANNOUNCE_WAIT_MAX_MS 2000
+#define GATES_FRESH_MS 3000
 
 /* A raw socket of one family, joined to the VRRP group on up to as many
  * interfaces as the kernel lets one socket join. Every such socket sees
@@ -88,6 +94,7 @@ struct counters {
 	uint64_t adv_sent, adv_rcvd, prio0_sent, prio0_rcvd;
 	uint64_t to_master, to_backup, to_init;
 	uint64_t announce_sent, send_errors;
+	uint64_t announce_holds, announce_unconfirmed; /* ordered takeover */
 	uint64_t drops[VRRP_DROP__MAX];
 };
 
@@ -135,6 +142,18 @@ struct group {
 	/* preemption that waits for the backup: rbpd's last word on it */
 	char gate_reason[200];
 	bool wait_logged; /* the wait that runs now is in the log */
+	/* ordered takeover: the announcements of a new master wait until
+	 * rbpd echoes its takeover number (docs/takeover.md) */
+	bool in_gates;		  /* rbpd's last PreemptGates lists the group */
+	uint64_t takeover_id;	  /* the last becoming Master (VrrpEvent.takeover) */
+	bool held;		  /* the announcements wait for rbpd (garp_timer: the bound) */
+	uint64_t held_since;	  /* now_ms() */
+	bool hold_known;	  /* a takeover has been announced since the start */
+	bool hold_awaited;	  /* the last one waited for rbpd */
+	bool hold_confirmed;	  /* rbpd confirmed the last one, or nothing was awaited */
+	uint64_t hold_ms;	  /* how long the last one waited */
+	uint64_t master_at_ns;	  /* CLOCK_REALTIME of the last becoming Master */
+	uint64_t announced_at_ns; /* and of its first announcement */
 	struct counters c;
 	uint32_t logged; /* drop reasons already logged */
 };
@@ -147,6 +166,9 @@ struct vrrpd {
 	struct bus_sock *pub;
 	uint64_t pub_seq;
 	struct bus_sock *gates_sub; /* rbpd's PreemptGates */
+	uint64_t gates_at;	    /* now_ms() of the last one, 0: none yet */
+	uint64_t takeover_base;	    /* random: takeover numbers differ across restarts */
+	uint64_t takeovers;
 	struct rxsock *rxsocks;
 	struct iface **by_index[2]; /* [AF_INET6?1:0][ifindex] */
 	size_t by_cap[2];
@@ -168,6 +190,14 @@ static uint64_t now_ms(void)
 {
 	uv_update_time(g.loop);
 	return uv_now(g.loop) + 1; /* the state machine reserves 0 for "stopped" */
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static const char *fam_word(int family)
@@ -654,6 +684,7 @@ static void on_garp_timer(uv_timer_t *t)
 
 static void announce(struct group *gr)
 {
+	gr->announced_at_ns = realtime_ns();
 	gr->garp_left = g.garp_count;
 	if (gr->garp_left == 0)
 		return;
@@ -662,6 +693,66 @@ static void announce(struct group *gr)
 	if (gr->garp_left)
 		uv_timer_start(&gr->garp_timer, on_garp_timer, g.garp_interval_ms,
 			       g.garp_interval_ms);
+}
+
+/* Ordered takeover (docs/takeover.md): whether a new master's
+ * announcements wait for rbpd, which backs up users of the group and is
+ * alive. */
+static bool takeover_awaited(const struct group *gr, uint64_t now)
+{
+	return gr->in_gates && g.gates_at != 0 && now - g.gates_at < GATES_FRESH_MS;
+}
+
+/* The held announcements go out: rbpd confirmed its takeover, or the
+ * bound is over. */
+static void hold_end(struct group *gr, uint64_t now, bool confirmed, const char *why)
+{
+	gr->held = false;
+	uv_timer_stop(&gr->garp_timer);
+	gr->hold_ms = now - gr->held_since;
+	gr->hold_confirmed = confirmed;
+	if (!confirmed) {
+		gr->c.announce_unconfirmed++;
+		log_warnx("(%s %s vrid %u) announcing after %llu ms although rbpd has not "
+			  "confirmed the takeover of the users: %s",
+			  gr->ifname, fam_word(gr->family), gr->vrid,
+			  (unsigned long long)gr->hold_ms, why);
+	}
+	announce(gr);
+}
+
+static void on_hold_bound(uv_timer_t *t)
+{
+	hold_end(t->data, now_ms(), false, "no word from rbpd within the bound");
+}
+
+/* VRRP_ACT_ANNOUNCE: at once, unless rbpd backs up users of the group;
+ * then once their neighbour entries are in the kernel and they are handed
+ * to the services, which rbpd says by echoing the group's takeover number
+ * (on_gates), at most ANNOUNCE_WAIT_MAX_MS later. */
+static void announce_ordered(struct group *gr, uint64_t now)
+{
+	gr->hold_known = true;
+	gr->hold_awaited = takeover_awaited(gr, now);
+	if (!gr->hold_awaited) {
+		gr->held = false;
+		gr->hold_ms = 0;
+		gr->hold_confirmed = true;
+		announce(gr);
+		return;
+	}
+	gr->held = true;
+	gr->held_since = now;
+	gr->c.announce_holds++;
+	uv_timer_start(&gr->garp_timer, on_hold_bound, ANNOUNCE_WAIT_MAX_MS, 0);
+}
+
+/* Leaving Master: nothing more to announce. */
+static void announce_stop(struct group *gr)
+{
+	uv_timer_stop(&gr->garp_timer);
+	gr->garp_left = 0;
+	gr->held = false;
 }
 
 /* A running notify script with its timeout. Scripts still running when
@@ -852,6 +943,7 @@ static void publish(const struct group *gr, enum vrrp_state from, enum vrrp_stat
 	ev.new_state = (char *)vrrp_state_str(to);
 	ev.reason = (char *)reason;
 	ev.ipv6 = gr->family == AF_INET6;
+	ev.takeover = to == VRRP_STATE_MASTER ? gr->takeover_id : 0;
 	bus_send_msg(g.pub, NULL, 0, DB__MSG_TYPE__MSG_VRRP_EVENT, DB__ROLE__ROLE_VRRPD,
 		     ++g.pub_seq, &ev.base);
 }
@@ -880,6 +972,10 @@ static void changed(struct group *gr, enum vrrp_state from, enum vrrp_state to, 
 		gr->c.to_init++;
 	if (to != VRRP_STATE_BACKUP)
 		gr->master_known = false;
+	if (to == VRRP_STATE_MASTER) {
+		gr->takeover_id = g.takeover_base + ++g.takeovers;
+		gr->master_at_ns = realtime_ns();
+	}
 	gr->changed = time(NULL);
 	if (to == VRRP_STATE_INIT)
 		gr->up_since = 0;
@@ -927,8 +1023,7 @@ static void run(struct group *gr, const struct vrrp_fsm_out *o, uint64_t now)
 	if (o->actions & VRRP_ACT_SEND_PRIO0)
 		send_advert(gr, 0);
 	if (o->actions & VRRP_ACT_DEL_VIPS) {
-		uv_timer_stop(&gr->garp_timer);
-		gr->garp_left = 0;
+		announce_stop(gr);
 		set_vips(gr, false);
 	}
 	if (o->actions & VRRP_ACT_ADD_VIPS)
@@ -936,7 +1031,7 @@ static void run(struct group *gr, const struct vrrp_fsm_out *o, uint64_t now)
 	if (o->actions & VRRP_ACT_SEND_ADVERT)
 		send_advert(gr, gr->fsm.cfg.priority);
 	if (o->actions & VRRP_ACT_ANNOUNCE)
-		announce(gr);
+		announce_ordered(gr, now);
 	if (o->from != o->to)
 		changed(gr, o->from, o->to, o->reason);
 	rearm(gr, now);
@@ -970,16 +1065,21 @@ static void on_gates(struct bus_sock *s, const struct bus_part *parts, int n, vo
 	db__envelope__free_unpacked(env, NULL);
 	if (m == NULL)
 		return;
+	g.gates_at = now;
 	for (struct group *gr = g.groups; gr; gr = gr->next) {
 		const Db__PreemptGate *gate = NULL;
 		struct vrrp_fsm_out o;
 
-		if (gr->fsm.cfg.preempt_wait_max_ms == 0)
-			continue;
 		for (size_t i = 0; i < m->n_gates && gate == NULL; i++)
 			if (m->gates[i]->ifname && strcmp(m->gates[i]->ifname, gr->ifname) == 0 &&
 			    m->gates[i]->vrid == gr->vrid)
 				gate = m->gates[i];
+		gr->in_gates = gate != NULL;
+		/* rbpd has taken the users over, or backs up none now */
+		if (gr->held && (gate == NULL || gate->taken_over == gr->takeover_id))
+			hold_end(gr, now, true, "");
+		if (gr->fsm.cfg.preempt_wait_max_ms == 0)
+			continue;
 		snprintf(gr->gate_reason, sizeof(gr->gate_reason), "%s",
 			 gate == NULL	     ? "rbpd backs up no users of this group"
 			 : gate->ready	     ? ""
@@ -1016,12 +1116,12 @@ static void follow_leader(struct group *gr)
 	gr->follow = to;
 	gr->fsm.state = to; /* for display and the published state */
 	if (from == VRRP_STATE_MASTER) {
-		uv_timer_stop(&gr->garp_timer);
+		announce_stop(gr);
 		set_vips(gr, false);
 	}
 	if (to == VRRP_STATE_MASTER) {
 		set_vips(gr, true);
-		announce(gr);
+		announce_ordered(gr, now_ms());
 	}
 	changed(gr, from, to, reason);
 }
@@ -1223,7 +1323,8 @@ static void vmac_lost(struct group *gr)
 	}
 	if (gr->fsm.state == VRRP_STATE_MASTER) {
 		set_vips(gr, true);
-		announce(gr);
+		if (!gr->held)
+			announce(gr);
 	}
 }
 
@@ -1917,6 +2018,18 @@ static void show_group(FILE *f, const struct group *gr)
 			m->gate_open		? ""
 			: gr->gate_reason[0]	? gr->gate_reason
 						: "no word from rbpd yet");
+	if (gr->held)
+		fprintf(f, "  %-17s: held for rbpd's takeover of the users (%llu ms, at most %u)\n",
+			"Announcement", (unsigned long long)(now_ms() - gr->held_since),
+			ANNOUNCE_WAIT_MAX_MS);
+	else if (gr->hold_known && gr->hold_awaited)
+		fprintf(f, "  %-17s: %llu ms after becoming master, %s\n", "Last Announced",
+			(unsigned long long)gr->hold_ms,
+			gr->hold_confirmed ? "once rbpd had taken the users over"
+					   : "at the bound, without rbpd's word");
+	else if (gr->hold_known)
+		fprintf(f, "  %-17s: at once (rbpd %s)\n", "Last Announced",
+			gr->in_gates ? "was silent" : "backs up no users of this group");
 	fprintf(f, "  %-17s: %u ms\n", "TimerRun", m->master_adver_ms);
 	fprintf(f, "  %-17s: %u ms\n", "TimerConfig", m->cfg.adver_interval_ms);
 	if (!tracking)
@@ -1990,6 +2103,8 @@ static void show_stats(FILE *f, const struct group *gr)
 		(unsigned long long)c->prio0_sent, (unsigned long long)c->prio0_rcvd);
 	fprintf(f, "  Gratuitous ARP / NA sent                : %llu\n",
 		(unsigned long long)c->announce_sent);
+	fprintf(f, "  Announcements held for rbpd/at the bound: %llu/%llu\n",
+		(unsigned long long)c->announce_holds, (unsigned long long)c->announce_unconfirmed);
 	fprintf(f, "  Send errors                             : %llu\n",
 		(unsigned long long)c->send_errors);
 	for (int w = 1; w < VRRP_DROP__MAX; w++)
@@ -2063,6 +2178,34 @@ static void json_group(struct json_object *arr, const struct group *gr)
 									    : "no word from rbpd yet");
 	}
 	{
+		struct json_object *h = jout_obj(o, "announce");
+
+		jout_bool(h, "awaits_rbpd", takeover_awaited(gr, now));
+		jout_bool(h, "held", gr->held);
+		if (gr->held)
+			jout_u64(h, "held_ms", now - gr->held_since);
+		else
+			jout_str(h, "held_ms", NULL);
+		jout_u64(h, "max_ms", ANNOUNCE_WAIT_MAX_MS);
+		if (gr->hold_known && !gr->held) {
+			jout_bool(h, "last_awaited_rbpd", gr->hold_awaited);
+			jout_bool(h, "last_confirmed", gr->hold_confirmed);
+			jout_u64(h, "last_wait_ms", gr->hold_ms);
+		} else {
+			jout_str(h, "last_awaited_rbpd", NULL);
+			jout_str(h, "last_confirmed", NULL);
+			jout_str(h, "last_wait_ms", NULL);
+		}
+		if (gr->master_at_ns)
+			jout_u64(h, "became_master_ns", gr->master_at_ns);
+		else
+			jout_str(h, "became_master_ns", NULL);
+		if (gr->announced_at_ns)
+			jout_u64(h, "announced_ns", gr->announced_at_ns);
+		else
+			jout_str(h, "announced_ns", NULL);
+	}
+	{
 		struct json_object *tb = jout_arr(o, "track_bfd");
 		struct json_object *ti = jout_arr(o, "track_interface");
 
@@ -2122,6 +2265,8 @@ static void json_group(struct json_object *arr, const struct group *gr)
 	jout_u64(x, "priority0_sent", gr->c.prio0_sent);
 	jout_u64(x, "priority0_received", gr->c.prio0_rcvd);
 	jout_u64(x, "announcements_sent", gr->c.announce_sent);
+	jout_u64(x, "announcements_held", gr->c.announce_holds);
+	jout_u64(x, "announcements_at_bound", gr->c.announce_unconfirmed);
 	jout_u64(x, "send_errors", gr->c.send_errors);
 	x = jout_obj(x, "dropped");
 	for (int w = 1; w < VRRP_DROP__MAX; w++)
@@ -2183,8 +2328,11 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 		 * line per group; events numbered up to it are included. */
 		fprintf(f, "seq %llu\n", (unsigned long long)g.pub_seq);
 		for (const struct group *gr = g.groups; gr; gr = gr->next)
-			fprintf(f, "%s %u %s %s\n", gr->ifname, gr->vrid, fam_word(gr->family),
-				vrrp_state_str(gr->fsm.state));
+			fprintf(f, "%s %u %s %s %llu\n", gr->ifname, gr->vrid, fam_word(gr->family),
+				vrrp_state_str(gr->fsm.state),
+				(unsigned long long)(gr->fsm.state == VRRP_STATE_MASTER
+							 ? gr->takeover_id
+							 : 0));
 		return 1;
 	}
 	if (g.groups == NULL) {
@@ -2249,6 +2397,9 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	g.loop = loop;
 	inet_pton(AF_INET, "224.0.0.18", &mcast4.v4);
 	inet_pton(AF_INET6, "ff02::12", &mcast6.v6);
+	if (getrandom(&g.takeover_base, sizeof(g.takeover_base), 0) != sizeof(g.takeover_base))
+		g.takeover_base = realtime_ns();
+	g.takeover_base &= ~(uint64_t)0xffffffff; /* the counter's room */
 	g.garp_count = DEF_GARP_COUNT;
 	g.garp_interval_ms = DEF_GARP_INTERVAL_MS;
 	rc = vrrp_bfd_new(&g.bfd, loop, on_bfd_change, NULL);

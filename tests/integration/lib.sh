@@ -233,6 +233,51 @@ users_on_h() {
 	DEV_PID[H.$name]=$!
 }
 
+# garp_watch NAME VIP: capture on host H's eth1, in the background until
+# garp_stop NAME or cleanup, the gratuitous ARPs that announce VIP (RFC
+# 5227: a request whose sender and target are both VIP). garp_first NAME
+# prints the first one's time in ns since the epoch (empty: none yet).
+garp_watch() {
+	mkdir -p "$ROOT/H"
+	: >"$ROOT/H/$1.garp.err"
+	ip netns exec "${DEV_NS[H]}" tcpdump -i eth1 -nn -tt -l arp >"$ROOT/H/$1.garp" \
+		2>"$ROOT/H/$1.garp.err" &
+	DEV_PID[H.garp.$1]=$!
+	echo "$2" >"$ROOT/H/$1.garp.vip"
+	wait_until 5 grep -q listening "$ROOT/H/$1.garp.err" ||
+		{ echo "  tcpdump did not start: $(cat "$ROOT/H/$1.garp.err")"; return 1; }
+}
+garp_first() {
+	awk -v v="$(cat "$ROOT/H/$1.garp.vip")" 'index($0, "who-has " v " tell " v ",") {
+		split($1, t, "."); print t[1] substr(t[2] "000000000", 1, 9); exit }' "$ROOT/H/$1.garp"
+}
+garp_stop() {
+	local pid=${DEV_PID[H.garp.$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "DEV_PID[H.garp.$1]"
+}
+
+# takeover_ordered DEV VRID CAPTURE: DEV's last takeover of the group was
+# announced only once rbpd had taken its users over (docs/takeover.md):
+# vrrpd waited for rbpd's word and got it, and the first gratuitous ARP the
+# capture saw on the segment followed the end of rbpd's takeover.
+takeover_ordered() {
+	local a t_m t_r t_g
+	a=$(jcli "$1" "display vrrp" | jq -c --argjson v "$2" '.groups[] | select(.vrid == $v) | .announce')
+	t_m=$(jq -r .became_master_ns <<<"$a")
+	t_r=$(jcli "$1" "display remote-backup-profile" |
+		jq -r --argjson v "$2" '[.profiles[].bindings[] | select(.vrid == $v) | .last_takeover.at_ns] | max')
+	t_g=$(garp_first "$3")
+	echo "  $1 vrid $2: master, then rbpd's takeover done after $(((t_r - t_m) / 1000)) us," \
+		"first gratuitous ARP after $(((${t_g:-0} - t_m) / 1000)) us"
+	[ "$(jq -r .last_awaited_rbpd <<<"$a")" = true ] && [ "$(jq -r .last_confirmed <<<"$a")" = true ] ||
+		{ echo "  $1 vrid $2 did not wait for rbpd: $a"; return 1; }
+	[ -n "$t_g" ] && [ "$t_r" != null ] && [ "$t_g" -ge "$t_r" ] ||
+		{ echo "  $1 vrid $2: announced at '${t_g}' before rbpd's takeover ended at $t_r"; return 1; }
+}
+
 # gen_users PARITY: lines for `dbuser load`, the API users 0 .. N_API - 1
 # whose number has that parity (so has their MAC's last byte).
 gen_users() {

@@ -96,8 +96,13 @@ test_a_returning_device_waits_for_its_batch_then_preempts() {
 	is_state A 1 Backup && is_state B 1 Master && waiting A 1 &&
 		[ "$(to_master B 1)" = "$b_masters" ] || { show_both; return 1; }
 	# the RBS link comes back: the batch, then the preemption
+	garp_watch back 192.0.2.100 || return 1
 	inns A ip link set eth2 up
 	wait_until 60 is_state A 1 Master || { show_both; tail -5 "$ROOT/A/vrrpd.log"; return 1; }
+	# and A announced itself only once its rbpd had taken the users over
+	wait_until 5 eval '[ -n "$(garp_first back)" ]' || { echo "  no gratuitous ARP from A"; return 1; }
+	garp_stop back
+	takeover_ordered A 1 back || return 1
 	grep -q "Backup -> Master: preempt: the backup of the users is complete" "$ROOT/A/vrrpd.log" ||
 		{ tail -5 "$ROOT/A/vrrpd.log"; return 1; }
 	# the batch that made A complete ended, tables equal, before A preempted
@@ -144,10 +149,49 @@ test_preempt_wait_max_bounds_the_wait() {
 	[ "$(group A 1 | jq -r .preempt_hold.max_ms)" = 300000 ] || { group A 1; return 1; }
 }
 
+# Ordered takeover (docs/takeover.md): a new master whose rbpd says
+# nothing holds its announcements at most the bound (2 s), then announces
+# anyway, warns and counts it; the rbpd that wakes up serves on.
+test_a_frozen_rbpd_delays_the_announcement_at_most_the_bound() {
+	local n0 a t_g t_m
+	n0=$(group B 1 | jq -r .statistics.announcements_at_bound)
+	garp_watch frozen 192.0.2.100 || return 1
+	kill -STOP "${DEV_PID[B.rbpd]}"
+	# A's vrrpd stops: priority 0, B takes group 1 after its Skew_Time,
+	# within a second of rbpd's last word (it speaks every second)
+	kill -TERM "${DEV_PID[A.vrrpd]}" && wait "${DEV_PID[A.vrrpd]}"
+	unset "DEV_PID[A.vrrpd]"
+	wait_until 5 is_state B 1 Master || { kill -CONT "${DEV_PID[B.rbpd]}"; show_both; return 1; }
+	[ "$(group B 1 | jq -r .announce.held)" = true ] ||
+		{ kill -CONT "${DEV_PID[B.rbpd]}"; group B 1 | jq -c .announce; return 1; }
+	wait_until 5 eval '[ -n "$(garp_first frozen)" ]'
+	kill -CONT "${DEV_PID[B.rbpd]}"
+	garp_stop frozen
+	a=$(group B 1 | jq -c .announce)
+	t_m=$(jq -r .became_master_ns <<<"$a") t_g=$(garp_first frozen)
+	echo "  B: master, first gratuitous ARP $(((${t_g:-0} - t_m) / 1000000)) ms later: $a"
+	[ -n "$t_g" ] && [ $(((t_g - t_m) / 1000000)) -ge 1900 ] &&
+		[ "$(jq -r .last_confirmed <<<"$a")" = false ] &&
+		[ "$(group B 1 | jq -r .statistics.announcements_at_bound)" = $((n0 + 1)) ] || return 1
+	cli B -c "display vrrp" | grep -q "Last Announced *: [0-9]* ms after becoming master, at the bound" ||
+		{ cli B -c "display vrrp"; return 1; }
+	grep -q "announcing after [0-9]* ms although rbpd has not confirmed the takeover" \
+		"$ROOT/B/vrrpd.log" || { tail -3 "$ROOT/B/vrrpd.log"; return 1; }
+	# rbpd serves on: it takes the users over, A comes back and preempts
+	wait_until 5 eval '[ "$(rbpj B ".bindings[] | select(.vrid == 1) | .role")" = master ]' ||
+		{ rbpj B .bindings; return 1; }
+	start A vrrpd
+	wait_until 20 is_state A 1 Master && wait_until 10 is_state B 1 Backup ||
+		{ show_both; return 1; }
+	wait_until 30 eval 'chan_up B && same_digest' || { show_both; return 1; }
+}
+
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t a_returning_device_waits_for_its_batch_then_preempts \
 	test_a_returning_device_waits_for_its_batch_then_preempts
 t preempt_wait_max_bounds_the_wait test_preempt_wait_max_bounds_the_wait
+t a_frozen_rbpd_delays_the_announcement_at_most_the_bound \
+	test_a_frozen_rbpd_delays_the_announcement_at_most_the_bound
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 echo "# preempt: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -297,11 +297,16 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	wait_until 10 eval '[ "$(kinstalled A)" = 0 ] && [ "$(kinstalled B)" = 0 ] &&
 		[ "$(kinstalled6 A)" = 0 ] && [ "$(kinstalled6 B)" = 0 ]' || { show_both; return 1; }
 	[ "$(kneigh B)" = $a2 ] || { echo "  B's kernel: $(kneigh B) ARP users, want its own $a2"; return 1; }
+	garp_watch warm 192.0.2.100 || return 1
 	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
 	inns A ip link set eth1 down
 	inns A ip link set eth2 down
 	wait_until 15 is_state B 1 Master || { cli B -c "display vrrp brief"; return 1; }
 	wait_until 5 eval '[ "$(kneigh B)" = $N_ARP ] && [ "$(kneigh6 B)" = $N_ND ]' || { show_both; return 1; }
+	# ordered takeover: the installs came before B announced 192.0.2.100
+	wait_until 5 eval '[ -n "$(garp_first warm)" ]' || { echo "  no gratuitous ARP from B"; return 1; }
+	garp_stop warm
+	takeover_ordered B 1 warm || return 1
 	inns A ip link set eth1 up
 	inns A ip link set eth2 up
 	# a link that went down lost its IPv6 addresses (keep_addr_on_down 0),
