@@ -65,7 +65,10 @@ CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfg
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
 
 # Each daemon: its main file plus a library of modules that unit tests link.
-VRRPD_LIB_SRC := $(filter-out vrrpd/vrrpd.c,$(wildcard vrrpd/*.c))
+# vrrpd's daemon is vrrpd.c and its vrrpd_*.c parts, which share its state (vrrpd.h).
+VRRPD_DAEMON_SRC := $(wildcard vrrpd/vrrpd_*.c)
+VRRPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_DAEMON_SRC))
+VRRPD_LIB_SRC := $(filter-out vrrpd/vrrpd.c $(VRRPD_DAEMON_SRC),$(wildcard vrrpd/*.c))
 VRRPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_LIB_SRC))
 RBSD_LIB_SRC := $(filter-out rbsd/rbsd.c,$(wildcard rbsd/*.c))
 RBSD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBSD_LIB_SRC))
@@ -115,7 +118,7 @@ PROD_BINS := $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/p
 $(B)/prod/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_PROD_O)
+$(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_DAEMON_O) $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/prod/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_PROD_O)
@@ -148,7 +151,7 @@ $(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_O)
+$(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_DAEMON_O) $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
