@@ -45,6 +45,8 @@
  * PreemptGates is this recent (it publishes them every second). */
 #define ANNOUNCE_WAIT_MAX_MS 2000
 #define GATES_FRESH_MS 3000
+/* A master that hears another master announces again at most this often. */
+#define REANNOUNCE_MIN_MS 1000
 
 /* A raw socket of one family, joined to the VRRP group on up to as many
  * interfaces as the kernel lets one socket join. Every such socket sees
@@ -91,6 +93,7 @@ struct counters {
 	uint64_t to_master, to_backup, to_init;
 	uint64_t announce_sent, send_errors;
 	uint64_t announce_holds, announce_unconfirmed; /* ordered takeover */
+	uint64_t other_master_adverts, reannounced;    /* another master heard */
 	uint64_t drops[VRRP_DROP__MAX];
 };
 
@@ -151,6 +154,7 @@ struct group {
 	uint64_t hold_ms;	  /* how long the last one waited */
 	uint64_t master_at_ns;	  /* CLOCK_REALTIME of the last becoming Master */
 	uint64_t announced_at_ns; /* and of its first announcement */
+	uint64_t reannounced_at;  /* now_ms() of the last announcing again */
 	struct counters c;
 	uint32_t logged; /* drop reasons already logged */
 };
@@ -224,6 +228,7 @@ void vrrpd_changed(struct group *gr, enum vrrp_state from, enum vrrp_state to, c
 void vrrpd_run(struct group *gr, const struct vrrp_fsm_out *o, uint64_t now);
 void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, void *arg);
 void vrrpd_follow_leader(struct group *gr);
+void vrrpd_other_master(struct group *gr, const union vrrp_addr *from, uint8_t prio, uint64_t now);
 
 /* ---- vrrpd_rx.c: receiving advertisements */
 

@@ -364,6 +364,30 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	db__preempt_gates__free_unpacked(m, NULL);
 }
 
+/*
+ * This master heard an advertisement from another master of lower
+ * priority, which the protocol ignores: the other one will hear this
+ * device and step down. Until now the segment was cut between them (split
+ * brain), and its hosts and switches may have followed the other one:
+ * announce again (gratuitous ARP / NA), as keepalived's
+ * garp_lower_prio_repeat, at most every REANNOUNCE_MIN_MS.
+ */
+void vrrpd_other_master(struct group *gr, const union vrrp_addr *from, uint8_t prio, uint64_t now)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	gr->c.other_master_adverts++;
+	if (gr->held || gr->garp_left || now - gr->reannounced_at < REANNOUNCE_MIN_MS)
+		return;
+	log_info("(%s %s vrid %u) another master advertises on the segment (%s, priority %u): "
+		 "announcing this one again",
+		 gr->ifname, fam_word(gr->family), gr->vrid,
+		 addr_str(gr->family, from, a, sizeof(a)), prio);
+	gr->reannounced_at = now;
+	gr->c.reannounced++;
+	vrrpd_announce(gr);
+}
+
 /* A tracking group takes the state of its admin group (mVRRP). */
 void vrrpd_follow_leader(struct group *gr)
 {

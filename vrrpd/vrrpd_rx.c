@@ -78,6 +78,7 @@ static void received(struct iface *ifp, const struct vrrp_net_rx *rx)
 	struct vrrp_fsm_out o;
 	enum vrrp_drop why;
 	size_t alen = ifp->family == AF_INET ? 4 : 16;
+	bool was_master;
 	uint64_t now;
 
 	if (gr && gr->track_if[0])
@@ -102,6 +103,7 @@ static void received(struct iface *ifp, const struct vrrp_net_rx *rx)
 	adv.adver_interval_ms = gr->version == 2 ? p.adver_int * 1000u : p.max_adver_int * 10u;
 	adv.sender_addr_higher = ifp->has_primary && memcmp(&rx->src, &ifp->primary, alen) > 0;
 	now = now_ms(d);
+	was_master = gr->fsm.state == VRRP_STATE_MASTER;
 	vrrp_fsm_recv(&gr->fsm, now, &adv, &o);
 	if (gr->fsm.state == VRRP_STATE_BACKUP && p.priority != 0) {
 		gr->master_addr = rx->src;
@@ -109,6 +111,9 @@ static void received(struct iface *ifp, const struct vrrp_net_rx *rx)
 		gr->master_prio = p.priority;
 	}
 	vrrpd_run(gr, &o, now);
+	/* a master of lower priority: the segment was cut and is whole again */
+	if (was_master && gr->fsm.state == VRRP_STATE_MASTER && p.priority != 0)
+		vrrpd_other_master(gr, &rx->src, p.priority, now);
 }
 
 void vrrpd_on_readable(uv_poll_t *h, int status, int events)

@@ -149,6 +149,8 @@ static void show_stats(FILE *f, const struct group *gr)
 		(unsigned long long)c->announce_sent);
 	fprintf(f, "  Announcements held for rbpd/at the bound: %llu/%llu\n",
 		(unsigned long long)c->announce_holds, (unsigned long long)c->announce_unconfirmed);
+	fprintf(f, "  Another master heard/announced again    : %llu/%llu\n",
+		(unsigned long long)c->other_master_adverts, (unsigned long long)c->reannounced);
 	fprintf(f, "  Send errors                             : %llu\n",
 		(unsigned long long)c->send_errors);
 	for (int w = 1; w < VRRP_DROP__MAX; w++)
@@ -326,6 +328,8 @@ static void json_group(struct json_object *arr, const struct group *gr)
 	jout_u64(x, "announcements_sent", gr->c.announce_sent);
 	jout_u64(x, "announcements_held", gr->c.announce_holds);
 	jout_u64(x, "announcements_at_bound", gr->c.announce_unconfirmed);
+	jout_u64(x, "other_master_adverts", gr->c.other_master_adverts);
+	jout_u64(x, "reannounced", gr->c.reannounced);
 	jout_u64(x, "send_errors", gr->c.send_errors);
 	x = jout_obj(x, "dropped");
 	for (int w = 1; w < VRRP_DROP__MAX; w++)

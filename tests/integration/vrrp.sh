@@ -91,6 +91,31 @@ test_bad_packets_dropped_and_counted() {
 	wait_until 3 is_state A $VIP Master
 }
 
+# A split segment that heals: the master (A, priority 120) hears another
+# master of lower priority (the host plays it, with 110: B, 100, stays
+# backup). A stays master and announces itself again, so that what followed
+# the other one comes back; a second one within the second does not make
+# it announce again.
+test_another_lower_master_makes_the_master_announce_again() {
+	local st
+	wait_until 5 is_state A $VIP Master || return 1
+	# A's own announcements of its takeover are over (3 x 500 ms)
+	announced() { jcli A "display vrrp" | jq -r '.groups[] | select(.vrid == 1 and .family == "ipv4") |
+		.announce.announced_ns'; }
+	wait_until 5 eval '[ $(($(date +%s%N) - $(announced))) -gt 1100000000 ]' || return 1
+	garp_watch lower $VIP || return 1
+	inns H "$BIN/vrrp-inject" eth1 ok 110 || return 1
+	wait_until 3 eval '[ -n "$(garp_first lower)" ]' || { echo "  no gratuitous ARP from A"; return 1; }
+	inns H "$BIN/vrrp-inject" eth1 ok 110 || return 1
+	garp_stop lower
+	is_state A $VIP Master && is_state B $VIP Backup || return 1
+	st=$(jcli A "display vrrp" | jq -c '.groups[] | select(.vrid == 1 and .family == "ipv4") | .statistics')
+	echo "  A: $(jq -c '{other_master_adverts, reannounced}' <<<"$st")"
+	[ "$(jq .other_master_adverts <<<"$st")" -ge 2 ] && [ "$(jq .reannounced <<<"$st")" = 1 ] ||
+		return 1
+	log_has A "another master advertises on the segment (192.0.2.10, priority 110): announcing"
+}
+
 # Advertisements the kernel drops because vrrpd's receive buffer is full
 # (B's vrrpd stopped while the host floods it) are counted in display and
 # logged, and change nothing.
@@ -500,6 +525,8 @@ t "the host pings the virtual address through the master" test_host_pings_vip
 t "VRRPv3 over IPv6: election, the host pings the address" test_ipv6_group
 t "malformed advertisements: dropped, counted by reason, logged once, no effect" \
 	test_bad_packets_dropped_and_counted
+t "another master of lower priority heard: the master stays and announces again" \
+	test_another_lower_master_makes_the_master_announce_again
 t "advertisements dropped by the kernel (receive buffer full) are counted and logged" \
 	test_kernel_drops_counted
 t "kill -9 of the master: B takes over; A returns, preempts after its delay" \
