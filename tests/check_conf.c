@@ -408,17 +408,18 @@ START_TEST(bfd_sessions_are_checked)
 			 0);
 	ck_assert_int_lt(compile_errors("bfd\nbfd s\n discriminator local 5\n", "no bind peer-ip"),
 			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 224.0.0.5\n",
-					"not a unicast address"),
-			 0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd s\n bind peer-ip 224.0.0.5\n", "not a unicast address"), 0);
 	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip fe80::2\n", "link-local"), 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 source-ip 2001:db8::1\n",
-					"of the peer's family"),
-			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2\n discriminator local 7\n"
-					"bfd t\n bind peer-ip 192.0.2.3\n discriminator local 7\n",
-					"discriminator local 7 is also"),
-			 0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 source-ip 2001:db8::1\n",
+			   "of the peer's family"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2\n discriminator local 7\n"
+			   "bfd t\n bind peer-ip 192.0.2.3\n discriminator local 7\n",
+			   "discriminator local 7 is also"),
+	    0);
 	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 interface eth1\n"
 					"bfd t\n bind peer-ip 192.0.2.2 interface eth1\n",
 					"already runs to peer-ip 192.0.2.2"),
@@ -460,13 +461,13 @@ END_TEST
  * word, and only a configured session. */
 START_TEST(groups_track_configured_bfd_sessions)
 {
-	Db__VrrpdConfig *v = vrrp_section(
-	    "bfd\nbfd peer\n bind peer-ip 192.0.2.2\nbfd m\n bind peer-ip 192.0.2.3\n"
-	    "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
-	    " vrrp vrid 1 track bfd-session session-name peer\n"
-	    " vrrp vrid 1 track bfd-session session-name m peer\n"
-	    " vrrp vrid 2 virtual-ip 192.0.2.101\n"
-	    " vrrp vrid 2 track bfd-session session-name m increased 7\n");
+	Db__VrrpdConfig *v =
+	    vrrp_section("bfd\nbfd peer\n bind peer-ip 192.0.2.2\nbfd m\n bind peer-ip 192.0.2.3\n"
+			 "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+			 " vrrp vrid 1 track bfd-session session-name peer\n"
+			 " vrrp vrid 1 track bfd-session session-name m peer\n"
+			 " vrrp vrid 2 virtual-ip 192.0.2.101\n"
+			 " vrrp vrid 2 track bfd-session session-name m increased 7\n");
 	Db__VrrpGroupConfig *g1 = v->groups[0]->vrid == 1 ? v->groups[0] : v->groups[1];
 	Db__VrrpGroupConfig *g2 = v->groups[0]->vrid == 1 ? v->groups[1] : v->groups[0];
 
@@ -500,25 +501,29 @@ START_TEST(groups_track_configured_bfd_sessions)
 	ck_assert(v->groups[0]->track_bfd[0]->peer);
 	db__vrrpd_config__free_unpacked(v, NULL);
 	/* the RBS channel tracks a session too */
-	ck_assert_int_eq(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n"
-					"remote-backup-service s\n track bfd-session session-name m\n",
-					NULL),
-			 0);
-	ck_assert_int_lt(compile_errors("remote-backup-service s\n track bfd-session session-name m\n",
-					"remote-backup-service s tracks bfd-session m, which is not "
-					"configured"),
-			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
-					"interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
-					" vrrp vrid 1 track bfd-session 11\n",
-					"tracks bfd-session 11, which is not configured"),
-			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
-					"interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
-					" vrrp vrid 1 track bfd-session 10\n"
-					" vrrp vrid 1 track bfd-session session-name m reduced 5\n",
-					"tracks bfd-session m twice"),
-			 0);
+	ck_assert_int_eq(
+	    compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n"
+			   "remote-backup-service s\n track bfd-session session-name m\n",
+			   NULL),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("remote-backup-service s\n track bfd-session session-name m\n",
+			   "remote-backup-service s tracks bfd-session m, which is not "
+			   "configured"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
+			   "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+			   " vrrp vrid 1 track bfd-session 11\n",
+			   "tracks bfd-session 11, which is not configured"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
+			   "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+			   " vrrp vrid 1 track bfd-session 10\n"
+			   " vrrp vrid 1 track bfd-session session-name m reduced 5\n",
+			   "tracks bfd-session m twice"),
+	    0);
 }
 END_TEST
 

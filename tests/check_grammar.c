@@ -236,12 +236,14 @@ START_TEST(undo_forms)
 	ck_assert_int_eq(r.id, G_DISPLAY_RBP_USERS);
 	ck_assert_ptr_null(gram_arg(&r, "mac-address"));
 	ck_assert_int_eq(
-	    parse(VIEW_SYSTEM, "display remote-backup-profile rbp1 users dhcp-server mac 00e0-fc12-3456"),
+	    parse(VIEW_SYSTEM,
+		  "display remote-backup-profile rbp1 users dhcp-server mac 00e0-fc12-3456"),
 	    0);
 	ck_assert_int_eq(r.id, G_DISPLAY_RBP_USERS);
 	ck_assert_str_eq(gram_arg(&r, "mac-address")->str, "00e0-fc12-3456");
 	ck_assert_int_eq(
-	    parse(VIEW_USER, "dis remote-backup-profile rbp1 users nd mac 00:e0:fc:12:34:56 json"), 0);
+	    parse(VIEW_USER, "dis remote-backup-profile rbp1 users nd mac 00:e0:fc:12:34:56 json"),
+	    0);
 	ck_assert_str_eq(gram_arg(&r, "mac-address")->str, "00:e0:fc:12:34:56");
 	/* the wait's bound and the backup mode are separate settings */
 	ck_assert_int_eq(parse(VIEW_RBP, "undo peer-backup preempt-wait max"), 0);

@@ -600,8 +600,8 @@ START_TEST(escaped_nuls_lenient_json_and_a_bad_type_are_refused_for_what_they_ar
 
 	for (size_t i = 0; i < sizeof(nul) / sizeof(nul[0]); i++) {
 		why = NULL;
-		ck_assert_msg(from_text(nul[i], strlen(nul[i]), 4, &l, &why) == -EINVAL, "taken: %s",
-			      nul[i]);
+		ck_assert_msg(from_text(nul[i], strlen(nul[i]), 4, &l, &why) == -EINVAL,
+			      "taken: %s", nul[i]);
 		ck_assert_ptr_nonnull(why);
 	}
 	ck_assert_int_eq(from_text(single, strlen(single), 4, &l, &why), -EINVAL);

@@ -56,11 +56,12 @@ START_TEST(a_group_is_one_hot_state_priority_and_counters)
 	char *t = render(group, NULL, NULL, NULL);
 
 	ck_assert(has_line(t, "# TYPE dualbackup_vrrp_state gauge"));
+	ck_assert(has_line(t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\","
+			      "state=\"Master\"} 1"));
+	ck_assert(has_line(t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\","
+			      "state=\"Backup\"} 0"));
 	ck_assert(has_line(
-	    t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\",state=\"Master\"} 1"));
-	ck_assert(has_line(
-	    t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\",state=\"Backup\"} 0"));
-	ck_assert(has_line(t, "dualbackup_vrrp_priority{interface=\"eth1\",vrid=\"7\",family=\"ipv6\"} 120"));
+	    t, "dualbackup_vrrp_priority{interface=\"eth1\",vrid=\"7\",family=\"ipv6\"} 120"));
 	ck_assert(has_line(t, "dualbackup_vrrp_transitions_total{interface=\"eth1\",vrid=\"7\","
 			      "family=\"ipv6\",to=\"master\"} 2"));
 	ck_assert(has_line(t, "dualbackup_vrrp_adverts_dropped_total{interface=\"eth1\",vrid=\"7\","
@@ -92,7 +93,8 @@ START_TEST(every_family_is_declared_once_before_its_samples)
 		if (strncmp(line, "# TYPE ", 7) == 0) {
 			sscanf(line + 7, "%127s", name);
 			for (size_t i = 0; i < n; i++)
-				ck_assert_msg(strcmp(seen[i], name) != 0, "%s declared twice", name);
+				ck_assert_msg(strcmp(seen[i], name) != 0, "%s declared twice",
+					      name);
 			ck_assert_uint_lt(n, 64);
 			snprintf(seen[n++], sizeof(seen[0]), "%s", name);
 		} else if (line[0] != '#') {
@@ -195,7 +197,7 @@ START_TEST(commit_latency_is_a_cumulative_histogram_and_results_are_counted)
 	histo_add(&h, 0.004);
 	histo_add(&h, 0.01); /* on a bound: in that bucket */
 	histo_add(&h, 0.5);
-	histo_add(&h, 7);    /* above every bound: only in +Inf */
+	histo_add(&h, 7); /* above every bound: only in +Inf */
 	c = json_object_new_object();
 	json_object_object_add(c, "ok", json_object_new_int64(3));
 	json_object_object_add(c, "failed", json_object_new_int64(1));

@@ -7,9 +7,9 @@
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -43,10 +43,19 @@ END_TEST
 START_TEST(anything_else_is_refused)
 {
 	static const char *bad[] = {
-	    "",		       "localhost",	      "1:2",		 ":1:2",
-	    "localhost:0:0:",  "localhost:0::1",      "localhost:a:0:1", "localhost:0:0:1 ",
-	    "localhost:-1:0:1", "localhost:4294967295:0:1", /* (uid_t)-1 */
-	    "localhost:0:0:2147483648", "localhost:99999999999:0:1", "127.0.0.1",
+	    "",
+	    "localhost",
+	    "1:2",
+	    ":1:2",
+	    "localhost:0:0:",
+	    "localhost:0::1",
+	    "localhost:a:0:1",
+	    "localhost:0:0:1 ",
+	    "localhost:-1:0:1",
+	    "localhost:4294967295:0:1", /* (uid_t)-1 */
+	    "localhost:0:0:2147483648",
+	    "localhost:99999999999:0:1",
+	    "127.0.0.1",
 	};
 	struct peer_cred c = {.uid = 77, .gid = 77, .pid = 77};
 

@@ -37,11 +37,11 @@ START_TEST(well_formed_passes)
 }
 END_TEST
 
-#define REFUSED(field, value, reason)                                                      \
-	do {                                                                               \
-		Db__UserChange c = good();                                                 \
-		c.field = value;                                                           \
-		ck_assert_str_eq(rbp_api_change_check(&c), reason);                        \
+#define REFUSED(field, value, reason)                                                              \
+	do {                                                                                       \
+		Db__UserChange c = good();                                                         \
+		c.field = value;                                                                   \
+		ck_assert_str_eq(rbp_api_change_check(&c), reason);                                \
 	} while (0)
 
 START_TEST(each_bad_field_refused_with_its_reason)

@@ -111,8 +111,12 @@ START_TEST(a_local_change_after_a_delete_is_versioned_after_the_tombstone)
 	struct rbp_hlc c;
 	uint8_t key[6] = {2, 0xdb, 0, 0, 0, 1};
 	uint8_t pl[4] = {1, 2, 3, 4};
-	struct ut_rec in = {.type = UT_SVC_ARP, .key = key, .key_len = sizeof(key),
-			    .payload = pl, .payload_len = sizeof(pl), .origin = UT_ORIGIN_LOCAL};
+	struct ut_rec in = {.type = UT_SVC_ARP,
+			    .key = key,
+			    .key_len = sizeof(key),
+			    .payload = pl,
+			    .payload_len = sizeof(pl),
+			    .origin = UT_ORIGIN_LOCAL};
 	uint64_t del = T0 + 3600ull * 1000000;
 
 	ck_assert_ptr_nonnull(t);
@@ -120,8 +124,10 @@ START_TEST(a_local_change_after_a_delete_is_versioned_after_the_tombstone)
 	in.version = rbp_hlc_next(&c, T0, 0);
 	ck_assert_int_eq(ut_upsert(t, &in), UT_APPLIED);
 	ck_assert(rbp_hlc_observe(&c, T0, del));
-	ck_assert_int_eq(ut_delete(t, UT_SVC_ARP, key, sizeof(key), del, UT_ORIGIN_PEER), UT_APPLIED);
-	in.version = rbp_hlc_next(&c, T0 - DAY_US, ut_version_held(t, UT_SVC_ARP, key, sizeof(key)));
+	ck_assert_int_eq(ut_delete(t, UT_SVC_ARP, key, sizeof(key), del, UT_ORIGIN_PEER),
+			 UT_APPLIED);
+	in.version =
+	    rbp_hlc_next(&c, T0 - DAY_US, ut_version_held(t, UT_SVC_ARP, key, sizeof(key)));
 	ck_assert_uint_gt(in.version, del);
 	ck_assert_int_eq(ut_upsert(t, &in), UT_APPLIED);
 	ut_table_free(t);

@@ -1049,7 +1049,8 @@ int main(void)
 	tcase_set_timeout(kernel, 30);
 	skipped = !can_unshare_net();
 	if (skipped)
-		fprintf(stderr, "rbp_neigh: SKIP: the kernel tests need a network namespace (root)\n");
+		fprintf(stderr,
+			"rbp_neigh: SKIP: the kernel tests need a network namespace (root)\n");
 	else
 		suite_add_tcase(s, kernel);
 

@@ -10,8 +10,8 @@ static char why[200];
 
 static struct rbp_ready_in complete(void)
 {
-	struct rbp_ready_in in = {.service = "rbs1", .up = true, .batch_done = true,
-				  .batch_agreed = true};
+	struct rbp_ready_in in = {
+	    .service = "rbs1", .up = true, .batch_done = true, .batch_agreed = true};
 
 	return in;
 }

@@ -14,7 +14,8 @@ static const uint8_t mac[6] = {0x00, 0xe0, 0xfc, 0x12, 0x34, 0x57};
 
 START_TEST(a_record_decodes_to_the_user_it_was_made_from)
 {
-	struct rbp_user u = {.backup_id = 0x01020304, .data = (const uint8_t *)"lease", .data_len = 5};
+	struct rbp_user u = {
+	    .backup_id = 0x01020304, .data = (const uint8_t *)"lease", .data_len = 5};
 	struct rbp_user d;
 	uint8_t buf[64];
 	int n;

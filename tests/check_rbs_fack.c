@@ -134,7 +134,8 @@ int main(void)
 
 	tcase_add_test(tc, acknowledgments_resolve_the_feeder_entries_in_order);
 	tcase_add_test(tc, a_dropped_entry_is_lost_and_resolved_at_once_when_nothing_waits);
-	tcase_add_test(tc, a_resync_loses_what_was_not_acknowledged_though_the_window_moves_past_it);
+	tcase_add_test(tc,
+		       a_resync_loses_what_was_not_acknowledged_though_the_window_moves_past_it);
 	tcase_add_test(tc, acknowledged_before_the_resync_stays_held);
 	tcase_add_test(tc, runs_follow_gaps_in_the_sequences_and_the_ring_grows);
 	suite_add_tcase(s, tc);

@@ -452,7 +452,8 @@ static void check_entry(const struct rbs_tx *t, uint64_t s)
 	p = rbs_win_payload(e);
 	for (size_t i = 0; i < e->plen; i++)
 		if (p[i] != (uint8_t)(s + i))
-			ck_abort_msg("entry %llu: payload byte %zu changed", (unsigned long long)s, i);
+			ck_abort_msg("entry %llu: payload byte %zu changed", (unsigned long long)s,
+				     i);
 }
 
 START_TEST(entries_of_every_size_stay_intact_while_acks_free_the_oldest)

@@ -289,9 +289,9 @@ START_TEST(a_backup_told_the_master_is_gone_takes_over_at_once)
 	assert_timers(T0 + 150 + 1000, 0, 0);
 	vrrp_fsm_master_gone(&f, T0 + 200, &out);
 	assert_nothing(VRRP_STATE_MASTER);
-	vrrp_fsm_init(&f, &(struct vrrp_fsm_cfg){.version = 3, .priority = 100,
-						    .adver_interval_ms = 1000},
-		      true);
+	vrrp_fsm_init(
+	    &f, &(struct vrrp_fsm_cfg){.version = 3, .priority = 100, .adver_interval_ms = 1000},
+	    true);
 	vrrp_fsm_master_gone(&f, T0 + 300, &out);
 	assert_nothing(VRRP_STATE_INIT);
 }

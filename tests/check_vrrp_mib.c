@@ -146,10 +146,10 @@ START_TEST(instances_carry_rfc6527_columns_and_types)
 	ck_assert_int_eq(x->type, VRRP_MIB_T_COUNTER64);
 	ck_assert_uint_eq(x->num, UINT64_MAX);
 	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 2, 5, 1, 1)->num, VRRP_MIB_MASTER_NO_RESPONSE);
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 4, 5, 2, 1)->num, 6);  /* interval */
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 5, 5, 2, 1)->num, 1);  /* ttl */
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 7, 5, 2, 1)->num, 1);  /* prio 0 rcvd */
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 9, 5, 2, 1)->num, 3);  /* type */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 4, 5, 2, 1)->num, 6);	 /* interval */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 5, 5, 2, 1)->num, 1);	 /* ttl */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 7, 5, 2, 1)->num, 1);	 /* prio 0 rcvd */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 9, 5, 2, 1)->num, 3);	 /* type */
 	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 11, 5, 2, 1)->num, 4); /* length */
 	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 13, 5, 2, 1)->num, 1000);
 	/* the global counters are scalars (.0) */
@@ -174,9 +174,8 @@ START_TEST(getnext_walks_every_instance_in_oid_order)
 	for (x = vrrp_mib_next(v, n, root, VRRP_MIB_OID_LEN); x;
 	     x = vrrp_mib_next(v, n, x->oid, x->oid_len)) {
 		if (prev)
-			ck_assert_int_lt(vrrp_mib_oid_cmp(prev->oid, prev->oid_len, x->oid,
-							  x->oid_len),
-					 0);
+			ck_assert_int_lt(
+			    vrrp_mib_oid_cmp(prev->oid, prev->oid_len, x->oid, x->oid_len), 0);
 		prev = x;
 		walked++;
 	}

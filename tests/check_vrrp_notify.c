@@ -183,8 +183,8 @@ START_TEST(path_check_refuses_what_others_could_change)
 	ck_assert_int_eq(chmod(dir, 0700), 0);
 	ck_assert_int_eq(symlink("gw", p), 0);
 	ck_assert_int_eq(check("link", why), -EPERM);
-	for (const char *const *f = (const char *const[]){"ok", "gw", "ow", "noexec", "nobody",
-							  "link", NULL};
+	for (const char *const *f =
+		 (const char *const[]){"ok", "gw", "ow", "noexec", "nobody", "link", NULL};
 	     *f; f++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, *f);
 		unlink(p);

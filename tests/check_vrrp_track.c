@@ -7,8 +7,7 @@
 
 START_TEST(a_session_down_lowers_or_raises_the_priority_while_it_is_down)
 {
-	struct vrrp_track t[2] = {{.name = "a", .reduced = 30},
-				      {.name = "b", .increased = 5}};
+	struct vrrp_track t[2] = {{.name = "a", .reduced = 30}, {.name = "b", .increased = 5}};
 
 	ck_assert_uint_eq(vrrp_track_priority(120, false, t, 2, 1000, 0), 120);
 	t[0].down = true;
@@ -23,7 +22,7 @@ END_TEST
 START_TEST(the_priority_stays_within_1_and_254)
 {
 	struct vrrp_track t[2] = {{.name = "a", .reduced = 200, .down = true},
-				      {.name = "b", .reduced = 200, .down = true}};
+				  {.name = "b", .reduced = 200, .down = true}};
 	struct vrrp_track up = {.name = "c", .increased = 255, .down = true};
 
 	ck_assert_uint_eq(vrrp_track_priority(100, false, t, 2, 1000, 0), 1);
@@ -41,8 +40,7 @@ END_TEST
 
 START_TEST(a_peer_session_changes_no_priority_and_says_when_the_master_is_gone)
 {
-	struct vrrp_track t[2] = {{.name = "m", .peer = true},
-				      {.name = "x", .reduced = 10}};
+	struct vrrp_track t[2] = {{.name = "m", .peer = true}, {.name = "x", .reduced = 10}};
 
 	ck_assert(!vrrp_track_peer_down(t, 2));
 	t[1].down = true;
@@ -102,9 +100,8 @@ END_TEST
 
 START_TEST(the_earliest_recovery_of_several_is_next)
 {
-	struct vrrp_track t[3] = {{.name = "a", .reduced = 1},
-				  {.name = "b", .reduced = 1},
-				  {.name = "c", .reduced = 1}};
+	struct vrrp_track t[3] = {
+	    {.name = "a", .reduced = 1}, {.name = "b", .reduced = 1}, {.name = "c", .reduced = 1}};
 
 	vrrp_track_set(&t[0], true, 1);
 	vrrp_track_set(&t[1], true, 1);
