@@ -8,6 +8,7 @@
 #include "cfgd/compile.h"
 #include "cfgd/conf.h"
 #include "config.pb-c.h"
+#include "tests/lib/checkrun.h"
 
 static const char *spec_conf =
     "sysname A\n"
@@ -529,28 +530,23 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    render_then_load_gives_same_configuration,
+	    setting_again_replaces_and_undo_removes,
+	    diff_names_added_and_removed_lines,
+	    candidate_conflict_names_both_sides,
+	    removing_a_group_conflicts_with_an_edit_inside_it,
+	    compile_checks_cross_references,
+	    compile_builds_typed_sections,
+	    bound_groups_preempt_after_the_backup_by_default,
+	    an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words,
+	    bfd_sessions_compile_into_vrrpds_section,
+	    bfd_sessions_are_checked,
+	    automatic_discriminators_are_stable_and_unique,
+	    groups_track_configured_bfd_sessions,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, render_then_load_gives_same_configuration);
-	tcase_add_test(tc, setting_again_replaces_and_undo_removes);
-	tcase_add_test(tc, diff_names_added_and_removed_lines);
-	tcase_add_test(tc, candidate_conflict_names_both_sides);
-	tcase_add_test(tc, removing_a_group_conflicts_with_an_edit_inside_it);
-	tcase_add_test(tc, compile_checks_cross_references);
-	tcase_add_test(tc, compile_builds_typed_sections);
-	tcase_add_test(tc, bound_groups_preempt_after_the_backup_by_default);
-	tcase_add_test(tc, an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words);
-	tcase_add_test(tc, bfd_sessions_compile_into_vrrpds_section);
-	tcase_add_test(tc, bfd_sessions_are_checked);
-	tcase_add_test(tc, automatic_discriminators_are_stable_and_unique);
-	tcase_add_test(tc, groups_track_configured_bfd_sessions);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("conf", &core, 1);
 }

@@ -6,6 +6,7 @@
 
 #include "rbpd/rbp_hlc.h"
 #include "rbpd/user_table.h"
+#include "tests/lib/checkrun.h"
 
 #define DAY_US (24ull * 3600 * 1000000)
 #define T0 1796330000000000ull /* a December 2026 wall clock, in microseconds */
@@ -136,22 +137,17 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_hlc");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    versions_follow_a_clock_that_moves_forward,
+	    a_clock_stepped_back_never_makes_a_newer_change_lose,
+	    a_change_after_the_peers_is_newer_whatever_the_clocks_say,
+	    a_version_beyond_the_bound_is_refused_and_moves_nothing,
+	    a_peer_cannot_walk_the_clock_forward,
+	    versions_never_wrap,
+	    a_local_change_after_a_delete_is_versioned_after_the_tombstone,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, versions_follow_a_clock_that_moves_forward);
-	tcase_add_test(tc, a_clock_stepped_back_never_makes_a_newer_change_lose);
-	tcase_add_test(tc, a_change_after_the_peers_is_newer_whatever_the_clocks_say);
-	tcase_add_test(tc, a_version_beyond_the_bound_is_refused_and_moves_nothing);
-	tcase_add_test(tc, a_peer_cannot_walk_the_clock_forward);
-	tcase_add_test(tc, versions_never_wrap);
-	tcase_add_test(tc, a_local_change_after_a_delete_is_versioned_after_the_tombstone);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_hlc", &core, 1);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agentx/vrrp_mib.h"
+#include "tests/lib/checkrun.h"
 
 /* eth1 is ifIndex 5, eth2 is 3; any other name has none */
 static unsigned ifindex(const char *name, void *arg)
@@ -284,21 +285,16 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vrrp_mib");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    rows_are_indexed_by_ifindex_vrid_and_type_and_bad_groups_left_out,
+	    instances_carry_rfc6527_columns_and_types,
+	    getnext_walks_every_instance_in_oid_order,
+	    a_grown_error_counter_is_a_protocol_error_once,
+	    new_master_reason_from_vrrpd_reasons_and_carried_when_backup,
+	    documents_that_are_not_vrrpds_are_refused_or_empty,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, rows_are_indexed_by_ifindex_vrid_and_type_and_bad_groups_left_out);
-	tcase_add_test(tc, instances_carry_rfc6527_columns_and_types);
-	tcase_add_test(tc, getnext_walks_every_instance_in_oid_order);
-	tcase_add_test(tc, a_grown_error_counter_is_a_protocol_error_once);
-	tcase_add_test(tc, new_master_reason_from_vrrpd_reasons_and_carried_when_backup);
-	tcase_add_test(tc, documents_that_are_not_vrrpds_are_refused_or_empty);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("vrrp_mib", &core, 1);
 }
