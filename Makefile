@@ -182,10 +182,12 @@ $(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
-# Unit tests: one check suite per module, tests/check_MODULE.c.
+# Unit tests: one check suite per module, tests/check_MODULE.c, each with
+# the shared main() of tests/lib/checkrun.c (outside the wildcard).
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
+CHECKRUN_O := $(B)/tests/lib/checkrun.o
 
-$(B)/tests/check_%: $(B)/tests/check_%.o $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
+$(B)/tests/check_%: $(B)/tests/check_%.o $(CHECKRUN_O) $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
 		$(BFD_LIB_O) $(KEA_LIB_O) $(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)

@@ -13,6 +13,7 @@
 
 #include "bfd/bfd_fsm.h"
 #include "bfd/bfd_pkt.h"
+#include "tests/lib/checkrun.h"
 
 /* Any monotonic origin will do; not 0, which the module reserves for
  * stopped timers, and far from it so that an origin mistake shows. */
@@ -1339,60 +1340,48 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("bfd_fsm");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_new_session_is_down_and_sends_its_first_packet_at_once,
+	    a_zero_discriminator_or_a_zero_setting_is_refused,
+	    while_not_up_packets_go_out_every_second_whatever_the_configured_interval,
+	    a_configured_interval_above_one_second_is_used_while_not_up,
+	    coming_up_switches_to_the_configured_interval_with_a_poll,
+	    going_down_falls_back_to_one_second_and_ends_a_poll,
+	    two_sessions_come_up_through_down_init_up,
+	    two_sessions_that_start_together_meet_in_init_and_come_up,
+	    the_rfc_5880_state_table_holds_for_every_pair_of_states,
+	    detection_timeout_fires_exactly_at_detect_mult_times_the_interval_not_earlier,
+	    each_received_packet_restarts_the_detection_time,
+	    init_times_out_to_down_like_up,
+	    the_detection_time_uses_the_peers_mult_and_the_slower_of_our_rx_and_its_tx,
+	    silence_in_down_forgets_the_peer_discriminator_without_a_transition,
+	    the_transmit_interval_is_the_slower_of_our_tx_and_the_peers_rx,
+	    a_change_of_the_peers_rx_interval_counts_from_our_last_packet,
+	    jitter_keeps_the_interval_between_75_and_100_percent,
+	    jitter_with_detect_mult_1_keeps_the_interval_between_75_and_90_percent,
+	    periodic_packets_are_jittered_by_the_callers_random_value,
+	    a_poll_is_answered_at_once_with_final,
+	    a_poll_during_our_own_poll_gets_a_final_without_our_poll_bit,
+	    a_final_without_a_poll_of_ours_changes_nothing,
+	    lowering_our_tx_interval_while_up_polls_and_applies_at_once,
+	    raising_our_tx_interval_while_up_waits_for_the_final,
+	    lowering_our_rx_interval_keeps_the_old_detection_time_until_the_final,
+	    a_change_during_a_poll_waits_for_the_next_poll,
+	    an_interval_change_between_two_sessions_polls_and_is_answered_with_final,
+	    slowing_down_between_two_sessions_never_drops_the_session,
+	    two_sessions_stay_up_and_each_detects_a_cut_link_after_its_detection_time,
+	    local_admin_down_says_so_with_diag_7_and_stops_detection,
+	    leaving_admin_down_goes_down_and_comes_back_up,
+	    the_peer_signalling_admin_down_takes_the_session_down_with_diag_3,
+	    the_diagnostic_is_kept_until_the_session_is_up_again,
+	    admin_down_on_one_side_brings_both_down_and_admin_up_brings_both_back,
+	    a_peer_required_min_rx_of_0_stops_our_periodic_packets,
+	    a_peer_in_demand_mode_stops_our_periodic_packets_once_both_are_up,
+	    a_packet_for_another_discriminator_is_not_for_this_session,
+	    next_is_the_earliest_running_timer,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .setup = setup};
 
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, a_new_session_is_down_and_sends_its_first_packet_at_once);
-	tcase_add_test(tc, a_zero_discriminator_or_a_zero_setting_is_refused);
-	tcase_add_test(tc,
-		       while_not_up_packets_go_out_every_second_whatever_the_configured_interval);
-	tcase_add_test(tc, a_configured_interval_above_one_second_is_used_while_not_up);
-	tcase_add_test(tc, coming_up_switches_to_the_configured_interval_with_a_poll);
-	tcase_add_test(tc, going_down_falls_back_to_one_second_and_ends_a_poll);
-	tcase_add_test(tc, two_sessions_come_up_through_down_init_up);
-	tcase_add_test(tc, two_sessions_that_start_together_meet_in_init_and_come_up);
-	tcase_add_test(tc, the_rfc_5880_state_table_holds_for_every_pair_of_states);
-	tcase_add_test(
-	    tc, detection_timeout_fires_exactly_at_detect_mult_times_the_interval_not_earlier);
-	tcase_add_test(tc, each_received_packet_restarts_the_detection_time);
-	tcase_add_test(tc, init_times_out_to_down_like_up);
-	tcase_add_test(tc,
-		       the_detection_time_uses_the_peers_mult_and_the_slower_of_our_rx_and_its_tx);
-	tcase_add_test(tc, silence_in_down_forgets_the_peer_discriminator_without_a_transition);
-	tcase_add_test(tc, the_transmit_interval_is_the_slower_of_our_tx_and_the_peers_rx);
-	tcase_add_test(tc, a_change_of_the_peers_rx_interval_counts_from_our_last_packet);
-	tcase_add_test(tc, jitter_keeps_the_interval_between_75_and_100_percent);
-	tcase_add_test(tc, jitter_with_detect_mult_1_keeps_the_interval_between_75_and_90_percent);
-	tcase_add_test(tc, periodic_packets_are_jittered_by_the_callers_random_value);
-	tcase_add_test(tc, a_poll_is_answered_at_once_with_final);
-	tcase_add_test(tc, a_poll_during_our_own_poll_gets_a_final_without_our_poll_bit);
-	tcase_add_test(tc, a_final_without_a_poll_of_ours_changes_nothing);
-	tcase_add_test(tc, lowering_our_tx_interval_while_up_polls_and_applies_at_once);
-	tcase_add_test(tc, raising_our_tx_interval_while_up_waits_for_the_final);
-	tcase_add_test(tc, lowering_our_rx_interval_keeps_the_old_detection_time_until_the_final);
-	tcase_add_test(tc, a_change_during_a_poll_waits_for_the_next_poll);
-	tcase_add_test(tc,
-		       an_interval_change_between_two_sessions_polls_and_is_answered_with_final);
-	tcase_add_test(tc, slowing_down_between_two_sessions_never_drops_the_session);
-	tcase_add_test(tc,
-		       two_sessions_stay_up_and_each_detects_a_cut_link_after_its_detection_time);
-	tcase_add_test(tc, local_admin_down_says_so_with_diag_7_and_stops_detection);
-	tcase_add_test(tc, leaving_admin_down_goes_down_and_comes_back_up);
-	tcase_add_test(tc, the_peer_signalling_admin_down_takes_the_session_down_with_diag_3);
-	tcase_add_test(tc, the_diagnostic_is_kept_until_the_session_is_up_again);
-	tcase_add_test(tc, admin_down_on_one_side_brings_both_down_and_admin_up_brings_both_back);
-	tcase_add_test(tc, a_peer_required_min_rx_of_0_stops_our_periodic_packets);
-	tcase_add_test(tc, a_peer_in_demand_mode_stops_our_periodic_packets_once_both_are_up);
-	tcase_add_test(tc, a_packet_for_another_discriminator_is_not_for_this_session);
-	tcase_add_test(tc, next_is_the_earliest_running_timer);
-	suite_add_tcase(su, tc);
-
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("bfd_fsm", &core, 1);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bfd/bfd_pkt.h"
+#include "tests/lib/checkrun.h"
 
 /* A packet with every field set to something other than its default. */
 static struct bfd_pkt sample(void)
@@ -631,46 +632,39 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("bfd_pkt");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_built_packet_is_24_bytes_and_parses_back_to_every_field,
+	    every_state_and_flag_combination_round_trips,
+	    every_diagnostic_code_and_extreme_field_values_round_trip,
+	    a_hand_made_packet_parses_to_its_rfc_fields,
+	    the_builder_writes_the_hand_made_packet,
+	    each_flag_is_its_own_bit_of_byte_1,
+	    bytes_after_the_length_field_are_ignored,
+	    reserved_diagnostic_codes_are_kept_as_received,
+	    fewer_than_24_bytes_are_short,
+	    versions_other_than_1_are_dropped,
+	    a_length_field_below_24_is_dropped,
+	    a_length_field_above_24_without_the_a_bit_is_dropped,
+	    a_length_field_beyond_the_received_bytes_is_truncated,
+	    a_packet_with_detect_mult_0_is_dropped,
+	    a_packet_with_the_multipoint_bit_is_dropped,
+	    a_packet_with_my_discriminator_0_is_dropped,
+	    your_discriminator_0_is_dropped_in_init_and_up_but_not_in_down_or_admin_down,
+	    a_packet_with_the_a_bit_is_refused_as_authentication_not_supported,
+	    a_packet_with_the_a_bit_and_a_length_below_26_is_a_bad_length,
+	    a_packet_with_several_faults_is_dropped_for_the_first_in_rfc_order,
+	    a_dropped_packet_leaves_out_untouched,
+	    build_says_enospc_when_the_buffer_is_one_byte_short,
+	    build_refuses_what_parse_would_drop,
+	    poll_and_final_together_are_accepted_but_never_built,
+	    only_ttl_255_is_accepted,
+	    the_rfc_5881_ports_are_3784_and_49152_to_65535,
+	    every_drop_reason_has_its_own_snake_case_key,
+	    every_drop_reason_has_its_own_log_text,
+	    states_and_diagnostics_have_the_rfc_names,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_built_packet_is_24_bytes_and_parses_back_to_every_field);
-	tcase_add_test(tc, every_state_and_flag_combination_round_trips);
-	tcase_add_test(tc, every_diagnostic_code_and_extreme_field_values_round_trip);
-	tcase_add_test(tc, a_hand_made_packet_parses_to_its_rfc_fields);
-	tcase_add_test(tc, the_builder_writes_the_hand_made_packet);
-	tcase_add_test(tc, each_flag_is_its_own_bit_of_byte_1);
-	tcase_add_test(tc, bytes_after_the_length_field_are_ignored);
-	tcase_add_test(tc, reserved_diagnostic_codes_are_kept_as_received);
-	tcase_add_test(tc, fewer_than_24_bytes_are_short);
-	tcase_add_test(tc, versions_other_than_1_are_dropped);
-	tcase_add_test(tc, a_length_field_below_24_is_dropped);
-	tcase_add_test(tc, a_length_field_above_24_without_the_a_bit_is_dropped);
-	tcase_add_test(tc, a_length_field_beyond_the_received_bytes_is_truncated);
-	tcase_add_test(tc, a_packet_with_detect_mult_0_is_dropped);
-	tcase_add_test(tc, a_packet_with_the_multipoint_bit_is_dropped);
-	tcase_add_test(tc, a_packet_with_my_discriminator_0_is_dropped);
-	tcase_add_test(
-	    tc, your_discriminator_0_is_dropped_in_init_and_up_but_not_in_down_or_admin_down);
-	tcase_add_test(tc, a_packet_with_the_a_bit_is_refused_as_authentication_not_supported);
-	tcase_add_test(tc, a_packet_with_the_a_bit_and_a_length_below_26_is_a_bad_length);
-	tcase_add_test(tc, a_packet_with_several_faults_is_dropped_for_the_first_in_rfc_order);
-	tcase_add_test(tc, a_dropped_packet_leaves_out_untouched);
-	tcase_add_test(tc, build_says_enospc_when_the_buffer_is_one_byte_short);
-	tcase_add_test(tc, build_refuses_what_parse_would_drop);
-	tcase_add_test(tc, poll_and_final_together_are_accepted_but_never_built);
-	tcase_add_test(tc, only_ttl_255_is_accepted);
-	tcase_add_test(tc, the_rfc_5881_ports_are_3784_and_49152_to_65535);
-	tcase_add_test(tc, every_drop_reason_has_its_own_snake_case_key);
-	tcase_add_test(tc, every_drop_reason_has_its_own_log_text);
-	tcase_add_test(tc, states_and_diagnostics_have_the_rfc_names);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("bfd_pkt", &core, 1);
 }

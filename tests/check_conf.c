@@ -8,6 +8,7 @@
 #include "cfgd/compile.h"
 #include "cfgd/conf.h"
 #include "config.pb-c.h"
+#include "tests/lib/checkrun.h"
 
 static const char *spec_conf =
     "sysname A\n"
@@ -408,17 +409,18 @@ START_TEST(bfd_sessions_are_checked)
 			 0);
 	ck_assert_int_lt(compile_errors("bfd\nbfd s\n discriminator local 5\n", "no bind peer-ip"),
 			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 224.0.0.5\n",
-					"not a unicast address"),
-			 0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd s\n bind peer-ip 224.0.0.5\n", "not a unicast address"), 0);
 	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip fe80::2\n", "link-local"), 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 source-ip 2001:db8::1\n",
-					"of the peer's family"),
-			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2\n discriminator local 7\n"
-					"bfd t\n bind peer-ip 192.0.2.3\n discriminator local 7\n",
-					"discriminator local 7 is also"),
-			 0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 source-ip 2001:db8::1\n",
+			   "of the peer's family"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2\n discriminator local 7\n"
+			   "bfd t\n bind peer-ip 192.0.2.3\n discriminator local 7\n",
+			   "discriminator local 7 is also"),
+	    0);
 	ck_assert_int_lt(compile_errors("bfd\nbfd s\n bind peer-ip 192.0.2.2 interface eth1\n"
 					"bfd t\n bind peer-ip 192.0.2.2 interface eth1\n",
 					"already runs to peer-ip 192.0.2.2"),
@@ -460,13 +462,13 @@ END_TEST
  * word, and only a configured session. */
 START_TEST(groups_track_configured_bfd_sessions)
 {
-	Db__VrrpdConfig *v = vrrp_section(
-	    "bfd\nbfd peer\n bind peer-ip 192.0.2.2\nbfd m\n bind peer-ip 192.0.2.3\n"
-	    "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
-	    " vrrp vrid 1 track bfd-session session-name peer\n"
-	    " vrrp vrid 1 track bfd-session session-name m peer\n"
-	    " vrrp vrid 2 virtual-ip 192.0.2.101\n"
-	    " vrrp vrid 2 track bfd-session session-name m increased 7\n");
+	Db__VrrpdConfig *v =
+	    vrrp_section("bfd\nbfd peer\n bind peer-ip 192.0.2.2\nbfd m\n bind peer-ip 192.0.2.3\n"
+			 "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+			 " vrrp vrid 1 track bfd-session session-name peer\n"
+			 " vrrp vrid 1 track bfd-session session-name m peer\n"
+			 " vrrp vrid 2 virtual-ip 192.0.2.101\n"
+			 " vrrp vrid 2 track bfd-session session-name m increased 7\n");
 	Db__VrrpGroupConfig *g1 = v->groups[0]->vrid == 1 ? v->groups[0] : v->groups[1];
 	Db__VrrpGroupConfig *g2 = v->groups[0]->vrid == 1 ? v->groups[1] : v->groups[0];
 
@@ -500,52 +502,51 @@ START_TEST(groups_track_configured_bfd_sessions)
 	ck_assert(v->groups[0]->track_bfd[0]->peer);
 	db__vrrpd_config__free_unpacked(v, NULL);
 	/* the RBS channel tracks a session too */
-	ck_assert_int_eq(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n"
-					"remote-backup-service s\n track bfd-session session-name m\n",
-					NULL),
-			 0);
-	ck_assert_int_lt(compile_errors("remote-backup-service s\n track bfd-session session-name m\n",
-					"remote-backup-service s tracks bfd-session m, which is not "
-					"configured"),
-			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
-					"interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
-					" vrrp vrid 1 track bfd-session 11\n",
-					"tracks bfd-session 11, which is not configured"),
-			 0);
-	ck_assert_int_lt(compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
-					"interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
-					" vrrp vrid 1 track bfd-session 10\n"
-					" vrrp vrid 1 track bfd-session session-name m reduced 5\n",
-					"tracks bfd-session m twice"),
-			 0);
+	ck_assert_int_eq(
+	    compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n"
+			   "remote-backup-service s\n track bfd-session session-name m\n",
+			   NULL),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("remote-backup-service s\n track bfd-session session-name m\n",
+			   "remote-backup-service s tracks bfd-session m, which is not "
+			   "configured"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
+			   "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+			   " vrrp vrid 1 track bfd-session 11\n",
+			   "tracks bfd-session 11, which is not configured"),
+	    0);
+	ck_assert_int_lt(
+	    compile_errors("bfd\nbfd m\n bind peer-ip 192.0.2.3\n discriminator local 10\n"
+			   "interface eth1\n vrrp vrid 1 virtual-ip 192.0.2.100\n"
+			   " vrrp vrid 1 track bfd-session 10\n"
+			   " vrrp vrid 1 track bfd-session session-name m reduced 5\n",
+			   "tracks bfd-session m twice"),
+	    0);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    render_then_load_gives_same_configuration,
+	    setting_again_replaces_and_undo_removes,
+	    diff_names_added_and_removed_lines,
+	    candidate_conflict_names_both_sides,
+	    removing_a_group_conflicts_with_an_edit_inside_it,
+	    compile_checks_cross_references,
+	    compile_builds_typed_sections,
+	    bound_groups_preempt_after_the_backup_by_default,
+	    an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words,
+	    bfd_sessions_compile_into_vrrpds_section,
+	    bfd_sessions_are_checked,
+	    automatic_discriminators_are_stable_and_unique,
+	    groups_track_configured_bfd_sessions,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, render_then_load_gives_same_configuration);
-	tcase_add_test(tc, setting_again_replaces_and_undo_removes);
-	tcase_add_test(tc, diff_names_added_and_removed_lines);
-	tcase_add_test(tc, candidate_conflict_names_both_sides);
-	tcase_add_test(tc, removing_a_group_conflicts_with_an_edit_inside_it);
-	tcase_add_test(tc, compile_checks_cross_references);
-	tcase_add_test(tc, compile_builds_typed_sections);
-	tcase_add_test(tc, bound_groups_preempt_after_the_backup_by_default);
-	tcase_add_test(tc, an_rbs_without_ssl_policy_is_warned_about_in_the_specs_words);
-	tcase_add_test(tc, bfd_sessions_compile_into_vrrpds_section);
-	tcase_add_test(tc, bfd_sessions_are_checked);
-	tcase_add_test(tc, automatic_discriminators_are_stable_and_unique);
-	tcase_add_test(tc, groups_track_configured_bfd_sessions);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("conf", &core, 1);
 }

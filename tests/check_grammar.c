@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cfgd/grammar.h"
+#include "tests/lib/checkrun.h"
 
 static struct gram_result r;
 
@@ -236,12 +237,14 @@ START_TEST(undo_forms)
 	ck_assert_int_eq(r.id, G_DISPLAY_RBP_USERS);
 	ck_assert_ptr_null(gram_arg(&r, "mac-address"));
 	ck_assert_int_eq(
-	    parse(VIEW_SYSTEM, "display remote-backup-profile rbp1 users dhcp-server mac 00e0-fc12-3456"),
+	    parse(VIEW_SYSTEM,
+		  "display remote-backup-profile rbp1 users dhcp-server mac 00e0-fc12-3456"),
 	    0);
 	ck_assert_int_eq(r.id, G_DISPLAY_RBP_USERS);
 	ck_assert_str_eq(gram_arg(&r, "mac-address")->str, "00e0-fc12-3456");
 	ck_assert_int_eq(
-	    parse(VIEW_USER, "dis remote-backup-profile rbp1 users nd mac 00:e0:fc:12:34:56 json"), 0);
+	    parse(VIEW_USER, "dis remote-backup-profile rbp1 users nd mac 00:e0:fc:12:34:56 json"),
+	    0);
 	ck_assert_str_eq(gram_arg(&r, "mac-address")->str, "00:e0:fc:12:34:56");
 	/* the wait's bound and the backup mode are separate settings */
 	ck_assert_int_eq(parse(VIEW_RBP, "undo peer-backup preempt-wait max"), 0);
@@ -286,32 +289,22 @@ START_TEST(error_format_points_at_word)
 }
 END_TEST
 
-Suite *grammar_suite(void)
-{
-	Suite *s = suite_create("grammar");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, spec_procedure_parses);
-	tcase_add_test(tc, abbreviations_expand_to_canonical_text);
-	tcase_add_test(tc, ranges_are_refused_at_the_bad_word);
-	tcase_add_test(tc, peer_certificate_pins_and_crls_parse_in_one_canonical_form);
-	tcase_add_test(tc, unknown_incomplete_and_extra_words);
-	tcase_add_test(tc, interface_type_and_number_name_one_interface);
-	tcase_add_test(tc, parent_view_commands_switch_view);
-	tcase_add_test(tc, undo_forms);
-	tcase_add_test(tc, help_and_completion);
-	tcase_add_test(tc, error_format_points_at_word);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	SRunner *sr = srunner_create(grammar_suite());
-	int failed;
+	const TTest *tests[] = {
+	    spec_procedure_parses,
+	    abbreviations_expand_to_canonical_text,
+	    ranges_are_refused_at_the_bad_word,
+	    peer_certificate_pins_and_crls_parse_in_one_canonical_form,
+	    unknown_incomplete_and_extra_words,
+	    interface_type_and_number_name_one_interface,
+	    parent_view_commands_switch_view,
+	    undo_forms,
+	    help_and_completion,
+	    error_format_points_at_word,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("grammar", &core, 1);
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "kea/kea_ctrl.h"
+#include "tests/lib/checkrun.h"
 
 /* A directory per test case run, made and removed by the runner process,
  * so that it is gone even when a forked test dies on an assertion. */
@@ -544,26 +545,24 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("kea_ctrl");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    the_command_arrives_intact_and_the_answer_is_read,
+	    an_answer_in_pieces_with_delays_is_put_together,
+	    one_whole_answer_ends_the_read_though_the_server_keeps_the_connection,
+	    an_answer_that_is_not_one_json_object_is_eproto,
+	    a_server_that_does_not_answer_times_out,
+	    no_server_at_the_path_is_the_connect_errno,
+	    kc_result_reads_an_integer_result,
+	    NULL,
+	};
+	const struct checkrun_case core = {
+	    .tests = tests,
+	    .timeout = 30,
+	    .setup = setup,
+	    .teardown = teardown,
+	    .unchecked_setup = root_setup,
+	    .unchecked_teardown = root_teardown,
+	};
 
-	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, the_command_arrives_intact_and_the_answer_is_read);
-	tcase_add_test(tc, an_answer_in_pieces_with_delays_is_put_together);
-	tcase_add_test(tc, one_whole_answer_ends_the_read_though_the_server_keeps_the_connection);
-	tcase_add_test(tc, an_answer_that_is_not_one_json_object_is_eproto);
-	tcase_add_test(tc, a_server_that_does_not_answer_times_out);
-	tcase_add_test(tc, no_server_at_the_path_is_the_connect_errno);
-	tcase_add_test(tc, kc_result_reads_an_integer_result);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("kea_ctrl", &core, 1);
 }

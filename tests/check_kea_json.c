@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kea/kea_json.h"
+#include "tests/lib/checkrun.h"
 
 /* Kea 2.2's own text (Element::str()) of a v4 lease with every member, a
  * bare one (lease4-get-all's compact form), and v6 leases. Documentation
@@ -600,8 +601,8 @@ START_TEST(escaped_nuls_lenient_json_and_a_bad_type_are_refused_for_what_they_ar
 
 	for (size_t i = 0; i < sizeof(nul) / sizeof(nul[0]); i++) {
 		why = NULL;
-		ck_assert_msg(from_text(nul[i], strlen(nul[i]), 4, &l, &why) == -EINVAL, "taken: %s",
-			      nul[i]);
+		ck_assert_msg(from_text(nul[i], strlen(nul[i]), 4, &l, &why) == -EINVAL,
+			      "taken: %s", nul[i]);
 		ck_assert_ptr_nonnull(why);
 	}
 	ck_assert_int_eq(from_text(single, strlen(single), 4, &l, &why), -EINVAL);
@@ -660,27 +661,21 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("kea_json");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_v4_lease_as_kea_writes_it_lands_in_every_field,
+	    v6_na_ta_and_pd_leases_land_in_every_field,
+	    a_user_context_keeps_its_meaning,
+	    from_json_takes_a_parsed_object_and_refuses_anything_else,
+	    the_address_must_be_of_the_lease_s_family,
+	    integers_must_be_json_integers_in_range,
+	    hex_members_must_be_kea_s_colon_separated_hex_within_their_max,
+	    hostname_user_context_and_type_are_checked,
+	    the_text_must_be_one_json_object,
+	    hex_parse_reads_one_or_two_digits_a_byte_never_past_cap,
+	    escaped_nuls_lenient_json_and_a_bad_type_are_refused_for_what_they_are,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_v4_lease_as_kea_writes_it_lands_in_every_field);
-	tcase_add_test(tc, v6_na_ta_and_pd_leases_land_in_every_field);
-	tcase_add_test(tc, a_user_context_keeps_its_meaning);
-	tcase_add_test(tc, from_json_takes_a_parsed_object_and_refuses_anything_else);
-	tcase_add_test(tc, the_address_must_be_of_the_lease_s_family);
-	tcase_add_test(tc, integers_must_be_json_integers_in_range);
-	tcase_add_test(tc, hex_members_must_be_kea_s_colon_separated_hex_within_their_max);
-	tcase_add_test(tc, hostname_user_context_and_type_are_checked);
-	tcase_add_test(tc, the_text_must_be_one_json_object);
-	tcase_add_test(tc, hex_parse_reads_one_or_two_digits_a_byte_never_past_cap);
-	tcase_add_test(tc, escaped_nuls_lenient_json_and_a_bad_type_are_refused_for_what_they_are);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("kea_json", &core, 1);
 }

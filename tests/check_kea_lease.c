@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kea/kea_lease.h"
+#include "tests/lib/checkrun.h"
 
 /* Documentation addresses (RFC 5737, RFC 3849) and MACs (RFC 7042 2.1.1). */
 static const uint8_t v4_7[4] = {192, 0, 2, 7};
@@ -916,35 +917,29 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("kea_lease");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    v4_leases_round_trip_with_every_field,
+	    v6_na_ta_and_pd_leases_round_trip_with_every_field,
+	    the_encoding_is_the_documented_layout,
+	    encode_refuses_an_invalid_lease_and_a_short_buffer,
+	    a_payload_cut_short_anywhere_is_refused,
+	    a_trailing_byte_or_another_version_is_refused,
+	    a_length_over_its_max_is_refused,
+	    a_nul_in_hostname_or_ctx_is_refused,
+	    a_ctx_kea_would_refuse_is_refused,
+	    family_type_and_prefix_that_do_not_agree_are_refused,
+	    hostnames_are_letters_digits_dots_dashes_underscores,
+	    lifetimes_take_any_u32_and_expire_stays_under_2_40,
+	    the_mac_comes_from_the_hardware_address_or_the_duid,
+	    keys_are_the_address_and_for_pd_the_prefix_length,
+	    lease4_update_carries_kea_2_2_arguments,
+	    lease6_update_carries_kea_2_2_arguments,
+	    no_hostname_or_ctx_breaks_out_of_the_command,
+	    commands_refuse_a_short_buffer_and_fit_the_documented_bound,
+	    del_commands_name_the_lease_as_kea_2_2_finds_it,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, v4_leases_round_trip_with_every_field);
-	tcase_add_test(tc, v6_na_ta_and_pd_leases_round_trip_with_every_field);
-	tcase_add_test(tc, the_encoding_is_the_documented_layout);
-	tcase_add_test(tc, encode_refuses_an_invalid_lease_and_a_short_buffer);
-	tcase_add_test(tc, a_payload_cut_short_anywhere_is_refused);
-	tcase_add_test(tc, a_trailing_byte_or_another_version_is_refused);
-	tcase_add_test(tc, a_length_over_its_max_is_refused);
-	tcase_add_test(tc, a_nul_in_hostname_or_ctx_is_refused);
-	tcase_add_test(tc, a_ctx_kea_would_refuse_is_refused);
-	tcase_add_test(tc, family_type_and_prefix_that_do_not_agree_are_refused);
-	tcase_add_test(tc, hostnames_are_letters_digits_dots_dashes_underscores);
-	tcase_add_test(tc, lifetimes_take_any_u32_and_expire_stays_under_2_40);
-	tcase_add_test(tc, the_mac_comes_from_the_hardware_address_or_the_duid);
-	tcase_add_test(tc, keys_are_the_address_and_for_pd_the_prefix_length);
-	tcase_add_test(tc, lease4_update_carries_kea_2_2_arguments);
-	tcase_add_test(tc, lease6_update_carries_kea_2_2_arguments);
-	tcase_add_test(tc, no_hostname_or_ctx_breaks_out_of_the_command);
-	tcase_add_test(tc, commands_refuse_a_short_buffer_and_fit_the_documented_bound);
-	tcase_add_test(tc, del_commands_name_the_lease_as_kea_2_2_finds_it);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("kea_lease", &core, 1);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kea/kea_role.h"
+#include "tests/lib/checkrun.h"
 
 /* Documentation MACs (RFC 7042 2.1.1): even and odd by the last byte
  * only; the first byte's low bit is the other way round. */
@@ -193,22 +194,16 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("kea_role");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    nobody_is_answered_before_the_roles_are_known,
+	    a_parity_no_binding_decides_is_answered,
+	    master_or_backup_per_parity,
+	    a_binding_on_the_packet_s_interface_is_preferred,
+	    no_interface_means_the_first_binding_of_the_parity,
+	    bindings_past_kr_max_are_never_read,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, nobody_is_answered_before_the_roles_are_known);
-	tcase_add_test(tc, a_parity_no_binding_decides_is_answered);
-	tcase_add_test(tc, master_or_backup_per_parity);
-	tcase_add_test(tc, a_binding_on_the_packet_s_interface_is_preferred);
-	tcase_add_test(tc, no_interface_means_the_first_binding_of_the_parity);
-	tcase_add_test(tc, bindings_past_kr_max_are_never_read);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("kea_role", &core, 1);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/keyfile.h"
+#include "tests/lib/checkrun.h"
 
 static struct stat key(unsigned mode, uid_t uid)
 {
@@ -75,19 +76,13 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("keyfile");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    private_keys_pass,
+	    keys_others_can_reach_are_refused_with_the_reason,
+	    a_real_file_is_checked_through_stat,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, private_keys_pass);
-	tcase_add_test(tc, keys_others_can_reach_are_refused_with_the_reason);
-	tcase_add_test(tc, a_real_file_is_checked_through_stat);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("keyfile", &core, 1);
 }

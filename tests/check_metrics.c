@@ -6,6 +6,7 @@
 
 #include "common/histo.h"
 #include "metricsd/metrics.h"
+#include "tests/lib/checkrun.h"
 
 static char *render(const char *vrrp, const char *rbs, const char *rbp, const char *sync)
 {
@@ -56,11 +57,12 @@ START_TEST(a_group_is_one_hot_state_priority_and_counters)
 	char *t = render(group, NULL, NULL, NULL);
 
 	ck_assert(has_line(t, "# TYPE dualbackup_vrrp_state gauge"));
+	ck_assert(has_line(t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\","
+			      "state=\"Master\"} 1"));
+	ck_assert(has_line(t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\","
+			      "state=\"Backup\"} 0"));
 	ck_assert(has_line(
-	    t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\",state=\"Master\"} 1"));
-	ck_assert(has_line(
-	    t, "dualbackup_vrrp_state{interface=\"eth1\",vrid=\"7\",family=\"ipv6\",state=\"Backup\"} 0"));
-	ck_assert(has_line(t, "dualbackup_vrrp_priority{interface=\"eth1\",vrid=\"7\",family=\"ipv6\"} 120"));
+	    t, "dualbackup_vrrp_priority{interface=\"eth1\",vrid=\"7\",family=\"ipv6\"} 120"));
 	ck_assert(has_line(t, "dualbackup_vrrp_transitions_total{interface=\"eth1\",vrid=\"7\","
 			      "family=\"ipv6\",to=\"master\"} 2"));
 	ck_assert(has_line(t, "dualbackup_vrrp_adverts_dropped_total{interface=\"eth1\",vrid=\"7\","
@@ -92,7 +94,8 @@ START_TEST(every_family_is_declared_once_before_its_samples)
 		if (strncmp(line, "# TYPE ", 7) == 0) {
 			sscanf(line + 7, "%127s", name);
 			for (size_t i = 0; i < n; i++)
-				ck_assert_msg(strcmp(seen[i], name) != 0, "%s declared twice", name);
+				ck_assert_msg(strcmp(seen[i], name) != 0, "%s declared twice",
+					      name);
 			ck_assert_uint_lt(n, 64);
 			snprintf(seen[n++], sizeof(seen[0]), "%s", name);
 		} else if (line[0] != '#') {
@@ -195,7 +198,7 @@ START_TEST(commit_latency_is_a_cumulative_histogram_and_results_are_counted)
 	histo_add(&h, 0.004);
 	histo_add(&h, 0.01); /* on a bound: in that bucket */
 	histo_add(&h, 0.5);
-	histo_add(&h, 7);    /* above every bound: only in +Inf */
+	histo_add(&h, 7); /* above every bound: only in +Inf */
 	c = json_object_new_object();
 	json_object_object_add(c, "ok", json_object_new_int64(3));
 	json_object_object_add(c, "failed", json_object_new_int64(1));
@@ -267,23 +270,18 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("metrics");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_group_is_one_hot_state_priority_and_counters,
+	    every_family_is_declared_once_before_its_samples,
+	    channel_profile_and_daemons,
+	    label_values_are_escaped_and_odd_documents_leave_samples_out,
+	    a_vrid_out_of_range_is_an_empty_label_not_a_wrapped_number,
+	    commit_latency_is_a_cumulative_histogram_and_results_are_counted,
+	    replication_lag_and_rtt_are_in_seconds,
+	    bfd_sessions_are_exported,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_group_is_one_hot_state_priority_and_counters);
-	tcase_add_test(tc, every_family_is_declared_once_before_its_samples);
-	tcase_add_test(tc, channel_profile_and_daemons);
-	tcase_add_test(tc, label_values_are_escaped_and_odd_documents_leave_samples_out);
-	tcase_add_test(tc, a_vrid_out_of_range_is_an_empty_label_not_a_wrapped_number);
-	tcase_add_test(tc, commit_latency_is_a_cumulative_histogram_and_results_are_counted);
-	tcase_add_test(tc, replication_lag_and_rtt_are_in_seconds);
-	tcase_add_test(tc, bfd_sessions_are_exported);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("metrics", &core, 1);
 }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "rbpd/rbp_admit.h"
+#include "tests/lib/checkrun.h"
 
 static const char ifaces[3][RBP_IFNAME_MAX + 1] = {"eth1", "eth3", "eth1.100"};
 
@@ -226,25 +227,20 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_admit");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_user_of_the_profile_on_its_interface_is_admitted,
+	    a_backup_id_no_profile_has_is_refused,
+	    an_interface_outside_the_profile_is_refused,
+	    a_key_on_another_interface_than_its_record_is_refused,
+	    addresses_that_are_not_unicast_are_refused,
+	    macs_that_are_not_unicast_are_refused,
+	    an_address_must_be_on_a_prefix_connected_on_the_interface,
+	    this_devices_own_and_broadcast_addresses_are_refused,
+	    only_this_platforms_kernel_entries_are_replaced,
+	    every_reason_has_a_name,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_user_of_the_profile_on_its_interface_is_admitted);
-	tcase_add_test(tc, a_backup_id_no_profile_has_is_refused);
-	tcase_add_test(tc, an_interface_outside_the_profile_is_refused);
-	tcase_add_test(tc, a_key_on_another_interface_than_its_record_is_refused);
-	tcase_add_test(tc, addresses_that_are_not_unicast_are_refused);
-	tcase_add_test(tc, macs_that_are_not_unicast_are_refused);
-	tcase_add_test(tc, an_address_must_be_on_a_prefix_connected_on_the_interface);
-	tcase_add_test(tc, this_devices_own_and_broadcast_addresses_are_refused);
-	tcase_add_test(tc, only_this_platforms_kernel_entries_are_replaced);
-	tcase_add_test(tc, every_reason_has_a_name);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_admit", &core, 1);
 }

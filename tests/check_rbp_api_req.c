@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rbpd/rbp_api_req.h"
+#include "tests/lib/checkrun.h"
 
 static uint8_t mac[6] = {2, 0, 0, 0, 0, 1}, key[256], payload[65001];
 
@@ -37,11 +38,11 @@ START_TEST(well_formed_passes)
 }
 END_TEST
 
-#define REFUSED(field, value, reason)                                                      \
-	do {                                                                               \
-		Db__UserChange c = good();                                                 \
-		c.field = value;                                                           \
-		ck_assert_str_eq(rbp_api_change_check(&c), reason);                        \
+#define REFUSED(field, value, reason)                                                              \
+	do {                                                                                       \
+		Db__UserChange c = good();                                                         \
+		c.field = value;                                                                   \
+		ck_assert_str_eq(rbp_api_change_check(&c), reason);                                \
 	} while (0)
 
 START_TEST(each_bad_field_refused_with_its_reason)
@@ -65,17 +66,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_api_req");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    well_formed_passes,
+	    each_bad_field_refused_with_its_reason,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, well_formed_passes);
-	tcase_add_test(tc, each_bad_field_refused_with_its_reason);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_api_req", &core, 1);
 }

@@ -22,6 +22,7 @@
 
 #include "common/rbp_client.h"
 #include "rbpd/user_table.h"
+#include "tests/lib/checkrun.h"
 #include "user.pb-c.h"
 
 /* A directory per test case run, made and removed by the runner process,
@@ -1174,32 +1175,30 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_client");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    changes_arrive_complete_and_in_order,
+	    full_batches_leave_at_once_and_8_stay_outstanding,
+	    refused_changes_are_reported_by_seq_with_rbpds_text,
+	    a_silent_rbpd_times_out,
+	    no_rbpd_at_all_times_out,
+	    malformed_replies_are_protocol_errors,
+	    errors_naming_no_change_of_the_request_are_ignored,
+	    bad_arguments_are_refused_before_anything_is_sent,
+	    restored_users_are_delivered_by_subscription,
+	    malformed_restored_messages_are_dropped_and_counted,
+	    roles_are_delivered_in_order_with_restored_users,
+	    subscriptions_use_rbpds_words_for_every_type,
+	    a_hundred_thousand_adds_arrive_in_order,
+	    NULL,
+	};
+	const struct checkrun_case core = {
+	    .tests = tests,
+	    .timeout = 60,
+	    .setup = setup,
+	    .teardown = teardown,
+	    .unchecked_setup = root_setup,
+	    .unchecked_teardown = root_teardown,
+	};
 
-	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, changes_arrive_complete_and_in_order);
-	tcase_add_test(tc, full_batches_leave_at_once_and_8_stay_outstanding);
-	tcase_add_test(tc, refused_changes_are_reported_by_seq_with_rbpds_text);
-	tcase_add_test(tc, a_silent_rbpd_times_out);
-	tcase_add_test(tc, no_rbpd_at_all_times_out);
-	tcase_add_test(tc, malformed_replies_are_protocol_errors);
-	tcase_add_test(tc, errors_naming_no_change_of_the_request_are_ignored);
-	tcase_add_test(tc, bad_arguments_are_refused_before_anything_is_sent);
-	tcase_add_test(tc, restored_users_are_delivered_by_subscription);
-	tcase_add_test(tc, malformed_restored_messages_are_dropped_and_counted);
-	tcase_add_test(tc, roles_are_delivered_in_order_with_restored_users);
-	tcase_add_test(tc, subscriptions_use_rbpds_words_for_every_type);
-	tcase_add_test(tc, a_hundred_thousand_adds_arrive_in_order);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_client", &core, 1);
 }

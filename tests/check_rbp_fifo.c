@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rbpd/rbp_fifo.h"
+#include "tests/lib/checkrun.h"
 
 static uint8_t buf[RBP_FIFO_BLOCK * 2];
 
@@ -121,17 +122,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_fifo");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    items_come_out_in_order_and_intact,
+	    what_is_not_dropped_is_read_again,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, items_come_out_in_order_and_intact);
-	tcase_add_test(tc, what_is_not_dropped_is_read_again);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_fifo", &core, 1);
 }

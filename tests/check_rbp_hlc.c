@@ -6,6 +6,7 @@
 
 #include "rbpd/rbp_hlc.h"
 #include "rbpd/user_table.h"
+#include "tests/lib/checkrun.h"
 
 #define DAY_US (24ull * 3600 * 1000000)
 #define T0 1796330000000000ull /* a December 2026 wall clock, in microseconds */
@@ -111,8 +112,12 @@ START_TEST(a_local_change_after_a_delete_is_versioned_after_the_tombstone)
 	struct rbp_hlc c;
 	uint8_t key[6] = {2, 0xdb, 0, 0, 0, 1};
 	uint8_t pl[4] = {1, 2, 3, 4};
-	struct ut_rec in = {.type = UT_SVC_ARP, .key = key, .key_len = sizeof(key),
-			    .payload = pl, .payload_len = sizeof(pl), .origin = UT_ORIGIN_LOCAL};
+	struct ut_rec in = {.type = UT_SVC_ARP,
+			    .key = key,
+			    .key_len = sizeof(key),
+			    .payload = pl,
+			    .payload_len = sizeof(pl),
+			    .origin = UT_ORIGIN_LOCAL};
 	uint64_t del = T0 + 3600ull * 1000000;
 
 	ck_assert_ptr_nonnull(t);
@@ -120,8 +125,10 @@ START_TEST(a_local_change_after_a_delete_is_versioned_after_the_tombstone)
 	in.version = rbp_hlc_next(&c, T0, 0);
 	ck_assert_int_eq(ut_upsert(t, &in), UT_APPLIED);
 	ck_assert(rbp_hlc_observe(&c, T0, del));
-	ck_assert_int_eq(ut_delete(t, UT_SVC_ARP, key, sizeof(key), del, UT_ORIGIN_PEER), UT_APPLIED);
-	in.version = rbp_hlc_next(&c, T0 - DAY_US, ut_version_held(t, UT_SVC_ARP, key, sizeof(key)));
+	ck_assert_int_eq(ut_delete(t, UT_SVC_ARP, key, sizeof(key), del, UT_ORIGIN_PEER),
+			 UT_APPLIED);
+	in.version =
+	    rbp_hlc_next(&c, T0 - DAY_US, ut_version_held(t, UT_SVC_ARP, key, sizeof(key)));
 	ck_assert_uint_gt(in.version, del);
 	ck_assert_int_eq(ut_upsert(t, &in), UT_APPLIED);
 	ut_table_free(t);
@@ -130,22 +137,17 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_hlc");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    versions_follow_a_clock_that_moves_forward,
+	    a_clock_stepped_back_never_makes_a_newer_change_lose,
+	    a_change_after_the_peers_is_newer_whatever_the_clocks_say,
+	    a_version_beyond_the_bound_is_refused_and_moves_nothing,
+	    a_peer_cannot_walk_the_clock_forward,
+	    versions_never_wrap,
+	    a_local_change_after_a_delete_is_versioned_after_the_tombstone,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, versions_follow_a_clock_that_moves_forward);
-	tcase_add_test(tc, a_clock_stepped_back_never_makes_a_newer_change_lose);
-	tcase_add_test(tc, a_change_after_the_peers_is_newer_whatever_the_clocks_say);
-	tcase_add_test(tc, a_version_beyond_the_bound_is_refused_and_moves_nothing);
-	tcase_add_test(tc, a_peer_cannot_walk_the_clock_forward);
-	tcase_add_test(tc, versions_never_wrap);
-	tcase_add_test(tc, a_local_change_after_a_delete_is_versioned_after_the_tombstone);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_hlc", &core, 1);
 }

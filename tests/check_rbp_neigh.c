@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "rbpd/rbp_neigh.h"
+#include "tests/lib/checkrun.h"
 
 /* Documentation addresses (RFC 5737, RFC 3849) and MACs (RFC 7042 2.1.1). */
 static const uint8_t v4_7[4] = {192, 0, 2, 7};
@@ -1017,47 +1018,42 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_neigh");
-	TCase *tc = tcase_create("parse");
-	TCase *kernel = tcase_create("kernel");
-	SRunner *sr;
-	bool skipped;
-	int failed;
-
-	tcase_add_test(tc, an_ipv4_neighbour_is_read_with_its_lladdr_and_protocol);
-	tcase_add_test(tc, an_ipv6_neighbour_without_lladdr_nor_protocol_is_read);
-	tcase_add_test(tc, an_lladdr_of_another_length_is_not_a_mac);
-	tcase_add_test(tc, a_last_attribute_without_its_padding_is_read);
-	tcase_add_test(tc, other_messages_families_and_neighbours_without_address_are_ignored);
-	tcase_add_test(tc, truncated_messages_are_refused);
-	tcase_add_test(tc, attributes_out_of_bounds_are_refused);
-	tcase_add_test(tc, a_destination_of_the_wrong_size_is_refused);
-	tcase_add_test(tc, requests_are_built_as_the_kernel_reads_them);
-	tcase_add_test(tc, addresses_are_written_for_logs);
-	suite_add_tcase(s, tc);
-
+	const TTest *parse[] = {
+	    an_ipv4_neighbour_is_read_with_its_lladdr_and_protocol,
+	    an_ipv6_neighbour_without_lladdr_nor_protocol_is_read,
+	    an_lladdr_of_another_length_is_not_a_mac,
+	    a_last_attribute_without_its_padding_is_read,
+	    other_messages_families_and_neighbours_without_address_are_ignored,
+	    truncated_messages_are_refused,
+	    attributes_out_of_bounds_are_refused,
+	    a_destination_of_the_wrong_size_is_refused,
+	    requests_are_built_as_the_kernel_reads_them,
+	    addresses_are_written_for_logs,
+	    NULL,
+	};
 	/* Each test unshares its own network namespace: they rely on check's
 	 * default of one forked process per test. */
-	tcase_add_test(kernel, installed_neighbours_are_heard_and_dumped_with_rbpds_protocol);
-	tcase_add_test(kernel, a_replaced_neighbour_is_heard_with_its_new_state_and_mac);
-	tcase_add_test(kernel, a_removed_neighbour_is_heard_gone_and_removing_it_again_fails);
-	tcase_add_test(kernel, installing_on_a_missing_interface_reports_the_error_with_its_seq);
-	tcase_add_test(kernel, two_thousand_entries_come_back_from_one_dump);
-	tcase_add_test(kernel, a_full_ack_queue_makes_requests_wait_instead_of_losing_acks);
-	tcase_add_test(kernel, an_overrun_is_reported_and_a_new_dump_repairs_it);
-	tcase_add_test(kernel, an_entry_is_looked_up_and_create_never_replaces_one);
-	tcase_set_timeout(kernel, 30);
-	skipped = !can_unshare_net();
-	if (skipped)
-		fprintf(stderr, "rbp_neigh: SKIP: the kernel tests need a network namespace (root)\n");
-	else
-		suite_add_tcase(s, kernel);
+	const TTest *kernel[] = {
+	    installed_neighbours_are_heard_and_dumped_with_rbpds_protocol,
+	    a_replaced_neighbour_is_heard_with_its_new_state_and_mac,
+	    a_removed_neighbour_is_heard_gone_and_removing_it_again_fails,
+	    installing_on_a_missing_interface_reports_the_error_with_its_seq,
+	    two_thousand_entries_come_back_from_one_dump,
+	    a_full_ack_queue_makes_requests_wait_instead_of_losing_acks,
+	    an_overrun_is_reported_and_a_new_dump_repairs_it,
+	    an_entry_is_looked_up_and_create_never_replaces_one,
+	    NULL,
+	};
+	const struct checkrun_case cases[] = {
+	    {.name = "parse", .tests = parse},
+	    {
+		.name = "kernel",
+		.tests = kernel,
+		.timeout = 30,
+		.skip = !can_unshare_net(),
+		.skip_why = "the kernel tests need a network namespace (root)",
+	    },
+	};
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (failed)
-		return EXIT_FAILURE;
-	return skipped ? 77 : EXIT_SUCCESS; /* 77: the Makefile counts a skip */
+	return checkrun("rbp_neigh", cases, sizeof(cases) / sizeof(cases[0]));
 }

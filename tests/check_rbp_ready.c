@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "rbpd/rbp_ready.h"
+#include "tests/lib/checkrun.h"
 
 static char why[200];
 
 static struct rbp_ready_in complete(void)
 {
-	struct rbp_ready_in in = {.service = "rbs1", .up = true, .batch_done = true,
-				  .batch_agreed = true};
+	struct rbp_ready_in in = {
+	    .service = "rbs1", .up = true, .batch_done = true, .batch_agreed = true};
 
 	return in;
 }
@@ -82,19 +83,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_ready");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_channel_up_after_an_agreeing_batch_is_ready,
+	    a_batch_in_progress_says_how_far_it_is,
+	    no_channel_no_batch_or_differing_tables_are_not_ready,
+	    counts_are_grouped_by_thousands,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_channel_up_after_an_agreeing_batch_is_ready);
-	tcase_add_test(tc, a_batch_in_progress_says_how_far_it_is);
-	tcase_add_test(tc, no_channel_no_batch_or_differing_tables_are_not_ready);
-	tcase_add_test(tc, counts_are_grouped_by_thousands);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_ready", &core, 1);
 }

@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 
 #include "rbpd/rbp_rec.h"
+#include "tests/lib/checkrun.h"
 
 static const uint8_t mac[6] = {0x00, 0xe0, 0xfc, 0x12, 0x34, 0x57};
 
 START_TEST(a_record_decodes_to_the_user_it_was_made_from)
 {
-	struct rbp_user u = {.backup_id = 0x01020304, .data = (const uint8_t *)"lease", .data_len = 5};
+	struct rbp_user u = {
+	    .backup_id = 0x01020304, .data = (const uint8_t *)"lease", .data_len = 5};
 	struct rbp_user d;
 	uint8_t buf[64];
 	int n;
@@ -139,19 +141,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_rec");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_record_decodes_to_the_user_it_was_made_from,
+	    bad_users_are_not_encoded,
+	    malformed_records_from_the_peer_are_refused,
+	    neighbour_keys_hold_address_and_interface,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_record_decodes_to_the_user_it_was_made_from);
-	tcase_add_test(tc, bad_users_are_not_encoded);
-	tcase_add_test(tc, malformed_records_from_the_peer_are_refused);
-	tcase_add_test(tc, neighbour_keys_hold_address_and_interface);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_rec", &core, 1);
 }

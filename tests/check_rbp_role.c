@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rbpd/rbp_role.h"
+#include "tests/lib/checkrun.h"
 
 static const uint8_t odd_mac[6] = {0x00, 0xe0, 0xfc, 0x12, 0x34, 0x57};
 static const uint8_t even_mac[6] = {0x00, 0xe0, 0xfc, 0x12, 0x34, 0x56};
@@ -216,25 +217,19 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_role");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    the_last_bit_of_the_last_byte_is_the_parity,
+	    two_bindings_share_the_users_by_parity,
+	    only_master_makes_this_device_master_for_a_user,
+	    a_profile_with_one_binding_decides_nothing_for_the_other_parity,
+	    bindings_that_cannot_decide_are_refused,
+	    macs_are_read_in_three_forms,
+	    malformed_macs_are_refused_and_leave_the_output_alone,
+	    macs_are_written_in_vrp_form_and_read_back,
+	    group_states_are_read_as_vrrpd_publishes_them,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, the_last_bit_of_the_last_byte_is_the_parity);
-	tcase_add_test(tc, two_bindings_share_the_users_by_parity);
-	tcase_add_test(tc, only_master_makes_this_device_master_for_a_user);
-	tcase_add_test(tc, a_profile_with_one_binding_decides_nothing_for_the_other_parity);
-	tcase_add_test(tc, bindings_that_cannot_decide_are_refused);
-	tcase_add_test(tc, macs_are_read_in_three_forms);
-	tcase_add_test(tc, malformed_macs_are_refused_and_leave_the_output_alone);
-	tcase_add_test(tc, macs_are_written_in_vrp_form_and_read_back);
-	tcase_add_test(tc, group_states_are_read_as_vrrpd_publishes_them);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_role", &core, 1);
 }

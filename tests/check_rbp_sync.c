@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "rbpd/rbp_sync.h"
+#include "tests/lib/checkrun.h"
 
 static uint64_t got[64];
 static bool held[64];
@@ -112,19 +113,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbp_sync");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_request_is_held_once_its_last_entry_is_resolved,
+	    a_loss_from_its_first_entry_on_means_not_held,
+	    settled_in_order_and_failed_all_at_once,
+	    changes_that_went_by_unseen_are_never_called_held,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_request_is_held_once_its_last_entry_is_resolved);
-	tcase_add_test(tc, a_loss_from_its_first_entry_on_means_not_held);
-	tcase_add_test(tc, settled_in_order_and_failed_all_at_once);
-	tcase_add_test(tc, changes_that_went_by_unseen_are_never_called_held);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbp_sync", &core, 1);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "rbsd/rbs_admit.h"
+#include "tests/lib/checkrun.h"
 
 static const struct rbs_admit_link established_inbound = {false, true, true};
 
@@ -134,24 +135,18 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbs_admit");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    clear_text_inbound_from_the_peer_address_never_displaces_the_established_channel,
+	    clear_text_both_devices_keep_the_established_connection,
+	    before_anything_is_established_the_tie_break_decides_on_both_sides,
+	    with_tls_only_a_verified_connection_reaches_the_tie_break,
+	    at_most_two_inbound_handshakes_the_oldest_goes,
+	    one_slot_stays_for_this_devices_own_dial,
+	    the_oldest_silent_handshake_is_pushed_out_first,
+	    refusals_are_logged_once_per_interval_with_the_count_of_the_rest,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(
-	    tc, clear_text_inbound_from_the_peer_address_never_displaces_the_established_channel);
-	tcase_add_test(tc, clear_text_both_devices_keep_the_established_connection);
-	tcase_add_test(tc, before_anything_is_established_the_tie_break_decides_on_both_sides);
-	tcase_add_test(tc, with_tls_only_a_verified_connection_reaches_the_tie_break);
-	tcase_add_test(tc, at_most_two_inbound_handshakes_the_oldest_goes);
-	tcase_add_test(tc, one_slot_stays_for_this_devices_own_dial);
-	tcase_add_test(tc, the_oldest_silent_handshake_is_pushed_out_first);
-	tcase_add_test(tc, refusals_are_logged_once_per_interval_with_the_count_of_the_rest);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbs_admit", &core, 1);
 }

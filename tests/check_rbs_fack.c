@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "rbsd/rbs_fack.h"
+#include "tests/lib/checkrun.h"
 
 /* held: what the feeder concludes of its entry k. */
 static int held(const struct rbs_fack *f, uint64_t k)
@@ -127,20 +128,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbs_fack");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    acknowledgments_resolve_the_feeder_entries_in_order,
+	    a_dropped_entry_is_lost_and_resolved_at_once_when_nothing_waits,
+	    a_resync_loses_what_was_not_acknowledged_though_the_window_moves_past_it,
+	    acknowledged_before_the_resync_stays_held,
+	    runs_follow_gaps_in_the_sequences_and_the_ring_grows,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, acknowledgments_resolve_the_feeder_entries_in_order);
-	tcase_add_test(tc, a_dropped_entry_is_lost_and_resolved_at_once_when_nothing_waits);
-	tcase_add_test(tc, a_resync_loses_what_was_not_acknowledged_though_the_window_moves_past_it);
-	tcase_add_test(tc, acknowledged_before_the_resync_stays_held);
-	tcase_add_test(tc, runs_follow_gaps_in_the_sequences_and_the_ring_grows);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbs_fack", &core, 1);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rbsd/rbs_frame.h"
+#include "tests/lib/checkrun.h"
 
 /* Sample frames, one per body, with every field set to something that is
  * not a default. */
@@ -982,46 +983,38 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbs_frame");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    every_body_round_trips_with_every_field,
+	    the_wire_format_is_a_big_endian_length_then_the_packed_frame,
+	    encode_says_enospc_when_the_buffer_is_one_byte_short,
+	    one_byte_at_a_time_gives_every_frame,
+	    several_frames_in_one_chunk_come_out_one_by_one,
+	    a_stream_split_at_every_byte_position_gives_the_same_frames,
+	    odd_chunk_sizes_give_the_same_frames,
+	    a_decoded_frame_does_not_point_into_the_input,
+	    length_0_is_refused,
+	    a_length_over_the_maximum_is_refused_before_its_body_arrives,
+	    a_frame_of_exactly_the_maximum_length_is_accepted,
+	    the_largest_entry_always_fits_in_a_frame,
+	    a_truncated_frame_followed_by_garbage_does_not_unpack,
+	    protobuf_garbage_does_not_unpack,
+	    a_frame_with_an_unknown_body_is_refused,
+	    an_unknown_field_inside_a_known_body_is_ignored,
+	    empty_bodies_are_refused_where_they_mean_nothing,
+	    bad_entries_are_refused_with_their_reason,
+	    bad_hellos_and_batches_are_refused_with_their_reason,
+	    the_encoder_refuses_what_the_decoder_refuses,
+	    after_an_error_nothing_more_is_consumed_until_reset,
+	    reset_forgets_a_partial_frame,
+	    a_frame_not_released_blocks_the_next_one,
+	    many_frames_reuse_the_decoders_memory,
+	    a_freed_decoder_can_be_used_again,
+	    a_large_entries_frame_round_trips,
+	    service_type_words_are_the_specs,
+	    every_refusal_has_its_own_log_text,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .timeout = 30, .setup = samples_setup};
 
-	tcase_add_checked_fixture(tc, samples_setup, NULL);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, every_body_round_trips_with_every_field);
-	tcase_add_test(tc, the_wire_format_is_a_big_endian_length_then_the_packed_frame);
-	tcase_add_test(tc, encode_says_enospc_when_the_buffer_is_one_byte_short);
-	tcase_add_test(tc, one_byte_at_a_time_gives_every_frame);
-	tcase_add_test(tc, several_frames_in_one_chunk_come_out_one_by_one);
-	tcase_add_test(tc, a_stream_split_at_every_byte_position_gives_the_same_frames);
-	tcase_add_test(tc, odd_chunk_sizes_give_the_same_frames);
-	tcase_add_test(tc, a_decoded_frame_does_not_point_into_the_input);
-	tcase_add_test(tc, length_0_is_refused);
-	tcase_add_test(tc, a_length_over_the_maximum_is_refused_before_its_body_arrives);
-	tcase_add_test(tc, a_frame_of_exactly_the_maximum_length_is_accepted);
-	tcase_add_test(tc, the_largest_entry_always_fits_in_a_frame);
-	tcase_add_test(tc, a_truncated_frame_followed_by_garbage_does_not_unpack);
-	tcase_add_test(tc, protobuf_garbage_does_not_unpack);
-	tcase_add_test(tc, a_frame_with_an_unknown_body_is_refused);
-	tcase_add_test(tc, an_unknown_field_inside_a_known_body_is_ignored);
-	tcase_add_test(tc, empty_bodies_are_refused_where_they_mean_nothing);
-	tcase_add_test(tc, bad_entries_are_refused_with_their_reason);
-	tcase_add_test(tc, bad_hellos_and_batches_are_refused_with_their_reason);
-	tcase_add_test(tc, the_encoder_refuses_what_the_decoder_refuses);
-	tcase_add_test(tc, after_an_error_nothing_more_is_consumed_until_reset);
-	tcase_add_test(tc, reset_forgets_a_partial_frame);
-	tcase_add_test(tc, a_frame_not_released_blocks_the_next_one);
-	tcase_add_test(tc, many_frames_reuse_the_decoders_memory);
-	tcase_add_test(tc, a_freed_decoder_can_be_used_again);
-	tcase_add_test(tc, a_large_entries_frame_round_trips);
-	tcase_add_test(tc, service_type_words_are_the_specs);
-	tcase_add_test(tc, every_refusal_has_its_own_log_text);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbs_frame", &core, 1);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "rbsd/rbs_lag.h"
+#include "tests/lib/checkrun.h"
 
 static struct rbs_lag lag;
 
@@ -91,22 +92,16 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbs_lag");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    nothing_waiting_is_no_lag,
+	    the_lag_is_the_age_of_the_oldest_unacknowledged_entry,
+	    entries_pushed_in_one_millisecond_share_its_sample,
+	    acks_never_make_the_lag_grow_older,
+	    when_samples_run_out_the_lag_errs_old,
+	    a_clock_that_did_not_move_is_no_negative_lag,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .setup = setup};
 
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, nothing_waiting_is_no_lag);
-	tcase_add_test(tc, the_lag_is_the_age_of_the_oldest_unacknowledged_entry);
-	tcase_add_test(tc, entries_pushed_in_one_millisecond_share_its_sample);
-	tcase_add_test(tc, acks_never_make_the_lag_grow_older);
-	tcase_add_test(tc, when_samples_run_out_the_lag_errs_old);
-	tcase_add_test(tc, a_clock_that_did_not_move_is_no_negative_lag);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbs_lag", &core, 1);
 }

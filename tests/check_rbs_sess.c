@@ -14,6 +14,7 @@
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_sess.h"
 #include "rbsd/rbs_win.h"
+#include "tests/lib/checkrun.h"
 
 static struct sockaddr_storage addr(const char *text, unsigned port)
 {
@@ -717,36 +718,29 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbs_sess");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    both_ipv4_devices_keep_the_connection_dialed_by_the_greater_address,
+	    both_ipv6_devices_keep_the_connection_dialed_by_the_greater_address,
+	    every_pair_of_a_list_agrees_and_exactly_one_side_dials_the_survivor,
+	    ports_do_not_matter,
+	    a_dual_stack_socket_sees_ipv4_mapped_addresses_and_agrees,
+	    the_ipv6_scope_does_not_matter,
+	    no_rule_for_equal_addresses_mixed_or_other_families,
+	    the_same_pair_resumes_both_ways_from_what_each_received,
+	    resume_works_at_both_ends_of_acked_to_sent,
+	    first_contact_resyncs_both_ways,
+	    a_restarted_peer_gets_a_resync_and_is_resynced_from_1,
+	    after_our_restart_both_directions_resync,
+	    a_receiver_that_knows_another_sender_run_gets_a_resync,
+	    impossible_numbers_resync,
+	    a_resync_the_sender_never_heard_of_is_not_taken_for_a_resume_later,
+	    sessions_that_cannot_pair_are_refused,
+	    both_sides_agree_on_every_small_state,
+	    every_resync_reason_has_its_own_log_text,
+	    broken_handshakes_lost_frames_and_restarts_never_lose_an_entry,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .timeout = 60};
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, both_ipv4_devices_keep_the_connection_dialed_by_the_greater_address);
-	tcase_add_test(tc, both_ipv6_devices_keep_the_connection_dialed_by_the_greater_address);
-	tcase_add_test(tc, every_pair_of_a_list_agrees_and_exactly_one_side_dials_the_survivor);
-	tcase_add_test(tc, ports_do_not_matter);
-	tcase_add_test(tc, a_dual_stack_socket_sees_ipv4_mapped_addresses_and_agrees);
-	tcase_add_test(tc, the_ipv6_scope_does_not_matter);
-	tcase_add_test(tc, no_rule_for_equal_addresses_mixed_or_other_families);
-	tcase_add_test(tc, the_same_pair_resumes_both_ways_from_what_each_received);
-	tcase_add_test(tc, resume_works_at_both_ends_of_acked_to_sent);
-	tcase_add_test(tc, first_contact_resyncs_both_ways);
-	tcase_add_test(tc, a_restarted_peer_gets_a_resync_and_is_resynced_from_1);
-	tcase_add_test(tc, after_our_restart_both_directions_resync);
-	tcase_add_test(tc, a_receiver_that_knows_another_sender_run_gets_a_resync);
-	tcase_add_test(tc, impossible_numbers_resync);
-	tcase_add_test(tc, a_resync_the_sender_never_heard_of_is_not_taken_for_a_resume_later);
-	tcase_add_test(tc, sessions_that_cannot_pair_are_refused);
-	tcase_add_test(tc, both_sides_agree_on_every_small_state);
-	tcase_add_test(tc, every_resync_reason_has_its_own_log_text);
-	tcase_add_test(tc, broken_handshakes_lost_frames_and_restarts_never_lose_an_entry);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbs_sess", &core, 1);
 }

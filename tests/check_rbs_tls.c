@@ -11,6 +11,7 @@
 
 #include "cfgd/grammar.h"
 #include "rbsd/rbs_tls.h"
+#include "tests/lib/checkrun.h"
 
 START_TEST(the_grammars_fingerprint_and_rbsds_are_the_same_text)
 {
@@ -106,20 +107,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbs_tls");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    the_grammars_fingerprint_and_rbsds_are_the_same_text,
+	    a_pin_list_accepts_only_its_fingerprints,
+	    a_policy_that_does_not_load_names_its_file,
+	    tls12_offers_aead_suites_only,
+	    a_files_digest_follows_the_content_not_the_name,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, the_grammars_fingerprint_and_rbsds_are_the_same_text);
-	tcase_add_test(tc, a_pin_list_accepts_only_its_fingerprints);
-	tcase_add_test(tc, a_policy_that_does_not_load_names_its_file);
-	tcase_add_test(tc, tls12_offers_aead_suites_only);
-	tcase_add_test(tc, a_files_digest_follows_the_content_not_the_name);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbs_tls", &core, 1);
 }

@@ -10,6 +10,7 @@
 
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_win.h"
+#include "tests/lib/checkrun.h"
 
 static const uint8_t mac[6] = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x01};
 static const uint8_t lease[24] = {192, 0, 2, 10, [23] = 0xee};
@@ -452,7 +453,8 @@ static void check_entry(const struct rbs_tx *t, uint64_t s)
 	p = rbs_win_payload(e);
 	for (size_t i = 0; i < e->plen; i++)
 		if (p[i] != (uint8_t)(s + i))
-			ck_abort_msg("entry %llu: payload byte %zu changed", (unsigned long long)s, i);
+			ck_abort_msg("entry %llu: payload byte %zu changed", (unsigned long long)s,
+				     i);
 }
 
 START_TEST(entries_of_every_size_stay_intact_while_acks_free_the_oldest)
@@ -713,42 +715,36 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rbs_win");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    sequence_numbers_start_at_1_and_count_up,
+	    push_copies_the_entry,
+	    the_byte_count_is_the_header_plus_key_plus_payload,
+	    a_window_full_of_entries_pushes_back_until_an_ack,
+	    a_window_full_of_bytes_pushes_back_until_an_ack,
+	    an_entry_that_can_never_fit_is_emsgsize_not_eagain,
+	    entries_that_cannot_be_sent_are_refused,
+	    init_refuses_a_window_that_holds_nothing,
+	    an_ack_frees_every_entry_up_to_it,
+	    an_ack_beyond_what_was_sent_or_going_backwards_is_refused,
+	    the_sent_mark_only_moves_forward_up_to_the_last_push,
+	    unacked_entries_can_be_walked_from_any_held_seq,
+	    resume_acks_what_the_peer_has_and_resends_the_rest,
+	    resume_outside_acked_to_sent_is_refused,
+	    resync_empties_the_window_and_numbering_goes_on_after_sent,
+	    the_ring_wraps_many_times_and_keeps_every_entry,
+	    entries_of_every_size_stay_intact_while_acks_free_the_oldest,
+	    the_last_seq_of_a_session_is_2_to_the_64_minus_1,
+	    freeing_a_window_frees_what_it_holds,
+	    the_receiver_takes_entries_only_in_order,
+	    an_ack_is_due_every_n_entries,
+	    an_ack_is_due_when_the_oldest_entry_waited_t_ms,
+	    ack_every_0_means_every_entry,
+	    a_resumed_receiver_expects_the_seq_it_is_given,
+	    a_resyncing_receiver_waits_for_the_batch,
+	    everything_pushed_arrives_once_in_order_through_a_small_window,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, sequence_numbers_start_at_1_and_count_up);
-	tcase_add_test(tc, push_copies_the_entry);
-	tcase_add_test(tc, the_byte_count_is_the_header_plus_key_plus_payload);
-	tcase_add_test(tc, a_window_full_of_entries_pushes_back_until_an_ack);
-	tcase_add_test(tc, a_window_full_of_bytes_pushes_back_until_an_ack);
-	tcase_add_test(tc, an_entry_that_can_never_fit_is_emsgsize_not_eagain);
-	tcase_add_test(tc, entries_that_cannot_be_sent_are_refused);
-	tcase_add_test(tc, init_refuses_a_window_that_holds_nothing);
-	tcase_add_test(tc, an_ack_frees_every_entry_up_to_it);
-	tcase_add_test(tc, an_ack_beyond_what_was_sent_or_going_backwards_is_refused);
-	tcase_add_test(tc, the_sent_mark_only_moves_forward_up_to_the_last_push);
-	tcase_add_test(tc, unacked_entries_can_be_walked_from_any_held_seq);
-	tcase_add_test(tc, resume_acks_what_the_peer_has_and_resends_the_rest);
-	tcase_add_test(tc, resume_outside_acked_to_sent_is_refused);
-	tcase_add_test(tc, resync_empties_the_window_and_numbering_goes_on_after_sent);
-	tcase_add_test(tc, the_ring_wraps_many_times_and_keeps_every_entry);
-	tcase_add_test(tc, entries_of_every_size_stay_intact_while_acks_free_the_oldest);
-	tcase_add_test(tc, the_last_seq_of_a_session_is_2_to_the_64_minus_1);
-	tcase_add_test(tc, freeing_a_window_frees_what_it_holds);
-	tcase_add_test(tc, the_receiver_takes_entries_only_in_order);
-	tcase_add_test(tc, an_ack_is_due_every_n_entries);
-	tcase_add_test(tc, an_ack_is_due_when_the_oldest_entry_waited_t_ms);
-	tcase_add_test(tc, ack_every_0_means_every_entry);
-	tcase_add_test(tc, a_resumed_receiver_expects_the_seq_it_is_given);
-	tcase_add_test(tc, a_resyncing_receiver_waits_for_the_batch);
-	tcase_add_test(tc, everything_pushed_arrives_once_in_order_through_a_small_window);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("rbs_win", &core, 1);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfgd/session.h"
+#include "tests/lib/checkrun.h"
 
 static struct session s;
 static struct conf *running;
@@ -218,23 +219,17 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("session");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    prompt_follows_views_and_pending_changes,
+	    objects_exist_from_creation_to_removal,
+	    display_of_candidate_shows_the_changes,
+	    commands_for_cfgd_and_daemons_are_handed_back,
+	    a_trailing_json_asks_any_display_for_json,
+	    bfd_sessions_are_created_with_their_bind_and_entered_by_name,
+	    errors_leave_view_and_candidate_alone,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .setup = setup, .teardown = teardown};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, prompt_follows_views_and_pending_changes);
-	tcase_add_test(tc, objects_exist_from_creation_to_removal);
-	tcase_add_test(tc, display_of_candidate_shows_the_changes);
-	tcase_add_test(tc, commands_for_cfgd_and_daemons_are_handed_back);
-	tcase_add_test(tc, a_trailing_json_asks_any_display_for_json);
-	tcase_add_test(tc, bfd_sessions_are_created_with_their_bind_and_entered_by_name);
-	tcase_add_test(tc, errors_leave_view_and_candidate_alone);
-	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("session", &core, 1);
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cfgd/store.h"
+#include "tests/lib/checkrun.h"
 
 #define BASE_ID UINT64_C(1000000000)
 #define KILL_ROUNDS 50
@@ -745,40 +746,47 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("store");
-	TCase *tc = tcase_create("core");
-	TCase *crash = tcase_create("crash");
-	SRunner *sr;
-	int failed;
+	const TTest *core[] = {
+	    write_then_load_returns_the_same_commit,
+	    list_is_newest_first_and_latest_is_the_highest_id,
+	    empty_store_has_no_commits,
+	    open_creates_a_missing_state_directory,
+	    writing_an_existing_id_replaces_it,
+	    pruning_keeps_exactly_the_newest_store_keep,
+	    malformed_commits_are_refused,
+	    corrupt_files_are_skipped_and_load_says_ebadmsg,
+	    all_corrupt_is_enoent_with_skipped_and_newest,
+	    stale_tmp_is_removed_by_open_and_never_read,
+	    trial_round_trip,
+	    corrupt_trial_says_ebadmsg,
+	    write_file_replaces_the_whole_file,
+	    NULL,
+	};
+	const TTest *crash[] = {
+	    kill9_during_write_file_leaves_old_or_new,
+	    kill9_during_commit_leaves_a_complete_latest,
+	    NULL,
+	};
+	const struct checkrun_case cases[] = {
+	    {
+		.name = "core",
+		.tests = core,
+		.setup = setup,
+		.teardown = teardown,
+		.unchecked_setup = root_setup,
+		.unchecked_teardown = root_teardown,
+	    },
+	    {
+		.name = "crash",
+		.tests = crash,
+		/* many 1 MiB fsync'ed writes: more than check's default 4 s on a slow disk */
+		.timeout = 120,
+		.setup = setup,
+		.teardown = teardown,
+		.unchecked_setup = root_setup,
+		.unchecked_teardown = root_teardown,
+	    },
+	};
 
-	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, write_then_load_returns_the_same_commit);
-	tcase_add_test(tc, list_is_newest_first_and_latest_is_the_highest_id);
-	tcase_add_test(tc, empty_store_has_no_commits);
-	tcase_add_test(tc, open_creates_a_missing_state_directory);
-	tcase_add_test(tc, writing_an_existing_id_replaces_it);
-	tcase_add_test(tc, pruning_keeps_exactly_the_newest_store_keep);
-	tcase_add_test(tc, malformed_commits_are_refused);
-	tcase_add_test(tc, corrupt_files_are_skipped_and_load_says_ebadmsg);
-	tcase_add_test(tc, all_corrupt_is_enoent_with_skipped_and_newest);
-	tcase_add_test(tc, stale_tmp_is_removed_by_open_and_never_read);
-	tcase_add_test(tc, trial_round_trip);
-	tcase_add_test(tc, corrupt_trial_says_ebadmsg);
-	tcase_add_test(tc, write_file_replaces_the_whole_file);
-	suite_add_tcase(s, tc);
-
-	/* many 1 MiB fsync'ed writes: more than check's default 4 s on a slow disk */
-	tcase_set_timeout(crash, 120);
-	tcase_add_unchecked_fixture(crash, root_setup, root_teardown);
-	tcase_add_checked_fixture(crash, setup, teardown);
-	tcase_add_test(crash, kill9_during_write_file_leaves_old_or_new);
-	tcase_add_test(crash, kill9_during_commit_leaves_a_complete_latest);
-	suite_add_tcase(s, crash);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("store", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfgd/txn.h"
+#include "tests/lib/checkrun.h"
 
 #define ALL ((1u << D_VRRPD) | (1u << D_RBSD) | (1u << D_RBPD))
 
@@ -102,23 +103,17 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("txn");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    all_yes_commits_then_acks,
+	    one_no_vote_aborts_with_its_reason,
+	    silent_participant_aborts_at_deadline,
+	    participant_dying_before_vote_aborts,
+	    participant_dying_between_phases_is_left_unacked,
+	    non_participants_and_duplicates_are_ignored,
+	    failed_durable_write_aborts,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .teardown = teardown};
 
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, all_yes_commits_then_acks);
-	tcase_add_test(tc, one_no_vote_aborts_with_its_reason);
-	tcase_add_test(tc, silent_participant_aborts_at_deadline);
-	tcase_add_test(tc, participant_dying_before_vote_aborts);
-	tcase_add_test(tc, participant_dying_between_phases_is_left_unacked);
-	tcase_add_test(tc, non_participants_and_duplicates_are_ignored);
-	tcase_add_test(tc, failed_durable_write_aborts);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("txn", &core, 1);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rbpd/user_table.h"
+#include "tests/lib/checkrun.h"
 
 #define NO_LIMIT ((size_t)-1)
 
@@ -1277,47 +1278,40 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("user_table");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    an_entry_is_a_copy_of_what_was_given,
+	    an_older_or_equal_version_never_overwrites_a_newer_one_in_any_order,
+	    an_equal_version_with_another_payload_is_stale,
+	    a_delete_and_an_add_end_the_same_in_every_order,
+	    delete_says_what_it_did,
+	    without_tombstones_an_older_add_after_a_delete_comes_back,
+	    tombstones_are_bounded_and_the_oldest_go_first,
+	    tombstones_are_not_entries,
+	    the_digest_of_an_entry_is_the_documented_siphash,
+	    same_entries_in_any_order_give_the_same_digests,
+	    one_different_payload_byte_changes_the_digest,
+	    version_key_and_type_are_in_the_digest_and_origin_is_not,
+	    the_digest_follows_updates_and_deletes,
+	    counts_per_type_and_in_total,
+	    a_cursor_returns_every_entry_once_in_insertion_order,
+	    a_cursor_survives_deletes_adds_and_updates_between_steps,
+	    cursors_do_not_disturb_each_other,
+	    a_cursor_on_an_empty_type_or_a_bad_type,
+	    a_role_change_moves_an_entry_between_origins_and_saves_it_from_a_sweep,
+	    a_cursor_moves_the_entry_it_returned_between_origins,
+	    a_resync_removes_exactly_the_entries_not_received_again,
+	    an_entry_taken_over_during_a_resync_leaves_its_sweep,
+	    a_resync_of_all_types_and_its_tombstones,
+	    a_resync_can_be_cancelled_or_started_over,
+	    the_table_grows_and_shrinks_without_losing_an_entry,
+	    the_version_held_counts_a_tombstone,
+	    keys_and_payloads_at_their_limits_and_over,
+	    an_entry_can_be_written_from_its_own_lookup,
+	    random_changes_agree_with_a_model_of_the_rules,
+	    service_type_words,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .timeout = 60};
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, an_entry_is_a_copy_of_what_was_given);
-	tcase_add_test(tc, an_older_or_equal_version_never_overwrites_a_newer_one_in_any_order);
-	tcase_add_test(tc, an_equal_version_with_another_payload_is_stale);
-	tcase_add_test(tc, a_delete_and_an_add_end_the_same_in_every_order);
-	tcase_add_test(tc, delete_says_what_it_did);
-	tcase_add_test(tc, without_tombstones_an_older_add_after_a_delete_comes_back);
-	tcase_add_test(tc, tombstones_are_bounded_and_the_oldest_go_first);
-	tcase_add_test(tc, tombstones_are_not_entries);
-	tcase_add_test(tc, the_digest_of_an_entry_is_the_documented_siphash);
-	tcase_add_test(tc, same_entries_in_any_order_give_the_same_digests);
-	tcase_add_test(tc, one_different_payload_byte_changes_the_digest);
-	tcase_add_test(tc, version_key_and_type_are_in_the_digest_and_origin_is_not);
-	tcase_add_test(tc, the_digest_follows_updates_and_deletes);
-	tcase_add_test(tc, counts_per_type_and_in_total);
-	tcase_add_test(tc, a_cursor_returns_every_entry_once_in_insertion_order);
-	tcase_add_test(tc, a_cursor_survives_deletes_adds_and_updates_between_steps);
-	tcase_add_test(tc, cursors_do_not_disturb_each_other);
-	tcase_add_test(tc, a_cursor_on_an_empty_type_or_a_bad_type);
-	tcase_add_test(tc, a_role_change_moves_an_entry_between_origins_and_saves_it_from_a_sweep);
-	tcase_add_test(tc, a_cursor_moves_the_entry_it_returned_between_origins);
-	tcase_add_test(tc, a_resync_removes_exactly_the_entries_not_received_again);
-	tcase_add_test(tc, an_entry_taken_over_during_a_resync_leaves_its_sweep);
-	tcase_add_test(tc, a_resync_of_all_types_and_its_tombstones);
-	tcase_add_test(tc, a_resync_can_be_cancelled_or_started_over);
-	tcase_add_test(tc, the_table_grows_and_shrinks_without_losing_an_entry);
-	tcase_add_test(tc, the_version_held_counts_a_tombstone);
-	tcase_add_test(tc, keys_and_payloads_at_their_limits_and_over);
-	tcase_add_test(tc, an_entry_can_be_written_from_its_own_lookup);
-	tcase_add_test(tc, random_changes_agree_with_a_model_of_the_rules);
-	tcase_add_test(tc, service_type_words);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("user_table", &core, 1);
 }

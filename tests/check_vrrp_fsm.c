@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/checkrun.h"
 #include "vrrpd/vrrp_fsm.h"
 
 #define ADD_SEND_ANNOUNCE (VRRP_ACT_ADD_VIPS | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE)
@@ -289,9 +290,9 @@ START_TEST(a_backup_told_the_master_is_gone_takes_over_at_once)
 	assert_timers(T0 + 150 + 1000, 0, 0);
 	vrrp_fsm_master_gone(&f, T0 + 200, &out);
 	assert_nothing(VRRP_STATE_MASTER);
-	vrrp_fsm_init(&f, &(struct vrrp_fsm_cfg){.version = 3, .priority = 100,
-						    .adver_interval_ms = 1000},
-		      true);
+	vrrp_fsm_init(
+	    &f, &(struct vrrp_fsm_cfg){.version = 3, .priority = 100, .adver_interval_ms = 1000},
+	    true);
 	vrrp_fsm_master_gone(&f, T0 + 300, &out);
 	assert_nothing(VRRP_STATE_INIT);
 }
@@ -1282,65 +1283,59 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vrrp_fsm");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    state_names_are_the_operator_words,
+	    v3_timers_at_1_s_follow_rfc_5798,
+	    v3_timers_at_100_ms_scale_with_the_interval,
+	    v2_skew_time_is_a_fraction_of_one_second,
+	    nothing_happens_in_initialize,
+	    non_owner_starts_as_backup_and_takes_over_after_master_down_interval,
+	    owner_starts_as_master_even_without_preempt,
+	    a_backup_told_the_master_is_gone_takes_over_at_once,
+	    startup_twice_is_one_startup,
+	    master_advertises_every_interval_and_only_then,
+	    master_yields_to_a_higher_priority,
+	    master_ignores_a_lower_priority,
+	    equal_priority_is_won_by_the_higher_address,
+	    backup_accepts_a_master_of_equal_priority,
+	    preempt_without_delay_takes_over_at_once,
+	    preempt_delay_waits_then_takes_over,
+	    preempt_delay_is_cancelled_by_an_equal_or_higher_master,
+	    without_preempt_a_backup_serves_a_lower_master_until_it_stops,
+	    owner_preempts_at_once_even_with_preempt_off,
+	    a_second_owner_with_a_higher_address_is_not_flapped,
+	    priority_0_hands_over_after_exactly_skew_time,
+	    priority_0_skew_time_uses_the_learnt_interval,
+	    a_master_that_comes_back_after_priority_0_is_silent_not_leaving,
+	    priority_0_cancels_a_pending_preempt_delay,
+	    master_answers_priority_0_with_an_advertisement,
+	    v3_backup_learns_the_master_interval,
+	    v3_master_that_yields_learns_the_new_master_interval,
+	    v2_backup_keeps_its_configured_interval,
+	    shorter_interval_moves_the_next_advertisement_earlier,
+	    priority_change_while_master_is_only_remembered,
+	    backup_that_becomes_owner_takes_over_at_once,
+	    backup_config_changes_cause_no_transition,
+	    losing_preempt_or_priority_cancels_the_preempt_delay,
+	    v2_backup_takes_a_new_interval_as_master_adver_interval,
+	    link_down_on_master_removes_addresses_without_sending,
+	    link_down_on_backup_stops_its_timers,
+	    started_with_the_link_down_it_starts_when_the_link_comes_up,
+	    shutdown_of_a_master_sends_priority_0_and_removes_addresses,
+	    shutdown_of_a_backup_sends_nothing,
+	    next_is_the_earliest_running_timer,
+	    a_late_timer_call_names_the_timer_that_expired_first,
+	    three_routers_elect_the_highest_priority_and_hand_over_by_skew_time,
+	    equal_priorities_elect_the_highest_address,
+	    a_closed_gate_holds_preemption_and_keeps_the_master_alive,
+	    the_wait_starts_after_the_preempt_delay_and_is_bounded,
+	    an_open_gate_or_no_gate_preempts_as_before,
+	    a_silent_master_is_taken_over_whatever_the_gate,
+	    a_higher_master_or_closing_the_gate_ends_the_wait_without_transition,
+	    every_transition_has_a_distinct_reason,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, state_names_are_the_operator_words);
-	tcase_add_test(tc, v3_timers_at_1_s_follow_rfc_5798);
-	tcase_add_test(tc, v3_timers_at_100_ms_scale_with_the_interval);
-	tcase_add_test(tc, v2_skew_time_is_a_fraction_of_one_second);
-	tcase_add_test(tc, nothing_happens_in_initialize);
-	tcase_add_test(tc, non_owner_starts_as_backup_and_takes_over_after_master_down_interval);
-	tcase_add_test(tc, owner_starts_as_master_even_without_preempt);
-	tcase_add_test(tc, a_backup_told_the_master_is_gone_takes_over_at_once);
-	tcase_add_test(tc, startup_twice_is_one_startup);
-	tcase_add_test(tc, master_advertises_every_interval_and_only_then);
-	tcase_add_test(tc, master_yields_to_a_higher_priority);
-	tcase_add_test(tc, master_ignores_a_lower_priority);
-	tcase_add_test(tc, equal_priority_is_won_by_the_higher_address);
-	tcase_add_test(tc, backup_accepts_a_master_of_equal_priority);
-	tcase_add_test(tc, preempt_without_delay_takes_over_at_once);
-	tcase_add_test(tc, preempt_delay_waits_then_takes_over);
-	tcase_add_test(tc, preempt_delay_is_cancelled_by_an_equal_or_higher_master);
-	tcase_add_test(tc, without_preempt_a_backup_serves_a_lower_master_until_it_stops);
-	tcase_add_test(tc, owner_preempts_at_once_even_with_preempt_off);
-	tcase_add_test(tc, a_second_owner_with_a_higher_address_is_not_flapped);
-	tcase_add_test(tc, priority_0_hands_over_after_exactly_skew_time);
-	tcase_add_test(tc, priority_0_skew_time_uses_the_learnt_interval);
-	tcase_add_test(tc, a_master_that_comes_back_after_priority_0_is_silent_not_leaving);
-	tcase_add_test(tc, priority_0_cancels_a_pending_preempt_delay);
-	tcase_add_test(tc, master_answers_priority_0_with_an_advertisement);
-	tcase_add_test(tc, v3_backup_learns_the_master_interval);
-	tcase_add_test(tc, v3_master_that_yields_learns_the_new_master_interval);
-	tcase_add_test(tc, v2_backup_keeps_its_configured_interval);
-	tcase_add_test(tc, shorter_interval_moves_the_next_advertisement_earlier);
-	tcase_add_test(tc, priority_change_while_master_is_only_remembered);
-	tcase_add_test(tc, backup_that_becomes_owner_takes_over_at_once);
-	tcase_add_test(tc, backup_config_changes_cause_no_transition);
-	tcase_add_test(tc, losing_preempt_or_priority_cancels_the_preempt_delay);
-	tcase_add_test(tc, v2_backup_takes_a_new_interval_as_master_adver_interval);
-	tcase_add_test(tc, link_down_on_master_removes_addresses_without_sending);
-	tcase_add_test(tc, link_down_on_backup_stops_its_timers);
-	tcase_add_test(tc, started_with_the_link_down_it_starts_when_the_link_comes_up);
-	tcase_add_test(tc, shutdown_of_a_master_sends_priority_0_and_removes_addresses);
-	tcase_add_test(tc, shutdown_of_a_backup_sends_nothing);
-	tcase_add_test(tc, next_is_the_earliest_running_timer);
-	tcase_add_test(tc, a_late_timer_call_names_the_timer_that_expired_first);
-	tcase_add_test(tc, three_routers_elect_the_highest_priority_and_hand_over_by_skew_time);
-	tcase_add_test(tc, equal_priorities_elect_the_highest_address);
-	tcase_add_test(tc, a_closed_gate_holds_preemption_and_keeps_the_master_alive);
-	tcase_add_test(tc, the_wait_starts_after_the_preempt_delay_and_is_bounded);
-	tcase_add_test(tc, an_open_gate_or_no_gate_preempts_as_before);
-	tcase_add_test(tc, a_silent_master_is_taken_over_whatever_the_gate);
-	tcase_add_test(tc, a_higher_master_or_closing_the_gate_ends_the_wait_without_transition);
-	tcase_add_test(tc, every_transition_has_a_distinct_reason);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("vrrp_fsm", &core, 1);
 }

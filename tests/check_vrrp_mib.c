@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agentx/vrrp_mib.h"
+#include "tests/lib/checkrun.h"
 
 /* eth1 is ifIndex 5, eth2 is 3; any other name has none */
 static unsigned ifindex(const char *name, void *arg)
@@ -146,10 +147,10 @@ START_TEST(instances_carry_rfc6527_columns_and_types)
 	ck_assert_int_eq(x->type, VRRP_MIB_T_COUNTER64);
 	ck_assert_uint_eq(x->num, UINT64_MAX);
 	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 2, 5, 1, 1)->num, VRRP_MIB_MASTER_NO_RESPONSE);
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 4, 5, 2, 1)->num, 6);  /* interval */
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 5, 5, 2, 1)->num, 1);  /* ttl */
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 7, 5, 2, 1)->num, 1);  /* prio 0 rcvd */
-	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 9, 5, 2, 1)->num, 3);  /* type */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 4, 5, 2, 1)->num, 6);	 /* interval */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 5, 5, 2, 1)->num, 1);	 /* ttl */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 7, 5, 2, 1)->num, 1);	 /* prio 0 rcvd */
+	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 9, 5, 2, 1)->num, 3);	 /* type */
 	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 11, 5, 2, 1)->num, 4); /* length */
 	ck_assert_uint_eq(at(v, n, 8, 1, 2, 5, 1, 13, 5, 2, 1)->num, 1000);
 	/* the global counters are scalars (.0) */
@@ -174,9 +175,8 @@ START_TEST(getnext_walks_every_instance_in_oid_order)
 	for (x = vrrp_mib_next(v, n, root, VRRP_MIB_OID_LEN); x;
 	     x = vrrp_mib_next(v, n, x->oid, x->oid_len)) {
 		if (prev)
-			ck_assert_int_lt(vrrp_mib_oid_cmp(prev->oid, prev->oid_len, x->oid,
-							  x->oid_len),
-					 0);
+			ck_assert_int_lt(
+			    vrrp_mib_oid_cmp(prev->oid, prev->oid_len, x->oid, x->oid_len), 0);
 		prev = x;
 		walked++;
 	}
@@ -285,21 +285,16 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vrrp_mib");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    rows_are_indexed_by_ifindex_vrid_and_type_and_bad_groups_left_out,
+	    instances_carry_rfc6527_columns_and_types,
+	    getnext_walks_every_instance_in_oid_order,
+	    a_grown_error_counter_is_a_protocol_error_once,
+	    new_master_reason_from_vrrpd_reasons_and_carried_when_backup,
+	    documents_that_are_not_vrrpds_are_refused_or_empty,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, rows_are_indexed_by_ifindex_vrid_and_type_and_bad_groups_left_out);
-	tcase_add_test(tc, instances_carry_rfc6527_columns_and_types);
-	tcase_add_test(tc, getnext_walks_every_instance_in_oid_order);
-	tcase_add_test(tc, a_grown_error_counter_is_a_protocol_error_once);
-	tcase_add_test(tc, new_master_reason_from_vrrpd_reasons_and_carried_when_backup);
-	tcase_add_test(tc, documents_that_are_not_vrrpds_are_refused_or_empty);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("vrrp_mib", &core, 1);
 }

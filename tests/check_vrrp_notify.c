@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/lib/checkrun.h"
 #include "vrrpd/vrrp_notify.h"
 
 static struct vrrp_notify n;
@@ -183,8 +184,8 @@ START_TEST(path_check_refuses_what_others_could_change)
 	ck_assert_int_eq(chmod(dir, 0700), 0);
 	ck_assert_int_eq(symlink("gw", p), 0);
 	ck_assert_int_eq(check("link", why), -EPERM);
-	for (const char *const *f = (const char *const[]){"ok", "gw", "ow", "noexec", "nobody",
-							  "link", NULL};
+	for (const char *const *f =
+		 (const char *const[]){"ok", "gw", "ow", "noexec", "nobody", "link", NULL};
 	     *f; f++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, *f);
 		unlink(p);
@@ -195,25 +196,24 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vrrp_notify");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    one_group_runs_one_at_a_time_in_order,
+	    full_queue_drops_the_oldest_and_keeps_the_newest,
+	    at_most_max_running_over_all_groups_round_robin,
+	    groups_are_told_apart_by_interface_vrid_and_family,
+	    NULL,
+	};
+	const TTest *as_root[] = {
+	    path_check_refuses_what_others_could_change,
+	    NULL,
+	};
+	/* The test that needs root goes in a case of its own, named "core"
+	 * too, so that CK_RUN_CASE=core still runs it. */
+	const struct checkrun_case cases[] = {
+	    {.tests = tests, .teardown = teardown},
+	    /* chown needs root: without it that test is a counted skip */
+	    {.tests = as_root, .teardown = teardown, .skip = geteuid() != 0},
+	};
 
-	tcase_add_checked_fixture(tc, NULL, teardown);
-	tcase_add_test(tc, one_group_runs_one_at_a_time_in_order);
-	tcase_add_test(tc, full_queue_drops_the_oldest_and_keeps_the_newest);
-	tcase_add_test(tc, at_most_max_running_over_all_groups_round_robin);
-	tcase_add_test(tc, groups_are_told_apart_by_interface_vrid_and_family);
-	/* chown needs root: without it that test is a counted skip */
-	if (geteuid() == 0)
-		tcase_add_test(tc, path_check_refuses_what_others_could_change);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (failed)
-		return EXIT_FAILURE;
-	return geteuid() == 0 ? EXIT_SUCCESS : 77; /* 77: the Makefile counts a skip */
+	return checkrun("vrrp_notify", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tests/lib/checkrun.h"
 #include "vrrpd/vrrp_pkt.h"
 
 static struct in_addr src4, dst4;
@@ -731,48 +732,41 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vrrp_pkt");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    v2_ipv4_round_trip_keeps_every_field,
+	    v2_sends_eight_zero_bytes_of_authentication_data,
+	    v3_ipv4_pseudo_header_round_trip_keeps_every_field,
+	    v3_ipv4_message_only_round_trip_keeps_every_field,
+	    v3_ipv6_round_trip_keeps_every_field,
+	    the_largest_count_of_255_addresses_round_trips,
+	    hand_made_v3_ipv4_advert_parses_to_its_rfc_fields,
+	    builder_writes_the_hand_made_v3_ipv4_advert,
+	    hand_made_v2_advert_parses_to_its_rfc_fields,
+	    hand_made_v3_ipv6_advert_parses_to_its_rfc_fields,
+	    every_length_below_the_smallest_packet_is_short,
+	    versions_other_than_2_and_3_are_dropped,
+	    v2_over_ipv6_is_a_bad_version,
+	    types_other_than_advertisement_are_dropped,
+	    any_flipped_bit_is_a_bad_checksum,
+	    count_that_disagrees_with_the_length_is_dropped,
+	    vrid_0_is_dropped,
+	    v3_max_adver_int_0_is_dropped_even_with_reserved_bits_set,
+	    v3_reserved_bits_are_ignored_on_reception,
+	    v2_auth_types_1_and_2_are_dropped,
+	    v2_nonzero_authentication_data_is_ignored,
+	    v2_adver_int_0_is_dropped,
+	    v3_ipv4_checksum_forms_are_not_interchangeable,
+	    pseudo_header_checksum_depends_on_the_ip_addresses,
+	    a_dropped_packet_leaves_out_untouched,
+	    caller_mistakes_are_not_packet_drops,
+	    build_says_enospc_when_the_buffer_is_one_byte_short,
+	    build_refuses_what_parse_would_drop,
+	    only_ttl_255_is_accepted,
+	    every_drop_reason_has_its_own_log_text,
+	    every_drop_reason_has_its_own_identifier,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests, .setup = addrs_setup};
 
-	tcase_add_checked_fixture(tc, addrs_setup, NULL);
-	tcase_add_test(tc, v2_ipv4_round_trip_keeps_every_field);
-	tcase_add_test(tc, v2_sends_eight_zero_bytes_of_authentication_data);
-	tcase_add_test(tc, v3_ipv4_pseudo_header_round_trip_keeps_every_field);
-	tcase_add_test(tc, v3_ipv4_message_only_round_trip_keeps_every_field);
-	tcase_add_test(tc, v3_ipv6_round_trip_keeps_every_field);
-	tcase_add_test(tc, the_largest_count_of_255_addresses_round_trips);
-	tcase_add_test(tc, hand_made_v3_ipv4_advert_parses_to_its_rfc_fields);
-	tcase_add_test(tc, builder_writes_the_hand_made_v3_ipv4_advert);
-	tcase_add_test(tc, hand_made_v2_advert_parses_to_its_rfc_fields);
-	tcase_add_test(tc, hand_made_v3_ipv6_advert_parses_to_its_rfc_fields);
-	tcase_add_test(tc, every_length_below_the_smallest_packet_is_short);
-	tcase_add_test(tc, versions_other_than_2_and_3_are_dropped);
-	tcase_add_test(tc, v2_over_ipv6_is_a_bad_version);
-	tcase_add_test(tc, types_other_than_advertisement_are_dropped);
-	tcase_add_test(tc, any_flipped_bit_is_a_bad_checksum);
-	tcase_add_test(tc, count_that_disagrees_with_the_length_is_dropped);
-	tcase_add_test(tc, vrid_0_is_dropped);
-	tcase_add_test(tc, v3_max_adver_int_0_is_dropped_even_with_reserved_bits_set);
-	tcase_add_test(tc, v3_reserved_bits_are_ignored_on_reception);
-	tcase_add_test(tc, v2_auth_types_1_and_2_are_dropped);
-	tcase_add_test(tc, v2_nonzero_authentication_data_is_ignored);
-	tcase_add_test(tc, v2_adver_int_0_is_dropped);
-	tcase_add_test(tc, v3_ipv4_checksum_forms_are_not_interchangeable);
-	tcase_add_test(tc, pseudo_header_checksum_depends_on_the_ip_addresses);
-	tcase_add_test(tc, a_dropped_packet_leaves_out_untouched);
-	tcase_add_test(tc, caller_mistakes_are_not_packet_drops);
-	tcase_add_test(tc, build_says_enospc_when_the_buffer_is_one_byte_short);
-	tcase_add_test(tc, build_refuses_what_parse_would_drop);
-	tcase_add_test(tc, only_ttl_255_is_accepted);
-	tcase_add_test(tc, every_drop_reason_has_its_own_log_text);
-	tcase_add_test(tc, every_drop_reason_has_its_own_identifier);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("vrrp_pkt", &core, 1);
 }

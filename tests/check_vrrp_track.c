@@ -3,12 +3,12 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "tests/lib/checkrun.h"
 #include "vrrpd/vrrp_track.h"
 
 START_TEST(a_session_down_lowers_or_raises_the_priority_while_it_is_down)
 {
-	struct vrrp_track t[2] = {{.name = "a", .reduced = 30},
-				      {.name = "b", .increased = 5}};
+	struct vrrp_track t[2] = {{.name = "a", .reduced = 30}, {.name = "b", .increased = 5}};
 
 	ck_assert_uint_eq(vrrp_track_priority(120, false, t, 2, 1000, 0), 120);
 	t[0].down = true;
@@ -23,7 +23,7 @@ END_TEST
 START_TEST(the_priority_stays_within_1_and_254)
 {
 	struct vrrp_track t[2] = {{.name = "a", .reduced = 200, .down = true},
-				      {.name = "b", .reduced = 200, .down = true}};
+				  {.name = "b", .reduced = 200, .down = true}};
 	struct vrrp_track up = {.name = "c", .increased = 255, .down = true};
 
 	ck_assert_uint_eq(vrrp_track_priority(100, false, t, 2, 1000, 0), 1);
@@ -41,8 +41,7 @@ END_TEST
 
 START_TEST(a_peer_session_changes_no_priority_and_says_when_the_master_is_gone)
 {
-	struct vrrp_track t[2] = {{.name = "m", .peer = true},
-				      {.name = "x", .reduced = 10}};
+	struct vrrp_track t[2] = {{.name = "m", .peer = true}, {.name = "x", .reduced = 10}};
 
 	ck_assert(!vrrp_track_peer_down(t, 2));
 	t[1].down = true;
@@ -102,9 +101,8 @@ END_TEST
 
 START_TEST(the_earliest_recovery_of_several_is_next)
 {
-	struct vrrp_track t[3] = {{.name = "a", .reduced = 1},
-				  {.name = "b", .reduced = 1},
-				  {.name = "c", .reduced = 1}};
+	struct vrrp_track t[3] = {
+	    {.name = "a", .reduced = 1}, {.name = "b", .reduced = 1}, {.name = "c", .reduced = 1}};
 
 	vrrp_track_set(&t[0], true, 1);
 	vrrp_track_set(&t[1], true, 1);
@@ -133,23 +131,18 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("vrrp_track");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    a_session_down_lowers_or_raises_the_priority_while_it_is_down,
+	    the_priority_stays_within_1_and_254,
+	    the_address_owner_keeps_255,
+	    a_peer_session_changes_no_priority_and_says_when_the_master_is_gone,
+	    an_interface_adds_up_with_a_session,
+	    with_a_recover_delay_a_track_back_up_counts_down_until_it_ends,
+	    the_earliest_recovery_of_several_is_next,
+	    a_peer_session_takes_no_delay,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, a_session_down_lowers_or_raises_the_priority_while_it_is_down);
-	tcase_add_test(tc, the_priority_stays_within_1_and_254);
-	tcase_add_test(tc, the_address_owner_keeps_255);
-	tcase_add_test(tc, a_peer_session_changes_no_priority_and_says_when_the_master_is_gone);
-	tcase_add_test(tc, an_interface_adds_up_with_a_session);
-	tcase_add_test(tc, with_a_recover_delay_a_track_back_up_counts_down_until_it_ends);
-	tcase_add_test(tc, the_earliest_recovery_of_several_is_next);
-	tcase_add_test(tc, a_peer_session_takes_no_delay);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("vrrp_track", &core, 1);
 }
