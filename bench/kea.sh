@@ -61,12 +61,6 @@ done
 . "$TOP/tests/integration/kea_lib.sh"
 
 procedure() { demo_procedure "$1" "s|delay 600|delay 0|"; }
-rbpj() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0] | $2"; }
-chan_up() { [ "$(rbpj "$1" .service.channel)" = up ]; }
-is_state() {
-	jcli "$1" "display vrrp" | jq -e --argjson v "$2" --arg s "$3" \
-		'any(.groups[]; .vrid == $v and .state == $s)' >/dev/null
-}
 fail() {
 	echo "$me: $*" >&2
 	tail -n 5 "$ROOT"/A/kea4.log "$ROOT"/B/kea4.log >&2 2>/dev/null
@@ -231,7 +225,7 @@ COST_RATE=${COST_RATE:-1000}
 [ "${SMOKE:-0}" = 1 ] && COST_RATE=300
 raise_gc
 pair_with_host || fail "cannot set up A and B"
-wait_until 20 is_state A 1 Master && wait_until 20 is_state B 2 Master && wait_until 20 chan_up A &&
+wait_until 20 vrrp_is A 1 Master && wait_until 20 vrrp_is B 2 Master && wait_until 20 chan_up A &&
 	wait_until 20 chan_up B || fail "the groups or the channel did not come up"
 
 echo "$me: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -299,7 +293,7 @@ sleep 2
 for k in "${!DEV_PID[@]}"; do [[ $k == A.* ]] && stop9 A "${k#A.}"; done
 inns A ip link set eth1 down
 wait "$pd"
-wait_until 15 is_state B 1 Master || fail "B did not take over group 1"
+wait_until 15 vrrp_is B 1 Master || fail "B did not take over group 1"
 sleep 1
 kill -INT "${DEV_PID[H.tcpdump]}" && wait "${DEV_PID[H.tcpdump]}" 2>/dev/null
 unset "DEV_PID[H.tcpdump]"

@@ -99,6 +99,16 @@ kea_start() {
 
 # client_mac N: the MAC of client N; odd N, odd MAC (group 1, A's).
 client_mac() { printf '02:dc:10:00:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
+# client_master N: the device master of client N's group (A odd, B even).
+client_master() { [ $(($1 % 2)) = 1 ] && echo A || echo B; }
+
+# dhcp_users DEV: the dhcp-server users of DEV's rbpd, "KEY MAC ROLE" per
+# line; n_dhcp_users DEV: how many.
+dhcp_users() {
+	jcli "$1" "display remote-backup-profile rbp1 users dhcp-server" |
+		jq -r '.users[] | "\(.key) \(.mac) \(.role)"'
+}
+n_dhcp_users() { dhcp_users "$1" | wc -l; }
 
 # client_add N: macvlan cN on host H's eth1, with client N's MAC.
 client_add() {
