@@ -51,7 +51,7 @@ PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
 	common/strmap.c common/errlist.c common/service.c common/reqclient.c common/peer.c \
-	common/keyfile.c common/jsonout.c common/histo.c
+	common/keyfile.c common/jsonout.c common/histo.c common/hex.c
 # The user-information client library: linked by services (and dbuser),
 # not by the daemons.
 RBPC_SRC := common/rbp_client.c
@@ -178,7 +178,8 @@ $(B)/bin/dbagentx: $(B)/agentx/dbagentx.o $(AGENTX_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(SNMP_LIBS)
 
-$(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user_table.o $(PROTO_O)
+$(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user_table.o \
+		$(B)/common/hex.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
@@ -197,7 +198,7 @@ $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bin/bench-table: $(B)/bench/table.o $(RBPD_LIB_O)
+$(B)/bin/bench-table: $(B)/bench/table.o $(RBPD_LIB_O) $(B)/common/hex.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -227,7 +228,7 @@ $(B)/bin/rbs-flood: $(B)/tests/tools/rbs_flood.o $(B)/rbsd/rbs_frame.o $(B)/rbsd
 	$(CC) $(LDFLAGS) -o $@ $^ -lprotobuf-c
 
 $(B)/bin/rbs-rogue: $(B)/tests/tools/rbs_rogue.o $(B)/rbpd/rbp_rec.o $(B)/rbpd/rbp_role.o \
-		$(PROTO_O)
+		$(B)/common/hex.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
@@ -305,7 +306,7 @@ build-fuzz/fuzz_kea_lease: tests/fuzz/fuzz_kea_lease.c kea/kea_lease.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
 
-build-fuzz/fuzz_kea_json: tests/fuzz/fuzz_kea_json.c kea/kea_json.c kea/kea_lease.c
+build-fuzz/fuzz_kea_json: tests/fuzz/fuzz_kea_json.c kea/kea_json.c kea/kea_lease.c common/hex.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -ljson-c
 
@@ -322,7 +323,7 @@ build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
 build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c \
-		rbpd/rbp_admit.c
+		rbpd/rbp_admit.c common/hex.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -432,7 +433,7 @@ bench-smoke: $(BINS) tests
 # its own, never sanitized (a sanitized library cannot be loaded into an
 # unsanitized Kea), linked against Kea 2.2's libraries (kea-dev).
 KEA_HOOK_C := kea/kea_worker.c kea/kea_ctrl.c kea/kea_json.c kea/kea_lease.c kea/kea_role.c \
-	common/rbp_client.c
+	common/rbp_client.c common/hex.c
 KEA_HOOK_O := $(patsubst %.c,$(B)/pic/%.o,$(KEA_HOOK_C)) $(B)/pic/gen/user.pb-c.o \
 	$(B)/pic/gen/rbs.pb-c.o $(B)/pic/kea/kea_hook.o
 KEA_PIC_CFLAGS = -O2 -g -fPIC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -61,63 +61,46 @@ done
 . "$TOP/tests/integration/kea_lib.sh"
 
 procedure() { demo_procedure "$1" "s|delay 600|delay 0|"; }
-rbpj() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0] | $2"; }
-chan_up() { [ "$(rbpj "$1" .service.channel)" = up ]; }
-is_state() {
-	jcli "$1" "display vrrp" | jq -e --argjson v "$2" --arg s "$3" \
-		'any(.groups[]; .vrid == $v and .state == $s)' >/dev/null
-}
 fail() {
 	echo "$me: $*" >&2
 	tail -n 5 "$ROOT"/A/kea4.log "$ROOT"/B/kea4.log >&2 2>/dev/null
 	exit 1
 }
 
+# The pools: wider than the suites' (CLIENTS clients, half of them odd).
 POOL_ALL="192.0.2.110 - 192.0.2.249"
-POOL_ODD="192.0.2.110 - 192.0.2.179"
-POOL_EVEN="192.0.2.180 - 192.0.2.249"
+KEA_POOL4_ODD="192.0.2.110 - 192.0.2.179"
+KEA_POOL4_EVEN="192.0.2.180 - 192.0.2.249"
 addr_of() { [ "$1" = A ] && echo 198.51.100.1 || echo 198.51.100.2; }
-# Kea listens on the device's own address only: with the whole interface
-# it opens a raw socket per address (the virtual addresses too) and takes
-# every packet once per socket.
-seg_addr() { [ "$1" = A ] && echo 192.0.2.1 || echo 192.0.2.2; }
 
-# conf MODE DEV: the Kea configuration of a setup.
+# ha_hooks DEV: lease_cmds and Kea's HA hook in hot-standby (A primary),
+# the partners reached through their kea-ctrl-agent on eth2.
+ha_hooks() {
+	cat <<HOOKS
+    { "library": "$KEA_HOOKS_DIR/libdhcp_lease_cmds.so" },
+    { "library": "$KEA_HOOKS_DIR/libdhcp_ha.so", "parameters": { "high-availability": [ {
+      "this-server-name": "$1", "mode": "hot-standby", "heartbeat-delay": 10000,
+      "max-response-delay": 60000, "max-ack-delay": 5000, "max-unacked-clients": 5,
+      "peers": [
+        { "name": "A", "url": "http://198.51.100.1:8000/", "role": "primary" },
+        { "name": "B", "url": "http://198.51.100.2:8000/", "role": "standby" } ] } ] } }
+HOOKS
+}
+
+# conf MODE DEV: the Kea configuration of a setup, kea_lib.sh's kea4_conf:
+# alone and ha one pool for every client, platform and sync a pool per
+# MAC parity and our hook; for all, a lease file per setup, a lifetime
+# longer than a run and no T1/T2 (perfdhcp does not renew), warnings only.
 conf() {
-	local mode=$1 dev=$2 d=$ROOT/$2 pools hooks classes=""
+	local mode=$1 dev=$2 hooks pool=""
 	case $mode in
-	alone) pools="{ \"pool\": \"$POOL_ALL\" }" hooks="" ;;
-	ha)
-		pools="{ \"pool\": \"$POOL_ALL\" }"
-		hooks="{ \"library\": \"$KEA_HOOKS_DIR/libdhcp_lease_cmds.so\" },
-    { \"library\": \"$KEA_HOOKS_DIR/libdhcp_ha.so\", \"parameters\": { \"high-availability\": [ {
-      \"this-server-name\": \"$dev\", \"mode\": \"hot-standby\", \"heartbeat-delay\": 10000,
-      \"max-response-delay\": 60000, \"max-ack-delay\": 5000, \"max-unacked-clients\": 5,
-      \"peers\": [
-        { \"name\": \"A\", \"url\": \"http://198.51.100.1:8000/\", \"role\": \"primary\" },
-        { \"name\": \"B\", \"url\": \"http://198.51.100.2:8000/\", \"role\": \"standby\" } ] } ] } }" ;;
-	platform | sync)
-		classes="\"client-classes\": [ { \"name\": \"odd-mac\", \"test\": \"$KEA_ODD_TEST\" },
-    { \"name\": \"even-mac\", \"test\": \"not member('odd-mac')\" } ],"
-		pools="{ \"pool\": \"$POOL_ODD\", \"client-class\": \"odd-mac\" },
-    { \"pool\": \"$POOL_EVEN\", \"client-class\": \"even-mac\" }"
-		hooks="{ \"library\": \"$KEA_HOOKS_DIR/libdhcp_lease_cmds.so\" },
-    { \"library\": \"$RBP_HOOK\", \"parameters\": { \"control-socket\": \"$(kea_sock "$dev" 4)\",
-      \"rundir\": \"$(run_dir "$dev")\", \"sync-ms\": $([ "$mode" = sync ] && echo 1000 || echo 0) } }" ;;
+	alone) hooks="" pool=$POOL_ALL ;;
+	ha) hooks=$(ha_hooks "$dev") pool=$POOL_ALL ;;
+	platform) hooks=$(KEA4_SYNC_MS=0 kea4_hooks "$dev") ;;
+	sync) hooks=$(KEA4_SYNC_MS=1000 kea4_hooks "$dev") ;;
 	esac
-	cat <<CONF
-{ "Dhcp4": {
-  "interfaces-config": { "interfaces": [ "eth1/$(seg_addr "$dev")" ], "dhcp-socket-type": "raw" },
-  "control-socket": { "socket-type": "unix", "socket-name": "$(kea_sock "$dev" 4)" },
-  "lease-database": { "type": "memfile", "persist": true, "name": "$d/$mode-leases4.csv",
-                      "lfc-interval": 0 },
-  "valid-lifetime": 3600, $classes
-  "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24", "interface": "eth1", "pools": [ $pools ] } ],
-  "hooks-libraries": [ $hooks ],
-  "loggers": [ { "name": "kea-dhcp4", "severity": "WARN",
-                 "output_options": [ { "output": "$d/kea4.log" } ] } ]
-} }
-CONF
+	KEA4_HOOKS=$hooks KEA4_POOL=$pool KEA4_LEASES=$mode-leases4.csv KEA4_VALID=3600 \
+		KEA4_RENEW='' KEA4_REBIND='' KEA4_LOG=WARN kea4_conf "$dev"
 }
 
 # ca_conf DEV: kea-ctrl-agent for HA's HTTP on eth2, to DEV's Kea.
@@ -242,7 +225,7 @@ COST_RATE=${COST_RATE:-1000}
 [ "${SMOKE:-0}" = 1 ] && COST_RATE=300
 raise_gc
 pair_with_host || fail "cannot set up A and B"
-wait_until 20 is_state A 1 Master && wait_until 20 is_state B 2 Master && wait_until 20 chan_up A &&
+wait_until 20 vrrp_is A 1 Master && wait_until 20 vrrp_is B 2 Master && wait_until 20 chan_up A &&
 	wait_until 20 chan_up B || fail "the groups or the channel did not come up"
 
 echo "$me: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -310,7 +293,7 @@ sleep 2
 for k in "${!DEV_PID[@]}"; do [[ $k == A.* ]] && stop9 A "${k#A.}"; done
 inns A ip link set eth1 down
 wait "$pd"
-wait_until 15 is_state B 1 Master || fail "B did not take over group 1"
+wait_until 15 vrrp_is B 1 Master || fail "B did not take over group 1"
 sleep 1
 kill -INT "${DEV_PID[H.tcpdump]}" && wait "${DEV_PID[H.tcpdump]}" 2>/dev/null
 unset "DEV_PID[H.tcpdump]"

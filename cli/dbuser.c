@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/rbp_client.h"
 #include "rbpd/rbp_role.h"
 #include "rbpd/user_table.h"
@@ -124,8 +125,10 @@ static void unreachable(void)
 	if (getuid() == 0)
 		fprintf(stderr, "dbuser: rbpd at %s does not answer (is it running?)\n", rundir);
 	else
-		fprintf(stderr, "dbuser: rbpd at %s does not answer (is it running? it admits "
-				"only root and the dualbackup group)\n", rundir);
+		fprintf(stderr,
+			"dbuser: rbpd at %s does not answer (is it running? it admits "
+			"only root and the dualbackup group)\n",
+			rundir);
 }
 
 /* A call to rbpd failed: says why. */
@@ -150,8 +153,10 @@ static struct rbpc *connect_rbpd(const char *sock)
 	snprintf(path, sizeof(path), "%s/%s", rundir, sock);
 	if (stat(path, &st) < 0 || (getuid() != 0 && access(path, R_OK | W_OK) < 0)) {
 		if (errno == EACCES)
-			fprintf(stderr, "dbuser: permission denied on %s: the user API is for "
-					"root and the dualbackup group\n", path);
+			fprintf(stderr,
+				"dbuser: permission denied on %s: the user API is for "
+				"root and the dualbackup group\n",
+				path);
 		else
 			unreachable();
 		exit(EXIT_USAGE);
@@ -165,17 +170,6 @@ static struct rbpc *connect_rbpd(const char *sock)
 }
 
 /* ---- Parsing ---- */
-
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
 /* The bytes of a KEY or PAYLOAD word: "hex:..." is decoded in place (the
  * bytes are never longer than their digits), anything else is its own
@@ -194,8 +188,8 @@ static int word_bytes(char *w, const uint8_t **data, size_t *len)
 	h = w + 4;
 	out = (uint8_t *)w;
 	while (h[0]) {
-		int hi = hexval((unsigned char)h[0]);
-		int lo = h[1] ? hexval((unsigned char)h[1]) : -1;
+		int hi = hex_digit((unsigned char)h[0]);
+		int lo = h[1] ? hex_digit((unsigned char)h[1]) : -1;
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

@@ -161,6 +161,23 @@ void events_parked(CalloutHandle &h, const P &q, const C &leases, const C &delet
 	h.setStatus(CalloutHandle::NEXT_STEP_PARK);
 }
 
+// leases4_committed and leases6_committed: the query (P) and its new and
+// deleted leases (C), under the argument names of the family.
+template <typename P, typename C>
+int committed(CalloutHandle &h, const char *query, const char *leases_name,
+	      const char *deleted_name)
+{
+	P q;
+	C leases, deleted;
+
+	h.getArgument(query, q);
+	h.getArgument(leases_name, leases);
+	h.getArgument(deleted_name, deleted);
+	std::string iface = q ? q->getIface() : "";
+	events_parked(h, q, leases, deleted, iface);
+	return 0;
+}
+
 bool answers(const HWAddrPtr &hw, const std::string &iface)
 {
 	// a client without an Ethernet address: no parity decides it
@@ -267,30 +284,16 @@ int pkt6_receive(CalloutHandle &h)
 	return 0;
 }
 
+// The leases a query changed, to the worker; the answer parked in the
+// synchronous mode (events_parked()).
 int leases4_committed(CalloutHandle &h)
 {
-	Pkt4Ptr q;
-	Lease4CollectionPtr leases, deleted;
-
-	h.getArgument("query4", q);
-	h.getArgument("leases4", leases);
-	h.getArgument("deleted_leases4", deleted);
-	std::string iface = q ? q->getIface() : "";
-	events_parked(h, q, leases, deleted, iface);
-	return 0;
+	return committed<Pkt4Ptr, Lease4CollectionPtr>(h, "query4", "leases4", "deleted_leases4");
 }
 
 int leases6_committed(CalloutHandle &h)
 {
-	Pkt6Ptr q;
-	Lease6CollectionPtr leases, deleted;
-
-	h.getArgument("query6", q);
-	h.getArgument("leases6", leases);
-	h.getArgument("deleted_leases6", deleted);
-	std::string iface = q ? q->getIface() : "";
-	events_parked(h, q, leases, deleted, iface);
-	return 0;
+	return committed<Pkt6Ptr, Lease6CollectionPtr>(h, "query6", "leases6", "deleted_leases6");
 }
 
 // Released, declined (the address is probed by nobody: the peer just

@@ -7,16 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "common/hex.h"
 
 int kea_hex_parse(const char *s, uint8_t *out, size_t cap)
 {
@@ -25,7 +16,7 @@ int kea_hex_parse(const char *s, uint8_t *out, size_t cap)
 	if (*s == '\0')
 		return 0;
 	for (;;) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
 
 		/* one or two digits per byte, as Kea's text forms */
 		if (hi < 0)

@@ -457,6 +457,13 @@ static void *run(void *arg)
 		drain();
 		if (w.c && w.catchup && w.roles.known)
 			catch_up();
+		/* release_parked() flushes only after a drain with parked
+		 * events (the synchronous mode) and not when stopping, and
+		 * catch_up() queues after it: this flush sends the changes of
+		 * the asynchronous mode, the unparked ones (released, expired)
+		 * and the catch-up. Right after release_parked()'s, with
+		 * nothing queued since, it returns at once (nothing queued,
+		 * nothing in flight): kept rather than guarded. */
 		if (w.c && (rc = rbpc_flush(w.c)) < 0)
 			reconnect(strerror(-rc));
 	}

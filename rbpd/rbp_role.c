@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hex.h"
 #include "rbpd/rbp_role.h"
 
 enum rbp_parity rbp_mac_parity(const uint8_t mac[RBP_MAC_LEN])
@@ -46,25 +47,14 @@ int rbp_role_for_user(const struct rbp_binding *b, size_t n, const uint8_t mac[R
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads 2 * nbytes hex digits at s into out. Returns 0 or -EINVAL. */
 static int hex_bytes(const char *s, uint8_t *out, int nbytes)
 {
 	int i, hi, lo;
 
 	for (i = 0; i < nbytes; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+		hi = hex_digit(s[2 * i]);
+		lo = hi < 0 ? -1 : hex_digit(s[2 * i + 1]);
 		if (lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -16,30 +16,17 @@ BIN=$(cd "${1:-build}/bin" && pwd)
 
 N=${KEA_CLIENTS:-50}
 procedure() { demo_procedure "$1" "s|delay 600|delay 0|"; }
-rbpj() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0] | $2"; }
-chan_up() { [ "$(rbpj "$1" .service.channel)" = up ]; }
-is_state() {
-	jcli "$1" "display vrrp" | jq -e --argjson v "$2" --arg s "$3" \
-		'any(.groups[]; .vrid == $v and .state == $s)' >/dev/null
-}
-# users DEV: the dhcp-server users of DEV's rbpd, "KEY MAC ROLE" per line.
-users() {
-	jcli "$1" "display remote-backup-profile rbp1 users dhcp-server" |
-		jq -r '.users[] | "\(.key) \(.mac) \(.role)"'
-}
-n_users() { users "$1" | wc -l; }
 # kea_has DEV ADDR MAC: DEV's Kea holds a lease of ADDR for MAC.
 kea_has() {
 	kea_leases "$1" 4 | jq -s -e --arg a "$2" --arg m "$3" \
 		'any(.[]; ."ip-address" == $a and ."hw-address" == $m)' >/dev/null
 }
 n_kea() { kea_leases "$1" 4 | wc -l; }
-master_of() { [ $(($1 % 2)) = 1 ] && echo A || echo B; }
 dev_addr() { [ "$1" = A ] && echo 192.0.2.1 || echo 192.0.2.2; }
 
 setup() {
 	pair_with_host || return 1
-	wait_until 15 is_state A 1 Master && wait_until 15 is_state B 2 Master &&
+	wait_until 15 vrrp_is A 1 Master && wait_until 15 vrrp_is B 2 Master &&
 		wait_until 15 chan_up A && wait_until 15 chan_up B || return 1
 	kea_start A && kea_start B || return 1
 	for n in $(seq "$N"); do client_add "$n" || return 1; done
@@ -52,10 +39,10 @@ test_each_client_bound_by_its_master() {
 	local n m bad=0
 	clients_run 1 "$N" || return 1
 	for n in $(seq "$N"); do
-		m=$(master_of "$n")
+		m=$(client_master "$n")
 		[ "$(client_server "$n")" = "$(dev_addr "$m")" ] ||
 			{ echo "  client $n bound by $(client_server "$n"), not $m"; bad=1; }
-		grep -q "DHCPOFFER of .* from $(dev_addr "$([ "$m" = A ] && echo B || echo A)")" \
+		grep -q "DHCPOFFER of .* from $(dev_addr "$(other "$m")")" \
 			"$ROOT/H/c$n.last" && { echo "  client $n had an offer from the backup"; bad=1; }
 	done
 	[ "$(for n in $(seq "$N"); do client_addr "$n"; done | sort -u | wc -l)" = "$N" ] ||
@@ -67,15 +54,15 @@ test_each_client_bound_by_its_master() {
 # master, the peer's as backup; each Kea holds its own half only.
 test_both_tables_hold_every_lease() {
 	local want_a=$(((N + 1) / 2)) want_b=$((N / 2))
-	wait_until 10 eval '[ "$(n_users A)" = "$N" ] && [ "$(n_users B)" = "$N" ]' ||
-		{ echo "  A holds $(n_users A), B $(n_users B) of $N"; return 1; }
-	[ "$(users A | grep -c ' master$')" = "$want_a" ] && [ "$(users B | grep -c ' master$')" = "$want_b" ] ||
-		{ echo "  masters: A $(users A | grep -c ' master$'), B $(users B | grep -c ' master$')"; return 1; }
+	wait_until 10 eval '[ "$(n_dhcp_users A)" = "$N" ] && [ "$(n_dhcp_users B)" = "$N" ]' ||
+		{ echo "  A holds $(n_dhcp_users A), B $(n_dhcp_users B) of $N"; return 1; }
+	[ "$(dhcp_users A | grep -c ' master$')" = "$want_a" ] && [ "$(dhcp_users B | grep -c ' master$')" = "$want_b" ] ||
+		{ echo "  masters: A $(dhcp_users A | grep -c ' master$'), B $(dhcp_users B | grep -c ' master$')"; return 1; }
 	[ "$(n_kea A)" = "$want_a" ] && [ "$(n_kea B)" = "$want_b" ] ||
 		{ echo "  Kea A holds $(n_kea A), Kea B $(n_kea B)"; return 1; }
 	# a lease reads as one: its address, its client's MAC
-	users B | grep -q "^$(client_addr 1) 02dc-1000-0001 backup$" ||
-		{ echo "  B shows no user $(client_addr 1) of 02dc-1000-0001:"; users B | head -3; return 1; }
+	dhcp_users B | grep -q "^$(client_addr 1) 02dc-1000-0001 backup$" ||
+		{ echo "  B shows no user $(client_addr 1) of 02dc-1000-0001:"; dhcp_users B | head -3; return 1; }
 }
 
 # versions DEV: every user with its version, sorted.
@@ -111,14 +98,14 @@ test_rbpd_restart_loses_nothing() {
 	[ "$(client_server "$n")" = 192.0.2.2 ] || { echo "  bound by $(client_server "$n")"; return 1; }
 	start B rbpd
 	wait_sync B >/dev/null || return 1
-	wait_until 20 eval '[ "$(n_users B)" = $((N + 1)) ] && [ "$(n_users A)" = $((N + 1)) ]' ||
-		{ echo "  A holds $(n_users A), B $(n_users B) of $((N + 1))"; grep RBP_ "$ROOT/B/kea4.log" | tail -n 5 | cut -c 60-; return 1; }
-	users A | grep -q "^$a " || { echo "  A lacks $a, granted while B's rbpd was down"; return 1; }
+	wait_until 20 eval '[ "$(n_dhcp_users B)" = $((N + 1)) ] && [ "$(n_dhcp_users A)" = $((N + 1)) ]' ||
+		{ echo "  A holds $(n_dhcp_users A), B $(n_dhcp_users B) of $((N + 1))"; grep RBP_ "$ROOT/B/kea4.log" | tail -n 5 | cut -c 60-; return 1; }
+	dhcp_users A | grep -q "^$a " || { echo "  A lacks $a, granted while B's rbpd was down"; return 1; }
 	wait_until 10 eval '[ "$(versions A)" = "$(versions B)" ]' ||
 		{ echo "  A's and B's tables differ"; return 1; }
 	# B's own leases are B's again once its rbpd knows vrrpd's states
-	wait_until 10 eval '[ "$(users B | grep -c " master$")" = $((N / 2 + 1)) ]' ||
-		{ echo "  B is master of $(users B | grep -c ' master$')"; return 1; }
+	wait_until 10 eval '[ "$(dhcp_users B | grep -c " master$")" = $((N / 2 + 1)) ]' ||
+		{ echo "  B is master of $(dhcp_users B | grep -c ' master$')"; return 1; }
 }
 
 # ms_of LOGLINE: the time of a Kea log line, in ms since midnight.
@@ -137,7 +124,7 @@ test_sync_ack_waits_for_the_peer() {
 	sleep 1.5 # the roles: rbpd tells them every second
 	client_add "$n1" && client_run "$n1" || return 1
 	a=$(client_addr "$n1")
-	users B | grep -q "^$a " || { echo "  B does not hold $a when the client is bound"; return 1; }
+	dhcp_users B | grep -q "^$a " || { echo "  B does not hold $a when the client is bound"; return 1; }
 	kill -STOP "${DEV_PID[B.rbsd]}"
 	client_add "$n2" && client_run "$n2"
 	local rc=$?
@@ -153,7 +140,7 @@ test_sync_ack_waits_for_the_peer() {
 	# rbpd's bound counts from its own receipt, Kea's log from the commit:
 	# 1987 ms was seen)
 	[ $((t1 - t0)) -ge 1500 ] && [ $((t1 - t0)) -lt 5000 ] || return 1
-	wait_until 10 eval 'users B | grep -q "^$a "' || { echo "  B never got $a"; return 1; }
+	wait_until 10 eval 'dhcp_users B | grep -q "^$a "' || { echo "  B never got $a"; return 1; }
 }
 
 # A dies (every process of it killed, its link down): B becomes master of
@@ -162,7 +149,7 @@ test_a_dies_b_kea_holds_a_leases() {
 	local k n bad=0
 	for k in "${!DEV_PID[@]}"; do [[ $k == A.* ]] && stop9 A "${k#A.}"; done
 	inns A ip link set eth1 down
-	wait_until 15 is_state B 1 Master || { echo "  B is not master of group 1"; return 1; }
+	wait_until 15 vrrp_is B 1 Master || { echo "  B is not master of group 1"; return 1; }
 	wait_until 10 eval '[ "$(n_kea B)" = $((N + 3)) ]' || { echo "  Kea B holds $(n_kea B) of $((N + 3))"; return 1; }
 	for n in $(seq 1 2 "$N"); do
 		kea_has B "$(client_addr "$n")" "$(client_mac "$n")" ||
@@ -207,7 +194,7 @@ test_a_returns_with_b_grants() {
 	inns A ip link set eth1 up
 	start_all A || return 1
 	kea_start A || return 1
-	wait_until 30 is_state A 1 Master || { echo "  A is not master of group 1 again"; return 1; }
+	wait_until 30 vrrp_is A 1 Master || { echo "  A is not master of group 1 again"; return 1; }
 	a=$(client_addr "$NEW")
 	wait_until 10 kea_has A "$a" "$(client_mac "$NEW")" ||
 		{ echo "  Kea A lacks the new client's $a"; return 1; }

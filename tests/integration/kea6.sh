@@ -23,20 +23,6 @@ KEA6_RENEW=2
 KEA6_REBIND=4
 T0= # when the clients came back to B (test_every_rebind_answered_by_b_same_address)
 procedure() { demo_procedure "$1" "s|delay 600|delay 0|"; }
-rbpj() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0] | $2"; }
-chan_up() { [ "$(rbpj "$1" .service.channel)" = up ]; }
-# (jq -e alone would not do: jq 1.6 exits 0 on empty input, e.g. when
-# dbcli found no cfgd to ask.)
-is_state() {
-	jcli "$1" "display vrrp" | jq --argjson v "$2" --arg s "$3" \
-		'any(.groups[]; .vrid == $v and .state == $s)' | grep -qx true
-}
-# users DEV: the dhcp-server users of DEV's rbpd, "KEY MAC ROLE" per line.
-users() {
-	jcli "$1" "display remote-backup-profile rbp1 users dhcp-server" |
-		jq -r '.users[] | "\(.key) \(.mac) \(.role)"'
-}
-n_users() { users "$1" | wc -l; }
 n_kea() { kea_leases "$1" 6 | wc -l; }
 # kea_lease6 DEV N: DEV's Kea's IA_NA lease of client N's address for
 # client N's DUID and IAID (one JSON line), else nothing and failure.
@@ -48,8 +34,6 @@ kea_lease6() {
 }
 # kea_renewed DEV N T: DEV's Kea holds client N's lease, last transmission T or later.
 kea_renewed() { kea_lease6 "$1" "$2" | jq --argjson t "$3" '.cltt >= $t' | grep -qx true; }
-master_of() { [ $(($1 % 2)) = 1 ] && echo A || echo B; }
-other() { [ "$1" = A ] && echo B || echo A; }
 # the MAC as rbpd displays it: 02:dc:10:00:00:01 -> 02dc-1000-0001
 mac_disp() { local m=${1//:/}; echo "${m:0:4}-${m:4:4}-${m:8:4}"; }
 # rebind_due N: client N's lease is past T2 (its next run rebinds).
@@ -62,7 +46,7 @@ all_rebind_due() { for n in $(seq "$N"); do rebind_due "$n" || return 1; done; }
 
 setup() {
 	pair_with_host || return 1
-	wait_until 15 is_state A 1 Master && wait_until 15 is_state B 2 Master &&
+	wait_until 15 vrrp_is A 1 Master && wait_until 15 vrrp_is B 2 Master &&
 		wait_until 15 chan_up A && wait_until 15 chan_up B || return 1
 	kea6_start A && kea6_start B || return 1
 	for n in $(seq "$N"); do client6_add "$n" || return 1; done
@@ -77,7 +61,7 @@ test_each_client_bound_by_its_master() {
 	local n m b bad=0
 	clients6_run 1 "$N" || return 1
 	for n in $(seq "$N"); do
-		m=$(master_of "$n")
+		m=$(client_master "$n")
 		b=$(other "$m")
 		[ "$(client6_server "$n")" = "$(kea6_server_id "$m")" ] ||
 			{ echo "  client $n bound by $(client6_server "$n"), not $m"; bad=1; }
@@ -100,13 +84,13 @@ test_each_client_bound_by_its_master() {
 # backup. Each Kea holds its own half only (address, DUID, IAID).
 test_both_tables_hold_every_lease() {
 	local n m d role bad=0
-	wait_until 10 eval '[ "$(n_users A)" = "$N" ] && [ "$(n_users B)" = "$N" ]' ||
-		{ echo "  A holds $(n_users A), B $(n_users B) of $N"; return 1; }
+	wait_until 10 eval '[ "$(n_dhcp_users A)" = "$N" ] && [ "$(n_dhcp_users B)" = "$N" ]' ||
+		{ echo "  A holds $(n_dhcp_users A), B $(n_dhcp_users B) of $N"; return 1; }
 	for n in $(seq "$N"); do
-		m=$(master_of "$n")
+		m=$(client_master "$n")
 		for d in A B; do
 			[ "$d" = "$m" ] && role=master || role=backup
-			users "$d" | grep -qx "$(client6_addr "$n") $(mac_disp "$(client_mac "$n")") $role" ||
+			dhcp_users "$d" | grep -qx "$(client6_addr "$n") $(mac_disp "$(client_mac "$n")") $role" ||
 				{ echo "  $d lacks user $(client6_addr "$n") $(mac_disp "$(client_mac "$n")") $role"; bad=1; }
 		done
 		kea_lease6 "$m" "$n" >/dev/null || { echo "  Kea $m lacks client $n's lease"; bad=1; }
@@ -123,7 +107,7 @@ test_a_dies_b_kea_holds_a_leases() {
 	local k n bad=0
 	for k in "${!DEV_PID[@]}"; do [[ $k == A.* ]] && stop9 A "${k#A.}"; done
 	inns A ip link set eth1 down
-	wait_until 15 is_state B 1 Master || { echo "  B is not master of group 1"; return 1; }
+	wait_until 15 vrrp_is B 1 Master || { echo "  B is not master of group 1"; return 1; }
 	wait_until 10 eval '[ "$(n_kea B)" = "$N" ]' || { echo "  Kea B holds $(n_kea B) of $N"; return 1; }
 	for n in $(seq 1 2 "$N"); do
 		kea_lease6 B "$n" >/dev/null || { echo "  Kea B lacks client $n's $(client6_addr "$n")"; bad=1; }
@@ -185,7 +169,7 @@ test_a_returns_with_b_renewals() {
 	inns A ip link set eth1 up
 	start_all A || return 1
 	kea6_start A || return 1
-	wait_until 30 is_state A 1 Master || { echo "  A is not master of group 1 again"; return 1; }
+	wait_until 30 vrrp_is A 1 Master || { echo "  A is not master of group 1 again"; return 1; }
 	for n in $(seq 1 2 "$N"); do
 		wait_until 10 kea_renewed A "$n" "$T0" ||
 			{ echo "  Kea A lacks client $n's lease as B renewed it: $(kea_lease6 A "$n")"; bad=1; }

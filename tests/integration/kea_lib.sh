@@ -20,29 +20,60 @@ kea_sock() { echo "$ROOT/$1/kea$2.sock"; }
 # address (the virtual addresses too) and take each packet once per socket.
 dev_addr4() { inns "$1" ip -4 -o addr show dev eth1 | awk 'NR == 1 { sub(/\/.*/, "", $4); print $4 }'; }
 
-# kea4_conf DEV: DHCPv4 on DEV's eth1, leases in a memfile of its own, the
-# lease_cmds hook (our restores go through it) and ours (synchronous with
-# KEA4_SYNC_MS set: docs/kea.md).
+# kea4_hooks DEV: the hooks of kea4_conf by default: the lease_cmds hook
+# (our restores go through it) and ours, synchronous with KEA4_SYNC_MS set
+# (docs/kea.md).
+kea4_hooks() {
+	cat <<HOOKS
+    { "library": "$KEA_HOOKS_DIR/libdhcp_lease_cmds.so" },
+    { "library": "$RBP_HOOK",
+      "parameters": { "control-socket": "$(kea_sock "$1" 4)", "rundir": "$(run_dir "$1")",
+                      "sync-ms": ${KEA4_SYNC_MS:-0} } }
+HOOKS
+}
+
+# kea4_conf DEV: DHCPv4 on DEV's eth1 (on its own address, dev_addr4),
+# leases in a memfile of its own, a pool per MAC parity (KEA_POOL4_ODD,
+# KEA_POOL4_EVEN) and kea4_hooks. The one writer of a DHCPv4
+# configuration: the suites, the demo and bench/kea.sh's setups, which
+# change it through the environment:
+#   KEA4_SYNC_MS  our hook's synchronous mode (default 0: off)
+#   KEA4_HOOKS    the entries of hooks-libraries (unset: kea4_hooks DEV;
+#                 empty: no hook at all)
+#   KEA4_POOL     one pool ("FIRST - LAST") for every client, without the
+#                 parity classes (unset or empty: a pool per parity)
+#   KEA4_LEASES   the memfile's name in DEV's directory (kea-leases4.csv)
+#   KEA4_VALID    the lease lifetime in seconds (600)
+#   KEA4_RENEW, KEA4_REBIND  T1 and T2 in seconds (300, 500; set empty:
+#                 not configured)
+#   KEA4_LOG      the log's severity (INFO)
 kea4_conf() {
-	local d=$ROOT/$1
+	local d=$ROOT/$1 timers classes pools
+	timers="\"valid-lifetime\": ${KEA4_VALID:-600}"
+	[ -z "${KEA4_RENEW-300}" ] || timers+=", \"renew-timer\": ${KEA4_RENEW-300}"
+	[ -z "${KEA4_REBIND-500}" ] || timers+=", \"rebind-timer\": ${KEA4_REBIND-500}"
+	if [ -n "${KEA4_POOL:-}" ]; then
+		classes=""
+		pools="{ \"pool\": \"$KEA4_POOL\" }"
+	else
+		classes="
+  \"client-classes\": [ { \"name\": \"odd-mac\", \"test\": \"$KEA_ODD_TEST\" },
+                      { \"name\": \"even-mac\", \"test\": \"not member('odd-mac')\" } ],"
+		pools="{ \"pool\": \"$KEA_POOL4_ODD\", \"client-class\": \"odd-mac\" },
+                            { \"pool\": \"$KEA_POOL4_EVEN\", \"client-class\": \"even-mac\" }"
+	fi
 	cat <<CONF
 { "Dhcp4": {
   "interfaces-config": { "interfaces": [ "eth1/$(dev_addr4 "$1")" ], "dhcp-socket-type": "raw" },
   "control-socket": { "socket-type": "unix", "socket-name": "$(kea_sock "$1" 4)" },
-  "lease-database": { "type": "memfile", "persist": true, "name": "$d/kea-leases4.csv",
+  "lease-database": { "type": "memfile", "persist": true, "name": "$d/${KEA4_LEASES:-kea-leases4.csv}",
                       "lfc-interval": 0 },
-  "valid-lifetime": 600, "renew-timer": 300, "rebind-timer": 500,
-  "client-classes": [ { "name": "odd-mac", "test": "$KEA_ODD_TEST" },
-                      { "name": "even-mac", "test": "not member('odd-mac')" } ],
+  $timers,$classes
   "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24", "interface": "eth1",
-                 "pools": [ { "pool": "$KEA_POOL4_ODD", "client-class": "odd-mac" },
-                            { "pool": "$KEA_POOL4_EVEN", "client-class": "even-mac" } ] } ],
+                 "pools": [ $pools ] } ],
   "hooks-libraries": [
-    { "library": "$KEA_HOOKS_DIR/libdhcp_lease_cmds.so" },
-    { "library": "$RBP_HOOK",
-      "parameters": { "control-socket": "$(kea_sock "$1" 4)", "rundir": "$(run_dir "$1")",
-                      "sync-ms": ${KEA4_SYNC_MS:-0} } } ],
-  "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
+${KEA4_HOOKS-$(kea4_hooks "$1")} ],
+  "loggers": [ { "name": "kea-dhcp4", "severity": "${KEA4_LOG:-INFO}",
                  "output_options": [ { "output": "$d/kea4.log" } ] } ]
 } }
 CONF
@@ -68,6 +99,16 @@ kea_start() {
 
 # client_mac N: the MAC of client N; odd N, odd MAC (group 1, A's).
 client_mac() { printf '02:dc:10:00:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
+# client_master N: the device master of client N's group (A odd, B even).
+client_master() { [ $(($1 % 2)) = 1 ] && echo A || echo B; }
+
+# dhcp_users DEV: the dhcp-server users of DEV's rbpd, "KEY MAC ROLE" per
+# line; n_dhcp_users DEV: how many.
+dhcp_users() {
+	jcli "$1" "display remote-backup-profile rbp1 users dhcp-server" |
+		jq -r '.users[] | "\(.key) \(.mac) \(.role)"'
+}
+n_dhcp_users() { dhcp_users "$1" | wc -l; }
 
 # client_add N: macvlan cN on host H's eth1, with client N's MAC.
 client_add() {

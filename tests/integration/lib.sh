@@ -144,6 +144,23 @@ vrrp_state() {
 		jq -r --arg a "$2" '.groups[] | select(.virtual_ips | index($a)) | .state'
 }
 
+# vrrp_is DEV VRID STATE: DEV's group VRID is in STATE ("Master",
+# "Backup"). (jq -e alone would not do: jq 1.6 exits 0 on empty input,
+# e.g. when dbcli found no cfgd to ask.)
+vrrp_is() {
+	jcli "$1" "display vrrp" | jq --argjson v "$2" --arg s "$3" \
+		'any(.groups[]; .vrid == $v and .state == $s)' | grep -qx true
+}
+
+# rbpj DEV FILTER: jq FILTER over the profile rbp1 of DEV's display.
+rbpj() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0] | $2"; }
+
+# chan_up DEV: the RBS channel of DEV's profile rbp1 is up.
+chan_up() { [ "$(rbpj "$1" .service.channel)" = up ]; }
+
+# other DEV: the other device of the pair A, B.
+other() { [ "$1" = A ] && echo B || echo A; }
+
 # wait_sync DEV: until cfgd sees the three daemons we started (their PIDs)
 # up and running its configuration (content digests equal), at most 15 s.
 wait_sync() {
