@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/hex.h"
+#include "tests/lib/checkrun.h"
 
 START_TEST(the_sixteen_digits_read_in_either_case)
 {
@@ -38,18 +39,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("hex");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {
+	    the_sixteen_digits_read_in_either_case,
+	    every_other_byte_is_no_digit,
+	    NULL,
+	};
+	const struct checkrun_case core = {.tests = tests};
 
-	tcase_add_test(tc, the_sixteen_digits_read_in_either_case);
-	tcase_add_test(tc, every_other_byte_is_no_digit);
-	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return checkrun("hex", &core, 1);
 }
