@@ -25,6 +25,7 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define LOG_MSGID_VRRP_STATE "f740ceb056434d93b2b2d170b5d39d34"  /* a VRRP group changed state */
 #define LOG_MSGID_RBS_CHANNEL "bbc4453b1a584daaa9d8adaa755d6f45" /* an RBS channel up or down */
 #define LOG_MSGID_RBP_TAKEOVER "3bf2c02d270c4ac9810394e8502e9fab" /* users restored at a takeover */
+#define LOG_MSGID_RBP_DUAL "0e0318642b684a1fadf000db1a5ce351" /* both devices master, or no longer */
 
 /* One field of an event: name is a journal field name (upper case,
  * digits and '_', not starting with '_'), value any text. */

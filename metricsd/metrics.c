@@ -181,6 +181,16 @@ static const struct {
      "announcements_sent"},
     {"dualbackup_vrrp_send_errors_total", "Advertisements the kernel refused to send.",
      "send_errors"},
+    {"dualbackup_vrrp_announcements_held_total",
+     "Takeovers whose announcements waited for rbpd (docs/takeover.md).", "announcements_held"},
+    {"dualbackup_vrrp_announcements_at_bound_total",
+     "Takeovers announced at the bound, without rbpd's word.", "announcements_at_bound"},
+    {"dualbackup_vrrp_other_master_adverts_total",
+     "Advertisements of another master of lower priority heard while master.",
+     "other_master_adverts"},
+    {"dualbackup_vrrp_reannounced_total",
+     "Announcements made again after hearing another master (docs/splitbrain.md).",
+     "reannounced"},
 };
 
 static void render_vrrp(FILE *f, struct json_object *doc)
@@ -480,6 +490,26 @@ static void render_rbp(FILE *f, struct json_object *doc)
 			uint_label(x, "vrid", vrid, sizeof(vrid));
 			if (role)
 				sample(f, "dualbackup_rbp_binding_master", l, !strcmp(role, "master"));
+		}
+	}
+	family(f, "dualbackup_rbp_binding_dual_master", "gauge",
+	       "1 while both devices are master of the binding's group (docs/splitbrain.md).");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		struct json_object *b = arr(p, "bindings");
+
+		for (size_t j = 0; b && j < json_object_array_length(b); j++) {
+			struct json_object *x = json_object_array_get_idx(b, j);
+			struct json_object *dm = get(x, "dual_master");
+			char vrid[12];
+			const char *l[] = {"profile", str(p, "name"),	   "vrid",
+					   vrid,      "interface", str(x, "interface"),
+					   NULL};
+
+			uint_label(x, "vrid", vrid, sizeof(vrid));
+			if (dm)
+				sample(f, "dualbackup_rbp_binding_dual_master", l,
+				       get(dm, "since") != NULL);
 		}
 	}
 	k = get(doc, "kernel");

@@ -21,6 +21,7 @@
 #include "common/jsonout.h"
 #include "common/log.h"
 #include "common/service.h"
+#include "common/show.h"
 #include "rbpd/rbpd.h"
 
 struct rbpd g = {.mon_fd = -1, .ctl_fd = -1, .get_fd = -1};
@@ -415,8 +416,70 @@ static void evaluate(const char *why)
 		}
 	}
 	/* after the restored users a takeover published */
-	if (changed)
+	if (changed) {
 		rbpd_api_publish_roles();
+		for (struct chan *ch = g.chans; ch; ch = ch->next) {
+			rbpd_feed_send_roles(ch);
+			rbpd_dual_check(ch);
+		}
+	}
+}
+
+/* ---- split brain (rbp_dual.h, docs/splitbrain.md) ------------------------- */
+
+static void dual_event(const struct pbind *pb, bool began)
+{
+	char vrid[8], since[24], secs[24];
+	const struct log_field lf[] = {
+	    {"RBP_PROFILE", pb->p->name},
+	    {"VRRP_VRID", vrid},
+	    {"VRRP_INTERFACE", pb->ifname},
+	    {"RBP_DUAL_MASTER", began ? "yes" : "no"},
+	    {"RBP_DUAL_SINCE", since},
+	    {"RBP_DUAL_SECONDS", secs},
+	};
+
+	snprintf(vrid, sizeof(vrid), "%u", pb->b.vrid);
+	snprintf(since, sizeof(since), "%" PRIu64, pb->dual.since);
+	snprintf(secs, sizeof(secs), "%" PRIu64, began ? 0 : pb->dual.last_s);
+	if (began)
+		log_event(LOG_WARNING, LOG_MSGID_RBP_DUAL, lf, sizeof(lf) / sizeof(lf[0]),
+			  "remote-backup-profile %s: vrrp-id %u interface %s is master on both "
+			  "devices (the peer, over %s, is master of it on %s): the user segment "
+			  "is cut between them",
+			  pb->p->name, pb->b.vrid, pb->ifname, pb->p->ch->name, pb->dual_peer_if);
+	else
+		log_event(LOG_INFO, LOG_MSGID_RBP_DUAL, lf, sizeof(lf) / sizeof(lf[0]),
+			  "remote-backup-profile %s: vrrp-id %u interface %s is no longer master "
+			  "on both devices, after %" PRIu64 " s",
+			  pb->p->name, pb->b.vrid, pb->ifname, pb->dual.last_s);
+}
+
+void rbpd_dual_check(struct chan *ch)
+{
+	bool changed = false;
+	time_t now = time(NULL);
+
+	for (struct prof *p = g.profs; p; p = p->next) {
+		for (size_t j = 0; j < p->nbind && p->ch == ch; j++) {
+			struct pbind *pb = &p->bind[j];
+			const char *peer_if = NULL;
+			bool peer = rbp_dual_peer_master(ch->peer_roles, ch->n_peer_roles,
+							 p->backup_id, pb->b.vrid, &peer_if);
+			bool both = peer && pb->role_known && pb->role == RBP_ROLE_MASTER;
+			enum rbp_dual_change c;
+
+			snprintf(pb->dual_peer_if, sizeof(pb->dual_peer_if), "%s",
+				 peer_if ? peer_if : "");
+			c = rbp_dual_update(&pb->dual, both, now > 0 ? (uint64_t)now : 0);
+			if (c != RBP_DUAL_SAME) {
+				dual_event(pb, c == RBP_DUAL_BEGAN);
+				changed = true;
+			}
+		}
+	}
+	if (changed)
+		rbpd_gates_publish();
 }
 
 static void set_state(const char *ifname, uint32_t vrid, bool v6, const char *state,
@@ -517,6 +580,8 @@ static void on_tick(uv_timer_t *t)
 	(void)t;
 	ask_vrrp_states();
 	rbpd_feed_attach_all();
+	for (struct chan *ch = g.chans; ch; ch = ch->next)
+		rbpd_feed_send_roles(ch);
 	rbpd_gates_publish();
 	rbpd_api_publish_roles();
 }
@@ -573,6 +638,7 @@ void rbpd_gates_publish(void)
 			x->msg.ready = rbpd_binding_ready(pb, x->why, sizeof(x->why));
 			x->msg.reason = x->why;
 			x->msg.taken_over = grp_takeover(pb->b.ifname, pb->b.vrid);
+			x->msg.dual_master_since = pb->dual.since;
 			ptrs[n++] = &x->msg;
 		}
 	m.gates = ptrs;
@@ -890,6 +956,15 @@ static void show_prof(FILE *f, struct prof *p)
 				pb->b.vrid, ready ? "open" : "closed: ", ready ? "" : why,
 				p->preempt_wait_max_s);
 		}
+		if (pb->dual.since) {
+			char t[32];
+
+			show_time((time_t)pb->dual.since, t, sizeof(t));
+			fprintf(f,
+				"  Dual master       : vrid %u: since %s: the peer is master of it "
+				"too (on %s): the user segment is cut between them\n",
+				pb->b.vrid, t, pb->dual_peer_if);
+		}
 		if (pb->restore_at_ns)
 			fprintf(f,
 				"  Last takeover     : vrid %u: %" PRIu64
@@ -1065,6 +1140,17 @@ static void json_prof(struct json_object *arr, struct prof *p)
 			jout_u64(gt, "max_s", ch ? p->preempt_wait_max_s : 0);
 			jout_bool(gt, "open", ready);
 			jout_str(gt, "reason", ready ? NULL : why);
+		}
+		{
+			struct json_object *dm = jout_obj(y, "dual_master");
+
+			if (pb->dual.since)
+				jout_u64(dm, "since", pb->dual.since);
+			else
+				jout_str(dm, "since", NULL);
+			jout_str(dm, "peer_interface", pb->dual.since ? pb->dual_peer_if : NULL);
+			jout_u64(dm, "count", pb->dual.count);
+			jout_u64(dm, "last_seconds", pb->dual.last_s);
 		}
 		if (pb->restore_at_ns) {
 			struct json_object *t = jout_obj(y, "last_takeover");

@@ -25,6 +25,7 @@
 #include "common/bus.h"
 #include "config.pb-c.h"
 #include "rbpd/rbp_admit.h"
+#include "rbpd/rbp_dual.h"
 #include "rbpd/rbp_fifo.h"
 #include "rbpd/rbp_hlc.h"
 #include "rbpd/rbp_ready.h"
@@ -91,6 +92,11 @@ struct chan {
 	/* what the peer sent and was refused, by reason (rbp_admit.h) */
 	uint64_t refused[RBP_ADMIT_COUNT];
 
+	/* the peer's roles per binding while the channel is up (its
+	 * keepalives, rbp_dual.h): split brain is both devices master */
+	struct rbp_peer_role *peer_roles;
+	size_t n_peer_roles;
+
 	/* a packed RbsLocal rbsd's queue could not take yet */
 	uint8_t *stash;
 	size_t stash_len;
@@ -110,6 +116,9 @@ struct pbind {
 	uint64_t restored_users;
 	double restore_ms;
 	uint64_t restore_at_ns; /* CLOCK_REALTIME when it ended, 0: never */
+	/* both devices master of the group (rbp_dual.h, docs/splitbrain.md) */
+	struct rbp_dual dual;
+	char dual_peer_if[RBP_IFNAME_MAX + 1]; /* the peer's interface of it */
 };
 
 struct prof {
@@ -235,6 +244,11 @@ int rbpd_feed_init(void);
 void rbpd_feed_close(void);
 /* Attach every channel to rbsd (sent every second: rbsd may restart). */
 void rbpd_feed_attach_all(void);
+/* This device's roles per binding of the profiles on ch, for the peer. */
+void rbpd_feed_send_roles(struct chan *ch);
+/* Both devices master of a binding of ch (split brain): say when it begins
+ * and ends, after a change of either side's roles. */
+void rbpd_dual_check(struct chan *ch);
 /* Queue an entry of a local user for the peer and send what credit allows. */
 void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *key, size_t klen,
 		     const uint8_t *payload, size_t plen, uint64_t version);

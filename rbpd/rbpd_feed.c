@@ -696,6 +696,11 @@ static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
 	if (!ch->up) {
 		char why[200];
 
+		/* the peer's roles are no longer known: no dual master seen */
+		free(ch->peer_roles);
+		ch->peer_roles = NULL;
+		ch->n_peer_roles = 0;
+		rbpd_dual_check(ch);
 		rx_cancel(ch); /* a batch cut short sweeps nothing */
 		snprintf(why, sizeof(why), "remote-backup-service %s is down%s%s", ch->name,
 			 ch->reason[0] ? ": " : "", ch->reason);
@@ -703,6 +708,62 @@ static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
 	}
 	if (was != ch->up)
 		rbpd_gates_publish();
+}
+
+/* The peer's roles (rbsd checked them: bounded, names that fit). */
+static void rx_roles(struct chan *ch, const Db__RbsRoles *r)
+{
+	struct rbp_peer_role *pr = calloc(r->n_roles ? r->n_roles : 1, sizeof(*pr));
+
+	if (pr == NULL)
+		fatal("calloc");
+	for (size_t i = 0; i < r->n_roles; i++) {
+		pr[i].backup_id = r->roles[i]->backup_id;
+		pr[i].vrid = r->roles[i]->vrid;
+		pr[i].master = r->roles[i]->master;
+		snprintf(pr[i].ifname, sizeof(pr[i].ifname), "%s",
+			 r->roles[i]->ifname ? r->roles[i]->ifname : "");
+	}
+	free(ch->peer_roles);
+	ch->peer_roles = pr;
+	ch->n_peer_roles = r->n_roles;
+	rbpd_dual_check(ch);
+}
+
+void rbpd_feed_send_roles(struct chan *ch)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsRoles r = DB__RBS_ROLES__INIT;
+	Db__RbsRole *roles, **ptrs;
+	size_t n = 0, max = 0;
+
+	if (!ch->attached || ch->stash)
+		return; /* said again every second */
+	for (struct prof *p = g.profs; p; p = p->next)
+		max += p->ch == ch ? p->nbind : 0;
+	roles = calloc(max ? max : 1, sizeof(*roles));
+	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
+	if (roles == NULL || ptrs == NULL)
+		fatal("calloc");
+	for (struct prof *p = g.profs; p; p = p->next)
+		for (size_t j = 0; j < p->nbind && p->ch == ch; j++) {
+			const struct pbind *pb = &p->bind[j];
+
+			db__rbs_role__init(&roles[n]);
+			roles[n].backup_id = p->backup_id;
+			roles[n].vrid = pb->b.vrid;
+			roles[n].ifname = (char *)pb->ifname;
+			roles[n].master = pb->role_known && pb->role == RBP_ROLE_MASTER;
+			ptrs[n] = &roles[n];
+			n++;
+		}
+	r.roles = ptrs;
+	r.n_roles = n;
+	m.body_case = DB__RBS_LOCAL__BODY_ROLES;
+	m.roles = &r;
+	send_local(ch, &m, false);
+	free(ptrs);
+	free(roles);
 }
 
 static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
@@ -770,6 +831,10 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
 		rx_batch_request(ch, m->batch_request);
 		break;
+	case DB__RBS_LOCAL__BODY_ROLES:
+		if (m->roles)
+			rx_roles(ch, m->roles);
+		break;
 	default:
 		break;
 	}
@@ -802,6 +867,7 @@ void rbpd_feed_chan_free(struct chan *ch)
 	drop_queue(ch);
 	rbp_sync_free(&ch->sync);
 	free(ch->stash);
+	free(ch->peer_roles);
 	ut_table_free(ch->t);
 	free(ch);
 }

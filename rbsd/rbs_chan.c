@@ -66,6 +66,12 @@ struct rbs_chan {
 	struct sockaddr_storage source, peer;
 	SSL_CTX *ctx;
 	Db__RbsHello *tmpl; /* our profiles, for HELLO */
+	/* The feeder's roles, told the peer in every keepalive (split-brain
+	 * detection, docs/splitbrain.md): packed, to see a change, and
+	 * unpacked, to send. NULL: none yet. */
+	uint8_t *roles_buf;
+	size_t roles_len;
+	Db__RbsRoles *roles;
 	const struct rbs_chan_ops *ops;
 	void *arg;
 	uv_tcp_t *listener;
@@ -137,6 +143,8 @@ static void addr_only(const struct sockaddr_storage *ss, char *buf, size_t len)
 }
 
 /* ---- sending frames ------------------------------------------------------ */
+
+static void send_keepalive(struct link *l, uint64_t now);
 
 static int send_frame(struct link *l, const Db__RbsFrame *f)
 {
@@ -578,6 +586,8 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 	compare_profiles(ch, h);
 	l->planned = true;
 	ch->active = l;
+	if (ch->roles)
+		send_keepalive(l, now_ms(ch));
 	if (ch->held)
 		rbs_conn_pause(l->c, true);
 	ch->backoff = BACKOFF_MIN_MS;
@@ -707,6 +717,8 @@ static bool on_frame(struct link *l, const Db__RbsFrame *f)
 		ch->ops->room(ch->arg, ch);
 		break;
 	case DB__RBS_FRAME__BODY_KEEPALIVE:
+		if (f->keepalive->roles)
+			ch->ops->deliver(ch->arg, ch, f);
 		break;
 	case DB__RBS_FRAME__BODY_BATCH_BEGIN:
 		rbs_rx_batch_begin(&ch->rx);
@@ -977,6 +989,19 @@ static void on_connection(uv_stream_t *server, int status)
 		l->c = c;
 }
 
+/* A keepalive now, with this device's roles when the feeder gave some. */
+static void send_keepalive(struct link *l, uint64_t now)
+{
+	Db__RbsFrame f = DB__RBS_FRAME__INIT;
+	Db__RbsKeepalive k = DB__RBS_KEEPALIVE__INIT;
+
+	k.stamp = now;
+	k.roles = l->ch->roles;
+	f.body_case = DB__RBS_FRAME__BODY_KEEPALIVE;
+	f.keepalive = &k;
+	send_frame(l, &f);
+}
+
 /* Every TICK_MS: keepalives, dead peers, stuck handshakes. */
 static void on_tick(uv_timer_t *t)
 {
@@ -1004,15 +1029,8 @@ static void on_tick(uv_timer_t *t)
 			fail_link(l, "the peer has been silent for 3 s");
 			continue;
 		}
-		if (now - l->last_tx >= KEEPALIVE_MS) {
-			Db__RbsFrame f = DB__RBS_FRAME__INIT;
-			Db__RbsKeepalive k = DB__RBS_KEEPALIVE__INIT;
-
-			k.stamp = now;
-			f.body_case = DB__RBS_FRAME__BODY_KEEPALIVE;
-			f.keepalive = &k;
-			send_frame(l, &f);
-		}
+		if (now - l->last_tx >= KEEPALIVE_MS)
+			send_keepalive(l, now);
 	}
 }
 
@@ -1095,6 +1113,9 @@ static void handle_closed(uv_handle_t *h)
 	rbs_tx_free(&ch->tx);
 	if (ch->tmpl)
 		db__rbs_hello__free_unpacked(ch->tmpl, NULL);
+	if (ch->roles)
+		db__rbs_roles__free_unpacked(ch->roles, NULL);
+	free(ch->roles_buf);
 	if (ch->ctx)
 		SSL_CTX_free(ch->ctx);
 	free(ch->obuf);
@@ -1206,6 +1227,36 @@ void rbs_chan_close(struct rbs_chan *ch)
 	uv_close((uv_handle_t *)&ch->tick, handle_closed);
 	uv_close((uv_handle_t *)&ch->dial_timer, handle_closed);
 	uv_close((uv_handle_t *)&ch->ack_timer, handle_closed);
+}
+
+int rbs_chan_set_roles(struct rbs_chan *ch, const Db__RbsRoles *r)
+{
+	size_t len = db__rbs_roles__get_packed_size(r);
+	uint8_t *buf = malloc(len ? len : 1);
+	Db__RbsRoles *copy;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	db__rbs_roles__pack(r, buf);
+	if (ch->roles && len == ch->roles_len && memcmp(buf, ch->roles_buf, len) == 0) {
+		free(buf);
+		return 0;
+	}
+	copy = db__rbs_roles__unpack(NULL, len, buf);
+	if (copy == NULL) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (ch->roles)
+		db__rbs_roles__free_unpacked(ch->roles, NULL);
+	free(ch->roles_buf);
+	ch->roles = copy;
+	ch->roles_buf = buf;
+	ch->roles_len = len;
+	/* a change is told at once, not at the next idle second */
+	if (ch->active && ch->active->planned)
+		send_keepalive(ch->active, now_ms(ch));
+	return 1;
 }
 
 int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e, uint64_t *seq)

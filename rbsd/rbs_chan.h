@@ -31,8 +31,9 @@ struct rbs_chan;
 
 struct rbs_chan_ops {
 	/* A frame from the peer for the local feeder, in order: Entries
-	 * (already checked in sequence), BatchBegin or BatchEnd. The frame
-	 * is valid during the call only. */
+	 * (already checked in sequence), BatchBegin, BatchEnd, or a
+	 * Keepalive with the peer's roles. The frame is valid during the
+	 * call only. */
 	void (*deliver)(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f);
 	/* The local feeder must send a batch of these types (after a
 	 * resync, or because the peer asked). */
@@ -89,6 +90,13 @@ int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e, uint64_t *seq);
 /* Batch markers from the local feeder, in order with its entries. */
 void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b);
 void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b);
+
+/*
+ * This device's roles (RbsRoles, checked by the caller), told the peer in
+ * every keepalive and at once when they differ from the last ones.
+ * Returns 1 when they changed, 0 when not, -ENOMEM.
+ */
+int rbs_chan_set_roles(struct rbs_chan *ch, const Db__RbsRoles *r);
 
 /* Sends what was queued (call after a run of pushes). */
 void rbs_chan_flush(struct rbs_chan *ch);

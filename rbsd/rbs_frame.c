@@ -21,6 +21,7 @@ static const char *const err_str[RBS_FRAME_ERR__MAX] = {
     [RBS_FRAME_ERR_ENTRY_TYPE] = "entry with an unknown service type",
     [RBS_FRAME_ERR_ENTRY_KEY] = "entry with an empty key",
     [RBS_FRAME_ERR_BATCH_TYPES] = "batch without types or with a bad one",
+    [RBS_FRAME_ERR_ROLES] = "roles: too many, or a bad vrid or interface name",
 };
 
 const char *rbs_frame_err_str(enum rbs_frame_err e)
@@ -167,6 +168,26 @@ static const ProtobufCMessage *body_of(const Db__RbsFrame *f)
 	}
 }
 
+/* The roles of a keepalive (split-brain detection): bounded, each a VRID
+ * and an interface name as the configuration allows. */
+static enum rbs_frame_err check_roles(const Db__RbsRoles *r)
+{
+	if (r == NULL)
+		return RBS_FRAME_OK;
+	if (!unknown_ok(&r->base) || r->n_roles > RBS_ROLES_MAX)
+		return r->n_roles > RBS_ROLES_MAX ? RBS_FRAME_ERR_ROLES : RBS_FRAME_ERR_UNPACK;
+	for (size_t i = 0; i < r->n_roles; i++) {
+		const Db__RbsRole *x = r->roles[i];
+
+		if (!unknown_ok(&x->base))
+			return RBS_FRAME_ERR_UNPACK;
+		if (x->vrid < 1 || x->vrid > 255 || x->ifname == NULL ||
+		    strnlen(x->ifname, 16) >= 16)
+			return RBS_FRAME_ERR_ROLES;
+	}
+	return RBS_FRAME_OK;
+}
+
 enum rbs_frame_err rbs_frame_check(const Db__RbsFrame *f)
 {
 	const ProtobufCMessage *body = body_of(f);
@@ -179,8 +200,9 @@ enum rbs_frame_err rbs_frame_check(const Db__RbsFrame *f)
 	case DB__RBS_FRAME__BODY_ENTRIES:
 		return check_entries(f->entries);
 	case DB__RBS_FRAME__BODY_ACK:
-	case DB__RBS_FRAME__BODY_KEEPALIVE:
 		return RBS_FRAME_OK;
+	case DB__RBS_FRAME__BODY_KEEPALIVE:
+		return check_roles(f->keepalive->roles);
 	case DB__RBS_FRAME__BODY_BATCH_BEGIN:
 		if (!types_ok(f->batch_begin->types, f->batch_begin->n_types))
 			return RBS_FRAME_ERR_BATCH_TYPES;

@@ -41,6 +41,8 @@
 #include "rbs.pb-c.h"
 #include "rbsd/rbs_arena.h"
 
+/* Roles in a keepalive (RbsRoles): at most this many bindings. */
+#define RBS_ROLES_MAX 1024
 #define RBS_PROTO_VERSION 1	 /* RbsHello.version spoken by this build */
 #define RBS_FRAME_HDR 4		 /* the big-endian length before each frame */
 #define RBS_FRAME_MAX (1u << 20) /* largest length field: the packed RbsFrame */
@@ -68,6 +70,7 @@ enum rbs_frame_err {
 	RBS_FRAME_ERR_ENTRY_TYPE,    /* entry service type unknown */
 	RBS_FRAME_ERR_ENTRY_KEY,     /* entry with an empty key */
 	RBS_FRAME_ERR_BATCH_TYPES,   /* BatchBegin/End/Request: no type, unknown or repeated */
+	RBS_FRAME_ERR_ROLES,	     /* Keepalive roles: too many, or a vrid or ifname out of range */
 	RBS_FRAME_ERR__MAX
 };
 

@@ -450,6 +450,17 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_ENTRIES && m->entries) {
 		feeder_entries(v, m->entries);
 		rbs_chan_flush(v->ch);
+	} else if (m->body_case == DB__RBS_LOCAL__BODY_ROLES && m->roles) {
+		/* checked as the peer will check them: bad roles from the
+		 * feeder must not close the channel */
+		Db__RbsFrame f = DB__RBS_FRAME__INIT;
+		Db__RbsKeepalive k = DB__RBS_KEEPALIVE__INIT;
+
+		k.roles = m->roles;
+		f.body_case = DB__RBS_FRAME__BODY_KEEPALIVE;
+		f.keepalive = &k;
+		if (rbs_frame_check(&f) == RBS_FRAME_OK)
+			rbs_chan_set_roles(v->ch, m->roles);
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_BATCH_REQUEST) {
 		/* the feeder lost part of the peer's batch: the peer sends it
 		 * again */
@@ -575,6 +586,12 @@ static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 	case DB__RBS_FRAME__BODY_BATCH_END:
 		m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
 		m.batch_end = f->batch_end;
+		break;
+	case DB__RBS_FRAME__BODY_KEEPALIVE:
+		if (v->feeder_idlen == 0)
+			return; /* the next keepalive tells an attached feeder */
+		m.body_case = DB__RBS_LOCAL__BODY_ROLES;
+		m.roles = f->keepalive->roles;
 		break;
 	default:
 		return;

@@ -117,7 +117,10 @@ START_TEST(channel_profile_and_daemons)
 	    " \"tls\": {\"enabled\": false}, \"window\": {\"unacknowledged\": 6}}]}",
 	    "{\"profiles\": [{\"name\": \"rbp1\", \"service\": {\"channel\": \"down\","
 	    " \"table\": {\"users\": 10}}, \"bindings\": [{\"vrid\": 2, \"interface\": \"eth1\","
-	    " \"role\": \"master\"}], \"users\": {\"arp\": {\"master\": 4, \"backup\": 6,"
+	    " \"role\": \"master\", \"dual_master\": {\"since\": 1796588000, \"count\": 1}},"
+	    " {\"vrid\": 3, \"interface\": \"eth1\", \"role\": \"backup\","
+	    " \"dual_master\": {\"since\": null, \"count\": 0}}],"
+	    " \"users\": {\"arp\": {\"master\": 4, \"backup\": 6,"
 	    " \"pending\": 0, \"restored\": 3}}}], \"kernel\": {\"installed\": 8}}",
 	    "{\"running_commit_id\": 1000000004, \"daemons\": [{\"daemon\": \"rbsd\", \"up\": true,"
 	    " \"in_sync\": false}]}");
@@ -136,6 +139,10 @@ START_TEST(channel_profile_and_daemons)
 	ck_assert(has_line(t, "dualbackup_rbp_channel_up{profile=\"rbp1\"} 0"));
 	ck_assert(has_line(t, "dualbackup_rbp_binding_master{profile=\"rbp1\",vrid=\"2\","
 			      "interface=\"eth1\"} 1"));
+	ck_assert(has_line(t, "dualbackup_rbp_binding_dual_master{profile=\"rbp1\",vrid=\"2\","
+			      "interface=\"eth1\"} 1"));
+	ck_assert(has_line(t, "dualbackup_rbp_binding_dual_master{profile=\"rbp1\",vrid=\"3\","
+			      "interface=\"eth1\"} 0"));
 	ck_assert(has_line(t, "dualbackup_kernel_neighbours_installed_total 8"));
 	ck_assert(has_line(t, "dualbackup_config_running_commit_id 1000000004"));
 	ck_assert(has_line(t, "dualbackup_daemon_config_in_sync{daemon=\"rbsd\"} 0"));

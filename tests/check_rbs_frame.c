@@ -726,6 +726,72 @@ START_TEST(bad_hellos_and_batches_are_refused_with_their_reason)
 }
 END_TEST
 
+/* Roles in a keepalive (split-brain detection): they cross the wire, and
+ * what no configuration can hold is refused, so a hostile peer cannot make
+ * rbpd keep unbounded or odd roles. */
+START_TEST(keepalive_roles_cross_and_bad_ones_are_refused)
+{
+	static uint8_t buf[64 * 1024];
+	static Db__RbsRole many[RBS_ROLES_MAX + 1], *pmany[RBS_ROLES_MAX + 1];
+	Db__RbsFrame fr = DB__RBS_FRAME__INIT, *f;
+	Db__RbsKeepalive k = DB__RBS_KEEPALIVE__INIT;
+	Db__RbsRoles r = DB__RBS_ROLES__INIT;
+	Db__RbsRole one = DB__RBS_ROLE__INIT, two = DB__RBS_ROLE__INIT, *p2[] = {&one, &two};
+	struct rbs_dec d;
+	const uint8_t *p = buf;
+	size_t n;
+	int len;
+
+	one.backup_id = 10, one.vrid = 1, one.ifname = "eth1", one.master = true;
+	two.backup_id = 10, two.vrid = 255, two.ifname = "0123456789abcde"; /* 15: fits */
+	r.roles = p2;
+	r.n_roles = 2;
+	k.roles = &r;
+	fr.body_case = DB__RBS_FRAME__BODY_KEEPALIVE;
+	fr.keepalive = &k;
+	len = rbs_frame_encode(&fr, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	rbs_dec_init(&d);
+	n = (size_t)len;
+	ck_assert_int_eq(rbs_dec_next(&d, &p, &n, &f), 1);
+	ck_assert_ptr_nonnull(f->keepalive->roles);
+	ck_assert_uint_eq(f->keepalive->roles->n_roles, 2);
+	ck_assert_uint_eq(f->keepalive->roles->roles[0]->backup_id, 10);
+	ck_assert(f->keepalive->roles->roles[0]->master);
+	ck_assert_str_eq(f->keepalive->roles->roles[1]->ifname, "0123456789abcde");
+	rbs_dec_release(&d, f);
+	rbs_dec_free(&d);
+
+	/* a keepalive without roles (an older peer) is still fine */
+	k.roles = NULL;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+	k.roles = &r;
+
+	two.vrid = 0;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_ERR_ROLES);
+	two.vrid = 256;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_ERR_ROLES);
+	ck_assert_int_eq(rbs_frame_encode(&fr, buf, sizeof(buf)), -EINVAL);
+	two.vrid = 2;
+	two.ifname = "0123456789abcdef"; /* 16: no interface is named so */
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_ERR_ROLES);
+	two.ifname = "eth2";
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+
+	for (size_t i = 0; i <= RBS_ROLES_MAX; i++) {
+		db__rbs_role__init(&many[i]);
+		many[i].vrid = 1;
+		many[i].ifname = "eth1";
+		pmany[i] = &many[i];
+	}
+	r.roles = pmany;
+	r.n_roles = RBS_ROLES_MAX;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+	r.n_roles = RBS_ROLES_MAX + 1;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_ERR_ROLES);
+}
+END_TEST
+
 START_TEST(the_encoder_refuses_what_the_decoder_refuses)
 {
 	uint8_t buf[4096];
@@ -1003,6 +1069,7 @@ int main(void)
 	    empty_bodies_are_refused_where_they_mean_nothing,
 	    bad_entries_are_refused_with_their_reason,
 	    bad_hellos_and_batches_are_refused_with_their_reason,
+	    keepalive_roles_cross_and_bad_ones_are_refused,
 	    the_encoder_refuses_what_the_decoder_refuses,
 	    after_an_error_nothing_more_is_consumed_until_reset,
 	    reset_forgets_a_partial_frame,

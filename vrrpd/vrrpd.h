@@ -155,6 +155,9 @@ struct group {
 	uint64_t master_at_ns;	  /* CLOCK_REALTIME of the last becoming Master */
 	uint64_t announced_at_ns; /* and of its first announcement */
 	uint64_t reannounced_at;  /* now_ms() of the last announcing again */
+	/* rbpd: the peer is master of this group too (split brain seen over
+	 * the RBS channel), since then (unix seconds); 0: not */
+	uint64_t dual_since;
 	struct counters c;
 	uint32_t logged; /* drop reasons already logged */
 };

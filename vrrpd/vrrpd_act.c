@@ -346,6 +346,7 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 			    m->gates[i]->vrid == gr->vrid)
 				gate = m->gates[i];
 		gr->in_gates = gate != NULL;
+		gr->dual_since = gate ? gate->dual_master_since : 0;
 		/* rbpd has taken the users over, or backs up none now */
 		if (gr->held && (gate == NULL || gate->taken_over == gr->takeover_id))
 			hold_end(gr, now, true, "");

@@ -130,6 +130,11 @@ static void show_group(FILE *f, const struct group *gr)
 	fprintf(f, "  %-17s: %s\n", "Create Time", t);
 	show_time(gr->changed, t, sizeof(t));
 	fprintf(f, "  %-17s: %s (%s)\n", "Last Change Time", t, gr->last_reason);
+	if (gr->dual_since) {
+		show_time((time_t)gr->dual_since, t, sizeof(t));
+		fprintf(f, "  %-17s: since %s: the peer is master too (rbpd, over the RBS channel)\n",
+			"Dual Master", t);
+	}
 }
 
 static void show_stats(FILE *f, const struct group *gr)
@@ -317,6 +322,10 @@ static void json_group(struct json_object *arr, const struct group *gr)
 	else
 		jout_str(o, "up_since", NULL);
 	jout_str(o, "last_change_reason", gr->last_reason);
+	if (gr->dual_since)
+		jout_u64(o, "dual_master_since", gr->dual_since);
+	else
+		jout_str(o, "dual_master_since", NULL);
 	x = jout_obj(o, "statistics");
 	jout_u64(x, "to_master", gr->c.to_master);
 	jout_u64(x, "to_backup", gr->c.to_backup);

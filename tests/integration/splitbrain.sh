@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Split brain (docs/splitbrain.md): the user segment cut between A and B
+# while their RBS channel lives. Both become master of both groups, and
+# each knows it from the channel: display vrrp and display
+# remote-backup-profile say "dual master since", the journal event is
+# logged and counted. When the segment heals, one master per group remains
+# by the protocol, the survivor announces itself again (its gratuitous ARP
+# is seen on the segment), and the dual master is over on both devices.
+#
+# The cut: the segment's bridge isolates A's and B's ports from each other
+# (bridge_slave isolated), host H still reaches both.
+#
+#   bash tests/integration/splitbrain.sh [BUILDDIR]    (root; ONLY=regex)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=$(cd "${1:-build}/bin" && pwd)
+. "$HERE/lib.sh"
+
+trap 'restore_gc; cleanup' EXIT
+
+procedure() { demo_procedure "$1" "s|delay 600|delay 0|" "s|delay-time 10|delay-time 2|"; }
+
+# group DEV VRID: that IPv4 group's JSON (docs/json.md, display vrrp)
+group() { jcli "$1" "display vrrp" | jq -c --argjson v "$2" '.groups[] | select(.vrid == $v)'; }
+is_state() { [ "$(group "$1" "$2" | jq -r .state)" = "$3" ]; }
+# dual DEV VRID: rbpd's dual_master of that binding
+dual() { rbpj "$1" ".bindings[] | select(.vrid == $2) | .dual_master"; }
+dual_since() { dual "$1" "$2" | jq -r .since; }
+# isolate DEV on|off: DEV's port of the segment cut from the other device's
+isolate() { ip -n "${DEV_NS[seg]}" link set "p$1" type bridge_slave isolated "$2"; }
+all_dual() {
+	local d v
+	for d in A B; do for v in 1 2; do
+		[ "$(dual_since $d $v)" != null ] || return 1
+	done; done
+}
+none_dual() {
+	local d v
+	for d in A B; do for v in 1 2; do
+		[ "$(dual_since $d $v)" = null ] || return 1
+	done; done
+}
+show_both() {
+	local d
+	for d in A B; do
+		echo "  --- $d: vrid 1 $(group $d 1 | jq -r .state), vrid 2 $(group $d 2 | jq -r .state)," \
+			"channel $(rbpj $d .service.channel)"
+		rbpj $d '.bindings[] | {vrid, role, dual_master}' | jq -c . | sed 's/^/  /'
+	done
+}
+
+setup() {
+	pair_with_host || return 1
+	wait_until 20 is_state A 1 Master && wait_until 20 is_state B 2 Master &&
+		wait_until 15 chan_up A && wait_until 15 chan_up B || { show_both; return 1; }
+	none_dual || { show_both; return 1; }
+}
+
+test_a_cut_segment_makes_two_masters_and_both_know_it() {
+	isolate A on && isolate B on || return 1
+	wait_until 10 eval 'is_state A 2 Master && is_state B 1 Master' || { show_both; return 1; }
+	# each side's rbpd has the other's roles within a second (keepalives)
+	wait_until 5 all_dual || { show_both; return 1; }
+	chan_up A && chan_up B || return 1
+	[ "$(dual A 1 | jq -r .peer_interface)" = eth1 ] && [ "$(dual B 2 | jq -r .count)" = 1 ] ||
+		{ show_both; return 1; }
+	# vrrpd shows it with the group, from rbpd's gates
+	wait_until 3 eval '[ "$(group A 2 | jq -r .dual_master_since)" != null ] &&
+		[ "$(group B 1 | jq -r .dual_master_since)" != null ]' || { group A 2; return 1; }
+	cli A -c "display vrrp" | grep -q "Dual Master *: since .*: the peer is master too" ||
+		{ cli A -c "display vrrp"; return 1; }
+	cli B -c "display remote-backup-profile rbp1" |
+		grep -q "Dual master *: vrid 1: since .*: the peer is master of it too (on eth1)" ||
+		{ cli B -c "display remote-backup-profile rbp1"; return 1; }
+	grep -q "vrrp-id 2 interface eth1 is master on both devices" "$ROOT/A/rbpd.log" &&
+		grep -q "vrrp-id 1 interface eth1 is master on both devices" "$ROOT/B/rbpd.log" ||
+		{ tail -5 "$ROOT/A/rbpd.log" "$ROOT/B/rbpd.log"; return 1; }
+	# the host still reaches a master of each group
+	inns H ping -c 1 -W 2 192.0.2.100 >/dev/null && inns H ping -c 1 -W 2 192.0.2.101 >/dev/null
+}
+
+test_the_segment_heals_one_master_each_announces_again() {
+	local t0 tg
+	garp_watch heal 192.0.2.100 || return 1
+	t0=$(date +%s%N)
+	isolate A off && isolate B off || return 1
+	wait_until 10 eval 'is_state A 1 Master && is_state B 1 Backup &&
+		is_state B 2 Master && is_state A 2 Backup' || { show_both; return 1; }
+	wait_until 5 none_dual || { show_both; return 1; }
+	# A, master of group 1 throughout, heard B's advertisements and
+	# announced 192.0.2.100 again, so the segment follows A again
+	wait_until 3 eval '[ -n "$(garp_first heal)" ]' || { echo "  no gratuitous ARP from A"; return 1; }
+	garp_stop heal
+	tg=$(garp_first heal)
+	[ "$tg" -ge "$t0" ] || return 1
+	[ "$(group A 1 | jq -r .statistics.reannounced)" -ge 1 ] || { group A 1 | jq -c .statistics; return 1; }
+	echo "  A announced 192.0.2.100 again $(((tg - t0) / 1000000)) ms after the heal;" \
+		"dual master lasted $(dual A 1 | jq -r .last_seconds) s on A"
+	[ "$(dual A 1 | jq -r .count)" = 1 ] && [ "$(group A 1 | jq -r .dual_master_since)" = null ] ||
+		{ show_both; return 1; }
+	grep -q "vrrp-id 1 interface eth1 is no longer master on both devices, after [0-9]* s" \
+		"$ROOT/B/rbpd.log" || { tail -5 "$ROOT/B/rbpd.log"; return 1; }
+}
+
+t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
+t a_cut_segment_makes_two_masters_and_both_know_it \
+	test_a_cut_segment_makes_two_masters_and_both_know_it
+t the_segment_heals_one_master_each_announces_again \
+	test_the_segment_heals_one_master_each_announces_again
+t sigterm_and_clean_logs test_sigterm_and_clean_logs
+echo "# splitbrain: $PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
