@@ -17,9 +17,9 @@
 #include <zmq.h>
 
 #include "common/daemon.h"
-#include "common/peer.h"
 #include "common/jsonout.h"
 #include "common/log.h"
+#include "common/peer.h"
 #include "common/service.h"
 #include "common/show.h"
 #include "rbpd/rbpd.h"
@@ -137,7 +137,8 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 		      const struct rbp_user *u)
 {
 	static uint8_t rec[RBP_REC_HDR(RBP_IFNAME_MAX) + RBP_REC_DATA_MAX];
-	struct ut_rec old, in = {.type = type, .origin = UT_ORIGIN_LOCAL, .key = key, .key_len = klen};
+	struct ut_rec old,
+	    in = {.type = type, .origin = UT_ORIGIN_LOCAL, .key = key, .key_len = klen};
 	uint64_t held = 0;
 	int n, rc;
 
@@ -431,12 +432,9 @@ static void dual_event(const struct pbind *pb, bool began)
 {
 	char vrid[8], since[24], secs[24];
 	const struct log_field lf[] = {
-	    {"RBP_PROFILE", pb->p->name},
-	    {"VRRP_VRID", vrid},
-	    {"VRRP_INTERFACE", pb->ifname},
-	    {"RBP_DUAL_MASTER", began ? "yes" : "no"},
-	    {"RBP_DUAL_SINCE", since},
-	    {"RBP_DUAL_SECONDS", secs},
+	    {"RBP_PROFILE", pb->p->name},   {"VRRP_VRID", vrid},
+	    {"VRRP_INTERFACE", pb->ifname}, {"RBP_DUAL_MASTER", began ? "yes" : "no"},
+	    {"RBP_DUAL_SINCE", since},	    {"RBP_DUAL_SECONDS", secs},
 	};
 
 	snprintf(vrid, sizeof(vrid), "%u", pb->b.vrid);
@@ -548,13 +546,14 @@ static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n
 		for (struct grp *gr = g.grps; gr; gr = gr->next)
 			gr->st[0] = gr->st[1] = -1;
 		g.vrrp_seq = seq;
-		for (line = strtok_r(r->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (line = strtok_r(r->text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			char ifname[IF_NAMESIZE + 1], fam[8], state[16];
 			unsigned vrid;
 			unsigned long long tk = 0;
 
-			if (sscanf(line, "%16s %u %7s %15s %llu", ifname, &vrid, fam, state,
-				   &tk) >= 4)
+			if (sscanf(line, "%16s %u %7s %15s %llu", ifname, &vrid, fam, state, &tk) >=
+			    4)
 				set_state(ifname, vrid, strcmp(fam, "vrrp6") == 0, state, tk);
 		}
 		evaluate("vrrpd's state list");
@@ -613,7 +612,7 @@ void rbpd_gates_publish(void)
 	struct gate {
 		Db__PreemptGate msg;
 		char why[200];
-	} *gates;
+	} * gates;
 	Db__PreemptGate **ptrs;
 	size_t n = 0, max = 0;
 
@@ -934,7 +933,7 @@ static void show_prof(FILE *f, struct prof *p)
 				      : "down",
 			ch->reason[0] ? ", " : "", ch->reason);
 		fprintf(f, "  Peer consistency  : %s\n",
-			!ch->up		    ? "unknown (channel down)"
+			!ch->up		  ? "unknown (channel down)"
 			: ch->mismatch[0] ? ch->mismatch
 					  : "consistent");
 	} else {
@@ -945,7 +944,8 @@ static void show_prof(FILE *f, struct prof *p)
 		struct pbind *pb = &p->bind[j];
 
 		fprintf(f, "  VRRP binding      : vrid %u interface %s %s, group %s: %s%s\n",
-			pb->b.vrid, pb->ifname, pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac",
+			pb->b.vrid, pb->ifname,
+			pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac",
 			state_word(pb->b.state), pb->role == RBP_ROLE_MASTER ? "master" : "backup",
 			pb->withdrawing ? " (download delay running)" : "");
 		if (ch && p->preempt_wait_max_s) {
@@ -983,8 +983,9 @@ static void show_prof(FILE *f, struct prof *p)
 	count_users(p, &n);
 	fprintf(f, "  Users             : type          master     backup    pending   restored\n");
 	for (int t = 0; t < UT_SVC_COUNT; t++)
-		fprintf(f, "                      %-12s %7" PRIu64 " %10" PRIu64 " %10" PRIu64
-			   " %10" PRIu64 "\n",
+		fprintf(f,
+			"                      %-12s %7" PRIu64 " %10" PRIu64 " %10" PRIu64
+			" %10" PRIu64 "\n",
 			ut_svc_name((enum ut_svc)t), n.master[t], n.backup[t], n.pending[t],
 			p->restored[t]);
 	if (ch) {
@@ -1059,10 +1060,11 @@ static int show_users(FILE *f, const char *name, const char *word, const char *m
 		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", rbp_mac_format(u.mac, ms), u.ifname,
 			r.origin == UT_ORIGIN_LOCAL ? "master" : "backup", r.version);
 		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
-		    rbp_rec_neigh_key_parse(type == UT_SVC_ARP ? AF_INET : AF_INET6, r.key, r.key_len,
-					    addr, ifname) == 0) {
-			fputs(inet_ntop(type == UT_SVC_ARP ? AF_INET : AF_INET6, addr, a, sizeof(a)),
-			      f);
+		    rbp_rec_neigh_key_parse(type == UT_SVC_ARP ? AF_INET : AF_INET6, r.key,
+					    r.key_len, addr, ifname) == 0) {
+			fputs(
+			    inet_ntop(type == UT_SVC_ARP ? AF_INET : AF_INET6, addr, a, sizeof(a)),
+			    f);
 		} else {
 			put_bytes(f, r.key, r.key_len);
 			fputc(' ', f);
@@ -1092,14 +1094,12 @@ static void json_prof(struct json_object *arr, struct prof *p)
 		jout_str(o, "backup_id", NULL);
 	x = jout_obj(o, "service");
 	jout_str(x, "name", ch ? ch->name : NULL);
-	jout_str(x, "channel", !ch		 ? NULL
-			       : !ch->attached ? "unknown"
-			       : ch->up	 ? "up"
-						 : "down");
+	jout_str(x, "channel", !ch ? NULL : !ch->attached ? "unknown" : ch->up ? "up" : "down");
 	jout_str(x, "reason", ch && ch->reason[0] ? ch->reason : NULL);
-	jout_str(x, "peer_consistency", !ch || !ch->up	  ? NULL
-					: ch->mismatch[0] ? ch->mismatch
-							  : "consistent");
+	jout_str(x, "peer_consistency",
+		 !ch || !ch->up	   ? NULL
+		 : ch->mismatch[0] ? ch->mismatch
+				   : "consistent");
 	if (ch) {
 		struct ut_mem m;
 		char d[17];
@@ -1216,8 +1216,9 @@ static int json_users(FILE *f, const char *name, const char *word, const char *m
 	for (p = g.profs; p && strcmp(p->name, name); p = p->next)
 		;
 	if (p == NULL || ut_svc_parse(word, &type) < 0 || type == UT_SVC_ALL) {
-		jout_str(o, "error", p == NULL ? "The remote backup profile does not exist."
-					       : "Unknown service type.");
+		jout_str(o, "error",
+			 p == NULL ? "The remote backup profile does not exist."
+				   : "Unknown service type.");
 		jout_write(f, o);
 		return 0;
 	}
@@ -1316,9 +1317,10 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 	if (shown == 0)
 		fprintf(f, "Info: No remote backup profile is configured.");
 	else
-		fprintf(f, "Download-vrrp-table delay: %u s\nKernel: %" PRIu64 " installed, %" PRIu64
-			   " removed, %" PRIu64 " refused, %" PRIu64 " repaired, at most %" PRIu64
-			   " installs",
+		fprintf(f,
+			"Download-vrrp-table delay: %u s\nKernel: %" PRIu64 " installed, %" PRIu64
+			" removed, %" PRIu64 " refused, %" PRIu64 " repaired, at most %" PRIu64
+			" installs",
 			g.running ? g.running->download_delay_s : 0, g.kern_installed,
 			g.kern_removed, g.kern_errors, g.kern_repaired, rbpd_kernel_limit());
 	return 1;
@@ -1349,8 +1351,8 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	    (rc = rbpd_kern_init()) < 0)
 		return rc;
 	{
-		struct bus_opts pub = {.type = ZMQ_PUB, .bind = 1, .endpoint = ep,
-				       .zap_domain = PEER_DOMAIN_DAEMON};
+		struct bus_opts pub = {
+		    .type = ZMQ_PUB, .bind = 1, .endpoint = ep, .zap_domain = PEER_DOMAIN_DAEMON};
 
 		if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbpd-events")) < 0 ||
 		    (rc = bus_open(&g.gates_pub, loop, zctx, &pub)) < 0)

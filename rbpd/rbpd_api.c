@@ -89,8 +89,8 @@ static const char *take(const Db__UserChange *c, char *buf, size_t len)
 	memcpy(u.mac, c->mac.data, RBP_MAC_LEN);
 	pb = rbpd_binding_for(p, u.mac);
 	if (pb == NULL) {
-		snprintf(buf, len, "remote-backup-profile %s has no %s binding for this MAC", p->name,
-			 rbp_mac_parity(u.mac) == RBP_PARITY_ODD ? "odd-mac" : "even-mac");
+		snprintf(buf, len, "remote-backup-profile %s has no %s binding for this MAC",
+			 p->name, rbp_mac_parity(u.mac) == RBP_PARITY_ODD ? "odd-mac" : "even-mac");
 		return buf;
 	}
 	if (pb->role != RBP_ROLE_MASTER) {
@@ -300,9 +300,11 @@ static void hold(const struct bus_part *id, uint8_t *buf, size_t len, const Db__
 				continue;
 			if (!ch->up || !ch->attached) {
 				p->failed = true;
-				snprintf(p->why, sizeof(p->why), "remote-backup-service %s is %s%s%s",
-					 ch->name, ch->up ? "up but rbsd has not taken rbpd yet" : "down",
-					 !ch->up && ch->reason[0] ? ": " : "", ch->up ? "" : ch->reason);
+				snprintf(p->why, sizeof(p->why),
+					 "remote-backup-service %s is %s%s%s", ch->name,
+					 ch->up ? "up but rbsd has not taken rbpd yet" : "down",
+					 !ch->up && ch->reason[0] ? ": " : "",
+					 ch->up ? "" : ch->reason);
 				continue;
 			}
 			if (rbp_sync_add(&ch->sync, p->token, ch->api_mark + 1, ch->q_pushed) < 0) {
@@ -479,9 +481,16 @@ int rbpd_api_init(void)
 	/* A ROUTER drops what does not fit a client's queue: room for every
 	 * reply held (PENDING_MAX, released in bursts when the peer's
 	 * acknowledgment comes) and more. */
-	struct bus_opts r = {.type = ZMQ_ROUTER, .bind = 1, .endpoint = ep, .cb = on_request,
-			     .zap_domain = PEER_DOMAIN_CLIENT, .hwm = API_HWM};
-	struct bus_opts p = {.type = ZMQ_PUB, .bind = 1, .endpoint = ep, .hwm = RESTORED_HWM,
+	struct bus_opts r = {.type = ZMQ_ROUTER,
+			     .bind = 1,
+			     .endpoint = ep,
+			     .cb = on_request,
+			     .zap_domain = PEER_DOMAIN_CLIENT,
+			     .hwm = API_HWM};
+	struct bus_opts p = {.type = ZMQ_PUB,
+			     .bind = 1,
+			     .endpoint = ep,
+			     .hwm = RESTORED_HWM,
 			     .zap_domain = PEER_DOMAIN_CLIENT};
 	int rc;
 
