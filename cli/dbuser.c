@@ -88,7 +88,8 @@ static void usage(FILE *f)
 		"load reads lines \"add TYPE MAC IFNAME KEY [PAYLOAD]\" and\n"
 		"\"delete TYPE MAC IFNAME KEY\" from FILE or stdin; '#' starts a comment line.\n"
 		"watch prints each restored user as \"TYPE MAC IFNAME KEY PAYLOAD\", until\n"
-		"COUNT users or SECONDS seconds if given.\n"
+		"COUNT users or SECONDS seconds if given; \" replay\" ends the line of a user\n"
+		"rbpd replays at the subscription (one this device is master of).\n"
 		"Exit: 0 ok, 1 a change refused or a line bad, 2 usage or rbpd unreachable,\n"
 		"3 (-s) applied but not all backed up by the peer.\n",
 		RBPC_DEFAULT_RUNDIR);
@@ -537,6 +538,8 @@ static void print_user(void *arg, const struct rbpc_user *u)
 	put_bytes(u->key, u->key_len);
 	putchar(' ');
 	put_bytes(u->payload, u->payload_len);
+	if (u->replay)
+		fputs(" replay", stdout);
 	putchar('\n');
 	fflush(stdout);
 }

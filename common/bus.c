@@ -193,6 +193,11 @@ int bus_open(struct bus_sock **out, uv_loop_t *loop, void *zctx, const struct bu
 	}
 	if (o->type == ZMQ_SUB)
 		zmq_setsockopt(s->z, ZMQ_SUBSCRIBE, "", 0);
+	if (o->type == ZMQ_XPUB) {
+		/* every subscription reaches the callback, also one to a topic
+		 * another subscriber has already: each newcomer is answered */
+		zmq_setsockopt(s->z, ZMQ_XPUB_VERBOSE, &one, sizeof(one));
+	}
 	if (o->type == ZMQ_DEALER) {
 		/* Queue nothing for a peer that is not there: stale heartbeats
 		 * or requests must not arrive in a burst when it comes back. */

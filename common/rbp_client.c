@@ -590,6 +590,20 @@ int rbpc_subscribe(struct rbpc *c, int type)
 	return 0;
 }
 
+int rbpc_replay(struct rbpc *c, int type)
+{
+	const char *w;
+
+	if (c == NULL || type < 0 || (size_t)type >= NTYPES || !(c->sub_mask & (1u << type)))
+		return -EINVAL;
+	/* the same subscription again: libzmq sends it up (it no longer
+	 * filters duplicates), and rbpd's XPUB, verbose, answers each */
+	w = type_words[type];
+	if (zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, w, strlen(w)) < 0)
+		return -errno;
+	return 0;
+}
+
 int rbpc_subscribe_roles(struct rbpc *c, rbpc_roles_fn fn, void *arg)
 {
 	if (c == NULL || fn == NULL)
@@ -678,6 +692,7 @@ static int deliver(struct rbpc *c, int type, const Db__UserRestored *r, rbpc_res
 		out.key_len = u->key.len;
 		out.payload = u->payload.len ? u->payload.data : NULL;
 		out.payload_len = u->payload.len;
+		out.replay = r->replay;
 		fn(arg, &out);
 		if (n < INT_MAX)
 			n++;

@@ -40,6 +40,7 @@
 #ifndef DB_RBP_CLIENT_H
 #define DB_RBP_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -160,6 +161,10 @@ struct rbpc_user {
 	size_t key_len;
 	const uint8_t *payload;
 	size_t payload_len;
+	/* Not from a takeover: rbpd replays the users this device is master
+	 * of to a subscriber that just came (UserRestored.replay). Put in
+	 * place those missing; keep what the service holds. */
+	bool replay;
 };
 
 typedef void (*rbpc_restored_fn)(void *arg, const struct rbpc_user *u);
@@ -168,10 +173,22 @@ typedef void (*rbpc_restored_fn)(void *arg, const struct rbpc_user *u);
  * Subscribes to the restored users of a type (an RbsServiceType), or of
  * every type with -1. Can be called several times; subscribing twice to a
  * type is harmless. Messages published before the subscription reached
- * rbpd (ZeroMQ sends it in the background) are not received. Returns 0, or
- * -EINVAL for an unknown type, or a negative errno from ZeroMQ.
+ * rbpd (ZeroMQ sends it in the background) are not received; but when the
+ * subscription reaches rbpd (also after rbpd restarts) it replays the
+ * users of that type this device is master of, marked replay: a service
+ * that starts after a takeover still gets what the takeover restored.
+ * Returns 0, or -EINVAL for an unknown type, or a negative errno from
+ * ZeroMQ.
  */
 int rbpc_subscribe(struct rbpc *c, int type);
+
+/*
+ * Asks rbpd to replay again the users of a subscribed type this device is
+ * master of (marked replay), as at the subscription: for a service that
+ * could not put the first replay in place. Returns 0, -EINVAL for a type
+ * not subscribed, or a negative errno from ZeroMQ.
+ */
+int rbpc_replay(struct rbpc *c, int type);
 
 /*
  * Waits up to timeout_ms (-1 forever, 0 not at all) for restored users of

@@ -140,3 +140,13 @@ int kc_result(const struct json_object *answer)
 		return -1;
 	return json_object_get_int(r);
 }
+
+int kc_text_has(const struct json_object *answer, const char *needle)
+{
+	struct json_object *t;
+
+	if (answer == NULL || !json_object_object_get_ex(answer, "text", &t) ||
+	    !json_object_is_type(t, json_type_string))
+		return 0;
+	return strstr(json_object_get_string(t), needle) != NULL;
+}

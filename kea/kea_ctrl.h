@@ -19,4 +19,8 @@ int kc_command(const char *path, const char *cmd, int timeout_ms, struct json_ob
 /* The answer's "result" (0 success, 3 empty), or -1 when it has none. */
 int kc_result(const struct json_object *answer);
 
+/* Whether the answer's "text" holds needle (Kea says why in it, e.g. "IPv4
+ * lease with address ... already exists"); false without a text. */
+int kc_text_has(const struct json_object *answer, const char *needle);
+
 #endif

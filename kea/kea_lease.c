@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -443,7 +444,9 @@ static int add_address(struct json_object *o, const struct kea_lease *l)
 /* The arguments of lease4-update / lease6-update, as Kea 2.2's
  * Lease4Parser / Lease6Parser read them. Returns 0, or 1 when json-c
  * failed. */
-static int update_args(struct json_object *a, const struct kea_lease *l)
+/* The arguments of lease4/6-update (force: force-create, the lease is
+ * made when Kea has none) and of lease4/6-add (no force). */
+static int lease_args(struct json_object *a, const struct kea_lease *l, bool force)
 {
 	int bad = add_address(a, l);
 
@@ -468,7 +471,8 @@ static int update_args(struct json_object *a, const struct kea_lease *l)
 	bad |= add_int(a, "state", l->state);
 	if (l->ctx[0] != '\0')
 		bad |= add(a, "user-context", ctx_parse(l->ctx, strlen(l->ctx)));
-	bad |= add(a, "force-create", json_object_new_boolean(1));
+	if (force)
+		bad |= add(a, "force-create", json_object_new_boolean(1));
 	return bad;
 }
 
@@ -509,7 +513,20 @@ int kea_lease_update_cmd(const struct kea_lease *l, char *buf, size_t cap)
 	a = json_object_new_object();
 	if (a == NULL)
 		return -ENOMEM;
-	return emit(l->family == 4 ? "lease4-update" : "lease6-update", a, update_args(a, l), buf,
+	return emit(l->family == 4 ? "lease4-update" : "lease6-update", a, lease_args(a, l, true),
+		    buf, cap);
+}
+
+int kea_lease_add_cmd(const struct kea_lease *l, char *buf, size_t cap)
+{
+	struct json_object *a;
+
+	if (kea_lease_check(l, NULL) != 0)
+		return -EINVAL;
+	a = json_object_new_object();
+	if (a == NULL)
+		return -ENOMEM;
+	return emit(l->family == 4 ? "lease4-add" : "lease6-add", a, lease_args(a, l, false), buf,
 		    cap);
 }
 

@@ -153,6 +153,15 @@ int kea_lease_mac(const struct kea_lease *l, uint8_t mac[6]);
 int kea_lease_update_cmd(const struct kea_lease *l, char *buf, size_t cap);
 
 /*
+ * The command that adds l only if Kea has no lease of its address:
+ * lease4-add / lease6-add, the arguments of kea_lease_update_cmd() but
+ * "force-create". For the users rbpd replays to a hook that starts after
+ * a takeover (UserRestored.replay): what Kea holds, possibly newer, stays.
+ * Same returns as kea_lease_update_cmd().
+ */
+int kea_lease_add_cmd(const struct kea_lease *l, char *buf, size_t cap);
+
+/*
  * The command that removes l: {"command":"lease4-del","arguments":
  * {"ip-address":..}} for v4, lease6-del with "ip-address" and "type" for
  * v6 (Kea 2.2 finds a v6 lease by type and address; it takes no

@@ -30,3 +30,13 @@ bool kr_answers(const struct kr_table *t, const uint8_t mac[6], const char *ifac
 	b = kr_decide(t, mac, iface);
 	return b == NULL || b->master;
 }
+
+bool kr_any_master(const struct kr_table *t)
+{
+	if (!t->known)
+		return false;
+	for (size_t i = 0; i < t->n && i < KR_MAX; i++)
+		if (t->b[i].master)
+			return true;
+	return false;
+}

@@ -47,4 +47,8 @@ const struct kr_binding *kr_decide(const struct kr_table *t, const uint8_t mac[6
  * when no binding decides it; else whether this device is its master. */
 bool kr_answers(const struct kr_table *t, const uint8_t mac[6], const char *iface);
 
+/* Whether the roles are known and this device is master of a binding:
+ * then rbpd takes leases from this Kea (the worker's catch-up). */
+bool kr_any_master(const struct kr_table *t);
+
 #endif

@@ -23,6 +23,8 @@
 #define QUEUE_MAX 1000000     /* events queued at most; beyond, a catch-up follows */
 #define CTRL_TIMEOUT_MS 10000 /* one control-socket command */
 #define CMD_MAX (KL_CTX_MAX * 2 + 4096)
+#define RETRY_MIN_MS 1000  /* a catch-up again after rbpd refused a lease ... */
+#define RETRY_MAX_MS 60000 /* ... doubling while it refuses, to this */
 
 struct event {
 	struct event *next;
@@ -50,8 +52,24 @@ static struct {
 	/* the worker's own */
 	struct rbpc *c;
 	bool catchup; /* due once the roles are known */
-	bool retry;   /* rbpd refused a lease: catch up when a binding turns master */
+	/* Catch up (again) when a binding turns master: rbpd refused a lease,
+	 * or it is new to us (the hook started, or rbpd restarted): it may
+	 * not have known its configuration or vrrpd's states at the first
+	 * catch-up, which then handed over nothing or was refused. */
+	bool retry;
+	/* roles have come since (re)connecting to rbpd: the earlier ones are
+	 * another rbpd's, and a binding master in both is still new to this one */
+	bool roles_fresh;
+	/* and, whatever the roles do, again retry_ms after a refusal while a
+	 * binding is master here: 1 s, doubling to 60 s while rbpd refuses
+	 * (a restarted rbpd that had its configuration after the lease) */
+	uint64_t retry_at, retry_ms;
 	uint64_t sent, skipped, restored, refused;
+	uint64_t replay_kept; /* replayed leases Kea already held */
+	/* a replayed lease could not reach Kea's control socket (Kea not
+	 * listening yet, at its start): ask rbpd for the replay again once a
+	 * command to Kea has worked */
+	bool replay_again;
 	uint64_t parked, unbacked; /* parked events, and those done not backed up */
 	bool flush_unbacked;	   /* rbpd answered "not backed up" in this flush */
 	void **cookies;		   /* the parked events of one drain */
@@ -141,6 +159,8 @@ static void reconnect(const char *why)
 	rbpc_close(w.c);
 	w.c = NULL;
 	w.catchup = true;
+	w.retry = true;
+	w.roles_fresh = false;
 }
 
 static void on_unbacked(void *arg, uint64_t first, uint64_t last, const char *why)
@@ -161,14 +181,25 @@ static void on_unbacked(void *arg, uint64_t first, uint64_t last, const char *wh
 	}
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void on_refused(void *arg, uint64_t seq, const char *error)
 {
 	(void)arg;
 	(void)seq;
 	w.refused++;
-	/* A restarted rbpd refuses until it knows vrrpd's states: hand the
-	 * leases over again once it says this device is master. */
+	/* A restarted rbpd refuses until it knows its configuration and
+	 * vrrpd's states: hand the leases over again once it says this device
+	 * is master, or after retry_ms. */
 	w.retry = true;
+	if (w.retry_at == 0)
+		w.retry_at = mono_ms() + w.retry_ms;
 	logf_(KW_WARN, "rbpd refused a lease: %s", error);
 }
 
@@ -355,11 +386,21 @@ static void on_restored(void *arg, const struct rbpc_user *u)
 	}
 	if (l.family != w.o.family)
 		return; /* the other Kea's */
-	if (kea_lease_update_cmd(&l, cmd, sizeof(cmd)) < 0)
+	/* a replay (this hook came after the takeover): add what Kea lacks,
+	 * keep what it holds */
+	if ((u->replay ? kea_lease_add_cmd(&l, cmd, sizeof(cmd))
+		       : kea_lease_update_cmd(&l, cmd, sizeof(cmd))) < 0)
 		return;
 	rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, &a);
+	if (rc < 0 && u->replay) {
+		w.replay_again = true;
+		json_object_put(a);
+		return;
+	}
 	if (rc == 0 && kc_result(a) == 0)
 		w.restored++;
+	else if (rc == 0 && u->replay && kc_result(a) != 0 && kc_text_has(a, "exists"))
+		w.replay_kept++; /* Kea has its own lease of the address */
 	else
 		logf_(KW_ERROR, "a restored lease was not put into Kea: %s: %.200s",
 		      rc < 0 ? strerror(-rc) : json_object_to_json_string(a), cmd);
@@ -382,8 +423,9 @@ static void on_roles(void *arg, const struct rbpc_role *r, size_t n)
 	first = !w.roles.known;
 	for (size_t i = 0; i < t.n && !first; i++) {
 		const struct kr_binding *old = i < w.roles.n ? &w.roles.b[i] : NULL;
+		const struct kr_binding *seen = w.roles_fresh ? old : NULL;
 
-		if (t.b[i].master && (old == NULL || !old->master) && w.retry) {
+		if (t.b[i].master && (seen == NULL || !seen->master) && w.retry) {
 			w.retry = false;
 			w.catchup = true;
 		}
@@ -394,6 +436,7 @@ static void on_roles(void *arg, const struct rbpc_role *r, size_t n)
 					    : "backup: not answering its clients");
 	}
 	w.roles = t;
+	w.roles_fresh = true;
 	pthread_mutex_unlock(&w.lock);
 	if (first)
 		logf_(KW_INFO,
@@ -432,7 +475,7 @@ static void *run(void *arg)
 		struct pollfd p[2] = {{.fd = w.efd, .events = POLLIN},
 				      {.fd = -1, .events = POLLIN}};
 		uint64_t v;
-		bool stop;
+		bool stop, caught = false;
 		int rc;
 
 		if (w.c == NULL && open_rbpd() < 0) {
@@ -455,8 +498,27 @@ static void *run(void *arg)
 		while (w.c && (rc = rbpc_recv_restored(w.c, 0, on_restored, NULL)) > 0)
 			;
 		drain();
-		if (w.c && w.catchup && w.roles.known)
+		if (w.c && w.retry && w.retry_at && mono_ms() >= w.retry_at &&
+		    kr_any_master(&w.roles)) {
+			w.retry = false;
+			w.retry_at = 0;
+			w.catchup = true;
+			w.retry_ms = w.retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : w.retry_ms * 2;
+			logf_(KW_INFO, "rbpd refused leases: handing every lease over again");
+		}
+		if (w.c && w.catchup && w.roles.known) {
 			catch_up();
+			caught = !w.catchup;
+		}
+		/* Kea answers now (the catch-up went through): the replay again,
+		 * by subscribing again (rbpd answers every subscription) */
+		if (w.c && w.replay_again && !w.catchup) {
+			w.replay_again = false;
+			logf_(KW_INFO, "Kea's control socket answers now: asking rbpd to replay "
+				       "the leases of this device's users again");
+			if (rbpc_replay(w.c, SVC_DHCP_SERVER) < 0)
+				reconnect("asking for the replay failed");
+		}
 		/* release_parked() flushes only after a drain with parked
 		 * events (the synchronous mode) and not when stopping, and
 		 * catch_up() queues after it: this flush sends the changes of
@@ -466,6 +528,9 @@ static void *run(void *arg)
 		 * nothing in flight): kept rather than guarded. */
 		if (w.c && (rc = rbpc_flush(w.c)) < 0)
 			reconnect(strerror(-rc));
+		/* a catch-up rbpd took whole: the next refusal waits 1 s again */
+		if (caught && !w.retry)
+			w.retry_ms = RETRY_MIN_MS;
 	}
 	return NULL;
 }
@@ -481,6 +546,10 @@ int kw_start(const struct kw_opts *o)
 	w.o.ctrl_socket = w.ctrl;
 	w.stop = false;
 	w.catchup = true;
+	w.retry = true; /* rbpd may be starting too */
+	w.roles_fresh = false;
+	w.retry_at = 0;
+	w.retry_ms = RETRY_MIN_MS;
 	memset(&w.roles, 0, sizeof(w.roles));
 	w.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w.efd < 0)
@@ -520,7 +589,8 @@ void kw_stop(void)
 	w.efd = -1;
 	logf_(KW_INFO,
 	      "stopped: %" PRIu64 " leases handed over, %" PRIu64 " skipped, %" PRIu64
-	      " restored into Kea, %" PRIu64 " refused by rbpd; %" PRIu64
-	      " answers parked, %" PRIu64 " of them given before the peer held the lease",
-	      w.sent, w.skipped, w.restored, w.refused, w.parked, w.unbacked);
+	      " restored into Kea (%" PRIu64 " replayed ones it held already), %" PRIu64
+	      " refused by rbpd; %" PRIu64 " answers parked, %" PRIu64
+	      " of them given before the peer held the lease",
+	      w.sent, w.skipped, w.restored, w.replay_kept, w.refused, w.parked, w.unbacked);
 }

@@ -265,12 +265,15 @@ struct restore_acc {
 	struct rbp_user users[UT_SVC_COUNT][PUB_BATCH];
 	const uint8_t *keys[UT_SVC_COUNT][PUB_BATCH];
 	size_t klens[UT_SVC_COUNT][PUB_BATCH];
+	bool replay; /* rbpd_replay_masters(), not a takeover */
+	int type;    /* replay: the type asked for, -1: every one */
 };
 
 static void flush_restored(struct restore_acc *a, enum ut_svc t)
 {
 	if (a->cnt[t])
-		rbpd_api_publish_restored(t, a->users[t], a->keys[t], a->klens[t], a->cnt[t]);
+		rbpd_api_publish_restored(t, a->users[t], a->keys[t], a->klens[t], a->cnt[t],
+					  a->replay);
 	a->cnt[t] = 0;
 }
 
@@ -298,9 +301,12 @@ static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_r
 
 /* The group became master here: the peer's copies of its users become
  * this device's, in the kernel for ARP/ND and announced to services. */
+/* The users a takeover or a replay publishes, by the thousand: one
+ * buffer, as neither runs inside the other. */
+static struct restore_acc acc;
+
 static void takeover(struct pbind *pb, const char *why)
 {
-	static struct restore_acc acc;
 	double t0 = mono_ms();
 
 	pb->role_known = true;
@@ -310,6 +316,7 @@ static void takeover(struct pbind *pb, const char *why)
 	}
 	memset(acc.cnt, 0, sizeof(acc.cnt));
 	acc.n = 0;
+	acc.replay = false;
 	for_users_of(pb, restore_one, &acc);
 	for (int t = 0; t < UT_SVC_COUNT; t++)
 		flush_restored(&acc, (enum ut_svc)t);
@@ -341,6 +348,48 @@ static void takeover(struct pbind *pb, const char *why)
 	rbpd_kern_dump(DUMP_LEARN);
 	if (pb->p->ch)
 		rbpd_feed_pump(pb->p->ch);
+}
+
+/* One user of a master binding, published again for a late subscriber:
+ * the API's types only (the kernel holds the neighbours). */
+static void replay_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
+		       const struct rbp_user *u, void *arg)
+{
+	struct restore_acc *a = arg;
+
+	(void)pb;
+	(void)c;
+	if (r->type == UT_SVC_ARP || r->type == UT_SVC_ND ||
+	    (a->type >= 0 && (int)r->type != a->type))
+		return;
+	a->n++;
+	a->users[r->type][a->cnt[r->type]] = *u;
+	a->keys[r->type][a->cnt[r->type]] = r->key;
+	a->klens[r->type][a->cnt[r->type]] = r->key_len;
+	if (++a->cnt[r->type] == PUB_BATCH)
+		flush_restored(a, r->type);
+}
+
+void rbpd_replay_masters(int t)
+{
+	memset(acc.cnt, 0, sizeof(acc.cnt));
+	acc.n = 0;
+	acc.replay = true;
+	acc.type = t;
+	for (struct prof *p = g.profs; p; p = p->next)
+		for (size_t j = 0; j < p->nbind; j++) {
+			struct pbind *pb = &p->bind[j];
+
+			if (!pb->role_known || pb->role != RBP_ROLE_MASTER)
+				continue;
+			for_users_of(pb, replay_one, &acc);
+			for (int k = 0; k < UT_SVC_COUNT; k++)
+				flush_restored(&acc, (enum ut_svc)k);
+		}
+	if (acc.n)
+		log_info("%" PRIu64 " users of the bindings this device is master of replayed to "
+			 "a service that subscribed%s%s",
+			 acc.n, t >= 0 ? " to " : "", t >= 0 ? ut_svc_name((enum ut_svc)t) : "");
 }
 
 static void handover_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,

@@ -295,7 +295,10 @@ void rbpd_api_sync_fail(struct chan *ch, const char *why);
 /* Publishes every binding's role under the word "role" (proto/user.proto
  * UserRoles): after a change, and every second. */
 void rbpd_api_publish_roles(void);
+/* Publishes, marked replay, the users of type t (-1: every type) of the
+ * bindings this device is master of: for a service that subscribed late. */
+void rbpd_replay_masters(int t);
 void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
-			       const uint8_t *const *keys, const size_t *klens, size_t n);
+			       const uint8_t *const *keys, const size_t *klens, size_t n, bool replay);
 
 #endif

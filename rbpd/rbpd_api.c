@@ -393,7 +393,8 @@ static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, 
 }
 
 void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
-			       const uint8_t *const *keys, const size_t *klens, size_t n)
+			       const uint8_t *const *keys, const size_t *klens, size_t n,
+			       bool replay)
 {
 	static Db__UserChange ch[1024], *chp[1024];
 	static char names[1024][RBP_IFNAME_MAX + 1];
@@ -423,6 +424,7 @@ void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
 	m.type = (Db__RbsServiceType)type;
 	m.users = chp;
 	m.n_users = n;
+	m.replay = replay;
 	len = db__user_restored__get_packed_size(&m);
 	buf = malloc(len ? len : 1);
 	if (buf == NULL)
@@ -474,6 +476,39 @@ void rbpd_api_publish_roles(void)
 	free(roles);
 }
 
+/* bus_recv_cb of the restored users' XPUB: a subscription ([1][word])
+ * from a service that just came, or came back after rbpd restarted. It
+ * gets the users of that type this device is master of (all types for
+ * the empty word), and the roles at once for "role". */
+static void on_subscribe(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	const uint8_t *d;
+	size_t len;
+
+	(void)s;
+	(void)arg;
+	if (n != 1 || parts[0].len < 1 || ((const uint8_t *)parts[0].data)[0] != 1)
+		return; /* an unsubscription, or not one at all */
+	d = (const uint8_t *)parts[0].data + 1;
+	len = parts[0].len - 1;
+	if (len == 4 && memcmp(d, "role", 4) == 0) {
+		rbpd_api_publish_roles();
+		return;
+	}
+	if (len == 0) {
+		rbpd_replay_masters(-1);
+		return;
+	}
+	for (int t = 0; t < UT_SVC_COUNT; t++) {
+		const char *w = ut_svc_name((enum ut_svc)t);
+
+		if (strlen(w) == len && memcmp(w, d, len) == 0) {
+			rbpd_replay_masters(t);
+			return;
+		}
+	}
+}
+
 int rbpd_api_init(void)
 {
 	char ep[512];
@@ -487,10 +522,11 @@ int rbpd_api_init(void)
 			     .cb = on_request,
 			     .zap_domain = PEER_DOMAIN_CLIENT,
 			     .hwm = API_HWM};
-	struct bus_opts p = {.type = ZMQ_PUB,
+	struct bus_opts p = {.type = ZMQ_XPUB,
 			     .bind = 1,
 			     .endpoint = ep,
 			     .hwm = RESTORED_HWM,
+			     .cb = on_subscribe,
 			     .zap_domain = PEER_DOMAIN_CLIENT};
 	int rc;
 

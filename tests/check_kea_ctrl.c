@@ -507,6 +507,24 @@ START_TEST(no_server_at_the_path_is_the_connect_errno)
 }
 END_TEST
 
+START_TEST(kc_text_has_looks_in_the_text_only)
+{
+	struct json_object *a = json_tokener_parse(
+	    "{\"result\":1,\"text\":\"IPv4 lease with address 192.0.2.7 already exists\"}");
+	struct json_object *b = json_tokener_parse("{\"result\":1,\"arguments\":\"exists\"}");
+	struct json_object *c = json_tokener_parse("{\"result\":1,\"text\":7}");
+
+	ck_assert(kc_text_has(a, "exists"));
+	ck_assert(!kc_text_has(a, "refused"));
+	ck_assert(!kc_text_has(b, "exists"));
+	ck_assert(!kc_text_has(c, "7"));
+	ck_assert(!kc_text_has(NULL, "exists"));
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(c);
+}
+END_TEST
+
 START_TEST(kc_result_reads_an_integer_result)
 {
 	static const struct {
@@ -552,6 +570,7 @@ int main(void)
 	    an_answer_that_is_not_one_json_object_is_eproto,
 	    a_server_that_does_not_answer_times_out,
 	    no_server_at_the_path_is_the_connect_errno,
+	    kc_text_has_looks_in_the_text_only,
 	    kc_result_reads_an_integer_result,
 	    NULL,
 	};

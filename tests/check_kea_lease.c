@@ -774,6 +774,41 @@ START_TEST(lease4_update_carries_kea_2_2_arguments)
 }
 END_TEST
 
+/* A replayed lease (UserRestored.replay) is added only where Kea has none:
+ * lease4/6-add with the update's arguments and no force-create. */
+START_TEST(add_commands_are_the_update_without_force_create)
+{
+	static char buf[CMD_MAX];
+	struct kea_lease l4 = v4_full(), l6 = na_full();
+	struct cmd u = update(&l4, "lease4-update"), a;
+	struct json_object *v;
+	int n = kea_lease_add_cmd(&l4, buf, sizeof(buf));
+
+	ck_assert_int_gt(n, 0);
+	a = parse_cmd(buf, "lease4-add");
+	ck_assert(!json_object_object_get_ex(a.args, "force-create", &v));
+	ck_assert_int_eq(json_object_object_length(a.args), json_object_object_length(u.args) - 1);
+	json_object_object_foreach(a.args, k, val)
+	{
+		ck_assert(json_object_object_get_ex(u.args, k, &v));
+		ck_assert(json_object_equal(v, val));
+	}
+	json_object_put(a.root);
+	json_object_put(u.root);
+
+	ck_assert_int_gt(kea_lease_add_cmd(&l6, buf, sizeof(buf)), 0);
+	a = parse_cmd(buf, "lease6-add");
+	ck_assert(!json_object_object_get_ex(a.args, "force-create", &v));
+	str_arg(&a, "type", "IA_NA");
+	json_object_put(a.root);
+
+	l4.family = 9; /* invalid */
+	ck_assert_int_eq(kea_lease_add_cmd(&l4, buf, sizeof(buf)), -EINVAL);
+	l4 = v4_full();
+	ck_assert_int_eq(kea_lease_add_cmd(&l4, buf, 16), -ENOSPC);
+}
+END_TEST
+
 START_TEST(lease6_update_carries_kea_2_2_arguments)
 {
 	struct kea_lease l = na_full();
@@ -933,6 +968,7 @@ int main(void)
 	    the_mac_comes_from_the_hardware_address_or_the_duid,
 	    keys_are_the_address_and_for_pd_the_prefix_length,
 	    lease4_update_carries_kea_2_2_arguments,
+	    add_commands_are_the_update_without_force_create,
 	    lease6_update_carries_kea_2_2_arguments,
 	    no_hostname_or_ctx_breaks_out_of_the_command,
 	    commands_refuse_a_short_buffer_and_fit_the_documented_bound,

@@ -110,6 +110,26 @@ START_TEST(master_or_backup_per_parity)
 }
 END_TEST
 
+START_TEST(any_master_needs_known_roles_and_one_master_binding)
+{
+	struct kr_table t;
+
+	memset(&t, 0, sizeof(t));
+	ck_assert(!kr_any_master(&t));
+	add_binding(&t, "eth0", 1, 1, 1);
+	ck_assert(!kr_any_master(&t)); /* not known yet */
+	t.known = true;
+	ck_assert(kr_any_master(&t));
+	t.b[0].master = false;
+	add_binding(&t, "eth0", 2, 0, 0);
+	ck_assert(!kr_any_master(&t));
+	t.b[1].master = true;
+	ck_assert(kr_any_master(&t));
+	t.n = 0; /* no bindings at all (rbpd not configured yet) */
+	ck_assert(!kr_any_master(&t));
+}
+END_TEST
+
 START_TEST(a_binding_on_the_packet_s_interface_is_preferred)
 {
 	struct kr_table t;
@@ -198,6 +218,7 @@ int main(void)
 	    nobody_is_answered_before_the_roles_are_known,
 	    a_parity_no_binding_decides_is_answered,
 	    master_or_backup_per_parity,
+	    any_master_needs_known_roles_and_one_master_binding,
 	    a_binding_on_the_packet_s_interface_is_preferred,
 	    no_interface_means_the_first_binding_of_the_parity,
 	    bindings_past_kr_max_are_never_read,

@@ -808,6 +808,7 @@ struct got {
 		uint8_t payload[256];
 		size_t payload_len;
 		bool payload_null;
+		bool replay;
 	} u[32];
 };
 
@@ -827,6 +828,7 @@ static void on_restored(void *arg, const struct rbpc_user *u)
 			memcpy(g->u[g->n].payload, u->payload, u->payload_len);
 		g->u[g->n].payload_len = u->payload_len;
 		g->u[g->n].payload_null = u->payload == NULL;
+		g->u[g->n].replay = u->replay;
 	}
 	g->n++;
 }
@@ -857,7 +859,16 @@ static void expect_sub(void *pub, const char *word)
 	ck_assert_mem_eq(buf + 1, word, strlen(word));
 }
 
+static void publish_r(void *pub, const char *word, int type, const struct ruser *u, size_t n,
+		      bool replay);
+
 static void publish(void *pub, const char *word, int type, const struct ruser *u, size_t n)
+{
+	publish_r(pub, word, type, u, n, false);
+}
+
+static void publish_r(void *pub, const char *word, int type, const struct ruser *u, size_t n,
+		      bool replay)
 {
 	Db__UserRestored r = DB__USER_RESTORED__INIT;
 	Db__UserChange ch[8], *pch[8];
@@ -881,6 +892,7 @@ static void publish(void *pub, const char *word, int type, const struct ruser *u
 	r.type = (Db__RbsServiceType)type;
 	r.users = pch;
 	r.n_users = n;
+	r.replay = replay;
 	len = db__user_restored__get_packed_size(&r);
 	ck_assert_uint_le(len, sizeof(buf));
 	db__user_restored__pack(&r, buf);
@@ -971,6 +983,40 @@ START_TEST(restored_users_are_delivered_by_subscription)
 	assert_user(&g, 0, UT_SVC_DHCP_SERVER, &dhcp_users[0]);
 	assert_user(&g, 1, UT_SVC_DHCP_SERVER, &dhcp_users[1]);
 	assert_user(&g, 2, UT_SVC_L2TP, &l2tp_user);
+
+	rbpc_close(c);
+	zmq_close(pub);
+	zmq_ctx_term(ctx);
+}
+END_TEST
+
+/* A service that could not put rbpd's replay in place asks for it again:
+ * the same subscription goes up once more (rbpd's XPUB is verbose), and
+ * what rbpd replays is marked so. */
+START_TEST(a_replay_is_marked_and_can_be_asked_again)
+{
+	void *ctx = zmq_ctx_new(), *pub;
+	struct got g = {0};
+	struct rbpc *c;
+	int one = 1;
+
+	pub = xpub_open(ctx);
+	ck_assert_int_eq(zmq_setsockopt(pub, ZMQ_XPUB_VERBOSE, &one, sizeof(one)), 0);
+	c = client();
+	ck_assert_int_eq(rbpc_replay(c, UT_SVC_DHCP_SERVER), -EINVAL); /* not subscribed */
+	ck_assert_int_eq(rbpc_subscribe(c, UT_SVC_DHCP_SERVER), 0);
+	expect_sub(pub, "dhcp-server");
+	publish_r(pub, "dhcp-server", UT_SVC_DHCP_SERVER, dhcp_users, 2, true);
+	publish(pub, "dhcp-server", UT_SVC_DHCP_SERVER, dhcp_users, 1);
+	recv_until(c, &g, 3);
+	ck_assert(g.u[0].replay && g.u[1].replay);
+	ck_assert(!g.u[2].replay);
+	assert_user(&g, 1, UT_SVC_DHCP_SERVER, &dhcp_users[1]);
+
+	ck_assert_int_eq(rbpc_replay(c, UT_SVC_DHCP_SERVER), 0);
+	expect_sub(pub, "dhcp-server");
+	ck_assert_int_eq(rbpc_replay(c, -1), -EINVAL);
+	ck_assert_int_eq(rbpc_replay(NULL, UT_SVC_DHCP_SERVER), -EINVAL);
 
 	rbpc_close(c);
 	zmq_close(pub);
@@ -1185,6 +1231,7 @@ int main(void)
 	    errors_naming_no_change_of_the_request_are_ignored,
 	    bad_arguments_are_refused_before_anything_is_sent,
 	    restored_users_are_delivered_by_subscription,
+	    a_replay_is_marked_and_can_be_asked_again,
 	    malformed_restored_messages_are_dropped_and_counted,
 	    roles_are_delivered_in_order_with_restored_users,
 	    subscriptions_use_rbpds_words_for_every_type,

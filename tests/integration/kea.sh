@@ -186,15 +186,19 @@ test_a_new_client_gets_a_free_address() {
 	NEW=$n
 }
 
-# A returns (daemons, link, Kea): master of group 1 again once its table
-# is complete, and its Kea then holds the lease B granted the new client;
-# the new client's renewal goes to A and is acknowledged with its address.
+# A returns (daemons, link, then Kea): master of group 1 again once its
+# table is complete, and its Kea, started only after that takeover, holds
+# the lease B granted the new client (rbpd replays the users it is master
+# of to a hook that subscribes late); the new client's renewal goes to A
+# and is acknowledged with its address.
 test_a_returns_with_b_grants() {
 	local a
 	inns A ip link set eth1 up
 	start_all A || return 1
-	kea_start A || return 1
 	wait_until 30 vrrp_is A 1 Master || { echo "  A is not master of group 1 again"; return 1; }
+	kea_start A || return 1
+	wait_until 10 grep -q "replayed to a service that subscribed to dhcp-server" \
+		"$ROOT/A/rbpd.log" || { echo "  A's rbpd replayed nothing"; tail -3 "$ROOT/A/rbpd.log"; return 1; }
 	a=$(client_addr "$NEW")
 	wait_until 10 kea_has A "$a" "$(client_mac "$NEW")" ||
 		{ echo "  Kea A lacks the new client's $a"; return 1; }

@@ -225,7 +225,9 @@ lease() {
 # A dies: every daemon killed, both its cables pulled.
 test_kill_a_b_takes_over_with_every_user() {
 	local half=$((N_API / 2)) d
-	"$BIN/dbuser" -r "$(run_dir B)" watch -n "$half" -t 60 dhcp-server >"$ROOT/B.watch" 2>&1 &
+	# a service on B: at its subscription rbpd replays B's own half (group
+	# 2's), then the takeover restores A's half
+	"$BIN/dbuser" -r "$(run_dir B)" watch -n "$N_API" -t 60 dhcp-server >"$ROOT/B.watch" 2>&1 &
 	DEV_PID[B.watch]=$!
 	sleep 0.5 # the subscription reaches rbpd
 	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
@@ -245,8 +247,18 @@ test_kill_a_b_takes_over_with_every_user() {
 	# the DHCP server on B heard of every lease it now serves
 	wait "${DEV_PID[B.watch]}"
 	unset "DEV_PID[B.watch]"
-	[ "$(grep -c '^dhcp-server 02dc-00' "$ROOT/B.watch")" = $half ] ||
-		{ tail -3 "$ROOT/B.watch"; return 1; }
+	[ "$(grep -c '^dhcp-server 02dc-00.* replay$' "$ROOT/B.watch")" = $half ] &&
+		[ "$(grep '^dhcp-server 02dc-00' "$ROOT/B.watch" | grep -vc ' replay$')" = $half ] ||
+		{ echo "  the watcher: $(grep -c ' replay$' "$ROOT/B.watch") replayed," \
+			"$(grep -vc ' replay$' "$ROOT/B.watch") restored lines, want $half each"
+			tail -3 "$ROOT/B.watch"; return 1; }
+	# and one that starts only now gets them all, replayed: every user
+	# B is master of now (both halves), none twice
+	"$BIN/dbuser" -r "$(run_dir B)" watch -n "$N_API" -t 30 dhcp-server >"$ROOT/B.late" 2>&1 ||
+		{ tail -3 "$ROOT/B.late"; return 1; }
+	[ "$(grep -c '^dhcp-server 02dc-00.* replay$' "$ROOT/B.late")" = "$N_API" ] &&
+		[ "$(awk '{ print $4 }' "$ROOT/B.late" | sort -u | wc -l)" = "$N_API" ] ||
+		{ echo "  the late watcher got $(grep -c replay "$ROOT/B.late") of $N_API"; return 1; }
 }
 
 # A comes back: it gets everything from B, preempts group 1 after its
