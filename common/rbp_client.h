@@ -176,7 +176,9 @@ typedef void (*rbpc_restored_fn)(void *arg, const struct rbpc_user *u);
  * rbpd (ZeroMQ sends it in the background) are not received; but when the
  * subscription reaches rbpd (also after rbpd restarts) it replays the
  * users of that type this device is master of, marked replay: a service
- * that starts after a takeover still gets what the takeover restored.
+ * that starts after a takeover still gets what the takeover restored
+ * (within a second: rbpd answers the subscriptions of a second together,
+ * so that none can make it walk its table without pause).
  * Returns 0, or -EINVAL for an unknown type, or a negative errno from
  * ZeroMQ.
  */

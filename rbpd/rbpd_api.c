@@ -60,6 +60,14 @@ static uint64_t next_token = 1;
 static uv_timer_t sync_timer;
 static bool sync_timer_init;
 
+/* Replays to late subscribers (on_subscribe): at most one per second,
+ * however many subscribe, so that a client subscribing in a loop cannot
+ * make rbpd walk its table again and again; [UT_SVC_COUNT] is every type. */
+#define REPLAY_GAP_MS 1000
+static uv_timer_t replay_timer;
+static bool replay_timer_init, replay_due[UT_SVC_COUNT + 1];
+static uint64_t replay_last; /* uv_now() of the last, 0: none */
+
 /* One change; returns NULL when taken, else why not (a static string or
  * buf). */
 static const char *take(const Db__UserChange *c, char *buf, size_t len)
@@ -476,6 +484,34 @@ void rbpd_api_publish_roles(void)
 	free(roles);
 }
 
+static void on_replay(uv_timer_t *t)
+{
+	(void)t;
+	replay_last = uv_now(g.loop);
+	if (replay_due[UT_SVC_COUNT]) {
+		rbpd_replay_masters(-1);
+	} else {
+		for (int k = 0; k < UT_SVC_COUNT; k++)
+			if (replay_due[k])
+				rbpd_replay_masters(k);
+	}
+	memset(replay_due, 0, sizeof(replay_due));
+}
+
+/* A replay of type t (UT_SVC_COUNT: every type) soon: within 1 ms, or once
+ * a second has passed since the last one. */
+static void replay_soon(int t)
+{
+	uint64_t now = uv_now(g.loop), wait = 1;
+
+	replay_due[t] = true;
+	if (!replay_timer_init || uv_is_active((uv_handle_t *)&replay_timer))
+		return;
+	if (replay_last && now < replay_last + REPLAY_GAP_MS)
+		wait = replay_last + REPLAY_GAP_MS - now;
+	uv_timer_start(&replay_timer, on_replay, wait, 0);
+}
+
 /* bus_recv_cb of the restored users' XPUB: a subscription ([1][word])
  * from a service that just came, or came back after rbpd restarted. It
  * gets the users of that type this device is master of (all types for
@@ -496,14 +532,14 @@ static void on_subscribe(struct bus_sock *s, const struct bus_part *parts, int n
 		return;
 	}
 	if (len == 0) {
-		rbpd_replay_masters(-1);
+		replay_soon(UT_SVC_COUNT);
 		return;
 	}
 	for (int t = 0; t < UT_SVC_COUNT; t++) {
 		const char *w = ut_svc_name((enum ut_svc)t);
 
 		if (strlen(w) == len && memcmp(w, d, len) == 0) {
-			rbpd_replay_masters(t);
+			replay_soon(t);
 			return;
 		}
 	}
@@ -537,6 +573,10 @@ int rbpd_api_init(void)
 		uv_timer_init(g.loop, &sync_timer);
 		sync_timer_init = true;
 	}
+	if (!replay_timer_init) {
+		uv_timer_init(g.loop, &replay_timer);
+		replay_timer_init = true;
+	}
 	if ((rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbpd-restored")) < 0)
 		return rc;
 	return bus_open(&g.restored_pub, g.loop, g.zctx, &p);
@@ -557,6 +597,10 @@ void rbpd_api_close(void)
 	if (sync_timer_init) {
 		uv_close((uv_handle_t *)&sync_timer, NULL);
 		sync_timer_init = false;
+	}
+	if (replay_timer_init) {
+		uv_close((uv_handle_t *)&replay_timer, NULL);
+		replay_timer_init = false;
 	}
 	if (g.api)
 		bus_close(g.api);

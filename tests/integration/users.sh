@@ -259,6 +259,21 @@ test_kill_a_b_takes_over_with_every_user() {
 	[ "$(grep -c '^dhcp-server 02dc-00.* replay$' "$ROOT/B.late")" = "$N_API" ] &&
 		[ "$(awk '{ print $4 }' "$ROOT/B.late" | sort -u | wc -l)" = "$N_API" ] ||
 		{ echo "  the late watcher got $(grep -c replay "$ROOT/B.late") of $N_API"; return 1; }
+	# many subscribing at once (or one in a loop) cost rbpd a replay a
+	# second at most, and each still gets every user
+	local before k pids=()
+	before=$(grep -c "replayed to a service" "$ROOT/B/rbpd.log")
+	for k in $(seq 8); do
+		"$BIN/dbuser" -r "$(run_dir B)" watch -n "$N_API" -t 30 dhcp-server >"$ROOT/B.many$k" 2>&1 &
+		pids+=($!)
+	done
+	for k in "${pids[@]}"; do wait "$k" || return 1; done
+	for k in $(seq 8); do
+		[ "$(grep -c ' replay$' "$ROOT/B.many$k")" = "$N_API" ] ||
+			{ echo "  watcher $k got $(grep -c ' replay$' "$ROOT/B.many$k") of $N_API"; return 1; }
+	done
+	echo "  8 watchers at once: $(($(grep -c "replayed to a service" "$ROOT/B/rbpd.log") - before)) replays"
+	[ $(($(grep -c "replayed to a service" "$ROOT/B/rbpd.log") - before)) -le 3 ]
 }
 
 # A comes back: it gets everything from B, preempts group 1 after its
