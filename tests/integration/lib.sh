@@ -253,7 +253,8 @@ users_on_h() {
 # garp_watch NAME VIP: capture on host H's eth1, in the background until
 # garp_stop NAME or cleanup, the gratuitous ARPs that announce VIP (RFC
 # 5227: a request whose sender and target are both VIP). garp_first NAME
-# prints the first one's time in ns since the epoch (empty: none yet).
+# [AFTER_NS] prints the first one's time in ns since the epoch (empty: none
+# yet), the first at AFTER_NS or later when given.
 garp_watch() {
 	mkdir -p "$ROOT/H"
 	: >"$ROOT/H/$1.garp.err"
@@ -265,8 +266,9 @@ garp_watch() {
 		{ echo "  tcpdump did not start: $(cat "$ROOT/H/$1.garp.err")"; return 1; }
 }
 garp_first() {
-	awk -v v="$(cat "$ROOT/H/$1.garp.vip")" 'index($0, "who-has " v " tell " v ",") {
-		split($1, t, "."); print t[1] substr(t[2] "000000000", 1, 9); exit }' "$ROOT/H/$1.garp"
+	awk -v v="$(cat "$ROOT/H/$1.garp.vip")" -v after="${2:-0}" 'index($0, "who-has " v " tell " v ",") {
+		split($1, t, "."); ns = t[1] substr(t[2] "000000000", 1, 9)
+		if (ns + 0 >= after + 0) { print ns; exit } }' "$ROOT/H/$1.garp"
 }
 garp_stop() {
 	local pid=${DEV_PID[H.garp.$1]:-}
