@@ -504,8 +504,11 @@ static int emit(const char *name, struct json_object *args, int bad, char *buf, 
 	return rc;
 }
 
-int kea_lease_update_cmd(const struct kea_lease *l, char *buf, size_t cap)
+/* lease4/6-update with force-create (force), or lease4/6-add. */
+static int lease_cmd(const struct kea_lease *l, bool force, char *buf, size_t cap)
 {
+	static const char *const names[2][2] = {{"lease4-add", "lease6-add"},
+						{"lease4-update", "lease6-update"}};
 	struct json_object *a;
 
 	if (kea_lease_check(l, NULL) != 0)
@@ -513,21 +516,17 @@ int kea_lease_update_cmd(const struct kea_lease *l, char *buf, size_t cap)
 	a = json_object_new_object();
 	if (a == NULL)
 		return -ENOMEM;
-	return emit(l->family == 4 ? "lease4-update" : "lease6-update", a, lease_args(a, l, true),
-		    buf, cap);
+	return emit(names[force][l->family == 6], a, lease_args(a, l, force), buf, cap);
+}
+
+int kea_lease_update_cmd(const struct kea_lease *l, char *buf, size_t cap)
+{
+	return lease_cmd(l, true, buf, cap);
 }
 
 int kea_lease_add_cmd(const struct kea_lease *l, char *buf, size_t cap)
 {
-	struct json_object *a;
-
-	if (kea_lease_check(l, NULL) != 0)
-		return -EINVAL;
-	a = json_object_new_object();
-	if (a == NULL)
-		return -ENOMEM;
-	return emit(l->family == 4 ? "lease4-add" : "lease6-add", a, lease_args(a, l, false), buf,
-		    cap);
+	return lease_cmd(l, false, buf, cap);
 }
 
 int kea_lease_del_cmd(const struct kea_lease *l, char *buf, size_t cap)

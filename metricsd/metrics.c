@@ -393,6 +393,49 @@ static void render_rbs(FILE *f, struct json_object *doc)
 
 /* ---- rbpd -------------------------------------------------------------- */
 
+/* A binding's value of a per-binding gauge; false: the display has none. */
+static bool binding_master(struct json_object *x, double *v)
+{
+	const char *role = str(x, "role");
+
+	*v = role && !strcmp(role, "master");
+	return role != NULL;
+}
+
+static bool binding_dual(struct json_object *x, double *v)
+{
+	struct json_object *dm = get(x, "dual_master");
+
+	*v = dm && get(dm, "since") != NULL;
+	return dm != NULL;
+}
+
+/* One sample of gauge `name` per binding of every profile, labelled with
+ * the profile, the VRID and the interface. */
+static void binding_samples(FILE *f, struct json_object *profs, const char *name,
+			    bool (*value)(struct json_object *, double *))
+{
+	size_t n = profs ? json_object_array_length(profs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(profs, i);
+		struct json_object *b = arr(p, "bindings");
+
+		for (size_t j = 0; b && j < json_object_array_length(b); j++) {
+			struct json_object *x = json_object_array_get_idx(b, j);
+			char vrid[12];
+			const char *l[] = {"profile", str(p, "name"),	   "vrid",
+					   vrid,      "interface", str(x, "interface"),
+					   NULL};
+			double v;
+
+			uint_label(x, "vrid", vrid, sizeof(vrid));
+			if (value(x, &v))
+				sample(f, name, l, v);
+		}
+	}
+}
+
 static void render_rbp(FILE *f, struct json_object *doc)
 {
 	struct json_object *profs = arr(doc, "profiles"), *k;
@@ -475,43 +518,10 @@ static void render_rbp(FILE *f, struct json_object *doc)
 	}
 	family(f, "dualbackup_rbp_binding_master", "gauge",
 	       "1 where this device is master for the users of a binding.");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *p = json_object_array_get_idx(profs, i);
-		struct json_object *b = arr(p, "bindings");
-
-		for (size_t j = 0; b && j < json_object_array_length(b); j++) {
-			struct json_object *x = json_object_array_get_idx(b, j);
-			const char *role = str(x, "role");
-			char vrid[12];
-			const char *l[] = {"profile", str(p, "name"),	   "vrid",
-					   vrid,      "interface", str(x, "interface"),
-					   NULL};
-
-			uint_label(x, "vrid", vrid, sizeof(vrid));
-			if (role)
-				sample(f, "dualbackup_rbp_binding_master", l, !strcmp(role, "master"));
-		}
-	}
+	binding_samples(f, profs, "dualbackup_rbp_binding_master", binding_master);
 	family(f, "dualbackup_rbp_binding_dual_master", "gauge",
 	       "1 while both devices are master of the binding's group (docs/splitbrain.md).");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *p = json_object_array_get_idx(profs, i);
-		struct json_object *b = arr(p, "bindings");
-
-		for (size_t j = 0; b && j < json_object_array_length(b); j++) {
-			struct json_object *x = json_object_array_get_idx(b, j);
-			struct json_object *dm = get(x, "dual_master");
-			char vrid[12];
-			const char *l[] = {"profile", str(p, "name"),	   "vrid",
-					   vrid,      "interface", str(x, "interface"),
-					   NULL};
-
-			uint_label(x, "vrid", vrid, sizeof(vrid));
-			if (dm)
-				sample(f, "dualbackup_rbp_binding_dual_master", l,
-				       get(dm, "since") != NULL);
-		}
-	}
+	binding_samples(f, profs, "dualbackup_rbp_binding_dual_master", binding_dual);
 	k = get(doc, "kernel");
 	{
 		static const struct {

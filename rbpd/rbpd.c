@@ -277,6 +277,17 @@ static void flush_restored(struct restore_acc *a, enum ut_svc t)
 	a->cnt[t] = 0;
 }
 
+/* One user into the publication of its type, published by the thousand;
+ * r and u must stay valid until then (the walk does not move them). */
+static void acc_push(struct restore_acc *a, const struct ut_rec *r, const struct rbp_user *u)
+{
+	a->users[r->type][a->cnt[r->type]] = *u;
+	a->keys[r->type][a->cnt[r->type]] = r->key;
+	a->klens[r->type][a->cnt[r->type]] = r->key_len;
+	if (++a->cnt[r->type] == PUB_BATCH)
+		flush_restored(a, r->type);
+}
+
 static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
 			const struct rbp_user *u, void *arg)
 {
@@ -292,11 +303,7 @@ static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_r
 	}
 	/* set_origin changes no memory: the pointers stay valid until the
 	 * batch is published, within this takeover */
-	a->users[r->type][a->cnt[r->type]] = *u;
-	a->keys[r->type][a->cnt[r->type]] = r->key;
-	a->klens[r->type][a->cnt[r->type]] = r->key_len;
-	if (++a->cnt[r->type] == PUB_BATCH)
-		flush_restored(a, r->type);
+	acc_push(a, r, u);
 }
 
 /* The group became master here: the peer's copies of its users become
@@ -363,11 +370,7 @@ static void replay_one(struct pbind *pb, struct ut_cursor *c, const struct ut_re
 	    (a->type >= 0 && (int)r->type != a->type))
 		return;
 	a->n++;
-	a->users[r->type][a->cnt[r->type]] = *u;
-	a->keys[r->type][a->cnt[r->type]] = r->key;
-	a->klens[r->type][a->cnt[r->type]] = r->key_len;
-	if (++a->cnt[r->type] == PUB_BATCH)
-		flush_restored(a, r->type);
+	acc_push(a, r, u);
 }
 
 void rbpd_replay_masters(int t)
