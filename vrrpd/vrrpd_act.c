@@ -318,6 +318,19 @@ static void on_timer(uv_timer_t *t)
 	vrrpd_run(gr, &o, now);
 }
 
+/* Announce this master again (gratuitous ARP / NA) after a split brain,
+ * at most every REANNOUNCE_MIN_MS and never over its own announcements. */
+static void reannounce(struct group *gr, uint64_t now, const char *why)
+{
+	if (gr->held || gr->garp_left || now - gr->reannounced_at < REANNOUNCE_MIN_MS)
+		return;
+	log_info("(%s %s vrid %u) %s: announcing this one again", gr->ifname,
+		 fam_word(gr->family), gr->vrid, why);
+	gr->reannounced_at = now;
+	gr->c.reannounced++;
+	vrrpd_announce(gr);
+}
+
 /* bus_recv_cb of rbpd's PUB: whether the groups bound to a profile may
  * preempt (docs/preempt.md). A gated group rbpd does not list is not. */
 void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
@@ -346,6 +359,12 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 			    m->gates[i]->vrid == gr->vrid)
 				gate = m->gates[i];
 		gr->in_gates = gate != NULL;
+		/* the peer's master stepped down (its roles, over the RBS
+		 * channel): it may never have advertised after the heal, so
+		 * hearing it is not enough to announce this one again */
+		if (gr->dual_since && (gate == NULL || gate->dual_master_since == 0) &&
+		    gr->fsm.state == VRRP_STATE_MASTER)
+			reannounce(gr, now, "the other device is no longer master (RBS channel)");
 		gr->dual_since = gate ? gate->dual_master_since : 0;
 		/* rbpd has taken the users over, or backs up none now */
 		if (gr->held && (gate == NULL || gate->taken_over == gr->takeover_id))
@@ -375,18 +394,12 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
  */
 void vrrpd_other_master(struct group *gr, const union vrrp_addr *from, uint8_t prio, uint64_t now)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], why[96];
 
 	gr->c.other_master_adverts++;
-	if (gr->held || gr->garp_left || now - gr->reannounced_at < REANNOUNCE_MIN_MS)
-		return;
-	log_info("(%s %s vrid %u) another master advertises on the segment (%s, priority %u): "
-		 "announcing this one again",
-		 gr->ifname, fam_word(gr->family), gr->vrid,
+	snprintf(why, sizeof(why), "another master advertises on the segment (%s, priority %u)",
 		 addr_str(gr->family, from, a, sizeof(a)), prio);
-	gr->reannounced_at = now;
-	gr->c.reannounced++;
-	vrrpd_announce(gr);
+	reannounce(gr, now, why);
 }
 
 /* A tracking group takes the state of its admin group (mVRRP). */

@@ -250,23 +250,31 @@ users_on_h() {
 	DEV_PID[H.$name]=$!
 }
 
-# garp_watch NAME VIP: capture on host H's eth1, in the background until
-# garp_stop NAME or cleanup, the gratuitous ARPs that announce VIP (RFC
-# 5227: a request whose sender and target are both VIP). garp_first NAME
-# [AFTER_NS] prints the first one's time in ns since the epoch (empty: none
-# yet), the first at AFTER_NS or later when given.
+# garp_watch NAME VIP [DEV]: capture on host H's eth1, in the background
+# until garp_stop NAME or cleanup, the gratuitous ARPs that announce VIP
+# (RFC 5227: a request whose sender and target are both VIP), only DEV's
+# (sent from its eth1's MAC) when given. garp_first NAME [AFTER_NS] prints
+# the first one's time in ns since the epoch (empty: none yet), the first
+# at AFTER_NS or later when given.
 garp_watch() {
+	local mac=
 	mkdir -p "$ROOT/H"
+	if [ -n "${3:-}" ]; then
+		mac=$(ip -n "${DEV_NS[$3]}" -j link show eth1 | jq -r '.[0].address') || return 1
+	fi
 	: >"$ROOT/H/$1.garp.err"
-	ip netns exec "${DEV_NS[H]}" tcpdump -i eth1 -nn -tt -l arp >"$ROOT/H/$1.garp" \
+	ip netns exec "${DEV_NS[H]}" tcpdump -i eth1 -e -nn -tt -l arp >"$ROOT/H/$1.garp" \
 		2>"$ROOT/H/$1.garp.err" &
 	DEV_PID[H.garp.$1]=$!
-	echo "$2" >"$ROOT/H/$1.garp.vip"
+	echo "$2 $mac" >"$ROOT/H/$1.garp.vip"
 	wait_until 5 grep -q listening "$ROOT/H/$1.garp.err" ||
 		{ echo "  tcpdump did not start: $(cat "$ROOT/H/$1.garp.err")"; return 1; }
 }
 garp_first() {
-	awk -v v="$(cat "$ROOT/H/$1.garp.vip")" -v after="${2:-0}" 'index($0, "who-has " v " tell " v ",") {
+	local vip mac
+	read -r vip mac <"$ROOT/H/$1.garp.vip"
+	awk -v v="$vip" -v mac="$mac" -v after="${2:-0}" 'index($0, "who-has " v " tell " v ",") &&
+		(mac == "" || $2 == mac) {
 		split($1, t, "."); ns = t[1] substr(t[2] "000000000", 1, 9)
 		if (ns + 0 >= after + 0) { print ns; exit } }' "$ROOT/H/$1.garp"
 }

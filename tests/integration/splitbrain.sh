@@ -16,7 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(cd "${1:-build}/bin" && pwd)
 . "$HERE/lib.sh"
 
-trap 'restore_gc; cleanup' EXIT
+trap 'mute_vrid1 B off; restore_gc; cleanup' EXIT
 
 procedure() { demo_procedure "$1" "s|delay 600|delay 0|" "s|delay-time 10|delay-time 2|"; }
 
@@ -120,23 +120,44 @@ test_users_change_on_both_sides_during_the_split() {
 		{ echo "  A:"; keys A; echo "  B:"; keys B; return 1; }
 }
 
+# mute_vrid1 DEV on|off: DEV's advertisements of group 1 dropped on leaving
+mute_vrid1() {
+	if [ "$2" = on ]; then
+		inns "$1" nft add table inet mute &&
+			inns "$1" nft add chain inet mute out '{ type filter hook output priority 0; }' &&
+			inns "$1" nft add rule inet mute out meta l4proto 112 @th,8,8 1 drop
+	else
+		inns "$1" nft delete table inet mute 2>/dev/null
+	fi
+}
+
 test_the_segment_heals_one_master_each_announces_again() {
-	local t0 tg
-	garp_watch heal 192.0.2.100 || return 1
+	local t0 tg heard
+	# B, the lower master of group 1, sends no advertisement of it after
+	# the heal: it hears A and steps down, as when A advertises first. A
+	# never hears the other master, and must learn it from the RBS channel.
+	mute_vrid1 B on || return 1
+	heard=$(group A 1 | jq -r .statistics.other_master_adverts)
+	garp_watch heal 192.0.2.100 A || { mute_vrid1 B off; return 1; }
 	t0=$(date +%s%N)
-	isolate A off && isolate B off || return 1
+	isolate A off && isolate B off || { mute_vrid1 B off; return 1; }
 	wait_until 10 eval 'is_state A 1 Master && is_state B 1 Backup &&
-		is_state B 2 Master && is_state A 2 Backup' || { show_both; return 1; }
+		is_state B 2 Master && is_state A 2 Backup' || { mute_vrid1 B off; show_both; return 1; }
+	mute_vrid1 B off
 	wait_until 5 none_dual || { show_both; return 1; }
-	# A, master of group 1 throughout, heard B's advertisements and
-	# announced 192.0.2.100 again, so the segment follows A again
-	# (B's own announcements of its takeover at the cut may still come
-	# before the heal: the first one after it counts)
+	# A, master of group 1 throughout, announced 192.0.2.100 again when
+	# its rbpd saw B step down, so the segment follows A again (B's own
+	# announcements of its takeover at the cut may still come before the
+	# heal: the first one after it counts)
 	wait_until 3 eval '[ -n "$(garp_first heal $t0)" ]' ||
 		{ echo "  no gratuitous ARP from A after the heal"; cat "$ROOT/H/heal.garp"; return 1; }
 	garp_stop heal
 	tg=$(garp_first heal "$t0")
-	[ "$(group A 1 | jq -r .statistics.reannounced)" -ge 1 ] || { group A 1 | jq -c .statistics; return 1; }
+	[ "$(group A 1 | jq -r .statistics.reannounced)" -ge 1 ] &&
+		[ "$(group A 1 | jq -r .statistics.other_master_adverts)" = "$heard" ] ||
+		{ echo "  want reannounced >= 1, other_master_adverts $heard"; group A 1 | jq -c .statistics; return 1; }
+	grep -q "the other device is no longer master (RBS channel): announcing this one again" \
+		"$ROOT/A/vrrpd.log" || { tail -5 "$ROOT/A/vrrpd.log"; return 1; }
 	echo "  A announced 192.0.2.100 again $(((tg - t0) / 1000000)) ms after the heal;" \
 		"dual master lasted $(dual A 1 | jq -r .last_seconds) s on A"
 	[ "$(dual A 1 | jq -r .count)" = 1 ] && [ "$(group A 1 | jq -r .dual_master_since)" = null ] ||
