@@ -47,6 +47,8 @@ struct ut_table {
 	/* per type and origin */
 	size_t count[UT_SVC_COUNT][2];
 	uint64_t digest[UT_SVC_COUNT][2];
+	/* per type and anti-entropy bucket, both origins (ut_ae_buckets()) */
+	uint64_t bdigest[UT_SVC_COUNT][UT_AE_BUCKETS];
 
 	struct ut_node tombs; /* tombstones, oldest first */
 	size_t ntombs, max_tombs;
@@ -176,6 +178,32 @@ uint64_t ut_entry_digest(const struct ut_rec *r)
 {
 	return digest_of((uint8_t)r->type, r->key, r->key_len, r->version, r->payload,
 			 r->payload_len);
+}
+
+/* The anti-entropy slot's key, "rbpd ae slot key" as two little-endian
+ * words: fixed, so that both devices put a key in the same slot. */
+static const uint8_t slot_key[16] = "rbpd ae slot key";
+
+static unsigned slot_of(uint8_t type, const uint8_t *key, size_t klen)
+{
+	uint8_t hdr[2] = {type, (uint8_t)klen};
+	struct sip s;
+
+	sip_init(&s, le64(slot_key), le64(slot_key + 8));
+	sip_feed(&s, hdr, sizeof(hdr));
+	sip_feed(&s, key, klen);
+	return (unsigned)(sip_end(&s) >> 48);
+}
+
+unsigned ut_ae_slot(enum ut_svc type, const void *key, size_t key_len)
+{
+	return slot_of((uint8_t)type, key, key_len);
+}
+
+/* The entry's bucket digest, where its digest d goes in or out. */
+static uint64_t *bdigest_of(struct ut_table *t, const struct ut_entry *e)
+{
+	return &t->bdigest[e->n.type][slot_of(e->n.type, e->data, e->n.key_len) / UT_AE_LEAVES];
 }
 
 static uint32_t bucket_hash(const struct ut_table *t, uint8_t type, const uint8_t *key, size_t klen)
@@ -387,7 +415,10 @@ static void drop_entry(struct ut_table *t, struct ut_entry *e)
 {
 	struct ut_entry **pp = link_of(t, e);
 
-	t->digest[e->n.type][origin_of(e)] -= entry_digest(e);
+	uint64_t d = entry_digest(e);
+
+	t->digest[e->n.type][origin_of(e)] -= d;
+	*bdigest_of(t, e) -= d;
 	t->count[e->n.type][origin_of(e)]--;
 	*pp = e->hnext;
 	list_unlink(&e->n);
@@ -509,8 +540,12 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 		list_append(&t->lists[in->type], &ne->n);
 		e = ne;
 	} else {
+		uint64_t od;
+
 		e = *pp;
-		t->digest[in->type][origin_of(e)] -= entry_digest(e);
+		od = entry_digest(e);
+		t->digest[in->type][origin_of(e)] -= od;
+		*bdigest_of(t, e) -= od;
 		t->count[in->type][origin_of(e)]--;
 		if (e->n.payload_len == plen) {
 			if (plen)
@@ -518,7 +553,8 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 		} else {
 			ne = entry_alloc(t, klen, plen);
 			if (ne == NULL) {
-				t->digest[in->type][origin_of(e)] += entry_digest(e);
+				t->digest[in->type][origin_of(e)] += od;
+				*bdigest_of(t, e) += od;
 				t->count[in->type][origin_of(e)]++;
 				return -ENOMEM;
 			}
@@ -535,6 +571,7 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 	e->n.flags = in->origin == UT_ORIGIN_PEER ? F_PEER : 0;
 	e->touched = t->gen;
 	t->digest[in->type][in->origin] += d;
+	*bdigest_of(t, e) += d;
 	t->count[in->type][in->origin]++;
 	return UT_APPLIED;
 }
@@ -554,6 +591,7 @@ int ut_delete(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 {
 	struct ut_entry **pp, *e, *ne;
 	uint32_t h;
+	uint64_t d;
 
 	if (bad_type(type) || bad_origin(origin) || bad_key(key, key_len))
 		return -EINVAL;
@@ -599,7 +637,9 @@ int ut_delete(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 		drop_entry(t, e);
 		return UT_APPLIED;
 	}
-	t->digest[type][origin_of(e)] -= entry_digest(e);
+	d = entry_digest(e);
+	t->digest[type][origin_of(e)] -= d;
+	*bdigest_of(t, e) -= d;
 	t->count[type][origin_of(e)]--;
 	list_unlink(&e->n);
 	/* Give the payload back. Without memory for the smaller copy, the
@@ -927,6 +967,86 @@ int ut_resync_cancel(struct ut_table *t, enum ut_svc type, enum ut_origin origin
 	for (i = first; i <= last; i++)
 		t->rs_active[i][origin] = false;
 	return 0;
+}
+
+int ut_forget(struct ut_table *t, enum ut_svc type, const void *key, size_t key_len)
+{
+	struct ut_entry **pp;
+
+	if (bad_type(type) || bad_key(key, key_len))
+		return -EINVAL;
+	pp = find(t, bucket_hash(t, (uint8_t)type, key, key_len), (uint8_t)type, key, key_len);
+	if (pp == NULL)
+		return -ENOENT;
+	if ((*pp)->n.flags & F_TOMB)
+		drop_tomb(t, *pp);
+	else
+		drop_entry(t, *pp);
+	return 0;
+}
+
+/* ---- anti-entropy -------------------------------------------------------- */
+
+void ut_ae_buckets(const struct ut_table *t, enum ut_svc type, uint64_t out[UT_AE_BUCKETS])
+{
+	if (bad_type(type)) {
+		memset(out, 0, sizeof(uint64_t) * UT_AE_BUCKETS);
+		return;
+	}
+	memcpy(out, t->bdigest[type], sizeof(uint64_t) * UT_AE_BUCKETS);
+}
+
+void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const out[UT_AE_BUCKETS])
+{
+	for (unsigned b = 0; b < UT_AE_BUCKETS; b++)
+		if (out[b])
+			memset(out[b], 0, sizeof(uint64_t) * UT_AE_LEAVES);
+	if (bad_type(type))
+		return;
+	for (const struct ut_node *n = t->lists[type].next; n->kind != NODE_HEAD; n = n->next) {
+		const struct ut_entry *e = (const struct ut_entry *)n;
+		unsigned slot;
+
+		if (n->kind != NODE_ENTRY)
+			continue;
+		slot = slot_of(e->n.type, e->data, e->n.key_len);
+		if (out[slot / UT_AE_LEAVES])
+			out[slot / UT_AE_LEAVES][slot % UT_AE_LEAVES] += entry_digest(e);
+	}
+}
+
+static bool slot_wanted(const struct ut_entry *e, const uint8_t *want)
+{
+	unsigned slot = slot_of(e->n.type, e->data, e->n.key_len);
+
+	return want[slot / 8] & (1u << (slot % 8));
+}
+
+void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[UT_AE_SLOTS / 8],
+		ut_ae_cb cb, void *arg)
+{
+	struct ut_rec r;
+
+	if (bad_type(type))
+		return;
+	for (const struct ut_node *n = t->lists[type].next; n->kind != NODE_HEAD; n = n->next) {
+		const struct ut_entry *e = (const struct ut_entry *)n;
+
+		if (n->kind != NODE_ENTRY || !slot_wanted(e, want))
+			continue;
+		rec_of(e, &r);
+		cb(arg, &r, false);
+	}
+	for (const struct ut_node *n = t->tombs.next; n->kind != NODE_HEAD; n = n->next) {
+		const struct ut_entry *e = (const struct ut_entry *)n;
+
+		if (e->n.type != type || !slot_wanted(e, want))
+			continue;
+		rec_of(e, &r);
+		r.payload = NULL;
+		r.payload_len = 0;
+		cb(arg, &r, true);
+	}
 }
 
 void ut_mem(const struct ut_table *t, struct ut_mem *out)

@@ -299,6 +299,48 @@ ssize_t ut_resync_end(struct ut_table *t, enum ut_svc type, enum ut_origin origi
  * 0, or -EINVAL as for ut_resync_end(). */
 int ut_resync_cancel(struct ut_table *t, enum ut_svc type, enum ut_origin origin);
 
+/*
+ * Removes (type, key), entry or tombstone, as if the table had never held
+ * it: no tombstone, nothing counted as received. Only tests use it, to
+ * make a table lose entries behind everyone's back as a fault would.
+ * Returns 0, -ENOENT when there is neither, -EINVAL for a bad type or key.
+ */
+int ut_forget(struct ut_table *t, enum ut_svc type, const void *key, size_t key_len);
+
+/*
+ * Anti-entropy (docs/antientropy.md): the two devices compare their
+ * tables range by range and send each other only what differs. A key's
+ * slot, 0..UT_AE_SLOTS-1, is the top 16 bits of SipHash-2-4 keyed with
+ * "rbpd ae slot key" (16 ASCII bytes) over type (1 byte), key_len (1
+ * byte), the key: the same on every device and build, whatever the
+ * table's seed. Slot / UT_AE_LEAVES is its bucket, slot % UT_AE_LEAVES its
+ * leaf within the bucket. A range's digest is the sum modulo 2^64 of
+ * ut_entry_digest() over its entries (tombstones excluded, origins
+ * ignored), like ut_digest().
+ */
+#define UT_AE_BUCKETS 256
+#define UT_AE_LEAVES 256 /* per bucket */
+#define UT_AE_SLOTS (UT_AE_BUCKETS * UT_AE_LEAVES)
+
+unsigned ut_ae_slot(enum ut_svc type, const void *key, size_t key_len);
+
+/* The digests of the type's buckets, kept up to date at each change: O(1)
+ * per bucket. All 0 for an unknown type. */
+void ut_ae_buckets(const struct ut_table *t, enum ut_svc type, uint64_t out[UT_AE_BUCKETS]);
+
+/* The leaf digests of the buckets b for which out[b] is not NULL:
+ * out[b][0 .. UT_AE_LEAVES-1], computed in one pass over the type's
+ * entries (O(entries of the type)). */
+void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const out[UT_AE_BUCKETS]);
+
+/* Every entry (deleted false) and tombstone (deleted true, no payload) of
+ * the type whose slot's bit is set in want (bit slot % 8 of byte slot / 8),
+ * in one pass over the type's entries and the tombstones. r and what it
+ * points to are valid during the call only; cb must not change the table. */
+typedef void (*ut_ae_cb)(void *arg, const struct ut_rec *r, bool deleted);
+void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[UT_AE_SLOTS / 8],
+		ut_ae_cb cb, void *arg);
+
 /* Memory the table asked malloc for, in bytes: the entries (headers, keys,
  * payloads, tombstones) and the bucket arrays. malloc's own overhead is not
  * included. */

@@ -1025,6 +1025,71 @@ static void model_receive(struct model_entry *m, enum ut_origin origin)
 		m->received = true;
 }
 
+/* ut_ae_scan()'s callback: what it reports of each key, by key number. */
+struct ae_seen {
+	int state[M_KEYS]; /* 0 not reported, 1 entry, 2 tombstone */
+	uint64_t version[M_KEYS];
+	int calls;
+};
+
+static void ae_seen_cb(void *arg, const struct ut_rec *r, bool deleted)
+{
+	struct ae_seen *s = arg;
+	unsigned k = key_num(r);
+
+	ck_assert_uint_lt(k, M_KEYS);
+	ck_assert_int_eq(s->state[k], 0); /* once */
+	s->state[k] = deleted ? 2 : 1;
+	s->version[k] = r->version;
+	ck_assert(!deleted || r->payload_len == 0);
+	s->calls++;
+}
+
+/* The anti-entropy views of a type agree with the model: bucket and leaf
+ * digests are the sums of the entries in them, and a scan of every other
+ * slot reports exactly the model's entries and tombstones in those slots. */
+static void model_check_ae(struct ut_table *t, int ty)
+{
+	static uint64_t want_b[UT_AE_BUCKETS], got_b[UT_AE_BUCKETS];
+	static uint64_t leaves[UT_AE_BUCKETS][UT_AE_LEAVES], want_l[UT_AE_BUCKETS][UT_AE_LEAVES];
+	static uint8_t want[UT_AE_SLOTS / 8];
+	uint64_t *out[UT_AE_BUCKETS];
+	struct ae_seen seen;
+	struct ut_rec r;
+
+	memset(want_b, 0, sizeof(want_b));
+	memset(want_l, 0, sizeof(want_l));
+	memset(&seen, 0, sizeof(seen));
+	for (unsigned s = 0; s < UT_AE_SLOTS; s += 2)
+		want[s / 8] = 0x55; /* the even slots */
+	for (int k = 0; k < M_KEYS; k++) {
+		unsigned slot = ut_ae_slot((enum ut_svc)ty, ikey((unsigned)k), 16);
+
+		if (model[ty][k].state != 1)
+			continue;
+		ck_assert_int_eq(ut_lookup(t, (enum ut_svc)ty, ikey((unsigned)k), 16, &r), 0);
+		want_b[slot / UT_AE_LEAVES] += ut_entry_digest(&r);
+		want_l[slot / UT_AE_LEAVES][slot % UT_AE_LEAVES] += ut_entry_digest(&r);
+	}
+	ut_ae_buckets(t, (enum ut_svc)ty, got_b);
+	ck_assert_mem_eq(got_b, want_b, sizeof(want_b));
+	for (unsigned b = 0; b < UT_AE_BUCKETS; b++)
+		out[b] = b % 3 ? leaves[b] : NULL;
+	ut_ae_leaves(t, (enum ut_svc)ty, out);
+	for (unsigned b = 0; b < UT_AE_BUCKETS; b++)
+		if (b % 3)
+			ck_assert_mem_eq(leaves[b], want_l[b], sizeof(want_l[b]));
+	ut_ae_scan(t, (enum ut_svc)ty, want, ae_seen_cb, &seen);
+	for (int k = 0; k < M_KEYS; k++) {
+		unsigned slot = ut_ae_slot((enum ut_svc)ty, ikey((unsigned)k), 16);
+		int st = slot % 2 ? 0 : model[ty][k].state;
+
+		ck_assert_int_eq(seen.state[k], st);
+		if (st)
+			ck_assert_uint_eq(seen.version[k], model[ty][k].version);
+	}
+}
+
 static void model_check(struct ut_table *t)
 {
 	uint64_t digest[M_TYPES] = {0}, all = 0, by_origin[M_TYPES][2] = {{0}};
@@ -1062,6 +1127,7 @@ static void model_check(struct ut_table *t)
 		}
 		ck_assert_uint_eq(ut_count(t, (enum ut_svc)ty), count[ty]);
 		ck_assert_uint_eq(ut_digest(t, (enum ut_svc)ty), digest[ty]);
+		model_check_ae(t, ty);
 		total += count[ty];
 		all += digest[ty];
 	}
@@ -1248,6 +1314,35 @@ START_TEST(a_cursor_moves_the_entry_it_returned_between_origins)
 }
 END_TEST
 
+START_TEST(a_forgotten_key_leaves_no_trace)
+{
+	struct ut_table *t = ut_table_new(4, NO_LIMIT);
+	struct ut_table *u = ut_table_new(9, NO_LIMIT);
+	uint64_t b[UT_AE_BUCKETS], c[UT_AE_BUCKETS];
+
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(1), 5, "one", UT_ORIGIN_PEER), UT_APPLIED);
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(2), 5, "two", UT_ORIGIN_LOCAL), UT_APPLIED);
+	ck_assert_int_eq(del(t, UT_SVC_BRAS, ikey(3), 7, UT_ORIGIN_PEER), UT_NOENT);
+	ck_assert_int_eq(put(u, UT_SVC_BRAS, ikey(2), 5, "two", UT_ORIGIN_LOCAL), UT_APPLIED);
+	ck_assert_int_eq(ut_forget(t, UT_SVC_BRAS, ikey(1), 16), 0);
+	ck_assert_int_eq(ut_forget(t, UT_SVC_BRAS, ikey(3), 16), 0);
+	ck_assert_int_eq(ut_forget(t, UT_SVC_BRAS, ikey(3), 16), -ENOENT);
+	ck_assert_int_eq(ut_forget(t, UT_SVC_ALL, ikey(2), 16), -EINVAL);
+	/* no tombstone: an old version of either is taken again */
+	ck_assert_uint_eq(ut_version_held(t, UT_SVC_BRAS, ikey(1), 16), 0);
+	ck_assert_uint_eq(ut_tombstones(t), 0);
+	ck_assert_uint_eq(ut_count(t, UT_SVC_BRAS), 1);
+	/* the digests are those of a table that only ever held the rest */
+	ck_assert_uint_eq(ut_digest(t, UT_SVC_BRAS), ut_digest(u, UT_SVC_BRAS));
+	ut_ae_buckets(t, UT_SVC_BRAS, b);
+	ut_ae_buckets(u, UT_SVC_BRAS, c);
+	ck_assert_mem_eq(b, c, sizeof(b));
+	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(1), 1, "old", UT_ORIGIN_PEER), UT_APPLIED);
+	ut_table_free(t);
+	ut_table_free(u);
+}
+END_TEST
+
 START_TEST(service_type_words)
 {
 	static const char *const words[] = {"arp",  "nd",   "dhcp-server", "dhcpv6-relay",
@@ -1308,6 +1403,7 @@ int main(void)
 	    keys_and_payloads_at_their_limits_and_over,
 	    an_entry_can_be_written_from_its_own_lookup,
 	    random_changes_agree_with_a_model_of_the_rules,
+	    a_forgotten_key_leaves_no_trace,
 	    service_type_words,
 	    NULL,
 	};
