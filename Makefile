@@ -10,7 +10,8 @@
 #
 # Test hooks: the daemons in $(B)/bin, which the tests, the demo and the
 # benchmarks run, are built with -DDB_TEST_HOOKS, which compiles in fault
-# injection (DB_FAULT, common/cfgclient.c). `make install` installs
+# injection (DB_FAULT, common/cfgclient.c) and the daemons' test hooks
+# (cfgclient_test_hook(): SIGUSR2 runs one). `make install` installs
 # $(B)/prod/ instead: the same objects linked with a cfgclient built
 # without it (`make prod` builds them alone). `make hooks-check`, part of
 # `make unit`, proves the hook is in $(B)/bin and nowhere in $(B)/prod.
@@ -143,8 +144,9 @@ prod: $(PROD_BINS)
 hooks-check: $(BINS) $(PROD_BINS)
 	@grep -qa 'DB_FAULT' $(B)/bin/vrrpd || { echo "FAIL: no fault hook in $(B)/bin/vrrpd"; exit 1; }
 	@for b in $(PROD_BINS); do \
-		if grep -qa -e 'DB_FAULT' -e 'fault injection' $$b; then \
+		if grep -qa -e 'DB_FAULT' -e 'fault injection' -e 'SIGUSR2 runs it' $$b; then \
 			echo "FAIL: $$b holds the fault-injection hook"; exit 1; fi; done
+	@grep -qa 'SIGUSR2 runs it' $(B)/bin/rbpd || { echo "FAIL: no test hook in $(B)/bin/rbpd"; exit 1; }
 	@echo "hooks-check: fault injection in $(B)/bin only, none in $(PROD_BINS)"
 
 $(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_O)

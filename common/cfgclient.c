@@ -1,6 +1,7 @@
 #include "common/cfgclient.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,4 +408,59 @@ void cfgclient_close(struct cfgclient *c)
 	bus_close(c->sock);
 	uv_timer_stop(&c->heartbeat);
 	uv_close((uv_handle_t *)&c->heartbeat, on_closed);
+}
+
+#ifdef DB_TEST_HOOKS
+static struct {
+	uv_signal_t sig;
+	bool on;
+	cfgclient_hook_cb cb;
+	void *arg;
+	unsigned long n;
+} hook;
+
+static void on_hook(uv_signal_t *h, int signum)
+{
+	(void)h;
+	(void)signum;
+	log_info("test hook: SIGUSR2, %lu", hook.n);
+	hook.cb(hook.arg, hook.n);
+}
+#endif
+
+int cfgclient_test_hook(uv_loop_t *loop, const char *name, cfgclient_hook_cb cb, void *arg)
+{
+#ifdef DB_TEST_HOOKS
+	const char *v = getenv(name);
+	char *end;
+	int rc;
+
+	if (v == NULL || hook.on)
+		return 0;
+	hook.n = strtoul(v, &end, 10);
+	if (*v == '\0' || *end != '\0')
+		return 0;
+	hook.cb = cb;
+	hook.arg = arg;
+	if ((rc = uv_signal_init(loop, &hook.sig)) < 0 ||
+	    (rc = uv_signal_start(&hook.sig, on_hook, SIGUSR2)) < 0)
+		return rc;
+	hook.on = true;
+	log_info("test hook %s=%lu armed: SIGUSR2 runs it", name, hook.n);
+#else
+	(void)loop;
+	(void)name;
+	(void)cb;
+	(void)arg;
+#endif
+	return 0;
+}
+
+void cfgclient_test_hook_close(void)
+{
+#ifdef DB_TEST_HOOKS
+	if (hook.on)
+		uv_close((uv_handle_t *)&hook.sig, NULL);
+	hook.on = false;
+#endif
 }

@@ -48,4 +48,15 @@ int cfgclient_open(struct cfgclient **out, uv_loop_t *loop, void *zctx, const ch
 
 void cfgclient_close(struct cfgclient *c);
 
+/*
+ * A daemon's test hook, compiled into test builds only (-DDB_TEST_HOOKS,
+ * see the Makefile; a production build has none and this does nothing):
+ * when the environment holds NAME set to a number, SIGUSR2 calls
+ * cb(arg, that number) in the loop. One per process. Returns 0, or
+ * -errno when the signal cannot be watched.
+ */
+typedef void (*cfgclient_hook_cb)(void *arg, unsigned long n);
+int cfgclient_test_hook(uv_loop_t *loop, const char *name, cfgclient_hook_cb cb, void *arg);
+void cfgclient_test_hook_close(void);
+
 #endif

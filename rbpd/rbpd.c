@@ -635,6 +635,7 @@ static void on_tick(uv_timer_t *t)
 		rbpd_feed_send_roles(ch);
 	rbpd_gates_publish();
 	rbpd_api_publish_roles();
+	rbpd_ae_tick();
 }
 
 /* ---- the preemption gates (rbp_ready.h) ------------------------------------ */
@@ -954,6 +955,45 @@ static const char *state_word(enum rbp_group_state s)
 }
 
 /* "none", or "REASON N, REASON N" for every reason counted. */
+/* Anti-entropy's last comparison and what the comparisons repaired. */
+static void text_ae(FILE *f, const struct rbpd_ae *ae)
+{
+	char when[32] = "never";
+	time_t at = (time_t)ae->compared_at;
+	struct tm tm;
+
+	if (ae->compared_at && localtime_r(&at, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f,
+		"  Anti-entropy      : last compared %s%s; rounds %" PRIu64 ", differing types %" PRIu64
+		" buckets %" PRIu64 " leaves %" PRIu64 ", entries resent %" PRIu64 "\n",
+		when, !ae->compared_at ? "" : ae->last_agreed ? ", agreed" : ", differed", ae->round,
+		ae->types_differing, ae->buckets_differing, ae->leaves_differing,
+		ae->entries_resent);
+}
+
+static void json_ae(struct json_object *x, const struct rbpd_ae *ae)
+{
+	struct json_object *y = jout_obj(x, "antientropy");
+
+	jout_u64(y, "rounds", ae->round);
+	jout_u64(y, "compared", ae->compared);
+	if (ae->compared_at) {
+		jout_u64(y, "last_compared", ae->compared_at);
+		jout_bool(y, "last_agreed", ae->last_agreed);
+	} else {
+		jout_str(y, "last_compared", NULL);
+		jout_str(y, "last_agreed", NULL);
+	}
+	jout_u64(y, "types_differing", ae->types_differing);
+	jout_u64(y, "buckets_differing", ae->buckets_differing);
+	jout_u64(y, "leaves_differing", ae->leaves_differing);
+	jout_u64(y, "summaries_in", ae->summaries_in);
+	jout_u64(y, "keys_summarized", ae->keys_summarized);
+	jout_u64(y, "entries_resent", ae->entries_resent);
+	jout_u64(y, "whole_exchanges", ae->whole_exchanges);
+}
+
 static void refused_line(FILE *f, const struct chan *ch)
 {
 	const char *sep = " ";
@@ -1053,6 +1093,7 @@ static void show_prof(FILE *f, struct prof *p)
 			ch->q.len);
 		fprintf(f, "  Table limit       : %" PRIu64 " users, %" PRIu64 " bytes\n",
 			rbpd_user_limit(), rbpd_user_limit() * RBPD_BYTES_PER_USER);
+		text_ae(f, &ch->ae);
 		fprintf(f, "  Refused from peer :");
 		refused_line(f, ch);
 	}
@@ -1169,6 +1210,7 @@ static void json_prof(struct json_object *arr, struct prof *p)
 		jout_u64(y, "batches_out", ch->batches_out);
 		jout_u64(y, "queued", ch->q.len);
 		jout_u64(y, "limit_users", rbpd_user_limit());
+		json_ae(x, &ch->ae);
 		y = jout_obj(x, "refused_from_peer");
 		for (int r = 1; r < RBP_ADMIT_COUNT; r++)
 			jout_u64(y, rbp_admit_name((enum rbp_admit)r), ch->refused[r]);
@@ -1410,6 +1452,8 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 		    (rc = bus_open(&g.gates_pub, loop, zctx, &pub)) < 0)
 			return rc;
 	}
+	if ((rc = cfgclient_test_hook(loop, "DB_TEST_DROP_PERMILLE", rbpd_ae_test_drop, NULL)) < 0)
+		return rc;
 	uv_timer_start(&g.tick, on_tick, 0, 1000);
 	return 0;
 }
@@ -1418,6 +1462,7 @@ static void stop(void *arg)
 {
 	(void)arg;
 	uv_close((uv_handle_t *)&g.tick, NULL);
+	cfgclient_test_hook_close();
 	while (g.profs) {
 		struct prof *p = g.profs;
 

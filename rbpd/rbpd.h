@@ -97,6 +97,17 @@ struct chan {
 	struct rbp_peer_role *peer_roles;
 	size_t n_peer_roles;
 
+	/* anti-entropy (rbpd_ae.c): the rounds this side started, the
+	 * comparisons of the peer's (level 0) and what they found */
+	struct rbpd_ae {
+		uint64_t round, next_at; /* next_at: loop ms */
+		uint64_t peer_round_at;	 /* loop ms of the peer's last level 0, 0: none */
+		uint64_t compared, compared_at; /* compared_at: CLOCK_REALTIME s, 0: never */
+		bool last_agreed;
+		uint64_t types_differing, buckets_differing, leaves_differing;
+		uint64_t summaries_in, keys_summarized, entries_resent, whole_exchanges;
+	} ae;
+
 	/* a packed RbsLocal rbsd's queue could not take yet */
 	uint8_t *stash;
 	size_t stash_len;
@@ -256,6 +267,24 @@ void rbpd_feed_pump(struct chan *ch);
 void rbpd_feed_chan_free(struct chan *ch);
 /* Whether a batch from the peer has begun and not ended, of any type. */
 bool rbpd_rx_batch_running(const struct chan *ch);
+
+/* Sends m for ch now if rbsd's queue takes it, else drops it (said again
+ * later by its sender). Returns whether it was sent. */
+bool rbpd_feed_send(struct chan *ch, Db__RbsLocal *m);
+/* A batch of these types to the peer, and one asked of the peer. */
+void rbpd_feed_want_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n);
+void rbpd_feed_ask_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n);
+
+/* ---- rbpd_ae.c ---- */
+
+/* Anti-entropy (docs/antientropy.md): starts each channel's round when
+ * due (called every second), and answers the peer's steps. */
+void rbpd_ae_tick(void);
+void rbpd_ae_rx_compare(struct chan *ch, const Db__RbsCompare *c);
+void rbpd_ae_rx_summary(struct chan *ch, const Db__RbsSummary *s);
+/* The test hook (cfgclient_test_hook(), DB_TEST_DROP_PERMILLE): every
+ * table forgets permille of its entries, telling nobody. */
+void rbpd_ae_test_drop(void *arg, unsigned long permille);
 
 /* ---- rbpd_kern.c ---- */
 

@@ -95,6 +95,11 @@ static bool send_local(struct chan *ch, Db__RbsLocal *m, bool keep)
 	return true;
 }
 
+bool rbpd_feed_send(struct chan *ch, Db__RbsLocal *m)
+{
+	return send_local(ch, m, false);
+}
+
 static bool may_send(const struct chan *ch, size_t klen, size_t plen)
 {
 	return ch->attached && ch->stash == NULL && ch->sent_e + 1 <= ch->credit_e &&
@@ -649,13 +654,18 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 	rbpd_gates_publish();
 }
 
-static void rx_batch_request(struct chan *ch, const Db__RbsBatchRequest *r)
+void rbpd_feed_ask_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n)
+{
+	ask_peer_batch(ch, types, n);
+}
+
+void rbpd_feed_want_batch(struct chan *ch, const Db__RbsServiceType *types, size_t nt)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < r->n_types && n < UT_SVC_COUNT; i++)
-		if ((unsigned)r->types[i] < UT_SVC_COUNT)
-			ch->batch_types[n++] = r->types[i];
+	for (size_t i = 0; i < nt && n < UT_SVC_COUNT; i++)
+		if ((unsigned)types[i] < UT_SVC_COUNT)
+			ch->batch_types[n++] = types[i];
 	if (n == 0)
 		return;
 	ch->n_batch_types = n;
@@ -664,6 +674,11 @@ static void rx_batch_request(struct chan *ch, const Db__RbsBatchRequest *r)
 		ch->batch_running = false;
 	}
 	ch->batch_pending = true;
+}
+
+static void rx_batch_request(struct chan *ch, const Db__RbsBatchRequest *r)
+{
+	rbpd_feed_want_batch(ch, r->types, r->n_types);
 }
 
 static void rx_cancel(struct chan *ch)
@@ -834,6 +849,12 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	case DB__RBS_LOCAL__BODY_ROLES:
 		if (m->roles)
 			rx_roles(ch, m->roles);
+		break;
+	case DB__RBS_LOCAL__BODY_COMPARE:
+		rbpd_ae_rx_compare(ch, m->compare);
+		break;
+	case DB__RBS_LOCAL__BODY_SUMMARY:
+		rbpd_ae_rx_summary(ch, m->summary);
 		break;
 	default:
 		break;

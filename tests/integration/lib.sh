@@ -97,13 +97,16 @@ inns() {
 }
 
 # start DEV DAEMON [ENV...]: start one daemon in the device's namespace
-# (as user DEV_USER[DEV] with -u when that is set).
+# (as user DEV_USER[DEV] with -u when that is set), with the environment
+# DEV_ENV[DEV.DAEMON] (VAR=VALUE words) when a suite sets it.
+declare -A DEV_ENV=()
 start() {
 	local dev=$1 d=$2 extra=()
 	shift 2
 	[ "$d" = cfgd ] && extra=(-s "$(state_dir "$dev")")
 	[ -n "${DEV_USER[$dev]:-}" ] && extra+=(-u "${DEV_USER[$dev]}")
-	env "$@" ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" "${DAEMON_FG[@]}" -r "$(run_dir "$dev")" \
+	# shellcheck disable=SC2086 # VAR=VALUE words
+	env "$@" ${DEV_ENV[$dev.$d]:-} ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" "${DAEMON_FG[@]}" -r "$(run_dir "$dev")" \
 		"${extra[@]}" \
 		>>"$ROOT/$dev/$d.log" 2>&1 &
 	DEV_PID[$dev.$d]=$!
