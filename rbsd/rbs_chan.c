@@ -48,6 +48,7 @@ struct link {
 	struct rbs_dec dec;
 	bool dialed, tls_up, hello_rcvd, planned;
 	uint64_t opened, last_rx, last_tx;
+	uint32_t version; /* the peer's protocol version, from its HELLO */
 };
 
 /* A batch marker, sent before entry pos + 1 (in order with the entries). */
@@ -83,6 +84,7 @@ struct rbs_chan {
 	struct link *links[MAX_LINKS];
 	struct link *active; /* planned, carrying entries */
 	uint64_t session, peer_session;
+	uint32_t peer_version; /* its protocol version at the last HELLO */
 	struct rbs_tx tx;
 	struct rbs_rx rx;
 	struct rbs_lag lag; /* how long the oldest unacknowledged entry waits */
@@ -543,14 +545,20 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 
 	if (l->hello_rcvd)
 		return fail_link(l, "a second HELLO");
-	if (h->version != RBS_PROTO_VERSION) {
-		snprintf(r, sizeof(r), "the peer speaks RBS protocol version %u, this is %u",
-			 h->version, RBS_PROTO_VERSION);
+	if (!rbs_frame_version_ok(h->version)) {
+		snprintf(r, sizeof(r),
+			 "the peer speaks RBS protocol version %u, this speaks %u (and talks to "
+			 "%u and later)",
+			 h->version, RBS_PROTO_VERSION, RBS_PROTO_MIN);
 		return fail_link(l, r);
 	}
 	if (rbs_sess_decide(&me, &peer, &plan) < 0)
 		return fail_link(l, "the peer's session is this one (a connection to itself?)");
 	l->hello_rcvd = true;
+	/* What the link may carry: frames of a later version than the
+	 * peer's are not sent on it (rbs_frame_body_version()). */
+	l->version = h->version;
+	ch->peer_version = h->version;
 	ch->peer_session = h->session;
 	if (plan.tx.resume) {
 		if (rbs_tx_resume(&ch->tx, plan.tx.seq) < 0)
@@ -604,10 +612,10 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		};
 
 		log_event(LOG_INFO, LOG_MSGID_RBS_CHANNEL, lf, sizeof(lf) / sizeof(lf[0]),
-			  "remote-backup-service %s: channel up with %s (%s%s%s), send: %s, "
-			  "receive: %s",
+			  "remote-backup-service %s: channel up with %s (%s%s%s, protocol "
+			  "version %u), send: %s, receive: %s",
 			  ch->name, rbs_conn_peer(l->c), ch->ctx ? ch->tls_proto : "clear text",
-			  ch->ctx ? " " : "", ch->ctx ? ch->tls_subject : "",
+			  ch->ctx ? " " : "", ch->ctx ? ch->tls_subject : "", l->version,
 			  plan.tx.resume ? "resume" : "full batch",
 			  plan.rx.resume ? "resume" : "full batch");
 	}
@@ -1419,6 +1427,11 @@ static void show_verbose(const struct rbs_chan *ch, FILE *f)
 
 	fprintf(f, "  Sessions       : here %016llx, peer %016llx\n",
 		(unsigned long long)ch->session, (unsigned long long)ch->peer_session);
+	if (ch->state == ST_UP)
+		fprintf(f, "  Protocol       : version %u, the peer's %u\n", RBS_PROTO_VERSION,
+			ch->peer_version);
+	else
+		fprintf(f, "  Protocol       : version %u\n", RBS_PROTO_VERSION);
 	if (ch->active && rbs_conn_tcp_info(ch->active->c, &ti) == 0)
 		fprintf(f,
 			"  TCP            : %s, rtt %.3f ms (variance %.3f ms), cwnd %u, "
@@ -1554,6 +1567,11 @@ void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
 	jout_str(o, "down_reason", ch->state != ST_UP && ch->reason[0] ? ch->reason : NULL);
 	jout_i64(o, "up_since", ch->state == ST_UP ? (int64_t)ch->up_since : 0);
 	jout_str(o, "peer_name", ch->state == ST_UP ? ch->peer_text : NULL);
+	jout_u64(o, "protocol_version", RBS_PROTO_VERSION);
+	if (ch->state == ST_UP)
+		jout_u64(o, "peer_protocol_version", ch->peer_version);
+	else
+		jout_str(o, "peer_protocol_version", NULL); /* null: no peer */
 	addr_only(&ch->peer, a, sizeof(a));
 	jout_str(o, "peer", a);
 	addr_only(&ch->source, a, sizeof(a));

@@ -6,7 +6,9 @@
  *    (rbs_sess_tiebreak()); the side with the lower address dials later, so
  *    that usually only one connection is ever made;
  *  - HELLO both ways, then RESUME or RESYNC for each direction
- *    (rbs_sess_decide()), and the profiles of both sides compared;
+ *    (rbs_sess_decide()), and the profiles of both sides compared; a peer
+ *    of protocol version RBS_PROTO_MIN .. RBS_PROTO_VERSION is taken, and
+ *    sent only the bodies its version knows (rbs_frame_body_version());
  *  - entries from the local feeder numbered and held in a bounded window
  *    (rbs_win) until the peer acknowledges them, resent after a reconnect
  *    that resumes, replaced by a batch backup after one that resyncs;

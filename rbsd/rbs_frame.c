@@ -304,6 +304,24 @@ enum rbs_frame_err rbs_frame_check(const Db__RbsFrame *f)
 	}
 }
 
+bool rbs_frame_version_ok(uint32_t v)
+{
+	return v >= RBS_PROTO_MIN && v <= RBS_PROTO_VERSION;
+}
+
+uint32_t rbs_frame_body_version(const Db__RbsFrame *f)
+{
+	switch (f->body_case) {
+	case DB__RBS_FRAME__BODY_COMPARE:
+	case DB__RBS_FRAME__BODY_SUMMARY:
+		return 2;
+	case DB__RBS_FRAME__BODY__NOT_SET:
+		return 0;
+	default:
+		return body_of(f) ? 1 : 0;
+	}
+}
+
 int rbs_frame_size(const Db__RbsFrame *f)
 {
 	size_t n;

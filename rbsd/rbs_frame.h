@@ -36,6 +36,7 @@
 #ifndef DB_RBS_FRAME_H
 #define DB_RBS_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,7 +45,12 @@
 
 /* Roles in a keepalive (RbsRoles): at most this many bindings. */
 #define RBS_ROLES_MAX 1024
-#define RBS_PROTO_VERSION 1	 /* RbsHello.version spoken by this build */
+/* Protocol versions (RbsHello.version): this build speaks
+ * RBS_PROTO_VERSION and talks to a peer of RBS_PROTO_MIN up to it,
+ * sending such a peer only the bodies its version knows
+ * (rbs_frame_body_version()). 2 added RbsCompare and RbsSummary. */
+#define RBS_PROTO_VERSION 2
+#define RBS_PROTO_MIN 1
 #define RBS_FRAME_HDR 4		 /* the big-endian length before each frame */
 #define RBS_FRAME_MAX (1u << 20) /* largest length field: the packed RbsFrame */
 /* Largest key + payload of one entry: an Entries frame holding only this
@@ -100,6 +106,18 @@ const char *rbs_frame_err_str(enum rbs_frame_err e);
  * body_case names, must not be NULL.
  */
 enum rbs_frame_err rbs_frame_check(const Db__RbsFrame *f);
+
+/* Whether this build talks to a peer whose HELLO says version v:
+ * RBS_PROTO_MIN <= v <= RBS_PROTO_VERSION. */
+bool rbs_frame_version_ok(uint32_t v);
+
+/*
+ * The lowest protocol version that knows the body of f: 1, or 2 for
+ * Compare and Summary. A peer of an older version refuses a body it does
+ * not know and closes the connection, so such a frame must not be sent
+ * to it. 0 for a frame without a known body.
+ */
+uint32_t rbs_frame_body_version(const Db__RbsFrame *f);
 
 /*
  * The number of bytes rbs_frame_encode() writes for f, header included.

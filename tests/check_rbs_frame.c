@@ -1372,6 +1372,64 @@ START_TEST(a_bad_summary_from_the_peer_stops_the_decoder)
 }
 END_TEST
 
+/* This build speaks version 2 and still talks to a peer of version 1,
+ * whose HELLO looks the same; it refuses one of a version it does not
+ * know (3), whose frames it could not read. */
+START_TEST(a_version_1_peer_is_taken_and_a_version_3_one_refused)
+{
+	static uint8_t buf[4096];
+	Db__RbsHello h = hello;
+	Db__RbsFrame fr = DB__RBS_FRAME__INIT, *f;
+	struct rbs_dec d;
+	const uint8_t *p;
+	size_t n;
+	int len;
+
+	ck_assert_uint_eq(RBS_PROTO_VERSION, 2);
+	ck_assert_uint_eq(RBS_PROTO_MIN, 1);
+	fr.body_case = DB__RBS_FRAME__BODY_HELLO;
+	fr.hello = &h;
+	rbs_dec_init(&d);
+	for (uint32_t v = 0; v <= 4; v++) {
+		h.version = v;
+		len = rbs_frame_encode(&fr, buf, sizeof(buf));
+		ck_assert_int_gt(len, 0);
+		p = buf;
+		n = (size_t)len;
+		/* the framing takes any version: the channel decides */
+		ck_assert_int_eq(rbs_dec_next(&d, &p, &n, &f), 1);
+		ck_assert_uint_eq(f->hello->version, v);
+		ck_assert_msg(rbs_frame_version_ok(f->hello->version) == (v == 1 || v == 2),
+			      "version %u", v);
+		rbs_dec_release(&d, f);
+	}
+	rbs_dec_free(&d);
+	ck_assert(!rbs_frame_version_ok(UINT32_MAX));
+}
+END_TEST
+
+/* What a peer of each version may be sent: everything of version 1 to
+ * all, Compare and Summary only to version 2 and later (an older peer
+ * would close the connection on an unknown body). */
+START_TEST(compare_and_summary_are_for_version_2_peers_only)
+{
+	Db__RbsFrame empty = DB__RBS_FRAME__INIT;
+
+	for (int i = 0; i < NSAMPLES; i++) {
+		bool ae = sample[i].body_case == DB__RBS_FRAME__BODY_COMPARE ||
+			  sample[i].body_case == DB__RBS_FRAME__BODY_SUMMARY;
+		uint32_t v = rbs_frame_body_version(&sample[i]);
+
+		ck_assert_uint_eq(v, ae ? 2 : 1);
+		/* a version-1 peer gets it or not; this build's own always */
+		ck_assert_int_eq(v <= 1, !ae);
+		ck_assert_uint_le(v, RBS_PROTO_VERSION);
+		ck_assert_uint_ge(v, RBS_PROTO_MIN);
+	}
+	ck_assert_uint_eq(rbs_frame_body_version(&empty), 0);
+}
+END_TEST
+
 START_TEST(service_type_words_are_the_specs)
 {
 	static const char *words[RBS_SVC_COUNT] = {"arp",  "nd",   "dhcp-server", "dhcpv6-relay",
@@ -1446,6 +1504,8 @@ int main(void)
 	    a_bad_compare_from_the_peer_stops_the_decoder,
 	    summaries_are_checked_leaf_by_leaf_and_key_by_key,
 	    a_bad_summary_from_the_peer_stops_the_decoder,
+	    a_version_1_peer_is_taken_and_a_version_3_one_refused,
+	    compare_and_summary_are_for_version_2_peers_only,
 	    service_type_words_are_the_specs,
 	    every_refusal_has_its_own_log_text,
 	    NULL,
