@@ -36,6 +36,11 @@
 #define FRAME_BYTES (256u << 10) /* and about this many bytes */
 #define QUEUE_HIGH (4u << 20)	 /* stop framing while this much waits for the socket */
 #define MAX_MARKERS 64
+/* Anti-entropy frames waiting for the entries before them to be framed:
+ * a round is a few frames every few seconds, so a queue this long means
+ * the connection is stuck, and a step lost is made up by the next round. */
+#define MAX_AE 64
+#define AE_BYTES (8u << 20)
 /* One carrying the channel, one for this device's own dial, and
  * RBS_ADMIT_MAX_PENDING inbound ones in the handshake. */
 #define MAX_LINKS (2 + RBS_ADMIT_MAX_PENDING)
@@ -48,17 +53,32 @@ struct link {
 	struct rbs_dec dec;
 	bool dialed, tls_up, hello_rcvd, planned;
 	uint64_t opened, last_rx, last_tx;
-	uint32_t version; /* the peer's protocol version, from its HELLO */
+	uint32_t version;   /* the peer's protocol version, from its HELLO */
+	bool ae_old_logged; /* "too old for anti-entropy" logged for this link */
 };
 
 /* A batch marker, sent before entry pos + 1 (in order with the entries). */
 struct marker {
 	bool end;
 	uint64_t pos;
+	uint64_t order; /* among markers and anti-entropy frames (struct ae) */
 	Db__RbsServiceType types[RBS_SVC_COUNT];
 	size_t n;
 	uint64_t count, digest;
 	bool partial; /* end: the sender's table may lack users (proto) */
+};
+
+/*
+ * An anti-entropy frame from the feeder (Compare, Summary), encoded, sent
+ * before entry pos + 1 like a marker. Not numbered: it is not in the
+ * window, not resent after a reconnect, and dropped with the link.
+ */
+struct ae {
+	struct ae *next;
+	uint64_t pos;
+	uint64_t order; /* as struct marker's */
+	size_t len;
+	uint8_t data[]; /* length header and packed RbsFrame */
 };
 
 struct rbs_chan {
@@ -90,6 +110,13 @@ struct rbs_chan {
 	struct rbs_lag lag; /* how long the oldest unacknowledged entry waits */
 	struct marker markers[MAX_MARKERS];
 	size_t nmarkers;
+	struct ae *ae, **ae_tail; /* in the feeder's order */
+	size_t nae, ae_bytes;
+	uint64_t order; /* the next marker's or anti-entropy frame's */
+	/* anti-entropy frames: sent to, received from the peer; not sent
+	 * because the peer's version does not know them, or because there
+	 * was no channel or no room */
+	uint64_t ae_tx, ae_rx, ae_old, ae_dropped;
 	/* batch sent to the peer */
 	bool owe_batch;		/* a batch of everything is owed to the peer */
 	/* The window was emptied for a full batch: until the feeder's
@@ -210,8 +237,58 @@ static void send_marker(struct link *l, const struct marker *m)
 	send_frame(l, &f);
 }
 
-/* Frame the window's unsent entries, markers in their places, until the
- * socket has enough queued. */
+/* Forget the anti-entropy frames not sent yet (the link they were for is
+ * gone): counted as dropped. */
+static void drop_ae(struct rbs_chan *ch)
+{
+	while (ch->ae) {
+		struct ae *a = ch->ae;
+
+		ch->ae = a->next;
+		ch->ae_dropped++;
+		free(a);
+	}
+	ch->ae_tail = &ch->ae;
+	ch->nae = 0;
+	ch->ae_bytes = 0;
+}
+
+/*
+ * Sends the marker or anti-entropy frame that comes next if it is due
+ * before entry `next`. Both queues hold what the feeder sent between its
+ * entries, each item placed after the last entry pushed before it (pos);
+ * between themselves they go in the order the feeder sent them (order),
+ * so that a compare sent after a BatchEnd reaches the peer after it.
+ * Returns false when nothing is due.
+ */
+static bool send_due(struct rbs_chan *ch, struct link *l, uint64_t next)
+{
+	bool m = ch->nmarkers && ch->markers[0].pos < next;
+	struct ae *a = ch->ae && ch->ae->pos < next ? ch->ae : NULL;
+
+	if (m && (a == NULL || ch->markers[0].order < a->order)) {
+		send_marker(l, &ch->markers[0]);
+		memmove(ch->markers, ch->markers + 1, --ch->nmarkers * sizeof(ch->markers[0]));
+		return true;
+	}
+	if (a == NULL)
+		return false;
+	ch->ae = a->next;
+	if (ch->ae == NULL)
+		ch->ae_tail = &ch->ae;
+	ch->nae--;
+	ch->ae_bytes -= a->len;
+	l->last_tx = now_ms(ch);
+	if (rbs_conn_write(l->c, a->data, a->len) == 0)
+		ch->ae_tx++;
+	else
+		ch->ae_dropped++; /* the link is failing: down follows */
+	free(a);
+	return true;
+}
+
+/* Frame the window's unsent entries, markers and anti-entropy frames in
+ * their places, until the socket has enough queued. */
 static void pump(struct rbs_chan *ch)
 {
 	struct link *l = ch->active;
@@ -239,14 +316,14 @@ static void pump(struct rbs_chan *ch)
 		size_t n = 0, bytes = 0;
 		uint64_t stop = UINT64_MAX;
 
-		/* Markers due before the next entry go first. */
-		while (ch->nmarkers && ch->markers[0].pos < next) {
-			send_marker(l, &ch->markers[0]);
-			memmove(ch->markers, ch->markers + 1,
-				--ch->nmarkers * sizeof(ch->markers[0]));
-		}
+		/* Markers and anti-entropy frames due before the next entry go
+		 * first. */
+		while (send_due(ch, l, next))
+			;
 		if (ch->nmarkers)
 			stop = ch->markers[0].pos; /* the frame ends at the next marker */
+		if (ch->ae && ch->ae->pos < stop)
+			stop = ch->ae->pos; /* or anti-entropy frame */
 		for (e = rbs_tx_next_unsent(&ch->tx); e && n < FRAME_ENTRIES;
 		     e = rbs_tx_get(&ch->tx, e->seq + 1)) {
 			Db__RbsEntry *o = &ch->ebuf[n];
@@ -392,6 +469,7 @@ static void lost_active(struct rbs_chan *ch, const char *reason)
 {
 	ch->active = NULL;
 	ch->nmarkers = 0;
+	drop_ae(ch);
 	if (ch->batch_open || (ch->batch_end_seq && rbs_tx_acked(&ch->tx) < ch->batch_end_seq))
 		ch->owe_batch = true;
 	ch->batch_open = false;
@@ -577,6 +655,7 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		 * just dropped: sent now they would frame an empty batch,
 		 * whose end sweeps the peer */
 		ch->nmarkers = 0;
+		drop_ae(ch); /* none: they go with the link; their places went too */
 		ch->batch_open = false;
 		ch->owe_batch = true;
 		ch->tx_await_begin = true;
@@ -1119,6 +1198,7 @@ static void handle_closed(uv_handle_t *h)
 	if (--ch->handles > 0)
 		return;
 	rbs_tx_free(&ch->tx);
+	drop_ae(ch);
 	if (ch->tmpl)
 		db__rbs_hello__free_unpacked(ch->tmpl, NULL);
 	if (ch->roles)
@@ -1158,6 +1238,7 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 	ch->ops = ops;
 	ch->arg = arg;
 	ch->backoff = BACKOFF_MIN_MS;
+	ch->ae_tail = &ch->ae;
 	ch->refused_log.interval_ms = REFUSED_LOG_MS;
 	ch->tmpl = profiles_copy(cfg->profiles, cfg->n_profiles);
 	ch->ebuf = calloc(FRAME_ENTRIES, sizeof(*ch->ebuf));
@@ -1295,6 +1376,7 @@ static void add_marker(struct rbs_chan *ch, bool end, const Db__RbsServiceType *
 	m = &ch->markers[ch->nmarkers++];
 	m->end = end;
 	m->pos = rbs_tx_last(&ch->tx);
+	m->order = ch->order++;
 	m->n = n > RBS_SVC_COUNT ? RBS_SVC_COUNT : n;
 	memcpy(m->types, types, m->n * sizeof(types[0]));
 	m->count = count;
@@ -1335,6 +1417,64 @@ void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b)
 		ch->batch_done = time(NULL);
 	}
 	add_marker(ch, true, b->types, b->n_types, b->count, b->digest, b->partial);
+}
+
+/*
+ * Ordering: the peer's feeder must see an anti-entropy frame after every
+ * entry and batch marker this feeder sent before it (a summary describes
+ * the table as those entries left it). Entries wait in the window until
+ * pump() frames them, markers wait in ch->markers with their place among
+ * the entries; an anti-entropy frame written to the connection at once
+ * could overtake entries still unsent (the socket was full) or a marker
+ * before them. So it waits in ch->ae with its place too (after the last
+ * entry pushed, as a marker), and pump() sends markers and these in the
+ * feeder's order as soon as the entries before them are framed.
+ */
+int rbs_chan_send_ae(struct rbs_chan *ch, const Db__RbsFrame *f)
+{
+	struct link *l = ch->active;
+	struct ae *a;
+	int n;
+
+	if (f->body_case != DB__RBS_FRAME__BODY_COMPARE &&
+	    f->body_case != DB__RBS_FRAME__BODY_SUMMARY)
+		return -EINVAL;
+	n = rbs_frame_size(f);
+	if (n < 0)
+		return n;
+	if (l == NULL || !l->planned) {
+		ch->ae_dropped++;
+		return -ENOTCONN;
+	}
+	if (rbs_frame_body_version(f) > l->version) {
+		/* it would refuse the body and close the connection */
+		ch->ae_old++;
+		if (!l->ae_old_logged)
+			log_info(
+			    "remote-backup-service %s: the peer speaks RBS protocol version %u, "
+			    "anti-entropy needs %u: compare and summary frames are not sent to it",
+			    ch->name, l->version, rbs_frame_body_version(f));
+		l->ae_old_logged = true;
+		return -EOPNOTSUPP;
+	}
+	if (ch->nae >= MAX_AE || ch->ae_bytes + (size_t)n > AE_BYTES) {
+		ch->ae_dropped++;
+		return -ENOBUFS;
+	}
+	a = malloc(sizeof(*a) + (size_t)n);
+	if (a == NULL)
+		return -ENOMEM;
+	a->next = NULL;
+	a->pos = rbs_tx_last(&ch->tx);
+	a->order = ch->order++;
+	a->len = (size_t)n;
+	rbs_frame_put(f, a->len, a->data);
+	*ch->ae_tail = a;
+	ch->ae_tail = &a->next;
+	ch->nae++;
+	ch->ae_bytes += a->len;
+	pump(ch);
+	return 0;
 }
 
 void rbs_chan_flush(struct rbs_chan *ch)
@@ -1456,6 +1596,11 @@ static void show_verbose(const struct rbs_chan *ch, FILE *f)
 		fprintf(f, "  Last down      : never\n");
 	}
 	fprintf(f, "  Peer batches   : asked for %llu\n", (unsigned long long)ch->peer_batches_asked);
+	fprintf(f,
+		"  Anti-entropy   : sent %llu, received %llu; not sent: %llu for the peer's "
+		"version, %llu without channel or room\n",
+		(unsigned long long)ch->ae_tx, (unsigned long long)ch->ae_rx,
+		(unsigned long long)ch->ae_old, (unsigned long long)ch->ae_dropped);
 }
 
 void rbs_chan_show(const struct rbs_chan *ch, bool verbose, FILE *f)
@@ -1614,6 +1759,10 @@ void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
 	jout_str(x, "reason", ch->last_down_at ? ch->last_down : NULL);
 	jout_i64(x, "at", (int64_t)ch->last_down_at);
 	jout_u64(o, "peer_batches_asked", ch->peer_batches_asked);
+	jout_u64(o, "antientropy_sent", ch->ae_tx);
+	jout_u64(o, "antientropy_received", ch->ae_rx);
+	jout_u64(o, "antientropy_unsupported", ch->ae_old);
+	jout_u64(o, "antientropy_dropped", ch->ae_dropped);
 	x = jout_obj(o, "batch_sent");
 	jout_str(x, "state", ch->batch_open	    ? "in-progress"
 			     : ch->batch_end_seq ? "waiting-for-ack"

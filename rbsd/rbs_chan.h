@@ -94,6 +94,24 @@ void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b);
 void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b);
 
 /*
+ * An anti-entropy frame from the local feeder (f a Compare or Summary
+ * frame, checked by the caller or refused here), for the peer: sent after
+ * every entry and marker pushed before it, in order with them. Not
+ * numbered: not resent after a reconnect, and dropped when the channel
+ * is down or the peer's protocol version does not know the body (an
+ * older peer would close the connection on it). f is copied and still
+ * belongs to the caller.
+ *
+ * Returns 0 (queued, or sent); -EINVAL for another body or one
+ * rbs_frame_check() refuses; -EMSGSIZE when it does not fit in a frame;
+ * -ENOTCONN when the channel is not up; -EOPNOTSUPP when the peer's
+ * version is too old (logged once per connection); -ENOBUFS when too
+ * many wait for the entries before them; -ENOMEM. Every refusal but the
+ * first two and -ENOMEM is counted in the display.
+ */
+int rbs_chan_send_ae(struct rbs_chan *ch, const Db__RbsFrame *f);
+
+/*
  * This device's roles (RbsRoles, checked by the caller), told the peer in
  * every keepalive and at once when they differ from the last ones.
  * Returns 1 when they changed, 0 when not, -ENOMEM.
