@@ -821,6 +821,13 @@ static bool on_frame(struct link *l, const Db__RbsFrame *f)
 		ch->ops->want_batch(ch->arg, ch, f->batch_request->types,
 				    f->batch_request->n_types);
 		break;
+	case DB__RBS_FRAME__BODY_COMPARE:
+	case DB__RBS_FRAME__BODY_SUMMARY:
+		/* in order with the entries: the feeder gets both through the
+		 * same queue */
+		ch->ae_rx++;
+		ch->ops->antientropy(ch->arg, ch, f);
+		break;
 	default:
 		break;
 	}

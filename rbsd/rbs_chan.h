@@ -47,6 +47,10 @@ struct rbs_chan_ops {
 	 * (empty: none). */
 	void (*state)(void *arg, struct rbs_chan *ch, bool up, const char *reason,
 		      const char *mismatch);
+	/* An anti-entropy frame from the peer for the local feeder (Compare
+	 * or Summary, checked), in order with what deliver() gives. The
+	 * frame is valid during the call only. */
+	void (*antientropy)(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f);
 };
 
 struct rbs_chan_cfg {

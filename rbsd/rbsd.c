@@ -668,7 +668,31 @@ static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason
 	}
 }
 
-static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room, ch_state};
+/* An anti-entropy step from the peer, for the feeder: through deliver(),
+ * the queue the peer's entries take, so that it comes after the entries
+ * the peer sent before it. Packed there: f is gone after the call. */
+static void ch_antientropy(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
+{
+	struct svc *v = svc_of(ch);
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+
+	(void)arg;
+	if (v == NULL || v->feeder_idlen == 0)
+		return; /* nobody to compare with: the next round will */
+	if (f->body_case == DB__RBS_FRAME__BODY_COMPARE) {
+		m.body_case = DB__RBS_LOCAL__BODY_COMPARE;
+		m.compare = f->compare;
+	} else if (f->body_case == DB__RBS_FRAME__BODY_SUMMARY) {
+		m.body_case = DB__RBS_LOCAL__BODY_SUMMARY;
+		m.summary = f->summary;
+	} else {
+		return;
+	}
+	deliver(v, &m);
+}
+
+static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room, ch_state,
+					     ch_antientropy};
 
 /* ---- configuration -------------------------------------------------------- */
 
