@@ -36,6 +36,11 @@
 #define FRAME_BYTES (256u << 10) /* and about this many bytes */
 #define QUEUE_HIGH (4u << 20)	 /* stop framing while this much waits for the socket */
 #define MAX_MARKERS 64
+/* Anti-entropy frames waiting for the entries before them to be framed:
+ * a round is a few frames every few seconds, so a queue this long means
+ * the connection is stuck, and a step lost is made up by the next round. */
+#define MAX_AE 64
+#define AE_BYTES (8u << 20)
 /* One carrying the channel, one for this device's own dial, and
  * RBS_ADMIT_MAX_PENDING inbound ones in the handshake. */
 #define MAX_LINKS (2 + RBS_ADMIT_MAX_PENDING)
@@ -48,16 +53,32 @@ struct link {
 	struct rbs_dec dec;
 	bool dialed, tls_up, hello_rcvd, planned;
 	uint64_t opened, last_rx, last_tx;
+	uint32_t version;   /* the peer's protocol version, from its HELLO */
+	bool ae_old_logged; /* "too old for anti-entropy" logged for this link */
 };
 
 /* A batch marker, sent before entry pos + 1 (in order with the entries). */
 struct marker {
 	bool end;
 	uint64_t pos;
+	uint64_t order; /* among markers and anti-entropy frames (struct ae) */
 	Db__RbsServiceType types[RBS_SVC_COUNT];
 	size_t n;
 	uint64_t count, digest;
 	bool partial; /* end: the sender's table may lack users (proto) */
+};
+
+/*
+ * An anti-entropy frame from the feeder (Compare, Summary), encoded, sent
+ * before entry pos + 1 like a marker. Not numbered: it is not in the
+ * window, not resent after a reconnect, and dropped with the link.
+ */
+struct ae {
+	struct ae *next;
+	uint64_t pos;
+	uint64_t order; /* as struct marker's */
+	size_t len;
+	uint8_t data[]; /* length header and packed RbsFrame */
 };
 
 struct rbs_chan {
@@ -83,11 +104,19 @@ struct rbs_chan {
 	struct link *links[MAX_LINKS];
 	struct link *active; /* planned, carrying entries */
 	uint64_t session, peer_session;
+	uint32_t peer_version; /* its protocol version at the last HELLO */
 	struct rbs_tx tx;
 	struct rbs_rx rx;
 	struct rbs_lag lag; /* how long the oldest unacknowledged entry waits */
 	struct marker markers[MAX_MARKERS];
 	size_t nmarkers;
+	struct ae *ae, **ae_tail; /* in the feeder's order */
+	size_t nae, ae_bytes;
+	uint64_t order; /* the next marker's or anti-entropy frame's */
+	/* anti-entropy frames: sent to, received from the peer; not sent
+	 * because the peer's version does not know them, or because there
+	 * was no channel or no room */
+	uint64_t ae_tx, ae_rx, ae_old, ae_dropped;
 	/* batch sent to the peer */
 	bool owe_batch;		/* a batch of everything is owed to the peer */
 	/* The window was emptied for a full batch: until the feeder's
@@ -208,8 +237,58 @@ static void send_marker(struct link *l, const struct marker *m)
 	send_frame(l, &f);
 }
 
-/* Frame the window's unsent entries, markers in their places, until the
- * socket has enough queued. */
+/* Forget the anti-entropy frames not sent yet (the link they were for is
+ * gone): counted as dropped. */
+static void drop_ae(struct rbs_chan *ch)
+{
+	while (ch->ae) {
+		struct ae *a = ch->ae;
+
+		ch->ae = a->next;
+		ch->ae_dropped++;
+		free(a);
+	}
+	ch->ae_tail = &ch->ae;
+	ch->nae = 0;
+	ch->ae_bytes = 0;
+}
+
+/*
+ * Sends the marker or anti-entropy frame that comes next if it is due
+ * before entry `next`. Both queues hold what the feeder sent between its
+ * entries, each item placed after the last entry pushed before it (pos);
+ * between themselves they go in the order the feeder sent them (order),
+ * so that a compare sent after a BatchEnd reaches the peer after it.
+ * Returns false when nothing is due.
+ */
+static bool send_due(struct rbs_chan *ch, struct link *l, uint64_t next)
+{
+	bool m = ch->nmarkers && ch->markers[0].pos < next;
+	struct ae *a = ch->ae && ch->ae->pos < next ? ch->ae : NULL;
+
+	if (m && (a == NULL || ch->markers[0].order < a->order)) {
+		send_marker(l, &ch->markers[0]);
+		memmove(ch->markers, ch->markers + 1, --ch->nmarkers * sizeof(ch->markers[0]));
+		return true;
+	}
+	if (a == NULL)
+		return false;
+	ch->ae = a->next;
+	if (ch->ae == NULL)
+		ch->ae_tail = &ch->ae;
+	ch->nae--;
+	ch->ae_bytes -= a->len;
+	l->last_tx = now_ms(ch);
+	if (rbs_conn_write(l->c, a->data, a->len) == 0)
+		ch->ae_tx++;
+	else
+		ch->ae_dropped++; /* the link is failing: down follows */
+	free(a);
+	return true;
+}
+
+/* Frame the window's unsent entries, markers and anti-entropy frames in
+ * their places, until the socket has enough queued. */
 static void pump(struct rbs_chan *ch)
 {
 	struct link *l = ch->active;
@@ -237,14 +316,14 @@ static void pump(struct rbs_chan *ch)
 		size_t n = 0, bytes = 0;
 		uint64_t stop = UINT64_MAX;
 
-		/* Markers due before the next entry go first. */
-		while (ch->nmarkers && ch->markers[0].pos < next) {
-			send_marker(l, &ch->markers[0]);
-			memmove(ch->markers, ch->markers + 1,
-				--ch->nmarkers * sizeof(ch->markers[0]));
-		}
+		/* Markers and anti-entropy frames due before the next entry go
+		 * first. */
+		while (send_due(ch, l, next))
+			;
 		if (ch->nmarkers)
 			stop = ch->markers[0].pos; /* the frame ends at the next marker */
+		if (ch->ae && ch->ae->pos < stop)
+			stop = ch->ae->pos; /* or anti-entropy frame */
 		for (e = rbs_tx_next_unsent(&ch->tx); e && n < FRAME_ENTRIES;
 		     e = rbs_tx_get(&ch->tx, e->seq + 1)) {
 			Db__RbsEntry *o = &ch->ebuf[n];
@@ -390,6 +469,7 @@ static void lost_active(struct rbs_chan *ch, const char *reason)
 {
 	ch->active = NULL;
 	ch->nmarkers = 0;
+	drop_ae(ch);
 	if (ch->batch_open || (ch->batch_end_seq && rbs_tx_acked(&ch->tx) < ch->batch_end_seq))
 		ch->owe_batch = true;
 	ch->batch_open = false;
@@ -543,14 +623,20 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 
 	if (l->hello_rcvd)
 		return fail_link(l, "a second HELLO");
-	if (h->version != RBS_PROTO_VERSION) {
-		snprintf(r, sizeof(r), "the peer speaks RBS protocol version %u, this is %u",
-			 h->version, RBS_PROTO_VERSION);
+	if (!rbs_frame_version_ok(h->version)) {
+		snprintf(r, sizeof(r),
+			 "the peer speaks RBS protocol version %u, this speaks %u (and talks to "
+			 "%u and later)",
+			 h->version, RBS_PROTO_VERSION, RBS_PROTO_MIN);
 		return fail_link(l, r);
 	}
 	if (rbs_sess_decide(&me, &peer, &plan) < 0)
 		return fail_link(l, "the peer's session is this one (a connection to itself?)");
 	l->hello_rcvd = true;
+	/* What the link may carry: frames of a later version than the
+	 * peer's are not sent on it (rbs_frame_body_version()). */
+	l->version = h->version;
+	ch->peer_version = h->version;
 	ch->peer_session = h->session;
 	if (plan.tx.resume) {
 		if (rbs_tx_resume(&ch->tx, plan.tx.seq) < 0)
@@ -569,6 +655,7 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		 * just dropped: sent now they would frame an empty batch,
 		 * whose end sweeps the peer */
 		ch->nmarkers = 0;
+		drop_ae(ch); /* none: they go with the link; their places went too */
 		ch->batch_open = false;
 		ch->owe_batch = true;
 		ch->tx_await_begin = true;
@@ -604,10 +691,10 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		};
 
 		log_event(LOG_INFO, LOG_MSGID_RBS_CHANNEL, lf, sizeof(lf) / sizeof(lf[0]),
-			  "remote-backup-service %s: channel up with %s (%s%s%s), send: %s, "
-			  "receive: %s",
+			  "remote-backup-service %s: channel up with %s (%s%s%s, protocol "
+			  "version %u), send: %s, receive: %s",
 			  ch->name, rbs_conn_peer(l->c), ch->ctx ? ch->tls_proto : "clear text",
-			  ch->ctx ? " " : "", ch->ctx ? ch->tls_subject : "",
+			  ch->ctx ? " " : "", ch->ctx ? ch->tls_subject : "", l->version,
 			  plan.tx.resume ? "resume" : "full batch",
 			  plan.rx.resume ? "resume" : "full batch");
 	}
@@ -733,6 +820,13 @@ static bool on_frame(struct link *l, const Db__RbsFrame *f)
 		log_info("remote-backup-service %s: the peer asks for a full batch", ch->name);
 		ch->ops->want_batch(ch->arg, ch, f->batch_request->types,
 				    f->batch_request->n_types);
+		break;
+	case DB__RBS_FRAME__BODY_COMPARE:
+	case DB__RBS_FRAME__BODY_SUMMARY:
+		/* in order with the entries: the feeder gets both through the
+		 * same queue */
+		ch->ae_rx++;
+		ch->ops->antientropy(ch->arg, ch, f);
 		break;
 	default:
 		break;
@@ -1111,6 +1205,7 @@ static void handle_closed(uv_handle_t *h)
 	if (--ch->handles > 0)
 		return;
 	rbs_tx_free(&ch->tx);
+	drop_ae(ch);
 	if (ch->tmpl)
 		db__rbs_hello__free_unpacked(ch->tmpl, NULL);
 	if (ch->roles)
@@ -1150,6 +1245,7 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 	ch->ops = ops;
 	ch->arg = arg;
 	ch->backoff = BACKOFF_MIN_MS;
+	ch->ae_tail = &ch->ae;
 	ch->refused_log.interval_ms = REFUSED_LOG_MS;
 	ch->tmpl = profiles_copy(cfg->profiles, cfg->n_profiles);
 	ch->ebuf = calloc(FRAME_ENTRIES, sizeof(*ch->ebuf));
@@ -1287,6 +1383,7 @@ static void add_marker(struct rbs_chan *ch, bool end, const Db__RbsServiceType *
 	m = &ch->markers[ch->nmarkers++];
 	m->end = end;
 	m->pos = rbs_tx_last(&ch->tx);
+	m->order = ch->order++;
 	m->n = n > RBS_SVC_COUNT ? RBS_SVC_COUNT : n;
 	memcpy(m->types, types, m->n * sizeof(types[0]));
 	m->count = count;
@@ -1327,6 +1424,64 @@ void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b)
 		ch->batch_done = time(NULL);
 	}
 	add_marker(ch, true, b->types, b->n_types, b->count, b->digest, b->partial);
+}
+
+/*
+ * Ordering: the peer's feeder must see an anti-entropy frame after every
+ * entry and batch marker this feeder sent before it (a summary describes
+ * the table as those entries left it). Entries wait in the window until
+ * pump() frames them, markers wait in ch->markers with their place among
+ * the entries; an anti-entropy frame written to the connection at once
+ * could overtake entries still unsent (the socket was full) or a marker
+ * before them. So it waits in ch->ae with its place too (after the last
+ * entry pushed, as a marker), and pump() sends markers and these in the
+ * feeder's order as soon as the entries before them are framed.
+ */
+int rbs_chan_send_ae(struct rbs_chan *ch, const Db__RbsFrame *f)
+{
+	struct link *l = ch->active;
+	struct ae *a;
+	int n;
+
+	if (f->body_case != DB__RBS_FRAME__BODY_COMPARE &&
+	    f->body_case != DB__RBS_FRAME__BODY_SUMMARY)
+		return -EINVAL;
+	n = rbs_frame_size(f);
+	if (n < 0)
+		return n;
+	if (l == NULL || !l->planned) {
+		ch->ae_dropped++;
+		return -ENOTCONN;
+	}
+	if (rbs_frame_body_version(f) > l->version) {
+		/* it would refuse the body and close the connection */
+		ch->ae_old++;
+		if (!l->ae_old_logged)
+			log_info(
+			    "remote-backup-service %s: the peer speaks RBS protocol version %u, "
+			    "anti-entropy needs %u: compare and summary frames are not sent to it",
+			    ch->name, l->version, rbs_frame_body_version(f));
+		l->ae_old_logged = true;
+		return -EOPNOTSUPP;
+	}
+	if (ch->nae >= MAX_AE || ch->ae_bytes + (size_t)n > AE_BYTES) {
+		ch->ae_dropped++;
+		return -ENOBUFS;
+	}
+	a = malloc(sizeof(*a) + (size_t)n);
+	if (a == NULL)
+		return -ENOMEM;
+	a->next = NULL;
+	a->pos = rbs_tx_last(&ch->tx);
+	a->order = ch->order++;
+	a->len = (size_t)n;
+	rbs_frame_put(f, a->len, a->data);
+	*ch->ae_tail = a;
+	ch->ae_tail = &a->next;
+	ch->nae++;
+	ch->ae_bytes += a->len;
+	pump(ch);
+	return 0;
 }
 
 void rbs_chan_flush(struct rbs_chan *ch)
@@ -1419,6 +1574,11 @@ static void show_verbose(const struct rbs_chan *ch, FILE *f)
 
 	fprintf(f, "  Sessions       : here %016llx, peer %016llx\n",
 		(unsigned long long)ch->session, (unsigned long long)ch->peer_session);
+	if (ch->state == ST_UP)
+		fprintf(f, "  Protocol       : version %u, the peer's %u\n", RBS_PROTO_VERSION,
+			ch->peer_version);
+	else
+		fprintf(f, "  Protocol       : version %u\n", RBS_PROTO_VERSION);
 	if (ch->active && rbs_conn_tcp_info(ch->active->c, &ti) == 0)
 		fprintf(f,
 			"  TCP            : %s, rtt %.3f ms (variance %.3f ms), cwnd %u, "
@@ -1443,6 +1603,11 @@ static void show_verbose(const struct rbs_chan *ch, FILE *f)
 		fprintf(f, "  Last down      : never\n");
 	}
 	fprintf(f, "  Peer batches   : asked for %llu\n", (unsigned long long)ch->peer_batches_asked);
+	fprintf(f,
+		"  Anti-entropy   : sent %llu, received %llu; not sent: %llu for the peer's "
+		"version, %llu without channel or room\n",
+		(unsigned long long)ch->ae_tx, (unsigned long long)ch->ae_rx,
+		(unsigned long long)ch->ae_old, (unsigned long long)ch->ae_dropped);
 }
 
 void rbs_chan_show(const struct rbs_chan *ch, bool verbose, FILE *f)
@@ -1554,6 +1719,11 @@ void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
 	jout_str(o, "down_reason", ch->state != ST_UP && ch->reason[0] ? ch->reason : NULL);
 	jout_i64(o, "up_since", ch->state == ST_UP ? (int64_t)ch->up_since : 0);
 	jout_str(o, "peer_name", ch->state == ST_UP ? ch->peer_text : NULL);
+	jout_u64(o, "protocol_version", RBS_PROTO_VERSION);
+	if (ch->state == ST_UP)
+		jout_u64(o, "peer_protocol_version", ch->peer_version);
+	else
+		jout_str(o, "peer_protocol_version", NULL); /* null: no peer */
 	addr_only(&ch->peer, a, sizeof(a));
 	jout_str(o, "peer", a);
 	addr_only(&ch->source, a, sizeof(a));
@@ -1596,6 +1766,10 @@ void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
 	jout_str(x, "reason", ch->last_down_at ? ch->last_down : NULL);
 	jout_i64(x, "at", (int64_t)ch->last_down_at);
 	jout_u64(o, "peer_batches_asked", ch->peer_batches_asked);
+	jout_u64(o, "antientropy_sent", ch->ae_tx);
+	jout_u64(o, "antientropy_received", ch->ae_rx);
+	jout_u64(o, "antientropy_unsupported", ch->ae_old);
+	jout_u64(o, "antientropy_dropped", ch->ae_dropped);
 	x = jout_obj(o, "batch_sent");
 	jout_str(x, "state", ch->batch_open	    ? "in-progress"
 			     : ch->batch_end_seq ? "waiting-for-ack"

@@ -6,7 +6,9 @@
  *    (rbs_sess_tiebreak()); the side with the lower address dials later, so
  *    that usually only one connection is ever made;
  *  - HELLO both ways, then RESUME or RESYNC for each direction
- *    (rbs_sess_decide()), and the profiles of both sides compared;
+ *    (rbs_sess_decide()), and the profiles of both sides compared; a peer
+ *    of protocol version RBS_PROTO_MIN .. RBS_PROTO_VERSION is taken, and
+ *    sent only the bodies its version knows (rbs_frame_body_version());
  *  - entries from the local feeder numbered and held in a bounded window
  *    (rbs_win) until the peer acknowledges them, resent after a reconnect
  *    that resumes, replaced by a batch backup after one that resyncs;
@@ -45,6 +47,10 @@ struct rbs_chan_ops {
 	 * (empty: none). */
 	void (*state)(void *arg, struct rbs_chan *ch, bool up, const char *reason,
 		      const char *mismatch);
+	/* An anti-entropy frame from the peer for the local feeder (Compare
+	 * or Summary, checked), in order with what deliver() gives. The
+	 * frame is valid during the call only. */
+	void (*antientropy)(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f);
 };
 
 struct rbs_chan_cfg {
@@ -90,6 +96,24 @@ int rbs_chan_push(struct rbs_chan *ch, const Db__RbsEntry *e, uint64_t *seq);
 /* Batch markers from the local feeder, in order with its entries. */
 void rbs_chan_batch_begin(struct rbs_chan *ch, const Db__RbsBatchBegin *b);
 void rbs_chan_batch_end(struct rbs_chan *ch, const Db__RbsBatchEnd *b);
+
+/*
+ * An anti-entropy frame from the local feeder (f a Compare or Summary
+ * frame, checked by the caller or refused here), for the peer: sent after
+ * every entry and marker pushed before it, in order with them. Not
+ * numbered: not resent after a reconnect, and dropped when the channel
+ * is down or the peer's protocol version does not know the body (an
+ * older peer would close the connection on it). f is copied and still
+ * belongs to the caller.
+ *
+ * Returns 0 (queued, or sent); -EINVAL for another body or one
+ * rbs_frame_check() refuses; -EMSGSIZE when it does not fit in a frame;
+ * -ENOTCONN when the channel is not up; -EOPNOTSUPP when the peer's
+ * version is too old (logged once per connection); -ENOBUFS when too
+ * many wait for the entries before them; -ENOMEM. Every refusal but the
+ * first two and -ENOMEM is counted in the display.
+ */
+int rbs_chan_send_ae(struct rbs_chan *ch, const Db__RbsFrame *f);
 
 /*
  * This device's roles (RbsRoles, checked by the caller), told the peer in

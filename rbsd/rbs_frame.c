@@ -22,6 +22,12 @@ static const char *const err_str[RBS_FRAME_ERR__MAX] = {
     [RBS_FRAME_ERR_ENTRY_KEY] = "entry with an empty key",
     [RBS_FRAME_ERR_BATCH_TYPES] = "batch without types or with a bad one",
     [RBS_FRAME_ERR_ROLES] = "roles: too many, or a bad vrid or interface name",
+    [RBS_FRAME_ERR_AE_TYPE] = "compare or summary with an unknown service type",
+    [RBS_FRAME_ERR_AE_LEVEL] = "compare with an unknown level",
+    [RBS_FRAME_ERR_AE_BUCKETS] = "compare with buckets its level does not allow",
+    [RBS_FRAME_ERR_AE_DIGESTS] = "compare with the wrong number of digests",
+    [RBS_FRAME_ERR_AE_LEAVES] = "summary without leaves or with a bad one",
+    [RBS_FRAME_ERR_AE_KEY] = "summary with an empty or too long key",
 };
 
 const char *rbs_frame_err_str(enum rbs_frame_err e)
@@ -163,6 +169,10 @@ static const ProtobufCMessage *body_of(const Db__RbsFrame *f)
 		return &f->batch_end->base;
 	case DB__RBS_FRAME__BODY_BATCH_REQUEST:
 		return &f->batch_request->base;
+	case DB__RBS_FRAME__BODY_COMPARE:
+		return &f->compare->base;
+	case DB__RBS_FRAME__BODY_SUMMARY:
+		return &f->summary->base;
 	default:
 		return NULL;
 	}
@@ -184,6 +194,72 @@ static enum rbs_frame_err check_roles(const Db__RbsRoles *r)
 		if (x->vrid < 1 || x->vrid > 255 || x->ifname == NULL ||
 		    strnlen(x->ifname, 16) >= 16)
 			return RBS_FRAME_ERR_ROLES;
+	}
+	return RBS_FRAME_OK;
+}
+
+/* One step of a comparison (proto/rbs.proto): the digests must be exactly
+ * those its level names, so that the receiver can index them without
+ * checking again; a bucket named twice would compare the same range twice
+ * and hide a missing one. */
+static enum rbs_frame_err check_compare(const Db__RbsCompare *c)
+{
+	uint8_t seen[RBS_AE_BUCKETS / 8] = {0};
+
+	if ((unsigned)c->type >= RBS_SVC_COUNT)
+		return RBS_FRAME_ERR_AE_TYPE;
+	switch (c->level) {
+	case 0:
+	case 1:
+		if (c->n_buckets != 0)
+			return RBS_FRAME_ERR_AE_BUCKETS;
+		if (c->n_digests != (c->level == 0 ? 1 : RBS_AE_BUCKETS))
+			return RBS_FRAME_ERR_AE_DIGESTS;
+		return RBS_FRAME_OK;
+	case 2:
+		if (c->n_buckets == 0 || c->n_buckets > RBS_AE_BUCKETS)
+			return RBS_FRAME_ERR_AE_BUCKETS;
+		for (size_t i = 0; i < c->n_buckets; i++) {
+			uint32_t b = c->buckets[i];
+
+			if (b >= RBS_AE_BUCKETS || seen[b / 8] & (1u << (b % 8)))
+				return RBS_FRAME_ERR_AE_BUCKETS;
+			seen[b / 8] |= (uint8_t)(1u << (b % 8));
+		}
+		/* n_buckets <= 256: the product does not overflow */
+		if (c->n_digests != (size_t)RBS_AE_LEAVES * c->n_buckets)
+			return RBS_FRAME_ERR_AE_DIGESTS;
+		return RBS_FRAME_OK;
+	default:
+		return RBS_FRAME_ERR_AE_LEVEL;
+	}
+}
+
+/* The keys of some leaves. A leaf named twice would make the receiver
+ * answer or send for it twice; keys are bounded as rbpd bounds its own, so
+ * that a summary cannot name what no table can hold. */
+static enum rbs_frame_err check_summary(const Db__RbsSummary *s)
+{
+	uint8_t seen[RBS_AE_SLOTS / 8] = {0}; /* 8 KiB */
+
+	if ((unsigned)s->type >= RBS_SVC_COUNT)
+		return RBS_FRAME_ERR_AE_TYPE;
+	if (s->n_leaves == 0 || s->n_leaves > RBS_AE_SLOTS)
+		return RBS_FRAME_ERR_AE_LEAVES;
+	for (size_t i = 0; i < s->n_leaves; i++) {
+		uint32_t x = s->leaves[i];
+
+		if (x >= RBS_AE_SLOTS || seen[x / 8] & (1u << (x % 8)))
+			return RBS_FRAME_ERR_AE_LEAVES;
+		seen[x / 8] |= (uint8_t)(1u << (x % 8));
+	}
+	for (size_t i = 0; i < s->n_keys; i++) {
+		const Db__RbsSummaryKey *k = s->keys[i];
+
+		if (!unknown_ok(&k->base))
+			return RBS_FRAME_ERR_UNPACK;
+		if (k->key.len == 0 || k->key.len > RBS_KEY_MAX)
+			return RBS_FRAME_ERR_AE_KEY;
 	}
 	return RBS_FRAME_OK;
 }
@@ -215,12 +291,34 @@ enum rbs_frame_err rbs_frame_check(const Db__RbsFrame *f)
 		if (!types_ok(f->batch_request->types, f->batch_request->n_types))
 			return RBS_FRAME_ERR_BATCH_TYPES;
 		return RBS_FRAME_OK;
+	case DB__RBS_FRAME__BODY_COMPARE:
+		return check_compare(f->compare);
+	case DB__RBS_FRAME__BODY_SUMMARY:
+		return check_summary(f->summary);
 	case DB__RBS_FRAME__BODY__NOT_SET:
 	default:
 		/* A body field of a later version unpacks as an unknown field
 		 * and leaves the oneof unset. */
 		return f->base.n_unknown_fields ? RBS_FRAME_ERR_UNKNOWN_BODY
 						: RBS_FRAME_ERR_NO_BODY;
+	}
+}
+
+bool rbs_frame_version_ok(uint32_t v)
+{
+	return v >= RBS_PROTO_MIN && v <= RBS_PROTO_VERSION;
+}
+
+uint32_t rbs_frame_body_version(const Db__RbsFrame *f)
+{
+	switch (f->body_case) {
+	case DB__RBS_FRAME__BODY_COMPARE:
+	case DB__RBS_FRAME__BODY_SUMMARY:
+		return 2;
+	case DB__RBS_FRAME__BODY__NOT_SET:
+		return 0;
+	default:
+		return body_of(f) ? 1 : 0;
 	}
 }
 

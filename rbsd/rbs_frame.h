@@ -16,7 +16,8 @@
  *  - Besides unpacking, every frame is checked by rbs_frame_check() (one
  *    known body; an Entries frame has entries, a first seq >= 1 that does
  *    not run past 2^64 - 1, and entries with a known op and service type
- *    and a key; ...). What it refuses is a broken peer or a peer speaking
+ *    and a key; a Compare or Summary shaped as its level says, see
+ *    proto/rbs.proto; ...). What it refuses is a broken peer or a peer speaking
  *    another protocol version, not something to skip: the decoder stops
  *    and the connection is closed. Fields this build does not know inside
  *    a known body are kept as protobuf unknown fields and ignored, so a
@@ -35,6 +36,7 @@
 #ifndef DB_RBS_FRAME_H
 #define DB_RBS_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,7 +45,12 @@
 
 /* Roles in a keepalive (RbsRoles): at most this many bindings. */
 #define RBS_ROLES_MAX 1024
-#define RBS_PROTO_VERSION 1	 /* RbsHello.version spoken by this build */
+/* Protocol versions (RbsHello.version): this build speaks
+ * RBS_PROTO_VERSION and talks to a peer of RBS_PROTO_MIN up to it,
+ * sending such a peer only the bodies its version knows
+ * (rbs_frame_body_version()). 2 added RbsCompare and RbsSummary. */
+#define RBS_PROTO_VERSION 2
+#define RBS_PROTO_MIN 1
 #define RBS_FRAME_HDR 4		 /* the big-endian length before each frame */
 #define RBS_FRAME_MAX (1u << 20) /* largest length field: the packed RbsFrame */
 /* Largest key + payload of one entry: an Entries frame holding only this
@@ -53,6 +60,15 @@
  * larger entries, so every entry it holds can be sent. */
 #define RBS_ENTRY_MAX (RBS_FRAME_MAX - 64)
 #define RBS_SVC_COUNT 7 /* service types: RBS_SVC_ARP (0) .. RBS_SVC_IPSEC (6) */
+/* Anti-entropy (RbsCompare, RbsSummary): a type's keys fall into
+ * RBS_AE_BUCKETS buckets of RBS_AE_LEAVES leaves each (rbpd's
+ * ut_ae_slot()); a summary names leaves as bucket * RBS_AE_LEAVES + leaf. */
+#define RBS_AE_BUCKETS 256
+#define RBS_AE_LEAVES 256
+#define RBS_AE_SLOTS (RBS_AE_BUCKETS * RBS_AE_LEAVES)
+/* The longest key a summary may name: rbpd's UT_KEY_MAX, the longest key
+ * any service gives (entries are bounded by RBS_ENTRY_MAX only). */
+#define RBS_KEY_MAX 255
 
 /* Why a frame was refused; rbs_frame_err_str() names it for logs. */
 enum rbs_frame_err {
@@ -71,6 +87,12 @@ enum rbs_frame_err {
 	RBS_FRAME_ERR_ENTRY_KEY,     /* entry with an empty key */
 	RBS_FRAME_ERR_BATCH_TYPES,   /* BatchBegin/End/Request: no type, unknown or repeated */
 	RBS_FRAME_ERR_ROLES,	     /* Keepalive roles: too many, or a vrid or ifname out of range */
+	RBS_FRAME_ERR_AE_TYPE,	     /* Compare/Summary: service type unknown */
+	RBS_FRAME_ERR_AE_LEVEL,	     /* Compare: a level other than 0, 1, 2 */
+	RBS_FRAME_ERR_AE_BUCKETS,    /* Compare: buckets at level 0/1; at 2 none or a bad one */
+	RBS_FRAME_ERR_AE_DIGESTS,    /* Compare: not the number of digests its level needs */
+	RBS_FRAME_ERR_AE_LEAVES,     /* Summary: no leaf, too many, one over 65535 or repeated */
+	RBS_FRAME_ERR_AE_KEY,	     /* Summary: a key empty or over RBS_KEY_MAX bytes */
 	RBS_FRAME_ERR__MAX
 };
 
@@ -84,6 +106,18 @@ const char *rbs_frame_err_str(enum rbs_frame_err e);
  * body_case names, must not be NULL.
  */
 enum rbs_frame_err rbs_frame_check(const Db__RbsFrame *f);
+
+/* Whether this build talks to a peer whose HELLO says version v:
+ * RBS_PROTO_MIN <= v <= RBS_PROTO_VERSION. */
+bool rbs_frame_version_ok(uint32_t v);
+
+/*
+ * The lowest protocol version that knows the body of f: 1, or 2 for
+ * Compare and Summary. A peer of an older version refuses a body it does
+ * not know and closes the connection, so such a frame must not be sent
+ * to it. 0 for a frame without a known body.
+ */
+uint32_t rbs_frame_body_version(const Db__RbsFrame *f);
 
 /*
  * The number of bytes rbs_frame_encode() writes for f, header included.

@@ -57,6 +57,7 @@ struct svc {
 	struct rbs_fack fack;
 	uint64_t seen_resyncs, credit_resolved, credit_lost;
 	uint64_t overruns, undelivered;
+	uint64_t ae_refused; /* anti-entropy frames from the feeder the peer would refuse */
 	bool batch_wanted; /* a batch request waits for a feeder */
 	/* What the peer sent that the feeder's queue could not take yet, in
 	 * order; while it is not empty the channel is held (rbs_chan_hold()). */
@@ -418,6 +419,38 @@ static void feeder_entries(struct svc *v, const Db__RbsEntries *es)
 	}
 }
 
+/* An anti-entropy step (Compare, Summary) from the feeder, for the peer:
+ * checked as the peer will check it, since a bad one would close the
+ * channel, then queued in order after the feeder's entries before it
+ * (rbs_chan_send_ae()). Dropped when the channel is down or the peer too
+ * old: the feeder's next round makes up for it. */
+static void feeder_ae(struct svc *v, const Db__RbsLocal *m)
+{
+	Db__RbsFrame f = DB__RBS_FRAME__INIT;
+	enum rbs_frame_err e;
+	int rc;
+
+	if (m->body_case == DB__RBS_LOCAL__BODY_COMPARE && m->compare) {
+		f.body_case = DB__RBS_FRAME__BODY_COMPARE;
+		f.compare = m->compare;
+	} else if (m->body_case == DB__RBS_LOCAL__BODY_SUMMARY && m->summary) {
+		f.body_case = DB__RBS_FRAME__BODY_SUMMARY;
+		f.summary = m->summary;
+	} else {
+		return;
+	}
+	e = rbs_frame_check(&f);
+	rc = e == RBS_FRAME_OK ? rbs_chan_send_ae(v->ch, &f) : -EINVAL;
+	if (rc != -EINVAL && rc != -EMSGSIZE)
+		return; /* sent, or dropped and counted by the channel */
+	if (v->ae_refused++ == 0)
+		log_warnx("remote-backup-service %s: feeder %s sent a %s the peer would refuse "
+			  "(%s); dropped, and further ones counted only",
+			  v->name, v->feeder_name,
+			  f.body_case == DB__RBS_FRAME__BODY_COMPARE ? "compare" : "summary",
+			  rc == -EMSGSIZE ? "larger than a frame" : rbs_frame_err_str(e));
+}
+
 /* bus_recv_cb of RUNDIR/rbsd-entries.ipc: [identity, RbsLocal]. */
 static void on_local(struct bus_sock *s, const struct bus_part *parts, int nparts, void *arg)
 {
@@ -465,6 +498,9 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 		/* the feeder lost part of the peer's batch: the peer sends it
 		 * again */
 		rbs_chan_request_peer_batch(v->ch);
+	} else if (m->body_case == DB__RBS_LOCAL__BODY_COMPARE ||
+		   m->body_case == DB__RBS_LOCAL__BODY_SUMMARY) {
+		feeder_ae(v, m);
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_BATCH_BEGIN ||
 		   m->body_case == DB__RBS_LOCAL__BODY_BATCH_END) {
 		/* Checked as the peer will check them: a bad marker from the
@@ -632,7 +668,31 @@ static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason
 	}
 }
 
-static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room, ch_state};
+/* An anti-entropy step from the peer, for the feeder: through deliver(),
+ * the queue the peer's entries take, so that it comes after the entries
+ * the peer sent before it. Packed there: f is gone after the call. */
+static void ch_antientropy(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
+{
+	struct svc *v = svc_of(ch);
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+
+	(void)arg;
+	if (v == NULL || v->feeder_idlen == 0)
+		return; /* nobody to compare with: the next round will */
+	if (f->body_case == DB__RBS_FRAME__BODY_COMPARE) {
+		m.body_case = DB__RBS_LOCAL__BODY_COMPARE;
+		m.compare = f->compare;
+	} else if (f->body_case == DB__RBS_FRAME__BODY_SUMMARY) {
+		m.body_case = DB__RBS_LOCAL__BODY_SUMMARY;
+		m.summary = f->summary;
+	} else {
+		return;
+	}
+	deliver(v, &m);
+}
+
+static const struct rbs_chan_ops chan_ops = {ch_deliver, ch_want_batch, ch_room, ch_state,
+					     ch_antientropy};
 
 /* ---- configuration -------------------------------------------------------- */
 
@@ -882,6 +942,7 @@ static int display_json(const char *name, FILE *f)
 		jout_str(x, "feeder", v && v->feeder_idlen ? v->feeder_name : NULL);
 		jout_u64(x, "feeder_overruns", v ? v->overruns : 0);
 		jout_u64(x, "feeder_undelivered", v ? v->undelivered : 0);
+		jout_u64(x, "feeder_antientropy_refused", v ? v->ae_refused : 0);
 		jout_bool(x, "batch_request_waiting", v && v->batch_wanted);
 		jout_str(x, "track_bfd", s->track_bfd && s->track_bfd[0] ? s->track_bfd : NULL);
 		p = jout_arr(x, "profiles");
@@ -954,6 +1015,9 @@ static int display(void *arg, const char *what, bool json, FILE *f)
 				fprintf(f, " (overruns %llu, undelivered %llu)",
 					(unsigned long long)v->overruns,
 					(unsigned long long)v->undelivered);
+			if (v->ae_refused)
+				fprintf(f, " (anti-entropy frames refused %llu)",
+					(unsigned long long)v->ae_refused);
 			fprintf(f, "\n");
 			if (v->batch_wanted)
 				fprintf(f, "  Batch request  : waiting for a feeder to attach and "

@@ -32,8 +32,15 @@ static Db__RbsServiceType br_types[3] = {DB__RBS_SERVICE_TYPE__RBS_SVC_BRAS,
 					 DB__RBS_SERVICE_TYPE__RBS_SVC_ND,
 					 DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER};
 static Db__RbsBatchRequest batch_request = DB__RBS_BATCH_REQUEST__INIT;
+static uint32_t cmp_buckets[1] = {200};
+static uint64_t cmp_digests[RBS_AE_LEAVES];
+static Db__RbsCompare compare = DB__RBS_COMPARE__INIT;
+static uint32_t sum_leaves[3] = {0, RBS_AE_SLOTS - 1, 258};
+static Db__RbsSummaryKey skey[2] = {DB__RBS_SUMMARY_KEY__INIT, DB__RBS_SUMMARY_KEY__INIT};
+static Db__RbsSummaryKey *skeys[2] = {&skey[0], &skey[1]};
+static Db__RbsSummary summary = DB__RBS_SUMMARY__INIT;
 
-#define NSAMPLES 7
+#define NSAMPLES 9
 static Db__RbsFrame sample[NSAMPLES];
 
 static uint8_t mac1[6] = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x01};
@@ -94,6 +101,27 @@ static void samples_setup(void)
 	batch_end.digest = 0x8000000000000001ull;
 	batch_request.n_types = 3;
 	batch_request.types = br_types;
+	for (i = 0; i < RBS_AE_LEAVES; i++)
+		cmp_digests[i] = 0x0101010101010101ull * (uint64_t)i + 1;
+	compare.round = 77;
+	compare.type = DB__RBS_SERVICE_TYPE__RBS_SVC_BRAS;
+	compare.level = 2;
+	compare.n_buckets = 1;
+	compare.buckets = cmp_buckets;
+	compare.n_digests = RBS_AE_LEAVES;
+	compare.digests = cmp_digests;
+	skey[0].key = (ProtobufCBinaryData){sizeof(mac1), mac1};
+	skey[0].version = 12;
+	skey[1].key = (ProtobufCBinaryData){sizeof(ip6), ip6};
+	skey[1].version = UINT64_MAX;
+	skey[1].deleted = 1;
+	summary.round = 78;
+	summary.type = DB__RBS_SERVICE_TYPE__RBS_SVC_L2TP;
+	summary.n_leaves = 3;
+	summary.leaves = sum_leaves;
+	summary.n_keys = 2;
+	summary.keys = skeys;
+	summary.answer = 1;
 
 	for (i = 0; i < NSAMPLES; i++)
 		db__rbs_frame__init(&sample[i]);
@@ -111,6 +139,10 @@ static void samples_setup(void)
 	sample[5].batch_end = &batch_end;
 	sample[6].body_case = DB__RBS_FRAME__BODY_BATCH_REQUEST;
 	sample[6].batch_request = &batch_request;
+	sample[7].body_case = DB__RBS_FRAME__BODY_COMPARE;
+	sample[7].compare = &compare;
+	sample[8].body_case = DB__RBS_FRAME__BODY_SUMMARY;
+	sample[8].summary = &summary;
 }
 
 static void assert_bin_eq(ProtobufCBinaryData a, ProtobufCBinaryData b)
@@ -193,6 +225,33 @@ static void assert_frame_eq(const Db__RbsFrame *a, const Db__RbsFrame *b)
 	case DB__RBS_FRAME__BODY_BATCH_REQUEST:
 		assert_types_eq(a->batch_request->types, a->batch_request->n_types,
 				b->batch_request->types, b->batch_request->n_types);
+		break;
+	case DB__RBS_FRAME__BODY_COMPARE:
+		ck_assert_uint_eq(a->compare->round, b->compare->round);
+		ck_assert_int_eq(a->compare->type, b->compare->type);
+		ck_assert_uint_eq(a->compare->level, b->compare->level);
+		ck_assert_uint_eq(a->compare->n_buckets, b->compare->n_buckets);
+		for (i = 0; i < a->compare->n_buckets; i++)
+			ck_assert_uint_eq(a->compare->buckets[i], b->compare->buckets[i]);
+		ck_assert_uint_eq(a->compare->n_digests, b->compare->n_digests);
+		for (i = 0; i < a->compare->n_digests; i++)
+			ck_assert_uint_eq(a->compare->digests[i], b->compare->digests[i]);
+		break;
+	case DB__RBS_FRAME__BODY_SUMMARY:
+		ck_assert_uint_eq(a->summary->round, b->summary->round);
+		ck_assert_int_eq(a->summary->type, b->summary->type);
+		ck_assert_uint_eq(a->summary->n_leaves, b->summary->n_leaves);
+		for (i = 0; i < a->summary->n_leaves; i++)
+			ck_assert_uint_eq(a->summary->leaves[i], b->summary->leaves[i]);
+		ck_assert_uint_eq(a->summary->n_keys, b->summary->n_keys);
+		for (i = 0; i < a->summary->n_keys; i++) {
+			const Db__RbsSummaryKey *p = a->summary->keys[i], *q = b->summary->keys[i];
+
+			assert_bin_eq(p->key, q->key);
+			ck_assert_uint_eq(p->version, q->version);
+			ck_assert_int_eq(p->deleted, q->deleted);
+		}
+		ck_assert_int_eq(a->summary->answer, b->summary->answer);
 		break;
 	default:
 		ck_abort_msg("unexpected body %d", a->body_case);
@@ -587,12 +646,20 @@ START_TEST(protobuf_garbage_does_not_unpack)
 					     0x01, 0xaa, 0x85, 0x00, 1,	   2,	 3,    4};
 	static const uint8_t zero_profile[] = {0x0a, 0x11, 0x11, 1,    0,    0, 0, 0, 0, 0,
 					       0,    0x42, 0x06, 0x85, 0x00, 1, 2, 3, 4};
+	/* ... in a compare (level 0, one digest), in a key of a summary
+	 * (leaves [5], key{key aa}) */
+	static const uint8_t zero_compare[] = {0x42, 0x10, 0x2a, 0x08, 1,    2, 3, 4, 5,
+					       6,    7,	   8,	 0x85, 0x00, 1, 2, 3, 4};
+	static const uint8_t zero_skey[] = {0x4a, 0x0e, 0x1a, 0x01, 0x05, 0x22, 0x09, 0x0a,
+					    0x01, 0xaa, 0x85, 0x00, 1,	  2,	3,    4};
 
 	expect_body_refused(ff, sizeof(ff), RBS_FRAME_ERR_UNPACK);
 	expect_body_refused(zero_frame, sizeof(zero_frame), RBS_FRAME_ERR_UNPACK);
 	expect_body_refused(zero_body, sizeof(zero_body), RBS_FRAME_ERR_UNPACK);
 	expect_body_refused(zero_entry, sizeof(zero_entry), RBS_FRAME_ERR_UNPACK);
 	expect_body_refused(zero_profile, sizeof(zero_profile), RBS_FRAME_ERR_UNPACK);
+	expect_body_refused(zero_compare, sizeof(zero_compare), RBS_FRAME_ERR_UNPACK);
+	expect_body_refused(zero_skey, sizeof(zero_skey), RBS_FRAME_ERR_UNPACK);
 	expect_body_refused(wiretype, sizeof(wiretype), RBS_FRAME_ERR_UNPACK);
 	expect_body_refused(overrun, sizeof(overrun), RBS_FRAME_ERR_UNPACK);
 	expect_body_refused(varint, sizeof(varint), RBS_FRAME_ERR_UNPACK);
@@ -603,11 +670,11 @@ START_TEST(a_frame_with_an_unknown_body_is_refused)
 {
 	/* field 15 (a later version's body), varint 1 */
 	static const uint8_t later[] = {0x78, 0x01};
-	/* field 8, length-delimited, empty */
-	static const uint8_t later8[] = {0x42, 0x00};
+	/* field 10 (the first after summary), length-delimited, empty */
+	static const uint8_t later10[] = {0x52, 0x00};
 
 	expect_body_refused(later, sizeof(later), RBS_FRAME_ERR_UNKNOWN_BODY);
-	expect_body_refused(later8, sizeof(later8), RBS_FRAME_ERR_UNKNOWN_BODY);
+	expect_body_refused(later10, sizeof(later10), RBS_FRAME_ERR_UNKNOWN_BODY);
 }
 END_TEST
 
@@ -635,6 +702,9 @@ START_TEST(empty_bodies_are_refused_where_they_mean_nothing)
 	static const uint8_t begin0[] = {0x2a, 0x00};
 	static const uint8_t end0[] = {0x32, 0x00};
 	static const uint8_t request0[] = {0x3a, 0x00};
+	/* compare level 0 without its digest; summary without leaves */
+	static const uint8_t compare0[] = {0x42, 0x00};
+	static const uint8_t summary0[] = {0x4a, 0x00};
 	/* an empty ack (seq 0) or keepalive is meaningful */
 	static const uint8_t b[] = {0, 0, 0, 2, 0x1a, 0x00, 0, 0, 0, 2, 0x22, 0x00};
 	Db__RbsFrame empty = DB__RBS_FRAME__INIT;
@@ -648,6 +718,8 @@ START_TEST(empty_bodies_are_refused_where_they_mean_nothing)
 	expect_body_refused(begin0, sizeof(begin0), RBS_FRAME_ERR_BATCH_TYPES);
 	expect_body_refused(end0, sizeof(end0), RBS_FRAME_ERR_BATCH_TYPES);
 	expect_body_refused(request0, sizeof(request0), RBS_FRAME_ERR_BATCH_TYPES);
+	expect_body_refused(compare0, sizeof(compare0), RBS_FRAME_ERR_AE_DIGESTS);
+	expect_body_refused(summary0, sizeof(summary0), RBS_FRAME_ERR_AE_LEAVES);
 
 	rbs_dec_init(&d);
 	ck_assert_int_eq(rbs_dec_next(&d, &p, &n, &f), 1);
@@ -1008,6 +1080,356 @@ START_TEST(a_large_entries_frame_round_trips)
 }
 END_TEST
 
+/* Encodes fr, decodes it again and compares field by field: what the
+ * checker accepts crosses the wire whole. */
+static void assert_crosses(const Db__RbsFrame *fr)
+{
+	static uint8_t buf[RBS_FRAME_HDR + RBS_FRAME_MAX];
+	struct rbs_dec d;
+	Db__RbsFrame *f;
+	const uint8_t *p = buf;
+	size_t n;
+	int len;
+
+	ck_assert_int_eq(rbs_frame_check(fr), RBS_FRAME_OK);
+	len = rbs_frame_encode(fr, buf, sizeof(buf));
+	ck_assert_int_gt(len, RBS_FRAME_HDR);
+	n = (size_t)len;
+	rbs_dec_init(&d);
+	ck_assert_int_eq(rbs_dec_next(&d, &p, &n, &f), 1);
+	ck_assert_uint_eq(n, 0);
+	assert_frame_eq(fr, f);
+	rbs_dec_release(&d, f);
+	rbs_dec_free(&d);
+}
+
+/* Every level of a comparison, at its smallest and largest: level 2 of
+ * every bucket (65536 digests) still fits in one frame. */
+START_TEST(compares_of_every_level_cross)
+{
+	static uint64_t dig[RBS_AE_SLOTS];
+	static uint32_t all[RBS_AE_BUCKETS];
+	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
+	Db__RbsFrame fr = DB__RBS_FRAME__INIT;
+	uint32_t last = RBS_AE_BUCKETS - 1;
+
+	for (size_t i = 0; i < RBS_AE_SLOTS; i++)
+		dig[i] = UINT64_MAX - i;
+	for (uint32_t i = 0; i < RBS_AE_BUCKETS; i++)
+		all[i] = RBS_AE_BUCKETS - 1 - i; /* any order */
+	fr.body_case = DB__RBS_FRAME__BODY_COMPARE;
+	fr.compare = &c;
+	c.round = UINT64_MAX;
+	c.type = DB__RBS_SERVICE_TYPE__RBS_SVC_IPSEC;
+	c.digests = dig;
+
+	c.level = 0;
+	c.n_digests = 1;
+	assert_crosses(&fr);
+	c.type = DB__RBS_SERVICE_TYPE__RBS_SVC_ARP;
+	c.round = 0;
+	assert_crosses(&fr);
+
+	c.level = 1;
+	c.n_digests = RBS_AE_BUCKETS;
+	assert_crosses(&fr);
+
+	c.level = 2;
+	c.buckets = &last;
+	c.n_buckets = 1;
+	c.n_digests = RBS_AE_LEAVES;
+	assert_crosses(&fr);
+	c.buckets = all;
+	c.n_buckets = RBS_AE_BUCKETS;
+	c.n_digests = RBS_AE_SLOTS;
+	assert_crosses(&fr);
+}
+END_TEST
+
+/* Each way a comparison can be malformed, by its reason, and the encoder
+ * refuses it too. */
+START_TEST(bad_compares_are_refused_with_their_reason)
+{
+	static uint64_t dig[RBS_AE_SLOTS + RBS_AE_LEAVES];
+	static uint32_t many[RBS_AE_BUCKETS + 1];
+	uint8_t buf[64];
+	uint32_t b2[2] = {4, 9};
+	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
+	Db__RbsFrame fr = DB__RBS_FRAME__INIT;
+
+	fr.body_case = DB__RBS_FRAME__BODY_COMPARE;
+	fr.compare = &c;
+	c.digests = dig;
+#define REFUSED(why)                                                                               \
+	do {                                                                                       \
+		ck_assert_str_eq(rbs_frame_err_str(rbs_frame_check(&fr)), rbs_frame_err_str(why)); \
+		ck_assert_int_eq(rbs_frame_size(&fr), -EINVAL);                                    \
+	} while (0)
+
+	/* level 0: exactly one digest, no bucket */
+	c.level = 0;
+	c.n_digests = 1;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+	c.type = (Db__RbsServiceType)RBS_SVC_COUNT;
+	REFUSED(RBS_FRAME_ERR_AE_TYPE);
+	c.type = (Db__RbsServiceType)-1;
+	REFUSED(RBS_FRAME_ERR_AE_TYPE);
+	c.type = DB__RBS_SERVICE_TYPE__RBS_SVC_ND;
+	c.n_digests = 0;
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+	c.n_digests = 2;
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+	c.n_digests = 1;
+	c.buckets = b2;
+	c.n_buckets = 1;
+	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
+
+	/* level 1: exactly 256 digests, no bucket */
+	c.level = 1;
+	c.n_digests = RBS_AE_BUCKETS;
+	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
+	c.n_buckets = 0;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+	c.n_digests = RBS_AE_BUCKETS - 1;
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+	c.n_digests = RBS_AE_BUCKETS + 1;
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+	c.n_digests = 1;
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+
+	/* level 2: 1..256 distinct buckets under 256, 256 digests each */
+	c.level = 2;
+	c.n_digests = 2 * RBS_AE_LEAVES;
+	REFUSED(RBS_FRAME_ERR_AE_BUCKETS); /* none */
+	c.n_buckets = 2;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+	c.n_digests = 2 * RBS_AE_LEAVES - 1;
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+	c.n_digests = 2 * RBS_AE_LEAVES + 1;
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+	c.n_digests = RBS_AE_LEAVES; /* as for one bucket */
+	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
+	c.n_digests = 2 * RBS_AE_LEAVES;
+	b2[1] = RBS_AE_BUCKETS;
+	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
+	b2[1] = UINT32_MAX;
+	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
+	b2[1] = 4;
+	REFUSED(RBS_FRAME_ERR_AE_BUCKETS); /* twice */
+	b2[1] = RBS_AE_BUCKETS - 1;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+	/* 257 buckets: one is repeated or over 255 anyway, but the count
+	 * alone refuses it */
+	for (uint32_t i = 0; i <= RBS_AE_BUCKETS; i++)
+		many[i] = i;
+	c.buckets = many;
+	c.n_buckets = RBS_AE_BUCKETS + 1;
+	c.n_digests = (size_t)RBS_AE_LEAVES * c.n_buckets;
+	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
+	c.n_buckets = RBS_AE_BUCKETS;
+	c.n_digests = RBS_AE_SLOTS;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+
+	/* any other level */
+	c.level = 3;
+	REFUSED(RBS_FRAME_ERR_AE_LEVEL);
+	c.n_buckets = 0;
+	c.n_digests = 1;
+	REFUSED(RBS_FRAME_ERR_AE_LEVEL);
+	c.level = UINT32_MAX;
+	REFUSED(RBS_FRAME_ERR_AE_LEVEL);
+	ck_assert_int_eq(rbs_frame_encode(&fr, buf, sizeof(buf)), -EINVAL);
+#undef REFUSED
+}
+END_TEST
+
+/* The same refusals reach the decoder: a peer sending them loses the
+ * connection, with the reason in the log. */
+START_TEST(a_bad_compare_from_the_peer_stops_the_decoder)
+{
+	/* compare{type 7, digests [1]} */
+	static const uint8_t type7[] = {0x42, 0x0c, 0x10, 0x07, 0x2a, 0x08, 1, 0, 0, 0, 0, 0, 0, 0};
+	/* compare{level 3, digests [1]} */
+	static const uint8_t level3[] = {0x42, 0x0c, 0x18, 0x03, 0x2a, 0x08, 1,
+					 0,    0,    0,	   0,	 0,    0,    0};
+	/* compare{level 0, buckets [1], digests [1]} */
+	static const uint8_t bucket0[] = {0x42, 0x0d, 0x22, 0x01, 0x01, 0x2a, 0x08, 1,
+					  0,	0,    0,    0,	  0,	0,    0};
+	/* compare{level 2, buckets [1, 1], digests []} */
+	static const uint8_t twice[] = {0x42, 0x06, 0x18, 0x02, 0x22, 0x02, 0x01, 0x01};
+	/* compare{level 1, digests [1]} */
+	static const uint8_t short1[] = {0x42, 0x0c, 0x18, 0x01, 0x2a, 0x08, 1,
+					 0,    0,    0,	   0,	 0,    0,    0};
+
+	expect_body_refused(type7, sizeof(type7), RBS_FRAME_ERR_AE_TYPE);
+	expect_body_refused(level3, sizeof(level3), RBS_FRAME_ERR_AE_LEVEL);
+	expect_body_refused(bucket0, sizeof(bucket0), RBS_FRAME_ERR_AE_BUCKETS);
+	expect_body_refused(twice, sizeof(twice), RBS_FRAME_ERR_AE_BUCKETS);
+	expect_body_refused(short1, sizeof(short1), RBS_FRAME_ERR_AE_DIGESTS);
+}
+END_TEST
+
+/* A summary names 1..65536 distinct leaves and keys as rbpd holds them. */
+START_TEST(summaries_are_checked_leaf_by_leaf_and_key_by_key)
+{
+	static uint32_t leaves[RBS_AE_SLOTS + 1];
+	static uint8_t kb[RBS_KEY_MAX + 1];
+	uint8_t buf[64];
+	Db__RbsSummaryKey k = DB__RBS_SUMMARY_KEY__INIT, *pk = &k;
+	Db__RbsSummary sm = DB__RBS_SUMMARY__INIT;
+	Db__RbsFrame fr = DB__RBS_FRAME__INIT;
+
+	memset(kb, 0x5a, sizeof(kb));
+	for (uint32_t i = 0; i <= RBS_AE_SLOTS; i++)
+		leaves[i] = (i * 40503u) % RBS_AE_SLOTS; /* a permutation, 40503 is odd */
+	fr.body_case = DB__RBS_FRAME__BODY_SUMMARY;
+	fr.summary = &sm;
+	sm.type = DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER;
+	sm.leaves = leaves;
+	sm.n_leaves = 1;
+	assert_crosses(&fr); /* one leaf, no key: the sender holds none there */
+	sm.keys = &pk;
+	sm.n_keys = 1;
+	k.key = (ProtobufCBinaryData){1, kb};
+	assert_crosses(&fr);
+	k.key.len = RBS_KEY_MAX;
+	k.deleted = 1;
+	k.version = 3;
+	assert_crosses(&fr);
+	sm.n_leaves = RBS_AE_SLOTS; /* every leaf of the type */
+	assert_crosses(&fr);
+
+#define REFUSED(why)                                                                               \
+	do {                                                                                       \
+		ck_assert_str_eq(rbs_frame_err_str(rbs_frame_check(&fr)), rbs_frame_err_str(why)); \
+		ck_assert_int_eq(rbs_frame_size(&fr), -EINVAL);                                    \
+	} while (0)
+	k.key.len = RBS_KEY_MAX + 1;
+	REFUSED(RBS_FRAME_ERR_AE_KEY);
+	k.key.len = 0;
+	REFUSED(RBS_FRAME_ERR_AE_KEY);
+	k.key.len = 6;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+
+	sm.n_leaves = RBS_AE_SLOTS + 1; /* leaves[65536] repeats leaves[0] */
+	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
+	sm.n_leaves = 0;
+	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
+	sm.n_leaves = 3;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+	leaves[2] = leaves[0];
+	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
+	leaves[2] = RBS_AE_SLOTS;
+	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
+	leaves[2] = UINT32_MAX;
+	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
+	leaves[2] = RBS_AE_SLOTS - 1;
+	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
+
+	sm.type = (Db__RbsServiceType)RBS_SVC_COUNT;
+	REFUSED(RBS_FRAME_ERR_AE_TYPE);
+	sm.type = (Db__RbsServiceType)-1;
+	REFUSED(RBS_FRAME_ERR_AE_TYPE);
+	ck_assert_int_eq(rbs_frame_encode(&fr, buf, sizeof(buf)), -EINVAL);
+#undef REFUSED
+}
+END_TEST
+
+/* The same through the decoder, with summaries built by hand. */
+START_TEST(a_bad_summary_from_the_peer_stops_the_decoder)
+{
+	/* summary{leaves [65536]} (varint 0x80 0x80 0x04) */
+	static const uint8_t leaf_big[] = {0x4a, 0x05, 0x1a, 0x03, 0x80, 0x80, 0x04};
+	/* summary{leaves [7, 7]} */
+	static const uint8_t leaf_twice[] = {0x4a, 0x04, 0x1a, 0x02, 0x07, 0x07};
+	/* summary{type 9, leaves [7]} */
+	static const uint8_t type9[] = {0x4a, 0x05, 0x10, 0x09, 0x1a, 0x01, 0x07};
+	/* summary{leaves [7], keys [{version 1}]}: a key without its key */
+	static const uint8_t nokey[] = {0x4a, 0x07, 0x1a, 0x01, 0x07, 0x22, 0x02, 0x10, 0x01};
+	/* the same, with a key of 1 byte: fine */
+	static const uint8_t ok[] = {0,	   0,	 0,    0x0c, 0x4a, 0x0a, 0x1a, 0x01,
+				     0x07, 0x22, 0x05, 0x0a, 0x01, 0xaa, 0x10, 0x01};
+	struct rbs_dec d;
+	Db__RbsFrame *f;
+	const uint8_t *p = ok;
+	size_t n = sizeof(ok);
+
+	expect_body_refused(leaf_big, sizeof(leaf_big), RBS_FRAME_ERR_AE_LEAVES);
+	expect_body_refused(leaf_twice, sizeof(leaf_twice), RBS_FRAME_ERR_AE_LEAVES);
+	expect_body_refused(type9, sizeof(type9), RBS_FRAME_ERR_AE_TYPE);
+	expect_body_refused(nokey, sizeof(nokey), RBS_FRAME_ERR_AE_KEY);
+
+	rbs_dec_init(&d);
+	ck_assert_int_eq(rbs_dec_next(&d, &p, &n, &f), 1);
+	ck_assert_int_eq(f->body_case, DB__RBS_FRAME__BODY_SUMMARY);
+	ck_assert_uint_eq(f->summary->n_leaves, 1);
+	ck_assert_uint_eq(f->summary->leaves[0], 7);
+	ck_assert_uint_eq(f->summary->n_keys, 1);
+	ck_assert_uint_eq(f->summary->keys[0]->key.len, 1);
+	ck_assert_uint_eq(f->summary->keys[0]->version, 1);
+	rbs_dec_release(&d, f);
+	rbs_dec_free(&d);
+}
+END_TEST
+
+/* This build speaks version 2 and still talks to a peer of version 1,
+ * whose HELLO looks the same; it refuses one of a version it does not
+ * know (3), whose frames it could not read. */
+START_TEST(a_version_1_peer_is_taken_and_a_version_3_one_refused)
+{
+	static uint8_t buf[4096];
+	Db__RbsHello h = hello;
+	Db__RbsFrame fr = DB__RBS_FRAME__INIT, *f;
+	struct rbs_dec d;
+	const uint8_t *p;
+	size_t n;
+	int len;
+
+	ck_assert_uint_eq(RBS_PROTO_VERSION, 2);
+	ck_assert_uint_eq(RBS_PROTO_MIN, 1);
+	fr.body_case = DB__RBS_FRAME__BODY_HELLO;
+	fr.hello = &h;
+	rbs_dec_init(&d);
+	for (uint32_t v = 0; v <= 4; v++) {
+		h.version = v;
+		len = rbs_frame_encode(&fr, buf, sizeof(buf));
+		ck_assert_int_gt(len, 0);
+		p = buf;
+		n = (size_t)len;
+		/* the framing takes any version: the channel decides */
+		ck_assert_int_eq(rbs_dec_next(&d, &p, &n, &f), 1);
+		ck_assert_uint_eq(f->hello->version, v);
+		ck_assert_msg(rbs_frame_version_ok(f->hello->version) == (v == 1 || v == 2),
+			      "version %u", v);
+		rbs_dec_release(&d, f);
+	}
+	rbs_dec_free(&d);
+	ck_assert(!rbs_frame_version_ok(UINT32_MAX));
+}
+END_TEST
+
+/* What a peer of each version may be sent: everything of version 1 to
+ * all, Compare and Summary only to version 2 and later (an older peer
+ * would close the connection on an unknown body). */
+START_TEST(compare_and_summary_are_for_version_2_peers_only)
+{
+	Db__RbsFrame empty = DB__RBS_FRAME__INIT;
+
+	for (int i = 0; i < NSAMPLES; i++) {
+		bool ae = sample[i].body_case == DB__RBS_FRAME__BODY_COMPARE ||
+			  sample[i].body_case == DB__RBS_FRAME__BODY_SUMMARY;
+		uint32_t v = rbs_frame_body_version(&sample[i]);
+
+		ck_assert_uint_eq(v, ae ? 2 : 1);
+		/* a version-1 peer gets it or not; this build's own always */
+		ck_assert_int_eq(v <= 1, !ae);
+		ck_assert_uint_le(v, RBS_PROTO_VERSION);
+		ck_assert_uint_ge(v, RBS_PROTO_MIN);
+	}
+	ck_assert_uint_eq(rbs_frame_body_version(&empty), 0);
+}
+END_TEST
+
 START_TEST(service_type_words_are_the_specs)
 {
 	static const char *words[RBS_SVC_COUNT] = {"arp",  "nd",   "dhcp-server", "dhcpv6-relay",
@@ -1077,6 +1499,13 @@ int main(void)
 	    many_frames_reuse_the_decoders_memory,
 	    a_freed_decoder_can_be_used_again,
 	    a_large_entries_frame_round_trips,
+	    compares_of_every_level_cross,
+	    bad_compares_are_refused_with_their_reason,
+	    a_bad_compare_from_the_peer_stops_the_decoder,
+	    summaries_are_checked_leaf_by_leaf_and_key_by_key,
+	    a_bad_summary_from_the_peer_stops_the_decoder,
+	    a_version_1_peer_is_taken_and_a_version_3_one_refused,
+	    compare_and_summary_are_for_version_2_peers_only,
 	    service_type_words_are_the_specs,
 	    every_refusal_has_its_own_log_text,
 	    NULL,
