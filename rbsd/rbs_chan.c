@@ -201,7 +201,8 @@ static void send_hello(struct link *l)
 	Db__RbsFrame f = DB__RBS_FRAME__INIT;
 	Db__RbsHello h = *ch->tmpl;
 
-	h.version = RBS_PROTO_VERSION;
+	h.version = RBS_PROTO_MIN; /* what a build of version 1 requires */
+	h.version_max = RBS_PROTO_VERSION;
 	h.session = ch->session;
 	h.peer_session = ch->peer_session;
 	h.rx_seq = rbs_rx_last(&ch->rx);
@@ -635,8 +636,8 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 	l->hello_rcvd = true;
 	/* What the link may carry: frames of a later version than the
 	 * peer's are not sent on it (rbs_frame_body_version()). */
-	l->version = h->version;
-	ch->peer_version = h->version;
+	l->version = rbs_frame_peer_version(h);
+	ch->peer_version = l->version;
 	ch->peer_session = h->session;
 	if (plan.tx.resume) {
 		if (rbs_tx_resume(&ch->tx, plan.tx.seq) < 0)

@@ -309,6 +309,13 @@ bool rbs_frame_version_ok(uint32_t v)
 	return v >= RBS_PROTO_MIN && v <= RBS_PROTO_VERSION;
 }
 
+uint32_t rbs_frame_peer_version(const Db__RbsHello *h)
+{
+	uint32_t v = h->version_max > h->version ? h->version_max : h->version;
+
+	return v < RBS_PROTO_VERSION ? v : RBS_PROTO_VERSION;
+}
+
 uint32_t rbs_frame_body_version(const Db__RbsFrame *f)
 {
 	switch (f->body_case) {

@@ -45,10 +45,12 @@
 
 /* Roles in a keepalive (RbsRoles): at most this many bindings. */
 #define RBS_ROLES_MAX 1024
-/* Protocol versions (RbsHello.version): this build speaks
- * RBS_PROTO_VERSION and talks to a peer of RBS_PROTO_MIN up to it,
- * sending such a peer only the bodies its version knows
- * (rbs_frame_body_version()). 2 added RbsCompare and RbsSummary. */
+/* Protocol versions: this build speaks up to RBS_PROTO_VERSION and talks
+ * to a peer of RBS_PROTO_MIN up to it, sending such a peer only the bodies
+ * its version knows (rbs_frame_body_version()). 2 added RbsCompare and
+ * RbsSummary. Its HELLO says RBS_PROTO_MIN in RbsHello.version, which a
+ * build of version 1 requires, and RBS_PROTO_VERSION in version_max,
+ * which such a build ignores (rbs_frame_peer_version()). */
 #define RBS_PROTO_VERSION 2
 #define RBS_PROTO_MIN 1
 #define RBS_FRAME_HDR 4		 /* the big-endian length before each frame */
@@ -118,6 +120,10 @@ bool rbs_frame_version_ok(uint32_t v);
  * to it. 0 for a frame without a known body.
  */
 uint32_t rbs_frame_body_version(const Db__RbsFrame *f);
+
+/* The version both sides speak with a peer whose HELLO is h: the lower of
+ * its highest (version_max, or version without it) and this build's. */
+uint32_t rbs_frame_peer_version(const Db__RbsHello *h);
 
 /*
  * The number of bytes rbs_frame_encode() writes for f, header included.

@@ -1408,6 +1408,27 @@ START_TEST(a_version_1_peer_is_taken_and_a_version_3_one_refused)
 }
 END_TEST
 
+/* The version spoken with a peer: a build of version 1 says 1 and nothing
+ * else; this build says 1 (which such a peer requires) and its highest in
+ * version_max; a later build's highest is capped at this one's. */
+START_TEST(the_version_spoken_is_the_lower_of_the_two_highest)
+{
+	Db__RbsHello h = hello;
+
+	h.version = 1;
+	h.version_max = 0; /* a build of version 1 */
+	ck_assert_uint_eq(rbs_frame_peer_version(&h), 1);
+	h.version_max = 2; /* this build */
+	ck_assert_uint_eq(rbs_frame_peer_version(&h), 2);
+	h.version_max = 7; /* a later build */
+	ck_assert_uint_eq(rbs_frame_peer_version(&h), RBS_PROTO_VERSION);
+	h.version = 2; /* a build that says 2 outright */
+	h.version_max = 0;
+	ck_assert_uint_eq(rbs_frame_peer_version(&h), 2);
+	ck_assert(rbs_frame_version_ok(RBS_PROTO_MIN));
+}
+END_TEST
+
 /* What a peer of each version may be sent: everything of version 1 to
  * all, Compare and Summary only to version 2 and later (an older peer
  * would close the connection on an unknown body). */
@@ -1505,6 +1526,7 @@ int main(void)
 	    summaries_are_checked_leaf_by_leaf_and_key_by_key,
 	    a_bad_summary_from_the_peer_stops_the_decoder,
 	    a_version_1_peer_is_taken_and_a_version_3_one_refused,
+	    the_version_spoken_is_the_lower_of_the_two_highest,
 	    compare_and_summary_are_for_version_2_peers_only,
 	    service_type_words_are_the_specs,
 	    every_refusal_has_its_own_log_text,
