@@ -174,7 +174,7 @@ struct gather {
 		uint8_t len, type;
 		bool deleted;
 		uint64_t version;
-	} *k;
+	} * k;
 	size_t n, cap;
 	uint8_t *buf;
 	size_t used, room;
@@ -194,8 +194,12 @@ static void gather_cb(void *arg, const struct ut_rec *r, bool deleted)
 	}
 	if (g8->k == NULL || g8->buf == NULL)
 		fatal("realloc");
-	g8->k[g8->n++] = (struct skey){ut_ae_slot(r->type, r->key, r->key_len), (uint32_t)g8->used,
-				       (uint8_t)r->key_len, (uint8_t)r->type, deleted, r->version};
+	g8->k[g8->n++] = (struct skey){ut_ae_slot(r->type, r->key, r->key_len),
+				       (uint32_t)g8->used,
+				       (uint8_t)r->key_len,
+				       (uint8_t)r->type,
+				       deleted,
+				       r->version};
 	memcpy(g8->buf + g8->used, r->key, r->key_len);
 	g8->used += r->key_len;
 }
@@ -332,8 +336,7 @@ static void rx_level2(struct chan *ch, const Db__RbsCompare *in)
 /* ---- a summary in: what each side holds newer ---------------------------- */
 
 /* What this table holds of (t, key). */
-static struct rbp_ae_key held(const struct chan *ch, enum ut_svc t, const uint8_t *key,
-			      size_t klen)
+static struct rbp_ae_key held(const struct chan *ch, enum ut_svc t, const uint8_t *key, size_t klen)
 {
 	struct ut_rec r;
 	uint64_t v;
@@ -351,11 +354,10 @@ static void resend(struct chan *ch, enum ut_svc t, const uint8_t *key, size_t kl
 	struct ut_rec r;
 
 	if (mine.held == RBP_AE_TOMB) {
-		rbpd_feed_queue(ch, DB__RBS_OP__RBS_OP_DELETE, t, key, klen, NULL, 0,
-				mine.version);
+		rbpd_feed_queue(ch, DB__RBS_OP__RBS_OP_DELETE, t, key, klen, NULL, 0, mine.version);
 	} else if (ut_lookup(ch->t, t, key, klen, &r) == 0) {
-		rbpd_feed_queue(ch, DB__RBS_OP__RBS_OP_ADD, t, key, klen, r.payload,
-				r.payload_len, r.version);
+		rbpd_feed_queue(ch, DB__RBS_OP__RBS_OP_ADD, t, key, klen, r.payload, r.payload_len,
+				r.version);
 	} else {
 		return;
 	}
@@ -392,8 +394,13 @@ static void rx_summary(struct chan *ch, const Db__RbsSummary *in)
 		const Db__RbsSummaryKey *k = in->keys[i];
 		struct rbp_ae_key them = {k->deleted ? RBP_AE_TOMB : RBP_AE_ENTRY, k->version};
 		struct rbp_ae_key mine = held(ch, t, k->key.data, k->key.len);
-		struct ut_rec r = {t, UT_ORIGIN_PEER, k->version ? k->version : 1, k->key.data,
-				   k->key.len, (const uint8_t *)(k->deleted ? "d" : "e"), 1};
+		struct ut_rec r = {t,
+				   UT_ORIGIN_PEER,
+				   k->version ? k->version : 1,
+				   k->key.data,
+				   k->key.len,
+				   (const uint8_t *)(k->deleted ? "d" : "e"),
+				   1};
 
 		ut_upsert(x.theirs, &r);
 		switch (rbp_ae_newer(mine, them)) {
@@ -470,7 +477,8 @@ void rbpd_ae_test_drop(void *arg, unsigned long permille)
 				gather_cb(&g8, &r, false);
 		ut_cursor_close(&c);
 		for (size_t k = 0; k < g8.n; k++)
-			ut_forget(ch->t, (enum ut_svc)g8.k[k].type, g8.buf + g8.k[k].off, g8.k[k].len);
+			ut_forget(ch->t, (enum ut_svc)g8.k[k].type, g8.buf + g8.k[k].off,
+				  g8.k[k].len);
 		log_warnx("test hook: remote-backup-service %s: %zu of %" PRIu64
 			  " users dropped from the table, nobody told",
 			  ch->name, g8.n, i);

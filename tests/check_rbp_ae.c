@@ -48,8 +48,8 @@ END_TEST
  * table holding the newer, is not. */
 static void hold(struct ut_table *t, struct rbp_ae_key k)
 {
-	struct ut_rec r = {UT_SVC_BRAS, UT_ORIGIN_PEER, k.version, (const uint8_t *)"k", 1,
-			   (const uint8_t *)"p", 1};
+	struct ut_rec r = {UT_SVC_BRAS, UT_ORIGIN_PEER,	      k.version, (const uint8_t *)"k",
+			   1,		(const uint8_t *)"p", 1};
 
 	if (k.held == RBP_AE_ENTRY)
 		ck_assert_int_eq(ut_upsert(t, &r), UT_APPLIED);
@@ -60,8 +60,8 @@ static void hold(struct ut_table *t, struct rbp_ae_key k)
 /* Sends state k to table t as the peer would: whether t changed. */
 static bool send(struct ut_table *t, struct rbp_ae_key k)
 {
-	struct ut_rec r = {UT_SVC_BRAS, UT_ORIGIN_PEER, k.version, (const uint8_t *)"k", 1,
-			   (const uint8_t *)"p", 1};
+	struct ut_rec r = {UT_SVC_BRAS, UT_ORIGIN_PEER,	      k.version, (const uint8_t *)"k",
+			   1,		(const uint8_t *)"p", 1};
 	int rc = k.held == RBP_AE_ENTRY ? ut_upsert(t, &r)
 		 : k.held == RBP_AE_TOMB
 		     ? ut_delete(t, UT_SVC_BRAS, "k", 1, k.version, UT_ORIGIN_PEER)
