@@ -506,6 +506,33 @@ static void render_rbp(FILE *f, struct json_object *doc)
 		if (num(get(get(p, "service"), "table"), "batches_in_other_digest", &v))
 			sample(f, "dualbackup_rbp_batches_in_other_digest_total", l, v);
 	}
+	{
+		/* anti-entropy (docs/antientropy.md) */
+		static const struct {
+			const char *name, *type, *key, *help;
+		} ae[] = {
+		    {"dualbackup_rbp_antientropy_last_agreed", "gauge", "last_agreed",
+		     "1 when the last comparison of the tables with the peer's found them equal."},
+		    {"dualbackup_rbp_antientropy_leaves_differing_total", "counter",
+		     "leaves_differing", "Leaves of the tables found to differ from the peer's."},
+		    {"dualbackup_rbp_antientropy_entries_resent_total", "counter", "entries_resent",
+		     "Entries sent to repair the peer's table."},
+		};
+
+		for (size_t j = 0; j < sizeof(ae) / sizeof(ae[0]); j++) {
+			family(f, ae[j].name, ae[j].type, ae[j].help);
+			for (size_t i = 0; i < n; i++) {
+				struct json_object *p = json_object_array_get_idx(profs, i);
+				struct json_object *x = get(get(get(p, "service"), "antientropy"), ae[j].key);
+				const char *l[] = {"profile", str(p, "name"), NULL};
+
+				if (x && json_object_is_type(x, json_type_boolean))
+					sample(f, ae[j].name, l, json_object_get_boolean(x));
+				else if (num(get(get(p, "service"), "antientropy"), ae[j].key, &v))
+					sample(f, ae[j].name, l, v);
+			}
+		}
+	}
 	family(f, "dualbackup_rbp_refused_from_peer_total", "counter",
 	       "Users from the peer refused, by reason (per channel: profiles sharing one show "
 	       "the same counts).");

@@ -116,7 +116,9 @@ START_TEST(channel_profile_and_daemons)
 	    "{\"services\": [{\"name\": \"rbs1\", \"up\": true, \"reconnects\": 2,"
 	    " \"tls\": {\"enabled\": false}, \"window\": {\"unacknowledged\": 6}}]}",
 	    "{\"profiles\": [{\"name\": \"rbp1\", \"service\": {\"channel\": \"down\","
-	    " \"table\": {\"users\": 10}}, \"bindings\": [{\"vrid\": 2, \"interface\": \"eth1\","
+	    " \"table\": {\"users\": 10}, \"antientropy\": {\"last_agreed\": false,"
+	    " \"leaves_differing\": 7, \"entries_resent\": 9}},"
+	    " \"bindings\": [{\"vrid\": 2, \"interface\": \"eth1\","
 	    " \"role\": \"master\", \"dual_master\": {\"since\": 1796588000, \"count\": 1}},"
 	    " {\"vrid\": 3, \"interface\": \"eth1\", \"role\": \"backup\","
 	    " \"dual_master\": {\"since\": null, \"count\": 0}}],"
@@ -143,6 +145,9 @@ START_TEST(channel_profile_and_daemons)
 			      "interface=\"eth1\"} 1"));
 	ck_assert(has_line(t, "dualbackup_rbp_binding_dual_master{profile=\"rbp1\",vrid=\"3\","
 			      "interface=\"eth1\"} 0"));
+	ck_assert(has_line(t, "dualbackup_rbp_antientropy_last_agreed{profile=\"rbp1\"} 0"));
+	ck_assert(has_line(t, "dualbackup_rbp_antientropy_leaves_differing_total{profile=\"rbp1\"} 7"));
+	ck_assert(has_line(t, "dualbackup_rbp_antientropy_entries_resent_total{profile=\"rbp1\"} 9"));
 	ck_assert(has_line(t, "dualbackup_kernel_neighbours_installed_total 8"));
 	ck_assert(has_line(t, "dualbackup_config_running_commit_id 1000000004"));
 	ck_assert(has_line(t, "dualbackup_daemon_config_in_sync{daemon=\"rbsd\"} 0"));
