@@ -6,7 +6,7 @@
  * carries the answer out; it counts every refusal by its reason.
  *
  * The peer is trusted only for the users of the profiles both devices
- * share (DESIGN.md, trust model): an entry is installed only when
+ * share (README.md "The RBS channel's security"): an entry is installed only when
  *  - its key's interface is the record's interface, and one of the
  *    interfaces of the profile that owns the entry (by its backup-id);
  *  - its address is unicast (IPv4: not 0/8, 127/8, 224/4 and above, nor

@@ -1,6 +1,6 @@
 /*
  * Who may hold a connection slot of an RBS channel, and which of two
- * connections survives (DESIGN.md "Trust model": no unauthenticated
+ * connections survives (README.md "The RBS channel's security": no unauthenticated
  * connection displaces an established channel; half-open connections are
  * bounded). Pure decisions over small structs, no sockets: rbs_chan.c
  * carries them out, tests/check_rbs_admit.c drives them.

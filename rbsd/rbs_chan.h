@@ -1,5 +1,5 @@
 /*
- * One Remote Backup Service channel (DESIGN.md "RBS channel"): the TCP
+ * One Remote Backup Service channel (docs/architecture.md): the TCP
  * (+TLS) connection to the peer device, with
  *  - both sides listening on source:port and dialing peer:port, the
  *    connection dialed by the greater address kept when both exist

@@ -1,6 +1,6 @@
 /*
- * The TLS context of an RBS channel (DESIGN.md "RBS channel", "Trust
- * model"): TLS 1.2+ with AEAD ciphers only, no renegotiation, mutual
+ * The TLS context of an RBS channel (README.md "The RBS channel's
+ * security"): TLS 1.2+ with AEAD ciphers only, no renegotiation, mutual
  * authentication against the SSL policy's CA, its CRLs checked, and the
  * peer's certificate optionally pinned by SHA-256 fingerprint
  * (`peer-certificate sha256` in the RBS view).

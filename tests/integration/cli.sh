@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Integration tests: real daemons on devices in network namespaces, driven
-# through dbcli. Usage: tests/integration/run.sh BUILDDIR
+# The configuration and the CLI: the spec's procedure typed through dbcli on
+# real daemons in network namespaces, commits, rollbacks and displays,
+# cfgd's two-phase commit under faults. Usage: tests/integration/cli.sh BUILDDIR
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(cd "${1:-build}/bin" && pwd)
@@ -326,5 +327,5 @@ t "a second cfgd on the same run directory refuses to start" test_second_instanc
 t "make install honours DESTDIR and PREFIX and installs the units" test_make_install
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
-echo "integration: $PASS passed, $FAIL failed"
+echo "cli integration: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
