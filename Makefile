@@ -52,10 +52,11 @@ PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
 	common/strmap.c common/errlist.c common/service.c common/reqclient.c common/peer.c \
-	common/keyfile.c common/jsonout.c common/histo.c common/hex.c
-# The user-information client library: linked by services (and dbuser),
-# not by the daemons.
-RBPC_SRC := common/rbp_client.c
+	common/keyfile.c common/jsonout.c common/histo.c common/hex.c common/svc.c common/mac.c
+# The user-information client library (rbpclient/, installed as
+# librbpclient.a with rbp_client.h): linked by services and dbuser, not by
+# the daemons. It carries the few common modules it needs (RBPC_DEPS_O).
+RBPC_SRC := rbpclient/rbp_client.c
 RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/common/cfgclient.o
@@ -180,8 +181,8 @@ $(B)/bin/dbagentx: $(B)/agentx/dbagentx.o $(AGENTX_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(SNMP_LIBS)
 
-$(B)/bin/dbuser: $(B)/cli/dbuser.o $(RBPC_O) $(B)/rbpd/rbp_role.o $(B)/rbpd/user_table.o \
-		$(B)/common/hex.o $(PROTO_O)
+# dbuser is a service like any other: the installed library only.
+$(B)/bin/dbuser: $(B)/cli/dbuser.o $(B)/lib/librbpclient.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
@@ -200,7 +201,7 @@ $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bin/bench-table: $(B)/bench/table.o $(RBPD_LIB_O) $(B)/common/hex.o
+$(B)/bin/bench-table: $(B)/bench/table.o $(RBPD_LIB_O) $(B)/common/hex.o $(B)/common/svc.o $(B)/common/mac.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -220,17 +221,17 @@ $(B)/bin/bfd-inject: $(B)/tests/tools/bfd_inject.o $(B)/bfd/bfd_pkt.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(PROTO_O)
+$(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(B)/common/svc.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
 $(B)/bin/rbs-flood: $(B)/tests/tools/rbs_flood.o $(B)/rbsd/rbs_frame.o $(B)/rbsd/rbs_arena.o \
-		$(PROTO_O)
+		$(B)/common/svc.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lprotobuf-c
 
 $(B)/bin/rbs-rogue: $(B)/tests/tools/rbs_rogue.o $(B)/rbpd/rbp_rec.o $(B)/rbpd/rbp_role.o \
-		$(B)/common/hex.o $(PROTO_O)
+		$(B)/common/hex.o $(B)/common/mac.o $(B)/common/svc.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
@@ -325,7 +326,7 @@ build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
 build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c \
-		rbpd/rbp_admit.c common/hex.c
+		rbpd/rbp_admit.c common/hex.c common/svc.c common/mac.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -341,7 +342,8 @@ build-fuzz/fuzz_bfd_pkt: tests/fuzz/fuzz_bfd_pkt.c bfd/bfd_pkt.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c rbsd/rbs_arena.c $(PROTO_C) $(PROTO_H)
+build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c rbsd/rbs_arena.c common/svc.c \
+		$(PROTO_C) $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 
@@ -435,7 +437,7 @@ bench-smoke: $(BINS) tests
 # its own, never sanitized (a sanitized library cannot be loaded into an
 # unsanitized Kea), linked against Kea 2.2's libraries (kea-dev).
 KEA_HOOK_C := kea/kea_worker.c kea/kea_ctrl.c kea/kea_json.c kea/kea_lease.c kea/kea_role.c \
-	common/rbp_client.c common/hex.c
+	rbpclient/rbp_client.c common/hex.c common/svc.c
 KEA_HOOK_O := $(patsubst %.c,$(B)/pic/%.o,$(KEA_HOOK_C)) $(B)/pic/gen/user.pb-c.o \
 	$(B)/pic/gen/rbs.pb-c.o $(B)/pic/kea/kea_hook.o
 KEA_PIC_CFLAGS = -O2 -g -fPIC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -464,7 +466,8 @@ kea-hook: $(B)/lib/libdhcp_rbp.so
 
 # The user API's client library for services: link with -lrbpclient
 # -lprotobuf-c -lzmq.
-$(B)/lib/librbpclient.a: $(RBPC_O) $(B)/gen/user.pb-c.o $(B)/gen/rbs.pb-c.o
+RBPC_DEPS_O := $(B)/common/svc.o $(B)/common/mac.o $(B)/common/hex.o
+$(B)/lib/librbpclient.a: $(RBPC_O) $(RBPC_DEPS_O) $(B)/gen/user.pb-c.o $(B)/gen/rbs.pb-c.o
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
@@ -477,7 +480,7 @@ install: $(PROD_BINS) $(B)/bin/dbuser $(B)/lib/librbpclient.a $(B)/lib/libdhcp_r
 		$(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(B)/prod/dbcli $(B)/bin/dbuser $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/include/dualbackup $(DESTDIR)$(PREFIX)/lib
-	install -m 644 common/rbp_client.h $(DESTDIR)$(PREFIX)/include/dualbackup/
+	install -m 644 rbpclient/rbp_client.h $(DESTDIR)$(PREFIX)/include/dualbackup/
 	install -m 644 $(B)/lib/librbpclient.a $(DESTDIR)$(PREFIX)/lib/
 	# The Kea hook (docs/kea.md): hooks-libraries names this path.
 	install -d $(DESTDIR)$(PREFIX)/lib/dualbackup

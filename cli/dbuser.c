@@ -2,7 +2,7 @@
  * dbuser: hands rbpd the users of a service (a DHCP server's leases, a
  * BRAS's sessions ...) from the command line or a file, and shows the
  * users rbpd restores when this device takes over. A thin tool over the
- * client library, common/rbp_client.h.
+ * client library, rbpclient/rbp_client.h.
  *
  * KEY and PAYLOAD words are their own bytes, or hex bytes after "hex:".
  * watch prints them back the same way (text when every byte is printable
@@ -34,9 +34,9 @@
 #include <unistd.h>
 
 #include "common/hex.h"
-#include "common/rbp_client.h"
-#include "rbpd/rbp_role.h"
-#include "rbpd/user_table.h"
+#include "common/mac.h"
+#include "common/svc.h"
+#include "rbpclient/rbp_client.h"
 
 enum {
 	EXIT_OK = 0,
@@ -58,7 +58,7 @@ static int sync_ms; /* -s: the synchronous acknowledgment's bound; 0: off */
 struct change {
 	bool del;
 	int type;
-	uint8_t mac[RBP_MAC_LEN];
+	uint8_t mac[MAC_LEN];
 	const char *ifname;
 	const uint8_t *key;
 	size_t key_len;
@@ -206,21 +206,21 @@ static int word_bytes(char *w, const uint8_t **data, size_t *len)
  * with *type set, or -1 with the reason in err. */
 static int parse_type(const char *w, bool all_ok, int *type, char *err, size_t errlen)
 {
-	enum ut_svc t;
+	int t = w && strcasecmp(w, "all") == 0 ? -1 : svc_parse(w);
 
-	if (ut_svc_parse(w, &t) < 0) {
+	if (t < 0 && !(w && strcasecmp(w, "all") == 0)) {
 		snprintf(err, errlen,
 			 "unknown type \"%s\" (dhcp-server, dhcpv6-relay, bras, l2tp, ipsec%s)",
 			 clean(w, 40), all_ok ? ", all" : "");
 		return -1;
 	}
-	if (t == UT_SVC_ARP || t == UT_SVC_ND) {
+	if (t == SVC_ARP || t == SVC_ND) {
 		snprintf(err, errlen,
 			 "%s users are learned by rbpd from the kernel, not given to it",
-			 ut_svc_name(t));
+			 svc_word(t));
 		return -1;
 	}
-	if (t == UT_SVC_ALL) {
+	if (t == -1) {
 		if (!all_ok) {
 			snprintf(err, errlen, "type all is for watch only: name one type");
 			return -1;
@@ -261,7 +261,7 @@ static int parse_change(char **w, int n, struct change *ch, char *err, size_t er
 	}
 	if (parse_type(w[1], false, &ch->type, err, errlen) < 0)
 		return -1;
-	if (rbp_mac_parse(w[2], ch->mac) < 0) {
+	if (mac_parse(w[2], ch->mac) < 0) {
 		snprintf(err, errlen,
 			 "bad MAC \"%s\" (00e0-fc12-3456, 00:e0:fc:12:34:56 or 00-e0-fc-12-34-56)",
 			 clean(w[2], 40));
@@ -527,12 +527,12 @@ static void put_ifname(const char *s)
 static void print_user(void *arg, const struct rbpc_user *u)
 {
 	struct watch *w = arg;
-	char mac[RBP_MAC_STRLEN];
+	char mac[MAC_STRLEN];
 
 	if (w->max && w->n >= w->max)
 		return;
 	w->n++;
-	printf("%s %s ", ut_svc_name((enum ut_svc)u->type), rbp_mac_format(u->mac, mac));
+	printf("%s %s ", svc_word(u->type), mac_format(u->mac, mac));
 	put_ifname(u->ifname);
 	putchar(' ');
 	put_bytes(u->key, u->key_len);

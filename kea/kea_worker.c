@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/rbp_client.h"
+#include "rbpclient/rbp_client.h"
 #include "kea/kea_ctrl.h"
 #include "kea/kea_json.h"
 #include "kea/kea_lease.h"

@@ -1,6 +1,6 @@
 /*
  * The hook's worker: a thread of its own inside Kea that owns the
- * connection to rbpd (common/rbp_client.h), so that Kea's packet path only
+ * connection to rbpd (rbpclient/rbp_client.h), so that Kea's packet path only
  * queues and never waits for rbpd.
  *
  *  - Lease events (kw_event(): the lease as Kea's JSON) are queued; the

@@ -24,9 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RBP_MAC_LEN 6
-/* Room for "00e0-fc12-3456" and its NUL. */
-#define RBP_MAC_STRLEN 15
+#include "common/mac.h"
+
+#define RBP_MAC_LEN MAC_LEN
 
 /* Which users a binding decides. */
 enum rbp_parity {
@@ -81,17 +81,6 @@ enum rbp_role rbp_role_of_state(enum rbp_group_state s);
  */
 int rbp_role_for_user(const struct rbp_binding *b, size_t n, const uint8_t mac[RBP_MAC_LEN],
 		      enum rbp_role *role);
-
-/*
- * Parses a MAC in VRP's form "00e0-fc12-3456", or "00:e0:fc:12:34:56", or
- * "00-e0-fc-12-34-56". Returns 0 with mac filled, or -EINVAL (mac
- * untouched).
- */
-int rbp_mac_parse(const char *s, uint8_t mac[RBP_MAC_LEN]);
-
-/* Writes mac in VRP's form ("00e0-fc12-3456") into buf, which has room for
- * RBP_MAC_STRLEN bytes; returns buf. */
-char *rbp_mac_format(const uint8_t mac[RBP_MAC_LEN], char buf[RBP_MAC_STRLEN]);
 
 /* Parses a state as vrrpd publishes it ("Initialize", "Backup", "Master",
  * any case). Returns 0 with *out set, or -EINVAL (*out untouched). */

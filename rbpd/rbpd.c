@@ -1138,7 +1138,7 @@ static int show_users(FILE *f, const char *name, const char *word, const char *m
 		fprintf(f, "Error: Unknown service type %s.", word);
 		return 0;
 	}
-	if (macs && rbp_mac_parse(macs, mac) < 0) {
+	if (macs && mac_parse(macs, mac) < 0) {
 		fprintf(f, "Error: Wrong MAC address %s (H-H-H, or six bytes with ':' or '-').",
 			macs);
 		return 0;
@@ -1147,10 +1147,10 @@ static int show_users(FILE *f, const char *name, const char *word, const char *m
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, type) < 0)
 		return 1;
 	while (next_user(p, &c, &r, &u, macs ? mac : NULL)) {
-		char ms[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
+		char ms[MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
 		uint8_t addr[16];
 
-		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", rbp_mac_format(u.mac, ms), u.ifname,
+		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", mac_format(u.mac, ms), u.ifname,
 			r.origin == UT_ORIGIN_LOCAL ? "master" : "backup", r.version);
 		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
 		    rbp_rec_neigh_key_parse(type == UT_SVC_ARP ? AF_INET : AF_INET6, r.key,
@@ -1316,7 +1316,7 @@ static int json_users(FILE *f, const char *name, const char *word, const char *m
 		jout_write(f, o);
 		return 0;
 	}
-	if (macs && rbp_mac_parse(macs, want) < 0) {
+	if (macs && mac_parse(macs, want) < 0) {
 		jout_str(o, "error", "Wrong MAC address.");
 		jout_write(f, o);
 		return 0;
@@ -1324,19 +1324,19 @@ static int json_users(FILE *f, const char *name, const char *word, const char *m
 	jout_str(o, "profile", p->name);
 	jout_str(o, "service_type", ut_svc_name(type));
 	if (macs) {
-		char m[RBP_MAC_STRLEN];
+		char m[MAC_STRLEN];
 
-		jout_str(o, "mac", rbp_mac_format(want, m));
+		jout_str(o, "mac", mac_format(want, m));
 	}
 	arr = jout_arr(o, "users");
 	if (p->ch && ut_cursor_open(p->ch->t, &c, type) == 0) {
 		while (next_user(p, &c, &r, &u, macs ? want : NULL)) {
 			struct json_object *x = jout_push_obj(arr);
-			char mac[RBP_MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
+			char mac[MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
 			uint8_t addr[16];
 			int fam = type == UT_SVC_ARP ? AF_INET : AF_INET6;
 
-			jout_str(x, "mac", rbp_mac_format(u.mac, mac));
+			jout_str(x, "mac", mac_format(u.mac, mac));
 			jout_str(x, "interface", u.ifname);
 			jout_str(x, "role", r.origin == UT_ORIGIN_LOCAL ? "master" : "backup");
 			jout_u64(x, "version", r.version);

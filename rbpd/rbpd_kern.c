@@ -228,12 +228,12 @@ static enum rbp_admit admit(struct prof *p, enum ut_svc type, const uint8_t *key
 static void refuse(struct prof *p, enum rbp_admit r, const struct rbp_neigh *n,
 		   const struct rbp_user *u)
 {
-	char a[RBP_NEIGH_ADDRSTRLEN], mac[RBP_MAC_STRLEN], what[160];
+	char a[RBP_NEIGH_ADDRSTRLEN], mac[MAC_STRLEN], what[160];
 
 	if (p == NULL || p->ch == NULL)
 		return;
 	snprintf(what, sizeof(what), "%s %s lladdr %s on %s", n->family == AF_INET ? "ARP" : "ND",
-		 rbp_neigh_addr_str(n, a, sizeof(a)), rbp_mac_format(u->mac, mac), u->ifname);
+		 rbp_neigh_addr_str(n, a, sizeof(a)), mac_format(u->mac, mac), u->ifname);
 	rbpd_refuse(p->ch, r, what);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/svc.h"
 #include "rbpd/user_table.h"
 
 /* Kinds of list nodes. */
@@ -1057,38 +1058,23 @@ void ut_mem(const struct ut_table *t, struct ut_mem *out)
 		out->buckets += (t->old_mask + 1) * sizeof(*t->old);
 }
 
-static const char *const svc_names[UT_SVC_COUNT] = {
-    [UT_SVC_ARP] = "arp",
-    [UT_SVC_ND] = "nd",
-    [UT_SVC_DHCP_SERVER] = "dhcp-server",
-    [UT_SVC_DHCPV6_RELAY] = "dhcpv6-relay",
-    [UT_SVC_BRAS] = "bras",
-    [UT_SVC_L2TP] = "l2tp",
-    [UT_SVC_IPSEC] = "ipsec",
-};
+_Static_assert((int)UT_SVC_COUNT == (int)SVC_COUNT, "enum ut_svc mirrors RbsServiceType (common/svc.h)");
 
 const char *ut_svc_name(enum ut_svc type)
 {
-	if (type == UT_SVC_ALL)
-		return "all";
-	return bad_type(type) ? "unknown" : svc_names[type];
+	return type == UT_SVC_ALL ? "all" : svc_word((int)type);
 }
 
 int ut_svc_parse(const char *word, enum ut_svc *out)
 {
-	int i;
+	int t;
 
-	if (word == NULL)
-		return -EINVAL;
-	if (strcasecmp(word, "all") == 0) {
+	if (word && strcasecmp(word, "all") == 0) {
 		*out = UT_SVC_ALL;
 		return 0;
 	}
-	for (i = 0; i < UT_SVC_COUNT; i++) {
-		if (strcasecmp(word, svc_names[i]) == 0) {
-			*out = (enum ut_svc)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if ((t = svc_parse(word)) < 0)
+		return -EINVAL;
+	*out = (enum ut_svc)t;
+	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/svc.h"
 #include "rbsd/rbs_frame.h"
 
 static const char *const err_str[RBS_FRAME_ERR__MAX] = {
@@ -37,39 +38,27 @@ const char *rbs_frame_err_str(enum rbs_frame_err e)
 	return err_str[e];
 }
 
-static const char *const svc_str[RBS_SVC_COUNT] = {
-    [DB__RBS_SERVICE_TYPE__RBS_SVC_ARP] = "arp",
-    [DB__RBS_SERVICE_TYPE__RBS_SVC_ND] = "nd",
-    [DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER] = "dhcp-server",
-    [DB__RBS_SERVICE_TYPE__RBS_SVC_DHCPV6_RELAY] = "dhcpv6-relay",
-    [DB__RBS_SERVICE_TYPE__RBS_SVC_BRAS] = "bras",
-    [DB__RBS_SERVICE_TYPE__RBS_SVC_L2TP] = "l2tp",
-    [DB__RBS_SERVICE_TYPE__RBS_SVC_IPSEC] = "ipsec",
-};
+_Static_assert((int)RBS_SVC_COUNT == (int)SVC_COUNT, "one list of service types (common/svc.h)");
 
 const char *rbs_svc_str(unsigned type)
 {
-	if (type >= RBS_SVC_COUNT)
-		return "unknown";
-	return svc_str[type];
+	return svc_word(type > SVC_COUNT ? -1 : (int)type);
 }
 
 int rbs_svc_parse(const char *word, Db__RbsServiceType types[RBS_SVC_COUNT])
 {
-	unsigned i;
+	int t;
 
 	if (strcmp(word, "all") == 0) {
-		for (i = 0; i < RBS_SVC_COUNT; i++)
+		for (unsigned i = 0; i < RBS_SVC_COUNT; i++)
 			types[i] = (Db__RbsServiceType)i;
 		return RBS_SVC_COUNT;
 	}
-	for (i = 0; i < RBS_SVC_COUNT; i++) {
-		if (strcmp(word, svc_str[i]) == 0) {
-			types[0] = (Db__RbsServiceType)i;
-			return 1;
-		}
-	}
-	return -EINVAL;
+	/* the configuration's words, exactly as the grammar writes them */
+	if ((t = svc_parse(word)) < 0 || strcmp(svc_word(t), word) != 0)
+		return -EINVAL;
+	types[0] = (Db__RbsServiceType)t;
+	return 1;
 }
 
 /* At least one type, each known, none twice: "the types this batch covers"

@@ -17,7 +17,7 @@ static struct rbp_user user(const char *ifname, const char *mac)
 {
 	struct rbp_user u = {.backup_id = 1};
 
-	ck_assert_int_eq(rbp_mac_parse(mac, u.mac), 0);
+	ck_assert_int_eq(mac_parse(mac, u.mac), 0);
 	strcpy(u.ifname, ifname);
 	return u;
 }

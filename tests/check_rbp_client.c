@@ -20,7 +20,7 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "common/rbp_client.h"
+#include "rbpclient/rbp_client.h"
 #include "rbpd/user_table.h"
 #include "tests/lib/checkrun.h"
 #include "user.pb-c.h"

@@ -130,12 +130,12 @@ START_TEST(macs_are_read_in_three_forms)
 
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		memset(mac, 0xaa, sizeof(mac));
-		ck_assert_msg(rbp_mac_parse(forms[i], mac) == 0, "%s refused", forms[i]);
+		ck_assert_msg(mac_parse(forms[i], mac) == 0, "%s refused", forms[i]);
 		ck_assert_mem_eq(mac, odd_mac, 6);
 	}
-	ck_assert_int_eq(rbp_mac_parse("ffff-ffff-ffff", mac), 0);
+	ck_assert_int_eq(mac_parse("ffff-ffff-ffff", mac), 0);
 	ck_assert_mem_eq(mac, "\xff\xff\xff\xff\xff\xff", 6);
-	ck_assert_int_eq(rbp_mac_parse("00:00:00:00:00:00", mac), 0);
+	ck_assert_int_eq(mac_parse("00:00:00:00:00:00", mac), 0);
 	ck_assert_mem_eq(mac, "\0\0\0\0\0\0", 6);
 }
 END_TEST
@@ -166,28 +166,28 @@ START_TEST(malformed_macs_are_refused_and_leave_the_output_alone)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(mac, 0xaa, sizeof(mac));
-		ck_assert_msg(rbp_mac_parse(bad[i], mac) == -EINVAL, "\"%s\" accepted", bad[i]);
+		ck_assert_msg(mac_parse(bad[i], mac) == -EINVAL, "\"%s\" accepted", bad[i]);
 		ck_assert_mem_eq(mac, "\xaa\xaa\xaa\xaa\xaa\xaa", 6);
 	}
-	ck_assert_int_eq(rbp_mac_parse(NULL, mac), -EINVAL);
+	ck_assert_int_eq(mac_parse(NULL, mac), -EINVAL);
 }
 END_TEST
 
 START_TEST(macs_are_written_in_vrp_form_and_read_back)
 {
-	char buf[RBP_MAC_STRLEN];
+	char buf[MAC_STRLEN];
 	uint8_t mac[6], back[6];
 	int i, j;
 
-	ck_assert_str_eq(rbp_mac_format(even_mac, buf), "00e0-fc12-3456");
-	ck_assert_ptr_eq(rbp_mac_format(even_mac, buf), buf);
-	ck_assert_str_eq(rbp_mac_format((const uint8_t *)"\xff\xff\xff\xff\xff\xff", buf),
+	ck_assert_str_eq(mac_format(even_mac, buf), "00e0-fc12-3456");
+	ck_assert_ptr_eq(mac_format(even_mac, buf), buf);
+	ck_assert_str_eq(mac_format((const uint8_t *)"\xff\xff\xff\xff\xff\xff", buf),
 			 "ffff-ffff-ffff");
-	ck_assert_uint_eq(strlen(buf), RBP_MAC_STRLEN - 1);
+	ck_assert_uint_eq(strlen(buf), MAC_STRLEN - 1);
 	for (i = 0; i < 256; i++) {
 		for (j = 0; j < 6; j++)
 			mac[j] = (uint8_t)(i * 37 + j * 101);
-		ck_assert_int_eq(rbp_mac_parse(rbp_mac_format(mac, buf), back), 0);
+		ck_assert_int_eq(mac_parse(mac_format(mac, buf), back), 0);
 		ck_assert_mem_eq(back, mac, 6);
 	}
 }

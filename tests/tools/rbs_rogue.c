@@ -103,7 +103,7 @@ static int parse_entry(struct rogue *r, const char *spec)
 	    sscanf(spec, "%7s %63s %31s %31s %31s %u", type, addr, kif, rif, mac, &bid) < 5)
 		return -EINVAL;
 	family = strcmp(type, "arp") == 0 ? AF_INET : strcmp(type, "nd") == 0 ? AF_INET6 : -1;
-	if (family < 0 || inet_pton(family, addr, a) != 1 || rbp_mac_parse(mac, u.mac) < 0 ||
+	if (family < 0 || inet_pton(family, addr, a) != 1 || mac_parse(mac, u.mac) < 0 ||
 	    strlen(rif) > RBP_IFNAME_MAX)
 		return -EINVAL;
 	e->type = family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;

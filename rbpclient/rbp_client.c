@@ -1,4 +1,4 @@
-#include "common/rbp_client.h"
+#include "rbpclient/rbp_client.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "common/svc.h"
 #include "rbs.pb-c.h"
 #include "user.pb-c.h"
 
@@ -23,15 +24,9 @@
 /* Room for a field's key and a varint. */
 #define VARINT_MAX 10
 
-/*
- * The words rbpd puts before each restored message, indexed by
- * RbsServiceType: rbpd's ut_svc_name(), which this library cannot link
- * (it must not depend on rbpd). The unit test checks that they agree.
- */
-static const char *const type_words[] = {
-    "arp", "nd", "dhcp-server", "dhcpv6-relay", "bras", "l2tp", "ipsec",
-};
-#define NTYPES (sizeof(type_words) / sizeof(type_words[0]))
+/* The words rbpd puts before each restored message: the service types'
+ * (common/svc.h), indexed by RbsServiceType. */
+#define NTYPES SVC_COUNT
 /* The word of rbpd's role messages (UserRoles). */
 #define ROLE_WORD "role"
 
@@ -583,7 +578,7 @@ int rbpc_subscribe(struct rbpc *c, int type)
 		return -EINVAL;
 	if (c->sub_mask & (1u << type))
 		return 0;
-	w = type_words[type];
+	w = svc_word(type);
 	if (zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, w, strlen(w)) < 0)
 		return -errno;
 	c->sub_mask |= 1u << type;
@@ -598,7 +593,7 @@ int rbpc_replay(struct rbpc *c, int type)
 		return -EINVAL;
 	/* the same subscription again: libzmq sends it up (it no longer
 	 * filters duplicates), and rbpd's XPUB, verbose, answers each */
-	w = type_words[type];
+	w = svc_word(type);
 	if (zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, w, strlen(w)) < 0)
 		return -errno;
 	return 0;
@@ -660,11 +655,9 @@ int rbpc_restored_fd(struct rbpc *c)
 /* The type whose word is (w, len), or -1. */
 static int word_type(const void *w, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < NTYPES; i++)
-		if (strlen(type_words[i]) == len && memcmp(type_words[i], w, len) == 0)
-			return (int)i;
+	for (int i = 0; i < SVC_COUNT; i++)
+		if (strlen(svc_word(i)) == len && memcmp(svc_word(i), w, len) == 0)
+			return i;
 	return -1;
 }
 
