@@ -31,7 +31,7 @@
 #define BACKOFF_MAX_MS 5000   /* redial at least this often */
 #define LOWER_SIDE_DELAY 1000 /* the lower address lets the greater one dial first */
 #define ACK_EVERY 1024
-#define ACK_DELAY_MS 1
+#define ACK_DELAY_MS 1 /* the bound; an ACK goes at the end of the pass (on_ack_check()) */
 #define FRAME_ENTRIES 1024	 /* entries per Entries frame at most */
 #define FRAME_BYTES (256u << 10) /* and about this many bytes */
 #define QUEUE_HIGH (4u << 20)	 /* stop framing while this much waits for the socket */
@@ -97,6 +97,7 @@ struct rbs_chan {
 	void *arg;
 	uv_tcp_t *listener;
 	uv_timer_t tick, dial_timer, ack_timer;
+	uv_check_t ack_check; /* an ACK at the end of the loop pass that read entries */
 	int handles; /* open handles; freed when 0 after close */
 	bool closing, dialing;
 	bool held;	/* the local feeder is full: no reading, no ACK */
@@ -732,6 +733,23 @@ static void on_ack_timer(uv_timer_t *t)
 	arm_ack(ch);
 }
 
+/* The loop pass that read entries is over: every frame the socket held
+ * then is taken, so one ACK says all of it, at once. Waiting the delay
+ * (ACK_DELAY_MS, in libuv's whole milliseconds: 1 to 2 ms) would add that
+ * to every synchronous request of the peer's user API, which is answered
+ * only once this ACK is back; a bulk transfer still gets one ACK per pass
+ * (or per ACK_EVERY entries), not one per frame. */
+static void on_ack_check(uv_check_t *h)
+{
+	struct rbs_chan *ch = h->data;
+
+	uv_check_stop(h);
+	if (ch->held || ch->active == NULL || rbs_rx_ack_deadline(&ch->rx) == UINT64_MAX)
+		return;
+	send_ack(ch);
+	arm_ack(ch);
+}
+
 /* ACK now when due, else when the oldest unacknowledged entry has waited
  * long enough. With no channel there is nobody to acknowledge to: the next
  * HELLO says where the peer resumes. The timer is never started for 0 ms:
@@ -750,6 +768,8 @@ static void arm_ack(struct rbs_chan *ch)
 	if (rbs_rx_ack_due(&ch->rx, now))
 		send_ack(ch);
 	at = rbs_rx_ack_deadline(&ch->rx);
+	if (at != UINT64_MAX && !uv_is_active((uv_handle_t *)&ch->ack_check))
+		uv_check_start(&ch->ack_check, on_ack_check);
 	if (at == UINT64_MAX)
 		uv_timer_stop(&ch->ack_timer);
 	else
@@ -1273,8 +1293,10 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 	uv_timer_init(loop, &ch->tick);
 	uv_timer_init(loop, &ch->dial_timer);
 	uv_timer_init(loop, &ch->ack_timer);
+	uv_check_init(loop, &ch->ack_check);
 	ch->listener->data = ch->tick.data = ch->dial_timer.data = ch->ack_timer.data = ch;
-	ch->handles = 4;
+	ch->ack_check.data = ch;
+	ch->handles = 5;
 	rc = uv_tcp_bind(ch->listener, (struct sockaddr *)&cfg->source, 0);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)ch->listener, 8, on_connection);
@@ -1286,6 +1308,7 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 		uv_close((uv_handle_t *)&ch->tick, handle_closed);
 		uv_close((uv_handle_t *)&ch->dial_timer, handle_closed);
 		uv_close((uv_handle_t *)&ch->ack_timer, handle_closed);
+		uv_close((uv_handle_t *)&ch->ack_check, handle_closed);
 		return rc;
 	}
 	uv_timer_start(&ch->tick, on_tick, TICK_MS, TICK_MS);
@@ -1324,6 +1347,7 @@ void rbs_chan_close(struct rbs_chan *ch)
 	uv_close((uv_handle_t *)&ch->tick, handle_closed);
 	uv_close((uv_handle_t *)&ch->dial_timer, handle_closed);
 	uv_close((uv_handle_t *)&ch->ack_timer, handle_closed);
+	uv_close((uv_handle_t *)&ch->ack_check, handle_closed);
 }
 
 int rbs_chan_set_roles(struct rbs_chan *ch, const Db__RbsRoles *r)
