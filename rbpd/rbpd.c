@@ -474,6 +474,7 @@ static void evaluate(const char *why)
 		for (struct chan *ch = g.chans; ch; ch = ch->next) {
 			rbpd_feed_send_roles(ch);
 			rbpd_dual_check(ch);
+			rbpd_ae_soon(ch);
 		}
 	}
 }

@@ -104,6 +104,7 @@ struct chan {
 		uint64_t peer_round_at;	 /* loop ms of the peer's last level 0, 0: none */
 		uint64_t compared, compared_at; /* compared_at: CLOCK_REALTIME s, 0: never */
 		bool last_agreed;
+		bool soon; /* rbpd_ae_soon(): this round even if the peer runs them */
 		uint64_t types_differing, buckets_differing, leaves_differing;
 		uint64_t summaries_in, keys_summarized, entries_resent, whole_exchanges;
 	} ae;
@@ -280,6 +281,10 @@ void rbpd_feed_ask_batch(struct chan *ch, const Db__RbsServiceType *types, size_
 /* Anti-entropy (docs/antientropy.md): starts each channel's round when
  * due (called every second), and answers the peer's steps. */
 void rbpd_ae_tick(void);
+/* A round within about a second, whoever ran the last ones: after what
+ * may leave the tables apart without a batch to mend it (a batch that
+ * ended, a role that changed: a split brain's heal). */
+void rbpd_ae_soon(struct chan *ch);
 void rbpd_ae_rx_compare(struct chan *ch, const Db__RbsCompare *c);
 void rbpd_ae_rx_summary(struct chan *ch, const Db__RbsSummary *s);
 /* The test hook (cfgclient_test_hook(), DB_TEST_DROP_PERMILLE): every

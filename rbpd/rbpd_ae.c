@@ -32,6 +32,7 @@
 #include "rbpd/rbpd.h"
 
 #define AE_INTERVAL_MS 5000
+#define AE_SOON_MS 1000 /* rbpd_ae_soon() */
 /* Changes waiting for rbsd past which no comparison is started or
  * answered: the tables differ by them, and they are on their way. */
 #define AE_QUEUE_MAX 1024
@@ -84,12 +85,18 @@ void rbpd_ae_tick(void)
 	for (struct chan *ch = g.chans; ch; ch = ch->next) {
 		if (now < ch->ae.next_at)
 			continue;
+		if (ch->ae.soon && !may_compare(ch)) {
+			ch->ae.next_at = now + AE_SOON_MS; /* as soon as it may */
+			continue;
+		}
 		/* 4 to 6 s: two sides that started together drift apart */
 		ch->ae.next_at = now + AE_INTERVAL_MS - 1000 + (uint64_t)(rand() % 2000);
 		/* the peer runs the rounds (it compares for both): two at once
 		 * would find the same differences and send them twice */
-		if (ch->ae.peer_round_at && now - ch->ae.peer_round_at < AE_INTERVAL_MS * 3 / 2)
+		if (!ch->ae.soon && ch->ae.peer_round_at &&
+		    now - ch->ae.peer_round_at < AE_INTERVAL_MS * 3 / 2)
 			continue;
+		ch->ae.soon = false;
 		if (may_compare(ch))
 			start_round(ch);
 	}
@@ -101,6 +108,15 @@ static void compared(struct chan *ch, bool agreed)
 	ch->ae.compared_at = (uint64_t)time(NULL);
 	ch->ae.compared++;
 	ch->ae.last_agreed = agreed;
+}
+
+void rbpd_ae_soon(struct chan *ch)
+{
+	uint64_t at = uv_now(g.loop) + AE_SOON_MS;
+
+	if (ch->ae.next_at > at)
+		ch->ae.next_at = at;
+	ch->ae.soon = true;
 }
 
 static void rx_level0(struct chan *ch, const Db__RbsCompare *in)

@@ -652,6 +652,8 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 	if (neigh)
 		rbpd_kern_dump(DUMP_SWEEP_INSTALLS);
 	rbpd_gates_publish();
+	/* a batch removes only the peer's users it lacks: compare the rest */
+	rbpd_ae_soon(ch);
 }
 
 void rbpd_feed_ask_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n)

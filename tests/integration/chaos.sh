@@ -5,8 +5,9 @@
 # (dbuser -s: A adds and deletes odd-MAC users, B even-MAC ones), while
 # faults are injected at random: kill -9 of any daemon on either device
 # (then started again), a whole device killed and started again, the RBS
-# link cut and restored, loss/delay/reordering on the RBS link (netem,
-# when the kernel has it). After the churn stops and a settle time:
+# link cut and restored, the user segment cut between the devices (split
+# brain: both master of both groups) and healed, loss/delay/reordering on
+# the RBS link (netem, when the kernel has it). After the churn stops and a settle time:
 # exactly one master per group, both tables digest-equal, and every user
 # whose last change was acknowledged as backed up is in both tables with
 # the data of that change (added) or in neither (deleted). It prints the
@@ -79,7 +80,7 @@ FAULTS=0
 one_fault() {
 	local d w n
 	d=$([ $((RANDOM % 2)) = 0 ] && echo A || echo B)
-	n=$((RANDOM % (NETEM ? 7 : 6)))
+	n=$((RANDOM % (NETEM ? 8 : 7)))
 	FAULTS=$((FAULTS + 1))
 	case $n in
 	0 | 1 | 2 | 3)
@@ -104,6 +105,17 @@ one_fault() {
 		inns A ip link set eth2 up
 		;;
 	6)
+		# both master of both groups, the RBS channel alive
+		# (docs/splitbrain.md): each side's churn goes on, as master
+		w=$((3 + RANDOM % 4))
+		echo "  fault $FAULTS: the user segment cut between A and B for $w s (split brain), then healed"
+		ip -n "${DEV_NS[seg]}" link set pA type bridge_slave isolated on
+		ip -n "${DEV_NS[seg]}" link set pB type bridge_slave isolated on
+		sleep "$w"
+		ip -n "${DEV_NS[seg]}" link set pA type bridge_slave isolated off
+		ip -n "${DEV_NS[seg]}" link set pB type bridge_slave isolated off
+		;;
+	7)
 		echo "  fault $FAULTS: netem on the RBS link for 5 s (5 % loss, 20 ms +- 10 ms, 10 % reordered)"
 		inns A tc qdisc add dev eth2 root netem loss 5% delay 20ms 10ms reorder 10% 2>/dev/null
 		sleep 5

@@ -6,6 +6,8 @@
 # logged and counted. When the segment heals, one master per group remains
 # by the protocol, the survivor announces itself again (its gratuitous ARP
 # is seen on the segment), and the dual master is over on both devices.
+# Then a full partition (segment and RBS link) with changes on both sides
+# heals with every change kept.
 #
 # The cut: the segment's bridge isolates A's and B's ports from each other
 # (bridge_slave isolated), host H still reaches both.
@@ -46,6 +48,9 @@ keys() {
 		jq -r '.users[] | "\(.key) \(.role)"' | sort
 }
 digest() { rbpj "$1" .service.table.digest; }
+# arp_users DEV master|backup: how many ARP users DEV holds in that role
+arp_users() { rbpj "$1" ".users.arp.$2"; }
+ARP_BASE=0
 same_digest() { [ -n "$(digest A)" ] && [ "$(digest A)" = "$(digest B)" ]; }
 # add DEV MAC KEY / del DEV MAC KEY: an API user (a DHCP lease) on DEV
 add() { "$BIN/dbuser" -r "$(run_dir "$1")" add dhcp-server "$2" eth1 "$3" "lease of $3" >/dev/null; }
@@ -113,6 +118,14 @@ test_users_change_on_both_sides_during_the_split() {
 		del B 02:dd:00:00:00:01 pre-a-1 || { echo "  B refused a change"; return 1; }
 	add A 02:dd:00:00:01:02 split-a-2 && add A 02:dd:00:00:01:04 split-a-4 ||
 		{ echo "  A refused a change"; return 1; }
+	# ten hosts come online (ARP) on the segment, which reaches both:
+	# each device, master of both groups, learns all ten as its own (on top
+	# of H itself, whose pings made it a user already)
+	ARP_BASE=$(arp_users A master)
+	users_on_h split-arp -a 192.0.2.60 -n 10 -o 192.0.2.100 -e 192.0.2.101 -s 0 -k
+	wait_until 10 eval '[ "$(arp_users A master)" = $((ARP_BASE + 10)) ] &&
+		[ "$(arp_users B master)" = $((ARP_BASE + 10)) ]' ||
+		{ echo "  ARP users: A $(arp_users A master), B $(arp_users B master), want $((ARP_BASE + 10))"; return 1; }
 	wait_until 10 eval '[ "$(keys A | cut -d" " -f1)" = "$(keys B | cut -d" " -f1)" ] &&
 		[ "$(keys A | wc -l)" = 8 ]' || { echo "  A:"; keys A; echo "  B:"; keys B; return 1; }
 	# during the split each device is master of every user
@@ -132,7 +145,7 @@ mute_vrid1() {
 }
 
 test_the_segment_heals_one_master_each_announces_again() {
-	local t0 tg heard
+	local t0 tg heard d
 	# B, the lower master of group 1, sends no advertisement of it after
 	# the heal: it hears A and steps down, as when A advertises first. A
 	# never hears the other master, and must learn it from the RBS channel.
@@ -169,6 +182,50 @@ test_the_segment_heals_one_master_each_announces_again() {
 	wait_until 15 eval 'same_digest && [ "$(keys A)" = "$(expected A)" ] &&
 		[ "$(keys B)" = "$(expected B)" ]' ||
 		{ echo "  A:"; keys A; echo "  B:"; keys B; echo "  want A:"; expected A; return 1; }
+	# the ARP users of the split are kept: both devices hold every one,
+	# each master on exactly one device, of its group (the ten: five each)
+	local total=$((ARP_BASE + 10))
+	wait_until 10 eval '[ $(($(arp_users A master) + $(arp_users A backup))) = $total ] &&
+		[ $(($(arp_users B master) + $(arp_users B backup))) = $total ] &&
+		[ $(($(arp_users A master) + $(arp_users B master))) = $total ] &&
+		[ "$(arp_users A master)" -ge 5 ] && [ "$(arp_users B master)" -ge 5 ]' ||
+		{ for d in A B; do echo "  $d: ARP users master $(arp_users $d master)," \
+			"backup $(arp_users $d backup), want $total in all"; done; return 1; }
+}
+
+# expected_full DEV: expected DEV, after the full partition's changes
+# (full-b-1 and full-a-2 added, pre-a-5 and pre-b-4 deleted)
+expected_full() {
+	local d=$1
+	{
+		expected "$d" | grep -v -e '^pre-a-5 ' -e '^pre-b-4 '
+		[ "$d" = A ] && echo "full-b-1 master" || echo "full-b-1 backup"
+		[ "$d" = B ] && echo "full-a-2 master" || echo "full-a-2 backup"
+	} | sort
+}
+
+# A full partition: the segment and the RBS link cut at once. Neither side
+# can see the other (no dual master is shown: the channel is down); each is
+# master of both groups and takes changes of every user. When both heal,
+# the changes of both sides cross on the channel and every one is kept,
+# adds and deletes alike, on both devices.
+test_a_full_partition_heals_with_every_change_kept() {
+	isolate A on && isolate B on && inns A ip link set eth2 down || return 1
+	wait_until 15 eval 'is_state A 2 Master && is_state B 1 Master &&
+		! chan_up A && ! chan_up B' || { show_both; return 1; }
+	# B takes an odd-MAC user (A's group) and deletes one of A's users; A
+	# takes an even-MAC one and deletes one of B's
+	add B 02:dd:00:00:02:01 full-b-1 && del B 02:dd:00:00:00:05 pre-a-5 ||
+		{ echo "  B refused a change"; return 1; }
+	add A 02:dd:00:00:02:02 full-a-2 && del A 02:dd:00:00:00:04 pre-b-4 ||
+		{ echo "  A refused a change"; return 1; }
+	inns A ip link set eth2 up && isolate A off && isolate B off || return 1
+	wait_until 15 eval 'is_state A 1 Master && is_state B 1 Backup &&
+		is_state B 2 Master && is_state A 2 Backup && chan_up A && chan_up B' ||
+		{ show_both; return 1; }
+	wait_until 15 eval 'same_digest && [ "$(keys A)" = "$(expected_full A)" ] &&
+		[ "$(keys B)" = "$(expected_full B)" ]' ||
+		{ echo "  A:"; keys A; echo "  B:"; keys B; echo "  want A:"; expected_full A; return 1; }
 }
 
 t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
@@ -177,6 +234,8 @@ t a_cut_segment_makes_two_masters_and_both_know_it \
 t users_change_on_both_sides_during_the_split test_users_change_on_both_sides_during_the_split
 t the_segment_heals_one_master_each_announces_again \
 	test_the_segment_heals_one_master_each_announces_again
+t a_full_partition_heals_with_every_change_kept \
+	test_a_full_partition_heals_with_every_change_kept
 t sigterm_and_clean_logs test_sigterm_and_clean_logs
 echo "# splitbrain: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
