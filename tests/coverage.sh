@@ -18,7 +18,7 @@ cd "$TOP" || exit 2
 command -v gcovr >/dev/null || { echo "coverage: gcovr is missing (make deps installs it)"; exit 2; }
 [ -d "$BUILD/tests" ] || { echo "coverage: no $BUILD/tests; run: make COV=1 all tests"; exit 2; }
 
-DIRS="agentx bfd cfgd cli common kea metricsd rbpd rbsd vrrpd"
+DIRS="agentx bfd cfgd cli common kea metricsd rbpclient rbpd rbsd vrrpd"
 FILTER=$(for d in $DIRS; do printf -- '--filter %s/ ' "$d"; done)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
