@@ -206,9 +206,10 @@ static int word_bytes(char *w, const uint8_t **data, size_t *len)
  * with *type set, or -1 with the reason in err. */
 static int parse_type(const char *w, bool all_ok, int *type, char *err, size_t errlen)
 {
-	int t = w && strcasecmp(w, "all") == 0 ? -1 : svc_parse(w);
+	bool all = w && strcasecmp(w, "all") == 0;
+	int t = all ? -1 : svc_parse(w);
 
-	if (t < 0 && !(w && strcasecmp(w, "all") == 0)) {
+	if (t < 0 && !all) {
 		snprintf(err, errlen,
 			 "unknown type \"%s\" (dhcp-server, dhcpv6-relay, bras, l2tp, ipsec%s)",
 			 clean(w, 40), all_ok ? ", all" : "");
@@ -220,7 +221,7 @@ static int parse_type(const char *w, bool all_ok, int *type, char *err, size_t e
 			 svc_word(t));
 		return -1;
 	}
-	if (t == -1) {
+	if (all) {
 		if (!all_ok) {
 			snprintf(err, errlen, "type all is for watch only: name one type");
 			return -1;

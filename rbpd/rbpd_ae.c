@@ -382,7 +382,7 @@ static void resend(struct chan *ch, enum ut_svc t, const uint8_t *key, size_t kl
 
 struct rx_sum {
 	struct chan *ch;
-	struct ut_table *theirs; /* the summary's keys; payload "d" for a tombstone */
+	struct ut_table *theirs; /* the summary's keys: which ones it names */
 };
 
 /* A key of this table in the summarized leaves: sent when the peer has
@@ -410,13 +410,8 @@ static void rx_summary(struct chan *ch, const Db__RbsSummary *in)
 		const Db__RbsSummaryKey *k = in->keys[i];
 		struct rbp_ae_key them = {k->deleted ? RBP_AE_TOMB : RBP_AE_ENTRY, k->version};
 		struct rbp_ae_key mine = held(ch, t, k->key.data, k->key.len);
-		struct ut_rec r = {t,
-				   UT_ORIGIN_PEER,
-				   k->version ? k->version : 1,
-				   k->key.data,
-				   k->key.len,
-				   (const uint8_t *)(k->deleted ? "d" : "e"),
-				   1};
+		struct ut_rec r = {t, UT_ORIGIN_PEER, k->version ? k->version : 1, k->key.data,
+				   k->key.len, NULL, 0};
 
 		ut_upsert(x.theirs, &r);
 		switch (rbp_ae_newer(mine, them)) {

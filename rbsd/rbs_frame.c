@@ -187,6 +187,20 @@ static enum rbs_frame_err check_roles(const Db__RbsRoles *r)
 	return RBS_FRAME_OK;
 }
 
+/* Whether v[0 .. n) are each below bound and none twice; seen is a
+ * zeroed bitmap of bound bits. */
+static bool distinct_below(const uint32_t *v, size_t n, uint32_t bound, uint8_t *seen)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t x = v[i];
+
+		if (x >= bound || seen[x / 8] & (1u << (x % 8)))
+			return false;
+		seen[x / 8] |= (uint8_t)(1u << (x % 8));
+	}
+	return true;
+}
+
 /* One step of a comparison (proto/rbs.proto): the digests must be exactly
  * those its level names, so that the receiver can index them without
  * checking again; a bucket named twice would compare the same range twice
@@ -208,13 +222,8 @@ static enum rbs_frame_err check_compare(const Db__RbsCompare *c)
 	case 2:
 		if (c->n_buckets == 0 || c->n_buckets > RBS_AE_BUCKETS)
 			return RBS_FRAME_ERR_AE_BUCKETS;
-		for (size_t i = 0; i < c->n_buckets; i++) {
-			uint32_t b = c->buckets[i];
-
-			if (b >= RBS_AE_BUCKETS || seen[b / 8] & (1u << (b % 8)))
-				return RBS_FRAME_ERR_AE_BUCKETS;
-			seen[b / 8] |= (uint8_t)(1u << (b % 8));
-		}
+		if (!distinct_below(c->buckets, c->n_buckets, RBS_AE_BUCKETS, seen))
+			return RBS_FRAME_ERR_AE_BUCKETS;
 		/* n_buckets <= 256: the product does not overflow */
 		if (c->n_digests != (size_t)RBS_AE_LEAVES * c->n_buckets)
 			return RBS_FRAME_ERR_AE_DIGESTS;
@@ -235,13 +244,8 @@ static enum rbs_frame_err check_summary(const Db__RbsSummary *s)
 		return RBS_FRAME_ERR_AE_TYPE;
 	if (s->n_leaves == 0 || s->n_leaves > RBS_AE_SLOTS)
 		return RBS_FRAME_ERR_AE_LEAVES;
-	for (size_t i = 0; i < s->n_leaves; i++) {
-		uint32_t x = s->leaves[i];
-
-		if (x >= RBS_AE_SLOTS || seen[x / 8] & (1u << (x % 8)))
-			return RBS_FRAME_ERR_AE_LEAVES;
-		seen[x / 8] |= (uint8_t)(1u << (x % 8));
-	}
+	if (!distinct_below(s->leaves, s->n_leaves, RBS_AE_SLOTS, seen))
+		return RBS_FRAME_ERR_AE_LEAVES;
 	for (size_t i = 0; i < s->n_keys; i++) {
 		const Db__RbsSummaryKey *k = s->keys[i];
 

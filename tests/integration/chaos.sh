@@ -109,11 +109,11 @@ one_fault() {
 		# (docs/splitbrain.md): each side's churn goes on, as master
 		w=$((3 + RANDOM % 4))
 		echo "  fault $FAULTS: the user segment cut between A and B for $w s (split brain), then healed"
-		ip -n "${DEV_NS[seg]}" link set pA type bridge_slave isolated on
-		ip -n "${DEV_NS[seg]}" link set pB type bridge_slave isolated on
+		isolate A on
+		isolate B on
 		sleep "$w"
-		ip -n "${DEV_NS[seg]}" link set pA type bridge_slave isolated off
-		ip -n "${DEV_NS[seg]}" link set pB type bridge_slave isolated off
+		isolate A off
+		isolate B off
 		;;
 	7)
 		echo "  fault $FAULTS: netem on the RBS link for 5 s (5 % loss, 20 ms +- 10 ms, 10 % reordered)"

@@ -70,6 +70,11 @@ dev_on_seg() {
 	mkdir -p "$(run_dir "$name")" "$(state_dir "$name")"
 }
 
+# isolate DEV on|off: DEV's port of the segment cut from the other
+# isolated ports (the other device's), the host still reaching both: the
+# split brain of splitbrain.sh and chaos.sh (bridge_slave isolated).
+isolate() { ip -n "${DEV_NS[seg]}" link set "p$1" type bridge_slave isolated "$2"; }
+
 # dev_bare NAME: a device with only loopback (to be linked with link_pair).
 dev_bare() {
 	local ns="$TAG-$1"

@@ -28,8 +28,6 @@ is_state() { [ "$(group "$1" "$2" | jq -r .state)" = "$3" ]; }
 # dual DEV VRID: rbpd's dual_master of that binding
 dual() { rbpj "$1" ".bindings[] | select(.vrid == $2) | .dual_master"; }
 dual_since() { dual "$1" "$2" | jq -r .since; }
-# isolate DEV on|off: DEV's port of the segment cut from the other device's
-isolate() { ip -n "${DEV_NS[seg]}" link set "p$1" type bridge_slave isolated "$2"; }
 all_dual() {
 	local d v
 	for d in A B; do for v in 1 2; do
