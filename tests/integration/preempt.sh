@@ -96,7 +96,7 @@ test_a_returning_device_waits_for_its_batch_then_preempts() {
 	is_state A 1 Backup && is_state B 1 Master && waiting A 1 &&
 		[ "$(to_master B 1)" = "$b_masters" ] || { show_both; return 1; }
 	# the RBS link comes back: the batch, then the preemption
-	garp_watch back 192.0.2.100 || return 1
+	garp_watch back 192.0.2.100 A || return 1
 	inns A ip link set eth2 up
 	wait_until 60 is_state A 1 Master || { show_both; tail -5 "$ROOT/A/vrrpd.log"; return 1; }
 	# and A announced itself only once its rbpd had taken the users over
@@ -136,8 +136,8 @@ test_preempt_wait_max_bounds_the_wait() {
 	wait_until 10 waiting A 1 || { show_both; return 1; }
 	wait_until 15 is_state A 1 Master || { show_both; return 1; }
 	t1=$(date +%s%N)
-	echo "  A preempted $(((t1 - t0) / 1000000)) ms after its link came back (max 4 s)"
-	[ $(((t1 - t0) / 1000000)) -ge 3500 ] || return 1
+	echo "  A preempted $(((t1 - t0) / 1000000)) ms after its link came back (preempt-wait max 4 s)"
+	[ $(((t1 - t0) / 1000000)) -ge 3500 ] && [ $(((t1 - t0) / 1000000)) -le 8000 ] || return 1
 	grep -q "Backup -> Master: preempt: the backup still incomplete after preempt-wait max" \
 		"$ROOT/A/vrrpd.log" && grep -q "preempting although the backup is incomplete" \
 		"$ROOT/A/vrrpd.log" || { tail -5 "$ROOT/A/vrrpd.log"; return 1; }
@@ -155,7 +155,7 @@ test_preempt_wait_max_bounds_the_wait() {
 test_a_frozen_rbpd_delays_the_announcement_at_most_the_bound() {
 	local n0 a t_g t_m
 	n0=$(group B 1 | jq -r .statistics.announcements_at_bound)
-	garp_watch frozen 192.0.2.100 || return 1
+	garp_watch frozen 192.0.2.100 B || return 1
 	kill -STOP "${DEV_PID[B.rbpd]}"
 	# A's vrrpd stops: priority 0, B takes group 1 after its Skew_Time,
 	# within a second of rbpd's last word (it speaks every second)

@@ -324,7 +324,7 @@ test_warm_installs_at_takeover_and_withdraws_after_the_delay() {
 	wait_until 10 eval '[ "$(kinstalled A)" = 0 ] && [ "$(kinstalled B)" = 0 ] &&
 		[ "$(kinstalled6 A)" = 0 ] && [ "$(kinstalled6 B)" = 0 ]' || { show_both; return 1; }
 	[ "$(kneigh B)" = $a2 ] || { echo "  B's kernel: $(kneigh B) ARP users, want its own $a2"; return 1; }
-	garp_watch warm 192.0.2.100 || return 1
+	garp_watch warm 192.0.2.100 B || return 1
 	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
 	inns A ip link set eth1 down
 	inns A ip link set eth2 down
