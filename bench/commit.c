@@ -51,7 +51,7 @@
 #define RBS_COUNT 4
 #define RBP_COUNT 40
 /* one-line commits timed again once the big configuration runs */
-#define BIG_ONE_LINE 20
+#define DEF_ON_TOP 20
 
 /* Addresses phase 2 must not hand out as virtual IPs. */
 #define ETH1_VIP "192.0.2.254"
@@ -75,6 +75,7 @@ struct bench {
 	const char *statedir;
 	unsigned iterations;
 	unsigned lines;
+	unsigned on_top; /* one-line commits on top of the big configuration */
 	unsigned ifaces;
 	void *zctx;
 	void *z;
@@ -102,14 +103,15 @@ static double now_s(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: bench-commit -r RUNDIR [-s STATEDIR] [-n ITER] [-l LINES] [-i IFACES]\n"
+		"usage: bench-commit -r RUNDIR [-s STATEDIR] [-n ITER] [-l LINES] [-i IFACES] [-t ON_TOP]\n"
 		"  -r RUNDIR    cfgd at RUNDIR/cfgd-cli.ipc, with vrrpd, rbsd and rbpd connected\n"
 		"  -s STATEDIR  also time one fsync'd 4 KiB write there (cfgd's state dir)\n"
 		"  -n ITER      one-line commits in phase 1 (default %u; 0 skips it)\n"
 		"  -l LINES     configuration lines of the phase 2 commit (default %u; 0 skips)\n"
 		"  -i IFACES    interfaces veth0..veth<IFACES-1> for phase 2 (default %u)\n"
+		"  -t ON_TOP    one-line commits on top of the phase 2 configuration (default %u)\n"
 		"The daemons' namespace needs eth1, with " RBS_SOURCE " for phase 2, and vethN.\n",
-		DEF_ITER, DEF_LINES, DEF_IFACES);
+		DEF_ITER, DEF_LINES, DEF_IFACES, DEF_ON_TOP);
 }
 
 static void bench_close(struct bench *b)
@@ -581,7 +583,7 @@ static void phase_big(struct bench *b)
 		 rbp_lines = RBP_COUNT * 4 + (RBP_COUNT < b->ifaces ? RBP_COUNT : b->ifaces);
 	unsigned groups, min_groups, conf_lines = 0, nv4 = 0, nv6 = 0, gi = 0;
 	struct load l = {0};
-	double t0, t_commit, load_s, commit_ms, disp_ms, settle_s, big[BIG_ONE_LINE];
+	double t0, t_commit, load_s, commit_ms, disp_ms, settle_s, *big;
 	char *out = NULL;
 
 	/* Two lines per group (virtual-ip, priority), as many groups as the
@@ -686,21 +688,26 @@ static void phase_big(struct bench *b)
 	printf("settled: %u groups Master, every daemon in sync, %.3f s after the commit's "
 	       "answer\n",
 	       groups + 1, settle_s);
+	fflush(stdout);
 
 	/* one-line commits again, now that the configuration is big */
 	run(b, "interface eth1", SHORT_TIMEOUT_MS, NULL);
 	run(b, "vrrp vrid 1 virtual-ip " ETH1_VIP, SHORT_TIMEOUT_MS, NULL);
-	for (unsigned i = 0; i < BIG_ONE_LINE; i++) {
+	big = calloc(b->on_top, sizeof(*big));
+	if (big == NULL)
+		die(b, EXIT_REFUSED);
+	for (unsigned i = 0; i < b->on_top; i++) {
 		runf(b, SHORT_TIMEOUT_MS, NULL, "vrrp vrid 1 priority %u", 110 + i % 2);
 		big[i] = run(b, "commit", COMMIT_TIMEOUT_MS, NULL);
 	}
 	run(b, "quit", SHORT_TIMEOUT_MS, NULL);
-	qsort(big, BIG_ONE_LINE, sizeof(big[0]), cmp_double);
-	b->big_p50_ms = pct(big, BIG_ONE_LINE, 0.5);
-	printf("commit one line on top of the %u-line configuration x%d: p50 %.3f ms  max %.3f ms  "
-	       "(min %.3f ms)\n",
-	       conf_lines, BIG_ONE_LINE, pct(big, BIG_ONE_LINE, 0.5), big[BIG_ONE_LINE - 1],
-	       big[0]);
+	qsort(big, b->on_top, sizeof(big[0]), cmp_double);
+	b->big_p50_ms = pct(big, b->on_top, 0.5);
+	printf("commit one line on top of the %u-line configuration x%u: p50 %.3f ms  p99 %.3f ms  "
+	       "max %.3f ms  (min %.3f ms)\n",
+	       conf_lines, b->on_top, pct(big, b->on_top, 0.5), pct(big, b->on_top, 0.99),
+	       big[b->on_top - 1], big[0]);
+	free(big);
 }
 
 /*
@@ -735,16 +742,17 @@ int main(int argc, char **argv)
 	    .iterations = DEF_ITER,
 	    .lines = DEF_LINES,
 	    .ifaces = DEF_IFACES,
+	    .on_top = DEF_ON_TOP,
 	};
 	struct bench *b = &bench;
 	char ep[PATH_MAX + 16], *end;
 	struct reply r;
 	int opt, zero = 0, rc;
 
-	while ((opt = getopt(argc, argv, "r:s:n:l:i:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:s:n:l:i:t:h")) != -1) {
 		unsigned long v = 0;
 
-		if (opt == 'n' || opt == 'l' || opt == 'i') {
+		if (opt == 'n' || opt == 'l' || opt == 'i' || opt == 't') {
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || end == optarg || v > 1000000) {
@@ -769,6 +777,9 @@ int main(int argc, char **argv)
 		case 'i':
 			b->ifaces = (unsigned)v;
 			break;
+		case 't':
+			b->on_top = (unsigned)v;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -777,7 +788,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || b->rundir == NULL || *b->rundir == '\0' || b->ifaces == 0) {
+	if (optind < argc || b->rundir == NULL || *b->rundir == '\0' || b->ifaces == 0 ||
+	    b->on_top == 0) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}

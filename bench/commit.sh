@@ -7,6 +7,7 @@
 #
 # Environment: ITER (one-line commits, default 1000), LINES (lines of the
 # big commit, default 10000), IFACES (veth pairs for it, default 40),
+# ON_TOP (one-line commits on top of the big configuration, default 20),
 # TMPDIR (where the run and state directories go: the filesystem whose
 # fsync is measured, default /tmp). SMOKE=1: small defaults (ITER 20,
 # LINES 1800, IFACES 4: 816 groups, the last 56 vrrp6), seconds, to show
@@ -27,6 +28,7 @@ fi
 ITER=${ITER:-1000}
 LINES=${LINES:-10000}
 IFACES=${IFACES:-40}
+ON_TOP=${ON_TOP:-20}
 
 . "$HERE/preflight.sh"
 . "$HERE/summary.sh"
@@ -140,7 +142,7 @@ echo "bench/commit.sh: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /p
 echo "state dir on $(df -T "$STATE" | awk 'NR == 2 { print $2 " (" $1 ")" }'), commits fsync'd"
 
 # In the background, so that a signal reaches our trap at once.
-"$BIN/bench-commit" -r "$RUN" -s "$STATE" -n "$ITER" -l "$LINES" -i "$IFACES" >"$ROOT/out" &
+"$BIN/bench-commit" -r "$RUN" -s "$STATE" -n "$ITER" -l "$LINES" -i "$IFACES" -t "$ON_TOP" >"$ROOT/out" &
 BENCH=$!
 wait "$BENCH"
 rc=$?

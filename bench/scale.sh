@@ -130,13 +130,14 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 sched() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.4f", n / 1e9 / s * 100 }'; }
 
 # window NAME:PIDS...: measures each named set of processes over SECS
-# seconds; writes "NAME TICKS NS RSS_KB ELAPSED_S" per set (CPU in clock
-# ticks from /proc/PID/stat and in ns from /proc/PID/schedstat) to
+# seconds; writes "NAME TICKS NS RSS_KB ELAPSED_S RUNS" per set (CPU in clock
+# ticks from /proc/PID/stat and in ns from /proc/PID/schedstat, RUNS: the
+# times their threads were put on a CPU, i.e. woke up) to
 # $ROOT/window. A set is NAME:PID,PID,... Runs in this shell, not in a
 # $(...), so that Ctrl-C is not held up until the window ends.
 window() {
 	local s t0 t1 el name pids
-	declare -A c0=() n0=()
+	declare -A c0=() n0=() r0=()
 	for s in "$@"; do
 		name=${s%%:*}
 		pids=${s#*:}
@@ -144,6 +145,8 @@ window() {
 		c0[$name]=$(cpu_ticks ${pids//,/ })
 		# shellcheck disable=SC2086
 		n0[$name]=$(cpu_ns ${pids//,/ })
+		# shellcheck disable=SC2086
+		r0[$name]=$(cpu_runs ${pids//,/ })
 	done
 	t0=$(now_s)
 	# In the background, so that a signal reaches the trap at once (lib.sh's
@@ -159,7 +162,7 @@ window() {
 		pids=${s#*:}
 		# shellcheck disable=SC2086
 		echo "$name $(($(cpu_ticks ${pids//,/ }) - c0[$name])) $(($(cpu_ns ${pids//,/ }) - n0[$name]))" \
-			"$(rss_kb ${pids//,/ }) $el"
+			"$(rss_kb ${pids//,/ }) $el $(($(cpu_runs ${pids//,/ }) - r0[$name]))"
 	done >"$ROOT/window"
 }
 
@@ -188,12 +191,14 @@ fresh_start() {
 	start_all A && start_all B || fail "our daemons did not come up"
 }
 
-# row WHAT ROLE "CPU_STAT CPU_SCHED" RSS
-row() { printf '  %-34s %-7s %17s %8s\n' "$@"; }
+# row WHAT ROLE "CPU_STAT CPU_SCHED" RSS [WAKEUPS_PER_S]
+row() { printf '  %-34s %-7s %17s %8s %9s\n' "$1" "$2" "$3" "$4" "${5:-}"; }
 row_head() {
-	printf '  %-34s %-7s %17s %8s\n' "$1" role "CPU % of one core" "RSS"
-	printf '  %-34s %-7s %17s %8s\n' "" "" "stat    schedstat" "MB"
+	printf '  %-34s %-7s %17s %8s %9s\n' "$1" role "CPU % of one core" "RSS" "${2:-}"
+	printf '  %-34s %-7s %17s %8s %9s\n' "" "" "stat    schedstat" "MB" "${3:-}"
 }
+# per_s COUNT SECONDS
+per_s() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", n / s }'; }
 
 # ---- part idle: one group, ours and keepalived -----------------------------------------
 
@@ -229,28 +234,58 @@ part_idle() {
 	ka_kill A TERM
 	ka_kill B TERM
 
-	row_head process
-	declare -A cpu=() mem=()
-	while read -r name ticks ns rss el; do
+	# The spec's whole procedure (two groups, the RBS over TLS, the
+	# profile), over the same segment, no user: what a deployed pair costs
+	# when nothing changes.
+	fresh_start
+	make_certs "$ROOT/certs" || fail "cannot make certificates"
+	inns A ip addr add 198.51.100.1/24 dev eth1
+	inns B ip addr add 198.51.100.2/24 dev eth1
+	demo_procedure A >"$ROOT/A.proc" && demo_procedure B >"$ROOT/B.proc" || fail "no procedure"
+	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null ||
+		fail "the spec's procedure refused"
+	wait_until 30 eval '[ "$(rbpj A .service.channel)" = up ] && [ "$(rbpj B .service.channel)" = up ] &&
+		[ "$(count A Master)" = 1 ] && [ "$(count B Master)" = 1 ]' ||
+		fail "the spec's procedure did not settle"
+	sleep 3
+	window "spec-suite-A:$(suite_pids A)" "spec-suite-B:$(suite_pids B)"
+	res+=$'\n'$(cat "$ROOT/window")
+	ours_stop
+	inns A ip addr del 198.51.100.1/24 dev eth1
+	inns B ip addr del 198.51.100.2/24 dev eth1
+
+	row_head process wake-ups "per s"
+	declare -A cpu=() mem=() wk=()
+	while read -r name ticks ns rss el runs; do
 		win=$el
 		cpu[$name]=$(sched "$ns" "$el")
 		mem[$name]=$(mb "$rss")
+		wk[$name]=$(per_s "$runs" "$el")
 		case $name in
-		ours-vrrpd-A) row "ours: vrrpd on A" master "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" ;;
-		ours-vrrpd-B) row "ours: vrrpd on B" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" ;;
-		ours-suite-A) row "ours: whole suite on A (4 daemons)" master "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" ;;
-		ours-suite-B) row "ours: whole suite on B (4 daemons)" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" ;;
-		keepalived-A) row "keepalived on A ($(ka_n A) processes)" master "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" ;;
-		keepalived-B) row "keepalived on B ($(ka_n B) processes)" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" ;;
+		ours-vrrpd-A) row "ours: vrrpd on A" master "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		ours-vrrpd-B) row "ours: vrrpd on B" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		ours-suite-A) row "ours: whole suite on A (4 daemons)" master "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		ours-suite-B) row "ours: whole suite on B (4 daemons)" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		keepalived-A) row "keepalived on A ($(ka_n A) processes)" master "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		keepalived-B) row "keepalived on B ($(ka_n B) processes)" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		spec-suite-A) row "ours: spec's procedure, suite on A" "m1 b2" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		spec-suite-B) row "ours: spec's procedure, suite on B" "b1 m2" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
 		esac
 	done <<<"$res"
 	echo "  CPU: over each ${win} s window; stat: utime + stime from /proc/PID/stat (steps of $((1000 / CLK_TCK)) ms,"
 	echo "  $(awk -v s="$win" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", 100 / hz / s }') % here), schedstat: /proc/PID/schedstat (ns, all threads)."
 	echo "  RSS: VmRSS at the end of the window, summed over the processes."
+	echo "  wake-ups: times the processes' threads (ZeroMQ's I/O threads included) were put on a CPU"
+	echo "  (schedstat's third field), per second of the window. The spec's procedure: both groups,"
+	echo "  the RBS over TLS (keepalives each second) and the profile, no user (m1 b2: master of vrid 1,"
+	echo "  backup of vrid 2)."
 	summary scale_idle_vrrpd_cpu_A "${cpu[ours-vrrpd-A]:-}" % "ratio<=1" keepalived "${cpu[keepalived-A]:-}"
 	summary scale_idle_vrrpd_cpu_B "${cpu[ours-vrrpd-B]:-}" % "ratio<=1" keepalived "${cpu[keepalived-B]:-}"
 	summary scale_idle_suite_cpu_A "${cpu[ours-suite-A]:-}" % "<=0.1" keepalived "${cpu[keepalived-A]:-}"
 	summary scale_idle_suite_rss_A "${mem[ours-suite-A]:-}" MB - keepalived "${mem[keepalived-A]:-}"
+	summary scale_idle_vrrpd_wakeups_A "${wk[ours-vrrpd-A]:-}" /s "ratio<=1" keepalived "${wk[keepalived-A]:-}"
+	summary scale_idle_spec_suite_cpu_A "${cpu[spec-suite-A]:-}" % "<=0.1"
+	summary scale_idle_spec_suite_wakeups_A "${wk[spec-suite-A]:-}" /s -
 }
 KA_N_A=0
 KA_N_B=0
@@ -382,7 +417,7 @@ shape() {
 	read -r s1b _ r1b < <(stats B)
 	row_head vrrpd
 	declare -A cpu=()
-	while read -r name ticks ns rss el; do
+	while read -r name ticks ns rss el _; do
 		win=$el
 		cpu[$name]=$(sched "$ns" "$el")
 		row "ours: vrrpd on $name" "$([ "$name" = A ] && echo master || echo backup)" \
@@ -446,7 +481,7 @@ steered() {
 	for p in ${2//,/ }; do taskset -a -p 3 "$p" >/dev/null; done
 	echo "  again, with B's receive work on CPU 1 (RPS on B's and the bridge's interfaces) and"
 	echo "  A's processes pinned to CPU 0: what A pays for its own work, as on two machines"
-	while read -r name ticks ns rss el; do
+	while read -r name ticks ns rss el _; do
 		row "$1 $name, steered" "$([ "$name" = A ] && echo master || echo backup)" \
 			"$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")"
 	done <<<"$res"
@@ -480,7 +515,7 @@ ka_groups() {
 	l0a=$(wc -l <"$ROOT/A/ka.state") l0b=$(wc -l <"$ROOT/B/ka.state")
 	window "A:$(ka_pids A | paste -sd,)" "B:$(ka_pids B | paste -sd,)"
 	res=$(cat "$ROOT/window")
-	while read -r name ticks ns rss el; do
+	while read -r name ticks ns rss el _; do
 		row "keepalived on $name ($(ka_pids "$name" | wc -l) processes)" \
 			"$([ "$name" = A ] && echo master || echo backup)" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")"
 	done <<<"$res"

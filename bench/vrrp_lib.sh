@@ -137,6 +137,20 @@ cpu_ns() {
 	echo $t
 }
 
+# cpu_runs PID...: how many times the processes' threads were put on a
+# CPU (the third field of schedstat: one per wake-up of a sleeping thread,
+# and per preemption), summed over the processes and all their threads.
+cpu_runs() {
+	local p t=0 a b c s
+	for p in "$@"; do
+		for s in /proc/"$p"/task/*/schedstat; do
+			read -r a b c <"$s" 2>/dev/null || continue
+			t=$((t + c))
+		done
+	done
+	echo $t
+}
+
 # rss_kb PID...: VmRSS of the processes in kB, summed.
 rss_kb() {
 	local p t=0 v

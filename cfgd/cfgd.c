@@ -32,7 +32,8 @@
 #define DAEMON_DEAD_MS 3500
 #define PUSH_RETRY_MS 2000
 #define SESSION_IDLE_MS (3600 * 1000)
-#define TICK_MS 100
+#define TICK_MS 100	    /* the tick while something waits on time (tick_arm()) */
+#define TICK_IDLE_MS 1000 /* and while nothing does */
 
 struct daemon_state {
 	bool up;
@@ -1075,6 +1076,8 @@ static void drop(const char *why)
 		log_warnx("bus: message dropped: %s (%lu so far)", why, dropped);
 }
 
+static void tick_arm(void);
+
 static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
 	Db__Envelope *env;
@@ -1113,6 +1116,7 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 		drop("unknown sender");
 	}
 	db__envelope__free_unpacked(env, NULL);
+	tick_arm();
 }
 
 /* ---- clock ------------------------------------------------------------- */
@@ -1184,6 +1188,36 @@ static void on_tick(uv_timer_t *t)
 		trial_rollback("not confirmed in time");
 	retry_unsaved_rollback();
 	expire_sessions();
+	tick_arm();
+}
+
+/* Whether something waits on the clock at TICK_MS: a commit in flight or
+ * queued (its deadlines), a daemon to push to, a rollback to make durable,
+ * a trial about to end. */
+static bool tick_urgent(void)
+{
+	if (g.busy || g.nqueue > 0 || g.rollback == RB_UNSAVED)
+		return true;
+	if (g.trial_commit && time(NULL) + 2 >= g.trial_deadline)
+		return true;
+	for (int d = 0; d < D__COUNT; d++)
+		if (g.d[d].up && !in_sync(d))
+			return true;
+	return false;
+}
+
+/* The tick runs every TICK_MS while tick_urgent(), else every
+ * TICK_IDLE_MS, so that an idle cfgd wakes once a second (a daemon's
+ * silence is then noticed DAEMON_DEAD_MS to DAEMON_DEAD_MS + 1 s after
+ * its last word). Called after each tick and each message, which is
+ * what can make the tick urgent. */
+static void tick_arm(void)
+{
+	uint64_t want = tick_urgent() ? TICK_MS : TICK_IDLE_MS;
+
+	if (uv_is_active((uv_handle_t *)&g.tick) && uv_timer_get_due_in(&g.tick) <= want)
+		return;
+	uv_timer_start(&g.tick, on_tick, want, 0);
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -1337,7 +1371,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		fatalx("cannot bind %s: %s", ep, strerror(-rc));
 	uv_timer_init(g.loop, &g.tick);
-	uv_timer_start(&g.tick, on_tick, TICK_MS, TICK_MS);
+	tick_arm();
 	daemon_on_signal(g.loop, on_stop, NULL);
 	log_info("ready: %s, running commit %llu", ep, (unsigned long long)g.running_id);
 	daemon_ready();

@@ -627,14 +627,31 @@ static void ask_vrrp_states(void)
 		     &q.base);
 }
 
+/* Whether a profile binds a VRRP group: only then do vrrpd's states and
+ * rbpd's gates matter to anyone. */
+static bool any_binding(void)
+{
+	for (struct prof *p = g.profs; p; p = p->next)
+		if (p->nbind > 0)
+			return true;
+	return false;
+}
+
 static void on_tick(uv_timer_t *t)
 {
+	static unsigned ticks;
+
 	(void)t;
-	ask_vrrp_states();
+	/* Without a binding, vrrpd is asked and told every 10 s rather than
+	 * every second (fewer wake-ups of both when idle); the empty gates
+	 * still say that rbpd holds no group back. */
+	if (any_binding() || ticks++ % 10 == 0) {
+		ask_vrrp_states();
+		rbpd_gates_publish();
+	}
 	rbpd_feed_attach_all();
 	for (struct chan *ch = g.chans; ch; ch = ch->next)
 		rbpd_feed_send_roles(ch);
-	rbpd_gates_publish();
 	rbpd_api_publish_roles();
 	rbpd_ae_tick();
 }

@@ -47,6 +47,9 @@ struct chan {
 	/* rbsd: credit since the attachment `attach` */
 	uint64_t attach, sent_e, sent_b, credit_e, credit_b;
 	bool attached, up;
+	/* the roles rbsd holds for the peer: a hash of the last RbsRoles
+	 * sent and the attachment it went to (rbpd_feed_send_roles()) */
+	uint64_t roles_hash, roles_attach;
 	char reason[160], mismatch[512];
 
 	/* changes of local users not handed to rbsd yet, oldest first */

@@ -747,15 +747,34 @@ static void rx_roles(struct chan *ch, const Db__RbsRoles *r)
 	rbpd_dual_check(ch);
 }
 
+/* FNV-1a over the packed roles: whether rbsd holds these already. */
+static uint64_t roles_hash(const Db__RbsRoles *r)
+{
+	size_t len = db__rbs_roles__get_packed_size(r);
+	uint8_t *buf = malloc(len ? len : 1);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (buf == NULL)
+		fatal("malloc");
+	db__rbs_roles__pack(r, buf);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ buf[i]) * 0x100000001b3ULL;
+	free(buf);
+	return h;
+}
+
 void rbpd_feed_send_roles(struct chan *ch)
 {
+	uint64_t h;
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 	Db__RbsRoles r = DB__RBS_ROLES__INIT;
 	Db__RbsRole *roles, **ptrs;
 	size_t n = 0, max = 0;
 
+	/* rbsd holds them until it restarts (a new attachment): sent when
+	 * they change or the attachment does, checked every second */
 	if (!ch->attached || ch->stash)
-		return; /* said again every second */
+		return;
 	for (struct prof *p = g.profs; p; p = p->next)
 		max += p->ch == ch ? p->nbind : 0;
 	roles = calloc(max ? max : 1, sizeof(*roles));
@@ -776,9 +795,15 @@ void rbpd_feed_send_roles(struct chan *ch)
 		}
 	r.roles = ptrs;
 	r.n_roles = n;
-	m.body_case = DB__RBS_LOCAL__BODY_ROLES;
-	m.roles = &r;
-	send_local(ch, &m, false);
+	h = roles_hash(&r);
+	if (h != ch->roles_hash || ch->attach != ch->roles_attach) {
+		m.body_case = DB__RBS_LOCAL__BODY_ROLES;
+		m.roles = &r;
+		if (send_local(ch, &m, false)) {
+			ch->roles_hash = h;
+			ch->roles_attach = ch->attach;
+		}
+	}
 	free(ptrs);
 	free(roles);
 }

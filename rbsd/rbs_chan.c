@@ -18,13 +18,12 @@
 #include "rbsd/rbs_sess.h"
 #include "rbsd/rbs_win.h"
 
-#define TICK_MS 250
 #define KEEPALIVE_MS 1000 /* idle this long: send a keepalive */
 #define DEAD_MS 3000	  /* nothing from the peer this long: it is gone */
 /* TCP + TLS + HELLO must be done by then: short for inbound connections,
  * which anyone who can send from the peer's address may open; longer for
  * this device's own dial, which nobody else controls. */
-#define HANDSHAKE_MS 1750 /* checked every TICK_MS: gone within 2 s */
+#define HANDSHAKE_MS 1750 /* gone within 2 s */
 #define DIAL_HANDSHAKE_MS 5000
 #define REFUSED_LOG_MS 5000   /* refused connections: one log line this often */
 #define BACKOFF_MIN_MS 100    /* first redial */
@@ -161,6 +160,8 @@ static uint64_t now_ms(const struct rbs_chan *ch)
 {
 	return uv_now(ch->loop);
 }
+
+static void tick_arm(struct rbs_chan *ch);
 
 static void addr_only(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -675,6 +676,7 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 	compare_profiles(ch, h);
 	l->planned = true;
 	ch->active = l;
+	tick_arm(ch); /* from the handshake's limit to the keepalive's */
 	if (ch->roles)
 		send_keepalive(l, now_ms(ch));
 	if (ch->held)
@@ -937,6 +939,7 @@ static void on_up(struct rbs_conn *c, void *arg)
 	}
 	l->last_rx = l->last_tx = now_ms(ch);
 	send_hello(l);
+	tick_arm(ch);
 }
 
 static void on_drained(struct rbs_conn *c, void *arg)
@@ -970,6 +973,7 @@ static struct link *link_new(struct rbs_chan *ch, bool dialed)
 	l->opened = now_ms(ch);
 	rbs_dec_init(&l->dec);
 	ch->links[slot] = l;
+	tick_arm(ch);
 	return l;
 }
 
@@ -1117,7 +1121,7 @@ static void send_keepalive(struct link *l, uint64_t now)
 	send_frame(l, &f);
 }
 
-/* Every TICK_MS: keepalives, dead peers, stuck handshakes. */
+/* When due (tick_arm()): keepalives, dead peers, stuck handshakes. */
 static void on_tick(uv_timer_t *t)
 {
 	struct rbs_chan *ch = t->data;
@@ -1147,6 +1151,50 @@ static void on_tick(uv_timer_t *t)
 		if (now - l->last_tx >= KEEPALIVE_MS)
 			send_keepalive(l, now);
 	}
+	tick_arm(ch);
+}
+
+/* When on_tick() must next look at the links: the end of a handshake's
+ * time, of the peer's dead interval, of this side's keepalive interval.
+ * UINT64_MAX: no link. Traffic only moves these later, so the timer is
+ * armed for the earliest and, when it fires early, armed again; an idle
+ * channel wakes once a second, to send its keepalive. */
+static uint64_t tick_due(const struct rbs_chan *ch)
+{
+	uint64_t at = UINT64_MAX, t;
+
+	for (int i = 0; i < MAX_LINKS; i++) {
+		const struct link *l = ch->links[i];
+
+		if (l == NULL)
+			continue;
+		if (!l->planned) {
+			t = l->opened + (l->dialed ? DIAL_HANDSHAKE_MS : HANDSHAKE_MS) + 1;
+		} else {
+			t = l->last_rx + DEAD_MS + 1;
+			if (l->last_tx + KEEPALIVE_MS < t)
+				t = l->last_tx + KEEPALIVE_MS;
+		}
+		if (t < at)
+			at = t;
+	}
+	return at;
+}
+
+static void tick_arm(struct rbs_chan *ch)
+{
+	uint64_t at = tick_due(ch), now = now_ms(ch), in;
+
+	if (ch->closing)
+		return;
+	if (at == UINT64_MAX) {
+		uv_timer_stop(&ch->tick);
+		return;
+	}
+	in = at > now ? at - now : 1;
+	if (uv_is_active((uv_handle_t *)&ch->tick) && uv_timer_get_due_in(&ch->tick) <= in)
+		return;
+	uv_timer_start(&ch->tick, on_tick, in, 0);
 }
 
 /* ---- the daemon's side ---------------------------------------------------- */
@@ -1311,7 +1359,6 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 		uv_close((uv_handle_t *)&ch->ack_check, handle_closed);
 		return rc;
 	}
-	uv_timer_start(&ch->tick, on_tick, TICK_MS, TICK_MS);
 	addr_only(&cfg->source, a, sizeof(a));
 	addr_only(&cfg->peer, b, sizeof(b));
 	/* The side whose connection is not the one kept dials a little later:
@@ -1553,8 +1600,13 @@ void rbs_chan_hold(struct rbs_chan *ch, bool hold)
 		ch->holds++;
 	if (ch->active)
 		rbs_conn_pause(ch->active->c, hold);
-	if (!hold)
+	if (!hold) {
+		/* silence while not reading proved nothing: the dead interval
+		 * starts again now */
+		if (ch->active)
+			ch->active->last_rx = now_ms(ch);
 		arm_ack(ch);
+	}
 }
 
 void rbs_chan_state(const struct rbs_chan *ch, bool *up, const char **reason, const char **mismatch)

@@ -58,6 +58,10 @@ struct svc {
 	uint64_t seen_resyncs, credit_resolved, credit_lost;
 	uint64_t overruns, undelivered;
 	uint64_t ae_refused; /* anti-entropy frames from the feeder the peer would refuse */
+	/* The feeder's roles, kept for a channel opened anew (a changed
+	 * address or TLS policy): the feeder sends them only when they or
+	 * the attachment change. NULL: none yet. */
+	Db__RbsRoles *roles;
 	bool batch_wanted; /* a batch request waits for a feeder */
 	/* What the peer sent that the feeder's queue could not take yet, in
 	 * order; while it is not empty the channel is held (rbs_chan_hold()). */
@@ -360,6 +364,21 @@ static void ask_feeder_batch(struct svc *v)
 		v->batch_wanted = true; /* asked again when a feeder attaches */
 }
 
+/* A copy of the feeder's roles on the service (svc.roles). */
+static void keep_roles(struct svc *v, const Db__RbsRoles *r)
+{
+	size_t len = db__rbs_roles__get_packed_size(r);
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (buf == NULL)
+		fatal("malloc");
+	db__rbs_roles__pack(r, buf);
+	if (v->roles)
+		db__rbs_roles__free_unpacked(v->roles, NULL);
+	v->roles = db__rbs_roles__unpack(NULL, len, buf);
+	free(buf);
+}
+
 static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__RbsAttach *a)
 {
 	if (id->len > sizeof(v->feeder_id))
@@ -492,8 +511,11 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 		k.roles = m->roles;
 		f.body_case = DB__RBS_FRAME__BODY_KEEPALIVE;
 		f.keepalive = &k;
-		if (rbs_frame_check(&f) == RBS_FRAME_OK)
-			rbs_chan_set_roles(v->ch, m->roles);
+		if (rbs_frame_check(&f) == RBS_FRAME_OK) {
+			keep_roles(v, m->roles);
+			if (v->ch)
+				rbs_chan_set_roles(v->ch, m->roles);
+		}
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_BATCH_REQUEST) {
 		/* the feeder lost part of the peer's batch: the peer sends it
 		 * again */
@@ -818,6 +840,8 @@ static void svc_open(struct svc *v, const Db__RbsConfig *s)
 	if (rc < 0) {
 		v->ch = NULL;
 		log_warnx("remote-backup-service %s: %s", s->name, v->open_error);
+	} else if (v->roles) {
+		rbs_chan_set_roles(v->ch, v->roles);
 	}
 	free_profiles(prof, np);
 	if (cc.ctx)
@@ -875,6 +899,8 @@ static void apply(void *arg, void *obj)
 		drop_pending(v);
 		rbs_chan_close(v->ch);
 		rbs_fack_free(&v->fack);
+		if (v->roles)
+			db__rbs_roles__free_unpacked(v->roles, NULL);
 		free(v);
 	}
 	g.svcs = list;
@@ -1103,6 +1129,8 @@ static void stop(void *arg)
 		drop_pending(v);
 		rbs_chan_close(v->ch);
 		rbs_fack_free(&v->fack);
+		if (v->roles)
+			db__rbs_roles__free_unpacked(v->roles, NULL);
 		free(v);
 	}
 	uv_close((uv_handle_t *)&g.retry, NULL);
