@@ -581,7 +581,7 @@ static void phase_big(struct bench *b)
 	 * each interface that names a profile */
 	unsigned rbs_lines = RBS_COUNT,
 		 rbp_lines = RBP_COUNT * 4 + (RBP_COUNT < b->ifaces ? RBP_COUNT : b->ifaces);
-	unsigned groups, min_groups, conf_lines = 0, nv4 = 0, nv6 = 0, gi = 0;
+	unsigned groups, min_groups, conf_lines = 0, nv4 = 0, nv6 = 0, gi = 0, eth1_group;
 	struct load l = {0};
 	double t0, t_commit, load_s, commit_ms, disp_ms, settle_s, *big;
 	char *out = NULL;
@@ -680,14 +680,16 @@ static void phase_big(struct bench *b)
 	       *out ? count_lines(out) : 0, strlen(out), disp_ms);
 	free(out);
 
-	/* every group of the big configuration, and eth1's */
-	settle_s = settle(b, groups + 1, t_commit);
+	/* every group of the big configuration, and eth1's when phase 1
+	 * made it (-n 0 skips phase 1) */
+	eth1_group = b->iterations > 0;
+	settle_s = settle(b, groups + eth1_group, t_commit);
 	if (settle_s < 0)
 		die(b, EXIT_REFUSED);
 	b->settle_s = settle_s;
 	printf("settled: %u groups Master, every daemon in sync, %.3f s after the commit's "
 	       "answer\n",
-	       groups + 1, settle_s);
+	       groups + eth1_group, settle_s);
 	fflush(stdout);
 
 	/* one-line commits again, now that the configuration is big */

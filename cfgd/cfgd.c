@@ -1381,6 +1381,7 @@ int main(int argc, char **argv)
 	strmap_free(g.sessions);
 	conf_free(g.running);
 	cfg_compiled_free(&g.compiled);
+	cfg_compile_cache_free();
 	store_close(g.store);
 	zmq_ctx_term(g.zctx);
 	log_info("stopped");

@@ -402,6 +402,111 @@ static Db__SslPolicyConfig *ssl(struct build *b, const char *name)
 	return s;
 }
 
+/*
+ * Stored lines parsed once: every commit compiles the whole configuration,
+ * and parsing its canonical lines again through the grammar was most of a
+ * one-line commit's cost on a large configuration. A stored line is
+ * canonical, so its parse depends on its view and text alone. The cache
+ * has two generations: a compile takes what it uses into the new one and
+ * then drops the old, so it never holds more than the lines of the last
+ * two compiles.
+ */
+struct parsed {
+	enum gram_id id;
+	char *canon;
+	int nargs;
+	struct {
+		const char *name; /* the grammar's own, static */
+		long num;
+		char *str;
+	} a[GRAM_MAX_ARGS];
+};
+
+static struct strmap *parsed_old, *parsed_new;
+
+static void parsed_free(const char *k, void *v, void *arg)
+{
+	struct parsed *p = v;
+
+	(void)k;
+	(void)arg;
+	for (int i = 0; i < p->nargs; i++)
+		free(p->a[i].str);
+	free(p->canon);
+	free(p);
+}
+
+/* The end of one compile: what it did not use goes. */
+static void parsed_turn(void)
+{
+	if (parsed_old) {
+		strmap_each(parsed_old, parsed_free, NULL);
+		strmap_free(parsed_old);
+	}
+	parsed_old = parsed_new;
+	parsed_new = NULL;
+}
+
+static struct parsed *parsed_keep(const struct gram_result *r)
+{
+	struct parsed *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || (p->canon = strdup(r->canon)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->id = r->id;
+	for (int i = 0; i < r->nargs && i < GRAM_MAX_ARGS; i++) {
+		p->a[i].name = r->args[i].name;
+		p->a[i].num = r->args[i].num;
+		p->a[i].str = strdup(r->args[i].str);
+		p->nargs = i + 1;
+		if (p->a[i].str == NULL) {
+			parsed_free(NULL, p, NULL);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+/* gram_parse() of a stored line, through the cache: 0, or what
+ * gram_parse() returned. Fills id, canon, nargs and args, the fields
+ * compiling reads. */
+static int stored_parse(enum gram_view view, const char *text, struct gram_result *r)
+{
+	char key[GRAM_LINE_MAX + 16];
+	struct parsed *p = NULL;
+	int rc;
+
+	snprintf(key, sizeof(key), "%d %s", (int)view, text);
+	if (parsed_new == NULL && (parsed_new = strmap_new()) == NULL)
+		return gram_parse(view, text, r);
+	p = strmap_get(parsed_new, key);
+	if (p == NULL && parsed_old && (p = strmap_del(parsed_old, key)) != NULL &&
+	    strmap_put(parsed_new, key, p) < 0) {
+		parsed_free(NULL, p, NULL);
+		p = NULL;
+	}
+	if (p == NULL) {
+		rc = gram_parse(view, text, r);
+		if (rc == 0 && (p = parsed_keep(r)) != NULL && strmap_put(parsed_new, key, p) < 0)
+			parsed_free(NULL, p, NULL);
+		return rc;
+	}
+	r->id = p->id;
+	r->kind = GK_SET;
+	r->undo = false;
+	r->view = view;
+	snprintf(r->canon, sizeof(r->canon), "%s", p->canon);
+	r->nargs = p->nargs;
+	for (int i = 0; i < p->nargs; i++) {
+		r->args[i].name = p->a[i].name;
+		r->args[i].num = p->a[i].num;
+		snprintf(r->args[i].str, sizeof(r->args[i].str), "%s", p->a[i].str);
+	}
+	return 0;
+}
+
 static int section(struct build *b, const struct conf_section *s)
 {
 	struct conf_line **lines;
@@ -426,7 +531,7 @@ static int section(struct build *b, const struct conf_section *s)
 		struct gram_result r;
 
 		/* Stored lines are canonical: they parse in their own view. */
-		if (gram_parse(s->view, lines[i]->text, &r) != 0) {
+		if (stored_parse(s->view, lines[i]->text, &r) != 0) {
 			rc = errlist_add(b->errs, "%s: cannot parse stored line '%s'", s->name,
 					 lines[i]->text)
 				 ?: -EINVAL;
@@ -874,6 +979,7 @@ int cfg_compile(const struct conf *c, const struct candidate *cd, struct compile
 		cfg_compiled_free(out);
 	cfg_compile_bfd_free(&b.vrrp);
 out:
+	parsed_turn();
 	strmap_free(b.groups);
 	strmap_free(b.vips);
 	strmap_free(b.rbps);
@@ -884,6 +990,12 @@ out:
 	strmap_free(b.recover);
 	pool_free(&b.pl);
 	return rc;
+}
+
+void cfg_compile_cache_free(void)
+{
+	parsed_turn(); /* the newest generation becomes the old one */
+	parsed_turn(); /* and goes */
 }
 
 void cfg_compiled_free(struct compiled *out)

@@ -27,6 +27,8 @@ struct compiled {
 int cfg_compile(const struct conf *c, const struct candidate *cd, struct compiled *out,
 		struct errlist *errs);
 void cfg_compiled_free(struct compiled *out);
+/* Frees what cfg_compile() keeps between calls (its stored lines' parses). */
+void cfg_compile_cache_free(void);
 
 /* What a commit of `out` (from cfg_compile()) should warn about, one
  * message per item into warns: each remote-backup-service without an SSL

@@ -8,6 +8,7 @@
  * groups that follow an admin-vrrp group (mVRRP).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "common/jsonout.h"
 #include "common/log.h"
+#include "common/strmap.h"
 #include "vrrpd/vrrpd.h"
 
 /* ---- what a transition does ---------------------------------------------- */
@@ -331,6 +333,13 @@ static void reannounce(struct group *gr, uint64_t now, const char *why)
 	vrrpd_announce(gr);
 }
 
+/* A gate's name in vrrpd_on_gates()'s index: interface and VRID. */
+static const char *gate_key(char *buf, size_t len, const char *ifname, unsigned vrid)
+{
+	snprintf(buf, len, "%s/%u", ifname, vrid);
+	return buf;
+}
+
 /* bus_recv_cb of rbpd's PUB: whether the groups bound to a profile may
  * preempt (docs/preempt.md). A gated group rbpd does not list is not. */
 void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
@@ -339,6 +348,8 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	Db__Envelope *env;
 	Db__PreemptGates *m;
 	uint64_t now = now_ms(d);
+	struct strmap *idx;
+	char k[IFNAMSIZ + 16];
 
 	(void)s;
 	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
@@ -350,14 +361,22 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	if (m == NULL)
 		return;
 	d->gates_at = now;
+	/* by interface and VRID: thousands of groups, a gate each or none */
+	idx = strmap_new();
+	if (idx == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < m->n_gates; i++) {
+		if (m->gates[i]->ifname == NULL)
+			continue;
+		gate_key(k, sizeof(k), m->gates[i]->ifname, m->gates[i]->vrid);
+		/* the first one listed counts, as it always has */
+		if (strmap_get(idx, k) == NULL && strmap_put(idx, k, m->gates[i]) < 0)
+			fatal("out of memory");
+	}
 	for (struct group *gr = d->groups; gr; gr = gr->next) {
-		const Db__PreemptGate *gate = NULL;
+		const Db__PreemptGate *gate = strmap_get(idx, gate_key(k, sizeof(k), gr->ifname, gr->vrid));
 		struct vrrp_fsm_out o;
 
-		for (size_t i = 0; i < m->n_gates && gate == NULL; i++)
-			if (m->gates[i]->ifname && strcmp(m->gates[i]->ifname, gr->ifname) == 0 &&
-			    m->gates[i]->vrid == gr->vrid)
-				gate = m->gates[i];
 		gr->in_gates = gate != NULL;
 		/* the peer's master stepped down (its roles, over the RBS
 		 * channel): it may never have advertised after the heal, so
@@ -381,6 +400,7 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 		vrrp_fsm_set_gate(&gr->fsm, now, gate && gate->ready, &o);
 		vrrpd_run(gr, &o, now);
 	}
+	strmap_free(idx);
 	db__preempt_gates__free_unpacked(m, NULL);
 }
 

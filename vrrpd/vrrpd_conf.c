@@ -5,12 +5,14 @@
  * interfaces and BFD sessions that changes a group's priority.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/strmap.h"
 #include "vrrpd/vrrpd.h"
 
 /* ---- configuration ----------------------------------------------------------- */
@@ -32,13 +34,15 @@ static int parse_vips(const Db__VrrpGroupConfig *c, union vrrp_addr **out, size_
 	return 0;
 }
 
-static struct group *find_group(struct vrrpd *d, const char *ifname, unsigned vrid, int family)
+/* A group's name in the indexes of vrrpd_apply(): interface, VRID and
+ * family, which identify it. */
+static const char *group_key(char *buf, size_t len, const char *ifname, unsigned vrid, int family)
 {
-	for (struct group *gr = d->groups; gr; gr = gr->next)
-		if (gr->vrid == vrid && gr->family == family && strcmp(gr->ifname, ifname) == 0)
-			return gr;
-	return NULL;
+	snprintf(buf, len, "%s/%u/%d", ifname, vrid, family);
+	return buf;
 }
+
+#define GROUP_KEY_LEN (IFNAMSIZ + 24)
 
 static bool iface_open(struct vrrpd *d, const char *ifname, int family)
 {
@@ -53,6 +57,13 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 {
 	struct vrrpd *d = arg;
 	Db__VrrpdConfig *c = db__vrrpd_config__unpack(NULL, len, sec);
+	char last_if[IFNAMSIZ] = "";
+	unsigned last_idx = 0;
+	/* the primary address of the last interface asked, per family */
+	struct {
+		unsigned idx;
+		int rc;
+	} prim[2] = {{0, 0}, {0, 0}};
 
 	if (c == NULL)
 		return NULL;
@@ -68,11 +79,17 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 		Db__VrrpGroupConfig *gr = c->groups[i];
 		int family = gr->ipv6 ? AF_INET6 : AF_INET;
 		const char *fam = fam_word(family);
-		unsigned idx = if_nametoindex(gr->ifname);
+		unsigned idx;
 		union vrrp_addr a, *vips;
 		size_t n;
 		int fd;
 
+		/* groups come by interface: one lookup for each run of them */
+		if (strcmp(gr->ifname, last_if) != 0) {
+			snprintf(last_if, sizeof(last_if), "%s", gr->ifname);
+			last_idx = if_nametoindex(gr->ifname);
+		}
+		idx = last_idx;
 		if (idx == 0) {
 			errlist_add(errs, "interface %s: %s vrid %u: the interface does not exist",
 				    gr->ifname, fam, gr->vrid);
@@ -97,7 +114,11 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 		}
 		if (gr->track_ifname && gr->track_ifname[0])
 			continue; /* sends nothing itself */
-		if (vrrp_net_primary(family, idx, &a) < 0)
+		if (prim[family == AF_INET6].idx != idx) {
+			prim[family == AF_INET6].idx = idx;
+			prim[family == AF_INET6].rc = vrrp_net_primary(family, idx, &a);
+		}
+		if (prim[family == AF_INET6].rc < 0)
 			errlist_add(errs,
 				    "interface %s: %s vrid %u: the interface has no %s address to "
 				    "advertise from",
@@ -488,9 +509,13 @@ static void start(struct group *gr)
 	vrrpd_run(gr, &o, now);
 }
 
-static bool still_configured(const struct group *gr, const Db__VrrpdConfig *c)
+/* cidx: the configuration's groups by group_key(). */
+static bool still_configured(const struct group *gr, const Db__VrrpdConfig *c,
+			     const struct strmap *cidx)
 {
-	const Db__VrrpGroupConfig *gc = group_config(c, gr);
+	char k[GROUP_KEY_LEN];
+	const Db__VrrpGroupConfig *gc =
+	    strmap_get(cidx, group_key(k, sizeof(k), gr->ifname, gr->vrid, gr->family));
 
 	/* A new version, a switch to or from tracking or virtual-mac, or a
 	 * macvlan to try again is a new group. */
@@ -505,7 +530,22 @@ void vrrpd_apply(void *arg, void *obj)
 	struct vrrpd *d = arg;
 	Db__VrrpdConfig *c = obj;
 	struct group *list = NULL, **tail = &list, **pp;
+	/* the configuration's groups and this daemon's, by group_key(): a
+	 * commit of thousands of groups must not compare each with each */
+	struct strmap *cidx = strmap_new(), *gidx = strmap_new();
+	char k[GROUP_KEY_LEN];
 
+	if (cidx == NULL || gidx == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < c->n_groups; i++) {
+		Db__VrrpGroupConfig *gc = c->groups[i];
+
+		if (strmap_put(cidx,
+			       group_key(k, sizeof(k), gc->ifname, gc->vrid,
+					 gc->ipv6 ? AF_INET6 : AF_INET),
+			       gc) < 0)
+			fatal("out of memory");
+	}
 	vrrpd_script_set_path(&d->script, c->notify_script);
 	/* sessions first: the groups that track them read their state */
 	vrrp_bfd_apply(d->bfd, c);
@@ -519,26 +559,30 @@ void vrrpd_apply(void *arg, void *obj)
 	for (pp = &d->groups; *pp;) {
 		struct group *gr = *pp;
 
-		if (still_configured(gr, c)) {
+		if (still_configured(gr, c, cidx)) {
+			if (strmap_put(gidx, group_key(k, sizeof(k), gr->ifname, gr->vrid, gr->family),
+				       gr) < 0)
+				fatal("out of memory");
 			pp = &gr->next;
 			continue;
 		}
 		*pp = gr->next;
 		vrrpd_group_destroy(gr);
 	}
-	/* The new list, in the configuration's order. */
+	/* The new list, in the configuration's order: every group left above
+	 * is in it once (cfgd never sends a group twice). */
 	for (size_t i = 0; i < c->n_groups; i++) {
 		Db__VrrpGroupConfig *gc = c->groups[i];
-		struct group *gr =
-		    find_group(d, gc->ifname, gc->vrid, gc->ipv6 ? AF_INET6 : AF_INET);
+		struct group *gr;
 
+		group_key(k, sizeof(k), gc->ifname, gc->vrid, gc->ipv6 ? AF_INET6 : AF_INET);
+		gr = strmap_get(gidx, k);
 		if (gr) {
-			for (pp = &d->groups; *pp != gr; pp = &(*pp)->next)
-				;
-			*pp = gr->next;
 			group_update(gr, gc, c->version);
 		} else {
 			gr = group_create(d, gc, c->version);
+			if (strmap_put(gidx, k, gr) < 0)
+				fatal("out of memory");
 		}
 		gr->next = NULL;
 		*tail = gr;
@@ -547,7 +591,8 @@ void vrrpd_apply(void *arg, void *obj)
 	d->groups = list;
 	for (struct group *gr = d->groups; gr; gr = gr->next)
 		if (gr->track_if[0])
-			gr->leader = find_group(d, gr->track_if, gr->track_vrid, gr->family);
+			gr->leader = strmap_get(gidx, group_key(k, sizeof(k), gr->track_if,
+								gr->track_vrid, gr->family));
 	for (struct group *gr = d->groups; gr; gr = gr->next)
 		if (!gr->track_if[0] && !gr->fsm.enabled)
 			start(gr);
@@ -558,6 +603,8 @@ void vrrpd_apply(void *arg, void *obj)
 		db__vrrpd_config__free_unpacked(d->running, NULL);
 	d->running = c;
 	vrrp_net_snapshot_end();
+	strmap_free(cidx);
+	strmap_free(gidx);
 	log_info("%zu VRRP group(s) configured", c->n_groups);
 }
 
