@@ -406,15 +406,16 @@ static Db__SslPolicyConfig *ssl(struct build *b, const char *name)
  * Stored lines parsed once: every commit compiles the whole configuration,
  * and parsing its canonical lines again through the grammar was most of a
  * one-line commit's cost on a large configuration. A stored line is
- * canonical, so its parse depends on its view and text alone. The cache
- * has two generations: a compile takes what it uses into the new one and
- * then drops the old, so it never holds more than the lines of the last
- * two compiles.
+ * canonical, so its parse depends on its view and text alone. Each entry
+ * carries the number of the last compile that used it; once the cache
+ * holds more than twice the lines of the last compile (and 1,024), the
+ * entries that compile did not use go.
  */
 struct parsed {
 	enum gram_id id;
 	char *canon;
 	int nargs;
+	unsigned long used; /* the compile that last used it (parsed_gen) */
 	struct {
 		const char *name; /* the grammar's own, static */
 		long num;
@@ -422,29 +423,57 @@ struct parsed {
 	} a[GRAM_MAX_ARGS];
 };
 
-static struct strmap *parsed_old, *parsed_new;
+static struct strmap *parsed;
+static unsigned long parsed_gen, parsed_hits;
 
-static void parsed_free(const char *k, void *v, void *arg)
+static void parsed_free(struct parsed *p)
 {
-	struct parsed *p = v;
-
-	(void)k;
-	(void)arg;
 	for (int i = 0; i < p->nargs; i++)
 		free(p->a[i].str);
 	free(p->canon);
 	free(p);
 }
 
-/* The end of one compile: what it did not use goes. */
+struct parsed_sweep {
+	char **keys;
+	size_t n;
+};
+
+static void parsed_stale(const char *k, void *v, void *arg)
+{
+	struct parsed *p = v;
+	struct parsed_sweep *w = arg;
+
+	if (p->used != parsed_gen && w->keys)
+		w->keys[w->n++] = (char *)k;
+}
+
+/* The end of one compile: drop the entries it did not use, when they are
+ * many. */
 static void parsed_turn(void)
 {
-	if (parsed_old) {
-		strmap_each(parsed_old, parsed_free, NULL);
-		strmap_free(parsed_old);
+	struct parsed_sweep w = {0};
+	size_t n = parsed ? strmap_count(parsed) : 0;
+
+	if (n <= 1024 || n <= 2 * parsed_hits) {
+		parsed_gen++;
+		parsed_hits = 0;
+		return;
 	}
-	parsed_old = parsed_new;
-	parsed_new = NULL;
+	w.keys = calloc(n, sizeof(*w.keys));
+	strmap_each(parsed, parsed_stale, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		/* strmap_del() frees the key it returns the value of */
+		char *k = strdup(w.keys[i]);
+		struct parsed *p = k ? strmap_del(parsed, k) : NULL;
+
+		if (p)
+			parsed_free(p);
+		free(k);
+	}
+	free(w.keys);
+	parsed_gen++;
+	parsed_hits = 0;
 }
 
 static struct parsed *parsed_keep(const struct gram_result *r)
@@ -462,7 +491,7 @@ static struct parsed *parsed_keep(const struct gram_result *r)
 		p->a[i].str = strdup(r->args[i].str);
 		p->nargs = i + 1;
 		if (p->a[i].str == NULL) {
-			parsed_free(NULL, p, NULL);
+			parsed_free(p);
 			return NULL;
 		}
 	}
@@ -475,23 +504,26 @@ static struct parsed *parsed_keep(const struct gram_result *r)
 static int stored_parse(enum gram_view view, const char *text, struct gram_result *r)
 {
 	char key[GRAM_LINE_MAX + 16];
-	struct parsed *p = NULL;
+	struct parsed *p;
 	int rc;
 
 	snprintf(key, sizeof(key), "%d %s", (int)view, text);
-	if (parsed_new == NULL && (parsed_new = strmap_new()) == NULL)
+	if (parsed == NULL && (parsed = strmap_new()) == NULL)
 		return gram_parse(view, text, r);
-	p = strmap_get(parsed_new, key);
-	if (p == NULL && parsed_old && (p = strmap_del(parsed_old, key)) != NULL &&
-	    strmap_put(parsed_new, key, p) < 0) {
-		parsed_free(NULL, p, NULL);
-		p = NULL;
-	}
+	p = strmap_get(parsed, key);
 	if (p == NULL) {
 		rc = gram_parse(view, text, r);
-		if (rc == 0 && (p = parsed_keep(r)) != NULL && strmap_put(parsed_new, key, p) < 0)
-			parsed_free(NULL, p, NULL);
+		if (rc == 0 && (p = parsed_keep(r)) != NULL) {
+			p->used = parsed_gen;
+			parsed_hits++;
+			if (strmap_put(parsed, key, p) < 0)
+				parsed_free(p);
+		}
 		return rc;
+	}
+	if (p->used != parsed_gen) {
+		p->used = parsed_gen;
+		parsed_hits++;
 	}
 	r->id = p->id;
 	r->kind = GK_SET;
@@ -992,10 +1024,20 @@ out:
 	return rc;
 }
 
+static void parsed_free_cb(const char *k, void *v, void *arg)
+{
+	(void)k;
+	(void)arg;
+	parsed_free(v);
+}
+
 void cfg_compile_cache_free(void)
 {
-	parsed_turn(); /* the newest generation becomes the old one */
-	parsed_turn(); /* and goes */
+	if (parsed == NULL)
+		return;
+	strmap_each(parsed, parsed_free_cb, NULL);
+	strmap_free(parsed);
+	parsed = NULL;
 }
 
 void cfg_compiled_free(struct compiled *out)

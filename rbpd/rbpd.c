@@ -22,6 +22,7 @@
 #include "common/peer.h"
 #include "common/service.h"
 #include "common/show.h"
+#include "common/strmap.h"
 #include "rbpd/rbpd.h"
 
 struct rbpd g = {.mon_fd = -1, .ctl_fd = -1, .get_fd = -1};
@@ -178,18 +179,24 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 
 /* ---- VRRP group states ---------------------------------------------------- */
 
+/* A group vrrpd told of, by interface and VRID (vrrpd's state list names
+ * thousands of them every second: a hash map, not a walk of the list). */
 static struct grp *grp_get(const char *ifname, uint32_t vrid, bool create)
 {
 	struct grp *gr;
+	char k[RBP_IFNAME_MAX + 16];
 
-	for (gr = g.grps; gr; gr = gr->next)
-		if (gr->vrid == vrid && strcmp(gr->ifname, ifname) == 0)
-			return gr;
-	if (!create || (gr = calloc(1, sizeof(*gr))) == NULL)
-		return NULL;
+	snprintf(k, sizeof(k), "%s/%u", ifname, vrid);
+	if (g.grp_idx == NULL && (g.grp_idx = strmap_new()) == NULL)
+		fatal("out of memory");
+	gr = strmap_get(g.grp_idx, k);
+	if (gr || !create || (gr = calloc(1, sizeof(*gr))) == NULL)
+		return gr;
 	snprintf(gr->ifname, sizeof(gr->ifname), "%s", ifname);
 	gr->vrid = vrid;
 	gr->st[0] = gr->st[1] = -1;
+	if (strmap_put(g.grp_idx, k, gr) < 0)
+		fatal("out of memory");
 	gr->next = g.grps;
 	g.grps = gr;
 	return gr;
@@ -1499,6 +1506,7 @@ static void stop(void *arg)
 		g.grps = gr->next;
 		free(gr);
 	}
+	strmap_free(g.grp_idx);
 	rbpd_kern_close();
 	rbpd_api_close();
 	rbpd_feed_close();

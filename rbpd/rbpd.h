@@ -161,6 +161,7 @@ struct rbpd {
 
 	/* VRRP group states from vrrpd */
 	struct grp *grps;
+	struct strmap *grp_idx; /* the same, by "ifname/vrid" (grp_get()) */
 	size_t ngrps;
 	uint64_t vrrp_seq; /* last event number seen */
 	struct bus_sock *vrrp_sub, *vrrp_ctl;
