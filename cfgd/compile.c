@@ -1031,6 +1031,11 @@ static void parsed_free_cb(const char *k, void *v, void *arg)
 	parsed_free(v);
 }
 
+size_t cfg_compile_cache_size(void)
+{
+	return parsed ? strmap_count(parsed) : 0;
+}
+
 void cfg_compile_cache_free(void)
 {
 	if (parsed == NULL)

@@ -29,6 +29,9 @@ int cfg_compile(const struct conf *c, const struct candidate *cd, struct compile
 void cfg_compiled_free(struct compiled *out);
 /* Frees what cfg_compile() keeps between calls (its stored lines' parses). */
 void cfg_compile_cache_free(void);
+/* How many stored lines' parses it keeps (at most twice the lines of the
+ * last compile, or 1,024). */
+size_t cfg_compile_cache_size(void);
 
 /* What a commit of `out` (from cfg_compile()) should warn about, one
  * message per item into warns: each remote-backup-service without an SSL

@@ -528,6 +528,92 @@ START_TEST(groups_track_configured_bfd_sessions)
 }
 END_TEST
 
+/* The compiled sections of text, packed, one string per daemon. */
+static void compile_text(const char *text, struct compiled *out)
+{
+	struct conf *c = load(text);
+	struct errlist errs = {0};
+
+	ck_assert_msg(cfg_compile(c, NULL, out, &errs) == 0, "%s", errs.n ? errs.v[0] : "");
+	conf_free(c);
+}
+
+static unsigned priority_of(const struct compiled *out, unsigned vrid)
+{
+	Db__VrrpdConfig *v = db__vrrpd_config__unpack(NULL, out->len[D_VRRPD], out->sec[D_VRRPD]);
+	unsigned p = 0;
+
+	for (size_t i = 0; i < v->n_groups; i++)
+		if (v->groups[i]->vrid == vrid)
+			p = v->groups[i]->priority;
+	db__vrrpd_config__free_unpacked(v, NULL);
+	return p;
+}
+
+/* Stored lines' parses are cached between compiles (compile.c): a compile
+ * from the cache gives the very bytes of one from the grammar, a changed
+ * line is compiled anew, and the cache keeps no more than about twice the
+ * lines of the last compile. */
+START_TEST(compiling_again_from_the_parse_cache_gives_the_same_sections)
+{
+	struct compiled a, b, c;
+	char *big, *changed;
+	size_t len = 0, cap = 1 << 20;
+
+	cfg_compile_cache_free();
+	compile_text(spec_conf, &a);
+	ck_assert_uint_gt(cfg_compile_cache_size(), 10);
+	compile_text(spec_conf, &b);
+	for (int d = 0; d < D__COUNT; d++) {
+		ck_assert_uint_eq(a.len[d], b.len[d]);
+		ck_assert_int_eq(memcmp(a.sec[d], b.sec[d], a.len[d]), 0);
+	}
+	ck_assert_uint_eq(priority_of(&b, 1), 120);
+	cfg_compiled_free(&b);
+	/* the same setting, another value: another line, parsed anew */
+	changed = strdup(spec_conf);
+	memcpy(strstr(changed, "priority 120"), "priority 130", 12);
+	compile_text(changed, &b);
+	ck_assert_uint_eq(priority_of(&b, 1), 130);
+	cfg_compiled_free(&b);
+	free(changed);
+	/* 3,000 lines (1,750 distinct: the priority lines repeat on each
+	 * interface), then the small configuration twice: what the big one
+	 * alone used goes */
+	big = malloc(cap);
+	ck_assert_ptr_nonnull(big);
+	len += (size_t)snprintf(big + len, cap - len, "interface eth1\n");
+	for (unsigned v = 1; v <= 250; v++)
+		len += (size_t)snprintf(big + len, cap - len,
+					" vrrp6 vrid %u virtual-ip 2001:db8::%x\n vrrp6 vrid %u priority %u\n",
+					v, v, v, 100 + v % 100);
+	for (unsigned i = 2; i <= 6; i++) {
+		len += (size_t)snprintf(big + len, cap - len, "interface eth%u\n", i);
+		for (unsigned v = 1; v <= 250; v++)
+			len += (size_t)snprintf(big + len, cap - len,
+						" vrrp6 vrid %u virtual-ip 2001:db8:%x::%x\n"
+						" vrrp6 vrid %u priority %u\n",
+						v, i, v, v, 100 + v % 100);
+	}
+	compile_text(big, &c);
+	ck_assert_uint_ge(cfg_compile_cache_size(), 1750);
+	cfg_compiled_free(&c);
+	compile_text(spec_conf, &c);
+	cfg_compiled_free(&c);
+	compile_text(spec_conf, &c);
+	ck_assert_uint_le(cfg_compile_cache_size(), 1024);
+	for (int d = 0; d < D__COUNT; d++) {
+		ck_assert_uint_eq(a.len[d], c.len[d]);
+		ck_assert_int_eq(memcmp(a.sec[d], c.sec[d], a.len[d]), 0);
+	}
+	cfg_compiled_free(&c);
+	cfg_compiled_free(&a);
+	free(big);
+	cfg_compile_cache_free();
+	ck_assert_uint_eq(cfg_compile_cache_size(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -544,6 +630,7 @@ int main(void)
 	    bfd_sessions_are_checked,
 	    automatic_discriminators_are_stable_and_unique,
 	    groups_track_configured_bfd_sessions,
+	    compiling_again_from_the_parse_cache_gives_the_same_sections,
 	    NULL,
 	};
 	const struct checkrun_case core = {.tests = tests};
