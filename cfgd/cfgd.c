@@ -32,7 +32,7 @@
 #define DAEMON_DEAD_MS 3500
 #define PUSH_RETRY_MS 2000
 #define SESSION_IDLE_MS (3600 * 1000)
-#define TICK_MS 100	    /* the tick while something waits on time (tick_arm()) */
+#define TICK_MS 100	  /* the tick while something waits on time (tick_arm()) */
 #define TICK_IDLE_MS 1000 /* and while nothing does */
 
 struct daemon_state {

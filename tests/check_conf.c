@@ -584,9 +584,10 @@ START_TEST(compiling_again_from_the_parse_cache_gives_the_same_sections)
 	ck_assert_ptr_nonnull(big);
 	len += (size_t)snprintf(big + len, cap - len, "interface eth1\n");
 	for (unsigned v = 1; v <= 250; v++)
-		len += (size_t)snprintf(big + len, cap - len,
-					" vrrp6 vrid %u virtual-ip 2001:db8::%x\n vrrp6 vrid %u priority %u\n",
-					v, v, v, 100 + v % 100);
+		len += (size_t)snprintf(
+		    big + len, cap - len,
+		    " vrrp6 vrid %u virtual-ip 2001:db8::%x\n vrrp6 vrid %u priority %u\n", v, v, v,
+		    100 + v % 100);
 	for (unsigned i = 2; i <= 6; i++) {
 		len += (size_t)snprintf(big + len, cap - len, "interface eth%u\n", i);
 		for (unsigned v = 1; v <= 250; v++)

@@ -374,7 +374,8 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 			fatal("out of memory");
 	}
 	for (struct group *gr = d->groups; gr; gr = gr->next) {
-		const Db__PreemptGate *gate = strmap_get(idx, gate_key(k, sizeof(k), gr->ifname, gr->vrid));
+		const Db__PreemptGate *gate =
+		    strmap_get(idx, gate_key(k, sizeof(k), gr->ifname, gr->vrid));
 		struct vrrp_fsm_out o;
 
 		gr->in_gates = gate != NULL;

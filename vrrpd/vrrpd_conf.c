@@ -560,7 +560,8 @@ void vrrpd_apply(void *arg, void *obj)
 		struct group *gr = *pp;
 
 		if (still_configured(gr, c, cidx)) {
-			if (strmap_put(gidx, group_key(k, sizeof(k), gr->ifname, gr->vrid, gr->family),
+			if (strmap_put(gidx,
+				       group_key(k, sizeof(k), gr->ifname, gr->vrid, gr->family),
 				       gr) < 0)
 				fatal("out of memory");
 			pp = &gr->next;
