@@ -19,7 +19,7 @@ const char *rbp_api_change_check(const Db__UserChange *c)
 		return "arp and nd users are learned from the kernel, not through the API";
 	if (c->mac.len != RBP_MAC_LEN || c->mac.data == NULL)
 		return "the MAC must be 6 bytes";
-	if (c->key.len < 1 || c->key.len > UT_KEY_MAX || c->key.data == NULL)
+	if (c->key.len < 1 || c->key.len > USER_KEY_MAX || c->key.data == NULL)
 		return "the key must have 1 to 255 bytes";
 	if (c->payload.len > RBP_REC_DATA_MAX)
 		return "the payload is longer than 65000 bytes";

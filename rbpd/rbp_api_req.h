@@ -14,7 +14,7 @@
 /*
  * Check change c for what any rbpd would refuse: an operation other than
  * add or delete, an unknown service type, ARP or ND (learned from the
- * kernel), a MAC that is not 6 bytes, a key of 0 or more than UT_KEY_MAX
+ * kernel), a MAC that is not 6 bytes, a key of 0 or more than USER_KEY_MAX
  * bytes, a payload over RBP_REC_DATA_MAX bytes, an interface name of 0 or
  * more than RBP_IFNAME_MAX characters (or none). Returns NULL when c may
  * go on to the profile and role checks, else the reason, a static string.

@@ -122,7 +122,7 @@ void rbpd_ae_soon(struct chan *ch)
 static void rx_level0(struct chan *ch, const Db__RbsCompare *in)
 {
 	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
-	uint64_t b[UT_AE_BUCKETS], d = ut_digest(ch->t, (enum ut_svc)in->type);
+	uint64_t b[AE_BUCKETS], d = ut_digest(ch->t, (enum ut_svc)in->type);
 
 	if (in->answer) {
 		/* the peer's word that the type agreed there */
@@ -145,29 +145,29 @@ static void rx_level0(struct chan *ch, const Db__RbsCompare *in)
 	ut_ae_buckets(ch->t, (enum ut_svc)in->type, b);
 	c.level = 1;
 	c.digests = b;
-	c.n_digests = UT_AE_BUCKETS;
+	c.n_digests = AE_BUCKETS;
 	send_compare(ch, &c);
 }
 
 static void rx_level1(struct chan *ch, const Db__RbsCompare *in)
 {
 	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
-	uint64_t mine[UT_AE_BUCKETS], *leaves, *out[UT_AE_BUCKETS] = {NULL};
-	uint32_t diff[UT_AE_BUCKETS];
+	uint64_t mine[AE_BUCKETS], *leaves, *out[AE_BUCKETS] = {NULL};
+	uint32_t diff[AE_BUCKETS];
 	enum ut_svc t = (enum ut_svc)in->type;
 	size_t n;
 
 	compared(ch, false); /* the peer found the type differ */
 	ut_ae_buckets(ch->t, t, mine);
-	n = rbp_ae_diff(mine, in->digests, UT_AE_BUCKETS, diff);
+	n = rbp_ae_diff(mine, in->digests, AE_BUCKETS, diff);
 	if (n == 0)
 		return; /* repaired meanwhile */
 	ch->ae.buckets_differing += n;
-	leaves = malloc(n * UT_AE_LEAVES * sizeof(*leaves));
+	leaves = malloc(n * AE_LEAVES * sizeof(*leaves));
 	if (leaves == NULL)
 		fatal("malloc");
 	for (size_t i = 0; i < n; i++)
-		out[diff[i]] = leaves + i * UT_AE_LEAVES;
+		out[diff[i]] = leaves + i * AE_LEAVES;
 	ut_ae_leaves(ch->t, t, out);
 	c.round = in->round;
 	c.type = in->type;
@@ -175,7 +175,7 @@ static void rx_level1(struct chan *ch, const Db__RbsCompare *in)
 	c.buckets = diff;
 	c.n_buckets = n;
 	c.digests = leaves;
-	c.n_digests = n * UT_AE_LEAVES;
+	c.n_digests = n * AE_LEAVES;
 	send_compare(ch, &c);
 	free(leaves);
 }
@@ -269,7 +269,7 @@ static void summarize(struct chan *ch, enum ut_svc t, uint64_t round, const uint
 {
 	Db__RbsSummary tmpl = DB__RBS_SUMMARY__INIT;
 	struct gather g8 = {0};
-	uint32_t *slots = malloc(UT_AE_SLOTS * sizeof(*slots));
+	uint32_t *slots = malloc(AE_SLOTS * sizeof(*slots));
 	size_t nl = 0, ki = 0, first_k = 0, bytes = 0;
 	bool whole = true;
 
@@ -280,7 +280,7 @@ static void summarize(struct chan *ch, enum ut_svc t, uint64_t round, const uint
 	tmpl.answer = answer;
 	ut_ae_scan(ch->t, t, want, gather_cb, &g8);
 	qsort(g8.k, g8.n, sizeof(*g8.k), by_slot);
-	for (uint32_t slot = 0; slot < UT_AE_SLOTS && whole; slot++) {
+	for (uint32_t slot = 0; slot < AE_SLOTS && whole; slot++) {
 		size_t kb = 0, kn;
 
 		if (!(want[slot / 8] & (1u << (slot % 8))))
@@ -319,24 +319,24 @@ static void summarize(struct chan *ch, enum ut_svc t, uint64_t round, const uint
 
 static void rx_level2(struct chan *ch, const Db__RbsCompare *in)
 {
-	static uint8_t want[UT_AE_SLOTS / 8];
-	uint64_t *out[UT_AE_BUCKETS] = {NULL}, *mine;
-	uint32_t diff[UT_AE_LEAVES];
+	static uint8_t want[AE_SLOTS / 8];
+	uint64_t *out[AE_BUCKETS] = {NULL}, *mine;
+	uint32_t diff[AE_LEAVES];
 	size_t nb = in->n_buckets, n = 0;
 
-	mine = malloc(nb * UT_AE_LEAVES * sizeof(*mine));
+	mine = malloc(nb * AE_LEAVES * sizeof(*mine));
 	if (mine == NULL)
 		fatal("malloc");
 	for (size_t i = 0; i < nb; i++)
-		out[in->buckets[i]] = mine + i * UT_AE_LEAVES;
+		out[in->buckets[i]] = mine + i * AE_LEAVES;
 	ut_ae_leaves(ch->t, (enum ut_svc)in->type, out);
 	memset(want, 0, sizeof(want));
 	for (size_t i = 0; i < nb; i++) {
-		size_t d = rbp_ae_diff(mine + i * UT_AE_LEAVES, in->digests + i * UT_AE_LEAVES,
-				       UT_AE_LEAVES, diff);
+		size_t d =
+		    rbp_ae_diff(mine + i * AE_LEAVES, in->digests + i * AE_LEAVES, AE_LEAVES, diff);
 
 		for (size_t j = 0; j < d; j++) {
-			unsigned slot = in->buckets[i] * UT_AE_LEAVES + diff[j];
+			unsigned slot = in->buckets[i] * AE_LEAVES + diff[j];
 
 			want[slot / 8] |= (uint8_t)(1u << (slot % 8));
 		}
@@ -398,7 +398,7 @@ static void mine_cb(void *arg, const struct ut_rec *r, bool deleted)
 
 static void rx_summary(struct chan *ch, const Db__RbsSummary *in)
 {
-	static uint8_t want[UT_AE_SLOTS / 8];
+	static uint8_t want[AE_SLOTS / 8];
 	enum ut_svc t = (enum ut_svc)in->type;
 	struct rx_sum x = {ch, ut_table_new(ch->ae.round + 1, 0)};
 	size_t theirs_newer = 0;
@@ -445,12 +445,12 @@ void rbpd_ae_rx_compare(struct chan *ch, const Db__RbsCompare *c)
 			rx_level0(ch, c);
 		break;
 	case 1:
-		if (c->n_digests == UT_AE_BUCKETS)
+		if (c->n_digests == AE_BUCKETS)
 			rx_level1(ch, c);
 		break;
 	case 2:
-		if (c->n_buckets >= 1 && c->n_buckets <= UT_AE_BUCKETS &&
-		    c->n_digests == c->n_buckets * UT_AE_LEAVES)
+		if (c->n_buckets >= 1 && c->n_buckets <= AE_BUCKETS &&
+		    c->n_digests == c->n_buckets * AE_LEAVES)
 			rx_level2(ch, c);
 		break;
 	default:
@@ -463,10 +463,10 @@ void rbpd_ae_rx_summary(struct chan *ch, const Db__RbsSummary *s)
 	if (!may_compare(ch) || (unsigned)s->type >= UT_SVC_COUNT)
 		return;
 	for (size_t i = 0; i < s->n_leaves; i++)
-		if (s->leaves[i] >= UT_AE_SLOTS)
+		if (s->leaves[i] >= AE_SLOTS)
 			return;
 	for (size_t i = 0; i < s->n_keys; i++)
-		if (s->keys[i]->key.len == 0 || s->keys[i]->key.len > UT_KEY_MAX)
+		if (s->keys[i]->key.len == 0 || s->keys[i]->key.len > USER_KEY_MAX)
 			return;
 	rx_summary(ch, s);
 }

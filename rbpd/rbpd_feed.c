@@ -171,11 +171,11 @@ static bool pump_batch(struct chan *ch)
 	for (;;) {
 		/* Room for the largest entry before taking the next one from
 		 * the cursor: one taken and not sent would never be sent. */
-		if (!may_send(ch, UT_KEY_MAX, UT_PAYLOAD_MAX)) {
+		if (!may_send(ch, USER_KEY_MAX, UT_PAYLOAD_MAX)) {
 			msg_send(ch, &m);
 			return false;
 		}
-		if (!msg_room(ch, &m, UT_KEY_MAX, UT_PAYLOAD_MAX) && !msg_send(ch, &m))
+		if (!msg_room(ch, &m, USER_KEY_MAX, UT_PAYLOAD_MAX) && !msg_send(ch, &m))
 			return false;
 		if (!ut_cursor_next(&ch->cur, &r))
 			break;
@@ -404,14 +404,14 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 		struct ut_rec r;
 		int rc;
 
-		if ((unsigned)type < UT_SVC_COUNT && e->key.len > 0 && e->key.len <= UT_KEY_MAX &&
+		if ((unsigned)type < UT_SVC_COUNT && e->key.len > 0 && e->key.len <= USER_KEY_MAX &&
 		    e->op == DB__RBS_OP__RBS_OP_DELETE && e->payload.len == 0) {
 			/* a delete without the user's record: the one held says
 			 * whose user it is */
 			if (rbpd_user_held(ch, type, e->key.data, e->key.len, &r, &u) < 0)
 				continue;
 		} else if ((unsigned)type >= UT_SVC_COUNT || e->key.len == 0 ||
-			   e->key.len > UT_KEY_MAX ||
+			   e->key.len > USER_KEY_MAX ||
 			   rbp_rec_decode(e->payload.data, e->payload.len, &u) < 0) {
 			if (ch->bad_entries++ == 0)
 				log_warnx("remote-backup-service %s: an entry from the peer is "

@@ -478,7 +478,7 @@ static void sweep_local(void)
 			if (ut_cursor_open(ch->t, &c, types[i]) < 0)
 				continue;
 			while (ut_cursor_next(&c, &r)) {
-				uint8_t key[UT_KEY_MAX];
+				uint8_t key[USER_KEY_MAX];
 				size_t klen = r.key_len;
 				struct rbp_user u;
 				struct prof *p;

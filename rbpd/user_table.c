@@ -49,7 +49,7 @@ struct ut_table {
 	size_t count[UT_SVC_COUNT][2];
 	uint64_t digest[UT_SVC_COUNT][2];
 	/* per type and anti-entropy bucket, both origins (ut_ae_buckets()) */
-	uint64_t bdigest[UT_SVC_COUNT][UT_AE_BUCKETS];
+	uint64_t bdigest[UT_SVC_COUNT][AE_BUCKETS];
 
 	struct ut_node tombs; /* tombstones, oldest first */
 	size_t ntombs, max_tombs;
@@ -204,7 +204,7 @@ unsigned ut_ae_slot(enum ut_svc type, const void *key, size_t key_len)
 /* The entry's bucket digest, where its digest d goes in or out. */
 static uint64_t *bdigest_of(struct ut_table *t, const struct ut_entry *e)
 {
-	return &t->bdigest[e->n.type][slot_of(e->n.type, e->data, e->n.key_len) / UT_AE_LEAVES];
+	return &t->bdigest[e->n.type][slot_of(e->n.type, e->data, e->n.key_len) / AE_LEAVES];
 }
 
 static uint32_t bucket_hash(const struct ut_table *t, uint8_t type, const uint8_t *key, size_t klen)
@@ -439,7 +439,7 @@ static bool bad_origin(enum ut_origin origin)
 
 static bool bad_key(const void *key, size_t klen)
 {
-	return klen == 0 || klen > UT_KEY_MAX || key == NULL;
+	return klen == 0 || klen > USER_KEY_MAX || key == NULL;
 }
 
 struct ut_table *ut_table_new(uint64_t seed, size_t max_tombstones)
@@ -988,20 +988,20 @@ int ut_forget(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 
 /* ---- anti-entropy -------------------------------------------------------- */
 
-void ut_ae_buckets(const struct ut_table *t, enum ut_svc type, uint64_t out[UT_AE_BUCKETS])
+void ut_ae_buckets(const struct ut_table *t, enum ut_svc type, uint64_t out[AE_BUCKETS])
 {
 	if (bad_type(type)) {
-		memset(out, 0, sizeof(uint64_t) * UT_AE_BUCKETS);
+		memset(out, 0, sizeof(uint64_t) * AE_BUCKETS);
 		return;
 	}
-	memcpy(out, t->bdigest[type], sizeof(uint64_t) * UT_AE_BUCKETS);
+	memcpy(out, t->bdigest[type], sizeof(uint64_t) * AE_BUCKETS);
 }
 
-void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const out[UT_AE_BUCKETS])
+void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const out[AE_BUCKETS])
 {
-	for (unsigned b = 0; b < UT_AE_BUCKETS; b++)
+	for (unsigned b = 0; b < AE_BUCKETS; b++)
 		if (out[b])
-			memset(out[b], 0, sizeof(uint64_t) * UT_AE_LEAVES);
+			memset(out[b], 0, sizeof(uint64_t) * AE_LEAVES);
 	if (bad_type(type))
 		return;
 	for (const struct ut_node *n = t->lists[type].next; n->kind != NODE_HEAD; n = n->next) {
@@ -1011,8 +1011,8 @@ void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const ou
 		if (n->kind != NODE_ENTRY)
 			continue;
 		slot = slot_of(e->n.type, e->data, e->n.key_len);
-		if (out[slot / UT_AE_LEAVES])
-			out[slot / UT_AE_LEAVES][slot % UT_AE_LEAVES] += entry_digest(e);
+		if (out[slot / AE_LEAVES])
+			out[slot / AE_LEAVES][slot % AE_LEAVES] += entry_digest(e);
 	}
 }
 
@@ -1023,7 +1023,7 @@ static bool slot_wanted(const struct ut_entry *e, const uint8_t *want)
 	return want[slot / 8] & (1u << (slot % 8));
 }
 
-void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[UT_AE_SLOTS / 8],
+void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[AE_SLOTS / 8],
 		ut_ae_cb cb, void *arg)
 {
 	struct ut_rec r;

@@ -62,6 +62,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/ae.h" /* AE_*, USER_KEY_MAX: a key is 1..USER_KEY_MAX bytes */
+
 /* Service types. The values go to the peer and into the digest: never
  * renumber them, add new ones before UT_SVC_COUNT. */
 enum ut_svc {
@@ -84,7 +86,6 @@ enum ut_origin {
 	UT_ORIGIN_PEER = 1,  /* received from the peer over the channel */
 };
 
-#define UT_KEY_MAX 255	     /* bytes; a key has at least 1 */
 #define UT_PAYLOAD_MAX 65536 /* bytes; 0 is allowed */
 #define UT_ENTRY_OVERHEAD 48 /* the table's header in each entry's allocation */
 
@@ -101,7 +102,7 @@ struct ut_rec {
 	enum ut_svc type;
 	enum ut_origin origin;
 	uint64_t version;
-	const uint8_t *key; /* 1..UT_KEY_MAX bytes */
+	const uint8_t *key; /* 1..USER_KEY_MAX bytes */
 	size_t key_len;
 	const uint8_t *payload; /* 0..UT_PAYLOAD_MAX bytes */
 	size_t payload_len;
@@ -163,7 +164,7 @@ void ut_table_free(struct ut_table *t);
  * Returns UT_APPLIED; UT_STALE when the table holds the same version or a
  * newer one (nothing changes, except that a resync in progress counts the
  * entry as received again, see ut_resync_begin()); -EINVAL for a bad type
- * or origin, a key of 0 or more than UT_KEY_MAX bytes, a payload of more
+ * or origin, a key of 0 or more than USER_KEY_MAX bytes, a payload of more
  * than UT_PAYLOAD_MAX bytes, or a NULL pointer with a non-zero length;
  * -ENOMEM (the table is unchanged).
  */
@@ -310,35 +311,32 @@ int ut_forget(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 /*
  * Anti-entropy (docs/antientropy.md): the two devices compare their
  * tables range by range and send each other only what differs. A key's
- * slot, 0..UT_AE_SLOTS-1, is the top 16 bits of SipHash-2-4 keyed with
+ * slot, 0..AE_SLOTS-1, is the top 16 bits of SipHash-2-4 keyed with
  * "rbpd ae slot key" (16 ASCII bytes) over type (1 byte), key_len (1
  * byte), the key: the same on every device and build, whatever the
- * table's seed. Slot / UT_AE_LEAVES is its bucket, slot % UT_AE_LEAVES its
+ * table's seed. Slot / AE_LEAVES is its bucket, slot % AE_LEAVES its
  * leaf within the bucket. A range's digest is the sum modulo 2^64 of
  * ut_entry_digest() over its entries (tombstones excluded, origins
- * ignored), like ut_digest().
+ * ignored), like ut_digest(). AE_BUCKETS, AE_LEAVES, AE_SLOTS: common/ae.h.
  */
-#define UT_AE_BUCKETS 256
-#define UT_AE_LEAVES 256 /* per bucket */
-#define UT_AE_SLOTS (UT_AE_BUCKETS * UT_AE_LEAVES)
 
 unsigned ut_ae_slot(enum ut_svc type, const void *key, size_t key_len);
 
 /* The digests of the type's buckets, kept up to date at each change: O(1)
  * per bucket. All 0 for an unknown type. */
-void ut_ae_buckets(const struct ut_table *t, enum ut_svc type, uint64_t out[UT_AE_BUCKETS]);
+void ut_ae_buckets(const struct ut_table *t, enum ut_svc type, uint64_t out[AE_BUCKETS]);
 
 /* The leaf digests of the buckets b for which out[b] is not NULL:
- * out[b][0 .. UT_AE_LEAVES-1], computed in one pass over the type's
+ * out[b][0 .. AE_LEAVES-1], computed in one pass over the type's
  * entries (O(entries of the type)). */
-void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const out[UT_AE_BUCKETS]);
+void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const out[AE_BUCKETS]);
 
 /* Every entry (deleted false) and tombstone (deleted true, no payload) of
  * the type whose slot's bit is set in want (bit slot % 8 of byte slot / 8),
  * in one pass over the type's entries and the tombstones. r and what it
  * points to are valid during the call only; cb must not change the table. */
 typedef void (*ut_ae_cb)(void *arg, const struct ut_rec *r, bool deleted);
-void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[UT_AE_SLOTS / 8],
+void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[AE_SLOTS / 8],
 		ut_ae_cb cb, void *arg);
 
 /* Memory the table asked malloc for, in bytes: the entries (headers, keys,

@@ -207,7 +207,7 @@ static bool distinct_below(const uint32_t *v, size_t n, uint32_t bound, uint8_t 
  * and hide a missing one. */
 static enum rbs_frame_err check_compare(const Db__RbsCompare *c)
 {
-	uint8_t seen[RBS_AE_BUCKETS / 8] = {0};
+	uint8_t seen[AE_BUCKETS / 8] = {0};
 
 	if ((unsigned)c->type >= RBS_SVC_COUNT)
 		return RBS_FRAME_ERR_AE_TYPE;
@@ -216,16 +216,16 @@ static enum rbs_frame_err check_compare(const Db__RbsCompare *c)
 	case 1:
 		if (c->n_buckets != 0)
 			return RBS_FRAME_ERR_AE_BUCKETS;
-		if (c->n_digests != (c->level == 0 ? 1 : RBS_AE_BUCKETS))
+		if (c->n_digests != (c->level == 0 ? 1 : AE_BUCKETS))
 			return RBS_FRAME_ERR_AE_DIGESTS;
 		return RBS_FRAME_OK;
 	case 2:
-		if (c->n_buckets == 0 || c->n_buckets > RBS_AE_BUCKETS)
+		if (c->n_buckets == 0 || c->n_buckets > AE_BUCKETS)
 			return RBS_FRAME_ERR_AE_BUCKETS;
-		if (!distinct_below(c->buckets, c->n_buckets, RBS_AE_BUCKETS, seen))
+		if (!distinct_below(c->buckets, c->n_buckets, AE_BUCKETS, seen))
 			return RBS_FRAME_ERR_AE_BUCKETS;
 		/* n_buckets <= 256: the product does not overflow */
-		if (c->n_digests != (size_t)RBS_AE_LEAVES * c->n_buckets)
+		if (c->n_digests != (size_t)AE_LEAVES * c->n_buckets)
 			return RBS_FRAME_ERR_AE_DIGESTS;
 		return RBS_FRAME_OK;
 	default:
@@ -238,20 +238,20 @@ static enum rbs_frame_err check_compare(const Db__RbsCompare *c)
  * that a summary cannot name what no table can hold. */
 static enum rbs_frame_err check_summary(const Db__RbsSummary *s)
 {
-	uint8_t seen[RBS_AE_SLOTS / 8] = {0}; /* 8 KiB */
+	uint8_t seen[AE_SLOTS / 8] = {0}; /* 8 KiB */
 
 	if ((unsigned)s->type >= RBS_SVC_COUNT)
 		return RBS_FRAME_ERR_AE_TYPE;
-	if (s->n_leaves == 0 || s->n_leaves > RBS_AE_SLOTS)
+	if (s->n_leaves == 0 || s->n_leaves > AE_SLOTS)
 		return RBS_FRAME_ERR_AE_LEAVES;
-	if (!distinct_below(s->leaves, s->n_leaves, RBS_AE_SLOTS, seen))
+	if (!distinct_below(s->leaves, s->n_leaves, AE_SLOTS, seen))
 		return RBS_FRAME_ERR_AE_LEAVES;
 	for (size_t i = 0; i < s->n_keys; i++) {
 		const Db__RbsSummaryKey *k = s->keys[i];
 
 		if (!unknown_ok(&k->base))
 			return RBS_FRAME_ERR_UNPACK;
-		if (k->key.len == 0 || k->key.len > RBS_KEY_MAX)
+		if (k->key.len == 0 || k->key.len > USER_KEY_MAX)
 			return RBS_FRAME_ERR_AE_KEY;
 	}
 	return RBS_FRAME_OK;

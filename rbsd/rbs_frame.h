@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/ae.h"
 #include "rbs.pb-c.h"
 #include "rbsd/rbs_arena.h"
 
@@ -62,15 +63,9 @@
  * larger entries, so every entry it holds can be sent. */
 #define RBS_ENTRY_MAX (RBS_FRAME_MAX - 64)
 #define RBS_SVC_COUNT 7 /* service types: RBS_SVC_ARP (0) .. RBS_SVC_IPSEC (6) */
-/* Anti-entropy (RbsCompare, RbsSummary): a type's keys fall into
- * RBS_AE_BUCKETS buckets of RBS_AE_LEAVES leaves each (rbpd's
- * ut_ae_slot()); a summary names leaves as bucket * RBS_AE_LEAVES + leaf. */
-#define RBS_AE_BUCKETS 256
-#define RBS_AE_LEAVES 256
-#define RBS_AE_SLOTS (RBS_AE_BUCKETS * RBS_AE_LEAVES)
-/* The longest key a summary may name: rbpd's UT_KEY_MAX, the longest key
- * any service gives (entries are bounded by RBS_ENTRY_MAX only). */
-#define RBS_KEY_MAX 255
+/* Anti-entropy (RbsCompare, RbsSummary): AE_BUCKETS, AE_LEAVES, AE_SLOTS;
+ * the longest key a summary may name, USER_KEY_MAX (entries are bounded by
+ * RBS_ENTRY_MAX only): common/ae.h. */
 
 /* Why a frame was refused; rbs_frame_err_str() names it for logs. */
 enum rbs_frame_err {
@@ -94,7 +89,7 @@ enum rbs_frame_err {
 	RBS_FRAME_ERR_AE_BUCKETS,    /* Compare: buckets at level 0/1; at 2 none or a bad one */
 	RBS_FRAME_ERR_AE_DIGESTS,    /* Compare: not the number of digests its level needs */
 	RBS_FRAME_ERR_AE_LEAVES,     /* Summary: no leaf, too many, one over 65535 or repeated */
-	RBS_FRAME_ERR_AE_KEY,	     /* Summary: a key empty or over RBS_KEY_MAX bytes */
+	RBS_FRAME_ERR_AE_KEY,	     /* Summary: a key empty or over USER_KEY_MAX bytes */
 	RBS_FRAME_ERR__MAX
 };
 

@@ -33,9 +33,9 @@ static Db__RbsServiceType br_types[3] = {DB__RBS_SERVICE_TYPE__RBS_SVC_BRAS,
 					 DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER};
 static Db__RbsBatchRequest batch_request = DB__RBS_BATCH_REQUEST__INIT;
 static uint32_t cmp_buckets[1] = {200};
-static uint64_t cmp_digests[RBS_AE_LEAVES];
+static uint64_t cmp_digests[AE_LEAVES];
 static Db__RbsCompare compare = DB__RBS_COMPARE__INIT;
-static uint32_t sum_leaves[3] = {0, RBS_AE_SLOTS - 1, 258};
+static uint32_t sum_leaves[3] = {0, AE_SLOTS - 1, 258};
 static Db__RbsSummaryKey skey[2] = {DB__RBS_SUMMARY_KEY__INIT, DB__RBS_SUMMARY_KEY__INIT};
 static Db__RbsSummaryKey *skeys[2] = {&skey[0], &skey[1]};
 static Db__RbsSummary summary = DB__RBS_SUMMARY__INIT;
@@ -101,14 +101,14 @@ static void samples_setup(void)
 	batch_end.digest = 0x8000000000000001ull;
 	batch_request.n_types = 3;
 	batch_request.types = br_types;
-	for (i = 0; i < RBS_AE_LEAVES; i++)
+	for (i = 0; i < AE_LEAVES; i++)
 		cmp_digests[i] = 0x0101010101010101ull * (uint64_t)i + 1;
 	compare.round = 77;
 	compare.type = DB__RBS_SERVICE_TYPE__RBS_SVC_BRAS;
 	compare.level = 2;
 	compare.n_buckets = 1;
 	compare.buckets = cmp_buckets;
-	compare.n_digests = RBS_AE_LEAVES;
+	compare.n_digests = AE_LEAVES;
 	compare.digests = cmp_digests;
 	skey[0].key = (ProtobufCBinaryData){sizeof(mac1), mac1};
 	skey[0].version = 12;
@@ -1107,16 +1107,16 @@ static void assert_crosses(const Db__RbsFrame *fr)
  * every bucket (65536 digests) still fits in one frame. */
 START_TEST(compares_of_every_level_cross)
 {
-	static uint64_t dig[RBS_AE_SLOTS];
-	static uint32_t all[RBS_AE_BUCKETS];
+	static uint64_t dig[AE_SLOTS];
+	static uint32_t all[AE_BUCKETS];
 	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
 	Db__RbsFrame fr = DB__RBS_FRAME__INIT;
-	uint32_t last = RBS_AE_BUCKETS - 1;
+	uint32_t last = AE_BUCKETS - 1;
 
-	for (size_t i = 0; i < RBS_AE_SLOTS; i++)
+	for (size_t i = 0; i < AE_SLOTS; i++)
 		dig[i] = UINT64_MAX - i;
-	for (uint32_t i = 0; i < RBS_AE_BUCKETS; i++)
-		all[i] = RBS_AE_BUCKETS - 1 - i; /* any order */
+	for (uint32_t i = 0; i < AE_BUCKETS; i++)
+		all[i] = AE_BUCKETS - 1 - i; /* any order */
 	fr.body_case = DB__RBS_FRAME__BODY_COMPARE;
 	fr.compare = &c;
 	c.round = UINT64_MAX;
@@ -1131,17 +1131,17 @@ START_TEST(compares_of_every_level_cross)
 	assert_crosses(&fr);
 
 	c.level = 1;
-	c.n_digests = RBS_AE_BUCKETS;
+	c.n_digests = AE_BUCKETS;
 	assert_crosses(&fr);
 
 	c.level = 2;
 	c.buckets = &last;
 	c.n_buckets = 1;
-	c.n_digests = RBS_AE_LEAVES;
+	c.n_digests = AE_LEAVES;
 	assert_crosses(&fr);
 	c.buckets = all;
-	c.n_buckets = RBS_AE_BUCKETS;
-	c.n_digests = RBS_AE_SLOTS;
+	c.n_buckets = AE_BUCKETS;
+	c.n_digests = AE_SLOTS;
 	assert_crosses(&fr);
 }
 END_TEST
@@ -1150,8 +1150,8 @@ END_TEST
  * refuses it too. */
 START_TEST(bad_compares_are_refused_with_their_reason)
 {
-	static uint64_t dig[RBS_AE_SLOTS + RBS_AE_LEAVES];
-	static uint32_t many[RBS_AE_BUCKETS + 1];
+	static uint64_t dig[AE_SLOTS + AE_LEAVES];
+	static uint32_t many[AE_BUCKETS + 1];
 	uint8_t buf[64];
 	uint32_t b2[2] = {4, 9};
 	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
@@ -1186,48 +1186,48 @@ START_TEST(bad_compares_are_refused_with_their_reason)
 
 	/* level 1: exactly 256 digests, no bucket */
 	c.level = 1;
-	c.n_digests = RBS_AE_BUCKETS;
+	c.n_digests = AE_BUCKETS;
 	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
 	c.n_buckets = 0;
 	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
-	c.n_digests = RBS_AE_BUCKETS - 1;
+	c.n_digests = AE_BUCKETS - 1;
 	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
-	c.n_digests = RBS_AE_BUCKETS + 1;
+	c.n_digests = AE_BUCKETS + 1;
 	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
 	c.n_digests = 1;
 	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
 
 	/* level 2: 1..256 distinct buckets under 256, 256 digests each */
 	c.level = 2;
-	c.n_digests = 2 * RBS_AE_LEAVES;
+	c.n_digests = 2 * AE_LEAVES;
 	REFUSED(RBS_FRAME_ERR_AE_BUCKETS); /* none */
 	c.n_buckets = 2;
 	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
-	c.n_digests = 2 * RBS_AE_LEAVES - 1;
+	c.n_digests = 2 * AE_LEAVES - 1;
 	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
-	c.n_digests = 2 * RBS_AE_LEAVES + 1;
+	c.n_digests = 2 * AE_LEAVES + 1;
 	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
-	c.n_digests = RBS_AE_LEAVES; /* as for one bucket */
+	c.n_digests = AE_LEAVES; /* as for one bucket */
 	REFUSED(RBS_FRAME_ERR_AE_DIGESTS);
-	c.n_digests = 2 * RBS_AE_LEAVES;
-	b2[1] = RBS_AE_BUCKETS;
+	c.n_digests = 2 * AE_LEAVES;
+	b2[1] = AE_BUCKETS;
 	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
 	b2[1] = UINT32_MAX;
 	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
 	b2[1] = 4;
 	REFUSED(RBS_FRAME_ERR_AE_BUCKETS); /* twice */
-	b2[1] = RBS_AE_BUCKETS - 1;
+	b2[1] = AE_BUCKETS - 1;
 	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
 	/* 257 buckets: one is repeated or over 255 anyway, but the count
 	 * alone refuses it */
-	for (uint32_t i = 0; i <= RBS_AE_BUCKETS; i++)
+	for (uint32_t i = 0; i <= AE_BUCKETS; i++)
 		many[i] = i;
 	c.buckets = many;
-	c.n_buckets = RBS_AE_BUCKETS + 1;
-	c.n_digests = (size_t)RBS_AE_LEAVES * c.n_buckets;
+	c.n_buckets = AE_BUCKETS + 1;
+	c.n_digests = (size_t)AE_LEAVES * c.n_buckets;
 	REFUSED(RBS_FRAME_ERR_AE_BUCKETS);
-	c.n_buckets = RBS_AE_BUCKETS;
-	c.n_digests = RBS_AE_SLOTS;
+	c.n_buckets = AE_BUCKETS;
+	c.n_digests = AE_SLOTS;
 	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
 
 	/* any other level */
@@ -1272,16 +1272,16 @@ END_TEST
 /* A summary names 1..65536 distinct leaves and keys as rbpd holds them. */
 START_TEST(summaries_are_checked_leaf_by_leaf_and_key_by_key)
 {
-	static uint32_t leaves[RBS_AE_SLOTS + 1];
-	static uint8_t kb[RBS_KEY_MAX + 1];
+	static uint32_t leaves[AE_SLOTS + 1];
+	static uint8_t kb[USER_KEY_MAX + 1];
 	uint8_t buf[64];
 	Db__RbsSummaryKey k = DB__RBS_SUMMARY_KEY__INIT, *pk = &k;
 	Db__RbsSummary sm = DB__RBS_SUMMARY__INIT;
 	Db__RbsFrame fr = DB__RBS_FRAME__INIT;
 
 	memset(kb, 0x5a, sizeof(kb));
-	for (uint32_t i = 0; i <= RBS_AE_SLOTS; i++)
-		leaves[i] = (i * 40503u) % RBS_AE_SLOTS; /* a permutation, 40503 is odd */
+	for (uint32_t i = 0; i <= AE_SLOTS; i++)
+		leaves[i] = (i * 40503u) % AE_SLOTS; /* a permutation, 40503 is odd */
 	fr.body_case = DB__RBS_FRAME__BODY_SUMMARY;
 	fr.summary = &sm;
 	sm.type = DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER;
@@ -1292,11 +1292,11 @@ START_TEST(summaries_are_checked_leaf_by_leaf_and_key_by_key)
 	sm.n_keys = 1;
 	k.key = (ProtobufCBinaryData){1, kb};
 	assert_crosses(&fr);
-	k.key.len = RBS_KEY_MAX;
+	k.key.len = USER_KEY_MAX;
 	k.deleted = 1;
 	k.version = 3;
 	assert_crosses(&fr);
-	sm.n_leaves = RBS_AE_SLOTS; /* every leaf of the type */
+	sm.n_leaves = AE_SLOTS; /* every leaf of the type */
 	assert_crosses(&fr);
 
 #define REFUSED(why)                                                                               \
@@ -1304,14 +1304,14 @@ START_TEST(summaries_are_checked_leaf_by_leaf_and_key_by_key)
 		ck_assert_str_eq(rbs_frame_err_str(rbs_frame_check(&fr)), rbs_frame_err_str(why)); \
 		ck_assert_int_eq(rbs_frame_size(&fr), -EINVAL);                                    \
 	} while (0)
-	k.key.len = RBS_KEY_MAX + 1;
+	k.key.len = USER_KEY_MAX + 1;
 	REFUSED(RBS_FRAME_ERR_AE_KEY);
 	k.key.len = 0;
 	REFUSED(RBS_FRAME_ERR_AE_KEY);
 	k.key.len = 6;
 	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
 
-	sm.n_leaves = RBS_AE_SLOTS + 1; /* leaves[65536] repeats leaves[0] */
+	sm.n_leaves = AE_SLOTS + 1; /* leaves[65536] repeats leaves[0] */
 	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
 	sm.n_leaves = 0;
 	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
@@ -1319,11 +1319,11 @@ START_TEST(summaries_are_checked_leaf_by_leaf_and_key_by_key)
 	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
 	leaves[2] = leaves[0];
 	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
-	leaves[2] = RBS_AE_SLOTS;
+	leaves[2] = AE_SLOTS;
 	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
 	leaves[2] = UINT32_MAX;
 	REFUSED(RBS_FRAME_ERR_AE_LEAVES);
-	leaves[2] = RBS_AE_SLOTS - 1;
+	leaves[2] = AE_SLOTS - 1;
 	ck_assert_int_eq(rbs_frame_check(&fr), RBS_FRAME_OK);
 
 	sm.type = (Db__RbsServiceType)RBS_SVC_COUNT;

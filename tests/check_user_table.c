@@ -916,23 +916,23 @@ END_TEST
 START_TEST(keys_and_payloads_at_their_limits_and_over)
 {
 	struct ut_table *t = ut_table_new(1, NO_LIMIT);
-	static uint8_t key[UT_KEY_MAX + 1], payload[UT_PAYLOAD_MAX + 1];
-	struct ut_rec r = {UT_SVC_L2TP, UT_ORIGIN_PEER, 1, key, UT_KEY_MAX,
+	static uint8_t key[USER_KEY_MAX + 1], payload[UT_PAYLOAD_MAX + 1];
+	struct ut_rec r = {UT_SVC_L2TP, UT_ORIGIN_PEER, 1, key, USER_KEY_MAX,
 			   payload,	UT_PAYLOAD_MAX};
 	struct ut_rec out;
 
 	memset(key, 'k', sizeof(key));
 	memset(payload, 'p', sizeof(payload));
 	ck_assert_int_eq(ut_upsert(t, &r), UT_APPLIED);
-	ck_assert_int_eq(ut_lookup(t, UT_SVC_L2TP, key, UT_KEY_MAX, &out), 0);
-	ck_assert_uint_eq(out.key_len, UT_KEY_MAX);
+	ck_assert_int_eq(ut_lookup(t, UT_SVC_L2TP, key, USER_KEY_MAX, &out), 0);
+	ck_assert_uint_eq(out.key_len, USER_KEY_MAX);
 	ck_assert_uint_eq(out.payload_len, UT_PAYLOAD_MAX);
 	ck_assert_mem_eq(out.payload, payload, UT_PAYLOAD_MAX);
 	/* a shorter key is another entry */
-	ck_assert_int_eq(ut_lookup(t, UT_SVC_L2TP, key, UT_KEY_MAX - 1, &out), -ENOENT);
+	ck_assert_int_eq(ut_lookup(t, UT_SVC_L2TP, key, USER_KEY_MAX - 1, &out), -ENOENT);
 
 	r.version = 2;
-	r.key_len = UT_KEY_MAX + 1;
+	r.key_len = USER_KEY_MAX + 1;
 	ck_assert_int_eq(ut_upsert(t, &r), -EINVAL);
 	r.key_len = 0;
 	ck_assert_int_eq(ut_upsert(t, &r), -EINVAL);
@@ -960,18 +960,19 @@ START_TEST(keys_and_payloads_at_their_limits_and_over)
 	ck_assert_int_eq(ut_upsert(t, &r), -EINVAL);
 	ck_assert_int_eq(ut_upsert(t, NULL), -EINVAL);
 
-	ck_assert_int_eq(ut_delete(t, UT_SVC_L2TP, key, UT_KEY_MAX + 1, 9, UT_ORIGIN_PEER),
+	ck_assert_int_eq(ut_delete(t, UT_SVC_L2TP, key, USER_KEY_MAX + 1, 9, UT_ORIGIN_PEER),
 			 -EINVAL);
 	ck_assert_int_eq(ut_delete(t, UT_SVC_L2TP, key, 0, 9, UT_ORIGIN_PEER), -EINVAL);
 	ck_assert_int_eq(ut_delete(t, UT_SVC_ALL, key, 1, 9, UT_ORIGIN_PEER), -EINVAL);
 	ck_assert_int_eq(ut_delete(t, UT_SVC_L2TP, key, 1, 9, (enum ut_origin)7), -EINVAL);
-	ck_assert_int_eq(ut_lookup(t, UT_SVC_L2TP, key, UT_KEY_MAX + 1, &out), -EINVAL);
+	ck_assert_int_eq(ut_lookup(t, UT_SVC_L2TP, key, USER_KEY_MAX + 1, &out), -EINVAL);
 	ck_assert_int_eq(ut_lookup(t, UT_SVC_ALL, key, 1, &out), -EINVAL);
 	ck_assert_uint_eq(ut_count(t, UT_SVC_ALL), 2);
 	/* the largest entry goes, and comes back */
-	ck_assert_int_eq(ut_delete(t, UT_SVC_L2TP, key, UT_KEY_MAX, 9, UT_ORIGIN_PEER), UT_APPLIED);
+	ck_assert_int_eq(ut_delete(t, UT_SVC_L2TP, key, USER_KEY_MAX, 9, UT_ORIGIN_PEER),
+			 UT_APPLIED);
 	r.origin = UT_ORIGIN_PEER;
-	r.key_len = UT_KEY_MAX;
+	r.key_len = USER_KEY_MAX;
 	r.payload = payload;
 	r.payload_len = UT_PAYLOAD_MAX;
 	r.version = 10;
@@ -1050,17 +1051,17 @@ static void ae_seen_cb(void *arg, const struct ut_rec *r, bool deleted)
  * slot reports exactly the model's entries and tombstones in those slots. */
 static void model_check_ae(struct ut_table *t, int ty)
 {
-	static uint64_t want_b[UT_AE_BUCKETS], got_b[UT_AE_BUCKETS];
-	static uint64_t leaves[UT_AE_BUCKETS][UT_AE_LEAVES], want_l[UT_AE_BUCKETS][UT_AE_LEAVES];
-	static uint8_t want[UT_AE_SLOTS / 8];
-	uint64_t *out[UT_AE_BUCKETS];
+	static uint64_t want_b[AE_BUCKETS], got_b[AE_BUCKETS];
+	static uint64_t leaves[AE_BUCKETS][AE_LEAVES], want_l[AE_BUCKETS][AE_LEAVES];
+	static uint8_t want[AE_SLOTS / 8];
+	uint64_t *out[AE_BUCKETS];
 	struct ae_seen seen;
 	struct ut_rec r;
 
 	memset(want_b, 0, sizeof(want_b));
 	memset(want_l, 0, sizeof(want_l));
 	memset(&seen, 0, sizeof(seen));
-	for (unsigned s = 0; s < UT_AE_SLOTS; s += 2)
+	for (unsigned s = 0; s < AE_SLOTS; s += 2)
 		want[s / 8] = 0x55; /* the even slots */
 	for (int k = 0; k < M_KEYS; k++) {
 		unsigned slot = ut_ae_slot((enum ut_svc)ty, ikey((unsigned)k), 16);
@@ -1068,15 +1069,15 @@ static void model_check_ae(struct ut_table *t, int ty)
 		if (model[ty][k].state != 1)
 			continue;
 		ck_assert_int_eq(ut_lookup(t, (enum ut_svc)ty, ikey((unsigned)k), 16, &r), 0);
-		want_b[slot / UT_AE_LEAVES] += ut_entry_digest(&r);
-		want_l[slot / UT_AE_LEAVES][slot % UT_AE_LEAVES] += ut_entry_digest(&r);
+		want_b[slot / AE_LEAVES] += ut_entry_digest(&r);
+		want_l[slot / AE_LEAVES][slot % AE_LEAVES] += ut_entry_digest(&r);
 	}
 	ut_ae_buckets(t, (enum ut_svc)ty, got_b);
 	ck_assert_mem_eq(got_b, want_b, sizeof(want_b));
-	for (unsigned b = 0; b < UT_AE_BUCKETS; b++)
+	for (unsigned b = 0; b < AE_BUCKETS; b++)
 		out[b] = b % 3 ? leaves[b] : NULL;
 	ut_ae_leaves(t, (enum ut_svc)ty, out);
-	for (unsigned b = 0; b < UT_AE_BUCKETS; b++)
+	for (unsigned b = 0; b < AE_BUCKETS; b++)
 		if (b % 3)
 			ck_assert_mem_eq(leaves[b], want_l[b], sizeof(want_l[b]));
 	ut_ae_scan(t, (enum ut_svc)ty, want, ae_seen_cb, &seen);
@@ -1318,7 +1319,7 @@ START_TEST(a_forgotten_key_leaves_no_trace)
 {
 	struct ut_table *t = ut_table_new(4, NO_LIMIT);
 	struct ut_table *u = ut_table_new(9, NO_LIMIT);
-	uint64_t b[UT_AE_BUCKETS], c[UT_AE_BUCKETS];
+	uint64_t b[AE_BUCKETS], c[AE_BUCKETS];
 
 	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(1), 5, "one", UT_ORIGIN_PEER), UT_APPLIED);
 	ck_assert_int_eq(put(t, UT_SVC_BRAS, ikey(2), 5, "two", UT_ORIGIN_LOCAL), UT_APPLIED);

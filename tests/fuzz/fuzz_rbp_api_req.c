@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			continue;
 		}
-		if (c->mac.len != 6 || c->key.len < 1 || c->key.len > UT_KEY_MAX ||
+		if (c->mac.len != 6 || c->key.len < 1 || c->key.len > USER_KEY_MAX ||
 		    c->payload.len > RBP_REC_DATA_MAX || c->ifname == NULL ||
 		    c->type == DB__RBS_SERVICE_TYPE__RBS_SVC_ARP ||
 		    c->type == DB__RBS_SERVICE_TYPE__RBS_SVC_ND || (unsigned)c->type >= UT_SVC_COUNT)

@@ -141,7 +141,7 @@ static size_t send_entries(struct feeder *f, bool (*fn)(struct feeder *, Db__Rbs
 {
 	static Db__RbsEntry es[PER_MSG];
 	static Db__RbsEntry *ep[PER_MSG];
-	static uint8_t keys[PER_MSG][UT_KEY_MAX];
+	static uint8_t keys[PER_MSG][USER_KEY_MAX];
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 	Db__RbsEntries body = DB__RBS_ENTRIES__INIT;
 	size_t n = 0;
@@ -175,7 +175,7 @@ static bool next_batch(struct feeder *f, Db__RbsEntry *e)
 	static size_t slot;
 	struct ut_rec r;
 
-	if (!may_send(f, UT_KEY_MAX, f->payload))
+	if (!may_send(f, USER_KEY_MAX, f->payload))
 		return false;
 	if (!ut_cursor_next(&f->cur, &r))
 		return false;
@@ -267,7 +267,7 @@ static void pump(struct feeder *f)
 	if (f->batch_running) {
 		while (send_entries(f, next_batch) > 0)
 			;
-		if (may_send(f, UT_KEY_MAX, f->payload)) {
+		if (may_send(f, USER_KEY_MAX, f->payload)) {
 			/* the cursor is at its end */
 			Db__RbsBatchEnd e = DB__RBS_BATCH_END__INIT;
 
