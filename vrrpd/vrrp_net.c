@@ -591,10 +591,14 @@ static unsigned prefixlen(const struct sockaddr *mask)
 	return bits;
 }
 
-/* Walk the interface's addresses of `family`; fn returns 1 to stop. */
 /* Every address of the system, when a caller asked for one dump to serve
- * many queries (vrrp_net_snapshot_begin()). */
+ * many queries (vrrp_net_snapshot_begin()): taken at the first query, so
+ * that a bracket that asks nothing (a commit that changes a priority)
+ * costs no dump of thousands of addresses. */
 static struct ifaddrs *snapshot;
+static bool snapshot_wanted;
+
+/* Walk the interface's addresses of `family`; fn returns 1 to stop. */
 
 static int walk(int family, unsigned ifindex, int (*fn)(const void *addr, unsigned plen, void *arg),
 		void *arg)
@@ -605,6 +609,8 @@ static int walk(int family, unsigned ifindex, int (*fn)(const void *addr, unsign
 
 	if (if_indextoname(ifindex, name) == NULL)
 		return -errno;
+	if (snapshot_wanted && snapshot == NULL && getifaddrs(&snapshot) < 0)
+		snapshot = NULL;
 	if (snapshot)
 		all = snapshot;
 	else if (getifaddrs(&all) < 0)
@@ -628,10 +634,7 @@ static int walk(int family, unsigned ifindex, int (*fn)(const void *addr, unsign
 int vrrp_net_snapshot_begin(void)
 {
 	vrrp_net_snapshot_end();
-	if (getifaddrs(&snapshot) < 0) {
-		snapshot = NULL;
-		return -errno;
-	}
+	snapshot_wanted = true;
 	return 0;
 }
 
@@ -640,6 +643,7 @@ void vrrp_net_snapshot_end(void)
 	if (snapshot)
 		freeifaddrs(snapshot);
 	snapshot = NULL;
+	snapshot_wanted = false;
 }
 
 struct find {

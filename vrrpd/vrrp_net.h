@@ -141,10 +141,11 @@ int vrrp_net_primary(int family, unsigned ifindex, union vrrp_addr *out);
  * vrrp_net_addr_kind() and vrrp_net_primary() each dump every address of
  * the system (getifaddrs()), which with a thousand interfaces costs
  * milliseconds. Between vrrp_net_snapshot_begin() and _end() they answer
- * from one dump taken at begin instead: bracket a run of queries that may
- * see the same state (a commit check, applying a configuration, a burst of
- * address notifications). begin returns 0 or a negative errno (then
- * queries dump as usual); a second begin replaces the snapshot.
+ * from one dump instead, taken at the first query (a bracket that asks
+ * nothing costs nothing): bracket a run of queries that may see the same
+ * state (a commit check, applying a configuration, a burst of address
+ * notifications). begin returns 0; a dump that fails leaves the queries
+ * dumping as usual; a second begin drops the snapshot.
  */
 int vrrp_net_snapshot_begin(void);
 void vrrp_net_snapshot_end(void);
