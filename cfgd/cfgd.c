@@ -373,13 +373,16 @@ static void activate(void)
 {
 	const char *user = g.cur.sess ? g.cur.sess->user : "cfgd";
 
-	if (g.cur.sess) {
-		cand_touch(&g.cur.sess->cand, g.cur.target, g.next_id, user);
-		cand_clear(&g.cur.sess->cand);
-	}
+	/* the old configuration goes first: the new one then holds alone
+	 * what they shared (conf_dup()), and recording the touches below
+	 * copies nothing */
 	conf_free(g.running);
 	g.running = g.cur.target;
 	g.cur.target = NULL;
+	if (g.cur.sess) {
+		cand_touch(&g.cur.sess->cand, g.running, g.next_id, user);
+		cand_clear(&g.cur.sess->cand);
+	}
 	g.running_id = g.next_id;
 	cfg_compiled_free(&g.compiled);
 	g.compiled = g.next;

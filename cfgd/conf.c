@@ -9,9 +9,15 @@
 
 #include "common/strmap.h"
 
+/* Touch records, shared between copies as sections are (conf_dup()). */
+struct touches {
+	struct strmap *m; /* "view:name\037key" -> struct conf_touch */
+	unsigned refs;
+};
+
 struct conf {
-	struct strmap *secs;	/* "view:name" -> struct conf_section */
-	struct strmap *touched; /* "view:name\037key" -> struct conf_touch */
+	struct strmap *secs; /* "view:name" -> struct conf_section */
+	struct touches *touched;
 };
 
 static void sec_id(char *buf, size_t len, enum gram_view view, const char *name)
@@ -26,13 +32,18 @@ struct conf *conf_new(void)
 	if (c == NULL)
 		return NULL;
 	c->secs = strmap_new();
-	c->touched = strmap_new();
-	if (c->secs == NULL || c->touched == NULL) {
+	c->touched = calloc(1, sizeof(*c->touched));
+	if (c->touched)
+		c->touched->m = strmap_new();
+	if (c->secs == NULL || c->touched == NULL || c->touched->m == NULL) {
 		strmap_free(c->secs);
-		strmap_free(c->touched);
+		if (c->touched)
+			strmap_free(c->touched->m);
+		free(c->touched);
 		free(c);
 		return NULL;
 	}
+	c->touched->refs = 1;
 	return c;
 }
 
@@ -47,8 +58,11 @@ static void free_line(const char *k, void *v, void *arg)
 	free(l);
 }
 
+/* Drops one configuration's hold on s; the last one frees it. */
 static void free_section(struct conf_section *s)
 {
+	if (--s->refs > 0)
+		return;
 	strmap_each(s->lines, free_line, NULL);
 	strmap_free(s->lines);
 	free(s->name);
@@ -75,8 +89,11 @@ void conf_free(struct conf *c)
 		return;
 	strmap_each(c->secs, free_section_cb, NULL);
 	strmap_free(c->secs);
-	strmap_each(c->touched, free_cb, NULL);
-	strmap_free(c->touched);
+	if (--c->touched->refs == 0) {
+		strmap_each(c->touched->m, free_cb, NULL);
+		strmap_free(c->touched->m);
+		free(c->touched);
+	}
 	free(c);
 }
 
@@ -101,6 +118,7 @@ static struct conf_section *get_or_add(struct conf *c, enum gram_view view, cons
 	s->view = view;
 	s->name = strdup(name);
 	s->lines = strmap_new();
+	s->refs = 1;
 	sec_id(id, sizeof(id), view, name);
 	if (s->name == NULL || s->lines == NULL || strmap_put(c->secs, id, s) < 0) {
 		free(s->name);
@@ -109,6 +127,100 @@ static struct conf_section *get_or_add(struct conf *c, enum gram_view view, cons
 		return NULL;
 	}
 	return s;
+}
+
+static void copy_line(const char *k, void *v, void *arg)
+{
+	const struct conf_line *l = v;
+	struct conf_section *dst = arg;
+	struct conf_line *n;
+
+	if (dst->lines == NULL)
+		return; /* an earlier line failed */
+	n = calloc(1, sizeof(*n));
+	if (n && (n->key = strdup(l->key)) != NULL && (n->text = strdup(l->text)) != NULL) {
+		n->id = l->id;
+		n->group = l->group;
+		if (strmap_put(dst->lines, k, n) == 0)
+			return;
+	}
+	if (n)
+		free_line(NULL, n, NULL);
+	strmap_each(dst->lines, free_line, NULL);
+	strmap_free(dst->lines);
+	dst->lines = NULL;
+}
+
+/* c's own copy of section s, to change: s itself when c alone holds it,
+ * else a copy that replaces it in c. NULL on allocation failure (then c
+ * still holds s, unchanged). */
+static struct conf_section *own_section(struct conf *c, struct conf_section *s)
+{
+	struct conf_section *n;
+	char id[128];
+
+	if (s == NULL || s->refs == 1)
+		return s;
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return NULL;
+	n->view = s->view;
+	n->name = strdup(s->name);
+	n->lines = strmap_new();
+	n->refs = 1;
+	if (n->name && n->lines)
+		strmap_each(s->lines, copy_line, n);
+	sec_id(id, sizeof(id), s->view, s->name);
+	if (n->name == NULL || n->lines == NULL || strmap_put(c->secs, id, n) < 0) {
+		if (n->lines) {
+			strmap_each(n->lines, free_line, NULL);
+			strmap_free(n->lines);
+		}
+		free(n->name);
+		free(n);
+		return NULL;
+	}
+	s->refs--; /* c's hold moved to the copy; another still holds s */
+	return n;
+}
+
+static void copy_touch(const char *k, void *v, void *arg)
+{
+	struct strmap *dst = arg;
+	struct conf_touch *t = malloc(sizeof(*t));
+
+	/* on failure the record is missing from the copy, which conflict
+	 * checks then do not see: own_touches() checks the count */
+	if (t == NULL)
+		return;
+	*t = *(const struct conf_touch *)v;
+	if (strmap_put(dst, k, t) < 0)
+		free(t);
+}
+
+/* c's own touch records, to change (as own_section()). 0 or -ENOMEM. */
+static int own_touches(struct conf *c)
+{
+	struct touches *n;
+
+	if (c->touched->refs == 1)
+		return 0;
+	n = calloc(1, sizeof(*n));
+	if (n == NULL || (n->m = strmap_new()) == NULL) {
+		free(n);
+		return -ENOMEM;
+	}
+	n->refs = 1;
+	strmap_each(c->touched->m, copy_touch, n->m);
+	if (strmap_count(n->m) != strmap_count(c->touched->m)) {
+		strmap_each(n->m, free_cb, NULL);
+		strmap_free(n->m);
+		free(n);
+		return -ENOMEM;
+	}
+	c->touched->refs--;
+	c->touched = n;
+	return 0;
 }
 
 int conf_section_add(struct conf *c, enum gram_view view, const char *name)
@@ -133,7 +245,7 @@ static unsigned group_of(const char *key);
 int conf_set(struct conf *c, enum gram_view view, const char *name, const char *key,
 	     const char *text, enum gram_id id)
 {
-	struct conf_section *s = get_or_add(c, view, name);
+	struct conf_section *s = own_section(c, get_or_add(c, view, name));
 	struct conf_line *l;
 	char *t;
 
@@ -184,8 +296,10 @@ int conf_del(struct conf *c, enum gram_view view, const char *name, const char *
 	struct conf_section *s = conf_section(c, view, name);
 	struct conf_line *l;
 
-	if (s == NULL)
+	if (s == NULL || strmap_get(s->lines, key) == NULL)
 		return 0;
+	if ((s = own_section(c, s)) == NULL)
+		return -ENOMEM;
 	l = strmap_del(s->lines, key);
 	if (l)
 		free_line(NULL, l, NULL);
@@ -211,11 +325,11 @@ static void collect_prefix(const char *k, void *v, void *arg)
 
 int conf_del_prefix(struct conf *c, enum gram_view view, const char *name, const char *prefix)
 {
-	struct conf_section *s = conf_section(c, view, name);
+	struct conf_section *s = own_section(c, conf_section(c, view, name));
 	struct prefix_walk w = {prefix, strlen(prefix), NULL, 0};
 
 	if (s == NULL)
-		return 0;
+		return conf_section(c, view, name) ? -ENOMEM : 0;
 	w.keys = malloc((strmap_count(s->lines) + 1) * sizeof(char *));
 	if (w.keys == NULL)
 		return -ENOMEM;
@@ -635,67 +749,38 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	return eq;
 }
 
-struct dup_walk {
-	struct conf *dst;
-	int rc;
-};
-
-static void dup_section(const char *k, void *v, void *arg)
+static void share_section(const char *k, void *v, void *arg)
 {
-	struct dup_walk *w = arg;
+	struct conf *dst = arg;
 	struct conf_section *s = v;
-	struct conf_line **lines;
-	int n;
 
-	(void)k;
-	if (w->rc)
+	if (dst->secs == NULL)
 		return;
-	if (conf_section_add(w->dst, s->view, s->name) < 0) {
-		w->rc = -ENOMEM;
+	if (strmap_put(dst->secs, k, s) < 0) {
+		strmap_each(dst->secs, free_section_cb, NULL);
+		strmap_free(dst->secs);
+		dst->secs = NULL;
 		return;
 	}
-	n = conf_lines(s, &lines);
-	if (n < 0) {
-		w->rc = n;
-		return;
-	}
-	for (int i = 0; i < n && !w->rc; i++)
-		w->rc =
-		    conf_set(w->dst, s->view, s->name, lines[i]->key, lines[i]->text, lines[i]->id);
-	free(lines);
-}
-
-static void dup_touch(const char *k, void *v, void *arg)
-{
-	struct dup_walk *w = arg;
-	struct conf_touch *t;
-
-	if (w->rc)
-		return;
-	t = malloc(sizeof(*t));
-	if (t == NULL || strmap_put(w->dst->touched, k, t) < 0) {
-		free(t);
-		w->rc = -ENOMEM;
-		return;
-	}
-	*t = *(struct conf_touch *)v;
+	s->refs++;
 }
 
 struct conf *conf_dup(const struct conf *c)
 {
-	struct dup_walk w;
+	struct conf *d = calloc(1, sizeof(*d));
 
-	w.dst = conf_new();
-	w.rc = 0;
-	if (w.dst == NULL)
-		return NULL;
-	strmap_each(c->secs, dup_section, &w);
-	strmap_each(c->touched, dup_touch, &w);
-	if (w.rc) {
-		conf_free(w.dst);
+	if (d == NULL || (d->secs = strmap_new()) == NULL) {
+		free(d);
 		return NULL;
 	}
-	return w.dst;
+	strmap_each(c->secs, share_section, d);
+	if (d->secs == NULL) {
+		free(d);
+		return NULL;
+	}
+	d->touched = c->touched;
+	d->touched->refs++;
+	return d;
 }
 
 /* ---- touches ----------------------------------------------------------- */
@@ -711,11 +796,13 @@ int conf_touch(struct conf *c, enum gram_view view, const char *name, const char
 	char id[GRAM_LINE_MAX + 160];
 	struct conf_touch *t;
 
+	if (own_touches(c) < 0)
+		return -ENOMEM;
 	touch_id(id, sizeof(id), view, name, key);
-	t = strmap_get(c->touched, id);
+	t = strmap_get(c->touched->m, id);
 	if (t == NULL) {
 		t = calloc(1, sizeof(*t));
-		if (t == NULL || strmap_put(c->touched, id, t) < 0) {
+		if (t == NULL || strmap_put(c->touched->m, id, t) < 0) {
 			free(t);
 			return -ENOMEM;
 		}
@@ -731,7 +818,7 @@ const struct conf_touch *conf_touched(const struct conf *c, enum gram_view view,
 	char id[GRAM_LINE_MAX + 160];
 
 	touch_id(id, sizeof(id), view, name, key);
-	return strmap_get(c->touched, id);
+	return strmap_get(c->touched->m, id);
 }
 
 /* ---- candidate --------------------------------------------------------- */
@@ -858,7 +945,7 @@ static const struct conf_touch *touched_by_others(const struct conf *running,
 		touch_id(w.prefix, sizeof(w.prefix), op->view, op->name, op->key);
 		w.plen = strlen(w.prefix);
 		w.whole_section = op->type == OP_DEL_SECTION;
-		strmap_each(running->touched, touched_under, &w);
+		strmap_each(running->touched->m, touched_under, &w);
 		t = w.latest;
 	}
 	return t;

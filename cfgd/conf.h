@@ -28,11 +28,15 @@ struct conf_section {
 	enum gram_view view;
 	char *name;	      /* "" for the system view */
 	struct strmap *lines; /* key -> struct conf_line */
+	unsigned refs;	      /* configurations sharing it (conf_dup()); read only when > 1 */
 };
 
 struct conf *conf_new(void);
 void conf_free(struct conf *c);
-/* A deep copy, or NULL on allocation failure. Touch records are copied. */
+/* A copy, or NULL on allocation failure. Touch records are copied. The
+ * copy shares its sections and touch records with c until either changes
+ * them (copy on write): a commit copies what it edits, not the whole
+ * configuration. */
 struct conf *conf_dup(const struct conf *c);
 
 /* Set the line `text` under `key` in section (view, name), creating the

@@ -528,6 +528,77 @@ START_TEST(groups_track_configured_bfd_sessions)
 }
 END_TEST
 
+/* A copy shares sections and touch records until one side changes them
+ * (conf_dup()): no change on either side shows on the other, whatever
+ * the edit, and freeing them in either order frees everything once
+ * (ASan in the sanitizer build). */
+START_TEST(a_copy_and_its_original_never_see_each_others_changes)
+{
+	struct conf *a = load(spec_conf), *b;
+	char *ra = conf_render(a), *rb, *r;
+
+	for (int order = 0; order < 2; order++) {
+		ck_assert_int_eq(
+		    conf_touch(a, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority", 7, "u1"), 0);
+		b = conf_dup(a);
+		ck_assert_ptr_nonnull(b);
+		rb = conf_render(b);
+		ck_assert_str_eq(ra, rb);
+		free(rb);
+		/* every kind of edit on the copy */
+		ck_assert_int_eq(conf_set(b, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority",
+					  "vrrp vrid 1 priority 99", G_VRRP_PRIORITY),
+				 0);
+		ck_assert_int_eq(conf_del(b, VIEW_INTERFACE, "eth1", "vrrp vrid 2 virtual-ip"), 0);
+		ck_assert_int_eq(conf_del_prefix(b, VIEW_RBP, "rbp1", "vrrp-id"), 0);
+		ck_assert_int_eq(conf_section_del(b, VIEW_RBS, "rbs1"), 0);
+		ck_assert_int_eq(conf_set(b, VIEW_INTERFACE, "eth2", "vrrp vrid 5 virtual-ip",
+					  "vrrp vrid 5 virtual-ip 192.0.2.105", G_VRRP_VIP),
+				 0);
+		ck_assert_int_eq(
+		    conf_touch(b, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority", 8, "u2"), 0);
+		/* the original is as it was */
+		r = conf_render(a);
+		ck_assert_str_eq(r, ra);
+		free(r);
+		ck_assert_uint_eq(
+		    conf_touched(a, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority")->commit, 7);
+		ck_assert_uint_eq(
+		    conf_touched(b, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority")->commit, 8);
+		ck_assert_str_eq(conf_line(b, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority")->text,
+				 "vrrp vrid 1 priority 99");
+		ck_assert_ptr_null(conf_section(b, VIEW_RBS, "rbs1"));
+		ck_assert_ptr_nonnull(conf_section(a, VIEW_RBS, "rbs1"));
+		/* and the other way: a change of the original leaves the copy */
+		rb = conf_render(b);
+		ck_assert_int_eq(conf_set(a, VIEW_SYSTEM, "", "sysname", "sysname Z", G_SYSNAME),
+				 0);
+		r = conf_render(b);
+		ck_assert_str_eq(r, rb);
+		free(r);
+		free(rb);
+		ck_assert_int_eq(conf_set(a, VIEW_SYSTEM, "", "sysname", "sysname A", G_SYSNAME),
+				 0);
+		r = conf_render(a);
+		ck_assert_str_eq(r, ra);
+		free(r);
+		/* freed in one order, then the other */
+		if (order == 0) {
+			conf_free(b);
+		} else {
+			struct conf *keep = b;
+
+			conf_free(a);
+			a = keep;
+			free(ra);
+			ra = conf_render(a);
+		}
+	}
+	conf_free(a);
+	free(ra);
+}
+END_TEST
+
 /* The compiled sections of text, packed, one string per daemon. */
 static void compile_text(const char *text, struct compiled *out)
 {
@@ -632,6 +703,7 @@ int main(void)
 	    automatic_discriminators_are_stable_and_unique,
 	    groups_track_configured_bfd_sessions,
 	    compiling_again_from_the_parse_cache_gives_the_same_sections,
+	    a_copy_and_its_original_never_see_each_others_changes,
 	    NULL,
 	};
 	const struct checkrun_case core = {.tests = tests};
