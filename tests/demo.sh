@@ -49,14 +49,25 @@ for d in A B; do
 done
 
 step "Type the spec's procedure on both devices (A: priority 120 for group 1, B: 120 for group 2)"
+# Both at once, as two operators would: with preempt-mode timer delay 600,
+# a device configured more than a Master_Down_Interval (about 3.6 s) before
+# the other becomes master of both groups and keeps them for 600 s.
+declare -A TYPING=()
 for d in A B; do
 	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
 	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
 	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
 		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" "$HERE/demo-procedure.txt" \
 		>"$ROOT/$d.procedure"
+	cli "$d" -f "$ROOT/$d.procedure" >"$ROOT/$d.typed" 2>&1 &
+	TYPING[$d]=$!
+done
+for d in A B; do
+	wait "${TYPING[$d]}"
+	rc=$?
 	echo "--- device $d"
-	cli "$d" -f "$ROOT/$d.procedure" | sed 's/^/  /' || fail "device $d refused a command"
+	sed 's/^/  /' "$ROOT/$d.typed"
+	[ "$rc" = 0 ] || fail "device $d refused a command"
 done
 
 for d in A B; do
@@ -72,8 +83,14 @@ is_state() { [ "$(vstate "$1" "$2")" = "$3" ]; }
 mac_of() { inns "$1" cat /sys/class/net/eth1/address; }
 
 step "VRRP elects: A master of group 1 (priority 120), B master of group 2 (priority 120)"
-wait_until 10 is_state A 192.0.2.100 Master && wait_until 10 is_state B 192.0.2.101 Master ||
-	fail "the groups did not settle"
+wait_until 10 is_state A 192.0.2.100 Master && wait_until 10 is_state B 192.0.2.101 Master || {
+	for d in A B; do
+		echo "--- device $d: display vrrp, and its vrrpd's and rbpd's last lines"
+		cli "$d" -c "display vrrp" | sed 's/^/  /'
+		tail -n 15 "$ROOT/$d/vrrpd.log" "$ROOT/$d/rbpd.log" 2>/dev/null | sed 's/^/  /'
+	done
+	fail "the groups did not settle: A should be master of group 1, B of group 2"
+}
 for d in A B; do
 	echo "--- device $d: display vrrp brief"
 	cli "$d" -c "display vrrp brief" | sed 's/^/  /'

@@ -245,7 +245,19 @@ pair_with_host() {
 	make_certs "$ROOT/certs" || return 1
 	start_all A && start_all B || return 1
 	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
-	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+	# typed on both at once: with the spec's preempt-mode timer delay 600,
+	# a device configured a Master_Down_Interval before the other would
+	# become master of both groups and keep them for 600 s
+	local pa pb ra rb
+	cli A -f "$ROOT/A.proc" >"$ROOT/A.typed" 2>&1 &
+	pa=$!
+	cli B -f "$ROOT/B.proc" >"$ROOT/B.typed" 2>&1 &
+	pb=$!
+	wait $pa
+	ra=$?
+	wait $pb
+	rb=$?
+	[ $ra = 0 ] && [ $rb = 0 ] || { cat "$ROOT/A.typed" "$ROOT/B.typed"; return 1; }
 }
 
 # users_on_h NAME ARGS...: one range of neighbour users on host H
