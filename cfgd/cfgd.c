@@ -25,6 +25,7 @@
 #include "common/peer.h"
 #include "common/show.h"
 #include "common/strmap.h"
+#include "common/uvtimer.h"
 
 #define FIRST_COMMIT_ID 1000000000ULL
 #define PREPARE_TIMEOUT_MS 3000
@@ -1216,11 +1217,7 @@ static bool tick_urgent(void)
  * what can make the tick urgent. */
 static void tick_arm(void)
 {
-	uint64_t want = tick_urgent() ? TICK_MS : TICK_IDLE_MS;
-
-	if (uv_is_active((uv_handle_t *)&g.tick) && uv_timer_get_due_in(&g.tick) <= want)
-		return;
-	uv_timer_start(&g.tick, on_tick, want, 0);
+	uvtimer_by(&g.tick, on_tick, tick_urgent() ? TICK_MS : TICK_IDLE_MS);
 }
 
 /* ---- start-up ---------------------------------------------------------- */

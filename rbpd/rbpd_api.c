@@ -24,6 +24,7 @@
 
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/uvtimer.h"
 #include "rbpd/rbp_api_req.h"
 #include "rbpd/rbpd.h"
 #include "user.pb-c.h"
@@ -324,9 +325,8 @@ static void hold(const struct bus_part *id, uint8_t *buf, size_t len, const Db__
 		}
 		if (p->parts == 0)
 			p->done = true;
-		else if (!uv_is_active((uv_handle_t *)&sync_timer) ||
-			 uv_timer_get_due_in(&sync_timer) > ms)
-			uv_timer_start(&sync_timer, on_sync_timer, ms, 0);
+		else
+			uvtimer_by(&sync_timer, on_sync_timer, ms);
 	}
 	*pend_tail = p;
 	pend_tail = &p->next;

@@ -33,6 +33,7 @@
 
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/uvtimer.h"
 #include "rbpd/rbpd.h"
 #include "rbsd/rbs_win.h"
 
@@ -560,9 +561,7 @@ static void reask_later(struct chan *ch)
 	if (ch->reask_gap_ms > REASK_MAX_MS)
 		ch->reask_gap_ms = REASK_MAX_MS;
 	ch->reask_at = now + ch->reask_gap_ms;
-	if (!uv_is_active((uv_handle_t *)&reask_timer) ||
-	    uv_timer_get_due_in(&reask_timer) > ch->reask_gap_ms)
-		uv_timer_start(&reask_timer, on_reask, ch->reask_gap_ms, 0);
+	uvtimer_by(&reask_timer, on_reask, ch->reask_gap_ms);
 }
 
 static void rx_cancel(struct chan *ch);

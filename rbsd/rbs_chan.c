@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/show.h"
 #include "common/sockaddr.h"
+#include "common/uvtimer.h"
 #include "rbsd/rbs_admit.h"
 #include "rbsd/rbs_conn.h"
 #include "rbsd/rbs_frame.h"
@@ -1183,7 +1184,7 @@ static uint64_t tick_due(const struct rbs_chan *ch)
 
 static void tick_arm(struct rbs_chan *ch)
 {
-	uint64_t at = tick_due(ch), now = now_ms(ch), in;
+	uint64_t at = tick_due(ch), now = now_ms(ch);
 
 	if (ch->closing)
 		return;
@@ -1191,10 +1192,7 @@ static void tick_arm(struct rbs_chan *ch)
 		uv_timer_stop(&ch->tick);
 		return;
 	}
-	in = at > now ? at - now : 1;
-	if (uv_is_active((uv_handle_t *)&ch->tick) && uv_timer_get_due_in(&ch->tick) <= in)
-		return;
-	uv_timer_start(&ch->tick, on_tick, in, 0);
+	uvtimer_by(&ch->tick, on_tick, at > now ? at - now : 1);
 }
 
 /* ---- the daemon's side ---------------------------------------------------- */
