@@ -1125,42 +1125,28 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 
 /* ---- clock ------------------------------------------------------------- */
 
-struct expire_walk {
-	char **keys;
-	size_t n;
-};
-
-static void find_expired(const char *k, void *v, void *arg)
+/* strmap_del_if() of the sessions: a closed or idle one goes, unless its
+ * commit is running; queued commits forget it. */
+static bool expire_session(const char *k, void *v, void *arg)
 {
 	struct session *s = v;
-	struct expire_walk *w = arg;
 
-	if ((s->closed || now_ms() - s->last_active_ms > SESSION_IDLE_MS) &&
-	    !(g.busy && g.cur.sess == s))
-		w->keys[w->n++] = strdup(k);
+	(void)k;
+	(void)arg;
+	if (!(s->closed || now_ms() - s->last_active_ms > SESSION_IDLE_MS) ||
+	    (g.busy && g.cur.sess == s))
+		return false;
+	for (size_t q = 0; q < g.nqueue; q++)
+		if (g.queue[q].sess == s)
+			g.queue[q].sess = NULL;
+	cand_clear(&s->cand);
+	free(s);
+	return true;
 }
 
 static void expire_sessions(void)
 {
-	struct expire_walk w = {0};
-
-	w.keys = calloc(strmap_count(g.sessions) + 1, sizeof(char *));
-	if (w.keys == NULL)
-		return;
-	strmap_each(g.sessions, find_expired, &w);
-	for (size_t i = 0; i < w.n; i++) {
-		struct session *s = w.keys[i] ? strmap_del(g.sessions, w.keys[i]) : NULL;
-
-		for (size_t q = 0; s && q < g.nqueue; q++)
-			if (g.queue[q].sess == s)
-				g.queue[q].sess = NULL;
-		if (s) {
-			cand_clear(&s->cand);
-			free(s);
-		}
-		free(w.keys[i]);
-	}
-	free(w.keys);
+	strmap_del_if(g.sessions, expire_session, NULL);
 }
 
 static void on_tick(uv_timer_t *t)

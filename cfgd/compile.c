@@ -434,44 +434,27 @@ static void parsed_free(struct parsed *p)
 	free(p);
 }
 
-struct parsed_sweep {
-	char **keys;
-	size_t n;
-};
-
-static void parsed_stale(const char *k, void *v, void *arg)
+/* strmap_del_if() of the cache: what the last compile did not use. */
+static bool parsed_stale(const char *k, void *v, void *arg)
 {
 	struct parsed *p = v;
-	struct parsed_sweep *w = arg;
 
-	if (p->used != parsed_gen && w->keys)
-		w->keys[w->n++] = (char *)k;
+	(void)k;
+	(void)arg;
+	if (p->used == parsed_gen)
+		return false;
+	parsed_free(p);
+	return true;
 }
 
 /* The end of one compile: drop the entries it did not use, when they are
  * many. */
 static void parsed_turn(void)
 {
-	struct parsed_sweep w = {0};
 	size_t n = parsed ? strmap_count(parsed) : 0;
 
-	if (n <= 1024 || n <= 2 * parsed_hits) {
-		parsed_gen++;
-		parsed_hits = 0;
-		return;
-	}
-	w.keys = calloc(n, sizeof(*w.keys));
-	strmap_each(parsed, parsed_stale, &w);
-	for (size_t i = 0; i < w.n; i++) {
-		/* strmap_del() frees the key it returns the value of */
-		char *k = strdup(w.keys[i]);
-		struct parsed *p = k ? strmap_del(parsed, k) : NULL;
-
-		if (p)
-			parsed_free(p);
-		free(k);
-	}
-	free(w.keys);
+	if (n > 1024 && n > 2 * parsed_hits)
+		strmap_del_if(parsed, parsed_stale, NULL);
 	parsed_gen++;
 	parsed_hits = 0;
 }

@@ -307,46 +307,26 @@ int conf_del(struct conf *c, enum gram_view view, const char *name, const char *
 	return 0;
 }
 
-struct prefix_walk {
-	const char *prefix;
-	size_t plen;
-	char **keys;
-	size_t n;
-};
-
-static void collect_prefix(const char *k, void *v, void *arg)
+/* strmap_del_if() of a section's lines: those whose key is the prefix or
+ * starts with it and a space. */
+static bool under_prefix(const char *k, void *v, void *arg)
 {
-	struct prefix_walk *w = arg;
+	const char *prefix = arg;
+	size_t plen = strlen(prefix);
 
-	(void)v;
-	if (strncmp(k, w->prefix, w->plen) == 0 && (k[w->plen] == '\0' || k[w->plen] == ' '))
-		w->keys[w->n++] = (char *)k;
+	if (strncmp(k, prefix, plen) != 0 || (k[plen] != '\0' && k[plen] != ' '))
+		return false;
+	free_line(NULL, v, NULL);
+	return true;
 }
 
 int conf_del_prefix(struct conf *c, enum gram_view view, const char *name, const char *prefix)
 {
 	struct conf_section *s = own_section(c, conf_section(c, view, name));
-	struct prefix_walk w = {prefix, strlen(prefix), NULL, 0};
 
 	if (s == NULL)
 		return conf_section(c, view, name) ? -ENOMEM : 0;
-	w.keys = malloc((strmap_count(s->lines) + 1) * sizeof(char *));
-	if (w.keys == NULL)
-		return -ENOMEM;
-	strmap_each(s->lines, collect_prefix, &w);
-	for (size_t i = 0; i < w.n; i++) {
-		/* copy: the key string is freed by the delete */
-		char *k = strdup(w.keys[i]);
-		struct conf_line *l;
-
-		if (k == NULL)
-			break;
-		l = strmap_del(s->lines, k);
-		if (l)
-			free_line(NULL, l, NULL);
-		free(k);
-	}
-	free(w.keys);
+	strmap_del_if(s->lines, under_prefix, (void *)prefix);
 	prune(c, s);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "common/strmap.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,24 @@ void *strmap_del(struct strmap *m, const char *key)
 size_t strmap_count(const struct strmap *m)
 {
 	return m->n;
+}
+
+size_t strmap_del_if(struct strmap *m, bool (*fn)(const char *key, void *val, void *arg), void *arg)
+{
+	size_t n = 0;
+
+	/* a delete only marks its slot: the walk goes on over the same table */
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->s[i].key == NULL || m->s[i].key == TOMB ||
+		    !fn(m->s[i].key, m->s[i].val, arg))
+			continue;
+		free(m->s[i].key);
+		m->s[i].key = TOMB;
+		m->s[i].val = NULL;
+		m->n--;
+		n++;
+	}
+	return n;
 }
 
 void strmap_each(const struct strmap *m, void (*fn)(const char *key, void *val, void *arg),

@@ -3,6 +3,7 @@
 #ifndef DB_STRMAP_H
 #define DB_STRMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct strmap;
@@ -20,6 +21,10 @@ void *strmap_del(struct strmap *m, const char *key);
 size_t strmap_count(const struct strmap *m);
 /* Call fn for every entry, in no particular order. The map must not be
  * changed meanwhile. */
+/* Removes every entry for which fn returns true, fn having done what the
+ * value needs (freed it); returns how many went. fn must not change m. */
+size_t strmap_del_if(struct strmap *m, bool (*fn)(const char *key, void *val, void *arg),
+		     void *arg);
 void strmap_each(const struct strmap *m, void (*fn)(const char *key, void *val, void *arg),
 		 void *arg);
 

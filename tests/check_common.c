@@ -113,6 +113,46 @@ START_TEST(strmap_put_replaces_and_copies_the_key)
 }
 END_TEST
 
+static bool odd_value(const char *k, void *v, void *arg)
+{
+	unsigned *freed = arg;
+
+	(void)k;
+	if ((uintptr_t)v % 2 == 0)
+		return false;
+	(*freed)++;
+	return true;
+}
+
+/* strmap_del_if() removes exactly the entries its function picks, in one
+ * walk, and the map goes on working over the tombstones it leaves. */
+START_TEST(strmap_del_if_removes_what_it_picks)
+{
+	struct strmap *m = strmap_new();
+	unsigned freed = 0;
+	char k[64];
+
+	for (unsigned i = 1; i <= 5000; i++) {
+		key_of(k, sizeof(k), i);
+		ck_assert_int_eq(strmap_put(m, k, (void *)(uintptr_t)i), 0);
+	}
+	ck_assert_uint_eq(strmap_del_if(m, odd_value, &freed), 2500);
+	ck_assert_uint_eq(freed, 2500);
+	ck_assert_uint_eq(strmap_count(m), 2500);
+	for (unsigned i = 1; i <= 5000; i++) {
+		key_of(k, sizeof(k), i);
+		ck_assert_ptr_eq(strmap_get(m, k), i % 2 ? NULL : (void *)(uintptr_t)i);
+	}
+	ck_assert_uint_eq(strmap_del_if(m, odd_value, &freed), 0);
+	for (unsigned i = 1; i <= 5000; i += 2) {
+		key_of(k, sizeof(k), i);
+		ck_assert_int_eq(strmap_put(m, k, (void *)(uintptr_t)(i + 1)), 0);
+	}
+	ck_assert_uint_eq(strmap_count(m), 5000);
+	strmap_free(m);
+}
+END_TEST
+
 START_TEST(errlist_keeps_messages_in_order_and_empties)
 {
 	struct errlist e = {0};
@@ -182,6 +222,7 @@ int main(void)
 	const TTest *tests[] = {
 	    strmap_matches_a_model_through_inserts_and_deletes,
 	    strmap_put_replaces_and_copies_the_key,
+	    strmap_del_if_removes_what_it_picks,
 	    errlist_keeps_messages_in_order_and_empties,
 	    histo_buckets_by_upper_bound,
 	    ring_grow_unwraps_oldest_first,
