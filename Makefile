@@ -235,9 +235,9 @@ $(B)/bin/rbs-rogue: $(B)/tests/tools/rbs_rogue.o $(B)/rbpd/rbp_rec.o $(B)/rbpd/r
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
-$(B)/bin/vrrp-events: $(B)/tests/tools/vrrp_events.o $(PROTO_O)
+$(B)/bin/vrrp-events: $(B)/tests/tools/vrrp_events.o $(COMMON_O)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/bin/kea-ctl: $(B)/tests/tools/kea_ctl.o $(B)/kea/kea_ctrl.o
 	@mkdir -p $(dir $@)

@@ -77,7 +77,7 @@ static struct json_object *ask_vrrpd(void)
 		return NULL;
 	zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof(zero));
 	snprintf(ep, sizeof(ep), "ipc://%s/%s.ipc", rundir, bus_role_name(DB__ROLE__ROLE_VRRPD));
-	q.what = (char *)"vrrp";
+	q.kind = DB__QUERY_KIND__QUERY_VRRP;
 	q.json = true;
 	if (zmq_connect(z, ep) == 0 &&
 	    req_call(z, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, ++seq, &q.base,
@@ -185,7 +185,7 @@ static void on_event(const Db__VrrpEvent *ev)
 {
 	const struct vrrp_mib_row *r;
 
-	if (strcmp(ev->new_state, "Master") != 0)
+	if (ev->to != DB__VRRP_STATE__VRRP_STATE_MASTER)
 		return;
 	refresh(true);
 	r = vrrp_mib_find(&mib, if_nametoindex(ev->ifname), ev->vrid, ev->ipv6 ? 2 : 1);

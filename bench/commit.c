@@ -377,7 +377,7 @@ static void phase_one_line(struct bench *b)
  * `display WHAT`. Returns 0 and the text in *text (free it), or a negative
  * errno (-ETIMEDOUT: vrrpd did not answer in SHORT_TIMEOUT_MS).
  */
-static int query_vrrpd(struct bench *b, const char *what, char **text)
+static int query_vrrpd(struct bench *b, Db__QueryKind kind, char **text)
 {
 	Db__Query q = DB__QUERY__INIT;
 	Db__QueryReply *qr;
@@ -400,7 +400,7 @@ static int query_vrrpd(struct bench *b, const char *what, char **text)
 			return rc;
 		}
 	}
-	q.what = (char *)what;
+	q.kind = kind;
 	rc = req_call(b->vrrpd, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, ++b->seq, &q.base,
 		      DB__MSG_TYPE__MSG_QUERY_REPLY, DB__ROLE__ROLE_VRRPD,
 		      req_now_ms() + SHORT_TIMEOUT_MS, -1, &pl, &plen);
@@ -480,7 +480,7 @@ static double settle(struct bench *b, unsigned masters, double t0)
 		char *text = NULL;
 
 		/* a display is answered by the daemon, as dbcli asks it */
-		if (query_vrrpd(b, "vrrp brief", &text) == 0)
+		if (query_vrrpd(b, DB__QUERY_KIND__QUERY_VRRP_BRIEF, &text) == 0)
 			seen = count_masters(text);
 		free(text);
 		if (seen >= masters &&

@@ -126,6 +126,7 @@ static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, c
 		     const struct session *s, const struct sess_result *fw)
 {
 	Db__CliReply r = DB__CLI_REPLY__INIT;
+	Db__Query q = DB__QUERY__INIT;
 	char prompt[160] = "";
 	int rc;
 
@@ -140,8 +141,13 @@ static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, c
 							 DB__ROLE__ROLE_RBPD};
 
 		r.forward_to = roles[fw->forward_to];
-		r.query = (char *)fw->query;
-		r.json = fw->json;
+		q.kind = (Db__QueryKind)fw->query.kind;
+		q.json = fw->json;
+		q.verbose = fw->query.verbose;
+		q.name = (char *)fw->query.name;
+		q.service = (char *)fw->query.service;
+		q.mac = (char *)fw->query.mac;
+		r.query = &q;
 	}
 	rc = bus_send_msg(g.cli, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD,
 			  id, &r.base);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.pb-c.h"
 #include "cfgd/compile.h"
 
 static void reply(struct sess_result *res, bool ok, const char *fmt, ...)
@@ -130,6 +131,17 @@ static void edit(struct session *s, const struct conf *running, uint64_t base,
 		res->ok = true;
 }
 
+/* A display a daemon answers: dbcli asks it (cfgd.c, send_cli) the query
+ * the grammar read, naming the object `name` when the command did. */
+static void forward(struct sess_result *res, int daemon, Db__QueryKind kind,
+		    const struct gram_arg *name)
+{
+	res->req = SR_FORWARD;
+	res->forward_to = daemon;
+	res->query.kind = kind;
+	snprintf(res->query.name, sizeof(res->query.name), "%s", name ? name->str : "");
+}
+
 static void display_candidate(struct session *s, const struct conf *running,
 			      struct sess_result *res)
 {
@@ -236,35 +248,31 @@ static void session_cmd(struct session *s, const struct conf *running, const str
 		res->commit_id = (uint64_t)gram_arg(r, "commit-id")->num;
 		break;
 	case G_DISPLAY_VRRP:
-		res->req = SR_FORWARD;
-		res->forward_to = D_VRRPD;
 		a = gram_arg(r, "detail");
-		snprintf(res->query, sizeof(res->query), "vrrp%s%s", a ? " " : "", a ? a->str : "");
+		forward(res, D_VRRPD,
+			a && !strcmp(a->str, "brief")	     ? DB__QUERY_KIND__QUERY_VRRP_BRIEF
+			: a && !strcmp(a->str, "statistics") ? DB__QUERY_KIND__QUERY_VRRP_STATISTICS
+							     : DB__QUERY_KIND__QUERY_VRRP,
+			NULL);
+		res->query.verbose = a && !strcmp(a->str, "verbose");
 		break;
 	case G_DISPLAY_RBS:
+		forward(res, D_RBSD, DB__QUERY_KIND__QUERY_RBS, gram_arg(r, "rbs-name"));
+		res->query.verbose = gram_arg(r, "detail") != NULL;
+		break;
 	case G_DISPLAY_RBP:
-		res->req = SR_FORWARD;
-		res->forward_to = r->id == G_DISPLAY_RBS ? D_RBSD : D_RBPD;
-		a = gram_arg(r, r->id == G_DISPLAY_RBS ? "rbs-name" : "rbp-name");
-		snprintf(res->query, sizeof(res->query), "%s%s%s%s",
-			 r->id == G_DISPLAY_RBS ? "remote-backup-service" : "remote-backup-profile",
-			 a ? " " : "", a ? a->str : "",
-			 r->id == G_DISPLAY_RBS && gram_arg(r, "detail") ? " verbose" : "");
+		forward(res, D_RBPD, DB__QUERY_KIND__QUERY_RBP, gram_arg(r, "rbp-name"));
 		break;
 	case G_DISPLAY_BFD:
-		res->req = SR_FORWARD;
-		res->forward_to = D_VRRPD;
-		a = gram_arg(r, "session-name");
-		snprintf(res->query, sizeof(res->query), "bfd session%s%s", a ? " " : "",
-			 a ? a->str : "");
+		forward(res, D_VRRPD, DB__QUERY_KIND__QUERY_BFD_SESSION,
+			gram_arg(r, "session-name"));
 		break;
 	case G_DISPLAY_RBP_USERS:
-		res->req = SR_FORWARD;
-		res->forward_to = D_RBPD;
+		forward(res, D_RBPD, DB__QUERY_KIND__QUERY_RBP_USERS, gram_arg(r, "rbp-name"));
+		snprintf(res->query.service, sizeof(res->query.service), "%s",
+			 gram_arg(r, "svc")->str);
 		a = gram_arg(r, "mac-address");
-		snprintf(res->query, sizeof(res->query), "remote-backup-profile %s users %s%s%s",
-			 gram_arg(r, "rbp-name")->str, gram_arg(r, "svc")->str, a ? " mac " : "",
-			 a ? a->str : "");
+		snprintf(res->query.mac, sizeof(res->query.mac), "%s", a ? a->str : "");
 		break;
 	default:
 		reply(res, false, "Error: not supported here.");

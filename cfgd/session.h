@@ -45,9 +45,16 @@ struct sess_result {
 	char label[64];
 	/* SR_ROLLBACK, SR_COMMIT_CHANGES */
 	uint64_t commit_id;
-	/* SR_FORWARD */
+	/* SR_FORWARD: the display as the daemon is asked it (proto/bus.proto
+	 * Query; json above) */
 	int forward_to; /* enum cfg_daemon */
-	char query[128];
+	struct sess_query {
+		int kind; /* Db__QueryKind */
+		bool verbose;
+		char name[64];
+		char service[24];
+		char mac[48];
+	} query;
 };
 
 /* Run one line in session s over the running configuration. `running_id`

@@ -69,8 +69,7 @@ struct reply {
 	char **completions;
 	size_t ncompletions;
 	Db__Role forward_to;
-	char *query;
-	bool json;
+	Db__Query *query; /* what to ask forward_to, a copy of the reply's */
 };
 
 /* Daemon control sockets, indexed by role; ROLE_CLI is the largest. */
@@ -223,7 +222,8 @@ static void reply_free(struct reply *r)
 
 	free(r->output);
 	free(r->prompt);
-	free(r->query);
+	if (r->query)
+		db__query__free_unpacked(r->query, NULL);
 	for (i = 0; i < r->ncompletions; i++)
 		free(r->completions[i]);
 	free(r->completions);
@@ -284,9 +284,9 @@ static int cfgd_call(struct cli *c, Db__CliOp op, const char *line, int timeout_
 	r->close = rep->close;
 	r->output = xstrdup(rep->output);
 	r->prompt = xstrdup(rep->prompt);
-	r->query = xstrdup(rep->query);
 	r->forward_to = rep->forward_to;
-	r->json = rep->json;
+	if (rep->query && (r->query = (Db__Query *)bus_msg_copy(&rep->query->base)) == NULL)
+		oom();
 	if (rep->n_completions) {
 		r->completions = calloc(rep->n_completions, sizeof(char *));
 		if (r->completions == NULL)
@@ -358,9 +358,8 @@ static void *open_dealer(struct cli *c, const char *name)
  * A display answered by a daemon: ask its control socket. Returns RUN_OK,
  * RUN_REFUSED (the daemon said no, or did not answer) or RUN_INTERRUPTED.
  */
-static enum run_result query_daemon(struct cli *c, Db__Role role, const char *what, bool json)
+static enum run_result query_daemon(struct cli *c, Db__Role role, Db__Query *q)
 {
-	Db__Query q = DB__QUERY__INIT;
 	Db__QueryReply *qr;
 	enum run_result res;
 	const char *name;
@@ -381,9 +380,11 @@ static enum run_result query_daemon(struct cli *c, Db__Role role, const char *wh
 			return RUN_REFUSED;
 		}
 	}
-	q.what = (char *)(what ? what : "");
-	q.json = json;
-	rc = call(c, c->daemon[role], DB__MSG_TYPE__MSG_QUERY, &q.base,
+	if (q == NULL) {
+		printf("Error: cfgd forwarded a display without its query.\n");
+		return RUN_REFUSED;
+	}
+	rc = call(c, c->daemon[role], DB__MSG_TYPE__MSG_QUERY, &q->base,
 		  DB__MSG_TYPE__MSG_QUERY_REPLY, role, SHORT_TIMEOUT_MS, &pl, &plen);
 	if (rc < 0) {
 		/* Drop the socket and the query queued in it: a daemon that
@@ -426,7 +427,7 @@ static enum run_result run_line(struct cli *c, const char *line)
 	else if (r.forward_to != DB__ROLE__ROLE_NONE)
 		/* The daemon's answer decides, not cfgd's "ok": cfgd only
 		 * knows the command is a valid display. */
-		res = query_daemon(c, r.forward_to, r.query, r.json);
+		res = query_daemon(c, r.forward_to, r.query);
 	else
 		res = r.ok ? RUN_OK : RUN_REFUSED;
 	reply_free(&r);

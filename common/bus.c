@@ -376,6 +376,34 @@ const char *bus_role_name(Db__Role r)
 	}
 }
 
+ProtobufCMessage *bus_msg_copy(const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+	ProtobufCMessage *copy;
+
+	if (buf == NULL)
+		return NULL;
+	protobuf_c_message_pack(m, buf);
+	copy = protobuf_c_message_unpack(m->descriptor, NULL, len, buf);
+	free(buf);
+	return copy;
+}
+
+const char *bus_vrrp_state_word(Db__VrrpState s)
+{
+	switch (s) {
+	case DB__VRRP_STATE__VRRP_STATE_INITIALIZE:
+		return "Initialize";
+	case DB__VRRP_STATE__VRRP_STATE_BACKUP:
+		return "Backup";
+	case DB__VRRP_STATE__VRRP_STATE_MASTER:
+		return "Master";
+	default:
+		return "unknown";
+	}
+}
+
 long bus_peer_uid(const struct bus_sock *s)
 {
 	return s->peer_uid;

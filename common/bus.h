@@ -92,4 +92,13 @@ uint64_t bus_digest(const void *buf, size_t len);
 /* Name of a role ("vrrpd"), for identities and logs. */
 const char *bus_role_name(Db__Role r);
 
+/* A deep copy of any message, to keep beyond the one it came in (free it
+ * with protobuf_c_message_free_unpacked()). NULL: out of memory. */
+ProtobufCMessage *bus_msg_copy(const ProtobufCMessage *m);
+
+/* A VRRP state's display word ("Initialize", "Backup", "Master", as
+ * vrrpd displays them), for logs and tools; "unknown" for any other
+ * value. Never sent: the bus carries the enum. A static string. */
+const char *bus_vrrp_state_word(Db__VrrpState s);
+
 #endif

@@ -55,17 +55,50 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	/* a stream: the answer grows with the configuration, no size guessed */
 	f = open_memstream(&text, &textlen);
 	if (f != NULL) {
-		ok = c->fn(c->arg, q->what, q->json, f);
+		ok = c->fn(c->arg, q, f, &r);
 		fclose(f);
 	}
 	r.ok = f != NULL && ok;
-	r.text = f != NULL ? text : "Error: out of memory.";
+	r.text = f != NULL ? text : (char *)"Error: out of memory.";
+	if (f != NULL && !ok && textlen == 0) {
+		/* a query this daemon does not answer: say which */
+		free(text);
+		text = NULL;
+		if (asprintf(&text, "Error: %s cannot answer %s.", bus_role_name(c->role),
+			     ctl_kind_word(q->kind)) < 0)
+			text = NULL;
+		r.text = text ? text : (char *)"Error: unknown query.";
+	}
 	bus_send_msg(s, parts[0].data, parts[0].len, DB__MSG_TYPE__MSG_QUERY_REPLY, c->role,
 		     env->id, &r.base);
 	if (f != NULL)
 		free(text);
 	db__query__free_unpacked(q, NULL);
 	db__envelope__free_unpacked(env, NULL);
+}
+
+const char *ctl_kind_word(Db__QueryKind k)
+{
+	switch (k) {
+	case DB__QUERY_KIND__QUERY_VRRP:
+		return "vrrp";
+	case DB__QUERY_KIND__QUERY_VRRP_BRIEF:
+		return "vrrp brief";
+	case DB__QUERY_KIND__QUERY_VRRP_STATISTICS:
+		return "vrrp statistics";
+	case DB__QUERY_KIND__QUERY_BFD_SESSION:
+		return "bfd session";
+	case DB__QUERY_KIND__QUERY_RBS:
+		return "remote-backup-service";
+	case DB__QUERY_KIND__QUERY_RBP:
+		return "remote-backup-profile";
+	case DB__QUERY_KIND__QUERY_RBP_USERS:
+		return "remote-backup-profile users";
+	case DB__QUERY_KIND__QUERY_VRRP_STATES:
+		return "vrrp states";
+	default:
+		return "unknown query";
+	}
 }
 
 int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, Db__Role role,

@@ -24,6 +24,7 @@
 
 #include "bus.pb-c.h"
 #include "common/bus.h"
+#include "common/ctl.h"
 #include "common/log.h"
 #include "common/reqclient.h"
 #include "metricsd/metrics.h"
@@ -65,7 +66,7 @@ static struct json_object *parse(const char *text)
 }
 
 /* A daemon's display as JSON, or NULL when it did not answer in time. */
-static struct json_object *ask_daemon(Db__Role role, const char *what)
+static struct json_object *ask_daemon(Db__Role role, Db__QueryKind kind)
 {
 	Db__Query q = DB__QUERY__INIT;
 	Db__QueryReply *qr;
@@ -76,7 +77,7 @@ static struct json_object *ask_daemon(Db__Role role, const char *what)
 
 	if (z == NULL)
 		return NULL;
-	q.what = (char *)what;
+	q.kind = kind;
 	q.json = true;
 	if (req_call(z, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, ++seq, &q.base,
 		     DB__MSG_TYPE__MSG_QUERY_REPLY, role, req_now_ms() + QUERY_TIMEOUT_MS, -1, &pl,
@@ -88,7 +89,7 @@ static struct json_object *ask_daemon(Db__Role role, const char *what)
 		if (qr)
 			db__query_reply__free_unpacked(qr, NULL);
 	} else {
-		log_debug("%s did not answer %s", bus_role_name(role), what);
+		log_debug("%s did not answer %s", bus_role_name(role), ctl_kind_word(kind));
 	}
 	zmq_close(z);
 	return o;
@@ -141,11 +142,11 @@ static struct json_object *ask_cfgd(void)
 static char *scrape(size_t *len)
 {
 	struct metrics_in in = {
-	    .vrrp = ask_daemon(DB__ROLE__ROLE_VRRPD, "vrrp"),
-	    .rbs = ask_daemon(DB__ROLE__ROLE_RBSD, "remote-backup-service"),
-	    .rbp = ask_daemon(DB__ROLE__ROLE_RBPD, "remote-backup-profile"),
+	    .vrrp = ask_daemon(DB__ROLE__ROLE_VRRPD, DB__QUERY_KIND__QUERY_VRRP),
+	    .rbs = ask_daemon(DB__ROLE__ROLE_RBSD, DB__QUERY_KIND__QUERY_RBS),
+	    .rbp = ask_daemon(DB__ROLE__ROLE_RBPD, DB__QUERY_KIND__QUERY_RBP),
 	    .sync = ask_cfgd(),
-	    .bfd = ask_daemon(DB__ROLE__ROLE_VRRPD, "bfd session"),
+	    .bfd = ask_daemon(DB__ROLE__ROLE_VRRPD, DB__QUERY_KIND__QUERY_BFD_SESSION),
 	};
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);

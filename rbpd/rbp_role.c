@@ -1,7 +1,6 @@
 /* Who is master for a user: see rbp_role.h. */
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "rbpd/rbp_role.h"
 
@@ -46,19 +45,21 @@ int rbp_role_for_user(const struct rbp_binding *b, size_t n, const uint8_t mac[R
 	return 0;
 }
 
-int rbp_group_state_parse(const char *s, enum rbp_group_state *out)
+int rbp_group_state_of(Db__VrrpState s, enum rbp_group_state *out)
 {
-	if (s == NULL)
-		return -EINVAL;
-	if (strcasecmp(s, "Initialize") == 0)
+	switch (s) {
+	case DB__VRRP_STATE__VRRP_STATE_INITIALIZE:
 		*out = RBP_GROUP_INIT;
-	else if (strcasecmp(s, "Backup") == 0)
+		return 0;
+	case DB__VRRP_STATE__VRRP_STATE_BACKUP:
 		*out = RBP_GROUP_BACKUP;
-	else if (strcasecmp(s, "Master") == 0)
+		return 0;
+	case DB__VRRP_STATE__VRRP_STATE_MASTER:
 		*out = RBP_GROUP_MASTER;
-	else
+		return 0;
+	default:
 		return -EINVAL;
-	return 0;
+	}
 }
 
 const char *rbp_role_str(enum rbp_role r)

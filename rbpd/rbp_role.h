@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bus.pb-c.h"
+
 #include "common/mac.h"
 
 #define RBP_MAC_LEN MAC_LEN
@@ -82,9 +84,10 @@ enum rbp_role rbp_role_of_state(enum rbp_group_state s);
 int rbp_role_for_user(const struct rbp_binding *b, size_t n, const uint8_t mac[RBP_MAC_LEN],
 		      enum rbp_role *role);
 
-/* Parses a state as vrrpd publishes it ("Initialize", "Backup", "Master",
- * any case). Returns 0 with *out set, or -EINVAL (*out untouched). */
-int rbp_group_state_parse(const char *s, enum rbp_group_state *out);
+/* A state as vrrpd publishes it (proto/bus.proto VrrpState). Returns 0
+ * with *out set, or -EINVAL for VRRP_STATE_NONE or a value this build
+ * does not know (*out untouched). */
+int rbp_group_state_of(Db__VrrpState s, enum rbp_group_state *out);
 
 /* "master" or "backup"; "unknown" for any other value. A static string. */
 const char *rbp_role_str(enum rbp_role r);

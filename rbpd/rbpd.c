@@ -540,13 +540,13 @@ void rbpd_dual_check(struct chan *ch)
 		rbpd_gates_publish();
 }
 
-static void set_state(const char *ifname, uint32_t vrid, bool v6, const char *state,
+static void set_state(const char *ifname, uint32_t vrid, bool v6, Db__VrrpState state,
 		      uint64_t takeover)
 {
 	enum rbp_group_state s;
 	struct grp *gr;
 
-	if (rbp_group_state_parse(state, &s) < 0)
+	if (rbp_group_state_of(state, &s) < 0)
 		return;
 	gr = grp_get(ifname, vrid, true);
 	if (gr) {
@@ -570,9 +570,9 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 	    (ev = db__vrrp_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
 		if (env->id > g.vrrp_seq || env->id + 1000000 < g.vrrp_seq)
 			g.vrrp_seq = env->id; /* a restarted vrrpd counts from 1 again */
-		set_state(ev->ifname, ev->vrid, ev->ipv6, ev->new_state, ev->takeover);
-		snprintf(why, sizeof(why), "vrrp vrid %u %s -> %s: %s", ev->vrid, ev->old_state,
-			 ev->new_state, ev->reason);
+		set_state(ev->ifname, ev->vrid, ev->ipv6, ev->to, ev->takeover);
+		snprintf(why, sizeof(why), "vrrp vrid %u %s -> %s: %s", ev->vrid,
+			 bus_vrrp_state_word(ev->from), bus_vrrp_state_word(ev->to), ev->reason);
 		evaluate(why);
 		/* the takeover is done (kernel installs written, restored
 		 * users published): vrrpd may announce (docs/takeover.md) */
@@ -583,14 +583,12 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 	db__envelope__free_unpacked(env, NULL);
 }
 
-/* bus_recv_cb of the query socket: vrrpd's answer to "vrrp state-list",
- * "seq N" then "IFNAME VRID vrrp|vrrp6 STATE TAKEOVER" per group. */
+/* bus_recv_cb of the query socket: vrrpd's answer to QUERY_VRRP_STATES. */
 static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
 	Db__Envelope *env;
 	Db__QueryReply *r;
-	unsigned long long seq;
-	char *save, *line;
+	const Db__VrrpStateList *l;
 
 	(void)s;
 	(void)arg;
@@ -599,22 +597,18 @@ static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n
 	r = env->type == DB__MSG_TYPE__MSG_QUERY_REPLY && env->sender == DB__ROLE__ROLE_VRRPD
 		? db__query_reply__unpack(NULL, env->payload.len, env->payload.data)
 		: NULL;
-	if (r && r->ok && r->text && sscanf(r->text, "seq %llu", &seq) == 1 &&
-	    (seq >= g.vrrp_seq || seq + 1000000 < g.vrrp_seq)) {
+	l = r && r->ok ? r->states : NULL;
+	if (l && (l->seq >= g.vrrp_seq || l->seq + 1000000 < g.vrrp_seq)) {
 		/* Not older than the last event: take it. A group vrrpd no
 		 * longer has is Initialize. */
 		for (struct grp *gr = g.grps; gr; gr = gr->next)
 			gr->st[0] = gr->st[1] = -1;
-		g.vrrp_seq = seq;
-		for (line = strtok_r(r->text, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char ifname[IF_NAMESIZE + 1], fam[8], state[16];
-			unsigned vrid;
-			unsigned long long tk = 0;
+		g.vrrp_seq = l->seq;
+		for (size_t i = 0; i < l->n_groups; i++) {
+			const Db__VrrpGroupState *st = l->groups[i];
 
-			if (sscanf(line, "%16s %u %7s %15s %llu", ifname, &vrid, fam, state, &tk) >=
-			    4)
-				set_state(ifname, vrid, strcmp(fam, "vrrp6") == 0, state, tk);
+			if (st->ifname && st->ifname[0])
+				set_state(st->ifname, st->vrid, st->ipv6, st->state, st->takeover);
 		}
 		evaluate("vrrpd's state list");
 		rbpd_gates_publish();
@@ -629,7 +623,7 @@ static void ask_vrrp_states(void)
 	Db__Query q = DB__QUERY__INIT;
 	static uint64_t id;
 
-	q.what = "vrrp state-list";
+	q.kind = DB__QUERY_KIND__QUERY_VRRP_STATES;
 	bus_send_msg(g.vrrp_ctl, NULL, 0, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_RBPD, ++id,
 		     &q.base);
 }
@@ -1410,18 +1404,20 @@ static int display_json(const char *name, FILE *f)
 }
 
 /* ctl_query_fn */
-static int display(void *arg, const char *what, bool json, FILE *f)
+static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 {
-	const char *name = strncmp(what, "remote-backup-profile ", 22) == 0 ? what + 22 : NULL;
+	const char *name = q->name[0] ? q->name : NULL;
+	const char *mac = q->mac[0] ? q->mac : NULL;
 	size_t shown = 0;
-	char pname[64], word[32], mac[32];
-	int n;
 
 	(void)arg;
-	if (name && (n = sscanf(name, "%63s users %31s mac %31s", pname, word, mac)) >= 2)
-		return json ? json_users(f, pname, word, n == 3 ? mac : NULL)
-			    : show_users(f, pname, word, n == 3 ? mac : NULL);
-	if (json)
+	(void)r;
+	if (q->kind == DB__QUERY_KIND__QUERY_RBP_USERS)
+		return q->json ? json_users(f, q->name, q->service, mac)
+			       : show_users(f, q->name, q->service, mac);
+	if (q->kind != DB__QUERY_KIND__QUERY_RBP)
+		return 0; /* not rbpd's: ctl says so */
+	if (q->json)
 		return display_json(name, f);
 	for (struct prof *p = g.profs; p; p = p->next) {
 		if (name && strcmp(name, p->name))

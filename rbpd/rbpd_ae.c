@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/bitmap.h"
 #include "common/log.h"
 #include "rbpd/rbp_ae.h"
 #include "rbpd/rbpd.h"
@@ -283,7 +284,7 @@ static void summarize(struct chan *ch, enum ut_svc t, uint64_t round, const uint
 	for (uint32_t slot = 0; slot < AE_SLOTS && whole; slot++) {
 		size_t kb = 0, kn;
 
-		if (!(want[slot / 8] & (1u << (slot % 8))))
+		if (!bitmap_test(want, slot))
 			continue;
 		for (kn = ki; kn < g8.n && g8.k[kn].slot == slot; kn++)
 			kb += g8.k[kn].len + 16u;
@@ -338,7 +339,7 @@ static void rx_level2(struct chan *ch, const Db__RbsCompare *in)
 		for (size_t j = 0; j < d; j++) {
 			unsigned slot = in->buckets[i] * AE_LEAVES + diff[j];
 
-			want[slot / 8] |= (uint8_t)(1u << (slot % 8));
+			bitmap_set(want, slot);
 		}
 		n += d;
 	}

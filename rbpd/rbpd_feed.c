@@ -31,11 +31,11 @@
 #include <sys/socket.h>
 #include <zmq.h>
 
+#include "common/credit.h"
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/uvtimer.h"
 #include "rbpd/rbpd.h"
-#include "rbsd/rbs_win.h"
 
 #define PER_MSG 512		/* entries in one RbsLocal */
 #define MSG_BYTES (256 * 1024)	/* and about this many bytes at most */
@@ -104,7 +104,7 @@ bool rbpd_feed_send(struct chan *ch, Db__RbsLocal *m)
 static bool may_send(const struct chan *ch, size_t klen, size_t plen)
 {
 	return ch->attached && ch->stash == NULL && ch->sent_e + 1 <= ch->credit_e &&
-	       ch->sent_b + RBS_WIN_ENTRY_HDR + klen + plen <= ch->credit_b;
+	       ch->sent_b + credit_entry_cost(klen, plen) <= ch->credit_b;
 }
 
 struct msg {
@@ -135,7 +135,7 @@ static void msg_add(struct chan *ch, struct msg *m, int op, int type, const uint
 	m->ep[m->n++] = e;
 	m->bytes += klen + plen;
 	ch->sent_e++;
-	ch->sent_b += RBS_WIN_ENTRY_HDR + klen + plen;
+	ch->sent_b += credit_entry_cost(klen, plen);
 }
 
 static bool msg_send(struct chan *ch, struct msg *m)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/bitmap.h"
 #include "common/svc.h"
 #include "rbpd/user_table.h"
 
@@ -1020,7 +1021,7 @@ static bool slot_wanted(const struct ut_entry *e, const uint8_t *want)
 {
 	unsigned slot = slot_of(e->n.type, e->data, e->n.key_len);
 
-	return want[slot / 8] & (1u << (slot % 8));
+	return bitmap_test(want, slot);
 }
 
 void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[AE_SLOTS / 8],

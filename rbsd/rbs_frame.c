@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bitmap.h"
 #include "common/svc.h"
 #include "rbsd/rbs_frame.h"
 
@@ -194,9 +195,9 @@ static bool distinct_below(const uint32_t *v, size_t n, uint32_t bound, uint8_t 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t x = v[i];
 
-		if (x >= bound || seen[x / 8] & (1u << (x % 8)))
+		if (x >= bound || bitmap_test(seen, x))
 			return false;
-		seen[x / 8] |= (uint8_t)(1u << (x % 8));
+		bitmap_set(seen, x);
 	}
 	return true;
 }

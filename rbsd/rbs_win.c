@@ -5,12 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/credit.h"
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_win.h"
 
+/* The byte bound is the feeders' credit (common/credit.h): an entry's
+ * header here must not cost more than the credit counts for it. */
+_Static_assert(offsetof(struct rbs_win_entry, data) <= CREDIT_ENTRY_HDR,
+	       "the window's entry header outgrew the credit's");
+
 static size_t entry_cost(size_t klen, size_t plen)
 {
-	return RBS_WIN_ENTRY_HDR + klen + plen;
+	return credit_entry_cost(klen, plen);
 }
 
 /*

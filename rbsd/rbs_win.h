@@ -23,13 +23,14 @@
  * entries, or ack_delay_ms after the oldest unacknowledged entry arrived,
  * whichever comes first.
  *
- * Memory per entry in flight: RBS_WIN_ENTRY_HDR (26) bytes + key +
+ * Memory per entry in flight: the entry's header (26) bytes + key +
  * payload, rounded up to a multiple of 8, in 256 KiB blocks that hold
  * entries in the order they were pushed and are freed whole once their
  * last entry is acknowledged (56 bytes for a 6-byte key and a 24-byte
  * payload), plus one 8-byte slot of the ring that rbs_tx_init()
- * allocates for max_entries. The byte bound counts RBS_WIN_ENTRY_HDR + key + payload
- * per entry (not the allocator's rounding, nor the ring).
+ * allocates for max_entries. The byte bound counts credit_entry_cost()
+ * (common/credit.h, the feeders' credit) per entry, not the allocator's
+ * rounding, nor the ring.
  */
 #ifndef DB_RBS_WIN_H
 #define DB_RBS_WIN_H
@@ -48,8 +49,6 @@ struct rbs_win_entry {
 	uint8_t type;	/* Db__RbsServiceType */
 	uint8_t data[]; /* klen bytes of key, then plen bytes of payload */
 };
-
-#define RBS_WIN_ENTRY_HDR offsetof(struct rbs_win_entry, data)
 
 static inline const uint8_t *rbs_win_key(const struct rbs_win_entry *e)
 {

@@ -23,6 +23,7 @@
 #include <zmq.h>
 
 #include "common/bus.h"
+#include "common/credit.h"
 #include "common/daemon.h"
 #include "common/jsonout.h"
 #include "common/keyfile.h"
@@ -367,16 +368,13 @@ static void ask_feeder_batch(struct svc *v)
 /* A copy of the feeder's roles on the service (svc.roles). */
 static void keep_roles(struct svc *v, const Db__RbsRoles *r)
 {
-	size_t len = db__rbs_roles__get_packed_size(r);
-	uint8_t *buf = malloc(len ? len : 1);
+	Db__RbsRoles *copy = (Db__RbsRoles *)bus_msg_copy(&r->base);
 
-	if (buf == NULL)
+	if (copy == NULL)
 		fatal("malloc");
-	db__rbs_roles__pack(r, buf);
 	if (v->roles)
 		db__rbs_roles__free_unpacked(v->roles, NULL);
-	v->roles = db__rbs_roles__unpack(NULL, len, buf);
-	free(buf);
+	v->roles = copy;
 }
 
 static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__RbsAttach *a)
@@ -434,7 +432,7 @@ static void feeder_entries(struct svc *v, const Db__RbsEntries *es)
 			continue;
 		}
 		v->got_entries++;
-		v->got_bytes += RBS_WIN_ENTRY_HDR + e->key.len + e->payload.len;
+		v->got_bytes += credit_entry_cost(e->key.len, e->payload.len);
 	}
 }
 
@@ -990,22 +988,18 @@ static int display_json(const char *name, FILE *f)
 }
 
 /* ctl_query_fn */
-static int display(void *arg, const char *what, bool json, FILE *f)
+static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 {
-	/* "remote-backup-service [NAME] [verbose]" (cfgd/session.c) */
-	char buf[128], *name = NULL;
-	bool verbose = false;
+	/* display remote-backup-service [NAME] [verbose] */
+	const char *name = q->name[0] ? q->name : NULL;
+	bool verbose = q->verbose;
 	size_t n = g.running ? g.running->n_services : 0, shown = 0;
 
 	(void)arg;
-	snprintf(buf, sizeof(buf), "%s", what);
-	strtok(buf, " ");
-	for (char *w = strtok(NULL, " "); w; w = strtok(NULL, " "))
-		if (!strcmp(w, "verbose"))
-			verbose = true;
-		else
-			name = w;
-	if (json)
+	(void)r;
+	if (q->kind != DB__QUERY_KIND__QUERY_RBS)
+		return 0; /* not rbsd's: ctl says so */
+	if (q->json)
 		return display_json(name, f);
 	for (size_t i = 0; i < n; i++) {
 		Db__RbsConfig *s = g.running->services[i];

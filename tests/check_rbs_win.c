@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/credit.h"
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_win.h"
 #include "tests/lib/checkrun.h"
@@ -31,7 +32,7 @@ static struct rbs_win_item item(void)
 
 static size_t cost(const struct rbs_win_item *it)
 {
-	return RBS_WIN_ENTRY_HDR + it->klen + it->plen;
+	return CREDIT_ENTRY_HDR + it->klen + it->plen;
 }
 
 /* Pushes n items whose version is their expected seq. */
@@ -118,7 +119,7 @@ START_TEST(the_byte_count_is_the_header_plus_key_plus_payload)
 	struct rbs_win_item it = item();
 
 	/* the documented per-entry overhead */
-	ck_assert_uint_eq(RBS_WIN_ENTRY_HDR, 26);
+	ck_assert_uint_eq(CREDIT_ENTRY_HDR, 26);
 	ck_assert_int_eq(rbs_tx_init(&t, 16, 1 << 20), 0);
 	push_n(&t, 3);
 	ck_assert_uint_eq(rbs_tx_bytes(&t), 3 * (26 + sizeof(mac) + sizeof(lease)));
@@ -170,7 +171,7 @@ START_TEST(a_window_full_of_bytes_pushes_back_until_an_ack)
 	it.plen = sizeof(lease);
 	ck_assert_int_eq(rbs_tx_mark_sent(&t, 4), 0);
 	ck_assert_int_eq(rbs_tx_ack(&t, 1), 0);
-	ck_assert_uint_eq(rbs_tx_bytes(&t), 2 * c + RBS_WIN_ENTRY_HDR + sizeof(mac));
+	ck_assert_uint_eq(rbs_tx_bytes(&t), 2 * c + CREDIT_ENTRY_HDR + sizeof(mac));
 	ck_assert_int_eq(rbs_tx_push(&t, &it, NULL), 0);
 	rbs_tx_free(&t);
 }
@@ -239,8 +240,8 @@ START_TEST(init_refuses_a_window_that_holds_nothing)
 	struct rbs_tx t;
 
 	ck_assert_int_eq(rbs_tx_init(&t, 0, 1 << 20), -EINVAL);
-	ck_assert_int_eq(rbs_tx_init(&t, 4, RBS_WIN_ENTRY_HDR), -EINVAL);
-	ck_assert_int_eq(rbs_tx_init(&t, 1, RBS_WIN_ENTRY_HDR + 1), 0);
+	ck_assert_int_eq(rbs_tx_init(&t, 4, CREDIT_ENTRY_HDR), -EINVAL);
+	ck_assert_int_eq(rbs_tx_init(&t, 1, CREDIT_ENTRY_HDR + 1), 0);
 	rbs_tx_free(&t);
 }
 END_TEST
@@ -667,7 +668,7 @@ START_TEST(everything_pushed_arrives_once_in_order_through_a_small_window)
 
 	it.key = &key;
 	it.klen = sizeof(key);
-	ck_assert_int_eq(rbs_tx_init(&t, 64, 40 * (RBS_WIN_ENTRY_HDR + 8 + 24)), 0);
+	ck_assert_int_eq(rbs_tx_init(&t, 64, 40 * (CREDIT_ENTRY_HDR + 8 + 24)), 0);
 	rbs_rx_init(&r, 16, 5);
 	while (delivered < TOTAL) {
 		const struct rbs_win_entry *e;
@@ -688,7 +689,7 @@ START_TEST(everything_pushed_arrives_once_in_order_through_a_small_window)
 			pushed++;
 		}
 		ck_assert_uint_le(rbs_tx_unacked(&t), 64);
-		ck_assert_uint_le(rbs_tx_bytes(&t), 40 * (RBS_WIN_ENTRY_HDR + 8 + 24));
+		ck_assert_uint_le(rbs_tx_bytes(&t), 40 * (CREDIT_ENTRY_HDR + 8 + 24));
 		/* one "frame" of up to 7 unsent entries */
 		while (n < 7 && (e = rbs_tx_next_unsent(&t))) {
 			if (!first)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.pb-c.h"
 #include "cfgd/session.h"
 #include "tests/lib/checkrun.h"
 
@@ -39,6 +40,16 @@ static const char *prompt(void)
 
 	sess_prompt(&s, "A", p, sizeof(p));
 	return p;
+}
+
+/* The display a daemon is asked: its kind and what it names, typed. */
+static void query_is(Db__QueryKind kind, const char *name, bool verbose, const char *service)
+{
+	ck_assert_int_eq(res.req, SR_FORWARD);
+	ck_assert_int_eq(res.query.kind, kind);
+	ck_assert_str_eq(res.query.name, name);
+	ck_assert_int_eq(res.query.verbose, verbose);
+	ck_assert_str_eq(res.query.service, service);
 }
 
 START_TEST(prompt_follows_views_and_pending_changes)
@@ -109,16 +120,16 @@ START_TEST(commands_for_cfgd_and_daemons_are_handed_back)
 	ck_assert_uint_eq(res.commit_id, 1000000003);
 	run("display vrrp brief");
 	ck_assert_int_eq(res.req, SR_FORWARD);
-	ck_assert_str_eq(res.query, "vrrp brief");
+	query_is(DB__QUERY_KIND__QUERY_VRRP_BRIEF, "", 0, "");
 	run("display remote-backup-service rbs1");
-	ck_assert_str_eq(res.query, "remote-backup-service rbs1");
+	query_is(DB__QUERY_KIND__QUERY_RBS, "rbs1", 0, "");
 	ck_assert(run("display remote-backup-service rbs1 verbose"));
-	ck_assert_str_eq(res.query, "remote-backup-service rbs1 verbose");
+	query_is(DB__QUERY_KIND__QUERY_RBS, "rbs1", 1, "");
 	/* verbose is the keyword, not a service named so */
 	ck_assert(run("display remote-backup-service verbose"));
-	ck_assert_str_eq(res.query, "remote-backup-service verbose");
+	query_is(DB__QUERY_KIND__QUERY_RBS, "", 1, "");
 	ck_assert(run("display remote-backup-service rbs1 verbose json"));
-	ck_assert_str_eq(res.query, "remote-backup-service rbs1 verbose");
+	query_is(DB__QUERY_KIND__QUERY_RBS, "rbs1", 1, "");
 	ck_assert(res.json);
 	ck_assert(!run("display remote-backup-service rbs1 json verbose"));
 }
@@ -156,9 +167,9 @@ START_TEST(bfd_sessions_are_created_with_their_bind_and_entered_by_name)
 	conf_free(c);
 	ck_assert(run("display bfd session"));
 	ck_assert_int_eq(res.req, SR_FORWARD);
-	ck_assert_str_eq(res.query, "bfd session");
+	query_is(DB__QUERY_KIND__QUERY_BFD_SESSION, "", 0, "");
 	ck_assert(run("display bfd session atob json"));
-	ck_assert_str_eq(res.query, "bfd session atob");
+	query_is(DB__QUERY_KIND__QUERY_BFD_SESSION, "atob", 0, "");
 	ck_assert(res.json);
 }
 END_TEST
@@ -169,25 +180,30 @@ START_TEST(a_trailing_json_asks_any_display_for_json)
 	ck_assert(!res.json);
 	ck_assert(run("display vrrp json"));
 	ck_assert_int_eq(res.req, SR_FORWARD);
-	ck_assert_str_eq(res.query, "vrrp");
+	query_is(DB__QUERY_KIND__QUERY_VRRP, "", 0, "");
 	ck_assert(res.json);
 	ck_assert(run("display vrrp statistics json"));
-	ck_assert_str_eq(res.query, "vrrp statistics");
+	query_is(DB__QUERY_KIND__QUERY_VRRP_STATISTICS, "", 0, "");
 	ck_assert(res.json);
 	ck_assert(run("display vrrp verbose"));
-	ck_assert_str_eq(res.query, "vrrp verbose");
+	query_is(DB__QUERY_KIND__QUERY_VRRP, "", 1, "");
 	ck_assert(run("display remote-backup-service json"));
-	ck_assert_str_eq(res.query, "remote-backup-service");
+	query_is(DB__QUERY_KIND__QUERY_RBS, "", 0, "");
 	ck_assert(res.json);
 	ck_assert(run("display remote-backup-profile json"));
-	ck_assert_str_eq(res.query, "remote-backup-profile");
+	query_is(DB__QUERY_KIND__QUERY_RBP, "", 0, "");
 	ck_assert(res.json);
 	ck_assert(run("display remote-backup-service rbs1 json"));
-	ck_assert_str_eq(res.query, "remote-backup-service rbs1");
+	query_is(DB__QUERY_KIND__QUERY_RBS, "rbs1", 0, "");
 	ck_assert(res.json);
 	ck_assert(run("display remote-backup-profile rbp1 users dhcp-server json"));
-	ck_assert_str_eq(res.query, "remote-backup-profile rbp1 users dhcp-server");
+	query_is(DB__QUERY_KIND__QUERY_RBP_USERS, "rbp1", 0, "dhcp-server");
+	ck_assert_str_eq(res.query.mac, "");
 	ck_assert(res.json);
+	ck_assert(run("display remote-backup-profile rbp1 users arp mac 00e0-fc12-3457"));
+	query_is(DB__QUERY_KIND__QUERY_RBP_USERS, "rbp1", 0, "arp");
+	ck_assert_str_eq(res.query.mac, "00e0-fc12-3457");
+	ck_assert(!res.json);
 	ck_assert(run("display configuration sync json"));
 	ck_assert_int_eq(res.req, SR_SYNC);
 	ck_assert(res.json);

@@ -120,6 +120,8 @@ int main(int argc, char **argv)
 		close(r->fd);
 		free(r);
 	}
+	free(d->states);
+	free(d->state_ptrs);
 	free(d->by_index[0]);
 	free(d->by_index[1]);
 	close(d->nl);

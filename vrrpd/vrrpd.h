@@ -185,6 +185,11 @@ struct vrrpd {
 	struct vrrp_bfd *bfd;		/* BFD sessions (vrrp_bfd.c) */
 	uint64_t bfd_seq;		/* BfdEvents published */
 	union vrrp_addr mcast4, mcast6; /* 224.0.0.18, ff02::12 */
+	/* the answer to QUERY_VRRP_STATES, kept until the next one */
+	Db__VrrpGroupState *states;
+	Db__VrrpGroupState **state_ptrs;
+	size_t states_cap;
+	Db__VrrpStateList state_list;
 };
 
 static inline uint64_t now_ms(struct vrrpd *d)
@@ -252,6 +257,9 @@ void vrrpd_discard(void *arg, void *obj);
 
 /* ---- vrrpd_show.c: display vrrp */
 
-int vrrpd_display(void *arg, const char *what, bool json, FILE *f);
+int vrrpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r);
+
+/* The bus's word for a state (proto/bus.proto VrrpState). */
+Db__VrrpState vrrpd_bus_state(enum vrrp_state s);
 
 #endif

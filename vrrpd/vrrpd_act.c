@@ -211,8 +211,8 @@ static void publish(const struct group *gr, enum vrrp_state from, enum vrrp_stat
 		return;
 	ev.ifname = (char *)gr->ifname;
 	ev.vrid = gr->vrid;
-	ev.old_state = (char *)vrrp_state_str(from);
-	ev.new_state = (char *)vrrp_state_str(to);
+	ev.from = vrrpd_bus_state(from);
+	ev.to = vrrpd_bus_state(to);
 	ev.reason = (char *)reason;
 	ev.ipv6 = gr->family == AF_INET6;
 	ev.takeover = to == VRRP_STATE_MASTER ? gr->takeover_id : 0;

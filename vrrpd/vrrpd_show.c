@@ -383,30 +383,80 @@ static int display_json(struct vrrpd *d, FILE *f)
 	return jout_write(f, o);
 }
 
+Db__VrrpState vrrpd_bus_state(enum vrrp_state s)
+{
+	switch (s) {
+	case VRRP_STATE_INIT:
+		return DB__VRRP_STATE__VRRP_STATE_INITIALIZE;
+	case VRRP_STATE_BACKUP:
+		return DB__VRRP_STATE__VRRP_STATE_BACKUP;
+	case VRRP_STATE_MASTER:
+		return DB__VRRP_STATE__VRRP_STATE_MASTER;
+	}
+	return DB__VRRP_STATE__VRRP_STATE_NONE;
+}
+
+/* QUERY_VRRP_STATES, for rbpd: the number of the last event published and
+ * every group's state; events numbered up to it are included. The answer
+ * lives in d until the next query. */
+static int state_list(struct vrrpd *d, Db__QueryReply *r)
+{
+	size_t n = 0, i = 0;
+
+	for (const struct group *gr = d->groups; gr; gr = gr->next)
+		n++;
+	if (n > d->states_cap) {
+		Db__VrrpGroupState *st = realloc(d->states, n * sizeof(*st));
+		Db__VrrpGroupState **p = st ? realloc(d->state_ptrs, n * sizeof(*p)) : NULL;
+
+		if (st)
+			d->states = st;
+		if (p == NULL)
+			return 0; /* ctl says the query failed; rbpd asks again */
+		d->state_ptrs = p;
+		d->states_cap = n;
+	}
+	for (const struct group *gr = d->groups; gr; gr = gr->next, i++) {
+		Db__VrrpGroupState *st = &d->states[i];
+
+		db__vrrp_group_state__init(st);
+		st->ifname = (char *)gr->ifname;
+		st->vrid = gr->vrid;
+		st->ipv6 = gr->family == AF_INET6;
+		st->state = vrrpd_bus_state(gr->fsm.state);
+		st->takeover = gr->fsm.state == VRRP_STATE_MASTER ? gr->takeover_id : 0;
+		d->state_ptrs[i] = st;
+	}
+	db__vrrp_state_list__init(&d->state_list);
+	d->state_list.seq = d->pub_seq;
+	d->state_list.n_groups = n;
+	d->state_list.groups = d->state_ptrs;
+	r->states = &d->state_list;
+	return 1;
+}
+
 /* ctl_query_fn */
-int vrrpd_display(void *arg, const char *what, bool json, FILE *f)
+int vrrpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *reply)
 {
 	struct vrrpd *d = arg;
-	bool brief = strcmp(what, "vrrp brief") == 0;
-	bool stats = strcmp(what, "vrrp statistics") == 0;
+	bool brief = q->kind == DB__QUERY_KIND__QUERY_VRRP_BRIEF;
+	bool stats = q->kind == DB__QUERY_KIND__QUERY_VRRP_STATISTICS;
 	char a[INET6_ADDRSTRLEN];
 
-	if (strncmp(what, "bfd session", 11) == 0)
-		return vrrp_bfd_show(d->bfd, what[11] == ' ' ? what + 12 : NULL, json, f);
-	if (json && strncmp(what, "vrrp", 4) == 0)
-		return display_json(d, f);
-	if (strcmp(what, "vrrp state-list") == 0) {
-		/* For rbpd: the number of the last event published, then one
-		 * line per group; events numbered up to it are included. */
-		fprintf(f, "seq %llu\n", (unsigned long long)d->pub_seq);
-		for (const struct group *gr = d->groups; gr; gr = gr->next)
-			fprintf(f, "%s %u %s %s %llu\n", gr->ifname, gr->vrid, fam_word(gr->family),
-				vrrp_state_str(gr->fsm.state),
-				(unsigned long long)(gr->fsm.state == VRRP_STATE_MASTER
-							 ? gr->takeover_id
-							 : 0));
-		return 1;
+	switch (q->kind) {
+	case DB__QUERY_KIND__QUERY_BFD_SESSION:
+		return vrrp_bfd_show(d->bfd, q->name[0] ? q->name : NULL, q->json, f);
+	case DB__QUERY_KIND__QUERY_VRRP_STATES:
+		return state_list(d, reply);
+	case DB__QUERY_KIND__QUERY_VRRP:
+	case DB__QUERY_KIND__QUERY_VRRP_BRIEF:
+	case DB__QUERY_KIND__QUERY_VRRP_STATISTICS:
+		break;
+	default:
+		return 0; /* not vrrpd's: ctl says so */
 	}
+	if (q->json)
+		return display_json(d, f);
 	if (d->groups == NULL) {
 		fprintf(f, "Info: No VRRP group is configured.");
 		return 1;

@@ -66,6 +66,36 @@ static void payload(const Db__Envelope *env)
 			db__preempt_gates__free_unpacked(m, NULL);
 		break;
 	}
+	case DB__MSG_TYPE__MSG_QUERY: {
+		/* what a control socket reads (common/ctl.c) */
+		Db__Query *m = db__query__unpack(NULL, n, p);
+
+		if (m && m->name && m->service && m->mac)
+			(void)(m->name[0] + m->service[0] + m->mac[0] + (int)m->kind);
+		if (m)
+			db__query__free_unpacked(m, NULL);
+		break;
+	}
+	case DB__MSG_TYPE__MSG_QUERY_REPLY: {
+		/* what rbpd reads of vrrpd's state list (rbpd.c, on_vrrp_list) */
+		Db__QueryReply *m = db__query_reply__unpack(NULL, n, p);
+
+		for (size_t i = 0; m && m->states && i < m->states->n_groups; i++)
+			if (m->states->groups[i]->ifname)
+				(void)m->states->groups[i]->ifname[0];
+		if (m)
+			db__query_reply__free_unpacked(m, NULL);
+		break;
+	}
+	case DB__MSG_TYPE__MSG_VRRP_EVENT: {
+		Db__VrrpEvent *m = db__vrrp_event__unpack(NULL, n, p);
+
+		if (m && m->ifname && m->reason)
+			(void)(m->ifname[0] + m->reason[0] + (int)m->from + (int)m->to);
+		if (m)
+			db__vrrp_event__free_unpacked(m, NULL);
+		break;
+	}
 	case DB__MSG_TYPE__MSG_CLI_REPLY: {
 		Db__CliReply *m = db__cli_reply__unpack(NULL, n, p);
 		if (m)

@@ -167,10 +167,10 @@ test_nobody_cannot_query_or_listen() {
 	local d out sub_n sub_r
 	open_everything || return 1
 	for d in vrrpd rbsd rbpd; do
-		out=$(as_nobody "$BIN/bus-impostor" query "$(ep $d)" "vrrp brief" 2)
+		out=$(as_nobody "$BIN/bus-impostor" query "$(ep $d)" QUERY_VRRP_BRIEF 2)
 		[ $? = 1 ] || { echo "  nobody queried $d: $out"; return 1; }
 	done
-	out=$(as_member "$BIN/bus-impostor" query "$(ep vrrpd)" "vrrp brief" 2) ||
+	out=$(as_member "$BIN/bus-impostor" query "$(ep vrrpd)" QUERY_VRRP_BRIEF 2) ||
 		{ echo "  a member got no answer from vrrpd: $out"; return 1; }
 	# events: a new group goes Initialize -> Backup -> Master meanwhile
 	as_nobody "$BIN/bus-impostor" sub "$(ep vrrpd-events)" 6 >"$ROOT/sub_n" &

@@ -7,8 +7,9 @@
  *       take ROLE's name (routing id "vrrpd" ...) and say HELLO as ROLE,
  *       then heartbeats, as a restarted daemon would: cfgd answers a
  *       daemon it admits with its configuration
- *   bus-impostor query ENDPOINT WHAT SECONDS
- *       ask a daemon's control socket for a display, as dbcli does
+ *   bus-impostor query ENDPOINT KIND SECONDS
+ *       ask a daemon's control socket for a display, as dbcli does; KIND
+ *       is a QueryKind's name in proto/bus.proto (QUERY_VRRP_BRIEF)
  *   bus-impostor sub ENDPOINT SECONDS
  *       subscribe to a PUB endpoint (vrrpd-events, rbpd-restored)
  *
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	bool hello = strcmp(mode, "hello") == 0, query = strcmp(mode, "query") == 0,
 	     sub = strcmp(mode, "sub") == 0;
+	const ProtobufCEnumValue *kind = NULL;
 	int role = -1, linger = 0, received = 0;
 	long long end, next_beat = 0;
 	void *ctx, *z;
@@ -71,6 +73,9 @@ int main(int argc, char **argv)
 	if (!((hello || query) && argc == 5) && !(sub && argc == 4))
 		return usage();
 	if (hello && (role = role_of(argv[3])) < 0)
+		return usage();
+	if (query && (kind = protobuf_c_enum_descriptor_get_value_by_name(
+			  &db__query_kind__descriptor, argv[3])) == NULL)
 		return usage();
 	end = now_ms() + (long long)(atof(argv[argc - 1]) * 1000);
 	ctx = zmq_ctx_new();
@@ -100,7 +105,7 @@ int main(int argc, char **argv)
 			} else {
 				Db__Query q = DB__QUERY__INIT;
 
-				q.what = argv[3];
+				q.kind = (Db__QueryKind)kind->value;
 				send_env(z, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, &q.base);
 			}
 			next_beat = now_ms() + 200;

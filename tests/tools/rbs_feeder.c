@@ -40,9 +40,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "common/credit.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
-#include "rbsd/rbs_win.h"
 
 #define PER_MSG 512
 #define LAT_MAX_US 100000 /* latency histogram: 1-us buckets up to 100 ms */
@@ -133,7 +133,7 @@ static void make_entry(struct feeder *f, uint64_t i, uint64_t version, uint8_t *
 static bool may_send(const struct feeder *f, size_t klen, size_t plen)
 {
 	return f->attach && f->sent_e + 1 <= f->credit_e &&
-	       f->sent_b + RBS_WIN_ENTRY_HDR + klen + plen <= f->credit_b;
+	       f->sent_b + credit_entry_cost(klen, plen) <= f->credit_b;
 }
 
 /* Send up to PER_MSG entries from fn; returns how many were sent. */
@@ -154,7 +154,7 @@ static size_t send_entries(struct feeder *f, bool (*fn)(struct feeder *, Db__Rbs
 		if (!fn(f, e))
 			break;
 		f->sent_e++;
-		f->sent_b += RBS_WIN_ENTRY_HDR + e->key.len + e->payload.len;
+		f->sent_b += credit_entry_cost(e->key.len, e->payload.len);
 		ep[n++] = e;
 	}
 	if (n == 0)

@@ -37,10 +37,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "common/credit.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
-#include "rbsd/rbs_win.h"
 
 #define PER_MSG 256
 #define MAX_ENTRIES 64
@@ -124,7 +124,7 @@ static int parse_entry(struct rogue *r, const char *spec)
 static bool may_send(const struct rogue *r, size_t klen, size_t plen)
 {
 	return r->attach && r->sent_e + 1 <= r->credit_e &&
-	       r->sent_b + RBS_WIN_ENTRY_HDR + klen + plen <= r->credit_b;
+	       r->sent_b + credit_entry_cost(klen, plen) <= r->credit_b;
 }
 
 /* Sends up to PER_MSG entries: the -e ones (all of them when batch),
@@ -183,7 +183,7 @@ static size_t send_some(struct rogue *r, bool batch, size_t *bi)
 			break;
 		}
 		r->sent_e++;
-		r->sent_b += RBS_WIN_ENTRY_HDR + x->key.len + x->payload.len;
+		r->sent_b += credit_entry_cost(x->key.len, x->payload.len);
 		ep[n++] = x;
 	}
 	if (n == 0)

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "bus.pb-c.h"
+#include "common/bus.h"
 
 static volatile sig_atomic_t stop;
 
@@ -78,8 +78,8 @@ int main(int argc, char **argv)
 				printf("%lld.%09ld ", (long long)ts.tv_sec, ts.tv_nsec);
 			}
 			printf("%s %u %s %s %s %s\n", ev->ifname, ev->vrid,
-			       ev->ipv6 ? "ipv6" : "ipv4", ev->old_state, ev->new_state,
-			       ev->reason);
+			       ev->ipv6 ? "ipv6" : "ipv4", bus_vrrp_state_word(ev->from),
+			       bus_vrrp_state_word(ev->to), ev->reason);
 			db__vrrp_event__free_unpacked(ev, NULL);
 		}
 		db__envelope__free_unpacked(env, NULL);
