@@ -50,8 +50,7 @@ setup() {
 		inns B ip link set eth5 up && inns B ip addr add 203.0.113.2/24 dev eth5 || return 1
 	make_certs "$ROOT/certs" || return 1
 	start_all A && start_all B || return 1
-	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
-	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+	type_on_both || return 1
 	wait_until 30 eval 'is_state A 1 Master && is_state B 2 Master && chan_up A && chan_up B' ||
 		{ cli A -c "display vrrp brief"; cli B -c "display vrrp brief"; rbp A; rbp B; return 1; }
 }

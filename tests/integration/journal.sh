@@ -28,6 +28,7 @@ VRRP_ID=f740ceb056434d93b2b2d170b5d39d34
 RBS_ID=bbc4453b1a584daaa9d8adaa755d6f45
 TAKEOVER_ID=3bf2c02d270c4ac9810394e8502e9fab
 JPID=
+procedure() { demo_procedure "$1" "s|delay 600|delay 0|"; }
 
 stop_journald() { [ -z "$JPID" ] || { kill "$JPID" 2>/dev/null; wait "$JPID" 2>/dev/null; }; }
 trap 'stop_journald; cleanup' EXIT
@@ -59,9 +60,7 @@ setup() {
 	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
 	make_certs "$ROOT/certs" || return 1
 	start_all A && start_all B || return 1
-	demo_procedure A "s|delay 600|delay 0|" >"$ROOT/A.proc"
-	demo_procedure B "s|delay 600|delay 0|" >"$ROOT/B.proc"
-	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+	type_on_both || return 1
 	wait_until 15 eval '[ "$(vrrp_state A 192.0.2.100)" = Master ] &&
 		[ "$(vrrp_state B 192.0.2.101)" = Master ]'
 }

@@ -228,6 +228,25 @@ restore_gc() {
 	done
 }
 
+# type_on_both: the suite's `procedure A` and `procedure B` typed on both
+# devices at once, as two operators would: with the spec's preempt-mode
+# timer delay 600, a device configured a Master_Down_Interval before the
+# other would become master of both groups and keep them for 600 s (and a
+# suite that shortens the delay would still wait that long for nothing).
+type_on_both() {
+	local pa pb ra rb
+	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc" || return 1
+	cli A -f "$ROOT/A.proc" >"$ROOT/A.typed" 2>&1 &
+	pa=$!
+	cli B -f "$ROOT/B.proc" >"$ROOT/B.typed" 2>&1 &
+	pb=$!
+	wait $pa
+	ra=$?
+	wait $pb
+	rb=$?
+	[ $ra = 0 ] && [ $rb = 0 ] || { cat "$ROOT/A.typed" "$ROOT/B.typed"; return 1; }
+}
+
 # pair_with_host: devices A (192.0.2.1, 2001:db8::1) and B (.2, ::2) and
 # host H (.10, ::10) on the user segment, A and B linked for the RBS
 # (198.51.100.1 and .2), certificates, every daemon on A and B, and the
@@ -244,20 +263,7 @@ pair_with_host() {
 	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
 	make_certs "$ROOT/certs" || return 1
 	start_all A && start_all B || return 1
-	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
-	# typed on both at once: with the spec's preempt-mode timer delay 600,
-	# a device configured a Master_Down_Interval before the other would
-	# become master of both groups and keep them for 600 s
-	local pa pb ra rb
-	cli A -f "$ROOT/A.proc" >"$ROOT/A.typed" 2>&1 &
-	pa=$!
-	cli B -f "$ROOT/B.proc" >"$ROOT/B.typed" 2>&1 &
-	pb=$!
-	wait $pa
-	ra=$?
-	wait $pb
-	rb=$?
-	[ $ra = 0 ] && [ $rb = 0 ] || { cat "$ROOT/A.typed" "$ROOT/B.typed"; return 1; }
+	type_on_both
 }
 
 # users_on_h NAME ARGS...: one range of neighbour users on host H

@@ -39,8 +39,7 @@ setup() {
 	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
 	make_certs "$ROOT/certs" || return 1
 	start_all A && start_all B || return 1
-	procedure A >"$ROOT/A.proc" && procedure B >"$ROOT/B.proc"
-	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null || return 1
+	type_on_both || return 1
 	wait_until 15 eval '[ "$(vrrp_state A 192.0.2.100)" = Master ]' &&
 		wait_until 15 eval '[ "$(vrrp_state B 192.0.2.101)" = Master ]' || return 1
 	wait_until 15 eval '[ "$(jcli A "display remote-backup-service rbs1" | jq .services[0].up)" = true ]' ||
