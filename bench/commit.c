@@ -81,6 +81,12 @@ struct bench {
 	void *z;
 	void *vrrpd; /* vrrpd's control socket, for `display vrrp` */
 	uint64_t seq;
+	/* -p NAME=PID: daemons whose CPU time the on-top phase reports */
+	struct {
+		const char *name;
+		int pid;
+	} procs[8];
+	unsigned nprocs;
 	/* the headline figures, for the SUMMARY lines (bench/summary.sh) */
 	double fsync_ms[2]; /* fsync reference before and after phase 1; 0: none */
 	double p50_ms, p99_ms, big_s, settle_s, big_p50_ms;
@@ -102,16 +108,19 @@ static double now_s(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: bench-commit -r RUNDIR [-s STATEDIR] [-n ITER] [-l LINES] [-i IFACES] [-t ON_TOP]\n"
-		"  -r RUNDIR    cfgd at RUNDIR/cfgd-cli.ipc, with vrrpd, rbsd and rbpd connected\n"
-		"  -s STATEDIR  also time one fsync'd 4 KiB write there (cfgd's state dir)\n"
-		"  -n ITER      one-line commits in phase 1 (default %u; 0 skips it)\n"
-		"  -l LINES     configuration lines of the phase 2 commit (default %u; 0 skips)\n"
-		"  -i IFACES    interfaces veth0..veth<IFACES-1> for phase 2 (default %u)\n"
-		"  -t ON_TOP    one-line commits on top of the phase 2 configuration (default %u)\n"
-		"The daemons' namespace needs eth1, with " RBS_SOURCE " for phase 2, and vethN.\n",
-		DEF_ITER, DEF_LINES, DEF_IFACES, DEF_ON_TOP);
+	fprintf(
+	    f,
+	    "usage: bench-commit -r RUNDIR [-s STATEDIR] [-n ITER] [-l LINES] [-i IFACES] [-t "
+	    "ON_TOP]\n"
+	    "  -r RUNDIR    cfgd at RUNDIR/cfgd-cli.ipc, with vrrpd, rbsd and rbpd connected\n"
+	    "  -s STATEDIR  also time one fsync'd 4 KiB write there (cfgd's state dir)\n"
+	    "  -n ITER      one-line commits in phase 1 (default %u; 0 skips it)\n"
+	    "  -l LINES     configuration lines of the phase 2 commit (default %u; 0 skips)\n"
+	    "  -i IFACES    interfaces veth0..veth<IFACES-1> for phase 2 (default %u)\n"
+	    "  -t ON_TOP    one-line commits on top of the phase 2 configuration (default %u)\n"
+	    "  -p NAME=PID  a daemon whose CPU time per on-top commit is reported (repeatable)\n"
+	    "The daemons' namespace needs eth1, with " RBS_SOURCE " for phase 2, and vethN.\n",
+	    DEF_ITER, DEF_LINES, DEF_IFACES, DEF_ON_TOP);
 }
 
 static void bench_close(struct bench *b)
@@ -575,6 +584,29 @@ ld(struct bench *b, struct load *l, const char *fmt, ...)
 	}
 }
 
+/* A process's CPU time so far (user + system, /proc/PID/stat), in ms;
+ * -1 when it cannot be read. */
+static double cpu_ms(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* after "(comm)": state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void phase_big(struct bench *b)
 {
 	/* one peer line per service; four lines per profile, and one on
@@ -583,7 +615,7 @@ static void phase_big(struct bench *b)
 		 rbp_lines = RBP_COUNT * 4 + (RBP_COUNT < b->ifaces ? RBP_COUNT : b->ifaces);
 	unsigned groups, min_groups, conf_lines = 0, nv4 = 0, nv6 = 0, gi = 0, eth1_group;
 	struct load l = {0};
-	double t0, t_commit, load_s, commit_ms, disp_ms, settle_s, *big;
+	double t0, t_commit, load_s, commit_ms, disp_ms, settle_s, *big, cpu0[8];
 	char *out = NULL;
 
 	/* Two lines per group (virtual-ip, priority), as many groups as the
@@ -698,9 +730,22 @@ static void phase_big(struct bench *b)
 	big = calloc(b->on_top, sizeof(*big));
 	if (big == NULL)
 		die(b, EXIT_REFUSED);
+	for (unsigned k = 0; k < b->nprocs; k++)
+		cpu0[k] = cpu_ms(b->procs[k].pid);
 	for (unsigned i = 0; i < b->on_top; i++) {
 		runf(b, SHORT_TIMEOUT_MS, NULL, "vrrp vrid 1 priority %u", 110 + i % 2);
 		big[i] = run(b, "commit", COMMIT_TIMEOUT_MS, NULL);
+	}
+	/* where the time went: each daemon's CPU (user + system) per commit,
+	 * the daemons' own work, however they overlap */
+	for (unsigned k = 0; k < b->nprocs; k++) {
+		double c = cpu_ms(b->procs[k].pid);
+
+		printf("%s %s %.3f ms",
+		       k ? "," : "  CPU per commit on top (user + system):", b->procs[k].name,
+		       c >= 0 && cpu0[k] >= 0 ? (c - cpu0[k]) / b->on_top : -1.0);
+		if (k + 1 == b->nprocs)
+			printf("\n");
 	}
 	run(b, "quit", SHORT_TIMEOUT_MS, NULL);
 	qsort(big, b->on_top, sizeof(big[0]), cmp_double);
@@ -751,7 +796,7 @@ int main(int argc, char **argv)
 	struct reply r;
 	int opt, zero = 0, rc;
 
-	while ((opt = getopt(argc, argv, "r:s:n:l:i:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:s:n:l:i:t:p:h")) != -1) {
 		unsigned long v = 0;
 
 		if (opt == 'n' || opt == 'l' || opt == 'i' || opt == 't') {
@@ -782,6 +827,19 @@ int main(int argc, char **argv)
 		case 't':
 			b->on_top = (unsigned)v;
 			break;
+		case 'p': {
+			char *eq = strchr(optarg, '=');
+
+			if (eq == NULL || b->nprocs == sizeof(b->procs) / sizeof(b->procs[0]) ||
+			    atoi(eq + 1) <= 0) {
+				fprintf(stderr, "bench-commit: -p %s: want NAME=PID\n", optarg);
+				return EXIT_USAGE;
+			}
+			*eq = '\0';
+			b->procs[b->nprocs].name = optarg;
+			b->procs[b->nprocs++].pid = atoi(eq + 1);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;

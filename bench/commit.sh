@@ -142,7 +142,9 @@ echo "bench/commit.sh: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /p
 echo "state dir on $(df -T "$STATE" | awk 'NR == 2 { print $2 " (" $1 ")" }'), commits fsync'd"
 
 # In the background, so that a signal reaches our trap at once.
-"$BIN/bench-commit" -r "$RUN" -s "$STATE" -n "$ITER" -l "$LINES" -i "$IFACES" -t "$ON_TOP" >"$ROOT/out" &
+"$BIN/bench-commit" -r "$RUN" -s "$STATE" -n "$ITER" -l "$LINES" -i "$IFACES" -t "$ON_TOP" \
+	-p cfgd="${PID[cfgd]}" -p vrrpd="${PID[vrrpd]}" -p rbsd="${PID[rbsd]}" -p rbpd="${PID[rbpd]}" \
+	>"$ROOT/out" &
 BENCH=$!
 wait "$BENCH"
 rc=$?

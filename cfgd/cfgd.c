@@ -193,7 +193,7 @@ static void push(enum cfg_daemon d)
 
 static bool in_sync(enum cfg_daemon d)
 {
-	return g.d[d].digest == bus_digest(g.compiled.sec[d], g.compiled.len[d]);
+	return g.d[d].digest == cfg_compiled_digest(&g.compiled, d);
 }
 
 /* Anti-divergence: a daemon whose applied section differs from the

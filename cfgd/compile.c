@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bus.h"
 #include "common/strmap.h"
 #include "config.pb-c.h"
 
@@ -109,6 +110,7 @@ struct grp {
 	unsigned track_vrid;
 	int has_vip;
 	int is_v6;
+	char *owner; /* "IFNAME vrrp|vrrp6 vrid N": who holds its virtual IPs */
 };
 
 struct build {
@@ -117,6 +119,7 @@ struct build {
 	Db__VrrpdConfig vrrp;
 	size_t groups_cap;
 	struct strmap *groups; /* "ifname vrid" -> struct grp */
+	struct grp *last;      /* the group of the last line: a group's lines come together */
 	struct strmap *vips;   /* address -> "ifname vrid" owner */
 	Db__RbsdConfig rbsd;
 	size_t rbs_cap, batch_cap;
@@ -130,7 +133,44 @@ struct build {
 	struct strmap *recover;	   /* interface -> its vrrp recover-delay (uint32_t *) */
 };
 
-static const struct gram_arg *arg(const struct gram_result *r, const char *name)
+/*
+ * Stored lines parsed once: every commit compiles the whole configuration,
+ * and parsing its canonical lines again through the grammar was most of a
+ * one-line commit's cost on a large configuration. A stored line is
+ * canonical, so its parse depends on its view and text alone. Each entry
+ * carries the number of the last compile that used it; once the cache
+ * holds more than twice the lines of the last compile (and 1,024), the
+ * entries that compile did not use go.
+ */
+struct parsed_arg {
+	const char *name; /* the grammar's own, static */
+	long num;
+	char *str;
+};
+
+/* What compiling reads of a line: the compile's handlers read the cached
+ * parse itself, nothing is copied. */
+struct parsed {
+	enum gram_id id;
+	char *canon;
+	int nargs;
+	unsigned long used; /* the compile that last used it (parsed_gen) */
+	struct parsed_arg a[GRAM_MAX_ARGS];
+};
+
+/* A line's argument by its grammar name; absent, number 0 and text "". */
+static const struct parsed_arg *arg(const struct parsed *r, const char *name)
+{
+	static const struct parsed_arg none = {NULL, 0, (char *)""};
+
+	for (int i = 0; i < r->nargs; i++)
+		if (strcmp(r->a[i].name, name) == 0)
+			return &r->a[i];
+	return &none;
+}
+
+/* The same, of a line the grammar just parsed. */
+static const struct gram_arg *garg(const struct gram_result *r, const char *name)
 {
 	static const struct gram_arg none = {0};
 	const struct gram_arg *a = gram_arg(r, name);
@@ -142,18 +182,35 @@ static const struct gram_arg *arg(const struct gram_result *r, const char *name)
  * two groups (VRP keeps them apart, and they run separate protocols). */
 static void group_id(char *id, size_t len, const char *ifname, unsigned vrid, int v6)
 {
-	snprintf(id, len, "%s %u%s", ifname, vrid, v6 ? " v6" : "");
+	/* without printf: a compile names a group at each of its lines */
+	char digits[12];
+	size_t n = strnlen(ifname, len - 20), nd = 0;
+
+	memcpy(id, ifname, n);
+	id[n++] = ' ';
+	do
+		digits[nd++] = (char)('0' + vrid % 10);
+	while ((vrid /= 10) != 0);
+	while (nd > 0)
+		id[n++] = digits[--nd];
+	if (v6) {
+		memcpy(id + n, " v6", 3);
+		n += 3;
+	}
+	id[n] = '\0';
 }
 
 static struct grp *group(struct build *b, const char *ifname, unsigned vrid, int v6)
 {
 	char id[64];
-	struct grp *g;
+	struct grp *g = b->last;
 
+	if (g && g->g.vrid == vrid && g->is_v6 == v6 && strcmp(g->g.ifname, ifname) == 0)
+		return g;
 	group_id(id, sizeof(id), ifname, vrid, v6);
 	g = strmap_get(b->groups, id);
 	if (g)
-		return g;
+		return b->last = g;
 	g = palloc(&b->pl, sizeof(*g));
 	if (g == NULL)
 		return NULL;
@@ -165,27 +222,31 @@ static struct grp *group(struct build *b, const char *ifname, unsigned vrid, int
 	g->g.advert_interval_ms = DEF_ADVERT_MS;
 	g->g.ipv6 = v6;
 	g->is_v6 = v6;
-	if (g->g.ifname == NULL || strmap_put(b->groups, id, g) < 0 ||
+	{
+		char owner[64];
+
+		snprintf(owner, sizeof(owner), "%s %s vrid %u", ifname, v6 ? "vrrp6" : "vrrp",
+			 vrid);
+		g->owner = pstrdup(&b->pl, owner);
+	}
+	if (g->g.ifname == NULL || g->owner == NULL || strmap_put(b->groups, id, g) < 0 ||
 	    push_ptr(&b->pl, (void ***)&b->vrrp.groups, &b->vrrp.n_groups, &b->groups_cap, g) < 0)
 		return NULL;
-	return g;
+	return b->last = g;
 }
 
 static int add_vip(struct build *b, struct grp *g, const char *addr, int v6)
 {
-	char owner[64], *o;
+	const char *o = strmap_get(b->vips, addr);
 
-	snprintf(owner, sizeof(owner), "%s %s vrid %u", g->g.ifname, v6 ? "vrrp6" : "vrrp",
-		 g->g.vrid);
-	o = strmap_get(b->vips, addr);
-	if (o && strcmp(o, owner) != 0)
+	(void)v6; /* the group's own family (g->owner) */
+	if (o && strcmp(o, g->owner) != 0)
 		return errlist_add(b->errs,
 				   "interface %s: vrrp vrid %u: virtual-ip %s is already used by "
 				   "interface %s",
 				   g->g.ifname, g->g.vrid, addr, o)
 			   ?: -EINVAL;
-	o = pstrdup(&b->pl, owner);
-	if (o == NULL || strmap_put(b->vips, addr, o) < 0)
+	if (strmap_put(b->vips, addr, g->owner) < 0)
 		return -ENOMEM;
 	g->has_vip = 1;
 	return push_ptr(&b->pl, (void ***)&g->g.virtual_ips, &g->g.n_virtual_ips, &g->vip_cap,
@@ -202,7 +263,7 @@ static int word_count(const char *s)
 	return n;
 }
 
-static int interface_line(struct build *b, const char *ifname, const struct gram_result *r)
+static int interface_line(struct build *b, const char *ifname, const struct parsed *r)
 {
 	unsigned vrid = (unsigned)arg(r, "virtual-router-id")->num;
 	const char *fam = arg(r, "family")->str;
@@ -314,7 +375,7 @@ static Db__RbpConfig *rbp(struct build *b, const char *name)
 	return p;
 }
 
-static int rbp_line(struct build *b, Db__RbpConfig *p, const struct gram_result *r)
+static int rbp_line(struct build *b, Db__RbpConfig *p, const struct parsed *r)
 {
 	switch (r->id) {
 	case G_PEER_BACKUP:
@@ -402,27 +463,6 @@ static Db__SslPolicyConfig *ssl(struct build *b, const char *name)
 	return s;
 }
 
-/*
- * Stored lines parsed once: every commit compiles the whole configuration,
- * and parsing its canonical lines again through the grammar was most of a
- * one-line commit's cost on a large configuration. A stored line is
- * canonical, so its parse depends on its view and text alone. Each entry
- * carries the number of the last compile that used it; once the cache
- * holds more than twice the lines of the last compile (and 1,024), the
- * entries that compile did not use go.
- */
-struct parsed {
-	enum gram_id id;
-	char *canon;
-	int nargs;
-	unsigned long used; /* the compile that last used it (parsed_gen) */
-	struct {
-		const char *name; /* the grammar's own, static */
-		long num;
-		char *str;
-	} a[GRAM_MAX_ARGS];
-};
-
 static struct strmap *parsed;
 static unsigned long parsed_gen, parsed_hits;
 
@@ -481,45 +521,55 @@ static struct parsed *parsed_keep(const struct gram_result *r)
 	return p;
 }
 
-/* gram_parse() of a stored line, through the cache: 0, or what
- * gram_parse() returned. Fills id, canon, nargs and args, the fields
- * compiling reads. */
-static int stored_parse(enum gram_view view, const char *text, struct gram_result *r)
+/* src into dst of size len, cut to fit: the copies of a cache hit,
+ * thousands per compile, without printf. */
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The parse of a stored line, through the cache: valid until the end of
+ * this compile (parsed_turn()). NULL when the line does not parse (*rc
+ * is gram_parse()'s result) or memory ran out (*rc -ENOMEM). */
+static const struct parsed *stored_parse(enum gram_view view, const char *text, int *rc)
 {
 	char key[GRAM_LINE_MAX + 16];
+	struct gram_result r;
 	struct parsed *p;
-	int rc;
 
-	snprintf(key, sizeof(key), "%d %s", (int)view, text);
+	/* "VIEW TEXT": the view is a small number (enum gram_view) */
+	_Static_assert(VIEW__COUNT <= 100, "a view is two digits at most");
+	key[0] = (char)('0' + (int)view / 10);
+	key[1] = (char)('0' + (int)view % 10);
+	key[2] = ' ';
+	copy_str(key + 3, sizeof(key) - 3, text);
+	*rc = -ENOMEM;
 	if (parsed == NULL && (parsed = strmap_new()) == NULL)
-		return gram_parse(view, text, r);
+		return NULL;
 	p = strmap_get(parsed, key);
 	if (p == NULL) {
-		rc = gram_parse(view, text, r);
-		if (rc == 0 && (p = parsed_keep(r)) != NULL) {
-			p->used = parsed_gen;
-			parsed_hits++;
-			if (strmap_put(parsed, key, p) < 0)
-				parsed_free(p);
+		*rc = gram_parse(view, text, &r);
+		if (*rc != 0)
+			return NULL;
+		*rc = -ENOMEM;
+		if ((p = parsed_keep(&r)) == NULL)
+			return NULL;
+		if (strmap_put(parsed, key, p) < 0) {
+			parsed_free(p);
+			return NULL;
 		}
-		return rc;
+		p->used = parsed_gen;
+		parsed_hits++;
+		return p;
 	}
 	if (p->used != parsed_gen) {
 		p->used = parsed_gen;
 		parsed_hits++;
 	}
-	r->id = p->id;
-	r->kind = GK_SET;
-	r->undo = false;
-	r->view = view;
-	snprintf(r->canon, sizeof(r->canon), "%s", p->canon);
-	r->nargs = p->nargs;
-	for (int i = 0; i < p->nargs; i++) {
-		r->args[i].name = p->a[i].name;
-		r->args[i].num = p->a[i].num;
-		snprintf(r->args[i].str, sizeof(r->args[i].str), "%s", p->a[i].str);
-	}
-	return 0;
+	return p;
 }
 
 static int section(struct build *b, const struct conf_section *s)
@@ -543,10 +593,15 @@ static int section(struct build *b, const struct conf_section *s)
 	if (s->view != VIEW_SYSTEM && s->view != VIEW_INTERFACE && obj == NULL)
 		rc = -ENOMEM;
 	for (int i = 0; i < n && rc >= 0; i++) {
-		struct gram_result r;
-
+		int prc;
 		/* Stored lines are canonical: they parse in their own view. */
-		if (stored_parse(s->view, lines[i]->text, &r) != 0) {
+		const struct parsed *r = stored_parse(s->view, lines[i]->text, &prc);
+
+		if (r == NULL && prc == -ENOMEM) {
+			rc = prc;
+			break;
+		}
+		if (r == NULL) {
 			rc = errlist_add(b->errs, "%s: cannot parse stored line '%s'", s->name,
 					 lines[i]->text)
 				 ?: -EINVAL;
@@ -554,61 +609,61 @@ static int section(struct build *b, const struct conf_section *s)
 		}
 		switch (s->view) {
 		case VIEW_SYSTEM:
-			if (r.id == G_DOWNLOAD_DELAY)
-				b->rbpd.download_delay_s = (uint32_t)arg(&r, "delay-time")->num;
-			else if (r.id == G_USER_LIMIT)
-				b->rbpd.user_limit = (uint32_t)arg(&r, "user-count")->num;
-			else if (r.id == G_KERNEL_LIMIT)
-				b->rbpd.kernel_limit = (uint32_t)arg(&r, "entry-count")->num;
-			else if (r.id == G_VRRP_VERSION)
-				b->vrrp.version = arg(&r, "version")->str[1] - '0';
-			else if (r.id == G_VRRP_NOTIFY)
-				b->vrrp.notify_script = pstrdup(&b->pl, arg(&r, "script")->str);
-			else if (r.id == G_VRRP_GARP) {
-				b->vrrp.garp_count = (uint32_t)arg(&r, "count")->num;
-				b->vrrp.garp_interval_ms = (uint32_t)arg(&r, "interval-ms")->num;
+			if (r->id == G_DOWNLOAD_DELAY)
+				b->rbpd.download_delay_s = (uint32_t)arg(r, "delay-time")->num;
+			else if (r->id == G_USER_LIMIT)
+				b->rbpd.user_limit = (uint32_t)arg(r, "user-count")->num;
+			else if (r->id == G_KERNEL_LIMIT)
+				b->rbpd.kernel_limit = (uint32_t)arg(r, "entry-count")->num;
+			else if (r->id == G_VRRP_VERSION)
+				b->vrrp.version = arg(r, "version")->str[1] - '0';
+			else if (r->id == G_VRRP_NOTIFY)
+				b->vrrp.notify_script = pstrdup(&b->pl, arg(r, "script")->str);
+			else if (r->id == G_VRRP_GARP) {
+				b->vrrp.garp_count = (uint32_t)arg(r, "count")->num;
+				b->vrrp.garp_interval_ms = (uint32_t)arg(r, "interval-ms")->num;
 			}
 			break;
 		case VIEW_INTERFACE:
-			rc = interface_line(b, s->name, &r);
+			rc = interface_line(b, s->name, r);
 			break;
 		case VIEW_RBP:
-			rc = rbp_line(b, obj, &r);
+			rc = rbp_line(b, obj, r);
 			break;
 		case VIEW_RBS: {
 			Db__RbsConfig *sv = obj;
 
-			if (r.id == G_PEER) {
-				sv->peer = pstrdup(&b->pl, arg(&r, "peer-ip-address")->str);
-				sv->source = pstrdup(&b->pl, arg(&r, "source-ip-address")->str);
-				sv->port = (uint32_t)arg(&r, "port-id")->num;
-			} else if (r.id == G_BIND_SSL) {
+			if (r->id == G_PEER) {
+				sv->peer = pstrdup(&b->pl, arg(r, "peer-ip-address")->str);
+				sv->source = pstrdup(&b->pl, arg(r, "source-ip-address")->str);
+				sv->port = (uint32_t)arg(r, "port-id")->num;
+			} else if (r->id == G_BIND_SSL) {
 				/* resolved after every policy is known */
-				char *pn = pstrdup(&b->pl, arg(&r, "ssl-policy-name")->str);
+				char *pn = pstrdup(&b->pl, arg(r, "ssl-policy-name")->str);
 
 				if (pn == NULL || strmap_put(b->rbs_ssl, sv->name, pn) < 0)
 					rc = -ENOMEM;
-			} else if (r.id == G_RBS_TRACK_BFD) {
-				sv->track_bfd = pstrdup(&b->pl, arg(&r, "session-name")->str);
-			} else if (r.id == G_PEER_CERT) {
+			} else if (r->id == G_RBS_TRACK_BFD) {
+				sv->track_bfd = pstrdup(&b->pl, arg(r, "session-name")->str);
+			} else if (r->id == G_PEER_CERT) {
 				rc = push_str(&b->pl, &sv->peer_cert_sha256,
-					      &sv->n_peer_cert_sha256, arg(&r, "fingerprint")->str);
+					      &sv->n_peer_cert_sha256, arg(r, "fingerprint")->str);
 			}
 			break;
 		}
 		case VIEW_SSL: {
 			Db__SslPolicyConfig *p = obj;
 
-			if (r.id == G_SSL_CERT) {
-				p->cert_file = pstrdup(&b->pl, arg(&r, "cert-file")->str);
-				p->key_type = pstrdup(&b->pl, arg(&r, "key-type")->str);
-				p->key_file = pstrdup(&b->pl, arg(&r, "key-file")->str);
-			} else if (r.id == G_SSL_CA) {
+			if (r->id == G_SSL_CERT) {
+				p->cert_file = pstrdup(&b->pl, arg(r, "cert-file")->str);
+				p->key_type = pstrdup(&b->pl, arg(r, "key-type")->str);
+				p->key_file = pstrdup(&b->pl, arg(r, "key-file")->str);
+			} else if (r->id == G_SSL_CA) {
 				rc = push_str(&b->pl, &p->ca_files, &p->n_ca_files,
-					      arg(&r, "ca-file")->str);
-			} else if (r.id == G_SSL_CRL) {
+					      arg(r, "ca-file")->str);
+			} else if (r->id == G_SSL_CRL) {
 				rc = push_str(&b->pl, &p->crl_files, &p->n_crl_files,
-					      arg(&r, "crl-file")->str);
+					      arg(r, "crl-file")->str);
 			}
 			break;
 		}
@@ -872,7 +927,7 @@ static int add_actions(struct build *b, const struct candidate *cd)
 			return -ENOMEM;
 		db__batch_backup__init(bb);
 		bb->service = pstrdup(&b->pl, op->name);
-		bb->service_type = pstrdup(&b->pl, arg(&r, "service-type")->str);
+		bb->service_type = pstrdup(&b->pl, garg(&r, "service-type")->str);
 		if (push_ptr(&b->pl, (void ***)&b->rbsd.batch, &b->rbsd.n_batch, &b->batch_cap,
 			     bb) < 0)
 			return -ENOMEM;
@@ -880,8 +935,16 @@ static int add_actions(struct build *b, const struct candidate *cd)
 	return 0;
 }
 
+uint64_t cfg_compiled_digest(struct compiled *c, enum cfg_daemon d)
+{
+	if (c->digest[d] == 0)
+		c->digest[d] = bus_digest(c->sec[d], c->len[d]);
+	return c->digest[d];
+}
+
 static int pack(struct compiled *out, enum cfg_daemon d, const ProtobufCMessage *m)
 {
+	out->digest[d] = 0;
 	out->len[d] = protobuf_c_message_get_packed_size(m);
 	out->sec[d] = malloc(out->len[d] ? out->len[d] : 1);
 	if (out->sec[d] == NULL)

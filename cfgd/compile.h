@@ -19,7 +19,14 @@ enum cfg_daemon { D_VRRPD, D_RBSD, D_RBPD, D__COUNT };
 struct compiled {
 	uint8_t *sec[D__COUNT]; /* packed Db__VrrpdConfig, Db__RbsdConfig, Db__RbpdConfig */
 	size_t len[D__COUNT];
+	/* bus_digest() of each section, once computed (cfg_compiled_digest());
+	 * 0: not yet. Whoever changes a section sets its digest to 0. */
+	uint64_t digest[D__COUNT];
 };
+
+/* The digest of section d (what a daemon reports of the section it
+ * applied), computed once: cfgd compares it after every message. */
+uint64_t cfg_compiled_digest(struct compiled *c, enum cfg_daemon d);
 
 /* Check `c` and build its sections; `cd` (may be NULL) adds the one-shot
  * actions of a commit (batch-backup … now) to rbsd's section. Returns 0,

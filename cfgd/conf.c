@@ -58,11 +58,23 @@ static void free_line(const char *k, void *v, void *arg)
 	free(l);
 }
 
+/* The section's lines change: what was derived from them goes. */
+static void changed(struct conf_section *s)
+{
+	free(s->sorted);
+	s->sorted = NULL;
+	s->nsorted = 0;
+	free(s->rendered);
+	s->rendered = NULL;
+	s->rendered_len = 0;
+}
+
 /* Drops one configuration's hold on s; the last one frees it. */
 static void free_section(struct conf_section *s)
 {
 	if (--s->refs > 0)
 		return;
+	changed(s);
 	strmap_each(s->lines, free_line, NULL);
 	strmap_free(s->lines);
 	free(s->name);
@@ -251,6 +263,7 @@ int conf_set(struct conf *c, enum gram_view view, const char *name, const char *
 
 	if (s == NULL)
 		return -ENOMEM;
+	changed(s);
 	l = strmap_get(s->lines, key);
 	if (l) {
 		t = strdup(text);
@@ -300,6 +313,7 @@ int conf_del(struct conf *c, enum gram_view view, const char *name, const char *
 		return 0;
 	if ((s = own_section(c, s)) == NULL)
 		return -ENOMEM;
+	changed(s);
 	l = strmap_del(s->lines, key);
 	if (l)
 		free_line(NULL, l, NULL);
@@ -326,6 +340,7 @@ int conf_del_prefix(struct conf *c, enum gram_view view, const char *name, const
 
 	if (s == NULL)
 		return conf_section(c, view, name) ? -ENOMEM : 0;
+	changed(s);
 	strmap_del_if(s->lines, under_prefix, (void *)prefix);
 	prune(c, s);
 	return 0;
@@ -457,18 +472,34 @@ int conf_sections(const struct conf *c, struct conf_section ***out)
 	return (int)col.n;
 }
 
-int conf_lines(const struct conf_section *s, struct conf_line ***out)
+/* The section's lines in display order, sorted once while they do not
+ * change (s->sorted); NULL on allocation failure. */
+static struct conf_line **sorted(const struct conf_section *cs)
 {
+	struct conf_section *s = (struct conf_section *)cs; /* only the memo changes */
 	struct collect col;
 
+	if (s->sorted)
+		return s->sorted;
 	col.v = malloc((strmap_count(s->lines) + 1) * sizeof(void *));
 	if (col.v == NULL)
-		return -ENOMEM;
+		return NULL;
 	col.n = 0;
 	strmap_each(s->lines, collect_cb, &col);
 	qsort(col.v, col.n, sizeof(void *), cmp_line);
-	*out = (struct conf_line **)col.v;
-	return (int)col.n;
+	s->sorted = (struct conf_line **)col.v;
+	s->nsorted = col.n;
+	return s->sorted;
+}
+
+int conf_lines(const struct conf_section *s, struct conf_line ***out)
+{
+	struct conf_line **v = sorted(s);
+
+	if (v == NULL || (*out = malloc((s->nsorted + 1) * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	memcpy(*out, v, s->nsorted * sizeof(*v));
+	return (int)s->nsorted;
 }
 
 void conf_section_title(enum gram_view view, const char *name, char *out, size_t len)
@@ -538,36 +569,64 @@ static char *bdone(struct buf *b)
 	return b->p;
 }
 
+/* A section as rendered (its title, its lines, the closing "#"), kept
+ * while its lines do not change (s->rendered); NULL on allocation failure. */
+static const char *rendered(const struct conf_section *cs)
+{
+	struct conf_section *s = (struct conf_section *)cs; /* only the memo changes */
+	struct conf_line **lines = sorted(s);
+	struct buf b = {0};
+	char title[160];
+
+	if (s->rendered)
+		return s->rendered;
+	if (lines == NULL)
+		return NULL;
+	conf_section_title(s->view, s->name, title, sizeof(title));
+	if (title[0])
+		bprintf(&b, "%s\n", title);
+	for (size_t j = 0; j < s->nsorted; j++)
+		bprintf(&b, "%s%s\n", title[0] ? " " : "", lines[j]->text);
+	if (title[0] || s->nsorted > 0)
+		bprintf(&b, "#\n");
+	if ((s->rendered = bdone(&b)) != NULL)
+		s->rendered_len = strlen(s->rendered);
+	return s->rendered;
+}
+
 char *conf_render(const struct conf *c)
 {
 	struct conf_section **secs;
-	struct buf b = {0};
+	const char **text;
+	size_t len = sizeof("#\nreturn\n");
+	char *out, *p;
 	int ns = conf_sections(c, &secs);
 
 	if (ns < 0)
 		return NULL;
-	bprintf(&b, "#\n");
-	for (int i = 0; i < ns; i++) {
-		struct conf_line **lines;
-		char title[160];
-		int nl = conf_lines(secs[i], &lines);
-
-		if (nl < 0) {
-			b.oom = 1;
+	text = malloc(((size_t)ns + 1) * sizeof(*text));
+	for (int i = 0; text && i < ns; i++) {
+		if ((text[i] = rendered(secs[i])) == NULL) {
+			free(text);
+			text = NULL;
 			break;
 		}
-		conf_section_title(secs[i]->view, secs[i]->name, title, sizeof(title));
-		if (title[0])
-			bprintf(&b, "%s\n", title);
-		for (int j = 0; j < nl; j++)
-			bprintf(&b, "%s%s\n", title[0] ? " " : "", lines[j]->text);
-		if (title[0] || nl > 0)
-			bprintf(&b, "#\n");
-		free(lines);
+		len += secs[i]->rendered_len;
 	}
-	bprintf(&b, "return\n");
+	out = text ? malloc(len) : NULL;
+	if (out) {
+		p = out;
+		memcpy(p, "#\n", 2);
+		p += 2;
+		for (int i = 0; i < ns; i++) {
+			memcpy(p, text[i], secs[i]->rendered_len);
+			p += secs[i]->rendered_len;
+		}
+		memcpy(p, "return\n", sizeof("return\n"));
+	}
+	free(text);
 	free(secs);
-	return bdone(&b);
+	return out;
 }
 
 int conf_load(struct conf *c, const char *text, char *err, size_t errlen)

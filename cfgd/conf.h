@@ -29,6 +29,13 @@ struct conf_section {
 	char *name;	      /* "" for the system view */
 	struct strmap *lines; /* key -> struct conf_line */
 	unsigned refs;	      /* configurations sharing it (conf_dup()); read only when > 1 */
+	/* What conf.c derives from the lines, kept while they do not change
+	 * (every change drops it): the display order, the rendered text. A
+	 * commit then sorts and renders only the sections it changed. */
+	struct conf_line **sorted;
+	size_t nsorted;
+	char *rendered;
+	size_t rendered_len;
 };
 
 struct conf *conf_new(void);

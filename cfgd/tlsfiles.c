@@ -75,5 +75,6 @@ int cfg_tls_files_stamp(struct compiled *out)
 	free(out->sec[D_RBSD]);
 	out->sec[D_RBSD] = sec;
 	out->len[D_RBSD] = len;
+	out->digest[D_RBSD] = 0;
 	return 0;
 }

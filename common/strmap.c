@@ -9,6 +9,7 @@
 struct slot {
 	char *key; /* NULL: empty; TOMB: deleted */
 	void *val;
+	uint64_t h; /* hash(key): a probe compares strings only when it matches */
 };
 
 struct strmap {
@@ -58,16 +59,16 @@ void strmap_free(struct strmap *m)
 	free(m);
 }
 
-static struct slot *find(const struct strmap *m, const char *key)
+static struct slot *find(const struct strmap *m, const char *key, uint64_t h)
 {
-	size_t i = hash(key) & (m->cap - 1);
+	size_t i = h & (m->cap - 1);
 
 	for (;;) {
 		struct slot *s = &m->s[i];
 
 		if (s->key == NULL)
 			return NULL;
-		if (s->key != TOMB && strcmp(s->key, key) == 0)
+		if (s->h == h && s->key != TOMB && strcmp(s->key, key) == 0)
 			return s;
 		i = (i + 1) & (m->cap - 1);
 	}
@@ -75,7 +76,7 @@ static struct slot *find(const struct strmap *m, const char *key)
 
 void *strmap_get(const struct strmap *m, const char *key)
 {
-	struct slot *s = find(m, key);
+	struct slot *s = find(m, key, hash(key));
 
 	return s ? s->val : NULL;
 }
@@ -100,7 +101,7 @@ static int grow(struct strmap *m)
 
 		if (old[i].key == NULL || old[i].key == TOMB)
 			continue;
-		j = hash(old[i].key) & (cap - 1);
+		j = old[i].h & (cap - 1);
 		while (m->s[j].key)
 			j = (j + 1) & (cap - 1);
 		m->s[j] = old[i];
@@ -111,7 +112,8 @@ static int grow(struct strmap *m)
 
 int strmap_put(struct strmap *m, const char *key, void *val)
 {
-	struct slot *s = find(m, key);
+	uint64_t h = hash(key);
+	struct slot *s = find(m, key, h);
 	size_t i;
 
 	if (s) {
@@ -120,7 +122,7 @@ int strmap_put(struct strmap *m, const char *key, void *val)
 	}
 	if ((m->used + 1) * 4 >= m->cap * 3 && grow(m) < 0)
 		return -ENOMEM;
-	i = hash(key) & (m->cap - 1);
+	i = h & (m->cap - 1);
 	while (m->s[i].key && m->s[i].key != TOMB)
 		i = (i + 1) & (m->cap - 1);
 	if (m->s[i].key == NULL)
@@ -131,13 +133,14 @@ int strmap_put(struct strmap *m, const char *key, void *val)
 		return -ENOMEM;
 	}
 	m->s[i].val = val;
+	m->s[i].h = h;
 	m->n++;
 	return 0;
 }
 
 void *strmap_del(struct strmap *m, const char *key)
 {
-	struct slot *s = find(m, key);
+	struct slot *s = find(m, key, hash(key));
 	void *v;
 
 	if (s == NULL)

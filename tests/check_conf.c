@@ -7,6 +7,7 @@
 
 #include "cfgd/compile.h"
 #include "cfgd/conf.h"
+#include "common/bus.h"
 #include "config.pb-c.h"
 #include "tests/lib/checkrun.h"
 
@@ -599,6 +600,43 @@ START_TEST(a_copy_and_its_original_never_see_each_others_changes)
 }
 END_TEST
 
+/* Each section keeps its display order and rendered text while its lines
+ * do not change (conf.c): every kind of edit drops them, so a rendering
+ * after edits is the one a fresh configuration of the same lines gives. */
+START_TEST(a_rendering_follows_every_change)
+{
+	struct conf *a = load(spec_conf), *fresh;
+	char *r, *want;
+	struct conf_line **lines;
+	int n;
+
+	free(conf_render(a)); /* every section's memo is filled */
+	ck_assert_int_eq(conf_set(a, VIEW_INTERFACE, "eth1", "vrrp vrid 1 priority",
+				  "vrrp vrid 1 priority 99", G_VRRP_PRIORITY),
+			 0);
+	ck_assert_int_eq(conf_del(a, VIEW_INTERFACE, "eth1", "vrrp vrid 2 virtual-ip"), 0);
+	ck_assert_int_eq(conf_del_prefix(a, VIEW_RBP, "rbp1", "vrrp-id"), 0);
+	ck_assert_int_eq(conf_set(a, VIEW_INTERFACE, "eth1", "vrrp vrid 3 virtual-ip",
+				  "vrrp vrid 3 virtual-ip 192.0.2.103", G_VRRP_VIP),
+			 0);
+	r = conf_render(a);
+	ck_assert_ptr_nonnull(strstr(r, " vrrp vrid 1 priority 99\n"));
+	ck_assert_ptr_null(strstr(r, "vrrp-id"));
+	fresh = load(r);
+	want = conf_render(fresh);
+	ck_assert_str_eq(r, want);
+	/* the display order too: vrid 3's line after vrid 1's */
+	n = conf_lines(conf_section(a, VIEW_INTERFACE, "eth1"), &lines);
+	ck_assert_int_gt(n, 1);
+	ck_assert_str_eq(lines[n - 1]->text, "vrrp vrid 3 virtual-ip 192.0.2.103");
+	free(lines);
+	free(r);
+	free(want);
+	conf_free(fresh);
+	conf_free(a);
+}
+END_TEST
+
 /* The compiled sections of text, packed, one string per daemon. */
 static void compile_text(const char *text, struct compiled *out)
 {
@@ -638,6 +676,9 @@ START_TEST(compiling_again_from_the_parse_cache_gives_the_same_sections)
 	for (int d = 0; d < D__COUNT; d++) {
 		ck_assert_uint_eq(a.len[d], b.len[d]);
 		ck_assert_int_eq(memcmp(a.sec[d], b.sec[d], a.len[d]), 0);
+		/* the digest cfgd compares daemons' reports with, kept */
+		ck_assert_uint_eq(cfg_compiled_digest(&b, d), bus_digest(b.sec[d], b.len[d]));
+		ck_assert_uint_eq(b.digest[d], bus_digest(b.sec[d], b.len[d]));
 	}
 	ck_assert_uint_eq(priority_of(&b, 1), 120);
 	cfg_compiled_free(&b);
@@ -646,6 +687,7 @@ START_TEST(compiling_again_from_the_parse_cache_gives_the_same_sections)
 	memcpy(strstr(changed, "priority 120"), "priority 130", 12);
 	compile_text(changed, &b);
 	ck_assert_uint_eq(priority_of(&b, 1), 130);
+	ck_assert_uint_ne(cfg_compiled_digest(&b, D_VRRPD), cfg_compiled_digest(&a, D_VRRPD));
 	cfg_compiled_free(&b);
 	free(changed);
 	/* 3,000 lines (1,750 distinct: the priority lines repeat on each
@@ -704,6 +746,7 @@ int main(void)
 	    groups_track_configured_bfd_sessions,
 	    compiling_again_from_the_parse_cache_gives_the_same_sections,
 	    a_copy_and_its_original_never_see_each_others_changes,
+	    a_rendering_follows_every_change,
 	    NULL,
 	};
 	const struct checkrun_case core = {.tests = tests};

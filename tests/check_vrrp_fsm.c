@@ -5,11 +5,13 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/lib/checkrun.h"
 #include "vrrpd/vrrp_fsm.h"
+#include "vrrpd/vrrpd.h"
 
 #define ADD_SEND_ANNOUNCE (VRRP_ACT_ADD_VIPS | VRRP_ACT_SEND_ADVERT | VRRP_ACT_ANNOUNCE)
 
@@ -1143,6 +1145,49 @@ START_TEST(the_wait_starts_after_the_preempt_delay_and_is_bounded)
 }
 END_TEST
 
+/* vrrpd applies a group's configuration only when it differs
+ * (vrrp_fsm_cfg_equal()): every field counts. */
+START_TEST(configurations_are_equal_only_field_by_field)
+{
+	struct vrrp_fsm_cfg a = gated(5000, 20000), b = a;
+
+	ck_assert(vrrp_fsm_cfg_equal(&a, &b));
+	b.priority++;
+	ck_assert(!vrrp_fsm_cfg_equal(&a, &b));
+	b = a;
+	b.preempt = !b.preempt;
+	ck_assert(!vrrp_fsm_cfg_equal(&a, &b));
+	b = a;
+	b.preempt_delay_ms++;
+	ck_assert(!vrrp_fsm_cfg_equal(&a, &b));
+	b = a;
+	b.adver_interval_ms += 10;
+	ck_assert(!vrrp_fsm_cfg_equal(&a, &b));
+	b = a;
+	b.preempt_wait_max_ms++;
+	ck_assert(!vrrp_fsm_cfg_equal(&a, &b));
+	b = a;
+	b.version = 2;
+	ck_assert(!vrrp_fsm_cfg_equal(&a, &b));
+}
+END_TEST
+
+/* vrrpd's index names (vrrpd_group_key()), written without printf. */
+START_TEST(group_keys_name_interface_vrid_and_family)
+{
+	char k[GROUP_KEY_LEN], want[64];
+
+	ck_assert_str_eq(vrrpd_group_key(k, "eth1", 1, AF_INET), "eth1/1/4");
+	ck_assert_str_eq(vrrpd_group_key(k, "veth39", 255, AF_INET6), "veth39/255/6");
+	ck_assert_str_eq(vrrpd_group_key(k, "eth1", 10, 0), "eth1/10");
+	ck_assert_str_eq(vrrpd_group_key(k, "eth1", 0, 0), "eth1/0");
+	/* the longest name and number fit */
+	snprintf(want, sizeof(want), "%s/%u/6", "abcdefghijklmno", 4294967295u);
+	ck_assert_str_eq(vrrpd_group_key(k, "abcdefghijklmno", 4294967295u, AF_INET6), want);
+	ck_assert_uint_lt(strlen(want), GROUP_KEY_LEN);
+}
+END_TEST
+
 START_TEST(an_open_gate_or_no_gate_preempts_as_before)
 {
 	started(gated(0, 60000));
@@ -1329,6 +1374,8 @@ int main(void)
 	    equal_priorities_elect_the_highest_address,
 	    a_closed_gate_holds_preemption_and_keeps_the_master_alive,
 	    the_wait_starts_after_the_preempt_delay_and_is_bounded,
+	    configurations_are_equal_only_field_by_field,
+	    group_keys_name_interface_vrid_and_family,
 	    an_open_gate_or_no_gate_preempts_as_before,
 	    a_silent_master_is_taken_over_whatever_the_gate,
 	    a_higher_master_or_closing_the_gate_ends_the_wait_without_transition,

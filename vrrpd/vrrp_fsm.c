@@ -365,6 +365,14 @@ uint32_t vrrp_fsm_master_down_ms(const struct vrrp_fsm *f)
 	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
+bool vrrp_fsm_cfg_equal(const struct vrrp_fsm_cfg *a, const struct vrrp_fsm_cfg *b)
+{
+	return a->version == b->version && a->priority == b->priority && a->preempt == b->preempt &&
+	       a->preempt_delay_ms == b->preempt_delay_ms &&
+	       a->adver_interval_ms == b->adver_interval_ms &&
+	       a->preempt_wait_max_ms == b->preempt_wait_max_ms;
+}
+
 const char *vrrp_state_str(enum vrrp_state s)
 {
 	switch (s) {

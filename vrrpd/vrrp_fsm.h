@@ -178,4 +178,9 @@ uint32_t vrrp_fsm_master_down_ms(const struct vrrp_fsm *f);
 /* "Initialize", "Backup" or "Master" (VRP's words); never NULL. */
 const char *vrrp_state_str(enum vrrp_state s);
 
+/* Whether two configurations are the same, field by field: applying the
+ * same one again must not touch the state machine (a commit elsewhere
+ * would otherwise restart a running preempt-wait bound). */
+bool vrrp_fsm_cfg_equal(const struct vrrp_fsm_cfg *a, const struct vrrp_fsm_cfg *b);
+
 #endif

@@ -28,6 +28,7 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/service.h"
+#include "common/strmap.h"
 #include "vrrpd/vrrpd.h"
 
 static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
@@ -86,6 +87,8 @@ static void stop(void *arg)
 		struct group *gr = d->groups;
 
 		d->groups = gr->next;
+		if (d->gidx)
+			strmap_del(d->gidx, gr->key);
 		vrrpd_group_destroy(gr);
 	}
 	if (d->pub)
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
 		close(r->fd);
 		free(r);
 	}
+	strmap_free(d->gidx);
 	free(d->states);
 	free(d->state_ptrs);
 	free(d->by_index[0]);

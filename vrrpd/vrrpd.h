@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <uv.h>
 
@@ -97,12 +98,19 @@ struct counters {
 	uint64_t drops[VRRP_DROP__MAX];
 };
 
+/* A group's names in vrrpd's indexes (vrrpd_group_key()). */
+#define GROUP_KEY_LEN (IF_NAMESIZE + 16)
+
 struct group {
 	struct group *next;
 	struct vrrpd *d;
 	char ifname[IF_NAMESIZE];
 	unsigned vrid;
 	int family;
+	char key[GROUP_KEY_LEN];	/* IFNAME/VRID/4|6: the group (vrrpd.gidx) */
+	char gate_key[GROUP_KEY_LEN];	/* IFNAME/VRID: its gate (rbpd's gates have no family) */
+	const Db__VrrpGroupConfig *cfg; /* its entry in vrrpd.running */
+	uint64_t kept;			/* the last apply that kept it (vrrpd_apply()) */
 	struct iface *ifp; /* NULL while the interface does not exist */
 	/* configuration */
 	uint8_t version;
@@ -166,6 +174,7 @@ struct vrrpd {
 	uv_loop_t *loop;
 	Db__VrrpdConfig *running;
 	struct group *groups;
+	struct strmap *gidx; /* the groups by key: what each commit's groups are */
 	struct iface *ifaces;
 	struct bus_sock *pub;
 	uint64_t pub_seq;
@@ -191,6 +200,36 @@ struct vrrpd {
 	size_t states_cap;
 	Db__VrrpStateList state_list;
 };
+
+/*
+ * A group's name in vrrpd's indexes: "IFNAME/VRID/4" or ".../6", or with
+ * family 0 "IFNAME/VRID", the name of its gate. Written without printf:
+ * each commit and each gates message names thousands of groups. buf holds
+ * GROUP_KEY_LEN; an interface name is at most IF_NAMESIZE - 1 bytes.
+ */
+static inline const char *vrrpd_group_key(char *buf, const char *ifname, unsigned vrid, int family)
+{
+	size_t n = 0;
+	char digits[10];
+	int nd = 0;
+
+	while (n < IF_NAMESIZE - 1 && ifname[n]) {
+		buf[n] = ifname[n];
+		n++;
+	}
+	buf[n++] = '/';
+	do
+		digits[nd++] = (char)('0' + vrid % 10);
+	while ((vrid /= 10) != 0 && nd < (int)sizeof(digits));
+	while (nd > 0)
+		buf[n++] = digits[--nd];
+	if (family) {
+		buf[n++] = '/';
+		buf[n++] = family == AF_INET6 ? '6' : '4';
+	}
+	buf[n] = '\0';
+	return buf;
+}
 
 static inline uint64_t now_ms(struct vrrpd *d)
 {

@@ -333,13 +333,6 @@ static void reannounce(struct group *gr, uint64_t now, const char *why)
 	vrrpd_announce(gr);
 }
 
-/* A gate's name in vrrpd_on_gates()'s index: interface and VRID. */
-static const char *gate_key(char *buf, size_t len, const char *ifname, unsigned vrid)
-{
-	snprintf(buf, len, "%s/%u", ifname, vrid);
-	return buf;
-}
-
 /* bus_recv_cb of rbpd's PUB: whether the groups bound to a profile may
  * preempt (docs/preempt.md). A gated group rbpd does not list is not. */
 void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
@@ -349,7 +342,7 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	Db__PreemptGates *m;
 	uint64_t now = now_ms(d);
 	struct strmap *idx;
-	char k[IFNAMSIZ + 16];
+	char k[GROUP_KEY_LEN];
 
 	(void)s;
 	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
@@ -366,16 +359,15 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	if (idx == NULL)
 		fatal("out of memory");
 	for (size_t i = 0; i < m->n_gates; i++) {
-		if (m->gates[i]->ifname == NULL)
-			continue;
-		gate_key(k, sizeof(k), m->gates[i]->ifname, m->gates[i]->vrid);
+		if (m->gates[i]->ifname == NULL || strlen(m->gates[i]->ifname) >= IF_NAMESIZE)
+			continue; /* names no interface */
+		vrrpd_group_key(k, m->gates[i]->ifname, m->gates[i]->vrid, 0);
 		/* the first one listed counts, as it always has */
 		if (strmap_get(idx, k) == NULL && strmap_put(idx, k, m->gates[i]) < 0)
 			fatal("out of memory");
 	}
 	for (struct group *gr = d->groups; gr; gr = gr->next) {
-		const Db__PreemptGate *gate =
-		    strmap_get(idx, gate_key(k, sizeof(k), gr->ifname, gr->vrid));
+		const Db__PreemptGate *gate = strmap_get(idx, gr->gate_key);
 		struct vrrp_fsm_out o;
 
 		gr->in_gates = gate != NULL;

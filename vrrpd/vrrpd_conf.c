@@ -34,16 +34,6 @@ static int parse_vips(const Db__VrrpGroupConfig *c, union vrrp_addr **out, size_
 	return 0;
 }
 
-/* A group's name in the indexes of vrrpd_apply(): interface, VRID and
- * family, which identify it. */
-static const char *group_key(char *buf, size_t len, const char *ifname, unsigned vrid, int family)
-{
-	snprintf(buf, len, "%s/%u/%d", ifname, vrid, family);
-	return buf;
-}
-
-#define GROUP_KEY_LEN (IFNAMSIZ + 24)
-
 static bool iface_open(struct vrrpd *d, const char *ifname, int family)
 {
 	for (struct iface *ifp = d->ifaces; ifp; ifp = ifp->next)
@@ -81,6 +71,7 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 		const char *fam = fam_word(family);
 		unsigned idx;
 		union vrrp_addr a, *vips;
+		struct iface **slot;
 		size_t n;
 		int fd;
 
@@ -114,6 +105,19 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 		}
 		if (gr->track_ifname && gr->track_ifname[0])
 			continue; /* sends nothing itself */
+		/* An interface vrrpd runs already: its address is followed by
+		 * rtnetlink (refresh_iface()) and its socket is open, so a
+		 * commit that changes a priority asks the kernel nothing. */
+		slot = vrrpd_index_slot(d, family, idx, false);
+		if (slot && *slot && strcmp((*slot)->name, gr->ifname) == 0) {
+			if (!(*slot)->has_primary)
+				errlist_add(errs,
+					    "interface %s: %s vrid %u: the interface has no %s "
+					    "address to advertise from",
+					    gr->ifname, fam, gr->vrid,
+					    family == AF_INET ? "IPv4" : "IPv6 link-local");
+			continue;
+		}
 		if (prim[family == AF_INET6].idx != idx) {
 			prim[family == AF_INET6].idx = idx;
 			prim[family == AF_INET6].rc = vrrp_net_primary(family, idx, &a);
@@ -288,26 +292,11 @@ static void group_configure(struct group *gr, const Db__VrrpGroupConfig *c, unsi
 	configure_tracks(gr, c);
 }
 
-/* The group's entry in configuration c (same interface, VRID, family), or
- * NULL. */
-static const Db__VrrpGroupConfig *group_config(const Db__VrrpdConfig *c, const struct group *gr)
-{
-	for (size_t i = 0; c && i < c->n_groups; i++) {
-		const Db__VrrpGroupConfig *gc = c->groups[i];
-
-		if (gc->vrid == gr->vrid && (gc->ipv6 ? AF_INET6 : AF_INET) == gr->family &&
-		    strcmp(gc->ifname, gr->ifname) == 0)
-			return gc;
-	}
-	return NULL;
-}
-
 /* The group's priority from its tracks now, and the timer for the next
  * end of a recover-delay (its own interface's included). */
 void vrrpd_tracks_apply(struct group *gr, const char *what, uint64_t now)
 {
-	struct vrrpd *d = gr->d;
-	const Db__VrrpGroupConfig *c = group_config(d->running, gr);
+	const Db__VrrpGroupConfig *c = gr->cfg;
 	uint64_t next = vrrp_track_next(gr->tracks, gr->ntracks, now, gr->recover_delay_ms);
 	uint64_t link = gr->link_up_at ? gr->link_up_at + gr->recover_delay_ms : 0;
 
@@ -417,6 +406,8 @@ static struct group *group_create(struct vrrpd *d, const Db__VrrpGroupConfig *c,
 	snprintf(gr->ifname, sizeof(gr->ifname), "%s", c->ifname);
 	gr->vrid = c->vrid;
 	gr->family = family;
+	vrrpd_group_key(gr->key, gr->ifname, gr->vrid, family);
+	vrrpd_group_key(gr->gate_key, gr->ifname, gr->vrid, 0);
 	group_configure(gr, c, version);
 	if (parse_vips(c, &gr->vips, &gr->nvips) < 0)
 		fatalx("(%s vrid %u) virtual addresses did not parse after the check", c->ifname,
@@ -464,20 +455,35 @@ static struct group *group_create(struct vrrpd *d, const Db__VrrpGroupConfig *c,
 
 /* A group whose addresses or settings changed while it runs: no restart,
  * no transition (RFC 5798 leaves reconfiguration to the implementation). */
-static void group_update(struct group *gr, const Db__VrrpGroupConfig *c, unsigned version)
+/* Whether the configured virtual addresses are written as they were in
+ * the group's last configuration: then they are the same, unparsed. */
+static bool same_vip_text(const struct group *gr, const Db__VrrpGroupConfig *c)
 {
-	struct vrrpd *d = gr->d;
+	const Db__VrrpGroupConfig *old = gr->cfg;
+
+	if (old == NULL || old->n_virtual_ips != c->n_virtual_ips)
+		return false;
+	for (size_t i = 0; i < c->n_virtual_ips; i++)
+		if (strcmp(old->virtual_ips[i], c->virtual_ips[i]) != 0)
+			return false;
+	return true;
+}
+
+static void group_update(struct group *gr, const Db__VrrpGroupConfig *c, unsigned version,
+			 uint64_t now)
+{
 	union vrrp_addr *vips;
 	size_t n;
 	struct vrrp_fsm_cfg fc;
 	struct vrrp_fsm_out o;
 	bool master = gr->fsm.state == VRRP_STATE_MASTER && !gr->track_if[0];
 	bool fmaster = gr->track_if[0] && gr->follow == VRRP_STATE_MASTER;
-	uint64_t now = now_ms(d);
 
-	if (parse_vips(c, &vips, &n) < 0)
+	if (same_vip_text(gr, c))
+		vips = NULL; /* gr->vips stand */
+	else if (parse_vips(c, &vips, &n) < 0)
 		return;
-	if (n != gr->nvips || memcmp(vips, gr->vips, n * sizeof(*vips)) != 0) {
+	if (vips && (n != gr->nvips || memcmp(vips, gr->vips, n * sizeof(*vips)) != 0)) {
 		if (master || fmaster)
 			vrrpd_set_vips(gr, false);
 		free(gr->vips);
@@ -495,6 +501,8 @@ static void group_update(struct group *gr, const Db__VrrpGroupConfig *c, unsigne
 	if (gr->track_if[0])
 		return;
 	fc = fsm_cfg(gr, c);
+	if (vrrp_fsm_cfg_equal(&fc, &gr->fsm.cfg))
+		return; /* another group's commit: nothing to run, no timer to move */
 	vrrp_fsm_set_cfg(&gr->fsm, now, &fc, &o);
 	vrrpd_run(gr, &o, now);
 }
@@ -509,17 +517,13 @@ static void start(struct group *gr)
 	vrrpd_run(gr, &o, now);
 }
 
-/* cidx: the configuration's groups by group_key(). */
-static bool still_configured(const struct group *gr, const Db__VrrpdConfig *c,
-			     const struct strmap *cidx)
+/* Whether gr can become configuration gc (same interface, VRID and
+ * family): a new version, a switch to or from tracking or virtual-mac, or
+ * a macvlan to try again makes a new group instead. */
+static bool same_group(const struct group *gr, const Db__VrrpdConfig *c,
+		       const Db__VrrpGroupConfig *gc)
 {
-	char k[GROUP_KEY_LEN];
-	const Db__VrrpGroupConfig *gc =
-	    strmap_get(cidx, group_key(k, sizeof(k), gr->ifname, gr->vrid, gr->family));
-
-	/* A new version, a switch to or from tracking or virtual-mac, or a
-	 * macvlan to try again is a new group. */
-	return gc && (gr->family == AF_INET6 || gr->version == c->version) &&
+	return (gr->family == AF_INET6 || gr->version == c->version) &&
 	       !gc->track_ifname[0] == !gr->track_if[0] && !gc->virtual_mac == !gr->vmac_cfg &&
 	       !(gr->vmac_cfg && gr->vmac_ifindex == 0);
 }
@@ -530,21 +534,27 @@ void vrrpd_apply(void *arg, void *obj)
 	struct vrrpd *d = arg;
 	Db__VrrpdConfig *c = obj;
 	struct group *list = NULL, **tail = &list, **pp;
-	/* the configuration's groups and this daemon's, by group_key(): a
-	 * commit of thousands of groups must not compare each with each */
-	struct strmap *cidx = strmap_new(), *gidx = strmap_new();
+	/* each configured group's running one, through the standing index
+	 * (d->gidx): a commit of thousands of groups compares none with
+	 * another, and builds no index of its own */
+	struct group **match = calloc(c->n_groups ? c->n_groups : 1, sizeof(*match));
+	static uint64_t gen;
+	uint64_t now;
 	char k[GROUP_KEY_LEN];
 
-	if (cidx == NULL || gidx == NULL)
+	if (match == NULL || (d->gidx == NULL && (d->gidx = strmap_new()) == NULL))
 		fatal("out of memory");
+	gen++;
 	for (size_t i = 0; i < c->n_groups; i++) {
 		Db__VrrpGroupConfig *gc = c->groups[i];
+		struct group *gr =
+		    strmap_get(d->gidx, vrrpd_group_key(k, gc->ifname, gc->vrid,
+							gc->ipv6 ? AF_INET6 : AF_INET));
 
-		if (strmap_put(cidx,
-			       group_key(k, sizeof(k), gc->ifname, gc->vrid,
-					 gc->ipv6 ? AF_INET6 : AF_INET),
-			       gc) < 0)
-			fatal("out of memory");
+		if (gr && same_group(gr, c, gc)) {
+			gr->kept = gen;
+			match[i] = gr;
+		}
 	}
 	vrrpd_script_set_path(&d->script, c->notify_script);
 	/* sessions first: the groups that track them read their state */
@@ -559,41 +569,39 @@ void vrrpd_apply(void *arg, void *obj)
 	for (pp = &d->groups; *pp;) {
 		struct group *gr = *pp;
 
-		if (still_configured(gr, c, cidx)) {
-			if (strmap_put(gidx,
-				       group_key(k, sizeof(k), gr->ifname, gr->vrid, gr->family),
-				       gr) < 0)
-				fatal("out of memory");
+		if (gr->kept == gen) {
 			pp = &gr->next;
 			continue;
 		}
 		*pp = gr->next;
+		strmap_del(d->gidx, gr->key);
 		vrrpd_group_destroy(gr);
 	}
 	/* The new list, in the configuration's order: every group left above
 	 * is in it once (cfgd never sends a group twice). */
+	now = now_ms(d);
 	for (size_t i = 0; i < c->n_groups; i++) {
 		Db__VrrpGroupConfig *gc = c->groups[i];
-		struct group *gr;
+		struct group *gr = match[i];
 
-		group_key(k, sizeof(k), gc->ifname, gc->vrid, gc->ipv6 ? AF_INET6 : AF_INET);
-		gr = strmap_get(gidx, k);
 		if (gr) {
-			group_update(gr, gc, c->version);
+			group_update(gr, gc, c->version, now);
 		} else {
 			gr = group_create(d, gc, c->version);
-			if (strmap_put(gidx, k, gr) < 0)
+			if (strmap_put(d->gidx, gr->key, gr) < 0)
 				fatal("out of memory");
 		}
+		gr->cfg = gc;
 		gr->next = NULL;
 		*tail = gr;
 		tail = &gr->next;
 	}
+	free(match);
 	d->groups = list;
 	for (struct group *gr = d->groups; gr; gr = gr->next)
 		if (gr->track_if[0])
-			gr->leader = strmap_get(gidx, group_key(k, sizeof(k), gr->track_if,
-								gr->track_vrid, gr->family));
+			gr->leader = strmap_get(
+			    d->gidx, vrrpd_group_key(k, gr->track_if, gr->track_vrid, gr->family));
 	for (struct group *gr = d->groups; gr; gr = gr->next)
 		if (!gr->track_if[0] && !gr->fsm.enabled)
 			start(gr);
@@ -604,8 +612,6 @@ void vrrpd_apply(void *arg, void *obj)
 		db__vrrpd_config__free_unpacked(d->running, NULL);
 	d->running = c;
 	vrrp_net_snapshot_end();
-	strmap_free(cidx);
-	strmap_free(gidx);
 	log_info("%zu VRRP group(s) configured", c->n_groups);
 }
 
