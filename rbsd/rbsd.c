@@ -42,6 +42,7 @@
 /* One configured service: its channel and the feeder attached to it. */
 struct svc {
 	struct svc *next;
+	struct rbsd *d; /* the daemon's state */
 	char name[64];
 	uint64_t cfg_digest; /* of its configuration, to notice changes */
 	struct rbs_chan *ch;
@@ -77,6 +78,10 @@ struct pending {
 	uint8_t data[];
 };
 
+/* The daemon's state: one, main()'s, passed explicitly. The service's
+ * ops, query, init and stop get it as their arg, and so do the bus
+ * sockets' and the channels' callbacks; the retry timer has it in its
+ * data, each service in svc.d. */
 struct rbsd {
 	uv_loop_t *loop;
 	uv_timer_t retry; /* flushes the services' pending deliveries */
@@ -87,8 +92,6 @@ struct rbsd {
 	struct rbs_arena local_arena; /* what on_local() unpacks into */
 	unsigned long batches;	      /* batch-backup requests received */
 };
-
-static struct rbsd g;
 
 static int to_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -136,15 +139,15 @@ static bool address_is_local(const char *addr)
 
 /* Can we listen on addr:port? Our own running service on the same pair
  * counts as yes. */
-static int port_free(const Db__RbsConfig *s)
+static int port_free(struct rbsd *d, const Db__RbsConfig *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, one = 1, rc = 0;
 
-	if (g.running) {
-		for (size_t i = 0; i < g.running->n_services; i++) {
-			const Db__RbsConfig *r = g.running->services[i];
+	if (d->running) {
+		for (size_t i = 0; i < d->running->n_services; i++) {
+			const Db__RbsConfig *r = d->running->services[i];
 
 			if (r->source && r->port == s->port && !strcmp(r->source, s->source))
 				return 0;
@@ -209,9 +212,9 @@ static void check_ssl(const Db__RbsConfig *s, struct errlist *errs)
 /* cfgclient_ops.check: unpack and check against the live system. */
 static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
 {
+	struct rbsd *d = arg;
 	Db__RbsdConfig *c = db__rbsd_config__unpack(NULL, len, sec);
 
-	(void)arg;
 	if (c == NULL)
 		return NULL;
 	for (size_t i = 0; i < c->n_services; i++) {
@@ -225,7 +228,7 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 				    "remote-backup-service %s: source %s is not an address of "
 				    "this device",
 				    s->name, s->source);
-			} else if ((rc = port_free(s)) < 0) {
+			} else if ((rc = port_free(d, s)) < 0) {
 				errlist_add(errs,
 					    "remote-backup-service %s: cannot bind %s port %u: %s",
 					    s->name, s->source, s->port, strerror(-rc));
@@ -241,17 +244,17 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 
 static void drop_pending(struct svc *v);
 
-static struct svc *find_svc(const char *name)
+static struct svc *find_svc(struct rbsd *d, const char *name)
 {
-	for (struct svc *v = g.svcs; v; v = v->next)
+	for (struct svc *v = d->svcs; v; v = v->next)
 		if (strcmp(v->name, name) == 0)
 			return v;
 	return NULL;
 }
 
-static struct svc *svc_of(const struct rbs_chan *ch)
+static struct svc *svc_of(struct rbsd *d, const struct rbs_chan *ch)
 {
-	for (struct svc *v = g.svcs; v; v = v->next)
+	for (struct svc *v = d->svcs; v; v = v->next)
 		if (v->ch == ch)
 			return v;
 	return NULL;
@@ -281,12 +284,12 @@ static int to_feeder(struct svc *v, Db__RbsLocal *m)
 	struct pending *p;
 	int rc;
 
-	if (v->feeder_idlen == 0 || g.local == NULL)
+	if (v->feeder_idlen == 0 || v->d->local == NULL)
 		return -ENOTCONN;
 	p = pack_local(v, m);
 	if (p == NULL)
 		return -ENOMEM;
-	rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, p->len);
+	rc = bus_send(v->d->local, v->feeder_id, v->feeder_idlen, p->data, p->len);
 	free(p);
 	return rc;
 }
@@ -471,25 +474,25 @@ static void feeder_ae(struct svc *v, const Db__RbsLocal *m)
 /* bus_recv_cb of RUNDIR/rbsd-entries.ipc: [identity, RbsLocal]. */
 static void on_local(struct bus_sock *s, const struct bus_part *parts, int nparts, void *arg)
 {
+	struct rbsd *d = arg;
 	Db__RbsLocal *m;
 	struct svc *v;
 
 	(void)s;
-	(void)arg;
 	if (nparts != 2)
 		return;
 	/* Into the arena: a batch of entries unpacked with malloc is three
 	 * allocations and frees per entry, most of what a batch cost here.
 	 * Nothing below keeps a pointer into m. */
-	m = db__rbs_local__unpack(rbs_arena_allocator(&g.local_arena), parts[1].len,
+	m = db__rbs_local__unpack(rbs_arena_allocator(&d->local_arena), parts[1].len,
 				  parts[1].data);
 	if (m == NULL) {
-		rbs_arena_reset(&g.local_arena);
+		rbs_arena_reset(&d->local_arena);
 		return;
 	}
-	v = m->service ? find_svc(m->service) : NULL;
+	v = m->service ? find_svc(d, m->service) : NULL;
 	if (v == NULL || v->ch == NULL) {
-		rbs_arena_reset(&g.local_arena);
+		rbs_arena_reset(&d->local_arena);
 		return;
 	}
 	if (m->body_case == DB__RBS_LOCAL__BODY_ATTACH) {
@@ -540,7 +543,7 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 			rbs_chan_flush(v->ch);
 		}
 	}
-	rbs_arena_reset(&g.local_arena);
+	rbs_arena_reset(&d->local_arena);
 }
 
 /* ---- what the channels tell --------------------------------------------- */
@@ -563,7 +566,7 @@ static bool flush_pending(struct svc *v)
 {
 	while (v->pend) {
 		struct pending *p = v->pend;
-		int rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, p->len);
+		int rc = bus_send(v->d->local, v->feeder_id, v->feeder_idlen, p->data, p->len);
 
 		if (rc == -EAGAIN)
 			return false;
@@ -579,14 +582,14 @@ static bool flush_pending(struct svc *v)
 
 static void on_retry(uv_timer_t *t)
 {
+	struct rbsd *d = t->data;
 	bool all = true;
 
-	(void)t;
-	for (struct svc *v = g.svcs; v; v = v->next)
+	for (struct svc *v = d->svcs; v; v = v->next)
 		if (v->pend && !flush_pending(v))
 			all = false;
 	if (all)
-		uv_timer_stop(&g.retry);
+		uv_timer_stop(&d->retry);
 }
 
 /* What the peer sent, for the feeder: never dropped because its queue is
@@ -607,7 +610,7 @@ static void deliver(struct svc *v, Db__RbsLocal *m)
 	if (p == NULL)
 		fatal("malloc");
 	if (v->pend == NULL) {
-		rc = bus_send(g.local, v->feeder_id, v->feeder_idlen, p->data, p->len);
+		rc = bus_send(v->d->local, v->feeder_id, v->feeder_idlen, p->data, p->len);
 		if (rc != -EAGAIN) {
 			if (rc < 0)
 				v->undelivered++;
@@ -618,16 +621,15 @@ static void deliver(struct svc *v, Db__RbsLocal *m)
 	*v->pend_tail = p;
 	v->pend_tail = &p->next;
 	rbs_chan_hold(v->ch, true);
-	if (!uv_is_active((uv_handle_t *)&g.retry))
-		uv_timer_start(&g.retry, on_retry, 1, 1);
+	if (!uv_is_active((uv_handle_t *)&v->d->retry))
+		uv_timer_start(&v->d->retry, on_retry, 1, 1);
 }
 
 static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 {
-	struct svc *v = svc_of(ch);
+	struct svc *v = svc_of(arg, ch);
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 
-	(void)arg;
 	if (v == NULL)
 		return;
 	switch (f->body_case) {
@@ -657,9 +659,8 @@ static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 
 static void ch_want_batch(void *arg, struct rbs_chan *ch, const Db__RbsServiceType *types, size_t n)
 {
-	struct svc *v = svc_of(ch);
+	struct svc *v = svc_of(arg, ch);
 
-	(void)arg;
 	if (v == NULL)
 		return;
 	v->n_want = n > RBS_SVC_COUNT ? RBS_SVC_COUNT : n;
@@ -669,9 +670,8 @@ static void ch_want_batch(void *arg, struct rbs_chan *ch, const Db__RbsServiceTy
 
 static void ch_room(void *arg, struct rbs_chan *ch)
 {
-	struct svc *v = svc_of(ch);
+	struct svc *v = svc_of(arg, ch);
 
-	(void)arg;
 	if (v)
 		grant(v);
 }
@@ -679,9 +679,8 @@ static void ch_room(void *arg, struct rbs_chan *ch)
 static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason,
 		     const char *mismatch)
 {
-	struct svc *v = svc_of(ch);
+	struct svc *v = svc_of(arg, ch);
 
-	(void)arg;
 	if (v) {
 		state_to_feeder(v, up, reason, mismatch);
 		grant(v);
@@ -693,10 +692,9 @@ static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason
  * the peer sent before it. Packed there: f is gone after the call. */
 static void ch_antientropy(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 {
-	struct svc *v = svc_of(ch);
+	struct svc *v = svc_of(arg, ch);
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 
-	(void)arg;
 	if (v == NULL || v->feeder_idlen == 0)
 		return; /* nobody to compare with: the next round will */
 	if (f->body_case == DB__RBS_FRAME__BODY_COMPARE) {
@@ -833,7 +831,7 @@ static void svc_open(struct svc *v, const Db__RbsConfig *s)
 	prof = hello_profiles(s, &np);
 	cc.profiles = prof;
 	cc.n_profiles = np;
-	rc = rbs_chan_open(&v->ch, g.loop, &cc, &chan_ops, NULL, v->open_error,
+	rc = rbs_chan_open(&v->ch, v->d->loop, &cc, &chan_ops, v->d, v->open_error,
 			   sizeof(v->open_error));
 	if (rc < 0) {
 		v->ch = NULL;
@@ -850,16 +848,16 @@ static void svc_open(struct svc *v, const Db__RbsConfig *s)
 /* cfgclient_ops.apply: takes ownership of obj. */
 static void apply(void *arg, void *obj)
 {
+	struct rbsd *d = arg;
 	Db__RbsdConfig *c = obj;
 	struct svc *list = NULL, **tail = &list;
 
-	(void)arg;
 	for (size_t i = 0; i < c->n_services; i++) {
 		Db__RbsConfig *s = c->services[i];
-		struct svc *v = find_svc(s->name), **pp;
+		struct svc *v = find_svc(d, s->name), **pp;
 
 		if (v) {
-			for (pp = &g.svcs; *pp != v; pp = &(*pp)->next)
+			for (pp = &d->svcs; *pp != v; pp = &(*pp)->next)
 				;
 			*pp = v->next;
 			if (v->cfg_digest != chan_digest(s)) {
@@ -881,6 +879,7 @@ static void apply(void *arg, void *obj)
 			v = calloc(1, sizeof(*v));
 			if (v == NULL)
 				fatal("calloc");
+			v->d = d;
 			snprintf(v->name, sizeof(v->name), "%s", s->name);
 			v->pend_tail = &v->pend;
 			svc_open(v, s);
@@ -889,10 +888,10 @@ static void apply(void *arg, void *obj)
 		*tail = v;
 		tail = &v->next;
 	}
-	while (g.svcs) {
-		struct svc *v = g.svcs;
+	while (d->svcs) {
+		struct svc *v = d->svcs;
 
-		g.svcs = v->next;
+		d->svcs = v->next;
 		log_info("remote-backup-service %s: removed", v->name);
 		drop_pending(v);
 		rbs_chan_close(v->ch);
@@ -901,12 +900,12 @@ static void apply(void *arg, void *obj)
 			db__rbs_roles__free_unpacked(v->roles, NULL);
 		free(v);
 	}
-	g.svcs = list;
+	d->svcs = list;
 	for (size_t i = 0; i < c->n_batch; i++) {
-		struct svc *v = find_svc(c->batch[i]->service);
+		struct svc *v = find_svc(d, c->batch[i]->service);
 		int n;
 
-		g.batches++;
+		d->batches++;
 		if (v == NULL)
 			continue;
 		n = rbs_svc_parse(c->batch[i]->service_type, v->want_types);
@@ -917,9 +916,9 @@ static void apply(void *arg, void *obj)
 			 c->batch[i]->service_type);
 		ask_feeder_batch(v);
 	}
-	if (g.running)
-		db__rbsd_config__free_unpacked(g.running, NULL);
-	g.running = c;
+	if (d->running)
+		db__rbsd_config__free_unpacked(d->running, NULL);
+	d->running = c;
 	log_info("%zu remote backup service(s) configured", c->n_services);
 }
 
@@ -931,17 +930,17 @@ static void discard(void *arg, void *obj)
 }
 
 /* `display remote-backup-service [NAME] json` (docs/json.md). */
-static int display_json(const char *name, FILE *f)
+static int display_json(struct rbsd *d, const char *name, FILE *f)
 {
 	struct json_object *o = json_object_new_object(), *arr;
-	size_t n = g.running ? g.running->n_services : 0, shown = 0;
+	size_t n = d->running ? d->running->n_services : 0, shown = 0;
 
 	if (o == NULL)
 		return 0;
 	arr = jout_arr(o, "services");
 	for (size_t i = 0; i < n; i++) {
-		Db__RbsConfig *s = g.running->services[i];
-		struct svc *v = find_svc(s->name);
+		Db__RbsConfig *s = d->running->services[i];
+		struct svc *v = find_svc(d, s->name);
 		struct json_object *x, *p;
 
 		if (name && strcmp(name, s->name))
@@ -991,19 +990,19 @@ static int display_json(const char *name, FILE *f)
 static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 {
 	/* display remote-backup-service [NAME] [verbose] */
+	struct rbsd *d = arg;
 	const char *name = q->name[0] ? q->name : NULL;
 	bool verbose = q->verbose;
-	size_t n = g.running ? g.running->n_services : 0, shown = 0;
+	size_t n = d->running ? d->running->n_services : 0, shown = 0;
 
-	(void)arg;
 	(void)r;
 	if (q->kind != DB__QUERY_KIND__QUERY_RBS)
 		return 0; /* not rbsd's: ctl says so */
 	if (q->json)
-		return display_json(name, f);
+		return display_json(d, name, f);
 	for (size_t i = 0; i < n; i++) {
-		Db__RbsConfig *s = g.running->services[i];
-		struct svc *v = find_svc(s->name);
+		Db__RbsConfig *s = d->running->services[i];
+		struct svc *v = find_svc(d, s->name);
 
 		if (name && strcmp(name, s->name))
 			continue;
@@ -1060,18 +1059,18 @@ static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
  * its services' channels down now, instead of after the dead interval. */
 static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
+	struct rbsd *d = arg;
 	Db__Envelope *env;
 	Db__BfdEvent *ev;
 
 	(void)s;
-	(void)arg;
 	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
 		return;
 	if (env->type == DB__MSG_TYPE__MSG_BFD_EVENT && env->sender == DB__ROLE__ROLE_VRRPD &&
 	    (ev = db__bfd_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
-		for (size_t i = 0; !ev->up && g.running && i < g.running->n_services; i++) {
-			const Db__RbsConfig *r = g.running->services[i];
-			struct svc *v = find_svc(r->name);
+		for (size_t i = 0; !ev->up && d->running && i < d->running->n_services; i++) {
+			const Db__RbsConfig *r = d->running->services[i];
+			struct svc *v = find_svc(d, r->name);
 			char why[192];
 
 			if (v == NULL || v->ch == NULL || r->track_bfd == NULL ||
@@ -1088,38 +1087,45 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 
 static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 {
+	struct rbsd *d = arg;
 	char ep[512];
-	struct bus_opts bo = {.type = ZMQ_ROUTER, .bind = 1, .cb = on_local, .hwm = LOCAL_HWM,
+	struct bus_opts bo = {.type = ZMQ_ROUTER,
+			      .bind = 1,
+			      .cb = on_local,
+			      .arg = d,
+			      .hwm = LOCAL_HWM,
 			      .zap_domain = PEER_DOMAIN_DAEMON};
 	int rc;
 
-	(void)arg;
-	g.loop = loop;
-	uv_timer_init(loop, &g.retry);
+	d->loop = loop;
+	uv_timer_init(loop, &d->retry);
+	d->retry.data = d;
 	rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbsd-entries");
 	if (rc < 0)
 		return rc;
 	bo.endpoint = ep;
-	rc = bus_open(&g.local, loop, zctx, &bo);
+	rc = bus_open(&d->local, loop, zctx, &bo);
 	if (rc < 0)
 		return rc;
 	{
-		struct bus_opts sub = {.type = ZMQ_SUB, .endpoint = ep, .cb = on_vrrp_event};
+		struct bus_opts sub = {
+		    .type = ZMQ_SUB, .endpoint = ep, .cb = on_vrrp_event, .arg = d};
 
 		rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd-events");
 		if (rc < 0)
 			return rc;
-		return bus_open(&g.vrrp_sub, loop, zctx, &sub);
+		return bus_open(&d->vrrp_sub, loop, zctx, &sub);
 	}
 }
 
 static void stop(void *arg)
 {
-	(void)arg;
-	while (g.svcs) {
-		struct svc *v = g.svcs;
+	struct rbsd *d = arg;
 
-		g.svcs = v->next;
+	while (d->svcs) {
+		struct svc *v = d->svcs;
+
+		d->svcs = v->next;
 		drop_pending(v);
 		rbs_chan_close(v->ch);
 		rbs_fack_free(&v->fack);
@@ -1127,25 +1133,27 @@ static void stop(void *arg)
 			db__rbs_roles__free_unpacked(v->roles, NULL);
 		free(v);
 	}
-	uv_close((uv_handle_t *)&g.retry, NULL);
-	if (g.local)
-		bus_close(g.local);
-	g.local = NULL;
-	if (g.vrrp_sub)
-		bus_close(g.vrrp_sub);
-	g.vrrp_sub = NULL;
-	rbs_arena_free(&g.local_arena);
+	uv_close((uv_handle_t *)&d->retry, NULL);
+	if (d->local)
+		bus_close(d->local);
+	d->local = NULL;
+	if (d->vrrp_sub)
+		bus_close(d->vrrp_sub);
+	d->vrrp_sub = NULL;
+	rbs_arena_free(&d->local_arena);
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	static const struct service svc = {"rbsd", DB__ROLE__ROLE_RBSD, &ops, display, NULL, init,
+	static struct rbsd rbsd;
+	static const struct service svc = {"rbsd", DB__ROLE__ROLE_RBSD, &ops, display, &rbsd, init,
 					   stop};
+	struct rbsd *d = &rbsd;
 	int rc = service_main(argc, argv, &svc);
 
-	if (g.running)
-		db__rbsd_config__free_unpacked(g.running, NULL);
+	if (d->running)
+		db__rbsd_config__free_unpacked(d->running, NULL);
 	return rc;
 }
