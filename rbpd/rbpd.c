@@ -25,8 +25,6 @@
 #include "common/strmap.h"
 #include "rbpd/rbpd.h"
 
-struct rbpd g = {.mon_fd = -1, .ctl_fd = -1, .get_fd = -1};
-
 /* A VRRP group as vrrpd last told: per family, -1 when it has none. */
 struct grp {
 	struct grp *next;
@@ -54,14 +52,14 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-uint64_t rbpd_next_version(uint64_t held)
+uint64_t rbpd_next_version(struct rbpd *d, uint64_t held)
 {
-	return rbp_hlc_next(&g.hlc, realtime_ns() / 1000, held);
+	return rbp_hlc_next(&d->hlc, realtime_ns() / 1000, held);
 }
 
-bool rbpd_observe_version(uint64_t v)
+bool rbpd_observe_version(struct rbpd *d, uint64_t v)
 {
-	return rbp_hlc_observe(&g.hlc, realtime_ns() / 1000, v);
+	return rbp_hlc_observe(&d->hlc, realtime_ns() / 1000, v);
 }
 
 int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
@@ -73,21 +71,22 @@ int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, 
 	return 0;
 }
 
-uint64_t rbpd_user_limit(void)
+uint64_t rbpd_user_limit(const struct rbpd *d)
 {
-	return g.running && g.running->user_limit ? g.running->user_limit : RBPD_USER_LIMIT_DEFAULT;
+	return d->running && d->running->user_limit ? d->running->user_limit
+						    : RBPD_USER_LIMIT_DEFAULT;
 }
 
-uint64_t rbpd_kernel_limit(void)
+uint64_t rbpd_kernel_limit(const struct rbpd *d)
 {
-	return g.running && g.running->kernel_limit ? g.running->kernel_limit
-						    : RBPD_KERNEL_LIMIT_DEFAULT;
+	return d->running && d->running->kernel_limit ? d->running->kernel_limit
+						      : RBPD_KERNEL_LIMIT_DEFAULT;
 }
 
 bool rbpd_table_has_room(const struct chan *ch)
 {
 	struct ut_mem m;
-	uint64_t limit = rbpd_user_limit();
+	uint64_t limit = rbpd_user_limit(ch->d);
 
 	limit += ch->resync_slack < limit ? ch->resync_slack : limit;
 	if (ut_count(ch->t, UT_SVC_ALL) >= limit)
@@ -106,9 +105,9 @@ void rbpd_refuse(struct chan *ch, enum rbp_admit reason, const char *what)
 			  ch->name, rbp_admit_name(reason), what);
 }
 
-struct prof *rbpd_prof_by_ifname(const char *ifname)
+struct prof *rbpd_prof_by_ifname(const struct rbpd *d, const char *ifname)
 {
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = d->profs; p; p = p->next)
 		for (size_t i = 0; i < p->nifaces; i++)
 			if (strcmp(p->ifaces[i], ifname) == 0)
 				return p;
@@ -117,7 +116,7 @@ struct prof *rbpd_prof_by_ifname(const char *ifname)
 
 struct prof *rbpd_prof_by_backup_id(const struct chan *ch, uint32_t backup_id)
 {
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = ch->d->profs; p; p = p->next)
 		if (p->ch == ch && p->backup_id == backup_id)
 			return p;
 	return NULL;
@@ -161,7 +160,7 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 	/* newer than the entry and than a tombstone of the peer's delete */
 	if (ut_version_held(p->ch->t, type, key, klen) > held)
 		held = ut_version_held(p->ch->t, type, key, klen);
-	in.version = rbpd_next_version(held);
+	in.version = rbpd_next_version(p->d, held);
 	if (op == DB__RBS_OP__RBS_OP_DELETE) {
 		/* The record still goes with the delete: the peer needs the
 		 * user's MAC to know whose it was. */
@@ -181,32 +180,32 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 
 /* A group vrrpd told of, by interface and VRID (vrrpd's state list names
  * thousands of them every second: a hash map, not a walk of the list). */
-static struct grp *grp_get(const char *ifname, uint32_t vrid, bool create)
+static struct grp *grp_get(struct rbpd *d, const char *ifname, uint32_t vrid, bool create)
 {
 	struct grp *gr;
 	char k[RBP_IFNAME_MAX + 16];
 
 	snprintf(k, sizeof(k), "%s/%u", ifname, vrid);
-	if (g.grp_idx == NULL && (g.grp_idx = strmap_new()) == NULL)
+	if (d->grp_idx == NULL && (d->grp_idx = strmap_new()) == NULL)
 		fatal("out of memory");
-	gr = strmap_get(g.grp_idx, k);
+	gr = strmap_get(d->grp_idx, k);
 	if (gr || !create || (gr = calloc(1, sizeof(*gr))) == NULL)
 		return gr;
 	snprintf(gr->ifname, sizeof(gr->ifname), "%s", ifname);
 	gr->vrid = vrid;
 	gr->st[0] = gr->st[1] = -1;
-	if (strmap_put(g.grp_idx, k, gr) < 0)
+	if (strmap_put(d->grp_idx, k, gr) < 0)
 		fatal("out of memory");
-	gr->next = g.grps;
-	g.grps = gr;
+	gr->next = d->grps;
+	d->grps = gr;
 	return gr;
 }
 
 /* The state that decides a binding: the VRRP (IPv4) group, else the vrrp6
  * one, else Initialize. */
-static enum rbp_group_state grp_state(const char *ifname, uint32_t vrid)
+static enum rbp_group_state grp_state(struct rbpd *d, const char *ifname, uint32_t vrid)
 {
-	struct grp *gr = grp_get(ifname, vrid, false);
+	struct grp *gr = grp_get(d, ifname, vrid, false);
 
 	if (gr == NULL)
 		return RBP_GROUP_INIT;
@@ -218,9 +217,9 @@ static enum rbp_group_state grp_state(const char *ifname, uint32_t vrid)
 }
 
 /* The takeover number of the state grp_state() takes. */
-static uint64_t grp_takeover(const char *ifname, uint32_t vrid)
+static uint64_t grp_takeover(struct rbpd *d, const char *ifname, uint32_t vrid)
 {
-	struct grp *gr = grp_get(ifname, vrid, false);
+	struct grp *gr = grp_get(d, ifname, vrid, false);
 
 	if (gr == NULL)
 		return 0;
@@ -264,41 +263,36 @@ static void for_users_of(struct pbind *pb,
 	ut_cursor_close(&c);
 }
 
-/* Restored users of the API's types, published by the thousand. */
-#define PUB_BATCH 1024
-struct restore_acc {
-	uint64_t n;
-	size_t cnt[UT_SVC_COUNT];
-	struct rbp_user users[UT_SVC_COUNT][PUB_BATCH];
-	const uint8_t *keys[UT_SVC_COUNT][PUB_BATCH];
-	size_t klens[UT_SVC_COUNT][PUB_BATCH];
-	bool replay; /* rbpd_replay_masters(), not a takeover */
-	int type;    /* replay: the type asked for, -1: every one */
-};
-
-static void flush_restored(struct restore_acc *a, enum ut_svc t)
+/* Restored users of the API's types, published by the thousand (d->acc). */
+static void flush_restored(struct rbpd *d, enum ut_svc t)
 {
+	struct restore_acc *a = &d->acc;
+
 	if (a->cnt[t])
-		rbpd_api_publish_restored(t, a->users[t], a->keys[t], a->klens[t], a->cnt[t],
+		rbpd_api_publish_restored(d, t, a->users[t], a->keys[t], a->klens[t], a->cnt[t],
 					  a->replay);
 	a->cnt[t] = 0;
 }
 
 /* One user into the publication of its type, published by the thousand;
  * r and u must stay valid until then (the walk does not move them). */
-static void acc_push(struct restore_acc *a, const struct ut_rec *r, const struct rbp_user *u)
+static void acc_push(struct rbpd *d, const struct ut_rec *r, const struct rbp_user *u)
 {
+	struct restore_acc *a = &d->acc;
+
 	a->users[r->type][a->cnt[r->type]] = *u;
 	a->keys[r->type][a->cnt[r->type]] = r->key;
 	a->klens[r->type][a->cnt[r->type]] = r->key_len;
-	if (++a->cnt[r->type] == PUB_BATCH)
-		flush_restored(a, r->type);
+	if (++a->cnt[r->type] == RBPD_PUB_BATCH)
+		flush_restored(d, r->type);
 }
 
+/* arg: the struct rbpd */
 static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
 			const struct rbp_user *u, void *arg)
 {
-	struct restore_acc *a = arg;
+	struct rbpd *d = arg;
+	struct restore_acc *a = &d->acc;
 
 	if (ut_cursor_set_origin(c, UT_ORIGIN_LOCAL) != 1)
 		return; /* already this device's */
@@ -310,17 +304,15 @@ static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_r
 	}
 	/* set_origin changes no memory: the pointers stay valid until the
 	 * batch is published, within this takeover */
-	acc_push(a, r, u);
+	acc_push(d, r, u);
 }
 
 /* The group became master here: the peer's copies of its users become
  * this device's, in the kernel for ARP/ND and announced to services. */
-/* The users a takeover or a replay publishes, by the thousand: one
- * buffer, as neither runs inside the other. */
-static struct restore_acc acc;
-
 static void takeover(struct pbind *pb, const char *why)
 {
+	struct rbpd *d = pb->p->d;
+	struct restore_acc *a = &d->acc;
 	double t0 = mono_ms();
 
 	pb->role_known = true;
@@ -328,13 +320,13 @@ static void takeover(struct pbind *pb, const char *why)
 		uv_timer_stop(&pb->withdraw);
 		pb->withdrawing = false;
 	}
-	memset(acc.cnt, 0, sizeof(acc.cnt));
-	acc.n = 0;
-	acc.replay = false;
-	for_users_of(pb, restore_one, &acc);
+	memset(a->cnt, 0, sizeof(a->cnt));
+	a->n = 0;
+	a->replay = false;
+	for_users_of(pb, restore_one, d);
 	for (int t = 0; t < UT_SVC_COUNT; t++)
-		flush_restored(&acc, (enum ut_svc)t);
-	pb->restored_users = acc.n;
+		flush_restored(d, (enum ut_svc)t);
+	pb->restored_users = a->n;
 	pb->restore_ms = mono_ms() - t0;
 	pb->restore_at_ns = realtime_ns();
 	{
@@ -349,27 +341,29 @@ static void takeover(struct pbind *pb, const char *why)
 		};
 
 		snprintf(vrid, sizeof(vrid), "%u", pb->b.vrid);
-		snprintf(users, sizeof(users), "%" PRIu64, acc.n);
+		snprintf(users, sizeof(users), "%" PRIu64, a->n);
 		snprintf(ms, sizeof(ms), "%.1f", pb->restore_ms);
 		log_event(LOG_INFO, LOG_MSGID_RBP_TAKEOVER, lf, sizeof(lf) / sizeof(lf[0]),
 			  "remote-backup-profile %s: vrrp-id %u interface %s (%s) is master (%s): "
 			  "%" PRIu64 " users restored in %.1f ms",
 			  pb->p->name, pb->b.vrid, pb->b.ifname,
-			  pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac", why, acc.n,
+			  pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac", why, a->n,
 			  pb->restore_ms);
 	}
 	/* what the kernel learned meanwhile is this device's to send now */
-	rbpd_kern_dump(DUMP_LEARN);
+	rbpd_kern_dump(d, DUMP_LEARN);
 	if (pb->p->ch)
 		rbpd_feed_pump(pb->p->ch);
 }
 
 /* One user of a master binding, published again for a late subscriber:
- * the API's types only (the kernel holds the neighbours). */
+ * the API's types only (the kernel holds the neighbours). arg: the
+ * struct rbpd. */
 static void replay_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
 		       const struct rbp_user *u, void *arg)
 {
-	struct restore_acc *a = arg;
+	struct rbpd *d = arg;
+	struct restore_acc *a = &d->acc;
 
 	(void)pb;
 	(void)c;
@@ -377,29 +371,31 @@ static void replay_one(struct pbind *pb, struct ut_cursor *c, const struct ut_re
 	    (a->type >= 0 && (int)r->type != a->type))
 		return;
 	a->n++;
-	acc_push(a, r, u);
+	acc_push(d, r, u);
 }
 
-void rbpd_replay_masters(int t)
+void rbpd_replay_masters(struct rbpd *d, int t)
 {
-	memset(acc.cnt, 0, sizeof(acc.cnt));
-	acc.n = 0;
-	acc.replay = true;
-	acc.type = t;
-	for (struct prof *p = g.profs; p; p = p->next)
+	struct restore_acc *a = &d->acc;
+
+	memset(a->cnt, 0, sizeof(a->cnt));
+	a->n = 0;
+	a->replay = true;
+	a->type = t;
+	for (struct prof *p = d->profs; p; p = p->next)
 		for (size_t j = 0; j < p->nbind; j++) {
 			struct pbind *pb = &p->bind[j];
 
 			if (!pb->role_known || pb->role != RBP_ROLE_MASTER)
 				continue;
-			for_users_of(pb, replay_one, &acc);
+			for_users_of(pb, replay_one, d);
 			for (int k = 0; k < UT_SVC_COUNT; k++)
-				flush_restored(&acc, (enum ut_svc)k);
+				flush_restored(d, (enum ut_svc)k);
 		}
-	if (acc.n)
+	if (a->n)
 		log_info("%" PRIu64 " users of the bindings this device is master of replayed to "
 			 "a service that subscribed%s%s",
-			 acc.n, t >= 0 ? " to " : "", t >= 0 ? ut_svc_name((enum ut_svc)t) : "");
+			 a->n, t >= 0 ? " to " : "", t >= 0 ? ut_svc_name((enum ut_svc)t) : "");
 }
 
 static void handover_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
@@ -438,8 +434,9 @@ static void on_withdraw(uv_timer_t *t)
  * kernel keeps forwarding for them until the download delay is over. */
 static void handover(struct pbind *pb, const char *why)
 {
+	struct rbpd *d = pb->p->d;
 	uint64_t n = 0;
-	uint32_t delay = g.running ? g.running->download_delay_s : 0;
+	uint32_t delay = d->running ? d->running->download_delay_s : 0;
 	bool known = pb->role_known;
 
 	pb->role_known = true;
@@ -454,16 +451,16 @@ static void handover(struct pbind *pb, const char *why)
 }
 
 /* Every binding takes the role its group's state gives now. */
-static void evaluate(const char *why)
+static void evaluate(struct rbpd *d, const char *why)
 {
 	bool changed = false;
 
-	for (struct prof *p = g.profs; p; p = p->next) {
+	for (struct prof *p = d->profs; p; p = p->next) {
 		for (size_t i = 0; i < p->nbind; i++) {
 			struct pbind *pb = &p->bind[i];
 			enum rbp_role r;
 
-			pb->b.state = grp_state(pb->b.ifname, pb->b.vrid);
+			pb->b.state = grp_state(d, pb->b.ifname, pb->b.vrid);
 			r = rbp_role_of_state(pb->b.state);
 			if (r == pb->role && pb->role_known)
 				continue;
@@ -477,8 +474,8 @@ static void evaluate(const char *why)
 	}
 	/* after the restored users a takeover published */
 	if (changed) {
-		rbpd_api_publish_roles();
-		for (struct chan *ch = g.chans; ch; ch = ch->next) {
+		rbpd_api_publish_roles(d);
+		for (struct chan *ch = d->chans; ch; ch = ch->next) {
 			rbpd_feed_send_roles(ch);
 			rbpd_dual_check(ch);
 			rbpd_ae_soon(ch);
@@ -515,10 +512,11 @@ static void dual_event(const struct pbind *pb, bool began)
 
 void rbpd_dual_check(struct chan *ch)
 {
+	struct rbpd *d = ch->d;
 	bool changed = false;
 	time_t now = time(NULL);
 
-	for (struct prof *p = g.profs; p; p = p->next) {
+	for (struct prof *p = d->profs; p; p = p->next) {
 		for (size_t j = 0; j < p->nbind && p->ch == ch; j++) {
 			struct pbind *pb = &p->bind[j];
 			const char *peer_if = NULL;
@@ -537,18 +535,18 @@ void rbpd_dual_check(struct chan *ch)
 		}
 	}
 	if (changed)
-		rbpd_gates_publish();
+		rbpd_gates_publish(d);
 }
 
-static void set_state(const char *ifname, uint32_t vrid, bool v6, Db__VrrpState state,
-		      uint64_t takeover)
+static void set_state(struct rbpd *d, const char *ifname, uint32_t vrid, bool v6,
+		      Db__VrrpState state, uint64_t takeover)
 {
 	enum rbp_group_state s;
 	struct grp *gr;
 
 	if (rbp_group_state_of(state, &s) < 0)
 		return;
-	gr = grp_get(ifname, vrid, true);
+	gr = grp_get(d, ifname, vrid, true);
 	if (gr) {
 		gr->st[v6] = (int)s;
 		gr->takeover[v6] = takeover;
@@ -558,26 +556,26 @@ static void set_state(const char *ifname, uint32_t vrid, bool v6, Db__VrrpState 
 /* bus_recv_cb of vrrpd's PUB: one VrrpEvent in an Envelope. */
 static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
+	struct rbpd *d = arg;
 	Db__Envelope *env;
 	Db__VrrpEvent *ev;
 	char why[160];
 
 	(void)s;
-	(void)arg;
 	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
 		return;
 	if (env->type == DB__MSG_TYPE__MSG_VRRP_EVENT &&
 	    (ev = db__vrrp_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
-		if (env->id > g.vrrp_seq || env->id + 1000000 < g.vrrp_seq)
-			g.vrrp_seq = env->id; /* a restarted vrrpd counts from 1 again */
-		set_state(ev->ifname, ev->vrid, ev->ipv6, ev->to, ev->takeover);
+		if (env->id > d->vrrp_seq || env->id + 1000000 < d->vrrp_seq)
+			d->vrrp_seq = env->id; /* a restarted vrrpd counts from 1 again */
+		set_state(d, ev->ifname, ev->vrid, ev->ipv6, ev->to, ev->takeover);
 		snprintf(why, sizeof(why), "vrrp vrid %u %s -> %s: %s", ev->vrid,
 			 bus_vrrp_state_word(ev->from), bus_vrrp_state_word(ev->to), ev->reason);
-		evaluate(why);
+		evaluate(d, why);
 		/* the takeover is done (kernel installs written, restored
 		 * users published): vrrpd may announce (docs/takeover.md) */
 		if (ev->takeover)
-			rbpd_gates_publish();
+			rbpd_gates_publish(d);
 		db__vrrp_event__free_unpacked(ev, NULL);
 	}
 	db__envelope__free_unpacked(env, NULL);
@@ -586,53 +584,53 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 /* bus_recv_cb of the query socket: vrrpd's answer to QUERY_VRRP_STATES. */
 static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
+	struct rbpd *d = arg;
 	Db__Envelope *env;
 	Db__QueryReply *r;
 	const Db__VrrpStateList *l;
 
 	(void)s;
-	(void)arg;
 	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
 		return;
 	r = env->type == DB__MSG_TYPE__MSG_QUERY_REPLY && env->sender == DB__ROLE__ROLE_VRRPD
 		? db__query_reply__unpack(NULL, env->payload.len, env->payload.data)
 		: NULL;
 	l = r && r->ok ? r->states : NULL;
-	if (l && (l->seq >= g.vrrp_seq || l->seq + 1000000 < g.vrrp_seq)) {
+	if (l && (l->seq >= d->vrrp_seq || l->seq + 1000000 < d->vrrp_seq)) {
 		/* Not older than the last event: take it. A group vrrpd no
 		 * longer has is Initialize. */
-		for (struct grp *gr = g.grps; gr; gr = gr->next)
+		for (struct grp *gr = d->grps; gr; gr = gr->next)
 			gr->st[0] = gr->st[1] = -1;
-		g.vrrp_seq = l->seq;
+		d->vrrp_seq = l->seq;
 		for (size_t i = 0; i < l->n_groups; i++) {
 			const Db__VrrpGroupState *st = l->groups[i];
 
 			if (st->ifname && st->ifname[0])
-				set_state(st->ifname, st->vrid, st->ipv6, st->state, st->takeover);
+				set_state(d, st->ifname, st->vrid, st->ipv6, st->state,
+					  st->takeover);
 		}
-		evaluate("vrrpd's state list");
-		rbpd_gates_publish();
+		evaluate(d, "vrrpd's state list");
+		rbpd_gates_publish(d);
 	}
 	if (r)
 		db__query_reply__free_unpacked(r, NULL);
 	db__envelope__free_unpacked(env, NULL);
 }
 
-static void ask_vrrp_states(void)
+static void ask_vrrp_states(struct rbpd *d)
 {
 	Db__Query q = DB__QUERY__INIT;
-	static uint64_t id;
 
 	q.kind = DB__QUERY_KIND__QUERY_VRRP_STATES;
-	bus_send_msg(g.vrrp_ctl, NULL, 0, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_RBPD, ++id,
-		     &q.base);
+	bus_send_msg(d->vrrp_ctl, NULL, 0, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_RBPD,
+		     ++d->vrrp_query_id, &q.base);
 }
 
 /* Whether a profile binds a VRRP group: only then do vrrpd's states and
  * rbpd's gates matter to anyone. */
-static bool any_binding(void)
+static bool any_binding(const struct rbpd *d)
 {
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = d->profs; p; p = p->next)
 		if (p->nbind > 0)
 			return true;
 	return false;
@@ -640,21 +638,20 @@ static bool any_binding(void)
 
 static void on_tick(uv_timer_t *t)
 {
-	static unsigned ticks;
+	struct rbpd *d = t->data;
 
-	(void)t;
 	/* Without a binding, vrrpd is asked and told every 10 s rather than
 	 * every second (fewer wake-ups of both when idle); the empty gates
 	 * still say that rbpd holds no group back. */
-	if (any_binding() || ticks++ % 10 == 0) {
-		ask_vrrp_states();
-		rbpd_gates_publish();
+	if (any_binding(d) || d->ticks++ % 10 == 0) {
+		ask_vrrp_states(d);
+		rbpd_gates_publish(d);
 	}
-	rbpd_feed_attach_all();
-	for (struct chan *ch = g.chans; ch; ch = ch->next)
+	rbpd_feed_attach_all(d);
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		rbpd_feed_send_roles(ch);
-	rbpd_api_publish_roles();
-	rbpd_ae_tick();
+	rbpd_api_publish_roles(d);
+	rbpd_ae_tick(d);
 }
 
 /* ---- the preemption gates (rbp_ready.h) ------------------------------------ */
@@ -678,7 +675,7 @@ bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len)
 	return rbp_ready(&in, why, len);
 }
 
-void rbpd_gates_publish(void)
+void rbpd_gates_publish(struct rbpd *d)
 {
 	Db__PreemptGates m = DB__PREEMPT_GATES__INIT;
 	struct gate {
@@ -688,9 +685,9 @@ void rbpd_gates_publish(void)
 	Db__PreemptGate **ptrs;
 	size_t n = 0, max = 0;
 
-	if (g.gates_pub == NULL)
+	if (d->gates_pub == NULL)
 		return;
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = d->profs; p; p = p->next)
 		max += p->ch ? p->nbind : 0;
 	/* every binding, however many profiles: one left out would wait
 	 * for its whole preempt-wait max */
@@ -698,7 +695,7 @@ void rbpd_gates_publish(void)
 	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
 	if (gates == NULL || ptrs == NULL)
 		fatal("calloc");
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = d->profs; p; p = p->next)
 		for (size_t j = 0; j < p->nbind && p->ch; j++) {
 			struct pbind *pb = &p->bind[j];
 			struct gate *x = &gates[n];
@@ -708,14 +705,14 @@ void rbpd_gates_publish(void)
 			x->msg.vrid = pb->b.vrid;
 			x->msg.ready = rbpd_binding_ready(pb, x->why, sizeof(x->why));
 			x->msg.reason = x->why;
-			x->msg.taken_over = grp_takeover(pb->b.ifname, pb->b.vrid);
+			x->msg.taken_over = grp_takeover(d, pb->b.ifname, pb->b.vrid);
 			x->msg.dual_master_since = pb->dual.since;
 			ptrs[n++] = &x->msg;
 		}
 	m.gates = ptrs;
 	m.n_gates = n;
-	bus_send_msg(g.gates_pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES, DB__ROLE__ROLE_RBPD,
-		     ++g.gates_seq, &m.base);
+	bus_send_msg(d->gates_pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES, DB__ROLE__ROLE_RBPD,
+		     ++d->gates_seq, &m.base);
 	free(ptrs);
 	free(gates);
 }
@@ -753,17 +750,18 @@ static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *er
 	return c;
 }
 
-static struct chan *chan_get(const char *name)
+static struct chan *chan_get(struct rbpd *d, const char *name)
 {
 	struct chan *ch;
 	uint64_t seed;
 
-	for (ch = g.chans; ch; ch = ch->next)
+	for (ch = d->chans; ch; ch = ch->next)
 		if (strcmp(ch->name, name) == 0)
 			return ch;
 	ch = calloc(1, sizeof(*ch));
 	if (ch == NULL)
 		fatal("calloc");
+	ch->d = d;
 	snprintf(ch->name, sizeof(ch->name), "%s", name);
 	getrandom(&seed, sizeof(seed), 0);
 	/* tombstones: a delete that overtakes an older add must win */
@@ -771,8 +769,8 @@ static struct chan *chan_get(const char *name)
 	if (ch->t == NULL)
 		fatal("ut_table_new");
 	rbp_fifo_init(&ch->q);
-	ch->next = g.chans;
-	g.chans = ch;
+	ch->next = d->chans;
+	d->chans = ch;
 	return ch;
 }
 
@@ -801,24 +799,25 @@ static void add_iface(struct prof *p, const char *ifname)
 		snprintf(p->ifaces[p->nifaces++], RBP_IFNAME_MAX + 1, "%s", ifname);
 }
 
-static struct prof *prof_new(const Db__RbpConfig *c, struct prof *old)
+static struct prof *prof_new(struct rbpd *d, const Db__RbpConfig *c, struct prof *old)
 {
 	struct prof *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		fatal("calloc");
+	p->d = d;
 	snprintf(p->name, sizeof(p->name), "%s", c->name);
 	p->hot = strcmp(c->backup_mode, "hot") == 0;
 	p->backup_id = c->backup_id;
 	p->preempt_wait_max_s = c->preempt_wait_max_s;
 	if (c->backup_id && c->service[0]) {
-		p->ch = chan_get(c->service);
+		p->ch = chan_get(d, c->service);
 		p->ch->used = true;
 	}
 	for (size_t i = 0; i < 2; i++) {
 		struct pbind *pb = &p->bind[i];
 
-		uv_timer_init(g.loop, &pb->withdraw);
+		uv_timer_init(d->loop, &pb->withdraw);
 		pb->withdraw.data = pb;
 		pb->p = p;
 		pb->role = RBP_ROLE_BACKUP;
@@ -873,20 +872,20 @@ static void mode_changed(struct prof *p)
 /* cfgclient_ops.apply: takes ownership of obj. */
 static void apply(void *arg, void *obj)
 {
+	struct rbpd *d = arg;
 	Db__RbpdConfig *c = obj;
-	struct prof *old = g.profs, **tail = &g.profs;
+	struct prof *old = d->profs, **tail = &d->profs;
 	struct chan **cp;
 
-	(void)arg;
-	for (struct chan *ch = g.chans; ch; ch = ch->next)
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		ch->used = false;
-	g.profs = NULL;
+	d->profs = NULL;
 	for (size_t i = 0; i < c->n_profiles; i++) {
 		struct prof *o;
 
 		for (o = old; o && strcmp(o->name, c->profiles[i]->name); o = o->next)
 			;
-		*tail = prof_new(c->profiles[i], o);
+		*tail = prof_new(d, c->profiles[i], o);
 		if (o && o->hot != (*tail)->hot)
 			mode_changed(*tail);
 		tail = &(*tail)->next;
@@ -897,7 +896,7 @@ static void apply(void *arg, void *obj)
 		prof_free(old);
 		old = next;
 	}
-	for (cp = &g.chans; *cp;) {
+	for (cp = &d->chans; *cp;) {
 		struct chan *ch = *cp;
 
 		if (ch->used) {
@@ -910,13 +909,13 @@ static void apply(void *arg, void *obj)
 		*cp = ch->next;
 		rbpd_feed_chan_free(ch);
 	}
-	if (g.running)
-		db__rbpd_config__free_unpacked(g.running, NULL);
-	g.running = c;
+	if (d->running)
+		db__rbpd_config__free_unpacked(d->running, NULL);
+	d->running = c;
 	log_info("%zu remote backup profile(s) configured", c->n_profiles);
-	rbpd_feed_attach_all();
-	evaluate("configuration");
-	rbpd_kern_dump(DUMP_LEARN);
+	rbpd_feed_attach_all(d);
+	evaluate(d, "configuration");
+	rbpd_kern_dump(d, DUMP_LEARN);
 }
 
 /* cfgclient_ops.discard */
@@ -934,16 +933,13 @@ struct counts {
 
 /* Whether ifname exists here, with a one-entry memory: users come in runs
  * of the same interface. */
-static bool iface_exists(const char *ifname)
+static bool iface_exists(struct rbpd *d, const char *ifname)
 {
-	static char last[RBP_IFNAME_MAX + 1];
-	static bool last_ok;
-
-	if (strcmp(last, ifname) != 0) {
-		snprintf(last, sizeof(last), "%s", ifname);
-		last_ok = if_nametoindex(ifname) != 0;
+	if (strcmp(d->iface_last, ifname) != 0) {
+		snprintf(d->iface_last, sizeof(d->iface_last), "%s", ifname);
+		d->iface_last_ok = if_nametoindex(ifname) != 0;
 	}
-	return last_ok;
+	return d->iface_last_ok;
 }
 
 static void count_users(struct prof *p, struct counts *n)
@@ -962,7 +958,7 @@ static void count_users(struct prof *p, struct counts *n)
 			n->backup[r.type]++;
 		/* held but of no use here: nothing decides its role, or its
 		 * interface does not exist on this device */
-		if (rbpd_binding_for(p, u.mac) == NULL || !iface_exists(u.ifname))
+		if (rbpd_binding_for(p, u.mac) == NULL || !iface_exists(p->d, u.ifname))
 			n->pending[r.type]++;
 	}
 	ut_cursor_close(&c);
@@ -1111,7 +1107,7 @@ static void show_prof(FILE *f, struct prof *p)
 			m.entries + m.buckets, ch->batches_in, ch->bad_batches, ch->batches_out,
 			ch->q.len);
 		fprintf(f, "  Table limit       : %" PRIu64 " users, %" PRIu64 " bytes\n",
-			rbpd_user_limit(), rbpd_user_limit() * RBPD_BYTES_PER_USER);
+			rbpd_user_limit(p->d), rbpd_user_limit(p->d) * RBPD_BYTES_PER_USER);
 		text_ae(f, &ch->ae);
 		fprintf(f, "  Refused from peer :");
 		refused_line(f, ch);
@@ -1137,7 +1133,7 @@ static void put_bytes(FILE *f, const uint8_t *p, size_t n)
 /* display remote-backup-profile NAME users TYPE: one line per user. */
 /* The users of one type of profile name, those of MAC macs only unless it
  * is NULL. */
-static int show_users(FILE *f, const char *name, const char *word, const char *macs)
+static int show_users(struct rbpd *d, FILE *f, const char *name, const char *word, const char *macs)
 {
 	struct prof *p;
 	enum ut_svc type;
@@ -1147,7 +1143,7 @@ static int show_users(FILE *f, const char *name, const char *word, const char *m
 	uint8_t mac[RBP_MAC_LEN];
 	size_t n = 0;
 
-	for (p = g.profs; p && strcmp(p->name, name); p = p->next)
+	for (p = d->profs; p && strcmp(p->name, name); p = p->next)
 		;
 	if (p == NULL) {
 		fprintf(f, "Error: The remote backup profile %s does not exist.", name);
@@ -1228,7 +1224,7 @@ static void json_prof(struct json_object *arr, struct prof *p)
 		jout_bool(y, "whole", ch->whole);
 		jout_u64(y, "batches_out", ch->batches_out);
 		jout_u64(y, "queued", ch->q.len);
-		jout_u64(y, "limit_users", rbpd_user_limit());
+		jout_u64(y, "limit_users", rbpd_user_limit(p->d));
 		json_ae(x, &ch->ae);
 		y = jout_obj(x, "refused_from_peer");
 		for (int r = 1; r < RBP_ADMIT_COUNT; r++)
@@ -1314,7 +1310,7 @@ static void json_bytes(struct json_object *o, const char *key, const uint8_t *p,
 }
 
 /* display remote-backup-profile NAME users TYPE json */
-static int json_users(FILE *f, const char *name, const char *word, const char *macs)
+static int json_users(struct rbpd *d, FILE *f, const char *name, const char *word, const char *macs)
 {
 	struct json_object *o = json_object_new_object(), *arr;
 	struct prof *p;
@@ -1326,7 +1322,7 @@ static int json_users(FILE *f, const char *name, const char *word, const char *m
 
 	if (o == NULL)
 		return 0;
-	for (p = g.profs; p && strcmp(p->name, name); p = p->next)
+	for (p = d->profs; p && strcmp(p->name, name); p = p->next)
 		;
 	if (p == NULL || ut_svc_parse(word, &type) < 0 || type == UT_SVC_ALL) {
 		jout_str(o, "error",
@@ -1373,7 +1369,7 @@ static int json_users(FILE *f, const char *name, const char *word, const char *m
 	return jout_write(f, o);
 }
 
-static int display_json(const char *name, FILE *f)
+static int display_json(struct rbpd *d, const char *name, FILE *f)
 {
 	struct json_object *o = json_object_new_object(), *arr, *k;
 	size_t shown = 0;
@@ -1381,7 +1377,7 @@ static int display_json(const char *name, FILE *f)
 	if (o == NULL)
 		return 0;
 	arr = jout_arr(o, "profiles");
-	for (struct prof *p = g.profs; p; p = p->next) {
+	for (struct prof *p = d->profs; p; p = p->next) {
 		if (name && strcmp(name, p->name))
 			continue;
 		shown++;
@@ -1394,32 +1390,32 @@ static int display_json(const char *name, FILE *f)
 		jout_write(f, o);
 		return 0;
 	}
-	jout_u64(o, "download_delay_s", g.running ? g.running->download_delay_s : 0);
+	jout_u64(o, "download_delay_s", d->running ? d->running->download_delay_s : 0);
 	k = jout_obj(o, "kernel");
-	jout_u64(k, "installed", g.kern_installed);
-	jout_u64(k, "removed", g.kern_removed);
-	jout_u64(k, "refused", g.kern_errors);
-	jout_u64(k, "repaired", g.kern_repaired);
+	jout_u64(k, "installed", d->kern_installed);
+	jout_u64(k, "removed", d->kern_removed);
+	jout_u64(k, "refused", d->kern_errors);
+	jout_u64(k, "repaired", d->kern_repaired);
 	return jout_write(f, o);
 }
 
 /* ctl_query_fn */
 static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 {
+	struct rbpd *d = arg;
 	const char *name = q->name[0] ? q->name : NULL;
 	const char *mac = q->mac[0] ? q->mac : NULL;
 	size_t shown = 0;
 
-	(void)arg;
 	(void)r;
 	if (q->kind == DB__QUERY_KIND__QUERY_RBP_USERS)
-		return q->json ? json_users(f, q->name, q->service, mac)
-			       : show_users(f, q->name, q->service, mac);
+		return q->json ? json_users(d, f, q->name, q->service, mac)
+			       : show_users(d, f, q->name, q->service, mac);
 	if (q->kind != DB__QUERY_KIND__QUERY_RBP)
 		return 0; /* not rbpd's: ctl says so */
 	if (q->json)
-		return display_json(name, f);
-	for (struct prof *p = g.profs; p; p = p->next) {
+		return display_json(d, name, f);
+	for (struct prof *p = d->profs; p; p = p->next) {
 		if (name && strcmp(name, p->name))
 			continue;
 		shown++;
@@ -1436,8 +1432,8 @@ static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 			"Download-vrrp-table delay: %u s\nKernel: %" PRIu64 " installed, %" PRIu64
 			" removed, %" PRIu64 " refused, %" PRIu64 " repaired, at most %" PRIu64
 			" installs",
-			g.running ? g.running->download_delay_s : 0, g.kern_installed,
-			g.kern_removed, g.kern_errors, g.kern_repaired, rbpd_kernel_limit());
+			d->running ? d->running->download_delay_s : 0, d->kern_installed,
+			d->kern_removed, d->kern_errors, d->kern_repaired, rbpd_kernel_limit(d));
 	return 1;
 }
 
@@ -1445,83 +1441,87 @@ static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 
 static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 {
+	struct rbpd *d = arg;
 	char ep[512];
-	struct bus_opts sub = {.type = ZMQ_SUB, .endpoint = ep, .cb = on_vrrp_event};
-	struct bus_opts q = {.type = ZMQ_DEALER, .endpoint = ep, .cb = on_vrrp_list};
+	struct bus_opts sub = {.type = ZMQ_SUB, .endpoint = ep, .cb = on_vrrp_event, .arg = d};
+	struct bus_opts q = {.type = ZMQ_DEALER, .endpoint = ep, .cb = on_vrrp_list, .arg = d};
 	int rc;
 
-	(void)arg;
-	g.loop = loop;
-	rbp_hlc_init(&g.hlc, RBP_ADMIT_VERSION_AHEAD_US);
-	g.zctx = zctx;
-	g.rundir = rundir;
-	uv_timer_init(loop, &g.tick);
+	d->loop = loop;
+	rbp_hlc_init(&d->hlc, RBP_ADMIT_VERSION_AHEAD_US);
+	d->zctx = zctx;
+	d->rundir = rundir;
+	uv_timer_init(loop, &d->tick);
+	d->tick.data = d;
 	if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd-events")) < 0 ||
-	    (rc = bus_open(&g.vrrp_sub, loop, zctx, &sub)) < 0)
+	    (rc = bus_open(&d->vrrp_sub, loop, zctx, &sub)) < 0)
 		return rc;
 	if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd")) < 0 ||
-	    (rc = bus_open(&g.vrrp_ctl, loop, zctx, &q)) < 0)
+	    (rc = bus_open(&d->vrrp_ctl, loop, zctx, &q)) < 0)
 		return rc;
-	if ((rc = rbpd_feed_init()) < 0 || (rc = rbpd_api_init()) < 0 ||
-	    (rc = rbpd_kern_init()) < 0)
+	if ((rc = rbpd_feed_init(d)) < 0 || (rc = rbpd_api_init(d)) < 0 ||
+	    (rc = rbpd_kern_init(d)) < 0)
 		return rc;
 	{
 		struct bus_opts pub = {
 		    .type = ZMQ_PUB, .bind = 1, .endpoint = ep, .zap_domain = PEER_DOMAIN_DAEMON};
 
 		if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbpd-events")) < 0 ||
-		    (rc = bus_open(&g.gates_pub, loop, zctx, &pub)) < 0)
+		    (rc = bus_open(&d->gates_pub, loop, zctx, &pub)) < 0)
 			return rc;
 	}
-	if ((rc = cfgclient_test_hook(loop, "DB_TEST_DROP_PERMILLE", rbpd_ae_test_drop, NULL)) < 0)
+	if ((rc = cfgclient_test_hook(loop, "DB_TEST_DROP_PERMILLE", rbpd_ae_test_drop, d)) < 0)
 		return rc;
-	uv_timer_start(&g.tick, on_tick, 0, 1000);
+	uv_timer_start(&d->tick, on_tick, 0, 1000);
 	return 0;
 }
 
 static void stop(void *arg)
 {
-	(void)arg;
-	uv_close((uv_handle_t *)&g.tick, NULL);
-	cfgclient_test_hook_close();
-	while (g.profs) {
-		struct prof *p = g.profs;
+	struct rbpd *d = arg;
 
-		g.profs = p->next;
+	uv_close((uv_handle_t *)&d->tick, NULL);
+	cfgclient_test_hook_close();
+	while (d->profs) {
+		struct prof *p = d->profs;
+
+		d->profs = p->next;
 		prof_free(p);
 	}
-	while (g.chans) {
-		struct chan *ch = g.chans;
+	while (d->chans) {
+		struct chan *ch = d->chans;
 
-		g.chans = ch->next;
+		d->chans = ch->next;
 		rbpd_feed_chan_free(ch);
 	}
-	while (g.grps) {
-		struct grp *gr = g.grps;
+	while (d->grps) {
+		struct grp *gr = d->grps;
 
-		g.grps = gr->next;
+		d->grps = gr->next;
 		free(gr);
 	}
-	strmap_free(g.grp_idx);
-	rbpd_kern_close();
-	rbpd_api_close();
-	rbpd_feed_close();
-	bus_close(g.vrrp_sub);
-	bus_close(g.vrrp_ctl);
-	if (g.gates_pub)
-		bus_close(g.gates_pub);
-	g.gates_pub = NULL;
+	strmap_free(d->grp_idx);
+	rbpd_kern_close(d);
+	rbpd_api_close(d);
+	rbpd_feed_close(d);
+	bus_close(d->vrrp_sub);
+	bus_close(d->vrrp_ctl);
+	if (d->gates_pub)
+		bus_close(d->gates_pub);
+	d->gates_pub = NULL;
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};
 
 int main(int argc, char **argv)
 {
-	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, NULL, init,
+	static struct rbpd rbpd = {.mon_fd = -1, .ctl_fd = -1, .get_fd = -1};
+	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, &rbpd, init,
 					   stop};
+	struct rbpd *d = &rbpd;
 	int rc = service_main(argc, argv, &svc);
 
-	if (g.running)
-		db__rbpd_config__free_unpacked(g.running, NULL);
+	if (d->running)
+		db__rbpd_config__free_unpacked(d->running, NULL);
 	return rc;
 }

@@ -40,6 +40,7 @@
 /* A remote-backup-service the profiles name: its users, and rbsd's side. */
 struct chan {
 	struct chan *next;
+	struct rbpd *d;
 	char name[64];
 	struct ut_table *t;
 	bool used; /* still named by a profile (configuration apply) */
@@ -138,6 +139,7 @@ struct pbind {
 
 struct prof {
 	struct prof *next;
+	struct rbpd *d;
 	char name[64];
 	bool hot;	    /* peer-backup hot; otherwise warm */
 	uint32_t backup_id; /* 0: none, the profile backs nothing up */
@@ -149,6 +151,24 @@ struct prof {
 	uint64_t restored[UT_SVC_COUNT]; /* users restored at takeovers, in all */
 	uint32_t preempt_wait_max_s;	 /* peer-backup preempt-wait max; 0: no gate */
 };
+
+/* The users a takeover or a replay publishes, by the thousand (rbpd.c):
+ * one buffer, as neither runs inside the other. */
+#define RBPD_PUB_BATCH 1024
+struct restore_acc {
+	uint64_t n;
+	size_t cnt[UT_SVC_COUNT];
+	struct rbp_user users[UT_SVC_COUNT][RBPD_PUB_BATCH];
+	const uint8_t *keys[UT_SVC_COUNT][RBPD_PUB_BATCH];
+	size_t klens[UT_SVC_COUNT][RBPD_PUB_BATCH];
+	bool replay; /* rbpd_replay_masters(), not a takeover */
+	int type;    /* replay: the type asked for, -1: every one */
+};
+
+/* The prefixes connected on this device's interfaces (rbpd_kern.c), at most. */
+#define RBPD_MAX_PREFIXES 4096
+
+struct pend; /* a reply of the user API held back (rbpd_api.c) */
 
 struct rbpd {
 	uv_loop_t *loop;
@@ -166,12 +186,38 @@ struct rbpd {
 	uint64_t vrrp_seq; /* last event number seen */
 	struct bus_sock *vrrp_sub, *vrrp_ctl;
 	uv_timer_t tick; /* 1 s: attach to rbsd, ask vrrpd for every state */
+	unsigned ticks;	 /* of tick, counted */
+	uint64_t vrrp_query_id; /* last QUERY_VRRP_STATES sent */
+	struct restore_acc acc;
+	/* iface_exists()'s one-entry memory */
+	char iface_last[RBP_IFNAME_MAX + 1];
+	bool iface_last_ok;
 
+	/* rbsd (rbpd_feed.c) */
 	struct bus_sock *rbsd;
 	uv_timer_t pump_retry;
+	uint64_t retry_ms; /* the next wait of pump_retry */
+	uv_idle_t kick;	   /* pumps the channels once the loop is idle */
+	uv_timer_t reask_timer;
+	bool kick_init, reask_init;
 
-	/* API */
+	/* API (rbpd_api.c) */
 	struct bus_sock *api, *restored_pub;
+	uint64_t bad_requests;
+	/* replies held back, oldest first, and of them done (not sent yet) */
+	struct pend *pend_head, **pend_tail;
+	size_t npend, ndone;
+	/* Tokens settle mostly in order: a search starts where the last one
+	 * was found when that is not past it. */
+	struct pend *pend_hint;
+	uint64_t next_token;
+	uv_timer_t sync_timer;
+	bool sync_timer_init;
+	/* Replays to late subscribers: at most one per second, however many
+	 * subscribe; [UT_SVC_COUNT] is every type. */
+	uv_timer_t replay_timer;
+	bool replay_timer_init, replay_due[UT_SVC_COUNT + 1];
+	uint64_t replay_last; /* uv_now() of the last, 0: none */
 	/* the preemption gates, to vrrpd (RUNDIR/rbpd-events.ipc) */
 	struct bus_sock *gates_pub;
 	uint64_t gates_seq;
@@ -185,6 +231,14 @@ struct rbpd {
 	struct ut_table *seen; /* keys a sweeping dump reported */
 	uint64_t kern_errors, kern_installed, kern_removed;
 	uint64_t kern_repaired; /* backup installs deleted behind rbpd's back, put back */
+	uint64_t sends_since_read; /* changes sent since the ACKs were last read */
+	/* the prefixes connected on this device's interfaces, by name */
+	struct {
+		char ifname[RBP_IFNAME_MAX + 1];
+		struct rbp_prefix p;
+	} pfx[RBPD_MAX_PREFIXES];
+	size_t npfx;
+	uint64_t pfx_read_ms; /* 0: never */
 };
 
 /* What a kernel dump is for, besides learning. */
@@ -192,20 +246,18 @@ struct rbpd {
 #define DUMP_SWEEP_LOCAL 2    /* remove local ARP/ND users the kernel no longer has */
 #define DUMP_SWEEP_INSTALLS 4 /* remove backup installs no peer entry stands behind */
 
-extern struct rbpd g;
-
 /* ---- rbpd.c ---- */
 
 /* A version for a change of this device's (rbp_hlc_next() on the wall
  * clock): larger than held (the version the table holds for the key,
  * entry or tombstone, 0 if none), than any given out before and than any
  * the peer sent. */
-uint64_t rbpd_next_version(uint64_t held);
+uint64_t rbpd_next_version(struct rbpd *d, uint64_t held);
 
 /* Whether the peer's version v may be taken (rbp_hlc_observe() on the
  * wall clock): at most RBP_ADMIT_VERSION_AHEAD_US beyond this device's
  * clock. A version taken moves this device's clock past it. */
-bool rbpd_observe_version(uint64_t v);
+bool rbpd_observe_version(struct rbpd *d, uint64_t v);
 
 /* The user held for (type, key) in ch's table: 0 with *r (pointers into
  * the table, see struct ut_rec) and *u (pointing into *r) filled; -ENOENT
@@ -217,11 +269,11 @@ int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, 
  * keys, payloads and the table's own structures that go with them. */
 #define RBPD_USER_LIMIT_DEFAULT 2000000
 #define RBPD_BYTES_PER_USER 256
-uint64_t rbpd_user_limit(void);
+uint64_t rbpd_user_limit(const struct rbpd *d);
 /* Peer users rbpd may hold installed in the kernel (peer-backup
  * kernel-limit). */
 #define RBPD_KERNEL_LIMIT_DEFAULT 1000000
-uint64_t rbpd_kernel_limit(void);
+uint64_t rbpd_kernel_limit(const struct rbpd *d);
 /* Whether ch's table may take one more user: false when it holds the
  * limit of users or of bytes (plus the resync slack while a batch from
  * the peer runs: at most twice the limit then). */
@@ -232,7 +284,7 @@ bool rbpd_table_has_room(const struct chan *ch);
 void rbpd_refuse(struct chan *ch, enum rbp_admit reason, const char *what);
 
 /* The profile that has ifname among its access interfaces, or NULL. */
-struct prof *rbpd_prof_by_ifname(const char *ifname);
+struct prof *rbpd_prof_by_ifname(const struct rbpd *d, const char *ifname);
 
 /* The profile of channel ch with this backup-id, or NULL. */
 struct prof *rbpd_prof_by_backup_id(const struct chan *ch, uint32_t backup_id);
@@ -249,17 +301,17 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 
 /* Tells vrrpd now whether each binding's group may preempt (rbp_ready.h):
  * after anything that changes it; also every second. */
-void rbpd_gates_publish(void);
+void rbpd_gates_publish(struct rbpd *d);
 
 /* Whether binding pb's group may preempt; why not in why otherwise. */
 bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len);
 
 /* ---- rbpd_feed.c ---- */
 
-int rbpd_feed_init(void);
-void rbpd_feed_close(void);
+int rbpd_feed_init(struct rbpd *d);
+void rbpd_feed_close(struct rbpd *d);
 /* Attach every channel to rbsd (sent every second: rbsd may restart). */
-void rbpd_feed_attach_all(void);
+void rbpd_feed_attach_all(struct rbpd *d);
 /* This device's roles per binding of the profiles on ch, for the peer. */
 void rbpd_feed_send_roles(struct chan *ch);
 /* Both devices master of a binding of ch (split brain): say when it begins
@@ -284,7 +336,7 @@ void rbpd_feed_ask_batch(struct chan *ch, const Db__RbsServiceType *types, size_
 
 /* Anti-entropy (docs/antientropy.md): starts each channel's round when
  * due (called every second), and answers the peer's steps. */
-void rbpd_ae_tick(void);
+void rbpd_ae_tick(struct rbpd *d);
 /* A round within about a second, whoever ran the last ones: after what
  * may leave the tables apart without a batch to mend it (a batch that
  * ended, a role that changed: a split brain's heal). */
@@ -292,15 +344,16 @@ void rbpd_ae_soon(struct chan *ch);
 void rbpd_ae_rx_compare(struct chan *ch, const Db__RbsCompare *c);
 void rbpd_ae_rx_summary(struct chan *ch, const Db__RbsSummary *s);
 /* The test hook (cfgclient_test_hook(), DB_TEST_DROP_PERMILLE): every
- * table forgets permille of its entries, telling nobody. */
+ * table forgets permille of its entries, telling nobody. arg: the struct
+ * rbpd. */
 void rbpd_ae_test_drop(void *arg, unsigned long permille);
 
 /* ---- rbpd_kern.c ---- */
 
-int rbpd_kern_init(void);
-void rbpd_kern_close(void);
+int rbpd_kern_init(struct rbpd *d);
+void rbpd_kern_close(struct rbpd *d);
 /* Asks for a dump of the kernel's neighbours for these DUMP_* purposes. */
-void rbpd_kern_dump(unsigned flags);
+void rbpd_kern_dump(struct rbpd *d, unsigned flags);
 /* Puts a peer's ARP/ND user where its role and the profile's mode say:
  * installed (hot backup: permanent, marked as rbpd's; master: stale, the
  * kernel's to age) or nothing. Nothing when withdrawing. Only what
@@ -310,7 +363,7 @@ void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const u
 		     size_t klen, const struct rbp_user *u);
 /* The user left (deleted by the peer): removes rbpd's install if any
  * (an entry the kernel learned or an administrator made stays). */
-void rbpd_kern_remove(enum ut_svc type, const uint8_t *key, size_t klen);
+void rbpd_kern_remove(struct rbpd *d, enum ut_svc type, const uint8_t *key, size_t klen);
 /* Takeover: the ARP/ND user becomes the kernel's own (stale). */
 void rbpd_kern_restore(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
 		       const struct rbp_user *u);
@@ -321,8 +374,8 @@ void rbpd_kern_withdraw(struct prof *p, enum ut_svc type, const uint8_t *key, si
 
 /* ---- rbpd_api.c ---- */
 
-int rbpd_api_init(void);
-void rbpd_api_close(void);
+int rbpd_api_init(struct rbpd *d);
+void rbpd_api_close(struct rbpd *d);
 /* Synchronous acknowledgments of the requests waiting on ch: rbsd's word
  * on the entries it holds (rbp_sync_resolve()), or every one failed with
  * why (the channel went down, rbsd took rbpd as new, the queue was
@@ -332,11 +385,12 @@ void rbpd_api_sync_fail(struct chan *ch, const char *why);
 /* Publishes restored users of one type (at most 1024 a message). */
 /* Publishes every binding's role under the word "role" (proto/user.proto
  * UserRoles): after a change, and every second. */
-void rbpd_api_publish_roles(void);
+void rbpd_api_publish_roles(struct rbpd *d);
 /* Publishes, marked replay, the users of type t (-1: every type) of the
  * bindings this device is master of: for a service that subscribed late. */
-void rbpd_replay_masters(int t);
-void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
-			       const uint8_t *const *keys, const size_t *klens, size_t n, bool replay);
+void rbpd_replay_masters(struct rbpd *d, int t);
+void rbpd_api_publish_restored(struct rbpd *d, enum ut_svc type, const struct rbp_user *users,
+			       const uint8_t *const *keys, const size_t *klens, size_t n,
+			       bool replay);
 
 #endif

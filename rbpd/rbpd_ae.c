@@ -79,11 +79,11 @@ static void start_round(struct chan *ch)
 	}
 }
 
-void rbpd_ae_tick(void)
+void rbpd_ae_tick(struct rbpd *d)
 {
-	uint64_t now = uv_now(g.loop);
+	uint64_t now = uv_now(d->loop);
 
-	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		if (now < ch->ae.next_at)
 			continue;
 		if (ch->ae.soon && !may_compare(ch)) {
@@ -113,7 +113,7 @@ static void compared(struct chan *ch, bool agreed)
 
 void rbpd_ae_soon(struct chan *ch)
 {
-	uint64_t at = uv_now(g.loop) + AE_SOON_MS;
+	uint64_t at = uv_now(ch->d->loop) + AE_SOON_MS;
 
 	if (ch->ae.next_at > at)
 		ch->ae.next_at = at;
@@ -130,7 +130,7 @@ static void rx_level0(struct chan *ch, const Db__RbsCompare *in)
 		compared(ch, d == in->digests[0]);
 		return;
 	}
-	ch->ae.peer_round_at = uv_now(g.loop);
+	ch->ae.peer_round_at = uv_now(ch->d->loop);
 	compared(ch, d == in->digests[0]);
 	c.round = in->round;
 	c.type = in->type;
@@ -476,8 +476,9 @@ void rbpd_ae_rx_summary(struct chan *ch, const Db__RbsSummary *s)
 
 void rbpd_ae_test_drop(void *arg, unsigned long permille)
 {
-	(void)arg;
-	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+	struct rbpd *d = arg;
+
+	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		struct ut_cursor c;
 		struct ut_rec r;
 		struct gather g8 = {0};

@@ -36,8 +36,6 @@
 #define PENDING_MAX 65536 /* replies held at most */
 #define API_HWM (2 * PENDING_MAX)
 
-static uint64_t bad_requests;
-
 /* A reply held back: waiting for the peer (sync), or behind one that is. */
 struct pend {
 	struct pend *next;
@@ -52,26 +50,22 @@ struct pend {
 	char why[200];
 };
 
-static struct pend *pend_head, **pend_tail = &pend_head;
-static size_t npend, ndone; /* held, and of them done (not sent yet) */
-/* Tokens settle mostly in order: a search starts where the last one was
- * found when that is not past it. */
-static struct pend *pend_hint;
-static uint64_t next_token = 1;
-static uv_timer_t sync_timer;
-static bool sync_timer_init;
+/* Held in d->pend_head: npend of them, ndone of which done (not sent yet). */
 
 /* Replays to late subscribers (on_subscribe): at most one per second,
  * however many subscribe, so that a client subscribing in a loop cannot
- * make rbpd walk its table again and again; [UT_SVC_COUNT] is every type. */
+ * make rbpd walk its table again and again (d->replay_due). */
 #define REPLAY_GAP_MS 1000
-static uv_timer_t replay_timer;
-static bool replay_timer_init, replay_due[UT_SVC_COUNT + 1];
-static uint64_t replay_last; /* uv_now() of the last, 0: none */
+
+/* What rbp_sync_resolve() and rbp_sync_fail_all() give on_settled(). */
+struct settled {
+	struct rbpd *d;
+	const char *why;
+};
 
 /* One change; returns NULL when taken, else why not (a static string or
  * buf). */
-static const char *take(const Db__UserChange *c, char *buf, size_t len)
+static const char *take(struct rbpd *d, const Db__UserChange *c, char *buf, size_t len)
 {
 	struct rbp_user u = {0};
 	enum ut_svc type = (enum ut_svc)c->type;
@@ -83,7 +77,7 @@ static const char *take(const Db__UserChange *c, char *buf, size_t len)
 	why = rbp_api_change_check(c);
 	if (why != NULL)
 		return why;
-	p = rbpd_prof_by_ifname(c->ifname);
+	p = rbpd_prof_by_ifname(d, c->ifname);
 	if (p == NULL) {
 		snprintf(buf, len, "interface %s is in no remote-backup-profile", c->ifname);
 		return buf;
@@ -124,7 +118,7 @@ static const char *take(const Db__UserChange *c, char *buf, size_t len)
 		snprintf(buf, len,
 			 "the table of remote-backup-service %s is full (peer-backup "
 			 "user-limit %llu)",
-			 p->ch->name, (unsigned long long)rbpd_user_limit());
+			 p->ch->name, (unsigned long long)rbpd_user_limit(d));
 		return buf;
 	}
 	if (rc < 0) {
@@ -154,14 +148,14 @@ static bool same_client(const struct pend *a, const uint8_t *id, size_t idlen)
 /* Sends every held reply that is done and has no earlier one of its
  * client still waiting. The verdict of a sync request goes as a second
  * UserReply packed after the first: protobuf merges them into one. */
-static void send_ready(void)
+static void send_ready(struct rbpd *d)
 {
 	const struct pend *blocked[64];
 	size_t nb = 0, seen = 0;
-	struct pend **pp = &pend_head;
+	struct pend **pp = &d->pend_head;
 
 	/* past the last one done nothing can go: stop there */
-	while (*pp && seen < ndone) {
+	while (*pp && seen < d->ndone) {
 		struct pend *p = *pp;
 		bool wait = !p->done;
 
@@ -192,30 +186,30 @@ static void send_ready(void)
 			p->buf = all;
 			p->len += vlen;
 		}
-		bus_send(g.api, p->id, p->idlen, p->buf, p->len);
+		bus_send(d->api, p->id, p->idlen, p->buf, p->len);
 		*pp = p->next;
-		if (pend_tail == &p->next)
-			pend_tail = pp;
-		if (pend_hint == p)
-			pend_hint = NULL;
+		if (d->pend_tail == &p->next)
+			d->pend_tail = pp;
+		if (d->pend_hint == p)
+			d->pend_hint = NULL;
 		free(p->buf);
 		free(p);
-		npend--;
-		ndone--;
+		d->npend--;
+		d->ndone--;
 	}
 }
 
-static struct pend *pend_find(uint64_t token)
+static struct pend *pend_find(struct rbpd *d, uint64_t token)
 {
-	struct pend *p = pend_hint && pend_hint->token <= token ? pend_hint : pend_head;
+	struct pend *p = d->pend_hint && d->pend_hint->token <= token ? d->pend_hint : d->pend_head;
 
 	for (; p; p = p->next)
 		if (p->token == token)
-			return pend_hint = p;
+			return d->pend_hint = p;
 	return NULL;
 }
 
-static void settle(struct pend *p, bool held, const char *why)
+static void settle(struct rbpd *d, struct pend *p, bool held, const char *why)
 {
 	if (p->done)
 		return; /* timed out before */
@@ -228,21 +222,24 @@ static void settle(struct pend *p, bool held, const char *why)
 		p->parts--;
 	if (p->parts == 0) {
 		p->done = true;
-		ndone++;
+		d->ndone++;
 	}
 }
 
+/* arg: a struct settled */
 static void on_settled(uint64_t token, bool held, void *arg)
 {
-	struct pend *p = pend_find(token);
+	const struct settled *x = arg;
+	struct pend *p = pend_find(x->d, token);
 
 	if (p)
-		settle(p, held, arg);
+		settle(x->d, p, held, x->why);
 }
 
 void rbpd_api_sync_resolve(struct chan *ch, uint64_t resolved, uint64_t lost)
 {
 	char why[200];
+	struct settled x = {ch->d, why};
 
 	if (rbp_sync_len(&ch->sync) == 0)
 		return;
@@ -250,49 +247,53 @@ void rbpd_api_sync_resolve(struct chan *ch, uint64_t resolved, uint64_t lost)
 		 "remote-backup-service %s lost entries on the way (the channel was "
 		 "resynchronised); the peer gets them in a batch backup",
 		 ch->name);
-	rbp_sync_resolve(&ch->sync, resolved, lost, on_settled, why);
-	send_ready();
+	rbp_sync_resolve(&ch->sync, resolved, lost, on_settled, &x);
+	send_ready(ch->d);
 }
 
 void rbpd_api_sync_fail(struct chan *ch, const char *why)
 {
+	struct settled x = {ch->d, why};
+
 	if (rbp_sync_len(&ch->sync) == 0)
 		return;
-	rbp_sync_fail_all(&ch->sync, on_settled, (void *)why);
-	send_ready();
+	rbp_sync_fail_all(&ch->sync, on_settled, &x);
+	send_ready(ch->d);
 }
 
 static void on_sync_timer(uv_timer_t *t)
 {
-	uint64_t now = uv_now(g.loop), next = 0;
+	struct rbpd *d = t->data;
+	uint64_t now = uv_now(d->loop), next = 0;
 
-	for (struct pend *p = pend_head; p; p = p->next) {
+	for (struct pend *p = d->pend_head; p; p = p->next) {
 		if (p->done || !p->sync)
 			continue;
 		if (p->deadline <= now) {
 			/* p->why says the timeout unless a failure came first */
 			p->parts = 1;
-			settle(p, false, p->why);
+			settle(d, p, false, p->why);
 		} else if (next == 0 || p->deadline < next) {
 			next = p->deadline;
 		}
 	}
 	if (next)
 		uv_timer_start(t, on_sync_timer, next - now, 0);
-	send_ready();
+	send_ready(d);
 }
 
 /* Holds the reply of a request (packed in buf) until it may go: sync, it
  * waits for the channels whose changes it made (those with q_pushed past
  * api_mark); else it only waits behind the client's earlier replies. */
-static void hold(const struct bus_part *id, uint8_t *buf, size_t len, const Db__UserRequest *req)
+static void hold(struct rbpd *d, const struct bus_part *id, uint8_t *buf, size_t len,
+		 const Db__UserRequest *req)
 {
 	struct pend *p = calloc(1, sizeof(*p));
 	uint32_t ms = req->sync_timeout_ms ? req->sync_timeout_ms : SYNC_DEFAULT_MS;
 
 	if (p == NULL)
 		fatal("calloc");
-	p->token = next_token++;
+	p->token = d->next_token++;
 	p->idlen = id->len < sizeof(p->id) ? id->len : sizeof(p->id);
 	memcpy(p->id, id->data, p->idlen);
 	p->buf = buf;
@@ -302,9 +303,9 @@ static void hold(const struct bus_part *id, uint8_t *buf, size_t len, const Db__
 	if (p->sync) {
 		if (ms > SYNC_MAX_MS)
 			ms = SYNC_MAX_MS;
-		p->deadline = uv_now(g.loop) + ms;
+		p->deadline = uv_now(d->loop) + ms;
 		snprintf(p->why, sizeof(p->why), "the peer did not confirm within %u ms", ms);
-		for (struct chan *ch = g.chans; ch; ch = ch->next) {
+		for (struct chan *ch = d->chans; ch; ch = ch->next) {
 			if (ch->q_pushed == ch->api_mark)
 				continue;
 			if (!ch->up || !ch->attached) {
@@ -326,18 +327,18 @@ static void hold(const struct bus_part *id, uint8_t *buf, size_t len, const Db__
 		if (p->parts == 0)
 			p->done = true;
 		else
-			uvtimer_by(&sync_timer, on_sync_timer, ms);
+			uvtimer_by(&d->sync_timer, on_sync_timer, ms);
 	}
-	*pend_tail = p;
-	pend_tail = &p->next;
-	npend++;
-	ndone += p->done;
-	send_ready();
+	*d->pend_tail = p;
+	d->pend_tail = &p->next;
+	d->npend++;
+	d->ndone += p->done;
+	send_ready(d);
 }
 
-static bool client_waits(const struct bus_part *id)
+static bool client_waits(const struct rbpd *d, const struct bus_part *id)
 {
-	for (struct pend *p = pend_head; p; p = p->next)
+	for (struct pend *p = d->pend_head; p; p = p->next)
 		if (same_client(p, id->data, id->len))
 			return true;
 	return false;
@@ -348,16 +349,16 @@ static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, 
 {
 	static Db__UserError errs[MAX_CHANGES], *errp[MAX_CHANGES];
 	static char texts[MAX_CHANGES][200];
+	struct rbpd *d = arg;
 	Db__UserReply rep = DB__USER_REPLY__INIT;
 	Db__UserRequest *req;
 	uint8_t *buf;
 	size_t len;
 
-	(void)arg;
 	if (n != 2 || (req = db__user_request__unpack(NULL, parts[1].len, parts[1].data)) == NULL) {
-		if (bad_requests++ % 1000 == 0)
+		if (d->bad_requests++ % 1000 == 0)
 			log_warnx("user API: malformed request dropped (%llu so far)",
-				  (unsigned long long)bad_requests);
+				  (unsigned long long)d->bad_requests);
 		return;
 	}
 	rep.id = req->id;
@@ -368,10 +369,10 @@ static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, 
 		errs[0].error = "more than 1024 changes in one request: the rest were not taken";
 		errp[rep.n_errors++] = &errs[0];
 	}
-	for (struct chan *ch = g.chans; ch; ch = ch->next)
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		ch->api_mark = ch->q_pushed;
 	for (size_t i = 0; i < req->n_changes && i < MAX_CHANGES; i++) {
-		const char *why = take(req->changes[i], texts[i], sizeof(texts[i]));
+		const char *why = take(d, req->changes[i], texts[i], sizeof(texts[i]));
 
 		if (why == NULL) {
 			rep.applied++;
@@ -385,14 +386,14 @@ static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, 
 			rep.n_errors++;
 		}
 	}
-	if (req->sync && npend >= PENDING_MAX) {
+	if (req->sync && d->npend >= PENDING_MAX) {
 		rep.backed_up = false;
 		rep.not_backed_up = "too many requests wait for the peer; not waited for";
 		req->sync = false;
 	}
 	buf = pack_reply(&rep, &len);
-	if (req->sync || client_waits(&parts[0])) {
-		hold(&parts[0], buf, len, req);
+	if (req->sync || client_waits(d, &parts[0])) {
+		hold(d, &parts[0], buf, len, req);
 	} else {
 		bus_send(s, parts[0].data, parts[0].len, buf, len);
 		free(buf);
@@ -400,7 +401,7 @@ static void on_request(struct bus_sock *s, const struct bus_part *parts, int n, 
 	db__user_request__free_unpacked(req, NULL);
 }
 
-void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
+void rbpd_api_publish_restored(struct rbpd *d, enum ut_svc type, const struct rbp_user *users,
 			       const uint8_t *const *keys, const size_t *klens, size_t n,
 			       bool replay)
 {
@@ -411,7 +412,7 @@ void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
 	uint8_t *buf;
 	size_t len;
 
-	if (g.restored_pub == NULL || n == 0)
+	if (d->restored_pub == NULL || n == 0)
 		return;
 	if (n > 1024)
 		n = 1024;
@@ -439,11 +440,11 @@ void rbpd_api_publish_restored(enum ut_svc type, const struct rbp_user *users,
 		fatal("malloc");
 	db__user_restored__pack(&m, buf);
 	/* PUB: the type's word, then the message */
-	bus_send(g.restored_pub, word, strlen(word), buf, len);
+	bus_send(d->restored_pub, word, strlen(word), buf, len);
 	free(buf);
 }
 
-void rbpd_api_publish_roles(void)
+void rbpd_api_publish_roles(struct rbpd *d)
 {
 	Db__UserRoles m = DB__USER_ROLES__INIT;
 	Db__UserRole *roles, **ptrs;
@@ -451,15 +452,15 @@ void rbpd_api_publish_roles(void)
 	uint8_t *buf;
 	size_t len;
 
-	if (g.restored_pub == NULL)
+	if (d->restored_pub == NULL)
 		return;
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = d->profs; p; p = p->next)
 		max += p->nbind;
 	roles = calloc(max ? max : 1, sizeof(*roles));
 	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
 	if (roles == NULL || ptrs == NULL)
 		fatal("calloc");
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = d->profs; p; p = p->next)
 		for (size_t j = 0; j < p->nbind; j++, n++) {
 			const struct pbind *pb = &p->bind[j];
 
@@ -478,7 +479,7 @@ void rbpd_api_publish_roles(void)
 	if (buf == NULL)
 		fatal("malloc");
 	db__user_roles__pack(&m, buf);
-	bus_send(g.restored_pub, "role", 4, buf, len);
+	bus_send(d->restored_pub, "role", 4, buf, len);
 	free(buf);
 	free(ptrs);
 	free(roles);
@@ -486,30 +487,31 @@ void rbpd_api_publish_roles(void)
 
 static void on_replay(uv_timer_t *t)
 {
-	(void)t;
-	replay_last = uv_now(g.loop);
-	if (replay_due[UT_SVC_COUNT]) {
-		rbpd_replay_masters(-1);
+	struct rbpd *d = t->data;
+
+	d->replay_last = uv_now(d->loop);
+	if (d->replay_due[UT_SVC_COUNT]) {
+		rbpd_replay_masters(d, -1);
 	} else {
 		for (int k = 0; k < UT_SVC_COUNT; k++)
-			if (replay_due[k])
-				rbpd_replay_masters(k);
+			if (d->replay_due[k])
+				rbpd_replay_masters(d, k);
 	}
-	memset(replay_due, 0, sizeof(replay_due));
+	memset(d->replay_due, 0, sizeof(d->replay_due));
 }
 
 /* A replay of type t (UT_SVC_COUNT: every type) soon: within 1 ms, or once
  * a second has passed since the last one. */
-static void replay_soon(int t)
+static void replay_soon(struct rbpd *d, int t)
 {
-	uint64_t now = uv_now(g.loop), wait = 1;
+	uint64_t now = uv_now(d->loop), wait = 1;
 
-	replay_due[t] = true;
-	if (!replay_timer_init || uv_is_active((uv_handle_t *)&replay_timer))
+	d->replay_due[t] = true;
+	if (!d->replay_timer_init || uv_is_active((uv_handle_t *)&d->replay_timer))
 		return;
-	if (replay_last && now < replay_last + REPLAY_GAP_MS)
-		wait = replay_last + REPLAY_GAP_MS - now;
-	uv_timer_start(&replay_timer, on_replay, wait, 0);
+	if (d->replay_last && now < d->replay_last + REPLAY_GAP_MS)
+		wait = d->replay_last + REPLAY_GAP_MS - now;
+	uv_timer_start(&d->replay_timer, on_replay, wait, 0);
 }
 
 /* bus_recv_cb of the restored users' XPUB: a subscription ([1][word])
@@ -518,34 +520,34 @@ static void replay_soon(int t)
  * the empty word), and the roles at once for "role". */
 static void on_subscribe(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
-	const uint8_t *d;
+	struct rbpd *d = arg;
+	const uint8_t *word;
 	size_t len;
 
 	(void)s;
-	(void)arg;
 	if (n != 1 || parts[0].len < 1 || ((const uint8_t *)parts[0].data)[0] != 1)
 		return; /* an unsubscription, or not one at all */
-	d = (const uint8_t *)parts[0].data + 1;
+	word = (const uint8_t *)parts[0].data + 1;
 	len = parts[0].len - 1;
-	if (len == 4 && memcmp(d, "role", 4) == 0) {
-		rbpd_api_publish_roles();
+	if (len == 4 && memcmp(word, "role", 4) == 0) {
+		rbpd_api_publish_roles(d);
 		return;
 	}
 	if (len == 0) {
-		replay_soon(UT_SVC_COUNT);
+		replay_soon(d, UT_SVC_COUNT);
 		return;
 	}
 	for (int t = 0; t < UT_SVC_COUNT; t++) {
 		const char *w = ut_svc_name((enum ut_svc)t);
 
-		if (strlen(w) == len && memcmp(w, d, len) == 0) {
-			replay_soon(t);
+		if (strlen(w) == len && memcmp(w, word, len) == 0) {
+			replay_soon(d, t);
 			return;
 		}
 	}
 }
 
-int rbpd_api_init(void)
+int rbpd_api_init(struct rbpd *d)
 {
 	char ep[512];
 	/* The user API: root, the daemons' user and the dualbackup group. */
@@ -556,6 +558,7 @@ int rbpd_api_init(void)
 			     .bind = 1,
 			     .endpoint = ep,
 			     .cb = on_request,
+			     .arg = d,
 			     .zap_domain = PEER_DOMAIN_CLIENT,
 			     .hwm = API_HWM};
 	struct bus_opts p = {.type = ZMQ_XPUB,
@@ -563,48 +566,55 @@ int rbpd_api_init(void)
 			     .endpoint = ep,
 			     .hwm = RESTORED_HWM,
 			     .cb = on_subscribe,
+			     .arg = d,
 			     .zap_domain = PEER_DOMAIN_CLIENT};
 	int rc;
 
-	if ((rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbpd-users")) < 0 ||
-	    (rc = bus_open(&g.api, g.loop, g.zctx, &r)) < 0)
+	if (d->pend_tail == NULL)
+		d->pend_tail = &d->pend_head;
+	if (d->next_token == 0)
+		d->next_token = 1;
+	if ((rc = daemon_endpoint(ep, sizeof(ep), d->rundir, "rbpd-users")) < 0 ||
+	    (rc = bus_open(&d->api, d->loop, d->zctx, &r)) < 0)
 		return rc;
-	if (!sync_timer_init) {
-		uv_timer_init(g.loop, &sync_timer);
-		sync_timer_init = true;
+	if (!d->sync_timer_init) {
+		uv_timer_init(d->loop, &d->sync_timer);
+		d->sync_timer.data = d;
+		d->sync_timer_init = true;
 	}
-	if (!replay_timer_init) {
-		uv_timer_init(g.loop, &replay_timer);
-		replay_timer_init = true;
+	if (!d->replay_timer_init) {
+		uv_timer_init(d->loop, &d->replay_timer);
+		d->replay_timer.data = d;
+		d->replay_timer_init = true;
 	}
-	if ((rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbpd-restored")) < 0)
+	if ((rc = daemon_endpoint(ep, sizeof(ep), d->rundir, "rbpd-restored")) < 0)
 		return rc;
-	return bus_open(&g.restored_pub, g.loop, g.zctx, &p);
+	return bus_open(&d->restored_pub, d->loop, d->zctx, &p);
 }
 
-void rbpd_api_close(void)
+void rbpd_api_close(struct rbpd *d)
 {
-	while (pend_head) {
-		struct pend *p = pend_head;
+	while (d->pend_head) {
+		struct pend *p = d->pend_head;
 
-		pend_head = p->next;
+		d->pend_head = p->next;
 		free(p->buf);
 		free(p);
 	}
-	pend_tail = &pend_head;
-	pend_hint = NULL;
-	npend = ndone = 0;
-	if (sync_timer_init) {
-		uv_close((uv_handle_t *)&sync_timer, NULL);
-		sync_timer_init = false;
+	d->pend_tail = &d->pend_head;
+	d->pend_hint = NULL;
+	d->npend = d->ndone = 0;
+	if (d->sync_timer_init) {
+		uv_close((uv_handle_t *)&d->sync_timer, NULL);
+		d->sync_timer_init = false;
 	}
-	if (replay_timer_init) {
-		uv_close((uv_handle_t *)&replay_timer, NULL);
-		replay_timer_init = false;
+	if (d->replay_timer_init) {
+		uv_close((uv_handle_t *)&d->replay_timer, NULL);
+		d->replay_timer_init = false;
 	}
-	if (g.api)
-		bus_close(g.api);
-	if (g.restored_pub)
-		bus_close(g.restored_pub);
-	g.api = g.restored_pub = NULL;
+	if (d->api)
+		bus_close(d->api);
+	if (d->restored_pub)
+		bus_close(d->restored_pub);
+	d->api = d->restored_pub = NULL;
 }

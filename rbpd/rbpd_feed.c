@@ -47,19 +47,17 @@
  * bulk load does not cost its peak for ever. */
 #define TRIM_AFTER 16384
 
-static uv_idle_t kick;
-static bool kick_init;
 /* Retrying a message rbsd's queue refused: soon at first, then less and
- * less often while rbsd stays away (not running, or restarting). */
+ * less often while rbsd stays away (not running, or restarting): the wait
+ * is d->retry_ms. */
 #define RETRY_MIN_MS 2
 #define RETRY_MAX_MS 200
-static uint64_t retry_ms = RETRY_MIN_MS;
 
 static void on_retry(uv_timer_t *t);
 
-static struct chan *chan_by_name(const char *name)
+static struct chan *chan_by_name(struct rbpd *d, const char *name)
 {
-	for (struct chan *ch = g.chans; ch; ch = ch->next)
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		if (strcmp(ch->name, name) == 0)
 			return ch;
 	return NULL;
@@ -70,6 +68,7 @@ static struct chan *chan_by_name(const char *name)
  * went), else dropped. Returns false when it was not sent. */
 static bool send_local(struct chan *ch, Db__RbsLocal *m, bool keep)
 {
+	struct rbpd *d = ch->d;
 	size_t len;
 	uint8_t *buf;
 	int rc;
@@ -80,7 +79,7 @@ static bool send_local(struct chan *ch, Db__RbsLocal *m, bool keep)
 	if (buf == NULL)
 		fatal("malloc");
 	db__rbs_local__pack(m, buf);
-	rc = bus_send(g.rbsd, NULL, 0, buf, len);
+	rc = bus_send(d->rbsd, NULL, 0, buf, len);
 	if (rc == -EAGAIN && !keep) {
 		free(buf);
 		return false;
@@ -88,8 +87,8 @@ static bool send_local(struct chan *ch, Db__RbsLocal *m, bool keep)
 	if (rc == -EAGAIN) {
 		ch->stash = buf;
 		ch->stash_len = len;
-		if (!uv_is_active((uv_handle_t *)&g.pump_retry))
-			uv_timer_start(&g.pump_retry, on_retry, retry_ms, 0);
+		if (!uv_is_active((uv_handle_t *)&d->pump_retry))
+			uv_timer_start(&d->pump_retry, on_retry, d->retry_ms, 0);
 		return false;
 	}
 	free(buf);
@@ -240,7 +239,7 @@ void rbpd_feed_pump(struct chan *ch)
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 
 	if (ch->stash) {
-		int rc = bus_send(g.rbsd, NULL, 0, ch->stash, ch->stash_len);
+		int rc = bus_send(ch->d->rbsd, NULL, 0, ch->stash, ch->stash_len);
 
 		if (rc == -EAGAIN)
 			return;
@@ -297,24 +296,27 @@ void rbpd_feed_pump(struct chan *ch)
 
 static void on_kick(uv_idle_t *h)
 {
+	struct rbpd *d = h->data;
+
 	uv_idle_stop(h);
-	for (struct chan *ch = g.chans; ch; ch = ch->next)
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		rbpd_feed_pump(ch);
 }
 
 static void on_retry(uv_timer_t *t)
 {
+	struct rbpd *d = t->data;
 	bool again = false;
 
-	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		rbpd_feed_pump(ch);
 		again |= ch->stash != NULL;
 	}
 	if (again) {
-		retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
-		uv_timer_start(t, on_retry, retry_ms, 0);
+		d->retry_ms = d->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : d->retry_ms * 2;
+		uv_timer_start(t, on_retry, d->retry_ms, 0);
 	} else {
-		retry_ms = RETRY_MIN_MS;
+		d->retry_ms = RETRY_MIN_MS;
 	}
 }
 
@@ -357,8 +359,8 @@ void rbpd_feed_queue(struct chan *ch, int op, enum ut_svc type, const uint8_t *k
 	ch->q_pushed++;
 	if (ch->q.len > ch->q_peak)
 		ch->q_peak = ch->q.len;
-	if (!uv_is_active((uv_handle_t *)&kick))
-		uv_idle_start(&kick, on_kick);
+	if (!uv_is_active((uv_handle_t *)&ch->d->kick))
+		uv_idle_start(&ch->d->kick, on_kick);
 }
 
 /* ---- from rbsd ------------------------------------------------------------ */
@@ -429,7 +431,7 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 			rbpd_refuse(ch, RBP_ADMIT_NO_PROFILE, what);
 			continue;
 		}
-		if (!rbpd_observe_version(e->version)) {
+		if (!rbpd_observe_version(ch->d, e->version)) {
 			snprintf(what, sizeof(what),
 				 "a %s user of version %" PRIu64 ", more than a day ahead of this clock",
 				 ut_svc_name(type), e->version);
@@ -448,7 +450,8 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 			snprintf(what, sizeof(what),
 				 "a new %s user: the table holds %zu users (peer-backup user-limit "
 				 "%" PRIu64 ")",
-				 ut_svc_name(type), ut_count(ch->t, UT_SVC_ALL), rbpd_user_limit());
+				 ut_svc_name(type), ut_count(ch->t, UT_SVC_ALL),
+				 rbpd_user_limit(ch->d));
 			rbpd_refuse(ch, RBP_ADMIT_TABLE_FULL, what);
 			continue;
 		}
@@ -466,7 +469,7 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 			rc = ut_delete(ch->t, type, r.key, r.key_len, r.version, r.origin);
 			if (rc == UT_APPLIED && (type == UT_SVC_ARP || type == UT_SVC_ND) && pb &&
 			    pb->role == RBP_ROLE_BACKUP && !pb->withdrawing)
-				rbpd_kern_remove(type, r.key, r.key_len);
+				rbpd_kern_remove(ch->d, type, r.key, r.key_len);
 		} else if (e->op == DB__RBS_OP__RBS_OP_ADD) {
 			rc = ut_upsert(ch->t, &r);
 			if (rc == UT_APPLIED && (type == UT_SVC_ARP || type == UT_SVC_ND) && pb)
@@ -497,7 +500,7 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 	ch->rx_batch_total = b->count;
 	log_info("remote-backup-service %s: batch backup from the peer, %" PRIu64 " users",
 		 ch->name, b->count);
-	rbpd_gates_publish();
+	rbpd_gates_publish(ch->d);
 }
 
 /* A batch from the peer ended with fewer entries than it says it sent:
@@ -508,9 +511,6 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 #define RX_BATCH_RETRIES 3
 #define REASK_MIN_MS 500    /* a batch that differed: asked again after this */
 #define REASK_MAX_MS 30000  /* and at most this long, doubling */
-
-static uv_timer_t reask_timer;
-static bool reask_init;
 
 static void ask_peer_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n)
 {
@@ -526,9 +526,10 @@ static void ask_peer_batch(struct chan *ch, const Db__RbsServiceType *types, siz
 
 static void on_reask(uv_timer_t *t)
 {
-	uint64_t now = uv_now(g.loop), next = 0;
+	struct rbpd *d = t->data;
+	uint64_t now = uv_now(d->loop), next = 0;
 
-	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		if (ch->reask_at == 0)
 			continue;
 		if (ch->reask_at <= now && ch->up && ch->attached && !rbpd_rx_batch_running(ch)) {
@@ -555,13 +556,14 @@ static void on_reask(uv_timer_t *t)
 /* The peer's batch ended with tables that differ: ask again later. */
 static void reask_later(struct chan *ch)
 {
-	uint64_t now = uv_now(g.loop);
+	struct rbpd *d = ch->d;
+	uint64_t now = uv_now(d->loop);
 
 	ch->reask_gap_ms = ch->reask_gap_ms ? ch->reask_gap_ms * 2 : REASK_MIN_MS;
 	if (ch->reask_gap_ms > REASK_MAX_MS)
 		ch->reask_gap_ms = REASK_MAX_MS;
 	ch->reask_at = now + ch->reask_gap_ms;
-	uvtimer_by(&reask_timer, on_reask, ch->reask_gap_ms);
+	uvtimer_by(&d->reask_timer, on_reask, ch->reask_gap_ms);
 }
 
 static void rx_cancel(struct chan *ch);
@@ -589,7 +591,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 
 	if (ch->rx_batch_got < b->count) {
 		rx_batch_incomplete(ch, b);
-		rbpd_gates_publish();
+		rbpd_gates_publish(ch->d);
 		return;
 	}
 	ch->rx_batch_retries = 0;
@@ -649,8 +651,8 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 			 ch->name);
 	/* installs of users that were swept go too */
 	if (neigh)
-		rbpd_kern_dump(DUMP_SWEEP_INSTALLS);
-	rbpd_gates_publish();
+		rbpd_kern_dump(ch->d, DUMP_SWEEP_INSTALLS);
+	rbpd_gates_publish(ch->d);
 	/* a batch removes only the peer's users it lacks: compare the rest */
 	rbpd_ae_soon(ch);
 }
@@ -723,7 +725,7 @@ static void rx_state(struct chan *ch, const Db__RbsChannelState *s)
 		rbpd_api_sync_fail(ch, why);
 	}
 	if (was != ch->up)
-		rbpd_gates_publish();
+		rbpd_gates_publish(ch->d);
 }
 
 /* The peer's roles (rbsd checked them: bounded, names that fit). */
@@ -774,13 +776,13 @@ void rbpd_feed_send_roles(struct chan *ch)
 	 * they change or the attachment does, checked every second */
 	if (!ch->attached || ch->stash)
 		return;
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = ch->d->profs; p; p = p->next)
 		max += p->ch == ch ? p->nbind : 0;
 	roles = calloc(max ? max : 1, sizeof(*roles));
 	ptrs = calloc(max ? max : 1, sizeof(*ptrs));
 	if (roles == NULL || ptrs == NULL)
 		fatal("calloc");
-	for (struct prof *p = g.profs; p; p = p->next)
+	for (struct prof *p = ch->d->profs; p; p = p->next)
 		for (size_t j = 0; j < p->nbind && p->ch == ch; j++) {
 			const struct pbind *pb = &p->bind[j];
 
@@ -841,14 +843,14 @@ static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
 /* bus_recv_cb of the DEALER to rbsd: one RbsLocal. */
 static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
+	struct rbpd *d = arg;
 	Db__RbsLocal *m;
 	struct chan *ch;
 
 	(void)s;
-	(void)arg;
 	if (n != 1 || (m = db__rbs_local__unpack(NULL, parts[0].len, parts[0].data)) == NULL)
 		return;
-	ch = m->service ? chan_by_name(m->service) : NULL;
+	ch = m->service ? chan_by_name(d, m->service) : NULL;
 	if (ch == NULL) {
 		db__rbs_local__free_unpacked(m, NULL);
 		return;
@@ -889,12 +891,12 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	rbpd_feed_pump(ch);
 }
 
-void rbpd_feed_attach_all(void)
+void rbpd_feed_attach_all(struct rbpd *d)
 {
 	Db__RbsAttach a = DB__RBS_ATTACH__INIT;
 
 	a.feeder = "rbpd";
-	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 
 		m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
@@ -919,32 +921,37 @@ void rbpd_feed_chan_free(struct chan *ch)
 	free(ch);
 }
 
-int rbpd_feed_init(void)
+int rbpd_feed_init(struct rbpd *d)
 {
 	char ep[512];
-	struct bus_opts o = {.type = ZMQ_DEALER, .endpoint = ep, .cb = on_rbsd, .hwm = RBSD_HWM};
+	struct bus_opts o = {
+	    .type = ZMQ_DEALER, .endpoint = ep, .cb = on_rbsd, .arg = d, .hwm = RBSD_HWM};
 	int rc;
 
-	uv_idle_init(g.loop, &kick);
-	kick_init = true;
-	uv_timer_init(g.loop, &reask_timer);
-	reask_init = true;
-	uv_timer_init(g.loop, &g.pump_retry);
-	rc = daemon_endpoint(ep, sizeof(ep), g.rundir, "rbsd-entries");
+	d->retry_ms = RETRY_MIN_MS;
+	uv_idle_init(d->loop, &d->kick);
+	d->kick.data = d;
+	d->kick_init = true;
+	uv_timer_init(d->loop, &d->reask_timer);
+	d->reask_timer.data = d;
+	d->reask_init = true;
+	uv_timer_init(d->loop, &d->pump_retry);
+	d->pump_retry.data = d;
+	rc = daemon_endpoint(ep, sizeof(ep), d->rundir, "rbsd-entries");
 	if (rc < 0)
 		return rc;
-	return bus_open(&g.rbsd, g.loop, g.zctx, &o);
+	return bus_open(&d->rbsd, d->loop, d->zctx, &o);
 }
 
-void rbpd_feed_close(void)
+void rbpd_feed_close(struct rbpd *d)
 {
-	if (kick_init)
-		uv_close((uv_handle_t *)&kick, NULL);
-	if (reask_init)
-		uv_close((uv_handle_t *)&reask_timer, NULL);
-	kick_init = reask_init = false;
-	uv_close((uv_handle_t *)&g.pump_retry, NULL);
-	if (g.rbsd)
-		bus_close(g.rbsd);
-	g.rbsd = NULL;
+	if (d->kick_init)
+		uv_close((uv_handle_t *)&d->kick, NULL);
+	if (d->reask_init)
+		uv_close((uv_handle_t *)&d->reask_timer, NULL);
+	d->kick_init = d->reask_init = false;
+	uv_close((uv_handle_t *)&d->pump_retry, NULL);
+	if (d->rbsd)
+		bus_close(d->rbsd);
+	d->rbsd = NULL;
 }

@@ -45,70 +45,62 @@
 /* States in which the kernel holds a usable link-layer address. */
 #define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)
 
-static uint64_t sends_since_read;
-
+/* arg: the struct rbpd */
 static void ctl_err(void *arg, uint32_t seq, int err)
 {
-	(void)arg;
+	struct rbpd *d = arg;
+
 	(void)seq;
 	if (err == ENOENT)
 		return; /* removing what was already gone */
 	/* ENOBUFS: the table holds gc_thresh3 entries it may not collect. */
-	if (g.kern_errors++ % 1000 == 0)
+	if (d->kern_errors++ % 1000 == 0)
 		log_warnx("kernel neighbour table: a change was refused: %s (%" PRIu64 " so far)%s",
-			  strerror(err), g.kern_errors,
+			  strerror(err), d->kern_errors,
 			  err == ENOBUFS ? "; the table is full: raise net.ipv4.neigh.default."
 					   "gc_thresh1/2/3 (ARP) or net.ipv6.neigh.default."
 					   "gc_thresh1/2/3 (ND)"
 					 : "");
 }
 
-static void ctl_drain(void)
+static void ctl_drain(struct rbpd *d)
 {
-	rbp_neigh_ctl_read(g.ctl_fd, ctl_err, NULL);
-	sends_since_read = 0;
+	rbp_neigh_ctl_read(d->ctl_fd, ctl_err, d);
+	d->sends_since_read = 0;
 }
 
 enum kop { K_SET, K_CREATE, K_DEL };
 
 /* Sends one change, draining the ACKs when the socket is full. */
-static void kchange(enum kop op, const struct rbp_neigh *n)
+static void kchange(struct rbpd *d, enum kop op, const struct rbp_neigh *n)
 {
 	int rc;
 
-	if (g.ctl_fd < 0)
+	if (d->ctl_fd < 0)
 		return;
-	if (++sends_since_read >= 256)
-		ctl_drain();
+	if (++d->sends_since_read >= 256)
+		ctl_drain(d);
 	for (int i = 0; i < 2; i++) {
-		rc = op == K_SET      ? rbp_neigh_set(g.ctl_fd, n, i ? g.nl_seq : ++g.nl_seq)
-		     : op == K_CREATE ? rbp_neigh_create(g.ctl_fd, n, i ? g.nl_seq : ++g.nl_seq)
-				      : rbp_neigh_del(g.ctl_fd, n, i ? g.nl_seq : ++g.nl_seq);
+		rc = op == K_SET      ? rbp_neigh_set(d->ctl_fd, n, i ? d->nl_seq : ++d->nl_seq)
+		     : op == K_CREATE ? rbp_neigh_create(d->ctl_fd, n, i ? d->nl_seq : ++d->nl_seq)
+				      : rbp_neigh_del(d->ctl_fd, n, i ? d->nl_seq : ++d->nl_seq);
 		if (rc != -EAGAIN)
 			break;
-		ctl_drain();
+		ctl_drain(d);
 	}
 	if (rc < 0) {
-		g.kern_errors++;
+		d->kern_errors++;
 		return;
 	}
 	if (op == K_DEL)
-		g.kern_removed++;
+		d->kern_removed++;
 	else
-		g.kern_installed++;
+		d->kern_installed++;
 }
 
 /* ---- what the peer may put there (rbp_admit.h) ----------------------------- */
 
-#define MAX_PREFIXES 4096
-
-/* The prefixes connected on this device's interfaces, by name. */
-static struct {
-	char ifname[IF_NAMESIZE];
-	struct rbp_prefix p;
-} pfx[MAX_PREFIXES];
-static size_t npfx;
-static uint64_t pfx_read_ms; /* 0: never */
+#define MAX_PREFIXES RBPD_MAX_PREFIXES /* d->pfx */
 
 static uint64_t mono_ms(void)
 {
@@ -129,19 +121,19 @@ static unsigned mask_len(const uint8_t *m, size_t len)
 
 /* Reads the interfaces' addresses again when the copy is older than
  * max_age_ms. */
-static void pfx_refresh(uint64_t max_age_ms)
+static void pfx_refresh(struct rbpd *d, uint64_t max_age_ms)
 {
 	struct ifaddrs *ifa, *i;
 	uint64_t now = mono_ms();
 
-	if (pfx_read_ms && now - pfx_read_ms < max_age_ms)
+	if (d->pfx_read_ms && now - d->pfx_read_ms < max_age_ms)
 		return;
-	pfx_read_ms = now;
+	d->pfx_read_ms = now;
 	if (getifaddrs(&ifa) < 0)
 		return; /* keep what was read before */
-	npfx = 0;
-	for (i = ifa; i && npfx < MAX_PREFIXES; i = i->ifa_next) {
-		struct rbp_prefix *p = &pfx[npfx].p;
+	d->npfx = 0;
+	for (i = ifa; i && d->npfx < MAX_PREFIXES; i = i->ifa_next) {
+		struct rbp_prefix *p = &d->pfx[d->npfx].p;
 
 		if (i->ifa_addr == NULL || i->ifa_netmask == NULL)
 			continue;
@@ -159,43 +151,43 @@ static void pfx_refresh(uint64_t max_age_ms)
 		} else {
 			continue;
 		}
-		snprintf(pfx[npfx].ifname, sizeof(pfx[npfx].ifname), "%s", i->ifa_name);
-		npfx++;
+		snprintf(d->pfx[d->npfx].ifname, sizeof(d->pfx[d->npfx].ifname), "%s", i->ifa_name);
+		d->npfx++;
 	}
 	freeifaddrs(ifa);
 }
 
 /* rbp_admit_prefix() over the prefixes connected on ifname, as read at
  * most max_age_ms ago. */
-static enum rbp_admit prefix_check(int family, const uint8_t *addr, const char *ifname,
-				   uint64_t max_age_ms)
+static enum rbp_admit prefix_check(struct rbpd *d, int family, const uint8_t *addr,
+				   const char *ifname, uint64_t max_age_ms)
 {
 	static struct rbp_prefix mine[MAX_PREFIXES];
 	size_t n = 0;
 
-	pfx_refresh(max_age_ms);
-	for (size_t i = 0; i < npfx; i++)
-		if (strcmp(pfx[i].ifname, ifname) == 0)
-			mine[n++] = pfx[i].p;
+	pfx_refresh(d, max_age_ms);
+	for (size_t i = 0; i < d->npfx; i++)
+		if (strcmp(d->pfx[i].ifname, ifname) == 0)
+			mine[n++] = d->pfx[i].p;
 	return rbp_admit_prefix(family, addr, mine, n);
 }
 
 /* A refusal is checked again against addresses at most 100 ms old: an
  * address added just before its users arrive counts. */
-static enum rbp_admit on_prefix(int family, const uint8_t *addr, const char *ifname)
+static enum rbp_admit on_prefix(struct rbpd *d, int family, const uint8_t *addr, const char *ifname)
 {
-	enum rbp_admit r = prefix_check(family, addr, ifname, 1000);
+	enum rbp_admit r = prefix_check(d, family, addr, ifname, 1000);
 
-	return r == RBP_ADMIT_OK ? r : prefix_check(family, addr, ifname, 100);
+	return r == RBP_ADMIT_OK ? r : prefix_check(d, family, addr, ifname, 100);
 }
 
 /* Peer users held installed in the kernel, at most: the peer's ARP and
  * ND users in every table (each has at most one install). */
-static uint64_t peer_neighbours(void)
+static uint64_t peer_neighbours(const struct rbpd *d)
 {
 	uint64_t n = 0;
 
-	for (struct chan *ch = g.chans; ch; ch = ch->next)
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		n += ut_count_origin(ch->t, UT_SVC_ARP, UT_ORIGIN_PEER) +
 		     ut_count_origin(ch->t, UT_SVC_ND, UT_ORIGIN_PEER);
 	return n;
@@ -205,8 +197,8 @@ static uint64_t peer_neighbours(void)
  * interface's prefixes. Returns RBP_ADMIT_OK with *n filled (ifindex 0
  * when the interface does not exist here: the user is held, not
  * installed), or the reason to refuse it. */
-static enum rbp_admit admit(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
-			    const struct rbp_user *u, struct rbp_neigh *n)
+static enum rbp_admit admit(struct rbpd *d, struct prof *p, enum ut_svc type, const uint8_t *key,
+			    size_t klen, const struct rbp_user *u, struct rbp_neigh *n)
 {
 	char ifname[RBP_IFNAME_MAX + 1];
 	enum rbp_admit r;
@@ -222,7 +214,7 @@ static enum rbp_admit admit(struct prof *p, enum ut_svc type, const uint8_t *key
 	n->ifindex = (int)if_nametoindex(ifname);
 	if (n->ifindex == 0)
 		return RBP_ADMIT_OK;
-	return on_prefix(n->family, n->addr, ifname);
+	return on_prefix(d, n->family, n->addr, ifname);
 }
 
 static void refuse(struct prof *p, enum rbp_admit r, const struct rbp_neigh *n,
@@ -239,25 +231,25 @@ static void refuse(struct prof *p, enum rbp_admit r, const struct rbp_neigh *n,
 
 /* Installs (or updates) the neighbour of a peer's user in this state,
  * when rbp_admit.h allows. */
-static void kset(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
+static void kset(struct rbpd *d, struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
 		 const struct rbp_user *u, uint16_t state)
 {
 	struct rbp_neigh n, cur;
-	enum rbp_admit r = admit(p, type, key, klen, u, &n);
+	enum rbp_admit r = admit(d, p, type, key, klen, u, &n);
 	int rc = 0;
 
 	if (r == RBP_ADMIT_OK && n.ifindex == 0)
 		return;
 	if (r == RBP_ADMIT_OK) {
-		rc = g.get_fd < 0 ? -EBADF : rbp_neigh_get(g.get_fd, &n, ++g.nl_seq, &cur);
+		rc = d->get_fd < 0 ? -EBADF : rbp_neigh_get(d->get_fd, &n, ++d->nl_seq, &cur);
 		if (rc < 0) {
-			g.kern_errors++;
+			d->kern_errors++;
 			return;
 		}
 		r = rbp_admit_kernel(rc == 1 ? &cur : NULL);
 	}
 	if (r == RBP_ADMIT_OK && rc == 0 && state == NUD_PERMANENT &&
-	    peer_neighbours() > rbpd_kernel_limit())
+	    peer_neighbours(d) > rbpd_kernel_limit(d))
 		r = RBP_ADMIT_KERNEL_FULL;
 	if (r == RBP_ADMIT_KERNEL_NOT_OURS && cur.has_lladdr &&
 	    memcmp(cur.lladdr, u->mac, RBP_MAC_LEN) == 0)
@@ -270,7 +262,7 @@ static void kset(struct prof *p, enum ut_svc type, const uint8_t *key, size_t kl
 	n.state = state;
 	n.protocol = RBP_NEIGH_PROTO;
 	/* none yet: created only if still none; rbpd's own: replaced */
-	kchange(rc == 1 ? K_SET : K_CREATE, &n);
+	kchange(d, rc == 1 ? K_SET : K_CREATE, &n);
 }
 
 void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const uint8_t *key,
@@ -279,38 +271,38 @@ void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const u
 	if (pb->withdrawing)
 		return; /* the end of the download delay decides */
 	if (pb->role == RBP_ROLE_MASTER)
-		kset(p, type, key, klen, u, NUD_STALE);
+		kset(p->d, p, type, key, klen, u, NUD_STALE);
 	else if (p->hot)
-		kset(p, type, key, klen, u, NUD_PERMANENT);
+		kset(p->d, p, type, key, klen, u, NUD_PERMANENT);
 }
 
-void rbpd_kern_remove(enum ut_svc type, const uint8_t *key, size_t klen)
+void rbpd_kern_remove(struct rbpd *d, enum ut_svc type, const uint8_t *key, size_t klen)
 {
 	char ifname[RBP_IFNAME_MAX + 1];
 	struct rbp_neigh n = {.family = type == UT_SVC_ARP ? AF_INET : AF_INET6}, cur;
 
 	if (rbp_rec_neigh_key_parse(n.family, key, klen, n.addr, ifname) < 0 ||
-	    (n.ifindex = (int)if_nametoindex(ifname)) == 0 || g.get_fd < 0)
+	    (n.ifindex = (int)if_nametoindex(ifname)) == 0 || d->get_fd < 0)
 		return;
 	/* only rbpd's own: what the kernel learned or a person made stays */
-	if (rbp_neigh_get(g.get_fd, &n, ++g.nl_seq, &cur) == 1 &&
+	if (rbp_neigh_get(d->get_fd, &n, ++d->nl_seq, &cur) == 1 &&
 	    rbp_admit_kernel(&cur) == RBP_ADMIT_OK)
-		kchange(K_DEL, &n);
+		kchange(d, K_DEL, &n);
 }
 
 void rbpd_kern_restore(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
 		       const struct rbp_user *u)
 {
-	kset(p, type, key, klen, u, NUD_STALE);
+	kset(p->d, p, type, key, klen, u, NUD_STALE);
 }
 
 void rbpd_kern_withdraw(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen,
 			const struct rbp_user *u)
 {
 	if (p->hot)
-		kset(p, type, key, klen, u, NUD_PERMANENT);
+		kset(p->d, p, type, key, klen, u, NUD_PERMANENT);
 	else
-		rbpd_kern_remove(type, key, klen);
+		rbpd_kern_remove(p->d, type, key, klen);
 }
 
 /* ---- what the kernel says ------------------------------------------------- */
@@ -328,7 +320,7 @@ static bool install_orphaned(struct prof *p, enum ut_svc type, const uint8_t *ke
 
 	if (p == NULL || p->ch == NULL || rbpd_user_held(p->ch, type, key, klen, &r, &u) < 0 ||
 	    memcmp(u.mac, n->lladdr, RBP_MAC_LEN) != 0 ||
-	    admit(p, type, key, klen, &u, &m) != RBP_ADMIT_OK)
+	    admit(p->d, p, type, key, klen, &u, &m) != RBP_ADMIT_OK)
 		return true;
 	pb = rbpd_binding_for(p, u.mac);
 	return pb == NULL || (pb->role == RBP_ROLE_BACKUP && !p->hot && !pb->withdrawing);
@@ -343,6 +335,7 @@ static bool install_orphaned(struct prof *p, enum ut_svc type, const uint8_t *ke
  * entry says which.) Returns whether it was put back. */
 static bool install_deleted(struct prof *p, enum ut_svc type, const uint8_t *key, size_t klen)
 {
+	struct rbpd *d = p->d;
 	struct ut_rec r;
 	struct rbp_user u;
 	struct pbind *pb;
@@ -353,18 +346,20 @@ static bool install_deleted(struct prof *p, enum ut_svc type, const uint8_t *key
 	pb = rbpd_binding_for(p, u.mac);
 	if (pb == NULL || pb->role != RBP_ROLE_BACKUP || !p->hot || pb->withdrawing)
 		return false;
-	if (g.kern_repaired++ % 1000 == 0)
+	if (d->kern_repaired++ % 1000 == 0)
 		log_warnx("kernel neighbour table: a backup install of a peer's user was deleted "
 			  "behind rbpd's back; put back (%" PRIu64 " so far)",
-			  g.kern_repaired);
-	kset(p, type, key, klen, &u, NUD_PERMANENT);
+			  d->kern_repaired);
+	kset(d, p, type, key, klen, &u, NUD_PERMANENT);
 	return true;
 }
 
-static void dump_done(void);
+static void dump_done(struct rbpd *d);
 
+/* arg: the struct rbpd */
 static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 {
+	struct rbpd *d = arg;
 	char ifname[IF_NAMESIZE];
 	uint8_t key[16 + RBP_IFNAME_MAX];
 	enum ut_svc svc;
@@ -372,14 +367,13 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 	struct ut_rec r;
 	int klen;
 
-	(void)arg;
 	if (type == NLMSG_DONE) {
-		dump_done();
+		dump_done(d);
 		return;
 	}
 	if (if_indextoname((unsigned)n->ifindex, ifname) == NULL)
 		return;
-	p = rbpd_prof_by_ifname(ifname);
+	p = rbpd_prof_by_ifname(d, ifname);
 	svc = n->family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;
 	klen = rbp_rec_neigh_key(n->family, n->addr, ifname, key);
 	if (klen < 0)
@@ -388,23 +382,25 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 		/* an install of rbpd's on an interface no profile has (any
 		 * more) stands for nobody */
 		if (n->protocol == RBP_NEIGH_PROTO && (n->state & NUD_PERMANENT) &&
-		    type == RTM_NEWNEIGH && g.dump_running && (g.dump_flags & DUMP_SWEEP_INSTALLS))
-			kchange(K_DEL, n);
+		    type == RTM_NEWNEIGH && d->dump_running &&
+		    (d->dump_flags & DUMP_SWEEP_INSTALLS))
+			kchange(d, K_DEL, n);
 		return;
 	}
-	if (g.dump_running && (g.dump_flags & DUMP_SWEEP_LOCAL) && type == RTM_NEWNEIGH) {
+	if (d->dump_running && (d->dump_flags & DUMP_SWEEP_LOCAL) && type == RTM_NEWNEIGH) {
 		struct ut_rec s = {svc, UT_ORIGIN_LOCAL, 1, key, (size_t)klen, NULL, 0};
 
-		ut_upsert(g.seen, &s);
+		ut_upsert(d->seen, &s);
 	}
 	if (n->protocol == RBP_NEIGH_PROTO && type == RTM_DELNEIGH &&
 	    install_deleted(p, svc, key, (size_t)klen))
 		return;
 	if (n->protocol == RBP_NEIGH_PROTO && (n->state & NUD_PERMANENT)) {
 		/* one of rbpd's backup installs: never learned as a user */
-		if (type == RTM_NEWNEIGH && g.dump_running && (g.dump_flags & DUMP_SWEEP_INSTALLS) &&
+		if (type == RTM_NEWNEIGH && d->dump_running &&
+		    (d->dump_flags & DUMP_SWEEP_INSTALLS) &&
 		    install_orphaned(p, svc, key, (size_t)klen, n))
-			kchange(K_DEL, n);
+			kchange(d, K_DEL, n);
 		return;
 	}
 	if (p->ch == NULL)
@@ -438,39 +434,39 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 	}
 }
 
-static void start_dump(void)
+static void start_dump(struct rbpd *d)
 {
 	int rc;
 
-	g.dump_flags = g.dump_want;
-	g.dump_want = 0;
-	if (g.dump_flags & DUMP_SWEEP_LOCAL) {
-		ut_table_free(g.seen);
-		g.seen = ut_table_new(1, 0);
+	d->dump_flags = d->dump_want;
+	d->dump_want = 0;
+	if (d->dump_flags & DUMP_SWEEP_LOCAL) {
+		ut_table_free(d->seen);
+		d->seen = ut_table_new(1, 0);
 	}
-	rc = rbp_neigh_dump(g.mon_fd, ++g.nl_seq);
+	rc = rbp_neigh_dump(d->mon_fd, ++d->nl_seq);
 	if (rc < 0) {
 		log_warnx("kernel neighbour table: cannot ask for a dump: %s", strerror(-rc));
-		g.dump_want |= g.dump_flags;
+		d->dump_want |= d->dump_flags;
 		return;
 	}
-	g.dump_running = true;
+	d->dump_running = true;
 }
 
-void rbpd_kern_dump(unsigned flags)
+void rbpd_kern_dump(struct rbpd *d, unsigned flags)
 {
-	g.dump_want |= flags;
-	if (!g.dump_running && g.mon_fd >= 0)
-		start_dump();
+	d->dump_want |= flags;
+	if (!d->dump_running && d->mon_fd >= 0)
+		start_dump(d);
 }
 
 /* Local users of the kernel's types that the sweeping dump did not
  * report are gone. */
-static void sweep_local(void)
+static void sweep_local(struct rbpd *d)
 {
 	static const enum ut_svc types[] = {UT_SVC_ARP, UT_SVC_ND};
 
-	for (struct chan *ch = g.chans; ch; ch = ch->next) {
+	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		for (size_t i = 0; i < 2; i++) {
 			struct ut_cursor c;
 			struct ut_rec r, s;
@@ -485,7 +481,7 @@ static void sweep_local(void)
 				struct pbind *pb;
 
 				if (r.origin != UT_ORIGIN_LOCAL ||
-				    ut_lookup(g.seen, r.type, r.key, r.key_len, &s) == 0 ||
+				    ut_lookup(d->seen, r.type, r.key, r.key_len, &s) == 0 ||
 				    rbp_rec_decode(r.payload, r.payload_len, &u) < 0)
 					continue;
 				p = rbpd_prof_by_backup_id(ch, u.backup_id);
@@ -502,64 +498,65 @@ static void sweep_local(void)
 	}
 }
 
-static void dump_done(void)
+static void dump_done(struct rbpd *d)
 {
-	if (!g.dump_running)
+	if (!d->dump_running)
 		return;
-	g.dump_running = false;
-	if (g.dump_flags & DUMP_SWEEP_LOCAL)
-		sweep_local();
-	ut_table_free(g.seen);
-	g.seen = NULL;
-	g.dump_flags = 0;
-	if (g.dump_want)
-		start_dump();
+	d->dump_running = false;
+	if (d->dump_flags & DUMP_SWEEP_LOCAL)
+		sweep_local(d);
+	ut_table_free(d->seen);
+	d->seen = NULL;
+	d->dump_flags = 0;
+	if (d->dump_want)
+		start_dump(d);
 }
 
 static void on_mon(uv_poll_t *h, int status, int events)
 {
+	struct rbpd *d = h->data;
 	int rc;
 
-	(void)h;
 	(void)status;
 	(void)events;
-	rc = rbp_neigh_read(g.mon_fd, on_neigh, NULL);
+	rc = rbp_neigh_read(d->mon_fd, on_neigh, d);
 	if (rc == -ENOBUFS) {
 		/* An overrun does not stop a dump in progress (it still ends
 		 * with NLMSG_DONE); the new one starts after it. */
 		log_warnx("kernel neighbour table: events were lost; reading it all again");
-		rbpd_kern_dump(DUMP_LEARN | DUMP_SWEEP_LOCAL);
+		rbpd_kern_dump(d, DUMP_LEARN | DUMP_SWEEP_LOCAL);
 	} else if (rc == -EBUSY) {
-		g.dump_running = false;
-		g.dump_want |= g.dump_flags;
-		rbpd_kern_dump(0);
+		d->dump_running = false;
+		d->dump_want |= d->dump_flags;
+		rbpd_kern_dump(d, 0);
 	}
 }
 
 static void on_ctl(uv_poll_t *h, int status, int events)
 {
-	(void)h;
 	(void)status;
 	(void)events;
-	ctl_drain();
+	ctl_drain(h->data);
 }
 
-int rbpd_kern_init(void)
+int rbpd_kern_init(struct rbpd *d)
 {
-	g.mon_fd = rbp_neigh_monitor_open();
-	if (g.mon_fd < 0)
-		return g.mon_fd;
-	g.ctl_fd = rbp_neigh_ctl_open();
-	if (g.ctl_fd < 0)
-		return g.ctl_fd;
-	g.get_fd = rbp_neigh_get_open();
-	if (g.get_fd < 0)
-		return g.get_fd;
-	uv_poll_init(g.loop, &g.mon_poll, g.mon_fd);
-	uv_poll_start(&g.mon_poll, UV_READABLE, on_mon);
-	uv_poll_init(g.loop, &g.ctl_poll, g.ctl_fd);
-	uv_poll_start(&g.ctl_poll, UV_READABLE, on_ctl);
-	rbpd_kern_dump(DUMP_LEARN | DUMP_SWEEP_LOCAL);
+	d->mon_fd = rbp_neigh_monitor_open();
+	if (d->mon_fd < 0)
+		return d->mon_fd;
+	d->ctl_fd = rbp_neigh_ctl_open();
+	if (d->ctl_fd < 0)
+		return d->ctl_fd;
+	d->get_fd = rbp_neigh_get_open();
+	if (d->get_fd < 0)
+		return d->get_fd;
+	uv_poll_init(d->loop, &d->mon_poll, d->mon_fd);
+	d->mon_poll.data = d;
+	uv_poll_start(&d->mon_poll, UV_READABLE, on_mon);
+	uv_poll_init(d->loop, &d->ctl_poll, d->ctl_fd);
+	d->ctl_poll.data = d;
+	uv_poll_start(&d->ctl_poll, UV_READABLE, on_ctl);
+	rbpd_kern_dump(d, DUMP_LEARN | DUMP_SWEEP_LOCAL);
 	return 0;
 }
 
@@ -569,19 +566,19 @@ static void fd_closed(uv_handle_t *h)
 	*(int *)h->data = -1;
 }
 
-void rbpd_kern_close(void)
+void rbpd_kern_close(struct rbpd *d)
 {
-	if (g.mon_fd >= 0) {
-		g.mon_poll.data = &g.mon_fd;
-		uv_close((uv_handle_t *)&g.mon_poll, fd_closed);
+	if (d->mon_fd >= 0) {
+		d->mon_poll.data = &d->mon_fd;
+		uv_close((uv_handle_t *)&d->mon_poll, fd_closed);
 	}
-	if (g.ctl_fd >= 0) {
-		g.ctl_poll.data = &g.ctl_fd;
-		uv_close((uv_handle_t *)&g.ctl_poll, fd_closed);
+	if (d->ctl_fd >= 0) {
+		d->ctl_poll.data = &d->ctl_fd;
+		uv_close((uv_handle_t *)&d->ctl_poll, fd_closed);
 	}
-	if (g.get_fd >= 0)
-		close(g.get_fd);
-	g.get_fd = -1;
-	ut_table_free(g.seen);
-	g.seen = NULL;
+	if (d->get_fd >= 0)
+		close(d->get_fd);
+	d->get_fd = -1;
+	ut_table_free(d->seen);
+	d->seen = NULL;
 }
