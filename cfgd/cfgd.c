@@ -98,13 +98,12 @@ struct cfgd {
 	uint64_t commit_started_ns;
 	uint64_t commits_ok, commits_failed, commits_unchanged;
 	struct histo commit_latency;
+	unsigned long dropped; /* bus messages dropped (drop()) */
 };
 
-static struct cfgd g;
-
-static uint64_t now_ms(void)
+static uint64_t now_ms(struct cfgd *cd)
 {
-	return uv_now(g.loop);
+	return uv_now(cd->loop);
 }
 
 static void hexid(const uint8_t *id, size_t len, char *out)
@@ -122,8 +121,8 @@ static void hexid(const uint8_t *id, size_t len, char *out)
 
 /* ---- replies ----------------------------------------------------------- */
 
-static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, const char *out,
-		     const struct session *s, const struct sess_result *fw)
+static void send_cli(struct cfgd *cd, const char *ident, size_t identlen, uint64_t id, bool ok,
+		     const char *out, const struct session *s, const struct sess_result *fw)
 {
 	Db__CliReply r = DB__CLI_REPLY__INIT;
 	Db__Query q = DB__QUERY__INIT;
@@ -131,7 +130,7 @@ static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, c
 	int rc;
 
 	if (s)
-		sess_prompt(s, cfg_sysname(g.running), prompt, sizeof(prompt));
+		sess_prompt(s, cfg_sysname(cd->running), prompt, sizeof(prompt));
 	r.ok = ok;
 	r.output = (char *)(out ? out : "");
 	r.prompt = prompt;
@@ -149,8 +148,8 @@ static void send_cli(const char *ident, size_t identlen, uint64_t id, bool ok, c
 		q.mac = (char *)fw->query.mac;
 		r.query = &q;
 	}
-	rc = bus_send_msg(g.cli, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD,
-			  id, &r.base);
+	rc = bus_send_msg(cd->cli, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY,
+			  DB__ROLE__ROLE_CFGD, id, &r.base);
 	if (rc < 0)
 		log_debug("reply to dbcli: %s", strerror(-rc));
 }
@@ -171,57 +170,58 @@ static int daemon_of(Db__Role r)
 	}
 }
 
-static int send_to(enum cfg_daemon d, Db__MsgType t, uint64_t id, const ProtobufCMessage *m)
+static int send_to(struct cfgd *cd, enum cfg_daemon d, Db__MsgType t, uint64_t id,
+		   const ProtobufCMessage *m)
 {
 	const char *name = cfg_daemon_name(d);
 
-	return bus_send_msg(g.sock, name, strlen(name), t, DB__ROLE__ROLE_CFGD, id, m);
+	return bus_send_msg(cd->sock, name, strlen(name), t, DB__ROLE__ROLE_CFGD, id, m);
 }
 
-static void push(enum cfg_daemon d)
+static void push(struct cfgd *cd, enum cfg_daemon d)
 {
 	Db__Push p = DB__PUSH__INIT;
 
-	p.commit_id = g.running_id;
-	p.section.data = g.compiled.sec[d];
-	p.section.len = g.compiled.len[d];
-	g.d[d].last_push_ms = now_ms();
-	if (send_to(d, DB__MSG_TYPE__MSG_PUSH, 0, &p.base) == 0)
+	p.commit_id = cd->running_id;
+	p.section.data = cd->compiled.sec[d];
+	p.section.len = cd->compiled.len[d];
+	cd->d[d].last_push_ms = now_ms(cd);
+	if (send_to(cd, d, DB__MSG_TYPE__MSG_PUSH, 0, &p.base) == 0)
 		log_info("%s: pushed running configuration (commit %llu)", cfg_daemon_name(d),
-			 (unsigned long long)g.running_id);
+			 (unsigned long long)cd->running_id);
 }
 
-static bool in_sync(enum cfg_daemon d)
+static bool in_sync(struct cfgd *cd, enum cfg_daemon d)
 {
-	return g.d[d].digest == cfg_compiled_digest(&g.compiled, d);
+	return cd->d[d].digest == cfg_compiled_digest(&cd->compiled, d);
 }
 
 /* Anti-divergence: a daemon whose applied section differs from the
  * running one gets the running configuration, whatever was lost on the
  * way (a dropped COMMIT, a restart, a cfgd restart). */
-static void maybe_push(enum cfg_daemon d)
+static void maybe_push(struct cfgd *cd, enum cfg_daemon d)
 {
-	struct daemon_state *ds = &g.d[d];
+	struct daemon_state *ds = &cd->d[d];
 
-	if (!ds->up || in_sync(d))
+	if (!ds->up || in_sync(cd, d))
 		return;
-	if (g.busy && (g.txn.participants & (1u << d)))
+	if (cd->busy && (cd->txn.participants & (1u << d)))
 		return;
-	if (ds->last_push_ms && now_ms() - ds->last_push_ms < PUSH_RETRY_MS)
+	if (ds->last_push_ms && now_ms(cd) - ds->last_push_ms < PUSH_RETRY_MS)
 		return;
-	push(d);
+	push(cd, d);
 }
 
 /* ---- the commit pipeline ------------------------------------------------ */
 
-static void start_next(void);
+static void start_next(struct cfgd *cd);
 
 /* Answer a pending commit's CLI request (if it came from one) and free
  * what it owns. */
-static void pending_done(struct pending *p, bool ok, const char *out)
+static void pending_done(struct cfgd *cd, struct pending *p, bool ok, const char *out)
 {
 	if (p->identlen)
-		send_cli(p->ident, p->identlen, p->req_id, ok, out, p->sess, NULL);
+		send_cli(cd, p->ident, p->identlen, p->req_id, ok, out, p->sess, NULL);
 	conf_free(p->target);
 	if (p->actions) {
 		cand_clear(p->actions);
@@ -231,28 +231,28 @@ static void pending_done(struct pending *p, bool ok, const char *out)
 }
 
 /* A commit took its turn and is answered now: count it. */
-static void count_commit(bool ok, bool changed)
+static void count_commit(struct cfgd *cd, bool ok, bool changed)
 {
-	if (g.commit_started_ns == 0)
+	if (cd->commit_started_ns == 0)
 		return;
-	histo_add(&g.commit_latency, (double)(uv_hrtime() - g.commit_started_ns) / 1e9);
-	g.commit_started_ns = 0;
+	histo_add(&cd->commit_latency, (double)(uv_hrtime() - cd->commit_started_ns) / 1e9);
+	cd->commit_started_ns = 0;
 	if (!ok)
-		g.commits_failed++;
+		cd->commits_failed++;
 	else if (changed)
-		g.commits_ok++;
+		cd->commits_ok++;
 	else
-		g.commits_unchanged++;
+		cd->commits_unchanged++;
 }
 
-static void finish(bool ok, const char *out)
+static void finish(struct cfgd *cd, bool ok, const char *out)
 {
-	count_commit(ok, true);
-	pending_done(&g.cur, ok, out);
-	cfg_compiled_free(&g.next);
-	cfg_txn_end(&g.txn);
-	g.busy = false;
-	start_next();
+	count_commit(cd, ok, true);
+	pending_done(cd, &cd->cur, ok, out);
+	cfg_compiled_free(&cd->next);
+	cfg_txn_end(&cd->txn);
+	cd->busy = false;
+	start_next(cd);
 }
 
 static char *join_reasons(const char *head, const struct errlist *e)
@@ -273,22 +273,23 @@ static char *join_reasons(const char *head, const struct errlist *e)
 	return s;
 }
 
-static void abort_txn(void)
+static void abort_txn(struct cfgd *cd)
 {
 	Db__TxnRef ref = DB__TXN_REF__INIT;
 	char *msg;
 
-	ref.txn = g.txn.id;
+	ref.txn = cd->txn.id;
 	for (int d = 0; d < D__COUNT; d++)
-		if (g.txn.participants & (1u << d))
-			send_to(d, DB__MSG_TYPE__MSG_ABORT, g.txn.id, &ref.base);
-	log_info("txn %llu: aborted, nothing changed", (unsigned long long)g.txn.id);
-	msg = join_reasons("Error: The commit failed and nothing was changed:", &g.txn.reasons);
-	finish(false, msg ? msg : "Error: The commit failed and nothing was changed.");
+		if (cd->txn.participants & (1u << d))
+			send_to(cd, d, DB__MSG_TYPE__MSG_ABORT, cd->txn.id, &ref.base);
+	log_info("txn %llu: aborted, nothing changed", (unsigned long long)cd->txn.id);
+	msg = join_reasons("Error: The commit failed and nothing was changed:", &cd->txn.reasons);
+	finish(cd, false, msg ? msg : "Error: The commit failed and nothing was changed.");
 	free(msg);
 }
 
-static int write_commit(const struct conf *cf, uint64_t id, const char *user, const char *label)
+static int write_commit(struct cfgd *cd, const struct conf *cf, uint64_t id, const char *user,
+			const char *label)
 {
 	struct store_commit c = {0};
 	char *text;
@@ -303,7 +304,7 @@ static int write_commit(const struct conf *cf, uint64_t id, const char *user, co
 	snprintf(c.label, sizeof(c.label), "%s", label);
 	c.text = text;
 	c.len = strlen(text);
-	rc = store_write(g.store, &c);
+	rc = store_write(cd->store, &c);
 	free(text);
 	return rc;
 }
@@ -311,216 +312,216 @@ static int write_commit(const struct conf *cf, uint64_t id, const char *user, co
 /* A commit is durable and no trial is pending in memory: a trial file
  * still on disk belongs to a trial that was confirmed, aborted or rolled
  * back, and this durable commit supersedes it. */
-static void durable_done(bool is_rollback)
+static void durable_done(struct cfgd *cd, bool is_rollback)
 {
-	if (g.rollback == RB_QUEUED && !is_rollback)
+	if (cd->rollback == RB_QUEUED && !is_rollback)
 		return; /* a rollback waits behind this commit: its trial stays */
-	g.rollback = RB_NONE;
-	if (g.trial_commit == 0)
-		store_trial_clear(g.store);
+	cd->rollback = RB_NONE;
+	if (cd->trial_commit == 0)
+		store_trial_clear(cd->store);
 }
 
-static int make_durable(void)
+static int make_durable(struct cfgd *cd)
 {
-	uint64_t old_commit = g.trial_commit, old_rollback = g.trial_rollback_to;
-	time_t old_deadline = g.trial_deadline;
+	uint64_t old_commit = cd->trial_commit, old_rollback = cd->trial_rollback_to;
+	time_t old_deadline = cd->trial_deadline;
 	int rc;
 
 	/* The trial is recorded before the commit it guards: a crash between
 	 * the two leaves a trial naming a commit that never happened, which
 	 * recovery discards, never a commit that escaped its trial. */
-	if (g.cur.trial_s) {
-		time_t deadline = time(NULL) + g.cur.trial_s;
+	if (cd->cur.trial_s) {
+		time_t deadline = time(NULL) + cd->cur.trial_s;
 
-		rc = store_trial_save(g.store, g.next_id, g.running_id, deadline);
+		rc = store_trial_save(cd->store, cd->next_id, cd->running_id, deadline);
 		if (rc < 0)
 			return rc;
-		g.trial_commit = g.next_id;
-		g.trial_rollback_to = g.running_id;
-		g.trial_deadline = deadline;
+		cd->trial_commit = cd->next_id;
+		cd->trial_rollback_to = cd->running_id;
+		cd->trial_deadline = deadline;
 	}
-	rc = write_commit(g.cur.target, g.next_id, g.cur.sess ? g.cur.sess->user : "cfgd",
-			  g.cur.label);
-	if (rc < 0 && g.cur.trial_s) {
+	rc = write_commit(cd, cd->cur.target, cd->next_id,
+			  cd->cur.sess ? cd->cur.sess->user : "cfgd", cd->cur.label);
+	if (rc < 0 && cd->cur.trial_s) {
 		/* The commit did not happen (disk full): neither did its trial.
 		 * Put back the trial it replaced, if any; should that write fail
 		 * too, the file names a commit above the durable ones, which
 		 * recovery discards. */
-		g.trial_commit = old_commit;
-		g.trial_rollback_to = old_rollback;
-		g.trial_deadline = old_deadline;
+		cd->trial_commit = old_commit;
+		cd->trial_rollback_to = old_rollback;
+		cd->trial_deadline = old_deadline;
 		if (old_commit)
-			store_trial_save(g.store, old_commit, old_rollback, old_deadline);
+			store_trial_save(cd->store, old_commit, old_rollback, old_deadline);
 		else
-			store_trial_clear(g.store);
+			store_trial_clear(cd->store);
 		return rc;
 	}
 	if (rc == 0)
-		durable_done(g.cur.forced);
+		durable_done(cd, cd->cur.forced);
 	return rc;
 }
 
 /* Retry writing a trial rollback that ran but could not be written. */
-static void retry_unsaved_rollback(void)
+static void retry_unsaved_rollback(struct cfgd *cd)
 {
 	int rc;
 
-	if (g.rollback != RB_UNSAVED || g.busy)
+	if (cd->rollback != RB_UNSAVED || cd->busy)
 		return;
-	rc = write_commit(g.running, g.running_id, "cfgd", "trial-rollback");
+	rc = write_commit(cd, cd->running, cd->running_id, "cfgd", "trial-rollback");
 	if (rc < 0)
 		return;
-	log_info("trial rollback: commit %llu is now durable",
-		 (unsigned long long)g.running_id);
-	durable_done(true);
+	log_info("trial rollback: commit %llu is now durable", (unsigned long long)cd->running_id);
+	durable_done(cd, true);
 }
 
 /* The decision is made and durable: the new configuration is running. */
-static void activate(void)
+static void activate(struct cfgd *cd)
 {
-	const char *user = g.cur.sess ? g.cur.sess->user : "cfgd";
+	const char *user = cd->cur.sess ? cd->cur.sess->user : "cfgd";
 
 	/* the old configuration goes first: the new one then holds alone
 	 * what they shared (conf_dup()), and recording the touches below
 	 * copies nothing */
-	conf_free(g.running);
-	g.running = g.cur.target;
-	g.cur.target = NULL;
-	if (g.cur.sess) {
-		cand_touch(&g.cur.sess->cand, g.running, g.next_id, user);
-		cand_clear(&g.cur.sess->cand);
+	conf_free(cd->running);
+	cd->running = cd->cur.target;
+	cd->cur.target = NULL;
+	if (cd->cur.sess) {
+		cand_touch(&cd->cur.sess->cand, cd->running, cd->next_id, user);
+		cand_clear(&cd->cur.sess->cand);
 	}
-	g.running_id = g.next_id;
-	cfg_compiled_free(&g.compiled);
-	g.compiled = g.next;
-	memset(&g.next, 0, sizeof(g.next));
+	cd->running_id = cd->next_id;
+	cfg_compiled_free(&cd->compiled);
+	cd->compiled = cd->next;
+	memset(&cd->next, 0, sizeof(cd->next));
 }
 
-static void send_commit(void)
+static void send_commit(struct cfgd *cd)
 {
 	Db__TxnRef ref = DB__TXN_REF__INIT;
-	int rc = make_durable();
+	int rc = make_durable(cd);
 
 	if (rc < 0) {
 		char why[160];
 
 		snprintf(why, sizeof(why), "cannot write the state directory %s: %s",
-			 g.opts.statedir, strerror(-rc));
-		log_warnx("txn %llu: %s", (unsigned long long)g.txn.id, why);
-		cfg_txn_fail(&g.txn, why);
-		abort_txn();
+			 cd->opts.statedir, strerror(-rc));
+		log_warnx("txn %llu: %s", (unsigned long long)cd->txn.id, why);
+		cfg_txn_fail(&cd->txn, why);
+		abort_txn(cd);
 		return;
 	}
-	ref.txn = g.txn.id;
+	ref.txn = cd->txn.id;
 	for (int d = 0; d < D__COUNT; d++)
-		if (g.txn.participants & (1u << d))
-			send_to(d, DB__MSG_TYPE__MSG_COMMIT, g.txn.id, &ref.base);
-	log_info("txn %llu: commit %llu durable, COMMIT sent", (unsigned long long)g.txn.id,
-		 (unsigned long long)g.next_id);
-	activate();
-	cfg_txn_committed(&g.txn, now_ms(), ACK_TIMEOUT_MS);
+		if (cd->txn.participants & (1u << d))
+			send_to(cd, d, DB__MSG_TYPE__MSG_COMMIT, cd->txn.id, &ref.base);
+	log_info("txn %llu: commit %llu durable, COMMIT sent", (unsigned long long)cd->txn.id,
+		 (unsigned long long)cd->next_id);
+	activate(cd);
+	cfg_txn_committed(&cd->txn, now_ms(cd), ACK_TIMEOUT_MS);
 }
 
-static void acks_complete(void)
+static void acks_complete(struct cfgd *cd)
 {
-	unsigned miss = cfg_txn_unacked(&g.txn);
+	unsigned miss = cfg_txn_unacked(&cd->txn);
 	char out[512];
 	size_t used = 0;
 
 	out[0] = '\0';
-	if (g.cur.info[0])
-		used += (size_t)snprintf(out, sizeof(out), "%s", g.cur.info);
+	if (cd->cur.info[0])
+		used += (size_t)snprintf(out, sizeof(out), "%s", cd->cur.info);
 	for (int d = 0; d < D__COUNT; d++) {
 		if (!(miss & (1u << d)))
 			continue;
 		/* it will be brought up to date by push when it shows up */
-		g.d[d].last_push_ms = 0;
+		cd->d[d].last_push_ms = 0;
 		used += (size_t)snprintf(out + used, sizeof(out) - used,
 					 "%sWarning: %s did not confirm commit %llu; it will be "
 					 "resynchronised.",
 					 used ? "\n" : "", cfg_daemon_name(d),
-					 (unsigned long long)g.running_id);
+					 (unsigned long long)cd->running_id);
 		if (used >= sizeof(out))
 			break;
 	}
-	finish(true, out[0] ? out : NULL);
+	finish(cd, true, out[0] ? out : NULL);
 }
 
 /* The commit's warnings (cfg_compile_warnings()) after its info. */
-static void add_warnings(void)
+static void add_warnings(struct cfgd *cd)
 {
 	struct errlist w = {0};
-	size_t used = strlen(g.cur.info);
+	size_t used = strlen(cd->cur.info);
 
-	cfg_compile_warnings(&g.next, &w);
-	for (size_t i = 0; i < w.n && used < sizeof(g.cur.info); i++)
-		used += (size_t)snprintf(g.cur.info + used, sizeof(g.cur.info) - used, "%s%s",
+	cfg_compile_warnings(&cd->next, &w);
+	for (size_t i = 0; i < w.n && used < sizeof(cd->cur.info); i++)
+		used += (size_t)snprintf(cd->cur.info + used, sizeof(cd->cur.info) - used, "%s%s",
 					 used ? "\n" : "", w.v[i]);
 	errlist_free(&w);
 }
 
-static void begin(struct pending *p)
+static void begin(struct cfgd *cd, struct pending *p)
 {
 	struct errlist errs = {0};
 	unsigned parts = 0;
 	int rc;
 
-	g.busy = true;
-	g.cur = *p;
-	g.commit_started_ns = uv_hrtime();
-	rc = cfg_compile(g.cur.target, g.cur.actions, &g.next, &errs);
+	cd->busy = true;
+	cd->cur = *p;
+	cd->commit_started_ns = uv_hrtime();
+	rc = cfg_compile(cd->cur.target, cd->cur.actions, &cd->next, &errs);
 	if (rc == 0)
-		rc = cfg_tls_files_stamp(&g.next);
+		rc = cfg_tls_files_stamp(&cd->next);
 	if (rc < 0) {
 		char *msg = join_reasons("Error: The configuration is not valid; nothing was "
 					 "changed:",
 					 &errs);
 
 		errlist_free(&errs);
-		finish(false, msg ? msg : "Error: The configuration is not valid.");
+		finish(cd, false, msg ? msg : "Error: The configuration is not valid.");
 		free(msg);
 		return;
 	}
 	for (int d = 0; d < D__COUNT; d++)
-		if (g.next.len[d] != g.compiled.len[d] ||
-		    memcmp(g.next.sec[d], g.compiled.sec[d], g.next.len[d]) != 0)
+		if (cd->next.len[d] != cd->compiled.len[d] ||
+		    memcmp(cd->next.sec[d], cd->compiled.sec[d], cd->next.len[d]) != 0)
 			parts |= 1u << d;
 	if (parts & (1u << D_RBSD))
-		add_warnings();
-	if (parts == 0 && conf_equal(g.running, g.cur.target)) {
-		count_commit(true, false);
-		finish(true,
-		       g.cur.info[0] ? g.cur.info : "Info: No configuration changes to commit.");
+		add_warnings(cd);
+	if (parts == 0 && conf_equal(cd->running, cd->cur.target)) {
+		count_commit(cd, true, false);
+		finish(cd, true,
+		       cd->cur.info[0] ? cd->cur.info
+				       : "Info: No configuration changes to commit.");
 		return;
 	}
-	g.next_id = g.running_id + 1;
-	cfg_txn_begin(&g.txn, ++g.txn_seq, parts, now_ms(), PREPARE_TIMEOUT_MS);
-	if (g.cur.forced) {
+	cd->next_id = cd->running_id + 1;
+	cfg_txn_begin(&cd->txn, ++cd->txn_seq, parts, now_ms(cd), PREPARE_TIMEOUT_MS);
+	if (cd->cur.forced) {
 		/* A trial that expired rolls back whatever the daemons say: they
 		 * follow by push. */
 		int wrc;
 
-		g.txn.decision = TXN_COMMIT;
-		wrc = make_durable();
+		cd->txn.decision = TXN_COMMIT;
+		wrc = make_durable(cd);
 		if (wrc < 0) {
 			log_warnx("trial rollback: cannot write the state directory %s: %s; "
 				  "running it anyway, the write is retried (a restart rolls back "
 				  "again)",
-				  g.opts.statedir, strerror(-wrc));
-			g.rollback = RB_UNSAVED;
+				  cd->opts.statedir, strerror(-wrc));
+			cd->rollback = RB_UNSAVED;
 		}
-		activate();
+		activate(cd);
 		for (int d = 0; d < D__COUNT; d++)
 			if (parts & (1u << d))
-				push(d);
-		finish(true, NULL);
+				push(cd, d);
+		finish(cd, true, NULL);
 		return;
 	}
 	if (parts == 0) {
 		/* cfgd's own settings (sysname): nobody to ask */
-		send_commit();
-		if (g.busy && g.txn.acks_done)
-			acks_complete();
+		send_commit(cd);
+		if (cd->busy && cd->txn.acks_done)
+			acks_complete(cd);
 		return;
 	}
 	for (int d = 0; d < D__COUNT; d++) {
@@ -528,53 +529,53 @@ static void begin(struct pending *p)
 
 		if (!(parts & (1u << d)))
 			continue;
-		if (!g.d[d].up) {
-			errlist_add(&g.txn.reasons, "%s: not running (no HELLO from it)",
+		if (!cd->d[d].up) {
+			errlist_add(&cd->txn.reasons, "%s: not running (no HELLO from it)",
 				    cfg_daemon_name(d));
-			g.txn.decision = TXN_ABORT;
+			cd->txn.decision = TXN_ABORT;
 			continue;
 		}
-		pr.txn = g.txn.id;
-		pr.commit_id = g.next_id;
-		pr.section.data = g.next.sec[d];
-		pr.section.len = g.next.len[d];
-		send_to(d, DB__MSG_TYPE__MSG_PREPARE, g.txn.id, &pr.base);
+		pr.txn = cd->txn.id;
+		pr.commit_id = cd->next_id;
+		pr.section.data = cd->next.sec[d];
+		pr.section.len = cd->next.len[d];
+		send_to(cd, d, DB__MSG_TYPE__MSG_PREPARE, cd->txn.id, &pr.base);
 	}
-	log_info("txn %llu: PREPARE commit %llu to%s%s%s", (unsigned long long)g.txn.id,
-		 (unsigned long long)g.next_id, parts & 1 ? " vrrpd" : "", parts & 2 ? " rbsd" : "",
-		 parts & 4 ? " rbpd" : "");
-	if (g.txn.decision == TXN_ABORT)
-		abort_txn();
+	log_info("txn %llu: PREPARE commit %llu to%s%s%s", (unsigned long long)cd->txn.id,
+		 (unsigned long long)cd->next_id, parts & 1 ? " vrrpd" : "",
+		 parts & 2 ? " rbsd" : "", parts & 4 ? " rbpd" : "");
+	if (cd->txn.decision == TXN_ABORT)
+		abort_txn(cd);
 }
 
-static void enqueue(struct pending *p)
+static void enqueue(struct cfgd *cd, struct pending *p)
 {
 	struct pending *q;
 
-	if (!g.busy) {
-		begin(p);
+	if (!cd->busy) {
+		begin(cd, p);
 		return;
 	}
-	q = realloc(g.queue, (g.nqueue + 1) * sizeof(*q));
+	q = realloc(cd->queue, (cd->nqueue + 1) * sizeof(*q));
 	if (q == NULL) {
-		pending_done(p, false, "Error: out of memory.");
+		pending_done(cd, p, false, "Error: out of memory.");
 		return;
 	}
-	g.queue = q;
-	g.queue[g.nqueue++] = *p;
+	cd->queue = q;
+	cd->queue[cd->nqueue++] = *p;
 }
 
-static void start_next(void)
+static void start_next(struct cfgd *cd)
 {
 	struct pending p;
 
-	while (!g.busy && g.nqueue > 0) {
-		p = g.queue[0];
-		memmove(g.queue, g.queue + 1, (g.nqueue - 1) * sizeof(*g.queue));
-		g.nqueue--;
+	while (!cd->busy && cd->nqueue > 0) {
+		p = cd->queue[0];
+		memmove(cd->queue, cd->queue + 1, (cd->nqueue - 1) * sizeof(*cd->queue));
+		cd->nqueue--;
 		if (p.sess == NULL && !p.forced) {
 			/* its session expired while it waited */
-			pending_done(&p, false,
+			pending_done(cd, &p, false,
 				     "Error: The session expired before its commit ran.");
 			continue;
 		}
@@ -583,25 +584,25 @@ static void start_next(void)
 			char out[2048];
 
 			conf_free(p.target);
-			p.target = conf_dup(g.running);
+			p.target = conf_dup(cd->running);
 			if (p.target == NULL) {
-				pending_done(&p, false, "Error: out of memory.");
+				pending_done(cd, &p, false, "Error: out of memory.");
 				continue;
 			}
-			if (cand_conflicts(&p.sess->cand, g.running, p.sess->user, out,
+			if (cand_conflicts(&p.sess->cand, cd->running, p.sess->user, out,
 					   sizeof(out))) {
-				pending_done(&p, false, out);
+				pending_done(cd, &p, false, out);
 				continue;
 			}
 			cand_apply(&p.sess->cand, p.target);
 		}
-		begin(&p);
+		begin(cd, &p);
 	}
 }
 
 /* ---- trial ------------------------------------------------------------- */
 
-static int load_commit_conf(uint64_t id, struct conf **out)
+static int load_commit_conf(struct cfgd *cd, uint64_t id, struct conf **out)
 {
 	struct store_commit c;
 	char err[256];
@@ -612,7 +613,7 @@ static int load_commit_conf(uint64_t id, struct conf **out)
 		return -ENOMEM;
 	if (id <= FIRST_COMMIT_ID)
 		return 0; /* before the first commit: empty */
-	rc = store_load(g.store, id, &c);
+	rc = store_load(cd->store, id, &c);
 	if (rc < 0) {
 		conf_free(*out);
 		*out = NULL;
@@ -627,38 +628,39 @@ static int load_commit_conf(uint64_t id, struct conf **out)
 	return rc;
 }
 
-static void trial_rollback(const char *why)
+static void trial_rollback(struct cfgd *cd, const char *why)
 {
 	struct pending p = {0};
 
-	if (!g.trial_commit)
+	if (!cd->trial_commit)
 		return;
 	log_info("trial commit %llu: %s, rolling back to commit %llu",
-		 (unsigned long long)g.trial_commit, why, (unsigned long long)g.trial_rollback_to);
-	if (load_commit_conf(g.trial_rollback_to, &p.target) < 0) {
+		 (unsigned long long)cd->trial_commit, why,
+		 (unsigned long long)cd->trial_rollback_to);
+	if (load_commit_conf(cd, cd->trial_rollback_to, &p.target) < 0) {
 		log_warnx("trial: cannot load commit %llu",
-			  (unsigned long long)g.trial_rollback_to);
+			  (unsigned long long)cd->trial_rollback_to);
 		return;
 	}
 	p.forced = true;
 	snprintf(p.label, sizeof(p.label), "trial-rollback");
 	/* The trial file stays until the rollback is durable (make_durable):
 	 * a crash before that rolls back again at the next start. */
-	g.trial_commit = 0;
-	g.rollback = RB_QUEUED;
-	enqueue(&p);
+	cd->trial_commit = 0;
+	cd->rollback = RB_QUEUED;
+	enqueue(cd, &p);
 }
 
 /* ---- CLI --------------------------------------------------------------- */
 
-static char *commit_list(void)
+static char *commit_list(struct cfgd *cd)
 {
 	struct store_commit *list;
 	char *out = NULL;
 	size_t n, outlen = 0;
 	FILE *f;
 
-	if (store_list(g.store, &list, &n) < 0)
+	if (store_list(cd->store, &list, &n) < 0)
 		return strdup("Error: cannot read the commit history.");
 	f = open_memstream(&out, &outlen);
 	if (f == NULL) {
@@ -679,14 +681,14 @@ static char *commit_list(void)
 	return out;
 }
 
-static char *commit_changes(uint64_t id)
+static char *commit_changes(struct cfgd *cd, uint64_t id)
 {
 	struct conf *before, *after;
 	char *d, *out;
 
-	if (load_commit_conf(id, &after) < 0)
+	if (load_commit_conf(cd, id, &after) < 0)
 		return NULL;
-	if (load_commit_conf(id - 1, &before) < 0) {
+	if (load_commit_conf(cd, id - 1, &before) < 0) {
 		/* pruned predecessor: show the commit whole */
 		before = conf_new();
 	}
@@ -701,30 +703,32 @@ static char *commit_changes(uint64_t id)
 
 /* Whether every daemon runs the running configuration: the content
  * digests of their applied sections against cfgd's. */
-static char *sync_status(void)
+static char *sync_status(struct cfgd *cd)
 {
 	char *out = malloc(1024), *p = out;
 
 	if (out == NULL)
 		return NULL;
-	p += sprintf(p, "Running commit: %llu\n", (unsigned long long)g.running_id);
-	if (g.trial_commit) {
-		long long left = (long long)(g.trial_deadline - time(NULL));
+	p += sprintf(p, "Running commit: %llu\n", (unsigned long long)cd->running_id);
+	if (cd->trial_commit) {
+		long long left = (long long)(cd->trial_deadline - time(NULL));
 
-		p += sprintf(p, "Trial commit: %llu, rolls back to %llu in %lld s unless confirmed\n",
-			     (unsigned long long)g.trial_commit,
-			     (unsigned long long)g.trial_rollback_to, left > 0 ? left : 0);
+		p += sprintf(p,
+			     "Trial commit: %llu, rolls back to %llu in %lld s unless confirmed\n",
+			     (unsigned long long)cd->trial_commit,
+			     (unsigned long long)cd->trial_rollback_to, left > 0 ? left : 0);
 	} else {
 		p += sprintf(p, "Trial commit: none\n");
 	}
-	if (g.rollback == RB_UNSAVED)
+	if (cd->rollback == RB_UNSAVED)
 		p += sprintf(p, "Warning: the trial rollback is not yet written to disk\n");
 	p += sprintf(p, "Daemon  State  PID       Applied     Digest            Sync\n");
 	for (int d = 0; d < D__COUNT; d++)
 		p += sprintf(p, "%-7s %-6s %-9llu %-11llu %016llx  %s\n", cfg_daemon_name(d),
-			     g.d[d].up ? "up" : "down", (unsigned long long)g.d[d].pid,
-			     (unsigned long long)g.d[d].applied, (unsigned long long)g.d[d].digest,
-			     g.d[d].up && in_sync(d) ? "yes" : "no");
+			     cd->d[d].up ? "up" : "down", (unsigned long long)cd->d[d].pid,
+			     (unsigned long long)cd->d[d].applied,
+			     (unsigned long long)cd->d[d].digest,
+			     cd->d[d].up && in_sync(cd, d) ? "yes" : "no");
 	p[-1] = '\0';
 	return out;
 }
@@ -746,7 +750,7 @@ static char *json_text(struct json_object *o)
 }
 
 /* display configuration commit list json (docs/json.md) */
-static char *commit_list_json(void)
+static char *commit_list_json(struct cfgd *cd)
 {
 	struct json_object *o = json_object_new_object(), *arr;
 	struct store_commit *list;
@@ -754,7 +758,7 @@ static char *commit_list_json(void)
 
 	if (o == NULL)
 		return NULL;
-	if (store_list(g.store, &list, &n) < 0) {
+	if (store_list(cd->store, &list, &n) < 0) {
 		jout_str(o, "error", "cannot read the commit history");
 		return json_text(o);
 	}
@@ -768,54 +772,54 @@ static char *commit_list_json(void)
 		jout_i64(c, "time", (int64_t)list[i].time);
 	}
 	free(list);
-	jout_u64(o, "running_commit_id", g.running_id);
-	if (g.trial_commit)
-		jout_u64(o, "trial_commit_id", g.trial_commit);
+	jout_u64(o, "running_commit_id", cd->running_id);
+	if (cd->trial_commit)
+		jout_u64(o, "trial_commit_id", cd->trial_commit);
 	else
 		jout_str(o, "trial_commit_id", NULL);
 	return json_text(o);
 }
 
 /* display configuration sync json (docs/json.md) */
-static char *sync_status_json(void)
+static char *sync_status_json(struct cfgd *cd)
 {
 	struct json_object *o = json_object_new_object(), *arr;
 
 	if (o == NULL)
 		return NULL;
-	jout_u64(o, "running_commit_id", g.running_id);
+	jout_u64(o, "running_commit_id", cd->running_id);
 	{
 		struct json_object *c = jout_obj(o, "commits");
 
-		jout_u64(c, "ok", g.commits_ok);
-		jout_u64(c, "failed", g.commits_failed);
-		jout_u64(c, "unchanged", g.commits_unchanged);
-		histo_json(&g.commit_latency, c, "duration_seconds");
+		jout_u64(c, "ok", cd->commits_ok);
+		jout_u64(c, "failed", cd->commits_failed);
+		jout_u64(c, "unchanged", cd->commits_unchanged);
+		histo_json(&cd->commit_latency, c, "duration_seconds");
 	}
 	arr = jout_arr(o, "daemons");
 	for (int d = 0; d < D__COUNT; d++) {
 		struct json_object *x = jout_push_obj(arr);
 		char dg[17];
 
-		snprintf(dg, sizeof(dg), "%016llx", (unsigned long long)g.d[d].digest);
+		snprintf(dg, sizeof(dg), "%016llx", (unsigned long long)cd->d[d].digest);
 		jout_str(x, "daemon", cfg_daemon_name(d));
-		jout_bool(x, "up", g.d[d].up);
-		jout_u64(x, "pid", g.d[d].pid);
-		jout_u64(x, "applied_commit_id", g.d[d].applied);
+		jout_bool(x, "up", cd->d[d].up);
+		jout_u64(x, "pid", cd->d[d].pid);
+		jout_u64(x, "applied_commit_id", cd->d[d].applied);
 		jout_str(x, "digest", dg);
-		jout_bool(x, "in_sync", g.d[d].up && in_sync(d));
+		jout_bool(x, "in_sync", cd->d[d].up && in_sync(cd, d));
 	}
 	return json_text(o);
 }
 
-static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct session *s,
-		     const char *line, bool json)
+static void cli_exec(struct cfgd *cd, const char *ident, size_t identlen, uint64_t req_id,
+		     struct session *s, const char *line, bool json)
 {
 	struct sess_result res;
 	struct pending p = {0};
 	char *text;
 
-	sess_exec(s, g.running, g.running_id, line, &res);
+	sess_exec(s, cd->running, cd->running_id, line, &res);
 	res.json |= json; /* dbcli --json */
 	memcpy(p.ident, ident, identlen);
 	p.identlen = identlen;
@@ -824,28 +828,29 @@ static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct
 	switch (res.req) {
 	case SR_NONE:
 	case SR_FORWARD:
-		send_cli(ident, identlen, req_id, res.ok, res.output, s, &res);
+		send_cli(cd, ident, identlen, req_id, res.ok, res.output, s, &res);
 		break;
 	case SR_COMMIT: {
 		char out[2048];
 
-		if (g.trial_commit && res.trial_s == 0 && !cand_pending(&s->cand)) {
+		if (cd->trial_commit && res.trial_s == 0 && !cand_pending(&s->cand)) {
 			log_info("trial commit %llu confirmed by %s",
-				 (unsigned long long)g.trial_commit, s->user);
-			g.trial_commit = 0;
-			store_trial_clear(g.store);
-			send_cli(ident, identlen, req_id, true,
+				 (unsigned long long)cd->trial_commit, s->user);
+			cd->trial_commit = 0;
+			store_trial_clear(cd->store);
+			send_cli(cd, ident, identlen, req_id, true,
 				 "Info: The trial commit was confirmed.", s, NULL);
 			break;
 		}
-		if (cand_conflicts(&s->cand, g.running, s->user, out, sizeof(out))) {
-			send_cli(ident, identlen, req_id, false, out, s, NULL);
+		if (cand_conflicts(&s->cand, cd->running, s->user, out, sizeof(out))) {
+			send_cli(cd, ident, identlen, req_id, false, out, s, NULL);
 			break;
 		}
-		p.target = conf_dup(g.running);
+		p.target = conf_dup(cd->running);
 		if (p.target == NULL || cand_apply(&s->cand, p.target) < 0) {
 			conf_free(p.target);
-			send_cli(ident, identlen, req_id, false, "Error: out of memory.", s, NULL);
+			send_cli(cd, ident, identlen, req_id, false, "Error: out of memory.", s,
+				 NULL);
 			break;
 		}
 		p.actions = calloc(1, sizeof(*p.actions));
@@ -861,23 +866,23 @@ static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct
 				 "Info: Trial commit: it is rolled back in %u seconds unless "
 				 "confirmed with commit.",
 				 res.trial_s);
-		enqueue(&p);
+		enqueue(cd, &p);
 		break;
 	}
 	case SR_ABORT_TRIAL:
-		if (!g.trial_commit) {
-			send_cli(ident, identlen, req_id, false,
+		if (!cd->trial_commit) {
+			send_cli(cd, ident, identlen, req_id, false,
 				 "Error: No trial commit is pending.", s, NULL);
 			break;
 		}
-		trial_rollback("aborted by the operator");
-		send_cli(ident, identlen, req_id, true,
+		trial_rollback(cd, "aborted by the operator");
+		send_cli(cd, ident, identlen, req_id, true,
 			 "Info: The trial commit is being rolled back.", s, NULL);
 		break;
 	case SR_ROLLBACK:
-		if (res.commit_id > g.running_id || res.commit_id <= FIRST_COMMIT_ID ||
-		    load_commit_conf(res.commit_id - 1, &p.target) < 0) {
-			send_cli(ident, identlen, req_id, false,
+		if (res.commit_id > cd->running_id || res.commit_id <= FIRST_COMMIT_ID ||
+		    load_commit_conf(cd, res.commit_id - 1, &p.target) < 0) {
+			send_cli(cd, ident, identlen, req_id, false,
 				 "Error: No such commit in the history.", s, NULL);
 			break;
 		}
@@ -887,21 +892,21 @@ static void cli_exec(const char *ident, size_t identlen, uint64_t req_id, struct
 		snprintf(p.info, sizeof(p.info),
 			 "Info: The configuration was rolled back to the state before commit %llu.",
 			 (unsigned long long)res.commit_id);
-		enqueue(&p);
+		enqueue(cd, &p);
 		break;
 	case SR_SYNC:
-		text = res.json ? sync_status_json() : sync_status();
-		send_cli(ident, identlen, req_id, text != NULL, text, s, NULL);
+		text = res.json ? sync_status_json(cd) : sync_status(cd);
+		send_cli(cd, ident, identlen, req_id, text != NULL, text, s, NULL);
 		free(text);
 		break;
 	case SR_COMMIT_LIST:
-		text = res.json ? commit_list_json() : commit_list();
-		send_cli(ident, identlen, req_id, text != NULL, text, s, NULL);
+		text = res.json ? commit_list_json(cd) : commit_list(cd);
+		send_cli(cd, ident, identlen, req_id, text != NULL, text, s, NULL);
 		free(text);
 		break;
 	case SR_COMMIT_CHANGES:
-		text = commit_changes(res.commit_id);
-		send_cli(ident, identlen, req_id, text != NULL,
+		text = commit_changes(cd, res.commit_id);
+		send_cli(cd, ident, identlen, req_id, text != NULL,
 			 text ? text : "Error: No such commit in the history.", s, NULL);
 		free(text);
 		break;
@@ -924,7 +929,8 @@ static void user_name(long uid, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
-static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelope *env, long uid)
+static void cli_request(struct cfgd *cd, const uint8_t *ident, size_t identlen,
+			const Db__Envelope *env, long uid)
 {
 	Db__CliRequest *rq = db__cli_request__unpack(NULL, env->payload.len, env->payload.data);
 	struct session *s;
@@ -935,7 +941,7 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 		return;
 	}
 	hexid(ident, identlen, key);
-	s = strmap_get(g.sessions, key);
+	s = strmap_get(cd->sessions, key);
 	if (s != NULL && s->uid != uid) {
 		/* A session belongs to whoever opened it. */
 		log_warnx("dbcli: uid %ld sent a request in a session of uid %ld: dropped", uid,
@@ -945,7 +951,7 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 	}
 	if (s == NULL) {
 		s = calloc(1, sizeof(*s));
-		if (s == NULL || strmap_put(g.sessions, key, s) < 0) {
+		if (s == NULL || strmap_put(cd->sessions, key, s) < 0) {
 			free(s);
 			db__cli_request__free_unpacked(rq, NULL);
 			return;
@@ -954,20 +960,20 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 		s->uid = uid;
 		user_name(uid, s->user, sizeof(s->user));
 	}
-	s->last_active_ms = now_ms();
+	s->last_active_ms = now_ms(cd);
 	switch (rq->op) {
 	case DB__CLI_OP__CLI_OPEN:
-		send_cli((const char *)ident, identlen, env->id, true, NULL, s, NULL);
+		send_cli(cd, (const char *)ident, identlen, env->id, true, NULL, s, NULL);
 		break;
 	case DB__CLI_OP__CLI_CLOSE:
 		s->closed = true;
-		send_cli((const char *)ident, identlen, env->id, true, NULL, s, NULL);
+		send_cli(cd, (const char *)ident, identlen, env->id, true, NULL, s, NULL);
 		break;
 	case DB__CLI_OP__CLI_HELP: {
 		char out[8192];
 
 		gram_help(s->view, rq->line, out, sizeof(out));
-		send_cli((const char *)ident, identlen, env->id, true, out, s, NULL);
+		send_cli(cd, (const char *)ident, identlen, env->id, true, out, s, NULL);
 		break;
 	}
 	case DB__CLI_OP__CLI_COMPLETE: {
@@ -976,18 +982,18 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 		char prompt[160];
 		int n = gram_complete(s->view, rq->line, words, 64);
 
-		sess_prompt(s, cfg_sysname(g.running), prompt, sizeof(prompt));
+		sess_prompt(s, cfg_sysname(cd->running), prompt, sizeof(prompt));
 		r.ok = 1;
 		r.prompt = prompt;
 		r.n_completions = (size_t)n;
 		r.completions = (char **)words;
-		bus_send_msg(g.cli, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY,
+		bus_send_msg(cd->cli, ident, identlen, DB__MSG_TYPE__MSG_CLI_REPLY,
 			     DB__ROLE__ROLE_CFGD, env->id, &r.base);
 		break;
 	}
 	case DB__CLI_OP__CLI_EXEC:
 	default:
-		cli_exec((const char *)ident, identlen, env->id, s, rq->line, rq->json);
+		cli_exec(cd, (const char *)ident, identlen, env->id, s, rq->line, rq->json);
 		break;
 	}
 	db__cli_request__free_unpacked(rq, NULL);
@@ -995,14 +1001,14 @@ static void cli_request(const uint8_t *ident, size_t identlen, const Db__Envelop
 
 /* ---- daemons ----------------------------------------------------------- */
 
-static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
+static void daemon_msg(struct cfgd *cd, enum cfg_daemon d, const Db__Envelope *env)
 {
-	struct daemon_state *ds = &g.d[d];
+	struct daemon_state *ds = &cd->d[d];
 
 	if (!ds->up)
 		log_info("%s: connected", cfg_daemon_name(d));
 	ds->up = true;
-	ds->last_seen_ms = now_ms();
+	ds->last_seen_ms = now_ms(cd);
 	switch (env->type) {
 	case DB__MSG_TYPE__MSG_HELLO: {
 		Db__Hello *h = db__hello__unpack(NULL, env->payload.len, env->payload.data);
@@ -1018,12 +1024,12 @@ static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
 		/* A (re)started daemon: it may have lost a transaction it had
 		 * prepared; the coordinator learns it now rather than at the
 		 * deadline. */
-		if (g.busy && g.txn.decision == TXN_PENDING &&
-		    cfg_txn_lost(&g.txn, d) == TXN_ABORT) {
-			abort_txn();
+		if (cd->busy && cd->txn.decision == TXN_PENDING &&
+		    cfg_txn_lost(&cd->txn, d) == TXN_ABORT) {
+			abort_txn(cd);
 		}
 		ds->last_push_ms = 0;
-		maybe_push(d);
+		maybe_push(cd, d);
 		break;
 	}
 	case DB__MSG_TYPE__MSG_HEARTBEAT: {
@@ -1038,7 +1044,7 @@ static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
 				 (unsigned long long)h->pid);
 		ds->pid = h->pid;
 		db__heartbeat__free_unpacked(h, NULL);
-		maybe_push(d);
+		maybe_push(cd, d);
 		break;
 	}
 	case DB__MSG_TYPE__MSG_VOTE: {
@@ -1047,12 +1053,12 @@ static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
 
 		if (v == NULL)
 			break;
-		if (g.busy && v->txn == g.txn.id && g.txn.decision == TXN_PENDING) {
-			dec = cfg_txn_vote(&g.txn, d, v->ok, v->errors, v->n_errors);
+		if (cd->busy && v->txn == cd->txn.id && cd->txn.decision == TXN_PENDING) {
+			dec = cfg_txn_vote(&cd->txn, d, v->ok, v->errors, v->n_errors);
 			if (dec == TXN_COMMIT)
-				send_commit();
+				send_commit(cd);
 			else if (dec == TXN_ABORT)
-				abort_txn();
+				abort_txn(cd);
 		}
 		db__vote__free_unpacked(v, NULL);
 		break;
@@ -1067,9 +1073,9 @@ static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
 		for (size_t i = 0; i < a->n_errors; i++)
 			log_warnx("%s: commit %llu: %s", cfg_daemon_name(d),
 				  (unsigned long long)a->commit_id, a->errors[i]);
-		if (g.busy && a->txn && a->txn == g.txn.id && g.txn.decision == TXN_COMMIT &&
-		    cfg_txn_ack(&g.txn, d))
-			acks_complete();
+		if (cd->busy && a->txn && a->txn == cd->txn.id && cd->txn.decision == TXN_COMMIT &&
+		    cfg_txn_ack(&cd->txn, d))
+			acks_complete(cd);
 		db__ack__free_unpacked(a, NULL);
 		break;
 	}
@@ -1078,55 +1084,53 @@ static void daemon_msg(enum cfg_daemon d, const Db__Envelope *env)
 	}
 }
 
-static unsigned long dropped;
-
-static void drop(const char *why)
+static void drop(struct cfgd *cd, const char *why)
 {
-	if (dropped++ % 1000 == 0)
-		log_warnx("bus: message dropped: %s (%lu so far)", why, dropped);
+	if (cd->dropped++ % 1000 == 0)
+		log_warnx("bus: message dropped: %s (%lu so far)", why, cd->dropped);
 }
 
-static void tick_arm(void);
+static void tick_arm(struct cfgd *cd);
 
 static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
+	struct cfgd *cd = arg;
 	Db__Envelope *env;
 	int d;
 
-	(void)arg;
 	if (n != 2) {
-		drop("wrong number of frames");
+		drop(cd, "wrong number of frames");
 		return;
 	}
 	env = bus_unpack(parts[1].data, parts[1].len);
 	if (env == NULL) {
-		drop("malformed or not allowed");
+		drop(cd, "malformed or not allowed");
 		return;
 	}
 	/* Two endpoints: cfgd.ipc admits only root and the daemons' user
 	 * (the roles of the bus), cfgd-cli.ipc also the dualbackup group
 	 * (CLI sessions). Neither speaks for the other. */
-	if (s == g.cli) {
+	if (s == cd->cli) {
 		if (env->sender == DB__ROLE__ROLE_CLI &&
 		    env->type == DB__MSG_TYPE__MSG_CLI_REQUEST)
-			cli_request(parts[0].data, parts[0].len, env, bus_peer_uid(s));
+			cli_request(cd, parts[0].data, parts[0].len, env, bus_peer_uid(s));
 		else
-			drop("the CLI endpoint takes only dbcli requests");
+			drop(cd, "the CLI endpoint takes only dbcli requests");
 	} else if (env->sender == DB__ROLE__ROLE_CLI) {
-		drop("dbcli on the daemons' endpoint");
+		drop(cd, "dbcli on the daemons' endpoint");
 	} else if ((d = daemon_of(env->sender)) >= 0) {
 		const char *name = cfg_daemon_name(d);
 
 		/* A daemon's identity is its name: nobody speaks for another. */
 		if (parts[0].len != strlen(name) || memcmp(parts[0].data, name, parts[0].len))
-			drop("daemon message from a foreign identity");
+			drop(cd, "daemon message from a foreign identity");
 		else
-			daemon_msg(d, env);
+			daemon_msg(cd, d, env);
 	} else {
-		drop("unknown sender");
+		drop(cd, "unknown sender");
 	}
 	db__envelope__free_unpacked(env, NULL);
-	tick_arm();
+	tick_arm(cd);
 }
 
 /* ---- clock ------------------------------------------------------------- */
@@ -1135,69 +1139,69 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
  * commit is running; queued commits forget it. */
 static bool expire_session(const char *k, void *v, void *arg)
 {
+	struct cfgd *cd = arg;
 	struct session *s = v;
 
 	(void)k;
-	(void)arg;
-	if (!(s->closed || now_ms() - s->last_active_ms > SESSION_IDLE_MS) ||
-	    (g.busy && g.cur.sess == s))
+	if (!(s->closed || now_ms(cd) - s->last_active_ms > SESSION_IDLE_MS) ||
+	    (cd->busy && cd->cur.sess == s))
 		return false;
-	for (size_t q = 0; q < g.nqueue; q++)
-		if (g.queue[q].sess == s)
-			g.queue[q].sess = NULL;
+	for (size_t q = 0; q < cd->nqueue; q++)
+		if (cd->queue[q].sess == s)
+			cd->queue[q].sess = NULL;
 	cand_clear(&s->cand);
 	free(s);
 	return true;
 }
 
-static void expire_sessions(void)
+static void expire_sessions(struct cfgd *cd)
 {
-	strmap_del_if(g.sessions, expire_session, NULL);
+	strmap_del_if(cd->sessions, expire_session, cd);
 }
 
 static void on_tick(uv_timer_t *t)
 {
-	uint64_t now = now_ms();
+	struct cfgd *cd = t->data;
+	uint64_t now = now_ms(cd);
 
-	(void)t;
 	for (int d = 0; d < D__COUNT; d++) {
-		if (g.d[d].up && now - g.d[d].last_seen_ms > DAEMON_DEAD_MS) {
+		if (cd->d[d].up && now - cd->d[d].last_seen_ms > DAEMON_DEAD_MS) {
 			log_warnx("%s: silent for %d ms, considered down", cfg_daemon_name(d),
 				  DAEMON_DEAD_MS);
-			g.d[d].up = false;
-			if (g.busy && g.txn.decision == TXN_PENDING &&
-			    cfg_txn_lost(&g.txn, d) == TXN_ABORT)
-				abort_txn();
+			cd->d[d].up = false;
+			if (cd->busy && cd->txn.decision == TXN_PENDING &&
+			    cfg_txn_lost(&cd->txn, d) == TXN_ABORT)
+				abort_txn(cd);
 		}
-		maybe_push(d);
+		maybe_push(cd, d);
 	}
-	if (g.busy) {
-		enum txn_decision before = g.txn.decision;
-		enum txn_decision dec = cfg_txn_tick(&g.txn, now);
+	if (cd->busy) {
+		enum txn_decision before = cd->txn.decision;
+		enum txn_decision dec = cfg_txn_tick(&cd->txn, now);
 
 		if (before == TXN_PENDING && dec == TXN_ABORT)
-			abort_txn();
-		else if (dec == TXN_COMMIT && g.txn.acks_done)
-			acks_complete();
+			abort_txn(cd);
+		else if (dec == TXN_COMMIT && cd->txn.acks_done)
+			acks_complete(cd);
 	}
-	if (g.trial_commit && time(NULL) >= g.trial_deadline)
-		trial_rollback("not confirmed in time");
-	retry_unsaved_rollback();
-	expire_sessions();
-	tick_arm();
+	if (cd->trial_commit && time(NULL) >= cd->trial_deadline)
+		trial_rollback(cd, "not confirmed in time");
+	retry_unsaved_rollback(cd);
+	expire_sessions(cd);
+	tick_arm(cd);
 }
 
 /* Whether something waits on the clock at TICK_MS: a commit in flight or
  * queued (its deadlines), a daemon to push to, a rollback to make durable,
  * a trial about to end. */
-static bool tick_urgent(void)
+static bool tick_urgent(struct cfgd *cd)
 {
-	if (g.busy || g.nqueue > 0 || g.rollback == RB_UNSAVED)
+	if (cd->busy || cd->nqueue > 0 || cd->rollback == RB_UNSAVED)
 		return true;
-	if (g.trial_commit && time(NULL) + 2 >= g.trial_deadline)
+	if (cd->trial_commit && time(NULL) + 2 >= cd->trial_deadline)
 		return true;
 	for (int d = 0; d < D__COUNT; d++)
-		if (g.d[d].up && !in_sync(d))
+		if (cd->d[d].up && !in_sync(cd, d))
 			return true;
 	return false;
 }
@@ -1207,14 +1211,14 @@ static bool tick_urgent(void)
  * silence is then noticed DAEMON_DEAD_MS to DAEMON_DEAD_MS + 1 s after
  * its last word). Called after each tick and each message, which is
  * what can make the tick urgent. */
-static void tick_arm(void)
+static void tick_arm(struct cfgd *cd)
 {
-	uvtimer_by(&g.tick, on_tick, tick_urgent() ? TICK_MS : TICK_IDLE_MS);
+	uvtimer_by(&cd->tick, on_tick, tick_urgent(cd) ? TICK_MS : TICK_IDLE_MS);
 }
 
 /* ---- start-up ---------------------------------------------------------- */
 
-static void recover(void)
+static void recover(struct cfgd *cd)
 {
 	struct store_commit c;
 	char err[256];
@@ -1223,69 +1227,71 @@ static void recover(void)
 	time_t td;
 	int rc;
 
-	g.running = conf_new();
-	g.running_id = FIRST_COMMIT_ID;
-	if (g.running == NULL)
+	cd->running = conf_new();
+	cd->running_id = FIRST_COMMIT_ID;
+	if (cd->running == NULL)
 		fatalx("out of memory");
-	rc = store_latest(g.store, &c);
+	rc = store_latest(cd->store, &c);
 	if (rc < 0 && rc != -ENOENT)
-		fatalx("cannot read the commit history in %s: %s", g.opts.statedir, strerror(-rc));
-	if (rc == -ENOENT && store_skipped(g.store) > 0) {
+		fatalx("cannot read the commit history in %s: %s", cd->opts.statedir,
+		       strerror(-rc));
+	if (rc == -ENOENT && store_skipped(cd->store) > 0) {
 		/* Starting empty would push an empty configuration to every
 		 * daemon: the operator decides, not a damaged disk. */
-		if (!g.empty_ok)
+		if (!cd->empty_ok)
 			fatalx("every stored commit in %s/commits is unreadable (%u corrupt "
 			       "files); refusing to start with an empty configuration. Restore "
 			       "the state directory, or start cfgd with -E to start empty",
-			       g.opts.statedir, store_skipped(g.store));
+			       cd->opts.statedir, store_skipped(cd->store));
 		log_warnx("every stored commit in %s/commits is unreadable (%u corrupt files); "
 			  "starting empty as -E asks, new commits are numbered after %llu",
-			  g.opts.statedir, store_skipped(g.store),
-			  (unsigned long long)store_newest_id(g.store));
-		if (store_newest_id(g.store) > g.running_id)
-			g.running_id = store_newest_id(g.store);
+			  cd->opts.statedir, store_skipped(cd->store),
+			  (unsigned long long)store_newest_id(cd->store));
+		if (store_newest_id(cd->store) > cd->running_id)
+			cd->running_id = store_newest_id(cd->store);
 		/* the commits a trial names are unreadable too */
-		store_trial_clear(g.store);
+		store_trial_clear(cd->store);
 	}
 	if (rc == 0) {
-		if (conf_load(g.running, c.text, err, sizeof(err)) < 0)
+		if (conf_load(cd->running, c.text, err, sizeof(err)) < 0)
 			fatalx("commit %llu in %s does not load: %s", (unsigned long long)c.id,
-			       g.opts.statedir, err);
-		g.running_id = c.id;
+			       cd->opts.statedir, err);
+		cd->running_id = c.id;
 		log_info("recovered commit %llu from %s", (unsigned long long)c.id,
-			 g.opts.statedir);
+			 cd->opts.statedir);
 		store_commit_free(&c);
 	}
-	if (store_skipped(g.store))
-		log_warnx("%u unreadable commit files skipped in %s", store_skipped(g.store),
-			  g.opts.statedir);
-	if (cfg_compile(g.running, NULL, &g.compiled, &errs) < 0 ||
-	    cfg_tls_files_stamp(&g.compiled) < 0)
+	if (store_skipped(cd->store))
+		log_warnx("%u unreadable commit files skipped in %s", store_skipped(cd->store),
+			  cd->opts.statedir);
+	if (cfg_compile(cd->running, NULL, &cd->compiled, &errs) < 0 ||
+	    cfg_tls_files_stamp(&cd->compiled) < 0)
 		fatalx("the recovered configuration does not compile: %s",
 		       errs.n ? errs.v[0] : "out of memory");
 	errlist_free(&errs);
-	if (store_trial_load(g.store, &tc, &tr, &td) == 0 && tc > g.running_id) {
+	if (store_trial_load(cd->store, &tc, &tr, &td) == 0 && tc > cd->running_id) {
 		log_info("trial for commit %llu that never happened discarded",
 			 (unsigned long long)tc);
-		store_trial_clear(g.store);
-	} else if (store_trial_load(g.store, &tc, &tr, &td) == 0) {
-		g.trial_commit = tc;
-		g.trial_rollback_to = tr;
-		g.trial_deadline = td;
+		store_trial_clear(cd->store);
+	} else if (store_trial_load(cd->store, &tc, &tr, &td) == 0) {
+		cd->trial_commit = tc;
+		cd->trial_rollback_to = tr;
+		cd->trial_deadline = td;
 		log_info("trial commit %llu pending, rolls back at %lld unless confirmed",
 			 (unsigned long long)tc, (long long)td);
 	}
-	g.txn_seq = (uint64_t)time(NULL) << 16;
+	cd->txn_seq = (uint64_t)time(NULL) << 16;
 }
 
 static void on_stop(void *arg)
 {
-	(void)arg;
+	struct cfgd *cd = arg;
+
 	daemon_stopping();
-	uv_timer_stop(&g.tick);
-	bus_close(g.sock);
-	bus_close(g.cli);
-	uv_stop(g.loop);
+	uv_timer_stop(&cd->tick);
+	bus_close(cd->sock);
+	bus_close(cd->cli);
+	uv_stop(cd->loop);
 }
 
 static void free_session(const char *k, void *v, void *arg)
@@ -1323,59 +1329,63 @@ static bool take_empty_flag(int *argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	static struct cfgd cfgd;
+	struct cfgd *cd = &cfgd;
 	struct bus_opts o = {0};
 	char ep[4200], path[4200];
 	int rc;
 
-	g.opts.name = "cfgd";
-	g.empty_ok = take_empty_flag(&argc, argv);
-	daemon_start(&g.opts, argc, argv, true);
-	g.loop = uv_default_loop();
+	cd->opts.name = "cfgd";
+	cd->empty_ok = take_empty_flag(&argc, argv);
+	daemon_start(&cd->opts, argc, argv, true);
+	cd->loop = uv_default_loop();
 	{
 		static const double le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 					    0.1,   0.25,   0.5,   1,    2.5,   5};
 
-		histo_init(&g.commit_latency, le, sizeof(le) / sizeof(le[0]));
+		histo_init(&cd->commit_latency, le, sizeof(le) / sizeof(le[0]));
 	}
-	g.zctx = zmq_ctx_new();
-	g.sessions = strmap_new();
-	rc = store_open(&g.store, g.opts.statedir);
+	cd->zctx = zmq_ctx_new();
+	cd->sessions = strmap_new();
+	rc = store_open(&cd->store, cd->opts.statedir);
 	if (rc < 0)
-		fatalx("state directory %s: %s", g.opts.statedir, strerror(-rc));
-	recover();
-	daemon_endpoint(ep, sizeof(ep), g.opts.rundir, "cfgd");
-	snprintf(path, sizeof(path), "%s/cfgd.ipc", g.opts.rundir);
+		fatalx("state directory %s: %s", cd->opts.statedir, strerror(-rc));
+	recover(cd);
+	daemon_endpoint(ep, sizeof(ep), cd->opts.rundir, "cfgd");
+	snprintf(path, sizeof(path), "%s/cfgd.ipc", cd->opts.rundir);
 	unlink(path);
 	o.type = ZMQ_ROUTER;
 	o.endpoint = ep;
 	o.bind = 1;
 	o.cb = on_recv;
+	o.arg = cd;
 	o.zap_domain = PEER_DOMAIN_DAEMON;
-	rc = bus_open(&g.sock, g.loop, g.zctx, &o);
+	rc = bus_open(&cd->sock, cd->loop, cd->zctx, &o);
 	if (rc < 0)
 		fatalx("cannot bind %s: %s", ep, strerror(-rc));
-	daemon_endpoint(ep, sizeof(ep), g.opts.rundir, "cfgd-cli");
-	snprintf(path, sizeof(path), "%s/cfgd-cli.ipc", g.opts.rundir);
+	daemon_endpoint(ep, sizeof(ep), cd->opts.rundir, "cfgd-cli");
+	snprintf(path, sizeof(path), "%s/cfgd-cli.ipc", cd->opts.rundir);
 	unlink(path);
 	o.endpoint = ep;
 	o.zap_domain = PEER_DOMAIN_CLIENT;
-	rc = bus_open(&g.cli, g.loop, g.zctx, &o);
+	rc = bus_open(&cd->cli, cd->loop, cd->zctx, &o);
 	if (rc < 0)
 		fatalx("cannot bind %s: %s", ep, strerror(-rc));
-	uv_timer_init(g.loop, &g.tick);
-	tick_arm();
-	daemon_on_signal(g.loop, on_stop, NULL);
-	log_info("ready: %s, running commit %llu", ep, (unsigned long long)g.running_id);
+	uv_timer_init(cd->loop, &cd->tick);
+	cd->tick.data = cd;
+	tick_arm(cd);
+	daemon_on_signal(cd->loop, on_stop, cd);
+	log_info("ready: %s, running commit %llu", ep, (unsigned long long)cd->running_id);
 	daemon_ready();
-	uv_run(g.loop, UV_RUN_DEFAULT);
-	daemon_close_loop(g.loop);
-	strmap_each(g.sessions, free_session, NULL);
-	strmap_free(g.sessions);
-	conf_free(g.running);
-	cfg_compiled_free(&g.compiled);
+	uv_run(cd->loop, UV_RUN_DEFAULT);
+	daemon_close_loop(cd->loop);
+	strmap_each(cd->sessions, free_session, NULL);
+	strmap_free(cd->sessions);
+	conf_free(cd->running);
+	cfg_compiled_free(&cd->compiled);
 	cfg_compile_cache_free();
-	store_close(g.store);
-	zmq_ctx_term(g.zctx);
+	store_close(cd->store);
+	zmq_ctx_term(cd->zctx);
 	log_info("stopped");
 	return 0;
 }
