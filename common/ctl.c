@@ -64,8 +64,10 @@ static void on_recv(struct bus_sock *s, const struct bus_part *parts, int n, voi
 		/* a query this daemon does not answer: say which */
 		free(text);
 		text = NULL;
-		if (asprintf(&text, "Error: %s cannot answer %s.", bus_role_name(c->role),
-			     ctl_kind_word(q->kind)) < 0)
+		if (asprintf(&text,
+			     q->json ? "{\"error\":\"%s cannot answer %s.\"}"
+				     : "Error: %s cannot answer %s.",
+			     bus_role_name(c->role), ctl_kind_word(q->kind)) < 0)
 			text = NULL;
 		r.text = text ? text : (char *)"Error: unknown query.";
 	}

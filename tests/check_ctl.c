@@ -178,6 +178,14 @@ START_TEST(a_query_for_another_daemon_is_refused_by_name)
 	ck_assert(!r->ok);
 	ck_assert_str_eq(r->text, "Error: vrrpd cannot answer unknown query.");
 	db__query_reply__free_unpacked(r, NULL);
+	/* asked for JSON, refused in JSON (docs/json.md: "error") */
+	q.kind = DB__QUERY_KIND__QUERY_RBP;
+	q.json = true;
+	r = ask(&q);
+	ck_assert(!r->ok);
+	ck_assert_str_eq(r->text, "{\"error\":\"vrrpd cannot answer remote-backup-profile.\"}");
+	db__query_reply__free_unpacked(r, NULL);
+	q.json = false;
 	/* and the socket still answers */
 	q.kind = DB__QUERY_KIND__QUERY_VRRP;
 	r = ask(&q);
