@@ -574,13 +574,13 @@ static char *bdone(struct buf *b)
 static const char *rendered(const struct conf_section *cs)
 {
 	struct conf_section *s = (struct conf_section *)cs; /* only the memo changes */
-	struct conf_line **lines = sorted(s);
+	struct conf_line **lines;
 	struct buf b = {0};
 	char title[160];
 
 	if (s->rendered)
 		return s->rendered;
-	if (lines == NULL)
+	if ((lines = sorted(s)) == NULL)
 		return NULL;
 	conf_section_title(s->view, s->name, title, sizeof(title));
 	if (title[0])

@@ -175,6 +175,7 @@ struct vrrpd {
 	Db__VrrpdConfig *running;
 	struct group *groups;
 	struct strmap *gidx; /* the groups by key: what each commit's groups are */
+	uint64_t applies;    /* vrrpd_apply() calls, counted (group.kept) */
 	struct iface *ifaces;
 	struct bus_sock *pub;
 	uint64_t pub_seq;

@@ -71,7 +71,7 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 		const char *fam = fam_word(family);
 		unsigned idx;
 		union vrrp_addr a, *vips;
-		struct iface **slot;
+		struct iface **slot, *ifp;
 		size_t n;
 		int fd;
 
@@ -109,26 +109,18 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 		 * rtnetlink (refresh_iface()) and its socket is open, so a
 		 * commit that changes a priority asks the kernel nothing. */
 		slot = vrrpd_index_slot(d, family, idx, false);
-		if (slot && *slot && strcmp((*slot)->name, gr->ifname) == 0) {
-			if (!(*slot)->has_primary)
-				errlist_add(errs,
-					    "interface %s: %s vrid %u: the interface has no %s "
-					    "address to advertise from",
-					    gr->ifname, fam, gr->vrid,
-					    family == AF_INET ? "IPv4" : "IPv6 link-local");
-			continue;
-		}
-		if (prim[family == AF_INET6].idx != idx) {
+		ifp = slot && *slot && strcmp((*slot)->name, gr->ifname) == 0 ? *slot : NULL;
+		if (ifp == NULL && prim[family == AF_INET6].idx != idx) {
 			prim[family == AF_INET6].idx = idx;
 			prim[family == AF_INET6].rc = vrrp_net_primary(family, idx, &a);
 		}
-		if (prim[family == AF_INET6].rc < 0)
+		if (ifp ? !ifp->has_primary : prim[family == AF_INET6].rc < 0)
 			errlist_add(errs,
 				    "interface %s: %s vrid %u: the interface has no %s address to "
 				    "advertise from",
 				    gr->ifname, fam, gr->vrid,
 				    family == AF_INET ? "IPv4" : "IPv6 link-local");
-		if (iface_open(d, gr->ifname, family))
+		if (ifp || iface_open(d, gr->ifname, family))
 			continue;
 		/* Can the group be created? Open (and drop) its socket now. */
 		fd = vrrp_net_open(family, idx, gr->ifname);
@@ -538,13 +530,12 @@ void vrrpd_apply(void *arg, void *obj)
 	 * (d->gidx): a commit of thousands of groups compares none with
 	 * another, and builds no index of its own */
 	struct group **match = calloc(c->n_groups ? c->n_groups : 1, sizeof(*match));
-	static uint64_t gen;
 	uint64_t now;
 	char k[GROUP_KEY_LEN];
 
 	if (match == NULL || (d->gidx == NULL && (d->gidx = strmap_new()) == NULL))
 		fatal("out of memory");
-	gen++;
+	d->applies++;
 	for (size_t i = 0; i < c->n_groups; i++) {
 		Db__VrrpGroupConfig *gc = c->groups[i];
 		struct group *gr =
@@ -552,7 +543,7 @@ void vrrpd_apply(void *arg, void *obj)
 							gc->ipv6 ? AF_INET6 : AF_INET));
 
 		if (gr && same_group(gr, c, gc)) {
-			gr->kept = gen;
+			gr->kept = d->applies;
 			match[i] = gr;
 		}
 	}
@@ -569,7 +560,7 @@ void vrrpd_apply(void *arg, void *obj)
 	for (pp = &d->groups; *pp;) {
 		struct group *gr = *pp;
 
-		if (gr->kept == gen) {
+		if (gr->kept == d->applies) {
 			pp = &gr->next;
 			continue;
 		}
