@@ -437,7 +437,7 @@ bench-smoke: $(BINS) tests
 # its own, never sanitized (a sanitized library cannot be loaded into an
 # unsanitized Kea), linked against Kea 2.2's libraries (kea-dev).
 KEA_HOOK_C := kea/kea_worker.c kea/kea_ctrl.c kea/kea_json.c kea/kea_lease.c kea/kea_role.c \
-	rbpclient/rbp_client.c common/hex.c common/svc.c
+	rbpclient/rbp_client.c common/hex.c common/svc.c common/strmap.c
 KEA_HOOK_O := $(patsubst %.c,$(B)/pic/%.o,$(KEA_HOOK_C)) $(B)/pic/gen/user.pb-c.o \
 	$(B)/pic/gen/rbs.pb-c.o $(B)/pic/kea/kea_hook.o
 KEA_PIC_CFLAGS = -O2 -g -fPIC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \

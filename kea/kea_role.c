@@ -31,6 +31,13 @@ bool kr_answers(const struct kr_table *t, const uint8_t mac[6], const char *ifac
 	return b == NULL || b->master;
 }
 
+bool kr_lease_keas(const struct kr_binding *b, uint64_t cltt)
+{
+	/* Kea writes cltt in whole seconds: a lease of the takeover's own
+	 * second may be after it, and counts as Kea's */
+	return b->restored_at_ms == 0 || cltt >= b->restored_at_ms / 1000;
+}
+
 bool kr_any_master(const struct kr_table *t)
 {
 	if (!t->known)

@@ -14,6 +14,18 @@
  *    first of that parity (a relayed packet comes in elsewhere).
  *  - A parity no binding decides is answered: no profile covers those
  *    clients, so this device serves them alone.
+ *  - Whose record a lease is (kr_lease_keas()): when a binding became
+ *    master here from a whole copy of the peer's users (restored_at_ms),
+ *    rbpd holds every lease of its clients there is, and a lease in Kea
+ *    last written before that takeover is a record of an earlier
+ *    mastership: rbpd restored it if it still stands, and if rbpd did not,
+ *    the client gave it up (or it expired) while the peer was master. Such
+ *    a lease is never handed to rbpd from Kea (that would bring a released
+ *    lease back on both devices) and is removed from Kea once the restore
+ *    is known whole. A lease written since the takeover is Kea's own, and
+ *    so is every lease of a binding master without such a takeover (rbpd
+ *    restarted, or the peer never sent its users): then Kea's database is
+ *    the only record, and the catch-up hands it all to rbpd.
  */
 #ifndef DB_KEA_ROLE_H
 #define DB_KEA_ROLE_H
@@ -30,6 +42,9 @@ struct kr_binding {
 	uint32_t vrid;
 	bool odd;    /* decides the clients whose MAC is odd */
 	bool master; /* this device is master for them */
+	/* CLOCK_REALTIME ms of the takeover that made it master from a whole
+	 * copy of the peer's users (rbpc_role.restored_at_ms), 0: none */
+	uint64_t restored_at_ms;
 };
 
 struct kr_table {
@@ -50,5 +65,10 @@ bool kr_answers(const struct kr_table *t, const uint8_t mac[6], const char *ifac
 /* Whether the roles are known and this device is master of a binding:
  * then rbpd takes leases from this Kea (the worker's catch-up). */
 bool kr_any_master(const struct kr_table *t);
+
+/* Whether a lease of a client b decides, last written at cltt (seconds
+ * since the epoch), is Kea's own record (see above): true unless b became
+ * master from the peer's whole table after cltt's second. */
+bool kr_lease_keas(const struct kr_binding *b, uint64_t cltt);
 
 #endif

@@ -13,11 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rbpclient/rbp_client.h"
+#include "common/strmap.h"
 #include "kea/kea_ctrl.h"
 #include "kea/kea_json.h"
 #include "kea/kea_lease.h"
 #include "kea/kea_role.h"
+#include "rbpclient/rbp_client.h"
 
 #define SVC_DHCP_SERVER 2     /* RbsServiceType RBS_SVC_DHCP_SERVER */
 #define QUEUE_MAX 1000000     /* events queued at most; beyond, a catch-up follows */
@@ -64,7 +65,15 @@ static struct {
 	 * binding is master here: 1 s, doubling to 60 s while rbpd refuses
 	 * (a restarted rbpd that had its configuration after the lease) */
 	uint64_t retry_at, retry_ms;
+	/* The keys of the leases rbpd restored or replayed since the last
+	 * roles came. When those roles say the restore was whole (a binding
+	 * became master from the peer's whole table, or a replay), Kea's
+	 * leases of that binding's clients that are not among them and are
+	 * not Kea's own record (kr_lease_keas()) are removed: their clients
+	 * left while the peer was master. */
+	struct strmap *got;
 	uint64_t sent, skipped, restored, refused;
+	uint64_t stale_kept, pruned; /* leases not handed over / removed, as above */
 	uint64_t replay_kept; /* replayed leases Kea already held */
 	/* a replayed lease could not reach Kea's control socket (Kea not
 	 * listening yet, at its start): ask rbpd for the replay again once a
@@ -152,6 +161,15 @@ void kw_event_parked(const char *json, size_t len, bool del, const char *iface, 
 
 /* ---- to rbpd ---------------------------------------------------------------- */
 
+/* strmap_del_if(): every key */
+static bool drop_key(const char *k, void *v, void *arg)
+{
+	(void)k;
+	(void)v;
+	(void)arg;
+	return true;
+}
+
 static void reconnect(const char *why)
 {
 	logf_(KW_WARN, "rbpd did not answer (%s): connecting again, then handing over every lease",
@@ -161,6 +179,8 @@ static void reconnect(const char *why)
 	w.catchup = true;
 	w.retry = true;
 	w.roles_fresh = false;
+	if (w.got) /* what the earlier connection restored */
+		strmap_del_if(w.got, drop_key, NULL);
 }
 
 static void on_unbacked(void *arg, uint64_t first, uint64_t last, const char *why)
@@ -203,8 +223,11 @@ static void on_refused(void *arg, uint64_t seq, const char *error)
 	logf_(KW_WARN, "rbpd refused a lease: %s", error);
 }
 
-/* One lease to rbpd, when this device is master for its client. */
-static int hand_over(const struct kea_lease *l, bool del, const char *iface)
+/* One lease to rbpd, when this device is master for its client; from
+ * Kea's database (the catch-up), only when it is Kea's own record
+ * (kr_lease_keas()): a lease rbpd dropped while the peer was master must
+ * not come back from a copy of before. */
+static int hand_over(const struct kea_lease *l, bool del, const char *iface, bool from_db)
 {
 	uint8_t mac[6], key[KL_KEY_MAX], payload[KL_PAYLOAD_MAX];
 	struct kr_binding b;
@@ -223,6 +246,10 @@ static int hand_over(const struct kea_lease *l, bool del, const char *iface)
 	pthread_mutex_unlock(&w.lock);
 	if (pb == NULL || !b.master) {
 		w.skipped++;
+		return 0;
+	}
+	if (from_db && !kr_lease_keas(&b, l->cltt)) {
+		w.stale_kept++;
 		return 0;
 	}
 	if (del) {
@@ -249,7 +276,7 @@ static void one_event(const struct event *e)
 		      why ? why : "malformed", e->json);
 		return;
 	}
-	rc = hand_over(&l, e->del, e->iface);
+	rc = hand_over(&l, e->del, e->iface, false);
 	if (rc == -EINVAL)
 		logf_(KW_WARN, "a lease skipped: rbpd cannot carry it: %.200s", e->json);
 	else if (rc < 0)
@@ -359,7 +386,7 @@ static void catch_up(void)
 			if (kea_lease_from_json(json_object_array_get_idx(leases, i), w.o.family,
 						&l, NULL) < 0)
 				bad++;
-			else if ((rc = hand_over(&l, false, NULL)) < 0 && rc != -EINVAL)
+			else if ((rc = hand_over(&l, false, NULL, true)) < 0 && rc != -EINVAL)
 				reconnect(strerror(-rc));
 		}
 		logf_(KW_INFO,
@@ -372,10 +399,78 @@ static void catch_up(void)
 
 /* ---- from rbpd ----------------------------------------------------------------- */
 
+/* The lease's key as text (kea_lease_key()), NUL-terminated. */
+static const char *key_text(const struct kea_lease *l, char buf[KL_KEY_MAX + 1])
+{
+	size_t n = kea_lease_key(l, (uint8_t *)buf);
+
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Binding b of t became master from the peer's whole table, and every
+ * lease rbpd holds for its clients has come since the last roles (w.got):
+ * the leases of its clients Kea holds beyond those, written before the
+ * takeover, are removed from Kea. Kea does not answer b's clients yet
+ * (the roles are taken after this), or, after a replay, has answered
+ * them only since the takeover (kr_lease_keas() keeps those).
+ */
+static void prune(const struct kr_table *t, size_t bi)
+{
+	const struct kr_binding *b = &t->b[bi];
+	char cmd[CMD_MAX], key[KL_KEY_MAX + 1];
+	struct json_object *a = NULL, *args, *leases;
+	size_t n, i, removed = 0, failed = 0;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "{\"command\":\"lease%d-get-all\"}", w.o.family);
+	rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, &a);
+	if (rc < 0 || kc_result(a) != 0 || !json_object_object_get_ex(a, "arguments", &args) ||
+	    !json_object_object_get_ex(args, "leases", &leases) ||
+	    !json_object_is_type(leases, json_type_array)) {
+		if (rc < 0 || kc_result(a) != 3) /* 3: Kea holds no lease */
+			logf_(KW_WARN,
+			      "vrrp-id %u interface %s: cannot look for leases left from before "
+			      "the takeover: %s on %s failed (%s)",
+			      b->vrid, b->ifname, cmd + 12, w.ctrl,
+			      rc < 0 ? strerror(-rc) : "an error result");
+		json_object_put(a);
+		return;
+	}
+	n = json_object_array_length(leases);
+	for (i = 0; i < n; i++) {
+		struct kea_lease l;
+		struct json_object *r = NULL;
+		uint8_t mac[6];
+
+		if (kea_lease_from_json(json_object_array_get_idx(leases, i), w.o.family, &l,
+					NULL) < 0 ||
+		    kea_lease_mac(&l, mac) < 0 || kr_decide(t, mac, NULL) != b ||
+		    kr_lease_keas(b, l.cltt) || strmap_get(w.got, key_text(&l, key)) != NULL ||
+		    kea_lease_del_cmd(&l, cmd, sizeof(cmd)) < 0)
+			continue;
+		rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, &r);
+		if (rc == 0 && kc_result(r) == 0)
+			removed++;
+		else
+			failed++;
+		json_object_put(r);
+	}
+	json_object_put(a);
+	w.pruned += removed;
+	if (removed || failed)
+		logf_(KW_INFO,
+		      "vrrp-id %u interface %s (%s-mac): %zu leases removed from Kea (%zu could "
+		      "not be): written before this device took the group over, and not among "
+		      "the leases rbpd holds: their clients left while the peer was master",
+		      b->vrid, b->ifname, b->odd ? "odd" : "even", removed, failed);
+}
+
 static void on_restored(void *arg, const struct rbpc_user *u)
 {
 	struct kea_lease l;
-	char cmd[CMD_MAX];
+	char cmd[CMD_MAX], key[KL_KEY_MAX + 1];
 	struct json_object *a = NULL;
 	int rc;
 
@@ -386,6 +481,9 @@ static void on_restored(void *arg, const struct rbpc_user *u)
 	}
 	if (l.family != w.o.family)
 		return; /* the other Kea's */
+	if (w.got && strmap_get(w.got, key_text(&l, key)) == NULL &&
+	    strmap_put(w.got, key, w.got) < 0)
+		logf_(KW_WARN, "out of memory: a restored lease may be taken as stale");
 	/* a replay (this hook came after the takeover): add what Kea lacks,
 	 * keep what it holds */
 	if ((u->replay ? kea_lease_add_cmd(&l, cmd, sizeof(cmd))
@@ -418,7 +516,22 @@ static void on_roles(void *arg, const struct rbpc_role *r, size_t n)
 		t.b[t.n].vrid = r[i].vrid;
 		t.b[t.n].odd = r[i].odd_mac;
 		t.b[t.n].master = r[i].master;
+		t.b[t.n].restored_at_ms = r[i].master ? r[i].restored_at_ms : 0;
 	}
+	/* Before Kea answers a binding's clients: the leases left from before
+	 * its takeover, once rbpd's restore of it is known whole. The worker
+	 * alone writes w.roles: read here without the lock. */
+	for (size_t i = 0; i < t.n && w.got; i++) {
+		const struct kr_binding *old = i < w.roles.n ? &w.roles.b[i] : NULL;
+		bool turned = w.roles.known && w.roles_fresh && old && !old->master &&
+			      old->vrid == t.b[i].vrid && old->odd == t.b[i].odd &&
+			      strcmp(old->ifname, t.b[i].ifname) == 0;
+
+		if (t.b[i].master && t.b[i].restored_at_ms && (turned || r[i].replayed))
+			prune(&t, i);
+	}
+	if (w.got)
+		strmap_del_if(w.got, drop_key, NULL);
 	pthread_mutex_lock(&w.lock);
 	first = !w.roles.known;
 	for (size_t i = 0; i < t.n && !first; i++) {
@@ -551,15 +664,23 @@ int kw_start(const struct kw_opts *o)
 	w.retry_at = 0;
 	w.retry_ms = RETRY_MIN_MS;
 	memset(&w.roles, 0, sizeof(w.roles));
+	w.got = strmap_new();
+	if (w.got == NULL)
+		return -ENOMEM;
 	w.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w.efd < 0)
+	if (w.efd < 0) {
+		strmap_free(w.got);
+		w.got = NULL;
 		return -errno;
+	}
 	w.running = true;
 	rc = pthread_create(&w.thread, NULL, run, NULL);
 	if (rc != 0) {
 		w.running = false;
 		close(w.efd);
 		w.efd = -1;
+		strmap_free(w.got);
+		w.got = NULL;
 		logf_(KW_ERROR, "cannot start the worker thread: %s", strerror(rc));
 		return -rc;
 	}
@@ -587,10 +708,14 @@ void kw_stop(void)
 	drain(); /* frees what is left, sending nothing */
 	close(w.efd);
 	w.efd = -1;
+	strmap_free(w.got);
+	w.got = NULL;
 	logf_(KW_INFO,
 	      "stopped: %" PRIu64 " leases handed over, %" PRIu64 " skipped, %" PRIu64
 	      " restored into Kea (%" PRIu64 " replayed ones it held already), %" PRIu64
 	      " refused by rbpd; %" PRIu64 " answers parked, %" PRIu64
-	      " of them given before the peer held the lease",
-	      w.sent, w.skipped, w.restored, w.replay_kept, w.refused, w.parked, w.unbacked);
+	      " of them given before the peer held the lease; %" PRIu64
+	      " leases from before a takeover not handed over, %" PRIu64 " removed from Kea",
+	      w.sent, w.skipped, w.restored, w.replay_kept, w.refused, w.parked, w.unbacked,
+	      w.stale_kept, w.pruned);
 }

@@ -615,6 +615,7 @@ int rbpc_subscribe_roles(struct rbpc *c, rbpc_roles_fn fn, void *arg)
 static int deliver_roles(struct rbpc *c, const void *data, size_t len)
 {
 	Db__UserRoles *m = db__user_roles__unpack(NULL, len, data);
+	uint32_t want = c->sub_all ? (1u << NTYPES) - 1 : c->sub_mask; /* types subscribed */
 	struct rbpc_role *r;
 	size_t i;
 
@@ -633,6 +634,8 @@ static int deliver_roles(struct rbpc *c, const void *data, size_t len)
 		r[i].vrid = m->roles[i]->vrid;
 		r[i].odd_mac = m->roles[i]->odd_mac;
 		r[i].master = m->roles[i]->master;
+		r[i].restored_at_ms = m->roles[i]->restored_at_ms;
+		r[i].replayed = r[i].master && want != 0 && (m->replayed & want) == want;
 	}
 	c->roles_fn(c->roles_arg, r, m->n_roles);
 	free(r);

@@ -226,6 +226,16 @@ struct rbpc_role {
 	uint32_t vrid;
 	int odd_mac; /* the binding decides the users whose MAC is odd */
 	int master;  /* this device is master for them */
+	/* CLOCK_REALTIME ms of the takeover that made this device master of
+	 * the binding from a whole copy of the peer's users: what rbpd holds
+	 * of them is then all there is, and a record of the service's own
+	 * older than this that rbpd did not restore is stale (the users left
+	 * while the peer was master). 0: no such takeover, or backup. */
+	uint64_t restored_at_ms;
+	/* Master, and every user of this binding of each type this client
+	 * subscribed to was published again (a replay, marked so) just before
+	 * this set: the service has had them all. */
+	int replayed;
 };
 
 /* Every binding of every profile, as rbpd published them last. */

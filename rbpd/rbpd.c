@@ -315,6 +315,12 @@ static void takeover(struct pbind *pb, const char *why)
 	struct restore_acc *a = &d->acc;
 	double t0 = mono_ms();
 
+	/* A group that was backup here, with the peer's users all held (a
+	 * whole batch since rbpd started): this table is every user of the
+	 * binding, and a service may drop its own older records of them that
+	 * it lacks (UserRole.restored_at_ms, docs/kea.md). */
+	pb->whole_at_ms =
+	    pb->role_known && pb->p->ch && pb->p->ch->whole ? realtime_ns() / 1000000 : 0;
 	pb->role_known = true;
 	if (pb->withdrawing) {
 		uv_timer_stop(&pb->withdraw);
@@ -440,6 +446,7 @@ static void handover(struct pbind *pb, const char *why)
 	bool known = pb->role_known;
 
 	pb->role_known = true;
+	pb->whole_at_ms = 0;
 	for_users_of(pb, handover_one, &n);
 	if (!known && n == 0)
 		return; /* a new binding, backup from the start: nothing to hand over */
@@ -474,7 +481,7 @@ static void evaluate(struct rbpd *d, const char *why)
 	}
 	/* after the restored users a takeover published */
 	if (changed) {
-		rbpd_api_publish_roles(d);
+		rbpd_api_publish_roles(d, 0);
 		for (struct chan *ch = d->chans; ch; ch = ch->next) {
 			rbpd_feed_send_roles(ch);
 			rbpd_dual_check(ch);
@@ -650,7 +657,7 @@ static void on_tick(uv_timer_t *t)
 	rbpd_feed_attach_all(d);
 	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		rbpd_feed_send_roles(ch);
-	rbpd_api_publish_roles(d);
+	rbpd_api_publish_roles(d, 0);
 	rbpd_ae_tick(d);
 }
 
@@ -849,6 +856,7 @@ static struct prof *prof_new(struct rbpd *d, const Db__RbpConfig *c, struct prof
 					pb->restored_users = old->bind[j].restored_users;
 					pb->restore_ms = old->bind[j].restore_ms;
 					pb->restore_at_ns = old->bind[j].restore_at_ns;
+					pb->whole_at_ms = old->bind[j].whole_at_ms;
 				}
 	}
 	for (size_t i = 0; i < c->n_interfaces; i++)

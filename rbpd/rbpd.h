@@ -132,6 +132,10 @@ struct pbind {
 	uint64_t restored_users;
 	double restore_ms;
 	uint64_t restore_at_ns; /* CLOCK_REALTIME when it ended, 0: never */
+	/* CLOCK_REALTIME ms of the takeover, when it made this device master
+	 * from a whole copy of the peer's users (UserRole.restored_at_ms);
+	 * 0 otherwise and while backup */
+	uint64_t whole_at_ms;
 	/* both devices master of the group (rbp_dual.h, docs/splitbrain.md) */
 	struct rbp_dual dual;
 	char dual_peer_if[RBP_IFNAME_MAX + 1]; /* the peer's interface of it */
@@ -382,13 +386,14 @@ void rbpd_api_close(struct rbpd *d);
  * replaced by a batch, the service was removed). */
 void rbpd_api_sync_resolve(struct chan *ch, uint64_t resolved, uint64_t lost);
 void rbpd_api_sync_fail(struct chan *ch, const char *why);
-/* Publishes restored users of one type (at most 1024 a message). */
 /* Publishes every binding's role under the word "role" (proto/user.proto
- * UserRoles): after a change, and every second. */
-void rbpd_api_publish_roles(struct rbpd *d);
+ * UserRoles): after a change, every second, and after a replay with the
+ * bit (1 << type) of each type replayed in `replayed`. */
+void rbpd_api_publish_roles(struct rbpd *d, uint32_t replayed);
 /* Publishes, marked replay, the users of type t (-1: every type) of the
  * bindings this device is master of: for a service that subscribed late. */
 void rbpd_replay_masters(struct rbpd *d, int t);
+/* Publishes restored users of one type (at most 1024 a message). */
 void rbpd_api_publish_restored(struct rbpd *d, enum ut_svc type, const struct rbp_user *users,
 			       const uint8_t *const *keys, const size_t *klens, size_t n,
 			       bool replay);

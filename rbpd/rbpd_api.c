@@ -444,7 +444,7 @@ void rbpd_api_publish_restored(struct rbpd *d, enum ut_svc type, const struct rb
 	free(buf);
 }
 
-void rbpd_api_publish_roles(struct rbpd *d)
+void rbpd_api_publish_roles(struct rbpd *d, uint32_t replayed)
 {
 	Db__UserRoles m = DB__USER_ROLES__INIT;
 	Db__UserRole *roles, **ptrs;
@@ -470,10 +470,12 @@ void rbpd_api_publish_roles(struct rbpd *d)
 			roles[n].vrid = pb->b.vrid;
 			roles[n].odd_mac = pb->b.parity == RBP_PARITY_ODD;
 			roles[n].master = pb->role_known && pb->role == RBP_ROLE_MASTER;
+			roles[n].restored_at_ms = roles[n].master ? pb->whole_at_ms : 0;
 			ptrs[n] = &roles[n];
 		}
 	m.roles = ptrs;
 	m.n_roles = n;
+	m.replayed = replayed;
 	len = db__user_roles__get_packed_size(&m);
 	buf = malloc(len ? len : 1);
 	if (buf == NULL)
@@ -489,15 +491,22 @@ static void on_replay(uv_timer_t *t)
 {
 	struct rbpd *d = t->data;
 
+	uint32_t replayed = 0;
+
 	d->replay_last = uv_now(d->loop);
 	if (d->replay_due[UT_SVC_COUNT]) {
 		rbpd_replay_masters(d, -1);
+		replayed = (1u << UT_SVC_COUNT) - 1;
 	} else {
 		for (int k = 0; k < UT_SVC_COUNT; k++)
-			if (d->replay_due[k])
+			if (d->replay_due[k]) {
 				rbpd_replay_masters(d, k);
+				replayed |= 1u << k;
+			}
 	}
 	memset(d->replay_due, 0, sizeof(d->replay_due));
+	/* the subscribers learn the replay is whole (UserRoles.replayed) */
+	rbpd_api_publish_roles(d, replayed);
 }
 
 /* A replay of type t (UT_SVC_COUNT: every type) soon: within 1 ms, or once
@@ -530,7 +539,7 @@ static void on_subscribe(struct bus_sock *s, const struct bus_part *parts, int n
 	word = (const uint8_t *)parts[0].data + 1;
 	len = parts[0].len - 1;
 	if (len == 4 && memcmp(word, "role", 4) == 0) {
-		rbpd_api_publish_roles(d);
+		rbpd_api_publish_roles(d, 0);
 		return;
 	}
 	if (len == 0) {

@@ -212,6 +212,26 @@ START_TEST(bindings_past_kr_max_are_never_read)
 }
 END_TEST
 
+/* A lease written before the binding became master from the peer's whole
+ * table is not Kea's record; one of the takeover's second or later is, and
+ * every lease is when there was no such takeover. */
+START_TEST(a_lease_before_a_whole_takeover_is_not_keas)
+{
+	struct kr_binding b = {.odd = true, .master = true};
+
+	ck_assert(kr_lease_keas(&b, 0));
+	ck_assert(kr_lease_keas(&b, 1700000000));
+	b.restored_at_ms = 1700000000500ULL; /* 0.5 s into that second */
+	ck_assert(!kr_lease_keas(&b, 1699999999));
+	ck_assert(!kr_lease_keas(&b, 0));
+	ck_assert(kr_lease_keas(&b, 1700000000)); /* the same second: maybe after */
+	ck_assert(kr_lease_keas(&b, 1700000001));
+	b.restored_at_ms = 1700000000000ULL;
+	ck_assert(!kr_lease_keas(&b, 1699999999));
+	ck_assert(kr_lease_keas(&b, 1700000000));
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -222,6 +242,7 @@ int main(void)
 	    a_binding_on_the_packet_s_interface_is_preferred,
 	    no_interface_means_the_first_binding_of_the_parity,
 	    bindings_past_kr_max_are_never_read,
+	    a_lease_before_a_whole_takeover_is_not_keas,
 	    NULL,
 	};
 	const struct checkrun_case core = {.tests = tests};

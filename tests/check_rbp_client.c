@@ -1076,7 +1076,8 @@ static void on_roles(void *arg, const struct rbpc_role *r, size_t n)
 	}
 }
 
-static void publish_roles(void *pub, const char *word, size_t n, bool master1)
+static void publish_roles_at(void *pub, const char *word, size_t n, bool master1, uint64_t at,
+			     uint32_t replayed)
 {
 	Db__UserRole r[2] = {DB__USER_ROLE__INIT, DB__USER_ROLE__INIT}, *pr[2] = {&r[0], &r[1]};
 	Db__UserRoles m = DB__USER_ROLES__INIT;
@@ -1088,14 +1089,63 @@ static void publish_roles(void *pub, const char *word, size_t n, bool master1)
 	r[0].vrid = 1;
 	r[0].odd_mac = true;
 	r[0].master = master1;
+	r[0].restored_at_ms = at;
 	r[1].vrid = 2;
 	m.roles = pr;
 	m.n_roles = n;
+	m.replayed = replayed;
 	len = db__user_roles__get_packed_size(&m);
 	db__user_roles__pack(&m, buf);
 	zmq_send(pub, word, strlen(word), ZMQ_SNDMORE);
 	zmq_send(pub, buf, len, 0);
 }
+
+static void publish_roles(void *pub, const char *word, size_t n, bool master1)
+{
+	publish_roles_at(pub, word, n, master1, 0, 0);
+}
+
+/* A set says when each master binding was taken over from the peer's
+ * whole table, and whether a replay of every type this client subscribed
+ * to came just before it: not when the replay was of other types only,
+ * and never for a backup binding. */
+START_TEST(roles_say_the_takeover_time_and_a_whole_replay)
+{
+	void *ctx = zmq_ctx_new(), *pub;
+	struct got g = {0};
+	struct got_roles gr = {0};
+	struct rbpc *c;
+
+	pub = xpub_open(ctx);
+	c = client();
+	ck_assert_int_eq(rbpc_subscribe(c, UT_SVC_DHCP_SERVER), 0);
+	expect_sub(pub, "dhcp-server");
+	ck_assert_int_eq(rbpc_subscribe_roles(c, on_roles, &gr), 0);
+	expect_sub(pub, "role");
+	publish_roles_at(pub, "role", 2, true, 1700000000123ULL, 1u << UT_SVC_ARP);
+	while (gr.sets < 1)
+		ck_assert_int_gt(rbpc_recv_restored(c, 5000, on_restored, &g), 0);
+	ck_assert_uint_eq(gr.r[0].restored_at_ms, 1700000000123ULL);
+	ck_assert_uint_eq(gr.r[1].restored_at_ms, 0);
+	ck_assert(!gr.r[0].replayed); /* ARP only: not this client's */
+	publish_roles_at(pub, "role", 2, true, 1700000000123ULL,
+			 1u << UT_SVC_ARP | 1u << UT_SVC_DHCP_SERVER);
+	while (gr.sets < 2)
+		ck_assert_int_gt(rbpc_recv_restored(c, 5000, on_restored, &g), 0);
+	ck_assert(gr.r[0].replayed);
+	ck_assert(!gr.r[1].replayed); /* backup */
+	/* a second subscribed type not replayed: not whole */
+	ck_assert_int_eq(rbpc_subscribe(c, UT_SVC_BRAS), 0);
+	expect_sub(pub, "bras");
+	publish_roles_at(pub, "role", 2, true, 1, 1u << UT_SVC_DHCP_SERVER);
+	while (gr.sets < 3)
+		ck_assert_int_gt(rbpc_recv_restored(c, 5000, on_restored, &g), 0);
+	ck_assert(!gr.r[0].replayed);
+	rbpc_close(c);
+	zmq_close(pub);
+	zmq_ctx_term(ctx);
+}
+END_TEST
 
 /* Roles arrive, each set as one delivery, after the users published
  * before them; a role set that does not decode is dropped and counted; a
@@ -1234,6 +1284,7 @@ int main(void)
 	    a_replay_is_marked_and_can_be_asked_again,
 	    malformed_restored_messages_are_dropped_and_counted,
 	    roles_are_delivered_in_order_with_restored_users,
+	    roles_say_the_takeover_time_and_a_whole_replay,
 	    subscriptions_use_rbpds_words_for_every_type,
 	    a_hundred_thousand_adds_arrive_in_order,
 	    NULL,

@@ -186,6 +186,24 @@ test_a_new_client_gets_a_free_address() {
 	NEW=$n
 }
 
+# client_release N: client N releases its lease (DHCPRELEASE to the server
+# that granted it last).
+client_release() {
+	ip netns exec "${DEV_NS[H]}" dhclient -r -v -cf "$ROOT/H/dhclient.conf" -sf /bin/true \
+		-lf "$ROOT/H/c$1.leases" -pf "$ROOT/H/c$1.pid" "c$1" >>"$ROOT/H/c$1.log" 2>&1
+}
+
+# While A is away, client 1 (A's group, served by B now) releases its
+# lease: B's Kea and B's rbpd forget it.
+test_a_client_releases_at_b() {
+	RELEASED=$(client_addr 1)
+	client_release 1 || return 1
+	wait_until 10 eval '! kea_has B "$RELEASED" "$(client_mac 1)"' ||
+		{ echo "  B's Kea still holds $RELEASED"; return 1; }
+	wait_until 10 eval '! dhcp_users B | grep -q "^$RELEASED "' ||
+		{ echo "  B's rbpd still holds $RELEASED"; return 1; }
+}
+
 # A returns (daemons, link, then Kea): master of group 1 again once its
 # table is complete, and its Kea, started only after that takeover, holds
 # the lease B granted the new client (rbpd replays the users it is master
@@ -205,6 +223,22 @@ test_a_returns_with_b_grants() {
 	client_run "$NEW" || return 1
 	grep -q "DHCPACK of $a from 192.0.2.1" "$ROOT/H/c$NEW.last" ||
 		{ grep DHCP "$ROOT/H/c$NEW.last"; return 1; }
+}
+
+# The lease client 1 released at B while A was away stays released: A's
+# Kea, which held it when A died, no longer does once A is master again,
+# and the hook's catch-up from that Kea did not bring it back into A's
+# table, nor through A into B's.
+test_released_lease_stays_released() {
+	wait_until 10 grep -q "caught up" "$ROOT/A/kea4.log" ||
+		{ echo "  A's hook never caught up"; return 1; }
+	sleep 1
+	for d in A B; do
+		! dhcp_users $d | grep -q "^$RELEASED " ||
+			{ echo "  $d's rbpd holds the released $RELEASED again"; return 1; }
+	done
+	! kea_has A "$RELEASED" "$(client_mac 1)" ||
+		{ echo "  A's Kea still holds the released $RELEASED"; return 1; }
 }
 
 if ! setup; then
@@ -227,8 +261,11 @@ t "A dies: B master of both groups, B's Kea holds every lease A granted" \
 t "every client's renewal acknowledged by B with the same address" \
 	test_every_renewal_acked_by_b_same_address
 t "a new client gets an address nobody holds" test_a_new_client_gets_a_free_address
+t "a client of A's group releases its lease at B: B forgets it" test_a_client_releases_at_b
 t "A returns: master again, its Kea holds B's grant, the renewal ACKed by A" \
 	test_a_returns_with_b_grants
+t "the lease released while A was away: not in A's Kea, not back in either table" \
+	test_released_lease_stays_released
 t "SIGTERM stops every daemon with exit 0; no sanitizer report in any log" test_sigterm_and_clean_logs
 
 echo "kea integration: $PASS passed, $FAIL failed"
