@@ -87,6 +87,7 @@ struct chan {
 	/* the preemption gate (rbp_ready.h): the batch from the peer that
 	 * runs, and whether the last one ended with equal digests */
 	uint64_t rx_batch_got, rx_batch_total;
+	uint64_t rx_batch_began_ns; /* uv_hrtime() at its begin, for the log at its end */
 	bool rx_batch_agreed;
 	unsigned rx_batch_retries; /* incomplete batches asked again in a row */
 	/* While a batch from the peer runs, the peer's users it has not sent

@@ -498,6 +498,7 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 	resync_slack(ch);
 	ch->rx_batch_got = 0;
 	ch->rx_batch_total = b->count;
+	ch->rx_batch_began_ns = uv_hrtime();
 	log_info("remote-backup-service %s: batch backup from the peer, %" PRIu64 " users",
 		 ch->name, b->count);
 	rbpd_gates_publish(ch->d);
@@ -642,8 +643,9 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 			  ch->name, b->count, d, b->digest);
 	} else {
 		log_info("remote-backup-service %s: batch backup from the peer complete, %" PRIu64
-			 " users, %zd gone, tables agree",
-			 ch->name, b->count, swept);
+			 " users in %.1f ms, %zd gone, tables agree",
+			 ch->name, b->count, (double)(uv_hrtime() - ch->rx_batch_began_ns) / 1e6,
+			 swept);
 	}
 	if (b->partial)
 		log_info("remote-backup-service %s: the peer's batch is partial (its rbpd started "
