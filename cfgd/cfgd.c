@@ -501,7 +501,7 @@ static void begin(struct cfgd *cd, struct pending *p)
 		 * follow by push. */
 		int wrc;
 
-		cd->txn.decision = TXN_COMMIT;
+		cfg_txn_force(&cd->txn);
 		wrc = make_durable(cd);
 		if (wrc < 0) {
 			log_warnx("trial rollback: cannot write the state directory %s: %s; "
@@ -530,9 +530,7 @@ static void begin(struct cfgd *cd, struct pending *p)
 		if (!(parts & (1u << d)))
 			continue;
 		if (!cd->d[d].up) {
-			errlist_add(&cd->txn.reasons, "%s: not running (no HELLO from it)",
-				    cfg_daemon_name(d));
-			cd->txn.decision = TXN_ABORT;
+			cfg_txn_refuse(&cd->txn, d, "not running (no HELLO from it)");
 			continue;
 		}
 		pr.txn = cd->txn.id;

@@ -56,6 +56,24 @@ enum txn_decision cfg_txn_lost(struct cfg_txn *t, enum cfg_daemon d)
 	return t->decision;
 }
 
+enum txn_decision cfg_txn_refuse(struct cfg_txn *t, enum cfg_daemon d, const char *why)
+{
+	if (t->decision == TXN_COMMIT || !member(t, d) || (t->voted & (1u << d)))
+		return t->decision;
+	/* counted as answered: a second refusal or a stray vote adds nothing */
+	t->voted |= 1u << d;
+	errlist_add(&t->reasons, "%s: %s", cfg_daemon_name(d), why);
+	t->decision = TXN_ABORT;
+	return t->decision;
+}
+
+enum txn_decision cfg_txn_force(struct cfg_txn *t)
+{
+	if (t->decision == TXN_PENDING)
+		t->decision = TXN_COMMIT;
+	return t->decision;
+}
+
 enum txn_decision cfg_txn_tick(struct cfg_txn *t, uint64_t now_ms)
 {
 	if (now_ms < t->deadline_ms)

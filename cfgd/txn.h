@@ -4,7 +4,8 @@
  * and it says when the transaction is decided. It sends nothing itself.
  *
  *   begin -> PREPARING --all yes--> COMMIT (cfgd writes durably, sends COMMIT)
- *                     \--a no, a lost participant, the deadline--> ABORT
+ *                     \--a no, a lost or refused participant, the deadline--> ABORT
+ *         \--forced (a trial rollback: no vote)--> COMMIT
  *   COMMIT -> acks until every participant acked or the ack deadline;
  *             a participant that did not ack is reported so cfgd re-pushes.
  */
@@ -41,6 +42,21 @@ enum txn_decision cfg_txn_vote(struct cfg_txn *t, enum cfg_daemon d, bool ok, ch
 
 /* Daemon d went away. Before the decision this aborts the transaction. */
 enum txn_decision cfg_txn_lost(struct cfg_txn *t, enum cfg_daemon d);
+
+/* Participant d cannot take part (cfgd did not send it the PREPARE:
+ * `why` is "not running (no HELLO from it)"): the transaction aborts with
+ * "d: why" among its reasons. Every participant refused before the
+ * decision is named, not only the first, so that an operator sees each
+ * daemon that is down; a participant that voted or was refused already,
+ * a non-participant, or any after a commit decision is ignored. Returns
+ * the decision. */
+enum txn_decision cfg_txn_refuse(struct cfg_txn *t, enum cfg_daemon d, const char *why);
+
+/* The commit goes ahead whatever the participants would say (a trial
+ * that expired rolls back; they follow by push): a pending transaction
+ * is decided TXN_COMMIT and takes no votes. A decided one keeps its
+ * decision. Returns the decision. */
+enum txn_decision cfg_txn_force(struct cfg_txn *t);
 
 /* The clock moved: past the deadline, missing votes abort the transaction.
  * After a commit, returns TXN_COMMIT and sets acks_done when the ack

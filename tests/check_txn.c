@@ -101,6 +101,65 @@ START_TEST(failed_durable_write_aborts)
 }
 END_TEST
 
+START_TEST(forced_commit_takes_no_votes)
+{
+	char *why[] = {"interface eth9: no such interface"};
+
+	/* a trial that expired rolls back whatever the daemons say */
+	cfg_txn_begin(&t, 8, ALL, 0, 2000);
+	ck_assert_int_eq(cfg_txn_force(&t), TXN_COMMIT);
+	ck_assert_int_eq(cfg_txn_vote(&t, D_VRRPD, false, why, 1), TXN_COMMIT);
+	ck_assert_int_eq(cfg_txn_lost(&t, D_RBSD), TXN_COMMIT);
+	ck_assert_int_eq(cfg_txn_tick(&t, 5000), TXN_COMMIT);
+	ck_assert_uint_eq(t.reasons.n, 0);
+}
+END_TEST
+
+START_TEST(force_keeps_an_abort)
+{
+	cfg_txn_begin(&t, 9, ALL, 0, 2000);
+	cfg_txn_vote(&t, D_RBPD, false, NULL, 0);
+	ck_assert_int_eq(cfg_txn_force(&t), TXN_ABORT);
+	ck_assert_int_eq(t.decision, TXN_ABORT);
+}
+END_TEST
+
+START_TEST(participant_not_running_aborts_with_its_reason)
+{
+	cfg_txn_begin(&t, 10, ALL, 0, 2000);
+	ck_assert_int_eq(cfg_txn_refuse(&t, D_RBSD, "not running (no HELLO from it)"), TXN_ABORT);
+	ck_assert_int_eq(t.decision, TXN_ABORT);
+	ck_assert_uint_eq(t.reasons.n, 1);
+	ck_assert_str_eq(t.reasons.v[0], "rbsd: not running (no HELLO from it)");
+	/* the others' yes changes nothing */
+	ck_assert_int_eq(cfg_txn_vote(&t, D_VRRPD, true, NULL, 0), TXN_ABORT);
+	ck_assert_int_eq(cfg_txn_vote(&t, D_RBPD, true, NULL, 0), TXN_ABORT);
+}
+END_TEST
+
+START_TEST(every_participant_not_running_is_named_once)
+{
+	cfg_txn_begin(&t, 11, ALL, 0, 2000);
+	cfg_txn_refuse(&t, D_VRRPD, "not running (no HELLO from it)");
+	cfg_txn_refuse(&t, D_RBPD, "not running (no HELLO from it)");
+	cfg_txn_refuse(&t, D_VRRPD, "not running (no HELLO from it)");
+	ck_assert_int_eq(t.decision, TXN_ABORT);
+	ck_assert_uint_eq(t.reasons.n, 2);
+	ck_assert_str_eq(t.reasons.v[0], "vrrpd: not running (no HELLO from it)");
+	ck_assert_str_eq(t.reasons.v[1], "rbpd: not running (no HELLO from it)");
+}
+END_TEST
+
+START_TEST(refusing_a_non_participant_or_after_commit_is_ignored)
+{
+	cfg_txn_begin(&t, 12, 1u << D_VRRPD, 0, 2000);
+	ck_assert_int_eq(cfg_txn_refuse(&t, D_RBSD, "not running"), TXN_PENDING);
+	ck_assert_int_eq(cfg_txn_vote(&t, D_VRRPD, true, NULL, 0), TXN_COMMIT);
+	ck_assert_int_eq(cfg_txn_refuse(&t, D_VRRPD, "not running"), TXN_COMMIT);
+	ck_assert_uint_eq(t.reasons.n, 0);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -111,6 +170,11 @@ int main(void)
 	    participant_dying_between_phases_is_left_unacked,
 	    non_participants_and_duplicates_are_ignored,
 	    failed_durable_write_aborts,
+	    forced_commit_takes_no_votes,
+	    force_keeps_an_abort,
+	    participant_not_running_aborts_with_its_reason,
+	    every_participant_not_running_is_named_once,
+	    refusing_a_non_participant_or_after_commit_is_ignored,
 	    NULL,
 	};
 	const struct checkrun_case core = {.tests = tests, .teardown = teardown};
