@@ -61,7 +61,8 @@ RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/common/cfgclient.o
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfgd/txn.c cfgd/store.c \
+CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfgd/txn.c cfgd/commitq.c \
+	cfgd/store.c \
 	cfgd/session.c \
 	cfgd/tlsfiles.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))

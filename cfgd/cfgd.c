@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "cfgd/commitq.h"
 #include "cfgd/compile.h"
 #include "cfgd/conf.h"
 #include "cfgd/session.h"
@@ -45,22 +46,6 @@ struct daemon_state {
 	uint64_t last_push_ms;
 };
 
-/* A CLI request waiting for a commit to finish. */
-struct pending {
-	char ident[256];
-	size_t identlen;
-	uint64_t req_id;
-	struct session *sess;
-	bool trial_confirm;
-	unsigned trial_s;
-	char label[64];
-	bool forced;	     /* trial expiry rollback: no vote */
-	bool fixed;	     /* target is not the session's candidate (rollback) */
-	struct conf *target; /* the configuration to commit */
-	struct candidate *actions;
-	char info[1024]; /* printed with the outcome of a commit that succeeds */
-};
-
 struct cfgd {
 	uv_loop_t *loop;
 	void *zctx;
@@ -77,21 +62,16 @@ struct cfgd {
 	/* the transaction in flight */
 	bool busy;
 	struct cfg_txn txn;
-	struct pending cur;
+	struct cfg_pending cur;
 	struct compiled next;
 	uint64_t next_id;
 	uint64_t txn_seq;
-	/* commits waiting their turn */
-	struct pending *queue;
-	size_t nqueue;
+	/* commits waiting their turn, and the trial rollback until it is
+	 * durable (cfgd/commitq.h) */
+	struct cfg_commitq queue;
 	/* trial */
 	uint64_t trial_commit, trial_rollback_to;
 	time_t trial_deadline;
-	/* A trial rollback is decided (queued), then runs whether or not it
-	 * could be written (unsaved). Until it is durable the trial file
-	 * stays, so that a restart rolls back again; an unsaved one is
-	 * retried every tick. */
-	enum { RB_NONE, RB_QUEUED, RB_UNSAVED } rollback;
 	bool empty_ok; /* -E: start empty when every stored commit is unreadable */
 	/* commits by outcome, and how long each took from its turn to its
 	 * answer (compile, prepare, durable write, acknowledgments) */
@@ -218,7 +198,7 @@ static void start_next(struct cfgd *cd);
 
 /* Answer a pending commit's CLI request (if it came from one) and free
  * what it owns. */
-static void pending_done(struct cfgd *cd, struct pending *p, bool ok, const char *out)
+static void pending_done(struct cfgd *cd, struct cfg_pending *p, bool ok, const char *out)
 {
 	if (p->identlen)
 		send_cli(cd, p->ident, p->identlen, p->req_id, ok, out, p->sess, NULL);
@@ -314,10 +294,7 @@ static int write_commit(struct cfgd *cd, const struct conf *cf, uint64_t id, con
  * back, and this durable commit supersedes it. */
 static void durable_done(struct cfgd *cd, bool is_rollback)
 {
-	if (cd->rollback == RB_QUEUED && !is_rollback)
-		return; /* a rollback waits behind this commit: its trial stays */
-	cd->rollback = RB_NONE;
-	if (cd->trial_commit == 0)
+	if (cfg_commitq_durable(&cd->queue, is_rollback, cd->trial_commit != 0))
 		store_trial_clear(cd->store);
 }
 
@@ -366,7 +343,7 @@ static void retry_unsaved_rollback(struct cfgd *cd)
 {
 	int rc;
 
-	if (cd->rollback != RB_UNSAVED || cd->busy)
+	if (!cfg_commitq_retry_due(&cd->queue, cd->busy))
 		return;
 	rc = write_commit(cd, cd->running, cd->running_id, "cfgd", "trial-rollback");
 	if (rc < 0)
@@ -459,7 +436,7 @@ static void add_warnings(struct cfgd *cd)
 	errlist_free(&w);
 }
 
-static void begin(struct cfgd *cd, struct pending *p)
+static void begin(struct cfgd *cd, struct cfg_pending *p)
 {
 	struct errlist errs = {0};
 	unsigned parts = 0;
@@ -508,7 +485,7 @@ static void begin(struct cfgd *cd, struct pending *p)
 				  "running it anyway, the write is retried (a restart rolls back "
 				  "again)",
 				  cd->opts.statedir, strerror(-wrc));
-			cd->rollback = RB_UNSAVED;
+			cfg_commitq_unsaved(&cd->queue);
 		}
 		activate(cd);
 		for (int d = 0; d < D__COUNT; d++)
@@ -546,56 +523,43 @@ static void begin(struct cfgd *cd, struct pending *p)
 		abort_txn(cd);
 }
 
-static void enqueue(struct cfgd *cd, struct pending *p)
+/* Carry out what the commit queue decided (cfgd/commitq.h). */
+static void carry_out(struct cfgd *cd, struct cfg_commitq_out *o)
 {
-	struct pending *q;
-
-	if (!cd->busy) {
-		begin(cd, p);
-		return;
+	switch (o->act) {
+	case CFG_CQ_NONE:
+		break;
+	case CFG_CQ_RUN:
+	case CFG_CQ_RUN_REBASED:
+		begin(cd, &o->p);
+		break;
+	case CFG_CQ_EXPIRED:
+	case CFG_CQ_CONFLICT:
+	case CFG_CQ_NOMEM:
+		pending_done(cd, &o->p, false, o->msg);
+		break;
 	}
-	q = realloc(cd->queue, (cd->nqueue + 1) * sizeof(*q));
-	if (q == NULL) {
-		pending_done(cd, p, false, "Error: out of memory.");
-		return;
-	}
-	cd->queue = q;
-	cd->queue[cd->nqueue++] = *p;
 }
 
+/* Run commit p now, or at its turn. Takes what p owns. */
+static void enqueue(struct cfgd *cd, struct cfg_pending *p)
+{
+	struct cfg_commitq_out o;
+
+	cfg_commitq_submit(&cd->queue, cd->busy, p, &o);
+	carry_out(cd, &o);
+}
+
+/* The queued commits, while none runs: each is run, re-based or refused
+ * at its turn. begin() may finish a commit at once (it comes back here). */
 static void start_next(struct cfgd *cd)
 {
-	struct pending p;
+	struct cfg_commitq_out o;
 
-	while (!cd->busy && cd->nqueue > 0) {
-		p = cd->queue[0];
-		memmove(cd->queue, cd->queue + 1, (cd->nqueue - 1) * sizeof(*cd->queue));
-		cd->nqueue--;
-		if (p.sess == NULL && !p.forced) {
-			/* its session expired while it waited */
-			pending_done(cd, &p, false,
-				     "Error: The session expired before its commit ran.");
-			continue;
-		}
-		if (!p.forced && !p.fixed) {
-			/* re-base on what is running now */
-			char out[2048];
-
-			conf_free(p.target);
-			p.target = conf_dup(cd->running);
-			if (p.target == NULL) {
-				pending_done(cd, &p, false, "Error: out of memory.");
-				continue;
-			}
-			if (cand_conflicts(&p.sess->cand, cd->running, p.sess->user, out,
-					   sizeof(out))) {
-				pending_done(cd, &p, false, out);
-				continue;
-			}
-			cand_apply(&p.sess->cand, p.target);
-		}
-		begin(cd, &p);
-	}
+	do {
+		cfg_commitq_next(&cd->queue, cd->busy, cd->running, &o);
+		carry_out(cd, &o);
+	} while (o.act != CFG_CQ_NONE);
 }
 
 /* ---- trial ------------------------------------------------------------- */
@@ -628,7 +592,8 @@ static int load_commit_conf(struct cfgd *cd, uint64_t id, struct conf **out)
 
 static void trial_rollback(struct cfgd *cd, const char *why)
 {
-	struct pending p = {0};
+	struct cfg_pending p = {0};
+	struct cfg_commitq_out o;
 
 	if (!cd->trial_commit)
 		return;
@@ -640,13 +605,12 @@ static void trial_rollback(struct cfgd *cd, const char *why)
 			  (unsigned long long)cd->trial_rollback_to);
 		return;
 	}
-	p.forced = true;
 	snprintf(p.label, sizeof(p.label), "trial-rollback");
 	/* The trial file stays until the rollback is durable (make_durable):
 	 * a crash before that rolls back again at the next start. */
 	cd->trial_commit = 0;
-	cd->rollback = RB_QUEUED;
-	enqueue(cd, &p);
+	cfg_commitq_rollback(&cd->queue, cd->busy, &p, &o);
+	carry_out(cd, &o);
 }
 
 /* ---- CLI --------------------------------------------------------------- */
@@ -718,7 +682,7 @@ static char *sync_status(struct cfgd *cd)
 	} else {
 		p += sprintf(p, "Trial commit: none\n");
 	}
-	if (cd->rollback == RB_UNSAVED)
+	if (cd->queue.rollback == CFG_RB_UNSAVED)
 		p += sprintf(p, "Warning: the trial rollback is not yet written to disk\n");
 	p += sprintf(p, "Daemon  State  PID       Applied     Digest            Sync\n");
 	for (int d = 0; d < D__COUNT; d++)
@@ -814,7 +778,7 @@ static void cli_exec(struct cfgd *cd, const char *ident, size_t identlen, uint64
 		     struct session *s, const char *line, bool json)
 {
 	struct sess_result res;
-	struct pending p = {0};
+	struct cfg_pending p = {0};
 	char *text;
 
 	sess_exec(s, cd->running, cd->running_id, line, &res);
@@ -1144,9 +1108,7 @@ static bool expire_session(const char *k, void *v, void *arg)
 	if (!(s->closed || now_ms(cd) - s->last_active_ms > SESSION_IDLE_MS) ||
 	    (cd->busy && cd->cur.sess == s))
 		return false;
-	for (size_t q = 0; q < cd->nqueue; q++)
-		if (cd->queue[q].sess == s)
-			cd->queue[q].sess = NULL;
+	cfg_commitq_forget(&cd->queue, s);
 	cand_clear(&s->cand);
 	free(s);
 	return true;
@@ -1194,7 +1156,7 @@ static void on_tick(uv_timer_t *t)
  * a trial about to end. */
 static bool tick_urgent(struct cfgd *cd)
 {
-	if (cd->busy || cd->nqueue > 0 || cd->rollback == RB_UNSAVED)
+	if (cd->busy || cd->queue.n > 0 || cd->queue.rollback == CFG_RB_UNSAVED)
 		return true;
 	if (cd->trial_commit && time(NULL) + 2 >= cd->trial_deadline)
 		return true;
@@ -1345,6 +1307,7 @@ int main(int argc, char **argv)
 	}
 	cd->zctx = zmq_ctx_new();
 	cd->sessions = strmap_new();
+	cfg_commitq_init(&cd->queue, NULL);
 	rc = store_open(&cd->store, cd->opts.statedir);
 	if (rc < 0)
 		fatalx("state directory %s: %s", cd->opts.statedir, strerror(-rc));
@@ -1379,6 +1342,7 @@ int main(int argc, char **argv)
 	daemon_close_loop(cd->loop);
 	strmap_each(cd->sessions, free_session, NULL);
 	strmap_free(cd->sessions);
+	cfg_commitq_free(&cd->queue);
 	conf_free(cd->running);
 	cfg_compiled_free(&cd->compiled);
 	cfg_compile_cache_free();
