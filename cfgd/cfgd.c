@@ -465,6 +465,11 @@ static void begin(struct cfgd *cd, struct cfg_pending *p)
 	if (parts & (1u << D_RBSD))
 		add_warnings(cd);
 	if (parts == 0 && conf_equal(cd->running, cd->cur.target)) {
+		/* A trial rollback to what runs already (a later commit undid
+		 * the trial): done, as if written; else the trial file would
+		 * stay and a restart roll back over the commits after it. */
+		if (cd->cur.forced)
+			durable_done(cd, true);
 		count_commit(cd, true, false);
 		finish(cd, true,
 		       cd->cur.info[0] ? cd->cur.info

@@ -198,6 +198,26 @@ test_commit_trial() {
 	cli A -c "system-view" -c "sysname A" -c "commit" >/dev/null
 }
 
+# A trial whose change another session undid: its rollback at the
+# deadline changes nothing, and must still end the trial on disk, or a
+# cfgd restart would roll back again, over the commits made since.
+test_trial_undone_then_restart_keeps_later_commits() {
+	cli A -c "display current-configuration" | grep -q "^sysname A$" || return 1
+	cli A -c "system-view" -c "sysname undone" -c "commit trial 2" >/dev/null || return 1
+	cli A -c "system-view" -c "sysname A" -c "commit" >/dev/null || return 1
+	wait_until 10 eval '[ "$(jcli A "display configuration commit list" | jq -r .trial_commit_id)" = null ]' ||
+		{ echo "  the trial never ended"; return 1; }
+	sleep 1
+	cli A -c "system-view" -c "sysname later" -c "commit" >/dev/null || return 1
+	stop9 A cfgd
+	start A cfgd
+	wait_sync A || return 1
+	cli A -c "display current-configuration" | grep -q "^sysname later$" ||
+		{ echo "  after the restart: $(cli A -c "display current-configuration" | grep sysname)"
+		  grep -i "trial" "$ROOT/A/cfgd.log" | tail -n 6 | sed 's/^/    /'; return 1; }
+	cli A -c "system-view" -c "sysname A" -c "commit" >/dev/null
+}
+
 # Two sessions editing the same setting: the second commit is refused,
 # naming both sides.
 test_concurrent_sessions_conflict() {
@@ -321,6 +341,8 @@ t "cfgd killed while a commit waits for votes: old configuration everywhere" tes
 t "interactive dbcli: Tab, ? and the prompt on a terminal" test_interactive_terminal
 t "display current-configuration replays into a fresh device identically" test_golden_replay
 t "commit trial rolls back unless confirmed (also across a cfgd restart); abort trial" test_commit_trial
+t "a trial undone by another commit: a cfgd restart keeps the commits after its deadline" \
+	test_trial_undone_then_restart_keeps_later_commits
 t "a second session's commit over the same setting is refused" test_concurrent_sessions_conflict
 t "commit history, changes and rollback" test_rollback_and_history
 t "a second cfgd on the same run directory refuses to start" test_second_instance_refused
