@@ -118,11 +118,15 @@ void cfg_commitq_next(struct cfg_commitq *q, bool busy, const struct conf *runni
 		out->act = CFG_CQ_CONFLICT;
 		return;
 	}
-	/* Not checked, as cfgd never checked it here: should it fail for
-	 * want of memory part way, the commit runs with the edits applied so
-	 * far. Refusing it (CFG_CQ_NOMEM, as cli_exec() refuses a commit
-	 * made at once) is a change of behaviour, for a commit of its own. */
-	(void)q->ops->apply(&p->sess->cand, p->target);
+	/* Edits applied part way (out of memory) are not the commit the
+	 * operator asked for: refused, as cli_exec() refuses one made at once. */
+	if (q->ops->apply(&p->sess->cand, p->target) < 0) {
+		q->ops->free(p->target);
+		p->target = NULL;
+		out->act = CFG_CQ_NOMEM;
+		snprintf(out->msg, sizeof(out->msg), "Error: out of memory.");
+		return;
+	}
 	out->act = CFG_CQ_RUN_REBASED;
 }
 

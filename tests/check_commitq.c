@@ -5,6 +5,7 @@
  * allocation go through counting stubs over the real functions, which
  * fail on demand. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 static struct {
 	int dup, free, conflicts, apply, realloc;
 } calls;
-static bool fail_dup, fail_realloc;
+static bool fail_dup, fail_realloc, fail_apply;
 
 static struct conf *stub_dup(const struct conf *c)
 {
@@ -41,7 +42,7 @@ static int stub_conflicts(const struct candidate *cand, const struct conf *run, 
 static int stub_apply(const struct candidate *cand, struct conf *c)
 {
 	calls.apply++;
-	return cand_apply(cand, c);
+	return fail_apply ? -ENOMEM : cand_apply(cand, c);
 }
 
 static void *stub_realloc(void *p, size_t size)
@@ -66,7 +67,7 @@ static struct cfg_commitq_out out;
 static void setup(void)
 {
 	memset(&calls, 0, sizeof(calls));
-	fail_dup = fail_realloc = false;
+	fail_dup = fail_realloc = fail_apply = false;
 	cfg_commitq_init(&q, &stubs);
 	running = conf_new();
 	ck_assert_ptr_nonnull(running);
@@ -326,6 +327,25 @@ START_TEST(a_rebase_without_memory_is_refused)
 }
 END_TEST
 
+/* The candidate's edits could not all be applied to the re-based target
+ * (out of memory part way): refused, never run half applied. */
+START_TEST(a_rebase_applied_part_way_is_refused)
+{
+	struct cfg_pending p;
+
+	edit_priority(&alice, "110", 1000);
+	p = commit_of(&alice, "alice's");
+	submit_busy(&p);
+	fail_apply = true;
+	cfg_commitq_next(&q, false, running, &out);
+	ck_assert_int_eq(out.act, CFG_CQ_NOMEM);
+	ck_assert_str_eq(out.msg, "Error: out of memory.");
+	ck_assert_ptr_null(out.p.target);
+	ck_assert_int_eq(calls.apply, 1);
+	ck_assert_int_eq(calls.free, 2); /* the queued target and the half-applied one */
+}
+END_TEST
+
 START_TEST(a_forced_trial_rollback_runs_as_it_is)
 {
 	struct cfg_pending p;
@@ -509,6 +529,7 @@ int main(void)
 	    a_queued_commit_is_rebased_on_what_ran_before_it,
 	    a_queued_commit_that_conflicts_when_rebased_is_refused,
 	    a_rebase_without_memory_is_refused,
+	    a_rebase_applied_part_way_is_refused,
 	    a_forced_trial_rollback_runs_as_it_is,
 	    a_trial_rollback_while_idle_runs_at_once,
 	    a_rollback_to_a_fixed_target_is_not_rebased,
