@@ -16,20 +16,12 @@
 #include "rbsd/rbs_conn.h"
 #include "rbsd/rbs_frame.h"
 #include "rbsd/rbs_lag.h"
+#include "rbsd/rbs_link.h"
 #include "rbsd/rbs_sess.h"
 #include "rbsd/rbs_win.h"
 
-#define KEEPALIVE_MS 1000 /* idle this long: send a keepalive */
-#define DEAD_MS 3000	  /* nothing from the peer this long: it is gone */
-/* TCP + TLS + HELLO must be done by then: short for inbound connections,
- * which anyone who can send from the peer's address may open; longer for
- * this device's own dial, which nobody else controls. */
-#define HANDSHAKE_MS 1750 /* gone within 2 s */
-#define DIAL_HANDSHAKE_MS 5000
-#define REFUSED_LOG_MS 5000   /* refused connections: one log line this often */
-#define BACKOFF_MIN_MS 100    /* first redial */
-#define BACKOFF_MAX_MS 5000   /* redial at least this often */
-#define LOWER_SIDE_DELAY 1000 /* the lower address lets the greater one dial first */
+/* Keepalive, dead peer, handshake limits and the redial backoff: rbs_link.h. */
+#define REFUSED_LOG_MS 5000 /* refused connections: one log line this often */
 #define ACK_EVERY 1024
 #define ACK_DELAY_MS 1 /* the bound; an ACK goes at the end of the pass (on_ack_check()) */
 #define FRAME_ENTRIES 1024	 /* entries per Entries frame at most */
@@ -51,8 +43,10 @@ struct link {
 	struct rbs_chan *ch;
 	struct rbs_conn *c;
 	struct rbs_dec dec;
-	bool dialed, tls_up, hello_rcvd, planned;
-	uint64_t opened, last_rx, last_tx;
+	bool tls_up, hello_rcvd;
+	/* dialed, established (HELLOs exchanged, the plan applied), and its
+	 * times: rbs_link_check() says when it is out of time */
+	struct rbs_link k;
 	uint32_t version;   /* the peer's protocol version, from its HELLO */
 	bool ae_old_logged; /* "too old for anti-entropy" logged for this link */
 };
@@ -99,11 +93,11 @@ struct rbs_chan {
 	uv_timer_t tick, dial_timer, ack_timer;
 	uv_check_t ack_check; /* an ACK at the end of the loop pass that read entries */
 	int handles; /* open handles; freed when 0 after close */
-	bool closing, dialing;
+	bool closing;
 	bool held;	/* the local feeder is full: no reading, no ACK */
 	uint64_t holds; /* times it was */
 	struct link *links[MAX_LINKS];
-	struct link *active; /* planned, carrying entries */
+	struct link *active; /* established, carrying entries */
 	uint64_t session, peer_session;
 	uint32_t peer_version; /* its protocol version at the last HELLO */
 	struct rbs_tx tx;
@@ -150,7 +144,7 @@ struct rbs_chan {
 	uint64_t ref_stranger, ref_handshake, ref_timeout, ref_in_use, ref_evicted;
 	struct rbs_ratelimit refused_log;
 	uint64_t peer_batches_asked;
-	unsigned backoff;
+	struct rbs_link_dial dial; /* the own dial, its time and backoff (rbs_link.h) */
 	uint8_t *obuf;
 	size_t ocap;
 	Db__RbsEntry *ebuf;
@@ -194,7 +188,7 @@ static int send_frame(struct link *l, const Db__RbsFrame *f)
 		ch->ocap = (size_t)n;
 	}
 	rbs_frame_put(f, (size_t)n, ch->obuf);
-	l->last_tx = now_ms(ch);
+	rbs_link_sent(&l->k, now_ms(ch));
 	return rbs_conn_write(l->c, ch->obuf, (size_t)n);
 }
 
@@ -282,7 +276,7 @@ static bool send_due(struct rbs_chan *ch, struct link *l, uint64_t next)
 		ch->ae_tail = &ch->ae;
 	ch->nae--;
 	ch->ae_bytes -= a->len;
-	l->last_tx = now_ms(ch);
+	rbs_link_sent(&l->k, now_ms(ch));
 	if (rbs_conn_write(l->c, a->data, a->len) == 0)
 		ch->ae_tx++;
 	else
@@ -297,7 +291,7 @@ static void pump(struct rbs_chan *ch)
 {
 	struct link *l = ch->active;
 
-	if (l == NULL || !l->planned)
+	if (l == NULL || !l->k.established)
 		return;
 	if (ch->want_peer_batch) {
 		Db__RbsFrame f = DB__RBS_FRAME__INIT;
@@ -388,15 +382,33 @@ static void set_state(struct rbs_chan *ch, enum chan_state st, const char *reaso
 
 static void dial(struct rbs_chan *ch);
 
-static void on_dial_timer(uv_timer_t *t)
+static void on_dial_timer(uv_timer_t *t);
+
+/* The dial timer at the time rbs_link_dial_next() says, stopped when none.
+ * Left alone when it is set for that time already. */
+static void arm_dial(struct rbs_chan *ch)
 {
-	dial(t->data);
+	uint64_t at = rbs_link_dial_next(&ch->dial), now = now_ms(ch);
+	uint64_t ms = at > now ? at - now : 0;
+
+	if (ch->closing)
+		return;
+	if (at == RBS_LINK_NEVER) {
+		uv_timer_stop(&ch->dial_timer);
+		return;
+	}
+	if (uv_is_active((uv_handle_t *)&ch->dial_timer) &&
+	    uv_timer_get_due_in(&ch->dial_timer) == ms)
+		return;
+	uv_timer_start(&ch->dial_timer, on_dial_timer, ms, 0);
 }
 
-static void schedule_dial(struct rbs_chan *ch, unsigned ms)
+static void on_dial_timer(uv_timer_t *t)
 {
-	if (!ch->closing)
-		uv_timer_start(&ch->dial_timer, on_dial_timer, ms, 0);
+	struct rbs_chan *ch = t->data;
+
+	dial(ch);
+	arm_dial(ch);
 }
 
 /* Whether l is still one of the channel's links. */
@@ -456,17 +468,6 @@ static void refuse(struct rbs_chan *ch, enum refusal why, const char *from, cons
 			  from, reason);
 }
 
-/* Dial again after the current backoff, and back off further. A dial
- * already scheduled stays as it is: connections refused one after the
- * other (a flood) must not keep pushing this device's own dial back. */
-static void redial(struct rbs_chan *ch)
-{
-	if (uv_is_active((uv_handle_t *)&ch->dial_timer))
-		return;
-	schedule_dial(ch, ch->backoff);
-	ch->backoff = ch->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ch->backoff * 2;
-}
-
 /* The active link is gone: the batch in flight must start again, the
  * markers are not resent. */
 static void lost_active(struct rbs_chan *ch, const char *reason)
@@ -501,8 +502,9 @@ static void drop_link(struct link *l, const char *reason)
 		lost_active(ch, reason);
 	link_free(l);
 	rbs_conn_close(c);
-	if (ch->active == NULL && !ch->dialing && !uv_is_active((uv_handle_t *)&ch->dial_timer))
-		schedule_dial(ch, ch->backoff);
+	/* with no channel left, dial again after the backoff */
+	rbs_link_dial_closed(&ch->dial, now_ms(ch), ch->active != NULL);
+	arm_dial(ch);
 }
 
 static void on_down(struct rbs_conn *c, const char *reason, void *arg)
@@ -514,30 +516,33 @@ static void on_down(struct rbs_conn *c, const char *reason, void *arg)
 	/* Callbacks may come before rbs_conn_dial/adopt returned the
 	 * connection (clear text is up at once): take it from here. */
 	l->c = c;
-	if (!l->tls_up && !l->dialed) {
+	if (!l->tls_up && !l->k.dialed) {
 		/* A peer that never got through the handshake was refused. */
 		refuse(ch, REF_HANDSHAKE, rbs_conn_peer(c), reason);
 	}
-	if (l->dialed)
-		ch->dialing = false;
+	if (l->k.dialed)
+		rbs_link_dial_done(&ch->dial);
 	snprintf(r, sizeof(r), "%s", reason);
 	if (ch->active == l)
 		lost_active(ch, r);
 	else if (ch->state != ST_UP && ch->state != ST_DOWN)
 		snprintf(ch->reason, sizeof(ch->reason), "%s", r);
-	if (l->dialed && !ch->active)
+	if (l->k.dialed && !ch->active)
 		snprintf(ch->reason, sizeof(ch->reason), "%s", r);
 	link_free(l);
-	/* rbs_conn frees c after we return. */
-	if (ch->active == NULL && !ch->dialing && !ch->closing)
-		redial(ch);
+	/* rbs_conn frees c after we return. With no channel left, dial again
+	 * after the backoff, and back off further. */
+	if (!ch->closing) {
+		rbs_link_dial_failed(&ch->dial, now_ms(ch), ch->active != NULL);
+		arm_dial(ch);
+	}
 }
 
 static void fail_link(struct link *l, const char *reason)
 {
 	struct rbs_chan *ch = l->ch;
 
-	if (!l->dialed && !l->planned) {
+	if (!l->k.dialed && !l->k.established) {
 		/* Never carried the channel: whoever it was, it is refused
 		 * (counted, logged at a bounded rate). */
 		refuse(ch, REF_HANDSHAKE, rbs_conn_peer(l->c), reason);
@@ -546,8 +551,8 @@ static void fail_link(struct link *l, const char *reason)
 	}
 	log_warnx("remote-backup-service %s: closing the connection with %s: %s", ch->name,
 		  rbs_conn_peer(l->c), reason);
-	if (l->dialed)
-		ch->dialing = false;
+	if (l->k.dialed)
+		rbs_link_dial_done(&ch->dial);
 	drop_link(l, reason);
 }
 
@@ -675,14 +680,14 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 	 * else (no ACK is coming for what was dropped) would tell it. */
 	ch->ops->room(ch->arg, ch);
 	compare_profiles(ch, h);
-	l->planned = true;
+	rbs_link_established(&l->k);
 	ch->active = l;
 	tick_arm(ch); /* from the handshake's limit to the keepalive's */
 	if (ch->roles)
 		send_keepalive(l, now_ms(ch));
 	if (ch->held)
 		rbs_conn_pause(l->c, true);
-	ch->backoff = BACKOFF_MIN_MS;
+	rbs_link_dial_up(&ch->dial);
 	rbs_conn_tls(l->c, ch->tls_proto, sizeof(ch->tls_proto), ch->tls_cipher,
 		     sizeof(ch->tls_cipher), ch->tls_subject, sizeof(ch->tls_subject));
 	snprintf(ch->peer_text, sizeof(ch->peer_text), "%s", rbs_conn_peer(l->c));
@@ -789,7 +794,7 @@ static bool on_frame(struct link *l, const Db__RbsFrame *f)
 		on_hello(l, f->hello);
 		return ch->active == l;
 	}
-	if (!l->planned) {
+	if (!l->k.established) {
 		fail_link(l, "a frame before HELLO");
 		return false;
 	}
@@ -868,7 +873,7 @@ static void on_data(struct rbs_conn *c, const uint8_t *buf, size_t len, void *ar
 	/* Callbacks may come before rbs_conn_dial/adopt returned the
 	 * connection (clear text is up at once): take it from here. */
 	l->c = c;
-	l->last_rx = now_ms(ch);
+	rbs_link_heard(&l->k, now_ms(ch));
 	while ((rc = rbs_dec_next(&l->dec, &buf, &len, &f)) > 0) {
 		bool alive = on_frame(l, f);
 
@@ -901,7 +906,7 @@ static bool preferred(struct link *l)
 	if (rbs_conn_addrs(l->c, &local, &remote) < 0)
 		return true;
 	keep = rbs_sess_tiebreak(&local, &remote);
-	return keep == (l->dialed ? RBS_SESS_KEEP_OUTBOUND : RBS_SESS_KEEP_INBOUND);
+	return keep == (l->k.dialed ? RBS_SESS_KEEP_OUTBOUND : RBS_SESS_KEEP_INBOUND);
 }
 
 static void on_up(struct rbs_conn *c, void *arg)
@@ -913,22 +918,22 @@ static void on_up(struct rbs_conn *c, void *arg)
 	 * connection (clear text is up at once): take it from here. */
 	l->c = c;
 	l->tls_up = true;
-	if (l->dialed)
-		ch->dialing = false;
+	if (l->k.dialed)
+		rbs_link_dial_done(&ch->dial);
 	/* Another connection is through its handshake too: keep one
 	 * (rbs_admit_up(): in clear text never a new one over the channel). */
 	for (int i = 0; i < MAX_LINKS; i++) {
 		struct link *o = ch->links[i];
-		struct rbs_admit_link nl = {l->dialed, l->planned, false};
+		struct rbs_admit_link nl = {l->k.dialed, l->k.established, false};
 		struct rbs_admit_link ol = {false, false, false};
 
 		if (o == NULL || o == l || !o->tls_up)
 			continue;
 		nl.preferred = preferred(l);
-		ol = (struct rbs_admit_link){o->dialed, o->planned, preferred(o)};
+		ol = (struct rbs_admit_link){o->k.dialed, o->k.established, preferred(o)};
 		if (rbs_admit_up(ch->ctx != NULL, &nl, &ol) == RBS_ADMIT_KEEP_NEW) {
 			drop_link(o, "replaced by the connection both sides keep");
-		} else if (!l->dialed && o->planned && ch->ctx == NULL) {
+		} else if (!l->k.dialed && o->k.established && ch->ctx == NULL) {
 			refuse(ch, REF_IN_USE, rbs_conn_peer(l->c),
 			       "the clear-text channel is established; nothing proves who this is");
 			drop_link(l, "a clear-text channel is established");
@@ -938,7 +943,7 @@ static void on_up(struct rbs_conn *c, void *arg)
 			return;
 		}
 	}
-	l->last_rx = l->last_tx = now_ms(ch);
+	rbs_link_connected(&l->k, now_ms(ch));
 	send_hello(l);
 	tick_arm(ch);
 }
@@ -970,8 +975,7 @@ static struct link *link_new(struct rbs_chan *ch, bool dialed)
 	if (l == NULL)
 		return NULL;
 	l->ch = ch;
-	l->dialed = dialed;
-	l->opened = now_ms(ch);
+	rbs_link_open(&l->k, now_ms(ch), dialed);
 	rbs_dec_init(&l->dec);
 	ch->links[slot] = l;
 	tick_arm(ch);
@@ -984,11 +988,12 @@ static void dial(struct rbs_chan *ch)
 	struct sockaddr_storage src = ch->source;
 	int rc;
 
-	if (ch->closing || ch->active || ch->dialing)
+	if (ch->closing ||
+	    rbs_link_dial_due(&ch->dial, now_ms(ch), ch->active != NULL) != RBS_LINK_DIAL_NOW)
 		return;
 	l = link_new(ch, true);
 	if (l == NULL) {
-		schedule_dial(ch, BACKOFF_MAX_MS);
+		rbs_link_dial_no_slot(&ch->dial, now_ms(ch));
 		return;
 	}
 	if (src.ss_family == AF_INET)
@@ -1002,10 +1007,10 @@ static void dial(struct rbs_chan *ch)
 	if (rc < 0) {
 		snprintf(ch->reason, sizeof(ch->reason), "dial: %s", uv_strerror(rc));
 		link_discard(l);
-		redial(ch);
+		rbs_link_dial_failed(&ch->dial, now_ms(ch), ch->active != NULL);
 		return;
 	}
-	ch->dialing = true;
+	rbs_link_dial_begun(&ch->dial);
 }
 
 /* Room for one more inbound connection (rbs_admit_inbound()): false when
@@ -1023,13 +1028,13 @@ static bool make_room(struct rbs_chan *ch)
 
 		if (l == NULL) {
 			free_slots++;
-		} else if (l->dialed) {
+		} else if (l->k.dialed) {
 			dial_open = true;
-		} else if (!l->planned) {
+		} else if (!l->k.established) {
 			uint64_t tx;
 
 			cand[pending] = l;
-			pend[pending].opened_ms = l->opened;
+			pend[pending].opened_ms = l->k.opened_ms;
 			rbs_conn_bytes(l->c, &pend[pending].rx_bytes, &tx);
 			pending++;
 		}
@@ -1133,33 +1138,35 @@ static void on_tick(uv_timer_t *t)
 
 		if (l == NULL)
 			continue;
-		if (!l->planned) {
-			if (l->dialed && now - l->opened > DIAL_HANDSHAKE_MS) {
+		switch (rbs_link_check(&l->k, now, ch->held)) {
+		case RBS_LINK_HANDSHAKE_EXPIRED:
+			if (l->k.dialed) {
 				fail_link(l, "no HELLO within 5 s");
-			} else if (!l->dialed && now - l->opened > HANDSHAKE_MS) {
+			} else {
 				refuse(ch, REF_TIMEOUT, rbs_conn_peer(l->c),
 				       "handshake not done within 2 s");
 				drop_link(l, "handshake not done within 2 s");
 			}
-			continue;
-		}
-		if (ch->held)
-			l->last_rx = now; /* we are not reading: silence proves nothing */
-		if (now - l->last_rx > DEAD_MS) {
+			break;
+		case RBS_LINK_DEAD:
 			fail_link(l, "the peer has been silent for 3 s");
-			continue;
-		}
-		if (now - l->last_tx >= KEEPALIVE_MS)
+			break;
+		case RBS_LINK_SEND_KEEPALIVE:
 			send_keepalive(l, now);
+			break;
+		case RBS_LINK_OK:
+			break;
+		}
 	}
 	tick_arm(ch);
 }
 
-/* When on_tick() must next look at the links: the end of a handshake's
- * time, of the peer's dead interval, of this side's keepalive interval.
- * UINT64_MAX: no link. Traffic only moves these later, so the timer is
- * armed for the earliest and, when it fires early, armed again; an idle
- * channel wakes once a second, to send its keepalive. */
+/* When on_tick() must next look at the links: the earliest of their
+ * rbs_link_next() (the end of a handshake's time, of the peer's dead
+ * interval, of this side's keepalive interval). UINT64_MAX: no link.
+ * Traffic only moves these later, so the timer is armed for the earliest
+ * and, when it fires early, armed again; an idle channel wakes once a
+ * second, to send its keepalive. */
 static uint64_t tick_due(const struct rbs_chan *ch)
 {
 	uint64_t at = UINT64_MAX, t;
@@ -1169,13 +1176,7 @@ static uint64_t tick_due(const struct rbs_chan *ch)
 
 		if (l == NULL)
 			continue;
-		if (!l->planned) {
-			t = l->opened + (l->dialed ? DIAL_HANDSHAKE_MS : HANDSHAKE_MS) + 1;
-		} else {
-			t = l->last_rx + DEAD_MS + 1;
-			if (l->last_tx + KEEPALIVE_MS < t)
-				t = l->last_tx + KEEPALIVE_MS;
-		}
+		t = rbs_link_next(&l->k);
 		if (t < at)
 			at = t;
 	}
@@ -1311,7 +1312,6 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 	ch->peer = cfg->peer;
 	ch->ops = ops;
 	ch->arg = arg;
-	ch->backoff = BACKOFF_MIN_MS;
 	ch->ae_tail = &ch->ae;
 	ch->refused_log.interval_ms = REFUSED_LOG_MS;
 	ch->tmpl = profiles_copy(cfg->profiles, cfg->n_profiles);
@@ -1361,12 +1361,13 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 	addr_only(&cfg->peer, b, sizeof(b));
 	/* The side whose connection is not the one kept dials a little later:
 	 * usually the other side's connection arrives first, and only one is
-	 * ever made. */
+	 * ever made (rbs_link.h). */
 	{
 		struct sockaddr_storage s = cfg->source, p = cfg->peer;
 		bool lower = rbs_sess_tiebreak(&s, &p) == RBS_SESS_KEEP_INBOUND;
 
-		schedule_dial(ch, lower ? LOWER_SIDE_DELAY : 0);
+		rbs_link_dial_start(&ch->dial, now_ms(ch), lower);
+		arm_dial(ch);
 	}
 	set_state(ch, ST_CONNECTING, "dialing the peer");
 	log_info("remote-backup-service %s: listening on %s, peer %s, %s", ch->name, a, b,
@@ -1420,7 +1421,7 @@ int rbs_chan_set_roles(struct rbs_chan *ch, const Db__RbsRoles *r)
 	ch->roles_buf = buf;
 	ch->roles_len = len;
 	/* a change is told at once, not at the next idle second */
-	if (ch->active && ch->active->planned)
+	if (ch->active && ch->active->k.established)
 		send_keepalive(ch->active, now_ms(ch));
 	return 1;
 }
@@ -1519,7 +1520,7 @@ int rbs_chan_send_ae(struct rbs_chan *ch, const Db__RbsFrame *f)
 	n = rbs_frame_size(f);
 	if (n < 0)
 		return n;
-	if (l == NULL || !l->planned) {
+	if (l == NULL || !l->k.established) {
 		ch->ae_dropped++;
 		return -ENOTCONN;
 	}
@@ -1602,7 +1603,7 @@ void rbs_chan_hold(struct rbs_chan *ch, bool hold)
 		/* silence while not reading proved nothing: the dead interval
 		 * starts again now */
 		if (ch->active)
-			ch->active->last_rx = now_ms(ch);
+			rbs_link_held(&ch->active->k, now_ms(ch));
 		arm_ack(ch);
 	}
 }

@@ -13,7 +13,8 @@
  *    (rbs_win) until the peer acknowledges them, resent after a reconnect
  *    that resumes, replaced by a batch backup after one that resyncs;
  *  - keepalives every second when idle, the connection closed after three
- *    seconds without a byte from the peer, reconnects with backoff.
+ *    seconds without a byte from the peer, reconnects with backoff: when
+ *    each is due is rbs_link.h's decision.
  *
  * The daemon (rbsd.c) owns the local side: it pushes what its feeder sends
  * and hears, through struct rbs_chan_ops, what the channel delivers.
