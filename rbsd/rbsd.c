@@ -561,7 +561,9 @@ static void drop_pending(struct svc *v)
 		rbs_chan_hold(v->ch, false);
 }
 
-/* Hand the feeder what waits, in order; release the channel once all is. */
+/* Hand the feeder what waits, in order; release the channel once all is.
+ * Returns whether nothing waits any more: releasing the channel delivers
+ * what it had read already (rbs_conn_pause()), which may wait again. */
 static bool flush_pending(struct svc *v)
 {
 	while (v->pend) {
@@ -577,7 +579,11 @@ static bool flush_pending(struct svc *v)
 	}
 	v->pend_tail = &v->pend;
 	rbs_chan_hold(v->ch, false);
-	return true;
+	/* the release delivered what the channel had read: it may be
+	 * waiting again, and needs the retry timer that on_retry() would
+	 * otherwise stop (the channel then stayed held until the next
+	 * message from the feeder, about a second) */
+	return v->pend == NULL;
 }
 
 static void on_retry(uv_timer_t *t)

@@ -124,6 +124,35 @@ test_backup_installs_deleted_by_hand_are_put_back() {
 	grep -q "deleted behind rbpd's back; put back" "$ROOT/B/rbpd.log"
 }
 
+# burst ADD|DEL N: `ip -batch` lines for N neighbours 2001:db8::7:I on
+# A's eth1, odd MACs 02:dd:00:00:HH:LL (group 1, A's)
+burst() {
+	awk -v op="$1" -v n="$2" 'BEGIN { for (i = 0; i < n; i++)
+		printf "neigh %s 2001:db8::7:%x lladdr 02:dd:00:00:%02x:%02x dev eth1 nud permanent\n",
+			op, i, int(i / 128), (i % 128) * 2 + 1 }'
+}
+kburst() { inns "$1" ip -6 neigh show dev eth1 | grep -c "lladdr 02:dd:00:"; }
+
+# 20,000 neighbours written into A's kernel at once reach B's table and
+# B's kernel within 10 s, and leave it as fast. B's rbpd installs each in
+# the kernel, slower than rbsd hands them over: rbsd holds the channel
+# meanwhile, and released it only to hold it again at once, its retry
+# stopped. The channel then stayed held until the next message from rbpd,
+# about a second each time: minutes for this burst.
+test_a_burst_of_neighbours_reaches_the_backup_at_once() {
+	local n=20000 b0
+	b0=$(users B nd 3)
+	burst add $n >"$ROOT/burst.add" && burst del $n >"$ROOT/burst.del" || return 1
+	inns A ip -6 -batch "$ROOT/burst.add" || return 1
+	wait_until 10 eval '[ "$(users B nd 3)" = $((b0 + n)) ] && [ "$(kburst B)" = $n ]' ||
+		{ echo "  B: $(users B nd 3) of $((b0 + n)) users, $(kburst B) of $n in its kernel"
+		  jcli B "display remote-backup-service rbs1" | jq -c '.services[0] | {feeder_waits, feeder_holding}'
+		  inns A ip -6 -batch "$ROOT/burst.del"; return 1; }
+	inns A ip -6 -batch "$ROOT/burst.del" || return 1
+	wait_until 10 eval '[ "$(users B nd 3)" = "$b0" ] && [ "$(kburst B)" = 0 ]' ||
+		{ echo "  after the delete, B: $(users B nd 3) users, $(kburst B) in its kernel"; return 1; }
+}
+
 # A second access segment, eth3 on A, B and H (IPv6 only: the IPv4
 # documentation prefixes are taken), added to the profile from the
 # interface's view as VRP does: its users follow the same groups.
@@ -357,6 +386,7 @@ t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t neighbours_are_learned_by_their_master_and_installed_on_the_other \
 	test_neighbours_are_learned_by_their_master_and_installed_on_the_other
 t backup_installs_deleted_by_hand_are_put_back test_backup_installs_deleted_by_hand_are_put_back
+t a_burst_of_neighbours_reaches_the_backup_at_once test_a_burst_of_neighbours_reaches_the_backup_at_once
 t an_access_interface_added_to_the_profile_carries_users_too \
 	test_an_access_interface_added_to_the_profile_carries_users_too
 t a_binding_the_other_way_on_the_peer_is_reported test_a_binding_the_other_way_on_the_peer_is_reported
