@@ -425,7 +425,7 @@ demo: deps
 # BENCHES picks them: the quick ones by default, all of them with
 # BENCHES="$(BENCH_ALL)". bench-smoke runs every one in its smoke mode
 # (tiny sizes, seconds): it fails when one of them breaks.
-BENCH_ALL := commit table failover scale rbs switchover bfd sync kea
+BENCH_ALL := commit table failover scale rbs switchover resync bfd sync kea
 BENCHES ?= commit table
 bench: $(BINS) tests
 	bash bench/run.sh $(B) $(BENCHES)

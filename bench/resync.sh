@@ -167,7 +167,8 @@ part() {
 		rm -f "$ROOT/neigh"
 	fi
 	wait_until 300 eval '[ "$(held B "$type")" = "$n" ]' ||
-		{ echo "$me: B holds $(held B "$type") of $n $type users" >&2; return 1; }
+		{ echo "$me: B holds $(held B "$type") of $n $type users (A: $(held A "$type"))" >&2
+		  jcli B "display remote-backup-profile rbp1" | jq -c .kernel >&2; return 1; }
 	for run in $(seq "$RUNS"); do
 		restart "$part" "$type" "$n" "$run" || return 1
 	done

@@ -5,7 +5,7 @@
 #
 #   bash bench/run.sh BUILDDIR NAME...      (root)
 #
-# NAME: commit, table, failover, scale, rbs, switchover, bfd, sync, kea (bench/NAME.sh;
+# NAME: commit, table, failover, scale, rbs, switchover, resync, bfd, sync, kea (bench/NAME.sh;
 # table is bench-table). SMOKE=1 runs each in its smoke mode (tiny sizes,
 # seconds). Exit 1 when a benchmark failed or a headline figure is missing.
 # Not root: a SKIP line, exit 0, or 1 under CI (CI=true).
@@ -31,7 +31,7 @@ t_all=$SECONDS
 
 for name in "$@"; do
 	case $name in
-	commit | failover | scale | rbs | switchover | bfd | sync | kea) cmd=(bash "$HERE/$name.sh" "$BUILD") ;;
+	commit | failover | scale | rbs | switchover | resync | bfd | sync | kea) cmd=(bash "$HERE/$name.sh" "$BUILD") ;;
 	table)
 		if [ "$SMOKE" = 1 ]; then cmd=("$BUILD/bin/bench-table" 1000 10000)
 		else cmd=("$BUILD/bin/bench-table"); fi ;;
