@@ -1132,24 +1132,31 @@ static void on_tick(uv_timer_t *t)
 {
 	struct rbs_chan *ch = t->data;
 	uint64_t now = now_ms(ch);
+	char why[64];
 
 	for (int i = 0; i < MAX_LINKS; i++) {
 		struct link *l = ch->links[i];
 
 		if (l == NULL)
 			continue;
+		/* the words say rbs_link.h's limits, in whole seconds */
 		switch (rbs_link_check(&l->k, now, ch->held)) {
 		case RBS_LINK_HANDSHAKE_EXPIRED:
 			if (l->k.dialed) {
-				fail_link(l, "no HELLO within 5 s");
+				snprintf(why, sizeof(why), "no HELLO within %d s",
+					 (RBS_LINK_DIAL_HANDSHAKE_MS + 999) / 1000);
+				fail_link(l, why);
 			} else {
-				refuse(ch, REF_TIMEOUT, rbs_conn_peer(l->c),
-				       "handshake not done within 2 s");
-				drop_link(l, "handshake not done within 2 s");
+				snprintf(why, sizeof(why), "handshake not done within %d s",
+					 (RBS_LINK_HANDSHAKE_MS + 999) / 1000);
+				refuse(ch, REF_TIMEOUT, rbs_conn_peer(l->c), why);
+				drop_link(l, why);
 			}
 			break;
 		case RBS_LINK_DEAD:
-			fail_link(l, "the peer has been silent for 3 s");
+			snprintf(why, sizeof(why), "the peer has been silent for %d s",
+				 (RBS_LINK_DEAD_MS + 999) / 1000);
+			fail_link(l, why);
 			break;
 		case RBS_LINK_SEND_KEEPALIVE:
 			send_keepalive(l, now);
