@@ -315,12 +315,16 @@ static void takeover(struct pbind *pb, const char *why)
 	struct restore_acc *a = &d->acc;
 	double t0 = mono_ms();
 
-	/* A group that was backup here, with the peer's users all held (a
-	 * whole batch since rbpd started): this table is every user of the
-	 * binding, and a service may drop its own older records of them that
-	 * it lacks (UserRole.restored_at_ms, docs/kea.md). */
-	pb->whole_at_ms =
-	    pb->role_known && pb->p->ch && pb->p->ch->whole ? realtime_ns() / 1000000 : 0;
+	/* A group vrrpd said was Backup here, with the peer's users all held
+	 * (a whole batch since rbpd started): this table is every user of
+	 * the binding, and a service may drop its own older records of them
+	 * that it lacks (UserRole.restored_at_ms, docs/kea.md). Not after a
+	 * state not heard of yet (rbpd restarted on the master): the services
+	 * may have served users meanwhile that only they know. */
+	pb->whole_at_ms = pb->role_known && pb->backup_heard && pb->p->ch && pb->p->ch->whole
+			      ? realtime_ns() / 1000000
+			      : 0;
+	pb->backup_heard = false;
 	pb->role_known = true;
 	if (pb->withdrawing) {
 		uv_timer_stop(&pb->withdraw);
@@ -469,6 +473,8 @@ static void evaluate(struct rbpd *d, const char *why)
 
 			pb->b.state = grp_state(d, pb->b.ifname, pb->b.vrid);
 			r = rbp_role_of_state(pb->b.state);
+			if (pb->b.state == RBP_GROUP_BACKUP)
+				pb->backup_heard = true;
 			if (r == pb->role && pb->role_known)
 				continue;
 			pb->role = r;
@@ -857,6 +863,7 @@ static struct prof *prof_new(struct rbpd *d, const Db__RbpConfig *c, struct prof
 					pb->restore_ms = old->bind[j].restore_ms;
 					pb->restore_at_ns = old->bind[j].restore_at_ns;
 					pb->whole_at_ms = old->bind[j].whole_at_ms;
+					pb->backup_heard = old->bind[j].backup_heard;
 				}
 	}
 	for (size_t i = 0; i < c->n_interfaces; i++)

@@ -137,6 +137,10 @@ struct pbind {
 	 * from a whole copy of the peer's users (UserRole.restored_at_ms);
 	 * 0 otherwise and while backup */
 	uint64_t whole_at_ms;
+	/* vrrpd said Backup for the group since the last takeover (not a
+	 * state not heard of yet, as after rbpd starts): this device's
+	 * services have not been answering its users */
+	bool backup_heard;
 	/* both devices master of the group (rbp_dual.h, docs/splitbrain.md) */
 	struct rbp_dual dual;
 	char dual_peer_if[RBP_IFNAME_MAX + 1]; /* the peer's interface of it */
