@@ -48,48 +48,7 @@ me=bench/resync.sh
 . "$HERE/summary.sh"
 preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli dbuser
 . "$TOP/tests/integration/lib.sh"
-
-procedure() {
-	local d=$1 prio src peer
-	if [ "$d" = A ]; then prio=120 src=198.51.100.1 peer=198.51.100.2
-	else prio=100 src=198.51.100.2 peer=198.51.100.1; fi
-	cat <<EOF
-system-view
-ssl policy rbs_ssl
-certificate load pem-cert $ROOT/certs/$d.pem key-pair rsa key-file $ROOT/certs/$d.key
-trusted-ca load pem-ca $ROOT/certs/ca.pem
-commit
-interface eth1
-vrrp vrid 1 virtual-ip 192.0.2.100
-vrrp vrid 1 priority $prio
-vrrp vrid 2 virtual-ip 192.0.2.101
-vrrp vrid 2 priority $prio
-commit
-quit
-remote-backup-profile rbp1
-peer-backup hot
-vrrp-id 1 interface eth1 odd-mac
-vrrp-id 2 interface eth1 even-mac
-backup-id 10 remote-backup-service rbs1
-commit
-quit
-remote-backup-service rbs1
-bind ssl-policy rbs_ssl
-peer $peer source $src port 6000
-commit
-return
-EOF
-}
-
-# users N: lines for dbuser load, keys "lease-K", PAYLOAD bytes of payload
-users() {
-	awk -v n="$1" -v p="$PAYLOAD" 'BEGIN {
-		pad = sprintf("%*s", p, ""); gsub(/ /, "x", pad)
-		for (i = 0; i < n; i++)
-			printf "add dhcp-server 02:dc:%02x:%02x:%02x:%02x eth1 lease-%d %s\n",
-				int(i / 16777216) % 256, int(i / 65536) % 256, int(i / 256) % 256,
-				i % 256, i, pad }'
-}
+. "$HERE/pair_lib.sh"
 
 # neighbours N: `ip -batch` lines adding N permanent neighbours on eth1
 neighbours() {
@@ -116,7 +75,7 @@ setup() {
 	inns A ip -6 addr add 2001:db8:1::1/64 dev eth1 nodad &&
 		inns B ip -6 addr add 2001:db8:1::2/64 dev eth1 nodad || return 1
 	start_all A && start_all B || return 1
-	procedure A | cli A >/dev/null && procedure B | cli B >/dev/null || return 1
+	pair_procedure A | cli A >/dev/null && pair_procedure B | cli B >/dev/null || return 1
 	wait_until 20 both_master A || { echo "$me: A did not become master" >&2; return 1; }
 	wait_until 20 eval '[ "$(rbp B service.channel)" = up ]' || return 1
 }
@@ -156,7 +115,7 @@ part() {
 	setup || return 1
 	if [ "$part" = users ]; then
 		type=dhcp-server
-		users "$n" >"$ROOT/users"
+		pair_users "$n" "$PAYLOAD" >"$ROOT/users"
 		"$BIN/dbuser" -r "$(run_dir A)" load "$ROOT/users" >"$ROOT/load.out" ||
 			{ cat "$ROOT/load.out" >&2; return 1; }
 		rm -f "$ROOT/users"

@@ -50,51 +50,12 @@ me=bench/switchover.sh
 . "$HERE/summary.sh"
 preflight $me "$BUILD" "make all tests" cfgd vrrpd rbsd rbpd dbcli dbuser vrrp-events
 . "$TOP/tests/integration/lib.sh"
+. "$HERE/pair_lib.sh"
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 now() { date +%s.%N; }
 
-procedure() {
-	local d=$1 prio src peer
-	if [ "$d" = A ]; then prio=120 src=198.51.100.1 peer=198.51.100.2
-	else prio=100 src=198.51.100.2 peer=198.51.100.1; fi
-	cat <<EOF
-system-view
-ssl policy rbs_ssl
-certificate load pem-cert $ROOT/certs/$d.pem key-pair rsa key-file $ROOT/certs/$d.key
-trusted-ca load pem-ca $ROOT/certs/ca.pem
-commit
-interface eth1
-vrrp vrid 1 virtual-ip 192.0.2.100
-vrrp vrid 1 priority $prio
-vrrp vrid 2 virtual-ip 192.0.2.101
-vrrp vrid 2 priority $prio
-commit
-quit
-remote-backup-profile rbp1
-peer-backup hot
-vrrp-id 1 interface eth1 odd-mac
-vrrp-id 2 interface eth1 even-mac
-backup-id 10 remote-backup-service rbs1
-commit
-quit
-remote-backup-service rbs1
-bind ssl-policy rbs_ssl
-peer $peer source $src port 6000
-commit
-return
-EOF
-}
 
-# users N: lines for dbuser load, keys "lease-K", PAYLOAD bytes of payload
-users() {
-	awk -v n="$1" -v p="$PAYLOAD" 'BEGIN {
-		pad = sprintf("%*s", p, ""); gsub(/ /, "x", pad)
-		for (i = 0; i < n; i++)
-			printf "add dhcp-server 02:dc:%02x:%02x:%02x:%02x eth1 lease-%d %s\n",
-				int(i / 16777216) % 256, int(i / 65536) % 256, int(i / 256) % 256,
-				i % 256, i, pad }'
-}
 
 # DHCP users DEV holds (master and backup), is master of; the channel's state
 rbp() { jcli "$1" "display remote-backup-profile rbp1" | jq -r ".profiles[0].$2"; }
@@ -113,13 +74,13 @@ one() {
 	seg_create && dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 &&
 		link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
 	start_all A && start_all B || return 1
-	procedure A | cli A >/dev/null && procedure B | cli B >/dev/null || return 1
+	pair_procedure A | cli A >/dev/null && pair_procedure B | cli B >/dev/null || return 1
 	wait_until 20 both_master A || { echo "$me: A did not become master" >&2; return 1; }
 	wait_until 20 eval '[ "$(held B)" = 0 ] && [ "$(rbp B service.channel)" = up ]' ||
 		return 1
 	a0=$(rss_kb "${DEV_PID[A.rbpd]}") b0=$(rss_kb "${DEV_PID[B.rbpd]}") s0=$(rss_kb "${DEV_PID[B.rbsd]}")
 	if [ "$n" -gt 0 ]; then
-		users "$n" >"$ROOT/users"
+		pair_users "$n" "$PAYLOAD" >"$ROOT/users"
 		"$BIN/dbuser" -r "$(run_dir A)" load "$ROOT/users" >"$ROOT/load.out" ||
 			{ cat "$ROOT/load.out" >&2; return 1; }
 		rm -f "$ROOT/users"
