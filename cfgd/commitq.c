@@ -43,6 +43,14 @@ static void take(struct cfg_commitq_out *out, enum cfg_commitq_act act, struct c
 	memset(p, 0, sizeof(*p));
 }
 
+/* out: refused for want of memory, as cli_exec() refuses a commit made at
+ * once */
+static void refuse_nomem(struct cfg_commitq_out *out)
+{
+	out->act = CFG_CQ_NOMEM;
+	snprintf(out->msg, sizeof(out->msg), "Error: out of memory.");
+}
+
 void cfg_commitq_submit(struct cfg_commitq *q, bool busy, struct cfg_pending *p,
 			struct cfg_commitq_out *out)
 {
@@ -55,7 +63,7 @@ void cfg_commitq_submit(struct cfg_commitq *q, bool busy, struct cfg_pending *p,
 	v = q->ops->realloc(q->v, (q->n + 1) * sizeof(*v));
 	if (v == NULL) {
 		take(out, CFG_CQ_NOMEM, p);
-		snprintf(out->msg, sizeof(out->msg), "Error: out of memory.");
+		refuse_nomem(out);
 		return;
 	}
 	q->v = v;
@@ -110,8 +118,7 @@ void cfg_commitq_next(struct cfg_commitq *q, bool busy, const struct conf *runni
 	q->ops->free(p->target);
 	p->target = q->ops->dup(running);
 	if (p->target == NULL) {
-		out->act = CFG_CQ_NOMEM;
-		snprintf(out->msg, sizeof(out->msg), "Error: out of memory.");
+		refuse_nomem(out);
 		return;
 	}
 	if (q->ops->conflicts(&p->sess->cand, running, p->sess->user, out->msg, sizeof(out->msg))) {
@@ -119,12 +126,11 @@ void cfg_commitq_next(struct cfg_commitq *q, bool busy, const struct conf *runni
 		return;
 	}
 	/* Edits applied part way (out of memory) are not the commit the
-	 * operator asked for: refused, as cli_exec() refuses one made at once. */
+	 * operator asked for. */
 	if (q->ops->apply(&p->sess->cand, p->target) < 0) {
 		q->ops->free(p->target);
 		p->target = NULL;
-		out->act = CFG_CQ_NOMEM;
-		snprintf(out->msg, sizeof(out->msg), "Error: out of memory.");
+		refuse_nomem(out);
 		return;
 	}
 	out->act = CFG_CQ_RUN_REBASED;
