@@ -359,26 +359,64 @@ static void drain(void)
 		release_parked();
 }
 
+/* The command that lists Kea's leases, by name. */
+static const char *get_all_name(void)
+{
+	return w.o.family == 4 ? "lease4-get-all" : "lease6-get-all";
+}
+
+/*
+ * Every lease Kea holds (get_all_name()): 0 with *leases the array inside
+ * *a, NULL when Kea holds none (its result 3); -EIO for an error result,
+ * -EBADMSG for a success without a lease array, or the command's negative
+ * errno. *a is the caller's to put in every case.
+ */
+static int kea_all_leases(struct json_object **a, struct json_object **leases)
+{
+	char cmd[64];
+	struct json_object *args;
+	int rc;
+
+	*a = *leases = NULL;
+	snprintf(cmd, sizeof(cmd), "{\"command\":\"%s\"}", get_all_name());
+	rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, a);
+	if (rc < 0)
+		return rc;
+	if (kc_result(*a) == 3)
+		return 0;
+	if (kc_result(*a) != 0)
+		return -EIO;
+	if (!json_object_object_get_ex(*a, "arguments", &args) ||
+	    !json_object_object_get_ex(args, "leases", leases) ||
+	    !json_object_is_type(*leases, json_type_array)) {
+		*leases = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* kea_all_leases()'s failure in words */
+static const char *all_leases_error(int rc)
+{
+	return rc == -EIO || rc == -EBADMSG ? "an error result" : strerror(-rc);
+}
+
 /* Every lease of Kea's database to rbpd again (see kea_worker.h). */
 static void catch_up(void)
 {
-	char cmd[64];
-	struct json_object *a = NULL, *args, *leases;
+	struct json_object *a, *leases;
 	size_t n, i, bad = 0;
 	int rc;
 
-	snprintf(cmd, sizeof(cmd), "{\"command\":\"lease%d-get-all\"}", w.o.family);
-	rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, &a);
-	if (rc < 0 || (kc_result(a) != 0 && kc_result(a) != 3)) {
-		logf_(KW_WARN, "catching up: %s on %s failed (%s): trying again", cmd + 12, w.ctrl,
-		      rc < 0 ? strerror(-rc) : "an error result");
+	rc = kea_all_leases(&a, &leases);
+	if (rc < 0 && rc != -EBADMSG) {
+		logf_(KW_WARN, "catching up: %s on %s failed (%s): trying again", get_all_name(),
+		      w.ctrl, all_leases_error(rc));
 		json_object_put(a);
 		return;
 	}
 	w.catchup = false;
-	if (kc_result(a) == 0 && json_object_object_get_ex(a, "arguments", &args) &&
-	    json_object_object_get_ex(args, "leases", &leases) &&
-	    json_object_is_type(leases, json_type_array)) {
+	if (leases) {
 		n = json_object_array_length(leases);
 		for (i = 0; i < n && w.c; i++) {
 			struct kea_lease l;
@@ -420,21 +458,17 @@ static void prune(const struct kr_table *t, size_t bi)
 {
 	const struct kr_binding *b = &t->b[bi];
 	char cmd[CMD_MAX], key[KL_KEY_MAX + 1];
-	struct json_object *a = NULL, *args, *leases;
+	struct json_object *a, *leases;
 	size_t n, i, removed = 0, failed = 0;
 	int rc;
 
-	snprintf(cmd, sizeof(cmd), "{\"command\":\"lease%d-get-all\"}", w.o.family);
-	rc = kc_command(w.ctrl, cmd, CTRL_TIMEOUT_MS, &a);
-	if (rc < 0 || kc_result(a) != 0 || !json_object_object_get_ex(a, "arguments", &args) ||
-	    !json_object_object_get_ex(args, "leases", &leases) ||
-	    !json_object_is_type(leases, json_type_array)) {
-		if (rc < 0 || kc_result(a) != 3) /* 3: Kea holds no lease */
-			logf_(KW_WARN,
-			      "vrrp-id %u interface %s: cannot look for leases left from before "
-			      "the takeover: %s on %s failed (%s)",
-			      b->vrid, b->ifname, cmd + 12, w.ctrl,
-			      rc < 0 ? strerror(-rc) : "an error result");
+	rc = kea_all_leases(&a, &leases);
+	if (rc < 0)
+		logf_(KW_WARN,
+		      "vrrp-id %u interface %s: cannot look for leases left from before the "
+		      "takeover: %s on %s failed (%s)",
+		      b->vrid, b->ifname, get_all_name(), w.ctrl, all_leases_error(rc));
+	if (leases == NULL) {
 		json_object_put(a);
 		return;
 	}
