@@ -288,12 +288,13 @@ unit: $(BINS) tests hooks-check
 INTEGRATION_SUITES := $(filter-out %lib.sh,$(wildcard tests/integration/*.sh))
 
 integration: $(BINS) tests
-	@rc=0; for s in $(INTEGRATION_SUITES); do echo "== $$s"; \
-		bash $$s $(B) || rc=1; done; exit $$rc
+	@rc=0; for s in $(INTEGRATION_SUITES); do echo "== $$s"; t0=$$(date +%s); \
+		bash $$s $(B) || rc=1; echo "== $$s: $$(( $$(date +%s) - t0 )) s"; done; exit $$rc
 
 # Fuzz targets (libFuzzer, clang) for every parser of CLI or bus input,
-# each run for FUZZ_SECONDS from its seed corpus; a fuzzer that fails
-# (a crash, a leak, a sanitizer report) fails the run with its output shown.
+# each run for FUZZ_SECONDS from its seed corpus, one per core at a time
+# (tests/fuzz/run.sh); a fuzzer that fails (a crash, a leak, a sanitizer
+# report) fails the run with its output shown.
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -357,16 +358,7 @@ build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/peer.c common/log
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c -luv -lzmq -lsystemd
 
 fuzz: $(FUZZERS)
-	@set -e; for f in $(FUZZERS); do \
-		n=$$(basename $$f | sed 's/^fuzz_//'); \
-		mkdir -p build-fuzz/corpus-$$n; \
-		echo "== $$f for $(FUZZ_SECONDS) s"; \
-		rc=0; $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			build-fuzz/corpus-$$n tests/fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 || rc=$$?; \
-		grep -E 'stat::number_of_executed_units|Done' build-fuzz/$$n.log || true; \
-		if [ $$rc -ne 0 ]; then tail -n 60 build-fuzz/$$n.log; \
-			echo "FAIL: $$f exited $$rc"; exit 1; fi; \
-	done
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 # Manual pages: dbcli(1)'s command reference is generated from cfgd's
 # grammar (docs/man/cmdref.c), so it cannot drift from what the CLI takes.
@@ -400,13 +392,13 @@ deps:
 units:
 	bash tests/units.sh
 
+# Each stage's time is printed: CI's whole run must stay under 45 minutes.
+CHECK_STAGES := units+manlint unit+integration SAN=1+unit+integration fuzz bench-smoke coverage
 check: deps
-	$(MAKE) units manlint
-	$(MAKE) unit integration
-	$(MAKE) SAN=1 unit integration
-	$(MAKE) fuzz
-	$(MAKE) bench-smoke
-	$(MAKE) coverage
+	@set -e; t_all=$$(date +%s); for st in $(CHECK_STAGES); do t0=$$(date +%s); \
+		$(MAKE) $$(echo $$st | tr + ' '); \
+		echo "== check: $$st in $$(( $$(date +%s) - t0 )) s"; done; \
+	echo "== check: all stages in $$(( $$(date +%s) - t_all )) s"
 
 # Line coverage per directory (gcovr over gcov's data): the unit suites
 # alone; with COVERAGE_INTEGRATION=1 the integration suites too (as root,
