@@ -393,7 +393,11 @@ units:
 	bash tests/units.sh
 
 # Each stage's time is printed: CI's whole run must stay under 45 minutes.
-CHECK_STAGES := units+manlint unit+integration SAN=1+unit+integration fuzz bench-smoke coverage
+# The builds use every core (JOBS); the suites run one at a time.
+JOBS ?= $(shell nproc)
+CHECK_STAGES := units+manlint -j$(JOBS)+all+tests+prod unit+integration \
+	SAN=1+-j$(JOBS)+all+tests+prod SAN=1+unit+integration -j$(JOBS)+$(FUZZERS) fuzz \
+	bench-smoke coverage
 check: deps
 	@set -e; t_all=$$(date +%s); for st in $(CHECK_STAGES); do t0=$$(date +%s); \
 		$(MAKE) $$(echo $$st | tr + ' '); \
@@ -404,7 +408,7 @@ check: deps
 # alone; with COVERAGE_INTEGRATION=1 the integration suites too (as root,
 # about as long as `make integration`). Instrumented build in build-cov/.
 coverage:
-	$(MAKE) COV=1 all tests
+	$(MAKE) -j$(JOBS) COV=1 all tests
 	bash tests/coverage.sh build-cov $(if $(COVERAGE_INTEGRATION),integration)
 
 # The demo runs the daemons, dbcli, the host's neigh-users, and ISC Kea
