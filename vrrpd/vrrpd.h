@@ -1,7 +1,8 @@
 /*
  * vrrpd's state, shared by its parts (docs/architecture.md):
  *
- *   vrrpd.c        start, stop, the service glue
+ *   vrrpd.c        main(): the service glue
+ *   vrrpd_life.c   start, stop, and freeing what is left
  *   vrrpd_iface.c  interfaces, their sockets, virtual MAC, links, addresses
  *   vrrpd_rx.c     receiving advertisements
  *   vrrpd_act.c    what a transition does: advertisements, addresses,
@@ -255,6 +256,27 @@ static inline const char *addr_str(int family, const union vrrp_addr *a, char *b
 {
 	return inet_ntop(family, a, buf, (socklen_t)len) ? buf : "?";
 }
+
+/* A struct vrrpd before vrrpd_init(): no descriptor open. */
+#define VRRPD_INITIALIZER                                                                          \
+	{                                                                                          \
+		.nl = -1, .mon = -1, .pkt_fd = -1, .icmp6_fd = -1                                  \
+	}
+
+/* ---- vrrpd_life.c: start and stop (struct service's init and stop) */
+
+/* Opens vrrpd's sockets on loop, with its endpoints in rundir (the
+ * events it publishes, rbpd's gates it reads); arg is the struct vrrpd,
+ * as VRRPD_INITIALIZER left it. Returns 0 or a negative errno; what was
+ * opened is then left for vrrpd_free() (the daemon exits). */
+int vrrpd_init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg);
+/* Every group leaves service (a master sends priority 0 and removes its
+ * addresses), the bus sockets and BFD sessions close; handles are closed,
+ * so the loop must run on until they are gone. */
+void vrrpd_stop(void *arg);
+/* Frees and closes what is left of d once the loop has closed every
+ * handle (daemon_close_loop()); d is as VRRPD_INITIALIZER left it. */
+void vrrpd_free(struct vrrpd *d);
 
 /* ---- vrrpd_iface.c: interfaces, their sockets, virtual MAC, links and addresses */
 
