@@ -197,6 +197,10 @@ $(B)/tests/check_%: $(B)/tests/check_%.o $(CHECKRUN_O) $(CFGD_LIB_O) $(VRRPD_LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto $(CHECK_LIBS)
 
+# check_vrrpd runs vrrpd's daemon parts in process (vrrpd_init() on a loop
+# of its own, in a network namespace): it links them too, the others do not.
+$(B)/tests/check_vrrpd: $(VRRPD_DAEMON_O)
+
 # Benchmarks and test tools.
 $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)
 	@mkdir -p $(dir $@)
