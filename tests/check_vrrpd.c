@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "bfd/bfd_pkt.h"
 #include "common/bus.h"
 #include "common/daemon.h"
 #include "tests/lib/checkrun.h"
@@ -589,6 +590,137 @@ static int addr_plen(const char *ifname, int family, const char *addr)
 static void sh(const char *cmd)
 {
 	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+}
+
+/* An integer sysctl of an interface, "ipv4" "v0" "arp_ignore". */
+static int sysctl_if(const char *fam, const char *ifname, const char *key)
+{
+	char path[128];
+	int v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, ifname, key);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fscanf(f, "%d", &v), 1);
+	fclose(f);
+	return v;
+}
+
+/* ---- rbpd's side: RUNDIR/rbpd-events.ipc ------------------------------- */
+
+static struct bus_sock *rbpd_open(void)
+{
+	struct bus_opts o = {.type = ZMQ_PUB, .bind = 1};
+	struct bus_sock *pub;
+	char ep[128];
+
+	ck_assert_int_eq(daemon_endpoint(ep, sizeof(ep), T.rundir, "rbpd-events"), 0);
+	o.endpoint = ep;
+	ck_assert_int_eq(bus_open(&pub, &T.loop, T.zctx, &o), 0);
+	return pub;
+}
+
+/* rbpd's PreemptGates with one gate, as it publishes them every second. */
+static void gates_send(struct bus_sock *pub, Db__PreemptGate *g)
+{
+	Db__PreemptGates m = DB__PREEMPT_GATES__INIT;
+
+	m.gates = &g;
+	m.n_gates = 1;
+	ck_assert_int_eq(bus_send_msg(pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES,
+				      DB__ROLE__ROLE_RBPD, 0, &m.base),
+			 0);
+}
+
+/* Publishes g until vrrpd has heard one (it connects on its own time). */
+static void gates_heard(struct bus_sock *pub, Db__PreemptGate *g)
+{
+	uint64_t end = mono_ms() + WAIT_MS;
+
+	T.d.gates_at = 0;
+	while (T.d.gates_at == 0) {
+		uint64_t step = mono_ms() + 5;
+
+		gates_send(pub, g);
+		while (T.d.gates_at == 0 && turn(step < end ? step : end))
+			;
+		ck_assert_msg(mono_ms() < end, "rbpd-events.ipc: vrrpd heard nothing in %d ms",
+			      WAIT_MS);
+	}
+}
+
+/* ---- a BFD peer at PEER ---------------------------------------------------- */
+
+#define BFD_LOCAL_DISC 11 /* the session's, as configured */
+#define BFD_PEER_DISC 22
+
+static void conf_bfd(struct conf *k, const char *name)
+{
+	size_t i = k->c.n_bfd_sessions++;
+	Db__BfdSessionConfig *b = &k->bs[i];
+
+	db__bfd_session_config__init(b);
+	b->name = (char *)name;
+	b->peer_ip = PEER;
+	b->ifname = "v0";
+	b->source_ip = "192.0.2.1";
+	b->local_disc = BFD_LOCAL_DISC;
+	b->min_tx_ms = 20;
+	b->min_rx_ms = 20;
+	b->detect_mult = 3;
+	k->bsp[i] = b;
+	k->c.bfd = 1;
+}
+
+static Db__TrackBfd *conf_track_bfd(struct conf *k, Db__VrrpGroupConfig *g, const char *session)
+{
+	size_t i = g->n_track_bfd++;
+
+	ck_assert_uint_eq(i, 0);
+	db__track_bfd__init(&k->tb[0]);
+	k->tb[0].session = (char *)session;
+	k->tbp[0] = &k->tb[0];
+	g->track_bfd = k->tbp;
+	return &k->tb[0];
+}
+
+/* The peer's Control packet in state st (RFC 5880 4.1), over UDP from
+ * PEER to the session's source, TTL 255 (RFC 5881 5). Its 1 s interval
+ * keeps an Up session up for the whole test. */
+static void bfd_inject(enum bfd_state st, uint32_t your_disc)
+{
+	struct bfd_pkt p = {.version = BFD_PKT_VERSION,
+			    .state = st,
+			    .diag = st == BFD_STATE_DOWN ? BFD_DIAG_ADMIN_DOWN : BFD_DIAG_NONE,
+			    .detect_mult = 3,
+			    .length = BFD_PKT_LEN,
+			    .my_disc = BFD_PEER_DISC,
+			    .your_disc = your_disc,
+			    .desired_min_tx_us = 1000000,
+			    .required_min_rx_us = 20000};
+	uint8_t u[8 + BFD_PKT_LEN] = {0xc0, 0x00,     BFD_UDP_PORT >> 8, BFD_UDP_PORT & 0xff,
+				      0,    sizeof(u)}; /* from port 49152, no UDP checksum */
+
+	ck_assert_int_eq(bfd_pkt_build(u + 8, BFD_PKT_LEN, &p), BFD_PKT_LEN);
+	inject_ip4(PEER, "192.0.2.1", T.mac0, 255, IPPROTO_UDP, u, sizeof(u));
+}
+
+static enum bfd_state bfd_state(const char *name)
+{
+	enum bfd_state st;
+
+	ck_assert(vrrp_bfd_state(T.d.bfd, name, &st));
+	return st;
+}
+
+/* The peer brings the session up: Down, then Up (RFC 5880 6.8.6). */
+static void bfd_up(const char *name)
+{
+	bfd_inject(BFD_STATE_DOWN, 0);
+	WAIT(bfd_state(name) == BFD_STATE_INIT);
+	bfd_inject(BFD_STATE_UP, BFD_LOCAL_DISC);
+	WAIT(bfd_state(name) == BFD_STATE_UP);
 }
 
 /* ---- each test's namespace and vrrpd ----------------------------------- */
@@ -1330,6 +1462,255 @@ START_TEST(the_address_owner_is_master_at_once_with_priority_255)
 }
 END_TEST
 
+START_TEST(a_virtual_mac_group_speaks_from_the_virtual_router_mac)
+{
+	static const uint8_t vmac[6] = {0x00, 0x00, 0x5e, 0x00, 0x01, 0x07};
+	char name[IF_NAMESIZE];
+	struct conf k;
+	json_object *root, *g;
+	const struct seen *s;
+
+	snprintf(name, sizeof(name), "vrrp.%u.7", T.if0);
+	conf_init(&k);
+	conf_group(&k, "v0", 7, false, 120, VIP)->virtual_mac = 1;
+	commit_ok(&k);
+	ck_assert_uint_gt(if_nametoindex(name), 0);
+	/* v0 answers no ARP for the macvlan's addresses, nor names them */
+	ck_assert_int_eq(sysctl_if("ipv4", "v0", "arp_ignore"), 1);
+	ck_assert_int_eq(sysctl_if("ipv4", "v0", "arp_announce"), 2);
+	WAIT(STATE(7) == VRRP_STATE_MASTER);
+	/* RFC 5798 7.3: the address on the macvlan, every frame from its MAC */
+	ck_assert_int_eq(addr_plen(name, AF_INET, VIP), 32);
+	ck_assert_int_eq(addr_plen("v0", AF_INET, VIP), -1);
+	WAIT(ADVERTS(0, 7, 120) >= 1);
+	s = last_advert(AF_INET, 7);
+	ck_assert_mem_eq(s->src_mac, vmac, 6);
+	ck_assert(addr_is(AF_INET, &s->src, "192.0.2.1"));
+	WAIT(GARPS(0, VIP) >= 1);
+	for (size_t i = 0; i < T.nseen; i++)
+		if (seen_at(i)->kind == SEEN_GARP)
+			ck_assert_mem_eq(seen_at(i)->lladdr, vmac, 6);
+	root = display_json();
+	g = jgroup(root, 7, "ipv4");
+	ck_assert_str_eq(JSTR(g, "virtual_mac"), "00:00:5e:00:01:07");
+	ck_assert_str_eq(JSTR(g, "virtual_mac_interface"), name);
+	json_object_put(root);
+
+	/* someone deletes the macvlan: it comes back, with the address */
+	{
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "ip link del %s", name);
+		sh(cmd);
+	}
+	WAIT(if_nametoindex(name) != 0 && addr_plen(name, AF_INET, VIP) == 32);
+	ck_assert_int_eq(STATE(7), VRRP_STATE_MASTER);
+
+	/* the group goes: so do its macvlan and v0's ARP settings */
+	conf_init(&k);
+	commit_ok(&k);
+	ck_assert_uint_eq(if_nametoindex(name), 0);
+	ck_assert_int_eq(sysctl_if("ipv4", "v0", "arp_ignore"), 0);
+	ck_assert_int_eq(sysctl_if("ipv4", "v0", "arp_announce"), 0);
+}
+END_TEST
+
+START_TEST(a_virtual_mac_whose_interface_name_is_taken_is_refused)
+{
+	char name[IF_NAMESIZE], cmd[128], want[160];
+	struct errlist errs;
+	struct conf k;
+
+	snprintf(name, sizeof(name), "vrrp.%u.7", T.if0);
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name v5", name);
+	sh(cmd);
+	conf_init(&k);
+	conf_group(&k, "v0", 7, false, 120, VIP)->virtual_mac = 1;
+	errs = commit(&k);
+	snprintf(want, sizeof(want),
+		 "interface v0: vrrp vrid 7 virtual-mac: interface %s exists and is not a "
+		 "macvlan: %s",
+		 name, strerror(EEXIST));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0], want);
+	errlist_free(&errs);
+	ck_assert_ptr_null(T.d.groups);
+}
+END_TEST
+
+START_TEST(a_new_masters_announcements_wait_for_rbpds_takeover_of_the_users)
+{
+	Db__PreemptGate gate = DB__PREEMPT_GATE__INIT;
+	struct bus_sock *rbpd = rbpd_open();
+	json_object *root, *a;
+	char *t;
+	int m;
+
+	struct vrrp_pkt p = advert(AF_INET, 7, 200, 5, VIP);
+	struct conf k;
+
+	gate.ifname = "v0";
+	gate.vrid = 7;
+	gate.ready = 1;
+	gates_heard(rbpd, &gate);
+	/* a backup for a while (1 s adverts), which rbpd's gates list */
+	conf_init(&k);
+	conf_group(&k, "v0", 7, false, 120, VIP)->advert_interval_ms = 1000;
+	commit_ok(&k);
+	gates_send(rbpd, &gate);
+	WAIT(group_of(7, AF_INET)->in_gates);
+	/* the master leaves: this one takes over */
+	p.priority = 0;
+	inject(&p, PEER, 255);
+	WAIT(STATE(7) == VRRP_STATE_MASTER);
+	/* rbpd backs up users of the group: the address is there, the
+	 * announcements wait for it (docs/takeover.md) */
+	ck_assert_int_eq(addr_plen("v0", AF_INET, VIP), 32);
+	ck_assert(group_of(7, AF_INET)->held);
+	WAIT((m = event_to(0, 7, DB__VRRP_STATE__VRRP_STATE_MASTER)) >= 0);
+	run_for(QUIET_MS);
+	ck_assert_uint_eq(GARPS(0, VIP), 0);
+	root = display_json();
+	a = jget(jgroup(root, 7, "ipv4"), "announce");
+	ck_assert(json_object_get_boolean(jget(a, "awaits_rbpd")));
+	ck_assert(json_object_get_boolean(jget(a, "held")));
+	json_object_put(root);
+	/* rbpd echoes the takeover it read on the bus */
+	gate.taken_over = events[m].takeover;
+	gates_send(rbpd, &gate);
+	WAIT(GARPS(0, VIP) >= 1);
+	root = display_json();
+	a = jget(jgroup(root, 7, "ipv4"), "announce");
+	ck_assert(!json_object_get_boolean(jget(a, "held")));
+	ck_assert(json_object_get_boolean(jget(a, "last_awaited_rbpd")));
+	ck_assert(json_object_get_boolean(jget(a, "last_confirmed")));
+	ck_assert_int_eq(JINT(jget(jgroup(root, 7, "ipv4"), "statistics"), "announcements_held"),
+			 1);
+	json_object_put(root);
+	t = display(DB__QUERY_KIND__QUERY_VRRP, false, NULL, NULL);
+	ck_assert_msg(strstr(t, "once rbpd had taken the users over") != NULL, "%s", t);
+	free(t);
+	WAIT(GARPS(0, VIP) == GARP_COUNT);
+
+	/* split brain over the RBS channel, then healed: announced again */
+	gate.dual_master_since = (uint64_t)time(NULL);
+	gates_send(rbpd, &gate);
+	WAIT(group_of(7, AF_INET)->dual_since != 0);
+	t = display(DB__QUERY_KIND__QUERY_VRRP, false, NULL, NULL);
+	ck_assert_msg(strstr(t, "the peer is master too") != NULL, "%s", t);
+	free(t);
+	gate.dual_master_since = 0;
+	gates_send(rbpd, &gate);
+	WAIT(GARPS(0, VIP) == GARP_COUNT + 1);
+	ck_assert_uint_eq(group_of(7, AF_INET)->c.reannounced, 1);
+	bus_close(rbpd);
+}
+END_TEST
+
+START_TEST(preemption_waits_for_rbpds_gate)
+{
+	Db__PreemptGate gate = DB__PREEMPT_GATE__INIT;
+	struct bus_sock *rbpd = rbpd_open();
+	struct vrrp_pkt p = advert(AF_INET, 7, 200, 100, VIP);
+	struct conf k;
+	json_object *root, *h;
+
+	gate.ifname = "v0";
+	gate.vrid = 7;
+	gate.reason = "12 users not backed up yet";
+	gates_heard(rbpd, &gate);
+	conf_init(&k);
+	conf_group(&k, "v0", 7, false, 120, VIP)->preempt_wait_max_s = 60;
+	commit_ok(&k);
+	gates_send(rbpd, &gate);
+	WAIT(strcmp(group_of(7, AF_INET)->gate_reason, gate.reason) == 0);
+	/* a master of higher priority, which then lowers it */
+	inject(&p, PEER, 255);
+	WAIT(STATE(7) == VRRP_STATE_BACKUP && group_of(7, AF_INET)->master_known);
+	p.priority = 50;
+	inject(&p, PEER, 255);
+	WAIT(vrrp_fsm_waiting(&group_of(7, AF_INET)->fsm));
+	ck_assert_int_eq(STATE(7), VRRP_STATE_BACKUP);
+	root = display_json();
+	h = jget(jgroup(root, 7, "ipv4"), "preempt_hold");
+	ck_assert(json_object_get_boolean(jget(h, "waiting")));
+	ck_assert_str_eq(JSTR(h, "reason"), "12 users not backed up yet");
+	json_object_put(root);
+	/* rbpd: the backup is complete */
+	gate.ready = 1;
+	gates_send(rbpd, &gate);
+	WAIT(STATE(7) == VRRP_STATE_MASTER);
+	ck_assert_str_eq(group_of(7, AF_INET)->last_reason,
+			 "preempt: the backup of the users is complete");
+	bus_close(rbpd);
+}
+END_TEST
+
+START_TEST(a_tracked_bfd_session_sets_the_priority_as_it_comes_up_and_goes_down)
+{
+	struct conf k;
+	Db__VrrpGroupConfig *g;
+	json_object *root, *b;
+	size_t n;
+	char *t;
+
+	conf_init(&k);
+	conf_bfd(&k, "s1");
+	g = conf_group(&k, "v0", 7, false, 120, VIP);
+	conf_track_bfd(&k, g, "s1")->reduced = 30;
+	commit_ok(&k);
+	/* not Up yet: counted down */
+	WAIT(STATE(7) == VRRP_STATE_MASTER);
+	WAIT(ADVERTS(0, 7, 90) >= 1);
+	bfd_up("s1");
+	WAIT(T.nbfd >= 1 && strcmp(T.bfd_last, "s1 Up") == 0);
+	n = T.nseen;
+	WAIT(ADVERTS(n, 7, 120) >= 1);
+	root = json_tokener_parse(t = display(DB__QUERY_KIND__QUERY_BFD_SESSION, true, "s1", NULL));
+	free(t);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_uint_eq(json_object_array_length(jget(root, "sessions")), 1);
+	b = json_object_array_get_idx(jget(root, "sessions"), 0);
+	ck_assert_str_eq(JSTR(b, "name"), "s1");
+	ck_assert_str_eq(JSTR(b, "state"), "Up");
+	ck_assert_int_eq(JINT(b, "remote_discriminator"), BFD_PEER_DISC);
+	json_object_put(root);
+	t = display(DB__QUERY_KIND__QUERY_BFD_SESSION, false, NULL, NULL);
+	ck_assert_msg(strstr(t, "BFD session: s1\n") != NULL, "%s", t);
+	free(t);
+	/* the peer says its session is down */
+	bfd_inject(BFD_STATE_DOWN, BFD_LOCAL_DISC);
+	WAIT(bfd_state("s1") == BFD_STATE_DOWN);
+	WAIT(strcmp(T.bfd_last, "s1 Down") == 0);
+	n = T.nseen;
+	WAIT(ADVERTS(n, 7, 90) >= 1);
+}
+END_TEST
+
+START_TEST(a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_goes_down)
+{
+	struct vrrp_pkt p = advert(AF_INET, 7, 200, 100, VIP);
+	struct conf k;
+	Db__VrrpGroupConfig *g;
+	uint64_t t0;
+
+	conf_init(&k);
+	conf_bfd(&k, "tomaster");
+	g = conf_group(&k, "v0", 7, false, 120, VIP);
+	conf_track_bfd(&k, g, "tomaster")->peer = 1;
+	commit_ok(&k);
+	bfd_up("tomaster");
+	inject(&p, PEER, 255);
+	WAIT(STATE(7) == VRRP_STATE_BACKUP && group_of(7, AF_INET)->master_known);
+	t0 = mono_ms();
+	bfd_inject(BFD_STATE_DOWN, BFD_LOCAL_DISC);
+	WAIT(STATE(7) == VRRP_STATE_MASTER);
+	/* not the Master_Down_Interval of the master's 1 s */
+	ck_assert_uint_lt(mono_ms() - t0, 3 * 1000);
+	ck_assert_str_eq(group_of(7, AF_INET)->last_reason, "the master's BFD session went down");
+}
+END_TEST
+
 /* Whether this process may make a network namespace (root, or
  * CAP_SYS_ADMIN): tried in a child, so that this one stays where it is. */
 static bool can_unshare_net(void)
@@ -1373,6 +1754,12 @@ int main(void)
 	    the_notify_script_is_told_every_transition,
 	    a_changed_virtual_address_moves_on_the_running_master,
 	    the_address_owner_is_master_at_once_with_priority_255,
+	    a_virtual_mac_group_speaks_from_the_virtual_router_mac,
+	    a_virtual_mac_whose_interface_name_is_taken_is_refused,
+	    a_new_masters_announcements_wait_for_rbpds_takeover_of_the_users,
+	    preemption_waits_for_rbpds_gate,
+	    a_tracked_bfd_session_sets_the_priority_as_it_comes_up_and_goes_down,
+	    a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_goes_down,
 	    NULL,
 	};
 	const struct checkrun_case cases[] = {
