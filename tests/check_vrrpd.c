@@ -1711,6 +1711,28 @@ START_TEST(a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_g
 }
 END_TEST
 
+START_TEST(a_group_whose_interface_is_deleted_and_created_again_runs_again)
+{
+	static const char make_v2[] =
+	    "ip link add v2 type veth peer name v3 && ip link set v2 addrgenmode none && "
+	    "ip addr add 198.51.100.1/24 dev v2 && ip link set v2 up && ip link set v3 up";
+	struct conf k;
+
+	sh(make_v2);
+	conf_init(&k);
+	conf_group(&k, "v2", 4, false, 120, "198.51.100.100");
+	commit_ok(&k);
+	WAIT(STATE(4) == VRRP_STATE_MASTER);
+	/* an operator deletes the interface (a VLAN, a bond) ... */
+	sh("ip link del v2");
+	WAIT(STATE(4) == VRRP_STATE_INIT);
+	/* ... and creates it again: the group runs on it as before */
+	sh(make_v2);
+	WAIT(STATE(4) == VRRP_STATE_MASTER);
+	ck_assert_int_eq(addr_plen("v2", AF_INET, "198.51.100.100"), 32);
+}
+END_TEST
+
 /* Whether this process may make a network namespace (root, or
  * CAP_SYS_ADMIN): tried in a child, so that this one stays where it is. */
 static bool can_unshare_net(void)
@@ -1760,6 +1782,7 @@ int main(void)
 	    preemption_waits_for_rbpds_gate,
 	    a_tracked_bfd_session_sets_the_priority_as_it_comes_up_and_goes_down,
 	    a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_goes_down,
+	    a_group_whose_interface_is_deleted_and_created_again_runs_again,
 	    NULL,
 	};
 	const struct checkrun_case cases[] = {

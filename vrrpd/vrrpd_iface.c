@@ -447,10 +447,38 @@ static void vmac_lost(struct group *gr)
 	}
 }
 
+/* The interface of ifp was deleted and another of its name now has
+ * ifindex (an operator made a VLAN or a bond again): its groups run on the
+ * new one, whose link event follows, as they are configured by name. The
+ * old one's membership went with it. */
+static void iface_renumber(struct iface *ifp, unsigned ifindex)
+{
+	struct vrrpd *d = ifp->d;
+	struct iface **slot = vrrpd_index_slot(d, ifp->family, ifp->ifindex, false);
+	int rc;
+
+	log_info("%s: created again (ifindex %u, was %u)", ifp->name, ifindex, ifp->ifindex);
+	if (slot && *slot == ifp)
+		*slot = NULL;
+	if (vrrp_net_join(ifp->rx->fd, ifp->family, ifp->ifindex, false) == 0)
+		ifp->rx->full = false;
+	ifp->ifindex = ifindex;
+	*vrrpd_index_slot(d, ifp->family, ifindex, true) = ifp;
+	rc = rx_join(ifp);
+	if (rc < 0)
+		log_warnx("%s: cannot join the VRRP multicast group: %s", ifp->name, strerror(-rc));
+	refresh_iface(ifp);
+}
+
 static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 {
 	struct vrrpd *d = arg;
 
+	if (ev->kind == VRRP_NET_LINK && ev->ifname[0])
+		for (struct iface *ifp = d->ifaces; ifp; ifp = ifp->next)
+			if (ifp->ifindex != ev->ifindex && strcmp(ifp->name, ev->ifname) == 0 &&
+			    if_nametoindex(ev->ifname) == ev->ifindex)
+				iface_renumber(ifp, ev->ifindex);
 	if (ev->kind == VRRP_NET_ADDR) {
 		/* Read once for the whole burst: see refresh_dirty(). */
 		for (struct iface *ifp = d->ifaces; ifp; ifp = ifp->next)
