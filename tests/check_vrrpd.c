@@ -1733,6 +1733,35 @@ START_TEST(a_group_whose_interface_is_deleted_and_created_again_runs_again)
 }
 END_TEST
 
+START_TEST(a_group_pushed_before_its_interface_exists_runs_once_it_does)
+{
+	struct errlist errs = {0};
+	struct conf k;
+	size_t len;
+	uint8_t *buf;
+	void *obj;
+
+	conf_init(&k);
+	conf_group(&k, "v2", 4, false, 120, "198.51.100.100");
+	/* cfgd's PUSH of its running configuration (vrrpd restarted before
+	 * the interface was made): applied whatever the check says */
+	len = db__vrrpd_config__get_packed_size(&k.c);
+	buf = malloc(len);
+	ck_assert_ptr_nonnull(buf);
+	db__vrrpd_config__pack(&k.c, buf);
+	obj = vrrpd_check(&T.d, buf, len, &errs);
+	free(buf);
+	ck_assert_uint_eq(errs.n, 1);
+	errlist_free(&errs);
+	vrrpd_apply(&T.d, obj);
+	ck_assert_int_eq(STATE(4), VRRP_STATE_INIT);
+	sh("ip link add v2 type veth peer name v3 && ip link set v2 addrgenmode none && "
+	   "ip addr add 198.51.100.1/24 dev v2 && ip link set v2 up && ip link set v3 up");
+	WAIT(STATE(4) == VRRP_STATE_MASTER);
+	ck_assert_int_eq(addr_plen("v2", AF_INET, "198.51.100.100"), 32);
+}
+END_TEST
+
 /* Whether this process may make a network namespace (root, or
  * CAP_SYS_ADMIN): tried in a child, so that this one stays where it is. */
 static bool can_unshare_net(void)
@@ -1783,6 +1812,7 @@ int main(void)
 	    a_tracked_bfd_session_sets_the_priority_as_it_comes_up_and_goes_down,
 	    a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_goes_down,
 	    a_group_whose_interface_is_deleted_and_created_again_runs_again,
+	    a_group_pushed_before_its_interface_exists_runs_once_it_does,
 	    NULL,
 	};
 	const struct checkrun_case cases[] = {

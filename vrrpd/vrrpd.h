@@ -308,6 +308,9 @@ void vrrpd_on_readable(uv_poll_t *h, int status, int events);
 
 void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs);
 void vrrpd_group_destroy(struct group *gr);
+/* The group on its interface (gr->ifp), when one of its name exists; run
+ * at its creation and when an interface of that name appears. */
+void vrrpd_group_attach(struct group *gr);
 void vrrpd_tracks_apply(struct group *gr, const char *what, uint64_t now);
 void vrrpd_track_seen(struct group *gr, enum vrrp_track_kind kind, const char *name, bool down,
 		      const char *what, uint64_t now);

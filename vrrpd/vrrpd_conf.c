@@ -385,6 +385,37 @@ void vrrpd_on_bfd_change(void *arg, const char *name, enum bfd_state from, enum 
 	}
 }
 
+/* The group on its interface, when there is one by its name: socket,
+ * index of its VRIDs, ownership of its addresses, virtual MAC. */
+void vrrpd_group_attach(struct group *gr)
+{
+	struct iface *ifp = vrrpd_iface_get(gr->d, gr->ifname, gr->family);
+
+	gr->ifp = ifp;
+	if (ifp) {
+		if (ifp->ngrp == ifp->capgrp) {
+			size_t cap = ifp->capgrp ? 2 * ifp->capgrp : 2;
+			struct group **n = realloc(ifp->grp, cap * sizeof(*n));
+
+			if (n == NULL)
+				fatal("realloc");
+			ifp->grp = n;
+			ifp->capgrp = cap;
+		}
+		ifp->grp[ifp->ngrp++] = gr;
+	}
+	gr->owner = is_owner(gr);
+	if (gr->vmac_cfg && gr->ifp) {
+		char why[96];
+		int rc = vrrpd_vmac_start(gr, why, sizeof(why));
+
+		if (rc < 0)
+			log_warnx("(%s vrrp vrid %u) virtual-mac: %s: %s; the interface's MAC is "
+				  "used instead",
+				  gr->ifname, gr->vrid, why, strerror(-rc));
+	}
+}
+
 static struct group *group_create(struct vrrpd *d, const Db__VrrpGroupConfig *c, unsigned version)
 {
 	struct group *gr = calloc(1, sizeof(*gr));
@@ -404,32 +435,8 @@ static struct group *group_create(struct vrrpd *d, const Db__VrrpGroupConfig *c,
 	if (parse_vips(c, &gr->vips, &gr->nvips) < 0)
 		fatalx("(%s vrid %u) virtual addresses did not parse after the check", c->ifname,
 		       c->vrid);
-	gr->ifp = vrrpd_iface_get(d, c->ifname, family);
-	if (gr->ifp) {
-		struct iface *ifp = gr->ifp;
-
-		if (ifp->ngrp == ifp->capgrp) {
-			size_t cap = ifp->capgrp ? 2 * ifp->capgrp : 2;
-			struct group **n = realloc(ifp->grp, cap * sizeof(*n));
-
-			if (n == NULL)
-				fatal("realloc");
-			ifp->grp = n;
-			ifp->capgrp = cap;
-		}
-		ifp->grp[ifp->ngrp++] = gr;
-	}
-	gr->owner = is_owner(gr);
 	gr->vmac_cfg = c->virtual_mac && family == AF_INET;
-	if (gr->vmac_cfg && gr->ifp) {
-		char why[96];
-		int rc = vrrpd_vmac_start(gr, why, sizeof(why));
-
-		if (rc < 0)
-			log_warnx("(%s vrrp vrid %u) virtual-mac: %s: %s; the interface's MAC is "
-				  "used instead",
-				  gr->ifname, gr->vrid, why, strerror(-rc));
-	}
+	vrrpd_group_attach(gr);
 	gr->created = gr->changed = time(NULL);
 	gr->last_reason = "created";
 	uv_timer_init(d->loop, &gr->timer);

@@ -479,6 +479,16 @@ static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 			if (ifp->ifindex != ev->ifindex && strcmp(ifp->name, ev->ifname) == 0 &&
 			    if_nametoindex(ev->ifname) == ev->ifindex)
 				iface_renumber(ifp, ev->ifindex);
+	/* Groups applied while their interface did not exist (cfgd's PUSH
+	 * applies what a commit would refuse): it is there now. */
+	if (ev->kind == VRRP_NET_LINK && ev->ifname[0] && ev->up)
+		for (struct group *gr = d->groups; gr; gr = gr->next)
+			if (gr->ifp == NULL && strcmp(gr->ifname, ev->ifname) == 0 &&
+			    if_nametoindex(ev->ifname) == ev->ifindex) {
+				log_info("(%s %s vrid %u) the interface exists now", gr->ifname,
+					 fam_word(gr->family), gr->vrid);
+				vrrpd_group_attach(gr);
+			}
 	if (ev->kind == VRRP_NET_ADDR) {
 		/* Read once for the whole burst: see refresh_dirty(). */
 		for (struct iface *ifp = d->ifaces; ifp; ifp = ifp->next)
