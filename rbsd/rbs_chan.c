@@ -420,10 +420,15 @@ static bool link_owned(const struct rbs_chan *ch, const struct link *l)
 	return false;
 }
 
-/* Forget a link and free it; its connection is the caller's business. */
+/* Forget a link and free it; its connection is the caller's business.
+ * The own dial, if it was that one and it never carried the channel, is
+ * over. */
 static void link_discard(struct link *l)
 {
 	struct rbs_chan *ch = l->ch;
+
+	if (l->k.dialed && !l->k.established)
+		rbs_link_dial_done(&ch->dial);
 
 	for (int i = 0; i < MAX_LINKS; i++)
 		if (ch->links[i] == l)
@@ -520,8 +525,6 @@ static void on_down(struct rbs_conn *c, const char *reason, void *arg)
 		/* A peer that never got through the handshake was refused. */
 		refuse(ch, REF_HANDSHAKE, rbs_conn_peer(c), reason);
 	}
-	if (l->k.dialed)
-		rbs_link_dial_done(&ch->dial);
 	snprintf(r, sizeof(r), "%s", reason);
 	if (ch->active == l)
 		lost_active(ch, r);
@@ -551,8 +554,6 @@ static void fail_link(struct link *l, const char *reason)
 	}
 	log_warnx("remote-backup-service %s: closing the connection with %s: %s", ch->name,
 		  rbs_conn_peer(l->c), reason);
-	if (l->k.dialed)
-		rbs_link_dial_done(&ch->dial);
 	drop_link(l, reason);
 }
 
@@ -687,6 +688,8 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 		send_keepalive(l, now_ms(ch));
 	if (ch->held)
 		rbs_conn_pause(l->c, true);
+	if (l->k.dialed)
+		rbs_link_dial_done(&ch->dial);
 	rbs_link_dial_up(&ch->dial);
 	rbs_conn_tls(l->c, ch->tls_proto, sizeof(ch->tls_proto), ch->tls_cipher,
 		     sizeof(ch->tls_cipher), ch->tls_subject, sizeof(ch->tls_subject));
@@ -918,8 +921,6 @@ static void on_up(struct rbs_conn *c, void *arg)
 	 * connection (clear text is up at once): take it from here. */
 	l->c = c;
 	l->tls_up = true;
-	if (l->k.dialed)
-		rbs_link_dial_done(&ch->dial);
 	/* Another connection is through its handshake too: keep one
 	 * (rbs_admit_up(): in clear text never a new one over the channel). */
 	for (int i = 0; i < MAX_LINKS; i++) {

@@ -19,8 +19,12 @@
  *    only one connection is ever made. The greater side, and a side whose
  *    addresses the tie-break cannot order, dials at once.
  *  - The channel dials only when no link carries it and no dial of its own
- *    is in progress (TCP connect or TLS handshake not done): a dial that
- *    falls due otherwise does nothing, and the next loss schedules one.
+ *    is in progress (its TCP connect, TLS handshake or HELLO not done): a
+ *    dial that falls due otherwise does nothing, and the next loss
+ *    schedules one. A connection waiting for the peer's HELLO is still the
+ *    dial in progress: another one made meanwhile would lose the
+ *    tie-break against it, be closed, schedule the next, and so on until
+ *    the HELLO came.
  *  - A connection that fails (refused, reset, a write error; an inbound one
  *    as much as the own dial, and a dial that cannot even start) while no
  *    link carries the channel and no dial is in progress schedules a dial
@@ -84,7 +88,7 @@
 struct rbs_link_dial {
 	uint64_t at;	     /* when to dial; RBS_LINK_NEVER: not scheduled */
 	unsigned backoff_ms; /* the delay of the next redial after a failure */
-	bool dialing;	     /* the own dial is in progress (TCP or TLS not done) */
+	bool dialing;	     /* the own dial is in progress (TCP, TLS or HELLO not done) */
 };
 
 /*
@@ -115,8 +119,8 @@ enum rbs_link_dial_act rbs_link_dial_due(struct rbs_link_dial *d, uint64_t now, 
 /* The own dial has started: it is in progress until rbs_link_dial_done(). */
 void rbs_link_dial_begun(struct rbs_link_dial *d);
 
-/* The own dial's connection is through TCP and TLS, or has failed: the
- * dial is no longer in progress (its HELLO is the link's business). */
+/* The own dial's connection carries the channel (HELLOs exchanged), or is
+ * gone: the dial is no longer in progress. */
 void rbs_link_dial_done(struct rbs_link_dial *d);
 
 /* No connection slot was free for the own dial at now: it is tried again

@@ -585,6 +585,53 @@ static void raw_wait_closed(struct raw *r)
 	}
 }
 
+/* A raw listener for a fake peer: counts the connections the channel
+ * makes to it; each is kept open (and silent) until the test ends. */
+struct fake {
+	int fd;
+	int conns[64];
+	unsigned n;
+};
+
+static struct fake *fakes[2];
+
+static struct fake *fake_listen(const struct sockaddr_storage *at)
+{
+	struct fake *k = calloc(1, sizeof(*k));
+
+	ck_assert_ptr_nonnull(k);
+	k->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ck_assert_int_eq(setsockopt(k->fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int)), 0);
+	ck_assert_int_eq(bind(k->fd, (const struct sockaddr *)at, sizeof(struct sockaddr_in)), 0);
+	ck_assert_int_eq(listen(k->fd, 64), 0);
+	fakes[fakes[0] ? 1 : 0] = k;
+	return k;
+}
+
+/* Takes the connections waiting; returns the one taken last (-1: none). */
+static int fake_accept(struct fake *k)
+{
+	int fd, last = -1;
+
+	while ((fd = accept4(k->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		ck_assert_uint_lt(k->n, sizeof(k->conns) / sizeof(k->conns[0]));
+		k->conns[k->n++] = fd;
+		last = fd;
+	}
+	return last;
+}
+
+static void fake_close(struct fake *k)
+{
+	for (unsigned i = 0; i < k->n; i++)
+		close(k->conns[i]);
+	close(k->fd);
+	for (size_t i = 0; i < 2; i++)
+		if (fakes[i] == k)
+			fakes[i] = NULL;
+	free(k);
+}
+
 /* ---- TLS material, made once per run ---------------------------------------- */
 
 static char tls_dir[] = "/tmp/check_rbs_chan.XXXXXX";
@@ -777,6 +824,9 @@ static void teardown(void)
 	for (size_t i = 0; i < sizeof(raws) / sizeof(raws[0]); i++)
 		if (raws[i])
 			raw_close(raws[i]);
+	for (size_t i = 0; i < 2; i++)
+		if (fakes[i])
+			fake_close(fakes[i]);
 	uv_close((uv_handle_t *)&guard, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ck_assert_int_eq(uv_loop_close(&loop), 0);
@@ -1504,6 +1554,47 @@ START_TEST(a_peer_that_breaks_the_protocol_is_closed_with_the_reason)
 }
 END_TEST
 
+/* ---- redials ---------------------------------------------------------------------- */
+
+/* A on the greater address (it dials at once), its peer a raw listener on
+ * the lower one. */
+static struct fake *fake_peer(void)
+{
+	addr(&A.me, IP_B, port_of(&A.me));
+	addr(&A.peer, IP_A, free_port(IP_A));
+	return fake_listen(&A.peer);
+}
+
+/* A's own connection is through TCP and waits for the peer's HELLO when a
+ * connection from the peer's address comes and goes: A must not dial
+ * again meanwhile (its dial is still in progress), let alone keep making
+ * connections that its waiting one then outranks. */
+START_TEST(a_dial_waiting_for_hello_is_not_made_again)
+{
+	struct fake *k = fake_peer();
+	struct raw *r;
+	Db__RbsFrame f;
+	Db__RbsHello h;
+	uint8_t out[512];
+	int n;
+
+	open_side(&A);
+	WAIT(fake_accept(k) >= 0, WAIT_MS);
+	r = raw_dial(IP_A, &A.me);
+	raw_wait_closed(r);
+	raw_close(r);
+	run_for(4 * RBS_LINK_BACKOFF_MIN_MS);
+	fake_accept(k);
+	ck_assert_msg(k->n == 1, "%u connections made while the first waited for its HELLO", k->n);
+	/* and the connection that waited carries the channel once the
+	 * HELLO comes */
+	hello_frame(&f, &h, 4242);
+	n = rbs_frame_encode(&f, out, sizeof(out));
+	ck_assert_int_eq(write(k->conns[0], out, (size_t)n), n);
+	WAIT(A.up, WAIT_MS);
+}
+END_TEST
+
 /* ---- TLS -------------------------------------------------------------------------- */
 
 START_TEST(the_channels_connect_over_tls_with_verified_certificates)
@@ -1650,6 +1741,7 @@ int main(void)
 	    a_wrong_peer_address_is_refused_and_the_channel_stays_down,
 	    a_channel_that_cannot_listen_says_why,
 	    a_peer_that_breaks_the_protocol_is_closed_with_the_reason,
+	    a_dial_waiting_for_hello_is_not_made_again,
 	    NULL,
 	};
 	const TTest *tls[] = {
