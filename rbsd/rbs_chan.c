@@ -497,8 +497,9 @@ static void lost_active(struct rbs_chan *ch, const char *reason)
 	}
 }
 
-/* Close one link on purpose (ours), not because it failed. */
-static void drop_link(struct link *l, const char *reason)
+/* Close one link ourselves: on purpose, or (failed) because the own dial
+ * failed its handshake, which backs off further as any failed dial. */
+static void close_link(struct link *l, const char *reason, bool failed)
 {
 	struct rbs_chan *ch = l->ch;
 	struct rbs_conn *c = l->c;
@@ -508,8 +509,17 @@ static void drop_link(struct link *l, const char *reason)
 	link_free(l);
 	rbs_conn_close(c);
 	/* with no channel left, dial again after the backoff */
-	rbs_link_dial_closed(&ch->dial, now_ms(ch), ch->active != NULL);
+	if (failed)
+		rbs_link_dial_failed(&ch->dial, now_ms(ch), ch->active != NULL);
+	else
+		rbs_link_dial_closed(&ch->dial, now_ms(ch), ch->active != NULL);
 	arm_dial(ch);
+}
+
+/* Close one link on purpose (ours), not because it failed. */
+static void drop_link(struct link *l, const char *reason)
+{
+	close_link(l, reason, false);
 }
 
 static void on_down(struct rbs_conn *c, const char *reason, void *arg)
@@ -554,7 +564,11 @@ static void fail_link(struct link *l, const char *reason)
 	}
 	log_warnx("remote-backup-service %s: closing the connection with %s: %s", ch->name,
 		  rbs_conn_peer(l->c), reason);
-	drop_link(l, reason);
+	/* The own dial that fails its handshake (a HELLO of another version,
+	 * a broken frame, no HELLO in time) failed like one refused: closed
+	 * "on purpose" it would be dialed again at the same backoff forever,
+	 * ten times a second against a peer that always answers so. */
+	close_link(l, reason, l->k.dialed && !l->k.established);
 }
 
 /* ---- the peer's profiles -------------------------------------------------- */

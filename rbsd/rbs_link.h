@@ -26,18 +26,22 @@
  *    tie-break against it, be closed, schedule the next, and so on until
  *    the HELLO came.
  *  - A connection that fails (refused, reset, a write error; an inbound one
- *    as much as the own dial, and a dial that cannot even start) while no
- *    link carries the channel and no dial is in progress schedules a dial
- *    after the backoff, and the backoff doubles, from
- *    RBS_LINK_BACKOFF_MIN_MS up to RBS_LINK_BACKOFF_MAX_MS: a peer that is
- *    gone is tried at least every 5 s, and not hammered meanwhile.
+ *    as much as the own dial, a dial that cannot even start, and the own
+ *    dial that fails its TLS or HELLO: a peer of another protocol version,
+ *    a broken frame, no HELLO in time) while no link carries the channel
+ *    and no dial is in progress schedules a dial after the backoff, and
+ *    the backoff doubles, from RBS_LINK_BACKOFF_MIN_MS up to
+ *    RBS_LINK_BACKOFF_MAX_MS: a peer that is gone, or that answers every
+ *    connection with what this side must refuse, is tried at least every
+ *    5 s, and not hammered meanwhile.
  *  - A dial already scheduled stays as it is, and so does the backoff:
  *    connections refused one after the other (a flood from the peer's
  *    address) must not keep pushing this device's own dial back.
- *  - A link this side closes on purpose (the peer silent, a handshake out
- *    of time, a link replaced or pushed out, the profiles changed), when
- *    no link carries the channel and no dial is in progress or scheduled,
- *    schedules a dial after the current backoff, without doubling it.
+ *  - A link this side closes on purpose (the peer silent, an inbound
+ *    handshake out of time, a link replaced or pushed out, the profiles
+ *    changed), when no link carries the channel and no dial is in progress
+ *    or scheduled, schedules a dial after the current backoff, without
+ *    doubling it.
  *  - As soon as a link carries the channel (HELLOs exchanged) the backoff
  *    is back at RBS_LINK_BACKOFF_MIN_MS: after a loss the first redial
  *    comes quickly.

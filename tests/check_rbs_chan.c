@@ -1595,6 +1595,29 @@ START_TEST(a_dial_waiting_for_hello_is_not_made_again)
 }
 END_TEST
 
+/* The peer accepts A's connections and answers each with garbage: every
+ * one fails its handshake, and A backs off (doubling) instead of dialing
+ * again at the first backoff forever. */
+START_TEST(a_dial_that_fails_its_handshake_backs_off)
+{
+	static const uint8_t zero_len[4] = {0, 0, 0, 0};
+	const unsigned ms = 7 * RBS_LINK_BACKOFF_MIN_MS - RBS_LINK_BACKOFF_MIN_MS / 2;
+	struct fake *k = fake_peer();
+	uint64_t end;
+	int fd;
+
+	open_side(&A);
+	end = now_ms() + ms;
+	do {
+		while ((fd = fake_accept(k)) >= 0)
+			ck_assert_int_eq(write(fd, zero_len, sizeof(zero_len)), 4);
+	} while (turn(end));
+	/* dials at 0, 100, 300 ms (backoff 100, 200, 400); at a fixed 100 ms
+	 * it would be 7 */
+	ck_assert_msg(k->n >= 2 && k->n <= 3, "%u dials in %u ms", k->n, ms);
+}
+END_TEST
+
 /* ---- TLS -------------------------------------------------------------------------- */
 
 START_TEST(the_channels_connect_over_tls_with_verified_certificates)
@@ -1742,6 +1765,7 @@ int main(void)
 	    a_channel_that_cannot_listen_says_why,
 	    a_peer_that_breaks_the_protocol_is_closed_with_the_reason,
 	    a_dial_waiting_for_hello_is_not_made_again,
+	    a_dial_that_fails_its_handshake_backs_off,
 	    NULL,
 	};
 	const TTest *tls[] = {
