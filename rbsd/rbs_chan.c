@@ -567,8 +567,15 @@ static void fail_link(struct link *l, const char *reason)
 	/* The own dial that fails its handshake (a HELLO of another version,
 	 * a broken frame, no HELLO in time) failed like one refused: closed
 	 * "on purpose" it would be dialed again at the same backoff forever,
-	 * ten times a second against a peer that always answers so. */
-	close_link(l, reason, l->k.dialed && !l->k.established);
+	 * ten times a second against a peer that always answers so. And the
+	 * display says why, as on_down() does for a dial refused earlier. */
+	if (l->k.dialed && !l->k.established) {
+		if (ch->active == NULL)
+			snprintf(ch->reason, sizeof(ch->reason), "%s", reason);
+		close_link(l, reason, true);
+		return;
+	}
+	drop_link(l, reason);
 }
 
 /* ---- the peer's profiles -------------------------------------------------- */

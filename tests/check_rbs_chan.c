@@ -1597,13 +1597,14 @@ END_TEST
 
 /* The peer accepts A's connections and answers each with garbage: every
  * one fails its handshake, and A backs off (doubling) instead of dialing
- * again at the first backoff forever. */
-START_TEST(a_dial_that_fails_its_handshake_backs_off)
+ * again at the first backoff forever; its state says why. */
+START_TEST(a_dial_that_fails_its_handshake_backs_off_and_says_why)
 {
 	static const uint8_t zero_len[4] = {0, 0, 0, 0};
 	const unsigned ms = 7 * RBS_LINK_BACKOFF_MIN_MS - RBS_LINK_BACKOFF_MIN_MS / 2;
 	struct fake *k = fake_peer();
 	uint64_t end;
+	char buf[256], *text;
 	int fd;
 
 	open_side(&A);
@@ -1615,6 +1616,10 @@ START_TEST(a_dial_that_fails_its_handshake_backs_off)
 	/* dials at 0, 100, 300 ms (backoff 100, 200, 400); at a fixed 100 ms
 	 * it would be 7 */
 	ck_assert_msg(k->n >= 2 && k->n <= 3, "%u dials in %u ms", k->n, ms);
+	ck_assert_str_eq(js(&A, "down_reason", buf, sizeof(buf)), "bad frame: length 0");
+	text = show(&A, false);
+	ck_assert_contains(text, "State          : Connecting (bad frame: length 0)");
+	free(text);
 }
 END_TEST
 
@@ -1765,7 +1770,7 @@ int main(void)
 	    a_channel_that_cannot_listen_says_why,
 	    a_peer_that_breaks_the_protocol_is_closed_with_the_reason,
 	    a_dial_waiting_for_hello_is_not_made_again,
-	    a_dial_that_fails_its_handshake_backs_off,
+	    a_dial_that_fails_its_handshake_backs_off_and_says_why,
 	    NULL,
 	};
 	const TTest *tls[] = {
