@@ -1143,7 +1143,7 @@ END_TEST
  * keeps dialing a peer that refuses, with the reason in its state. */
 START_TEST(a_peer_that_stops_takes_the_channel_down_with_the_reason)
 {
-	char buf[256];
+	char buf[256], *text;
 
 	connect_pair();
 	rbs_chan_close(A.ch);
@@ -1157,6 +1157,12 @@ START_TEST(a_peer_that_stops_takes_the_channel_down_with_the_reason)
 			 "the peer closed the connection");
 	ck_assert_str_eq(js(&B, "tcp.state", buf, sizeof(buf)), "(null)");
 	ck_assert_uint_eq(B.downs, 1);
+	text = show(&B, true);
+	ck_assert_contains(text, "State          : Down (connect: ");
+	ck_assert_contains(text, "Protocol       : version 2\n");
+	ck_assert_contains(text, "TCP            : no connection");
+	ck_assert_contains(text, "Last down      : ");
+	free(text);
 }
 END_TEST
 
@@ -1429,8 +1435,9 @@ static void hello_frame(Db__RbsFrame *f, Db__RbsHello *h, uint64_t session)
 	f->hello = h;
 }
 
-/* A raw peer from B's address, through HELLO: A's HELLO read, one sent. */
-static struct raw *raw_peer_up(uint64_t session)
+/* A raw peer from B's address, through HELLO: A's HELLO read, one sent
+ * (version_max 0: a build of protocol version 1). */
+static struct raw *raw_peer_up(uint64_t session, uint32_t version_max)
 {
 	struct raw *r = raw_dial(IP_B, &A.me);
 	Db__RbsFrame *in, f;
@@ -1442,6 +1449,7 @@ static struct raw *raw_peer_up(uint64_t session)
 	ck_assert_str_eq(in->hello->service, "rbs1");
 	rbs_dec_release(&r->dec, in);
 	hello_frame(&f, &h, session);
+	h.version_max = version_max;
 	raw_send(r, &f);
 	return r;
 }
@@ -1514,11 +1522,13 @@ START_TEST(a_peer_that_breaks_the_protocol_is_closed_with_the_reason)
 	raw_close(r);
 	assert_refused_from_b(&A, "the peer's session is this one (a connection to itself?)");
 	ck_assert_uint_eq(ju(&A, "refused_by_reason.handshake_failed"), 4);
+	/* one log line for the four (at most one per 5 s), the rest counted */
+	ck_assert_uint_eq(ju(&A, "refused_log_lines_suppressed"), 3);
 	ck_assert_uint_eq(A.ups, 0);
 
 	/* Once up (in clear text, whoever sends from B's address is B), a
 	 * broken frame takes the channel down with the reason. */
-	r = raw_peer_up(1001);
+	r = raw_peer_up(1001, RBS_PROTO_VERSION);
 	WAIT(A.up, WAIT_MS);
 	ack.seq = 5;
 	db__rbs_frame__init(&f);
@@ -1530,7 +1540,7 @@ START_TEST(a_peer_that_breaks_the_protocol_is_closed_with_the_reason)
 	ck_assert(!A.up);
 	ck_assert_str_eq(A.reason, "ACK 5 outside the window (acked 0, sent 0)");
 
-	r = raw_peer_up(1001);
+	r = raw_peer_up(1001, RBS_PROTO_VERSION);
 	WAIT(A.up, WAIT_MS);
 	db__rbs_frame__init(&f);
 	f.body_case = DB__RBS_FRAME__BODY_ENTRIES;
@@ -1542,7 +1552,7 @@ START_TEST(a_peer_that_breaks_the_protocol_is_closed_with_the_reason)
 	ck_assert_msg(strncmp(A.reason, "entries out of order: got seq 5", 31) == 0, "%s",
 		      A.reason);
 
-	r = raw_peer_up(1001);
+	r = raw_peer_up(1001, RBS_PROTO_VERSION);
 	WAIT(A.up, WAIT_MS);
 	hello_frame(&f, &h, 1001);
 	raw_send(r, &f);
@@ -1551,6 +1561,156 @@ START_TEST(a_peer_that_breaks_the_protocol_is_closed_with_the_reason)
 	ck_assert_str_eq(A.reason, "a second HELLO");
 	ck_assert_uint_eq(A.ups, 3);
 	ck_assert_str_eq(js(&A, "last_down.reason", buf, sizeof(buf)), "a second HELLO");
+}
+END_TEST
+
+/* A peer of protocol version 1 would close the connection on a frame it
+ * does not know: anti-entropy frames are not sent to it, entries are. */
+START_TEST(a_peer_of_protocol_version_1_is_sent_no_antientropy)
+{
+	Db__RbsFrame f, *in;
+	Db__RbsCompare c;
+	uint64_t digest = 1;
+	struct raw *r;
+	bool entries = false;
+
+	open_side(&A);
+	r = raw_peer_up(3003, 0);
+	WAIT(A.up, WAIT_MS);
+	ck_assert_uint_eq(ju(&A, "peer_protocol_version"), 1);
+	ck_assert_int_eq(rbs_chan_send_ae(A.ch, compare_frame(&f, &c, &digest, 1)), -EOPNOTSUPP);
+	ck_assert_int_eq(rbs_chan_send_ae(A.ch, &f), -EOPNOTSUPP);
+	ck_assert_uint_eq(ju(&A, "antientropy_unsupported"), 2);
+	ck_assert_uint_eq(ju(&A, "antientropy_sent"), 0);
+	push_all(&A, 0, 3, 0);
+	while (!entries) {
+		in = raw_frame(r);
+		ck_assert_ptr_nonnull(in);
+		ck_assert_int_ne(in->body_case, DB__RBS_FRAME__BODY_COMPARE);
+		entries = in->body_case == DB__RBS_FRAME__BODY_ENTRIES;
+		rbs_dec_release(&r->dec, in);
+	}
+	ck_assert(A.up);
+}
+END_TEST
+
+/* Behind a full socket (B holds, A's window has entries not sent yet),
+ * anti-entropy frames and batch markers wait in their places: B gets
+ * them after the entries pushed before them, in the feeder's order. At
+ * most 64 anti-entropy frames wait; one more is refused. */
+START_TEST(markers_and_antientropy_keep_their_place_behind_a_full_socket)
+{
+	enum { N = 20000 };
+	Db__RbsServiceType arp = DB__RBS_SERVICE_TYPE__RBS_SVC_ARP;
+	Db__RbsBatchBegin bb = DB__RBS_BATCH_BEGIN__INIT;
+	Db__RbsBatchEnd be = DB__RBS_BATCH_END__INIT;
+	Db__RbsFrame f;
+	Db__RbsCompare c;
+	uint64_t digest = 7;
+
+	connect_pair();
+	rbs_chan_hold(B.ch, true);
+	push_all(&A, 0, N, 1000);
+	run_for(20);
+	ck_assert_uint_gt(ju(&A, "window.unsent"), 0);
+	for (uint64_t i = 0; i < 64; i++)
+		ck_assert_int_eq(rbs_chan_send_ae(A.ch, compare_frame(&f, &c, &digest, i)), 0);
+	ck_assert_int_eq(rbs_chan_send_ae(A.ch, compare_frame(&f, &c, &digest, 64)), -ENOBUFS);
+	bb.n_types = be.n_types = 1;
+	bb.types = be.types = &arp;
+	bb.count = be.count = 5;
+	rbs_chan_batch_begin(A.ch, &bb);
+	push_all(&A, N, 5, 8);
+	rbs_chan_batch_end(A.ch, &be);
+	rbs_chan_flush(A.ch);
+	rbs_chan_hold(B.ch, false);
+	WAIT(B.ends == 2, WAIT_MS);
+	ck_assert_uint_eq(B.ngot, N + 64 + 7);
+	expect_entries(&B, 0, 0, N);
+	for (uint32_t i = 0; i < 64; i++)
+		ck_assert(B.got[N + i].kind == 'C' && B.got[N + i].n == i);
+	ck_assert_uint_eq(B.got[N + 64].kind, 'B');
+	expect_entries(&B, N + 65, N, 5);
+	ck_assert_uint_eq(B.got[N + 70].kind, 'E');
+	ck_assert_uint_eq(ju(&A, "antientropy_sent"), 64);
+	ck_assert_uint_eq(ju(&A, "antientropy_dropped"), 1);
+}
+END_TEST
+
+/* A batch the link loses midway is owed again, and asked of the feeder
+ * as soon as the channel is back, whole. */
+START_TEST(a_batch_cut_by_a_lost_link_is_asked_for_again)
+{
+	Db__RbsServiceType arp = DB__RBS_SERVICE_TYPE__RBS_SVC_ARP;
+	Db__RbsBatchBegin bb = DB__RBS_BATCH_BEGIN__INIT;
+	char buf[64], *text;
+
+	connect_pair();
+	bb.n_types = 1;
+	bb.types = &arp;
+	bb.count = 3;
+	rbs_chan_batch_begin(A.ch, &bb);
+	push_all(&A, 0, 2, 8);
+	rbs_chan_drop(A.ch, "bfd session to the peer down");
+	ck_assert_str_eq(js(&A, "batch_sent.state", buf, sizeof(buf)), "owed");
+	text = show(&A, false);
+	ck_assert_contains(text,
+			   "Batch backup   : owed to the peer, starts when the channel is up");
+	free(text);
+	WAIT(A.ups == 2 && A.wants == 2, WAIT_MS);
+	ck_assert_uint_eq(A.want_ntypes, RBS_SVC_COUNT);
+	/* the feeder's new batch (empty here) reaches B */
+	WAIT(B.ends == 2, WAIT_MS);
+	ck_assert_uint_eq(B.got[B.ngot - 1].kind, 'E');
+	ck_assert_uint_eq(B.got[B.ngot - 2].kind, 'B');
+}
+END_TEST
+
+/* ---- liveness (about 3 s: the dead interval) --------------------------------- */
+
+/* An idle link gets keepalives; a peer silent for RBS_LINK_DEAD_MS is
+ * declared dead; meanwhile another channel drops an inbound connection
+ * that never finished its handshake. */
+START_TEST(an_idle_link_is_kept_alive_and_a_silent_peer_declared_dead)
+{
+	struct raw *peer, *stuck;
+	Db__RbsFrame *in;
+	uint64_t t_up, t;
+	int body;
+	char buf[256];
+
+	/* no real peer: A's and B's own dials find nothing */
+	addr(&A.peer, IP_B, free_port(IP_B));
+	addr(&B.peer, IP_A, free_port(IP_A));
+	open_side(&A);
+	open_side(&B);
+	peer = raw_peer_up(5005, RBS_PROTO_VERSION);
+	stuck = raw_dial(IP_A, &B.me); /* says nothing after TCP */
+	WAIT(A.up, WAIT_MS);
+	t_up = now_ms();
+	do {
+		in = raw_frame(peer);
+		ck_assert_ptr_nonnull(in);
+		body = in->body_case;
+		rbs_dec_release(&peer->dec, in);
+	} while (body != DB__RBS_FRAME__BODY_KEEPALIVE);
+	t = now_ms() - t_up;
+	ck_assert_msg(t < RBS_LINK_DEAD_MS - 1000, "the first keepalive after %llu ms",
+		      (unsigned long long)t);
+	ck_assert(A.up);
+	/* the raw peer says nothing more */
+	WAIT(!A.up, RBS_LINK_DEAD_MS + 1000);
+	t = now_ms() - t_up;
+	ck_assert_msg(t >= RBS_LINK_DEAD_MS - 100, "dead after %llu ms", (unsigned long long)t);
+	ck_assert_str_eq(A.reason, "the peer has been silent for 3 s");
+	raw_wait_closed(peer);
+	/* B gave the stuck connection its 2 s */
+	raw_wait_closed(stuck);
+	ck_assert_uint_eq(ju(&B, "refused_by_reason.handshake_timed_out"), 1);
+	js(&B, "last_refused", buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, IP_A ":", strlen(IP_A) + 1) == 0 &&
+			  strstr(buf, ": handshake not done within 2 s") != NULL,
+		      "%s", buf);
 }
 END_TEST
 
@@ -1769,6 +1929,10 @@ int main(void)
 	    a_wrong_peer_address_is_refused_and_the_channel_stays_down,
 	    a_channel_that_cannot_listen_says_why,
 	    a_peer_that_breaks_the_protocol_is_closed_with_the_reason,
+	    a_peer_of_protocol_version_1_is_sent_no_antientropy,
+	    markers_and_antientropy_keep_their_place_behind_a_full_socket,
+	    a_batch_cut_by_a_lost_link_is_asked_for_again,
+	    an_idle_link_is_kept_alive_and_a_silent_peer_declared_dead,
 	    a_dial_waiting_for_hello_is_not_made_again,
 	    a_dial_that_fails_its_handshake_backs_off_and_says_why,
 	    NULL,
