@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -703,8 +704,36 @@ static void fingerprint(X509 *x, char fp[RBS_TLS_FP_LEN])
 	rbs_tls_fp_format(md, fp);
 }
 
-/* A CA with certificates for A and B, and another CA with one for a rogue
- * that claims to be B. */
+/* The CA's CRL (crl.pem), revoking cert. */
+static void write_crl(X509 *ca, EVP_PKEY *kca, X509 *cert)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_REVOKED *rev = X509_REVOKED_new();
+	ASN1_TIME *t = ASN1_TIME_adj(NULL, time(NULL), -1, 0);
+	char path[256];
+	FILE *f;
+
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca));
+	X509_CRL_set1_lastUpdate(crl, t);
+	X509_REVOKED_set_revocationDate(rev, t);
+	ASN1_TIME_adj(t, time(NULL), 1, 0);
+	X509_CRL_set1_nextUpdate(crl, t);
+	ASN1_TIME_free(t);
+	X509_REVOKED_set_serialNumber(rev, X509_get_serialNumber(cert));
+	X509_CRL_add0_revoked(crl, rev);
+	X509_CRL_sort(crl);
+	ck_assert_int_gt(X509_CRL_sign(crl, kca, EVP_sha256()), 0);
+	snprintf(path, sizeof(path), "%s/crl.pem", tls_dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(PEM_write_X509_CRL(f, crl), 1);
+	fclose(f);
+	X509_CRL_free(crl);
+}
+
+/* A CA with certificates for A and B, a CRL of that CA revoking B's, and
+ * another CA with a certificate for a rogue that claims to be B. */
 static void tls_make(void)
 {
 	EVP_PKEY *kca = EVP_EC_gen("P-256"), *ka = EVP_EC_gen("P-256"), *kb = EVP_EC_gen("P-256");
@@ -721,6 +750,7 @@ static void tls_make(void)
 	write_pem("a", a, ka);
 	write_pem("b", b, kb);
 	write_pem("rogue", r, kr);
+	write_crl(ca, kca, b);
 	fingerprint(b, fp_b);
 	fingerprint(r, fp_rogue);
 	X509_free(ca);
@@ -746,15 +776,18 @@ static void tls_remove(void)
 		snprintf(path, sizeof(path), "%s/%s.key", tls_dir, names[i]);
 		unlink(path); /* none for the CA */
 	}
+	snprintf(path, sizeof(path), "%s/crl.pem", tls_dir);
+	unlink(path);
 	rmdir(tls_dir);
 }
 
-/* The context of SSL policy "pol" with cert NAME.pem, trusting the CA. */
-static SSL_CTX *tls_ctx(const char *name, char *const *pins, size_t npins)
+/* The context of SSL policy "pol" with cert NAME.pem, trusting the CA,
+ * and with its CRL when crl. */
+static SSL_CTX *tls_ctx_crl(const char *name, char *const *pins, size_t npins, bool crl)
 {
 	Db__SslPolicyConfig p = DB__SSL_POLICY_CONFIG__INIT;
-	char cert[256], key[256], ca[256], why[256] = "";
-	char *cas[] = {ca};
+	char cert[256], key[256], ca[256], crlf[256], why[256] = "";
+	char *cas[] = {ca}, *crls[] = {crlf};
 	SSL_CTX *ctx;
 
 	snprintf(cert, sizeof(cert), "%s/%s.pem", tls_dir, name);
@@ -765,9 +798,19 @@ static SSL_CTX *tls_ctx(const char *name, char *const *pins, size_t npins)
 	p.key_file = key;
 	p.n_ca_files = 1;
 	p.ca_files = cas;
+	snprintf(crlf, sizeof(crlf), "%s/crl.pem", tls_dir);
+	if (crl) {
+		p.n_crl_files = 1;
+		p.crl_files = crls;
+	}
 	ctx = rbs_tls_ctx_new(&p, pins, npins, why, sizeof(why));
 	ck_assert_msg(ctx != NULL, "%s", why);
 	return ctx;
+}
+
+static SSL_CTX *tls_ctx(const char *name, char *const *pins, size_t npins)
+{
+	return tls_ctx_crl(name, pins, npins, false);
 }
 
 /* ---- fixture ------------------------------------------------------------------ */
@@ -1812,12 +1855,19 @@ START_TEST(the_channels_connect_over_tls_with_verified_certificates)
 	ck_assert_contains(text, "Peer cert      : /CN=rbs-b");
 	free(text);
 	ck_assert_uint_eq(ju(&A, "refused_peers") + ju(&B, "refused_peers"), 0);
-	/* entries pass inside TLS, both ways */
+	/* entries pass inside TLS, both ways, B holding a while: what
+	 * OpenSSL had decrypted already comes once B lets go */
+	rbs_chan_hold(B.ch, true);
 	push_all(&A, 0, 2000, 100);
 	push_all(&B, 50000, 2000, 100);
-	WAIT(B.entries == 2000 && A.entries == 2000, WAIT_MS);
+	WAIT(A.entries == 2000, WAIT_MS);
+	ck_assert_uint_eq(B.entries, 0);
+	ck_assert_uint_eq(ju(&A, "window.acknowledged_seq"), 0);
+	rbs_chan_hold(B.ch, false);
+	WAIT(B.entries == 2000, WAIT_MS);
 	expect_entries(&B, 2, 0, 2000);
 	expect_entries(&A, 2, 50000, 2000);
+	WAIT(ju(&A, "window.unacknowledged") == 0, WAIT_MS);
 	/* down, the display still names the policy */
 	rbs_chan_close(B.ch);
 	B.ch = NULL;
@@ -1869,6 +1919,25 @@ START_TEST(a_peer_certificate_that_is_not_the_pinned_one_is_refused)
 	ck_assert_msg(strstr(js(&A, "last_refused", buf, sizeof(buf)),
 			     "peer certificate refused: not the pinned one (peer-certificate "
 			     "sha256)") != NULL,
+		      "%s", buf);
+	ck_assert_uint_eq(A.ups + B.ups, 0);
+}
+END_TEST
+
+/* With the CA's CRL in the policy, a certificate the CA revoked is
+ * refused. */
+START_TEST(a_revoked_peer_certificate_is_refused)
+{
+	char buf[256];
+
+	A.ctx = tls_ctx_crl("a", NULL, 0, true);
+	B.ctx = tls_ctx("b", NULL, 0);
+	open_side(&A);
+	open_side(&B);
+	WAIT(ju(&A, "refused_by_reason.handshake_failed") >= 1, WAIT_MS);
+	ck_assert_msg(strstr(js(&A, "last_refused", buf, sizeof(buf)),
+			     "TLS handshake: peer certificate refused: certificate revoked") !=
+			  NULL,
 		      "%s", buf);
 	ck_assert_uint_eq(A.ups + B.ups, 0);
 }
@@ -1941,6 +2010,7 @@ int main(void)
 	    the_channels_connect_over_tls_with_verified_certificates,
 	    a_peer_certificate_of_another_ca_is_refused,
 	    a_peer_certificate_that_is_not_the_pinned_one_is_refused,
+	    a_revoked_peer_certificate_is_refused,
 	    half_open_connections_are_bounded_and_do_not_disturb_a_tls_channel,
 	    NULL,
 	};
