@@ -1231,6 +1231,18 @@ START_TEST(a_group_on_a_missing_interface_is_refused_and_nothing_is_applied)
 }
 END_TEST
 
+START_TEST(a_group_without_a_virtual_ip_is_refused_and_nothing_is_applied)
+{
+	struct conf k;
+
+	master(7);
+	conf_init(&k);
+	conf_group(&k, "v0", 7, false, 90, VIP);
+	conf_group(&k, "v0", 8, false, 100, NULL);
+	refused(&k, "interface v0: vrrp vrid 8 has no virtual-ip");
+}
+END_TEST
+
 START_TEST(a_virtual_ip_that_does_not_parse_is_refused_and_nothing_is_applied)
 {
 	struct conf k;
@@ -1802,6 +1814,7 @@ int main(void)
 	    an_ipv6_group_advertises_from_its_link_local_address_and_sends_unsolicited_na,
 	    an_ipv6_master_steps_down_for_a_higher_priority,
 	    a_group_on_a_missing_interface_is_refused_and_nothing_is_applied,
+	    a_group_without_a_virtual_ip_is_refused_and_nothing_is_applied,
 	    a_virtual_ip_that_does_not_parse_is_refused_and_nothing_is_applied,
 	    an_interface_without_an_address_to_advertise_from_is_refused,
 	    link_down_puts_the_group_in_initialize_and_up_starts_it_again,

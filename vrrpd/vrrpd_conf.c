@@ -92,6 +92,13 @@ void *vrrpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *err
 			continue;
 		}
 		free(vips);
+		if (n == 0) {
+			/* cfgd refuses it too; a group without one would be
+			 * master with every advertisement failing to build */
+			errlist_add(errs, "interface %s: %s vrid %u has no virtual-ip", gr->ifname,
+				    fam, gr->vrid);
+			continue;
+		}
 		if (gr->virtual_mac && family != AF_INET) {
 			errlist_add(errs, "interface %s: %s vrid %u virtual-mac: IPv4 groups only",
 				    gr->ifname, fam, gr->vrid);
