@@ -54,11 +54,7 @@ step "Type the spec's procedure on both devices (A: priority 120 for group 1, B:
 # the other becomes master of both groups and keeps them for 600 s.
 declare -A TYPING=()
 for d in A B; do
-	if [ "$d" = A ]; then p1=120 p2=100 src=198.51.100.1 peer=198.51.100.2
-	else p1=100 p2=120 src=198.51.100.2 peer=198.51.100.1; fi
-	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
-		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" "$HERE/demo-procedure.txt" \
-		>"$ROOT/$d.procedure"
+	demo_procedure "$d" >"$ROOT/$d.procedure"
 	cli "$d" -f "$ROOT/$d.procedure" >"$ROOT/$d.typed" 2>&1 &
 	TYPING[$d]=$!
 done

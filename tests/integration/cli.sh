@@ -13,7 +13,10 @@ GOLDEN=$ROOT/spec-procedure.conf
 
 setup() {
 	make_certs "$CERTS" || return 1
-	sed "s|@CERTDIR@|$CERTS|g" "$HERE/spec-procedure.txt" >"$SPEC"
+	# as typed on A, with group 2's priority and no preemption delay as
+	# the golden configuration has them, and the admin group's option
+	demo_procedure A "s|^vrrp vrid 2 priority 100$|vrrp vrid 2 priority 120|" \
+		"/^vrrp vrid 2 preempt-mode/d" "s|^admin-vrrp vrid 1$|admin-vrrp vrid 1 ignore-if-down|" >"$SPEC"
 	sed "s|@CERTDIR@|$CERTS|g" "$HERE/../golden/spec-procedure.conf" >"$GOLDEN"
 	dev_create A 198.51.100.1/24 && start_all A
 }

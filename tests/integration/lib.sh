@@ -187,7 +187,7 @@ wait_sync() {
 	return 1
 }
 
-# demo_procedure DEV [SED-EXPR...]: the procedure of tests/demo-procedure.txt
+# demo_procedure DEV [SED-EXPR...]: the procedure of tests/procedure.txt
 # (the spec's) with device DEV's values (A: master of group 1, source
 # 198.51.100.1; B the other way), certificates from $ROOT/certs, and the
 # suite's own changes as sed expressions (e.g. "s|delay 600|delay 0|").
@@ -199,7 +199,7 @@ demo_procedure() {
 	for e in "$@"; do args+=(-e "$e"); done
 	sed -e "s|@NAME@|$d|g" -e "s|@PRIO1@|$p1|" -e "s|@PRIO2@|$p2|" -e "s|@SOURCE@|$src|" \
 		-e "s|@PEER@|$peer|" -e "s|@CERTS@|$ROOT/certs|g" "${args[@]}" \
-		"$(dirname "${BASH_SOURCE[0]}")/../demo-procedure.txt"
+		"$(dirname "${BASH_SOURCE[0]}")/../procedure.txt"
 }
 
 # raise_gc / restore_gc: suites that hold a thousand neighbours raise the
