@@ -52,7 +52,8 @@ PROTO_O := $(PROTO_C:.c=.o)
 
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
 	common/strmap.c common/errlist.c common/service.c common/reqclient.c common/peer.c \
-	common/keyfile.c common/jsonout.c common/histo.c common/hex.c common/svc.c common/mac.c
+	common/keyfile.c common/jsonout.c common/histo.c common/hex.c common/svc.c common/mac.c \
+	common/arena.c
 # The user-information client library (rbpclient/, installed as
 # librbpclient.a with rbp_client.h): linked by services and dbuser, not by
 # the daemons. It carries the few common modules it needs (RBPC_DEPS_O).
@@ -230,7 +231,7 @@ $(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(B)/c
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
-$(B)/bin/rbs-flood: $(B)/tests/tools/rbs_flood.o $(B)/rbsd/rbs_frame.o $(B)/rbsd/rbs_arena.o \
+$(B)/bin/rbs-flood: $(B)/tests/tools/rbs_flood.o $(B)/rbsd/rbs_frame.o $(B)/common/arena.o \
 		$(B)/common/svc.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lprotobuf-c
@@ -348,7 +349,7 @@ build-fuzz/fuzz_bfd_pkt: tests/fuzz/fuzz_bfd_pkt.c bfd/bfd_pkt.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c rbsd/rbs_arena.c common/svc.c \
+build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c common/arena.c common/svc.c \
 		$(PROTO_C) $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c

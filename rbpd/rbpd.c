@@ -946,15 +946,10 @@ struct counts {
 	uint64_t master[UT_SVC_COUNT], backup[UT_SVC_COUNT], pending[UT_SVC_COUNT];
 };
 
-/* Whether ifname exists here, with a one-entry memory: users come in runs
- * of the same interface. */
+/* Whether ifname exists here. */
 static bool iface_exists(struct rbpd *d, const char *ifname)
 {
-	if (strcmp(d->iface_last, ifname) != 0) {
-		snprintf(d->iface_last, sizeof(d->iface_last), "%s", ifname);
-		d->iface_last_ok = if_nametoindex(ifname) != 0;
-	}
-	return d->iface_last_ok;
+	return rbpd_ifindex(d, ifname) != 0;
 }
 
 static void count_users(struct prof *p, struct counts *n)
@@ -1519,6 +1514,7 @@ static void stop(void *arg)
 	rbpd_kern_close(d);
 	rbpd_api_close(d);
 	rbpd_feed_close(d);
+	arena_free(&d->local_arena);
 	bus_close(d->vrrp_sub);
 	bus_close(d->vrrp_ctl);
 	if (d->gates_pub)

@@ -34,6 +34,7 @@
 #include "rbpd/rbp_sync.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
+#include "common/arena.h"
 
 #define RBPD_MAX_IFACES 16 /* access interfaces of one profile, bindings' included */
 
@@ -199,8 +200,11 @@ struct rbpd {
 	uint64_t vrrp_query_id; /* last QUERY_VRRP_STATES sent */
 	struct restore_acc acc;
 	/* iface_exists()'s one-entry memory */
-	char iface_last[RBP_IFNAME_MAX + 1];
-	bool iface_last_ok;
+	/* rbpd_ifindex()'s memory: a name, its index, and when it was read */
+	char ifx_name[RBP_IFNAME_MAX + 1];
+	unsigned ifx_index;
+	uint64_t ifx_at;
+	struct arena local_arena; /* what on_rbsd() unpacks into */
 
 	/* rbsd (rbpd_feed.c) */
 	struct bus_sock *rbsd;
@@ -368,6 +372,10 @@ void rbpd_kern_dump(struct rbpd *d, unsigned flags);
  * kernel's to age) or nothing. Nothing when withdrawing. Only what
  * rbp_admit.h admits goes into the kernel; refusals are counted on p's
  * channel. */
+/* The index of interface name, 0 when there is none: read from the
+ * kernel at most once per turn of the loop for a run of the same name
+ * (users come in runs of one interface; a turn is one moment). */
+unsigned rbpd_ifindex(struct rbpd *d, const char *name);
 void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const uint8_t *key,
 		     size_t klen, const struct rbp_user *u);
 /* The user left (deleted by the peer): removes rbpd's install if any

@@ -850,11 +850,14 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	struct chan *ch;
 
 	(void)s;
-	if (n != 1 || (m = db__rbs_local__unpack(NULL, parts[0].len, parts[0].data)) == NULL)
+	if (n != 1)
 		return;
-	ch = m->service ? chan_by_name(d, m->service) : NULL;
+	/* from an arena: no allocation and free per entry of a batch */
+	m = db__rbs_local__unpack(arena_allocator(&d->local_arena), parts[0].len,
+				  parts[0].data);
+	ch = m && m->service ? chan_by_name(d, m->service) : NULL;
 	if (ch == NULL) {
-		db__rbs_local__free_unpacked(m, NULL);
+		arena_reset(&d->local_arena);
 		return;
 	}
 	switch (m->body_case) {
@@ -889,7 +892,7 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	default:
 		break;
 	}
-	db__rbs_local__free_unpacked(m, NULL);
+	arena_reset(&d->local_arena);
 	rbpd_feed_pump(ch);
 }
 

@@ -193,6 +193,18 @@ static uint64_t peer_neighbours(const struct rbpd *d)
 	return n;
 }
 
+unsigned rbpd_ifindex(struct rbpd *d, const char *name)
+{
+	uint64_t now = uv_now(d->loop) + 1; /* 0: never read */
+
+	if (d->ifx_at != now || strcmp(d->ifx_name, name) != 0) {
+		snprintf(d->ifx_name, sizeof(d->ifx_name), "%s", name);
+		d->ifx_index = if_nametoindex(name);
+		d->ifx_at = now;
+	}
+	return d->ifx_index;
+}
+
 /* The neighbour of a user's key, checked against its profile p and the
  * interface's prefixes. Returns RBP_ADMIT_OK with *n filled (ifindex 0
  * when the interface does not exist here: the user is held, not
@@ -211,7 +223,7 @@ static enum rbp_admit admit(struct rbpd *d, struct prof *p, enum ut_svc type, co
 			     p ? p->nifaces : 0);
 	if (r != RBP_ADMIT_OK)
 		return r;
-	n->ifindex = (int)if_nametoindex(ifname);
+	n->ifindex = (int)rbpd_ifindex(d, ifname);
 	if (n->ifindex == 0)
 		return RBP_ADMIT_OK;
 	return on_prefix(d, n->family, n->addr, ifname);
@@ -282,7 +294,7 @@ void rbpd_kern_remove(struct rbpd *d, enum ut_svc type, const uint8_t *key, size
 	struct rbp_neigh n = {.family = type == UT_SVC_ARP ? AF_INET : AF_INET6}, cur;
 
 	if (rbp_rec_neigh_key_parse(n.family, key, klen, n.addr, ifname) < 0 ||
-	    (n.ifindex = (int)if_nametoindex(ifname)) == 0 || d->get_fd < 0)
+	    (n.ifindex = (int)rbpd_ifindex(d, ifname)) == 0 || d->get_fd < 0)
 		return;
 	/* only rbpd's own: what the kernel learned or a person made stays */
 	if (rbp_neigh_get(d->get_fd, &n, ++d->nl_seq, &cur) == 1 &&

@@ -379,14 +379,14 @@ static int unpack(struct rbs_dec *d, const uint8_t *src, size_t n, Db__RbsFrame 
 
 	/* taken here rather than at init, so that the decoder may be moved
 	 * while it holds no frame */
-	f = db__rbs_frame__unpack(rbs_arena_allocator(&d->arena), n, src);
+	f = db__rbs_frame__unpack(arena_allocator(&d->arena), n, src);
 	if (!f) {
-		rbs_arena_reset(&d->arena);
+		arena_reset(&d->arena);
 		return d->arena.oom ? -ENOMEM : fail(d, RBS_FRAME_ERR_UNPACK);
 	}
 	e = rbs_frame_check(f);
 	if (e != RBS_FRAME_OK) {
-		rbs_arena_reset(&d->arena);
+		arena_reset(&d->arena);
 		return fail(d, e);
 	}
 	d->out = *out = f;
@@ -471,7 +471,7 @@ void rbs_dec_release(struct rbs_dec *d, Db__RbsFrame *f)
 	if (!f || f != d->out)
 		return;
 	/* everything protobuf-c allocated for f is in the arena */
-	rbs_arena_reset(&d->arena);
+	arena_reset(&d->arena);
 	d->out = NULL;
 }
 
@@ -487,7 +487,7 @@ size_t rbs_dec_pending(const struct rbs_dec *d)
 
 void rbs_dec_reset(struct rbs_dec *d)
 {
-	rbs_arena_reset(&d->arena);
+	arena_reset(&d->arena);
 	d->out = NULL;
 	d->hdr_have = 0;
 	d->want = 0;
@@ -497,7 +497,7 @@ void rbs_dec_reset(struct rbs_dec *d)
 
 void rbs_dec_free(struct rbs_dec *d)
 {
-	rbs_arena_free(&d->arena);
+	arena_free(&d->arena);
 	free(d->buf);
 	rbs_dec_init(d);
 }

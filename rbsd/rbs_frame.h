@@ -42,7 +42,7 @@
 
 #include "common/ae.h"
 #include "rbs.pb-c.h"
-#include "rbsd/rbs_arena.h"
+#include "common/arena.h"
 
 /* Roles in a keepalive (RbsRoles): at most this many bindings. */
 #define RBS_ROLES_MAX 1024
@@ -161,7 +161,7 @@ struct rbs_dec {
 	uint32_t cap;		       /* of buf */
 	enum rbs_frame_err err;	       /* sticky until rbs_dec_reset() */
 	Db__RbsFrame *out;	       /* given to the caller, not released yet */
-	struct rbs_arena arena;	       /* what the last frame was unpacked into */
+	struct arena arena;	       /* what the last frame was unpacked into */
 };
 
 /* Prepares an empty decoder. Allocates nothing. */

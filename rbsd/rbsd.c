@@ -30,7 +30,7 @@
 #include "common/log.h"
 #include "common/service.h"
 #include "config.pb-c.h"
-#include "rbsd/rbs_arena.h"
+#include "common/arena.h"
 #include "rbsd/rbs_chan.h"
 #include "rbsd/rbs_fack.h"
 #include "rbsd/rbs_frame.h"
@@ -89,7 +89,7 @@ struct rbsd {
 	struct svc *svcs;
 	struct bus_sock *local;
 	struct bus_sock *vrrp_sub; /* vrrpd's events: BFD sessions tracked */
-	struct rbs_arena local_arena; /* what on_local() unpacks into */
+	struct arena local_arena; /* what on_local() unpacks into */
 	unsigned long batches;	      /* batch-backup requests received */
 };
 
@@ -484,15 +484,15 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 	/* Into the arena: a batch of entries unpacked with malloc is three
 	 * allocations and frees per entry, most of what a batch cost here.
 	 * Nothing below keeps a pointer into m. */
-	m = db__rbs_local__unpack(rbs_arena_allocator(&d->local_arena), parts[1].len,
+	m = db__rbs_local__unpack(arena_allocator(&d->local_arena), parts[1].len,
 				  parts[1].data);
 	if (m == NULL) {
-		rbs_arena_reset(&d->local_arena);
+		arena_reset(&d->local_arena);
 		return;
 	}
 	v = m->service ? find_svc(d, m->service) : NULL;
 	if (v == NULL || v->ch == NULL) {
-		rbs_arena_reset(&d->local_arena);
+		arena_reset(&d->local_arena);
 		return;
 	}
 	if (m->body_case == DB__RBS_LOCAL__BODY_ATTACH) {
@@ -543,7 +543,7 @@ static void on_local(struct bus_sock *s, const struct bus_part *parts, int npart
 			rbs_chan_flush(v->ch);
 		}
 	}
-	rbs_arena_reset(&d->local_arena);
+	arena_reset(&d->local_arena);
 }
 
 /* ---- what the channels tell --------------------------------------------- */
@@ -1146,7 +1146,7 @@ static void stop(void *arg)
 	if (d->vrrp_sub)
 		bus_close(d->vrrp_sub);
 	d->vrrp_sub = NULL;
-	rbs_arena_free(&d->local_arena);
+	arena_free(&d->local_arena);
 }
 
 static const struct cfgclient_ops ops = {check, apply, discard};

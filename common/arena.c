@@ -1,5 +1,5 @@
-/* A bump allocator for protobuf-c's unpack: see rbs_arena.h. */
-#include "rbsd/rbs_arena.h"
+/* A bump allocator for protobuf-c's unpack: see arena.h. */
+#include "common/arena.h"
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct rbs_arena_chunk {
-	struct rbs_arena_chunk *next;
+struct arena_chunk {
+	struct arena_chunk *next;
 	size_t size; /* bytes in data */
 	size_t used;
 	max_align_t data[];
@@ -20,8 +20,8 @@ struct rbs_arena_chunk {
 
 static void *arena_alloc(void *arg, size_t size)
 {
-	struct rbs_arena *a = arg;
-	struct rbs_arena_chunk *c = a->chunk;
+	struct arena *a = arg;
+	struct arena_chunk *c = a->chunk;
 	void *p;
 
 	if (size > SIZE_MAX / 4) {
@@ -49,35 +49,35 @@ static void *arena_alloc(void *arg, size_t size)
 	return p;
 }
 
-/* Memory goes back all at once in rbs_arena_reset(). */
-static void arena_free(void *arg, void *p)
+/* Memory goes back all at once in arena_reset(). */
+static void arena_nofree(void *arg, void *p)
 {
 	(void)arg;
 	(void)p;
 }
 
-void rbs_arena_init(struct rbs_arena *a)
+void arena_init(struct arena *a)
 {
 	memset(a, 0, sizeof(*a));
 }
 
-ProtobufCAllocator *rbs_arena_allocator(struct rbs_arena *a)
+ProtobufCAllocator *arena_allocator(struct arena *a)
 {
 	a->alloc.alloc = arena_alloc;
-	a->alloc.free = arena_free;
+	a->alloc.free = arena_nofree;
 	a->alloc.allocator_data = a;
 	a->oom = 0;
 	return &a->alloc;
 }
 
-void rbs_arena_reset(struct rbs_arena *a)
+void arena_reset(struct arena *a)
 {
-	struct rbs_arena_chunk *c = a->chunk, *next;
+	struct arena_chunk *c = a->chunk, *next;
 
 	if (!c)
 		return;
 	for (next = c->next; next;) {
-		struct rbs_arena_chunk *n = next->next;
+		struct arena_chunk *n = next->next;
 
 		free(next);
 		next = n;
@@ -90,9 +90,9 @@ void rbs_arena_reset(struct rbs_arena *a)
 	}
 }
 
-void rbs_arena_free(struct rbs_arena *a)
+void arena_free(struct arena *a)
 {
-	rbs_arena_reset(a);
+	arena_reset(a);
 	free(a->chunk);
 	a->chunk = NULL;
 }
