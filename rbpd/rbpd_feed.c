@@ -496,6 +496,9 @@ static void rx_batch_begin(struct chan *ch, const Db__RbsBatchBegin *b)
 			ch->rx_batch[b->types[i]] = true;
 		}
 	resync_slack(ch);
+	/* room for the whole batch at once, not by doubling as it comes
+	 * (out of memory: it grows as it would have) */
+	(void)ut_reserve(ch->t, ut_count(ch->t, UT_SVC_ALL) + b->count);
 	ch->rx_batch_got = 0;
 	ch->rx_batch_total = b->count;
 	ch->rx_batch_began_ns = uv_hrtime();
@@ -596,6 +599,7 @@ static void rx_batch_end(struct chan *ch, const Db__RbsBatchEnd *b)
 		return;
 	}
 	ch->rx_batch_retries = 0;
+	(void)ut_reserve(ch->t, 0); /* the table may shrink again */
 
 	for (size_t i = 0; i < b->n_types; i++) {
 		enum ut_svc t = (enum ut_svc)b->types[i];

@@ -23,6 +23,8 @@
  * be at least 1 so that a migration ends before the new array fills up:
  * with 8, the load never goes past 1.125 during a growth. */
 #define REHASH_STEP 8
+/* ut_reserve() moves at most this many entries at once (about a ms). */
+#define RESERVE_MOVE_MAX 65536
 
 /* One allocation per entry: this header, the key, the payload. */
 struct ut_entry {
@@ -42,6 +44,7 @@ struct ut_table {
 	 * to bk already; the rest are still in old. */
 	struct ut_entry **bk, **old;
 	size_t mask, old_mask, old_pos;
+	size_t floor;	 /* no shrinking below this many buckets (ut_reserve()) */
 	size_t nhashed;	 /* entries and tombstones */
 	uint64_t k0, k1; /* SipHash key of the bucket hash */
 
@@ -365,8 +368,8 @@ static void maybe_resize(struct ut_table *t)
 	}
 	if (t->nhashed > cap) {
 		want = cap * 2;
-	} else if (cap > MIN_BUCKETS && t->nhashed < cap / 8) {
-		for (want = MIN_BUCKETS; want < t->nhashed * 2;)
+	} else if (cap > MIN_BUCKETS && cap > t->floor && t->nhashed < cap / 8) {
+		for (want = MIN_BUCKETS; want < t->nhashed * 2 || want < t->floor;)
 			want *= 2;
 	} else {
 		return;
@@ -382,6 +385,34 @@ static void maybe_resize(struct ut_table *t)
 	t->bk = nb;
 	t->mask = want - 1;
 	rehash_step(t, REHASH_STEP);
+}
+
+int ut_reserve(struct ut_table *t, size_t n)
+{
+	size_t want = MIN_BUCKETS;
+	struct ut_entry **nb;
+
+	while (want < n && want <= SIZE_MAX / 2 / sizeof(*nb))
+		want *= 2;
+	t->floor = n ? want : 0;
+	if (t->old || want <= t->mask + 1 || t->nhashed > RESERVE_MOVE_MAX)
+		return 0;
+	nb = calloc(want, sizeof(*nb));
+	if (nb == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i <= t->mask; i++) {
+		struct ut_entry *e, *next;
+
+		for (e = t->bk[i]; e; e = next) {
+			next = e->hnext;
+			e->hnext = nb[e->hash & (want - 1)];
+			nb[e->hash & (want - 1)] = e;
+		}
+	}
+	free(t->bk);
+	t->bk = nb;
+	t->mask = want - 1;
+	return 0;
 }
 
 /* After an entry moved to a new allocation (its header copied): points

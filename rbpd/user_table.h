@@ -156,6 +156,17 @@ struct ut_table *ut_table_new(uint64_t seed, size_t max_tombstones);
 void ut_table_free(struct ut_table *t);
 
 /*
+ * Room for n entries in all (a batch announced with its size): the bucket
+ * array grows to hold them at once rather than doubling, and migrating,
+ * as they arrive, and does not shrink below that until the next call.
+ * Only an empty or small table (RESERVE_MOVE_MAX entries) is resized
+ * here, its chains moved at once; a larger one grows in steps as ever.
+ * ut_reserve(t, 0) lifts the floor. Returns 0, or -ENOMEM (nothing
+ * changes; the table grows as it would have).
+ */
+int ut_reserve(struct ut_table *t, size_t n);
+
+/*
  * Adds an entry, or replaces the one with the same (type, key) when
  * in->version is larger than the version it holds (entry or tombstone).
  * The key and payload are copied; in->type must be a real type (not

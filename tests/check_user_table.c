@@ -838,6 +838,68 @@ END_TEST
 
 /* What a local change must beat: the entry's version, or its
  * tombstone's once the peer deleted it. */
+START_TEST(a_reserved_table_holds_a_batch_without_growing_and_does_not_shrink_meanwhile)
+{
+	enum { OLD = 1000, N = 100000, CAP = 131072 };
+	struct ut_table *t = ut_table_new(5, NO_LIMIT);
+	struct ut_mem m;
+	struct ut_rec r;
+	unsigned i;
+
+	for (i = 0; i < OLD; i++)
+		ck_assert_int_eq(put(t, UT_SVC_ARP, ikey(i), 1, "a", UT_ORIGIN_PEER), UT_APPLIED);
+	/* the whole batch's room at once, the entries held moved into it */
+	ck_assert_int_eq(ut_reserve(t, OLD + N), 0);
+	ut_mem(t, &m);
+	ck_assert_uint_eq(m.buckets, CAP * sizeof(void *));
+	for (i = 0; i < OLD; i++)
+		ck_assert_int_eq(ut_lookup(t, UT_SVC_ARP, ikey(i), 16, &r), 0);
+	/* the batch arrives: no doubling (no second array meanwhile) */
+	for (i = OLD; i < OLD + N; i++) {
+		ck_assert_int_eq(put(t, UT_SVC_ARP, ikey(i), 1, "b", UT_ORIGIN_PEER), UT_APPLIED);
+		if (i % 9973 == 0) {
+			ut_mem(t, &m);
+			ck_assert_uint_eq(m.buckets, CAP * sizeof(void *));
+		}
+	}
+	for (i = 0; i < OLD + N; i++)
+		ck_assert_int_eq(ut_lookup(t, UT_SVC_ARP, ikey(i), 16, &r), 0);
+	ut_table_free(t);
+
+	/* reserved before anything came: changes meanwhile do not shrink it */
+	t = ut_table_new(6, NO_LIMIT);
+	ck_assert_int_eq(ut_reserve(t, N), 0);
+	for (i = 0; i < 5000; i++)
+		ck_assert_int_eq(put(t, UT_SVC_ND, ikey(i % 10), 1 + i, "x", UT_ORIGIN_PEER),
+				 UT_APPLIED);
+	ut_mem(t, &m);
+	ck_assert_uint_eq(m.buckets, CAP * sizeof(void *));
+	/* the floor lifted, it shrinks to its size again */
+	ck_assert_int_eq(ut_reserve(t, 0), 0);
+	for (i = 0; i < 5000; i++)
+		ck_assert_int_eq(put(t, UT_SVC_ND, ikey(i % 10), 6000 + i, "y", UT_ORIGIN_PEER),
+				 UT_APPLIED);
+	ut_mem(t, &m);
+	ck_assert_uint_le(m.buckets, 1024 * sizeof(void *));
+	ck_assert_uint_eq(ut_count(t, UT_SVC_ALL), 10);
+	ut_table_free(t);
+
+	/* a large table is not moved at once: it grows in steps as ever */
+	t = ut_table_new(7, NO_LIMIT);
+	for (i = 0; i < 70000; i++)
+		ck_assert_int_eq(put(t, UT_SVC_ARP, ikey(i), 1, "c", UT_ORIGIN_PEER), UT_APPLIED);
+	ut_mem(t, &m);
+	{
+		size_t before = m.buckets;
+
+		ck_assert_int_eq(ut_reserve(t, 1000000), 0);
+		ut_mem(t, &m);
+		ck_assert_uint_eq(m.buckets, before);
+	}
+	ut_table_free(t);
+}
+END_TEST
+
 START_TEST(the_version_held_counts_a_tombstone)
 {
 	struct ut_table *t = ut_table_new(5, 16);
@@ -1400,6 +1462,7 @@ int main(void)
 	    a_resync_of_all_types_and_its_tombstones,
 	    a_resync_can_be_cancelled_or_started_over,
 	    the_table_grows_and_shrinks_without_losing_an_entry,
+	    a_reserved_table_holds_a_batch_without_growing_and_does_not_shrink_meanwhile,
 	    the_version_held_counts_a_tombstone,
 	    keys_and_payloads_at_their_limits_and_over,
 	    an_entry_can_be_written_from_its_own_lookup,
