@@ -76,10 +76,11 @@ VRRPD_LIB_SRC := $(filter-out vrrpd/vrrpd.c $(VRRPD_DAEMON_SRC),$(wildcard vrrpd
 VRRPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_LIB_SRC))
 RBSD_LIB_SRC := $(filter-out rbsd/rbsd.c,$(wildcard rbsd/*.c))
 RBSD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBSD_LIB_SRC))
-# rbpd's daemon is rbpd.c and its rbpd_*.c parts, which share its state.
-RBPD_DAEMON_SRC := $(wildcard rbpd/rbpd_*.c)
+# rbpd's daemon is rbpd.c and its rbpd_*.c parts, which share its state;
+# its main() is rbpd_main.c.
+RBPD_DAEMON_SRC := rbpd/rbpd.c $(filter-out rbpd/rbpd_main.c,$(wildcard rbpd/rbpd_*.c))
 RBPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBPD_DAEMON_SRC))
-RBPD_LIB_SRC := $(filter-out rbpd/rbpd.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
+RBPD_LIB_SRC := $(filter-out rbpd/rbpd_main.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
 # bfd: the BFD session core (RFC 5880 / 5881), run by vrrpd (vrrpd/vrrp_bfd.c).
 BFD_LIB_SRC := $(wildcard bfd/*.c)
@@ -128,7 +129,7 @@ $(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_DAEMON_O) $(VRRPD_LIB_O) $(BFD_LIB_O
 $(B)/prod/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto
 
-$(B)/prod/rbpd: $(B)/rbpd/rbpd.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_PROD_O)
+$(B)/prod/rbpd: $(B)/rbpd/rbpd_main.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/prod/dbcli: $(B)/cli/dbcli.o $(COMMON_PROD_O)
@@ -164,7 +165,7 @@ $(B)/bin/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto
 
-$(B)/bin/rbpd: $(B)/rbpd/rbpd.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_O)
+$(B)/bin/rbpd: $(B)/rbpd/rbpd_main.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -733,7 +733,7 @@ void rbpd_gates_publish(struct rbpd *d)
 /* ---- configuration -------------------------------------------------------- */
 
 /* cfgclient_ops.check: unpack and check against the live system. */
-static void *check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
+void *rbpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
 {
 	Db__RbpdConfig *c = db__rbpd_config__unpack(NULL, len, sec);
 
@@ -885,7 +885,7 @@ static void mode_changed(struct prof *p)
 }
 
 /* cfgclient_ops.apply: takes ownership of obj. */
-static void apply(void *arg, void *obj)
+void rbpd_apply(void *arg, void *obj)
 {
 	struct rbpd *d = arg;
 	Db__RbpdConfig *c = obj;
@@ -934,7 +934,7 @@ static void apply(void *arg, void *obj)
 }
 
 /* cfgclient_ops.discard */
-static void discard(void *arg, void *obj)
+void rbpd_discard(void *arg, void *obj)
 {
 	(void)arg;
 	db__rbpd_config__free_unpacked(obj, NULL);
@@ -1410,7 +1410,7 @@ static int display_json(struct rbpd *d, const char *name, FILE *f)
 }
 
 /* ctl_query_fn */
-static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
+int rbpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 {
 	struct rbpd *d = arg;
 	const char *name = q->name[0] ? q->name : NULL;
@@ -1449,7 +1449,7 @@ static int display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
 
 /* ---- life ----------------------------------------------------------------- */
 
-static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
+int rbpd_init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 {
 	struct rbpd *d = arg;
 	char ep[512];
@@ -1486,7 +1486,7 @@ static int init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	return 0;
 }
 
-static void stop(void *arg)
+void rbpd_stop(void *arg)
 {
 	struct rbpd *d = arg;
 
@@ -1522,17 +1522,9 @@ static void stop(void *arg)
 	d->gates_pub = NULL;
 }
 
-static const struct cfgclient_ops ops = {check, apply, discard};
-
-int main(int argc, char **argv)
+void rbpd_free(struct rbpd *d)
 {
-	static struct rbpd rbpd = {.mon_fd = -1, .ctl_fd = -1, .get_fd = -1};
-	static const struct service svc = {"rbpd", DB__ROLE__ROLE_RBPD, &ops, display, &rbpd, init,
-					   stop};
-	struct rbpd *d = &rbpd;
-	int rc = service_main(argc, argv, &svc);
-
 	if (d->running)
 		db__rbpd_config__free_unpacked(d->running, NULL);
-	return rc;
+	d->running = NULL;
 }

@@ -1,5 +1,6 @@
 /*
  * rbpd's shared state, between its files (one job each):
+ *   rbpd_main.c  main()
  *   rbpd.c       life, configuration, VRRP group states, roles and
  *                switchovers, display
  *   rbpd_feed.c  the link to rbsd: what this device is master for goes to
@@ -20,9 +21,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #include "common/bus.h"
+#include "common/errlist.h"
 #include "config.pb-c.h"
 #include "rbpd/rbp_admit.h"
 #include "rbpd/rbp_dual.h"
@@ -259,7 +262,38 @@ struct rbpd {
 #define DUMP_SWEEP_LOCAL 2    /* remove local ARP/ND users the kernel no longer has */
 #define DUMP_SWEEP_INSTALLS 4 /* remove backup installs no peer entry stands behind */
 
+/* A struct rbpd before rbpd_init(): no kernel sockets. */
+#define RBPD_INITIALIZER                                                                           \
+	{                                                                                          \
+		.mon_fd = -1, .ctl_fd = -1, .get_fd = -1                                           \
+	}
+
 /* ---- rbpd.c ---- */
+
+/* The daemon's life, as service_main() runs it (common/service.h; main()
+ * is rbpd_main.c): rbpd_init() opens its sockets under rundir on loop
+ * and zctx (arg: the struct rbpd) and returns 0 or a negative errno;
+ * rbpd_stop() closes them and frees every profile, channel and user
+ * (their handles close with the loop); rbpd_free(), once the loop has
+ * closed, frees the running configuration. */
+int rbpd_init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg);
+void rbpd_stop(void *arg);
+void rbpd_free(struct rbpd *d);
+
+/* The configuration, as cfgclient hands it (cfgclient_ops, common/
+ * cfgclient.h): rbpd_check() unpacks a packed Db__RbpdConfig and adds
+ * what this system cannot run to errs (interfaces that do not exist,
+ * too many of them); it returns the unpacked configuration (NULL when
+ * it does not unpack), which rbpd_apply() takes ownership of and runs,
+ * or rbpd_discard() frees. */
+void *rbpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs);
+void rbpd_apply(void *arg, void *obj);
+void rbpd_discard(void *arg, void *obj);
+
+/* `display remote-backup-profile ...` (ctl_query_fn, common/ctl.h):
+ * writes the answer to f; returns 1, or 0 for an error (f says which)
+ * or a query that is not rbpd's. */
+int rbpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r);
 
 /* A version for a change of this device's (rbp_hlc_next() on the wall
  * clock): larger than held (the version the table holds for the key,
