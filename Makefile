@@ -202,6 +202,8 @@ $(B)/tests/check_%: $(B)/tests/check_%.o $(CHECKRUN_O) $(CFGD_LIB_O) $(VRRPD_LIB
 # check_vrrpd runs vrrpd's daemon parts in process (vrrpd_init() on a loop
 # of its own, in a network namespace): it links them too, the others do not.
 $(B)/tests/check_vrrpd: $(VRRPD_DAEMON_O)
+# check_rbpd likewise runs rbpd's (rbpd_init()).
+$(B)/tests/check_rbpd: $(RBPD_DAEMON_O)
 
 # Benchmarks and test tools.
 $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)
