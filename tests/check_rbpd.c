@@ -1226,6 +1226,12 @@ START_TEST(the_peers_arp_users_are_installed_permanent_by_a_hot_backup)
 	ck_assert_int_eq(JINT(r, "kernel-entry-not-ours"), 1);
 	ck_assert_int_eq(JINT(jget(root, "kernel"), "installed"), 2);
 	json_object_put(root);
+	/* the peer deletes its user of the administrator's address: the
+	 * administrator's entry stays */
+	u[4].op = DEL;
+	peer_send(&u[4], 1);
+	WAIT(user_role("arp", "192.0.2.25") == NULL);
+	ck_assert(kernel_has("192.0.2.25", admin_mac, NUD_PERMANENT, 0));
 	/* and nothing sent back: they are the peer's users */
 	ck_assert_uint_eq(T.nentries, 0);
 }
@@ -1540,7 +1546,9 @@ START_TEST(rbsd_going_away_and_coming_back_loses_no_user)
 	from = T.nentries;
 	chan_state(true, "peer 192.0.2.2", NULL);
 	batch_request();
-	credit(1000, 1 << 20, ATTACH2);
+	/* credit counts from the new attachment: room for the batch's three
+	 * entries, and one more, which a batch needs to see its end */
+	credit(4, 1 << 20, ATTACH2);
 	WAIT(T.batch_ends == 1);
 	ck_assert_int_ge(ENTRY(from, ADD, "lease-1"), 0);
 	ck_assert_int_ge(ENTRY(from, ADD, "lease-2"), 0);
@@ -1548,6 +1556,7 @@ START_TEST(rbsd_going_away_and_coming_back_loses_no_user)
 	ck_assert_uint_eq(T.batch_end_count, 3);
 	ck_assert_uint_eq(chan()->attach, ATTACH2);
 	/* and what comes after goes on as before */
+	credit(5, 1 << 20, ATTACH2);
 	api_add(MAC_EVEN, "lease-4", "d");
 	WAIT(ENTRY(from, ADD, "lease-4") >= 0);
 }
