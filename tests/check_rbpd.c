@@ -1032,18 +1032,39 @@ static const char netns_setup[] = "ip -batch - <<'EOF'\n"
 				  "link set a1 up\n"
 				  "EOF\n";
 
-/* At the test process's exit, failed or not (check runs no teardown after
- * a failure): the run directory goes, as the namespace does. */
-static void rm_rundir(void)
+/* The tests' run directories are made in one root, made and removed by
+ * the runner's process around the case (checkrun's unchecked fixture):
+ * a test that fails ends its process without teardown or atexit
+ * handlers, and its directory still goes. */
+static char run_root[64];
+
+static void rm_dir(const char *dir)
 {
 	char cmd[128];
 
-	if (T.rundir[0] == '\0')
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", T.rundir);
-	T.rundir[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
-		fprintf(stderr, "check_rbpd: cannot remove %s\n", cmd + 7);
+		fprintf(stderr, "check_rbpd: cannot remove %s\n", dir);
+}
+
+static void root_make(void)
+{
+	snprintf(run_root, sizeof(run_root), "/tmp/check_rbpd.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(run_root));
+}
+
+static void root_remove(void)
+{
+	if (run_root[0])
+		rm_dir(run_root);
+	run_root[0] = '\0';
+}
+
+static void rm_rundir(void)
+{
+	if (T.rundir[0])
+		rm_dir(T.rundir);
+	T.rundir[0] = '\0';
 }
 
 static void setup(void)
@@ -1056,9 +1077,8 @@ static void setup(void)
 
 	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s", strerror(errno));
 	sh(netns_setup);
-	snprintf(T.rundir, sizeof(T.rundir), "/tmp/check_rbpd.XXXXXX");
+	snprintf(T.rundir, sizeof(T.rundir), "%s/t.XXXXXX", run_root);
 	ck_assert_ptr_nonnull(mkdtemp(T.rundir));
-	atexit(rm_rundir);
 	ck_assert_int_eq(uv_loop_init(&T.loop), 0);
 	uv_timer_init(&T.loop, &T.guard);
 	ck_assert_int_eq(uv_async_init(&T.loop, &T.wake, on_wake), 0);
@@ -1998,6 +2018,8 @@ int main(void)
 		.timeout = 30,
 		.setup = setup,
 		.teardown = teardown,
+		.unchecked_setup = root_make,
+		.unchecked_teardown = root_remove,
 		.skip = !can_unshare_net(),
 		.skip_why = "rbpd runs in a network namespace of each test's own (root)",
 	    },
