@@ -74,7 +74,10 @@ VRRPD_DAEMON_SRC := $(wildcard vrrpd/vrrpd_*.c)
 VRRPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_DAEMON_SRC))
 VRRPD_LIB_SRC := $(filter-out vrrpd/vrrpd.c $(VRRPD_DAEMON_SRC),$(wildcard vrrpd/*.c))
 VRRPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(VRRPD_LIB_SRC))
-RBSD_LIB_SRC := $(filter-out rbsd/rbsd.c,$(wildcard rbsd/*.c))
+# rbsd's daemon is rbsd.c and its rbsd_*.c parts, which share its state (rbsd.h).
+RBSD_DAEMON_SRC := $(wildcard rbsd/rbsd_*.c)
+RBSD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBSD_DAEMON_SRC))
+RBSD_LIB_SRC := $(filter-out rbsd/rbsd.c $(RBSD_DAEMON_SRC),$(wildcard rbsd/*.c))
 RBSD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBSD_LIB_SRC))
 # rbpd's daemon is rbpd.c and its rbpd_*.c parts, which share its state;
 # its main() is rbpd_main.c.
@@ -126,7 +129,7 @@ $(B)/prod/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_PROD_O)
 $(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_DAEMON_O) $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/prod/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_PROD_O)
+$(B)/prod/rbsd: $(B)/rbsd/rbsd.o $(RBSD_DAEMON_O) $(RBSD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto
 
 $(B)/prod/rbpd: $(B)/rbpd/rbpd_main.o $(RBPD_DAEMON_O) $(RBPD_LIB_O) $(COMMON_PROD_O)
@@ -161,7 +164,7 @@ $(B)/bin/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_DAEMON_O) $(VRRPD_LIB_O) $(BFD_LIB_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/bin/rbsd: $(B)/rbsd/rbsd.o $(RBSD_LIB_O) $(COMMON_O)
+$(B)/bin/rbsd: $(B)/rbsd/rbsd.o $(RBSD_DAEMON_O) $(RBSD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lssl -lcrypto
 
@@ -204,6 +207,8 @@ $(B)/tests/check_%: $(B)/tests/check_%.o $(CHECKRUN_O) $(CFGD_LIB_O) $(VRRPD_LIB
 $(B)/tests/check_vrrpd: $(VRRPD_DAEMON_O)
 # check_rbpd likewise runs rbpd's (rbpd_init()).
 $(B)/tests/check_rbpd: $(RBPD_DAEMON_O)
+# check_rbsd runs two rbsd in process (rbsd_init() on one loop): the same.
+$(B)/tests/check_rbsd: $(RBSD_DAEMON_O)
 
 # Benchmarks and test tools.
 $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)

@@ -16,8 +16,9 @@
  *    seconds without a byte from the peer, reconnects with backoff: when
  *    each is due is rbs_link.h's decision.
  *
- * The daemon (rbsd.c) owns the local side: it pushes what its feeder sends
- * and hears, through struct rbs_chan_ops, what the channel delivers.
+ * The daemon (rbsd_feeder.c) owns the local side: it pushes what its
+ * feeder sends and hears, through struct rbs_chan_ops, what the channel
+ * delivers.
  */
 #ifndef DB_RBS_CHAN_H
 #define DB_RBS_CHAN_H
