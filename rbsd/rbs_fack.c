@@ -68,12 +68,14 @@ int rbs_fack_pushed(struct rbs_fack *f, uint64_t seq)
 	return 0;
 }
 
-/* Drops the first n entries of the oldest run; lost: they count as lost. */
+/* Drops the first n entries of the oldest run; lost: they count as lost.
+ * `lost` is the highest entry lost and never goes down: an entry dropped
+ * at its push (rbs_fack_pushed(f, 0)) may be newer than these. */
 static void take_front(struct rbs_fack *f, uint64_t n, int lost)
 {
 	struct rbs_fack_run *r = run_at(f, 0);
 
-	if (lost)
+	if (lost && r->k + n - 1 > f->lost)
 		f->lost = r->k + n - 1;
 	r->k += n;
 	r->seq += n;

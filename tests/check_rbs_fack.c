@@ -126,6 +126,27 @@ START_TEST(runs_follow_gaps_in_the_sequences_and_the_ring_grows)
 }
 END_TEST
 
+/* An entry dropped while older ones wait (the window full, an entry it
+ * refused), then a resync that discards those older ones: the dropped
+ * one is still lost, and never held, though the discarded are older. */
+START_TEST(a_dropped_entry_stays_lost_when_a_resync_then_discards_older_ones)
+{
+	struct rbs_fack f;
+
+	rbs_fack_init(&f);
+	for (uint64_t s = 1; s <= 5; s++) /* entries 1..5: unacknowledged */
+		rbs_fack_pushed(&f, s);
+	rbs_fack_pushed(&f, 0); /* entry 6: the window refused it */
+	ck_assert_uint_eq(f.lost, 6);
+	rbs_fack_update(&f, 5, 1, 5); /* a resync discards 1..5 */
+	ck_assert_uint_eq(f.resolved, 6);
+	ck_assert_uint_eq(f.lost, 6);
+	for (uint64_t k = 1; k <= 6; k++)
+		ck_assert_msg(!held(&f, k), "entry %llu held", (unsigned long long)k);
+	rbs_fack_free(&f);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -134,6 +155,7 @@ int main(void)
 	    a_resync_loses_what_was_not_acknowledged_though_the_window_moves_past_it,
 	    acknowledged_before_the_resync_stays_held,
 	    runs_follow_gaps_in_the_sequences_and_the_ring_grows,
+	    a_dropped_entry_stays_lost_when_a_resync_then_discards_older_ones,
 	    NULL,
 	};
 	const struct checkrun_case core = {.tests = tests};
