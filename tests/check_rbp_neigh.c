@@ -21,6 +21,7 @@
 
 #include "rbpd/rbp_neigh.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/netns.h"
 
 /* Documentation addresses (RFC 5737, RFC 3849) and MACs (RFC 7042 2.1.1). */
 static const uint8_t v4_7[4] = {192, 0, 2, 7};
@@ -618,20 +619,6 @@ static int netns_d0(void)
 	return ifindex;
 }
 
-/* Whether this process may make a network namespace (root, or
- * CAP_SYS_ADMIN): tried in a child, so that this one stays where it is. */
-static bool can_unshare_net(void)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static struct rbp_neigh neigh(int family, int ifindex, const uint8_t *addr, const uint8_t *mac,
 			      uint16_t state, uint8_t protocol)
 {
@@ -1050,7 +1037,7 @@ int main(void)
 		.name = "kernel",
 		.tests = kernel,
 		.timeout = 30,
-		.skip = !can_unshare_net(),
+		.skip = !netns_can_unshare(),
 		.skip_why = "the kernel tests need a network namespace (root)",
 	    },
 	};

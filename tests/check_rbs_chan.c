@@ -39,6 +39,7 @@
 #include "rbsd/rbs_link.h"
 #include "rbsd/rbs_tls.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/netns.h"
 
 #define IP_A "127.0.0.1" /* the lower address: it lets B dial first */
 #define IP_B "127.0.0.2"
@@ -820,18 +821,9 @@ static SSL_CTX *tls_ctx(const char *name, char *const *pins, size_t npins)
  * kernel. */
 static void own_loopback(void)
 {
-	struct ifreq ifr;
-	int fd;
-
 	if (unshare(CLONE_NEWNET) < 0)
 		return;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ck_assert_int_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	ck_assert_int_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
-	close(fd);
+	ck_assert_int_eq(netns_lo_up(), 0);
 }
 
 static void setup(void)

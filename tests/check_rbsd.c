@@ -43,6 +43,8 @@
 #include "common/log.h"
 #include "rbsd/rbsd.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/loopwait.h"
+#include "tests/lib/netns.h"
 
 #define IP_A "127.0.0.1" /* the lower address: it lets B dial first */
 #define IP_B "127.0.0.2"
@@ -54,6 +56,8 @@
 #define WIN RBS_CHAN_WIN_ENTRIES
 
 /* ---- a feeder: a DEALER on a device's rbsd-entries.ipc --------------------- */
+
+#define GOT_MAX 32768 /* what a feeder keeps of what it got */
 
 /* One thing a feeder was handed, in order. */
 struct got {
@@ -67,8 +71,8 @@ struct feeder {
 	void *z;
 	bool reading; /* false: the feeder does not read (its queue fills) */
 	/* what rbsd told it */
-	struct got *got;
-	size_t ngot, capgot;
+	struct got *got; /* GOT_MAX of them */
+	size_t ngot;
 	unsigned entries, states, credits, requests;
 	unsigned downs; /* told down after up */
 	bool up;
@@ -93,7 +97,7 @@ struct dev {
 };
 
 static uv_loop_t loop;
-static uv_timer_t guard;
+static struct loopwait lw; /* the waits (tests/lib/loopwait.h) */
 static void *zctx;
 static struct dev A, B;
 static char root[64];	      /* the run directories' parent, made and removed by the runner */
@@ -101,30 +105,19 @@ static struct feeder X;	      /* a second feeder, of the tests that need one */
 static struct feeder *extra;  /* &X once open: read with the others */
 static int64_t undelivered_b; /* rbsd B's feeder_undelivered when both_up() returned */
 
-static void on_guard(uv_timer_t *t)
-{
-	(void)t;
-}
-
 static uint64_t now_ms(void)
 {
-	uv_update_time(&loop);
-	return uv_now(&loop);
+	return loopwait_ms();
 }
 
 static void feeder_poll(struct feeder *f);
 static void feeder_answer(struct feeder *f);
 
-/* One pass of the loop, then what the feeders were sent. false once the
- * deadline has passed. */
-static bool turn(uint64_t deadline)
+/* Between two passes of the loop: what the feeders were sent, and their
+ * answers. */
+static void feeders_turn(void *arg)
 {
-	uint64_t now = now_ms();
-
-	if (now >= deadline)
-		return false;
-	uv_timer_start(&guard, on_guard, deadline - now < SLICE_MS ? deadline - now : SLICE_MS, 0);
-	uv_run(&loop, UV_RUN_ONCE);
+	(void)arg;
 	feeder_poll(&A.f);
 	feeder_poll(&B.f);
 	if (extra)
@@ -133,35 +126,37 @@ static bool turn(uint64_t deadline)
 	feeder_answer(&B.f);
 	if (extra)
 		feeder_answer(extra);
-	return true;
 }
 
-/* Runs the loop until cond holds, for ms at most; whether it held. */
-#define UNTIL(cond, ms)                                                                            \
-	({                                                                                         \
-		uint64_t end_ = now_ms() + (ms);                                                   \
-		bool ok_;                                                                          \
-		while (!(ok_ = (cond)) && turn(end_))                                              \
-			;                                                                          \
-		ok_;                                                                               \
-	})
+/* One pass of the loop (SLICE_MS at most), then the feeders. false once
+ * the deadline has passed. */
+static bool turn(uint64_t deadline)
+{
+	return loopwait_turn(&lw, deadline);
+}
+
+#define UNTIL(cond, ms) LOOPWAIT_UNTIL(&lw, cond, ms)
 #define WAIT(cond) ck_assert_msg(UNTIL(cond, WAIT_MS), "not within %d ms: %s", WAIT_MS, #cond)
 
 /* Runs the loop for ms: what must not happen meanwhile is checked after. */
 static void run_for(unsigned ms)
 {
-	UNTIL(false, ms);
+	loopwait_run_for(&lw, ms);
 }
 
+/* How many of what f got it kept. */
+static size_t got_n(const struct feeder *f)
+{
+	return f->ngot < GOT_MAX ? f->ngot : GOT_MAX;
+}
+
+/* No ck_assert: see feeder_take(). A feeder keeps GOT_MAX things; more
+ * make every check of what it got fail. */
 static void record(struct feeder *f, struct got g)
 {
-	if (f->ngot == f->capgot) {
-		f->capgot = f->capgot ? f->capgot * 2 : 1024;
-		f->got = realloc(f->got, f->capgot * sizeof(*f->got));
-		if (f->got == NULL)
-			abort();
-	}
-	f->got[f->ngot++] = g;
+	if (f->ngot < GOT_MAX)
+		f->got[f->ngot] = g;
+	f->ngot++;
 }
 
 /* Entry n's key is "k" and n big-endian, its version n, its payload bytes
@@ -274,6 +269,8 @@ static void feeder_open(struct feeder *f, const struct dev *dv, const char *id, 
 	int zero = 0, small = 4096;
 
 	memset(f, 0, sizeof(*f));
+	f->got = calloc(GOT_MAX, sizeof(*f->got));
+	ck_assert_ptr_nonnull(f->got);
 	f->reading = true;
 	f->z = zmq_socket(zctx, ZMQ_DEALER);
 	ck_assert_ptr_nonnull(f->z);
@@ -422,6 +419,24 @@ static void feeder_marker(struct feeder *f, bool end, uint64_t count, uint64_t d
 	feeder_send(f, &m);
 }
 
+/* This device's roles: master of VRRP group vrid on eth0 (backup-id 1). */
+static void feeder_roles(struct feeder *f, uint32_t vrid)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsRoles rs = DB__RBS_ROLES__INIT;
+	Db__RbsRole r = DB__RBS_ROLE__INIT, *rp = &r;
+
+	r.backup_id = 1;
+	r.vrid = vrid;
+	r.ifname = "eth0";
+	r.master = true;
+	rs.roles = &rp;
+	rs.n_roles = 1;
+	m.body_case = DB__RBS_LOCAL__BODY_ROLES;
+	m.roles = &rs;
+	feeder_send(f, &m);
+}
+
 /* What rbpd does when asked for a batch with an empty table. */
 static void feeder_answer(struct feeder *f)
 {
@@ -439,6 +454,8 @@ static bool got_run(const struct feeder *f, size_t from, uint32_t first, uint32_
 {
 	uint32_t want = first;
 
+	if (f->ngot > GOT_MAX)
+		return false;
 	for (size_t i = from; i < f->ngot; i++) {
 		if (f->got[i].kind == '?')
 			return false;
@@ -460,7 +477,7 @@ static const char *got_text(const struct feeder *f, size_t from)
 	size_t n = 0;
 
 	buf[0] = 0;
-	for (size_t i = from; i < f->ngot && n + 16 < sizeof(buf); i++) {
+	for (size_t i = from; i < got_n(f) && n + 16 < sizeof(buf); i++) {
 		const struct got *g = &f->got[i];
 
 		if ((g->kind == 'B' || g->kind == 'E') && g->n == 0)
@@ -477,7 +494,7 @@ static const char *got_text(const struct feeder *f, size_t from)
 /* The index in f->got of the first thing of kind, from `from`; -1. */
 static long got_find(const struct feeder *f, size_t from, char kind)
 {
-	for (size_t i = from; i < f->ngot; i++)
+	for (size_t i = from; i < got_n(f); i++)
 		if (f->got[i].kind == kind)
 			return (long)i;
 	return -1;
@@ -715,17 +732,6 @@ static unsigned log_count(const char *what)
 
 /* ---- fixture ----------------------------------------------------------------- */
 
-/* Whether this process may make a network namespace (the tests need one). */
-static bool can_unshare_net(void)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
-}
-
 /* A network namespace of the test's own: lo up, 127.0.0.2 on it (an
  * address of "this device" for rbsd's check, as 127.0.0.1 is). */
 static void own_loopback(void)
@@ -734,13 +740,9 @@ static void own_loopback(void)
 	int fd;
 
 	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s", strerror(errno));
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ck_assert_int_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	ck_assert_int_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+	ck_assert_int_eq(netns_lo_up(), 0);
 	/* an alias label: a second IPv4 address on lo */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo:1");
 	ifr.ifr_addr.sa_family = AF_INET;
@@ -770,7 +772,7 @@ static void setup(void)
 	signal(SIGPIPE, SIG_IGN); /* as the daemon runs (daemon.c) */
 	log_init("check_rbsd", true);
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	uv_timer_init(&loop, &guard);
+	loopwait_init(&lw, &loop, SLICE_MS, feeders_turn, NULL);
 	zctx = zmq_ctx_new();
 	ck_assert_ptr_nonnull(zctx);
 	dev_start(&A, IP_A, IP_B, "A");
@@ -802,7 +804,7 @@ static void teardown(void)
 		feeder_close(extra);
 	dev_stop(&A);
 	dev_stop(&B);
-	uv_close((uv_handle_t *)&guard, NULL);
+	loopwait_close(&lw);
 	daemon_close_loop(&loop);
 	rbsd_free(&A.d);
 	rbsd_free(&B.d);
@@ -1170,20 +1172,7 @@ START_TEST(bad_local_messages_are_dropped_and_service_goes_on)
 	extra = stranger;
 	feeder_entries(stranger, 500, 2, 4);
 	/* roles the peer would refuse (VRID 0): dropped here, not sent */
-	{
-		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-		Db__RbsRoles rs = DB__RBS_ROLES__INIT;
-		Db__RbsRole r = DB__RBS_ROLE__INIT, *rp = &r;
-
-		r.backup_id = 1;
-		r.vrid = 0;
-		r.ifname = "eth0";
-		rs.roles = &rp;
-		rs.n_roles = 1;
-		m.body_case = DB__RBS_LOCAL__BODY_ROLES;
-		m.roles = &rs;
-		feeder_send(&A.f, &m);
-	}
+	feeder_roles(&A.f, 0);
 	/* and then real entries: they pass, alone */
 	feeder_entries(&A.f, 1, 3, 4);
 	WAIT(B.f.entries == 3);
@@ -1207,22 +1196,12 @@ END_TEST
 START_TEST(roles_and_antientropy_pass_and_bad_antientropy_is_counted)
 {
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-	Db__RbsRoles rs = DB__RBS_ROLES__INIT;
-	Db__RbsRole r = DB__RBS_ROLE__INIT, *rp = &r;
 	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
 	uint64_t dig[2] = {42, 43};
 	long at;
 
 	both_up();
-	r.backup_id = 1;
-	r.vrid = 7;
-	r.ifname = "eth0";
-	r.master = true;
-	rs.roles = &rp;
-	rs.n_roles = 1;
-	m.body_case = DB__RBS_LOCAL__BODY_ROLES;
-	m.roles = &rs;
-	feeder_send(&A.f, &m);
+	feeder_roles(&A.f, 7);
 	WAIT((at = got_find(&B.f, 0, 'R')) >= 0);
 	ck_assert_uint_eq(B.f.got[at].n, 1);
 	ck_assert_uint_eq(B.f.got[at].x, 7);
@@ -1546,7 +1525,7 @@ int main(void)
 	    a_tracked_bfd_session_going_down_takes_the_channel_down,
 	    NULL,
 	};
-	bool netns = can_unshare_net();
+	bool netns = netns_can_unshare();
 	const struct checkrun_case cases[] = {
 	    {.tests = tests,
 	     .timeout = 30,

@@ -39,6 +39,8 @@
 #include "common/bus.h"
 #include "common/daemon.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/loopwait.h"
+#include "tests/lib/netns.h"
 #include "vrrpd/vrrpd.h"
 
 #define ADV_MS 20    /* the groups' advertisement interval */
@@ -95,7 +97,7 @@ static struct {
 	int cap; /* packet socket on v1: what vrrpd sends */
 	int inj; /* packet socket: what another router sends, from v1 */
 	uv_poll_t cap_poll;
-	uv_timer_t guard;
+	struct loopwait lw;   /* the waits (tests/lib/loopwait.h) */
 	struct bus_sock *sub; /* RUNDIR/vrrpd-events.ipc */
 	size_t nseen;	      /* frames seen (only the first SEEN_MAX kept) */
 	size_t nevents;
@@ -108,46 +110,24 @@ static struct event events[EVENTS_MAX];
 
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void on_guard(uv_timer_t *t)
-{
-	(void)t;
+	return loopwait_ms();
 }
 
 /* One turn of the loop, which returns at end at the latest; false once
  * end has passed. */
 static bool turn(uint64_t end)
 {
-	uint64_t now = mono_ms();
-
-	if (now >= end)
-		return false;
-	uv_timer_start(&T.guard, on_guard, end - now, 0);
-	uv_run(&T.loop, UV_RUN_ONCE);
-	uv_timer_stop(&T.guard);
-	return true;
+	return loopwait_turn(&T.lw, end);
 }
 
 /* Runs the loop until cond holds, for ms at most; whether it held. */
-#define UNTIL(cond, ms)                                                                            \
-	({                                                                                         \
-		uint64_t end_ = mono_ms() + (ms);                                                  \
-		bool ok_;                                                                          \
-		while (!(ok_ = (cond)) && turn(end_))                                              \
-			;                                                                          \
-		ok_;                                                                               \
-	})
+#define UNTIL(cond, ms) LOOPWAIT_UNTIL(&T.lw, cond, ms)
 #define WAIT(cond) ck_assert_msg(UNTIL(cond, WAIT_MS), "not within %d ms: %s", WAIT_MS, #cond)
 
 /* Runs the loop for ms: what must not happen meanwhile is checked after. */
 static void run_for(unsigned ms)
 {
-	UNTIL(false, ms);
+	loopwait_run_for(&T.lw, ms);
 }
 
 static void parse_frame(const uint8_t *f, size_t n)
@@ -790,7 +770,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(T.rundir));
 	atexit(rm_rundir);
 	ck_assert_int_eq(uv_loop_init(&T.loop), 0);
-	uv_timer_init(&T.loop, &T.guard);
+	loopwait_init(&T.lw, &T.loop, 0, NULL, NULL);
 	T.zctx = zmq_ctx_new();
 	ck_assert_ptr_nonnull(T.zctx);
 	T.d = (struct vrrpd)VRRPD_INITIALIZER;
@@ -1780,20 +1760,6 @@ START_TEST(a_group_pushed_before_its_interface_exists_runs_once_it_does)
 }
 END_TEST
 
-/* Whether this process may make a network namespace (root, or
- * CAP_SYS_ADMIN): tried in a child, so that this one stays where it is. */
-static bool can_unshare_net(void)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 int main(void)
 {
 	/* Each test unshares its own network namespace in setup(): they rely
@@ -1841,7 +1807,7 @@ int main(void)
 		.timeout = 30,
 		.setup = setup,
 		.teardown = teardown,
-		.skip = !can_unshare_net(),
+		.skip = !netns_can_unshare(),
 		.skip_why = "vrrpd runs in a network namespace of each test's own (root)",
 	    },
 	};
