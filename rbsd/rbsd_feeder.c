@@ -167,6 +167,10 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 	rbsd_drop_pending(v); /* meant for the previous feeder; this one gets a full batch */
 	if (v->ch == NULL)
 		return;
+	/* Its credit first: it counts from 0 for this attachment before
+	 * anything below asks it to send (a batch sent on the previous
+	 * attachment's credit would be counted here against this one's). */
+	grant(v);
 	{
 		/* It learns the channel's state now, not at the next change. */
 		const char *reason, *mismatch;
@@ -180,7 +184,6 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 	rbs_chan_request_peer_batch(v->ch);
 	if (v->batch_wanted)
 		rbsd_ask_feeder_batch(v);
-	grant(v);
 }
 
 static void feeder_entries(struct svc *v, const Db__RbsEntries *es)

@@ -74,6 +74,7 @@ struct feeder {
 	struct got *got; /* GOT_MAX of them */
 	size_t ngot;
 	unsigned entries, states, credits, requests;
+	unsigned credits_at_request; /* credits it had when the first request came */
 	unsigned downs; /* told down after up */
 	bool up;
 	bool rx_full_batch;
@@ -199,7 +200,8 @@ static void feeder_take(struct feeder *f, const Db__RbsLocal *m)
 	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
 		record(f, (struct got){'Q', (uint32_t)m->batch_request->n_types,
 				       m->batch_request->n_types ? m->batch_request->types[0] : 0});
-		f->requests++;
+		if (f->requests++ == 0)
+			f->credits_at_request = f->credits;
 		f->asked++;
 		break;
 	case DB__RBS_LOCAL__BODY_ROLES:
@@ -1094,6 +1096,9 @@ START_TEST(a_batch_request_with_no_feeder_waits_for_one_to_attach)
 	feeder_open(&A.f, &A, "feeder-a", 0);
 	feeder_attach(&A.f, "rbpd-a");
 	WAIT(A.f.requests == 1);
+	/* its credit came first: it counts from 0 for this attachment before
+	 * anything asks it to send */
+	ck_assert_uint_ge(A.f.credits_at_request, 1);
 	ck_assert_uint_eq(A.f.got[got_find(&A.f, 0, 'Q')].n, 1);
 	ck_assert_uint_eq(A.f.got[got_find(&A.f, 0, 'Q')].x, DB__RBS_SERVICE_TYPE__RBS_SVC_ND);
 	ck_assert(!json_flag(&A, "batch_request_waiting"));
