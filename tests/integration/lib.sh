@@ -106,12 +106,14 @@ inns() {
 # DEV_ENV[DEV.DAEMON] (VAR=VALUE words) when a suite sets it.
 declare -A DEV_ENV=()
 start() {
-	local dev=$1 d=$2 extra=()
+	local dev=$1 d=$2 extra=() tun=()
 	shift 2
 	[ "$d" = cfgd ] && extra=(-s "$(state_dir "$dev")")
+	# as their systemd units run them: malloc's memory in huge pages
+	case $d in rbpd | rbsd) tun=(GLIBC_TUNABLES=glibc.malloc.hugetlb=1) ;; esac
 	[ -n "${DEV_USER[$dev]:-}" ] && extra+=(-u "${DEV_USER[$dev]}")
 	# shellcheck disable=SC2086 # VAR=VALUE words
-	env "$@" ${DEV_ENV[$dev.$d]:-} ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" "${DAEMON_FG[@]}" -r "$(run_dir "$dev")" \
+	env "${tun[@]}" "$@" ${DEV_ENV[$dev.$d]:-} ip netns exec "${DEV_NS[$dev]}" "$BIN/$d" "${DAEMON_FG[@]}" -r "$(run_dir "$dev")" \
 		"${extra[@]}" \
 		>>"$ROOT/$dev/$d.log" 2>&1 &
 	DEV_PID[$dev.$d]=$!
