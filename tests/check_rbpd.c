@@ -46,7 +46,9 @@
 #include "rbpclient/rbp_client.h"
 #include "rbpd/rbp_neigh.h"
 #include "rbpd/rbpd.h"
+#include "tests/lib/cfgcommit.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/netns.h"
 #include "user.pb-c.h"
 
 #define WAIT_MS 3000 /* the bound of every wait for what must happen */
@@ -847,20 +849,15 @@ static void conf_init(struct conf *k, bool hot)
  * Returns the problems, for the caller to free. */
 static struct errlist commit(const struct conf *k)
 {
-	struct errlist errs = {0};
+	static const struct cfgclient_ops ops = {rbpd_check, rbpd_apply, rbpd_discard};
 	size_t len = db__rbpd_config__get_packed_size(&k->c);
 	uint8_t *buf = malloc(len ? len : 1);
-	void *obj;
+	struct errlist errs;
 
 	ck_assert_ptr_nonnull(buf);
 	db__rbpd_config__pack(&k->c, buf);
-	obj = rbpd_check(&T.d, buf, len, &errs);
+	errs = cfgcommit(&ops, &T.d, buf, len);
 	free(buf);
-	ck_assert_ptr_nonnull(obj);
-	if (errs.n)
-		rbpd_discard(&T.d, obj);
-	else
-		rbpd_apply(&T.d, obj);
 	return errs;
 }
 
@@ -1967,20 +1964,6 @@ START_TEST(peer_backup_warm_removes_the_installs_and_hot_puts_them_back)
 }
 END_TEST
 
-/* Whether this process may make a network namespace (root, or
- * CAP_SYS_ADMIN): tried in a child, so that this one stays where it is. */
-static bool can_unshare_net(void)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 int main(void)
 {
 	/* Each test unshares its own network namespace in setup(): they rely
@@ -2020,7 +2003,7 @@ int main(void)
 		.teardown = teardown,
 		.unchecked_setup = root_make,
 		.unchecked_teardown = root_remove,
-		.skip = !can_unshare_net(),
+		.skip = !netns_can_unshare(),
 		.skip_why = "rbpd runs in a network namespace of each test's own (root)",
 	    },
 	};

@@ -42,6 +42,7 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "rbsd/rbsd.h"
+#include "tests/lib/cfgcommit.h"
 #include "tests/lib/checkrun.h"
 #include "tests/lib/loopwait.h"
 #include "tests/lib/netns.h"
@@ -525,11 +526,11 @@ static size_t configure(struct dev *dv, const struct conf *c, char *err, size_t 
 	Db__RbpBinding b = DB__RBP_BINDING__INIT, *bp = &b;
 	Db__SslPolicyConfig ssl = DB__SSL_POLICY_CONFIG__INIT;
 	Db__BatchBackup bb = DB__BATCH_BACKUP__INIT, *bbp = &bb;
-	struct errlist errs = {0};
+	static const struct cfgclient_ops ops = {rbsd_check, rbsd_apply, rbsd_discard};
+	struct errlist errs;
 	char cert[256], key[256];
 	uint8_t *buf;
 	size_t len, n;
-	void *obj;
 
 	s.name = SVC;
 	s.source = (char *)(c->source ? c->source : dv->ip);
@@ -568,16 +569,11 @@ static size_t configure(struct dev *dv, const struct conf *c, char *err, size_t 
 	buf = malloc(len + 1);
 	ck_assert_ptr_nonnull(buf);
 	db__rbsd_config__pack(&cfg, buf);
-	obj = rbsd_check(&dv->d, buf, len, &errs);
+	errs = cfgcommit(&ops, &dv->d, buf, len);
 	free(buf);
-	ck_assert_ptr_nonnull(obj);
 	n = errs.n;
 	if (err && errlen)
 		snprintf(err, errlen, "%s", n ? errs.v[0] : "");
-	if (n)
-		rbsd_discard(&dv->d, obj);
-	else
-		rbsd_apply(&dv->d, obj);
 	errlist_free(&errs);
 	return n;
 }

@@ -38,6 +38,7 @@
 #include "bfd/bfd_pkt.h"
 #include "common/bus.h"
 #include "common/daemon.h"
+#include "tests/lib/cfgcommit.h"
 #include "tests/lib/checkrun.h"
 #include "tests/lib/loopwait.h"
 #include "tests/lib/netns.h"
@@ -434,20 +435,15 @@ static Db__VrrpGroupConfig *conf_group(struct conf *k, const char *ifname, unsig
  * otherwise. Returns the problems, for the caller to free. */
 static struct errlist commit(const struct conf *k)
 {
-	struct errlist errs = {0};
+	static const struct cfgclient_ops ops = {vrrpd_check, vrrpd_apply, vrrpd_discard};
 	size_t len = db__vrrpd_config__get_packed_size(&k->c);
 	uint8_t *buf = malloc(len ? len : 1);
-	void *obj;
+	struct errlist errs;
 
 	ck_assert_ptr_nonnull(buf);
 	db__vrrpd_config__pack(&k->c, buf);
-	obj = vrrpd_check(&T.d, buf, len, &errs);
+	errs = cfgcommit(&ops, &T.d, buf, len);
 	free(buf);
-	ck_assert_ptr_nonnull(obj);
-	if (errs.n)
-		vrrpd_discard(&T.d, obj);
-	else
-		vrrpd_apply(&T.d, obj);
 	return errs;
 }
 
