@@ -303,8 +303,12 @@ static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_r
 		return;
 	}
 	/* set_origin changes no memory: the pointers stay valid until the
-	 * batch is published, within this takeover */
-	acc_push(d, r, u);
+	 * batch is published, within this takeover; none is packed for a
+	 * type no service reads (one that subscribes later gets a replay) */
+	if (rbpd_api_subscribed(d, r->type)) {
+		a->published++;
+		acc_push(d, r, u);
+	}
 }
 
 /* The group became master here: the peer's copies of its users become
@@ -331,12 +335,13 @@ static void takeover(struct pbind *pb, const char *why)
 		pb->withdrawing = false;
 	}
 	memset(a->cnt, 0, sizeof(a->cnt));
-	a->n = 0;
+	a->n = a->published = 0;
 	a->replay = false;
 	for_users_of(pb, restore_one, d);
 	for (int t = 0; t < UT_SVC_COUNT; t++)
 		flush_restored(d, (enum ut_svc)t);
 	pb->restored_users = a->n;
+	pb->restored_published = a->published;
 	pb->restore_ms = mono_ms() - t0;
 	pb->restore_at_ns = realtime_ns();
 	{
@@ -860,6 +865,8 @@ static struct prof *prof_new(struct rbpd *d, const Db__RbpConfig *c, struct prof
 						    uv_timer_get_due_in(&old->bind[j].withdraw), 0);
 					}
 					pb->restored_users = old->bind[j].restored_users;
+					pb->restored_published =
+					    old->bind[j].restored_published;
 					pb->restore_ms = old->bind[j].restore_ms;
 					pb->restore_at_ns = old->bind[j].restore_at_ns;
 					pb->whole_at_ms = old->bind[j].whole_at_ms;
@@ -1084,9 +1091,9 @@ static void show_prof(FILE *f, struct prof *p)
 		}
 		if (pb->restore_at_ns)
 			fprintf(f,
-				"  Last takeover     : vrid %u: %" PRIu64
-				" users restored in %.1f ms, at %" PRIu64 ".%09" PRIu64 "\n",
-				pb->b.vrid, pb->restored_users, pb->restore_ms,
+				"  Last takeover     : vrid %u: %" PRIu64 " users restored (%" PRIu64
+				" handed to services) in %.1f ms, at %" PRIu64 ".%09" PRIu64 "\n",
+				pb->b.vrid, pb->restored_users, pb->restored_published, pb->restore_ms,
 				pb->restore_at_ns / 1000000000u, pb->restore_at_ns % 1000000000u);
 	}
 	for (size_t j = 0; j < p->nifaces; j++) {
@@ -1278,6 +1285,7 @@ static void json_prof(struct json_object *arr, struct prof *p)
 			/* json-c writes the text it is given: microseconds, not 17 digits */
 			snprintf(ms, sizeof(ms), "%.3f", pb->restore_ms);
 			jout_u64(t, "users_restored", pb->restored_users);
+			jout_u64(t, "users_published", pb->restored_published);
 			json_object_object_add(t, "restore_ms",
 					       json_object_new_double_s(pb->restore_ms, ms));
 			jout_u64(t, "at_ns", pb->restore_at_ns);

@@ -135,6 +135,7 @@ struct pbind {
 	struct prof *p;
 	/* the last takeover */
 	uint64_t restored_users;
+	uint64_t restored_published; /* of them handed to a subscribed service */
 	double restore_ms;
 	uint64_t restore_at_ns; /* CLOCK_REALTIME when it ended, 0: never */
 	/* CLOCK_REALTIME ms of the takeover, when it made this device master
@@ -169,7 +170,7 @@ struct prof {
  * one buffer, as neither runs inside the other. */
 #define RBPD_PUB_BATCH 1024
 struct restore_acc {
-	uint64_t n;
+	uint64_t n, published;
 	size_t cnt[UT_SVC_COUNT];
 	struct rbp_user users[UT_SVC_COUNT][RBPD_PUB_BATCH];
 	const uint8_t *keys[UT_SVC_COUNT][RBPD_PUB_BATCH];
@@ -182,6 +183,9 @@ struct restore_acc {
 #define RBPD_MAX_PREFIXES 4096
 
 struct pend; /* a reply of the user API held back (rbpd_api.c) */
+
+#define RBPD_SUB_TOPICS 8
+#define RBPD_SUB_TOPIC_MAX 15
 
 struct rbpd {
 	uv_loop_t *loop;
@@ -234,6 +238,12 @@ struct rbpd {
 	uv_timer_t replay_timer;
 	bool replay_timer_init, replay_due[UT_SVC_COUNT + 1];
 	uint64_t replay_last; /* uv_now() of the last, 0: none */
+	/* The topics subscribed to on the restored users' XPUB (each told
+	 * once by ZeroMQ, and its end when its last subscriber leaves);
+	 * sub_many: more than fit here, taken as every type. */
+	char sub_topic[RBPD_SUB_TOPICS][RBPD_SUB_TOPIC_MAX + 1];
+	unsigned n_sub_topics;
+	bool sub_many;
 	/* the preemption gates, to vrrpd (RUNDIR/rbpd-events.ipc) */
 	struct bus_sock *gates_pub;
 	uint64_t gates_seq;
@@ -440,6 +450,10 @@ void rbpd_api_publish_roles(struct rbpd *d, uint32_t replayed);
 /* Publishes, marked replay, the users of type t (-1: every type) of the
  * bindings this device is master of: for a service that subscribed late. */
 void rbpd_replay_masters(struct rbpd *d, int t);
+/* Whether a service subscribed to the restored users of type t: a
+ * takeover packs none of a type nobody reads (a late subscriber gets them
+ * in a replay). */
+bool rbpd_api_subscribed(const struct rbpd *d, enum ut_svc t);
 /* Publishes restored users of one type (at most 1024 a message). */
 void rbpd_api_publish_restored(struct rbpd *d, enum ut_svc type, const struct rbp_user *users,
 			       const uint8_t *const *keys, const size_t *klens, size_t n,

@@ -527,6 +527,38 @@ static void replay_soon(struct rbpd *d, int t)
  * from a service that just came, or came back after rbpd restarted. It
  * gets the users of that type this device is master of (all types for
  * the empty word), and the roles at once for "role". */
+bool rbpd_api_subscribed(const struct rbpd *d, enum ut_svc t)
+{
+	const char *w = ut_svc_name(t);
+
+	if (d->sub_many)
+		return true;
+	for (unsigned i = 0; i < d->n_sub_topics; i++)
+		if (strncmp(w, d->sub_topic[i], strlen(d->sub_topic[i])) == 0)
+			return true; /* ZeroMQ matches a topic as a prefix */
+	return false;
+}
+
+/* Keeps the set of topics subscribed to: [1][topic] or [0][topic]. */
+static void note_topic(struct rbpd *d, bool on, const uint8_t *word, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_sub_topics; i++)
+		if (strlen(d->sub_topic[i]) == len && memcmp(d->sub_topic[i], word, len) == 0)
+			break;
+	if (!on && i < d->n_sub_topics)
+		memcpy(d->sub_topic[i], d->sub_topic[--d->n_sub_topics], sizeof(d->sub_topic[i]));
+	else if (on && i == d->n_sub_topics && len <= RBPD_SUB_TOPIC_MAX &&
+		 memchr(word, 0, len) == NULL && i < RBPD_SUB_TOPICS) {
+		memcpy(d->sub_topic[i], word, len);
+		d->sub_topic[i][len] = '\0';
+		d->n_sub_topics++;
+	} else if (on && i == d->n_sub_topics) {
+		d->sub_many = true; /* for good: publishing is always right */
+	}
+}
+
 static void on_subscribe(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
 {
 	struct rbpd *d = arg;
@@ -534,10 +566,13 @@ static void on_subscribe(struct bus_sock *s, const struct bus_part *parts, int n
 	size_t len;
 
 	(void)s;
-	if (n != 1 || parts[0].len < 1 || ((const uint8_t *)parts[0].data)[0] != 1)
-		return; /* an unsubscription, or not one at all */
+	if (n != 1 || parts[0].len < 1 || ((const uint8_t *)parts[0].data)[0] > 1)
+		return; /* not a subscription */
 	word = (const uint8_t *)parts[0].data + 1;
 	len = parts[0].len - 1;
+	note_topic(d, ((const uint8_t *)parts[0].data)[0] == 1, word, len);
+	if (((const uint8_t *)parts[0].data)[0] == 0)
+		return; /* its end */
 	if (len == 4 && memcmp(word, "role", 4) == 0) {
 		rbpd_api_publish_roles(d, 0);
 		return;

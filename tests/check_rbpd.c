@@ -1351,10 +1351,12 @@ START_TEST(a_takeover_makes_the_peers_users_this_devices_and_a_handover_gives_th
 	ck_assert_str_eq(JSTR(b, "role"), "master");
 	ck_assert_str_eq(JSTR(b, "group_state"), "Master");
 	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_restored"), 2);
+	/* the lease; the neighbour is the kernel's */
+	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_published"), 1);
 	ck_assert_str_eq(JSTR(jbinding(p, VRID_EVEN), "role"), "backup");
 	json_object_put(root);
 	text = display(DB__QUERY_KIND__QUERY_RBP, false, NULL, NULL);
-	ck_assert_msg(strstr(text, "Last takeover     : vrid 1: 2 users restored in") != NULL, "%s",
+	ck_assert_msg(strstr(text, "Last takeover     : vrid 1: 2 users restored (1 handed to services) in") != NULL, "%s",
 		      text);
 	free(text);
 
@@ -1367,6 +1369,34 @@ START_TEST(a_takeover_makes_the_peers_users_this_devices_and_a_handover_gives_th
 	WAIT(!T.roles_master_told[VRID_ODD] && !T.roles_master[VRID_ODD]);
 	/* nothing of the peer's was sent back to it */
 	ck_assert_uint_eq(T.nentries, 0);
+}
+END_TEST
+
+START_TEST(a_takeover_packs_nothing_for_nobody_and_a_later_subscriber_gets_it_all)
+{
+	const uint8_t *lease = (const uint8_t *)"lease-31";
+	struct peer_user u[] = {
+	    {0, UT_SVC_DHCP_SERVER, MAC_ODD, "a0", lease, 8, "192.0.2.31/86400", 0},
+	};
+	const struct told *t;
+	json_object *root, *b;
+
+	ready(true, BACKUP, BACKUP);
+	gates_heard();
+	peer_send(u, 1);
+	WAIT(jusers("dhcp-server", "backup") == 1);
+	/* no service reads the restored users: none is packed */
+	vrrp_event(VRID_ODD, MASTER);
+	WAIT(jusers("dhcp-server", "master") == 1);
+	b = jbinding(jprofile(&root), VRID_ODD);
+	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_restored"), 1);
+	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_published"), 0);
+	json_object_put(root);
+	/* a service that comes now is told every one, as a replay */
+	subscribe();
+	WAIT((t = told_of("lease-31")) != NULL);
+	ck_assert(t->replay);
+	ck_assert_str_eq(t->payload, "192.0.2.31/86400");
 }
 END_TEST
 
@@ -1976,6 +2006,7 @@ int main(void)
 	    a_warm_backup_installs_nothing_until_it_takes_over,
 	    a_kernel_neighbour_becomes_a_master_user_and_its_deletion_a_delete,
 	    a_takeover_makes_the_peers_users_this_devices_and_a_handover_gives_them_back,
+	    a_takeover_packs_nothing_for_nobody_and_a_later_subscriber_gets_it_all,
 	    a_late_subscriber_gets_the_users_this_device_is_master_of_replayed,
 	    a_batch_request_from_rbsd_gets_every_user_of_the_table,
 	    the_backup_refuses_api_changes_of_users_the_peer_owns,
