@@ -9,6 +9,9 @@
 # Environment: SIZES (default "0 10000 100000 1000000"; 0 is the reference:
 # VRRP's own takeover and rbpd's reaction without users), PAYLOAD (bytes of
 # each user's payload, default 64), RUNS (takeovers per size, default 3).
+# WATCH=1: a service on B reads the restored users (dbuser watch
+# dhcp-server, as Kea's hook does), so that rbpd packs each one for it;
+# without one rbpd packs none (no service reads them).
 # SMOKE=1: SIZES 1000, RUNS 1 (about 20 s), to show that it still runs.
 # The headline figures end the output as SUMMARY lines (bench/summary.sh):
 # per N > 0, the median restore added to VRRP's takeover (the anchor: that
@@ -90,6 +93,10 @@ one() {
 	a1=$(rss_kb "${DEV_PID[A.rbpd]}") b1=$(rss_kb "${DEV_PID[B.rbpd]}") s1=$(rss_kb "${DEV_PID[B.rbsd]}")
 	"$BIN/vrrp-events" -r "$(run_dir B)" -t >"$ROOT/events" 2>&1 &
 	DEV_PID[B.events]=$!
+	if [ "${WATCH:-0}" = 1 ]; then
+		"$BIN/dbuser" -r "$(run_dir B)" watch -t 600 dhcp-server >/dev/null 2>&1 &
+		DEV_PID[B.watch]=$!
+	fi
 	sleep 0.5
 	tk=$(now)
 	for d in cfgd vrrpd rbsd rbpd; do stop9 A $d; done
