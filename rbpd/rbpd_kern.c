@@ -205,6 +205,23 @@ unsigned rbpd_ifindex(struct rbpd *d, const char *name)
 	return d->ifx_index;
 }
 
+/* The name of interface ifindex into name (IF_NAMESIZE bytes), or NULL:
+ * the same memory as rbpd_ifindex(), the other way (the monitor's events
+ * come in runs of one interface too). */
+static const char *ifname_of(struct rbpd *d, unsigned ifindex, char *name)
+{
+	uint64_t now = uv_now(d->loop) + 1;
+
+	if (ifindex != 0 && d->ifx_at == now && d->ifx_index == ifindex)
+		return memcpy(name, d->ifx_name, sizeof(d->ifx_name));
+	if (if_indextoname(ifindex, name) == NULL)
+		return NULL;
+	snprintf(d->ifx_name, sizeof(d->ifx_name), "%s", name);
+	d->ifx_index = ifindex;
+	d->ifx_at = now;
+	return name;
+}
+
 /* The neighbour of a user's key, checked against its profile p and the
  * interface's prefixes. Returns RBP_ADMIT_OK with *n filled (ifindex 0
  * when the interface does not exist here: the user is held, not
@@ -383,7 +400,7 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 		dump_done(d);
 		return;
 	}
-	if (if_indextoname((unsigned)n->ifindex, ifname) == NULL)
+	if (ifname_of(d, (unsigned)n->ifindex, ifname) == NULL)
 		return;
 	p = rbpd_prof_by_ifname(d, ifname);
 	svc = n->family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;
