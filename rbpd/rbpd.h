@@ -255,6 +255,13 @@ struct rbpd {
 	bool dump_running;
 	unsigned dump_want, dump_flags; /* DUMP_* of the next and of the running dump */
 	struct ut_table *seen; /* keys a sweeping dump reported */
+	/* What the kernel holds on the profiles' interfaces, from the dumps
+	 * and the monitor's events (and rbpd's own changes as it sends them):
+	 * asked instead of the kernel before each install once a whole dump
+	 * filled it (kmirror_valid); events lost, it is filled again. */
+	struct ut_table *kmirror;
+	uint64_t kmirror_ver;
+	bool kmirror_valid;
 	uint64_t kern_errors, kern_installed, kern_removed;
 	uint64_t kern_repaired; /* backup installs deleted behind rbpd's back, put back */
 	uint64_t sends_since_read; /* changes sent since the ACKs were last read */
@@ -271,6 +278,7 @@ struct rbpd {
 #define DUMP_LEARN 1
 #define DUMP_SWEEP_LOCAL 2    /* remove local ARP/ND users the kernel no longer has */
 #define DUMP_SWEEP_INSTALLS 4 /* remove backup installs no peer entry stands behind */
+#define DUMP_MIRROR 8	      /* fill d->kmirror anew */
 
 /* A struct rbpd before rbpd_init(): no kernel sockets. */
 #define RBPD_INITIALIZER                                                                           \

@@ -45,6 +45,66 @@
 /* States in which the kernel holds a usable link-layer address. */
 #define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)
 
+/* ---- what the kernel holds (d->kmirror) ----------------------------------- */
+
+/* The mirror's key of n: its interface, family and address. */
+static size_t mirror_key(const struct rbp_neigh *n, uint8_t key[21], enum ut_svc *type)
+{
+	uint32_t ix = (uint32_t)n->ifindex;
+
+	memcpy(key, &ix, sizeof(ix));
+	key[4] = (uint8_t)n->family;
+	memcpy(key + 5, n->addr, 16);
+	*type = n->family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;
+	return 21;
+}
+
+static void mirror_put(struct rbpd *d, const struct rbp_neigh *n)
+{
+	uint8_t key[21];
+	struct ut_rec r = {.origin = UT_ORIGIN_LOCAL, .key = key};
+
+	if (d->kmirror == NULL)
+		return;
+	r.key_len = mirror_key(n, key, &r.type);
+	r.version = ++d->kmirror_ver;
+	r.payload = (const uint8_t *)n;
+	r.payload_len = sizeof(*n);
+	if (ut_upsert(d->kmirror, &r) < 0)
+		d->kmirror_valid = false; /* out of memory: the kernel is asked */
+}
+
+static void mirror_del(struct rbpd *d, const struct rbp_neigh *n)
+{
+	uint8_t key[21];
+	enum ut_svc type;
+	size_t klen;
+
+	if (d->kmirror == NULL)
+		return;
+	klen = mirror_key(n, key, &type);
+	(void)ut_forget(d->kmirror, type, key, klen);
+}
+
+/* The kernel's entry for key's (family, ifindex, address) into *cur, as
+ * rbp_neigh_get(): 1 held, 0 none, or negative. From the mirror when it
+ * is whole, else from the kernel. */
+static int kget(struct rbpd *d, const struct rbp_neigh *key, struct rbp_neigh *cur)
+{
+	uint8_t k[21];
+	enum ut_svc type;
+	struct ut_rec r;
+	size_t klen;
+
+	if (!d->kmirror_valid)
+		return d->get_fd < 0 ? -EBADF : rbp_neigh_get(d->get_fd, key, ++d->nl_seq, cur);
+	klen = mirror_key(key, k, &type);
+	if (ut_lookup(d->kmirror, type, k, klen, &r) < 0 || r.payload_len != sizeof(*cur))
+		return 0;
+	memcpy(cur, r.payload, sizeof(*cur));
+	return 1;
+}
+
 /* arg: the struct rbpd */
 static void ctl_err(void *arg, uint32_t seq, int err)
 {
@@ -53,6 +113,8 @@ static void ctl_err(void *arg, uint32_t seq, int err)
 	(void)seq;
 	if (err == ENOENT)
 		return; /* removing what was already gone */
+	if (err == EEXIST)
+		return; /* created meanwhile by the kernel or a person: theirs */
 	/* ENOBUFS: the table holds gc_thresh3 entries it may not collect. */
 	if (d->kern_errors++ % 1000 == 0)
 		log_warnx("kernel neighbour table: a change was refused: %s (%" PRIu64 " so far)%s",
@@ -92,10 +154,14 @@ static void kchange(struct rbpd *d, enum kop op, const struct rbp_neigh *n)
 		d->kern_errors++;
 		return;
 	}
-	if (op == K_DEL)
+	/* what the kernel will hold, until its event says what it does */
+	if (op == K_DEL) {
 		d->kern_removed++;
-	else
+		mirror_del(d, n);
+	} else {
 		d->kern_installed++;
+		mirror_put(d, n);
+	}
 }
 
 /* ---- what the peer may put there (rbp_admit.h) ----------------------------- */
@@ -270,12 +336,16 @@ static void kset(struct rbpd *d, struct prof *p, enum ut_svc type, const uint8_t
 	if (r == RBP_ADMIT_OK && n.ifindex == 0)
 		return;
 	if (r == RBP_ADMIT_OK) {
-		rc = d->get_fd < 0 ? -EBADF : rbp_neigh_get(d->get_fd, &n, ++d->nl_seq, &cur);
+		rc = kget(d, &n, &cur);
 		if (rc < 0) {
 			d->kern_errors++;
 			return;
 		}
 		r = rbp_admit_kernel(rc == 1 ? &cur : NULL);
+		if (r == RBP_ADMIT_OK && rc == 1 && cur.protocol == RBP_NEIGH_PROTO &&
+		    cur.state == state && cur.has_lladdr &&
+		    memcmp(cur.lladdr, u->mac, RBP_MAC_LEN) == 0)
+			return; /* the kernel holds it so already (rbpd restarted) */
 	}
 	if (r == RBP_ADMIT_OK && rc == 0 && state == NUD_PERMANENT &&
 	    peer_neighbours(d) > rbpd_kernel_limit(d))
@@ -311,11 +381,10 @@ void rbpd_kern_remove(struct rbpd *d, enum ut_svc type, const uint8_t *key, size
 	struct rbp_neigh n = {.family = type == UT_SVC_ARP ? AF_INET : AF_INET6}, cur;
 
 	if (rbp_rec_neigh_key_parse(n.family, key, klen, n.addr, ifname) < 0 ||
-	    (n.ifindex = (int)rbpd_ifindex(d, ifname)) == 0 || d->get_fd < 0)
+	    (n.ifindex = (int)rbpd_ifindex(d, ifname)) == 0)
 		return;
 	/* only rbpd's own: what the kernel learned or a person made stays */
-	if (rbp_neigh_get(d->get_fd, &n, ++d->nl_seq, &cur) == 1 &&
-	    rbp_admit_kernel(&cur) == RBP_ADMIT_OK)
+	if (kget(d, &n, &cur) == 1 && rbp_admit_kernel(&cur) == RBP_ADMIT_OK)
 		kchange(d, K_DEL, &n);
 }
 
@@ -402,6 +471,11 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 	}
 	if (ifname_of(d, (unsigned)n->ifindex, ifname) == NULL)
 		return;
+	/* every interface's: one added to a profile later is known too */
+	if (type == RTM_NEWNEIGH)
+		mirror_put(d, n);
+	else if (type == RTM_DELNEIGH)
+		mirror_del(d, n);
 	p = rbpd_prof_by_ifname(d, ifname);
 	svc = n->family == AF_INET ? UT_SVC_ARP : UT_SVC_ND;
 	klen = rbp_rec_neigh_key(n->family, n->addr, ifname, key);
@@ -469,6 +543,11 @@ static void start_dump(struct rbpd *d)
 
 	d->dump_flags = d->dump_want;
 	d->dump_want = 0;
+	if (d->dump_flags & DUMP_MIRROR) {
+		d->kmirror_valid = false;
+		ut_table_free(d->kmirror);
+		d->kmirror = ut_table_new(2, 0);
+	}
 	if (d->dump_flags & DUMP_SWEEP_LOCAL) {
 		ut_table_free(d->seen);
 		d->seen = ut_table_new(1, 0);
@@ -532,6 +611,10 @@ static void dump_done(struct rbpd *d)
 	if (!d->dump_running)
 		return;
 	d->dump_running = false;
+	/* whole, and kept so by the events; not if events were lost since it
+	 * began (another such dump is due) */
+	if ((d->dump_flags & DUMP_MIRROR) && d->kmirror && !(d->dump_want & DUMP_MIRROR))
+		d->kmirror_valid = true;
 	if (d->dump_flags & DUMP_SWEEP_LOCAL)
 		sweep_local(d);
 	ut_table_free(d->seen);
@@ -553,7 +636,8 @@ static void on_mon(uv_poll_t *h, int status, int events)
 		/* An overrun does not stop a dump in progress (it still ends
 		 * with NLMSG_DONE); the new one starts after it. */
 		log_warnx("kernel neighbour table: events were lost; reading it all again");
-		rbpd_kern_dump(d, DUMP_LEARN | DUMP_SWEEP_LOCAL);
+		d->kmirror_valid = false; /* the kernel is asked until then */
+		rbpd_kern_dump(d, DUMP_LEARN | DUMP_SWEEP_LOCAL | DUMP_MIRROR);
 	} else if (rc == -EBUSY) {
 		d->dump_running = false;
 		d->dump_want |= d->dump_flags;
@@ -585,7 +669,7 @@ int rbpd_kern_init(struct rbpd *d)
 	uv_poll_init(d->loop, &d->ctl_poll, d->ctl_fd);
 	d->ctl_poll.data = d;
 	uv_poll_start(&d->ctl_poll, UV_READABLE, on_ctl);
-	rbpd_kern_dump(d, DUMP_LEARN | DUMP_SWEEP_LOCAL);
+	rbpd_kern_dump(d, DUMP_LEARN | DUMP_SWEEP_LOCAL | DUMP_MIRROR);
 	return 0;
 }
 
@@ -610,4 +694,7 @@ void rbpd_kern_close(struct rbpd *d)
 	d->get_fd = -1;
 	ut_table_free(d->seen);
 	d->seen = NULL;
+	ut_table_free(d->kmirror);
+	d->kmirror = NULL;
+	d->kmirror_valid = false;
 }
