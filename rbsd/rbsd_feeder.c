@@ -207,6 +207,11 @@ static void feeder_entries(struct svc *v, const Db__RbsEntries *es)
 		v->got_entries++;
 		v->got_bytes += credit_entry_cost(e->key.len, e->payload.len);
 	}
+	/* Entries the channel left out (a batch the peer asked for has not
+	 * begun: it will carry them) took no room in the window: their credit
+	 * comes back now, as no freed room will announce it. Nothing is sent
+	 * when the total is unchanged (every entry in the window). */
+	grant(v);
 }
 
 /* An anti-entropy step (Compare, Summary) from the feeder, for the peer:

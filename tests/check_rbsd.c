@@ -1144,6 +1144,37 @@ START_TEST(a_feeder_that_attaches_anew_gets_a_full_batch_from_the_peer)
 }
 END_TEST
 
+START_TEST(entries_a_batch_leaves_out_are_given_back_as_credit)
+{
+	struct feeder *f2 = &X;
+	unsigned before;
+	uint64_t c0;
+	uint32_t n;
+
+	both_up();
+	feeder_entries(&A.f, 1, 5, 4);
+	WAIT(B.f.entries == 5);
+	WAIT(A.f.c_entries == A.f.sent + WIN);
+	c0 = A.f.c_entries;
+	before = A.f.requests;
+	/* rbpd B restarted: A owes it a whole batch, and leaves out what its
+	 * feeder sends before the batch begins */
+	feeder_open(f2, &B, "feeder-b2", 0);
+	extra = f2;
+	feeder_attach(f2, "rbpd-b");
+	WAIT(A.f.requests > before);
+	run_for(QUIET_MS);
+	c0 = A.f.c_entries;
+	n = (uint32_t)(c0 - A.f.sent);
+	/* all its credit, before the batch begins */
+	feeder_entries(&A.f, 6, n, 4);
+	/* not held against the feeder: its credit grows by as much, or it
+	 * would wait for room that never frees (the window did not change) */
+	WAIT(A.f.c_entries == c0 + n);
+	ck_assert_uint_eq(json_num(&A, "feeder_overruns"), 0);
+}
+END_TEST
+
 START_TEST(bad_local_messages_are_dropped_and_service_goes_on)
 {
 	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x12};
@@ -1517,6 +1548,7 @@ int main(void)
 	    batch_markers_and_requests_pass_between_the_feeders,
 	    a_batch_request_with_no_feeder_waits_for_one_to_attach,
 	    a_feeder_that_attaches_anew_gets_a_full_batch_from_the_peer,
+	    entries_a_batch_leaves_out_are_given_back_as_credit,
 	    bad_local_messages_are_dropped_and_service_goes_on,
 	    roles_and_antientropy_pass_and_bad_antientropy_is_counted,
 	    entries_with_no_feeder_attached_are_counted_and_the_feeder_gets_a_batch,
