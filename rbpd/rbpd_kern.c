@@ -59,17 +59,20 @@ static size_t mirror_key(const struct rbp_neigh *n, uint8_t key[21], enum ut_svc
 	return 21;
 }
 
-static void mirror_put(struct rbpd *d, const struct rbp_neigh *n)
+/* n as the kernel said it (confirmed), or as rbpd sent it, before the
+ * kernel's event: a change the kernel refuses sends none. */
+static void mirror_put(struct rbpd *d, const struct rbp_neigh *n, bool confirmed)
 {
-	uint8_t key[21];
-	struct ut_rec r = {.origin = UT_ORIGIN_LOCAL, .key = key};
+	uint8_t key[21], val[sizeof(*n) + 1];
+	struct ut_rec r = {.origin = UT_ORIGIN_LOCAL, .key = key, .payload = val};
 
 	if (d->kmirror == NULL)
 		return;
 	r.key_len = mirror_key(n, key, &r.type);
 	r.version = ++d->kmirror_ver;
-	r.payload = (const uint8_t *)n;
-	r.payload_len = sizeof(*n);
+	memcpy(val, n, sizeof(*n));
+	val[sizeof(*n)] = confirmed;
+	r.payload_len = sizeof(val);
 	if (ut_upsert(d->kmirror, &r) < 0)
 		d->kmirror_valid = false; /* out of memory: the kernel is asked */
 }
@@ -87,21 +90,25 @@ static void mirror_del(struct rbpd *d, const struct rbp_neigh *n)
 }
 
 /* The kernel's entry for key's (family, ifindex, address) into *cur, as
- * rbp_neigh_get(): 1 held, 0 none, or negative. From the mirror when it
- * is whole, else from the kernel. */
-static int kget(struct rbpd *d, const struct rbp_neigh *key, struct rbp_neigh *cur)
+ * rbp_neigh_get(): 1 held, 0 none, or negative; *confirmed says whether
+ * the kernel said so (not only rbpd's change sent). From the mirror when
+ * it is whole, else from the kernel. */
+static int kget(struct rbpd *d, const struct rbp_neigh *key, struct rbp_neigh *cur,
+		bool *confirmed)
 {
 	uint8_t k[21];
 	enum ut_svc type;
 	struct ut_rec r;
 	size_t klen;
 
+	*confirmed = true;
 	if (!d->kmirror_valid)
 		return d->get_fd < 0 ? -EBADF : rbp_neigh_get(d->get_fd, key, ++d->nl_seq, cur);
 	klen = mirror_key(key, k, &type);
-	if (ut_lookup(d->kmirror, type, k, klen, &r) < 0 || r.payload_len != sizeof(*cur))
+	if (ut_lookup(d->kmirror, type, k, klen, &r) < 0 || r.payload_len != sizeof(*cur) + 1)
 		return 0;
 	memcpy(cur, r.payload, sizeof(*cur));
+	*confirmed = r.payload[sizeof(*cur)] != 0;
 	return 1;
 }
 
@@ -160,7 +167,7 @@ static void kchange(struct rbpd *d, enum kop op, const struct rbp_neigh *n)
 		mirror_del(d, n);
 	} else {
 		d->kern_installed++;
-		mirror_put(d, n);
+		mirror_put(d, n, false);
 	}
 }
 
@@ -331,18 +338,19 @@ static void kset(struct rbpd *d, struct prof *p, enum ut_svc type, const uint8_t
 {
 	struct rbp_neigh n, cur;
 	enum rbp_admit r = admit(d, p, type, key, klen, u, &n);
+	bool confirmed;
 	int rc = 0;
 
 	if (r == RBP_ADMIT_OK && n.ifindex == 0)
 		return;
 	if (r == RBP_ADMIT_OK) {
-		rc = kget(d, &n, &cur);
+		rc = kget(d, &n, &cur, &confirmed);
 		if (rc < 0) {
 			d->kern_errors++;
 			return;
 		}
 		r = rbp_admit_kernel(rc == 1 ? &cur : NULL);
-		if (r == RBP_ADMIT_OK && rc == 1 && cur.protocol == RBP_NEIGH_PROTO &&
+		if (r == RBP_ADMIT_OK && rc == 1 && confirmed && cur.protocol == RBP_NEIGH_PROTO &&
 		    cur.state == state && cur.has_lladdr &&
 		    memcmp(cur.lladdr, u->mac, RBP_MAC_LEN) == 0)
 			return; /* the kernel holds it so already (rbpd restarted) */
@@ -379,12 +387,13 @@ void rbpd_kern_remove(struct rbpd *d, enum ut_svc type, const uint8_t *key, size
 {
 	char ifname[RBP_IFNAME_MAX + 1];
 	struct rbp_neigh n = {.family = type == UT_SVC_ARP ? AF_INET : AF_INET6}, cur;
+	bool confirmed;
 
 	if (rbp_rec_neigh_key_parse(n.family, key, klen, n.addr, ifname) < 0 ||
 	    (n.ifindex = (int)rbpd_ifindex(d, ifname)) == 0)
 		return;
 	/* only rbpd's own: what the kernel learned or a person made stays */
-	if (kget(d, &n, &cur) == 1 && rbp_admit_kernel(&cur) == RBP_ADMIT_OK)
+	if (kget(d, &n, &cur, &confirmed) == 1 && rbp_admit_kernel(&cur) == RBP_ADMIT_OK)
 		kchange(d, K_DEL, &n);
 }
 
@@ -473,7 +482,7 @@ static void on_neigh(void *arg, int type, const struct rbp_neigh *n)
 		return;
 	/* every interface's: one added to a profile later is known too */
 	if (type == RTM_NEWNEIGH)
-		mirror_put(d, n);
+		mirror_put(d, n, true);
 	else if (type == RTM_DELNEIGH)
 		mirror_del(d, n);
 	p = rbpd_prof_by_ifname(d, ifname);
