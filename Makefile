@@ -67,6 +67,10 @@ CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfg
 	cfgd/session.c \
 	cfgd/tlsfiles.c
 CFGD_LIB_O := $(patsubst %.c,$(B)/%.o,$(CFGD_LIB_SRC))
+# cfgd's daemon is its cfgd_*.c parts, which share its state (cfgd.h);
+# its main() is cfgd_main.c.
+CFGD_DAEMON_SRC := $(filter-out cfgd/cfgd_main.c,$(wildcard cfgd/cfgd_*.c))
+CFGD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(CFGD_DAEMON_SRC))
 
 # Each daemon: its main file plus a library of modules that unit tests link.
 # vrrpd's daemon is vrrpd.c and its vrrpd_*.c parts, which share its state (vrrpd.h).
@@ -123,7 +127,7 @@ $(B)/prod/common/cfgclient.o: common/cfgclient.c $(PROTO_H)
 PROD_BINS := $(B)/prod/cfgd $(B)/prod/vrrpd $(B)/prod/rbsd $(B)/prod/rbpd $(B)/prod/dbcli \
 	$(B)/prod/metricsd $(B)/prod/dbagentx
 
-$(B)/prod/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_PROD_O)
+$(B)/prod/cfgd: $(B)/cfgd/cfgd_main.o $(CFGD_DAEMON_O) $(CFGD_LIB_O) $(COMMON_PROD_O)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/prod/vrrpd: $(B)/vrrpd/vrrpd.o $(VRRPD_DAEMON_O) $(VRRPD_LIB_O) $(BFD_LIB_O) $(COMMON_PROD_O)
@@ -156,7 +160,7 @@ hooks-check: $(BINS) $(PROD_BINS)
 	@grep -qa 'SIGUSR2 runs it' $(B)/bin/rbpd || { echo "FAIL: no test hook in $(B)/bin/rbpd"; exit 1; }
 	@echo "hooks-check: fault injection in $(B)/bin only, none in $(PROD_BINS)"
 
-$(B)/bin/cfgd: $(B)/cfgd/cfgd.o $(CFGD_LIB_O) $(COMMON_O)
+$(B)/bin/cfgd: $(B)/cfgd/cfgd_main.o $(CFGD_DAEMON_O) $(CFGD_LIB_O) $(COMMON_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -212,6 +216,8 @@ $(B)/tests/check_vrrpd: $(VRRPD_DAEMON_O)
 $(B)/tests/check_rbpd: $(RBPD_DAEMON_O)
 # check_rbsd runs two rbsd in process (rbsd_init() on one loop): the same.
 $(B)/tests/check_rbsd: $(RBSD_DAEMON_O)
+# check_cfgd likewise runs cfgd's (cfgd_init()).
+$(B)/tests/check_cfgd: $(CFGD_DAEMON_O)
 
 # Benchmarks and test tools.
 $(B)/bin/bench-commit: $(B)/bench/commit.o $(COMMON_O)

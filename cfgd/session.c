@@ -131,8 +131,9 @@ static void edit(struct session *s, const struct conf *running, uint64_t base,
 		res->ok = true;
 }
 
-/* A display a daemon answers: dbcli asks it (cfgd.c, send_cli) the query
- * the grammar read, naming the object `name` when the command did. */
+/* A display a daemon answers: dbcli asks it (cfgd_sess.c, cfgd_send_cli)
+ * the query the grammar read, naming the object `name` when the command
+ * did. */
 static void forward(struct sess_result *res, int daemon, Db__QueryKind kind,
 		    const struct gram_arg *name)
 {
