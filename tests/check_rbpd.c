@@ -49,6 +49,7 @@
 #include "tests/lib/cfgcommit.h"
 #include "tests/lib/checkrun.h"
 #include "tests/lib/netns.h"
+#include "tests/lib/tmproot.h"
 #include "user.pb-c.h"
 
 #define WAIT_MS 3000 /* the bound of every wait for what must happen */
@@ -1029,38 +1030,26 @@ static const char netns_setup[] = "ip -batch - <<'EOF'\n"
 				  "link set a1 up\n"
 				  "EOF\n";
 
-/* The tests' run directories are made in one root, made and removed by
- * the runner's process around the case (checkrun's unchecked fixture):
- * a test that fails ends its process without teardown or atexit
- * handlers, and its directory still goes. */
+/* The tests' run directories are made under one root (tests/lib/tmproot.h),
+ * made and removed by the runner's process around the case: a test that
+ * fails ends its process without teardown or atexit handlers, and its
+ * directory still goes. */
 static char run_root[64];
-
-static void rm_dir(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "check_rbpd: cannot remove %s\n", dir);
-}
 
 static void root_make(void)
 {
-	snprintf(run_root, sizeof(run_root), "/tmp/check_rbpd.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(run_root));
+	tmproot_make(run_root, sizeof(run_root), "check_rbpd");
 }
 
 static void root_remove(void)
 {
-	if (run_root[0])
-		rm_dir(run_root);
-	run_root[0] = '\0';
+	tmproot_remove(run_root);
 }
 
 static void rm_rundir(void)
 {
 	if (T.rundir[0])
-		rm_dir(T.rundir);
+		tmproot_rm(T.rundir);
 	T.rundir[0] = '\0';
 }
 
