@@ -16,10 +16,12 @@
  * What the peer sends is checked before it touches the kernel
  * (rbp_admit.h): the profile's interfaces, the prefixes connected there
  * (read with getifaddrs(), again when a second old, or 100 ms old before
- * a refusal) and the entry the kernel holds, looked up first: only an
- * absent entry is created (NLM_F_EXCL, so that one that appears
- * meanwhile is not replaced) and only one of rbpd's own (proto 219)
- * replaced or removed. A sweep also removes rbpd's installs on
+ * a refusal) and the entry the kernel holds, looked up first (in a mirror
+ * of the kernel's neighbours kept from the dumps and the monitor's events,
+ * d->kmirror; in the kernel itself while a dump fills it): only an absent
+ * entry is created (NLM_F_EXCL, so that one that appears meanwhile is not
+ * replaced), only one of rbpd's own (proto 219) replaced or removed, and
+ * one the kernel holds as it would be written is left alone. A sweep also removes rbpd's installs on
  * interfaces no profile has.
  *
  * Dumps: at start and after lost events (DUMP_SWEEP_LOCAL: local users
