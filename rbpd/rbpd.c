@@ -1,27 +1,25 @@
 /*
  * rbpd: remote backup profiles (see rbpd.h for how its files share the
- * work). This file: the daemon's life, its configuration, the states of
- * the VRRP groups as vrrpd publishes them, what a change of state does to
- * the users (a takeover restores them, a handover withdraws them after
- * download-vrrp-table delay-time), and `display remote-backup-profile`.
+ * work). This file: the daemon's life, the states of the VRRP groups as
+ * vrrpd publishes them, what a change of state does to the users (a
+ * takeover restores them, a handover withdraws them after
+ * download-vrrp-table delay-time), split brain and the preemption gates.
+ * Configuration is rbpd_conf.c, `display remote-backup-profile`
+ * rbpd_show.c.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <zmq.h>
 
 #include "common/daemon.h"
-#include "common/jsonout.h"
 #include "common/log.h"
 #include "common/peer.h"
 #include "common/service.h"
-#include "common/show.h"
 #include "common/strmap.h"
 #include "rbpd/rbpd.h"
 
@@ -231,8 +229,8 @@ static uint64_t grp_takeover(struct rbpd *d, const char *ifname, uint32_t vrid)
  * the table's other profiles and unreadable records are passed over. */
 /* The next user of p at the cursor, only those with this MAC unless mac
  * is NULL. */
-static bool next_user(const struct prof *p, struct ut_cursor *c, struct ut_rec *r,
-		      struct rbp_user *u, const uint8_t *mac)
+bool rbpd_next_user(const struct prof *p, struct ut_cursor *c, struct ut_rec *r, struct rbp_user *u,
+		    const uint8_t *mac)
 {
 	while (ut_cursor_next(c, r))
 		if (rbp_rec_decode(r->payload, r->payload_len, u) == 0 &&
@@ -257,7 +255,7 @@ static void for_users_of(struct pbind *pb,
 
 	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
 		return;
-	while (next_user(p, &c, &r, &u, NULL))
+	while (rbpd_next_user(p, &c, &r, &u, NULL))
 		if (rbp_mac_parity(u.mac) == pb->b.parity)
 			fn(pb, &c, &r, &u, arg);
 	ut_cursor_close(&c);
@@ -431,7 +429,7 @@ static void withdraw_one(struct pbind *pb, struct ut_cursor *c, const struct ut_
 		rbpd_kern_withdraw(pb->p, r->type, r->key, r->key_len, u);
 }
 
-static void on_withdraw(uv_timer_t *t)
+void rbpd_on_withdraw(uv_timer_t *t)
 {
 	struct pbind *pb = t->data;
 
@@ -443,6 +441,17 @@ static void on_withdraw(uv_timer_t *t)
 		 "the download delay",
 		 pb->p->name, pb->b.vrid, pb->b.ifname,
 		 pb->p->hot ? "kept as backup entries" : "withdrawn");
+}
+
+/* peer-backup hot <-> warm: what the backup keeps in its kernel follows
+ * (hot installs the peer's ARP/ND users, warm removes them). */
+void rbpd_mode_changed(struct prof *p)
+{
+	for (size_t i = 0; i < p->nbind; i++)
+		if (p->bind[i].role == RBP_ROLE_BACKUP && !p->bind[i].withdrawing)
+			for_users_of(&p->bind[i], withdraw_one, NULL);
+	log_info("remote-backup-profile %s: peer-backup %s: backup users %s the kernel", p->name,
+		 p->hot ? "hot" : "warm", p->hot ? "installed in" : "removed from");
 }
 
 /* The group is no longer master here: its users are the peer's now; the
@@ -463,11 +472,11 @@ static void handover(struct pbind *pb, const char *why)
 		 "%" PRIu64 " users now the peer's; forwarding entries kept %u s",
 		 pb->p->name, pb->b.vrid, pb->b.ifname, why, n, delay);
 	pb->withdrawing = true;
-	uv_timer_start(&pb->withdraw, on_withdraw, (uint64_t)delay * 1000, 0);
+	uv_timer_start(&pb->withdraw, rbpd_on_withdraw, (uint64_t)delay * 1000, 0);
 }
 
 /* Every binding takes the role its group's state gives now. */
-static void evaluate(struct rbpd *d, const char *why)
+void rbpd_evaluate(struct rbpd *d, const char *why)
 {
 	bool changed = false;
 
@@ -589,7 +598,7 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 		set_state(d, ev->ifname, ev->vrid, ev->ipv6, ev->to, ev->takeover);
 		snprintf(why, sizeof(why), "vrrp vrid %u %s -> %s: %s", ev->vrid,
 			 bus_vrrp_state_word(ev->from), bus_vrrp_state_word(ev->to), ev->reason);
-		evaluate(d, why);
+		rbpd_evaluate(d, why);
 		/* the takeover is done (kernel installs written, restored
 		 * users published): vrrpd may announce (docs/takeover.md) */
 		if (ev->takeover)
@@ -627,7 +636,7 @@ static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n
 				set_state(d, st->ifname, st->vrid, st->ipv6, st->state,
 					  st->takeover);
 		}
-		evaluate(d, "vrrpd's state list");
+		rbpd_evaluate(d, "vrrpd's state list");
 		rbpd_gates_publish(d);
 	}
 	if (r)
@@ -735,726 +744,6 @@ void rbpd_gates_publish(struct rbpd *d)
 	free(gates);
 }
 
-/* ---- configuration -------------------------------------------------------- */
-
-/* cfgclient_ops.check: unpack and check against the live system. */
-void *rbpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs)
-{
-	Db__RbpdConfig *c = db__rbpd_config__unpack(NULL, len, sec);
-
-	(void)arg;
-	if (c == NULL)
-		return NULL;
-	for (size_t i = 0; i < c->n_profiles; i++) {
-		Db__RbpConfig *p = c->profiles[i];
-
-		for (size_t j = 0; j < p->n_bindings; j++)
-			if (if_nametoindex(p->bindings[j]->ifname) == 0)
-				errlist_add(
-				    errs,
-				    "remote-backup-profile %s: vrrp-id %u interface %s: the "
-				    "interface does not exist",
-				    p->name, p->bindings[j]->vrid, p->bindings[j]->ifname);
-		for (size_t j = 0; j < p->n_interfaces; j++)
-			if (if_nametoindex(p->interfaces[j]) == 0)
-				errlist_add(errs, "interface %s: the interface does not exist",
-					    p->interfaces[j]);
-		if (p->n_bindings > 2 || p->n_bindings + p->n_interfaces > RBPD_MAX_IFACES)
-			errlist_add(errs,
-				    "remote-backup-profile %s: at most two bindings and %d "
-				    "interfaces in all",
-				    p->name, RBPD_MAX_IFACES);
-	}
-	return c;
-}
-
-static struct chan *chan_get(struct rbpd *d, const char *name)
-{
-	struct chan *ch;
-	uint64_t seed;
-
-	for (ch = d->chans; ch; ch = ch->next)
-		if (strcmp(ch->name, name) == 0)
-			return ch;
-	ch = calloc(1, sizeof(*ch));
-	if (ch == NULL)
-		fatal("calloc");
-	ch->d = d;
-	snprintf(ch->name, sizeof(ch->name), "%s", name);
-	getrandom(&seed, sizeof(seed), 0);
-	/* tombstones: a delete that overtakes an older add must win */
-	ch->t = ut_table_new(seed, 65536);
-	if (ch->t == NULL)
-		fatal("ut_table_new");
-	rbp_fifo_init(&ch->q);
-	ch->next = d->chans;
-	d->chans = ch;
-	return ch;
-}
-
-static void prof_closed(uv_handle_t *h)
-{
-	struct pbind *pb = h->data;
-	struct prof *p = pb->p;
-
-	pb->p = NULL;
-	if (p->bind[0].p == NULL && p->bind[1].p == NULL)
-		free(p);
-}
-
-static void prof_free(struct prof *p)
-{
-	for (int i = 0; i < 2; i++)
-		uv_close((uv_handle_t *)&p->bind[i].withdraw, prof_closed);
-}
-
-static void add_iface(struct prof *p, const char *ifname)
-{
-	for (size_t j = 0; j < p->nifaces; j++)
-		if (strcmp(p->ifaces[j], ifname) == 0)
-			return;
-	if (p->nifaces < RBPD_MAX_IFACES)
-		snprintf(p->ifaces[p->nifaces++], RBP_IFNAME_MAX + 1, "%s", ifname);
-}
-
-static struct prof *prof_new(struct rbpd *d, const Db__RbpConfig *c, struct prof *old)
-{
-	struct prof *p = calloc(1, sizeof(*p));
-
-	if (p == NULL)
-		fatal("calloc");
-	p->d = d;
-	snprintf(p->name, sizeof(p->name), "%s", c->name);
-	p->hot = strcmp(c->backup_mode, "hot") == 0;
-	p->backup_id = c->backup_id;
-	p->preempt_wait_max_s = c->preempt_wait_max_s;
-	if (c->backup_id && c->service[0]) {
-		p->ch = chan_get(d, c->service);
-		p->ch->used = true;
-	}
-	for (size_t i = 0; i < 2; i++) {
-		struct pbind *pb = &p->bind[i];
-
-		uv_timer_init(d->loop, &pb->withdraw);
-		pb->withdraw.data = pb;
-		pb->p = p;
-		pb->role = RBP_ROLE_BACKUP;
-		if (i >= c->n_bindings)
-			continue;
-		snprintf(pb->ifname, sizeof(pb->ifname), "%s", c->bindings[i]->ifname);
-		pb->b.vrid = c->bindings[i]->vrid;
-		pb->b.ifname = pb->ifname;
-		pb->b.parity = c->bindings[i]->odd_mac ? RBP_PARITY_ODD : RBP_PARITY_EVEN;
-		pb->b.state = RBP_GROUP_INIT;
-		p->nbind++;
-		add_iface(p, pb->ifname);
-		/* The same binding as before keeps its role: a commit that
-		 * changes something else is no switchover. */
-		if (old && old->ch == p->ch && old->backup_id == p->backup_id)
-			for (size_t j = 0; j < old->nbind; j++)
-				if (old->bind[j].b.vrid == pb->b.vrid &&
-				    old->bind[j].b.parity == pb->b.parity &&
-				    strcmp(old->bind[j].ifname, pb->ifname) == 0) {
-					pb->role = old->bind[j].role;
-					pb->role_known = old->bind[j].role_known;
-					if (old->bind[j].withdrawing) {
-						/* the download delay goes on */
-						pb->withdrawing = true;
-						uv_timer_start(
-						    &pb->withdraw, on_withdraw,
-						    uv_timer_get_due_in(&old->bind[j].withdraw), 0);
-					}
-					pb->restored_users = old->bind[j].restored_users;
-					pb->restored_published =
-					    old->bind[j].restored_published;
-					pb->restore_ms = old->bind[j].restore_ms;
-					pb->restore_at_ns = old->bind[j].restore_at_ns;
-					pb->whole_at_ms = old->bind[j].whole_at_ms;
-					pb->backup_heard = old->bind[j].backup_heard;
-				}
-	}
-	for (size_t i = 0; i < c->n_interfaces; i++)
-		add_iface(p, c->interfaces[i]);
-	if (old)
-		memcpy(p->restored, old->restored, sizeof(p->restored));
-	return p;
-}
-
-/* peer-backup hot <-> warm: what the backup keeps in its kernel follows
- * (hot installs the peer's ARP/ND users, warm removes them). */
-static void mode_changed(struct prof *p)
-{
-	for (size_t i = 0; i < p->nbind; i++)
-		if (p->bind[i].role == RBP_ROLE_BACKUP && !p->bind[i].withdrawing)
-			for_users_of(&p->bind[i], withdraw_one, NULL);
-	log_info("remote-backup-profile %s: peer-backup %s: backup users %s the kernel", p->name,
-		 p->hot ? "hot" : "warm", p->hot ? "installed in" : "removed from");
-}
-
-/* cfgclient_ops.apply: takes ownership of obj. */
-void rbpd_apply(void *arg, void *obj)
-{
-	struct rbpd *d = arg;
-	Db__RbpdConfig *c = obj;
-	struct prof *old = d->profs, **tail = &d->profs;
-	struct chan **cp;
-
-	for (struct chan *ch = d->chans; ch; ch = ch->next)
-		ch->used = false;
-	d->profs = NULL;
-	for (size_t i = 0; i < c->n_profiles; i++) {
-		struct prof *o;
-
-		for (o = old; o && strcmp(o->name, c->profiles[i]->name); o = o->next)
-			;
-		*tail = prof_new(d, c->profiles[i], o);
-		if (o && o->hot != (*tail)->hot)
-			mode_changed(*tail);
-		tail = &(*tail)->next;
-	}
-	while (old) {
-		struct prof *next = old->next;
-
-		prof_free(old);
-		old = next;
-	}
-	for (cp = &d->chans; *cp;) {
-		struct chan *ch = *cp;
-
-		if (ch->used) {
-			cp = &ch->next;
-			continue;
-		}
-		log_info("remote-backup-service %s: no profile names it any more; its %zu users "
-			 "are dropped",
-			 ch->name, ut_count(ch->t, UT_SVC_ALL));
-		*cp = ch->next;
-		rbpd_feed_chan_free(ch);
-	}
-	if (d->running)
-		db__rbpd_config__free_unpacked(d->running, NULL);
-	d->running = c;
-	log_info("%zu remote backup profile(s) configured", c->n_profiles);
-	rbpd_feed_attach_all(d);
-	evaluate(d, "configuration");
-	rbpd_kern_dump(d, DUMP_LEARN);
-}
-
-/* cfgclient_ops.discard */
-void rbpd_discard(void *arg, void *obj)
-{
-	(void)arg;
-	db__rbpd_config__free_unpacked(obj, NULL);
-}
-
-/* ---- display -------------------------------------------------------------- */
-
-struct counts {
-	uint64_t master[UT_SVC_COUNT], backup[UT_SVC_COUNT], pending[UT_SVC_COUNT];
-};
-
-/* Whether ifname exists here. */
-static bool iface_exists(struct rbpd *d, const char *ifname)
-{
-	return rbpd_ifindex(d, ifname) != 0;
-}
-
-static void count_users(struct prof *p, struct counts *n)
-{
-	struct ut_cursor c;
-	struct ut_rec r;
-	struct rbp_user u;
-
-	memset(n, 0, sizeof(*n));
-	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, UT_SVC_ALL) < 0)
-		return;
-	while (next_user(p, &c, &r, &u, NULL)) {
-		if (r.origin == UT_ORIGIN_LOCAL)
-			n->master[r.type]++;
-		else
-			n->backup[r.type]++;
-		/* held but of no use here: nothing decides its role, or its
-		 * interface does not exist on this device */
-		if (rbpd_binding_for(p, u.mac) == NULL || !iface_exists(p->d, u.ifname))
-			n->pending[r.type]++;
-	}
-	ut_cursor_close(&c);
-}
-
-static const char *state_word(enum rbp_group_state s)
-{
-	return s == RBP_GROUP_MASTER ? "Master" : s == RBP_GROUP_BACKUP ? "Backup" : "Initialize";
-}
-
-/* "none", or "REASON N, REASON N" for every reason counted. */
-/* Anti-entropy's last comparison and what the comparisons repaired. */
-static void text_ae(FILE *f, const struct rbpd_ae *ae)
-{
-	char when[32] = "never";
-	time_t at = (time_t)ae->compared_at;
-	struct tm tm;
-
-	if (ae->compared_at && localtime_r(&at, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(f,
-		"  Anti-entropy      : last compared %s%s; rounds %" PRIu64 ", differing types %" PRIu64
-		" buckets %" PRIu64 " leaves %" PRIu64 ", entries resent %" PRIu64 "\n",
-		when, !ae->compared_at ? "" : ae->last_agreed ? ", agreed" : ", differed", ae->round,
-		ae->types_differing, ae->buckets_differing, ae->leaves_differing,
-		ae->entries_resent);
-}
-
-static void json_ae(struct json_object *x, const struct rbpd_ae *ae)
-{
-	struct json_object *y = jout_obj(x, "antientropy");
-
-	jout_u64(y, "rounds", ae->round);
-	jout_u64(y, "compared", ae->compared);
-	if (ae->compared_at) {
-		jout_u64(y, "last_compared", ae->compared_at);
-		jout_bool(y, "last_agreed", ae->last_agreed);
-	} else {
-		jout_str(y, "last_compared", NULL);
-		jout_str(y, "last_agreed", NULL);
-	}
-	jout_u64(y, "types_differing", ae->types_differing);
-	jout_u64(y, "buckets_differing", ae->buckets_differing);
-	jout_u64(y, "leaves_differing", ae->leaves_differing);
-	jout_u64(y, "summaries_in", ae->summaries_in);
-	jout_u64(y, "keys_summarized", ae->keys_summarized);
-	jout_u64(y, "entries_resent", ae->entries_resent);
-	jout_u64(y, "whole_exchanges", ae->whole_exchanges);
-}
-
-static void refused_line(FILE *f, const struct chan *ch)
-{
-	const char *sep = " ";
-	bool any = false;
-
-	for (int r = 1; r < RBP_ADMIT_COUNT; r++)
-		if (ch->refused[r]) {
-			fprintf(f, "%s%s %" PRIu64, sep, rbp_admit_name((enum rbp_admit)r),
-				ch->refused[r]);
-			sep = ", ";
-			any = true;
-		}
-	fprintf(f, "%s\n", any ? "" : " none");
-}
-
-static void show_prof(FILE *f, struct prof *p)
-{
-	struct counts n;
-	struct chan *ch = p->ch;
-
-	fprintf(f, "Remote backup profile: %s\n", p->name);
-	fprintf(f, "  Backup mode       : %s\n", p->hot ? "hot" : "warm");
-	if (p->backup_id)
-		fprintf(f, "  Backup-id         : %u\n", p->backup_id);
-	if (ch) {
-		fprintf(f, "  Service           : %s, channel %s%s%s\n", ch->name,
-			!ch->attached ? "unknown (rbsd not answering)"
-			: ch->up      ? "up"
-				      : "down",
-			ch->reason[0] ? ", " : "", ch->reason);
-		fprintf(f, "  Peer consistency  : %s\n",
-			!ch->up		  ? "unknown (channel down)"
-			: ch->mismatch[0] ? ch->mismatch
-					  : "consistent");
-	} else {
-		fprintf(f, "  Service           : none: set backup-id and remote-backup-service "
-			   "to back users up\n");
-	}
-	for (size_t j = 0; j < p->nbind; j++) {
-		struct pbind *pb = &p->bind[j];
-
-		fprintf(f, "  VRRP binding      : vrid %u interface %s %s, group %s: %s%s\n",
-			pb->b.vrid, pb->ifname,
-			pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac",
-			state_word(pb->b.state), pb->role == RBP_ROLE_MASTER ? "master" : "backup",
-			pb->withdrawing ? " (download delay running)" : "");
-		if (ch && p->preempt_wait_max_s) {
-			char why[200];
-			bool ready = rbpd_binding_ready(pb, why, sizeof(why));
-
-			fprintf(f, "  Preempt gate      : vrid %u: %s%s (preempt-wait max %u s)\n",
-				pb->b.vrid, ready ? "open" : "closed: ", ready ? "" : why,
-				p->preempt_wait_max_s);
-		}
-		if (pb->dual.since) {
-			char t[32];
-
-			show_time((time_t)pb->dual.since, t, sizeof(t));
-			fprintf(f,
-				"  Dual master       : vrid %u: since %s: the peer is master of it "
-				"too (on %s): the user segment is cut between them\n",
-				pb->b.vrid, t, pb->dual_peer_if);
-		}
-		if (pb->restore_at_ns)
-			fprintf(f,
-				"  Last takeover     : vrid %u: %" PRIu64 " users restored (%" PRIu64
-				" handed to services) in %.1f ms, at %" PRIu64 ".%09" PRIu64 "\n",
-				pb->b.vrid, pb->restored_users, pb->restored_published, pb->restore_ms,
-				pb->restore_at_ns / 1000000000u, pb->restore_at_ns % 1000000000u);
-	}
-	for (size_t j = 0; j < p->nifaces; j++) {
-		bool bound = false;
-
-		for (size_t k = 0; k < p->nbind; k++)
-			bound |= strcmp(p->bind[k].ifname, p->ifaces[j]) == 0;
-		if (!bound)
-			fprintf(f, "  Access interface  : %s\n", p->ifaces[j]);
-	}
-	count_users(p, &n);
-	fprintf(f, "  Users             : type          master     backup    pending   restored\n");
-	for (int t = 0; t < UT_SVC_COUNT; t++)
-		fprintf(f,
-			"                      %-12s %7" PRIu64 " %10" PRIu64 " %10" PRIu64
-			" %10" PRIu64 "\n",
-			ut_svc_name((enum ut_svc)t), n.master[t], n.backup[t], n.pending[t],
-			p->restored[t]);
-	if (ch) {
-		struct ut_mem m;
-
-		ut_mem(ch->t, &m);
-		fprintf(f,
-			"  Table of %-8s : %zu users, digest %016" PRIx64 ", %zu bytes, batches "
-			"in %" PRIu64 " (%" PRIu64 " with another digest) out %" PRIu64
-			", queued %zu\n",
-			ch->name, ut_count(ch->t, UT_SVC_ALL), ut_digest(ch->t, UT_SVC_ALL),
-			m.entries + m.buckets, ch->batches_in, ch->bad_batches, ch->batches_out,
-			ch->q.len);
-		fprintf(f, "  Table limit       : %" PRIu64 " users, %" PRIu64 " bytes\n",
-			rbpd_user_limit(p->d), rbpd_user_limit(p->d) * RBPD_BYTES_PER_USER);
-		text_ae(f, &ch->ae);
-		fprintf(f, "  Refused from peer :");
-		refused_line(f, ch);
-	}
-}
-
-/* A key or payload as text when it is printable, else as hex:... */
-static void put_bytes(FILE *f, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && p[i] > ' ' && p[i] < 0x7f; i++)
-		;
-	if (n && i == n) {
-		fwrite(p, 1, n, f);
-		return;
-	}
-	fputs("hex:", f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%02x", p[i]);
-}
-
-/* display remote-backup-profile NAME users TYPE: one line per user. */
-/* The users of one type of profile name, those of MAC macs only unless it
- * is NULL. */
-static int show_users(struct rbpd *d, FILE *f, const char *name, const char *word, const char *macs)
-{
-	struct prof *p;
-	enum ut_svc type;
-	struct ut_cursor c;
-	struct ut_rec r;
-	struct rbp_user u;
-	uint8_t mac[RBP_MAC_LEN];
-	size_t n = 0;
-
-	for (p = d->profs; p && strcmp(p->name, name); p = p->next)
-		;
-	if (p == NULL) {
-		fprintf(f, "Error: The remote backup profile %s does not exist.", name);
-		return 0;
-	}
-	if (ut_svc_parse(word, &type) < 0 || type == UT_SVC_ALL) {
-		fprintf(f, "Error: Unknown service type %s.", word);
-		return 0;
-	}
-	if (macs && mac_parse(macs, mac) < 0) {
-		fprintf(f, "Error: Wrong MAC address %s (H-H-H, or six bytes with ':' or '-').",
-			macs);
-		return 0;
-	}
-	fprintf(f, "MAC            Interface       Role    Version           User\n");
-	if (p->ch == NULL || ut_cursor_open(p->ch->t, &c, type) < 0)
-		return 1;
-	while (next_user(p, &c, &r, &u, macs ? mac : NULL)) {
-		char ms[MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
-		uint8_t addr[16];
-
-		fprintf(f, "%-14s %-15s %-7s %-17" PRIu64 " ", mac_format(u.mac, ms), u.ifname,
-			r.origin == UT_ORIGIN_LOCAL ? "master" : "backup", r.version);
-		if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
-		    rbp_rec_neigh_key_parse(type == UT_SVC_ARP ? AF_INET : AF_INET6, r.key,
-					    r.key_len, addr, ifname) == 0) {
-			fputs(
-			    inet_ntop(type == UT_SVC_ARP ? AF_INET : AF_INET6, addr, a, sizeof(a)),
-			    f);
-		} else {
-			put_bytes(f, r.key, r.key_len);
-			fputc(' ', f);
-			put_bytes(f, u.data, u.data_len);
-		}
-		fputc('\n', f);
-		n++;
-	}
-	ut_cursor_close(&c);
-	fprintf(f, "Total: %zu", n);
-	return 1;
-}
-
-/* ---- display as JSON (docs/json.md) ---------------------------------------- */
-
-static void json_prof(struct json_object *arr, struct prof *p)
-{
-	struct json_object *o = jout_push_obj(arr), *x, *y;
-	struct chan *ch = p->ch;
-	struct counts n;
-
-	jout_str(o, "name", p->name);
-	jout_str(o, "backup_mode", p->hot ? "hot" : "warm");
-	if (p->backup_id)
-		jout_u64(o, "backup_id", p->backup_id);
-	else
-		jout_str(o, "backup_id", NULL);
-	x = jout_obj(o, "service");
-	jout_str(x, "name", ch ? ch->name : NULL);
-	jout_str(x, "channel", !ch ? NULL : !ch->attached ? "unknown" : ch->up ? "up" : "down");
-	jout_str(x, "reason", ch && ch->reason[0] ? ch->reason : NULL);
-	jout_str(x, "peer_consistency",
-		 !ch || !ch->up	   ? NULL
-		 : ch->mismatch[0] ? ch->mismatch
-				   : "consistent");
-	if (ch) {
-		struct ut_mem m;
-		char d[17];
-
-		ut_mem(ch->t, &m);
-		snprintf(d, sizeof(d), "%016" PRIx64, ut_digest(ch->t, UT_SVC_ALL));
-		y = jout_obj(x, "table");
-		jout_u64(y, "users", ut_count(ch->t, UT_SVC_ALL));
-		jout_str(y, "digest", d);
-		jout_u64(y, "bytes", m.entries + m.buckets);
-		jout_u64(y, "batches_in", ch->batches_in);
-		jout_u64(y, "batches_in_other_digest", ch->bad_batches);
-		jout_u64(y, "batches_in_partial", ch->partial_batches_in);
-		jout_bool(y, "whole", ch->whole);
-		jout_u64(y, "batches_out", ch->batches_out);
-		jout_u64(y, "queued", ch->q.len);
-		jout_u64(y, "limit_users", rbpd_user_limit(p->d));
-		json_ae(x, &ch->ae);
-		y = jout_obj(x, "refused_from_peer");
-		for (int r = 1; r < RBP_ADMIT_COUNT; r++)
-			jout_u64(y, rbp_admit_name((enum rbp_admit)r), ch->refused[r]);
-	}
-	x = jout_arr(o, "bindings");
-	for (size_t j = 0; j < p->nbind; j++) {
-		struct pbind *pb = &p->bind[j];
-
-		y = jout_push_obj(x);
-		jout_u64(y, "vrid", pb->b.vrid);
-		jout_str(y, "interface", pb->ifname);
-		jout_str(y, "parity", pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac");
-		jout_str(y, "group_state", state_word(pb->b.state));
-		jout_str(y, "role", pb->role == RBP_ROLE_MASTER ? "master" : "backup");
-		jout_bool(y, "download_delay_running", pb->withdrawing);
-		{
-			struct json_object *gt = jout_obj(y, "preempt_gate");
-			char why[200];
-			bool ready = rbpd_binding_ready(pb, why, sizeof(why));
-
-			jout_u64(gt, "max_s", ch ? p->preempt_wait_max_s : 0);
-			jout_bool(gt, "open", ready);
-			jout_str(gt, "reason", ready ? NULL : why);
-		}
-		{
-			struct json_object *dm = jout_obj(y, "dual_master");
-
-			if (pb->dual.since)
-				jout_u64(dm, "since", pb->dual.since);
-			else
-				jout_str(dm, "since", NULL);
-			jout_str(dm, "peer_interface", pb->dual.since ? pb->dual_peer_if : NULL);
-			jout_u64(dm, "count", pb->dual.count);
-			jout_u64(dm, "last_seconds", pb->dual.last_s);
-		}
-		if (pb->restore_at_ns) {
-			struct json_object *t = jout_obj(y, "last_takeover");
-			char ms[32];
-
-			/* json-c writes the text it is given: microseconds, not 17 digits */
-			snprintf(ms, sizeof(ms), "%.3f", pb->restore_ms);
-			jout_u64(t, "users_restored", pb->restored_users);
-			jout_u64(t, "users_published", pb->restored_published);
-			json_object_object_add(t, "restore_ms",
-					       json_object_new_double_s(pb->restore_ms, ms));
-			jout_u64(t, "at_ns", pb->restore_at_ns);
-		}
-	}
-	x = jout_arr(o, "access_interfaces");
-	for (size_t j = 0; j < p->nifaces; j++)
-		json_object_array_add(x, json_object_new_string(p->ifaces[j]));
-	count_users(p, &n);
-	x = jout_obj(o, "users");
-	for (int t = 0; t < UT_SVC_COUNT; t++) {
-		y = jout_obj(x, ut_svc_name((enum ut_svc)t));
-		jout_u64(y, "master", n.master[t]);
-		jout_u64(y, "backup", n.backup[t]);
-		jout_u64(y, "pending", n.pending[t]);
-		jout_u64(y, "restored", p->restored[t]);
-	}
-}
-
-/* A key or payload: text when printable (as display shows it), else hex. */
-static void json_bytes(struct json_object *o, const char *key, const uint8_t *p, size_t n)
-{
-	char *s = malloc(2 * n + 5), *w = s;
-	size_t i;
-
-	if (s == NULL)
-		return;
-	for (i = 0; i < n && p[i] > ' ' && p[i] < 0x7f; i++)
-		;
-	if (n && i == n) {
-		memcpy(s, p, n);
-		s[n] = 0;
-	} else {
-		w += sprintf(w, "hex:");
-		for (i = 0; i < n; i++)
-			w += sprintf(w, "%02x", p[i]);
-	}
-	jout_str(o, key, s);
-	free(s);
-}
-
-/* display remote-backup-profile NAME users TYPE json */
-static int json_users(struct rbpd *d, FILE *f, const char *name, const char *word, const char *macs)
-{
-	struct json_object *o = json_object_new_object(), *arr;
-	struct prof *p;
-	enum ut_svc type;
-	struct ut_cursor c;
-	struct ut_rec r;
-	struct rbp_user u;
-	uint8_t want[RBP_MAC_LEN];
-
-	if (o == NULL)
-		return 0;
-	for (p = d->profs; p && strcmp(p->name, name); p = p->next)
-		;
-	if (p == NULL || ut_svc_parse(word, &type) < 0 || type == UT_SVC_ALL) {
-		jout_str(o, "error",
-			 p == NULL ? "The remote backup profile does not exist."
-				   : "Unknown service type.");
-		jout_write(f, o);
-		return 0;
-	}
-	if (macs && mac_parse(macs, want) < 0) {
-		jout_str(o, "error", "Wrong MAC address.");
-		jout_write(f, o);
-		return 0;
-	}
-	jout_str(o, "profile", p->name);
-	jout_str(o, "service_type", ut_svc_name(type));
-	if (macs) {
-		char m[MAC_STRLEN];
-
-		jout_str(o, "mac", mac_format(want, m));
-	}
-	arr = jout_arr(o, "users");
-	if (p->ch && ut_cursor_open(p->ch->t, &c, type) == 0) {
-		while (next_user(p, &c, &r, &u, macs ? want : NULL)) {
-			struct json_object *x = jout_push_obj(arr);
-			char mac[MAC_STRLEN], ifname[RBP_IFNAME_MAX + 1], a[INET6_ADDRSTRLEN];
-			uint8_t addr[16];
-			int fam = type == UT_SVC_ARP ? AF_INET : AF_INET6;
-
-			jout_str(x, "mac", mac_format(u.mac, mac));
-			jout_str(x, "interface", u.ifname);
-			jout_str(x, "role", r.origin == UT_ORIGIN_LOCAL ? "master" : "backup");
-			jout_u64(x, "version", r.version);
-			if ((type == UT_SVC_ARP || type == UT_SVC_ND) &&
-			    rbp_rec_neigh_key_parse(fam, r.key, r.key_len, addr, ifname) == 0) {
-				jout_str(x, "address", inet_ntop(fam, addr, a, sizeof(a)));
-			} else {
-				json_bytes(x, "key", r.key, r.key_len);
-				json_bytes(x, "data", u.data, u.data_len);
-			}
-		}
-		ut_cursor_close(&c);
-	}
-	jout_u64(o, "total", json_object_array_length(arr));
-	return jout_write(f, o);
-}
-
-static int display_json(struct rbpd *d, const char *name, FILE *f)
-{
-	struct json_object *o = json_object_new_object(), *arr, *k;
-	size_t shown = 0;
-
-	if (o == NULL)
-		return 0;
-	arr = jout_arr(o, "profiles");
-	for (struct prof *p = d->profs; p; p = p->next) {
-		if (name && strcmp(name, p->name))
-			continue;
-		shown++;
-		json_prof(arr, p);
-	}
-	if (name && shown == 0) {
-		json_object_put(o);
-		o = json_object_new_object();
-		jout_str(o, "error", "The remote backup profile does not exist.");
-		jout_write(f, o);
-		return 0;
-	}
-	jout_u64(o, "download_delay_s", d->running ? d->running->download_delay_s : 0);
-	k = jout_obj(o, "kernel");
-	jout_u64(k, "installed", d->kern_installed);
-	jout_u64(k, "removed", d->kern_removed);
-	jout_u64(k, "refused", d->kern_errors);
-	jout_u64(k, "repaired", d->kern_repaired);
-	return jout_write(f, o);
-}
-
-/* ctl_query_fn */
-int rbpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r)
-{
-	struct rbpd *d = arg;
-	const char *name = q->name[0] ? q->name : NULL;
-	const char *mac = q->mac[0] ? q->mac : NULL;
-	size_t shown = 0;
-
-	(void)r;
-	if (q->kind == DB__QUERY_KIND__QUERY_RBP_USERS)
-		return q->json ? json_users(d, f, q->name, q->service, mac)
-			       : show_users(d, f, q->name, q->service, mac);
-	if (q->kind != DB__QUERY_KIND__QUERY_RBP)
-		return 0; /* not rbpd's: ctl says so */
-	if (q->json)
-		return display_json(d, name, f);
-	for (struct prof *p = d->profs; p; p = p->next) {
-		if (name && strcmp(name, p->name))
-			continue;
-		shown++;
-		show_prof(f, p);
-	}
-	if (name && shown == 0) {
-		fprintf(f, "Error: The remote backup profile %s does not exist.", name);
-		return 0;
-	}
-	if (shown == 0)
-		fprintf(f, "Info: No remote backup profile is configured.");
-	else
-		fprintf(f,
-			"Download-vrrp-table delay: %u s\nKernel: %" PRIu64 " installed, %" PRIu64
-			" removed, %" PRIu64 " refused, %" PRIu64 " repaired, at most %" PRIu64
-			" installs",
-			d->running ? d->running->download_delay_s : 0, d->kern_installed,
-			d->kern_removed, d->kern_errors, d->kern_repaired, rbpd_kernel_limit(d));
-	return 1;
-}
-
 /* ---- life ----------------------------------------------------------------- */
 
 int rbpd_init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
@@ -1504,7 +793,7 @@ void rbpd_stop(void *arg)
 		struct prof *p = d->profs;
 
 		d->profs = p->next;
-		prof_free(p);
+		rbpd_prof_free(p);
 	}
 	while (d->chans) {
 		struct chan *ch = d->chans;

@@ -1,10 +1,15 @@
 /*
  * rbpd's shared state, between its files (one job each):
  *   rbpd_main.c  main()
- *   rbpd.c       life, configuration, VRRP group states, roles and
- *                switchovers, display
+ *   rbpd.c       life, VRRP group states, roles and switchovers (takeover,
+ *                handover, the download delay), split brain, the
+ *                preemption gates
+ *   rbpd_conf.c  configuration (check, apply): profiles and the channels
+ *                of the services they name
+ *   rbpd_show.c  display remote-backup-profile, text and JSON
  *   rbpd_feed.c  the link to rbsd: what this device is master for goes to
  *                the peer, what the peer sends comes into the tables
+ *   rbpd_ae.c    anti-entropy rounds (docs/antientropy.md)
  *   rbpd_kern.c  ARP and ND: learned from the kernel while master,
  *                installed in it while backup (hot) or at a takeover
  *   rbpd_api.c   the user-information API for services (proto/user.proto)
@@ -298,21 +303,6 @@ int rbpd_init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg);
 void rbpd_stop(void *arg);
 void rbpd_free(struct rbpd *d);
 
-/* The configuration, as cfgclient hands it (cfgclient_ops, common/
- * cfgclient.h): rbpd_check() unpacks a packed Db__RbpdConfig and adds
- * what this system cannot run to errs (interfaces that do not exist,
- * too many of them); it returns the unpacked configuration (NULL when
- * it does not unpack), which rbpd_apply() takes ownership of and runs,
- * or rbpd_discard() frees. */
-void *rbpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs);
-void rbpd_apply(void *arg, void *obj);
-void rbpd_discard(void *arg, void *obj);
-
-/* `display remote-backup-profile ...` (ctl_query_fn, common/ctl.h):
- * writes the answer to f; returns 1, or 0 for an error (f says which)
- * or a query that is not rbpd's. */
-int rbpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r);
-
 /* A version for a change of this device's (rbp_hlc_next() on the wall
  * clock): larger than held (the version the table holds for the key,
  * entry or tombstone, 0 if none), than any given out before and than any
@@ -370,6 +360,47 @@ void rbpd_gates_publish(struct rbpd *d);
 
 /* Whether binding pb's group may preempt; why not in why otherwise. */
 bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len);
+
+/* Every binding takes the role its group's state gives now: a takeover
+ * for one that becomes master, a handover for one that no longer is. */
+void rbpd_evaluate(struct rbpd *d, const char *why);
+
+/* The download delay of binding pb is over (pb->withdraw's callback):
+ * its users' forwarding entries follow the profile's mode. */
+void rbpd_on_withdraw(uv_timer_t *t);
+
+/* Profile p went from hot to warm or back: what the backup keeps in its
+ * kernel follows. */
+void rbpd_mode_changed(struct prof *p);
+
+/* The next user of profile p from cursor c (opened on p's table): true
+ * with *r and *u filled (as ut_cursor_next()), false at the end. Users of
+ * the table's other profiles and unreadable records are passed over, and
+ * those of another MAC unless mac is NULL. */
+bool rbpd_next_user(const struct prof *p, struct ut_cursor *c, struct ut_rec *r, struct rbp_user *u,
+		    const uint8_t *mac);
+
+/* ---- rbpd_conf.c ---- */
+
+/* The configuration, as cfgclient hands it (cfgclient_ops, common/
+ * cfgclient.h): rbpd_check() unpacks a packed Db__RbpdConfig and adds
+ * what this system cannot run to errs (interfaces that do not exist,
+ * too many of them); it returns the unpacked configuration (NULL when
+ * it does not unpack), which rbpd_apply() takes ownership of and runs,
+ * or rbpd_discard() frees. */
+void *rbpd_check(void *arg, const uint8_t *sec, size_t len, struct errlist *errs);
+void rbpd_apply(void *arg, void *obj);
+void rbpd_discard(void *arg, void *obj);
+
+/* Closes p's timers and frees p once they are closed. */
+void rbpd_prof_free(struct prof *p);
+
+/* ---- rbpd_show.c ---- */
+
+/* `display remote-backup-profile ...` (ctl_query_fn, common/ctl.h):
+ * writes the answer to f; returns 1, or 0 for an error (f says which)
+ * or a query that is not rbpd's. */
+int rbpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r);
 
 /* ---- rbpd_feed.c ---- */
 
