@@ -13,7 +13,7 @@
  *                  tracked BFD sessions (vrrpd's events)
  *   rbsd_show.c    display remote-backup-service, text and JSON
  *
- * The channel (rbs_chan.c) and the pure cores beside it (rbs_frame,
+ * The channel (rbs_chan*.c) and the pure cores beside it (rbs_frame,
  * rbs_win, rbs_sess, rbs_link, rbs_fack) know nothing of this state. The
  * state is one struct rbsd, reached from each service (v->d) or given to
  * a function: no part keeps state of its own.
