@@ -211,7 +211,6 @@ struct rbpd {
 	unsigned ticks;	 /* of tick, counted */
 	uint64_t vrrp_query_id; /* last QUERY_VRRP_STATES sent */
 	struct restore_acc acc;
-	/* iface_exists()'s one-entry memory */
 	/* rbpd_ifindex()'s memory: a name, its index, and when it was read */
 	char ifx_name[RBP_IFNAME_MAX + 1];
 	unsigned ifx_index;
@@ -450,15 +449,15 @@ int rbpd_kern_init(struct rbpd *d);
 void rbpd_kern_close(struct rbpd *d);
 /* Asks for a dump of the kernel's neighbours for these DUMP_* purposes. */
 void rbpd_kern_dump(struct rbpd *d, unsigned flags);
+/* The index of interface name, 0 when there is none: read from the
+ * kernel at most once per turn of the loop for a run of the same name
+ * (users come in runs of one interface; a turn is one moment). */
+unsigned rbpd_ifindex(struct rbpd *d, const char *name);
 /* Puts a peer's ARP/ND user where its role and the profile's mode say:
  * installed (hot backup: permanent, marked as rbpd's; master: stale, the
  * kernel's to age) or nothing. Nothing when withdrawing. Only what
  * rbp_admit.h admits goes into the kernel; refusals are counted on p's
  * channel. */
-/* The index of interface name, 0 when there is none: read from the
- * kernel at most once per turn of the loop for a run of the same name
- * (users come in runs of one interface; a turn is one moment). */
-unsigned rbpd_ifindex(struct rbpd *d, const char *name);
 void rbpd_kern_apply(struct prof *p, struct pbind *pb, enum ut_svc type, const uint8_t *key,
 		     size_t klen, const struct rbp_user *u);
 /* The user left (deleted by the peer): removes rbpd's install if any
