@@ -848,26 +848,16 @@ static void conf_init(struct conf *k, bool hot)
 /* A commit as cfgclient runs it: rbpd_check() (PREPARE), then rbpd_apply()
  * when nothing is wrong (COMMIT), rbpd_discard() (ABORT) otherwise.
  * Returns the problems, for the caller to free. */
+static const struct cfgclient_ops ops = {rbpd_check, rbpd_apply, rbpd_discard};
+
 static struct errlist commit(const struct conf *k)
 {
-	static const struct cfgclient_ops ops = {rbpd_check, rbpd_apply, rbpd_discard};
-	size_t len = db__rbpd_config__get_packed_size(&k->c);
-	uint8_t *buf = malloc(len ? len : 1);
-	struct errlist errs;
-
-	ck_assert_ptr_nonnull(buf);
-	db__rbpd_config__pack(&k->c, buf);
-	errs = cfgcommit(&ops, &T.d, buf, len);
-	free(buf);
-	return errs;
+	return cfgcommit_msg(&ops, &T.d, &k->c.base);
 }
 
 static void commit_ok(const struct conf *k)
 {
-	struct errlist errs = commit(k);
-
-	ck_assert_msg(errs.n == 0, "commit refused: %s", errs.n ? errs.v[0] : "");
-	errlist_free(&errs);
+	cfgcommit_ok(&ops, &T.d, &k->c.base);
 }
 
 /* The profile configured, rbsd attached with credit and the channel up,

@@ -433,26 +433,16 @@ static Db__VrrpGroupConfig *conf_group(struct conf *k, const char *ifname, unsig
 /* A commit as cfgclient runs it: vrrpd_check() (PREPARE), then
  * vrrpd_apply() when nothing is wrong (COMMIT), vrrpd_discard() (ABORT)
  * otherwise. Returns the problems, for the caller to free. */
+static const struct cfgclient_ops ops = {vrrpd_check, vrrpd_apply, vrrpd_discard};
+
 static struct errlist commit(const struct conf *k)
 {
-	static const struct cfgclient_ops ops = {vrrpd_check, vrrpd_apply, vrrpd_discard};
-	size_t len = db__vrrpd_config__get_packed_size(&k->c);
-	uint8_t *buf = malloc(len ? len : 1);
-	struct errlist errs;
-
-	ck_assert_ptr_nonnull(buf);
-	db__vrrpd_config__pack(&k->c, buf);
-	errs = cfgcommit(&ops, &T.d, buf, len);
-	free(buf);
-	return errs;
+	return cfgcommit_msg(&ops, &T.d, &k->c.base);
 }
 
 static void commit_ok(const struct conf *k)
 {
-	struct errlist errs = commit(k);
-
-	ck_assert_msg(errs.n == 0, "commit refused: %s", errs.n ? errs.v[0] : "");
-	errlist_free(&errs);
+	cfgcommit_ok(&ops, &T.d, &k->c.base);
 }
 
 static struct group *group_of(unsigned vrid, int family)

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 #include "common/cfgclient.h"
 #include "common/errlist.h"
 
@@ -18,5 +20,12 @@
  * problems, for the caller to free (none: applied). */
 struct errlist cfgcommit(const struct cfgclient_ops *ops, void *arg, const uint8_t *section,
 			 size_t len);
+
+/* The same with the section as its message, packed here. */
+struct errlist cfgcommit_msg(const struct cfgclient_ops *ops, void *arg,
+			     const ProtobufCMessage *section);
+
+/* cfgcommit_msg() that must be applied: a refusal fails the test. */
+void cfgcommit_ok(const struct cfgclient_ops *ops, void *arg, const ProtobufCMessage *section);
 
 #endif
