@@ -280,7 +280,8 @@ static void summarize(struct chan *ch, enum ut_svc t, uint64_t round, const uint
 	tmpl.type = (Db__RbsServiceType)t;
 	tmpl.answer = answer;
 	ut_ae_scan(ch->t, t, want, gather_cb, &g8);
-	qsort(g8.k, g8.n, sizeof(*g8.k), by_slot);
+	if (g8.n) /* none gathered: no array (qsort wants one even for 0) */
+		qsort(g8.k, g8.n, sizeof(*g8.k), by_slot);
 	for (uint32_t slot = 0; slot < AE_SLOTS && whole; slot++) {
 		size_t kb = 0, kn;
 
