@@ -1841,6 +1841,31 @@ START_TEST(anti_entropy_sends_again_a_user_the_peer_lost)
 	ck_assert_int_eq(JINT(ae, "summaries_in"), 1);
 	json_object_put(root);
 
+	/* the peer's answer for a leaf where rbpd holds nothing, with a key
+	 * newer there: rbpd summarizes that leaf, empty (nothing to sort),
+	 * so that the peer sends what it holds */
+	{
+		Db__RbsSummaryKey k9 = DB__RBS_SUMMARY_KEY__INIT, *kp9 = &k9;
+		uint32_t s9 = ut_ae_slot(UT_SVC_DHCP_SERVER, "lease-9", 7);
+
+		ck_assert_uint_ne(s9, slot);
+		k9.key.data = (uint8_t *)"lease-9";
+		k9.key.len = 7;
+		k9.version = 5;
+		sum.round = 9;
+		sum.answer = true;
+		sum.leaves = &s9;
+		sum.n_leaves = 1;
+		sum.keys = &kp9;
+		sum.n_keys = 1;
+		rbsd_send(&m);
+		WAIT(T.last_summary->round == 9);
+		ck_assert(!T.last_summary->answer);
+		ck_assert_uint_eq(T.last_summary->n_leaves, 1);
+		ck_assert_uint_eq(T.last_summary->leaves[0], s9);
+		ck_assert_uint_eq(T.last_summary->n_keys, 0);
+	}
+
 	/* rbpd runs rounds of its own too (soon after a batch): it sends its
 	 * digest, and the peer, now equal, says they agree */
 	WAIT(T.cmp[0] != NULL && !T.cmp[0]->answer);
