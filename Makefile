@@ -297,6 +297,9 @@ BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failove
 
 tests: $(UNIT_TESTS) $(TOOLS) $(BENCH_TOOLS)
 
+# The unit suites alone (what `make coverage` measures).
+unit-tests: $(UNIT_TESTS)
+
 # A suite exits 77 when part of it cannot run here (not root): the skip is
 # counted and printed, and under CI (CI=true) it fails the run.
 unit: $(BINS) tests hooks-check
@@ -318,7 +321,7 @@ integration: $(BINS) tests
 # each run for FUZZ_SECONDS from its seed corpus, one per core at a time
 # (tests/fuzz/run.sh); a fuzzer that fails (a crash, a leak, a sanitizer
 # report) fails the run with its output shown.
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 15
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
@@ -431,7 +434,7 @@ check: deps
 # alone; with COVERAGE_INTEGRATION=1 the integration suites too (as root,
 # about as long as `make integration`). Instrumented build in build-cov/.
 coverage:
-	$(MAKE) -j$(JOBS) COV=1 all tests
+	$(MAKE) -j$(JOBS) COV=1 $(if $(COVERAGE_INTEGRATION),all tests,unit-tests)
 	bash tests/coverage.sh build-cov $(if $(COVERAGE_INTEGRATION),integration)
 
 # The demo runs the daemons, dbcli, the host's neigh-users, and ISC Kea
@@ -527,7 +530,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
+.PHONY: all tests unit-tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
 	prod hooks-check kea-hook
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
