@@ -383,6 +383,8 @@ build-fuzz/fuzz_bus: tests/fuzz/fuzz_bus.c common/bus.c common/peer.c common/log
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c -luv -lzmq -lsystemd
 
+fuzzers: $(FUZZERS)
+
 fuzz: $(FUZZERS)
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
@@ -422,7 +424,7 @@ units:
 # The builds use every core (JOBS); the suites run one at a time.
 JOBS ?= $(shell nproc)
 CHECK_STAGES := units+manlint -j$(JOBS)+all+tests+prod unit+integration \
-	SAN=1+-j$(JOBS)+all+tests+prod SAN=1+unit+integration -j$(JOBS)+$(FUZZERS) fuzz \
+	SAN=1+-j$(JOBS)+all+tests+prod SAN=1+unit+integration -j$(JOBS)+fuzzers fuzz \
 	bench-smoke coverage
 check: deps
 	@set -e; t_all=$$(date +%s); for st in $(CHECK_STAGES); do t0=$$(date +%s); \
@@ -530,7 +532,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit-tests unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
+.PHONY: all tests unit-tests fuzzers unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
 	prod hooks-check kea-hook
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
