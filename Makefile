@@ -297,9 +297,6 @@ BENCH_TOOLS := $(B)/bin/bench-commit $(B)/bin/bench-table $(B)/bin/bench-failove
 
 tests: $(UNIT_TESTS) $(TOOLS) $(BENCH_TOOLS)
 
-# The unit suites alone (what `make coverage` measures).
-unit-tests: $(UNIT_TESTS)
-
 # A suite exits 77 when part of it cannot run here (not root): the skip is
 # counted and printed, and under CI (CI=true) it fails the run.
 unit: $(BINS) tests hooks-check
@@ -436,7 +433,7 @@ check: deps
 # alone; with COVERAGE_INTEGRATION=1 the integration suites too (as root,
 # about as long as `make integration`). Instrumented build in build-cov/.
 coverage:
-	$(MAKE) -j$(JOBS) COV=1 $(if $(COVERAGE_INTEGRATION),all tests,unit-tests)
+	$(MAKE) -j$(JOBS) COV=1 all tests
 	bash tests/coverage.sh build-cov $(if $(COVERAGE_INTEGRATION),integration)
 
 # The demo runs the daemons, dbcli, the host's neigh-users, and ISC Kea
@@ -532,7 +529,7 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-.PHONY: all tests unit-tests fuzzers unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
+.PHONY: all tests fuzzers unit units integration deps check demo bench bench-smoke install clean format fuzz man manlint coverage \
 	prod hooks-check kea-hook
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
