@@ -38,6 +38,7 @@
 #include "common/daemon.h"
 #include "config.pb-c.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/jcheck.h"
 #include "tests/lib/loopwait.h"
 #include "tests/lib/tmproot.h"
 
@@ -336,24 +337,16 @@ static struct json_object *cli_json(struct sess *s, const char *line)
 	return o;
 }
 
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no '%s' in %s", key,
-		      json_object_to_json_string(o));
-	return v;
-}
 
 /* The running commit and the commits of the history, as the user reads
  * them (display configuration commit list json). */
 static size_t history(struct sess *s, uint64_t *running)
 {
 	struct json_object *o = cli_json(s, "display configuration commit list json");
-	size_t n = json_object_array_length(jget(o, "commits"));
+	size_t n = json_object_array_length(jcheck_get(o, "commits"));
 
 	if (running)
-		*running = (uint64_t)json_object_get_int64(jget(o, "running_commit_id"));
+		*running = (uint64_t)json_object_get_int64(jcheck_get(o, "running_commit_id"));
 	json_object_put(o);
 	return n;
 }
@@ -363,16 +356,16 @@ static size_t history(struct sess *s, uint64_t *running)
 static void assert_sync_shown(struct sess *s)
 {
 	struct json_object *o = cli_json(s, "display configuration sync json");
-	int64_t running = json_object_get_int64(jget(o, "running_commit_id"));
-	struct json_object *arr = jget(o, "daemons");
+	int64_t running = json_object_get_int64(jcheck_get(o, "running_commit_id"));
+	struct json_object *arr = jcheck_get(o, "daemons");
 
 	ck_assert_int_eq(json_object_array_length(arr), D__COUNT);
 	for (size_t i = 0; i < D__COUNT; i++) {
 		struct json_object *x = json_object_array_get_idx(arr, i);
 
-		ck_assert_msg(json_object_get_boolean(jget(x, "up")) &&
-				  json_object_get_boolean(jget(x, "in_sync")) &&
-				  json_object_get_int64(jget(x, "applied_commit_id")) == running,
+		ck_assert_msg(json_object_get_boolean(jcheck_get(x, "up")) &&
+				  json_object_get_boolean(jcheck_get(x, "in_sync")) &&
+				  json_object_get_int64(jcheck_get(x, "applied_commit_id")) == running,
 			      "not in sync: %s", json_object_to_json_string(x));
 	}
 	json_object_put(o);
@@ -667,15 +660,15 @@ START_TEST(the_history_lists_commits_shows_their_changes_and_rolls_back)
 	cli_has(&T.b, "display configuration commit list", "Total: 2");
 	cli_has(&T.b, "display configuration commit list", "prio120");
 	o = cli_json(&T.b, "display configuration commit list json");
-	ck_assert_uint_eq(json_object_array_length(jget(o, "commits")), 2);
+	ck_assert_uint_eq(json_object_array_length(jcheck_get(o, "commits")), 2);
 	for (size_t i = 0; i < 2; i++) {
-		c = json_object_array_get_idx(jget(o, "commits"), i);
-		if (json_object_get_int64(jget(c, "commit_id")) == FIRST_COMMIT_ID + 2)
+		c = json_object_array_get_idx(jcheck_get(o, "commits"), i);
+		if (json_object_get_int64(jcheck_get(c, "commit_id")) == FIRST_COMMIT_ID + 2)
 			break;
 	}
-	ck_assert_str_eq(json_object_get_string(jget(c, "label")), "prio120");
-	ck_assert_str_eq(json_object_get_string(jget(c, "user")), "root");
-	ck_assert_int_eq(json_object_get_int64(jget(c, "commit_id")), FIRST_COMMIT_ID + 2);
+	ck_assert_str_eq(json_object_get_string(jcheck_get(c, "label")), "prio120");
+	ck_assert_str_eq(json_object_get_string(jcheck_get(c, "user")), "root");
+	ck_assert_int_eq(json_object_get_int64(jcheck_get(c, "commit_id")), FIRST_COMMIT_ID + 2);
 	json_object_put(o);
 
 	/* what each commit changed, and only that */

@@ -48,6 +48,7 @@
 #include "rbpd/rbpd.h"
 #include "tests/lib/cfgcommit.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/jcheck.h"
 #include "tests/lib/netns.h"
 #include "tests/lib/tmproot.h"
 #include "user.pb-c.h"
@@ -915,17 +916,9 @@ static json_object *jparse(char *text)
 	return o;
 }
 
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v = NULL;
 
-	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no %s in %s", key,
-		      json_object_to_json_string(o));
-	return v;
-}
-
-#define JSTR(o, k) json_object_get_string(jget(o, k))
-#define JINT(o, k) json_object_get_int64(jget(o, k))
+#define JSTR(o, k) json_object_get_string(jcheck_get(o, k))
+#define JINT(o, k) json_object_get_int64(jcheck_get(o, k))
 
 /* `display remote-backup-profile p1 json`'s profile. The caller puts root. */
 static json_object *jprofile(json_object **root)
@@ -933,7 +926,7 @@ static json_object *jprofile(json_object **root)
 	json_object *arr;
 
 	*root = jparse(display(DB__QUERY_KIND__QUERY_RBP, true, PROFILE, NULL));
-	arr = jget(*root, "profiles");
+	arr = jcheck_get(*root, "profiles");
 	ck_assert_uint_eq(json_object_array_length(arr), 1);
 	return json_object_array_get_idx(arr, 0);
 }
@@ -941,7 +934,7 @@ static json_object *jprofile(json_object **root)
 /* The binding of vrid in a profile's JSON. */
 static json_object *jbinding(json_object *p, unsigned vrid)
 {
-	json_object *arr = jget(p, "bindings");
+	json_object *arr = jcheck_get(p, "bindings");
 
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *b = json_object_array_get_idx(arr, i);
@@ -957,7 +950,7 @@ static json_object *jbinding(json_object *p, unsigned vrid)
 static int64_t jusers(const char *type, const char *what)
 {
 	json_object *root, *p = jprofile(&root);
-	int64_t n = JINT(jget(jget(p, "users"), type), what);
+	int64_t n = JINT(jcheck_get(jcheck_get(p, "users"), type), what);
 
 	json_object_put(root);
 	return n;
@@ -969,7 +962,7 @@ static const char *user_role(const char *type, const char *key)
 {
 	static char role[16];
 	json_object *root = jparse(display(DB__QUERY_KIND__QUERY_RBP_USERS, true, PROFILE, type));
-	json_object *arr = jget(root, "users");
+	json_object *arr = jcheck_get(root, "users");
 	const char *found = NULL;
 
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -1216,11 +1209,11 @@ START_TEST(the_peers_arp_users_are_installed_permanent_by_a_hot_backup)
 	ck_assert_ptr_null(user_role("arp", "192.0.2.23"));
 	ck_assert(kernel_has("192.0.2.25", admin_mac, NUD_PERMANENT, 0));
 	p = jprofile(&root);
-	r = jget(jget(p, "service"), "refused_from_peer");
+	r = jcheck_get(jcheck_get(p, "service"), "refused_from_peer");
 	ck_assert_int_eq(JINT(r, "unknown-backup-id"), 1);
 	ck_assert_int_eq(JINT(r, "address-off-subnet"), 1);
 	ck_assert_int_eq(JINT(r, "kernel-entry-not-ours"), 1);
-	ck_assert_int_eq(JINT(jget(root, "kernel"), "installed"), 2);
+	ck_assert_int_eq(JINT(jcheck_get(root, "kernel"), "installed"), 2);
 	json_object_put(root);
 	/* the peer deletes its user of the administrator's address: the
 	 * administrator's entry stays */
@@ -1324,14 +1317,14 @@ START_TEST(a_takeover_makes_the_peers_users_this_devices_and_a_handover_gives_th
 	ck_assert_str_eq(user_role("arp", "192.0.2.21"), "master");
 	ck_assert_str_eq(user_role("dhcp-server", "lease-22"), "backup");
 	p = jprofile(&root);
-	ck_assert_int_eq(JINT(jget(jget(p, "users"), "dhcp-server"), "restored"), 1);
-	ck_assert_int_eq(JINT(jget(jget(p, "users"), "arp"), "restored"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(jcheck_get(p, "users"), "dhcp-server"), "restored"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(jcheck_get(p, "users"), "arp"), "restored"), 1);
 	b = jbinding(p, VRID_ODD);
 	ck_assert_str_eq(JSTR(b, "role"), "master");
 	ck_assert_str_eq(JSTR(b, "group_state"), "Master");
-	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_restored"), 2);
+	ck_assert_int_eq(JINT(jcheck_get(b, "last_takeover"), "users_restored"), 2);
 	/* the lease; the neighbour is the kernel's */
-	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_published"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(b, "last_takeover"), "users_published"), 1);
 	ck_assert_str_eq(JSTR(jbinding(p, VRID_EVEN), "role"), "backup");
 	json_object_put(root);
 	text = display(DB__QUERY_KIND__QUERY_RBP, false, NULL, NULL);
@@ -1368,8 +1361,8 @@ START_TEST(a_takeover_packs_nothing_for_nobody_and_a_later_subscriber_gets_it_al
 	vrrp_event(VRID_ODD, MASTER);
 	WAIT(jusers("dhcp-server", "master") == 1);
 	b = jbinding(jprofile(&root), VRID_ODD);
-	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_restored"), 1);
-	ck_assert_int_eq(JINT(jget(b, "last_takeover"), "users_published"), 0);
+	ck_assert_int_eq(JINT(jcheck_get(b, "last_takeover"), "users_restored"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(b, "last_takeover"), "users_published"), 0);
 	json_object_put(root);
 	/* a service that comes now is told every one, as a replay */
 	subscribe();
@@ -1416,7 +1409,7 @@ START_TEST(a_batch_request_from_rbsd_gets_every_user_of_the_table)
 	/* the peer's own users too: a peer that restarted gets them back */
 	ck_assert(entries[ENTRY(from, ADD, "lease-9")].in_batch);
 	p = jprofile(&root);
-	ck_assert_int_eq(JINT(jget(jget(p, "service"), "table"), "batches_out"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(jcheck_get(p, "service"), "table"), "batches_out"), 1);
 	json_object_put(root);
 }
 END_TEST
@@ -1619,21 +1612,21 @@ START_TEST(display_remote_backup_profile_shows_bindings_service_and_users)
 	ck_assert_str_eq(JSTR(p, "name"), PROFILE);
 	ck_assert_str_eq(JSTR(p, "backup_mode"), "hot");
 	ck_assert_int_eq(JINT(p, "backup_id"), BACKUP_ID);
-	s = jget(p, "service");
+	s = jcheck_get(p, "service");
 	ck_assert_str_eq(JSTR(s, "name"), SVC);
 	ck_assert_str_eq(JSTR(s, "channel"), "up");
 	ck_assert_str_eq(JSTR(s, "peer_consistency"), "consistent");
-	ck_assert_int_eq(JINT(jget(s, "table"), "users"), 1);
-	ck_assert_int_eq(JINT(jget(s, "table"), "limit_users"), RBPD_USER_LIMIT_DEFAULT);
+	ck_assert_int_eq(JINT(jcheck_get(s, "table"), "users"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(s, "table"), "limit_users"), RBPD_USER_LIMIT_DEFAULT);
 	b = jbinding(p, VRID_ODD);
 	ck_assert_str_eq(JSTR(b, "interface"), "a0");
 	ck_assert_str_eq(JSTR(b, "parity"), "odd-mac");
 	ck_assert_str_eq(JSTR(b, "group_state"), "Master");
 	ck_assert_str_eq(JSTR(b, "role"), "master");
-	ck_assert_int_eq(JINT(jget(b, "preempt_gate"), "max_s"), 300);
-	ck_assert_int_eq(JINT(jget(jget(p, "users"), "dhcp-server"), "master"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(b, "preempt_gate"), "max_s"), 300);
+	ck_assert_int_eq(JINT(jcheck_get(jcheck_get(p, "users"), "dhcp-server"), "master"), 1);
 	ck_assert_str_eq(
-	    json_object_get_string(json_object_array_get_idx(jget(p, "access_interfaces"), 0)),
+	    json_object_get_string(json_object_array_get_idx(jcheck_get(p, "access_interfaces"), 0)),
 	    "a0");
 	json_object_put(root);
 
@@ -1646,7 +1639,7 @@ START_TEST(display_remote_backup_profile_shows_bindings_service_and_users)
 				 "0200-0000-0003", &rc));
 	ck_assert_int_eq(rc, 1);
 	ck_assert_int_eq(JINT(root, "total"), 1);
-	ck_assert_str_eq(JSTR(json_object_array_get_idx(jget(root, "users"), 0), "data"),
+	ck_assert_str_eq(JSTR(json_object_array_get_idx(jcheck_get(root, "users"), 0), "data"),
 			 "192.0.2.11/86400");
 	json_object_put(root);
 
@@ -1732,13 +1725,13 @@ START_TEST(a_batch_from_the_peer_removes_the_users_it_no_longer_has)
 	ck_assert(kernel_has("192.0.2.21", MAC_ODD, NUD_PERMANENT, RBP_NEIGH_PROTO));
 	ck_assert_str_eq(user_role("arp", "192.0.2.21"), "backup");
 	p = jprofile(&root);
-	t = jget(jget(p, "service"), "table");
+	t = jcheck_get(jcheck_get(p, "service"), "table");
 	ck_assert_int_eq(JINT(t, "batches_in"), 1);
 	ck_assert_int_eq(JINT(t, "batches_in_other_digest"), 0);
-	ck_assert(json_object_get_boolean(jget(t, "whole")));
+	ck_assert(json_object_get_boolean(jcheck_get(t, "whole")));
 	/* this device holds what the peer holds: its groups may preempt */
 	ck_assert(
-	    json_object_get_boolean(jget(jget(jbinding(p, VRID_ODD), "preempt_gate"), "open")));
+	    json_object_get_boolean(jcheck_get(jcheck_get(jbinding(p, VRID_ODD), "preempt_gate"), "open")));
 	json_object_put(root);
 }
 END_TEST
@@ -1763,8 +1756,8 @@ START_TEST(an_incomplete_batch_from_the_peer_removes_nothing_and_is_asked_again)
 	ck_assert_str_eq(user_role("arp", "192.0.2.24"), "backup");
 	ck_assert(kernel_has("192.0.2.24", MAC_EVEN, NUD_PERMANENT, RBP_NEIGH_PROTO));
 	p = jprofile(&root);
-	ck_assert_int_eq(JINT(jget(jget(p, "service"), "table"), "batches_in_other_digest"), 1);
-	ck_assert_int_eq(JINT(jget(jget(p, "service"), "table"), "batches_in"), 0);
+	ck_assert_int_eq(JINT(jcheck_get(jcheck_get(p, "service"), "table"), "batches_in_other_digest"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(jcheck_get(p, "service"), "table"), "batches_in"), 0);
 	json_object_put(root);
 }
 END_TEST
@@ -1833,7 +1826,7 @@ START_TEST(anti_entropy_sends_again_a_user_the_peer_lost)
 	rbsd_send(&m);
 	WAIT(ENTRY(ENTRY(0, ADD, "lease-1") + 1, ADD, "lease-1") >= 0);
 	p = jprofile(&root);
-	ae = jget(jget(p, "service"), "antientropy");
+	ae = jcheck_get(jcheck_get(p, "service"), "antientropy");
 	ck_assert_int_eq(JINT(ae, "types_differing"), 1);
 	ck_assert_int_eq(JINT(ae, "buckets_differing"), 0);
 	ck_assert_int_eq(JINT(ae, "leaves_differing"), 1);
@@ -1881,8 +1874,8 @@ START_TEST(anti_entropy_sends_again_a_user_the_peer_lost)
 	send_compare(&c);
 	WAIT(chan()->ae.compared >= 2 && chan()->ae.last_agreed);
 	p = jprofile(&root);
-	ae = jget(jget(p, "service"), "antientropy");
-	ck_assert(json_object_get_boolean(jget(ae, "last_agreed")));
+	ae = jcheck_get(jcheck_get(p, "service"), "antientropy");
+	ck_assert(json_object_get_boolean(jcheck_get(ae, "last_agreed")));
 	ck_assert_int_ge(JINT(ae, "rounds"), 1);
 	json_object_put(root);
 }
@@ -1962,7 +1955,7 @@ START_TEST(a_backup_install_deleted_behind_rbpds_back_is_put_back)
 	WAIT(T.d.kern_repaired == 1);
 	WAIT(kernel_has("192.0.2.21", MAC_ODD, NUD_PERMANENT, RBP_NEIGH_PROTO));
 	jprofile(&root);
-	ck_assert_int_eq(JINT(jget(root, "kernel"), "repaired"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(root, "kernel"), "repaired"), 1);
 	json_object_put(root);
 	/* the peer deletes the user: its install goes */
 	u.op = DEL;

@@ -40,6 +40,7 @@
 #include "common/daemon.h"
 #include "tests/lib/cfgcommit.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/jcheck.h"
 #include "tests/lib/loopwait.h"
 #include "tests/lib/netns.h"
 #include "vrrpd/vrrpd.h"
@@ -493,33 +494,25 @@ static json_object *display_json(void)
 	return o;
 }
 
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no %s in %s", key,
-		      json_object_to_json_string(o));
-	return v;
-}
 
 /* The group of vrid in a `display vrrp json`. */
 static json_object *jgroup(json_object *root, unsigned vrid, const char *family)
 {
-	json_object *arr = jget(root, "groups");
+	json_object *arr = jcheck_get(root, "groups");
 
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *g = json_object_array_get_idx(arr, i);
 
-		if (json_object_get_int64(jget(g, "vrid")) == vrid &&
-		    strcmp(json_object_get_string(jget(g, "family")), family) == 0)
+		if (json_object_get_int64(jcheck_get(g, "vrid")) == vrid &&
+		    strcmp(json_object_get_string(jcheck_get(g, "family")), family) == 0)
 			return g;
 	}
 	ck_abort_msg("no group %u (%s) in %s", vrid, family, json_object_to_json_string(root));
 	return NULL;
 }
 
-#define JSTR(o, k) json_object_get_string(jget(o, k))
-#define JINT(o, k) json_object_get_int64(jget(o, k))
+#define JSTR(o, k) json_object_get_string(jcheck_get(o, k))
+#define JINT(o, k) json_object_get_int64(jcheck_get(o, k))
 
 /* The prefix length of addr on ifname, or -1 when it is not there. */
 static int addr_plen(const char *ifname, int family, const char *addr)
@@ -913,7 +906,7 @@ START_TEST(a_higher_priority_advertisement_makes_the_master_backup)
 	ck_assert_str_eq(JSTR(g, "master_ip"), PEER);
 	ck_assert_int_eq(JINT(g, "priority_master"), 200);
 	ck_assert_str_eq(JSTR(g, "last_change_reason"), "higher priority advertisement received");
-	ck_assert_int_eq(JINT(jget(g, "statistics"), "adverts_received"), 1);
+	ck_assert_int_eq(JINT(jcheck_get(g, "statistics"), "adverts_received"), 1);
 	/* a backup learns the master's interval (RFC 5798 6.4.2) */
 	ck_assert_int_eq(JINT(g, "advert_interval_running_ms"), 1000);
 	json_object_put(root);
@@ -1080,17 +1073,17 @@ START_TEST(display_vrrp_json_and_the_state_list_follow_the_group)
 	ck_assert_str_eq(JSTR(g, "interface"), "v0");
 	ck_assert_str_eq(JSTR(g, "state"), "Master");
 	ck_assert_str_eq(
-	    json_object_get_string(json_object_array_get_idx(jget(g, "virtual_ips"), 0)), VIP);
+	    json_object_get_string(json_object_array_get_idx(jcheck_get(g, "virtual_ips"), 0)), VIP);
 	ck_assert_str_eq(JSTR(g, "master_ip"), "192.0.2.1");
 	ck_assert_str_eq(JSTR(g, "primary_ip"), "192.0.2.1");
-	ck_assert(json_object_get_boolean(jget(g, "this_device_is_master")));
+	ck_assert(json_object_get_boolean(jcheck_get(g, "this_device_is_master")));
 	ck_assert_int_eq(JINT(g, "priority_running"), 120);
 	ck_assert_int_eq(JINT(g, "advert_interval_configured_ms"), ADV_MS);
 	ck_assert_str_eq(JSTR(g, "checksum"), "pseudo-header");
-	ck_assert(json_object_get_boolean(jget(g, "interface_exists")));
+	ck_assert(json_object_get_boolean(jcheck_get(g, "interface_exists")));
 	/* what was sent is counted: at least what the segment saw */
-	ck_assert_int_ge(JINT(jget(g, "statistics"), "adverts_sent"), (int64_t)ADVERTS(0, 7, 120));
-	ck_assert_int_eq(JINT(jget(g, "statistics"), "to_master"), 1);
+	ck_assert_int_ge(JINT(jcheck_get(g, "statistics"), "adverts_sent"), (int64_t)ADVERTS(0, 7, 120));
+	ck_assert_int_eq(JINT(jcheck_get(g, "statistics"), "to_master"), 1);
 	json_object_put(root);
 
 	/* rbpd's QUERY_VRRP_STATES: every group, and the last event's number */
@@ -1297,9 +1290,9 @@ START_TEST(a_tracked_interface_down_lowers_the_advertised_priority)
 	j = jgroup(root, 7, "ipv4");
 	ck_assert_int_eq(JINT(j, "priority_running"), 90);
 	ck_assert_int_eq(JINT(j, "priority_configured"), 120);
-	j = json_object_array_get_idx(jget(j, "track_interface"), 0);
+	j = json_object_array_get_idx(jcheck_get(j, "track_interface"), 0);
 	ck_assert_str_eq(JSTR(j, "interface"), "v2");
-	ck_assert(json_object_get_boolean(jget(j, "down")));
+	ck_assert(json_object_get_boolean(jcheck_get(j, "down")));
 	json_object_put(root);
 	sh("ip link set v3 up");
 	n = T.nseen;
@@ -1364,11 +1357,11 @@ START_TEST(malformed_and_foreign_advertisements_are_dropped_and_counted)
 	ck_assert_int_eq(STATE(7), VRRP_STATE_MASTER);
 	root = display_json();
 	g = jgroup(root, 7, "ipv4");
-	drops = jget(jget(g, "statistics"), "dropped");
+	drops = jcheck_get(jcheck_get(g, "statistics"), "dropped");
 	ck_assert_int_eq(JINT(drops, "ttl"), 1);
 	ck_assert_int_eq(JINT(drops, "address_mismatch"), 1);
-	ck_assert_int_eq(JINT(jget(g, "statistics"), "adverts_received"), 0);
-	drops = jget(json_object_array_get_idx(jget(root, "interfaces"), 0), "dropped");
+	ck_assert_int_eq(JINT(jcheck_get(g, "statistics"), "adverts_received"), 0);
+	drops = jcheck_get(json_object_array_get_idx(jcheck_get(root, "interfaces"), 0), "dropped");
 	ck_assert_int_eq(JINT(drops, "vrid_mismatch"), 1);
 	json_object_put(root);
 	t = display(DB__QUERY_KIND__QUERY_VRRP_STATISTICS, false, NULL, NULL);
@@ -1555,20 +1548,20 @@ START_TEST(a_new_masters_announcements_wait_for_rbpds_takeover_of_the_users)
 	run_for(QUIET_MS);
 	ck_assert_uint_eq(GARPS(0, VIP), 0);
 	root = display_json();
-	a = jget(jgroup(root, 7, "ipv4"), "announce");
-	ck_assert(json_object_get_boolean(jget(a, "awaits_rbpd")));
-	ck_assert(json_object_get_boolean(jget(a, "held")));
+	a = jcheck_get(jgroup(root, 7, "ipv4"), "announce");
+	ck_assert(json_object_get_boolean(jcheck_get(a, "awaits_rbpd")));
+	ck_assert(json_object_get_boolean(jcheck_get(a, "held")));
 	json_object_put(root);
 	/* rbpd echoes the takeover it read on the bus */
 	gate.taken_over = events[m].takeover;
 	gates_send(rbpd, &gate);
 	WAIT(GARPS(0, VIP) >= 1);
 	root = display_json();
-	a = jget(jgroup(root, 7, "ipv4"), "announce");
-	ck_assert(!json_object_get_boolean(jget(a, "held")));
-	ck_assert(json_object_get_boolean(jget(a, "last_awaited_rbpd")));
-	ck_assert(json_object_get_boolean(jget(a, "last_confirmed")));
-	ck_assert_int_eq(JINT(jget(jgroup(root, 7, "ipv4"), "statistics"), "announcements_held"),
+	a = jcheck_get(jgroup(root, 7, "ipv4"), "announce");
+	ck_assert(!json_object_get_boolean(jcheck_get(a, "held")));
+	ck_assert(json_object_get_boolean(jcheck_get(a, "last_awaited_rbpd")));
+	ck_assert(json_object_get_boolean(jcheck_get(a, "last_confirmed")));
+	ck_assert_int_eq(JINT(jcheck_get(jgroup(root, 7, "ipv4"), "statistics"), "announcements_held"),
 			 1);
 	json_object_put(root);
 	t = display(DB__QUERY_KIND__QUERY_VRRP, false, NULL, NULL);
@@ -1616,8 +1609,8 @@ START_TEST(preemption_waits_for_rbpds_gate)
 	WAIT(vrrp_fsm_waiting(&group_of(7, AF_INET)->fsm));
 	ck_assert_int_eq(STATE(7), VRRP_STATE_BACKUP);
 	root = display_json();
-	h = jget(jgroup(root, 7, "ipv4"), "preempt_hold");
-	ck_assert(json_object_get_boolean(jget(h, "waiting")));
+	h = jcheck_get(jgroup(root, 7, "ipv4"), "preempt_hold");
+	ck_assert(json_object_get_boolean(jcheck_get(h, "waiting")));
 	ck_assert_str_eq(JSTR(h, "reason"), "12 users not backed up yet");
 	json_object_put(root);
 	/* rbpd: the backup is complete */
@@ -1653,8 +1646,8 @@ START_TEST(a_tracked_bfd_session_sets_the_priority_as_it_comes_up_and_goes_down)
 	root = json_tokener_parse(t = display(DB__QUERY_KIND__QUERY_BFD_SESSION, true, "s1", NULL));
 	free(t);
 	ck_assert_ptr_nonnull(root);
-	ck_assert_uint_eq(json_object_array_length(jget(root, "sessions")), 1);
-	b = json_object_array_get_idx(jget(root, "sessions"), 0);
+	ck_assert_uint_eq(json_object_array_length(jcheck_get(root, "sessions")), 1);
+	b = json_object_array_get_idx(jcheck_get(root, "sessions"), 0);
 	ck_assert_str_eq(JSTR(b, "name"), "s1");
 	ck_assert_str_eq(JSTR(b, "state"), "Up");
 	ck_assert_int_eq(JINT(b, "remote_discriminator"), BFD_PEER_DISC);
