@@ -182,6 +182,8 @@ struct vrrpd {
 	uint64_t pub_seq;
 	struct bus_sock *gates_sub; /* rbpd's PreemptGates */
 	uint64_t gates_at;	    /* now_ms() of the last one, 0: none yet */
+	Db__PreemptGates *gates_last; /* the last one, for the groups made after it */
+	struct strmap *gates_idx;     /* its gates by gate_key */
 	uint64_t takeover_base;	    /* random: takeover numbers differ across restarts */
 	uint64_t takeovers;
 	struct rxsock *rxsocks;
@@ -297,6 +299,8 @@ bool vrrpd_takeover_awaited(const struct group *gr, uint64_t now);
 void vrrpd_changed(struct group *gr, enum vrrp_state from, enum vrrp_state to, const char *reason);
 void vrrpd_run(struct group *gr, const struct vrrp_fsm_out *o, uint64_t now);
 void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, void *arg);
+void vrrpd_gate_of_new_group(struct group *gr, uint64_t now);
+void vrrpd_gates_free(struct vrrpd *d);
 void vrrpd_follow_leader(struct group *gr);
 void vrrpd_other_master(struct group *gr, const union vrrp_addr *from, uint8_t prio, uint64_t now);
 

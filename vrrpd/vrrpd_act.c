@@ -333,6 +333,64 @@ static void reannounce(struct group *gr, uint64_t now, const char *why)
 	vrrpd_announce(gr);
 }
 
+/* One group's gate from rbpd's PreemptGates (NULL: rbpd does not list
+ * the group). */
+static void gate_apply(struct group *gr, const Db__PreemptGate *gate, uint64_t now)
+{
+	struct vrrp_fsm_out o;
+
+	gr->in_gates = gate != NULL;
+	/* the peer's master stepped down (its roles, over the RBS channel):
+	 * it may never have advertised after the heal, so hearing it is not
+	 * enough to announce this one again */
+	if (gr->dual_since && (gate == NULL || gate->dual_master_since == 0) &&
+	    gr->fsm.state == VRRP_STATE_MASTER)
+		reannounce(gr, now, "the other device is no longer master (RBS channel)");
+	gr->dual_since = gate ? gate->dual_master_since : 0;
+	/* rbpd has taken the users over, or backs up none now */
+	if (gr->held && (gate == NULL || gate->taken_over == gr->takeover_id))
+		hold_end(gr, now, true, "");
+	if (gr->fsm.cfg.preempt_wait_max_ms == 0)
+		return;
+	snprintf(gr->gate_reason, sizeof(gr->gate_reason), "%s",
+		 gate == NULL	? "rbpd backs up no users of this group"
+		 : gate->ready	? ""
+		 : gate->reason ? gate->reason
+				: "not ready");
+	if ((gate && gate->ready) == gr->fsm.gate_open)
+		return;
+	vrrp_fsm_set_gate(&gr->fsm, now, gate && gate->ready, &o);
+	vrrpd_run(gr, &o, now);
+}
+
+/* The gates of rbpd's last message, kept for the groups made after it. */
+static void gates_keep(struct vrrpd *d, Db__PreemptGates *m, struct strmap *idx)
+{
+	vrrpd_gates_free(d);
+	d->gates_last = m;
+	d->gates_idx = idx;
+}
+
+void vrrpd_gates_free(struct vrrpd *d)
+{
+	strmap_free(d->gates_idx);
+	if (d->gates_last)
+		db__preempt_gates__free_unpacked(d->gates_last, NULL);
+	d->gates_idx = NULL;
+	d->gates_last = NULL;
+}
+
+/* A group made after rbpd's last gates message (rbpd may have applied
+ * the same commit first) takes its gate from that message now, not at the
+ * next one, a second later. A group it does not list waits for the next. */
+void vrrpd_gate_of_new_group(struct group *gr, uint64_t now)
+{
+	const Db__PreemptGate *gate;
+
+	if (gr->d->gates_idx && (gate = strmap_get(gr->d->gates_idx, gr->gate_key)) != NULL)
+		gate_apply(gr, gate, now);
+}
+
 /* bus_recv_cb of rbpd's PUB: whether the groups bound to a profile may
  * preempt (docs/preempt.md). A gated group rbpd does not list is not. */
 void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
@@ -366,35 +424,9 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 		if (strmap_get(idx, k) == NULL && strmap_put(idx, k, m->gates[i]) < 0)
 			fatal("out of memory");
 	}
-	for (struct group *gr = d->groups; gr; gr = gr->next) {
-		const Db__PreemptGate *gate = strmap_get(idx, gr->gate_key);
-		struct vrrp_fsm_out o;
-
-		gr->in_gates = gate != NULL;
-		/* the peer's master stepped down (its roles, over the RBS
-		 * channel): it may never have advertised after the heal, so
-		 * hearing it is not enough to announce this one again */
-		if (gr->dual_since && (gate == NULL || gate->dual_master_since == 0) &&
-		    gr->fsm.state == VRRP_STATE_MASTER)
-			reannounce(gr, now, "the other device is no longer master (RBS channel)");
-		gr->dual_since = gate ? gate->dual_master_since : 0;
-		/* rbpd has taken the users over, or backs up none now */
-		if (gr->held && (gate == NULL || gate->taken_over == gr->takeover_id))
-			hold_end(gr, now, true, "");
-		if (gr->fsm.cfg.preempt_wait_max_ms == 0)
-			continue;
-		snprintf(gr->gate_reason, sizeof(gr->gate_reason), "%s",
-			 gate == NULL	? "rbpd backs up no users of this group"
-			 : gate->ready	? ""
-			 : gate->reason ? gate->reason
-					: "not ready");
-		if ((gate && gate->ready) == gr->fsm.gate_open)
-			continue;
-		vrrp_fsm_set_gate(&gr->fsm, now, gate && gate->ready, &o);
-		vrrpd_run(gr, &o, now);
-	}
-	strmap_free(idx);
-	db__preempt_gates__free_unpacked(m, NULL);
+	for (struct group *gr = d->groups; gr; gr = gr->next)
+		gate_apply(gr, strmap_get(idx, gr->gate_key), now);
+	gates_keep(d, m, idx);
 }
 
 /*

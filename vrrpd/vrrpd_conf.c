@@ -456,6 +456,7 @@ static struct group *group_create(struct vrrpd *d, const Db__VrrpGroupConfig *c,
 	gr->link_up = up;
 	fc = fsm_cfg(gr, c);
 	vrrp_fsm_init(&gr->fsm, &fc, up || gr->ignore_if_down);
+	vrrpd_gate_of_new_group(gr, now_ms(d));
 	return gr;
 }
 

@@ -102,6 +102,7 @@ void vrrpd_free(struct vrrpd *d)
 	}
 	strmap_free(d->gidx);
 	d->gidx = NULL;
+	vrrpd_gates_free(d);
 	free(d->states);
 	free(d->state_ptrs);
 	free(d->by_index[0]);
