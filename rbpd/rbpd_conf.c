@@ -203,6 +203,10 @@ void rbpd_apply(void *arg, void *obj)
 	rbpd_feed_attach_all(d);
 	rbpd_evaluate(d, "configuration");
 	rbpd_kern_dump(d, DUMP_LEARN);
+	/* vrrpd learns the gates of the groups bound now at once, not at the
+	 * next second's message (it keeps the last one for groups the same
+	 * commit makes after it) */
+	rbpd_gates_publish(d);
 }
 
 /* cfgclient_ops.discard */

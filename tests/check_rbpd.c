@@ -108,6 +108,7 @@ static struct {
 	int state[3];	      /* Db__VrrpState of vrid 1 and 2 on a0 */
 	uint64_t takeover[3]; /* their takeover numbers, 0 unless Master */
 	size_t queries, ngates;
+	bool gate_listed[3]; /* the last PreemptGates lists vrid 1, 2 */
 	uint64_t taken_over[3]; /* the last PreemptGates' echo */
 
 	/* rbsd */
@@ -258,9 +259,12 @@ static void on_gates(struct bus_sock *s, const struct bus_part *parts, int n, vo
 	ck_assert_int_eq(env->type, DB__MSG_TYPE__MSG_PREEMPT_GATES);
 	g = db__preempt_gates__unpack(NULL, env->payload.len, env->payload.data);
 	ck_assert_ptr_nonnull(g);
+	T.gate_listed[1] = T.gate_listed[2] = false;
 	for (size_t i = 0; i < g->n_gates; i++)
-		if (g->gates[i]->vrid >= 1 && g->gates[i]->vrid <= 2)
+		if (g->gates[i]->vrid >= 1 && g->gates[i]->vrid <= 2) {
 			T.taken_over[g->gates[i]->vrid] = g->gates[i]->taken_over;
+			T.gate_listed[g->gates[i]->vrid] = true;
+		}
 	T.ngates++;
 	db__preempt_gates__free_unpacked(g, NULL);
 	db__envelope__free_unpacked(env, NULL);
@@ -1678,6 +1682,24 @@ START_TEST(a_profile_on_a_missing_interface_is_refused_and_nothing_is_applied)
 }
 END_TEST
 
+START_TEST(a_commit_publishes_the_gates_of_the_groups_it_binds_at_once)
+{
+	struct conf k;
+	uint64_t seq;
+
+	gates_heard();
+	ck_assert(!T.gate_listed[VRID_ODD]);
+	/* vrrpd may make the groups of this commit before or after rbpd
+	 * applies it: either way it learns their gates now, not at the next
+	 * second's message */
+	seq = T.d.gates_seq;
+	conf_init(&k, true);
+	commit_ok(&k);
+	ck_assert_uint_eq(T.d.gates_seq, seq + 1);
+	WAIT(T.gate_listed[VRID_ODD] && T.gate_listed[VRID_EVEN]);
+}
+END_TEST
+
 START_TEST(vrrpds_state_list_sets_the_roles_when_no_event_was_heard)
 {
 	struct conf k;
@@ -2012,6 +2034,7 @@ int main(void)
 	    rbsd_going_away_and_coming_back_loses_no_user,
 	    display_remote_backup_profile_shows_bindings_service_and_users,
 	    a_profile_on_a_missing_interface_is_refused_and_nothing_is_applied,
+	    a_commit_publishes_the_gates_of_the_groups_it_binds_at_once,
 	    vrrpds_state_list_sets_the_roles_when_no_event_was_heard,
 	    a_batch_from_the_peer_removes_the_users_it_no_longer_has,
 	    an_incomplete_batch_from_the_peer_removes_nothing_and_is_asked_again,
