@@ -1712,6 +1712,32 @@ START_TEST(a_group_whose_interface_is_deleted_and_created_again_runs_again)
 }
 END_TEST
 
+/* The interface made and brought up just before the commit: the kernel's
+ * notifications of it being down, then up, are still unread when the group
+ * starts on a link that is up. Read later, they are history, not a
+ * transition: no Initialize, no notify script, no event. */
+START_TEST(link_notifications_older_than_the_group_make_no_transition)
+{
+	struct conf k;
+	size_t e = T.nevents;
+	int tries = 0;
+
+	sh("ip link add v2 type veth peer name v3 && ip link set v2 addrgenmode none && "
+	   "ip addr add 198.51.100.1/24 dev v2 && ip link set v2 up && ip link set v3 up");
+	/* up with its carrier, the loop not turned: nothing read yet */
+	while (vrrp_net_link_up("v2") != 1 && tries++ < 1000)
+		usleep(1000);
+	ck_assert_int_eq(vrrp_net_link_up("v2"), 1);
+	conf_init(&k);
+	conf_group(&k, "v2", 4, false, 120, "198.51.100.100");
+	commit_ok(&k);
+	ck_assert_int_eq(STATE(4), VRRP_STATE_BACKUP);
+	WAIT(STATE(4) == VRRP_STATE_MASTER);
+	ck_assert_uint_eq(group_of(4, AF_INET)->c.to_init, 0);
+	ck_assert_int_lt(event_to(e, 4, DB__VRRP_STATE__VRRP_STATE_INITIALIZE), 0);
+}
+END_TEST
+
 START_TEST(a_group_pushed_before_its_interface_exists_runs_once_it_does)
 {
 	struct errlist errs = {0};
@@ -1779,6 +1805,7 @@ int main(void)
 	    a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_goes_down,
 	    a_group_whose_interface_is_deleted_and_created_again_runs_again,
 	    a_group_pushed_before_its_interface_exists_runs_once_it_does,
+	    link_notifications_older_than_the_group_make_no_transition,
 	    NULL,
 	};
 	const struct checkrun_case cases[] = {

@@ -514,6 +514,11 @@ static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 		if (gr->ifp == NULL || gr->ifp->ifindex != ev->ifindex)
 			continue;
 		was = gr->track_if[0] ? gr->link_up : gr->fsm.link_up || gr->link_up_at;
+		/* A notification older than the group (its interface made just
+		 * before the commit) is history: the link is as the group has
+		 * it. The one that changed it, if any, is still to come. */
+		if (was != ev->up && vrrp_net_link_up(gr->ifname) == was)
+			continue;
 		if (was != ev->up) {
 			log_info("(%s %s vrid %u) interface %s", gr->ifname, fam_word(gr->family),
 				 gr->vrid, ev->up ? "up" : "down");
