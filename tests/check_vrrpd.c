@@ -1738,6 +1738,36 @@ START_TEST(link_notifications_older_than_the_group_make_no_transition)
 }
 END_TEST
 
+START_TEST(a_virtual_mac_group_whose_interface_is_made_again_gets_its_macvlan_back)
+{
+	static const char make_v2[] =
+	    "ip link add v2 type veth peer name v3 && ip link set v2 addrgenmode none && "
+	    "ip addr add 198.51.100.1/24 dev v2 && ip link set v2 up && ip link set v3 up";
+	char name[IF_NAMESIZE];
+	struct conf k;
+
+	sh(make_v2);
+	conf_init(&k);
+	conf_group(&k, "v2", 4, false, 120, "198.51.100.100")->virtual_mac = 1;
+	commit_ok(&k);
+	WAIT(STATE(4) == VRRP_STATE_MASTER);
+	snprintf(name, sizeof(name), "vrrp.%u.4", if_nametoindex("v2"));
+	ck_assert_int_eq(addr_plen(name, AF_INET, "198.51.100.100"), 32);
+	/* the interface goes, and its macvlan with it ... */
+	sh("ip link del v2");
+	WAIT(STATE(4) == VRRP_STATE_INIT);
+	/* ... and is made again, with another index: the group's macvlan is
+	 * made on the new one, named after it, with the address */
+	sh(make_v2);
+	WAIT(STATE(4) == VRRP_STATE_MASTER);
+	snprintf(name, sizeof(name), "vrrp.%u.4", if_nametoindex("v2"));
+	WAIT(addr_plen(name, AF_INET, "198.51.100.100") == 32);
+	ck_assert_uint_eq(group_of(4, AF_INET)->vmac_ifindex, if_nametoindex(name));
+	ck_assert_int_eq(addr_plen("v2", AF_INET, "198.51.100.100"), -1);
+	ck_assert_int_eq(sysctl_if("ipv4", "v2", "arp_ignore"), 1);
+}
+END_TEST
+
 START_TEST(a_group_pushed_before_its_interface_exists_runs_once_it_does)
 {
 	struct errlist errs = {0};
@@ -1805,6 +1835,7 @@ int main(void)
 	    a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_goes_down,
 	    a_group_whose_interface_is_deleted_and_created_again_runs_again,
 	    a_group_pushed_before_its_interface_exists_runs_once_it_does,
+	    a_virtual_mac_group_whose_interface_is_made_again_gets_its_macvlan_back,
 	    link_notifications_older_than_the_group_make_no_transition,
 	    NULL,
 	};

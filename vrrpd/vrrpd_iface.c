@@ -427,6 +427,15 @@ static void vmac_lost(struct group *gr)
 
 	if (if_indextoname(gr->vmac_ifindex, name) != NULL)
 		return; /* only down: it follows its interface */
+	if (if_indextoname(gr->ifp->ifindex, name) == NULL) {
+		/* it went with its interface: made again with it
+		 * (iface_renumber()) */
+		log_info("(%s vrrp vrid %u) macvlan %s went with its interface", gr->ifname,
+			 gr->vrid, gr->vmac_name);
+		gr->vmac_ifindex = 0;
+		parent_arp_release(gr->ifp);
+		return;
+	}
 	log_warnx("(%s vrrp vrid %u) macvlan %s was deleted; creating it again", gr->ifname,
 		  gr->vrid, gr->vmac_name);
 	gr->vmac_ifindex = 0;
@@ -445,6 +454,25 @@ static void vmac_lost(struct group *gr)
 		if (!gr->held)
 			vrrpd_announce(gr);
 	}
+}
+
+/* The group's interface was made again: its macvlan, which went with the
+ * old one, is made on the new one (named after the new index), before the
+ * link event that starts the group. */
+static void vmac_remake(struct group *gr)
+{
+	char why[96];
+	int rc;
+
+	vrrpd_vmac_stop(gr); /* the old one, if its deletion is still unread */
+	rc = vrrpd_vmac_start(gr, why, sizeof(why));
+	if (rc < 0)
+		log_warnx("(%s vrrp vrid %u) virtual-mac: %s: %s; the interface's MAC is used "
+			  "instead",
+			  gr->ifname, gr->vrid, why, strerror(-rc));
+	else
+		log_info("(%s vrrp vrid %u) macvlan %s made on the new interface", gr->ifname,
+			 gr->vrid, gr->vmac_name);
 }
 
 /* The interface of ifp was deleted and another of its name now has
@@ -468,6 +496,9 @@ static void iface_renumber(struct iface *ifp, unsigned ifindex)
 	if (rc < 0)
 		log_warnx("%s: cannot join the VRRP multicast group: %s", ifp->name, strerror(-rc));
 	refresh_iface(ifp);
+	for (struct group *gr = d->groups; gr; gr = gr->next)
+		if (gr->ifp == ifp && gr->vmac_cfg)
+			vmac_remake(gr);
 }
 
 static void on_net_event(const struct vrrp_net_event *ev, void *arg)
