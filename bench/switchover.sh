@@ -106,7 +106,12 @@ one() {
 	[ "$(mastered B)" = "$n" ] || { echo "$me: B is master of $(mastered B) of $n users" >&2; return 1; }
 	tv=$(awk '$6 == "Master" && $5 == "Backup" { t = $1 } END { print t }' "$ROOT/events")
 	tr=$(cli B -c "display remote-backup-profile rbp1" | awk '/Last takeover/ { if ($NF + 0 > t) t = $NF + 0 } END { printf "%.6f", t }')
-	ms=$(cli B -c "display remote-backup-profile rbp1" | awk '/Last takeover/ { s += $(NF - 3) } END { print s }')
+	# rbpd's own time: from the first restore's start to the last one's
+	# end (groups that became master together share one walk)
+	ms=$(cli B -c "display remote-backup-profile rbp1" | awk '/Last takeover/ {
+		e = $NF + 0; b = e - $(NF - 3) / 1000
+		if (n++ == 0 || b < lo) lo = b
+		if (e > hi) hi = e } END { printf "%.1f", n ? (hi - lo) * 1000 : 0 }')
 	vj=$(jcli B "display vrrp")
 	ta=$(jq -r '[.groups[] | .announce.announced_ns] | max / 1e9' <<<"$vj")
 	th=$(jq -r '[.groups[] | .announce.announced_ns - .announce.became_master_ns] | max / 1e6' <<<"$vj")

@@ -32,6 +32,7 @@ struct grp {
 	/* the takeover number of each family's last state (VrrpEvent.takeover,
 	 * 0 unless Master), echoed in PreemptGate.taken_over once acted on */
 	uint64_t takeover[2];
+	char why[160]; /* its last VrrpEvent, as a reason to log */
 };
 
 static uint64_t realtime_ns(void)
@@ -214,6 +215,15 @@ static enum rbp_group_state grp_state(struct rbpd *d, const char *ifname, uint32
 	return RBP_GROUP_INIT;
 }
 
+/* The reason of the group's last event ("vrrp vrid 1 Backup -> Master:
+ * ..."). */
+static const char *grp_why(struct rbpd *d, const char *ifname, uint32_t vrid)
+{
+	struct grp *gr = grp_get(d, ifname, vrid, false);
+
+	return gr && gr->why[0] ? gr->why : "vrrpd's state";
+}
+
 /* The takeover number of the state grp_state() takes. */
 static uint64_t grp_takeover(struct rbpd *d, const char *ifname, uint32_t vrid)
 {
@@ -285,16 +295,13 @@ static void acc_push(struct rbpd *d, const struct ut_rec *r, const struct rbp_us
 		flush_restored(d, r->type);
 }
 
-/* arg: the struct rbpd */
-static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_rec *r,
-			const struct rbp_user *u, void *arg)
+/* One user of binding pb, which took over, becomes this device's. */
+static void restore_one(struct rbpd *d, struct pbind *pb, struct ut_cursor *c,
+			const struct ut_rec *r, const struct rbp_user *u)
 {
-	struct rbpd *d = arg;
-	struct restore_acc *a = &d->acc;
-
 	if (ut_cursor_set_origin(c, UT_ORIGIN_LOCAL) != 1)
 		return; /* already this device's */
-	a->n++;
+	pb->restored_users++;
 	pb->p->restored[r->type]++;
 	if (r->type == UT_SVC_ARP || r->type == UT_SVC_ND) {
 		rbpd_kern_restore(pb->p, r->type, r->key, r->key_len, u);
@@ -304,19 +311,15 @@ static void restore_one(struct pbind *pb, struct ut_cursor *c, const struct ut_r
 	 * batch is published, within this takeover; none is packed for a
 	 * type no service reads (one that subscribes later gets a replay) */
 	if (rbpd_api_subscribed(d, r->type)) {
-		a->published++;
+		pb->restored_published++;
 		acc_push(d, r, u);
 	}
 }
 
-/* The group became master here: the peer's copies of its users become
- * this device's, in the kernel for ARP/ND and announced to services. */
-static void takeover(struct pbind *pb, const char *why)
+/* The group became master here: from now on its users are this
+ * device's. */
+static void takeover_begin(struct pbind *pb)
 {
-	struct rbpd *d = pb->p->d;
-	struct restore_acc *a = &d->acc;
-	double t0 = mono_ms();
-
 	/* A group vrrpd said was Backup here, with the peer's users all held
 	 * (a whole batch since rbpd started): this table is every user of
 	 * the binding, and a service may drop its own older records of them
@@ -332,41 +335,99 @@ static void takeover(struct pbind *pb, const char *why)
 		uv_timer_stop(&pb->withdraw);
 		pb->withdrawing = false;
 	}
-	memset(a->cnt, 0, sizeof(a->cnt));
-	a->n = a->published = 0;
-	a->replay = false;
-	for_users_of(pb, restore_one, d);
-	for (int t = 0; t < UT_SVC_COUNT; t++)
-		flush_restored(d, (enum ut_svc)t);
-	pb->restored_users = a->n;
-	pb->restored_published = a->published;
-	pb->restore_ms = mono_ms() - t0;
-	pb->restore_at_ns = realtime_ns();
-	{
-		char vrid[8], users[24], ms[24];
-		const struct log_field lf[] = {
-		    {"RBP_PROFILE", pb->p->name},
-		    {"VRRP_VRID", vrid},
-		    {"VRRP_INTERFACE", pb->b.ifname},
-		    {"RBP_PARITY", pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac"},
-		    {"RBP_USERS_RESTORED", users},
-		    {"RBP_RESTORE_MS", ms},
-		};
+	pb->restored_users = pb->restored_published = 0;
+}
 
-		snprintf(vrid, sizeof(vrid), "%u", pb->b.vrid);
-		snprintf(users, sizeof(users), "%" PRIu64, a->n);
-		snprintf(ms, sizeof(ms), "%.1f", pb->restore_ms);
-		log_event(LOG_INFO, LOG_MSGID_RBP_TAKEOVER, lf, sizeof(lf) / sizeof(lf[0]),
-			  "remote-backup-profile %s: vrrp-id %u interface %s (%s) is master (%s): "
-			  "%" PRIu64 " users restored in %.1f ms",
-			  pb->p->name, pb->b.vrid, pb->b.ifname,
-			  pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac", why, a->n,
-			  pb->restore_ms);
+/* The users of the bindings that took over (pbs, n), which share channel
+ * ch's table: one walk of it, each user decoded once and restored by the
+ * binding that decides it. Both groups of a profile (odd and even MACs)
+ * usually become master together: one walk instead of one each. */
+static void restore_walk(struct rbpd *d, struct chan *ch, struct pbind **pbs, size_t n)
+{
+	struct ut_cursor c;
+	struct ut_rec r;
+	struct rbp_user u;
+
+	if (ut_cursor_open(ch->t, &c, UT_SVC_ALL) < 0)
+		return;
+	while (ut_cursor_next(&c, &r)) {
+		if (rbp_rec_decode(r.payload, r.payload_len, &u) != 0)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (pbs[i]->p->ch == ch && pbs[i]->p->backup_id == u.backup_id &&
+			    rbp_mac_parity(u.mac) == pbs[i]->b.parity) {
+				restore_one(d, pbs[i], &c, &r, &u);
+				break;
+			}
+	}
+	ut_cursor_close(&c);
+}
+
+static void takeover_log(const struct pbind *pb, const char *why)
+{
+	char vrid[8], users[24], ms[24];
+	const struct log_field lf[] = {
+	    {"RBP_PROFILE", pb->p->name},
+	    {"VRRP_VRID", vrid},
+	    {"VRRP_INTERFACE", pb->b.ifname},
+	    {"RBP_PARITY", pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac"},
+	    {"RBP_USERS_RESTORED", users},
+	    {"RBP_RESTORE_MS", ms},
+	};
+
+	snprintf(vrid, sizeof(vrid), "%u", pb->b.vrid);
+	snprintf(users, sizeof(users), "%" PRIu64, pb->restored_users);
+	snprintf(ms, sizeof(ms), "%.1f", pb->restore_ms);
+	log_event(LOG_INFO, LOG_MSGID_RBP_TAKEOVER, lf, sizeof(lf) / sizeof(lf[0]),
+		  "remote-backup-profile %s: vrrp-id %u interface %s (%s) is master (%s): "
+		  "%" PRIu64 " users restored in %.1f ms",
+		  pb->p->name, pb->b.vrid, pb->b.ifname,
+		  pb->b.parity == RBP_PARITY_ODD ? "odd-mac" : "even-mac", why, pb->restored_users,
+		  pb->restore_ms);
+}
+
+/* The bindings that became master in one evaluation (pbs, n): the peer's
+ * copies of their users become this device's, in the kernel for ARP/ND
+ * and announced to services. A binding's restore_ms is its table's walk,
+ * shared with the others of that table. whys: each one's reason. */
+static void takeover(struct rbpd *d, struct pbind **pbs, const char **whys, size_t n)
+{
+	struct restore_acc *a = &d->acc;
+
+	memset(a->cnt, 0, sizeof(a->cnt));
+	a->replay = false;
+	for (size_t i = 0; i < n; i++)
+		takeover_begin(pbs[i]);
+	for (struct chan *ch = d->chans; ch; ch = ch->next) {
+		double t0 = mono_ms(), ms;
+		bool any = false;
+
+		for (size_t i = 0; i < n && !any; i++)
+			any = pbs[i]->p->ch == ch;
+		if (!any)
+			continue;
+		restore_walk(d, ch, pbs, n);
+		for (int t = 0; t < UT_SVC_COUNT; t++)
+			flush_restored(d, (enum ut_svc)t);
+		ms = mono_ms() - t0;
+		for (size_t i = 0; i < n; i++)
+			if (pbs[i]->p->ch == ch)
+				pbs[i]->restore_ms = ms;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pbs[i]->p->ch == NULL)
+			pbs[i]->restore_ms = 0;
+		pbs[i]->restore_at_ns = realtime_ns();
+		takeover_log(pbs[i], whys[i]);
 	}
 	/* what the kernel learned meanwhile is this device's to send now */
 	rbpd_kern_dump(d, DUMP_LEARN);
-	if (pb->p->ch)
-		rbpd_feed_pump(pb->p->ch);
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
+		for (size_t i = 0; i < n; i++)
+			if (pbs[i]->p->ch == ch) {
+				rbpd_feed_pump(ch);
+				break;
+			}
 }
 
 /* One user of a master binding, published again for a late subscriber:
@@ -475,14 +536,26 @@ static void handover(struct pbind *pb, const char *why)
 	uv_timer_start(&pb->withdraw, rbpd_on_withdraw, (uint64_t)delay * 1000, 0);
 }
 
-/* Every binding takes the role its group's state gives now. */
+/* Every binding takes the role its group's state gives now; those that
+ * become master take over together (takeover()). why: the reason, or
+ * NULL for each group's last event (grp_why()). */
 void rbpd_evaluate(struct rbpd *d, const char *why)
 {
 	bool changed = false;
+	size_t nb = 0, n = 0;
+	struct pbind **pbs;
+	const char **whys;
 
+	for (struct prof *p = d->profs; p; p = p->next)
+		nb += p->nbind;
+	pbs = malloc((nb ? nb : 1) * sizeof(*pbs));
+	whys = malloc((nb ? nb : 1) * sizeof(*whys));
+	if (pbs == NULL || whys == NULL)
+		fatal("malloc");
 	for (struct prof *p = d->profs; p; p = p->next) {
 		for (size_t i = 0; i < p->nbind; i++) {
 			struct pbind *pb = &p->bind[i];
+			const char *w;
 			enum rbp_role r;
 
 			pb->b.state = grp_state(d, pb->b.ifname, pb->b.vrid);
@@ -493,12 +566,19 @@ void rbpd_evaluate(struct rbpd *d, const char *why)
 				continue;
 			pb->role = r;
 			changed = true;
-			if (r == RBP_ROLE_MASTER)
-				takeover(pb, why);
-			else
-				handover(pb, why);
+			w = why ? why : grp_why(d, pb->b.ifname, pb->b.vrid);
+			if (r == RBP_ROLE_MASTER) {
+				pbs[n] = pb;
+				whys[n++] = w;
+			} else {
+				handover(pb, w);
+			}
 		}
 	}
+	if (n)
+		takeover(d, pbs, whys, n);
+	free(pbs);
+	free(whys);
 	/* after the restored users a takeover published */
 	if (changed) {
 		rbpd_api_publish_roles(d, 0);
@@ -565,19 +645,36 @@ void rbpd_dual_check(struct chan *ch)
 		rbpd_gates_publish(d);
 }
 
-static void set_state(struct rbpd *d, const char *ifname, uint32_t vrid, bool v6,
-		      Db__VrrpState state, uint64_t takeover)
+static struct grp *set_state(struct rbpd *d, const char *ifname, uint32_t vrid, bool v6,
+			     Db__VrrpState state, uint64_t takeover)
 {
 	enum rbp_group_state s;
 	struct grp *gr;
 
 	if (rbp_group_state_of(state, &s) < 0)
-		return;
+		return NULL;
 	gr = grp_get(d, ifname, vrid, true);
 	if (gr) {
 		gr->st[v6] = (int)s;
 		gr->takeover[v6] = takeover;
 	}
+	return gr;
+}
+
+/* uv_check: the VrrpEvents read in one turn of the loop are acted on
+ * together, after it: the groups that became master at once (both of a
+ * profile, at the same Master_Down timer) are restored in one walk. */
+static void on_events_read(uv_check_t *h)
+{
+	struct rbpd *d = h->data;
+
+	uv_check_stop(h);
+	rbpd_evaluate(d, NULL);
+	/* the takeover is done (kernel installs written, restored users
+	 * published): vrrpd may announce (docs/takeover.md) */
+	if (d->events_takeover)
+		rbpd_gates_publish(d);
+	d->events_takeover = false;
 }
 
 /* bus_recv_cb of vrrpd's PUB: one VrrpEvent in an Envelope. */
@@ -586,7 +683,7 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 	struct rbpd *d = arg;
 	Db__Envelope *env;
 	Db__VrrpEvent *ev;
-	char why[160];
+	struct grp *gr;
 
 	(void)s;
 	if (n != 1 || (env = bus_unpack(parts[0].data, parts[0].len)) == NULL)
@@ -595,14 +692,13 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 	    (ev = db__vrrp_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
 		if (env->id > d->vrrp_seq || env->id + 1000000 < d->vrrp_seq)
 			d->vrrp_seq = env->id; /* a restarted vrrpd counts from 1 again */
-		set_state(d, ev->ifname, ev->vrid, ev->ipv6, ev->to, ev->takeover);
-		snprintf(why, sizeof(why), "vrrp vrid %u %s -> %s: %s", ev->vrid,
-			 bus_vrrp_state_word(ev->from), bus_vrrp_state_word(ev->to), ev->reason);
-		rbpd_evaluate(d, why);
-		/* the takeover is done (kernel installs written, restored
-		 * users published): vrrpd may announce (docs/takeover.md) */
-		if (ev->takeover)
-			rbpd_gates_publish(d);
+		gr = set_state(d, ev->ifname, ev->vrid, ev->ipv6, ev->to, ev->takeover);
+		if (gr)
+			snprintf(gr->why, sizeof(gr->why), "vrrp vrid %u %s -> %s: %s", ev->vrid,
+				 bus_vrrp_state_word(ev->from), bus_vrrp_state_word(ev->to),
+				 ev->reason ? ev->reason : "");
+		d->events_takeover |= ev->takeover != 0;
+		uv_check_start(&d->events_read, on_events_read);
 		db__vrrp_event__free_unpacked(ev, NULL);
 	}
 	db__envelope__free_unpacked(env, NULL);
@@ -760,6 +856,8 @@ int rbpd_init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	d->rundir = rundir;
 	uv_timer_init(loop, &d->tick);
 	d->tick.data = d;
+	uv_check_init(loop, &d->events_read);
+	d->events_read.data = d;
 	if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "vrrpd-events")) < 0 ||
 	    (rc = bus_open(&d->vrrp_sub, loop, zctx, &sub)) < 0)
 		return rc;
@@ -788,6 +886,7 @@ void rbpd_stop(void *arg)
 	struct rbpd *d = arg;
 
 	uv_close((uv_handle_t *)&d->tick, NULL);
+	uv_close((uv_handle_t *)&d->events_read, NULL);
 	cfgclient_test_hook_close();
 	while (d->profs) {
 		struct prof *p = d->profs;

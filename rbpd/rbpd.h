@@ -209,6 +209,8 @@ struct rbpd {
 	struct bus_sock *vrrp_sub, *vrrp_ctl;
 	uv_timer_t tick; /* 1 s: attach to rbsd, ask vrrpd for every state */
 	unsigned ticks;	 /* of tick, counted */
+	uv_check_t events_read; /* acts on the VrrpEvents of a turn of the loop */
+	bool events_takeover;	/* one of them was a takeover */
 	uint64_t vrrp_query_id; /* last QUERY_VRRP_STATES sent */
 	struct restore_acc acc;
 	/* rbpd_ifindex()'s memory: a name, its index, and when it was read */

@@ -1348,6 +1348,35 @@ START_TEST(a_takeover_makes_the_peers_users_this_devices_and_a_handover_gives_th
 }
 END_TEST
 
+START_TEST(groups_that_become_master_together_are_restored_in_one_walk)
+{
+	const uint8_t *l1 = (const uint8_t *)"lease-41", *l2 = (const uint8_t *)"lease-42";
+	struct peer_user u[] = {
+	    {0, UT_SVC_DHCP_SERVER, MAC_ODD, "a0", l1, 8, "192.0.2.41/86400", 0},
+	    {0, UT_SVC_DHCP_SERVER, MAC_EVEN, "a0", l2, 8, "192.0.2.42/86400", 0},
+	};
+	json_object *root, *p, *odd, *even;
+
+	ready(true, BACKUP, BACKUP);
+	peer_send(u, 2);
+	WAIT(jusers("dhcp-server", "backup") == 2);
+	/* vrrpd's state list says both are master now: one walk of the
+	 * table restores both groups' users, each by its own binding */
+	T.state[VRID_ODD] = T.state[VRID_EVEN] = MASTER;
+	T.takeover[VRID_ODD] = ++T.takeover_next;
+	T.takeover[VRID_EVEN] = ++T.takeover_next;
+	WAIT(jusers("dhcp-server", "master") == 2);
+	p = jprofile(&root);
+	odd = jcheck_get(jbinding(p, VRID_ODD), "last_takeover");
+	even = jcheck_get(jbinding(p, VRID_EVEN), "last_takeover");
+	ck_assert_int_eq(JINT(odd, "users_restored"), 1);
+	ck_assert_int_eq(JINT(even, "users_restored"), 1);
+	ck_assert_double_eq(json_object_get_double(jcheck_get(odd, "restore_ms")),
+			    json_object_get_double(jcheck_get(even, "restore_ms")));
+	json_object_put(root);
+}
+END_TEST
+
 START_TEST(a_takeover_packs_nothing_for_nobody_and_a_later_subscriber_gets_it_all)
 {
 	const uint8_t *lease = (const uint8_t *)"lease-31";
@@ -2025,6 +2054,7 @@ int main(void)
 	    a_warm_backup_installs_nothing_until_it_takes_over,
 	    a_kernel_neighbour_becomes_a_master_user_and_its_deletion_a_delete,
 	    a_takeover_makes_the_peers_users_this_devices_and_a_handover_gives_them_back,
+	    groups_that_become_master_together_are_restored_in_one_walk,
 	    a_takeover_packs_nothing_for_nobody_and_a_later_subscriber_gets_it_all,
 	    a_late_subscriber_gets_the_users_this_device_is_master_of_replayed,
 	    a_batch_request_from_rbsd_gets_every_user_of_the_table,
