@@ -62,7 +62,11 @@ RBPC_O := $(patsubst %.c,$(B)/%.o,$(RBPC_SRC))
 COMMON_O := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC)) $(PROTO_O)
 COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/common/cfgclient.o
 
-CFGD_LIB_SRC := cfgd/grammar.c cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfgd/txn.c cfgd/commitq.c \
+# cfgd's CLI grammar: its parts (cfgd/grammar_int.h says which is what).
+GRAMMAR_SRC := cfgd/grammar.c cfgd/grammar_table.c cfgd/grammar_check.c cfgd/grammar_help.c
+GRAMMAR_O := $(patsubst %.c,$(B)/%.o,$(GRAMMAR_SRC))
+
+CFGD_LIB_SRC := $(GRAMMAR_SRC) cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfgd/txn.c cfgd/commitq.c \
 	cfgd/store.c \
 	cfgd/session.c \
 	cfgd/tlsfiles.c
@@ -373,7 +377,8 @@ build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c common/a
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 
-build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c cfgd/grammar.c cfgd/conf.c common/strmap.c $(PROTO_H)
+build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(GRAMMAR_SRC) cfgd/grammar_int.h cfgd/conf.c common/strmap.c \
+		$(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -392,7 +397,7 @@ MAN_STATIC := docs/man/dbuser.1 docs/man/dualbackup.7 docs/man/cfgd.8 docs/man/v
 	docs/man/rbsd.8 docs/man/rbpd.8 docs/man/metricsd.8 docs/man/dbagentx.8
 MANPAGES := $(B)/man/dbcli.1 $(patsubst docs/man/%,$(B)/man/%,$(MAN_STATIC))
 
-$(B)/bin/cmdref: $(B)/docs/man/cmdref.o $(B)/cfgd/grammar.o
+$(B)/bin/cmdref: $(B)/docs/man/cmdref.o $(GRAMMAR_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 

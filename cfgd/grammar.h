@@ -177,7 +177,7 @@ void gram_format_error(const char *line, const struct gram_result *r, char *out,
 /* One command of the table, for references generated from it (dbcli(1)). */
 struct gram_cmd_info {
 	enum gram_view view; /* VIEW_NONE: every view */
-	const char *pattern; /* the pattern language above; static */
+	const char *pattern; /* the pattern language (grammar_table.c); static */
 	const char *help;    /* a line about it; static, may be "" */
 	bool undo;	     /* an undo form exists */
 	bool undo_only;	     /* only as undo */
