@@ -167,6 +167,80 @@ static bool keyword_ahead(const struct pat *p, int ti, const char *w)
 	return false;
 }
 
+/* How the live candidate c takes word wi (as take() says), past the
+ * optional tokens it leaves out. 0 when it cannot: then it is dead and
+ * the failure noted. */
+static int how_taken(struct matcher *m, struct cand *c, const char *w, int wi, const char **full)
+{
+	const struct pat *p = &gram_pats[c->cmd];
+	int how = 0;
+
+	/* Skip optional keyword tokens that do not take this word, and
+	 * an optional parameter when an optional keyword after it (or
+	 * the first required token) is this very word: "display
+	 * remote-backup-service json" is the JSON of every service, as
+	 * FRR reads `show … json`. */
+	while (c->pi < p->n) {
+		how = take(&p->t[c->pi], w, full);
+		if (how == 3 && p->t[c->pi].optional && keyword_ahead(p, c->pi + 1, w)) {
+			c->pi++;
+			continue;
+		}
+		if (how || !p->t[c->pi].optional)
+			break;
+		c->pi++;
+	}
+	if (c->pi >= p->n) {
+		c->alive = false;
+		fail_at(m, FAIL_TOO_MANY, wi, NULL);
+		return 0;
+	}
+	if (how == 0) {
+		c->alive = false;
+		fail_at(m, FAIL_UNKNOWN, wi, NULL);
+	}
+	return how;
+}
+
+/* Candidate c takes word wi at its token pi, as how_taken() said (`full`:
+ * the whole keyword): the canonical word, and the argument it makes. A
+ * parameter's value that is not one kills the candidate. */
+static void consume(struct matcher *m, struct cand *c, const char *w, int wi, int how,
+		    const char *full)
+{
+	const struct tok *t = &gram_pats[c->cmd].t[c->pi];
+
+	if (how == 3) {
+		char canon[256], reason[256];
+		long num;
+
+		if (!gram_check_param(t, w, canon, sizeof(canon), &num, reason, sizeof(reason))) {
+			c->alive = false;
+			fail_at(m, FAIL_PARAM, wi, reason);
+			return;
+		}
+		add_word(c, canon);
+		if (c->nargs < GRAM_MAX_ARGS) {
+			struct gram_arg *a = &c->args[c->nargs++];
+
+			a->name = t->name;
+			a->num = num;
+			snprintf(a->str, sizeof(a->str), "%s", canon);
+		}
+	} else {
+		add_word(c, full);
+		if ((t->nkw > 1 || t->optional) && c->nargs < GRAM_MAX_ARGS) {
+			/* an alternative, or an optional keyword, is a
+			 * choice the caller needs (gram_arg(r, "json")) */
+			struct gram_arg *a = &c->args[c->nargs++];
+
+			a->name = t->name;
+			snprintf(a->str, sizeof(a->str), "%s", full);
+		}
+	}
+	c->pi++;
+}
+
 bool gram_feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 {
 	const char *w = ws->w[wi];
@@ -177,38 +251,11 @@ bool gram_feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 
 	/* First pass: how each candidate would take the word. */
 	for (int i = 0; i < m->n; i++) {
-		struct cand *c = &m->c[i];
-		const struct pat *p = &gram_pats[c->cmd];
-
 		how[i] = 0;
 		full[i] = NULL;
-		if (!c->alive)
+		if (!m->c[i].alive)
 			continue;
-		/* Skip optional keyword tokens that do not take this word, and
-		 * an optional parameter when an optional keyword after it (or
-		 * the first required token) is this very word: "display
-		 * remote-backup-service json" is the JSON of every service, as
-		 * FRR reads `show … json`. */
-		while (c->pi < p->n) {
-			how[i] = take(&p->t[c->pi], w, &full[i]);
-			if (how[i] == 3 && p->t[c->pi].optional && keyword_ahead(p, c->pi + 1, w)) {
-				c->pi++;
-				continue;
-			}
-			if (how[i] || !p->t[c->pi].optional)
-				break;
-			c->pi++;
-		}
-		if (c->pi >= p->n) {
-			c->alive = false;
-			fail_at(m, FAIL_TOO_MANY, wi, NULL);
-			continue;
-		}
-		if (how[i] == 0) {
-			c->alive = false;
-			fail_at(m, FAIL_UNKNOWN, wi, NULL);
-			continue;
-		}
+		how[i] = how_taken(m, &m->c[i], w, wi, &full[i]);
 		if (how[i] == 2)
 			exact = true;
 		if (how[i] == 1) {
@@ -226,45 +273,14 @@ bool gram_feed(struct matcher *m, const struct words *ws, int wi, bool undo)
 	/* Second pass: consume. An exact keyword beats prefixes of others. */
 	for (int i = 0; i < m->n; i++) {
 		struct cand *c = &m->c[i];
-		const struct tok *t;
 
 		if (!c->alive)
 			continue;
-		t = &gram_pats[c->cmd].t[c->pi];
 		if (how[i] == 1 && exact) {
 			c->alive = false;
 			continue;
 		}
-		if (how[i] == 3) {
-			char canon[256], reason[256];
-			long num;
-
-			if (!gram_check_param(t, w, canon, sizeof(canon), &num, reason,
-					      sizeof(reason))) {
-				c->alive = false;
-				fail_at(m, FAIL_PARAM, wi, reason);
-				continue;
-			}
-			add_word(c, canon);
-			if (c->nargs < GRAM_MAX_ARGS) {
-				struct gram_arg *a = &c->args[c->nargs++];
-
-				a->name = t->name;
-				a->num = num;
-				snprintf(a->str, sizeof(a->str), "%s", canon);
-			}
-		} else {
-			add_word(c, full[i]);
-			if ((t->nkw > 1 || t->optional) && c->nargs < GRAM_MAX_ARGS) {
-				/* an alternative, or an optional keyword, is a
-				 * choice the caller needs (gram_arg(r, "json")) */
-				struct gram_arg *a = &c->args[c->nargs++];
-
-				a->name = t->name;
-				snprintf(a->str, sizeof(a->str), "%s", full[i]);
-			}
-		}
-		c->pi++;
+		consume(m, c, w, wi, how[i], full[i]);
 	}
 	(void)undo;
 	for (int i = 0; i < m->n; i++)
