@@ -263,6 +263,44 @@ static int word_count(const char *s)
 	return n;
 }
 
+/* vrrp … track bfd-session: the group's priority follows a BFD session. */
+static int add_track_bfd(struct build *b, struct grp *g, const struct parsed *r)
+{
+	Db__TrackBfd *t = palloc(&b->pl, sizeof(*t));
+
+	if (t == NULL)
+		return -ENOMEM;
+	db__track_bfd__init(t);
+	t->session = pstrdup(&b->pl, arg(r, "session-name")->str);
+	t->session_id = (uint32_t)arg(r, "session-id")->num;
+	/* "... session-name NAME peer" (eight words) or "... bfd-session
+	 * ID peer" (seven): peer last (a session may be called peer) */
+	t->peer = word_count(r->canon) == (t->session_id ? 7 : 8) &&
+		  strcmp(strrchr(r->canon, ' ') + 1, "peer") == 0;
+	t->increased = (uint32_t)arg(r, "value-increased")->num;
+	t->reduced = (uint32_t)arg(r, "value-reduced")->num;
+	if (!t->peer && !t->increased && !t->reduced)
+		t->reduced = 10; /* VRP's default */
+	return push_ptr(&b->pl, (void ***)&g->g.track_bfd, &g->g.n_track_bfd, &g->track_bfd_cap, t);
+}
+
+/* vrrp … track interface: the group's priority follows an interface's link. */
+static int add_track_if(struct build *b, struct grp *g, const struct parsed *r)
+{
+	Db__TrackInterface *t = palloc(&b->pl, sizeof(*t));
+
+	if (t == NULL)
+		return -ENOMEM;
+	db__track_interface__init(t);
+	t->ifname = pstrdup(&b->pl, arg(r, "tracked-interface")->str);
+	t->increased = (uint32_t)arg(r, "value-increased")->num;
+	t->reduced = (uint32_t)arg(r, "value-reduced")->num;
+	if (!t->increased && !t->reduced)
+		t->reduced = 10; /* VRP's default */
+	return push_ptr(&b->pl, (void ***)&g->g.track_interface, &g->g.n_track_interface,
+			&g->track_if_cap, t);
+}
+
 static int interface_line(struct build *b, const char *ifname, const struct parsed *r)
 {
 	unsigned vrid = (unsigned)arg(r, "virtual-router-id")->num;
@@ -315,39 +353,10 @@ static int interface_line(struct build *b, const char *ifname, const struct pars
 	case G_VRRP_VMAC:
 		g->g.virtual_mac = 1;
 		break;
-	case G_VRRP_TRACK_BFD: {
-		Db__TrackBfd *t = palloc(&b->pl, sizeof(*t));
-
-		if (t == NULL)
-			return -ENOMEM;
-		db__track_bfd__init(t);
-		t->session = pstrdup(&b->pl, arg(r, "session-name")->str);
-		t->session_id = (uint32_t)arg(r, "session-id")->num;
-		/* "... session-name NAME peer" (eight words) or "... bfd-session
-		 * ID peer" (seven): peer last (a session may be called peer) */
-		t->peer = word_count(r->canon) == (t->session_id ? 7 : 8) &&
-			  strcmp(strrchr(r->canon, ' ') + 1, "peer") == 0;
-		t->increased = (uint32_t)arg(r, "value-increased")->num;
-		t->reduced = (uint32_t)arg(r, "value-reduced")->num;
-		if (!t->peer && !t->increased && !t->reduced)
-			t->reduced = 10; /* VRP's default */
-		return push_ptr(&b->pl, (void ***)&g->g.track_bfd, &g->g.n_track_bfd,
-				&g->track_bfd_cap, t);
-	}
-	case G_VRRP_TRACK_IF: {
-		Db__TrackInterface *t = palloc(&b->pl, sizeof(*t));
-
-		if (t == NULL)
-			return -ENOMEM;
-		db__track_interface__init(t);
-		t->ifname = pstrdup(&b->pl, arg(r, "tracked-interface")->str);
-		t->increased = (uint32_t)arg(r, "value-increased")->num;
-		t->reduced = (uint32_t)arg(r, "value-reduced")->num;
-		if (!t->increased && !t->reduced)
-			t->reduced = 10; /* VRP's default */
-		return push_ptr(&b->pl, (void ***)&g->g.track_interface, &g->g.n_track_interface,
-				&g->track_if_cap, t);
-	}
+	case G_VRRP_TRACK_BFD:
+		return add_track_bfd(b, g, r);
+	case G_VRRP_TRACK_IF:
+		return add_track_if(b, g, r);
 	case G_VRRP_CHECKSUM:
 		g->g.csum_msg_only = strcmp(arg(r, "checksum")->str, "message-only") == 0;
 		break;
@@ -572,6 +581,62 @@ static const struct parsed *stored_parse(enum gram_view view, const char *text, 
 	return p;
 }
 
+/* A line of the system view: rbpd's limits, vrrpd's globals. */
+static void system_line(struct build *b, const struct parsed *r)
+{
+	if (r->id == G_DOWNLOAD_DELAY)
+		b->rbpd.download_delay_s = (uint32_t)arg(r, "delay-time")->num;
+	else if (r->id == G_USER_LIMIT)
+		b->rbpd.user_limit = (uint32_t)arg(r, "user-count")->num;
+	else if (r->id == G_KERNEL_LIMIT)
+		b->rbpd.kernel_limit = (uint32_t)arg(r, "entry-count")->num;
+	else if (r->id == G_VRRP_VERSION)
+		b->vrrp.version = arg(r, "version")->str[1] - '0';
+	else if (r->id == G_VRRP_NOTIFY)
+		b->vrrp.notify_script = pstrdup(&b->pl, arg(r, "script")->str);
+	else if (r->id == G_VRRP_GARP) {
+		b->vrrp.garp_count = (uint32_t)arg(r, "count")->num;
+		b->vrrp.garp_interval_ms = (uint32_t)arg(r, "interval-ms")->num;
+	}
+}
+
+static int rbs_line(struct build *b, Db__RbsConfig *sv, const struct parsed *r)
+{
+	if (r->id == G_PEER) {
+		sv->peer = pstrdup(&b->pl, arg(r, "peer-ip-address")->str);
+		sv->source = pstrdup(&b->pl, arg(r, "source-ip-address")->str);
+		sv->port = (uint32_t)arg(r, "port-id")->num;
+	} else if (r->id == G_BIND_SSL) {
+		/* resolved after every policy is known */
+		char *pn = pstrdup(&b->pl, arg(r, "ssl-policy-name")->str);
+
+		if (pn == NULL || strmap_put(b->rbs_ssl, sv->name, pn) < 0)
+			return -ENOMEM;
+	} else if (r->id == G_RBS_TRACK_BFD) {
+		sv->track_bfd = pstrdup(&b->pl, arg(r, "session-name")->str);
+	} else if (r->id == G_PEER_CERT) {
+		return push_str(&b->pl, &sv->peer_cert_sha256, &sv->n_peer_cert_sha256,
+				arg(r, "fingerprint")->str);
+	}
+	return 0;
+}
+
+static int ssl_line(struct build *b, Db__SslPolicyConfig *p, const struct parsed *r)
+{
+	if (r->id == G_SSL_CERT) {
+		p->cert_file = pstrdup(&b->pl, arg(r, "cert-file")->str);
+		p->key_type = pstrdup(&b->pl, arg(r, "key-type")->str);
+		p->key_file = pstrdup(&b->pl, arg(r, "key-file")->str);
+	} else if (r->id == G_SSL_CA) {
+		return push_str(&b->pl, &p->ca_files, &p->n_ca_files, arg(r, "ca-file")->str);
+	} else if (r->id == G_SSL_CRL) {
+		return push_str(&b->pl, &p->crl_files, &p->n_crl_files, arg(r, "crl-file")->str);
+	}
+	return 0;
+}
+
+/* One section's lines into the build, each parsed once (stored_parse()).
+ * Returns 0, -EINVAL (its error in b->errs) or -ENOMEM. */
 static int section(struct build *b, const struct conf_section *s)
 {
 	struct conf_line **lines;
@@ -609,20 +674,7 @@ static int section(struct build *b, const struct conf_section *s)
 		}
 		switch (s->view) {
 		case VIEW_SYSTEM:
-			if (r->id == G_DOWNLOAD_DELAY)
-				b->rbpd.download_delay_s = (uint32_t)arg(r, "delay-time")->num;
-			else if (r->id == G_USER_LIMIT)
-				b->rbpd.user_limit = (uint32_t)arg(r, "user-count")->num;
-			else if (r->id == G_KERNEL_LIMIT)
-				b->rbpd.kernel_limit = (uint32_t)arg(r, "entry-count")->num;
-			else if (r->id == G_VRRP_VERSION)
-				b->vrrp.version = arg(r, "version")->str[1] - '0';
-			else if (r->id == G_VRRP_NOTIFY)
-				b->vrrp.notify_script = pstrdup(&b->pl, arg(r, "script")->str);
-			else if (r->id == G_VRRP_GARP) {
-				b->vrrp.garp_count = (uint32_t)arg(r, "count")->num;
-				b->vrrp.garp_interval_ms = (uint32_t)arg(r, "interval-ms")->num;
-			}
+			system_line(b, r);
 			break;
 		case VIEW_INTERFACE:
 			rc = interface_line(b, s->name, r);
@@ -630,43 +682,12 @@ static int section(struct build *b, const struct conf_section *s)
 		case VIEW_RBP:
 			rc = rbp_line(b, obj, r);
 			break;
-		case VIEW_RBS: {
-			Db__RbsConfig *sv = obj;
-
-			if (r->id == G_PEER) {
-				sv->peer = pstrdup(&b->pl, arg(r, "peer-ip-address")->str);
-				sv->source = pstrdup(&b->pl, arg(r, "source-ip-address")->str);
-				sv->port = (uint32_t)arg(r, "port-id")->num;
-			} else if (r->id == G_BIND_SSL) {
-				/* resolved after every policy is known */
-				char *pn = pstrdup(&b->pl, arg(r, "ssl-policy-name")->str);
-
-				if (pn == NULL || strmap_put(b->rbs_ssl, sv->name, pn) < 0)
-					rc = -ENOMEM;
-			} else if (r->id == G_RBS_TRACK_BFD) {
-				sv->track_bfd = pstrdup(&b->pl, arg(r, "session-name")->str);
-			} else if (r->id == G_PEER_CERT) {
-				rc = push_str(&b->pl, &sv->peer_cert_sha256,
-					      &sv->n_peer_cert_sha256, arg(r, "fingerprint")->str);
-			}
+		case VIEW_RBS:
+			rc = rbs_line(b, obj, r);
 			break;
-		}
-		case VIEW_SSL: {
-			Db__SslPolicyConfig *p = obj;
-
-			if (r->id == G_SSL_CERT) {
-				p->cert_file = pstrdup(&b->pl, arg(r, "cert-file")->str);
-				p->key_type = pstrdup(&b->pl, arg(r, "key-type")->str);
-				p->key_file = pstrdup(&b->pl, arg(r, "key-file")->str);
-			} else if (r->id == G_SSL_CA) {
-				rc = push_str(&b->pl, &p->ca_files, &p->n_ca_files,
-					      arg(r, "ca-file")->str);
-			} else if (r->id == G_SSL_CRL) {
-				rc = push_str(&b->pl, &p->crl_files, &p->n_crl_files,
-					      arg(r, "crl-file")->str);
-			}
+		case VIEW_SSL:
+			rc = ssl_line(b, obj, r);
 			break;
-		}
 		default:
 			break;
 		}
