@@ -66,7 +66,8 @@ COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/com
 GRAMMAR_SRC := cfgd/grammar.c cfgd/grammar_table.c cfgd/grammar_check.c cfgd/grammar_help.c
 GRAMMAR_O := $(patsubst %.c,$(B)/%.o,$(GRAMMAR_SRC))
 
-CFGD_LIB_SRC := $(GRAMMAR_SRC) cfgd/conf.c cfgd/compile.c cfgd/compile_bfd.c cfgd/txn.c cfgd/commitq.c \
+CFGD_LIB_SRC := $(GRAMMAR_SRC) cfgd/conf.c cfgd/compile.c cfgd/compile_cache.c cfgd/compile_sect.c \
+	cfgd/compile_refs.c cfgd/compile_bfd.c cfgd/txn.c cfgd/commitq.c \
 	cfgd/store.c \
 	cfgd/session.c \
 	cfgd/tlsfiles.c
