@@ -66,8 +66,9 @@ COMMON_PROD_O := $(filter-out $(B)/common/cfgclient.o,$(COMMON_O)) $(B)/prod/com
 GRAMMAR_SRC := cfgd/grammar.c cfgd/grammar_table.c cfgd/grammar_check.c cfgd/grammar_help.c
 GRAMMAR_O := $(patsubst %.c,$(B)/%.o,$(GRAMMAR_SRC))
 
-CFGD_LIB_SRC := $(GRAMMAR_SRC) cfgd/conf.c cfgd/compile.c cfgd/compile_cache.c cfgd/compile_sect.c \
-	cfgd/compile_refs.c cfgd/compile_bfd.c cfgd/txn.c cfgd/commitq.c \
+CFGD_LIB_SRC := $(GRAMMAR_SRC) cfgd/conf.c cfgd/conf_text.c cfgd/conf_cand.c cfgd/compile.c \
+	cfgd/compile_cache.c cfgd/compile_sect.c cfgd/compile_refs.c cfgd/compile_bfd.c cfgd/txn.c \
+	cfgd/commitq.c \
 	cfgd/store.c \
 	cfgd/session.c \
 	cfgd/tlsfiles.c
@@ -378,8 +379,8 @@ build-fuzz/fuzz_rbs_frame: tests/fuzz/fuzz_rbs_frame.c rbsd/rbs_frame.c common/a
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lprotobuf-c
 
-build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(GRAMMAR_SRC) cfgd/grammar_int.h cfgd/conf.c common/strmap.c \
-		$(PROTO_H)
+build-fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(GRAMMAR_SRC) cfgd/grammar_int.h cfgd/conf.c \
+		cfgd/conf_text.c common/strmap.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 

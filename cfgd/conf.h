@@ -2,9 +2,10 @@
  * The configuration as cfgd holds it: sections (the system view, each
  * interface, RBP, RBS and SSL policy) of canonical command lines, each
  * stored under its key (the words that identify the setting), so setting
- * a value again replaces it and `undo` finds it. Rendering, text loading,
- * diffs, and the per-session candidate (a list of edits on top of the
- * running configuration) live here too. Pure: no I/O.
+ * a value again replaces it and `undo` finds it. Rendering, text loading
+ * and diffs (conf_text.c), and the per-session candidate (a list of edits
+ * on top of the running configuration, conf_cand.c) live here too. Pure:
+ * no I/O.
  */
 #ifndef DB_CONF_H
 #define DB_CONF_H
@@ -29,9 +30,10 @@ struct conf_section {
 	char *name;	      /* "" for the system view */
 	struct strmap *lines; /* key -> struct conf_line */
 	unsigned refs;	      /* configurations sharing it (conf_dup()); read only when > 1 */
-	/* What conf.c derives from the lines, kept while they do not change
-	 * (every change drops it): the display order, the rendered text. A
-	 * commit then sorts and renders only the sections it changed. */
+	/* What conf.c and conf_text.c derive from the lines, kept while they
+	 * do not change (every change drops it): the display order, the
+	 * rendered text. A commit then sorts and renders only the sections
+	 * it changed. */
 	struct conf_line **sorted;
 	size_t nsorted;
 	char *rendered;
