@@ -659,10 +659,10 @@ static unsigned priority_of(const struct compiled *out, unsigned vrid)
 	return p;
 }
 
-/* Stored lines' parses are cached between compiles (compile.c): a compile
- * from the cache gives the very bytes of one from the grammar, a changed
- * line is compiled anew, and the cache keeps no more than about twice the
- * lines of the last compile. */
+/* Stored lines' parses are cached between compiles (compile_cache.c): a
+ * compile from the cache gives the very bytes of one from the grammar, a
+ * changed line is compiled anew, and the cache keeps no more than about
+ * twice the lines of the last compile. */
 START_TEST(compiling_again_from_the_parse_cache_gives_the_same_sections)
 {
 	struct compiled a, b, c;
