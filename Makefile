@@ -95,6 +95,10 @@ RBPD_DAEMON_SRC := rbpd/rbpd.c $(filter-out rbpd/rbpd_main.c,$(wildcard rbpd/rbp
 RBPD_DAEMON_O := $(patsubst %.c,$(B)/%.o,$(RBPD_DAEMON_SRC))
 RBPD_LIB_SRC := $(filter-out rbpd/rbpd_main.c $(RBPD_DAEMON_SRC),$(wildcard rbpd/*.c))
 RBPD_LIB_O := $(patsubst %.c,$(B)/%.o,$(RBPD_LIB_SRC))
+# The user table (rbpd/user_table.h) is user_table.c and its parts
+# (rbpd/user_table_int.h), for the tools and fuzzers that link it alone.
+USER_TABLE_SRC := $(wildcard rbpd/user_table*.c)
+USER_TABLE_O := $(patsubst %.c,$(B)/%.o,$(USER_TABLE_SRC))
 # bfd: the BFD session core (RFC 5880 / 5881), run by vrrpd (vrrpd/vrrp_bfd.c).
 BFD_LIB_SRC := $(wildcard bfd/*.c)
 BFD_LIB_O := $(patsubst %.c,$(B)/%.o,$(BFD_LIB_SRC))
@@ -252,7 +256,7 @@ $(B)/bin/bfd-inject: $(B)/tests/tools/bfd_inject.o $(B)/bfd/bfd_pkt.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/rbpd/user_table.o $(B)/common/svc.o $(PROTO_O)
+$(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(USER_TABLE_O) $(B)/common/svc.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
@@ -357,7 +361,7 @@ build-fuzz/fuzz_rbp_neigh: tests/fuzz/fuzz_rbp_neigh.c rbpd/rbp_neigh.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c rbpd/user_table.c \
+build-fuzz/fuzz_rbp_rec: tests/fuzz/fuzz_rbp_rec.c rbpd/rbp_rec.c rbpd/rbp_role.c $(USER_TABLE_SRC) \
 		rbpd/rbp_admit.c common/hex.c common/svc.c common/mac.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)

@@ -10,8 +10,14 @@
  * of key and payload: from the resident set size (/proc/self/statm), from
  * malloc's own count (mallinfo2) and from the table's (ut_mem).
  *
- *   gcc -O2 -I. -o build-tbl/bench-table bench/table.c rbpd/user_table.c
- *   build-tbl/bench-table [N ...]
+ *   make build/bin/bench-table
+ *   build/bin/bench-table [N ...]
+ *
+ * or by hand, once build/gen holds the generated headers (common/svc.c
+ * names the service types from rbs.proto):
+ *
+ *   gcc -O2 -I. -Ibuild/gen -o build-tbl/bench-table bench/table.c \
+ *       rbpd/user_table*.c common/svc.c
  *
  * Each N runs in a child process of its own, so that memory freed by one
  * run does not hide the next one's growth. Each N ends with its headline

@@ -1,22 +1,19 @@
-/* The table of user entries: see user_table.h. */
+/*
+ * The table of user entries (user_table.h; user_table_int.h says how its
+ * files share the work): entries found by (type, key) through the bucket
+ * hash, the bucket arrays growing and shrinking a few chains per change,
+ * upsert, delete and the tombstones, lookup, origins, counts and digests
+ * kept up to date at each change, and the three SipHash-2-4 hashes: the
+ * bucket's, the entry digest, the anti-entropy slot.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/bitmap.h"
 #include "common/svc.h"
-#include "rbpd/user_table.h"
-
-/* Kinds of list nodes. */
-#define NODE_HEAD 0  /* the head of a list, in the table */
-#define NODE_ENTRY 1 /* an entry or a tombstone */
-#define NODE_MARK 2  /* a cursor's bookmark */
-
-/* ut_node.flags of an entry. */
-#define F_PEER 0x01 /* origin UT_ORIGIN_PEER */
-#define F_TOMB 0x02 /* a tombstone: key and version only */
+#include "rbpd/user_table_int.h"
 
 #define MIN_BUCKETS 16
 /* Chains moved from the old array to the new one by each change. It must
@@ -25,49 +22,6 @@
 #define REHASH_STEP 8
 /* ut_reserve() moves at most this many entries at once (about a ms). */
 #define RESERVE_MOVE_MAX 65536
-
-/* One allocation per entry: this header, the key, the payload. */
-struct ut_entry {
-	struct ut_node n;	/* list links, type, flags, key and payload lengths */
-	struct ut_entry *hnext; /* next in the hash chain */
-	uint64_t version;
-	uint32_t hash;	  /* low bits of the bucket hash: the index in any array */
-	uint32_t touched; /* t->gen when last added, changed or received again */
-	uint8_t data[];	  /* key_len bytes of key, then payload_len bytes of payload */
-};
-
-_Static_assert(sizeof(struct ut_entry) == UT_ENTRY_OVERHEAD, "UT_ENTRY_OVERHEAD is out of date");
-_Static_assert(offsetof(struct ut_entry, n) == 0, "entries are found from their list node");
-
-struct ut_table {
-	/* Buckets. During a resize, the chains of old[0 .. old_pos) have moved
-	 * to bk already; the rest are still in old. */
-	struct ut_entry **bk, **old;
-	size_t mask, old_mask, old_pos;
-	size_t floor;	 /* no shrinking below this many buckets (ut_reserve()) */
-	size_t nhashed;	 /* entries and tombstones */
-	uint64_t k0, k1; /* SipHash key of the bucket hash */
-
-	struct ut_node lists[UT_SVC_COUNT]; /* entries of each type, oldest first */
-	/* per type and origin */
-	size_t count[UT_SVC_COUNT][2];
-	uint64_t digest[UT_SVC_COUNT][2];
-	/* per type and anti-entropy bucket, both origins (ut_ae_buckets()) */
-	uint64_t bdigest[UT_SVC_COUNT][AE_BUCKETS];
-
-	struct ut_node tombs; /* tombstones, oldest first */
-	size_t ntombs, max_tombs;
-
-	/* Resync: gen only grows; rs_gen[type][origin] is its value when that
-	 * resync began, and an entry was received again when its touched is
-	 * not older (serial number arithmetic, so a wrap after 2^32 begins is
-	 * harmless unless an entry stays untouched for 2^31 of them). */
-	uint32_t gen;
-	uint32_t rs_gen[UT_SVC_COUNT][2];
-	bool rs_active[UT_SVC_COUNT][2];
-
-	size_t entry_bytes;
-};
 
 /* SipHash-2-4 (Aumasson, Bernstein 2012), fed in pieces. */
 struct sip {
@@ -173,7 +127,7 @@ static uint64_t digest_of(uint8_t type, const uint8_t *key, size_t klen, uint64_
 	return sip_end(&s);
 }
 
-static uint64_t entry_digest(const struct ut_entry *e)
+uint64_t ut_digest_of(const struct ut_entry *e)
 {
 	return digest_of(e->n.type, e->data, e->n.key_len, e->version, e->data + e->n.key_len,
 			 e->n.payload_len);
@@ -205,6 +159,11 @@ unsigned ut_ae_slot(enum ut_svc type, const void *key, size_t key_len)
 	return slot_of((uint8_t)type, key, key_len);
 }
 
+unsigned ut_slot_of(const struct ut_entry *e)
+{
+	return slot_of(e->n.type, e->data, e->n.key_len);
+}
+
 /* The entry's bucket digest, where its digest d goes in or out. */
 static uint64_t *bdigest_of(struct ut_table *t, const struct ut_entry *e)
 {
@@ -219,47 +178,6 @@ static uint32_t bucket_hash(const struct ut_table *t, uint8_t type, const uint8_
 	sip_feed(&s, &type, 1);
 	sip_feed(&s, key, klen);
 	return (uint32_t)sip_end(&s);
-}
-
-/* Lists: circular, through a head of kind NODE_HEAD. An unlinked node has
- * NULL links. */
-static void list_init(struct ut_node *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->kind = NODE_HEAD;
-	h->prev = h->next = h;
-}
-
-static void list_insert_after(struct ut_node *at, struct ut_node *n)
-{
-	n->prev = at;
-	n->next = at->next;
-	at->next->prev = n;
-	at->next = n;
-}
-
-static void list_append(struct ut_node *head, struct ut_node *n)
-{
-	list_insert_after(head->prev, n);
-}
-
-static void list_unlink(struct ut_node *n)
-{
-	if (n->prev == NULL)
-		return;
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	n->prev = n->next = NULL;
-}
-
-static struct ut_entry *entry_of(struct ut_node *n)
-{
-	return (struct ut_entry *)n;
-}
-
-static enum ut_origin origin_of(const struct ut_entry *e)
-{
-	return e->n.flags & F_PEER ? UT_ORIGIN_PEER : UT_ORIGIN_LOCAL;
 }
 
 static size_t entry_size(size_t klen, size_t plen)
@@ -432,7 +350,7 @@ static void touch(struct ut_table *t, struct ut_entry *e, enum ut_origin origin)
 		e->touched = t->gen;
 }
 
-static void drop_tomb(struct ut_table *t, struct ut_entry *e)
+void ut_drop_tomb(struct ut_table *t, struct ut_entry *e)
 {
 	struct ut_entry **pp = link_of(t, e);
 
@@ -444,11 +362,11 @@ static void drop_tomb(struct ut_table *t, struct ut_entry *e)
 }
 
 /* Removes a live entry without a tombstone. */
-static void drop_entry(struct ut_table *t, struct ut_entry *e)
+void ut_drop_entry(struct ut_table *t, struct ut_entry *e)
 {
 	struct ut_entry **pp = link_of(t, e);
 
-	uint64_t d = entry_digest(e);
+	uint64_t d = ut_digest_of(e);
 
 	t->digest[e->n.type][origin_of(e)] -= d;
 	*bdigest_of(t, e) -= d;
@@ -457,21 +375,6 @@ static void drop_entry(struct ut_table *t, struct ut_entry *e)
 	list_unlink(&e->n);
 	t->nhashed--;
 	entry_free(t, e);
-}
-
-static bool bad_type(enum ut_svc type)
-{
-	return (unsigned)type >= UT_SVC_COUNT;
-}
-
-static bool bad_origin(enum ut_origin origin)
-{
-	return (unsigned)origin > UT_ORIGIN_PEER;
-}
-
-static bool bad_key(const void *key, size_t klen)
-{
-	return klen == 0 || klen > USER_KEY_MAX || key == NULL;
 }
 
 struct ut_table *ut_table_new(uint64_t seed, size_t max_tombstones)
@@ -576,7 +479,7 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 		uint64_t od;
 
 		e = *pp;
-		od = entry_digest(e);
+		od = ut_digest_of(e);
 		t->digest[in->type][origin_of(e)] -= od;
 		*bdigest_of(t, e) -= od;
 		t->count[in->type][origin_of(e)]--;
@@ -667,10 +570,10 @@ int ut_delete(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 		return UT_STALE;
 	}
 	if (t->max_tombs == 0) {
-		drop_entry(t, e);
+		ut_drop_entry(t, e);
 		return UT_APPLIED;
 	}
-	d = entry_digest(e);
+	d = ut_digest_of(e);
 	t->digest[type][origin_of(e)] -= d;
 	*bdigest_of(t, e) -= d;
 	t->count[type][origin_of(e)]--;
@@ -689,17 +592,6 @@ int ut_delete(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 	tomb_set(t, e, version, origin);
 	ut_tombstone_trim(t, t->max_tombs);
 	return UT_APPLIED;
-}
-
-static void rec_of(const struct ut_entry *e, struct ut_rec *out)
-{
-	out->type = (enum ut_svc)e->n.type;
-	out->origin = origin_of(e);
-	out->version = e->version;
-	out->key = e->data;
-	out->key_len = e->n.key_len;
-	out->payload = e->n.payload_len ? e->data + e->n.key_len : NULL;
-	out->payload_len = e->n.payload_len;
 }
 
 int ut_lookup(const struct ut_table *t, enum ut_svc type, const void *key, size_t key_len,
@@ -769,7 +661,7 @@ size_t ut_tombstone_trim(struct ut_table *t, size_t keep)
 	size_t n = 0;
 
 	while (t->ntombs > keep) {
-		drop_tomb(t, entry_of(t->tombs.next));
+		ut_drop_tomb(t, entry_of(t->tombs.next));
 		n++;
 	}
 	return n;
@@ -793,7 +685,7 @@ uint64_t ut_digest_origin(const struct ut_table *t, enum ut_svc type, enum ut_or
 	return d;
 }
 
-static int move_origin(struct ut_table *t, struct ut_entry *e, enum ut_origin origin)
+int ut_move_origin(struct ut_table *t, struct ut_entry *e, enum ut_origin origin)
 {
 	uint8_t type = e->n.type;
 	uint64_t d;
@@ -803,7 +695,7 @@ static int move_origin(struct ut_table *t, struct ut_entry *e, enum ut_origin or
 	e->touched = t->gen;
 	if (origin_of(e) == origin)
 		return 0;
-	d = entry_digest(e);
+	d = ut_digest_of(e);
 	t->digest[type][origin_of(e)] -= d;
 	t->count[type][origin_of(e)]--;
 	e->n.flags = (uint8_t)((e->n.flags & ~F_PEER) | (origin == UT_ORIGIN_PEER ? F_PEER : 0));
@@ -822,184 +714,7 @@ int ut_set_origin(struct ut_table *t, enum ut_svc type, const void *key, size_t 
 	pp = find(t, bucket_hash(t, (uint8_t)type, key, key_len), (uint8_t)type, key, key_len);
 	if (pp == NULL || ((*pp)->n.flags & F_TOMB))
 		return -ENOENT;
-	return move_origin(t, *pp, origin);
-}
-
-static void mark_init(struct ut_node *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->kind = NODE_MARK;
-}
-
-int ut_cursor_open(struct ut_table *t, struct ut_cursor *c, enum ut_svc type)
-{
-	int i;
-
-	c->t = NULL;
-	mark_init(&c->pos);
-	for (i = 0; i < UT_SVC_COUNT; i++)
-		mark_init(&c->end[i]);
-	if (type == UT_SVC_ALL) {
-		c->cur = 0;
-		c->last = UT_SVC_COUNT - 1;
-	} else if (bad_type(type)) {
-		return -EINVAL;
-	} else {
-		c->cur = c->last = (uint8_t)type;
-	}
-	c->t = t;
-	for (i = c->cur; i <= c->last; i++)
-		list_append(&t->lists[i], &c->end[i]);
-	list_insert_after(&t->lists[c->cur], &c->pos);
-	return 0;
-}
-
-bool ut_cursor_next(struct ut_cursor *c, struct ut_rec *out)
-{
-	if (c->t == NULL)
-		return false;
-	while (c->pos.prev) {
-		struct ut_node *n = c->pos.next;
-
-		if (n == &c->end[c->cur] || n->kind == NODE_HEAD) {
-			/* This type is done: on to the next one. */
-			list_unlink(&c->end[c->cur]);
-			list_unlink(&c->pos);
-			if (c->cur == c->last)
-				return false;
-			c->cur++;
-			list_insert_after(&c->t->lists[c->cur], &c->pos);
-			continue;
-		}
-		list_unlink(&c->pos);
-		list_insert_after(n, &c->pos);
-		if (n->kind == NODE_ENTRY) {
-			rec_of(entry_of(n), out);
-			return true;
-		}
-		/* another cursor's bookmark */
-	}
-	return false;
-}
-
-int ut_cursor_set_origin(struct ut_cursor *c, enum ut_origin origin)
-{
-	struct ut_node *n;
-
-	if (c->t == NULL || bad_origin(origin))
-		return -EINVAL;
-	/* ut_cursor_next() put the bookmark right after what it returned */
-	n = c->pos.prev;
-	if (n == NULL || n->kind != NODE_ENTRY)
-		return -ENOENT;
-	return move_origin(c->t, entry_of(n), origin);
-}
-
-void ut_cursor_close(struct ut_cursor *c)
-{
-	int i;
-
-	if (c->t == NULL)
-		return;
-	list_unlink(&c->pos);
-	for (i = 0; i < UT_SVC_COUNT; i++)
-		list_unlink(&c->end[i]);
-	c->t = NULL;
-}
-
-/* The types a resync call covers: [*first, *last]. */
-static int resync_range(enum ut_svc type, enum ut_origin origin, int *first, int *last)
-{
-	if (bad_origin(origin))
-		return -EINVAL;
-	if (type == UT_SVC_ALL) {
-		*first = 0;
-		*last = UT_SVC_COUNT - 1;
-		return 0;
-	}
-	if (bad_type(type))
-		return -EINVAL;
-	*first = *last = type;
-	return 0;
-}
-
-int ut_resync_begin(struct ut_table *t, enum ut_svc type, enum ut_origin origin)
-{
-	int first, last, i;
-
-	if (resync_range(type, origin, &first, &last))
-		return -EINVAL;
-	t->gen++;
-	for (i = first; i <= last; i++) {
-		t->rs_gen[i][origin] = t->gen;
-		t->rs_active[i][origin] = true;
-	}
-	return 0;
-}
-
-/* Which types of [first, last] have a resync of origin in progress, as a
- * bit mask; -EINVAL when none has. */
-static int active_mask(const struct ut_table *t, int first, int last, enum ut_origin origin)
-{
-	int i, mask = 0;
-
-	for (i = first; i <= last; i++)
-		if (t->rs_active[i][origin])
-			mask |= 1 << i;
-	return mask ? mask : -EINVAL;
-}
-
-static bool stale_in(const struct ut_table *t, const struct ut_entry *e, int mask,
-		     enum ut_origin origin)
-{
-	return (mask & (1 << e->n.type)) && origin_of(e) == origin &&
-	       (int32_t)(e->touched - t->rs_gen[e->n.type][origin]) < 0;
-}
-
-ssize_t ut_resync_end(struct ut_table *t, enum ut_svc type, enum ut_origin origin)
-{
-	struct ut_node *n, *next;
-	int first, last, mask, i;
-	ssize_t removed = 0;
-
-	if (resync_range(type, origin, &first, &last))
-		return -EINVAL;
-	mask = active_mask(t, first, last, origin);
-	if (mask < 0)
-		return mask;
-	for (i = first; i <= last; i++) {
-		if (!(mask & (1 << i)))
-			continue;
-		for (n = t->lists[i].next; n != &t->lists[i]; n = next) {
-			next = n->next;
-			if (n->kind == NODE_ENTRY && stale_in(t, entry_of(n), mask, origin)) {
-				drop_entry(t, entry_of(n));
-				removed++;
-			}
-		}
-	}
-	for (n = t->tombs.next; n != &t->tombs; n = next) {
-		next = n->next;
-		if (stale_in(t, entry_of(n), mask, origin))
-			drop_tomb(t, entry_of(n));
-	}
-	for (i = first; i <= last; i++)
-		t->rs_active[i][origin] = false;
-	return removed;
-}
-
-int ut_resync_cancel(struct ut_table *t, enum ut_svc type, enum ut_origin origin)
-{
-	int first, last, mask, i;
-
-	if (resync_range(type, origin, &first, &last))
-		return -EINVAL;
-	mask = active_mask(t, first, last, origin);
-	if (mask < 0)
-		return mask;
-	for (i = first; i <= last; i++)
-		t->rs_active[i][origin] = false;
-	return 0;
+	return ut_move_origin(t, *pp, origin);
 }
 
 int ut_forget(struct ut_table *t, enum ut_svc type, const void *key, size_t key_len)
@@ -1012,74 +727,10 @@ int ut_forget(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 	if (pp == NULL)
 		return -ENOENT;
 	if ((*pp)->n.flags & F_TOMB)
-		drop_tomb(t, *pp);
+		ut_drop_tomb(t, *pp);
 	else
-		drop_entry(t, *pp);
+		ut_drop_entry(t, *pp);
 	return 0;
-}
-
-/* ---- anti-entropy -------------------------------------------------------- */
-
-void ut_ae_buckets(const struct ut_table *t, enum ut_svc type, uint64_t out[AE_BUCKETS])
-{
-	if (bad_type(type)) {
-		memset(out, 0, sizeof(uint64_t) * AE_BUCKETS);
-		return;
-	}
-	memcpy(out, t->bdigest[type], sizeof(uint64_t) * AE_BUCKETS);
-}
-
-void ut_ae_leaves(const struct ut_table *t, enum ut_svc type, uint64_t *const out[AE_BUCKETS])
-{
-	for (unsigned b = 0; b < AE_BUCKETS; b++)
-		if (out[b])
-			memset(out[b], 0, sizeof(uint64_t) * AE_LEAVES);
-	if (bad_type(type))
-		return;
-	for (const struct ut_node *n = t->lists[type].next; n->kind != NODE_HEAD; n = n->next) {
-		const struct ut_entry *e = (const struct ut_entry *)n;
-		unsigned slot;
-
-		if (n->kind != NODE_ENTRY)
-			continue;
-		slot = slot_of(e->n.type, e->data, e->n.key_len);
-		if (out[slot / AE_LEAVES])
-			out[slot / AE_LEAVES][slot % AE_LEAVES] += entry_digest(e);
-	}
-}
-
-static bool slot_wanted(const struct ut_entry *e, const uint8_t *want)
-{
-	unsigned slot = slot_of(e->n.type, e->data, e->n.key_len);
-
-	return bitmap_test(want, slot);
-}
-
-void ut_ae_scan(const struct ut_table *t, enum ut_svc type, const uint8_t want[AE_SLOTS / 8],
-		ut_ae_cb cb, void *arg)
-{
-	struct ut_rec r;
-
-	if (bad_type(type))
-		return;
-	for (const struct ut_node *n = t->lists[type].next; n->kind != NODE_HEAD; n = n->next) {
-		const struct ut_entry *e = (const struct ut_entry *)n;
-
-		if (n->kind != NODE_ENTRY || !slot_wanted(e, want))
-			continue;
-		rec_of(e, &r);
-		cb(arg, &r, false);
-	}
-	for (const struct ut_node *n = t->tombs.next; n->kind != NODE_HEAD; n = n->next) {
-		const struct ut_entry *e = (const struct ut_entry *)n;
-
-		if (e->n.type != type || !slot_wanted(e, want))
-			continue;
-		rec_of(e, &r);
-		r.payload = NULL;
-		r.payload_len = 0;
-		cb(arg, &r, true);
-	}
 }
 
 void ut_mem(const struct ut_table *t, struct ut_mem *out)
