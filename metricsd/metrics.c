@@ -147,6 +147,24 @@ static void per_key(FILE *f, const char *name, struct json_object *o, const char
 	}
 }
 
+/* Counters without labels: one family per entry of c (n of them), its
+ * sample read from member key of o when there is one. */
+struct plain_counter {
+	const char *name, *key, *help;
+};
+
+static void plain_counters(FILE *f, const struct plain_counter *c, size_t n, struct json_object *o)
+{
+	const char *none[] = {NULL};
+	double v;
+
+	for (size_t i = 0; i < n; i++) {
+		family(f, c[i].name, "counter", c[i].help);
+		if (num(o, c[i].key, &v))
+			sample(f, c[i].name, none, v);
+	}
+}
+
 /* ---- vrrpd ------------------------------------------------------------- */
 
 struct glabels {
@@ -436,9 +454,10 @@ static void binding_samples(FILE *f, struct json_object *profs, const char *name
 	}
 }
 
-static void render_rbp(FILE *f, struct json_object *doc)
+/* The users each profile holds, by service type ("users": {type: counts}):
+ * by role, then those restored at takeovers. */
+static void rbp_users(FILE *f, struct json_object *profs)
 {
-	struct json_object *profs = arr(doc, "profiles"), *k;
 	size_t n = profs ? json_object_array_length(profs) : 0;
 	static const char *const roles[] = {"master", "backup", "pending"};
 	double v;
@@ -479,6 +498,16 @@ static void render_rbp(FILE *f, struct json_object *doc)
 				sample(f, "dualbackup_rbp_users_restored_total", l, v);
 		}
 	}
+}
+
+/* Each profile's remote backup service ("service"): its channel up or
+ * not, the users in its table, the batches after which the tables still
+ * differed. */
+static void rbp_service(FILE *f, struct json_object *profs)
+{
+	size_t n = profs ? json_object_array_length(profs) : 0;
+	double v;
+
 	family(f, "dualbackup_rbp_channel_up", "gauge",
 	       "1 while the profile's remote backup service is up.");
 	for (size_t i = 0; i < n; i++) {
@@ -506,33 +535,46 @@ static void render_rbp(FILE *f, struct json_object *doc)
 		if (num(get(get(p, "service"), "table"), "batches_in_other_digest", &v))
 			sample(f, "dualbackup_rbp_batches_in_other_digest_total", l, v);
 	}
-	{
-		/* anti-entropy (docs/antientropy.md) */
-		static const struct {
-			const char *name, *type, *key, *help;
-		} ae[] = {
-		    {"dualbackup_rbp_antientropy_last_agreed", "gauge", "last_agreed",
-		     "1 when the last comparison of the tables with the peer's found them equal."},
-		    {"dualbackup_rbp_antientropy_leaves_differing_total", "counter",
-		     "leaves_differing", "Leaves of the tables found to differ from the peer's."},
-		    {"dualbackup_rbp_antientropy_entries_resent_total", "counter", "entries_resent",
-		     "Entries sent to repair the peer's table."},
-		};
+}
 
-		for (size_t j = 0; j < sizeof(ae) / sizeof(ae[0]); j++) {
-			family(f, ae[j].name, ae[j].type, ae[j].help);
-			for (size_t i = 0; i < n; i++) {
-				struct json_object *p = json_object_array_get_idx(profs, i);
-				struct json_object *x = get(get(get(p, "service"), "antientropy"), ae[j].key);
-				const char *l[] = {"profile", str(p, "name"), NULL};
+/* Each profile's anti-entropy (docs/antientropy.md): "service" ->
+ * "antientropy", a boolean or a number per metric. */
+static void rbp_antientropy(FILE *f, struct json_object *profs)
+{
+	size_t n = profs ? json_object_array_length(profs) : 0;
+	static const struct {
+		const char *name, *type, *key, *help;
+	} ae[] = {
+	    {"dualbackup_rbp_antientropy_last_agreed", "gauge", "last_agreed",
+	     "1 when the last comparison of the tables with the peer's found them equal."},
+	    {"dualbackup_rbp_antientropy_leaves_differing_total", "counter", "leaves_differing",
+	     "Leaves of the tables found to differ from the peer's."},
+	    {"dualbackup_rbp_antientropy_entries_resent_total", "counter", "entries_resent",
+	     "Entries sent to repair the peer's table."},
+	};
+	double v;
 
-				if (x && json_object_is_type(x, json_type_boolean))
-					sample(f, ae[j].name, l, json_object_get_boolean(x));
-				else if (num(get(get(p, "service"), "antientropy"), ae[j].key, &v))
-					sample(f, ae[j].name, l, v);
-			}
+	for (size_t j = 0; j < sizeof(ae) / sizeof(ae[0]); j++) {
+		family(f, ae[j].name, ae[j].type, ae[j].help);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *p = json_object_array_get_idx(profs, i);
+			struct json_object *x =
+			    get(get(get(p, "service"), "antientropy"), ae[j].key);
+			const char *l[] = {"profile", str(p, "name"), NULL};
+
+			if (x && json_object_is_type(x, json_type_boolean))
+				sample(f, ae[j].name, l, json_object_get_boolean(x));
+			else if (num(get(get(p, "service"), "antientropy"), ae[j].key, &v))
+				sample(f, ae[j].name, l, v);
 		}
 	}
+}
+
+/* Users from the peer each profile's channel refused, by reason. */
+static void rbp_refused(FILE *f, struct json_object *profs)
+{
+	size_t n = profs ? json_object_array_length(profs) : 0;
+
 	family(f, "dualbackup_rbp_refused_from_peer_total", "counter",
 	       "Users from the peer refused, by reason (per channel: profiles sharing one show "
 	       "the same counts).");
@@ -543,34 +585,35 @@ static void render_rbp(FILE *f, struct json_object *doc)
 		per_key(f, "dualbackup_rbp_refused_from_peer_total",
 			get(get(p, "service"), "refused_from_peer"), l, "reason");
 	}
+}
+
+static const struct plain_counter kernel_counters[] = {
+    {"dualbackup_kernel_neighbours_installed_total", "installed",
+     "Neighbour entries rbpd installed in the kernel."},
+    {"dualbackup_kernel_neighbours_removed_total", "removed",
+     "Neighbour entries rbpd removed from the kernel."},
+    {"dualbackup_kernel_neighbours_refused_total", "refused",
+     "Neighbour changes the kernel refused."},
+    {"dualbackup_kernel_neighbours_repaired_total", "repaired",
+     "Installed neighbours deleted behind rbpd's back and put back."},
+};
+
+static void render_rbp(FILE *f, struct json_object *doc)
+{
+	struct json_object *profs = arr(doc, "profiles");
+
+	rbp_users(f, profs);
+	rbp_service(f, profs);
+	rbp_antientropy(f, profs);
+	rbp_refused(f, profs);
 	family(f, "dualbackup_rbp_binding_master", "gauge",
 	       "1 where this device is master for the users of a binding.");
 	binding_samples(f, profs, "dualbackup_rbp_binding_master", binding_master);
 	family(f, "dualbackup_rbp_binding_dual_master", "gauge",
 	       "1 while both devices are master of the binding's group (docs/splitbrain.md).");
 	binding_samples(f, profs, "dualbackup_rbp_binding_dual_master", binding_dual);
-	k = get(doc, "kernel");
-	{
-		static const struct {
-			const char *name, *key, *help;
-		} kc[] = {
-		    {"dualbackup_kernel_neighbours_installed_total", "installed",
-		     "Neighbour entries rbpd installed in the kernel."},
-		    {"dualbackup_kernel_neighbours_removed_total", "removed",
-		     "Neighbour entries rbpd removed from the kernel."},
-		    {"dualbackup_kernel_neighbours_refused_total", "refused",
-		     "Neighbour changes the kernel refused."},
-		    {"dualbackup_kernel_neighbours_repaired_total", "repaired",
-		     "Installed neighbours deleted behind rbpd's back and put back."},
-		};
-		const char *none[] = {NULL};
-
-		for (size_t c = 0; c < sizeof(kc) / sizeof(kc[0]); c++) {
-			family(f, kc[c].name, "counter", kc[c].help);
-			if (num(k, kc[c].key, &v))
-				sample(f, kc[c].name, none, v);
-		}
-	}
+	plain_counters(f, kernel_counters, sizeof(kernel_counters) / sizeof(kernel_counters[0]),
+		       get(doc, "kernel"));
 }
 
 /* ---- cfgd -------------------------------------------------------------- */
