@@ -211,9 +211,10 @@ static const struct {
      "reannounced"},
 };
 
-static void render_vrrp(FILE *f, struct json_object *doc)
+/* Which state each group is in (1 for its state, 0 for the others), its
+ * running priority, and its transitions by the state entered. */
+static void group_states(FILE *f, struct json_object *groups)
 {
-	struct json_object *groups = arr(doc, "groups"), *k;
 	size_t n = groups ? json_object_array_length(groups) : 0;
 	static const char *const states[] = {"Initialize", "Backup", "Master"};
 	static const char *const tos[][2] = {
@@ -257,6 +258,15 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 				sample(f, "dualbackup_vrrp_transitions_total", gl.l, v);
 		}
 	}
+}
+
+/* Each counter of vrrp_counters, per group. */
+static void group_counters(FILE *f, struct json_object *groups)
+{
+	size_t n = groups ? json_object_array_length(groups) : 0;
+	struct glabels gl;
+	double v;
+
 	for (size_t c = 0; c < sizeof(vrrp_counters) / sizeof(vrrp_counters[0]); c++) {
 		family(f, vrrp_counters[c].name, "counter", vrrp_counters[c].help);
 		for (size_t i = 0; i < n; i++) {
@@ -267,6 +277,17 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 				sample(f, vrrp_counters[c].name, gl.l, v);
 		}
 	}
+}
+
+/* Advertisements dropped: by a group or, when none was found, by an
+ * interface, each by reason; and by the kernel, per family. */
+static void vrrp_drops(FILE *f, struct json_object *doc, struct json_object *groups)
+{
+	size_t n = groups ? json_object_array_length(groups) : 0;
+	struct json_object *k;
+	struct glabels gl;
+	double v;
+
 	family(f, "dualbackup_vrrp_adverts_dropped_total", "counter",
 	       "Advertisements dropped, by reason (a group's, or an interface's when no group "
 	       "was found: vrid empty).");
@@ -295,25 +316,25 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 		if (num(k, fam, &v))
 			sample(f, "dualbackup_vrrp_kernel_drops_total", l, v);
 	}
-	k = get(doc, "notify_script");
-	{
-		static const struct {
-			const char *name, *key, *help;
-		} nc[] = {
-		    {"dualbackup_vrrp_notify_started_total", "started", "Notify scripts started."},
-		    {"dualbackup_vrrp_notify_dropped_total", "dropped",
-		     "Queued transitions replaced by newer ones before their script ran."},
-		    {"dualbackup_vrrp_notify_timed_out_total", "timed_out",
-		     "Notify scripts killed at their timeout."},
-		};
-		const char *none[] = {NULL};
+}
 
-		for (size_t c = 0; c < sizeof(nc) / sizeof(nc[0]); c++) {
-			family(f, nc[c].name, "counter", nc[c].help);
-			if (num(k, nc[c].key, &v))
-				sample(f, nc[c].name, none, v);
-		}
-	}
+static const struct plain_counter notify_counters[] = {
+    {"dualbackup_vrrp_notify_started_total", "started", "Notify scripts started."},
+    {"dualbackup_vrrp_notify_dropped_total", "dropped",
+     "Queued transitions replaced by newer ones before their script ran."},
+    {"dualbackup_vrrp_notify_timed_out_total", "timed_out",
+     "Notify scripts killed at their timeout."},
+};
+
+static void render_vrrp(FILE *f, struct json_object *doc)
+{
+	struct json_object *groups = arr(doc, "groups");
+
+	group_states(f, groups);
+	group_counters(f, groups);
+	vrrp_drops(f, doc, groups);
+	plain_counters(f, notify_counters, sizeof(notify_counters) / sizeof(notify_counters[0]),
+		       get(doc, "notify_script"));
 }
 
 /* ---- tables: one metric per field of each object of an array ---------- */
