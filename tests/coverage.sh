@@ -42,6 +42,9 @@ done
 summary unit || exit 1
 
 if [ "$WITH_INTEGRATION" = integration ]; then
+	# a suite that runs make (cli.sh's make install) links the
+	# instrumented objects as the instrumented build does
+	export COV=1
 	for s in tests/integration/*.sh; do
 		case $s in *lib.sh) continue ;; esac
 		echo "== $s"
