@@ -368,7 +368,7 @@ void ut_drop_entry(struct ut_table *t, struct ut_entry *e)
 
 	uint64_t d = ut_digest_of(e);
 
-	t->digest[e->n.type][origin_of(e)] -= d;
+	t->digest[e->n.type] -= d;
 	*bdigest_of(t, e) -= d;
 	t->count[e->n.type][origin_of(e)]--;
 	*pp = e->hnext;
@@ -480,7 +480,7 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 
 		e = *pp;
 		od = ut_digest_of(e);
-		t->digest[in->type][origin_of(e)] -= od;
+		t->digest[in->type] -= od;
 		*bdigest_of(t, e) -= od;
 		t->count[in->type][origin_of(e)]--;
 		if (e->n.payload_len == plen) {
@@ -489,7 +489,7 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 		} else {
 			ne = entry_alloc(t, klen, plen);
 			if (ne == NULL) {
-				t->digest[in->type][origin_of(e)] += od;
+				t->digest[in->type] += od;
 				*bdigest_of(t, e) += od;
 				t->count[in->type][origin_of(e)]++;
 				return -ENOMEM;
@@ -506,7 +506,7 @@ int ut_upsert(struct ut_table *t, const struct ut_rec *in)
 	e->version = in->version;
 	e->n.flags = in->origin == UT_ORIGIN_PEER ? F_PEER : 0;
 	e->touched = t->gen;
-	t->digest[in->type][in->origin] += d;
+	t->digest[in->type] += d;
 	*bdigest_of(t, e) += d;
 	t->count[in->type][in->origin]++;
 	return UT_APPLIED;
@@ -574,7 +574,7 @@ int ut_delete(struct ut_table *t, enum ut_svc type, const void *key, size_t key_
 		return UT_APPLIED;
 	}
 	d = ut_digest_of(e);
-	t->digest[type][origin_of(e)] -= d;
+	t->digest[type] -= d;
 	*bdigest_of(t, e) -= d;
 	t->count[type][origin_of(e)]--;
 	list_unlink(&e->n);
@@ -671,35 +671,26 @@ uint64_t ut_digest(const struct ut_table *t, enum ut_svc type)
 {
 	uint64_t d = 0;
 
-	SUM_OVER(t, digest, type, 3, d);
-	return d;
-}
-
-uint64_t ut_digest_origin(const struct ut_table *t, enum ut_svc type, enum ut_origin origin)
-{
-	uint64_t d = 0;
-
-	if (bad_origin(origin))
-		return 0;
-	SUM_OVER(t, digest, type, 1 << origin, d);
+	if (type != UT_SVC_ALL)
+		return bad_type(type) ? 0 : t->digest[type];
+	for (int i = 0; i < UT_SVC_COUNT; i++)
+		d += t->digest[i];
 	return d;
 }
 
 int ut_move_origin(struct ut_table *t, struct ut_entry *e, enum ut_origin origin)
 {
 	uint8_t type = e->n.type;
-	uint64_t d;
 
 	/* Received again for a resync of either origin: it is not the
 	 * peer's to sweep now, whichever way it moved. */
 	e->touched = t->gen;
 	if (origin_of(e) == origin)
 		return 0;
-	d = ut_digest_of(e);
-	t->digest[type][origin_of(e)] -= d;
+	/* the digest is over both origins: a takeover moves a million users
+	 * without hashing one */
 	t->count[type][origin_of(e)]--;
 	e->n.flags = (uint8_t)((e->n.flags & ~F_PEER) | (origin == UT_ORIGIN_PEER ? F_PEER : 0));
-	t->digest[type][origin] += d;
 	t->count[type][origin]++;
 	return 1;
 }

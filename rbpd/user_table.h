@@ -234,10 +234,6 @@ size_t ut_tombstone_trim(struct ut_table *t, size_t keep);
  */
 uint64_t ut_digest(const struct ut_table *t, enum ut_svc type);
 
-/* The digest over the entries of one origin only (what a batch backup
- * sends: the entries this device is master for). 0 for an unknown type or
- * origin. */
-uint64_t ut_digest_origin(const struct ut_table *t, enum ut_svc type, enum ut_origin origin);
 
 /*
  * Changes the origin of the entry (type, key) without touching its

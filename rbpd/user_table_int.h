@@ -62,7 +62,7 @@ struct ut_table {
 	struct ut_node lists[UT_SVC_COUNT]; /* entries of each type, oldest first */
 	/* per type and origin */
 	size_t count[UT_SVC_COUNT][2];
-	uint64_t digest[UT_SVC_COUNT][2];
+	uint64_t digest[UT_SVC_COUNT]; /* both origins: ut_digest() */
 	/* per type and anti-entropy bucket, both origins (ut_ae_buckets()) */
 	uint64_t bdigest[UT_SVC_COUNT][AE_BUCKETS];
 
