@@ -154,9 +154,8 @@ static int check_profiles(const struct build *b)
 }
 
 /* A service's bound SSL policy exists and has what mutual authentication
- * needs, and its peer and source are of one family; a pinned peer
- * certificate needs a bound policy. */
-static int check_service(const struct build *b, const Db__RbsConfig *s)
+ * needs; a pinned peer certificate needs a bound policy. */
+static int check_service_ssl(const struct build *b, const Db__RbsConfig *s)
 {
 	const char *pname = strmap_get(b->rbs_ssl, s->name);
 	const Db__SslPolicyConfig *pol;
@@ -184,16 +183,20 @@ static int check_service(const struct build *b, const Db__RbsConfig *s)
 			    s->name, pname);
 		bad = 1;
 	}
-	if (s->peer && s->source) {
-		int v6p = strchr(s->peer, ':') != NULL, v6s = strchr(s->source, ':') != NULL;
+	return bad;
+}
 
-		if (v6p != v6s) {
-			errlist_add(b->errs,
-				    "remote-backup-service %s: peer %s and source %s are not of "
-				    "the same address family",
-				    s->name, s->peer, s->source);
-			bad = 1;
-		}
+/* ... and, in clear text too, its peer and source are of one family. */
+static int check_service(const struct build *b, const Db__RbsConfig *s)
+{
+	int bad = check_service_ssl(b, s);
+
+	if (s->peer && s->source && (strchr(s->peer, ':') == NULL) != (strchr(s->source, ':') == NULL)) {
+		errlist_add(b->errs,
+			    "remote-backup-service %s: peer %s and source %s are not of the same "
+			    "address family",
+			    s->name, s->peer, s->source);
+		bad = 1;
 	}
 	return bad;
 }
