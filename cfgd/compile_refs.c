@@ -191,7 +191,8 @@ static int check_service(const struct build *b, const Db__RbsConfig *s)
 {
 	int bad = check_service_ssl(b, s);
 
-	if (s->peer && s->source && (strchr(s->peer, ':') == NULL) != (strchr(s->source, ':') == NULL)) {
+	if (s->peer && s->source &&
+	    (strchr(s->peer, ':') == NULL) != (strchr(s->source, ':') == NULL)) {
 		errlist_add(b->errs,
 			    "remote-backup-service %s: peer %s and source %s are not of the same "
 			    "address family",

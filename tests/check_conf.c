@@ -206,8 +206,9 @@ START_TEST(compile_checks_cross_references)
 			 0);
 	/* in clear text as with TLS: one address family */
 	ck_assert_int_lt(
-	    compile_errors("remote-backup-service s\n peer 198.51.100.2 source 2001:db8::1 port 6000\n",
-			   "are not of the same address family"),
+	    compile_errors(
+		"remote-backup-service s\n peer 198.51.100.2 source 2001:db8::1 port 6000\n",
+		"are not of the same address family"),
 	    0);
 	ck_assert_int_lt(
 	    compile_errors("interface eth1\n vrrp vrid 1 priority 120\n", "has no virtual-ip"), 0);

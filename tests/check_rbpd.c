@@ -108,7 +108,7 @@ static struct {
 	int state[3];	      /* Db__VrrpState of vrid 1 and 2 on a0 */
 	uint64_t takeover[3]; /* their takeover numbers, 0 unless Master */
 	size_t queries, ngates;
-	bool gate_listed[3]; /* the last PreemptGates lists vrid 1, 2 */
+	bool gate_listed[3];	/* the last PreemptGates lists vrid 1, 2 */
 	uint64_t taken_over[3]; /* the last PreemptGates' echo */
 
 	/* rbsd */
