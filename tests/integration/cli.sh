@@ -304,6 +304,34 @@ test_cfgd_killed_mid_commit() {
 	cli A -c "display remote-backup-profile rbp1" | grep -Eq "Backup mode +: hot"
 }
 
+# tmux_shows SESSION REGEX: the pane shows a line matching REGEX.
+tmux_shows() { tmux capture-pane -t "$1" -p | grep -q -- "$2"; }
+
+# The interactive CLI on a terminal, further: a second Tab lists every
+# word that may follow, Ctrl-C abandons the line, a display a daemon
+# answers prints there, and quit ends the session.
+test_interactive_lists_and_cancel() {
+	local s=$TAG-tty2 screen
+	tmux new-session -d -s "$s" -x 160 -y 50 "$BIN/dbcli -r $(run_dir A)" || return 1
+	wait_until 5 tmux_shows "$s" '^<A>' || { tmux kill-session -t "$s"; return 1; }
+	tmux send-keys -t "$s" 'display ' Tab Tab
+	wait_until 5 tmux_shows "$s" 'remote-backup-service' ||
+		{ tmux capture-pane -t "$s" -p; tmux kill-session -t "$s"; return 1; }
+	tmux send-keys -t "$s" C-c
+	wait_until 5 tmux_shows "$s" '^<A>display \^C$' ||
+		{ tmux capture-pane -t "$s" -p; tmux kill-session -t "$s"; return 1; }
+	tmux send-keys -t "$s" 'display vrrp brief' Enter
+	wait_until 5 tmux_shows "$s" '^VRID  State  ' ||
+		{ tmux capture-pane -t "$s" -p; tmux kill-session -t "$s"; return 1; }
+	screen=$(tmux capture-pane -t "$s" -p)
+	tmux send-keys -t "$s" 'quit' Enter
+	wait_until 5 eval "! tmux has-session -t '$s' 2>/dev/null" || { tmux kill-session -t "$s"; return 1; }
+	# the listing holds display's words (nothing else on the screen names them)
+	echo "$screen" | grep -q 'current-configuration' || { echo "$screen"; return 1; }
+	echo "$screen" | grep -q 'remote-backup-service' || { echo "$screen"; return 1; }
+	echo "$screen" | grep -Eq '^ *2 +(Master|Backup|Initialize) +eth1' || { echo "$screen"; return 1; }
+}
+
 # The interactive CLI on a terminal: Tab completes from cfgd's grammar,
 # '?' lists what may follow, the prompt follows views and pending changes.
 test_interactive_terminal() {
@@ -342,6 +370,8 @@ t "fault: COMMIT delayed -> committed, consistent" test_fault_delay_commit
 t "cfgd kill -9 and restart recovers the running configuration" test_cfgd_restart_recovers
 t "cfgd killed while a commit waits for votes: old configuration everywhere" test_cfgd_killed_mid_commit
 t "interactive dbcli: Tab, ? and the prompt on a terminal" test_interactive_terminal
+t "interactive dbcli: two Tabs list the choices, Ctrl-C abandons the line, displays print" \
+	test_interactive_lists_and_cancel
 t "display current-configuration replays into a fresh device identically" test_golden_replay
 t "commit trial rolls back unless confirmed (also across a cfgd restart); abort trial" test_commit_trial
 t "a trial undone by another commit: a cfgd restart keeps the commits after its deadline" \
