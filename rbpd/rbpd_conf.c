@@ -5,12 +5,14 @@
  * name, and dropped with their users when no profile names them), discard.
  */
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "common/log.h"
+#include "common/reconcile.h"
 #include "rbpd/rbpd.h"
 
 /* cfgclient_ops.check: unpack and check against the live system. */
@@ -157,32 +159,63 @@ static struct prof *prof_new(struct rbpd *d, const Db__RbpConfig *c, struct prof
 }
 
 /* cfgclient_ops.apply: takes ownership of obj. */
+/* A commit's profiles against the running ones (common/reconcile.h). */
+struct apply {
+	struct rbpd *d;
+	const Db__RbpdConfig *c;
+};
+
+static void *apply_find(void *ctx, size_t i)
+{
+	struct apply *a = ctx;
+
+	for (struct prof *p = a->d->profs; p; p = p->next)
+		if (strcmp(p->name, a->c->profiles[i]->name) == 0)
+			return p;
+	return NULL;
+}
+
+static void apply_drop(void *ctx, void *obj)
+{
+	(void)ctx;
+	rbpd_prof_free(obj);
+}
+
+/* A profile that stays is made again from its configuration, taking over
+ * what the old one had (prof_new()). */
+static void *apply_keep(void *ctx, void *obj, size_t i)
+{
+	struct apply *a = ctx;
+	struct prof *o = obj, *p = prof_new(a->d, a->c->profiles[i], o);
+	bool mode_changed = o->hot != p->hot;
+
+	rbpd_prof_free(o);
+	if (mode_changed)
+		rbpd_mode_changed(p);
+	return p;
+}
+
+static void *apply_make(void *ctx, size_t i)
+{
+	struct apply *a = ctx;
+
+	return prof_new(a->d, a->c->profiles[i], NULL);
+}
+
+static const struct reconcile_ops apply_ops = {offsetof(struct prof, next), apply_find, apply_drop,
+					       apply_keep, apply_make};
+
 void rbpd_apply(void *arg, void *obj)
 {
 	struct rbpd *d = arg;
 	Db__RbpdConfig *c = obj;
-	struct prof *old = d->profs, **tail = &d->profs;
+	struct apply a = {d, c};
 	struct chan **cp;
 
 	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		ch->used = false;
-	d->profs = NULL;
-	for (size_t i = 0; i < c->n_profiles; i++) {
-		struct prof *o;
-
-		for (o = old; o && strcmp(o->name, c->profiles[i]->name); o = o->next)
-			;
-		*tail = prof_new(d, c->profiles[i], o);
-		if (o && o->hot != (*tail)->hot)
-			rbpd_mode_changed(*tail);
-		tail = &(*tail)->next;
-	}
-	while (old) {
-		struct prof *next = old->next;
-
-		rbpd_prof_free(old);
-		old = next;
-	}
+	if (reconcile((void **)&d->profs, c->n_profiles, &apply_ops, &a) < 0)
+		fatal("out of memory");
 	for (cp = &d->chans; *cp;) {
 		struct chan *ch = *cp;
 

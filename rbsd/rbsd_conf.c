@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "common/keyfile.h"
 #include "common/log.h"
+#include "common/reconcile.h"
 #include "rbsd/rbs_tls.h"
 #include "rbsd/rbsd.h"
 
@@ -321,56 +323,77 @@ void rbsd_svc_free(struct svc *v)
 }
 
 /* cfgclient_ops.apply: takes ownership of obj. */
+/* A commit's services against the running ones (common/reconcile.h). */
+struct apply {
+	struct rbsd *d;
+	const Db__RbsdConfig *c;
+};
+
+static void *apply_find(void *ctx, size_t i)
+{
+	struct apply *a = ctx;
+
+	return rbsd_svc_find(a->d, a->c->services[i]->name);
+}
+
+static void apply_drop(void *ctx, void *obj)
+{
+	struct svc *v = obj;
+
+	(void)ctx;
+	log_info("remote-backup-service %s: removed", v->name);
+	rbsd_svc_free(v);
+}
+
+static void *apply_keep(void *ctx, void *obj, size_t i)
+{
+	struct apply *a = ctx;
+	Db__RbsConfig *s = a->c->services[i];
+	struct svc *v = obj;
+
+	if (v->cfg_digest != chan_digest(s)) {
+		log_info("remote-backup-service %s: addresses or TLS changed, new channel",
+			 s->name);
+		rbsd_drop_pending(v);
+		rbs_chan_close(v->ch);
+		v->ch = NULL;
+		svc_open(v, s);
+	} else if (v->ch) {
+		size_t np;
+		Db__RbsProfile **prof = hello_profiles(s, &np);
+
+		rbs_chan_set_profiles(v->ch, prof, np);
+		free_profiles(prof, np);
+	}
+	return v;
+}
+
+static void *apply_make(void *ctx, size_t i)
+{
+	struct apply *a = ctx;
+	struct svc *v = calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		fatal("calloc");
+	v->d = a->d;
+	snprintf(v->name, sizeof(v->name), "%s", a->c->services[i]->name);
+	v->pend_tail = &v->pend;
+	svc_open(v, a->c->services[i]);
+	return v;
+}
+
+static const struct reconcile_ops apply_ops = {offsetof(struct svc, next), apply_find, apply_drop,
+					       apply_keep, apply_make};
+
 void rbsd_apply(void *arg, void *obj)
 {
 	struct rbsd *d = arg;
 	Db__RbsdConfig *c = obj;
-	struct svc *list = NULL, **tail = &list;
+	struct apply a = {d, c};
 
-	for (size_t i = 0; i < c->n_services; i++) {
-		Db__RbsConfig *s = c->services[i];
-		struct svc *v = rbsd_svc_find(d, s->name), **pp;
-
-		if (v) {
-			for (pp = &d->svcs; *pp != v; pp = &(*pp)->next)
-				;
-			*pp = v->next;
-			if (v->cfg_digest != chan_digest(s)) {
-				log_info("remote-backup-service %s: addresses or TLS changed, new "
-					 "channel",
-					 s->name);
-				rbsd_drop_pending(v);
-				rbs_chan_close(v->ch);
-				v->ch = NULL;
-				svc_open(v, s);
-			} else if (v->ch) {
-				size_t np;
-				Db__RbsProfile **prof = hello_profiles(s, &np);
-
-				rbs_chan_set_profiles(v->ch, prof, np);
-				free_profiles(prof, np);
-			}
-		} else {
-			v = calloc(1, sizeof(*v));
-			if (v == NULL)
-				fatal("calloc");
-			v->d = d;
-			snprintf(v->name, sizeof(v->name), "%s", s->name);
-			v->pend_tail = &v->pend;
-			svc_open(v, s);
-		}
-		v->next = NULL;
-		*tail = v;
-		tail = &v->next;
-	}
-	while (d->svcs) {
-		struct svc *v = d->svcs;
-
-		d->svcs = v->next;
-		log_info("remote-backup-service %s: removed", v->name);
-		rbsd_svc_free(v);
-	}
-	d->svcs = list;
+	/* a removed service closes its port before another may bind it */
+	if (reconcile((void **)&d->svcs, c->n_services, &apply_ops, &a) < 0)
+		fatal("out of memory");
 	for (size_t i = 0; i < c->n_batch; i++) {
 		struct svc *v = rbsd_svc_find(d, c->batch[i]->service);
 		int n;

@@ -111,7 +111,6 @@ struct group {
 	char key[GROUP_KEY_LEN];	/* IFNAME/VRID/4|6: the group (vrrpd.gidx) */
 	char gate_key[GROUP_KEY_LEN];	/* IFNAME/VRID: its gate (rbpd's gates have no family) */
 	const Db__VrrpGroupConfig *cfg; /* its entry in vrrpd.running */
-	uint64_t kept;			/* the last apply that kept it (vrrpd_apply()) */
 	struct iface *ifp; /* NULL while the interface does not exist */
 	/* configuration */
 	uint8_t version;
@@ -176,7 +175,6 @@ struct vrrpd {
 	Db__VrrpdConfig *running;
 	struct group *groups;
 	struct strmap *gidx; /* the groups by key: what each commit's groups are */
-	uint64_t applies;    /* vrrpd_apply() calls, counted (group.kept) */
 	struct iface *ifaces;
 	struct bus_sock *pub;
 	uint64_t pub_seq;

@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/reconcile.h"
 #include "common/strmap.h"
 #include "vrrpd/vrrpd.h"
 
@@ -535,33 +537,72 @@ static bool same_group(const struct group *gr, const Db__VrrpdConfig *c,
 	       !(gr->vmac_cfg && gr->vmac_ifindex == 0);
 }
 
+/* A commit's groups against the running ones (common/reconcile.h). */
+struct apply {
+	struct vrrpd *d;
+	const Db__VrrpdConfig *c;
+	uint64_t now;
+};
+
+/* reconcile_ops.find: the running group a configured one continues,
+ * through the standing index (d->gidx): a commit of thousands of groups
+ * compares none with another, and builds no index of its own. */
+static void *apply_find(void *ctx, size_t i)
+{
+	struct apply *a = ctx;
+	const Db__VrrpGroupConfig *gc = a->c->groups[i];
+	char k[GROUP_KEY_LEN];
+	struct group *gr = strmap_get(
+	    a->d->gidx, vrrpd_group_key(k, gc->ifname, gc->vrid, gc->ipv6 ? AF_INET6 : AF_INET));
+
+	return gr && same_group(gr, a->c, gc) ? gr : NULL;
+}
+
+/* reconcile_ops.drop: a group that goes leaves service first (priority 0
+ * when master). */
+static void apply_drop(void *ctx, void *obj)
+{
+	struct apply *a = ctx;
+	struct group *gr = obj;
+
+	strmap_del(a->d->gidx, gr->key);
+	vrrpd_group_destroy(gr);
+}
+
+static void *apply_keep(void *ctx, void *obj, size_t i)
+{
+	struct apply *a = ctx;
+	struct group *gr = obj;
+
+	group_update(gr, a->c->groups[i], a->c->version, a->now);
+	gr->cfg = a->c->groups[i];
+	return gr;
+}
+
+static void *apply_make(void *ctx, size_t i)
+{
+	struct apply *a = ctx;
+	struct group *gr = group_create(a->d, a->c->groups[i], a->c->version);
+
+	if (strmap_put(a->d->gidx, gr->key, gr) < 0)
+		fatal("out of memory");
+	gr->cfg = a->c->groups[i];
+	return gr;
+}
+
+static const struct reconcile_ops apply_ops = {offsetof(struct group, next), apply_find, apply_drop,
+					       apply_keep, apply_make};
+
 /* cfgclient_ops.apply: takes ownership of obj. */
 void vrrpd_apply(void *arg, void *obj)
 {
 	struct vrrpd *d = arg;
 	Db__VrrpdConfig *c = obj;
-	struct group *list = NULL, **tail = &list, **pp;
-	/* each configured group's running one, through the standing index
-	 * (d->gidx): a commit of thousands of groups compares none with
-	 * another, and builds no index of its own */
-	struct group **match = calloc(c->n_groups ? c->n_groups : 1, sizeof(*match));
-	uint64_t now;
+	struct apply a = {d, c, 0};
 	char k[GROUP_KEY_LEN];
 
-	if (match == NULL || (d->gidx == NULL && (d->gidx = strmap_new()) == NULL))
+	if (d->gidx == NULL && (d->gidx = strmap_new()) == NULL)
 		fatal("out of memory");
-	d->applies++;
-	for (size_t i = 0; i < c->n_groups; i++) {
-		Db__VrrpGroupConfig *gc = c->groups[i];
-		struct group *gr =
-		    strmap_get(d->gidx, vrrpd_group_key(k, gc->ifname, gc->vrid,
-							gc->ipv6 ? AF_INET6 : AF_INET));
-
-		if (gr && same_group(gr, c, gc)) {
-			gr->kept = d->applies;
-			match[i] = gr;
-		}
-	}
 	vrrpd_script_set_path(&d->script, c->notify_script);
 	/* sessions first: the groups that track them read their state */
 	vrrp_bfd_apply(d->bfd, c);
@@ -571,39 +612,9 @@ void vrrpd_apply(void *arg, void *obj)
 	/* Tracking is resolved again below, once every group is in place. */
 	for (struct group *gr = d->groups; gr; gr = gr->next)
 		gr->leader = NULL;
-	/* Groups that go away leave service first (priority 0 when master). */
-	for (pp = &d->groups; *pp;) {
-		struct group *gr = *pp;
-
-		if (gr->kept == d->applies) {
-			pp = &gr->next;
-			continue;
-		}
-		*pp = gr->next;
-		strmap_del(d->gidx, gr->key);
-		vrrpd_group_destroy(gr);
-	}
-	/* The new list, in the configuration's order: every group left above
-	 * is in it once (cfgd never sends a group twice). */
-	now = now_ms(d);
-	for (size_t i = 0; i < c->n_groups; i++) {
-		Db__VrrpGroupConfig *gc = c->groups[i];
-		struct group *gr = match[i];
-
-		if (gr) {
-			group_update(gr, gc, c->version, now);
-		} else {
-			gr = group_create(d, gc, c->version);
-			if (strmap_put(d->gidx, gr->key, gr) < 0)
-				fatal("out of memory");
-		}
-		gr->cfg = gc;
-		gr->next = NULL;
-		*tail = gr;
-		tail = &gr->next;
-	}
-	free(match);
-	d->groups = list;
+	a.now = now_ms(d);
+	if (reconcile((void **)&d->groups, c->n_groups, &apply_ops, &a) < 0)
+		fatal("out of memory");
 	for (struct group *gr = d->groups; gr; gr = gr->next)
 		if (gr->track_if[0])
 			gr->leader = strmap_get(
