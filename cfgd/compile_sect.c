@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/keyname.h"
 #include "common/strmap.h"
 
 /* A line's argument by its grammar name; absent, number 0 and text "". */
@@ -21,22 +22,10 @@ static const struct parsed_arg *arg(const struct parsed *r, const char *name)
 
 void cfg_compile_group_id(char *id, size_t len, const char *ifname, unsigned vrid, int v6)
 {
-	/* without printf: a compile names a group at each of its lines */
-	char digits[12];
-	size_t n = strnlen(ifname, len - 20), nd = 0;
+	char *end = keyname(id, len - 3, ifname, ' ', vrid);
 
-	memcpy(id, ifname, n);
-	id[n++] = ' ';
-	do
-		digits[nd++] = (char)('0' + vrid % 10);
-	while ((vrid /= 10) != 0);
-	while (nd > 0)
-		id[n++] = digits[--nd];
-	if (v6) {
-		memcpy(id + n, " v6", 3);
-		n += 3;
-	}
-	id[n] = '\0';
+	if (v6)
+		memcpy(end, " v6", 4);
 }
 
 static struct grp *group(struct build *b, const char *ifname, unsigned vrid, int v6)

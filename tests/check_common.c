@@ -9,6 +9,7 @@
 
 #include "common/errlist.h"
 #include "common/histo.h"
+#include "common/keyname.h"
 #include "common/ring.h"
 #include "common/strmap.h"
 #include "tests/lib/checkrun.h"
@@ -217,10 +218,29 @@ START_TEST(ring_grow_unwraps_oldest_first)
 }
 END_TEST
 
+START_TEST(keyname_writes_the_name_the_separator_and_the_number)
+{
+	char buf[32], *end;
+
+	end = keyname(buf, sizeof(buf), "eth1", '/', 2);
+	ck_assert_str_eq(buf, "eth1/2");
+	ck_assert_ptr_eq(end, buf + 6);
+	keyname(buf, sizeof(buf), "ge0", ' ', 0);
+	ck_assert_str_eq(buf, "ge0 0");
+	keyname(buf, sizeof(buf), "x", '/', 4294967295u);
+	ck_assert_str_eq(buf, "x/4294967295");
+	/* a name too long for the buffer is cut, the number is whole */
+	end = keyname(buf, 20, "a-very-long-interface-name", '/', 255);
+	ck_assert_str_eq(buf, "a-very-l/255");
+	ck_assert_uint_lt((size_t)(end - buf), 20);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
 	    strmap_matches_a_model_through_inserts_and_deletes,
+	    keyname_writes_the_name_the_separator_and_the_number,
 	    strmap_put_replaces_and_copies_the_key,
 	    strmap_del_if_removes_what_it_picks,
 	    errlist_keeps_messages_in_order_and_empties,

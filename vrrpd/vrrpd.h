@@ -31,6 +31,7 @@
 
 #include "common/bus.h"
 #include "common/errlist.h"
+#include "common/keyname.h"
 #include "config.pb-c.h"
 #include "vrrpd/vrrp_bfd.h"
 #include "vrrpd/vrrp_fsm.h"
@@ -211,25 +212,13 @@ struct vrrpd {
  */
 static inline const char *vrrpd_group_key(char *buf, const char *ifname, unsigned vrid, int family)
 {
-	size_t n = 0;
-	char digits[10];
-	int nd = 0;
+	char *end = keyname(buf, GROUP_KEY_LEN - 2, ifname, '/', vrid);
 
-	while (n < IF_NAMESIZE - 1 && ifname[n]) {
-		buf[n] = ifname[n];
-		n++;
-	}
-	buf[n++] = '/';
-	do
-		digits[nd++] = (char)('0' + vrid % 10);
-	while ((vrid /= 10) != 0 && nd < (int)sizeof(digits));
-	while (nd > 0)
-		buf[n++] = digits[--nd];
 	if (family) {
-		buf[n++] = '/';
-		buf[n++] = family == AF_INET6 ? '6' : '4';
+		end[0] = '/';
+		end[1] = family == AF_INET6 ? '6' : '4';
+		end[2] = '\0';
 	}
-	buf[n] = '\0';
 	return buf;
 }
 
