@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "common/arena.h"
 #include "common/bus.h"
 #include "common/errlist.h"
 #include "config.pb-c.h"
@@ -36,13 +37,13 @@
 #include "rbpd/rbp_dual.h"
 #include "rbpd/rbp_fifo.h"
 #include "rbpd/rbp_hlc.h"
+#include "rbpd/rbp_lag.h"
 #include "rbpd/rbp_ready.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/rbp_role.h"
 #include "rbpd/rbp_sync.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
-#include "common/arena.h"
 
 #define RBPD_MAX_IFACES 16 /* access interfaces of one profile, bindings' included */
 
@@ -83,6 +84,7 @@ struct chan {
 	/* a batch from the peer in progress, per type */
 	bool rx_batch[UT_SVC_COUNT];
 	uint64_t batches_in, bad_batches, bad_entries, partial_batches_in;
+	struct rbp_lag lag; /* the peer's streamed changes, made to applied (rbp_lag.h) */
 	bool rx_batch_done; /* one batch from the peer completed since attach */
 	/* One batch from the peer completed since rbpd started: until then
 	 * this table may lack users (rbpd restarted), and batches it sends

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "common/credit.h"
@@ -392,9 +393,23 @@ bool rbpd_rx_batch_running(const struct chan *ch)
 	return false;
 }
 
+/* A change from the peer applied as it streamed in: how long ago the
+ * peer made it (rbp_lag.h). */
+static void lag_seen(struct chan *ch, uint64_t version)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	rbp_lag_add(&ch->lag, now > version ? now - version : 0);
+}
+
 static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 {
-	if (rbpd_rx_batch_running(ch))
+	bool batch = rbpd_rx_batch_running(ch);
+
+	if (batch)
 		ch->rx_batch_got += es->n_entries;
 	for (size_t i = 0; i < es->n_entries; i++) {
 		const Db__RbsEntry *e = es->entries[i];
@@ -474,7 +489,11 @@ static void rx_entries(struct chan *ch, const Db__RbsEntries *es)
 			rc = ut_upsert(ch->t, &r);
 			if (rc == UT_APPLIED && (type == UT_SVC_ARP || type == UT_SVC_ND) && pb)
 				rbpd_kern_apply(p, pb, type, r.key, r.key_len, &u);
+		} else {
+			continue;
 		}
+		if (rc == UT_APPLIED && !batch)
+			lag_seen(ch, e->version);
 	}
 }
 

@@ -191,6 +191,13 @@ static void show_prof(FILE *f, struct prof *p)
 		fprintf(f, "  Table limit       : %" PRIu64 " users, %" PRIu64 " bytes\n",
 			rbpd_user_limit(p->d), rbpd_user_limit(p->d) * RBPD_BYTES_PER_USER);
 		text_ae(f, &ch->ae);
+		if (ch->lag.count)
+			fprintf(f,
+				"  Replication lag   : p50 %" PRIu64 " us, p99 %" PRIu64
+				" us, max %" PRIu64 " us over %" PRIu64
+				" changes from the peer (made there to applied here)\n",
+				rbp_lag_quantile(&ch->lag, 0.5), rbp_lag_quantile(&ch->lag, 0.99),
+				ch->lag.max_us, ch->lag.count);
 		fprintf(f, "  Refused from peer :");
 		refused_line(f, ch);
 	}
@@ -270,6 +277,34 @@ static int show_users(struct rbpd *d, FILE *f, const char *name, const char *wor
 
 /* ---- display as JSON (docs/json.md) ---------------------------------------- */
 
+/* The peer's streamed changes, from made to applied here (rbp_lag.h):
+ * quantiles, and the histogram's non-empty buckets [upper bound, count]
+ * for a reader that wants the lags of a period (the difference of two
+ * readings). */
+static void json_lag(struct json_object *o, const struct rbp_lag *l)
+{
+	struct json_object *x = jout_obj(o, "replication_lag_us"), *b;
+
+	jout_u64(x, "changes", l->count);
+	jout_u64(x, "p50", rbp_lag_quantile(l, 0.5));
+	jout_u64(x, "p99", rbp_lag_quantile(l, 0.99));
+	jout_u64(x, "p999", rbp_lag_quantile(l, 0.999));
+	jout_u64(x, "max", l->max_us);
+	b = jout_arr(x, "buckets");
+	for (size_t i = 0; i < RBP_LAG_BUCKETS; i++) {
+		struct json_object *pair;
+		uint64_t lo, hi;
+
+		if (l->b[i] == 0)
+			continue;
+		rbp_lag_bucket(i, &lo, &hi);
+		pair = json_object_new_array();
+		json_object_array_add(pair, json_object_new_uint64(hi));
+		json_object_array_add(pair, json_object_new_uint64(l->b[i]));
+		json_object_array_add(b, pair);
+	}
+}
+
 static void json_prof(struct json_object *arr, struct prof *p)
 {
 	struct json_object *o = jout_push_obj(arr), *x, *y;
@@ -308,6 +343,7 @@ static void json_prof(struct json_object *arr, struct prof *p)
 		jout_u64(y, "queued", ch->q.len);
 		jout_u64(y, "limit_users", rbpd_user_limit(p->d));
 		json_ae(x, &ch->ae);
+		json_lag(x, &ch->lag);
 		y = jout_obj(x, "refused_from_peer");
 		for (int r = 1; r < RBP_ADMIT_COUNT; r++)
 			jout_u64(y, rbp_admit_name((enum rbp_admit)r), ch->refused[r]);

@@ -1377,6 +1377,39 @@ START_TEST(groups_that_become_master_together_are_restored_in_one_walk)
 }
 END_TEST
 
+START_TEST(the_peers_streamed_changes_show_their_lag_from_made_to_applied)
+{
+	const uint8_t *l1 = (const uint8_t *)"lease-51", *l2 = (const uint8_t *)"lease-52";
+	struct peer_user u[] = {
+	    {0, UT_SVC_DHCP_SERVER, MAC_ODD, "a0", l1, 8, "192.0.2.51/86400", 0},
+	    {0, UT_SVC_DHCP_SERVER, MAC_EVEN, "a0", l2, 8, "192.0.2.52/86400", 0},
+	};
+	json_object *root, *lag;
+	uint64_t before, t0, t1;
+	char *text;
+
+	ready(true, BACKUP, BACKUP);
+	lag = jcheck_get(jcheck_get(jprofile(&root), "service"), "replication_lag_us");
+	before = (uint64_t)json_object_get_uint64(jcheck_get(lag, "changes"));
+	json_object_put(root);
+	t0 = now_us();
+	peer_send(u, 2);
+	WAIT(jusers("dhcp-server", "backup") == 2);
+	t1 = now_us();
+	lag = jcheck_get(jcheck_get(jprofile(&root), "service"), "replication_lag_us");
+	ck_assert_uint_eq(json_object_get_uint64(jcheck_get(lag, "changes")), before + 2);
+	/* made (versioned) after t0, applied before t1 */
+	ck_assert_uint_le(json_object_get_uint64(jcheck_get(lag, "max")), t1 - t0);
+	ck_assert_uint_le(json_object_get_uint64(jcheck_get(lag, "p50")),
+			  json_object_get_uint64(jcheck_get(lag, "max")));
+	ck_assert_uint_ge(json_object_array_length(jcheck_get(lag, "buckets")), 1);
+	json_object_put(root);
+	text = display(DB__QUERY_KIND__QUERY_RBP, false, NULL, NULL);
+	ck_assert_msg(strstr(text, "Replication lag   : p50 ") != NULL, "%s", text);
+	free(text);
+}
+END_TEST
+
 START_TEST(a_takeover_packs_nothing_for_nobody_and_a_later_subscriber_gets_it_all)
 {
 	const uint8_t *lease = (const uint8_t *)"lease-31";
@@ -2055,6 +2088,7 @@ int main(void)
 	    a_kernel_neighbour_becomes_a_master_user_and_its_deletion_a_delete,
 	    a_takeover_makes_the_peers_users_this_devices_and_a_handover_gives_them_back,
 	    groups_that_become_master_together_are_restored_in_one_walk,
+	    the_peers_streamed_changes_show_their_lag_from_made_to_applied,
 	    a_takeover_packs_nothing_for_nobody_and_a_later_subscriber_gets_it_all,
 	    a_late_subscriber_gets_the_users_this_device_is_master_of_replayed,
 	    a_batch_request_from_rbsd_gets_every_user_of_the_table,
