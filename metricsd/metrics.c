@@ -524,6 +524,37 @@ static void rbp_users(FILE *f, struct json_object *profs)
 /* Each profile's remote backup service ("service"): its channel up or
  * not, the users in its table, the batches after which the tables still
  * differed. */
+/* The peer's streamed changes, made there to applied here: "service" ->
+ * "replication_lag_us" (rbpd/rbp_lag.h), in seconds. */
+static void rbp_lag(FILE *f, struct json_object *profs)
+{
+	static const struct {
+		const char *name, *type, *key, *help;
+	} m[] = {
+	    {"dualbackup_rbp_replicated_changes_total", "counter", "changes",
+	     "Changes from the peer applied as they streamed in (not in batches)."},
+	    {"dualbackup_rbp_replication_lag_p50_seconds", "gauge", "p50",
+	     "Median time from a change made on the peer to applied here, since rbpd started."},
+	    {"dualbackup_rbp_replication_lag_p99_seconds", "gauge", "p99",
+	     "99th percentile of the time from a change made on the peer to applied here."},
+	    {"dualbackup_rbp_replication_lag_max_seconds", "gauge", "max",
+	     "Longest time from a change made on the peer to applied here."},
+	};
+	size_t n = profs ? json_object_array_length(profs) : 0;
+	double v;
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		family(f, m[k].name, m[k].type, m[k].help);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *p = json_object_array_get_idx(profs, i);
+			const char *l[] = {"profile", str(p, "name"), NULL};
+
+			if (num(get(get(p, "service"), "replication_lag_us"), m[k].key, &v))
+				sample(f, m[k].name, l, k == 0 ? v : v / 1e6);
+		}
+	}
+}
+
 static void rbp_service(FILE *f, struct json_object *profs)
 {
 	size_t n = profs ? json_object_array_length(profs) : 0;
@@ -547,6 +578,7 @@ static void rbp_service(FILE *f, struct json_object *profs)
 		if (num(get(get(p, "service"), "table"), "users", &v))
 			sample(f, "dualbackup_rbp_table_users", l, v);
 	}
+	rbp_lag(f, profs);
 	family(f, "dualbackup_rbp_batches_in_other_digest_total", "counter",
 	       "Batches from the peer after which the tables still differed.");
 	for (size_t i = 0; i < n; i++) {

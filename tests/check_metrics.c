@@ -116,7 +116,9 @@ START_TEST(channel_profile_and_daemons)
 	    "{\"services\": [{\"name\": \"rbs1\", \"up\": true, \"reconnects\": 2,"
 	    " \"tls\": {\"enabled\": false}, \"window\": {\"unacknowledged\": 6}}]}",
 	    "{\"profiles\": [{\"name\": \"rbp1\", \"service\": {\"channel\": \"down\","
-	    " \"table\": {\"users\": 10}, \"antientropy\": {\"last_agreed\": false,"
+	    " \"table\": {\"users\": 10}, \"replication_lag_us\": {\"changes\": 40,"
+	    " \"p50\": 400, \"p99\": 1500, \"max\": 20000},"
+	    " \"antientropy\": {\"last_agreed\": false,"
 	    " \"leaves_differing\": 7, \"entries_resent\": 9}},"
 	    " \"bindings\": [{\"vrid\": 2, \"interface\": \"eth1\","
 	    " \"role\": \"master\", \"dual_master\": {\"since\": 1796588000, \"count\": 1}},"
@@ -145,6 +147,12 @@ START_TEST(channel_profile_and_daemons)
 			      "interface=\"eth1\"} 1"));
 	ck_assert(has_line(t, "dualbackup_rbp_binding_dual_master{profile=\"rbp1\",vrid=\"3\","
 			      "interface=\"eth1\"} 0"));
+	ck_assert(has_line(t, "dualbackup_rbp_replicated_changes_total{profile=\"rbp1\"} 40"));
+	ck_assert(
+	    has_line(t, "dualbackup_rbp_replication_lag_p50_seconds{profile=\"rbp1\"} 0.0004"));
+	ck_assert(
+	    has_line(t, "dualbackup_rbp_replication_lag_p99_seconds{profile=\"rbp1\"} 0.0015"));
+	ck_assert(has_line(t, "dualbackup_rbp_replication_lag_max_seconds{profile=\"rbp1\"} 0.02"));
 	ck_assert(has_line(t, "dualbackup_rbp_antientropy_last_agreed{profile=\"rbp1\"} 0"));
 	ck_assert(has_line(t, "dualbackup_rbp_antientropy_leaves_differing_total{profile=\"rbp1\"} 7"));
 	ck_assert(has_line(t, "dualbackup_rbp_antientropy_entries_resent_total{profile=\"rbp1\"} 9"));
