@@ -177,7 +177,7 @@ struct prof {
  * one buffer, as neither runs inside the other. */
 #define RBPD_PUB_BATCH 1024
 struct restore_acc {
-	uint64_t n, published;
+	uint64_t n; /* users replayed (rbpd_replay_masters()) */
 	size_t cnt[UT_SVC_COUNT];
 	struct rbp_user users[UT_SVC_COUNT][RBPD_PUB_BATCH];
 	const uint8_t *keys[UT_SVC_COUNT][RBPD_PUB_BATCH];
