@@ -337,16 +337,16 @@ test_interactive_lists_and_cancel() {
 test_interactive_terminal() {
 	local s=$TAG-tty screen
 	tmux new-session -d -s "$s" -x 160 -y 50 "$BIN/dbcli -r $(run_dir A)" || return 1
-	sleep 0.5
+	wait_until 5 tmux_shows "$s" '^<A>' || { tmux kill-session -t "$s"; return 1; }
 	tmux send-keys -t "$s" 'sys' Tab Enter
-	sleep 0.3
+	wait_until 5 tmux_shows "$s" '^\[~A\]' || { tmux kill-session -t "$s"; return 1; }
 	tmux send-keys -t "$s" 'interface eth1' Enter 'vrrp vrid 2 ' '?'
-	sleep 0.5
+	wait_until 5 tmux_shows "$s" 'Priority of this device' || { tmux kill-session -t "$s"; return 1; }
 	tmux send-keys -t "$s" 'pri' Tab '97' Enter
-	sleep 0.5
+	wait_until 5 tmux_shows "$s" '^\[\*A-eth1\]' || { tmux capture-pane -t "$s" -p; tmux kill-session -t "$s"; return 1; }
 	screen=$(tmux capture-pane -t "$s" -p)
 	tmux send-keys -t "$s" 'clear configuration candidate' Enter 'return' Enter 'quit' Enter
-	sleep 0.3
+	wait_until 5 eval "! tmux has-session -t '$s' 2>/dev/null"
 	tmux kill-session -t "$s" 2>/dev/null
 	echo "$screen" | grep -q '^<A>system-view$' || { echo "$screen"; return 1; }
 	echo "$screen" | grep -q 'priority  *Priority of this device in the group' || { echo "$screen"; return 1; }
