@@ -10,7 +10,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <pthread.h>
@@ -27,40 +26,34 @@
 
 #include "kea/kea_ctrl.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/tmproot.h"
 
 /* A directory per test case run, made and removed by the runner process,
  * so that it is gone even when a forked test dies on an assertion. */
-static char root[] = "/tmp/check_kea_ctrl.XXXXXX";
+static char root[64];
 /* This test's own directory, inside root, and the socket's path in it. */
 static char dir[128];
 static char sock_path[160];
 
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void root_setup(void)
 {
-	strcpy(root, "/tmp/check_kea_ctrl.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	tmproot_make(root, sizeof(root), "check_kea_ctrl");
 }
 
 static void root_teardown(void)
 {
-	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmproot_remove(root);
 }
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/test.XXXXXX", root);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmproot_dir(root, dir, sizeof(dir));
 	snprintf(sock_path, sizeof(sock_path), "%s/kea4-ctrl.sock", dir);
 }
 
 static void teardown(void)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmproot_rm(dir);
 }
 
 static int64_t now_ms(void)

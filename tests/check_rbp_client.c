@@ -8,7 +8,6 @@
  * subscription arrived). */
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -23,44 +22,33 @@
 #include "rbpclient/rbp_client.h"
 #include "rbpd/user_table.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/tmproot.h"
 #include "user.pb-c.h"
 
 /* A directory per test case run, made and removed by the runner process,
  * so that it is gone even when a forked test dies on an assertion. */
-static char root[] = "/tmp/check_rbp_client.XXXXXX";
+static char root[64];
 /* This test's own directory, inside root: its RUNDIR. */
 static char dir[256];
 
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rmtree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void root_setup(void)
 {
-	strcpy(root, "/tmp/check_rbp_client.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	tmproot_make(root, sizeof(root), "check_rbp_client");
 }
 
 static void root_teardown(void)
 {
-	rmtree(root);
+	tmproot_remove(root);
 }
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/test.XXXXXX", root);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmproot_dir(root, dir, sizeof(dir));
 }
 
 static void teardown(void)
 {
-	rmtree(dir);
+	tmproot_rm(dir);
 }
 
 static int64_t now_ms(void)

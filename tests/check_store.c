@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 
 #include "cfgd/store.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/tmproot.h"
 
 #define BASE_ID UINT64_C(1000000000)
 #define KILL_ROUNDS 50
@@ -32,40 +32,28 @@
 /* One directory per test case run, made and removed by the runner process
  * itself, so that it is gone even when a forked test dies on an assertion
  * (check leaves a failed test's process without running its teardown). */
-static char root[] = "/tmp/check_store.XXXXXX";
+static char root[64];
 /* This test's own directory, inside root. */
 static char dir[256];
 
-static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rmtree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void root_setup(void)
 {
-	strcpy(root, "/tmp/check_store.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	tmproot_make(root, sizeof(root), "check_store");
 }
 
 static void root_teardown(void)
 {
-	rmtree(root);
+	tmproot_remove(root);
 }
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/test.XXXXXX", root);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmproot_dir(root, dir, sizeof(dir));
 }
 
 static void teardown(void)
 {
-	rmtree(dir);
+	tmproot_rm(dir);
 }
 
 /* A path inside this test's directory; valid until the next call. */

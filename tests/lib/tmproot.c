@@ -11,6 +11,12 @@ void tmproot_make(char *root, size_t len, const char *name)
 	ck_assert_ptr_nonnull(mkdtemp(root));
 }
 
+void tmproot_dir(const char *root, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s/test.XXXXXX", root);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
 void tmproot_rm(const char *dir)
 {
 	char cmd[4200];

@@ -14,6 +14,10 @@
 /* Makes /tmp/NAME.XXXXXX into root (len bytes); a failure fails the test. */
 void tmproot_make(char *root, size_t len, const char *name);
 
+/* Makes a test's own directory ROOT/test.XXXXXX into dir (len bytes); a
+ * failure fails the test. */
+void tmproot_dir(const char *root, char *dir, size_t len);
+
 /* Removes dir and all it holds; says so on stderr when it cannot. */
 void tmproot_rm(const char *dir);
 
