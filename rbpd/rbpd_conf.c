@@ -158,7 +158,6 @@ static struct prof *prof_new(struct rbpd *d, const Db__RbpConfig *c, struct prof
 	return p;
 }
 
-/* cfgclient_ops.apply: takes ownership of obj. */
 /* A commit's profiles against the running ones (common/reconcile.h). */
 struct apply {
 	struct rbpd *d;
@@ -205,6 +204,7 @@ static void *apply_make(void *ctx, size_t i)
 static const struct reconcile_ops apply_ops = {offsetof(struct prof, next), apply_find, apply_drop,
 					       apply_keep, apply_make};
 
+/* cfgclient_ops.apply: takes ownership of obj. */
 void rbpd_apply(void *arg, void *obj)
 {
 	struct rbpd *d = arg;

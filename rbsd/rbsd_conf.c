@@ -322,7 +322,6 @@ void rbsd_svc_free(struct svc *v)
 	free(v);
 }
 
-/* cfgclient_ops.apply: takes ownership of obj. */
 /* A commit's services against the running ones (common/reconcile.h). */
 struct apply {
 	struct rbsd *d;
@@ -385,6 +384,7 @@ static void *apply_make(void *ctx, size_t i)
 static const struct reconcile_ops apply_ops = {offsetof(struct svc, next), apply_find, apply_drop,
 					       apply_keep, apply_make};
 
+/* cfgclient_ops.apply: takes ownership of obj. */
 void rbsd_apply(void *arg, void *obj)
 {
 	struct rbsd *d = arg;
