@@ -340,11 +340,26 @@ static void render_vrrp(FILE *f, struct json_object *doc)
 /* ---- tables: one metric per field of each object of an array ---------- */
 
 /* A metric read from field `key` of each object (or of its sub-object
- * `sub`), labelled with the object's name. */
+ * `sub`, a path "a.b" for one inside another), labelled with the
+ * object's name. */
 struct field_metric {
 	const char *name, *type, *help, *key, *sub;
 	double per; /* JSON units in one of the metric's (1000: ms to s); 0: the same */
 };
+
+/* The object at path ("a" or "a.b") under o, or NULL. */
+static struct json_object *get_path(struct json_object *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.')) != NULL && o) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = get(o, key);
+		path = dot + 1;
+	}
+	return get(o, path);
+}
 
 /* Every metric of table t (n of them) over the objects of array a, each
  * labelled `label` = its "name". */
@@ -358,7 +373,7 @@ static void render_table(FILE *f, const struct field_metric *t, size_t n, struct
 		family(f, t[m].name, t[m].type, t[m].help);
 		for (size_t i = 0; i < na; i++) {
 			struct json_object *x = json_object_array_get_idx(a, i);
-			struct json_object *o = t[m].sub ? get(x, t[m].sub) : x;
+			struct json_object *o = t[m].sub ? get_path(x, t[m].sub) : x;
 			const char *l[] = {label, str(x, "name"), NULL};
 
 			if (num(o, t[m].key, &v))
@@ -526,34 +541,20 @@ static void rbp_users(FILE *f, struct json_object *profs)
  * differed. */
 /* The peer's streamed changes, made there to applied here: "service" ->
  * "replication_lag_us" (rbpd/rbp_lag.h), in seconds. */
-static void rbp_lag(FILE *f, struct json_object *profs)
-{
-	static const struct {
-		const char *name, *type, *key, *help;
-	} m[] = {
-	    {"dualbackup_rbp_replicated_changes_total", "counter", "changes",
-	     "Changes from the peer applied as they streamed in (not in batches)."},
-	    {"dualbackup_rbp_replication_lag_p50_seconds", "gauge", "p50",
-	     "Median time from a change made on the peer to applied here, since rbpd started."},
-	    {"dualbackup_rbp_replication_lag_p99_seconds", "gauge", "p99",
-	     "99th percentile of the time from a change made on the peer to applied here."},
-	    {"dualbackup_rbp_replication_lag_max_seconds", "gauge", "max",
-	     "Longest time from a change made on the peer to applied here."},
-	};
-	size_t n = profs ? json_object_array_length(profs) : 0;
-	double v;
-
-	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-		family(f, m[k].name, m[k].type, m[k].help);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *p = json_object_array_get_idx(profs, i);
-			const char *l[] = {"profile", str(p, "name"), NULL};
-
-			if (num(get(get(p, "service"), "replication_lag_us"), m[k].key, &v))
-				sample(f, m[k].name, l, k == 0 ? v : v / 1e6);
-		}
-	}
-}
+static const struct field_metric rbp_lag_metrics[] = {
+    {"dualbackup_rbp_replicated_changes_total", "counter",
+     "Changes from the peer applied as they streamed in (not in batches).", "changes",
+     "service.replication_lag_us", 0},
+    {"dualbackup_rbp_replication_lag_p50_seconds", "gauge",
+     "Median time from a change made on the peer to applied here, since rbpd started.", "p50",
+     "service.replication_lag_us", 1e6},
+    {"dualbackup_rbp_replication_lag_p99_seconds", "gauge",
+     "99th percentile of the time from a change made on the peer to applied here.", "p99",
+     "service.replication_lag_us", 1e6},
+    {"dualbackup_rbp_replication_lag_max_seconds", "gauge",
+     "Longest time from a change made on the peer to applied here.", "max",
+     "service.replication_lag_us", 1e6},
+};
 
 static void rbp_service(FILE *f, struct json_object *profs)
 {
@@ -578,7 +579,8 @@ static void rbp_service(FILE *f, struct json_object *profs)
 		if (num(get(get(p, "service"), "table"), "users", &v))
 			sample(f, "dualbackup_rbp_table_users", l, v);
 	}
-	rbp_lag(f, profs);
+	render_table(f, rbp_lag_metrics, sizeof(rbp_lag_metrics) / sizeof(rbp_lag_metrics[0]), profs,
+		     "profile");
 	family(f, "dualbackup_rbp_batches_in_other_digest_total", "counter",
 	       "Batches from the peer after which the tables still differed.");
 	for (size_t i = 0; i < n; i++) {
