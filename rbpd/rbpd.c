@@ -35,7 +35,7 @@ struct grp {
 	char why[160]; /* its last VrrpEvent, as a reason to log */
 };
 
-static uint64_t realtime_ns(void)
+uint64_t rbpd_realtime_ns(void)
 {
 	struct timespec ts;
 
@@ -53,12 +53,12 @@ static double mono_ms(void)
 
 uint64_t rbpd_next_version(struct rbpd *d, uint64_t held)
 {
-	return rbp_hlc_next(&d->hlc, realtime_ns() / 1000, held);
+	return rbp_hlc_next(&d->hlc, rbpd_realtime_ns() / 1000, held);
 }
 
 bool rbpd_observe_version(struct rbpd *d, uint64_t v)
 {
-	return rbp_hlc_observe(&d->hlc, realtime_ns() / 1000, v);
+	return rbp_hlc_observe(&d->hlc, rbpd_realtime_ns() / 1000, v);
 }
 
 int rbpd_user_held(const struct chan *ch, enum ut_svc type, const uint8_t *key, size_t klen,
@@ -327,7 +327,7 @@ static void takeover_begin(struct pbind *pb)
 	 * state not heard of yet (rbpd restarted on the master): the services
 	 * may have served users meanwhile that only they know. */
 	pb->whole_at_ms = pb->role_known && pb->backup_heard && pb->p->ch && pb->p->ch->whole
-			      ? realtime_ns() / 1000000
+			      ? rbpd_realtime_ns() / 1000000
 			      : 0;
 	pb->backup_heard = false;
 	pb->role_known = true;
@@ -389,8 +389,9 @@ static void takeover_log(const struct pbind *pb, const char *why)
 /* The bindings that became master in one evaluation (pbs, n): the peer's
  * copies of their users become this device's, in the kernel for ARP/ND
  * and announced to services. A binding's restore_ms is its table's walk,
- * shared with the others of that table. whys: each one's reason. */
-static void takeover(struct rbpd *d, struct pbind **pbs, const char **whys, size_t n)
+ * shared with the others of that table. why: the reason, or NULL for each
+ * group's last event. */
+static void takeover(struct rbpd *d, struct pbind **pbs, size_t n, const char *why)
 {
 	struct restore_acc *a = &d->acc;
 
@@ -417,8 +418,8 @@ static void takeover(struct rbpd *d, struct pbind **pbs, const char **whys, size
 	for (size_t i = 0; i < n; i++) {
 		if (pbs[i]->p->ch == NULL)
 			pbs[i]->restore_ms = 0;
-		pbs[i]->restore_at_ns = realtime_ns();
-		takeover_log(pbs[i], whys[i]);
+		pbs[i]->restore_at_ns = rbpd_realtime_ns();
+		takeover_log(pbs[i], why ? why : grp_why(d, pbs[i]->b.ifname, pbs[i]->b.vrid));
 	}
 	/* what the kernel learned meanwhile is this device's to send now */
 	rbpd_kern_dump(d, DUMP_LEARN);
@@ -544,18 +545,15 @@ void rbpd_evaluate(struct rbpd *d, const char *why)
 	bool changed = false;
 	size_t nb = 0, n = 0;
 	struct pbind **pbs;
-	const char **whys;
 
 	for (struct prof *p = d->profs; p; p = p->next)
 		nb += p->nbind;
 	pbs = malloc((nb ? nb : 1) * sizeof(*pbs));
-	whys = malloc((nb ? nb : 1) * sizeof(*whys));
-	if (pbs == NULL || whys == NULL)
+	if (pbs == NULL)
 		fatal("malloc");
 	for (struct prof *p = d->profs; p; p = p->next) {
 		for (size_t i = 0; i < p->nbind; i++) {
 			struct pbind *pb = &p->bind[i];
-			const char *w;
 			enum rbp_role r;
 
 			pb->b.state = grp_state(d, pb->b.ifname, pb->b.vrid);
@@ -566,19 +564,15 @@ void rbpd_evaluate(struct rbpd *d, const char *why)
 				continue;
 			pb->role = r;
 			changed = true;
-			w = why ? why : grp_why(d, pb->b.ifname, pb->b.vrid);
-			if (r == RBP_ROLE_MASTER) {
-				pbs[n] = pb;
-				whys[n++] = w;
-			} else {
-				handover(pb, w);
-			}
+			if (r == RBP_ROLE_MASTER)
+				pbs[n++] = pb;
+			else
+				handover(pb, why ? why : grp_why(d, pb->b.ifname, pb->b.vrid));
 		}
 	}
 	if (n)
-		takeover(d, pbs, whys, n);
+		takeover(d, pbs, n, why);
 	free(pbs);
-	free(whys);
 	/* after the restored users a takeover published */
 	if (changed) {
 		rbpd_api_publish_roles(d, 0);

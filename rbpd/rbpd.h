@@ -367,6 +367,8 @@ bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len);
 /* Every binding takes the role its group's state gives now: a takeover
  * for one that becomes master, a handover for one that no longer is. */
 void rbpd_evaluate(struct rbpd *d, const char *why);
+/* CLOCK_REALTIME in nanoseconds: versions (rbp_hlc.h), lags, times shown. */
+uint64_t rbpd_realtime_ns(void);
 
 /* The download delay of binding pb is over (pb->withdraw's callback):
  * its users' forwarding entries follow the profile's mode. */

@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "common/credit.h"
@@ -397,11 +396,8 @@ bool rbpd_rx_batch_running(const struct chan *ch)
  * peer made it (rbp_lag.h). */
 static void lag_seen(struct chan *ch, uint64_t version)
 {
-	struct timespec ts;
-	uint64_t now;
+	uint64_t now = rbpd_realtime_ns() / 1000;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 	rbp_lag_add(&ch->lag, now > version ? now - version : 0);
 }
 
