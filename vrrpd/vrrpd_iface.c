@@ -504,6 +504,7 @@ static void iface_renumber(struct iface *ifp, unsigned ifindex)
 static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 {
 	struct vrrpd *d = arg;
+	int now_up = -2; /* vrrp_net_link_up() of the event's interface, once read */
 
 	if (ev->kind == VRRP_NET_LINK && ev->ifname[0])
 		for (struct iface *ifp = d->ifaces; ifp; ifp = ifp->next)
@@ -547,8 +548,11 @@ static void on_net_event(const struct vrrp_net_event *ev, void *arg)
 		was = gr->track_if[0] ? gr->link_up : gr->fsm.link_up || gr->link_up_at;
 		/* A notification older than the group (its interface made just
 		 * before the commit) is history: the link is as the group has
-		 * it. The one that changed it, if any, is still to come. */
-		if (was != ev->up && vrrp_net_link_up(gr->ifname) == was)
+		 * it. The one that changed it, if any, is still to come. The
+		 * link is read once for all the interface's groups. */
+		if (was != ev->up && now_up == -2)
+			now_up = vrrp_net_link_up(gr->ifname);
+		if (was != ev->up && now_up == was)
 			continue;
 		if (was != ev->up) {
 			log_info("(%s %s vrid %u) interface %s", gr->ifname, fam_word(gr->family),
