@@ -593,37 +593,18 @@ static void rbp_service(FILE *f, struct json_object *profs)
 }
 
 /* Each profile's anti-entropy (docs/antientropy.md): "service" ->
- * "antientropy", a boolean or a number per metric. */
-static void rbp_antientropy(FILE *f, struct json_object *profs)
-{
-	size_t n = profs ? json_object_array_length(profs) : 0;
-	static const struct {
-		const char *name, *type, *key, *help;
-	} ae[] = {
-	    {"dualbackup_rbp_antientropy_last_agreed", "gauge", "last_agreed",
-	     "1 when the last comparison of the tables with the peer's found them equal."},
-	    {"dualbackup_rbp_antientropy_leaves_differing_total", "counter", "leaves_differing",
-	     "Leaves of the tables found to differ from the peer's."},
-	    {"dualbackup_rbp_antientropy_entries_resent_total", "counter", "entries_resent",
-	     "Entries sent to repair the peer's table."},
-	};
-	double v;
-
-	for (size_t j = 0; j < sizeof(ae) / sizeof(ae[0]); j++) {
-		family(f, ae[j].name, ae[j].type, ae[j].help);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *p = json_object_array_get_idx(profs, i);
-			struct json_object *x =
-			    get(get(get(p, "service"), "antientropy"), ae[j].key);
-			const char *l[] = {"profile", str(p, "name"), NULL};
-
-			if (x && json_object_is_type(x, json_type_boolean))
-				sample(f, ae[j].name, l, json_object_get_boolean(x));
-			else if (num(get(get(p, "service"), "antientropy"), ae[j].key, &v))
-				sample(f, ae[j].name, l, v);
-		}
-	}
-}
+ * "antientropy", a boolean (num() reads it as 1 or 0) or a number per
+ * metric. */
+static const struct field_metric rbp_ae_metrics[] = {
+    {"dualbackup_rbp_antientropy_last_agreed", "gauge",
+     "1 when the last comparison of the tables with the peer's found them equal.", "last_agreed",
+     "service.antientropy", 0},
+    {"dualbackup_rbp_antientropy_leaves_differing_total", "counter",
+     "Leaves of the tables found to differ from the peer's.", "leaves_differing",
+     "service.antientropy", 0},
+    {"dualbackup_rbp_antientropy_entries_resent_total", "counter",
+     "Entries sent to repair the peer's table.", "entries_resent", "service.antientropy", 0},
+};
 
 /* Users from the peer each profile's channel refused, by reason. */
 static void rbp_refused(FILE *f, struct json_object *profs)
@@ -659,7 +640,8 @@ static void render_rbp(FILE *f, struct json_object *doc)
 
 	rbp_users(f, profs);
 	rbp_service(f, profs);
-	rbp_antientropy(f, profs);
+	render_table(f, rbp_ae_metrics, sizeof(rbp_ae_metrics) / sizeof(rbp_ae_metrics[0]), profs,
+		     "profile");
 	rbp_refused(f, profs);
 	family(f, "dualbackup_rbp_binding_master", "gauge",
 	       "1 where this device is master for the users of a binding.");
