@@ -53,7 +53,7 @@ PROTO_O := $(PROTO_C:.c=.o)
 COMMON_SRC := common/log.c common/bus.c common/daemon.c common/cfgclient.c common/ctl.c \
 	common/strmap.c common/errlist.c common/service.c common/reqclient.c common/peer.c \
 	common/keyfile.c common/jsonout.c common/histo.c common/hex.c common/svc.c common/mac.c \
-	common/arena.c common/reconcile.c
+	common/arena.c common/reconcile.c common/pidwatch.c
 # The user-information client library (rbpclient/, installed as
 # librbpclient.a with rbp_client.h): linked by services and dbuser, not by
 # the daemons. It carries the few common modules it needs (RBPC_DEPS_O).
