@@ -37,6 +37,12 @@ SANFLAGS =
 OPT = -O2
 endif
 
+# One spelling of the build directory: given as an absolute path inside the
+# tree (tests/integration/cli.sh's `make install B=...` does), it is made
+# relative again, so that the dependency files one build writes name the
+# targets the next build asks for (else a header change rebuilds nothing).
+override B := $(patsubst $(CURDIR)/%,%,$(abspath $(B)))
+
 CC ?= cc
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow \
