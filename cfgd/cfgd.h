@@ -33,15 +33,20 @@
 #include "common/bus.h"
 #include "common/daemon.h"
 #include "common/histo.h"
+#include "common/pidwatch.h"
 
 #define FIRST_COMMIT_ID 1000000000ULL
 #define PREPARE_TIMEOUT_MS 3000
 #define ACK_TIMEOUT_MS 3000
-#define DAEMON_DEAD_MS 3500
+/* A daemon that ended is known at once (common/pidwatch.h); one silent
+ * this long (hung, or its end could not be watched) is taken as down:
+ * three of its heartbeats (common/cfgclient.c) and a half. */
+#define DAEMON_DEAD_MS 35000
 #define PUSH_RETRY_MS 2000
 #define SESSION_IDLE_MS (3600 * 1000)
 #define TICK_MS 100	  /* the tick while something waits on time (tick_arm()) */
-#define TICK_IDLE_MS 1000 /* and while nothing does */
+#define TICK_IDLE_MS 5000 /* and while nothing does */
+#define GREET_MS 5000	  /* after start, the daemons greeted at TICK_MS */
 
 struct daemon_state {
 	bool up;
@@ -50,6 +55,8 @@ struct daemon_state {
 	uint64_t digest;  /* digest of the section it reports applied */
 	uint64_t pid;
 	uint64_t last_push_ms;
+	struct pidwatch *watch; /* the process behind pid, when the kernel can watch it */
+	struct cfgd *cd;	/* for the watch's callback */
 };
 
 struct cfgd {
@@ -64,6 +71,7 @@ struct cfgd {
 	uint64_t running_id;
 	struct compiled compiled; /* sections of the running config */
 	struct daemon_state d[D__COUNT];
+	uint64_t started_ms;	 /* cfgd_now_ms() at start */
 	struct strmap *sessions; /* identity (hex) -> struct session */
 	/* the transaction in flight */
 	bool busy;
@@ -119,6 +127,15 @@ int cfgd_daemon_of(Db__Role r);
 /* A message of daemon d, checked to come from it: HELLO, HEARTBEAT, VOTE,
  * ACK, each carried out. */
 void cfgd_daemon_msg(struct cfgd *cd, enum cfg_daemon d, const Db__Envelope *env);
+
+/* cfgd's HELLO to daemon d, which is not up: a restarted cfgd learns its
+ * daemons from their answers at once rather than at their next
+ * heartbeat (a send before d has connected fails, and is tried again). */
+void cfgd_greet(struct cfgd *cd, enum cfg_daemon d);
+
+/* Daemon d is down (its process ended, or it fell silent: why says
+ * which): logged, and the transaction in flight learns it lost d. */
+void cfgd_daemon_down(struct cfgd *cd, enum cfg_daemon d, const char *why);
 
 /* Whether daemon d's applied section is the running one's. */
 bool cfgd_in_sync(struct cfgd *cd, enum cfg_daemon d);

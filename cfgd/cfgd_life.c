@@ -77,13 +77,13 @@ static void on_tick(uv_timer_t *t)
 	uint64_t now = cfgd_now_ms(cd);
 
 	for (int d = 0; d < D__COUNT; d++) {
+		if (!cd->d[d].up)
+			cfgd_greet(cd, d);
 		if (cd->d[d].up && now - cd->d[d].last_seen_ms > DAEMON_DEAD_MS) {
-			log_warnx("%s: silent for %d ms, considered down", cfg_daemon_name(d),
-				  DAEMON_DEAD_MS);
-			cd->d[d].up = false;
-			if (cd->busy && cd->txn.decision == TXN_PENDING &&
-			    cfg_txn_lost(&cd->txn, d) == TXN_ABORT)
-				cfgd_abort(cd);
+			char why[64];
+
+			snprintf(why, sizeof(why), "silent for %d ms", DAEMON_DEAD_MS);
+			cfgd_daemon_down(cd, d, why);
 		}
 		cfgd_maybe_push(cd, d);
 	}
@@ -105,12 +105,17 @@ static void on_tick(uv_timer_t *t)
 
 /* Whether something waits on the clock at TICK_MS: a commit in flight or
  * queued (its deadlines), a daemon to push to, a rollback to make durable,
- * a trial about to end. */
+ * a trial about to end, a daemon to greet just after start. */
 static bool tick_urgent(struct cfgd *cd)
 {
 	if (cd->busy || cd->queue.n > 0 || cd->queue.rollback == CFG_RB_UNSAVED)
 		return true;
-	if (cd->trial_commit && time(NULL) + 2 >= cd->trial_deadline)
+	/* just started: the daemons are greeted until they answer */
+	if (cfgd_now_ms(cd) - cd->started_ms < GREET_MS)
+		for (int d = 0; d < D__COUNT; d++)
+			if (!cd->d[d].up)
+				return true;
+	if (cd->trial_commit && time(NULL) + TICK_IDLE_MS / 1000 + 1 >= cd->trial_deadline)
 		return true;
 	for (int d = 0; d < D__COUNT; d++)
 		if (cd->d[d].up && !cfgd_in_sync(cd, d))
@@ -119,9 +124,9 @@ static bool tick_urgent(struct cfgd *cd)
 }
 
 /* The tick runs every TICK_MS while tick_urgent(), else every
- * TICK_IDLE_MS, so that an idle cfgd wakes once a second (a daemon's
- * silence is then noticed DAEMON_DEAD_MS to DAEMON_DEAD_MS + 1 s after
- * its last word). Called after each tick and each message, which is
+ * TICK_IDLE_MS, so that an idle cfgd wakes once in 5 s (a daemon's
+ * silence is then noticed DAEMON_DEAD_MS to DAEMON_DEAD_MS + 5 s after
+ * its last word; its end, at once). Called after each tick and each message, which is
  * what can make the tick urgent. */
 static void tick_arm(struct cfgd *cd)
 {
@@ -248,6 +253,7 @@ int cfgd_init(struct cfgd *cd, uv_loop_t *loop, void *zctx)
 		return rc;
 	uv_timer_init(loop, &cd->tick);
 	cd->tick.data = cd;
+	cd->started_ms = cfgd_now_ms(cd);
 	tick_arm(cd);
 	daemon_endpoint(ep, sizeof(ep), cd->opts.rundir, "cfgd-cli");
 	log_info("ready: %s, running commit %llu", ep, (unsigned long long)cd->running_id);
@@ -256,6 +262,10 @@ int cfgd_init(struct cfgd *cd, uv_loop_t *loop, void *zctx)
 
 void cfgd_stop(struct cfgd *cd)
 {
+	for (int d = 0; d < D__COUNT; d++) {
+		pidwatch_free(cd->d[d].watch);
+		cd->d[d].watch = NULL;
+	}
 	if (cd->tick.loop && !uv_is_closing((uv_handle_t *)&cd->tick))
 		uv_close((uv_handle_t *)&cd->tick, NULL);
 	if (cd->sock)

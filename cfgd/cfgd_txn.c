@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cfgd/cfgd.h"
 #include "cfgd/store.h"
@@ -504,6 +505,60 @@ void cfgd_trial_rollback(struct cfgd *cd, const char *why)
 
 /* ---- daemons ----------------------------------------------------------- */
 
+void cfgd_daemon_down(struct cfgd *cd, enum cfg_daemon d, const char *why)
+{
+	struct daemon_state *ds = &cd->d[d];
+
+	if (!ds->up)
+		return;
+	log_warnx("%s: %s, considered down", cfg_daemon_name(d), why);
+	ds->up = false;
+	pidwatch_free(ds->watch);
+	ds->watch = NULL;
+	if (cd->busy && cd->txn.decision == TXN_PENDING && cfg_txn_lost(&cd->txn, d) == TXN_ABORT)
+		cfgd_abort(cd);
+}
+
+/* pidwatch_cb: the process a daemon's HELLO named has ended. */
+static void on_daemon_end(struct pidwatch *w, void *arg)
+{
+	struct daemon_state *ds = arg;
+	char why[64];
+
+	snprintf(why, sizeof(why), "its process (pid %d) ended", (int)pidwatch_pid(w));
+	cfgd_daemon_down(ds->cd, (enum cfg_daemon)(ds - ds->cd->d), why);
+}
+
+/* Watch the process a daemon names, so that its end is known at once and
+ * its heartbeats may be rare (common/pidwatch.h). */
+static void follow_pid(struct cfgd *cd, enum cfg_daemon d, uint64_t pid)
+{
+	struct daemon_state *ds = &cd->d[d];
+
+	ds->cd = cd;
+	if (ds->pid != pid && ds->pid)
+		log_info("%s: now pid %llu", cfg_daemon_name(d), (unsigned long long)pid);
+	ds->pid = pid;
+	pidwatch_follow(&ds->watch, cd->loop, pid, on_daemon_end, ds);
+}
+
+/* cfgd's own HELLO: who to watch (its pid). The answer to a daemon's has
+ * id 0; a greeting (id 1) asks for the daemon's HELLO. */
+static void send_hello(struct cfgd *cd, enum cfg_daemon d, uint64_t id)
+{
+	Db__Hello h = DB__HELLO__INIT;
+
+	h.role = DB__ROLE__ROLE_CFGD;
+	h.pid = (uint64_t)getpid();
+	h.applied_commit = cd->running_id;
+	send_to(cd, d, DB__MSG_TYPE__MSG_HELLO, id, &h.base);
+}
+
+void cfgd_greet(struct cfgd *cd, enum cfg_daemon d)
+{
+	send_hello(cd, d, 1);
+}
+
 void cfgd_daemon_msg(struct cfgd *cd, enum cfg_daemon d, const Db__Envelope *env)
 {
 	struct daemon_state *ds = &cd->d[d];
@@ -522,8 +577,9 @@ void cfgd_daemon_msg(struct cfgd *cd, enum cfg_daemon d, const Db__Envelope *env
 			 (unsigned long long)h->pid, (unsigned long long)h->applied_commit);
 		ds->applied = h->applied_commit;
 		ds->digest = h->digest;
-		ds->pid = h->pid;
+		follow_pid(cd, d, h->pid);
 		db__hello__free_unpacked(h, NULL);
+		send_hello(cd, d, 0);
 		/* A (re)started daemon: it may have lost a transaction it had
 		 * prepared; the coordinator learns it now rather than at the
 		 * deadline. */
@@ -542,10 +598,7 @@ void cfgd_daemon_msg(struct cfgd *cd, enum cfg_daemon d, const Db__Envelope *env
 			break;
 		ds->applied = h->applied_commit;
 		ds->digest = h->digest;
-		if (ds->pid != h->pid)
-			log_info("%s: now pid %llu", cfg_daemon_name(d),
-				 (unsigned long long)h->pid);
-		ds->pid = h->pid;
+		follow_pid(cd, d, h->pid);
 		db__heartbeat__free_unpacked(h, NULL);
 		cfgd_maybe_push(cd, d);
 		break;

@@ -303,6 +303,9 @@ int bus_allowed(Db__Role r, Db__MsgType t)
 {
 	switch (t) {
 	case DB__MSG_TYPE__MSG_HELLO:
+		/* cfgd answers each daemon's HELLO with its own (its pid) */
+		return r == DB__ROLE__ROLE_VRRPD || r == DB__ROLE__ROLE_RBSD ||
+		       r == DB__ROLE__ROLE_RBPD || r == DB__ROLE__ROLE_CFGD;
 	case DB__MSG_TYPE__MSG_VOTE:
 	case DB__MSG_TYPE__MSG_ACK:
 	case DB__MSG_TYPE__MSG_HEARTBEAT:

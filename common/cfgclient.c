@@ -11,8 +11,15 @@
 
 #include "common/bus.h"
 #include "common/log.h"
+#include "common/pidwatch.h"
 
+/* Heartbeats say the daemon lives and what it applied. Once 10 s apart:
+ * cfgd watches the process (common/pidwatch.h), so its end is known at
+ * once, and a dropped COMMIT is mended by cfgd's pushes, not by them;
+ * they remain for a daemon hung but alive. Once a second to a cfgd whose
+ * process we cannot watch (an older one: it never answered our HELLO). */
 #define HEARTBEAT_MS 1000
+#define HEARTBEAT_QUIET_MS 10000
 #define HELLO_RETRY_MS 100
 
 #ifdef DB_TEST_HOOKS
@@ -29,7 +36,8 @@ struct cfgclient {
 	const struct cfgclient_ops *ops;
 	void *arg;
 	uint64_t applied;      /* commit id applied */
-	int synced;	       /* cfgd has pushed to us since we started */
+	int synced;	       /* cfgd has answered (HELLO, push) since we started */
+	struct pidwatch *cfgd; /* cfgd's process, from its HELLO: NULL until then */
 	uint64_t prepared_txn; /* txn held, 0 when none */
 	void *held;	       /* the prepared object */
 	uint64_t prepared_commit;
@@ -77,14 +85,15 @@ static void on_heartbeat(uv_timer_t *t)
 	struct cfgclient *c = t->data;
 	Db__Heartbeat hb = DB__HEARTBEAT__INIT;
 
-	/* Until cfgd has answered, keep saying HELLO quickly: the first one
-	 * may have gone out before the connection was up. */
+	/* Until cfgd has answered (its HELLO or a push), keep saying HELLO
+	 * quickly: the first one may have gone out before the connection
+	 * was up. */
 	if (!c->synced) {
 		send_hello(c);
 		return;
 	}
-	if (uv_timer_get_repeat(t) != HEARTBEAT_MS)
-		uv_timer_set_repeat(t, HEARTBEAT_MS);
+	if (uv_timer_get_repeat(t) != (c->cfgd ? HEARTBEAT_QUIET_MS : HEARTBEAT_MS))
+		uv_timer_set_repeat(t, c->cfgd ? HEARTBEAT_QUIET_MS : HEARTBEAT_MS);
 	hb.applied_commit = c->applied;
 	hb.digest = c->digest;
 	hb.pid = (uint64_t)getpid();
@@ -281,9 +290,49 @@ static int inject_fault(struct cfgclient *c, const Db__Envelope *env, const uint
 }
 #endif
 
+/* pidwatch_cb: cfgd ended. Say HELLO quickly again until the next one
+ * answers (systemd restarts it; it reloads the running configuration and
+ * pushes it to us if we differ). */
+static void on_cfgd_end(struct pidwatch *w, void *arg)
+{
+	struct cfgclient *c = arg;
+
+	log_info("cfgd (pid %d) ended: saying HELLO to the next one", (int)pidwatch_pid(w));
+	pidwatch_free(w);
+	c->cfgd = NULL;
+	c->synced = 0;
+	uv_timer_start(&c->heartbeat, on_heartbeat, HELLO_RETRY_MS, HELLO_RETRY_MS);
+}
+
+/* cfgd's HELLO: its answer to ours (id 0), or a new cfgd's greeting (id
+ * 1), which ours answers. Either way, watch its process. */
+static void handle_hello(struct cfgclient *c, const Db__Envelope *env)
+{
+	Db__Hello *h = db__hello__unpack(NULL, env->payload.len, env->payload.data);
+
+	if (h == NULL || env->sender != DB__ROLE__ROLE_CFGD) {
+		log_warnx("cfgd: malformed HELLO dropped");
+	} else if (env->id == 1) {
+		/* (before any answer, the HELLOs we repeat answer it) */
+		pidwatch_follow(&c->cfgd, c->loop, h->pid, on_cfgd_end, c);
+		if (c->synced)
+			send_hello(c);
+	} else {
+		c->synced = 1; /* cfgd answered: heartbeats from now on */
+		if (pidwatch_follow(&c->cfgd, c->loop, h->pid, on_cfgd_end, c))
+			uv_timer_start(&c->heartbeat, on_heartbeat, HEARTBEAT_QUIET_MS,
+				       HEARTBEAT_QUIET_MS);
+	}
+	if (h)
+		db__hello__free_unpacked(h, NULL);
+}
+
 static void dispatch(struct cfgclient *c, const Db__Envelope *env)
 {
 	switch (env->type) {
+	case DB__MSG_TYPE__MSG_HELLO:
+		handle_hello(c, env);
+		break;
 	case DB__MSG_TYPE__MSG_PREPARE:
 		handle_prepare(c, env);
 		break;
@@ -405,6 +454,7 @@ void cfgclient_close(struct cfgclient *c)
 	if (c == NULL)
 		return;
 	drop_held(c);
+	pidwatch_free(c->cfgd);
 	bus_close(c->sock);
 	uv_timer_stop(&c->heartbeat);
 	uv_close((uv_handle_t *)&c->heartbeat, on_closed);

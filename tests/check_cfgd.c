@@ -25,10 +25,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -891,6 +894,78 @@ START_TEST(garbage_and_a_false_identity_are_dropped_and_cfgd_goes_on)
 }
 END_TEST
 
+/* The raw "rbsd" below: what cfgd answered its HELLO with. */
+static uint64_t cfgd_hello_pid;
+
+static void on_cfgd_answer(struct bus_sock *bs, const struct bus_part *parts, int n, void *arg)
+{
+	Db__Envelope *env = n == 1 ? bus_unpack(parts[0].data, parts[0].len) : NULL;
+	Db__Hello *h;
+
+	(void)bs;
+	(void)arg;
+	if (env && env->type == DB__MSG_TYPE__MSG_HELLO && env->sender == DB__ROLE__ROLE_CFGD &&
+	    (h = db__hello__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
+		cfgd_hello_pid = h->pid;
+		db__hello__free_unpacked(h, NULL);
+	}
+	if (env)
+		db__envelope__free_unpacked(env, NULL);
+}
+
+static bool rbsd_down(void)
+{
+	return !T.cd.d[D_RBSD].up;
+}
+
+START_TEST(a_daemon_is_quiet_while_it_lives_and_down_at_once_when_it_ends)
+{
+	struct bus_opts o = {.type = ZMQ_DEALER, .routing_id = "rbsd", .cb = on_cfgd_answer};
+	Db__Hello h = DB__HELLO__INIT;
+	struct bus_sock *rbsd;
+	uint64_t seen, t0;
+	char ep[256];
+	pid_t child;
+
+	commit_conf_all(&T.a);
+	/* cfgd answered each daemon's HELLO: their heartbeats are 10 s apart,
+	 * so none comes in the next 1.5 s (they were 1 s apart) */
+	seen = T.cd.d[D_VRRPD].last_seen_ms;
+	loopwait_run_for(&T.lw, 1500);
+	ck_assert_uint_eq(T.cd.d[D_VRRPD].last_seen_ms, seen);
+
+	/* rbsd is now a process of its own that says HELLO with its pid */
+	part_close(D_RBSD);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a failed test */
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(daemon_endpoint(ep, sizeof(ep), T.run, "cfgd"), 0);
+	o.endpoint = ep;
+	ck_assert_int_eq(bus_open(&rbsd, &T.loop, T.zctx, &o), 0);
+	h.role = DB__ROLE__ROLE_RBSD;
+	h.pid = (uint64_t)child;
+	cfgd_hello_pid = 0;
+	WAIT(bus_send_msg(rbsd, NULL, 0, DB__MSG_TYPE__MSG_HELLO, DB__ROLE__ROLE_RBSD, 0,
+			  &h.base) == 0);
+	WAIT(cfgd_hello_pid != 0 && T.cd.d[D_RBSD].pid == (uint64_t)child);
+	ck_assert_uint_eq(cfgd_hello_pid, (uint64_t)getpid()); /* cfgd says who it is */
+	ck_assert(T.cd.d[D_RBSD].up);
+
+	/* it dies: cfgd knows within a second, not after DAEMON_DEAD_MS */
+	t0 = loopwait_ms();
+	kill(child, SIGKILL);
+	ck_assert(UNTIL(rbsd_down(), 1000));
+	ck_assert_uint_lt(loopwait_ms() - t0, 1000);
+	waitpid(child, NULL, 0);
+	cli_has(&T.b, "display configuration sync", "rbsd    down");
+	bus_close(rbsd);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {
@@ -908,6 +983,7 @@ int main(void)
 	    a_daemon_that_reconnects_gets_the_running_configuration,
 	    bad_cli_input_is_refused_with_a_clear_error,
 	    garbage_and_a_false_identity_are_dropped_and_cfgd_goes_on,
+	    a_daemon_is_quiet_while_it_lives_and_down_at_once_when_it_ends,
 	    NULL,
 	};
 	const struct checkrun_case cases[] = {
