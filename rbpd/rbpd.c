@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "common/daemon.h"
@@ -684,8 +685,12 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 		return;
 	if (env->type == DB__MSG_TYPE__MSG_VRRP_EVENT &&
 	    (ev = db__vrrp_event__unpack(NULL, env->payload.len, env->payload.data)) != NULL) {
+		/* an event missed (or a restarted vrrpd, which counts from 1
+		 * again): vrrpd's list says where every group is */
+		if (d->vrrp_seq && env->id != d->vrrp_seq + 1)
+			rbpd_ask_vrrp(d);
 		if (env->id > d->vrrp_seq || env->id + 1000000 < d->vrrp_seq)
-			d->vrrp_seq = env->id; /* a restarted vrrpd counts from 1 again */
+			d->vrrp_seq = env->id;
 		gr = set_state(d, ev->ifname, ev->vrid, ev->ipv6, ev->to, ev->takeover);
 		if (gr)
 			snprintf(gr->why, sizeof(gr->why), "vrrp vrid %u %s -> %s: %s", ev->vrid,
@@ -696,6 +701,18 @@ static void on_vrrp_event(struct bus_sock *s, const struct bus_part *parts, int 
 		db__vrrp_event__free_unpacked(ev, NULL);
 	}
 	db__envelope__free_unpacked(env, NULL);
+}
+
+/* pidwatch_cb: vrrpd ended. Its states are asked each second until the
+ * next vrrpd answers. */
+static void on_vrrpd_end(struct pidwatch *w, void *arg)
+{
+	struct rbpd *d = arg;
+
+	log_warnx("vrrpd (pid %d) ended: asking the next one for the groups' states",
+		  (int)pidwatch_pid(w));
+	pidwatch_free(w);
+	d->vrrpd = NULL;
 }
 
 /* bus_recv_cb of the query socket: vrrpd's answer to QUERY_VRRP_STATES. */
@@ -713,6 +730,8 @@ static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n
 		? db__query_reply__unpack(NULL, env->payload.len, env->payload.data)
 		: NULL;
 	l = r && r->ok ? r->states : NULL;
+	if (l)
+		pidwatch_follow(&d->vrrpd, d->loop, l->pid, on_vrrpd_end, d);
 	if (l && (l->seq >= d->vrrp_seq || l->seq + 1000000 < d->vrrp_seq)) {
 		/* Not older than the last event: take it. A group vrrpd no
 		 * longer has is Initialize. */
@@ -734,7 +753,7 @@ static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n
 	db__envelope__free_unpacked(env, NULL);
 }
 
-static void ask_vrrp_states(struct rbpd *d)
+void rbpd_ask_vrrp(struct rbpd *d)
 {
 	Db__Query q = DB__QUERY__INIT;
 
@@ -753,18 +772,22 @@ static bool any_binding(const struct rbpd *d)
 	return false;
 }
 
+static void gates_send(struct rbpd *d, bool always);
+
+/* Once a second, and quiet when nothing changes: vrrpd is asked for its
+ * states and rbsd attached to until each has answered; the gates go out
+ * when they differ from the last sent. Every 10 s all of it, which only
+ * a neighbour hung but alive needs: one that ended is watched
+ * (common/pidwatch.h), and a missed VrrpEvent is seen by its number. */
 static void on_tick(uv_timer_t *t)
 {
 	struct rbpd *d = t->data;
+	bool slow = d->ticks++ % 10 == 0;
 
-	/* Without a binding, vrrpd is asked and told every 10 s rather than
-	 * every second (fewer wake-ups of both when idle); the empty gates
-	 * still say that rbpd holds no group back. */
-	if (any_binding(d) || d->ticks++ % 10 == 0) {
-		ask_vrrp_states(d);
-		rbpd_gates_publish(d);
-	}
-	rbpd_feed_attach_all(d);
+	if (slow || (d->vrrpd == NULL && any_binding(d)))
+		rbpd_ask_vrrp(d);
+	gates_send(d, slow);
+	rbpd_feed_attach_all(d, slow);
 	for (struct chan *ch = d->chans; ch; ch = ch->next)
 		rbpd_feed_send_roles(ch);
 	rbpd_api_publish_roles(d, 0);
@@ -793,6 +816,34 @@ bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len)
 }
 
 void rbpd_gates_publish(struct rbpd *d)
+{
+	gates_send(d, true);
+}
+
+/* Whether m differs from the gates last sent (FNV-1a of the packed
+ * message); remembers m's. */
+static bool gates_changed(struct rbpd *d, const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+	uint64_t h = 14695981039346656037ULL;
+
+	if (buf == NULL)
+		fatal("malloc");
+	protobuf_c_message_pack(m, buf);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ buf[i]) * 1099511628211ULL;
+	free(buf);
+	if (h == d->gates_hash)
+		return false;
+	d->gates_hash = h;
+	return true;
+}
+
+/* The gates, to vrrpd: always, or only when they differ from the last
+ * sent (the reasons count a batch's progress, so they change while one
+ * runs). */
+static void gates_send(struct rbpd *d, bool always)
 {
 	Db__PreemptGates m = DB__PREEMPT_GATES__INIT;
 	struct gate {
@@ -828,10 +879,21 @@ void rbpd_gates_publish(struct rbpd *d)
 		}
 	m.gates = ptrs;
 	m.n_gates = n;
-	bus_send_msg(d->gates_pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES, DB__ROLE__ROLE_RBPD,
-		     ++d->gates_seq, &m.base);
+	m.pid = (uint64_t)getpid();
+	if (gates_changed(d, &m.base) || always)
+		bus_send_msg(d->gates_pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES,
+			     DB__ROLE__ROLE_RBPD, ++d->gates_seq, &m.base);
 	free(ptrs);
 	free(gates);
+}
+
+/* bus_recv_cb of the gates' XPUB: a subscription (a vrrpd that started) is
+ * told the gates at once. */
+static void on_gates_sub(struct bus_sock *s, const struct bus_part *parts, int n, void *arg)
+{
+	(void)s;
+	if (n == 1 && parts[0].len >= 1 && parts[0].data[0] == 1)
+		rbpd_gates_publish(arg);
 }
 
 /* ---- life ----------------------------------------------------------------- */
@@ -862,8 +924,12 @@ int rbpd_init(uv_loop_t *loop, void *zctx, const char *rundir, void *arg)
 	    (rc = rbpd_kern_init(d)) < 0)
 		return rc;
 	{
-		struct bus_opts pub = {
-		    .type = ZMQ_PUB, .bind = 1, .endpoint = ep, .zap_domain = PEER_DOMAIN_DAEMON};
+		struct bus_opts pub = {.type = ZMQ_XPUB,
+				       .bind = 1,
+				       .endpoint = ep,
+				       .zap_domain = PEER_DOMAIN_DAEMON,
+				       .cb = on_gates_sub,
+				       .arg = d};
 
 		if ((rc = daemon_endpoint(ep, sizeof(ep), rundir, "rbpd-events")) < 0 ||
 		    (rc = bus_open(&d->gates_pub, loop, zctx, &pub)) < 0)
@@ -881,6 +947,9 @@ void rbpd_stop(void *arg)
 
 	uv_close((uv_handle_t *)&d->tick, NULL);
 	uv_close((uv_handle_t *)&d->events_read, NULL);
+	pidwatch_free(d->vrrpd);
+	pidwatch_free(d->rbsdpw);
+	d->vrrpd = d->rbsdpw = NULL;
 	cfgclient_test_hook_close();
 	while (d->profs) {
 		struct prof *p = d->profs;

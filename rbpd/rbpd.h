@@ -32,6 +32,7 @@
 #include "common/arena.h"
 #include "common/bus.h"
 #include "common/errlist.h"
+#include "common/pidwatch.h"
 #include "config.pb-c.h"
 #include "rbpd/rbp_admit.h"
 #include "rbpd/rbp_dual.h"
@@ -121,6 +122,8 @@ struct chan {
 		uint64_t compared, compared_at; /* compared_at: CLOCK_REALTIME s, 0: never */
 		bool last_agreed;
 		bool soon; /* rbpd_ae_soon(): this round even if the peer runs them */
+		uint64_t round_at,
+		    round_fp; /* this side's last round: loop ms, the table's digests */
 		uint64_t types_differing, buckets_differing, leaves_differing;
 		uint64_t summaries_in, keys_summarized, entries_resent, whole_exchanges;
 	} ae;
@@ -209,8 +212,13 @@ struct rbpd {
 	size_t ngrps;
 	uint64_t vrrp_seq; /* last event number seen */
 	struct bus_sock *vrrp_sub, *vrrp_ctl;
-	uv_timer_t tick; /* 1 s: attach to rbsd, ask vrrpd for every state */
-	unsigned ticks;	 /* of tick, counted */
+	/* 1 s: attach to rbsd and ask vrrpd for every state while they have
+	 * not answered, publish the gates when they changed; every 10 s all
+	 * of it (a hung neighbour; the ended ones are watched) */
+	uv_timer_t tick;
+	unsigned ticks;		 /* of tick, counted */
+	struct pidwatch *vrrpd;	 /* vrrpd's process, from its state list */
+	struct pidwatch *rbsdpw; /* rbsd's, from its credit */
 	uv_check_t events_read; /* acts on the VrrpEvents of a turn of the loop */
 	bool events_takeover;	/* one of them was a takeover */
 	uint64_t vrrp_query_id; /* last QUERY_VRRP_STATES sent */
@@ -253,8 +261,9 @@ struct rbpd {
 	unsigned n_sub_topics;
 	bool sub_many;
 	/* the preemption gates, to vrrpd (RUNDIR/rbpd-events.ipc) */
-	struct bus_sock *gates_pub;
+	struct bus_sock *gates_pub; /* an XPUB: a new subscriber is told at once */
 	uint64_t gates_seq;
+	uint64_t gates_hash; /* of the last gates sent */
 
 	/* kernel */
 	int mon_fd, ctl_fd, get_fd;
@@ -360,6 +369,9 @@ int rbpd_local_change(struct prof *p, int op, enum ut_svc type, const uint8_t *k
 /* Tells vrrpd now whether each binding's group may preempt (rbp_ready.h):
  * after anything that changes it; also every second. */
 void rbpd_gates_publish(struct rbpd *d);
+/* Ask vrrpd for the state of every group (QUERY_VRRP_STATES): at a commit,
+ * at a missed event, and while vrrpd has not answered. */
+void rbpd_ask_vrrp(struct rbpd *d);
 
 /* Whether binding pb's group may preempt; why not in why otherwise. */
 bool rbpd_binding_ready(const struct pbind *pb, char *why, size_t len);
@@ -411,8 +423,9 @@ int rbpd_display(void *arg, const Db__Query *q, FILE *f, Db__QueryReply *r);
 
 int rbpd_feed_init(struct rbpd *d);
 void rbpd_feed_close(struct rbpd *d);
-/* Attach every channel to rbsd (sent every second: rbsd may restart). */
-void rbpd_feed_attach_all(struct rbpd *d);
+/* Attach to rbsd the channels rbsd has not answered since it started, or
+ * (all) every channel: rbsd may have restarted unseen. */
+void rbpd_feed_attach_all(struct rbpd *d, bool all);
 /* This device's roles per binding of the profiles on ch, for the peer. */
 void rbpd_feed_send_roles(struct chan *ch);
 /* Both devices master of a binding of ch (split brain): say when it begins

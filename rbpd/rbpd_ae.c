@@ -1,6 +1,7 @@
 /*
  * Anti-entropy (docs/antientropy.md): while the channel is up, the two
- * tables are compared every AE_INTERVAL_MS, coarse to fine, and each side
+ * tables are compared every AE_INTERVAL_MS while either changes (every
+ * AE_IDLE_MS while neither does), coarse to fine, and each side
  * sends only the keys it holds newer (proto/rbs.proto, RbsCompare and
  * RbsSummary). Either device starts rounds, the one whose timer fires
  * first: the other, hearing them, starts none while they keep coming.
@@ -34,6 +35,9 @@
 
 #define AE_INTERVAL_MS 5000
 #define AE_SOON_MS 1000 /* rbpd_ae_soon() */
+/* A table unchanged since its last round is compared again after this
+ * long only (the peer's rounds look for the peer's changes). */
+#define AE_IDLE_MS 60000
 /* Changes waiting for rbsd past which no comparison is started or
  * answered: the tables differ by them, and they are on their way. */
 #define AE_QUEUE_MAX 1024
@@ -79,9 +83,19 @@ static void start_round(struct chan *ch)
 	}
 }
 
+/* The digests of every type, folded: equal while the table is unchanged. */
+static uint64_t fingerprint(const struct chan *ch)
+{
+	uint64_t fp = 0;
+
+	for (int t = 0; t < UT_SVC_COUNT; t++)
+		fp = (fp << 7 | fp >> 57) ^ ut_digest(ch->t, (enum ut_svc)t);
+	return fp;
+}
+
 void rbpd_ae_tick(struct rbpd *d)
 {
-	uint64_t now = uv_now(d->loop);
+	uint64_t now = uv_now(d->loop), fp;
 
 	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		if (now < ch->ae.next_at)
@@ -97,9 +111,21 @@ void rbpd_ae_tick(struct rbpd *d)
 		if (!ch->ae.soon && ch->ae.peer_round_at &&
 		    now - ch->ae.peer_round_at < AE_INTERVAL_MS * 3 / 2)
 			continue;
+		/* this table as it was at its last round, which the peer's
+		 * then matched or was sent: a round could only find a
+		 * difference that the peer's table made, and its own rounds
+		 * look for that (not within AE_IDLE_MS: a round lost on the
+		 * way) */
+		fp = fingerprint(ch);
+		if (!ch->ae.soon && ch->ae.round_at && fp == ch->ae.round_fp &&
+		    now - ch->ae.round_at < AE_IDLE_MS)
+			continue;
 		ch->ae.soon = false;
-		if (may_compare(ch))
+		if (may_compare(ch)) {
+			ch->ae.round_fp = fp;
+			ch->ae.round_at = now;
 			start_round(ch);
+		}
 	}
 }
 

@@ -233,12 +233,12 @@ void rbpd_apply(void *arg, void *obj)
 		db__rbpd_config__free_unpacked(d->running, NULL);
 	d->running = c;
 	log_info("%zu remote backup profile(s) configured", c->n_profiles);
-	rbpd_feed_attach_all(d);
+	rbpd_feed_attach_all(d, true);
+	rbpd_ask_vrrp(d); /* where the groups bound now are, in case */
 	rbpd_evaluate(d, "configuration");
 	rbpd_kern_dump(d, DUMP_LEARN);
-	/* vrrpd learns the gates of the groups bound now at once, not at the
-	 * next second's message (it keeps the last one for groups the same
-	 * commit makes after it) */
+	/* vrrpd learns the gates of the groups bound now at once (it keeps
+	 * the last one for groups the same commit makes after it) */
 	rbpd_gates_publish(d);
 }
 

@@ -830,8 +830,11 @@ void rbpd_feed_send_roles(struct chan *ch)
 	free(roles);
 }
 
+static void on_rbsd_end(struct pidwatch *w, void *arg);
+
 static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
 {
+	pidwatch_follow(&ch->d->rbsdpw, ch->d->loop, c->pid, on_rbsd_end, ch->d);
 	if (c->attach != ch->attach) {
 		/* rbsd took us as new (it or we restarted): what we handed
 		 * the old attachment is gone; rbsd asks for the batches it
@@ -915,7 +918,7 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	rbpd_feed_pump(ch);
 }
 
-void rbpd_feed_attach_all(struct rbpd *d)
+void rbpd_feed_attach_all(struct rbpd *d, bool all)
 {
 	Db__RbsAttach a = DB__RBS_ATTACH__INIT;
 
@@ -925,11 +928,24 @@ void rbpd_feed_attach_all(struct rbpd *d)
 
 		m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
 		m.attach = &a;
-		/* Said again every second: when rbsd cannot take it now (not
-		 * running), it is not kept. */
-		if (ch->stash == NULL)
+		/* Said again each second until rbsd answers: when rbsd cannot
+		 * take it now (not running), it is not kept. */
+		if (ch->stash == NULL && (all || !ch->attached))
 			send_local(ch, &m, false);
 	}
+}
+
+/* pidwatch_cb: rbsd ended. What it held is gone; attach again (each
+ * second) to the rbsd that follows, which takes us as new. */
+static void on_rbsd_end(struct pidwatch *w, void *arg)
+{
+	struct rbpd *d = arg;
+
+	log_warnx("rbsd (pid %d) ended: attaching again when it runs", (int)pidwatch_pid(w));
+	pidwatch_free(w);
+	d->rbsdpw = NULL;
+	for (struct chan *ch = d->chans; ch; ch = ch->next)
+		ch->attached = false;
 }
 
 void rbpd_feed_chan_free(struct chan *ch)

@@ -72,6 +72,11 @@ struct svc {
 	 * address or TLS policy): the feeder sends them only when they or
 	 * the attachment change. NULL: none yet. */
 	Db__RbsRoles *roles;
+	/* The peer's roles as last handed to the feeder (a hash of them, 0:
+	 * none since it attached or the channel's state changed): the peer
+	 * says them in every keepalive, the feeder hears them when they
+	 * change. */
+	uint64_t peer_roles_hash;
 	bool batch_wanted; /* a batch request waits for a feeder */
 	/* What the peer sent that the feeder's queue could not take yet, in
 	 * order; while it is not empty the channel is held (rbs_chan_hold()). */

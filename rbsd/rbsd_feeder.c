@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "common/credit.h"
 #include "common/log.h"
@@ -106,6 +107,7 @@ static void grant(struct svc *v)
 	c.entries = v->got_entries + e;
 	c.bytes = v->got_bytes + b;
 	c.attach = v->attach;
+	c.pid = (uint64_t)getpid();
 	c.resolved = v->fack.resolved;
 	c.lost = v->fack.lost;
 	if (c.entries == v->credit_entries && c.bytes == v->credit_bytes &&
@@ -157,6 +159,7 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 	v->feeder_idlen = id->len;
 	snprintf(v->feeder_name, sizeof(v->feeder_name), "%s", a->feeder ? a->feeder : "?");
 	v->got_entries = v->got_bytes = 0;
+	v->peer_roles_hash = 0;
 	v->credit_entries = v->credit_bytes = 0;
 	v->credit_resolved = v->credit_lost = 0;
 	rbs_fack_reset(&v->fack);
@@ -404,6 +407,27 @@ static void deliver(struct svc *v, Db__RbsLocal *m)
 		uv_timer_start(&v->d->retry, on_retry, 1, 1);
 }
 
+/* Whether the peer's roles r differ from those last handed to the feeder;
+ * remembers r's. */
+static bool roles_changed(struct svc *v, const Db__RbsRoles *r)
+{
+	size_t len = db__rbs_roles__get_packed_size(r);
+	uint8_t *buf = malloc(len ? len : 1);
+	uint64_t h = 14695981039346656037ULL;
+
+	if (buf == NULL)
+		return true;
+	db__rbs_roles__pack(r, buf);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ buf[i]) * 1099511628211ULL;
+	free(buf);
+	h |= 1; /* never 0, which means none */
+	if (h == v->peer_roles_hash)
+		return false;
+	v->peer_roles_hash = h;
+	return true;
+}
+
 static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 {
 	struct svc *v = svc_of(arg, ch);
@@ -427,6 +451,8 @@ static void ch_deliver(void *arg, struct rbs_chan *ch, const Db__RbsFrame *f)
 	case DB__RBS_FRAME__BODY_KEEPALIVE:
 		if (v->feeder_idlen == 0)
 			return; /* the next keepalive tells an attached feeder */
+		if (!roles_changed(v, f->keepalive->roles))
+			return; /* the feeder has them */
 		m.body_case = DB__RBS_LOCAL__BODY_ROLES;
 		m.roles = f->keepalive->roles;
 		break;
@@ -461,6 +487,7 @@ static void ch_state(void *arg, struct rbs_chan *ch, bool up, const char *reason
 	struct svc *v = svc_of(arg, ch);
 
 	if (v) {
+		v->peer_roles_hash = 0; /* the peer's next keepalive says them again */
 		state_to_feeder(v, up, reason, mismatch);
 		grant(v);
 	}

@@ -31,10 +31,12 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +110,7 @@ static struct {
 	int state[3];	      /* Db__VrrpState of vrid 1 and 2 on a0 */
 	uint64_t takeover[3]; /* their takeover numbers, 0 unless Master */
 	size_t queries, ngates;
+	pid_t rbsd_proc;	/* the pid rbsd's credit says, 0: none */
 	bool gate_listed[3];	/* the last PreemptGates lists vrid 1, 2 */
 	uint64_t taken_over[3]; /* the last PreemptGates' echo */
 
@@ -236,6 +239,7 @@ static void on_vrrp_query(struct bus_sock *s, const struct bus_part *parts, int 
 	}
 	l.groups = gp;
 	l.seq = T.vrrp_seq;
+	l.pid = (uint64_t)getpid(); /* vrrpd lives as long as the test */
 	r.ok = true;
 	r.states = &l;
 	ck_assert_int_eq(bus_send_msg(s, parts[0].data, parts[0].len, DB__MSG_TYPE__MSG_QUERY_REPLY,
@@ -446,6 +450,7 @@ static void credit(uint64_t entries_, uint64_t bytes, uint64_t attach)
 	c.entries = entries_;
 	c.bytes = bytes;
 	c.attach = attach;
+	c.pid = (uint64_t)T.rbsd_proc;
 	m.body_case = DB__RBS_LOCAL__BODY_CREDIT;
 	m.credit = &c;
 	rbsd_send(&m);
@@ -1365,6 +1370,7 @@ START_TEST(groups_that_become_master_together_are_restored_in_one_walk)
 	T.state[VRID_ODD] = T.state[VRID_EVEN] = MASTER;
 	T.takeover[VRID_ODD] = ++T.takeover_next;
 	T.takeover[VRID_EVEN] = ++T.takeover_next;
+	rbpd_ask_vrrp(&T.d); /* (as at a missed event) */
 	WAIT(jusers("dhcp-server", "master") == 2);
 	p = jprofile(&root);
 	odd = jcheck_get(jbinding(p, VRID_ODD), "last_takeover");
@@ -1614,26 +1620,40 @@ START_TEST(rbsd_going_away_and_coming_back_loses_no_user)
 {
 	size_t from;
 
+	/* rbsd is a process of its own, whose pid its credit says */
+	T.rbsd_proc = fork();
+	ck_assert_int_ge(T.rbsd_proc, 0);
+	if (T.rbsd_proc == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a failed test */
+		pause();
+		_exit(0);
+	}
 	ready(true, MASTER, MASTER);
 	api_add(MAC_ODD, "lease-1", "a");
 	WAIT(ENTRY(0, ADD, "lease-1") >= 0);
-	/* rbsd stops: what it held is gone with it */
+	/* rbsd stops: what it held is gone with it, and rbpd knows at once */
 	bus_close(T.rbsd);
 	T.rbsd = NULL;
+	kill(T.rbsd_proc, SIGKILL);
+	waitpid(T.rbsd_proc, NULL, 0);
+	T.rbsd_proc = 0;
+	WAIT(!chan()->attached);
 	T.attaches = 0;
 	T.rbpd_idlen = 0;
 	api_add(MAC_EVEN, "lease-2", "b");
 	api_add(MAC_ODD2, "lease-3", "c");
-	/* rbsd starts again: rbpd attaches (every second), is taken as new,
-	 * and the new session wants everything */
+	/* rbsd starts again: rbpd attaches (each second until answered), is
+	 * taken as new, and the new session wants everything */
 	rbsd_open();
 	WAIT(T.attaches > 0);
 	from = T.nentries;
 	chan_state(true, "peer 192.0.2.2", NULL);
 	batch_request();
 	/* credit counts from the new attachment: room for the batch's three
-	 * entries, and one more, which a batch needs to see its end */
-	credit(4, 1 << 20, ATTACH2);
+	 * entries, the two changes queued while rbsd was away (they follow
+	 * the batch's entries: the same versions again, no-ops at the peer),
+	 * and one more, which a batch needs to see its end */
+	credit(6, 1 << 20, ATTACH2);
 	WAIT(T.batch_ends == 1);
 	ck_assert_int_ge(ENTRY(from, ADD, "lease-1"), 0);
 	ck_assert_int_ge(ENTRY(from, ADD, "lease-2"), 0);
@@ -1641,7 +1661,7 @@ START_TEST(rbsd_going_away_and_coming_back_loses_no_user)
 	ck_assert_uint_eq(T.batch_end_count, 3);
 	ck_assert_uint_eq(chan()->attach, ATTACH2);
 	/* and what comes after goes on as before */
-	credit(5, 1 << 20, ATTACH2);
+	credit(7, 1 << 20, ATTACH2);
 	api_add(MAC_EVEN, "lease-4", "d");
 	WAIT(ENTRY(from, ADD, "lease-4") >= 0);
 }
@@ -1762,12 +1782,37 @@ START_TEST(a_commit_publishes_the_gates_of_the_groups_it_binds_at_once)
 }
 END_TEST
 
+START_TEST(rbpd_is_quiet_when_nothing_changes_and_asks_vrrpd_at_a_missed_event)
+{
+	size_t queries, ngates;
+
+	ready(true, MASTER, BACKUP);
+	gates_heard();
+	/* vrrpd answered (its process is watched), the gates went out: for
+	 * the next 1.5 s, nothing is asked or sent again (both were each
+	 * second) */
+	WAIT(T.queries > 0 && T.d.vrrpd != NULL);
+	queries = T.queries;
+	ngates = T.ngates;
+	run_for(1500);
+	ck_assert_uint_eq(T.queries, queries);
+	ck_assert_uint_eq(T.ngates, ngates);
+	/* an event whose number skips some: one was missed, and vrrpd's
+	 * list is asked for at once */
+	T.vrrp_seq += 3;
+	vrrp_event(VRID_EVEN, MASTER);
+	WAIT(T.queries > queries);
+	/* a change of the gates goes out without waiting for the tick */
+	WAIT(T.ngates > ngates);
+}
+END_TEST
+
 START_TEST(vrrpds_state_list_sets_the_roles_when_no_event_was_heard)
 {
 	struct conf k;
 
-	/* vrrpd knew the groups before rbpd started: rbpd asks it every
-	 * second, and takes what it answers */
+	/* vrrpd knew the groups before rbpd started: rbpd asks it (each
+	 * second until it answers), and takes what it answers */
 	T.state[VRID_ODD] = MASTER;
 	T.takeover[VRID_ODD] = 99;
 	T.state[VRID_EVEN] = BACKUP;
@@ -2100,6 +2145,7 @@ int main(void)
 	    a_profile_on_a_missing_interface_is_refused_and_nothing_is_applied,
 	    a_commit_publishes_the_gates_of_the_groups_it_binds_at_once,
 	    vrrpds_state_list_sets_the_roles_when_no_event_was_heard,
+	    rbpd_is_quiet_when_nothing_changes_and_asks_vrrpd_at_a_missed_event,
 	    a_batch_from_the_peer_removes_the_users_it_no_longer_has,
 	    an_incomplete_batch_from_the_peer_removes_nothing_and_is_asked_again,
 	    anti_entropy_sends_again_a_user_the_peer_lost,

@@ -1225,6 +1225,15 @@ START_TEST(bad_local_messages_are_dropped_and_service_goes_on)
 }
 END_TEST
 
+/* Whether f was handed roles naming vrid from its got[from] on. */
+static bool roles_heard(const struct feeder *f, size_t from, uint32_t vrid)
+{
+	for (long at; (at = got_find(f, from, 'R')) >= 0; from = (size_t)at + 1)
+		if (f->got[at].x == vrid)
+			return true;
+	return false;
+}
+
 START_TEST(roles_and_antientropy_pass_and_bad_antientropy_is_counted)
 {
 	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
@@ -1237,6 +1246,12 @@ START_TEST(roles_and_antientropy_pass_and_bad_antientropy_is_counted)
 	WAIT((at = got_find(&B.f, 0, 'R')) >= 0);
 	ck_assert_uint_eq(B.f.got[at].n, 1);
 	ck_assert_uint_eq(B.f.got[at].x, 7);
+	/* A's keepalives say them every second; B's feeder hears them again
+	 * only when they change */
+	run_for(2500);
+	ck_assert_int_lt(got_find(&B.f, (size_t)at + 1, 'R'), 0);
+	feeder_roles(&A.f, 8);
+	WAIT(roles_heard(&B.f, (size_t)at + 1, 8));
 
 	/* a comparison step, after the entries before it */
 	feeder_entries(&A.f, 1, 2, 4);

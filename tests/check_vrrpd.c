@@ -25,9 +25,11 @@
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -580,13 +582,17 @@ static struct bus_sock *rbpd_open(void)
 	return pub;
 }
 
-/* rbpd's PreemptGates with one gate, as it publishes them every second. */
+/* The pid rbpd's gates say (0: none, as an older rbpd). */
+static pid_t rbpd_pid;
+
+/* rbpd's PreemptGates with one gate, as it publishes them on a change. */
 static void gates_send(struct bus_sock *pub, Db__PreemptGate *g)
 {
 	Db__PreemptGates m = DB__PREEMPT_GATES__INIT;
 
 	m.gates = &g;
 	m.n_gates = 1;
+	m.pid = (uint64_t)rbpd_pid;
 	ck_assert_int_eq(bus_send_msg(pub, NULL, 0, DB__MSG_TYPE__MSG_PREEMPT_GATES,
 				      DB__ROLE__ROLE_RBPD, 0, &m.base),
 			 0);
@@ -1584,6 +1590,56 @@ START_TEST(a_new_masters_announcements_wait_for_rbpds_takeover_of_the_users)
 }
 END_TEST
 
+START_TEST(a_held_announcement_goes_out_at_once_when_rbpd_ends)
+{
+	Db__PreemptGate gate = DB__PREEMPT_GATE__INIT;
+	struct bus_sock *rbpd = rbpd_open();
+	struct vrrp_pkt p = advert(AF_INET, 7, 200, 5, VIP);
+	struct conf k;
+	json_object *root, *a;
+	uint64_t t0;
+
+	/* rbpd is a process of its own, whose pid its gates say */
+	rbpd_pid = fork();
+	ck_assert_int_ge(rbpd_pid, 0);
+	if (rbpd_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a failed test */
+		pause();
+		_exit(0);
+	}
+	gate.ifname = "v0";
+	gate.vrid = 7;
+	gate.ready = 1;
+	gates_heard(rbpd, &gate);
+	conf_init(&k);
+	conf_group(&k, "v0", 7, false, 120, VIP)->advert_interval_ms = 1000;
+	commit_ok(&k);
+	gates_send(rbpd, &gate);
+	WAIT(group_of(7, AF_INET)->in_gates);
+	p.priority = 0;
+	inject(&p, PEER, 255);
+	WAIT(STATE(7) == VRRP_STATE_MASTER);
+	ck_assert(group_of(7, AF_INET)->held);
+	run_for(QUIET_MS);
+	ck_assert_uint_eq(GARPS(0, VIP), 0);
+	/* rbpd dies before it confirms: nobody is left to wait for, so the
+	 * group announces now, not at the bound (ANNOUNCE_WAIT_MAX_MS) */
+	t0 = mono_ms();
+	kill(rbpd_pid, SIGKILL);
+	WAIT(GARPS(0, VIP) >= 1);
+	ck_assert_uint_lt(mono_ms() - t0, ANNOUNCE_WAIT_MAX_MS / 2);
+	waitpid(rbpd_pid, NULL, 0);
+	rbpd_pid = 0;
+	root = display_json();
+	a = jcheck_get(jgroup(root, 7, "ipv4"), "announce");
+	ck_assert(!json_object_get_boolean(jcheck_get(a, "held")));
+	ck_assert(!json_object_get_boolean(jcheck_get(a, "last_confirmed")));
+	json_object_put(root);
+	ck_assert_uint_eq(T.d.gates_at, 0);
+	bus_close(rbpd);
+}
+END_TEST
+
 START_TEST(preemption_waits_for_rbpds_gate)
 {
 	Db__PreemptGate gate = DB__PREEMPT_GATE__INIT;
@@ -1830,6 +1886,7 @@ int main(void)
 	    a_virtual_mac_group_speaks_from_the_virtual_router_mac,
 	    a_virtual_mac_whose_interface_name_is_taken_is_refused,
 	    a_new_masters_announcements_wait_for_rbpds_takeover_of_the_users,
+	    a_held_announcement_goes_out_at_once_when_rbpd_ends,
 	    preemption_waits_for_rbpds_gate,
 	    a_tracked_bfd_session_sets_the_priority_as_it_comes_up_and_goes_down,
 	    a_backup_takes_over_at_once_when_the_peer_bfd_session_to_the_master_goes_down,

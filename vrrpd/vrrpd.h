@@ -32,6 +32,7 @@
 #include "common/bus.h"
 #include "common/errlist.h"
 #include "common/keyname.h"
+#include "common/pidwatch.h"
 #include "config.pb-c.h"
 #include "vrrpd/vrrp_bfd.h"
 #include "vrrpd/vrrp_fsm.h"
@@ -44,10 +45,11 @@
 #define DEF_GARP_INTERVAL_MS 500
 #define RX_BURST 64 /* packets read per wake-up of one socket */
 /* Ordered takeover (docs/takeover.md): a new master's announcements wait
- * for rbpd's takeover at most this long, and only while rbpd's last
- * PreemptGates is this recent (it publishes them every second). */
+ * for rbpd's takeover at most this long, and only while rbpd lives (its
+ * process, watched) and its last PreemptGates is this recent (it
+ * publishes them on every change and every 10 s). */
 #define ANNOUNCE_WAIT_MAX_MS 2000
-#define GATES_FRESH_MS 3000
+#define GATES_FRESH_MS 25000
 /* A master that hears another master announces again at most this often. */
 #define REANNOUNCE_MIN_MS 1000
 
@@ -180,7 +182,8 @@ struct vrrpd {
 	struct bus_sock *pub;
 	uint64_t pub_seq;
 	struct bus_sock *gates_sub; /* rbpd's PreemptGates */
-	uint64_t gates_at;	    /* now_ms() of the last one, 0: none yet */
+	uint64_t gates_at;	    /* now_ms() of the last one, 0: none yet or rbpd ended */
+	struct pidwatch *rbpd;	    /* the process that sent them */
 	Db__PreemptGates *gates_last; /* the last one, for the groups made after it */
 	struct strmap *gates_idx;     /* its gates by gate_key */
 	uint64_t takeover_base;	    /* random: takeover numbers differ across restarts */

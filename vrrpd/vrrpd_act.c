@@ -172,6 +172,24 @@ static void on_hold_bound(uv_timer_t *t)
 	hold_end(gr, now_ms(gr->d), false, "no word from rbpd within the bound");
 }
 
+/* pidwatch_cb: rbpd ended. Nobody is left to wait for: the groups holding
+ * their announcements for it announce now, and the next ones at once. */
+static void on_rbpd_end(struct pidwatch *w, void *arg)
+{
+	struct vrrpd *d = arg;
+	uint64_t now = now_ms(d);
+	char why[64];
+
+	snprintf(why, sizeof(why), "rbpd (pid %d) ended", (int)pidwatch_pid(w));
+	log_warnx("%s: groups announce without waiting for it", why);
+	pidwatch_free(w);
+	d->rbpd = NULL;
+	d->gates_at = 0;
+	for (struct group *gr = d->groups; gr; gr = gr->next)
+		if (gr->held)
+			hold_end(gr, now, false, why);
+}
+
 /* VRRP_ACT_ANNOUNCE: at once, unless rbpd backs up users of the group;
  * then once their neighbour entries are in the kernel and they are handed
  * to the services, which rbpd says by echoing the group's takeover number
@@ -412,6 +430,7 @@ void vrrpd_on_gates(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	if (m == NULL)
 		return;
 	d->gates_at = now;
+	pidwatch_follow(&d->rbpd, d->loop, m->pid, on_rbpd_end, d);
 	/* by interface and VRID: thousands of groups, a gate each or none */
 	idx = strmap_new();
 	if (idx == NULL)

@@ -81,6 +81,8 @@ void vrrpd_stop(void *arg)
 	if (d->gates_sub)
 		bus_close(d->gates_sub);
 	d->gates_sub = NULL;
+	pidwatch_free(d->rbpd);
+	d->rbpd = NULL;
 	vrrp_bfd_free(d->bfd); /* sessions say AdminDown */
 	d->bfd = NULL;
 	uv_close((uv_handle_t *)&d->mon_poll, NULL);

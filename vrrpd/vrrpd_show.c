@@ -429,6 +429,7 @@ static int state_list(struct vrrpd *d, Db__QueryReply *r)
 	}
 	db__vrrp_state_list__init(&d->state_list);
 	d->state_list.seq = d->pub_seq;
+	d->state_list.pid = (uint64_t)getpid();
 	d->state_list.n_groups = n;
 	d->state_list.groups = d->state_ptrs;
 	r->states = &d->state_list;
