@@ -6,7 +6,9 @@
 #   bash bench/scale.sh [BUILDDIR] [SECONDS]     (root; defaults: build, 60)
 #
 # Environment:
-#   PARTS="idle groups"   idle: one group, ours then keepalived;
+#   PARTS="idle spec groups"
+#                         idle: one group, ours then keepalived;
+#                         spec: the spec's procedure (ours, idle);
 #                         groups: the SHAPES, ours
 #   SHAPES="1000x1 1000x250"
 #                         NxK: N groups, K per interface (vrid 1..K on each of
@@ -46,7 +48,8 @@ if [ "${SMOKE:-0}" = 1 ]; then
 	SHAPES=${SHAPES:-20x1} KA_GROUPS=${KA_GROUPS:-0} STEER=${STEER:-0}
 fi
 SECS=${2:-$DEF_SECS}
-PARTS=${PARTS:-idle groups}
+PARTS=${PARTS:-idle spec groups}
+THREADS=${THREADS:-0}
 SHAPES=${SHAPES:-1000x1 1000x250}
 LINKS=${LINKS:-auto}
 STEER=${STEER:-auto}
@@ -148,6 +151,11 @@ window() {
 		# shellcheck disable=SC2086
 		r0[$name]=$(cpu_runs ${pids//,/ })
 	done
+	[ "$THREADS" = 1 ] && for s in "$@"; do
+		pids=${s#*:}
+		# shellcheck disable=SC2086
+		thread_runs ${pids//,/ }
+	done >"$ROOT/threads0"
 	t0=$(now_s)
 	# In the background, so that a signal reaches the trap at once (lib.sh's
 	# cleanup ends the sleep too).
@@ -164,6 +172,12 @@ window() {
 		echo "$name $(($(cpu_ticks ${pids//,/ }) - c0[$name])) $(($(cpu_ns ${pids//,/ }) - n0[$name]))" \
 			"$(rss_kb ${pids//,/ }) $el $(($(cpu_runs ${pids//,/ }) - r0[$name]))"
 	done >"$ROOT/window"
+	[ "$THREADS" = 1 ] || return 0
+	for s in "$@"; do
+		pids=${s#*:}
+		# shellcheck disable=SC2086
+		thread_runs ${pids//,/ }
+	done | awk 'NR == FNR { r0[$1] = $2; next } { print $1, $2 - r0[$1] }' "$ROOT/threads0" - >"$ROOT/threads"
 }
 
 alive_all() {
@@ -234,26 +248,6 @@ part_idle() {
 	ka_kill A TERM
 	ka_kill B TERM
 
-	# The spec's whole procedure (two groups, the RBS over TLS, the
-	# profile), over the same segment, no user: what a deployed pair costs
-	# when nothing changes.
-	fresh_start
-	make_certs "$ROOT/certs" || fail "cannot make certificates"
-	inns A ip addr add 198.51.100.1/24 dev eth1
-	inns B ip addr add 198.51.100.2/24 dev eth1
-	demo_procedure A >"$ROOT/A.proc" && demo_procedure B >"$ROOT/B.proc" || fail "no procedure"
-	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null ||
-		fail "the spec's procedure refused"
-	wait_until 30 eval '[ "$(rbpj A .service.channel)" = up ] && [ "$(rbpj B .service.channel)" = up ] &&
-		[ "$(count A Master)" = 1 ] && [ "$(count B Master)" = 1 ]' ||
-		fail "the spec's procedure did not settle"
-	sleep 3
-	window "spec-suite-A:$(suite_pids A)" "spec-suite-B:$(suite_pids B)"
-	res+=$'\n'$(cat "$ROOT/window")
-	ours_stop
-	inns A ip addr del 198.51.100.1/24 dev eth1
-	inns B ip addr del 198.51.100.2/24 dev eth1
-
 	row_head process wake-ups "per s"
 	declare -A cpu=() mem=() wk=()
 	while read -r name ticks ns rss el runs; do
@@ -268,24 +262,64 @@ part_idle() {
 		ours-suite-B) row "ours: whole suite on B (4 daemons)" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
 		keepalived-A) row "keepalived on A ($(ka_n A) processes)" master "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
 		keepalived-B) row "keepalived on B ($(ka_n B) processes)" backup "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
-		spec-suite-A) row "ours: spec's procedure, suite on A" "m1 b2" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
-		spec-suite-B) row "ours: spec's procedure, suite on B" "b1 m2" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
 		esac
 	done <<<"$res"
 	echo "  CPU: over each ${win} s window; stat: utime + stime from /proc/PID/stat (steps of $((1000 / CLK_TCK)) ms,"
 	echo "  $(awk -v s="$win" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", 100 / hz / s }') % here), schedstat: /proc/PID/schedstat (ns, all threads)."
 	echo "  RSS: VmRSS at the end of the window, summed over the processes."
 	echo "  wake-ups: times the processes' threads (ZeroMQ's I/O threads included) were put on a CPU"
-	echo "  (schedstat's third field), per second of the window. The spec's procedure: both groups,"
-	echo "  the RBS over TLS (keepalives each second) and the profile, no user (m1 b2: master of vrid 1,"
-	echo "  backup of vrid 2)."
+	echo "  (schedstat's third field), per second of the window."
 	summary scale_idle_vrrpd_cpu_A "${cpu[ours-vrrpd-A]:-}" % "ratio<=1" keepalived "${cpu[keepalived-A]:-}"
 	summary scale_idle_vrrpd_cpu_B "${cpu[ours-vrrpd-B]:-}" % "ratio<=1" keepalived "${cpu[keepalived-B]:-}"
 	summary scale_idle_suite_cpu_A "${cpu[ours-suite-A]:-}" % "<=0.1" keepalived "${cpu[keepalived-A]:-}"
 	summary scale_idle_suite_rss_A "${mem[ours-suite-A]:-}" MB - keepalived "${mem[keepalived-A]:-}"
 	summary scale_idle_vrrpd_wakeups_A "${wk[ours-vrrpd-A]:-}" /s "ratio<=1" keepalived "${wk[keepalived-A]:-}"
+}
+
+# ---- part spec: the spec's procedure, idle ---------------------------------------------
+
+# The spec's whole procedure (two groups, the RBS over TLS, the profile),
+# over the same segment, no user: what a deployed pair costs when nothing
+# changes. THREADS=1: where the wake-ups come from, per thread.
+part_spec() {
+	local res name ticks ns rss el runs win
+	echo
+	echo "spec: the spec's procedure on A and B (both groups, the RBS over TLS, the profile), no user, $SECS s"
+	fresh_start
+	make_certs "$ROOT/certs" || fail "cannot make certificates"
+	inns A ip addr add 198.51.100.1/24 dev eth1
+	inns B ip addr add 198.51.100.2/24 dev eth1
+	demo_procedure A >"$ROOT/A.proc" && demo_procedure B >"$ROOT/B.proc" || fail "no procedure"
+	cli A -f "$ROOT/A.proc" >/dev/null && cli B -f "$ROOT/B.proc" >/dev/null ||
+		fail "the spec's procedure refused"
+	wait_until 30 eval '[ "$(rbpj A .service.channel)" = up ] && [ "$(rbpj B .service.channel)" = up ] &&
+		[ "$(count A Master)" = 1 ] && [ "$(count B Master)" = 1 ]' ||
+		fail "the spec's procedure did not settle"
+	sleep 3
+	window "spec-suite-A:$(suite_pids A)" "spec-suite-B:$(suite_pids B)"
+	res=$(cat "$ROOT/window")
+	ours_stop
+	inns A ip addr del 198.51.100.1/24 dev eth1
+	inns B ip addr del 198.51.100.2/24 dev eth1
+
+	row_head process wake-ups "per s"
+	declare -A cpu=() wk=()
+	while read -r name ticks ns rss el runs; do
+		win=$el
+		cpu[$name]=$(sched "$ns" "$el")
+		wk[$name]=$(per_s "$runs" "$el")
+		case $name in
+		spec-suite-A) row "ours: spec's procedure, suite on A" "m1 b2" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		spec-suite-B) row "ours: spec's procedure, suite on B" "b1 m2" "$(pct "$ticks" "$ns" "$el")" "$(mb "$rss")" "${wk[$name]}" ;;
+		esac
+	done <<<"$res"
+	echo "  m1 b2: master of vrid 1, backup of vrid 2. The RBS sends a keepalive each second each way."
+	if [ "$THREADS" = 1 ]; then
+		echo "  wake-ups per second by thread (A then B; process[pid]/thread[tid]):"
+		sort -k2,2nr "$ROOT/threads" | awk -v s="$win" '$2 > 0 { printf "    %-44s %6.2f\n", $1, $2 / s }'
+	fi
 	summary scale_idle_spec_suite_cpu_A "${cpu[spec-suite-A]:-}" % "<=0.1"
-	summary scale_idle_spec_suite_wakeups_A "${wk[spec-suite-A]:-}" /s -
+	summary scale_idle_spec_suite_wakeups_A "${wk[spec-suite-A]:-}" /s "<=5"
 }
 KA_N_A=0
 KA_N_B=0
@@ -556,6 +590,7 @@ echo "$me: $(uname -sr), $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo 
 for p in $PARTS; do
 	case $p in
 	idle) part_idle ;;
+	spec) part_spec ;;
 	groups) part_groups ;;
 	*) fail "unknown part $p" ;;
 	esac

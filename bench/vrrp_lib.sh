@@ -151,6 +151,18 @@ cpu_runs() {
 	echo $t
 }
 
+# thread_runs PID...: one line per thread, "PROCESS/THREAD RUNS" (comm
+# names and schedstat's third field, the times it was put on a CPU).
+thread_runs() {
+	local p s a b c
+	for p in "$@"; do
+		for s in /proc/"$p"/task/*; do
+			read -r a b c <"$s/schedstat" 2>/dev/null || continue
+			echo "$(cat "/proc/$p/comm" 2>/dev/null)[$p]/$(cat "$s/comm" 2>/dev/null)[${s##*/}] $c"
+		done
+	done
+}
+
 # rss_kb PID...: VmRSS of the processes in kB, summed.
 rss_kb() {
 	local p t=0 v
