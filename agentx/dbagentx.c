@@ -32,6 +32,7 @@
 #include "agentx/vrrp_mib.h"
 #include "bus.pb-c.h"
 #include "common/bus.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/reqclient.h"
 
@@ -42,7 +43,7 @@
 #define STALE_MS 3000
 #define TICK_MS 200
 
-static const char *rundir = "/run/dualbackup";
+static const char *rundir = DB_DEFAULT_RUNDIR;
 static void *zctx, *events;
 static uint64_t seq;
 static volatile sig_atomic_t stop;
@@ -333,41 +334,26 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const oid objects[] = {VRRP_MIB_OID, 1}; /* vrrpv3Objects */
+	struct daemon_opts o = {.rundir = DB_DEFAULT_RUNDIR};
 	const char *xsock = NULL;
-	bool fg = false, debug = false;
 	netsnmp_handler_registration *reg;
 	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: select returns */
 	char ep[600];
 	int opt, zero = 0;
 
 	while ((opt = getopt(argc, argv, "x:dvr:h")) != -1) {
-		switch (opt) {
-		case 'x':
+		if (opt == 'x')
 			xsock = optarg;
-			break;
-		case 'd':
-			fg = true;
-			break;
-		case 'v':
-			debug = true;
-			break;
-		case 'r':
-			rundir = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+		else
+			daemon_opt(&o, opt, optarg, usage);
 	}
 	if (optind < argc) {
 		usage(stderr);
 		return 2;
 	}
-	log_init("dbagentx", fg);
-	log_set_debug(debug);
+	rundir = o.rundir;
+	log_init("dbagentx", o.foreground);
+	log_set_debug(o.verbose);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -385,7 +371,7 @@ int main(int argc, char **argv)
 
 	/* net-snmp as a subagent: no configuration files, no persistent
 	 * state, its log to ours, alarms computed into select's timeout */
-	if (fg)
+	if (o.foreground)
 		snmp_enable_stderrlog();
 	else
 		snmp_enable_syslog_ident("dbagentx", LOG_DAEMON);

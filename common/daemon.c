@@ -234,6 +234,37 @@ static void drop_privileges(const struct daemon_opts *o)
 	}
 }
 
+/* -d, -v and -r RUNDIR, which every program of the suite takes, into o.
+ * Returns whether c was one of them. */
+static bool common_opt(struct daemon_opts *o, int c, const char *val)
+{
+	switch (c) {
+	case 'd':
+		o->foreground = true;
+		return true;
+	case 'v':
+		o->verbose = true;
+		return true;
+	case 'r':
+		o->rundir = val;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void daemon_opt(struct daemon_opts *o, int c, const char *val, void (*usage_fn)(FILE *f))
+{
+	if (common_opt(o, c, val))
+		return;
+	if (c == 'h') {
+		usage_fn(stdout);
+		exit(0);
+	}
+	usage_fn(stderr);
+	exit(2);
+}
+
 void daemon_start(struct daemon_opts *o, int argc, char **argv, bool with_statedir)
 {
 	const char *user = NULL;
@@ -244,16 +275,9 @@ void daemon_start(struct daemon_opts *o, int argc, char **argv, bool with_stated
 	o->rundir = DB_DEFAULT_RUNDIR;
 	o->statedir = DB_DEFAULT_STATEDIR;
 	while ((c = getopt(argc, argv, with_statedir ? "dvr:s:u:h" : "dvr:u:h")) != -1) {
+		if (common_opt(o, c, optarg))
+			continue;
 		switch (c) {
-		case 'd':
-			o->foreground = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'r':
-			o->rundir = optarg;
-			break;
 		case 's':
 			o->statedir = optarg;
 			break;

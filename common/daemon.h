@@ -3,6 +3,7 @@
 #define DB_DAEMON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -27,6 +28,12 @@ struct daemon_opts {
  * lock; with -u as root, becomes USER keeping only the capabilities the
  * daemon needs. Starts logging. Exits on any failure. */
 void daemon_start(struct daemon_opts *o, int argc, char **argv, bool with_statedir);
+
+/* For a program that parses its own options and is started otherwise
+ * (metricsd, dbagentx): one option getopt() returned that is not the
+ * program's own. -d, -v and -r RUNDIR go into o; -h prints usage_fn(stdout)
+ * and exits 0; anything else prints usage_fn(stderr) and exits 2. */
+void daemon_opt(struct daemon_opts *o, int c, const char *val, void (*usage_fn)(FILE *f));
 
 /* Build "ipc://RUNDIR/NAME.ipc" into buf. Returns 0 or -ENAMETOOLONG. */
 int daemon_endpoint(char *buf, size_t len, const char *rundir, const char *name);

@@ -25,6 +25,7 @@
 #include "bus.pb-c.h"
 #include "common/bus.h"
 #include "common/ctl.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/reqclient.h"
 #include "metricsd/metrics.h"
@@ -32,7 +33,7 @@
 #define QUERY_TIMEOUT_MS 2000
 #define DEFAULT_PORT 9469
 
-static const char *rundir = "/run/dualbackup";
+static const char *rundir = DB_DEFAULT_RUNDIR;
 static void *zctx;
 static uint64_t seq;
 
@@ -229,7 +230,7 @@ int main(int argc, char **argv)
 	const char *addr = NULL;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *d;
-	bool fg = false, debug = false;
+	struct daemon_opts o = {.rundir = DB_DEFAULT_RUNDIR};
 	long port = DEFAULT_PORT;
 	sigset_t set;
 	int opt, sig;
@@ -242,21 +243,8 @@ int main(int argc, char **argv)
 		case 'p':
 			port = strtol(optarg, NULL, 10);
 			break;
-		case 'd':
-			fg = true;
-			break;
-		case 'v':
-			debug = true;
-			break;
-		case 'r':
-			rundir = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			daemon_opt(&o, opt, optarg, usage);
 		}
 	}
 	if (addr == NULL || optind < argc || port < 1 || port > 65535) {
@@ -274,8 +262,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "metricsd: -l %s is not an IPv4 or IPv6 address\n", addr);
 		return 2;
 	}
-	log_init("metricsd", fg);
-	log_set_debug(debug);
+	rundir = o.rundir;
+	log_init("metricsd", o.foreground);
+	log_set_debug(o.verbose);
 	/* signals are taken by sigwait below, in no thread's way */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
