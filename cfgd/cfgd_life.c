@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <zmq.h>
 
 #include "cfgd/cfgd.h"
 #include "cfgd/store.h"
@@ -205,23 +203,12 @@ static void recover(struct cfgd *cd)
 static int bind_endpoint(struct cfgd *cd, struct bus_sock **out, const char *name,
 			 const char *zap_domain)
 {
-	struct bus_opts o = {0};
-	char ep[4200], path[4200];
+	struct bus_opts o = {.cb = on_recv, .arg = cd, .zap_domain = zap_domain};
+	char ep[4200];
 	int rc;
 
-	rc = daemon_endpoint(ep, sizeof(ep), cd->opts.rundir, name);
-	if (rc < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/%s.ipc", cd->opts.rundir, name);
-	unlink(path);
-	o.type = ZMQ_ROUTER;
-	o.endpoint = ep;
-	o.bind = 1;
-	o.cb = on_recv;
-	o.arg = cd;
-	o.zap_domain = zap_domain;
-	rc = bus_open(out, cd->loop, cd->zctx, &o);
-	if (rc < 0)
+	rc = daemon_bind_router(out, cd->loop, cd->zctx, cd->opts.rundir, name, &o);
+	if (rc < 0 && daemon_endpoint(ep, sizeof(ep), cd->opts.rundir, name) == 0)
 		log_warnx("cannot bind %s: %s", ep, strerror(-rc));
 	return rc;
 }

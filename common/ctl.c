@@ -3,10 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
-#include <zmq.h>
 
 #include "common/bus.h"
+#include "common/daemon.h"
 #include "common/log.h"
 
 struct ctl {
@@ -108,7 +107,6 @@ int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, 
 {
 	struct bus_opts o = {0};
 	struct ctl *c;
-	char ep[4200], path[4200];
 	int rc;
 
 	c = calloc(1, sizeof(*c));
@@ -117,18 +115,11 @@ int ctl_open(struct ctl **out, uv_loop_t *loop, void *zctx, const char *rundir, 
 	c->role = role;
 	c->fn = fn;
 	c->arg = arg;
-	snprintf(ep, sizeof(ep), "ipc://%s/%s.ipc", rundir, bus_role_name(role));
-	/* A socket file left by a killed instance would make bind fail. */
-	snprintf(path, sizeof(path), "%s/%s.ipc", rundir, bus_role_name(role));
-	unlink(path);
-	o.type = ZMQ_ROUTER;
-	o.endpoint = ep;
-	o.bind = 1;
 	/* Displays for dbcli, state queries between daemons. */
 	o.zap_domain = PEER_DOMAIN_CLIENT;
 	o.cb = on_recv;
 	o.arg = c;
-	rc = bus_open(&c->sock, loop, zctx, &o);
+	rc = daemon_bind_router(&c->sock, loop, zctx, rundir, bus_role_name(role), &o);
 	if (rc < 0) {
 		free(c);
 		return rc;

@@ -16,7 +16,9 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
+#include <zmq.h>
 
+#include "common/bus.h"
 #include "common/log.h"
 #include "common/peer.h"
 
@@ -316,6 +318,25 @@ int daemon_endpoint(char *buf, size_t len, const char *rundir, const char *name)
 	int n = snprintf(buf, len, "ipc://%s/%s.ipc", rundir, name);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int daemon_bind_router(struct bus_sock **out, uv_loop_t *loop, void *zctx, const char *rundir,
+		       const char *name, const struct bus_opts *o)
+{
+	struct bus_opts b = *o;
+	char ep[4200], path[4200];
+	int rc;
+
+	rc = daemon_endpoint(ep, sizeof(ep), rundir, name);
+	if (rc < 0)
+		return rc;
+	/* A socket file left by a killed instance would make bind fail. */
+	snprintf(path, sizeof(path), "%s/%s.ipc", rundir, name);
+	unlink(path);
+	b.type = ZMQ_ROUTER;
+	b.endpoint = ep;
+	b.bind = 1;
+	return bus_open(out, loop, zctx, &b);
 }
 
 void daemon_ready(void)

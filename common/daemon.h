@@ -38,6 +38,16 @@ void daemon_opt(struct daemon_opts *o, int c, const char *val, void (*usage_fn)(
 /* Build "ipc://RUNDIR/NAME.ipc" into buf. Returns 0 or -ENAMETOOLONG. */
 int daemon_endpoint(char *buf, size_t len, const char *rundir, const char *name);
 
+struct bus_sock;
+struct bus_opts;
+
+/* Bind a ROUTER at RUNDIR/NAME.ipc with o's callback, argument, ZAP
+ * domain and high-water mark (o's type, endpoint and bind are not read),
+ * first removing the socket file a killed instance may have left there.
+ * Returns what bus_open() returns, or -ENAMETOOLONG. */
+int daemon_bind_router(struct bus_sock **out, uv_loop_t *loop, void *zctx, const char *rundir,
+		       const char *name, const struct bus_opts *o);
+
 /* Tell systemd (when it started us) that start-up is complete. */
 void daemon_ready(void);
 
