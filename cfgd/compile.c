@@ -150,16 +150,23 @@ static int pack(struct compiled *out, enum cfg_daemon d, const ProtobufCMessage 
 	return 0;
 }
 
+int cfg_compiled_rbsd(const struct compiled *out, Db__RbsdConfig **r)
+{
+	*r = NULL;
+	if (out->sec[D_RBSD] == NULL)
+		return 0;
+	*r = db__rbsd_config__unpack(NULL, out->len[D_RBSD], out->sec[D_RBSD]);
+	return *r ? 0 : -ENOMEM;
+}
+
 int cfg_compile_warnings(const struct compiled *out, struct errlist *warns)
 {
 	Db__RbsdConfig *r;
-	int n = 0;
+	int n;
 
-	if (out->sec[D_RBSD] == NULL)
-		return 0;
-	r = db__rbsd_config__unpack(NULL, out->len[D_RBSD], out->sec[D_RBSD]);
-	if (r == NULL)
-		return -ENOMEM;
+	n = cfg_compiled_rbsd(out, &r);
+	if (n < 0 || r == NULL)
+		return n;
 	for (size_t i = 0; i < r->n_services; i++) {
 		if (r->services[i]->ssl)
 			continue;

@@ -13,6 +13,7 @@
 
 #include "cfgd/conf.h"
 #include "common/errlist.h"
+#include "config.pb-c.h"
 
 enum cfg_daemon { D_VRRPD, D_RBSD, D_RBPD, D__COUNT };
 
@@ -39,6 +40,11 @@ void cfg_compile_cache_free(void);
 /* How many stored lines' parses it keeps (at most twice the lines of the
  * last compile, or 1,024). */
 size_t cfg_compile_cache_size(void);
+
+/* rbsd's section of `out` unpacked into *r: 0 (*r NULL when `out` has
+ * none) or -ENOMEM. The caller frees *r with
+ * db__rbsd_config__free_unpacked(). */
+int cfg_compiled_rbsd(const struct compiled *out, Db__RbsdConfig **r);
 
 /* What a commit of `out` (from cfg_compile()) should warn about, one
  * message per item into warns: each remote-backup-service without an SSL

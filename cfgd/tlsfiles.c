@@ -42,12 +42,11 @@ int cfg_tls_files_stamp(struct compiled *out)
 	Db__RbsdConfig *r;
 	uint8_t *sec;
 	size_t len;
+	int rc;
 
-	if (out->sec[D_RBSD] == NULL)
-		return 0;
-	r = db__rbsd_config__unpack(NULL, out->len[D_RBSD], out->sec[D_RBSD]);
-	if (r == NULL)
-		return -ENOMEM;
+	rc = cfg_compiled_rbsd(out, &r);
+	if (rc < 0 || r == NULL)
+		return rc;
 	for (size_t i = 0; i < r->n_services; i++) {
 		Db__SslPolicyConfig *p = r->services[i]->ssl;
 		uint64_t h = 0xcbf29ce484222325ull;
