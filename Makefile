@@ -262,7 +262,8 @@ $(B)/bin/bfd-inject: $(B)/tests/tools/bfd_inject.o $(B)/bfd/bfd_pkt.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(USER_TABLE_O) $(B)/common/svc.o $(PROTO_O)
+$(B)/bin/rbs-feeder: $(B)/tests/tools/rbs_feeder.o $(B)/tests/tools/feeder_link.o $(USER_TABLE_O) \
+		$(B)/common/svc.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c
 
@@ -271,7 +272,8 @@ $(B)/bin/rbs-flood: $(B)/tests/tools/rbs_flood.o $(B)/rbsd/rbs_frame.o $(B)/comm
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lprotobuf-c
 
-$(B)/bin/rbs-rogue: $(B)/tests/tools/rbs_rogue.o $(B)/rbpd/rbp_rec.o $(B)/rbpd/rbp_role.o \
+$(B)/bin/rbs-rogue: $(B)/tests/tools/rbs_rogue.o $(B)/tests/tools/feeder_link.o \
+		$(B)/rbpd/rbp_rec.o $(B)/rbpd/rbp_role.o \
 		$(B)/common/hex.o $(B)/common/mac.o $(B)/common/svc.o $(PROTO_O)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lzmq -lprotobuf-c

@@ -40,9 +40,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "common/credit.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
+#include "tests/tools/feeder_link.h"
 
 #define PER_MSG 512
 #define LAT_MAX_US 100000 /* latency histogram: 1-us buckets up to 100 ms */
@@ -55,17 +55,15 @@ static void on_signal(int sig)
 }
 
 struct feeder {
-	void *sock;
+	struct feeder_link link;
 	const char *service, *status;
 	enum ut_svc type;
 	struct ut_table *own, *rx;
 	uint64_t count, next, payload;
-	uint64_t attach, sent_e, sent_b, credit_e, credit_b, sent_total;
-	bool up, attached, batch_pending, batch_running, begin_sent;
+	uint64_t sent_total;
+	bool batch_pending, batch_running, begin_sent;
 	struct ut_cursor cur;
 	uint64_t batch_count;
-	Db__RbsServiceType batch_types[UT_SVC_COUNT];
-	size_t n_batch_types;
 	uint64_t batches, bad_batches;
 	char mismatch[512];
 	double rate;
@@ -82,32 +80,6 @@ static uint64_t now_ns(int clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void send_local(struct feeder *f, Db__RbsLocal *m)
-{
-	size_t len;
-	uint8_t *buf;
-
-	m->service = (char *)f->service;
-	len = db__rbs_local__get_packed_size(m);
-	buf = malloc(len ? len : 1);
-	if (buf == NULL)
-		return;
-	db__rbs_local__pack(m, buf);
-	zmq_send(f->sock, buf, len, 0);
-	free(buf);
-}
-
-static void attach(struct feeder *f)
-{
-	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-	Db__RbsAttach a = DB__RBS_ATTACH__INIT;
-
-	a.feeder = "rbs-feeder";
-	m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
-	m.attach = &a;
-	send_local(f, &m);
 }
 
 static void make_entry(struct feeder *f, uint64_t i, uint64_t version, uint8_t *key,
@@ -130,20 +102,12 @@ static void make_entry(struct feeder *f, uint64_t i, uint64_t version, uint8_t *
 	}
 }
 
-static bool may_send(const struct feeder *f, size_t klen, size_t plen)
-{
-	return f->attach && f->sent_e + 1 <= f->credit_e &&
-	       f->sent_b + credit_entry_cost(klen, plen) <= f->credit_b;
-}
-
 /* Send up to PER_MSG entries from fn; returns how many were sent. */
 static size_t send_entries(struct feeder *f, bool (*fn)(struct feeder *, Db__RbsEntry *))
 {
 	static Db__RbsEntry es[PER_MSG];
 	static Db__RbsEntry *ep[PER_MSG];
 	static uint8_t keys[PER_MSG][USER_KEY_MAX];
-	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-	Db__RbsEntries body = DB__RBS_ENTRIES__INIT;
 	size_t n = 0;
 
 	while (n < PER_MSG) {
@@ -153,17 +117,12 @@ static size_t send_entries(struct feeder *f, bool (*fn)(struct feeder *, Db__Rbs
 		e->key.data = keys[n];
 		if (!fn(f, e))
 			break;
-		f->sent_e++;
-		f->sent_b += credit_entry_cost(e->key.len, e->payload.len);
+		feeder_link_spend(&f->link, e->key.len, e->payload.len);
 		ep[n++] = e;
 	}
 	if (n == 0)
 		return 0;
-	body.entries = ep;
-	body.n_entries = n;
-	m.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
-	m.entries = &body;
-	send_local(f, &m);
+	feeder_link_send_entries(&f->link, ep, n);
 	f->sent_total += n;
 	return n;
 }
@@ -175,7 +134,7 @@ static bool next_batch(struct feeder *f, Db__RbsEntry *e)
 	static size_t slot;
 	struct ut_rec r;
 
-	if (!may_send(f, USER_KEY_MAX, f->payload))
+	if (!feeder_link_may_send(&f->link, USER_KEY_MAX, f->payload))
 		return false;
 	if (!ut_cursor_next(&f->cur, &r))
 		return false;
@@ -200,7 +159,7 @@ static bool next_live(struct feeder *f, Db__RbsEntry *e)
 	struct ut_rec r = {.type = f->type, .origin = UT_ORIGIN_LOCAL};
 	uint64_t i, version = 1;
 
-	if (!may_send(f, 8, f->payload))
+	if (!feeder_link_may_send(&f->link, 8, f->payload))
 		return false;
 	if (f->next < f->count) {
 		i = f->next++;
@@ -250,16 +209,17 @@ static void pump(struct feeder *f)
 		Db__RbsBatchBegin b = DB__RBS_BATCH_BEGIN__INIT;
 		uint64_t c = 0;
 
-		for (size_t i = 0; i < f->n_batch_types; i++)
-			c += ut_count(f->own, (enum ut_svc)f->batch_types[i]);
-		b.types = f->batch_types;
-		b.n_types = f->n_batch_types;
+		for (size_t i = 0; i < f->link.n_batch_types; i++)
+			c += ut_count(f->own, (enum ut_svc)f->link.batch_types[i]);
+		b.types = f->link.batch_types;
+		b.n_types = f->link.n_batch_types;
 		b.count = c;
 		m.body_case = DB__RBS_LOCAL__BODY_BATCH_BEGIN;
 		m.batch_begin = &b;
-		send_local(f, &m);
+		feeder_link_send(&f->link, &m);
 		ut_cursor_open(f->own, &f->cur,
-			       f->n_batch_types == 1 ? (enum ut_svc)f->batch_types[0] : UT_SVC_ALL);
+			       f->link.n_batch_types == 1 ? (enum ut_svc)f->link.batch_types[0]
+							  : UT_SVC_ALL);
 		f->batch_pending = false;
 		f->batch_running = true;
 		f->batch_count = 0;
@@ -267,18 +227,18 @@ static void pump(struct feeder *f)
 	if (f->batch_running) {
 		while (send_entries(f, next_batch) > 0)
 			;
-		if (may_send(f, USER_KEY_MAX, f->payload)) {
+		if (feeder_link_may_send(&f->link, USER_KEY_MAX, f->payload)) {
 			/* the cursor is at its end */
 			Db__RbsBatchEnd e = DB__RBS_BATCH_END__INIT;
 
 			ut_cursor_close(&f->cur);
-			e.types = f->batch_types;
-			e.n_types = f->n_batch_types;
+			e.types = f->link.batch_types;
+			e.n_types = f->link.n_batch_types;
 			e.count = f->batch_count;
-			e.digest = digest_types(f->own, f->batch_types, f->n_batch_types);
+			e.digest = digest_types(f->own, f->link.batch_types, f->link.n_batch_types);
 			m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
 			m.batch_end = &e;
-			send_local(f, &m);
+			feeder_link_send(&f->link, &m);
 			f->batch_running = false;
 		}
 		return;
@@ -287,20 +247,12 @@ static void pump(struct feeder *f)
 		;
 }
 
-static void received(struct feeder *f, const Db__RbsLocal *m)
+/* What the link does not take itself (feeder_link_poll()). */
+static void received(const Db__RbsLocal *m, void *arg)
 {
+	struct feeder *f = arg;
+
 	switch (m->body_case) {
-	case DB__RBS_LOCAL__BODY_CREDIT:
-		if (m->credit->attach != f->attach) {
-			/* rbsd took us as new: count from 0; what we sent meanwhile
-			 * is gone, and a resync will bring it back. */
-			f->attach = m->credit->attach;
-			f->sent_e = f->sent_b = 0;
-		}
-		f->credit_e = m->credit->entries;
-		f->credit_b = m->credit->bytes;
-		f->attached = true;
-		break;
 	case DB__RBS_LOCAL__BODY_ENTRIES:
 		for (size_t i = 0; i < m->entries->n_entries; i++) {
 			const Db__RbsEntry *e = m->entries->entries[i];
@@ -343,19 +295,13 @@ static void received(struct feeder *f, const Db__RbsLocal *m)
 		break;
 	}
 	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
-		f->n_batch_types = m->batch_request->n_types > UT_SVC_COUNT
-				       ? UT_SVC_COUNT
-				       : m->batch_request->n_types;
-		memcpy(f->batch_types, m->batch_request->types,
-		       f->n_batch_types * sizeof(f->batch_types[0]));
 		if (f->batch_running) {
 			ut_cursor_close(&f->cur);
 			f->batch_running = false;
 		}
-		f->batch_pending = f->n_batch_types > 0;
+		f->batch_pending = f->link.n_batch_types > 0;
 		break;
 	case DB__RBS_LOCAL__BODY_STATE:
-		f->up = m->state->up;
 		snprintf(f->mismatch, sizeof(f->mismatch), "%s",
 			 m->state->mismatch && m->state->mismatch[0] ? m->state->mismatch : "-");
 		break;
@@ -395,13 +341,13 @@ static void write_status(struct feeder *f)
 		" lag_p99_us=%u lag_n=%" PRIu64 " lag_p50_us=%u lag_p90_us=%u lag_p999_us=%u"
 		" lag_max_us=%" PRIu64 " t=%" PRIu64 ".%09" PRIu64 " batch_end_t=%" PRIu64
 		".%09" PRIu64 " mismatch=%s\n",
-		f->attached, f->up, ut_count(f->own, UT_SVC_ALL), ut_digest(f->own, UT_SVC_ALL),
-		f->sent_total, ut_count(f->rx, UT_SVC_ALL), ut_digest(f->rx, UT_SVC_ALL),
-		f->batches, f->bad_batches, l ? lat_at(f, 99, 100) : 0, f->nlat,
-		l ? lat_at(f, 50, 100) : 0, l ? lat_at(f, 90, 100) : 0,
-		l ? lat_at(f, 999, 1000) : 0, f->lat_max, t / 1000000000u, t % 1000000000u,
-		f->batch_end_ns / 1000000000u, f->batch_end_ns % 1000000000u,
-		f->mismatch[0] ? f->mismatch : "-");
+		f->link.attached, f->link.up, ut_count(f->own, UT_SVC_ALL),
+		ut_digest(f->own, UT_SVC_ALL), f->sent_total, ut_count(f->rx, UT_SVC_ALL),
+		ut_digest(f->rx, UT_SVC_ALL), f->batches, f->bad_batches,
+		l ? lat_at(f, 99, 100) : 0, f->nlat, l ? lat_at(f, 50, 100) : 0,
+		l ? lat_at(f, 90, 100) : 0, l ? lat_at(f, 999, 1000) : 0, f->lat_max,
+		t / 1000000000u, t % 1000000000u, f->batch_end_ns / 1000000000u,
+		f->batch_end_ns % 1000000000u, f->mismatch[0] ? f->mismatch : "-");
 	fclose(o);
 	rename(tmp, f->status);
 }
@@ -410,10 +356,8 @@ int main(int argc, char **argv)
 {
 	struct feeder f = {.payload = 64, .type = UT_SVC_ARP};
 	const char *rundir = NULL;
-	char ep[600];
-	void *ctx;
-	int c, hwm = 64;
-	uint64_t last_attach = 0, last_status = 0;
+	int c;
+	uint64_t last_status = 0;
 
 	while ((c = getopt(argc, argv, "r:s:n:P:t:u:o:")) != -1) {
 		switch (c) {
@@ -459,44 +403,17 @@ int main(int argc, char **argv)
 	f.own = ut_table_new(1, 0);
 	f.rx = ut_table_new(2, 0);
 	f.lat = calloc(LAT_MAX_US + 1, sizeof(*f.lat));
-	snprintf(ep, sizeof(ep), "ipc://%s/rbsd-entries.ipc", rundir);
-	ctx = zmq_ctx_new();
-	f.sock = zmq_socket(ctx, ZMQ_DEALER);
-	zmq_setsockopt(f.sock, ZMQ_LINGER, &(int){0}, sizeof(int));
-	zmq_setsockopt(f.sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(f.sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-	if (f.own == NULL || f.rx == NULL || f.lat == NULL || zmq_connect(f.sock, ep) != 0) {
+	if (f.own == NULL || f.rx == NULL || f.lat == NULL ||
+	    feeder_link_open(&f.link, rundir, "rbs-feeder", f.service) < 0) {
 		fprintf(stderr, "rbs-feeder: cannot start: %s\n", zmq_strerror(errno));
 		return 1;
 	}
 	while (!stop) {
-		zmq_pollitem_t it = {f.sock, 0, ZMQ_POLLIN, 0};
 		uint64_t now = now_ns(CLOCK_MONOTONIC) / 1000000;
 		int timeout = f.rate > 0 && f.next >= f.count ? 1 : 50;
 
-		if (now - last_attach >= 1000) {
-			attach(&f);
-			last_attach = now;
-		}
-		if (zmq_poll(&it, 1, timeout) > 0) {
-			for (int i = 0; i < 256; i++) {
-				zmq_msg_t msg;
-				Db__RbsLocal *m;
-
-				zmq_msg_init(&msg);
-				if (zmq_msg_recv(&msg, f.sock, ZMQ_DONTWAIT) < 0) {
-					zmq_msg_close(&msg);
-					break;
-				}
-				m = db__rbs_local__unpack(NULL, zmq_msg_size(&msg),
-							  zmq_msg_data(&msg));
-				if (m) {
-					received(&f, m);
-					db__rbs_local__free_unpacked(m, NULL);
-				}
-				zmq_msg_close(&msg);
-			}
-		}
+		feeder_link_attach(&f.link, now);
+		feeder_link_poll(&f.link, timeout, received, &f);
 		pump(&f);
 		if (f.status && (now - last_status >= 100 || f.status_now)) {
 			write_status(&f);
@@ -507,8 +424,7 @@ int main(int argc, char **argv)
 		write_status(&f);
 	if (f.batch_running)
 		ut_cursor_close(&f.cur);
-	zmq_close(f.sock);
-	zmq_ctx_term(ctx);
+	feeder_link_close(&f.link);
 	ut_table_free(f.own);
 	ut_table_free(f.rx);
 	free(f.lat);

@@ -37,10 +37,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "common/credit.h"
 #include "rbpd/rbp_rec.h"
 #include "rbpd/user_table.h"
 #include "rbs.pb-c.h"
+#include "tests/tools/feeder_link.h"
 
 #define PER_MSG 256
 #define MAX_ENTRIES 64
@@ -61,7 +61,7 @@ struct ent {
 };
 
 struct rogue {
-	void *sock;
+	struct feeder_link link;
 	const char *service, *status;
 	uint32_t backup_id;
 	struct ent e[MAX_ENTRIES];
@@ -69,26 +69,8 @@ struct rogue {
 	uint64_t flood, next_f, sent;
 	uint64_t version; /* -V; 0: an hour ahead of the clock */
 	uint64_t lie;	  /* -L: entries the batch markers claim beyond those sent */
-	uint64_t attach, sent_e, sent_b, credit_e, credit_b;
-	bool attached, up, batch_pending;
-	Db__RbsServiceType batch_types[UT_SVC_COUNT];
-	size_t n_batch_types;
+	bool batch_pending;
 };
-
-static void send_local(struct rogue *r, Db__RbsLocal *m)
-{
-	size_t len;
-	uint8_t *buf;
-
-	m->service = (char *)r->service;
-	len = db__rbs_local__get_packed_size(m);
-	buf = malloc(len ? len : 1);
-	if (buf == NULL)
-		return;
-	db__rbs_local__pack(m, buf);
-	zmq_send(r->sock, buf, len, 0);
-	free(buf);
-}
 
 static int parse_entry(struct rogue *r, const char *spec)
 {
@@ -121,12 +103,6 @@ static int parse_entry(struct rogue *r, const char *spec)
 	return 0;
 }
 
-static bool may_send(const struct rogue *r, size_t klen, size_t plen)
-{
-	return r->attach && r->sent_e + 1 <= r->credit_e &&
-	       r->sent_b + credit_entry_cost(klen, plen) <= r->credit_b;
-}
-
 /* Sends up to PER_MSG entries: the -e ones (all of them when batch),
  * then the flood. Returns how many. */
 static size_t send_some(struct rogue *r, bool batch, size_t *bi)
@@ -134,11 +110,9 @@ static size_t send_some(struct rogue *r, bool batch, size_t *bi)
 	static Db__RbsEntry es[PER_MSG];
 	static Db__RbsEntry *ep[PER_MSG];
 	static uint8_t keys[PER_MSG][32], recs[PER_MSG][64];
-	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-	Db__RbsEntries body = DB__RBS_ENTRIES__INIT;
 	size_t n = 0;
 
-	while (n < PER_MSG && may_send(r, 32, 64)) {
+	while (n < PER_MSG && feeder_link_may_send(&r->link, 32, 64)) {
 		Db__RbsEntry *x = &es[n];
 
 		db__rbs_entry__init(x);
@@ -182,75 +156,51 @@ static size_t send_some(struct rogue *r, bool batch, size_t *bi)
 		} else {
 			break;
 		}
-		r->sent_e++;
-		r->sent_b += credit_entry_cost(x->key.len, x->payload.len);
+		feeder_link_spend(&r->link, x->key.len, x->payload.len);
 		ep[n++] = x;
 	}
 	if (n == 0)
 		return 0;
-	body.entries = ep;
-	body.n_entries = n;
-	m.body_case = DB__RBS_LOCAL__BODY_ENTRIES;
-	m.entries = &body;
-	send_local(r, &m);
+	feeder_link_send_entries(&r->link, ep, n);
 	r->sent += n;
 	return n;
 }
 
 static void pump(struct rogue *r)
 {
-	if (r->batch_pending && may_send(r, 32, 64)) {
+	if (r->batch_pending && feeder_link_may_send(&r->link, 32, 64)) {
 		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 		Db__RbsBatchBegin b = DB__RBS_BATCH_BEGIN__INIT;
 		Db__RbsBatchEnd e = DB__RBS_BATCH_END__INIT;
 		size_t bi = 0;
 
-		b.types = r->batch_types;
-		b.n_types = r->n_batch_types;
+		b.types = r->link.batch_types;
+		b.n_types = r->link.n_batch_types;
 		b.count = r->ne + r->lie;
 		m.body_case = DB__RBS_LOCAL__BODY_BATCH_BEGIN;
 		m.batch_begin = &b;
-		send_local(r, &m);
+		feeder_link_send(&r->link, &m);
 		while (bi < r->ne && send_some(r, true, &bi) > 0)
 			;
-		e.types = r->batch_types;
-		e.n_types = r->n_batch_types;
+		e.types = r->link.batch_types;
+		e.n_types = r->link.n_batch_types;
 		e.count = bi + r->lie;
 		m.body_case = DB__RBS_LOCAL__BODY_BATCH_END;
 		m.batch_end = &e;
-		send_local(r, &m);
+		feeder_link_send(&r->link, &m);
 		r->batch_pending = false;
 	}
 	while (send_some(r, false, NULL) > 0)
 		;
 }
 
-static void received(struct rogue *r, const Db__RbsLocal *m)
+/* What the link does not take itself (feeder_link_poll()). */
+static void received(const Db__RbsLocal *m, void *arg)
 {
-	switch (m->body_case) {
-	case DB__RBS_LOCAL__BODY_CREDIT:
-		if (m->credit->attach != r->attach) {
-			r->attach = m->credit->attach;
-			r->sent_e = r->sent_b = 0;
-		}
-		r->credit_e = m->credit->entries;
-		r->credit_b = m->credit->bytes;
-		r->attached = true;
-		break;
-	case DB__RBS_LOCAL__BODY_BATCH_REQUEST:
-		r->n_batch_types = m->batch_request->n_types > UT_SVC_COUNT
-				       ? UT_SVC_COUNT
-				       : m->batch_request->n_types;
-		memcpy(r->batch_types, m->batch_request->types,
-		       r->n_batch_types * sizeof(r->batch_types[0]));
-		r->batch_pending = r->n_batch_types > 0;
-		break;
-	case DB__RBS_LOCAL__BODY_STATE:
-		r->up = m->state->up;
-		break;
-	default:
-		break;
-	}
+	struct rogue *r = arg;
+
+	if (m->body_case == DB__RBS_LOCAL__BODY_BATCH_REQUEST)
+		r->batch_pending = r->link.n_batch_types > 0;
 }
 
 static void write_status(const struct rogue *r)
@@ -262,7 +212,7 @@ static void write_status(const struct rogue *r)
 	o = fopen(tmp, "w");
 	if (o == NULL)
 		return;
-	fprintf(o, "attached=%d up=%d sent=%" PRIu64 "\n", r->attached, r->up, r->sent);
+	fprintf(o, "attached=%d up=%d sent=%" PRIu64 "\n", r->link.attached, r->link.up, r->sent);
 	fclose(o);
 	rename(tmp, r->status);
 }
@@ -280,10 +230,8 @@ int main(int argc, char **argv)
 	struct rogue r = {.backup_id = 0};
 	const char *rundir = NULL, *specs[MAX_ENTRIES];
 	size_t nspecs = 0;
-	char ep[600];
-	void *ctx;
-	int c, hwm = 64;
-	uint64_t last_attach = 0, last_status = 0;
+	int c;
+	uint64_t last_status = 0;
 
 	while ((c = getopt(argc, argv, "r:s:b:e:f:o:V:L:")) != -1) {
 		switch (c) {
@@ -329,49 +277,15 @@ int main(int argc, char **argv)
 		}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	snprintf(ep, sizeof(ep), "ipc://%s/rbsd-entries.ipc", rundir);
-	ctx = zmq_ctx_new();
-	r.sock = zmq_socket(ctx, ZMQ_DEALER);
-	zmq_setsockopt(r.sock, ZMQ_LINGER, &(int){0}, sizeof(int));
-	zmq_setsockopt(r.sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(r.sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-	if (zmq_connect(r.sock, ep) != 0) {
+	if (feeder_link_open(&r.link, rundir, "rbs-rogue", r.service) < 0) {
 		fprintf(stderr, "rbs-rogue: cannot connect: %s\n", zmq_strerror(errno));
 		return 1;
 	}
 	while (!stop) {
-		zmq_pollitem_t it = {r.sock, 0, ZMQ_POLLIN, 0};
 		uint64_t now = now_ms();
 
-		if (now - last_attach >= 1000) {
-			Db__RbsLocal m = DB__RBS_LOCAL__INIT;
-			Db__RbsAttach a = DB__RBS_ATTACH__INIT;
-
-			a.feeder = "rbs-rogue";
-			m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
-			m.attach = &a;
-			send_local(&r, &m);
-			last_attach = now;
-		}
-		if (zmq_poll(&it, 1, 20) > 0) {
-			for (int i = 0; i < 256; i++) {
-				zmq_msg_t msg;
-				Db__RbsLocal *m;
-
-				zmq_msg_init(&msg);
-				if (zmq_msg_recv(&msg, r.sock, ZMQ_DONTWAIT) < 0) {
-					zmq_msg_close(&msg);
-					break;
-				}
-				m = db__rbs_local__unpack(NULL, zmq_msg_size(&msg),
-							  zmq_msg_data(&msg));
-				if (m) {
-					received(&r, m);
-					db__rbs_local__free_unpacked(m, NULL);
-				}
-				zmq_msg_close(&msg);
-			}
-		}
+		feeder_link_attach(&r.link, now);
+		feeder_link_poll(&r.link, 20, received, &r);
 		pump(&r);
 		if (r.status && now - last_status >= 100) {
 			write_status(&r);
@@ -380,7 +294,6 @@ int main(int argc, char **argv)
 	}
 	if (r.status)
 		write_status(&r);
-	zmq_close(r.sock);
-	zmq_ctx_term(ctx);
+	feeder_link_close(&r.link);
 	return 0;
 }
