@@ -18,21 +18,10 @@ CERTS=$ROOT/certs
 N=100000
 BFEED= # what B's feeder owns during an attack
 
-explain() {
-	local d
-	for d in A B; do
-		echo "  --- $d: $(cat "$ROOT/$d.feeder" 2>/dev/null)"
-		show $d | sed 's/^/  /'
-		tail -n 8 "$ROOT/$d/rbsd.log" | sed 's/^/  /'
-	done
-	return 1
-}
+explain() { rbs_explain 8; }
 
 setup() {
-	make_certs "$CERTS" || return 1
-	dev_bare A && dev_bare B && link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
-	start_all A && start_all B || return 1
-	rbs_config A ssl && rbs_config B ssl || return 1
+	rbs_setup || return 1
 	wait_until 10 is_up A && wait_until 10 is_up B || explain
 }
 

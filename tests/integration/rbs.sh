@@ -14,22 +14,7 @@ BIN=$(cd "${1:-build}/bin" && pwd)
 CERTS=$ROOT/certs
 N=100000
 
-explain() {
-	local d
-	for d in A B; do
-		echo "  --- $d: $(cat "$ROOT/$d.feeder" 2>/dev/null)"
-		show $d | sed 's/^/  /'
-		tail -n 5 "$ROOT/$d/rbsd.log" | sed 's/^/  /'
-	done
-	return 1
-}
-
-setup() {
-	make_certs "$CERTS" || return 1
-	dev_bare A && dev_bare B && link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
-	start_all A && start_all B || return 1
-	rbs_config A ssl && rbs_config B ssl
-}
+explain() { rbs_explain 5; }
 
 # Mutual TLS 1.2+: both sides show the protocol, the cipher and the peer's
 # certificate subject.
@@ -310,7 +295,7 @@ test_profile_mismatch_reported() {
 	grep -q "profiles differ from the peer's" "$ROOT/A/rbsd.log"
 }
 
-t "setup: A and B linked, the suite on each, the spec's RBS with an SSL policy" setup || exit 1
+t "setup: A and B linked, the suite on each, the spec's RBS with an SSL policy" rbs_setup || exit 1
 t "TLS with mutual authentication: protocol, cipher and peer certificate shown" test_tls_up_mutual
 t "100,000 entries replicated: identical tables (count and digest)" test_100k_replicated
 t "batch-backup service-type arp now: a whole batch, shown, digest-checked" test_batch_backup_now

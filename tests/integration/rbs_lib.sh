@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # The RBS channel between devices A (198.51.100.1) and B (198.51.100.2),
 # joined by eth2, with rbs-feeder standing in for rbpd on each: shared by
-# tests/integration/rbs.sh and bench/rbs.sh, sourced after lib.sh (which
-# gives ROOT, BIN, DEV_NS, DEV_PID, cli, inns). CERTS is where make_certs
-# put the certificates.
+# tests/integration/rbs.sh, tests/integration/attack_rbs.sh and
+# bench/rbs.sh, sourced after lib.sh (which gives ROOT, BIN, DEV_NS,
+# DEV_PID, cli, inns). CERTS is where make_certs put the certificates.
 
 addr_of() { [ "$1" = A ] && echo 198.51.100.1 || echo 198.51.100.2; }
 other() { [ "$1" = A ] && echo B || echo A; }
@@ -60,3 +60,24 @@ show() { cli "$1" -c "display remote-backup-service rbs1"; }
 is_up() { show "$1" | grep -q "State *: Connected"; }
 # field DEV LABEL: what display says after LABEL, e.g. field A "Refused peers".
 field() { show "$1" | sed -n "s/^ *$2 *: //p"; }
+
+# rbs_setup: certificates in CERTS, A and B linked, the suite on each,
+# rbs1 with the SSL policy pol on both.
+rbs_setup() {
+	make_certs "$CERTS" || return 1
+	dev_bare A && dev_bare B && link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
+	start_all A && start_all B || return 1
+	rbs_config A ssl && rbs_config B ssl
+}
+
+# rbs_explain LINES: each device's feeder status line, its display and the
+# last LINES lines of its rbsd log; returns 1 (for "|| explain || return 1").
+rbs_explain() {
+	local d
+	for d in A B; do
+		echo "  --- $d: $(cat "$ROOT/$d.feeder" 2>/dev/null)"
+		show $d | sed 's/^/  /'
+		tail -n "$1" "$ROOT/$d/rbsd.log" | sed 's/^/  /'
+	done
+	return 1
+}
