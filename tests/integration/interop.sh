@@ -89,11 +89,7 @@ ours() {
 }
 
 setup() {
-	seg_create || return 1
-	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 && dev_on_seg H 192.0.2.10/24 || return 1
-	inns A ip addr add 2001:db8::1/64 dev eth1 nodad
-	inns B ip addr add 2001:db8::2/64 dev eth1 nodad
-	inns H ip addr add 2001:db8::10/64 dev eth1 nodad
+	seg_with_host || return 1
 	start_all A
 }
 

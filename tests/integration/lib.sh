@@ -70,6 +70,19 @@ dev_on_seg() {
 	mkdir -p "$(run_dir "$name")" "$(state_dir "$name")"
 }
 
+# seg_with_host: the user segment with routers A (192.0.2.1, 2001:db8::1)
+# and B (.2, ::2) and host H (.10, ::10) on it; nothing started
+# (vrrp.sh, interop.sh). Fails only when the namespaces cannot be made:
+# the IPv6 addresses are not checked.
+seg_with_host() {
+	seg_create || return 1
+	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 && dev_on_seg H 192.0.2.10/24 || return 1
+	inns A ip addr add 2001:db8::1/64 dev eth1 nodad
+	inns B ip addr add 2001:db8::2/64 dev eth1 nodad
+	inns H ip addr add 2001:db8::10/64 dev eth1 nodad
+	return 0
+}
+
 # isolate DEV on|off: DEV's port of the segment cut from the other
 # isolated ports (the other device's), the host still reaching both: the
 # split brain of splitbrain.sh and chaos.sh (bridge_slave isolated).
