@@ -281,6 +281,19 @@ pair_with_host() {
 	type_on_both
 }
 
+# pair_without_host: pair_with_host without the host, the IPv6 addresses and
+# the raised GC thresholds: devices A (192.0.2.1) and B (.2) on the user
+# segment, linked for the RBS, certificates, every daemon on A and B and
+# the suite's procedure typed on each (journal.sh, metrics.sh).
+pair_without_host() {
+	seg_create || return 1
+	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 || return 1
+	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
+	make_certs "$ROOT/certs" || return 1
+	start_all A && start_all B || return 1
+	type_on_both
+}
+
 # users_on_h NAME ARGS...: one range of neighbour users on host H
 # (tests/tools/neigh_users.c), staying to answer probes.
 users_on_h() {

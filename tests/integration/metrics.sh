@@ -34,12 +34,7 @@ scrape() {
 metric() { awk -v p="$1" 'index($0, p) == 1 { print $NF }' "$ROOT/scrape"; }
 
 setup() {
-	seg_create || return 1
-	dev_on_seg A 192.0.2.1/24 && dev_on_seg B 192.0.2.2/24 || return 1
-	link_pair A 198.51.100.1/24 B 198.51.100.2/24 || return 1
-	make_certs "$ROOT/certs" || return 1
-	start_all A && start_all B || return 1
-	type_on_both || return 1
+	pair_without_host || return 1
 	wait_until 15 eval '[ "$(vrrp_state A 192.0.2.100)" = Master ]' &&
 		wait_until 15 eval '[ "$(vrrp_state B 192.0.2.101)" = Master ]' || return 1
 	wait_until 15 eval '[ "$(jcli A "display remote-backup-service rbs1" | jq .services[0].up)" = true ]' ||
