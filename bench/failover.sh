@@ -99,17 +99,6 @@ RESULTS=$ROOT/results.tsv
 FIFO=$ROOT/go.fifo
 mkfifo "$FIFO" && exec 3<>"$FIFO" || exit 1
 
-fail() {
-	local f
-	echo "$me: $*" >&2
-	for f in "$ROOT"/*/*.log; do
-		[ -f "$f" ] || continue
-		echo "--- last lines of ${f#"$ROOT"/}" >&2
-		tail -n 6 "$f" >&2
-	done
-	exit 1
-}
-
 # ms SECONDS: the interval in milliseconds.
 ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
 ivl_word() { if [ $(($1 % 1000)) = 0 ]; then echo "$(($1 / 1000)) s"; else echo "$1 ms"; fi; }
@@ -132,16 +121,6 @@ ours_configure() {
 
 ours_start() {
 	start_all A && start_all B || fail "our daemons did not come up"
-}
-
-ours_stop() {
-	local k
-	for k in "${!DEV_PID[@]}"; do
-		case $k in A.* | B.*) ;; *) continue ;; esac
-		kill -TERM "${DEV_PID[$k]}" 2>/dev/null
-		wait "${DEV_PID[$k]}" 2>/dev/null
-		unset "DEV_PID[$k]"
-	done
 }
 
 ours_crash() {

@@ -88,27 +88,6 @@ BIN=$ROOT/bin
 VIP=192.0.2.100
 DAEMONS="cfgd vrrpd rbsd rbpd"
 
-fail() {
-	local f
-	echo "$me: $*" >&2
-	for f in "$ROOT"/*/*.log; do
-		[ -f "$f" ] || continue
-		echo "--- last lines of ${f#"$ROOT"/}" >&2
-		tail -n 6 "$f" >&2
-	done
-	exit 1
-}
-
-ours_stop() {
-	local k
-	for k in "${!DEV_PID[@]}"; do
-		case $k in A.* | B.*) ;; *) continue ;; esac
-		kill -TERM "${DEV_PID[$k]}" 2>/dev/null
-		wait "${DEV_PID[$k]}" 2>/dev/null
-		unset "DEV_PID[$k]"
-	done
-}
-
 # count DEV STATE: how many of DEV's groups are in STATE.
 count() {
 	jcli "$1" "display vrrp" 2>/dev/null | jq --arg s "$2" '[.groups[] | select(.state == $s)] | length'

@@ -1,8 +1,37 @@
 # shellcheck shell=bash
 # Helpers shared by bench/failover.sh and bench/scale.sh, sourced after
-# tests/integration/lib.sh (namespaces, DEV_PID, cleanup): keepalived
-# started, watched and stopped on a device of the topology, and the CPU
-# and memory of processes read from /proc.
+# tests/integration/lib.sh (namespaces, DEV_PID, cleanup): failing with
+# the daemons' logs, our daemons stopped, keepalived started, watched and
+# stopped on a device of the topology, and the CPU and memory of processes
+# read from /proc.
+
+# ---- failing, our daemons ------------------------------------------------------
+
+# fail MESSAGE: MESSAGE after $me, the last lines of every daemon's log,
+# then exit 1. (bench/bfd.sh, which sources this too, has its own.)
+fail() {
+	local f
+	# shellcheck disable=SC2154 # me: set by the script that sources this file
+	echo "$me: $*" >&2
+	for f in "$ROOT"/*/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- last lines of ${f#"$ROOT"/}" >&2
+		tail -n 6 "$f" >&2
+	done
+	exit 1
+}
+
+# ours_stop: SIGTERM to every process recorded for A or B (DEV_PID), each
+# waited for and forgotten.
+ours_stop() {
+	local k
+	for k in "${!DEV_PID[@]}"; do
+		case $k in A.* | B.*) ;; *) continue ;; esac
+		kill -TERM "${DEV_PID[$k]}" 2>/dev/null
+		wait "${DEV_PID[$k]}" 2>/dev/null
+		unset "DEV_PID[$k]"
+	done
+}
 
 # ---- keepalived -----------------------------------------------------------------
 
