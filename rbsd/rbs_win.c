@@ -244,8 +244,21 @@ size_t rbs_tx_bytes(const struct rbs_tx *t)
 void rbs_rx_init(struct rbs_rx *r, uint32_t ack_every, uint32_t ack_delay_ms)
 {
 	memset(r, 0, sizeof(*r));
+	r->limit = UINT64_MAX;
 	r->ack_every = ack_every ? ack_every : 1;
 	r->ack_delay_ms = ack_delay_ms;
+}
+
+void rbs_rx_limit(struct rbs_rx *r, uint64_t seq)
+{
+	r->limit = seq;
+}
+
+uint64_t rbs_rx_ackable(const struct rbs_rx *r)
+{
+	uint64_t top = r->last < r->limit ? r->last : r->limit;
+
+	return top > r->acked ? top : r->acked;
 }
 
 void rbs_rx_reset(struct rbs_rx *r, uint64_t next)
@@ -294,7 +307,7 @@ uint64_t rbs_rx_last(const struct rbs_rx *r)
 
 uint64_t rbs_rx_ack_deadline(const struct rbs_rx *r)
 {
-	if (r->acked == r->last)
+	if (rbs_rx_ackable(r) == r->acked)
 		return UINT64_MAX;
 	if (r->since > UINT64_MAX - r->ack_delay_ms)
 		return UINT64_MAX - 1;
@@ -303,13 +316,15 @@ uint64_t rbs_rx_ack_deadline(const struct rbs_rx *r)
 
 bool rbs_rx_ack_due(const struct rbs_rx *r, uint64_t now)
 {
-	if (r->acked == r->last)
+	uint64_t top = rbs_rx_ackable(r);
+
+	if (top == r->acked)
 		return false;
-	return r->last - r->acked >= r->ack_every || now >= rbs_rx_ack_deadline(r);
+	return top - r->acked >= r->ack_every || now >= rbs_rx_ack_deadline(r);
 }
 
 uint64_t rbs_rx_ack_take(struct rbs_rx *r)
 {
-	r->acked = r->last;
+	r->acked = rbs_rx_ackable(r);
 	return r->acked;
 }

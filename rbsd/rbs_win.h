@@ -21,7 +21,9 @@
  * or anything out of order is a broken peer (TCP already orders and
  * retransmits) and closes the connection. ACKs go out every ack_every
  * entries, or ack_delay_ms after the oldest unacknowledged entry arrived,
- * whichever comes first.
+ * whichever comes first. An ACK covers what was received, or, under a
+ * limit (rbs_rx_limit()), only what the local feeder applied
+ * (rbs_applied.h): what was received beyond waits for the limit to move.
  *
  * Memory per entry in flight: the entry's header (26) bytes + key +
  * payload, rounded up to a multiple of 8, in 256 KiB blocks that hold
@@ -168,6 +170,7 @@ size_t rbs_tx_bytes(const struct rbs_tx *t);
 struct rbs_rx {
 	uint64_t last;	 /* last seq received in order */
 	uint64_t acked;	 /* last seq acknowledged */
+	uint64_t limit;	 /* ACKs go no further (UINT64_MAX: none) */
 	uint64_t since;	 /* ms: when the oldest unacknowledged entry arrived */
 	uint64_t resync; /* nonzero: waiting for the batch, then expect this */
 	uint32_t ack_every;
@@ -183,8 +186,22 @@ struct rbs_rx {
  */
 void rbs_rx_init(struct rbs_rx *r, uint32_t ack_every, uint32_t ack_delay_ms);
 
-/* After a reconnect that resumes: expect next (>= 1; for a resume, the
- * seq expected already), nothing to ACK. Also ends a pending resync. */
+/*
+ * ACKs (and rbs_rx_ackable()) go no further than seq: the local feeder
+ * applied every entry up to it (rbs_applied_ack()). UINT64_MAX, as after
+ * rbs_rx_init(): no limit, every entry received is acknowledged. The
+ * limit stays across rbs_rx_reset() and rbs_rx_resync(); an ACK never
+ * goes back below one sent.
+ */
+void rbs_rx_limit(struct rbs_rx *r, uint64_t seq);
+
+/* What an ACK, or a HELLO's rx_seq, may say now: the last seq received
+ * in order, or the limit when lower, and never below the last ACK. */
+uint64_t rbs_rx_ackable(const struct rbs_rx *r);
+
+/* After a reconnect that resumes: expect next (>= 1: the seq after what
+ * the HELLO said, rbs_rx_ackable(), which a limit may put below what was
+ * received), nothing to ACK. Also ends a pending resync. */
 void rbs_rx_reset(struct rbs_rx *r, uint64_t next);
 
 /*
@@ -218,16 +235,18 @@ uint64_t rbs_rx_expected(const struct rbs_rx *r);
  * what HELLO reports as rx_seq. */
 uint64_t rbs_rx_last(const struct rbs_rx *r);
 
-/* Whether an ACK should go out at time now: ack_every entries are
- * unacknowledged, or the oldest has waited ack_delay_ms. */
+/* Whether an ACK should go out at time now: ack_every entries may be
+ * acknowledged, or the oldest unacknowledged one has waited ack_delay_ms
+ * and one at least may be. */
 bool rbs_rx_ack_due(const struct rbs_rx *r, uint64_t now);
 
 /* When the delay makes an ACK due (ms, the caller's clock), to arm a
- * timer; UINT64_MAX when nothing is waiting for an ACK. */
+ * timer; UINT64_MAX when nothing may be acknowledged (none waits, or the
+ * limit holds all that does). */
 uint64_t rbs_rx_ack_deadline(const struct rbs_rx *r);
 
-/* The seq to put in the ACK being sent now (the last received in order);
- * from then on nothing is waiting. */
+/* The seq to put in the ACK being sent now (rbs_rx_ackable()); from then
+ * on nothing waits but what the limit holds. */
 uint64_t rbs_rx_ack_take(struct rbs_rx *r);
 
 #endif

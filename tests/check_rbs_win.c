@@ -632,6 +632,48 @@ START_TEST(a_resumed_receiver_expects_the_seq_it_is_given)
 }
 END_TEST
 
+/* The local feeder acknowledges what it applied (rbs_applied.h): ACKs
+ * stop at the limit, wait for it without spinning, and never pass what
+ * was received. */
+START_TEST(acks_go_no_further_than_the_limit_nor_what_was_received)
+{
+	struct rbs_rx r;
+
+	rbs_rx_init(&r, 4, 50);
+	rbs_rx_limit(&r, 0);
+	ck_assert_int_eq(rbs_rx_accept(&r, 1, 10, 1000), 0);
+	/* nothing applied: no ACK is due, now or later */
+	ck_assert_uint_eq(rbs_rx_ackable(&r), 0);
+	ck_assert(!rbs_rx_ack_due(&r, 5000));
+	ck_assert_uint_eq(rbs_rx_ack_deadline(&r), UINT64_MAX);
+	/* 3 applied: under ack_every, due once the oldest waited */
+	rbs_rx_limit(&r, 3);
+	ck_assert_uint_eq(rbs_rx_ack_deadline(&r), 1050);
+	ck_assert(!rbs_rx_ack_due(&r, 1049));
+	ck_assert(rbs_rx_ack_due(&r, 1050));
+	ck_assert_uint_eq(rbs_rx_ack_take(&r), 3);
+	ck_assert(!rbs_rx_ack_due(&r, 5000));
+	/* 8 applied: ack_every entries may be acknowledged, due at once */
+	rbs_rx_limit(&r, 8);
+	ck_assert(rbs_rx_ack_due(&r, 0));
+	ck_assert_uint_eq(rbs_rx_ack_take(&r), 8);
+	/* a limit past what was received: no further than received */
+	rbs_rx_limit(&r, 50);
+	ck_assert_uint_eq(rbs_rx_ackable(&r), 10);
+	ck_assert_uint_eq(rbs_rx_ack_take(&r), 10);
+	/* nor back below an ACK sent */
+	rbs_rx_limit(&r, 5);
+	ck_assert_uint_eq(rbs_rx_ackable(&r), 10);
+	ck_assert(!rbs_rx_ack_due(&r, 5000));
+	/* a resume after what was applied: received again from there */
+	rbs_rx_reset(&r, 11);
+	ck_assert_int_eq(rbs_rx_accept(&r, 11, 2, 6000), 0);
+	ck_assert_uint_eq(rbs_rx_ackable(&r), 10);
+	rbs_rx_limit(&r, UINT64_MAX); /* no limit: what was received */
+	ck_assert_uint_eq(rbs_rx_ackable(&r), 12);
+}
+END_TEST
+
 START_TEST(a_resyncing_receiver_waits_for_the_batch)
 {
 	struct rbs_rx r;
@@ -742,6 +784,7 @@ int main(void)
 	    ack_every_0_means_every_entry,
 	    a_resumed_receiver_expects_the_seq_it_is_given,
 	    a_resyncing_receiver_waits_for_the_batch,
+	    acks_go_no_further_than_the_limit_nor_what_was_received,
 	    everything_pushed_arrives_once_in_order_through_a_small_window,
 	    NULL,
 	};
