@@ -24,7 +24,7 @@ static struct rbs_applied_run *run_at(const struct rbs_applied *a, size_t i)
 
 void rbs_applied_attach(struct rbs_applied *a, uint64_t attach, bool on, uint64_t received)
 {
-	if (!a->on)
+	if (!a->on && a->done < received)
 		a->done = received;
 	a->on = on;
 	a->attach = attach;

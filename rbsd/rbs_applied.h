@@ -58,7 +58,8 @@ void rbs_applied_free(struct rbs_applied *a);
  * before it and not applied stays unapplied (done does not move). When
  * the one before did not say what it applied, or there was none, entries
  * up to received (rbs_rx_last()) were acknowledged on receipt: done is
- * received.
+ * at least received (a resync's base may be above it while the peer's
+ * batch has not begun).
  */
 void rbs_applied_attach(struct rbs_applied *a, uint64_t attach, bool on, uint64_t received);
 

@@ -39,7 +39,9 @@ static void send_hello(struct link *l)
 	h.version_max = RBS_PROTO_VERSION;
 	h.session = ch->session;
 	h.peer_session = ch->peer_session;
-	h.rx_seq = rbs_rx_last(&ch->rx);
+	/* what the feeder applied, when it says: the peer resends the rest */
+	l->hello_rx = rbs_rx_ackable(&ch->rx);
+	h.rx_seq = l->hello_rx;
 	h.tx_acked = rbs_tx_acked(&ch->tx);
 	h.tx_sent = rbs_tx_sent(&ch->tx);
 	h.service = ch->name;
@@ -649,6 +651,7 @@ static void handle_closed(uv_handle_t *h)
 	if (--ch->handles > 0)
 		return;
 	rbs_tx_free(&ch->tx);
+	rbs_applied_free(&ch->applied);
 	rbs_chan_drop_ae(ch);
 	if (ch->tmpl)
 		db__rbs_hello__free_unpacked(ch->tmpl, NULL);
@@ -706,6 +709,7 @@ int rbs_chan_open(struct rbs_chan **out, uv_loop_t *loop, const struct rbs_chan_
 		return -ENOMEM;
 	}
 	rbs_rx_init(&ch->rx, ACK_EVERY, ACK_DELAY_MS);
+	rbs_applied_init(&ch->applied);
 	if (cfg->ctx) {
 		SSL_CTX_up_ref(cfg->ctx);
 		ch->ctx = cfg->ctx;

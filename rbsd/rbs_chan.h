@@ -140,6 +140,41 @@ void rbs_chan_tx_state(const struct rbs_chan *ch, uint64_t *acked, uint64_t *res
 void rbs_chan_room(const struct rbs_chan *ch, uint64_t *entries, uint64_t *bytes);
 
 /*
+ * The local feeder attached (attach: rbsd's token for this attachment, as
+ * in RbsCredit; applied: RbsAttach.applied_acks). applied: from now on the
+ * peer is acknowledged only the entries the feeder says it applied
+ * (rbs_chan_feeder_applied()), so that what the peer's feeder takes for
+ * held is in this device's table; false: every entry is acknowledged once
+ * received. When the feeder before it was handed entries and did not
+ * apply them, the connection closes: the next one resumes after what was
+ * applied, and the peer sends the rest again.
+ */
+void rbs_chan_feeder_attach(struct rbs_chan *ch, uint64_t attach, bool applied);
+
+/* The receiving numbering now (it changes at each resync): a frame
+ * delivered (rbs_chan_ops.deliver) and handed to the feeder later says
+ * which it was received under. */
+uint64_t rbs_chan_rx_epoch(const struct rbs_chan *ch);
+
+/*
+ * The feeder was handed its next n entries: those of an Entries frame
+ * delivered under numbering epoch, sequences seq .. seq + n - 1. Called
+ * in the order they were handed, once the feeder's queue took them; a
+ * frame never handed (dropped) is left out, and nothing after it is then
+ * acknowledged until a reconnect resumes before it.
+ */
+void rbs_chan_feeder_handed(struct rbs_chan *ch, uint64_t epoch, uint64_t seq, uint64_t n);
+
+/*
+ * The feeder's RbsApplied: of attachment attach, it applied the first
+ * count entries it was handed. The ACK follows at once (within the loop
+ * pass). Returns 0; -ESTALE for a word of another attachment or from a
+ * feeder that acknowledges on receipt, -EINVAL for a count above what was
+ * handed or below an earlier one: ignored either way.
+ */
+int rbs_chan_feeder_applied(struct rbs_chan *ch, uint64_t attach, uint64_t count);
+
+/*
  * The local feeder cannot take what the peer sends (its queue is full):
  * hold = true stops reading from the peer and acknowledging what was
  * received (the peer's window then fills and it waits), false starts both

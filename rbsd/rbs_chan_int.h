@@ -10,7 +10,8 @@
  *   rbs_chan_rx.c    frames from the peer: HELLO (the session plan, the
  *                    profiles compared), entries, ACKs, batches and
  *                    anti-entropy, delivered to the feeder; the ACKs of
- *                    what was received; reading held while the feeder is
+ *                    what was received, or of what the feeder applied
+ *                    (rbs_applied.h); reading held while the feeder is
  *                    full
  *   rbs_chan_tx.c    frames to the peer: the feeder's entries into the
  *                    window, batch markers and anti-entropy frames in their
@@ -32,6 +33,7 @@
 #include <uv.h>
 
 #include "rbsd/rbs_admit.h"
+#include "rbsd/rbs_applied.h"
 #include "rbsd/rbs_chan.h"
 #include "rbsd/rbs_conn.h"
 #include "rbsd/rbs_frame.h"
@@ -67,6 +69,9 @@ struct link {
 	 * times: rbs_link_check() says when it is out of time */
 	struct rbs_link k;
 	uint32_t version;   /* the peer's protocol version, from its HELLO */
+	/* The rx_seq its HELLO carried: the plan is made with it, though
+	 * the feeder may have applied more before the peer's HELLO came. */
+	uint64_t hello_rx;
 	bool ae_old_logged; /* "too old for anti-entropy" logged for this link */
 };
 
@@ -121,6 +126,11 @@ struct rbs_chan {
 	uint32_t peer_version; /* its protocol version at the last HELLO */
 	struct rbs_tx tx;
 	struct rbs_rx rx;
+	/* What the local feeder applied of what it was handed: how far the
+	 * peer is acknowledged (rbs_applied.h), and the receiving numbering
+	 * its deliveries were made under (one more at each resync). */
+	struct rbs_applied applied;
+	uint64_t rx_epoch;
 	struct rbs_lag lag; /* how long the oldest unacknowledged entry waits */
 	struct marker markers[MAX_MARKERS];
 	size_t nmarkers;

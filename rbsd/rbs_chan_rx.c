@@ -80,7 +80,7 @@ static void compare_profiles(struct rbs_chan *ch, const Db__RbsHello *peer)
 static void on_hello(struct link *l, const Db__RbsHello *h)
 {
 	struct rbs_chan *ch = l->ch;
-	struct rbs_sess_state me = {ch->session, ch->peer_session, rbs_rx_last(&ch->rx),
+	struct rbs_sess_state me = {ch->session, ch->peer_session, l->hello_rx,
 				    rbs_tx_acked(&ch->tx), rbs_tx_sent(&ch->tx)};
 	struct rbs_sess_state peer = {h->session, h->peer_session, h->rx_seq, h->tx_acked,
 				      h->tx_sent};
@@ -130,10 +130,15 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 			 rbs_sess_why_str(plan.tx.why));
 	}
 	ch->rx_full_batch = !plan.rx.resume;
-	if (plan.rx.resume)
+	if (plan.rx.resume) {
 		rbs_rx_reset(&ch->rx, plan.rx.seq);
-	else
+		rbs_applied_rewind(&ch->applied, plan.rx.seq - 1);
+	} else {
 		rbs_rx_resync(&ch->rx, plan.rx.seq);
+		rbs_applied_rebase(&ch->applied, plan.rx.seq - 1);
+		ch->rx_epoch++; /* what waits for the feeder is of the old numbering */
+	}
+	rbs_rx_limit(&ch->rx, rbs_applied_ack(&ch->applied, UINT64_MAX));
 	/* A resync emptied the window: the feeder may send again, and nothing
 	 * else (no ACK is coming for what was dropped) would tell it. */
 	ch->ops->room(ch->arg, ch);
@@ -242,6 +247,53 @@ static void arm_ack(struct rbs_chan *ch)
 		uv_timer_stop(&ch->ack_timer);
 	else
 		uv_timer_start(&ch->ack_timer, on_ack_timer, at > now ? at - now : 1, 0);
+}
+
+/* ---- what the feeder applied (rbs_applied.h) ------------------------------ */
+
+/* ACKs go as far as the feeder applied, and at once when that moved. */
+static void applied_limit(struct rbs_chan *ch)
+{
+	rbs_rx_limit(&ch->rx, rbs_applied_ack(&ch->applied, UINT64_MAX));
+	arm_ack(ch);
+}
+
+void rbs_chan_feeder_attach(struct rbs_chan *ch, uint64_t attach, bool applied)
+{
+	uint64_t received = rbs_rx_last(&ch->rx);
+
+	rbs_applied_attach(&ch->applied, attach, applied, received);
+	applied_limit(ch);
+	/* What the feeder before was handed and did not apply is gone with
+	 * it, and an ACK is cumulative: nothing after it could ever be
+	 * acknowledged. A new connection resumes after what was applied, and
+	 * the peer sends the rest again. */
+	if (applied && rbs_applied_ack(&ch->applied, received) < received)
+		rbs_chan_drop(ch, "the local feeder attached anew before applying all it was "
+				  "handed; the peer sends it again");
+}
+
+uint64_t rbs_chan_rx_epoch(const struct rbs_chan *ch)
+{
+	return ch->rx_epoch;
+}
+
+void rbs_chan_feeder_handed(struct rbs_chan *ch, uint64_t epoch, uint64_t seq, uint64_t n)
+{
+	if (rbs_applied_handed(&ch->applied, epoch == ch->rx_epoch ? seq : 0, n) == 0)
+		return;
+	/* Not recorded: what the feeder applies from here moves nothing, as
+	 * after an entry lost. A new connection resumes after what it applied. */
+	rbs_chan_drop(ch, "out of memory for the entries handed to the local feeder");
+}
+
+int rbs_chan_feeder_applied(struct rbs_chan *ch, uint64_t attach, uint64_t count)
+{
+	int rc = rbs_applied_report(&ch->applied, attach, count);
+
+	if (rc == 0)
+		applied_limit(ch);
+	return rc;
 }
 
 /* One frame from the peer; false when the link was closed. */

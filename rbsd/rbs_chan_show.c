@@ -205,6 +205,7 @@ void rbs_chan_json(const struct rbs_chan *ch, struct json_object *o)
 	jout_u64(x, "sent_seq", rbs_tx_sent(&ch->tx));
 	jout_u64(x, "pushed_seq", rbs_tx_last(&ch->tx));
 	jout_u64(x, "received_seq", rbs_rx_last(&ch->rx));
+	jout_u64(x, "applied_seq", rbs_applied_ack(&ch->applied, rbs_rx_last(&ch->rx)));
 	jout_u64(o, "replication_lag_ms", lag_now(ch));
 	x = jout_obj(o, "tcp");
 	{

@@ -10,7 +10,10 @@
  * its own count: `resolved`, every entry up to it was acknowledged or
  * lost; `lost`, the highest entry that was lost. An entry k is held by the
  * peer once k <= resolved, if no entry from k on was lost (lost < k): the
- * feeder's synchronous acknowledgment (rbpd/rbp_sync.h). Pure: no I/O.
+ * feeder's synchronous acknowledgment (rbpd/rbp_sync.h). Held means what
+ * the peer's ACK means: applied to the table of the peer's feeder, when
+ * that feeder says what it applied (rbs_applied.h; rbpd does), received
+ * by the peer's rbsd otherwise. Pure: no I/O.
  */
 #ifndef DB_RBS_FACK_H
 #define DB_RBS_FACK_H

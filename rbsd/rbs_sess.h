@@ -39,8 +39,10 @@
  *       impossible for a healthy pair: trusting either could skip entries.
  *
  *    RESUME: S acks everything before k and sends again from k
- *    (rbs_tx_resume()); R expects k, which it expected already
- *    (rbs_rx_reset()).
+ *    (rbs_tx_resume()); R expects k (rbs_rx_reset()): what it expected
+ *    already, or, when its feeder says what it applied (rbs_applied.h),
+ *    the first entry it received and the feeder did not apply yet, which
+ *    then comes again.
  *
  *    RESYNC: S drops its window (rbs_tx_resync()) and owes R a batch
  *    backup of every type, starting with BatchBegin before any entry; its
@@ -98,7 +100,8 @@ int rbs_sess_tiebreak(const struct sockaddr_storage *local, const struct sockadd
 struct rbs_sess_state {
 	uint64_t session;      /* this run of rbsd, random, nonzero */
 	uint64_t peer_session; /* the peer run last paired with (0: none) */
-	uint64_t rx_seq;       /* rbs_rx_last(): received in order from it */
+	uint64_t rx_seq;       /* rbs_rx_ackable(): received in order from it (and
+				* applied, when the feeder says what it applied) */
 	uint64_t tx_acked;     /* rbs_tx_acked(): own seqs the peer acked */
 	uint64_t tx_sent;      /* rbs_tx_sent(): own seqs sent */
 };

@@ -14,7 +14,8 @@
  *   rbsd_show.c    display remote-backup-service, text and JSON
  *
  * The channel (rbs_chan*.c) and the pure cores beside it (rbs_frame,
- * rbs_win, rbs_sess, rbs_link, rbs_fack) know nothing of this state. The
+ * rbs_win, rbs_sess, rbs_link, rbs_fack, rbs_applied) know nothing of
+ * this state. The
  * state is one struct rbsd, reached from each service (v->d) or given to
  * a function: no part keeps state of its own.
  */
@@ -40,9 +41,11 @@
 #define LOCAL_HWM 64 /* messages (up to a frame of entries each) queued to or from a feeder */
 
 /* What the peer sent that the feeder's queue could not take yet: one
- * packed RbsLocal. */
+ * packed RbsLocal; for entries, the sequences they were received as and
+ * the channel's numbering then (rbs_chan_feeder_handed()). */
 struct pending {
 	struct pending *next;
+	uint64_t epoch, seq, n; /* n 0: not entries */
 	size_t len;
 	uint8_t data[];
 };
@@ -60,6 +63,8 @@ struct svc {
 	size_t feeder_idlen; /* 0: none attached */
 	char feeder_name[64];
 	uint64_t attach;		       /* this attachment's id, in credits */
+	bool applied_acks; /* it says what it applied (RbsApplied): only that is acknowledged */
+	uint64_t applied_refused;	       /* RbsApplied of counts it was never handed */
 	uint64_t got_entries, got_bytes;       /* from the feeder since it attached */
 	uint64_t credit_entries, credit_bytes; /* granted to it in all */
 	/* which of its entries the peer holds (rbs_fack.h), and what the

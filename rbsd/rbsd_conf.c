@@ -303,8 +303,12 @@ static void svc_open(struct svc *v, const Db__RbsConfig *s)
 	if (rc < 0) {
 		v->ch = NULL;
 		log_warnx("remote-backup-service %s: %s", s->name, v->open_error);
-	} else if (v->roles) {
-		rbs_chan_set_roles(v->ch, v->roles);
+	} else {
+		if (v->roles)
+			rbs_chan_set_roles(v->ch, v->roles);
+		/* a new channel: how the attached feeder acknowledges */
+		if (v->feeder_idlen)
+			rbs_chan_feeder_attach(v->ch, v->attach, v->applied_acks);
 	}
 	free_profiles(prof, np);
 	if (cc.ctx)

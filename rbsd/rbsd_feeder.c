@@ -8,7 +8,10 @@
  * order. When the feeder's queue is full what the peer sent waits here,
  * and the channel is held (it reads and acknowledges nothing more) until
  * the feeder has taken it: nothing the peer sent is dropped for a slow
- * feeder.
+ * feeder. A feeder that says which of those entries it applied
+ * (RbsAttach.applied_acks, RbsApplied) has the peer acknowledged only
+ * those (rbs_chan_feeder_applied()): rbsd tells the channel which entries
+ * it handed, in order, once the feeder's queue took them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,6 +43,7 @@ static struct pending *pack_local(struct svc *v, Db__RbsLocal *m)
 	if (p == NULL)
 		return NULL;
 	p->next = NULL;
+	p->epoch = p->seq = p->n = 0;
 	p->len = len;
 	db__rbs_local__pack(m, p->data);
 	return p;
@@ -166,7 +170,12 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 	do
 		getrandom(&v->attach, sizeof(v->attach), 0);
 	while (v->attach == 0);
-	log_info("remote-backup-service %s: feeder %s attached", v->name, v->feeder_name);
+	v->applied_acks = a->applied_acks;
+	log_info("remote-backup-service %s: feeder %s attached%s", v->name, v->feeder_name,
+		 v->applied_acks ? ", acknowledging what it applied" : "");
+	/* before the queue is dropped: what it held was never applied */
+	if (v->ch)
+		rbs_chan_feeder_attach(v->ch, v->attach, v->applied_acks);
 	rbsd_drop_pending(v); /* meant for the previous feeder; this one gets a full batch */
 	if (v->ch == NULL)
 		return;
@@ -249,6 +258,20 @@ static void feeder_ae(struct svc *v, const Db__RbsLocal *m)
 			  rc == -EMSGSIZE ? "larger than a frame" : rbs_frame_err_str(e));
 }
 
+/* The feeder applied the first count entries it was handed: the peer is
+ * acknowledged them. A word of an attachment before is ignored; one of
+ * more than it was handed is counted and logged once. */
+static void feeder_applied(struct svc *v, const Db__RbsApplied *a)
+{
+	int rc = rbs_chan_feeder_applied(v->ch, a->attach, a->count);
+
+	if (rc == -EINVAL && v->applied_refused++ == 0)
+		log_warnx("remote-backup-service %s: feeder %s says it applied %llu of the peer's "
+			  "entries, more than it was handed or fewer than before; ignored, and "
+			  "such counted",
+			  v->name, v->feeder_name, (unsigned long long)a->count);
+}
+
 /* bus_recv_cb of RUNDIR/rbsd-entries.ipc: [identity, RbsLocal]. */
 void rbsd_on_local(struct bus_sock *s, const struct bus_part *parts, int nparts, void *arg)
 {
@@ -281,6 +304,9 @@ void rbsd_on_local(struct bus_sock *s, const struct bus_part *parts, int nparts,
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_ENTRIES && m->entries) {
 		feeder_entries(v, m->entries);
 		rbs_chan_flush(v->ch);
+	} else if (m->body_case == DB__RBS_LOCAL__BODY_APPLIED && m->applied) {
+		if (v->applied_acks)
+			feeder_applied(v, m->applied);
 	} else if (m->body_case == DB__RBS_LOCAL__BODY_ROLES && m->roles) {
 		/* checked as the peer will check them: bad roles from the
 		 * feeder must not close the channel */
@@ -337,6 +363,18 @@ void rbsd_drop_pending(struct svc *v)
 		rbs_chan_hold(v->ch, false);
 }
 
+/* What the feeder's queue refused for good (not full: gone). Entries a
+ * feeder that says what it applied will never apply: nothing after them
+ * could be acknowledged, so a new connection resumes before them and the
+ * peer sends them again. */
+static void lost_delivery(struct svc *v, const struct pending *p)
+{
+	v->undelivered++;
+	if (v->applied_acks && p->n && v->ch)
+		rbs_chan_drop(v->ch, "entries from the peer could not be handed to the local "
+				     "feeder; the peer sends them again");
+}
+
 /* Hand the feeder what waits, in order; release the channel once all is.
  * Returns whether nothing waits any more: releasing the channel delivers
  * what it had read already (rbs_conn_pause()), which may wait again. */
@@ -349,7 +387,9 @@ static bool flush_pending(struct svc *v)
 		if (rc == -EAGAIN)
 			return false;
 		if (rc < 0)
-			v->undelivered++;
+			lost_delivery(v, p);
+		else if (p->n)
+			rbs_chan_feeder_handed(v->ch, p->epoch, p->seq, p->n);
 		v->pend = p->next;
 		free(p);
 	}
@@ -375,7 +415,8 @@ static void on_retry(uv_timer_t *t)
 }
 
 /* What the peer sent, for the feeder: never dropped because its queue is
- * full; the channel waits instead (and acknowledges nothing meanwhile). */
+ * full; the channel waits instead (and acknowledges nothing meanwhile).
+ * Entries count as handed once the feeder's queue took them. */
 static void deliver(struct svc *v, Db__RbsLocal *m)
 {
 	struct pending *p;
@@ -391,11 +432,18 @@ static void deliver(struct svc *v, Db__RbsLocal *m)
 	p = pack_local(v, m);
 	if (p == NULL)
 		fatal("malloc");
+	if (m->body_case == DB__RBS_LOCAL__BODY_ENTRIES) {
+		p->epoch = rbs_chan_rx_epoch(v->ch);
+		p->seq = m->entries->first_seq;
+		p->n = m->entries->n_entries;
+	}
 	if (v->pend == NULL) {
 		rc = bus_send(v->d->local, v->feeder_id, v->feeder_idlen, p->data, p->len);
 		if (rc != -EAGAIN) {
 			if (rc < 0)
-				v->undelivered++;
+				lost_delivery(v, p);
+			else if (p->n)
+				rbs_chan_feeder_handed(v->ch, p->epoch, p->seq, p->n);
 			free(p);
 			return;
 		}

@@ -45,6 +45,9 @@ static int display_json(struct rbsd *d, const char *name, FILE *f)
 		jout_u64(x, "feeder_overruns", v ? v->overruns : 0);
 		jout_u64(x, "feeder_undelivered", v ? v->undelivered : 0);
 		jout_u64(x, "feeder_antientropy_refused", v ? v->ae_refused : 0);
+		jout_str(x, "feeder_acks",
+			 v && v->feeder_idlen ? (v->applied_acks ? "applied" : "received") : NULL);
+		jout_u64(x, "feeder_applied_refused", v ? v->applied_refused : 0);
 		jout_bool(x, "batch_request_waiting", v && v->batch_wanted);
 		jout_str(x, "track_bfd", s->track_bfd && s->track_bfd[0] ? s->track_bfd : NULL);
 		p = jout_arr(x, "profiles");

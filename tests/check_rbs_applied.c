@@ -193,6 +193,24 @@ START_TEST(a_new_attachment_counts_anew_and_what_the_old_one_left_stays_unapplie
 }
 END_TEST
 
+/* rbpd attaches to an rbsd that resynced with the peer before and waits
+ * for the peer's batch: the new numbering's base stands. */
+START_TEST(a_feeder_that_attaches_while_a_resync_waits_for_the_batch_starts_at_its_base)
+{
+	struct rbs_applied a;
+
+	rbs_applied_init(&a);
+	rbs_applied_rebase(&a, 100); /* nothing received until the batch begins */
+	rbs_applied_attach(&a, T1, true, 0);
+	ck_assert_uint_eq(rbs_applied_ack(&a, 100), 100);
+	rbs_applied_handed(&a, 101, 3);
+	ck_assert_uint_eq(rbs_applied_ack(&a, 103), 100);
+	ck_assert_int_eq(rbs_applied_report(&a, T1, 3), 0);
+	ck_assert_uint_eq(rbs_applied_ack(&a, 103), 103);
+	rbs_applied_free(&a);
+}
+END_TEST
+
 START_TEST(runs_that_do_not_follow_each_other_are_kept_apart_and_the_ring_grows)
 {
 	struct rbs_applied a;
@@ -226,6 +244,7 @@ int main(void)
 	    a_resync_voids_what_was_handed_and_not_applied,
 	    a_resync_that_never_happened_is_undone_by_the_resume_after_it,
 	    a_new_attachment_counts_anew_and_what_the_old_one_left_stays_unapplied,
+	    a_feeder_that_attaches_while_a_resync_waits_for_the_batch_starts_at_its_base,
 	    runs_that_do_not_follow_each_other_are_kept_apart_and_the_ring_grows,
 	    NULL,
 	};

@@ -88,6 +88,7 @@ struct feeder {
 	 * empty table), unless the test sends its own (manual) */
 	bool manual;
 	unsigned asked, answered;
+	bool applies; /* it says what it applied (RbsAttach.applied_acks), as rbpd */
 };
 
 struct dev {
@@ -328,8 +329,23 @@ static void feeder_attach(struct feeder *f, const char *name)
 	Db__RbsAttach a = DB__RBS_ATTACH__INIT;
 
 	a.feeder = (char *)name;
+	a.applied_acks = f->applies;
 	m.body_case = DB__RBS_LOCAL__BODY_ATTACH;
 	m.attach = &a;
+	feeder_send(f, &m);
+}
+
+/* RbsApplied: the feeder applied the first count entries it was handed
+ * since attachment `attach`. */
+static void feeder_applied(struct feeder *f, uint64_t count, uint64_t attach)
+{
+	Db__RbsLocal m = DB__RBS_LOCAL__INIT;
+	Db__RbsApplied a = DB__RBS_APPLIED__INIT;
+
+	a.count = count;
+	a.attach = attach;
+	m.body_case = DB__RBS_LOCAL__BODY_APPLIED;
+	m.applied = &a;
 	feeder_send(f, &m);
 }
 
@@ -674,6 +690,27 @@ static int64_t json_num(struct dev *dv, const char *k)
 	return v;
 }
 
+/* One string of the JSON display (a field of the service, or of one of
+ * its objects with "object.field"), copied; "(null)" for null. */
+static const char *jstr_of(struct dev *dv, const char *k)
+{
+	static char buf[128];
+	struct json_object *o = show_json(dv, SVC), *x = o;
+	const char *dot = strchr(k, '.'), *v;
+
+	if (dot) {
+		char obj[64];
+
+		snprintf(obj, sizeof(obj), "%.*s", (int)(dot - k), k);
+		ck_assert_msg(json_object_object_get_ex(o, obj, &x), "no %s", obj);
+		k = dot + 1;
+	}
+	v = jstr(x, k);
+	snprintf(buf, sizeof(buf), "%s", v ? v : "(null)");
+	json_object_put(o);
+	return buf;
+}
+
 static bool json_flag(struct dev *dv, const char *k)
 {
 	struct json_object *o = show_json(dv, SVC);
@@ -829,14 +866,16 @@ static void root_remove(void)
 }
 
 /* Both devices configured, a feeder attached on each (B's queue of
- * rcvhwm_b messages, 0: ZeroMQ's default), the channel up, and the full
- * batches of a new session sent both ways: entries pass from now on. */
-static void both_up_with(int rcvhwm_b)
+ * rcvhwm_b messages, 0: ZeroMQ's default; B's saying what it applied when
+ * b_applies), the channel up, and the full batches of a new session sent
+ * both ways: entries pass from now on. */
+static void both_up_as(int rcvhwm_b, bool b_applies)
 {
 	configure_ok(&A, &(struct conf){0});
 	configure_ok(&B, &(struct conf){0});
 	feeder_open(&A.f, &A, "feeder-a", 0);
 	feeder_open(&B.f, &B, "feeder-b", rcvhwm_b);
+	B.f.applies = b_applies;
 	feeder_attach(&A.f, "rbpd-a");
 	feeder_attach(&B.f, "rbpd-b");
 	WAIT(A.f.up && B.f.up && A.f.credits && B.f.credits);
@@ -845,6 +884,11 @@ static void both_up_with(int rcvhwm_b)
 	/* A's first batch may reach rbsd B before its feeder's attach does:
 	 * counted undelivered, and sent again once it attaches */
 	undelivered_b = json_num(&B, "feeder_undelivered");
+}
+
+static void both_up_with(int rcvhwm_b)
+{
+	both_up_as(rcvhwm_b, false);
 }
 
 static void both_up(void)
@@ -902,6 +946,7 @@ START_TEST(entries_from_feeder_a_reach_feeder_b_in_order_once_within_credit)
 	WAIT(A.f.c_resolved == n && A.f.c_entries == n + WIN);
 	ck_assert_uint_eq(A.f.c_lost, 0);
 	ck_assert(!A.f.over_grant);
+	ck_assert_str_eq(jstr_of(&B, "feeder_acks"), "received"); /* on receipt, as ever */
 	run_for(QUIET_MS); /* and nothing more comes */
 	ck_assert_uint_eq(B.f.entries, n);
 
@@ -916,6 +961,97 @@ START_TEST(entries_from_feeder_a_reach_feeder_b_in_order_once_within_credit)
 	ck_assert_int_eq(jint(o, "entries_received"), n);
 	ck_assert_int_eq(jint(o, "feeder_undelivered"), undelivered_b);
 	json_object_put(o);
+}
+END_TEST
+
+/* B's feeder says what it applied (as rbpd does): A's entries reach it at
+ * once, but A's feeder learns that B holds them only once B's feeder says
+ * it applied them; a word of another attachment, or of more than it was
+ * handed, moves nothing. */
+START_TEST(a_feeder_that_says_what_it_applied_has_only_that_acknowledged)
+{
+	uint64_t att;
+
+	both_up_as(0, true);
+	feeder_entries(&A.f, 1, 10, 8);
+	WAIT(B.f.entries == 10);
+	ck_assert(got_run(&B.f, 0, 1, 10));
+	run_for(QUIET_MS);
+	ck_assert_uint_eq(A.f.c_resolved, 0);
+	ck_assert_str_eq(jstr_of(&B, "feeder_acks"), "applied");
+	ck_assert_int_eq(json_num(&A, "window.acknowledged_seq"), 0);
+	ck_assert_int_eq(json_num(&B, "window.received_seq"), 10);
+	ck_assert_int_eq(json_num(&B, "window.applied_seq"), 0);
+
+	att = B.f.c_attach;
+	feeder_applied(&B.f, 10, att ^ 1); /* another attachment's */
+	feeder_applied(&B.f, 11, att);	   /* more than it was handed */
+	run_for(QUIET_MS);
+	ck_assert_uint_eq(A.f.c_resolved, 0);
+	ck_assert_int_eq(json_num(&B, "feeder_applied_refused"), 1);
+
+	feeder_applied(&B.f, 4, att);
+	WAIT(A.f.c_resolved == 4);
+	ck_assert_int_eq(json_num(&B, "window.applied_seq"), 4);
+	feeder_applied(&B.f, 10, att);
+	WAIT(A.f.c_resolved == 10);
+	ck_assert_uint_eq(A.f.c_lost, 0);
+	WAIT(json_num(&A, "window.unacknowledged") == 0);
+	ck_assert(A.f.up && B.f.up);
+}
+END_TEST
+
+/* The entries of a batch from the peer are acknowledged by the same rule. */
+START_TEST(a_batch_is_acknowledged_as_the_feeder_applies_it)
+{
+	both_up_as(0, true);
+	feeder_marker(&A.f, false, 3, 0, RBS_SVC_COUNT);
+	feeder_entries(&A.f, 1, 3, 8);
+	feeder_marker(&A.f, true, 3, 0x77, RBS_SVC_COUNT);
+	WAIT(strstr(got_text(&B.f, 0), "E3"));
+	run_for(QUIET_MS);
+	ck_assert_uint_eq(A.f.c_resolved, 0);
+	ck_assert_str_eq(jstr_of(&A, "batch_sent.state"), "waiting-for-ack");
+	feeder_applied(&B.f, 3, B.f.c_attach);
+	WAIT(A.f.c_resolved == 3);
+	WAIT(strcmp(jstr_of(&A, "batch_sent.state"), "completed") == 0);
+}
+END_TEST
+
+/* rbpd B restarts before applying what it was handed: nothing of it is
+ * acknowledged, and the new one gets it again (the connection starts
+ * anew and resumes after what was applied), and B holds it once the new
+ * one says it applied it. */
+START_TEST(what_a_feeder_did_not_apply_before_it_went_comes_again_to_the_next)
+{
+	struct feeder *f2 = &X;
+	unsigned downs;
+
+	both_up_as(0, true);
+	feeder_entries(&A.f, 1, 5, 4);
+	WAIT(B.f.entries == 5);
+	feeder_applied(&B.f, 2, B.f.c_attach);
+	WAIT(A.f.c_resolved == 2);
+	downs = A.f.downs;
+
+	feeder_open(f2, &B, "feeder-b2", 0);
+	f2->applies = true;
+	extra = f2;
+	feeder_attach(f2, "rbpd-b");
+	WAIT(A.f.downs > downs);
+	WAIT(A.f.up && f2->up && f2->entries == 3);
+	ck_assert(got_run(f2, 0, 3, 3));
+	run_for(QUIET_MS);
+	ck_assert_uint_eq(A.f.c_resolved, 2);
+	feeder_applied(f2, 3, f2->c_attach);
+	WAIT(A.f.c_resolved == 5);
+	ck_assert_uint_eq(A.f.c_lost, 0);
+	/* and on from there */
+	feeder_entries(&A.f, 6, 2, 4);
+	WAIT(f2->entries == 5);
+	ck_assert(got_run(f2, 0, 3, 5));
+	feeder_applied(f2, 5, f2->c_attach);
+	WAIT(A.f.c_resolved == 7);
 }
 END_TEST
 
@@ -1558,6 +1694,9 @@ int main(void)
 	const TTest *tests[] = {
 	    an_attached_feeder_is_granted_credit_and_told_the_channel_state,
 	    entries_from_feeder_a_reach_feeder_b_in_order_once_within_credit,
+	    a_feeder_that_says_what_it_applied_has_only_that_acknowledged,
+	    a_batch_is_acknowledged_as_the_feeder_applies_it,
+	    what_a_feeder_did_not_apply_before_it_went_comes_again_to_the_next,
 	    a_feeder_that_does_not_read_holds_the_channel_and_loses_nothing,
 	    a_feeder_sending_past_its_credit_is_counted_and_logged_and_service_goes_on,
 	    batch_markers_and_requests_pass_between_the_feeders,
