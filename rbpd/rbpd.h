@@ -9,6 +9,8 @@
  *   rbpd_show.c  display remote-backup-profile, text and JSON
  *   rbpd_feed.c  the link to rbsd: what this device is master for goes to
  *                the peer, what the peer sends comes into the tables
+ *   rbpd_applied.c  what of the peer's entries was applied, told rbsd
+ *                once per turn of the loop (RbsApplied)
  *   rbpd_ae.c    anti-entropy rounds (docs/antientropy.md)
  *   rbpd_kern.c  ARP and ND: learned from the kernel while master,
  *                installed in it while backup (hot) or at a takeover
@@ -59,6 +61,9 @@ struct chan {
 	/* rbsd: credit since the attachment `attach` */
 	uint64_t attach, sent_e, sent_b, credit_e, credit_b;
 	bool attached, up;
+	/* the peer's entries rbsd handed since the attachment and this table
+	 * applied, and how many of them rbsd was told (rbpd_applied.c) */
+	uint64_t rx_applied, rx_told;
 	/* the roles rbsd holds for the peer: a hash of the last RbsRoles
 	 * sent and the attachment it went to (rbpd_feed_send_roles()) */
 	uint64_t roles_hash, roles_attach;
@@ -236,6 +241,8 @@ struct rbpd {
 	uv_idle_t kick;	   /* pumps the channels once the loop is idle */
 	uv_timer_t reask_timer;
 	bool kick_init, reask_init;
+	uv_check_t applied_turn; /* RbsApplied at the end of a turn (rbpd_applied.c) */
+	bool applied_init;
 
 	/* API (rbpd_api.c) */
 	struct bus_sock *api, *restored_pub;
@@ -442,9 +449,25 @@ bool rbpd_rx_batch_running(const struct chan *ch);
 /* Sends m for ch now if rbsd's queue takes it, else drops it (said again
  * later by its sender). Returns whether it was sent. */
 bool rbpd_feed_send(struct chan *ch, Db__RbsLocal *m);
+/* Sends m for ch now, or keeps it until rbsd's queue takes it (nothing
+ * else goes meanwhile). Call only with nothing kept (ch->stash NULL).
+ * Returns whether it went now. */
+bool rbpd_feed_send_kept(struct chan *ch, Db__RbsLocal *m);
 /* A batch of these types to the peer, and one asked of the peer. */
 void rbpd_feed_want_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n);
 void rbpd_feed_ask_batch(struct chan *ch, const Db__RbsServiceType *types, size_t n);
+
+/* ---- rbpd_applied.c ---- */
+
+/* The uv_check that tells rbsd, once per turn of the loop, what the
+ * channels applied; closed with the loop. */
+void rbpd_applied_init(struct rbpd *d);
+void rbpd_applied_close(struct rbpd *d);
+/* n more of the peer's entries, handed by rbsd in one RbsLocal, are
+ * applied (or refused) on ch: rbsd hears of it at the end of the turn. */
+void rbpd_applied_add(struct chan *ch, uint64_t n);
+/* A new attachment: rbsd counts its entries from 1 again. */
+void rbpd_applied_reset(struct chan *ch);
 
 /* ---- rbpd_ae.c ---- */
 

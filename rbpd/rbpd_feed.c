@@ -100,6 +100,11 @@ bool rbpd_feed_send(struct chan *ch, Db__RbsLocal *m)
 	return send_local(ch, m, false);
 }
 
+bool rbpd_feed_send_kept(struct chan *ch, Db__RbsLocal *m)
+{
+	return send_local(ch, m, true);
+}
+
 static bool may_send(const struct chan *ch, size_t klen, size_t plen)
 {
 	return ch->attached && ch->stash == NULL && ch->sent_e + 1 <= ch->credit_e &&
@@ -843,6 +848,7 @@ static void rx_credit(struct chan *ch, const Db__RbsCredit *c)
 			log_info("remote-backup-service %s: attached to rbsd again", ch->name);
 		ch->attach = c->attach;
 		ch->sent_e = ch->sent_b = 0;
+		rbpd_applied_reset(ch); /* and what rbsd hands it, from 1 */
 		/* what was handed over counts again from 1, and the stash
 		 * below is dropped */
 		rbpd_api_sync_fail(ch, "rbsd restarted: what it held is sent again in a batch");
@@ -891,6 +897,7 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 		break;
 	case DB__RBS_LOCAL__BODY_ENTRIES:
 		rx_entries(ch, m->entries);
+		rbpd_applied_add(ch, m->entries->n_entries);
 		break;
 	case DB__RBS_LOCAL__BODY_BATCH_BEGIN:
 		rx_batch_begin(ch, m->batch_begin);
@@ -923,6 +930,7 @@ void rbpd_feed_attach_all(struct rbpd *d, bool all)
 	Db__RbsAttach a = DB__RBS_ATTACH__INIT;
 
 	a.feeder = "rbpd";
+	a.applied_acks = true; /* the peer's acknowledgments mean this table holds it */
 	for (struct chan *ch = d->chans; ch; ch = ch->next) {
 		Db__RbsLocal m = DB__RBS_LOCAL__INIT;
 
@@ -977,6 +985,7 @@ int rbpd_feed_init(struct rbpd *d)
 	d->reask_init = true;
 	uv_timer_init(d->loop, &d->pump_retry);
 	d->pump_retry.data = d;
+	rbpd_applied_init(d);
 	rc = daemon_endpoint(ep, sizeof(ep), d->rundir, "rbsd-entries");
 	if (rc < 0)
 		return rc;
@@ -990,6 +999,7 @@ void rbpd_feed_close(struct rbpd *d)
 	if (d->reask_init)
 		uv_close((uv_handle_t *)&d->reask_timer, NULL);
 	d->kick_init = d->reask_init = false;
+	rbpd_applied_close(d);
 	uv_close((uv_handle_t *)&d->pump_retry, NULL);
 	if (d->rbsd)
 		bus_close(d->rbsd);

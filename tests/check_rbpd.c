@@ -119,6 +119,9 @@ static struct {
 	uint8_t rbpd_id[256];
 	size_t rbpd_idlen;
 	size_t attaches, batch_begins, batch_ends, batch_requests, nroles, compares, summaries;
+	bool applied_acks; /* the last RbsAttach said rbpd tells what it applied */
+	size_t napplied;   /* RbsApplied messages, and the last one's words */
+	uint64_t applied_count, applied_attach;
 	uint64_t batch_begin_count, batch_end_count;
 	bool in_batch;
 	bool roles_master[3];
@@ -369,6 +372,12 @@ static void on_rbsd(struct bus_sock *s, const struct bus_part *parts, int n, voi
 	case DB__RBS_LOCAL__BODY_ATTACH:
 		ck_assert_str_eq(m->attach->feeder, "rbpd");
 		T.attaches++;
+		T.applied_acks = m->attach->applied_acks;
+		break;
+	case DB__RBS_LOCAL__BODY_APPLIED:
+		T.napplied++;
+		T.applied_count = m->applied->count;
+		T.applied_attach = m->applied->attach;
 		break;
 	case DB__RBS_LOCAL__BODY_ENTRIES:
 		for (size_t i = 0; i < m->entries->n_entries; i++) {
@@ -2057,6 +2066,52 @@ START_TEST(a_sync_request_is_answered_once_the_peer_holds_it_or_why_not)
 }
 END_TEST
 
+/* rbsd acknowledges to the peer only what rbpd applied (RbsApplied): rbpd
+ * says so in its attachment, counts the peer's entries rbsd hands it from
+ * each attachment on, and tells the count once per turn of its loop, not
+ * once per message. */
+START_TEST(rbpd_tells_rbsd_what_it_applied_once_per_turn_of_its_loop)
+{
+	static char keys[40][16];
+	struct peer_user u = {0, UT_SVC_DHCP_SERVER, MAC_ODD, "a0", NULL, 0, "192.0.2.9/86400", 0};
+	size_t before;
+
+	ready(true, BACKUP, BACKUP);
+	ck_assert(T.applied_acks);
+	ck_assert_uint_eq(T.napplied, 0);
+	/* 40 messages of the peer's, one user each, all there before rbpd
+	 * reads any: applied in a turn or two, and said as such */
+	for (int i = 0; i < 40; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "lease-%d", i);
+		u.key = (const uint8_t *)keys[i];
+		u.klen = strlen(keys[i]);
+		peer_send(&u, 1);
+	}
+	WAIT(T.applied_count == 40);
+	ck_assert_uint_eq(T.applied_attach, ATTACH1);
+	ck_assert_int_eq(jusers("dhcp-server", "backup"), 40);
+	ck_assert_uint_le(T.napplied, 4);
+	/* what the table refuses is done with too, and counted */
+	u.backup_id = 9; /* no profile here has it */
+	peer_send(&u, 1);
+	WAIT(T.applied_count == 41);
+	run_for(QUIET_MS);
+	before = T.napplied;
+	ck_assert_uint_eq(T.applied_count, 41); /* nothing more said */
+
+	/* rbsd restarted: a new attachment counts from 1 */
+	credit(1000, 1 << 20, ATTACH2);
+	WAIT(chan()->attach == ATTACH2);
+	u.backup_id = 0;
+	u.key = (const uint8_t *)"lease-x";
+	u.klen = 7;
+	peer_send(&u, 1);
+	WAIT(T.applied_attach == ATTACH2);
+	ck_assert_uint_eq(T.applied_count, 1);
+	ck_assert_uint_eq(T.napplied, before + 1);
+}
+END_TEST
+
 START_TEST(a_sync_request_the_peer_does_not_confirm_times_out)
 {
 	struct change c = {0, UT_SVC_DHCP_SERVER, MAC_ODD, "a0", "lease-1", "a"};
@@ -2150,6 +2205,7 @@ int main(void)
 	    an_incomplete_batch_from_the_peer_removes_nothing_and_is_asked_again,
 	    anti_entropy_sends_again_a_user_the_peer_lost,
 	    a_sync_request_is_answered_once_the_peer_holds_it_or_why_not,
+	    rbpd_tells_rbsd_what_it_applied_once_per_turn_of_its_loop,
 	    a_sync_request_the_peer_does_not_confirm_times_out,
 	    a_backup_install_deleted_behind_rbpds_back_is_put_back,
 	    peer_backup_warm_removes_the_installs_and_hot_puts_them_back,
