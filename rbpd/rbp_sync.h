@@ -1,6 +1,10 @@
 /*
  * Synchronous acknowledgment (proto/user.proto UserRequest.sync): a user
- * API request answered only once the peer holds its changes. Per
+ * API request answered only once the peer holds its changes: the peer's
+ * rbpd applied them to its table (the peer's rbpd says what it applied,
+ * RbsApplied, and its rbsd acknowledges nothing beyond, rbsd/rbs_applied.h;
+ * a peer's feeder that does not say has what its rbsd received
+ * acknowledged). Per
  * remote-backup-service, the requests waiting, oldest first: each names
  * its changes by their numbers in the channel's live queue (q_first ..
  * q_last, counted since rbpd started); as the queue hands them to rbsd

@@ -518,7 +518,8 @@ void rbpd_kern_withdraw(struct prof *p, enum ut_svc type, const uint8_t *key, si
 int rbpd_api_init(struct rbpd *d);
 void rbpd_api_close(struct rbpd *d);
 /* Synchronous acknowledgments of the requests waiting on ch: rbsd's word
- * on the entries it holds (rbp_sync_resolve()), or every one failed with
+ * on the entries the peer holds, applied by the peer's rbpd
+ * (rbp_sync_resolve()), or every one failed with
  * why (the channel went down, rbsd took rbpd as new, the queue was
  * replaced by a batch, the service was removed). */
 void rbpd_api_sync_resolve(struct chan *ch, uint64_t resolved, uint64_t lost);
