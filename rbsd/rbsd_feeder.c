@@ -173,16 +173,20 @@ static void feeder_attach(struct svc *v, const struct bus_part *id, const Db__Rb
 	v->applied_acks = a->applied_acks;
 	log_info("remote-backup-service %s: feeder %s attached%s", v->name, v->feeder_name,
 		 v->applied_acks ? ", acknowledging what it applied" : "");
-	/* before the queue is dropped: what it held was never applied */
-	if (v->ch)
-		rbs_chan_feeder_attach(v->ch, v->attach, v->applied_acks);
-	rbsd_drop_pending(v); /* meant for the previous feeder; this one gets a full batch */
-	if (v->ch == NULL)
+	if (v->ch == NULL) {
+		rbsd_drop_pending(v);
 		return;
+	}
 	/* Its credit first: it counts from 0 for this attachment before
 	 * anything below asks it to send (a batch sent on the previous
-	 * attachment's credit would be counted here against this one's). */
+	 * attachment's credit would be counted here against this one's), or
+	 * hands it the peer's entries (counted from this attachment on in
+	 * RbsApplied: releasing the held channel below delivers some). */
 	grant(v);
+	/* How it acknowledges, before the queue is dropped: what that held
+	 * was never applied (rbs_chan_feeder_attach()). */
+	rbs_chan_feeder_attach(v->ch, v->attach, v->applied_acks);
+	rbsd_drop_pending(v); /* meant for the previous feeder; this one gets a full batch */
 	{
 		/* It learns the channel's state now, not at the next change. */
 		const char *reason, *mismatch;
