@@ -433,8 +433,10 @@ void rbpd_feed_close(struct rbpd *d);
 /* Attach to rbsd the channels rbsd has not answered since it started, or
  * (all) every channel: rbsd may have restarted unseen. */
 void rbpd_feed_attach_all(struct rbpd *d, bool all);
-/* This device's roles per binding of the profiles on ch, for the peer. */
+/* rbpd_roles.c: this device's roles per binding of the profiles on ch, for the peer. */
 void rbpd_feed_send_roles(struct chan *ch);
+/* The peer's roles, from rbsd (which checked them). */
+void rbpd_feed_rx_roles(struct chan *ch, const Db__RbsRoles *r);
 /* Both devices master of a binding of ch (split brain): say when it begins
  * and ends, after a change of either side's roles. */
 void rbpd_dual_check(struct chan *ch);
