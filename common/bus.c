@@ -361,6 +361,20 @@ uint64_t bus_digest(const void *buf, size_t len)
 	return h ? h : 1;
 }
 
+uint64_t bus_msg_digest(const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+	uint64_t h;
+
+	if (buf == NULL)
+		abort(); /* as the daemons' fatal() would */
+	protobuf_c_message_pack(m, buf);
+	h = bus_digest(buf, len);
+	free(buf);
+	return h;
+}
+
 const char *bus_role_name(Db__Role r)
 {
 	switch (r) {

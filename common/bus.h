@@ -89,6 +89,10 @@ int bus_allowed(Db__Role r, Db__MsgType t);
 /* 64-bit FNV-1a of buf; 1 for an empty buffer, never 0 (0 means "none"). */
 uint64_t bus_digest(const void *buf, size_t len);
 
+/* bus_digest() of message m packed: whether a message differs from one
+ * sent before, without keeping it. */
+uint64_t bus_msg_digest(const ProtobufCMessage *m);
+
 /* Name of a role ("vrrpd"), for identities and logs. */
 const char *bus_role_name(Db__Role r);
 

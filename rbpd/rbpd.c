@@ -820,20 +820,11 @@ void rbpd_gates_publish(struct rbpd *d)
 	gates_send(d, true);
 }
 
-/* Whether m differs from the gates last sent (FNV-1a of the packed
- * message); remembers m's. */
+/* Whether m differs from the gates last sent; remembers m's. */
 static bool gates_changed(struct rbpd *d, const ProtobufCMessage *m)
 {
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *buf = malloc(len ? len : 1);
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = bus_msg_digest(m);
 
-	if (buf == NULL)
-		fatal("malloc");
-	protobuf_c_message_pack(m, buf);
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ buf[i]) * 1099511628211ULL;
-	free(buf);
 	if (h == d->gates_hash)
 		return false;
 	d->gates_hash = h;

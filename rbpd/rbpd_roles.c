@@ -30,22 +30,6 @@ void rbpd_feed_rx_roles(struct chan *ch, const Db__RbsRoles *r)
 	rbpd_dual_check(ch);
 }
 
-/* FNV-1a over the packed roles: whether rbsd holds these already. */
-static uint64_t roles_hash(const Db__RbsRoles *r)
-{
-	size_t len = db__rbs_roles__get_packed_size(r);
-	uint8_t *buf = malloc(len ? len : 1);
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	if (buf == NULL)
-		fatal("malloc");
-	db__rbs_roles__pack(r, buf);
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ buf[i]) * 0x100000001b3ULL;
-	free(buf);
-	return h;
-}
-
 void rbpd_feed_send_roles(struct chan *ch)
 {
 	uint64_t h;
@@ -78,7 +62,7 @@ void rbpd_feed_send_roles(struct chan *ch)
 		}
 	r.roles = ptrs;
 	r.n_roles = n;
-	h = roles_hash(&r);
+	h = bus_msg_digest(&r.base); /* whether rbsd holds these already */
 	if (h != ch->roles_hash || ch->attach != ch->roles_attach) {
 		m.body_case = DB__RBS_LOCAL__BODY_ROLES;
 		m.roles = &r;

@@ -463,17 +463,8 @@ static void deliver(struct svc *v, Db__RbsLocal *m)
  * remembers r's. */
 static bool roles_changed(struct svc *v, const Db__RbsRoles *r)
 {
-	size_t len = db__rbs_roles__get_packed_size(r);
-	uint8_t *buf = malloc(len ? len : 1);
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = bus_msg_digest(&r->base);
 
-	if (buf == NULL)
-		return true;
-	db__rbs_roles__pack(r, buf);
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ buf[i]) * 1099511628211ULL;
-	free(buf);
-	h |= 1; /* never 0, which means none */
 	if (h == v->peer_roles_hash)
 		return false;
 	v->peer_roles_hash = h;
