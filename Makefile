@@ -216,11 +216,13 @@ $(B)/bin/dbuser: $(B)/cli/dbuser.o $(B)/lib/librbpclient.a
 # the shared main() of tests/lib/checkrun.c, the loop waits of
 # tests/lib/loopwait.c, the namespaces of tests/lib/netns.c, the
 # in-process commits of tests/lib/cfgcommit.c, the temporary
-# directories of tests/lib/tmproot.c and the JSON reads of
-# tests/lib/jcheck.c (outside the wildcard).
+# directories of tests/lib/tmproot.c, the JSON reads of
+# tests/lib/jcheck.c and the stand-in processes of tests/lib/standin.c
+# (outside the wildcard).
 UNIT_TESTS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/check_*.c))
 CHECKRUN_O := $(B)/tests/lib/checkrun.o $(B)/tests/lib/loopwait.o $(B)/tests/lib/netns.o \
-	$(B)/tests/lib/cfgcommit.o $(B)/tests/lib/tmproot.o $(B)/tests/lib/jcheck.o
+	$(B)/tests/lib/cfgcommit.o $(B)/tests/lib/tmproot.o $(B)/tests/lib/jcheck.o \
+	$(B)/tests/lib/standin.o
 
 $(B)/tests/check_%: $(B)/tests/check_%.o $(CHECKRUN_O) $(CFGD_LIB_O) $(VRRPD_LIB_O) $(RBSD_LIB_O) $(RBPD_LIB_O) \
 		$(BFD_LIB_O) $(KEA_LIB_O) $(RBPC_O) $(METRICS_O) $(AGENTX_O) $(COMMON_O)

@@ -25,13 +25,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -43,6 +40,7 @@
 #include "tests/lib/checkrun.h"
 #include "tests/lib/jcheck.h"
 #include "tests/lib/loopwait.h"
+#include "tests/lib/standin.h"
 #include "tests/lib/tmproot.h"
 
 #define WAIT_MS 3000 /* the bound of every wait for what must happen */
@@ -936,13 +934,7 @@ START_TEST(a_daemon_is_quiet_while_it_lives_and_down_at_once_when_it_ends)
 
 	/* rbsd is now a process of its own that says HELLO with its pid */
 	part_close(D_RBSD);
-	child = fork();
-	ck_assert_int_ge(child, 0);
-	if (child == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a failed test */
-		pause();
-		_exit(0);
-	}
+	child = standin_start();
 	ck_assert_int_eq(daemon_endpoint(ep, sizeof(ep), T.run, "cfgd"), 0);
 	o.endpoint = ep;
 	ck_assert_int_eq(bus_open(&rbsd, &T.loop, T.zctx, &o), 0);
@@ -957,10 +949,9 @@ START_TEST(a_daemon_is_quiet_while_it_lives_and_down_at_once_when_it_ends)
 
 	/* it dies: cfgd knows within a second, not after DAEMON_DEAD_MS */
 	t0 = loopwait_ms();
-	kill(child, SIGKILL);
+	standin_end(child);
 	ck_assert(UNTIL(rbsd_down(), 1000));
 	ck_assert_uint_lt(loopwait_ms() - t0, 1000);
-	waitpid(child, NULL, 0);
 	cli_has(&T.b, "display configuration sync", "rbsd    down");
 	bus_close(rbsd);
 }

@@ -3,13 +3,13 @@
 #include <check.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "common/pidwatch.h"
 #include "tests/lib/checkrun.h"
+#include "tests/lib/standin.h"
 
 struct seen {
 	int fired;
@@ -27,19 +27,6 @@ static void on_end(struct pidwatch *w, void *arg)
 		pidwatch_free(w);
 		s->w = NULL;
 	}
-}
-
-static pid_t child_that_waits(void)
-{
-	pid_t p = fork();
-
-	ck_assert_int_ge(p, 0);
-	if (p == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a failed test */
-		pause();
-		_exit(0);
-	}
-	return p;
 }
 
 /* Runs the loop for up to ms, or until *flag is set. */
@@ -64,7 +51,7 @@ START_TEST(a_living_process_is_quiet_and_its_end_is_told_once)
 {
 	uv_loop_t loop;
 	struct seen s = {0};
-	pid_t p = child_that_waits();
+	pid_t p = standin_start();
 
 	uv_loop_init(&loop);
 	s.w = pidwatch_new(&loop, p, on_end, &s);
@@ -109,7 +96,7 @@ START_TEST(follow_keeps_a_watch_on_the_same_pid_and_moves_to_a_new_one)
 	uv_loop_t loop;
 	struct seen s = {0};
 	struct pidwatch *w = NULL, *first;
-	pid_t a = child_that_waits(), b = child_that_waits();
+	pid_t a = standin_start(), b = standin_start();
 
 	uv_loop_init(&loop);
 	ck_assert_int_eq(pidwatch_follow(&w, &loop, (uint64_t)a, on_end, &s), 1);

@@ -31,13 +31,10 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -52,6 +49,7 @@
 #include "tests/lib/checkrun.h"
 #include "tests/lib/jcheck.h"
 #include "tests/lib/netns.h"
+#include "tests/lib/standin.h"
 #include "tests/lib/tmproot.h"
 #include "user.pb-c.h"
 
@@ -1630,21 +1628,14 @@ START_TEST(rbsd_going_away_and_coming_back_loses_no_user)
 	size_t from;
 
 	/* rbsd is a process of its own, whose pid its credit says */
-	T.rbsd_proc = fork();
-	ck_assert_int_ge(T.rbsd_proc, 0);
-	if (T.rbsd_proc == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a failed test */
-		pause();
-		_exit(0);
-	}
+	T.rbsd_proc = standin_start();
 	ready(true, MASTER, MASTER);
 	api_add(MAC_ODD, "lease-1", "a");
 	WAIT(ENTRY(0, ADD, "lease-1") >= 0);
 	/* rbsd stops: what it held is gone with it, and rbpd knows at once */
 	bus_close(T.rbsd);
 	T.rbsd = NULL;
-	kill(T.rbsd_proc, SIGKILL);
-	waitpid(T.rbsd_proc, NULL, 0);
+	standin_end(T.rbsd_proc);
 	T.rbsd_proc = 0;
 	WAIT(!chan()->attached);
 	T.attaches = 0;

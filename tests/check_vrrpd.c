@@ -25,11 +25,9 @@
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -45,6 +43,7 @@
 #include "tests/lib/jcheck.h"
 #include "tests/lib/loopwait.h"
 #include "tests/lib/netns.h"
+#include "tests/lib/standin.h"
 #include "vrrpd/vrrpd.h"
 
 #define ADV_MS 20    /* the groups' advertisement interval */
@@ -1521,6 +1520,33 @@ START_TEST(a_virtual_mac_whose_interface_name_is_taken_is_refused)
 }
 END_TEST
 
+/* Group vrid 7 on v0, listed in rbpd's gates (played on rbpd), a backup
+ * for a while (1 s adverts); then its master leaves and it takes over:
+ * rbpd backs up users of the group, so the address is there and the
+ * announcements wait for it (docs/takeover.md). */
+static void take_over_held(struct bus_sock *rbpd, Db__PreemptGate *gate)
+{
+	struct vrrp_pkt p = advert(AF_INET, 7, 200, 5, VIP);
+	struct conf k;
+
+	gate->ifname = "v0";
+	gate->vrid = 7;
+	gate->ready = 1;
+	gates_heard(rbpd, gate);
+	conf_init(&k);
+	conf_group(&k, "v0", 7, false, 120, VIP)->advert_interval_ms = 1000;
+	commit_ok(&k);
+	gates_send(rbpd, gate);
+	WAIT(group_of(7, AF_INET)->in_gates);
+	p.priority = 0;
+	inject(&p, PEER, 255);
+	WAIT(STATE(7) == VRRP_STATE_MASTER);
+	ck_assert_int_eq(addr_plen("v0", AF_INET, VIP), 32);
+	ck_assert(group_of(7, AF_INET)->held);
+	run_for(QUIET_MS);
+	ck_assert_uint_eq(GARPS(0, VIP), 0);
+}
+
 START_TEST(a_new_masters_announcements_wait_for_rbpds_takeover_of_the_users)
 {
 	Db__PreemptGate gate = DB__PREEMPT_GATE__INIT;
@@ -1529,30 +1555,8 @@ START_TEST(a_new_masters_announcements_wait_for_rbpds_takeover_of_the_users)
 	char *t;
 	int m;
 
-	struct vrrp_pkt p = advert(AF_INET, 7, 200, 5, VIP);
-	struct conf k;
-
-	gate.ifname = "v0";
-	gate.vrid = 7;
-	gate.ready = 1;
-	gates_heard(rbpd, &gate);
-	/* a backup for a while (1 s adverts), which rbpd's gates list */
-	conf_init(&k);
-	conf_group(&k, "v0", 7, false, 120, VIP)->advert_interval_ms = 1000;
-	commit_ok(&k);
-	gates_send(rbpd, &gate);
-	WAIT(group_of(7, AF_INET)->in_gates);
-	/* the master leaves: this one takes over */
-	p.priority = 0;
-	inject(&p, PEER, 255);
-	WAIT(STATE(7) == VRRP_STATE_MASTER);
-	/* rbpd backs up users of the group: the address is there, the
-	 * announcements wait for it (docs/takeover.md) */
-	ck_assert_int_eq(addr_plen("v0", AF_INET, VIP), 32);
-	ck_assert(group_of(7, AF_INET)->held);
+	take_over_held(rbpd, &gate);
 	WAIT((m = event_to(0, 7, DB__VRRP_STATE__VRRP_STATE_MASTER)) >= 0);
-	run_for(QUIET_MS);
-	ck_assert_uint_eq(GARPS(0, VIP), 0);
 	root = display_json();
 	a = jcheck_get(jgroup(root, 7, "ipv4"), "announce");
 	ck_assert(json_object_get_boolean(jcheck_get(a, "awaits_rbpd")));
@@ -1594,41 +1598,18 @@ START_TEST(a_held_announcement_goes_out_at_once_when_rbpd_ends)
 {
 	Db__PreemptGate gate = DB__PREEMPT_GATE__INIT;
 	struct bus_sock *rbpd = rbpd_open();
-	struct vrrp_pkt p = advert(AF_INET, 7, 200, 5, VIP);
-	struct conf k;
 	json_object *root, *a;
 	uint64_t t0;
 
 	/* rbpd is a process of its own, whose pid its gates say */
-	rbpd_pid = fork();
-	ck_assert_int_ge(rbpd_pid, 0);
-	if (rbpd_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* not outliving a failed test */
-		pause();
-		_exit(0);
-	}
-	gate.ifname = "v0";
-	gate.vrid = 7;
-	gate.ready = 1;
-	gates_heard(rbpd, &gate);
-	conf_init(&k);
-	conf_group(&k, "v0", 7, false, 120, VIP)->advert_interval_ms = 1000;
-	commit_ok(&k);
-	gates_send(rbpd, &gate);
-	WAIT(group_of(7, AF_INET)->in_gates);
-	p.priority = 0;
-	inject(&p, PEER, 255);
-	WAIT(STATE(7) == VRRP_STATE_MASTER);
-	ck_assert(group_of(7, AF_INET)->held);
-	run_for(QUIET_MS);
-	ck_assert_uint_eq(GARPS(0, VIP), 0);
+	rbpd_pid = standin_start();
+	take_over_held(rbpd, &gate);
 	/* rbpd dies before it confirms: nobody is left to wait for, so the
 	 * group announces now, not at the bound (ANNOUNCE_WAIT_MAX_MS) */
 	t0 = mono_ms();
-	kill(rbpd_pid, SIGKILL);
+	standin_end(rbpd_pid);
 	WAIT(GARPS(0, VIP) >= 1);
 	ck_assert_uint_lt(mono_ms() - t0, ANNOUNCE_WAIT_MAX_MS / 2);
-	waitpid(rbpd_pid, NULL, 0);
 	rbpd_pid = 0;
 	root = display_json();
 	a = jcheck_get(jgroup(root, 7, "ipv4"), "announce");
