@@ -491,7 +491,7 @@ KEA_HOOK_O := $(patsubst %.c,$(B)/pic/%.o,$(KEA_HOOK_C)) $(B)/pic/gen/user.pb-c.
 	$(B)/pic/gen/rbs.pb-c.o $(B)/pic/kea/kea_hook.o
 KEA_PIC_CFLAGS = -O2 -g -fPIC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-format-truncation -Wshadow -D_GNU_SOURCE -I. -I$(B)/gen
-KEA_LIBS = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-log -lkea-cc -lkea-exceptions \
+KEA_LIBS = -lkea-dhcpsrv -lkea-dhcp++ -lkea-hooks -lkea-stats -lkea-log -lkea-cc -lkea-exceptions \
 	-lkea-asiolink -lkea-util -lzmq -lprotobuf-c -ljson-c -lpthread
 
 $(B)/pic/%.o: %.c $(PROTO_H)

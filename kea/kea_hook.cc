@@ -21,6 +21,7 @@
 #include <log/logger.h>
 #include <log/macros.h>
 #include <log/message_initializer.h>
+#include <stats/stats_mgr.h>
 
 #include <cerrno>
 #include <cstring>
@@ -56,6 +57,12 @@ void log_msg(enum kw_level level, const char *msg)
 	default:
 		LOG_ERROR(logger, RBP_KEA_ERROR).arg(msg);
 	}
+}
+
+// The worker's counters, as Kea statistics (statistic-get-all shows them).
+void stat_set(const char *name, int64_t value)
+{
+	isc::stats::StatsMgr::instance().setValue(name, value);
 }
 
 std::string param_str(LibraryHandle &h, const char *name, const char *dflt)
@@ -225,6 +232,7 @@ int load(LibraryHandle &handle)
 	o.rundir = rundir.c_str();
 	o.ctrl_socket = ctrl.c_str();
 	o.log = log_msg;
+	o.stat = stat_set;
 	return kw_start(&o) < 0 ? 1 : 0;
 }
 

@@ -613,11 +613,44 @@ static int open_rbpd(void)
 	return 0;
 }
 
+/* ---- the counters, as Kea statistics ---------------------------------------------- */
+
+static const struct {
+	const char *name;
+	const uint64_t *v;
+} stats[] = {
+    {"rbp-leases-sent", &w.sent},
+    {"rbp-leases-skipped", &w.skipped},
+    {"rbp-leases-refused", &w.refused},
+    {"rbp-leases-restored", &w.restored},
+    {"rbp-leases-restored-held", &w.replay_kept},
+    {"rbp-leases-stale-kept", &w.stale_kept},
+    {"rbp-leases-pruned", &w.pruned},
+    {"rbp-answers-parked", &w.parked},
+    {"rbp-answers-unbacked", &w.unbacked},
+};
+#define NSTATS (sizeof(stats) / sizeof(stats[0]))
+
+/* Each counter that changed since it was last told (all, the first time). */
+static void publish_stats(uint64_t *told, bool all)
+{
+	if (w.o.stat == NULL)
+		return;
+	for (size_t i = 0; i < NSTATS; i++)
+		if (all || *stats[i].v != told[i]) {
+			told[i] = *stats[i].v;
+			w.o.stat(stats[i].name, (int64_t)told[i]);
+		}
+}
+
 /* ---- the thread ------------------------------------------------------------------- */
 
 static void *run(void *arg)
 {
+	uint64_t told[NSTATS] = {0};
+
 	(void)arg;
+	publish_stats(told, true);
 	for (;;) {
 		struct pollfd p[2] = {{.fd = w.efd, .events = POLLIN},
 				      {.fd = -1, .events = POLLIN}};
@@ -678,6 +711,7 @@ static void *run(void *arg)
 		/* a catch-up rbpd took whole: the next refusal waits 1 s again */
 		if (caught && !w.retry)
 			w.retry_ms = RETRY_MIN_MS;
+		publish_stats(told, false);
 	}
 	return NULL;
 }

@@ -44,6 +44,10 @@ struct kw_opts {
 	 * (Kea is unloading the hook: release, do not answer). */
 	void (*done)(void *cookie, int status);
 	void (*log)(enum kw_level level, const char *msg);
+	/* Unless NULL, called from the worker with each counter's name and
+	 * value, once at start and whenever it changed (after each turn of
+	 * the worker): the hook keeps them as Kea statistics (docs/kea.md). */
+	void (*stat)(const char *name, int64_t value);
 };
 
 /* Starts the worker. Returns 0, or a negative errno with the reason

@@ -22,6 +22,12 @@ kea_has() {
 		'any(.[]; ."ip-address" == $a and ."hw-address" == $m)' >/dev/null
 }
 n_kea() { kea_leases "$1" 4 | wc -l; }
+# kea_stat DEV NAME: a statistic of DEV's Kea (the hook's are rbp-*), its
+# latest value.
+kea_stat() {
+	kea_cmd "$1" 4 "{\"command\":\"statistic-get\",\"arguments\":{\"name\":\"$2\"}}" |
+		jq -r --arg n "$2" '.arguments[$n][0][0] // "none"'
+}
 dev_addr() { [ "$1" = A ] && echo 192.0.2.1 || echo 192.0.2.2; }
 
 setup() {
@@ -60,6 +66,11 @@ test_both_tables_hold_every_lease() {
 		{ echo "  masters: A $(dhcp_users A | grep -c ' master$'), B $(dhcp_users B | grep -c ' master$')"; return 1; }
 	[ "$(n_kea A)" = "$want_a" ] && [ "$(n_kea B)" = "$want_b" ] ||
 		{ echo "  Kea A holds $(n_kea A), Kea B $(n_kea B)"; return 1; }
+	# the hook's counters, as Kea statistics: each Kea handed over at
+	# least its own half, and rbpd refused none
+	[ "$(kea_stat A rbp-leases-sent)" -ge "$want_a" ] && [ "$(kea_stat B rbp-leases-sent)" -ge "$want_b" ] &&
+		[ "$(kea_stat A rbp-leases-refused)" = 0 ] ||
+		{ echo "  statistics: A sent $(kea_stat A rbp-leases-sent) refused $(kea_stat A rbp-leases-refused), B sent $(kea_stat B rbp-leases-sent)"; return 1; }
 	# a lease reads as one: its address, its client's MAC
 	dhcp_users B | grep -q "^$(client_addr 1) 02dc-1000-0001 backup$" ||
 		{ echo "  B shows no user $(client_addr 1) of 02dc-1000-0001:"; dhcp_users B | head -3; return 1; }
@@ -151,6 +162,9 @@ test_a_dies_b_kea_holds_a_leases() {
 	inns A ip link set eth1 down
 	wait_until 15 vrrp_is B 1 Master || { echo "  B is not master of group 1"; return 1; }
 	wait_until 10 eval '[ "$(n_kea B)" = $((N + 3)) ]' || { echo "  Kea B holds $(n_kea B) of $((N + 3))"; return 1; }
+	# counted as restored into B's Kea: A's half of the N, and more
+	[ "$(kea_stat B rbp-leases-restored)" -ge $(((N + 1) / 2)) ] ||
+		{ echo "  B's rbp-leases-restored is $(kea_stat B rbp-leases-restored)"; return 1; }
 	for n in $(seq 1 2 "$N"); do
 		kea_has B "$(client_addr "$n")" "$(client_mac "$n")" ||
 			{ echo "  Kea B lacks client $n's $(client_addr "$n")"; bad=1; }
