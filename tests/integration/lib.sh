@@ -408,29 +408,36 @@ test_sigterm_and_clean_logs() {
 	[ $bad = 0 ]
 }
 
-# wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds.
+# wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds,
+# SECONDS*20 times. A CMD slow to answer (a display under the
+# sanitizers) stretches that, up to twice SECONDS of wall clock: a
+# failing wait must not hold the suite for minutes.
 wait_until() {
-	local limit=$1 i
+	local n=$(($1 * 20)) end=$((${EPOCHREALTIME/./} + $1 * 2000000))
 	shift
-	for i in $(seq $((limit * 20))); do
+	while [ $n -gt 0 ] && [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.05
+		n=$((n - 1))
 	done
 	"$@" >/dev/null 2>&1
 }
 
-# t NAME FUNCTION: run one test and count it.
+# t NAME FUNCTION: run one test, count it, and say how long it took.
 t() {
 	local name=$1
 	shift
 	if [ -n "${ONLY:-}" ] && [[ "$name" != setup* ]] && ! [[ "$name" =~ $ONLY ]]; then
 		return 0
 	fi
+	local t0=${EPOCHREALTIME/./} took
 	if "$@"; then
 		PASS=$((PASS + 1))
-		echo "ok - $name"
+		took=$(((${EPOCHREALTIME/./} - t0) / 100000))
+		echo "ok - $name ($((took / 10)).$((took % 10)) s)"
 	else
 		FAIL=$((FAIL + 1))
-		echo "not ok - $name"
+		took=$(((${EPOCHREALTIME/./} - t0) / 100000))
+		echo "not ok - $name ($((took / 10)).$((took % 10)) s)"
 	fi
 }
