@@ -128,7 +128,9 @@ int rbs_chan_set_roles(struct rbs_chan *ch, const Db__RbsRoles *r);
 void rbs_chan_flush(struct rbs_chan *ch);
 
 /* The local feeder (re)attached: ask the peer for a batch of every type,
- * now or as soon as the channel is up. */
+ * now or as soon as the channel is up, and again on each new connection
+ * until a batch ends (a request, or a batch's end, lost with its
+ * connection is made up). */
 void rbs_chan_request_peer_batch(struct rbs_chan *ch);
 
 /* The window's acknowledged sequence, how many resyncs emptied it, and

@@ -156,6 +156,10 @@ struct rbs_chan {
 	time_t batch_done;
 	char batch_types[128];
 	bool want_peer_batch; /* send RbsBatchRequest once up */
+	/* a batch from the peer asked for (or owed at a full resync) and not
+	 * ended yet: the request or the batch's end may go with a lost
+	 * connection, and the next one asks again (on_hello()) */
+	bool peer_batch_awaited;
 	/* batch received from the peer */
 	uint64_t rbatch_count;
 	time_t rbatch_done;

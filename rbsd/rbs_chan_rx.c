@@ -130,6 +130,16 @@ static void on_hello(struct link *l, const Db__RbsHello *h)
 			 rbs_sess_why_str(plan.tx.why));
 	}
 	ch->rx_full_batch = !plan.rx.resume;
+	if (!plan.rx.resume) {
+		/* the peer sends a full batch without being asked */
+		ch->want_peer_batch = false;
+		ch->peer_batch_awaited = true;
+	} else if (ch->peer_batch_awaited) {
+		/* a batch asked for (or owed) on a connection that went
+		 * before its end came: the peer may never have read the
+		 * request, or sent the end into the lost connection */
+		ch->want_peer_batch = true;
+	}
 	if (plan.rx.resume) {
 		rbs_rx_reset(&ch->rx, plan.rx.seq);
 		rbs_applied_rewind(&ch->applied, plan.rx.seq - 1);
@@ -354,6 +364,7 @@ static bool on_frame(struct link *l, const Db__RbsFrame *f)
 		ch->ops->deliver(ch->arg, ch, f);
 		break;
 	case DB__RBS_FRAME__BODY_BATCH_END:
+		ch->peer_batch_awaited = false;
 		ch->rbatch_done = time(NULL);
 		ch->ops->deliver(ch->arg, ch, f);
 		break;

@@ -125,6 +125,7 @@ void rbs_chan_pump(struct rbs_chan *ch)
 		f.body_case = DB__RBS_FRAME__BODY_BATCH_REQUEST;
 		f.batch_request = &r;
 		ch->want_peer_batch = false;
+		ch->peer_batch_awaited = true;
 		ch->peer_batches_asked++;
 		rbs_chan_send_frame(l, &f);
 	}
