@@ -713,6 +713,7 @@ static void on_vrrpd_end(struct pidwatch *w, void *arg)
 		  (int)pidwatch_pid(w));
 	pidwatch_free(w);
 	d->vrrpd = NULL;
+	d->vrrp_seq = 0; /* the next one counts from 1 */
 }
 
 /* bus_recv_cb of the query socket: vrrpd's answer to QUERY_VRRP_STATES. */
@@ -732,9 +733,12 @@ static void on_vrrp_list(struct bus_sock *s, const struct bus_part *parts, int n
 	l = r && r->ok ? r->states : NULL;
 	if (l)
 		pidwatch_follow(&d->vrrpd, d->loop, l->pid, on_vrrpd_end, d);
-	if (l && (l->seq >= d->vrrp_seq || l->seq + 1000000 < d->vrrp_seq)) {
-		/* Not older than the last event: take it. A group vrrpd no
-		 * longer has is Initialize. */
+	if (l && (l->seq >= d->vrrp_seq || l->seq + 1000000 < d->vrrp_seq ||
+		  (l->pid && l->pid != d->vrrp_pid))) {
+		/* Not older than the last event, or from another vrrpd (a
+		 * restarted one counts from 1 again): take it. A group vrrpd
+		 * no longer has is Initialize. */
+		d->vrrp_pid = l->pid;
 		for (struct grp *gr = d->grps; gr; gr = gr->next)
 			gr->st[0] = gr->st[1] = -1;
 		d->vrrp_seq = l->seq;

@@ -216,6 +216,7 @@ struct rbpd {
 	struct strmap *grp_idx; /* the same, by "ifname/vrid" (grp_get()) */
 	size_t ngrps;
 	uint64_t vrrp_seq; /* last event number seen */
+	uint64_t vrrp_pid; /* the vrrpd whose numbering that is (its state list's pid) */
 	struct bus_sock *vrrp_sub, *vrrp_ctl;
 	/* 1 s: attach to rbsd and ask vrrpd for every state while they have
 	 * not answered, publish the gates when they changed; every 10 s all

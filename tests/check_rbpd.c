@@ -109,6 +109,7 @@ static struct {
 	uint64_t takeover[3]; /* their takeover numbers, 0 unless Master */
 	size_t queries, ngates;
 	pid_t rbsd_proc;	/* the pid rbsd's credit says, 0: none */
+	pid_t vrrpd_proc;	/* the pid vrrpd's state list says, 0: the test's */
 	bool gate_listed[3];	/* the last PreemptGates lists vrid 1, 2 */
 	uint64_t taken_over[3]; /* the last PreemptGates' echo */
 
@@ -240,7 +241,8 @@ static void on_vrrp_query(struct bus_sock *s, const struct bus_part *parts, int 
 	}
 	l.groups = gp;
 	l.seq = T.vrrp_seq;
-	l.pid = (uint64_t)getpid(); /* vrrpd lives as long as the test */
+	/* vrrpd lives as long as the test, unless a stand-in plays it */
+	l.pid = (uint64_t)(T.vrrpd_proc ? T.vrrpd_proc : getpid());
 	r.ok = true;
 	r.states = &l;
 	ck_assert_int_eq(bus_send_msg(s, parts[0].data, parts[0].len, DB__MSG_TYPE__MSG_QUERY_REPLY,
@@ -1792,6 +1794,8 @@ START_TEST(rbpd_is_quiet_when_nothing_changes_and_asks_vrrpd_at_a_missed_event)
 	 * the next 1.5 s, nothing is asked or sent again (both were each
 	 * second) */
 	WAIT(T.queries > 0 && T.d.vrrpd != NULL);
+	/* and not within 1.5 s of the every-10-s tick that says it all again */
+	WAIT(T.d.ticks % 10 >= 1 && T.d.ticks % 10 <= 7);
 	queries = T.queries;
 	ngates = T.ngates;
 	run_for(1500);
@@ -1804,6 +1808,33 @@ START_TEST(rbpd_is_quiet_when_nothing_changes_and_asks_vrrpd_at_a_missed_event)
 	WAIT(T.queries > queries);
 	/* a change of the gates goes out without waiting for the tick */
 	WAIT(T.ngates > ngates);
+}
+END_TEST
+
+/* vrrpd killed and started again while master of the odd group: the new
+ * one starts in Backup and numbers its events from 1 again, and its
+ * startup events may go before rbpd hears it. Its state list, though
+ * numbered below the events of the one before, is taken. */
+START_TEST(a_restarted_vrrpds_state_list_is_taken_though_it_counts_from_1)
+{
+	size_t queries;
+
+	T.vrrpd_proc = standin_start();
+	ready(true, MASTER, BACKUP);
+	T.vrrp_seq += 50;
+	vrrp_event(VRID_EVEN, BACKUP);
+	WAIT(T.d.vrrpd != NULL && bind_of(VRID_ODD)->role == RBP_ROLE_MASTER &&
+	     T.d.vrrp_seq == T.vrrp_seq);
+	queries = T.queries;
+	standin_end(T.vrrpd_proc);
+	T.vrrpd_proc = standin_start();
+	T.vrrp_seq = 1;
+	T.state[VRID_ODD] = BACKUP;
+	T.takeover[VRID_ODD] = 0;
+	WAIT(T.queries > queries && bind_of(VRID_ODD)->role == RBP_ROLE_BACKUP);
+	ck_assert_int_eq(bind_of(VRID_ODD)->b.state, RBP_GROUP_BACKUP);
+	standin_end(T.vrrpd_proc);
+	T.vrrpd_proc = 0;
 }
 END_TEST
 
@@ -2191,6 +2222,7 @@ int main(void)
 	    a_profile_on_a_missing_interface_is_refused_and_nothing_is_applied,
 	    a_commit_publishes_the_gates_of_the_groups_it_binds_at_once,
 	    vrrpds_state_list_sets_the_roles_when_no_event_was_heard,
+	    a_restarted_vrrpds_state_list_is_taken_though_it_counts_from_1,
 	    rbpd_is_quiet_when_nothing_changes_and_asks_vrrpd_at_a_missed_event,
 	    a_batch_from_the_peer_removes_the_users_it_no_longer_has,
 	    an_incomplete_batch_from_the_peer_removes_nothing_and_is_asked_again,
