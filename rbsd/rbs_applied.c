@@ -9,6 +9,7 @@
 void rbs_applied_init(struct rbs_applied *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->on = true; /* until a feeder says otherwise, only what it applies */
 }
 
 void rbs_applied_free(struct rbs_applied *a)

@@ -22,6 +22,9 @@
  *    was handed and not applied by then acknowledges nothing.
  *  - A feeder that does not acknowledge what it applied (not `on`) has
  *    every entry acknowledged once received, as before RbsApplied existed.
+ *  - Before any feeder attached (rbsd just started), nothing is applied:
+ *    the peer's entries are acknowledged once a feeder applied them, so
+ *    that an rbsd without its rbpd never says "backed up".
  *
  * Pure: no I/O, no clock.
  */
@@ -48,18 +51,20 @@ struct rbs_applied {
 	uint64_t done;	  /* every entry received up to this seq was applied (on only) */
 };
 
-/* No feeder: every entry received is acknowledged. */
+/* No feeder yet: nothing received is applied, so nothing is acknowledged
+ * (what arrives before the feeder attaches is dropped, and the peer sends
+ * it again). */
 void rbs_applied_init(struct rbs_applied *a);
 void rbs_applied_free(struct rbs_applied *a);
 
 /*
  * A feeder attached: attach is rbsd's token for it (nonzero), on whether
  * it says what it applied. It counts from 0; what was handed to a feeder
- * before it and not applied stays unapplied (done does not move). When
- * the one before did not say what it applied, or there was none, entries
- * up to received (rbs_rx_last()) were acknowledged on receipt: done is
- * at least received (a resync's base may be above it while the peer's
- * batch has not begun).
+ * before it and not applied stays unapplied (done does not move), as
+ * does what arrived while there was none. When the one before did not say
+ * what it applied, entries up to received (rbs_rx_last()) were
+ * acknowledged on receipt: done is at least received (a resync's base may
+ * be above it while the peer's batch has not begun).
  */
 void rbs_applied_attach(struct rbs_applied *a, uint64_t attach, bool on, uint64_t received);
 

@@ -1,7 +1,8 @@
 /* How far rbsd acknowledges the peer: the feeder's count of entries it
  * applied mapped back onto the sequences received, never past an entry it
  * did not apply nor past what was received, across resumes, resyncs and
- * new attachments; and on receipt for a feeder that does not say. */
+ * new attachments; nothing before a feeder attached; and on receipt for a
+ * feeder that does not say. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,6 @@ START_TEST(a_feeder_that_does_not_say_what_it_applied_has_what_was_received_ackn
 	struct rbs_applied a;
 
 	rbs_applied_init(&a);
-	ck_assert_uint_eq(rbs_applied_ack(&a, 7), 7); /* no feeder yet: as before */
 	rbs_applied_attach(&a, T1, false, 7);
 	ck_assert_int_eq(rbs_applied_handed(&a, 8, 5), 0);
 	ck_assert_uint_eq(a.len, 0); /* nothing kept */
@@ -27,11 +27,34 @@ START_TEST(a_feeder_that_does_not_say_what_it_applied_has_what_was_received_ackn
 }
 END_TEST
 
+/* rbsd started, resynced with the peer and received entries before its
+ * rbpd attached: it dropped them, and acknowledges none. */
+START_TEST(nothing_received_before_a_feeder_attached_is_acknowledged)
+{
+	struct rbs_applied a;
+
+	rbs_applied_init(&a);
+	ck_assert_uint_eq(rbs_applied_ack(&a, 7), 0);
+	rbs_applied_rebase(&a, 100);
+	ck_assert_uint_eq(rbs_applied_ack(&a, 100), 100); /* the new numbering's base */
+	ck_assert_uint_eq(rbs_applied_ack(&a, 120), 100); /* 101 .. 120: no feeder */
+	rbs_applied_attach(&a, T1, true, 120);
+	ck_assert_uint_eq(rbs_applied_ack(&a, 120), 100);
+	/* the peer sends them again */
+	rbs_applied_rewind(&a, 100);
+	rbs_applied_handed(&a, 101, 20);
+	ck_assert_int_eq(rbs_applied_report(&a, T1, 20), 0);
+	ck_assert_uint_eq(rbs_applied_ack(&a, 120), 120);
+	rbs_applied_free(&a);
+}
+END_TEST
+
 START_TEST(the_count_applied_maps_onto_the_sequences_received)
 {
 	struct rbs_applied a;
 
 	rbs_applied_init(&a);
+	rbs_applied_attach(&a, T2, false, 0);
 	rbs_applied_attach(&a, T1, true, 100); /* 1..100 went on receipt before */
 	ck_assert_uint_eq(rbs_applied_ack(&a, 100), 100);
 	ck_assert_int_eq(rbs_applied_handed(&a, 101, 6), 0); /* two messages */
@@ -237,6 +260,7 @@ int main(void)
 {
 	const TTest *tests[] = {
 	    a_feeder_that_does_not_say_what_it_applied_has_what_was_received_acknowledged,
+	    nothing_received_before_a_feeder_attached_is_acknowledged,
 	    the_count_applied_maps_onto_the_sequences_received,
 	    a_stale_or_impossible_word_changes_nothing,
 	    never_beyond_what_was_received,
