@@ -7,10 +7,15 @@
 # (then started again), a whole device killed and started again, the RBS
 # link cut and restored, the user segment cut between the devices (split
 # brain: both master of both groups) and healed, loss/delay/reordering on
-# the RBS link (netem, when the kernel has it). After the churn stops and a settle time:
-# exactly one master per group, both tables digest-equal, and every user
+# the RBS link (netem, when the kernel has it). Real neighbour users come
+# online meanwhile: after each fault, a wave of IPv4 and IPv6 users on
+# host H (tests/tools/neigh_users.c), each asking its group's gateway,
+# staying to answer probes. After the churn stops and a settle time:
+# exactly one master per group, both tables digest-equal, every user
 # whose last change was acknowledged as backed up is in both tables with
-# the data of that change (added) or in neither (deleted). It prints the
+# the data of that change (added) or in neither (deleted), every
+# neighbour user of the waves is in both tables, and no device has a
+# neighbour install (rbpd's, proto 219) of a user its table lacks. It prints the
 # faults it injected and the users it checked, and fails when one is
 # lost (the first 20 named).
 #
@@ -76,6 +81,61 @@ restart() {
 
 NETEM=0
 FAULTS=0
+WAVES=0
+WAVE_N=6 # IPv4 and IPv6 users a wave
+# wave: WAVE_N IPv4 users from 192.0.2.110 up and WAVE_N IPv6 users from
+# 2001:db8::1:0 up come online on H, MACs of both parities (odd: A's
+# group 1, even: B's group 2), staying.
+wave() {
+	local w=$WAVES
+	[ $((110 + (w + 1) * WAVE_N)) -le 250 ] || return 0
+	WAVES=$((WAVES + 1))
+	users_on_h "wave4-$w" -a "192.0.2.$((110 + w * WAVE_N))" -n $WAVE_N -o 192.0.2.100 \
+		-e 192.0.2.101 -s $((3000 + w * 2 * WAVE_N))
+	users_on_h "wave6-$w" -a "2001:db8::1:$(printf %x $((w * WAVE_N)))" -n $WAVE_N \
+		-o 2001:db8::1 -e 2001:db8::2 -s $((3000 + (w * 2 + 1) * WAVE_N))
+}
+
+# neigh_check: every neighbour user of the waves that a device's kernel
+# knows (a wave that came while no device held its gateway's address was
+# heard by none: a host would ask again) is in both devices' tables, and
+# neither device has rbpd's install (proto 219) of a user its table lacks.
+# Prints what it checked; 1 when a user is missing or an install stray.
+neigh_check() {
+	local d a w k bad=0 missing=0 known=0 n=0
+	for d in A B; do
+		{
+			jcli "$d" "display remote-backup-profile rbp1 users arp" | jq -r '.users[].address'
+			jcli "$d" "display remote-backup-profile rbp1 users nd" | jq -r '.users[].address'
+		} | sort >"$ROOT/$d.neigh" || return 1
+		{ inns "$d" ip -4 neigh show dev eth1; inns "$d" ip -6 neigh show dev eth1; } |
+			awk '/lladdr 02:db:/ && !/FAILED|INCOMPLETE/ { print $1 }' | sort -u >"$ROOT/$d.kernel"
+		for a in $({ inns "$d" ip -4 neigh show dev eth1 proto 219; inns "$d" ip -6 neigh show dev eth1 proto 219; } |
+			awk '{ print $1 }'); do
+			grep -qxF "$a" "$ROOT/$d.neigh" && continue
+			echo "  STRAY: $d's kernel has rbpd's install of $a, a user its table lacks"
+			bad=1
+		done
+	done
+	for ((w = 0; w < WAVES; w++)); do
+		for ((k = 0; k < WAVE_N; k++)); do
+			for a in "192.0.2.$((110 + w * WAVE_N + k))" "2001:db8::1:$(printf %x $((w * WAVE_N + k)))"; do
+				n=$((n + 1))
+				grep -qxF "$a" "$ROOT/A.kernel" "$ROOT/B.kernel" || continue
+				known=$((known + 1))
+				grep -qxF "$a" "$ROOT/A.neigh" && grep -qxF "$a" "$ROOT/B.neigh" && continue
+				[ $missing -lt 10 ] &&
+					echo "  MISSING: neighbour user $a (in a kernel) is not in both tables" \
+						"(A: $(grep -cxF "$a" "$ROOT/A.neigh"), B: $(grep -cxF "$a" "$ROOT/B.neigh"))"
+				missing=$((missing + 1))
+				bad=1
+			done
+		done
+	done
+	echo "  neighbour users: $n came online in $WAVES waves, $known heard by a device;" \
+		"missing from a table: $missing"
+	[ $bad = 0 ]
+}
 # one_fault: a fault chosen at random, carried out, and undone.
 one_fault() {
 	local d w n
@@ -183,6 +243,7 @@ test_nothing_acknowledged_is_lost() {
 	sleep 3
 	while [ $SECONDS -lt "$t_end" ]; do
 		one_fault
+		wave
 		sleep $((2 + RANDOM % 3))
 	done
 	touch "$ROOT/stop"
@@ -206,6 +267,7 @@ test_nothing_acknowledged_is_lost() {
 	fi
 	echo "  settled: one master per group, channel up, digests equal ($(digest A))"
 	check || { keep; return 1; }
+	neigh_check || { keep; return 1; }
 }
 
 # dump_state: what a run that did not settle left, for the log: each
