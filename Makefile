@@ -339,7 +339,7 @@ integration: $(BINS) tests
 # each run for FUZZ_SECONDS from its seed corpus, one per core at a time
 # (tests/fuzz/run.sh); a fuzzer that fails (a crash, a leak, a sanitizer
 # report) fails the run with its output shown.
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 10
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(B)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS := build-fuzz/fuzz_cli build-fuzz/fuzz_bus build-fuzz/fuzz_vrrp_pkt build-fuzz/fuzz_rbs_frame \
