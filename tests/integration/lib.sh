@@ -413,12 +413,13 @@ test_sigterm_and_clean_logs() {
 # sanitizers) stretches that, up to twice SECONDS of wall clock: a
 # failing wait must not hold the suite for minutes.
 wait_until() {
-	local n=$(($1 * 20)) end=$((${EPOCHREALTIME/./} + $1 * 2000000))
+	# names no caller uses: CMD sees the caller's variables (eval)
+	local _wu_tries=$(($1 * 20)) _wu_end=$((${EPOCHREALTIME/./} + $1 * 2000000))
 	shift
-	while [ $n -gt 0 ] && [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
+	while [ $_wu_tries -gt 0 ] && [ "${EPOCHREALTIME/./}" -lt "$_wu_end" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.05
-		n=$((n - 1))
+		_wu_tries=$((_wu_tries - 1))
 	done
 	"$@" >/dev/null 2>&1
 }
@@ -430,14 +431,14 @@ t() {
 	if [ -n "${ONLY:-}" ] && [[ "$name" != setup* ]] && ! [[ "$name" =~ $ONLY ]]; then
 		return 0
 	fi
-	local t0=${EPOCHREALTIME/./} took
+	local _t_t0=${EPOCHREALTIME/./} _t_took
 	if "$@"; then
 		PASS=$((PASS + 1))
-		took=$(((${EPOCHREALTIME/./} - t0) / 100000))
-		echo "ok - $name ($((took / 10)).$((took % 10)) s)"
+		_t_took=$(((${EPOCHREALTIME/./} - _t_t0) / 100000))
+		echo "ok - $name ($((_t_took / 10)).$((_t_took % 10)) s)"
 	else
 		FAIL=$((FAIL + 1))
-		took=$(((${EPOCHREALTIME/./} - t0) / 100000))
-		echo "not ok - $name ($((took / 10)).$((took % 10)) s)"
+		_t_took=$(((${EPOCHREALTIME/./} - _t_t0) / 100000))
+		echo "not ok - $name ($((_t_took / 10)).$((_t_took % 10)) s)"
 	fi
 }
