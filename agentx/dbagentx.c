@@ -83,7 +83,7 @@ static struct json_object *ask_vrrpd(void)
 	if (zmq_connect(z, ep) == 0 &&
 	    req_call(z, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, ++seq, &q.base,
 		     DB__MSG_TYPE__MSG_QUERY_REPLY, DB__ROLE__ROLE_VRRPD,
-		     req_now_ms() + QUERY_TIMEOUT_MS, -1, &pl, &plen) == 0) {
+		     req_now_ms() + QUERY_TIMEOUT_MS, NULL, &pl, &plen) == 0) {
 		qr = db__query_reply__unpack(NULL, plen, pl);
 		free(pl);
 		if (qr && qr->ok && qr->text)

@@ -164,7 +164,7 @@ static int cfgd_call(struct bench *b, Db__CliOp op, const char *line, int timeou
 	req.user = (char *)"bench";
 	rc = req_call(b->z, DB__MSG_TYPE__MSG_CLI_REQUEST, DB__ROLE__ROLE_CLI, ++b->seq, &req.base,
 		      DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD, req_now_ms() + timeout_ms,
-		      -1, &pl, &plen);
+		      NULL, &pl, &plen);
 	if (rc < 0)
 		return rc;
 	r->rtt_ms = (now_s() - t0) * 1e3;
@@ -412,7 +412,7 @@ static int query_vrrpd(struct bench *b, Db__QueryKind kind, char **text)
 	q.kind = kind;
 	rc = req_call(b->vrrpd, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, ++b->seq, &q.base,
 		      DB__MSG_TYPE__MSG_QUERY_REPLY, DB__ROLE__ROLE_VRRPD,
-		      req_now_ms() + SHORT_TIMEOUT_MS, -1, &pl, &plen);
+		      req_now_ms() + SHORT_TIMEOUT_MS, NULL, &pl, &plen);
 	if (rc < 0) {
 		/* drop the socket and the query queued in it */
 		zmq_close(b->vrrpd);

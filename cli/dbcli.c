@@ -15,8 +15,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <histedit.h>
 #include <limits.h>
 #include <pwd.h>
@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -200,17 +201,49 @@ static void drain_sig_pipe(void)
 		;
 }
 
+/* cfgd's process as its pid file in the run directory names it, as a
+ * pidfd (readable once it ends); -1 when there is none to watch. */
+static int cfgd_pidfd(const struct cli *c, long *pid)
+{
+	char path[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd;
+
+	*pid = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/cfgd.pid", c->rundir) >= sizeof(path))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	*pid = strtol(buf, NULL, 10);
+	if (*pid <= 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_open, (pid_t)*pid, 0);
+}
+
 /* Send `payload` as a request of `type` on `z` and wait for the answer of
  * `rtype` from `from`. Returns what req_call() returns; Ctrl-C while
- * waiting gives -EINTR. */
+ * waiting gives -EINTR; with pid (z is cfgd's socket), the end of cfgd's
+ * process gives -ESRCH (*pid says which). */
 static int call(struct cli *c, void *z, Db__MsgType type, const ProtobufCMessage *payload,
-		Db__MsgType rtype, Db__Role from, int timeout_ms, uint8_t **out, size_t *outlen)
+		Db__MsgType rtype, Db__Role from, int timeout_ms, uint8_t **out, size_t *outlen,
+		long *pid)
 {
+	struct req_intr in = {sig_pipe[0], -1};
 	int rc;
 
 	drain_sig_pipe(); /* a Ctrl-C from before this request is not for it */
+	if (pid)
+		in.end_fd = cfgd_pidfd(c, pid);
 	rc = req_call(z, type, DB__ROLE__ROLE_CLI, ++c->seq, payload, rtype, from,
-		      req_now_ms() + timeout_ms, sig_pipe[0], out, outlen);
+		      req_now_ms() + timeout_ms, &in, out, outlen);
+	if (in.end_fd >= 0)
+		close(in.end_fd);
 	if (rc == -EINTR)
 		drain_sig_pipe();
 	return rc;
@@ -260,6 +293,7 @@ static int cfgd_call(struct cli *c, Db__CliOp op, const char *line, int timeout_
 	Db__CliReply *rep;
 	uint8_t *pl;
 	size_t plen, i;
+	long pid = 0;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -269,7 +303,7 @@ static int cfgd_call(struct cli *c, Db__CliOp op, const char *line, int timeout_
 	if (op == DB__CLI_OP__CLI_OPEN)
 		req.user = c->user;
 	rc = call(c, c->cfgd, DB__MSG_TYPE__MSG_CLI_REQUEST, &req.base, DB__MSG_TYPE__MSG_CLI_REPLY,
-		  DB__ROLE__ROLE_CFGD, timeout_ms, &pl, &plen);
+		  DB__ROLE__ROLE_CFGD, timeout_ms, &pl, &plen, &pid);
 	if (rc == -EINTR)
 		return rc;
 	if (rc < 0)
@@ -304,6 +338,15 @@ unreachable:
 		fputc('\n', stderr); /* off the prompt line */
 	if (rc == -EBADMSG)
 		fprintf(stderr, "Error: cfgd at %s sent a malformed reply.\n", c->rundir);
+	else if (rc == -ESRCH && op == DB__CLI_OP__CLI_EXEC)
+		/* not 30 s more of waiting for an answer that cannot come */
+		fprintf(stderr,
+			"Error: cfgd (pid %ld) at %s ended before it answered. A commit it was "
+			"making is whole or not at all: once cfgd is back, display configuration "
+			"commit list says which.\n",
+			pid, c->rundir);
+	else if (rc == -ESRCH)
+		fprintf(stderr, "Error: cfgd (pid %ld) at %s is not running.\n", pid, c->rundir);
 	else
 		not_answering(c);
 	die(c, EXIT_UNREACHABLE);
@@ -385,7 +428,7 @@ static enum run_result query_daemon(struct cli *c, Db__Role role, Db__Query *q)
 		return RUN_REFUSED;
 	}
 	rc = call(c, c->daemon[role], DB__MSG_TYPE__MSG_QUERY, &q->base,
-		  DB__MSG_TYPE__MSG_QUERY_REPLY, role, SHORT_TIMEOUT_MS, &pl, &plen);
+		  DB__MSG_TYPE__MSG_QUERY_REPLY, role, SHORT_TIMEOUT_MS, &pl, &plen, NULL);
 	if (rc < 0) {
 		/* Drop the socket and the query queued in it: a daemon that
 		 * starts later must not answer a question nobody waits for. */
@@ -447,7 +490,7 @@ static void close_session(struct cli *c)
 	req.op = DB__CLI_OP__CLI_CLOSE;
 	req.line = "";
 	if (call(c, c->cfgd, DB__MSG_TYPE__MSG_CLI_REQUEST, &req.base, DB__MSG_TYPE__MSG_CLI_REPLY,
-		 DB__ROLE__ROLE_CFGD, CLOSE_TIMEOUT_MS, &pl, &plen) == 0)
+		 DB__ROLE__ROLE_CFGD, CLOSE_TIMEOUT_MS, &pl, &plen, NULL) == 0)
 		free(pl);
 }
 

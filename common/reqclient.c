@@ -16,14 +16,19 @@ int64_t req_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int req_wait(void *z, short events, int64_t deadline, int intr_fd)
+int req_wait(void *z, short events, int64_t deadline, const struct req_intr *intr)
 {
-	zmq_pollitem_t it[2] = {
-	    {.socket = z, .events = events},
-	    {.fd = intr_fd, .events = ZMQ_POLLIN},
-	};
-	int n = intr_fd >= 0 ? 2 : 1;
+	zmq_pollitem_t it[3] = {{.socket = z, .events = events}};
+	int n = 1, sig = -1, end = -1;
 
+	if (intr && intr->sig_fd >= 0) {
+		sig = n;
+		it[n++] = (zmq_pollitem_t){.fd = intr->sig_fd, .events = ZMQ_POLLIN};
+	}
+	if (intr && intr->end_fd >= 0) {
+		end = n;
+		it[n++] = (zmq_pollitem_t){.fd = intr->end_fd, .events = ZMQ_POLLIN};
+	}
 	for (;;) {
 		int64_t left = deadline - req_now_ms();
 		int rc;
@@ -33,17 +38,20 @@ int req_wait(void *z, short events, int64_t deadline, int intr_fd)
 		rc = zmq_poll(it, n, left);
 		if (rc < 0) {
 			if (errno == EINTR)
-				continue; /* intr_fd tells whether it was for us */
+				continue; /* sig_fd tells whether it was for us */
 			return -errno;
 		}
-		if (n == 2 && (it[1].revents & ZMQ_POLLIN))
+		if (sig >= 0 && (it[sig].revents & ZMQ_POLLIN))
 			return -EINTR;
 		if (it[0].revents & events)
-			return 1;
+			return 1; /* an answer that came before the end counts */
+		if (end >= 0 && (it[end].revents & ZMQ_POLLIN))
+			return -ESRCH;
 	}
 }
 
-static int send_frame(void *z, const uint8_t *buf, size_t len, int64_t deadline, int intr_fd)
+static int send_frame(void *z, const uint8_t *buf, size_t len, int64_t deadline,
+		      const struct req_intr *intr)
 {
 	for (;;) {
 		int rc;
@@ -52,7 +60,7 @@ static int send_frame(void *z, const uint8_t *buf, size_t len, int64_t deadline,
 			return 0;
 		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
-		rc = req_wait(z, ZMQ_POLLOUT, deadline, intr_fd);
+		rc = req_wait(z, ZMQ_POLLOUT, deadline, intr);
 		if (rc <= 0)
 			return rc == 0 ? -ETIMEDOUT : rc;
 	}
@@ -61,7 +69,7 @@ static int send_frame(void *z, const uint8_t *buf, size_t len, int64_t deadline,
 /* A DEALER sees the message without the ROUTER's identity; should a peer
  * add an empty delimiter, the last frame is the envelope. */
 static int await_reply(void *z, Db__MsgType type, Db__Role from, uint64_t id, int64_t deadline,
-		       int intr_fd, uint8_t **out, size_t *outlen)
+		       const struct req_intr *intr, uint8_t **out, size_t *outlen)
 {
 	zmq_msg_t m;
 	int rc;
@@ -70,7 +78,7 @@ static int await_reply(void *z, Db__MsgType type, Db__Role from, uint64_t id, in
 	for (;;) {
 		Db__Envelope *env;
 
-		rc = req_wait(z, ZMQ_POLLIN, deadline, intr_fd);
+		rc = req_wait(z, ZMQ_POLLIN, deadline, intr);
 		if (rc <= 0) {
 			rc = rc == 0 ? -ETIMEDOUT : rc;
 			break;
@@ -110,7 +118,7 @@ static int await_reply(void *z, Db__MsgType type, Db__Role from, uint64_t id, in
 
 int req_call(void *z, Db__MsgType type, Db__Role sender, uint64_t id,
 	     const ProtobufCMessage *payload, Db__MsgType rtype, Db__Role from, int64_t deadline,
-	     int intr_fd, uint8_t **out, size_t *outlen)
+	     const struct req_intr *intr, uint8_t **out, size_t *outlen)
 {
 	uint8_t *buf;
 	size_t len;
@@ -119,9 +127,9 @@ int req_call(void *z, Db__MsgType type, Db__Role sender, uint64_t id,
 	rc = bus_pack(&buf, &len, type, sender, id, payload);
 	if (rc < 0)
 		return rc;
-	rc = send_frame(z, buf, len, deadline, intr_fd);
+	rc = send_frame(z, buf, len, deadline, intr);
 	free(buf);
 	if (rc < 0)
 		return rc;
-	return await_reply(z, rtype, from, id, deadline, intr_fd, out, outlen);
+	return await_reply(z, rtype, from, id, deadline, intr, out, outlen);
 }

@@ -81,8 +81,8 @@ static struct json_object *ask_daemon(Db__Role role, Db__QueryKind kind)
 	q.kind = kind;
 	q.json = true;
 	if (req_call(z, DB__MSG_TYPE__MSG_QUERY, DB__ROLE__ROLE_CLI, ++seq, &q.base,
-		     DB__MSG_TYPE__MSG_QUERY_REPLY, role, req_now_ms() + QUERY_TIMEOUT_MS, -1, &pl,
-		     &plen) == 0) {
+		     DB__MSG_TYPE__MSG_QUERY_REPLY, role, req_now_ms() + QUERY_TIMEOUT_MS, NULL,
+		     &pl, &plen) == 0) {
 		qr = db__query_reply__unpack(NULL, plen, pl);
 		free(pl);
 		if (qr && qr->ok)
@@ -109,7 +109,7 @@ static int cli_op(void *z, Db__CliOp op, const char *line, Db__CliReply **rep)
 	req.user = (char *)"metricsd";
 	rc = req_call(z, DB__MSG_TYPE__MSG_CLI_REQUEST, DB__ROLE__ROLE_CLI, ++seq, &req.base,
 		      DB__MSG_TYPE__MSG_CLI_REPLY, DB__ROLE__ROLE_CFGD,
-		      req_now_ms() + QUERY_TIMEOUT_MS, -1, &pl, &plen);
+		      req_now_ms() + QUERY_TIMEOUT_MS, NULL, &pl, &plen);
 	if (rc < 0)
 		return rc;
 	*rep = db__cli_reply__unpack(NULL, plen, pl);

@@ -282,23 +282,32 @@ test_make_install() {
 }
 
 # cfgd killed while a commit waits for votes: nothing was durable, so the
-# restarted cfgd runs the old configuration and so does every daemon.
+# restarted cfgd runs the old configuration and so does every daemon. The
+# dbcli that asked for the commit says at once that cfgd ended (not after
+# its 30 s wait for an answer).
 test_cfgd_killed_mid_commit() {
-	local before pid
+	local before pid rc t0
 	before=$(cli A -c "display current-configuration")
 	stop9 A rbpd
 	start A rbpd DB_FAULT=delay:prepare:2000
 	wait_sync A || return 1
 	cli A -c "system-view" -c "interface eth1" -c "vrrp vrid 2 priority 99" -c "quit" \
-		-c "remote-backup-profile rbp1" -c "peer-backup warm" -c "commit" >/dev/null 2>&1 &
+		-c "remote-backup-profile rbp1" -c "peer-backup warm" -c "commit" >/dev/null \
+		2>"$ROOT/commit.err" &
 	pid=$!
 	sleep 0.7
+	t0=${EPOCHREALTIME/./}
 	stop9 A cfgd
 	wait $pid
+	rc=$?
+	t0=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	echo "  dbcli ended ${t0} ms after cfgd, exit $rc: $(cat "$ROOT/commit.err")"
 	start A cfgd
 	stop9 A rbpd
 	start A rbpd
 	wait_sync A || return 1
+	[ $rc = 3 ] && [ $t0 -lt 3000 ] && grep -q "ended before it answered" "$ROOT/commit.err" ||
+		return 1
 	[ "$(cli A -c "display current-configuration")" = "$before" ] || return 1
 	cli A -c "display vrrp" | grep -q "PriorityConfig   : 99" && return 1
 	cli A -c "display remote-backup-profile rbp1" | grep -Eq "Backup mode +: hot"
