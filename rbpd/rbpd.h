@@ -124,6 +124,9 @@ struct chan {
 	struct rbpd_ae {
 		uint64_t round, next_at; /* next_at: loop ms */
 		uint64_t peer_round_at;	 /* loop ms of the peer's last level 0, 0: none */
+		/* this table then: its digests, and the changes made to it
+		 * (rbpd_ae.c's moved()) */
+		uint64_t peer_round_fp, peer_round_moved;
 		uint64_t compared, compared_at; /* compared_at: CLOCK_REALTIME s, 0: never */
 		bool last_agreed;
 		bool soon; /* rbpd_ae_soon(): this round even if the peer runs them */

@@ -4,7 +4,8 @@
  * AE_IDLE_MS while neither does), coarse to fine, and each side
  * sends only the keys it holds newer (proto/rbs.proto, RbsCompare and
  * RbsSummary). Either device starts rounds, the one whose timer fires
- * first: the other, hearing them, starts none while they keep coming.
+ * first: the other, hearing them, starts none while they keep coming,
+ * unless its table changed by no change either side made (moved()).
  * Every step is an answer to the peer's last one, so a round needs no
  * state here beyond its counters, and a step lost with a connection is
  * made up by the next round.
@@ -93,6 +94,15 @@ static uint64_t fingerprint(const struct chan *ch)
 	return fp;
 }
 
+/* The changes made to this table that either side knows of: this device's
+ * own (queued for the peer) and the peer's it applied. The table's
+ * digests moving while this stands still is a change nobody was told of
+ * (a loss): the peer's rounds find it only when its own table changes. */
+static uint64_t moved(const struct chan *ch)
+{
+	return ch->q_pushed + ch->rx_applied;
+}
+
 void rbpd_ae_tick(struct rbpd *d)
 {
 	uint64_t now = uv_now(d->loop), fp;
@@ -106,17 +116,21 @@ void rbpd_ae_tick(struct rbpd *d)
 		}
 		/* 4 to 6 s: two sides that started together drift apart */
 		ch->ae.next_at = now + AE_INTERVAL_MS - 1000 + (uint64_t)(rand() % 2000);
+		fp = fingerprint(ch);
 		/* the peer runs the rounds (it compares for both): two at once
-		 * would find the same differences and send them twice */
+		 * would find the same differences and send them twice; unless
+		 * this table changed since the peer's last round by no change
+		 * either side made, which the peer's rounds, rare while its
+		 * own table stands still, would find late */
 		if (!ch->ae.soon && ch->ae.peer_round_at &&
-		    now - ch->ae.peer_round_at < AE_INTERVAL_MS * 3 / 2)
+		    now - ch->ae.peer_round_at < AE_INTERVAL_MS * 3 / 2 &&
+		    (fp == ch->ae.peer_round_fp || moved(ch) != ch->ae.peer_round_moved))
 			continue;
 		/* this table as it was at its last round, which the peer's
 		 * then matched or was sent: a round could only find a
 		 * difference that the peer's table made, and its own rounds
 		 * look for that (not within AE_IDLE_MS: a round lost on the
 		 * way) */
-		fp = fingerprint(ch);
 		if (!ch->ae.soon && ch->ae.round_at && fp == ch->ae.round_fp &&
 		    now - ch->ae.round_at < AE_IDLE_MS)
 			continue;
@@ -157,6 +171,8 @@ static void rx_level0(struct chan *ch, const Db__RbsCompare *in)
 		return;
 	}
 	ch->ae.peer_round_at = uv_now(ch->d->loop);
+	ch->ae.peer_round_fp = fingerprint(ch);
+	ch->ae.peer_round_moved = moved(ch);
 	compared(ch, d == in->digests[0]);
 	c.round = in->round;
 	c.type = in->type;

@@ -1922,6 +1922,41 @@ START_TEST(an_incomplete_batch_from_the_peer_removes_nothing_and_is_asked_again)
 }
 END_TEST
 
+/* The peer runs the rounds (its table changes, this one's follows), and
+ * this table loses a user nobody is told of: rbpd compares at its next
+ * tick, not once the peer's rounds stop (at least 7.5 s). */
+START_TEST(a_loss_nobody_told_of_is_compared_though_the_peer_runs_the_rounds)
+{
+	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
+	uint64_t d;
+	size_t n;
+
+	ready(true, MASTER, MASTER);
+	api_add(MAC_ODD, "lease-1", "a");
+	api_add(MAC_ODD, "lease-2", "b");
+	WAIT(ENTRY(0, ADD, "lease-2") >= 0);
+	peer_batch(false, 0);
+	peer_batch(true, 0);
+	WAIT(chan()->whole && chan()->rx_batch_done);
+	run_for(1500); /* the round rbpd runs soon after a batch */
+	/* the peer's round: the same digest */
+	d = ut_digest(chan()->t, UT_SVC_DHCP_SERVER);
+	c.round = 7;
+	c.type = DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER;
+	c.level = 0;
+	c.digests = &d;
+	c.n_digests = 1;
+	send_compare(&c);
+	WAIT(T.cmp[0] && T.cmp[0]->answer && T.cmp[0]->round == 7);
+	n = T.compares;
+	ck_assert_int_eq(ut_forget(chan()->t, UT_SVC_DHCP_SERVER, (const uint8_t *)"lease-2", 7),
+			 0);
+	ck_assert_msg(UNTIL(T.compares > n && !T.cmp[0]->answer, 7000),
+		      "rbpd started no round of its own within 7 s of the loss");
+	ck_assert_uint_eq(T.cmp[0]->type, DB__RBS_SERVICE_TYPE__RBS_SVC_DHCP_SERVER);
+}
+END_TEST
+
 START_TEST(anti_entropy_sends_again_a_user_the_peer_lost)
 {
 	Db__RbsCompare c = DB__RBS_COMPARE__INIT;
@@ -2226,6 +2261,7 @@ int main(void)
 	    rbpd_is_quiet_when_nothing_changes_and_asks_vrrpd_at_a_missed_event,
 	    a_batch_from_the_peer_removes_the_users_it_no_longer_has,
 	    an_incomplete_batch_from_the_peer_removes_nothing_and_is_asked_again,
+	    a_loss_nobody_told_of_is_compared_though_the_peer_runs_the_rounds,
 	    anti_entropy_sends_again_a_user_the_peer_lost,
 	    a_sync_request_is_answered_once_the_peer_holds_it_or_why_not,
 	    rbpd_tells_rbsd_what_it_applied_once_per_turn_of_its_loop,
